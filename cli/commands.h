@@ -1,0 +1,20 @@
+// The h2sim subcommands. Each takes its arguments after the command name and returns the exit
+// code: 0 all invariants hold, 1 one failed, 2 bad input (3 where a search was cut short).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace h2sim::cli {
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  int (*main)(std::span<const std::string> args);
+};
+
+int run_command(std::span<const std::string> args);
+int presets_command(std::span<const std::string> args);
+
+}  // namespace h2sim::cli

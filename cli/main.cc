@@ -1,0 +1,48 @@
+// h2sim: finds, replays and explains the ways a gRPC client loses the server's status behind an
+// HTTP/2 proxy.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace {
+
+using h2sim::cli::Command;
+
+constexpr Command commands[] = {
+    {"run", "run one scenario and print its frame trace, outcomes and verdicts",
+     h2sim::cli::run_command},
+    {"presets", "list the proxy presets and client/server personalities", h2sim::cli::presets_command},
+};
+
+void print_help(FILE* out) {
+  std::fprintf(out,
+               "usage: h2sim COMMAND [ARGS]\n\n"
+               "Simulates a gRPC client, an HTTP/2 proxy and a gRPC server in virtual time and\n"
+               "checks that the client always sees the server's grpc-status.\n\ncommands:\n");
+  for (const Command& c : commands) {
+    std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+                 static_cast<int>(c.summary.size()), c.summary.data());
+  }
+  std::fprintf(out, "\nh2sim COMMAND --help describes a command.\n"
+                    "Exit codes: 0 all invariants hold, 1 an invariant failed, 2 bad input.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_help(args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  for (const Command& c : commands) {
+    if (c.name == args[0]) {
+      return c.main(std::span<const std::string>(args).subspan(1));
+    }
+  }
+  std::fprintf(stderr, "h2sim: error: unknown command '%s'\n", args[0].c_str());
+  print_help(stderr);
+  return 2;
+}

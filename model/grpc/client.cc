@@ -1,0 +1,318 @@
+#include "model/grpc/client.h"
+
+#include "sim/assert.h"
+
+namespace h2sim::grpc {
+
+namespace {
+
+const char* method_path(CallKind kind) {
+  switch (kind) {
+    case UNARY: return "/h2sim.test.Echo/Unary";
+    case CLIENT_STREAMING: return "/h2sim.test.Echo/ClientStream";
+    case SERVER_STREAMING: return "/h2sim.test.Echo/ServerStream";
+    default: return "/h2sim.test.Echo/BidiStream";
+  }
+}
+
+}  // namespace
+
+ClientHost::ClientHost(const Scenario& scenario, const ClientPersonality& personality,
+                       h2::Leg leg, h2::Recorder& recorder, std::vector<CallOutcome>& outcomes)
+    : scenario_(scenario),
+      personality_(personality),
+      leg_(leg),
+      recorder_(recorder),
+      outcomes_(outcomes) {
+  calls_.resize(scenario.calls_size());
+  for (int i = 0; i < scenario.calls_size(); ++i) {
+    calls_[i].index = static_cast<uint32_t>(i);
+    calls_[i].script = &scenario.calls(i);
+  }
+}
+
+ClientHost::~ClientHost() = default;
+
+void ClientHost::start(sim::Net& net, sim::Address next_hop) {
+  net_ = &net;
+  conn_ = net.connect(next_hop);
+  endpoint_ = std::make_unique<h2::Endpoint>(
+      h2::Role::client, h2::EndpointTag{leg_, sim::connection_index(conn_), true},
+      &recorder_.frames, net_);
+  for (ClientCall& call : calls_) {
+    uint64_t start_ns = call.script->start_ns();
+    if (start_ns == 0) {
+      start_call(call);
+    } else {
+      timers_[net.set_timer(sim::Duration{static_cast<int64_t>(start_ns)})] = {call.index,
+                                                                                 TimerKind::start};
+    }
+  }
+  flush();
+}
+
+void ClientHost::start_call(ClientCall& call) {
+  const ClientScript& script = call.script->client();
+  call.started = net_->now();
+  h2::Headers headers = {
+      {":method", "POST"},
+      {":scheme", "http"},
+      {":path", method_path(call.script->kind())},
+      {":authority", "h2sim.test"},
+      {"content-type", "application/grpc"},
+      {"te", "trailers"},
+  };
+  if (script.deadline_ns() > 0) {
+    uint64_t ms = (script.deadline_ns() + 999999) / 1000000;
+    headers.emplace_back("grpc-timeout", std::to_string(ms) + "m");
+  }
+  // Tells the server application which script this call follows.
+  headers.emplace_back("x-h2sim-call", std::to_string(call.index));
+  bool empty_request = script.messages() == 0 && script.half_close() == AFTER_MESSAGES;
+  call.stream = endpoint_->submit_request(headers, empty_request);
+  outcomes_[call.index].client_stream = call.stream;
+  if (empty_request) {
+    call.write_closed = true;
+    outcomes_[call.index].client_half_closed = true;
+  }
+  if (script.deadline_ns() > 0) {
+    auto t = net_->set_timer(sim::Duration{static_cast<int64_t>(script.deadline_ns())});
+    timers_[t] = {call.index, TimerKind::deadline};
+  }
+  if (script.cancel_after_ns() > 0) {
+    auto t = net_->set_timer(sim::Duration{static_cast<int64_t>(script.cancel_after_ns())});
+    timers_[t] = {call.index, TimerKind::cancel};
+  }
+  if (script.messages() > 0) send_next_message(call);
+}
+
+void ClientHost::send_next_message(ClientCall& call) {
+  const ClientScript& script = call.script->client();
+  if (call.done || call.write_closed || call.messages_sent >= script.messages()) return;
+  uint32_t seq = call.messages_sent++;
+  bool last = call.messages_sent == script.messages();
+  bool close = last && script.half_close() == AFTER_MESSAGES;
+  std::vector<uint8_t> message = encode_message(seq, script.message_bytes(), false);
+  endpoint_->send_data(call.stream, message, close);
+  outcomes_[call.index].requests_sent.push_back(seq);
+  if (close) {
+    call.write_closed = true;
+    outcomes_[call.index].client_half_closed = true;
+  } else if (last && script.half_close() == AFTER_RESPONSE && call.response_headers) {
+    half_close(call);
+  }
+  if (!last) {
+    auto t = net_->set_timer(sim::Duration{static_cast<int64_t>(script.interval_ns())});
+    timers_[t] = {call.index, TimerKind::next_message};
+  }
+}
+
+void ClientHost::half_close(ClientCall& call) {
+  if (call.done || call.write_closed) return;
+  endpoint_->send_data(call.stream, {}, true);
+  call.write_closed = true;
+  outcomes_[call.index].client_half_closed = true;
+}
+
+ClientHost::ClientCall* ClientHost::by_stream(h2::StreamId stream) {
+  for (ClientCall& call : calls_) {
+    if (call.stream == stream) return &call;
+  }
+  return nullptr;
+}
+
+void ClientHost::on_bytes(sim::ConnId, std::span<const uint8_t> batch) {
+  endpoint_->receive(batch);
+  for (const h2::Event& event : endpoint_->take_events()) handle(event);
+  end_batch();
+  flush();
+}
+
+void ClientHost::handle(const h2::Event& event) {
+  using Kind = h2::Event::Kind;
+  if (event.kind == Kind::error) {
+    fail_all({Code::internal, "HTTP/2 connection error"});
+    return;
+  }
+  if (event.kind == Kind::goaway) {
+    for (ClientCall& call : calls_) {
+      if (!call.done && call.stream > event.last_stream_id) {
+        publish(call, {Code::unavailable, "Received GOAWAY"});
+      }
+    }
+    return;
+  }
+  ClientCall* call = by_stream(event.stream);
+  if (call == nullptr) return;
+  if (call->done) {
+    // grpc-core (§2.2 step 6): the stream was removed; a late RST_STREAM is skipped.
+    if (event.kind == Kind::reset) recorder_.marks.hit("client: reset on a finished call ignored");
+    return;
+  }
+  switch (event.kind) {
+    case Kind::headers:
+      if (!event.end_stream) {
+        call->response_headers = true;
+        if (const std::string* s = h2::find_header(event.headers, ":status")) {
+          call->http_status = std::atoi(s->c_str());
+        }
+        const ClientScript& script = call->script->client();
+        if (script.half_close() == AFTER_RESPONSE && call->messages_sent == script.messages()) {
+          half_close(*call);
+        }
+      } else {
+        on_trailers(*call, status_from_trailers(event.headers, call->http_status));
+      }
+      break;
+    case Kind::data:
+      call->reader.feed(event.data);
+      for (uint32_t seq : call->reader.take_sequence_numbers()) {
+        outcomes_[call->index].responses_received.push_back(seq);
+      }
+      break;
+    case Kind::end_stream:
+      on_trailers(*call, {Code::internal, "server closed the stream without sending trailers"});
+      break;
+    case Kind::reset:
+      on_reset(*call, event.code);
+      break;
+    case Kind::closed:
+      if (!call->done && call->held) publish(*call, *call->held);
+      if (!call->done) publish(*call, {Code::internal, "stream closed without a status"});
+      break;
+    default:
+      break;
+  }
+}
+
+void ClientHost::on_trailers(ClientCall& call, Status status) {
+  call.read_closed = true;
+  if (personality_.status_rule == StatusRule::publish_when_both_closed) {
+    if (call.write_closed) {
+      publish(call, std::move(status));
+      return;
+    }
+    // §2.2 steps 1-2: trailers stay unpublished; force_client_rst_stream runs at batch end.
+    call.held = std::move(status);
+    call.force_rst_pending = true;
+    recorder_.marks.hit("grpc-core: trailers held until the read batch ends");
+    return;
+  }
+  publish(call, std::move(status));
+  if (!call.write_closed) {
+    switch (personality_.rst_after_trailers) {
+      case RstAfterTrailers::cancel:
+        endpoint_->reset(call.stream, h2::ErrorCode::cancel);
+        recorder_.marks.hit("client: RST(CANCEL) after trailers while uploading");
+        break;
+      case RstAfterTrailers::no_error:
+      case RstAfterTrailers::no_error_at_batch_end:
+        endpoint_->reset(call.stream, h2::ErrorCode::no_error);
+        break;
+      case RstAfterTrailers::none:
+        break;
+    }
+    call.write_closed = true;
+  }
+}
+
+Status ClientHost::reset_status(const ClientCall& call, h2::ErrorCode code) const {
+  Code mapped = code_for_reset(code);
+  uint64_t deadline_ns = call.script->client().deadline_ns();
+  if (mapped == Code::cancelled && personality_.cancel_past_deadline_is_deadline_exceeded &&
+      deadline_ns > 0 && (net_->now() - call.started).ns >= static_cast<int64_t>(deadline_ns)) {
+    mapped = Code::deadline_exceeded;
+  }
+  return {mapped, "Received RST_STREAM with error code " +
+                      std::to_string(static_cast<uint32_t>(code))};
+}
+
+void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
+  call.read_closed = true;
+  call.write_closed = true;
+  if (personality_.status_rule == StatusRule::publish_when_both_closed) {
+    // §2.2 step 3: an error unless NO_ERROR arrives after trailers.
+    bool error = code != h2::ErrorCode::no_error || !call.held;
+    if (!error) {
+      publish(call, *call.held);
+      return;
+    }
+    if (call.held) {
+      // §2.2 step 4: the last-chance replacement of unpublished trailers.
+      recorder_.marks.hit("grpc-core: reset in the same read batch replaces held trailers");
+    }
+    publish(call, reset_status(call, code));
+    return;
+  }
+  publish(call, reset_status(call, code));
+}
+
+void ClientHost::end_batch() {
+  for (ClientCall& call : calls_) {
+    if (call.done || !call.force_rst_pending) continue;
+    // §2.2 step 6: force_client_rst_stream: RST(NO_ERROR), both sides closed, trailers out.
+    endpoint_->reset(call.stream, h2::ErrorCode::no_error);
+    call.write_closed = true;
+    recorder_.marks.hit("grpc-core: deferred RST(NO_ERROR) at batch end");
+    publish(call, *call.held);
+  }
+}
+
+void ClientHost::publish(ClientCall& call, Status status) {
+  H2SIM_ASSERT(!call.done);
+  call.done = true;
+  call.force_rst_pending = false;
+  CallOutcome& outcome = outcomes_[call.index];
+  outcome.client_saw = std::move(status);
+  outcome.client_status_at = net_->now();
+  for (uint32_t seq : call.reader.take_sequence_numbers()) outcome.responses_received.push_back(seq);
+}
+
+void ClientHost::fail_all(const Status& status) {
+  for (ClientCall& call : calls_) {
+    if (!call.done && (call.stream != 0 || connection_lost_)) publish(call, status);
+  }
+}
+
+void ClientHost::on_peer_closed(sim::ConnId, bool reset) {
+  connection_lost_ = true;
+  fail_all({Code::unavailable, reset ? "connection reset" : "connection closed"});
+}
+
+void ClientHost::on_timer(sim::TimerId timer) {
+  auto it = timers_.find(timer);
+  H2SIM_ASSERT(it != timers_.end());
+  auto [index, kind] = it->second;
+  timers_.erase(it);
+  ClientCall& call = calls_[index];
+  switch (kind) {
+    case TimerKind::start:
+      if (connection_lost_) {
+        publish(call, {Code::unavailable, "connection closed"});
+      } else {
+        start_call(call);
+      }
+      break;
+    case TimerKind::next_message:
+      send_next_message(call);
+      break;
+    case TimerKind::deadline:
+    case TimerKind::cancel:
+      if (call.done) break;
+      endpoint_->reset(call.stream, h2::ErrorCode::cancel);
+      call.write_closed = true;
+      outcomes_[index].client_cancelled = true;
+      publish(call, kind == TimerKind::deadline ? Status{Code::deadline_exceeded, "Deadline Exceeded"}
+                                                : Status{Code::cancelled, "Cancelled"});
+      break;
+  }
+  flush();
+}
+
+void ClientHost::flush() {
+  if (!endpoint_ || connection_lost_) return;
+  sim::Flush out = endpoint_->take_output();
+  if (!out.bytes.empty()) net_->write(conn_, std::move(out));
+}
+
+}  // namespace h2sim::grpc

@@ -1,0 +1,75 @@
+// The gRPC client application and transport of a run: one HTTP/2 connection to its next hop,
+// the scenario's calls on it, and a personality deciding how racing frames become a status.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "model/grpc/outcome.h"
+#include "model/grpc/personality.h"
+#include "model/grpc/wire.h"
+#include "model/h2/endpoint.h"
+#include "model/h2/recorder.h"
+#include "model/run/scenario.pb.h"
+#include "sim/host.h"
+
+namespace h2sim::grpc {
+
+class ClientHost final : public sim::Host {
+ public:
+  ClientHost(const Scenario& scenario, const ClientPersonality& personality, h2::Leg leg,
+             h2::Recorder& recorder, std::vector<CallOutcome>& outcomes);
+  ~ClientHost() override;
+
+  void start(sim::Net& net, sim::Address next_hop) override;
+  void on_bytes(sim::ConnId end, std::span<const uint8_t> batch) override;
+  void on_peer_closed(sim::ConnId end, bool reset) override;
+  void on_timer(sim::TimerId timer) override;
+
+ private:
+  struct ClientCall {
+    uint32_t index = 0;
+    const Call* script = nullptr;
+    h2::StreamId stream = 0;
+    uint32_t messages_sent = 0;
+    bool write_closed = false;  // we submitted END_STREAM (or a reset)
+    bool read_closed = false;   // the server's END_STREAM or a reset arrived
+    bool done = false;          // status published; the stream is forgotten
+    bool force_rst_pending = false;
+    std::optional<Status> held;  // trailers received, not yet published (grpc-core)
+    bool response_headers = false;
+    int http_status = 0;
+    sim::Time started;
+    MessageReader reader{true};
+  };
+  enum class TimerKind : uint8_t { start, next_message, deadline, cancel };
+
+  void start_call(ClientCall& call);
+  void send_next_message(ClientCall& call);
+  void half_close(ClientCall& call);
+  void handle(const h2::Event& event);
+  void on_trailers(ClientCall& call, Status status);
+  void on_reset(ClientCall& call, h2::ErrorCode code);
+  void end_batch();
+  void publish(ClientCall& call, Status status);
+  Status reset_status(const ClientCall& call, h2::ErrorCode code) const;
+  void fail_all(const Status& status);
+  void flush();
+  ClientCall* by_stream(h2::StreamId stream);
+
+  const Scenario& scenario_;
+  const ClientPersonality& personality_;
+  h2::Leg leg_;
+  h2::Recorder& recorder_;
+  std::vector<CallOutcome>& outcomes_;
+  sim::Net* net_ = nullptr;
+  sim::ConnId conn_ = 0;
+  std::unique_ptr<h2::Endpoint> endpoint_;
+  std::vector<ClientCall> calls_;
+  std::map<sim::TimerId, std::pair<uint32_t, TimerKind>> timers_;
+  bool connection_lost_ = false;
+};
+
+}  // namespace h2sim::grpc

@@ -1,0 +1,32 @@
+// How one call ended, as each application saw it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "model/grpc/status.h"
+#include "sim/time.h"
+
+namespace h2sim::grpc {
+
+struct CallOutcome {
+  uint32_t call = 0;                  // index in Scenario.calls
+  int32_t client_stream = 0;          // the HTTP/2 stream id on the client's connection
+  std::optional<Status> server_sent;  // the status the server application produced
+  std::optional<Status> client_saw;   // the final status the client application saw
+  sim::Time server_status_at;
+  sim::Time client_status_at;
+  // The client application ended the call itself (cancel, or its deadline passed): the server's
+  // status need not reach it.
+  bool client_cancelled = false;
+  bool server_saw_cancel = false;     // the server application saw the call cancelled
+  std::vector<uint32_t> requests_sent;       // sequence numbers, in order
+  std::vector<uint32_t> requests_received;
+  std::vector<uint32_t> responses_sent;
+  std::vector<uint32_t> responses_received;
+  bool client_half_closed = false;    // the client wrote END_STREAM
+  bool server_read_all = false;       // the server saw the client's END_STREAM
+};
+
+}  // namespace h2sim::grpc

@@ -1,0 +1,65 @@
+// Personalities are data: how one gRPC stack behaves at the forks where stacks differ, each field
+// citing its source in reference/behaviours.md (the "§" numbers below).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace h2sim::grpc {
+
+// What a client writes when the server's END_STREAM arrives while it has not half-closed.
+enum class RstAfterTrailers : uint8_t {
+  none,
+  no_error_at_batch_end,  // grpc-core: force_client_rst_stream runs when the read batch ends
+  no_error,               // grpc-go: closeStream(rst=true, NO_ERROR)
+  cancel,                 // grpc-java: CancelClientStreamCommand writes RST(CANCEL)
+};
+
+// How a client decides its final status when frames race.
+enum class StatusRule : uint8_t {
+  // grpc-core (§2.2): trailers are published only once both directions are closed; a non-OK
+  // RST_STREAM parsed in the same read batch replaces them ("last chance replacement").
+  publish_when_both_closed,
+  // grpc-java, grpc-go (§2.3): the first status reported wins; later resets are ignored.
+  first_status_wins,
+  // grpc-js (§2.3): endCall() replaces only a missing or OK status.
+  first_non_ok_wins,
+};
+
+struct ClientPersonality {
+  std::string_view name;
+  std::string_view source;
+  StatusRule status_rule;
+  RstAfterTrailers rst_after_trailers;
+  // grpc-core (§2.2 step 5): CANCEL past the deadline is reported as DEADLINE_EXCEEDED.
+  bool cancel_past_deadline_is_deadline_exceeded;
+};
+
+// What a server writes after its status when the client has not half-closed.
+enum class ServerRstAfterStatus : uint8_t {
+  none,                      // grpc-java: no RST (grpc-java#2162 still open), §5
+  no_error_if_client_open,   // grpc-core SentLastFrame, grpc-go (PR #2684): §2.1, §2.3
+};
+
+struct ServerPersonality {
+  std::string_view name;
+  std::string_view source;
+  // grpc-core close_from_api (§2.1): an abort before any response headers is one HEADERS frame
+  // carrying :status, content-type and the status, with END_STREAM (trailers-only).
+  bool trailers_only_on_early_abort;
+  // grpc-core close_from_api appends RST_STREAM(NO_ERROR) after a trailers-only abort (§2.1).
+  bool rst_after_trailers_only;
+  ServerRstAfterStatus rst_after_status;
+};
+
+const ClientPersonality* find_client_personality(std::string_view name);
+const ServerPersonality* find_server_personality(std::string_view name);
+std::span<const ClientPersonality> client_personalities();
+std::span<const ServerPersonality> server_personalities();
+// "grpc-core, grpc-java" for error messages.
+std::string known_client_personalities();
+std::string known_server_personalities();
+
+}  // namespace h2sim::grpc

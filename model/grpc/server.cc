@@ -1,0 +1,187 @@
+#include "model/grpc/server.h"
+
+#include <charconv>
+
+#include "sim/assert.h"
+
+namespace h2sim::grpc {
+
+ServerHost::ServerHost(const Scenario& scenario, const ServerPersonality& personality,
+                       h2::Leg leg, h2::Recorder& recorder, std::vector<CallOutcome>& outcomes)
+    : scenario_(scenario),
+      personality_(personality),
+      leg_(leg),
+      recorder_(recorder),
+      outcomes_(outcomes) {}
+
+ServerHost::~ServerHost() = default;
+
+void ServerHost::start(sim::Net& net, sim::Address) { net_ = &net; }
+
+void ServerHost::on_accept(sim::ConnId end) {
+  endpoints_[end] = std::make_unique<h2::Endpoint>(
+      h2::Role::server, h2::EndpointTag{leg_, sim::connection_index(end), false},
+      &recorder_.frames, net_);
+  flush(end);
+}
+
+void ServerHost::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
+  auto it = endpoints_.find(end);
+  H2SIM_ASSERT(it != endpoints_.end());
+  h2::Endpoint& endpoint = *it->second;
+  endpoint.receive(batch);
+  for (const h2::Event& event : endpoint.take_events()) handle(end, endpoint, event);
+  // The application acts once the whole read batch has been parsed.
+  for (auto& [key, call] : calls_) {
+    if (key.first == end) maybe_act(call);
+  }
+  flush(end);
+}
+
+void ServerHost::handle(sim::ConnId conn, h2::Endpoint&, const h2::Event& event) {
+  using Kind = h2::Event::Kind;
+  if (event.stream == 0) return;
+  Key key{conn, event.stream};
+  if (event.kind == Kind::headers && event.headers_kind == h2::HeadersKind::request) {
+    ServerCall call;
+    call.conn = conn;
+    call.stream = event.stream;
+    if (const std::string* v = h2::find_header(event.headers, "x-h2sim-call")) {
+      int index = -1;
+      auto r = std::from_chars(v->data(), v->data() + v->size(), index);
+      if (r.ec == std::errc() && index >= 0 && index < scenario_.calls_size()) call.index = index;
+    }
+    call.read_closed = event.end_stream;
+    if (call.index >= 0) outcomes_[call.index].server_read_all = event.end_stream;
+    calls_.emplace(key, std::move(call));
+    return;
+  }
+  auto it = calls_.find(key);
+  if (it == calls_.end()) return;
+  ServerCall& call = it->second;
+  switch (event.kind) {
+    case Kind::data:
+      call.reader.feed(event.data);
+      for (uint32_t seq : call.reader.take_sequence_numbers()) {
+        ++call.messages_read;
+        if (call.index >= 0) outcomes_[call.index].requests_received.push_back(seq);
+      }
+      break;
+    case Kind::headers:  // request trailers end the request too
+    case Kind::end_stream:
+      call.read_closed = true;
+      if (call.index >= 0) outcomes_[call.index].server_read_all = true;
+      break;
+    case Kind::reset:
+      if (!call.done && call.index >= 0) outcomes_[call.index].server_saw_cancel = true;
+      call.done = true;
+      call.read_closed = true;
+      break;
+    default:
+      break;
+  }
+}
+
+void ServerHost::maybe_act(ServerCall& call) {
+  if (call.done || call.waiting) return;
+  if (call.index < 0) {
+    act(call);
+    return;
+  }
+  const ServerScript& script = scenario_.calls(call.index).server();
+  bool ready = false;
+  switch (script.action()) {
+    case ABORT_AT_ONCE:
+      ready = true;
+      break;
+    case ABORT_AFTER_READING:
+      ready = call.messages_read >= script.read_messages() || call.read_closed;
+      break;
+    default:  // RESPOND
+      ready = call.read_closed ||
+              (script.read_messages() > 0 && call.messages_read >= script.read_messages());
+      break;
+  }
+  if (!ready) return;
+  if (script.delay_ns() > 0) {
+    call.waiting = true;
+    timers_[net_->set_timer(sim::Duration{static_cast<int64_t>(script.delay_ns())})] = {
+        call.conn, call.stream};
+    return;
+  }
+  act(call);
+}
+
+void ServerHost::act(ServerCall& call) {
+  h2::Endpoint& endpoint = *endpoints_.at(call.conn);
+  call.done = true;
+  Status status{Code::unimplemented, "unknown call"};
+  uint32_t messages = 0, message_bytes = 0;
+  bool abort = true;
+  if (call.index >= 0) {
+    const ServerScript& script = scenario_.calls(call.index).server();
+    status = {static_cast<Code>(script.status().code()), script.status().message()};
+    abort = script.action() != RESPOND;
+    if (!abort) messages = script.messages();
+    message_bytes = script.message_bytes();
+    CallOutcome& outcome = outcomes_[call.index];
+    outcome.server_sent = status;
+    outcome.server_status_at = net_->now();
+  }
+  h2::Headers trailers = {{"grpc-status", std::to_string(static_cast<uint32_t>(status.code))}};
+  if (!status.message.empty()) trailers.emplace_back("grpc-message", percent_encode(status.message));
+  h2::Headers head = {{":status", "200"}, {"content-type", "application/grpc"}};
+
+  if (messages == 0 && (!abort || personality_.trailers_only_on_early_abort)) {
+    // Trailers-only: one HEADERS with END_STREAM carrying the status (§2.1 close_from_api).
+    head.insert(head.end(), trailers.begin(), trailers.end());
+    endpoint.submit_response(call.stream, head, true);
+    bool rst = abort ? personality_.rst_after_trailers_only
+                     : personality_.rst_after_status == ServerRstAfterStatus::no_error_if_client_open;
+    // RST(NO_ERROR) asks a client that is still uploading to stop (RFC 9113 §8.1); on a stream
+    // the client already closed it would be a frame on a closed stream, so it is not sent.
+    if (rst && !call.read_closed) {
+      endpoint.reset_after_output(call.stream, h2::ErrorCode::no_error);
+      recorder_.marks.hit(abort ? "server: trailers-only abort then RST(NO_ERROR)"
+                                : "server: RST(NO_ERROR) after status, client still open");
+    }
+    return;
+  }
+  endpoint.submit_response(call.stream, head, false);
+  for (uint32_t seq = 0; seq < messages; ++seq) {
+    endpoint.send_data(call.stream, encode_message(seq, message_bytes, true), false);
+    outcomes_[call.index].responses_sent.push_back(seq);
+  }
+  endpoint.send_trailers(call.stream, trailers);
+  if (personality_.rst_after_status == ServerRstAfterStatus::no_error_if_client_open &&
+      !call.read_closed) {
+    endpoint.reset_after_output(call.stream, h2::ErrorCode::no_error);
+    recorder_.marks.hit("server: RST(NO_ERROR) after status, client still open");
+  }
+}
+
+void ServerHost::on_peer_closed(sim::ConnId end, bool) {
+  for (auto& [key, call] : calls_) {
+    if (key.first != end || call.done) continue;
+    call.done = true;
+    if (call.index >= 0) outcomes_[call.index].server_saw_cancel = true;
+  }
+}
+
+void ServerHost::on_timer(sim::TimerId timer) {
+  auto it = timers_.find(timer);
+  H2SIM_ASSERT(it != timers_.end());
+  Key key = it->second;
+  timers_.erase(it);
+  ServerCall& call = calls_.at(key);
+  call.waiting = false;
+  if (!call.done) act(call);
+  flush(key.first);
+}
+
+void ServerHost::flush(sim::ConnId conn) {
+  sim::Flush out = endpoints_.at(conn)->take_output();
+  if (!out.bytes.empty()) net_->write(conn, std::move(out));
+}
+
+}  // namespace h2sim::grpc

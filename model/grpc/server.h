@@ -1,0 +1,60 @@
+// The gRPC server application and transport of a run: accepts connections, runs each call's
+// ServerScript, and follows its personality's habits (trailers-only aborts, RST after status).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "model/grpc/outcome.h"
+#include "model/grpc/personality.h"
+#include "model/grpc/wire.h"
+#include "model/h2/endpoint.h"
+#include "model/h2/recorder.h"
+#include "model/run/scenario.pb.h"
+#include "sim/host.h"
+
+namespace h2sim::grpc {
+
+class ServerHost final : public sim::Host {
+ public:
+  ServerHost(const Scenario& scenario, const ServerPersonality& personality, h2::Leg leg,
+             h2::Recorder& recorder, std::vector<CallOutcome>& outcomes);
+  ~ServerHost() override;
+
+  void start(sim::Net& net, sim::Address next_hop) override;
+  void on_accept(sim::ConnId end) override;
+  void on_bytes(sim::ConnId end, std::span<const uint8_t> batch) override;
+  void on_peer_closed(sim::ConnId end, bool reset) override;
+  void on_timer(sim::TimerId timer) override;
+
+ private:
+  struct ServerCall {
+    sim::ConnId conn = 0;
+    h2::StreamId stream = 0;
+    int index = -1;  // the scenario call, or -1 for a request naming none
+    bool read_closed = false;
+    uint32_t messages_read = 0;
+    bool waiting = false;  // the handler's think time is running
+    bool done = false;     // status sent, or the call was cancelled
+    MessageReader reader{false};
+  };
+  using Key = std::pair<sim::ConnId, h2::StreamId>;
+
+  void handle(sim::ConnId conn, h2::Endpoint& endpoint, const h2::Event& event);
+  void maybe_act(ServerCall& call);
+  void act(ServerCall& call);
+  void flush(sim::ConnId conn);
+
+  const Scenario& scenario_;
+  const ServerPersonality& personality_;
+  h2::Leg leg_;
+  h2::Recorder& recorder_;
+  std::vector<CallOutcome>& outcomes_;
+  sim::Net* net_ = nullptr;
+  std::map<sim::ConnId, std::unique_ptr<h2::Endpoint>> endpoints_;
+  std::map<Key, ServerCall> calls_;
+  std::map<sim::TimerId, Key> timers_;
+};
+
+}  // namespace h2sim::grpc

@@ -1,0 +1,118 @@
+#include "model/grpc/status.h"
+
+#include <charconv>
+
+namespace h2sim::grpc {
+
+namespace {
+constexpr std::string_view code_names[] = {
+    "OK",        "CANCELLED",         "UNKNOWN",   "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+    "UNAVAILABLE", "DATA_LOSS",       "UNAUTHENTICATED",
+};
+}  // namespace
+
+std::string_view code_name(Code code) {
+  auto i = static_cast<uint32_t>(code);
+  return i < std::size(code_names) ? code_names[i] : "UNKNOWN_CODE";
+}
+
+bool parse_code_name(std::string_view name, Code* code) {
+  for (uint32_t i = 0; i < std::size(code_names); ++i) {
+    if (code_names[i] == name) {
+      *code = static_cast<Code>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string status_text(const Status& status) {
+  std::string out(code_name(status.code));
+  if (!status.message.empty()) out += ": " + status.message;
+  return out;
+}
+
+Code code_for_reset(h2::ErrorCode reset) {
+  using h2::ErrorCode;
+  switch (reset) {
+    case ErrorCode::refused_stream: return Code::unavailable;
+    case ErrorCode::cancel: return Code::cancelled;
+    case ErrorCode::enhance_your_calm: return Code::resource_exhausted;
+    case ErrorCode::inadequate_security: return Code::permission_denied;
+    default: return Code::internal;  // NO_ERROR and the rest: INTERNAL
+  }
+}
+
+Code code_for_http_status(int http_status) {
+  switch (http_status) {
+    case 400: return Code::internal;
+    case 401: return Code::unauthenticated;
+    case 403: return Code::permission_denied;
+    case 404: return Code::unimplemented;
+    case 429: case 502: case 503: case 504: return Code::unavailable;
+    case 431: return Code::internal;
+    default: return Code::unknown;
+  }
+}
+
+std::string percent_encode(std::string_view message) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : message) {
+    if (c >= 0x20 && c <= 0x7e && c != '%') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    }
+  }
+  return out;
+}
+
+std::string percent_decode(std::string_view encoded) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] == '%' && i + 2 < encoded.size()) {
+      int hi = nibble(encoded[i + 1]), lo = nibble(encoded[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += encoded[i];  // the spec says to keep undecodable sequences as they are
+  }
+  return out;
+}
+
+Status status_from_trailers(const h2::Headers& trailers, int http_status) {
+  if (const std::string* s = h2::find_header(trailers, ":status")) {
+    std::from_chars(s->data(), s->data() + s->size(), http_status);
+  }
+  const std::string* grpc_status = h2::find_header(trailers, "grpc-status");
+  if (!grpc_status) {
+    Code code = http_status == 200 ? Code::unknown : code_for_http_status(http_status);
+    return {code, "no grpc-status in trailers (HTTP status " + std::to_string(http_status) + ")"};
+  }
+  uint32_t value = 0;
+  auto r = std::from_chars(grpc_status->data(), grpc_status->data() + grpc_status->size(), value);
+  if (r.ec != std::errc() || r.ptr != grpc_status->data() + grpc_status->size() || value > 16) {
+    return {Code::unknown, "malformed grpc-status '" + *grpc_status + "'"};
+  }
+  Status status{static_cast<Code>(value), {}};
+  if (const std::string* m = h2::find_header(trailers, "grpc-message")) {
+    status.message = percent_decode(*m);
+  }
+  return status;
+}
+
+}  // namespace h2sim::grpc

@@ -1,0 +1,60 @@
+// gRPC status codes and the spec's tables that synthesize a status when the server's is missing:
+// RST_STREAM code -> status (doc/PROTOCOL-HTTP2.md "Errors", reference/behaviours.md §2.4) and
+// HTTP status -> status (doc/http-grpc-status-mapping.md), plus grpc-message percent-encoding.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/h2/frame.h"
+
+namespace h2sim::grpc {
+
+enum class Code : uint32_t {
+  ok = 0,
+  cancelled = 1,
+  unknown = 2,
+  invalid_argument = 3,
+  deadline_exceeded = 4,
+  not_found = 5,
+  already_exists = 6,
+  permission_denied = 7,
+  resource_exhausted = 8,
+  failed_precondition = 9,
+  aborted = 10,
+  out_of_range = 11,
+  unimplemented = 12,
+  internal = 13,
+  unavailable = 14,
+  data_loss = 15,
+  unauthenticated = 16,
+};
+std::string_view code_name(Code code);
+bool parse_code_name(std::string_view name, Code* code);
+
+struct Status {
+  Code code = Code::ok;
+  std::string message;
+  bool operator==(const Status&) const = default;
+};
+// "PERMISSION_DENIED: Details sent by the server"
+std::string status_text(const Status& status);
+
+// The spec's RST_STREAM mapping, as a server-sent reset maps on a client. CANCEL maps to
+// CANCELLED (the deadline check is the caller's, see personalities).
+Code code_for_reset(h2::ErrorCode reset);
+// doc/http-grpc-status-mapping.md: used only when no grpc-status was received.
+Code code_for_http_status(int http_status);
+
+// grpc-message is percent-encoded (doc/PROTOCOL-HTTP2.md): bytes outside 0x20-0x7e and '%'.
+std::string percent_encode(std::string_view message);
+std::string percent_decode(std::string_view encoded);
+
+// The status a client reads from a header block ending the call: grpc-status and grpc-message;
+// without grpc-status, the HTTP status mapping (`http_status` from the response headers, 0 if
+// none). Trailers-only blocks carry both.
+Status status_from_trailers(const h2::Headers& trailers, int http_status);
+
+}  // namespace h2sim::grpc

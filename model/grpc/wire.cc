@@ -1,0 +1,72 @@
+#include "model/grpc/wire.h"
+
+#include "model/grpc/echo.pb.h"
+
+namespace h2sim::grpc {
+
+std::vector<uint8_t> encode_message(uint32_t seq, uint32_t payload_bytes, bool response) {
+  std::string payload(payload_bytes, '\0');
+  for (uint32_t i = 0; i < payload_bytes; ++i) payload[i] = static_cast<char>('a' + (seq + i) % 26);
+  std::string body;
+  if (response) {
+    test::EchoResponse m;
+    m.set_seq(seq);
+    m.set_payload(std::move(payload));
+    m.SerializeToString(&body);
+  } else {
+    test::EchoRequest m;
+    m.set_seq(seq);
+    m.set_payload(std::move(payload));
+    m.SerializeToString(&body);
+  }
+  std::vector<uint8_t> out(5 + body.size());
+  out[0] = 0;  // not compressed
+  uint32_t n = static_cast<uint32_t>(body.size());
+  out[1] = n >> 24;
+  out[2] = n >> 16;
+  out[3] = n >> 8;
+  out[4] = n;
+  std::copy(body.begin(), body.end(), out.begin() + 5);
+  return out;
+}
+
+void MessageReader::feed(std::span<const uint8_t> bytes) {
+  if (malformed_) return;
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  size_t offset = 0;
+  while (buffer_.size() - offset >= 5) {
+    const uint8_t* p = buffer_.data() + offset;
+    uint32_t n = (uint32_t{p[1]} << 24) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 8) | p[4];
+    if (p[0] != 0 || n > message_bytes_max) {
+      malformed_ = true;
+      break;
+    }
+    if (buffer_.size() - offset - 5 < n) break;
+    bool ok;
+    uint32_t seq;
+    if (response_) {
+      test::EchoResponse m;
+      ok = m.ParseFromArray(p + 5, static_cast<int>(n));
+      seq = m.seq();
+    } else {
+      test::EchoRequest m;
+      ok = m.ParseFromArray(p + 5, static_cast<int>(n));
+      seq = m.seq();
+    }
+    if (!ok) {
+      malformed_ = true;
+      break;
+    }
+    decoded_.push_back(seq);
+    offset += 5 + n;
+  }
+  buffer_.erase(buffer_.begin(), buffer_.begin() + offset);
+}
+
+std::vector<uint32_t> MessageReader::take_sequence_numbers() {
+  std::vector<uint32_t> out;
+  out.swap(decoded_);
+  return out;
+}
+
+}  // namespace h2sim::grpc

@@ -1,0 +1,437 @@
+#include "model/h2/endpoint.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "sim/assert.h"
+
+namespace h2sim::h2 {
+
+namespace {
+
+std::vector<nghttp2_nv> to_nv(const Headers& headers) {
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(headers.size());
+  for (const Header& h : headers) {
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(h.first.data())),
+                   reinterpret_cast<uint8_t*>(const_cast<char*>(h.second.data())),
+                   h.first.size(), h.second.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  return nva;
+}
+
+Headers from_nv(const nghttp2_nv* nva, size_t n) {
+  Headers headers;
+  headers.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    headers.emplace_back(std::string(reinterpret_cast<const char*>(nva[i].name), nva[i].namelen),
+                         std::string(reinterpret_cast<const char*>(nva[i].value), nva[i].valuelen));
+  }
+  return headers;
+}
+
+}  // namespace
+
+// nghttp2 callbacks: they record frames and events, and never call back into the session.
+struct Callbacks {
+  static Endpoint& self(void* user_data) { return *static_cast<Endpoint*>(user_data); }
+
+  static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user_data) {
+    Endpoint& e = self(user_data);
+    FrameRecord r;
+    r.sent = false;
+    r.batch = e.batches_;
+    r.type = static_cast<FrameType>(hd->type);
+    r.flags = hd->flags;
+    r.stream_id = hd->stream_id;
+    r.length = static_cast<uint32_t>(hd->length);
+    e.log(std::move(r));
+    e.receiving_record_ = e.log_->size() - 1;
+    return 0;
+  }
+
+  static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    self(user_data).incoming_headers_[frame->hd.stream_id].clear();
+    return 0;
+  }
+
+  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                       size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
+                       void* user_data) {
+    self(user_data).incoming_headers_[frame->hd.stream_id].emplace_back(
+        std::string(reinterpret_cast<const char*>(name), namelen),
+        std::string(reinterpret_cast<const char*>(value), valuelen));
+    return 0;
+  }
+
+  static int on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
+                           size_t len, void* user_data) {
+    Event ev;
+    ev.kind = Event::Kind::data;
+    ev.stream = stream_id;
+    ev.data.assign(data, data + len);
+    self(user_data).events_.push_back(std::move(ev));
+    return 0;
+  }
+
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    Endpoint& e = self(user_data);
+    FrameRecord* record = nullptr;
+    if (e.receiving_record_) record = &(*e.log_)[*e.receiving_record_];
+    StreamId id = frame->hd.stream_id;
+    bool es = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+    switch (frame->hd.type) {
+      case NGHTTP2_HEADERS: {
+        Event ev;
+        ev.kind = Event::Kind::headers;
+        ev.stream = id;
+        ev.end_stream = es;
+        ev.headers = std::move(e.incoming_headers_[id]);
+        e.incoming_headers_.erase(id);
+        switch (frame->headers.cat) {
+          case NGHTTP2_HCAT_REQUEST: ev.headers_kind = HeadersKind::request; break;
+          case NGHTTP2_HCAT_RESPONSE: ev.headers_kind = HeadersKind::response; break;
+          default: ev.headers_kind = HeadersKind::trailers; break;
+        }
+        if (record) {
+          record->headers = ev.headers;
+          // CONTINUATION frames complete the block: the record shows the flags of the block.
+          record->flags |= frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+        }
+        StreamFlags& f = e.flags(id);
+        f.headers_received = true;
+        if (es) f.end_stream_received = true;
+        e.events_.push_back(std::move(ev));
+        break;
+      }
+      case NGHTTP2_DATA:
+        if (es) {
+          e.flags(id).end_stream_received = true;
+          Event ev;
+          ev.kind = Event::Kind::end_stream;
+          ev.stream = id;
+          e.events_.push_back(std::move(ev));
+        }
+        break;
+      case NGHTTP2_RST_STREAM: {
+        if (record) record->error_code = static_cast<ErrorCode>(frame->rst_stream.error_code);
+        e.flags(id).reset_received = true;
+        Event ev;
+        ev.kind = Event::Kind::reset;
+        ev.stream = id;
+        ev.code = static_cast<ErrorCode>(frame->rst_stream.error_code);
+        e.events_.push_back(std::move(ev));
+        break;
+      }
+      case NGHTTP2_GOAWAY: {
+        if (record) {
+          record->error_code = static_cast<ErrorCode>(frame->goaway.error_code);
+          record->last_stream_id = frame->goaway.last_stream_id;
+        }
+        Event ev;
+        ev.kind = Event::Kind::goaway;
+        ev.code = static_cast<ErrorCode>(frame->goaway.error_code);
+        ev.last_stream_id = frame->goaway.last_stream_id;
+        e.events_.push_back(std::move(ev));
+        break;
+      }
+      default:
+        break;
+    }
+    e.receiving_record_.reset();
+    return 0;
+  }
+
+  static int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code,
+                             void* user_data) {
+    Endpoint& e = self(user_data);
+    e.flags(stream_id).closed = true;
+    e.outgoing_.erase(stream_id);
+    e.pending_resets_.erase(stream_id);
+    Event ev;
+    ev.kind = Event::Kind::closed;
+    ev.stream = stream_id;
+    ev.code = static_cast<ErrorCode>(error_code);
+    e.events_.push_back(std::move(ev));
+    return 0;
+  }
+
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    Endpoint& e = self(user_data);
+    FrameRecord r;
+    r.sent = true;
+    r.batch = e.flushes_;
+    r.type = static_cast<FrameType>(frame->hd.type);
+    r.flags = frame->hd.flags;
+    r.stream_id = frame->hd.stream_id;
+    r.length = static_cast<uint32_t>(frame->hd.length);
+    StreamId id = frame->hd.stream_id;
+    bool es = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+    switch (frame->hd.type) {
+      case NGHTTP2_HEADERS:
+        r.headers = from_nv(frame->headers.nva, frame->headers.nvlen);
+        e.flags(id).headers_sent = true;
+        if (es) e.flags(id).end_stream_sent = true;
+        break;
+      case NGHTTP2_DATA:
+        if (es) e.flags(id).end_stream_sent = true;
+        break;
+      case NGHTTP2_RST_STREAM:
+        r.error_code = static_cast<ErrorCode>(frame->rst_stream.error_code);
+        e.flags(id).reset_sent = true;
+        break;
+      case NGHTTP2_GOAWAY:
+        r.error_code = static_cast<ErrorCode>(frame->goaway.error_code);
+        r.last_stream_id = frame->goaway.last_stream_id;
+        break;
+      default:
+        break;
+    }
+    e.log(std::move(r));
+    return 0;
+  }
+
+  static ssize_t read_data(nghttp2_session* session, int32_t stream_id, uint8_t* buf,
+                           size_t length, uint32_t* data_flags, nghttp2_data_source*,
+                           void* user_data) {
+    Endpoint& e = self(user_data);
+    auto it = e.outgoing_.find(stream_id);
+    if (it == e.outgoing_.end()) {
+      *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+      return 0;
+    }
+    Endpoint::Outgoing& out = it->second;
+    size_t available = out.bytes.size() - out.head;
+    if (available == 0 && !out.eof) return NGHTTP2_ERR_DEFERRED;
+    size_t n = std::min(available, length);
+    if (n > 0) std::memcpy(buf, out.bytes.data() + out.head, n);
+    out.head += n;
+    if (out.head == out.bytes.size()) {
+      out.bytes.clear();
+      out.head = 0;
+      if (out.eof) {
+        *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+        out.provider_active = false;
+        if (out.trailers) {
+          // Documented as safe from inside this callback; it keeps the trailers after the body.
+          *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+          std::vector<nghttp2_nv> nva = to_nv(*out.trailers);
+          nghttp2_submit_trailer(session, stream_id, nva.data(), nva.size());
+          out.trailers.reset();
+        }
+      }
+    }
+    return static_cast<ssize_t>(n);
+  }
+};
+
+Endpoint::Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* clock,
+                   EndpointOptions options)
+    : role_(role), tag_(tag), log_(log), clock_(clock) {
+  H2SIM_ASSERT(log_ != nullptr && clock_ != nullptr);
+  nghttp2_session_callbacks* cbs;
+  H2SIM_ASSERT(nghttp2_session_callbacks_new(&cbs) == 0);
+  nghttp2_session_callbacks_set_on_begin_frame_callback(cbs, Callbacks::on_begin_frame);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, Callbacks::on_begin_headers);
+  nghttp2_session_callbacks_set_on_header_callback(cbs, Callbacks::on_header);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, Callbacks::on_data_chunk);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, Callbacks::on_frame_recv);
+  nghttp2_session_callbacks_set_on_stream_close_callback(cbs, Callbacks::on_stream_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cbs, Callbacks::on_frame_send);
+
+  nghttp2_option* opt;
+  H2SIM_ASSERT(nghttp2_option_new(&opt) == 0);
+  // nghttp2's RST_STREAM rate limiter reads the wall clock; a burst far above any run's limits
+  // keeps real time from ever deciding an outcome.
+  nghttp2_option_set_stream_reset_rate_limit(opt, 1u << 30, 1u << 30);
+
+  int rv = role == Role::client ? nghttp2_session_client_new2(&session_, cbs, this, opt)
+                                : nghttp2_session_server_new2(&session_, cbs, this, opt);
+  H2SIM_ASSERT(rv == 0);
+  nghttp2_option_del(opt);
+  nghttp2_session_callbacks_del(cbs);
+
+  nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, options.initial_window_bytes},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, options.max_header_list_bytes},
+  };
+  H2SIM_ASSERT(nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 3) == 0);
+}
+
+Endpoint::~Endpoint() { nghttp2_session_del(session_); }
+
+void Endpoint::log(FrameRecord record) {
+  record.at = clock_->now();
+  record.endpoint = tag_;
+  log_->push_back(std::move(record));
+}
+
+void Endpoint::receive(std::span<const uint8_t> batch) {
+  if (failed_) return;
+  ssize_t rv = nghttp2_session_mem_recv(session_, batch.data(), batch.size());
+  receiving_record_.reset();
+  ++batches_;
+  if (rv < 0) {
+    failed_ = true;
+    Event ev;
+    ev.kind = Event::Kind::error;
+    ev.code = ErrorCode::protocol_error;
+    events_.push_back(std::move(ev));
+  }
+}
+
+std::vector<Event> Endpoint::take_events() {
+  std::vector<Event> out;
+  out.swap(events_);
+  return out;
+}
+
+void Endpoint::attach_provider(StreamId stream) {
+  Outgoing& out = outgoing_[stream];
+  out.provider_active = true;
+}
+
+StreamId Endpoint::submit_request(const Headers& headers, bool end_stream) {
+  H2SIM_ASSERT(role_ == Role::client);
+  std::vector<nghttp2_nv> nva = to_nv(headers);
+  nghttp2_data_provider provider{};
+  provider.read_callback = Callbacks::read_data;
+  StreamId id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
+                                       end_stream ? nullptr : &provider, nullptr);
+  H2SIM_ASSERT(id > 0);
+  flags(id);
+  if (!end_stream) attach_provider(id);
+  return id;
+}
+
+void Endpoint::submit_response(StreamId stream, const Headers& headers, bool end_stream) {
+  H2SIM_ASSERT(role_ == Role::server);
+  if (flags(stream).closed || flags(stream).reset_sent) return;
+  std::vector<nghttp2_nv> nva = to_nv(headers);
+  nghttp2_data_provider provider{};
+  provider.read_callback = Callbacks::read_data;
+  int rv = nghttp2_submit_response(session_, stream, nva.data(), nva.size(),
+                                   end_stream ? nullptr : &provider);
+  H2SIM_ASSERT(rv == 0);
+  if (!end_stream) attach_provider(stream);
+}
+
+void Endpoint::send_data(StreamId stream, std::span<const uint8_t> bytes, bool end_stream) {
+  const StreamFlags& f = flags(stream);
+  if (f.closed || f.reset_sent || f.end_stream_sent) return;
+  auto it = outgoing_.find(stream);
+  H2SIM_ASSERT(it != outgoing_.end() && it->second.provider_active);
+  Outgoing& out = it->second;
+  H2SIM_ASSERT(!out.eof);
+  out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.end());
+  if (end_stream) out.eof = true;
+  nghttp2_session_resume_data(session_, stream);  // fails harmlessly if not deferred
+}
+
+void Endpoint::send_trailers(StreamId stream, const Headers& trailers) {
+  const StreamFlags& f = flags(stream);
+  if (f.closed || f.reset_sent || f.end_stream_sent) return;
+  auto it = outgoing_.find(stream);
+  H2SIM_ASSERT(it != outgoing_.end() && it->second.provider_active && !it->second.eof);
+  it->second.trailers = trailers;
+  it->second.eof = true;
+  nghttp2_session_resume_data(session_, stream);
+}
+
+void Endpoint::reset(StreamId stream, ErrorCode code) {
+  StreamFlags& f = flags(stream);
+  if (f.closed || f.reset_sent) return;
+  outgoing_.erase(stream);
+  pending_resets_.erase(stream);
+  H2SIM_ASSERT(nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream,
+                                         static_cast<uint32_t>(code)) == 0);
+  f.reset_sent = true;  // set now so later submits on this stream are refused at once
+}
+
+void Endpoint::reset_after_output(StreamId stream, ErrorCode code) {
+  const StreamFlags& f = flags(stream);
+  if (f.closed || f.reset_sent) return;
+  // Deferred even with nothing queued: nghttp2 drops a stream's unsent HEADERS once an
+  // RST_STREAM for it is submitted, so the reset waits until take_output has serialized them.
+  pending_resets_.emplace(stream, code);
+}
+
+void Endpoint::goaway(ErrorCode code) {
+  nghttp2_session_terminate_session(session_, static_cast<uint32_t>(code));
+}
+
+bool Endpoint::submit_due_resets() {
+  bool any = false;
+  for (auto it = pending_resets_.begin(); it != pending_resets_.end();) {
+    auto out = outgoing_.find(it->first);
+    bool drained = out == outgoing_.end() ||
+                   (out->second.head == out->second.bytes.size() && !out->second.trailers);
+    if (!drained) {
+      ++it;
+      continue;
+    }
+    auto [stream, code] = *it;
+    it = pending_resets_.erase(it);
+    reset(stream, code);
+    any = true;
+  }
+  return any;
+}
+
+sim::Flush Endpoint::take_output() {
+  sim::Flush flush;
+  for (;;) {
+    const uint8_t* data = nullptr;
+    ssize_t n = nghttp2_session_mem_send(session_, &data);
+    if (n < 0) {
+      failed_ = true;
+      break;
+    }
+    if (n == 0) {
+      if (submit_due_resets()) continue;
+      break;
+    }
+    flush.bytes.insert(flush.bytes.end(), data, data + n);
+  }
+  // Frame boundaries: walk the 9-byte frame headers (after the client preface, if present).
+  size_t offset = 0;
+  static constexpr std::string_view preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  if (flush.bytes.size() >= preface.size() &&
+      std::memcmp(flush.bytes.data(), preface.data(), preface.size()) == 0) {
+    offset = preface.size();
+  }
+  while (offset + 9 <= flush.bytes.size()) {
+    size_t length = (size_t{flush.bytes[offset]} << 16) | (size_t{flush.bytes[offset + 1]} << 8) |
+                    flush.bytes[offset + 2];
+    offset += 9 + length;
+    if (offset < flush.bytes.size()) flush.boundaries.push_back(static_cast<uint32_t>(offset));
+  }
+  if (!flush.bytes.empty()) ++flushes_;
+  return flush;
+}
+
+const StreamFlags* Endpoint::stream(StreamId id) const {
+  auto it = streams_.find(id);
+  return it == streams_.end() ? nullptr : &it->second;
+}
+
+size_t Endpoint::queued_bytes() const {
+  size_t total = 0;
+  for (const auto& [id, out] : outgoing_) total += out.bytes.size() - out.head;
+  return total;
+}
+
+size_t Endpoint::open_streams() const {
+  size_t open = 0;
+  for (const auto& [id, f] : streams_) open += !f.closed;
+  return open;
+}
+
+bool Endpoint::alive() const {
+  return !failed_ && (nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_));
+}
+
+}  // namespace h2sim::h2

@@ -1,0 +1,142 @@
+// One HTTP/2 connection endpoint: an nghttp2 session driven without sockets. Bytes go in through
+// receive() (one read batch) and out through take_output() (one flush); what happened comes back
+// as typed Events, and every frame sent or received is appended to a FrameLog.
+//
+// nghttp2 is never called from inside its own callbacks (nghttp2#1088, #1244, #1590): callbacks
+// only record; the owner acts on the events after receive() returns. The one exception is the
+// documented nghttp2_submit_trailer() from a data source read callback.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "model/h2/frame.h"
+#include "sim/host.h"
+
+struct nghttp2_session;
+
+namespace h2sim::h2 {
+
+enum class Role : uint8_t { client, server };
+
+// Which kind of header block a HEADERS frame carried (nghttp2's category).
+enum class HeadersKind : uint8_t { request, response, trailers };
+
+struct Event {
+  enum class Kind : uint8_t {
+    headers,     // a complete header block; end_stream if it carried END_STREAM
+    data,        // a chunk of DATA payload
+    end_stream,  // a DATA frame with END_STREAM was received
+    reset,       // RST_STREAM received (code)
+    closed,      // the stream is closed in nghttp2 (code: the reason, NO_ERROR if clean)
+    goaway,      // GOAWAY received (code, last_stream_id)
+    error,       // the session hit a fatal error; the connection is unusable
+  };
+  Kind kind = Kind::headers;
+  StreamId stream = 0;
+  HeadersKind headers_kind = HeadersKind::request;
+  bool end_stream = false;
+  Headers headers;
+  std::vector<uint8_t> data;
+  ErrorCode code = ErrorCode::no_error;
+  StreamId last_stream_id = 0;
+};
+
+// What an endpoint knows about one of its streams, from the frames it sent and received.
+struct StreamFlags {
+  bool headers_sent = false;
+  bool headers_received = false;
+  bool end_stream_sent = false;
+  bool end_stream_received = false;
+  bool reset_sent = false;
+  bool reset_received = false;
+  bool closed = false;
+};
+
+struct EndpointOptions {
+  uint32_t initial_window_bytes = 65535;
+  uint32_t max_concurrent_streams = 100;
+  uint32_t max_header_list_bytes = 65536;
+};
+
+class Endpoint {
+ public:
+  // `clock` stamps FrameRecords with virtual time; `log` receives them. Neither is owned.
+  Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* clock,
+           EndpointOptions options = {});
+  ~Endpoint();
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  Role role() const { return role_; }
+  const EndpointTag& tag() const { return tag_; }
+
+  // Feeds one read batch. Events produced are appended to events().
+  void receive(std::span<const uint8_t> batch);
+  // The events since the last call, in the order nghttp2 reported them.
+  std::vector<Event> take_events();
+
+  // Client: opens a stream. With end_stream the HEADERS carry END_STREAM, otherwise the body
+  // follows through send_data.
+  StreamId submit_request(const Headers& headers, bool end_stream);
+  // Server: response headers; with end_stream this is a trailers-only response.
+  void submit_response(StreamId stream, const Headers& headers, bool end_stream);
+  // Queues body bytes (after the headers); end_stream closes our side after them.
+  void send_data(StreamId stream, std::span<const uint8_t> bytes, bool end_stream);
+  // Queues trailers after the body; they carry END_STREAM.
+  void send_trailers(StreamId stream, const Headers& trailers);
+  // RST_STREAM now; queued body and trailers of the stream are dropped. No-op on a closed stream.
+  void reset(StreamId stream, ErrorCode code);
+  // RST_STREAM once everything queued for the stream has left (body, trailers): how a proxy
+  // forwards a response tail before resetting.
+  void reset_after_output(StreamId stream, ErrorCode code);
+  void goaway(ErrorCode code);
+
+  // Serializes everything nghttp2 wants to send into one flush, with frame boundaries.
+  sim::Flush take_output();
+
+  const StreamFlags* stream(StreamId id) const;
+  // Bytes queued in our send buffers and not yet serialized (flow control can hold them).
+  size_t queued_bytes() const;
+  // Streams nghttp2 still has open.
+  size_t open_streams() const;
+  bool failed() const { return failed_; }
+  // False once nghttp2 has nothing more to read or write (after GOAWAY both ways, or an error).
+  bool alive() const;
+
+ private:
+  struct Outgoing {
+    std::vector<uint8_t> bytes;
+    size_t head = 0;
+    bool eof = false;
+    std::optional<Headers> trailers;
+    bool provider_active = false;
+  };
+  friend struct Callbacks;
+
+  StreamFlags& flags(StreamId id) { return streams_[id]; }
+  void attach_provider(StreamId stream);
+  bool submit_due_resets();
+  void log(FrameRecord record);
+
+  Role role_;
+  EndpointTag tag_;
+  FrameLog* log_;
+  const sim::Net* clock_;
+  nghttp2_session* session_ = nullptr;
+  std::vector<Event> events_;
+  std::map<StreamId, StreamFlags> streams_;
+  std::map<StreamId, Outgoing> outgoing_;
+  // reset_after_output: submitted once everything queued for the stream has been serialized.
+  std::map<StreamId, ErrorCode> pending_resets_;
+  std::map<StreamId, Headers> incoming_headers_;  // header blocks being received
+  std::optional<size_t> receiving_record_;        // the FrameRecord being filled by callbacks
+  uint32_t flushes_ = 0;
+  uint32_t batches_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace h2sim::h2

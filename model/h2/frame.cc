@@ -1,0 +1,92 @@
+#include "model/h2/frame.h"
+
+namespace h2sim::h2 {
+
+std::string_view frame_type_name(FrameType type) {
+  switch (type) {
+    case FrameType::data: return "DATA";
+    case FrameType::headers: return "HEADERS";
+    case FrameType::priority: return "PRIORITY";
+    case FrameType::rst_stream: return "RST_STREAM";
+    case FrameType::settings: return "SETTINGS";
+    case FrameType::push_promise: return "PUSH_PROMISE";
+    case FrameType::ping: return "PING";
+    case FrameType::goaway: return "GOAWAY";
+    case FrameType::window_update: return "WINDOW_UPDATE";
+    case FrameType::continuation: return "CONTINUATION";
+  }
+  return "UNKNOWN";
+}
+
+namespace {
+constexpr std::string_view error_code_names[] = {
+    "NO_ERROR",       "PROTOCOL_ERROR",  "INTERNAL_ERROR",    "FLOW_CONTROL_ERROR",
+    "SETTINGS_TIMEOUT", "STREAM_CLOSED", "FRAME_SIZE_ERROR",  "REFUSED_STREAM",
+    "CANCEL",         "COMPRESSION_ERROR", "CONNECT_ERROR",   "ENHANCE_YOUR_CALM",
+    "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED",
+};
+}  // namespace
+
+std::string_view error_code_name(ErrorCode code) {
+  auto i = static_cast<uint32_t>(code);
+  return i < std::size(error_code_names) ? error_code_names[i] : "UNKNOWN_ERROR";
+}
+
+bool parse_error_code(std::string_view name, ErrorCode* code) {
+  for (uint32_t i = 0; i < std::size(error_code_names); ++i) {
+    if (error_code_names[i] == name) {
+      *code = static_cast<ErrorCode>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+const std::string* find_header(const Headers& headers, std::string_view name) {
+  for (const Header& h : headers) {
+    if (h.first == name) return &h.second;
+  }
+  return nullptr;
+}
+
+std::string_view leg_name(Leg leg) {
+  switch (leg) {
+    case Leg::downstream: return "down";
+    case Leg::upstream: return "up";
+    case Leg::direct: return "direct";
+  }
+  return "?";
+}
+
+std::string frame_flags_text(FrameType type, uint8_t flags) {
+  std::string out;
+  auto add = [&](std::string_view name) {
+    if (!out.empty()) out += '|';
+    out += name;
+  };
+  switch (type) {
+    case FrameType::data:
+      if (flags & flag_end_stream) add("END_STREAM");
+      if (flags & flag_padded) add("PADDED");
+      break;
+    case FrameType::headers:
+      if (flags & flag_end_stream) add("END_STREAM");
+      if (flags & flag_end_headers) add("END_HEADERS");
+      if (flags & flag_padded) add("PADDED");
+      if (flags & flag_priority) add("PRIORITY");
+      break;
+    case FrameType::settings:
+    case FrameType::ping:
+      if (flags & flag_ack) add("ACK");
+      break;
+    case FrameType::push_promise:
+    case FrameType::continuation:
+      if (flags & flag_end_headers) add("END_HEADERS");
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+}  // namespace h2sim::h2

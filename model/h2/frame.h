@@ -1,0 +1,100 @@
+// HTTP/2 vocabulary shared by endpoints, proxies, invariants and reports: frame types, error
+// codes, header lists, and the FrameRecord that logs every frame sent or received.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sim/time.h"
+
+namespace h2sim::h2 {
+
+using StreamId = int32_t;
+
+enum class FrameType : uint8_t {
+  data = 0,
+  headers = 1,
+  priority = 2,
+  rst_stream = 3,
+  settings = 4,
+  push_promise = 5,
+  ping = 6,
+  goaway = 7,
+  window_update = 8,
+  continuation = 9,
+};
+std::string_view frame_type_name(FrameType type);
+
+// RFC 9113 §7 error codes.
+enum class ErrorCode : uint32_t {
+  no_error = 0x0,
+  protocol_error = 0x1,
+  internal_error = 0x2,
+  flow_control_error = 0x3,
+  settings_timeout = 0x4,
+  stream_closed = 0x5,
+  frame_size_error = 0x6,
+  refused_stream = 0x7,
+  cancel = 0x8,
+  compression_error = 0x9,
+  connect_error = 0xa,
+  enhance_your_calm = 0xb,
+  inadequate_security = 0xc,
+  http_1_1_required = 0xd,
+};
+std::string_view error_code_name(ErrorCode code);
+bool parse_error_code(std::string_view name, ErrorCode* code);
+
+inline constexpr uint8_t flag_end_stream = 0x1;
+inline constexpr uint8_t flag_ack = 0x1;
+inline constexpr uint8_t flag_end_headers = 0x4;
+inline constexpr uint8_t flag_padded = 0x8;
+inline constexpr uint8_t flag_priority = 0x20;
+
+using Header = std::pair<std::string, std::string>;
+using Headers = std::vector<Header>;
+// The value of the first header called `name`, or nullptr.
+const std::string* find_header(const Headers& headers, std::string_view name);
+
+// Where a frame travelled. With a proxy, the downstream leg joins the client and the proxy and
+// the upstream leg joins the proxy and the server; without one, the direct leg joins client and
+// server.
+enum class Leg : uint8_t { downstream, upstream, direct };
+std::string_view leg_name(Leg leg);
+
+// Which endpoint of a leg logged the frame, and whether it sent or received it.
+struct EndpointTag {
+  Leg leg = Leg::direct;
+  uint32_t connection = 0;  // the World's connection index
+  bool client_side = true;  // the endpoint that opened the connection (HTTP/2 client role)
+  bool operator==(const EndpointTag&) const = default;
+};
+
+struct FrameRecord {
+  sim::Time at;
+  EndpointTag endpoint;
+  bool sent = true;        // sent by `endpoint`, else received by it
+  uint32_t batch = 0;      // the endpoint's flush (sent) or read batch (received) counter
+  FrameType type = FrameType::data;
+  uint8_t flags = 0;
+  StreamId stream_id = 0;
+  ErrorCode error_code = ErrorCode::no_error;  // RST_STREAM and GOAWAY
+  uint32_t length = 0;     // payload length as on the wire
+  StreamId last_stream_id = 0;  // GOAWAY
+  Headers headers;         // decoded header list of HEADERS (and PUSH_PROMISE)
+
+  bool end_stream() const {
+    return (type == FrameType::data || type == FrameType::headers) && (flags & flag_end_stream);
+  }
+};
+
+// Flag names as the trace prints them, e.g. "END_STREAM|END_HEADERS".
+std::string frame_flags_text(FrameType type, uint8_t flags);
+
+// Everything every endpoint of a run logged, in the order it happened.
+using FrameLog = std::vector<FrameRecord>;
+
+}  // namespace h2sim::h2

@@ -1,0 +1,156 @@
+#include "model/h2/stream_state.h"
+
+namespace h2sim::h2 {
+
+std::string_view stream_state_name(StreamState state) {
+  switch (state) {
+    case StreamState::idle: return "idle";
+    case StreamState::reserved_local: return "reserved (local)";
+    case StreamState::reserved_remote: return "reserved (remote)";
+    case StreamState::open: return "open";
+    case StreamState::half_closed_local: return "half-closed (local)";
+    case StreamState::half_closed_remote: return "half-closed (remote)";
+    case StreamState::closed: return "closed";
+  }
+  return "?";
+}
+
+std::string_view stream_event_name(StreamEvent event) {
+  switch (event) {
+    case StreamEvent::send_headers: return "send H";
+    case StreamEvent::send_headers_es: return "send H+ES";
+    case StreamEvent::send_data: return "send DATA";
+    case StreamEvent::send_data_es: return "send DATA+ES";
+    case StreamEvent::send_rst: return "send RST";
+    case StreamEvent::send_push_promise: return "send PP";
+    case StreamEvent::recv_headers: return "recv H";
+    case StreamEvent::recv_headers_es: return "recv H+ES";
+    case StreamEvent::recv_data: return "recv DATA";
+    case StreamEvent::recv_data_es: return "recv DATA+ES";
+    case StreamEvent::recv_rst: return "recv RST";
+    case StreamEvent::recv_push_promise: return "recv PP";
+  }
+  return "?";
+}
+
+bool stream_event_of(const FrameRecord& f, StreamEvent* event) {
+  if (f.stream_id == 0) return false;
+  bool es = f.end_stream();
+  switch (f.type) {
+    case FrameType::headers:
+      *event = f.sent ? (es ? StreamEvent::send_headers_es : StreamEvent::send_headers)
+                      : (es ? StreamEvent::recv_headers_es : StreamEvent::recv_headers);
+      return true;
+    case FrameType::data:
+      *event = f.sent ? (es ? StreamEvent::send_data_es : StreamEvent::send_data)
+                      : (es ? StreamEvent::recv_data_es : StreamEvent::recv_data);
+      return true;
+    case FrameType::rst_stream:
+      *event = f.sent ? StreamEvent::send_rst : StreamEvent::recv_rst;
+      return true;
+    case FrameType::push_promise:
+      *event = f.sent ? StreamEvent::send_push_promise : StreamEvent::recv_push_promise;
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+using S = StreamState;
+using E = StreamEvent;
+constexpr Transition ok(S next) { return {true, next}; }
+constexpr Transition bad(S stay) { return {false, stay}; }
+
+}  // namespace
+
+Transition transition(StreamState s, StreamEvent e) {
+  switch (s) {
+    case S::idle:
+      switch (e) {
+        case E::send_headers: return ok(S::open);
+        case E::send_headers_es: return ok(S::half_closed_local);
+        case E::recv_headers: return ok(S::open);
+        case E::recv_headers_es: return ok(S::half_closed_remote);
+        case E::send_push_promise: return ok(S::reserved_local);
+        case E::recv_push_promise: return ok(S::reserved_remote);
+        case E::recv_data: case E::recv_data_es: case E::recv_rst: return ok(S::idle);
+        default: return bad(S::idle);  // DATA or RST_STREAM on an idle stream
+      }
+    case S::reserved_local:
+      switch (e) {
+        case E::send_headers: return ok(S::half_closed_remote);
+        case E::send_headers_es: return ok(S::closed);
+        case E::send_rst: case E::recv_rst: return ok(S::closed);
+        default: return e >= E::recv_headers ? ok(s) : bad(s);
+      }
+    case S::reserved_remote:
+      switch (e) {
+        case E::recv_headers: return ok(S::half_closed_local);
+        case E::recv_headers_es: return ok(S::closed);
+        case E::send_rst: case E::recv_rst: return ok(S::closed);
+        default: return e >= E::recv_headers ? ok(s) : bad(s);
+      }
+    case S::open:
+      switch (e) {
+        case E::send_headers: case E::send_data: return ok(S::open);
+        case E::send_headers_es: case E::send_data_es: return ok(S::half_closed_local);
+        case E::recv_headers: case E::recv_data: return ok(S::open);
+        case E::recv_headers_es: case E::recv_data_es: return ok(S::half_closed_remote);
+        case E::send_rst: case E::recv_rst: return ok(S::closed);
+        default: return bad(s);
+      }
+    case S::half_closed_local:
+      switch (e) {
+        case E::recv_headers: case E::recv_data: return ok(s);
+        case E::recv_headers_es: case E::recv_data_es: return ok(S::closed);
+        case E::send_rst: case E::recv_rst: return ok(S::closed);
+        default: return bad(s);  // no HEADERS or DATA after our END_STREAM
+      }
+    case S::half_closed_remote:
+      switch (e) {
+        case E::send_headers: case E::send_data: return ok(s);
+        case E::send_headers_es: case E::send_data_es: return ok(S::closed);
+        case E::send_rst: case E::recv_rst: return ok(S::closed);
+        case E::recv_headers: case E::recv_headers_es: case E::recv_data: case E::recv_data_es:
+          return ok(s);  // the peer's violation, not ours
+        default: return bad(s);
+      }
+    case S::closed:
+      // RFC 9113 §5.1: nothing but PRIORITY may be sent on a closed stream.
+      return e >= E::recv_headers ? ok(s) : bad(s);
+  }
+  return bad(s);
+}
+
+void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
+  StreamEvent event;
+  if (!stream_event_of(frame, &event)) return;
+  View& view = views_[{frame.endpoint.connection, frame.endpoint.client_side, frame.stream_id}];
+  Transition t = transition(view.state, event);
+  ++taken_[{view.state, event}];
+  if (view.state == StreamState::closed) {
+    if (event == StreamEvent::send_rst && view.may_reset_closed) {
+      view.may_reset_closed = false;
+      return;
+    }
+    if (!frame.sent && event != StreamEvent::recv_rst) view.may_reset_closed = true;
+  }
+  if (!t.legal) {
+    violations_.push_back({frame_index, std::string(frame_type_name(frame.type)) + " " +
+                                            frame_flags_text(frame.type, frame.flags) +
+                                            " sent on stream " + std::to_string(frame.stream_id) +
+                                            " in state " +
+                                            std::string(stream_state_name(view.state))});
+  }
+  view.state = t.next;
+}
+
+std::vector<Violation> check_frames(const FrameLog& log) {
+  StreamMonitor monitor;
+  for (size_t i = 0; i < log.size(); ++i) monitor.observe(log[i], i);
+  return monitor.violations();
+}
+
+}  // namespace h2sim::h2

@@ -1,0 +1,87 @@
+// RFC 9113 §5.1 stream states as a table, and a monitor that replays every endpoint's frames
+// through it. A frame an endpoint sends while its own view of the stream forbids it is a
+// violation. The same table draws the state diagrams in reports/.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "model/h2/frame.h"
+
+namespace h2sim::h2 {
+
+enum class StreamState : uint8_t {
+  idle,
+  reserved_local,
+  reserved_remote,
+  open,
+  half_closed_local,
+  half_closed_remote,
+  closed,
+};
+inline constexpr int stream_state_count = 7;
+std::string_view stream_state_name(StreamState state);
+
+// The frame-level events that move a stream, from one endpoint's point of view.
+enum class StreamEvent : uint8_t {
+  send_headers,
+  send_headers_es,
+  send_data,
+  send_data_es,
+  send_rst,
+  send_push_promise,
+  recv_headers,
+  recv_headers_es,
+  recv_data,
+  recv_data_es,
+  recv_rst,
+  recv_push_promise,
+};
+inline constexpr int stream_event_count = 12;
+std::string_view stream_event_name(StreamEvent event);
+
+// Maps a frame to its stream event; false for frames that do not move stream state
+// (PRIORITY, WINDOW_UPDATE, connection-level frames).
+bool stream_event_of(const FrameRecord& frame, StreamEvent* event);
+
+struct Transition {
+  bool legal = false;  // for send events: may the endpoint send this in this state?
+  StreamState next = StreamState::idle;
+};
+
+// The table: state x event -> transition. Receive events are always "legal" for the receiver
+// (a peer's misbehaviour is the peer's violation, seen on its own sends).
+Transition transition(StreamState state, StreamEvent event);
+
+struct Violation {
+  size_t frame_index = 0;  // index in the FrameLog
+  std::string what;
+};
+
+class StreamMonitor {
+ public:
+  // Feeds frames in log order; each endpoint's view is keyed by (connection, side, stream).
+  void observe(const FrameRecord& frame, size_t frame_index);
+  const std::vector<Violation>& violations() const { return violations_; }
+  // Every (state, event) pair taken, with counts: the coverage reports draw.
+  const std::map<std::pair<StreamState, StreamEvent>, uint32_t>& taken() const { return taken_; }
+
+ private:
+  struct View {
+    StreamState state = StreamState::idle;
+    // A frame received on a closed stream licenses one RST_STREAM in reply (RFC 9113 §5.4.2).
+    bool may_reset_closed = false;
+  };
+  std::map<std::tuple<uint32_t, bool, StreamId>, View> views_;
+  std::map<std::pair<StreamState, StreamEvent>, uint32_t> taken_;
+  std::vector<Violation> violations_;
+};
+
+// Runs a whole log through a fresh monitor.
+std::vector<Violation> check_frames(const FrameLog& log);
+
+}  // namespace h2sim::h2

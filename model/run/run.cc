@@ -1,0 +1,140 @@
+#include "model/run/run.h"
+
+#include "model/grpc/client.h"
+#include "model/grpc/server.h"
+#include "sim/assert.h"
+#include "sim/digest.h"
+#include "sim/world.h"
+
+namespace h2sim {
+
+namespace {
+
+sim::LinkConfig link_of(const Network& n) {
+  sim::LinkConfig link;
+  if (n.has_latency_ns_min()) link.latency_min = {static_cast<int64_t>(n.latency_ns_min())};
+  link.latency_max = n.has_latency_ns_max() ? sim::Duration{static_cast<int64_t>(n.latency_ns_max())}
+                                            : link.latency_min;
+  if (n.has_latency_steps()) link.latency_steps = n.latency_steps();
+  if (n.has_segments_max()) link.segments_max = n.segments_max();
+  if (n.has_segment_bytes_max()) link.segment_bytes_max = n.segment_bytes_max();
+  return link;
+}
+
+sim::Limits limits_of(const Limits& l) {
+  sim::Limits limits;
+  if (l.has_events_max()) limits.events_max = l.events_max();
+  if (l.has_time_ns_max()) limits.time_max = {static_cast<int64_t>(l.time_ns_max())};
+  return limits;
+}
+
+std::string_view or_default(const std::string& name) {
+  return name.empty() ? std::string_view("grpc-core") : std::string_view(name);
+}
+
+}  // namespace
+
+std::string validate(const Scenario& s) {
+  if (s.calls_size() == 0) return "the scenario has no calls";
+  if (s.calls_size() > calls_max) {
+    return "the scenario has " + std::to_string(s.calls_size()) + " calls; at most " +
+           std::to_string(calls_max) + " are allowed";
+  }
+  if (!grpc::find_client_personality(or_default(s.client()))) {
+    return "unknown client personality '" + s.client() +
+           "' (known: " + grpc::known_client_personalities() + ")";
+  }
+  if (!grpc::find_server_personality(or_default(s.server()))) {
+    return "unknown server personality '" + s.server() +
+           "' (known: " + grpc::known_server_personalities() + ")";
+  }
+  for (int i = 0; i < s.calls_size(); ++i) {
+    const Call& c = s.calls(i);
+    std::string where = "calls[" + std::to_string(i) + "]: ";
+    if (c.client().messages() > messages_max || c.server().messages() > messages_max) {
+      return where + "at most " + std::to_string(messages_max) + " messages per side";
+    }
+    if (c.client().message_bytes() > message_bytes_max ||
+        c.server().message_bytes() > message_bytes_max) {
+      return where + "at most " + std::to_string(message_bytes_max) + " bytes per message";
+    }
+    if (c.server().status().code() > 16) {
+      return where + "status code " + std::to_string(c.server().status().code()) +
+             " is not a gRPC status (0-16)";
+    }
+  }
+  sim::LinkConfig link = link_of(s.network());
+  if (link.latency_max < link.latency_min) return "network: latency_ns_max < latency_ns_min";
+  if (link.latency_steps < 1 || link.latency_steps > 64) return "network: latency_steps must be 1-64";
+  if (link.segments_max < 1 || link.segments_max > 64) return "network: segments_max must be 1-64";
+  if (link.segment_bytes_max < 1) return "network: segment_bytes_max must be at least 1";
+  sim::Limits limits = limits_of(s.limits());
+  if (limits.events_max < 1 || limits.events_max > 100000000) {
+    return "limits: events_max must be 1-100000000";
+  }
+  if (limits.time_max.ns < 1) return "limits: time_ns_max must be positive";
+  return {};
+}
+
+Result run(const Scenario& scenario, sim::ChoiceSource& choices, sim::Host* proxy,
+           h2::Recorder& recorder) {
+  H2SIM_ASSERT(validate(scenario).empty());
+  Result result;
+  result.has_proxy = proxy != nullptr;
+  result.calls.resize(scenario.calls_size());
+  for (int i = 0; i < scenario.calls_size(); ++i) result.calls[i].call = static_cast<uint32_t>(i);
+
+  const grpc::ClientPersonality& client_p = *grpc::find_client_personality(or_default(scenario.client()));
+  const grpc::ServerPersonality& server_p = *grpc::find_server_personality(or_default(scenario.server()));
+  h2::Leg client_leg = proxy ? h2::Leg::downstream : h2::Leg::direct;
+  h2::Leg server_leg = proxy ? h2::Leg::upstream : h2::Leg::direct;
+  grpc::ServerHost server(scenario, server_p, server_leg, recorder, result.calls);
+  grpc::ClientHost client(scenario, client_p, client_leg, recorder, result.calls);
+
+  sim::World world(choices, link_of(scenario.network()), limits_of(scenario.limits()));
+  sim::Address server_at = world.add_host(server, "server", 0);
+  sim::Address client_next = server_at;
+  if (proxy) client_next = world.add_host(*proxy, "proxy", server_at);
+  world.add_host(client, "client", client_next);
+
+  result.end = world.run();
+  result.end_time = world.now();
+  result.events = world.events_run();
+  if (proxy) result.proxy_leftovers = proxy->leftovers();
+  result.frames = std::move(recorder.frames);
+  result.marks = std::move(recorder.marks);
+  result.violations = h2::check_frames(result.frames);
+  result.decisions = choices.decisions();
+  result.segments = world.segments();
+  result.reads = world.reads();
+  result.digest = trace_digest(result);
+  return result;
+}
+
+std::string trace_digest(const Result& r) {
+  sim::Digest d;
+  for (const h2::FrameRecord& f : r.frames) {
+    d.add_u64(static_cast<uint64_t>(f.at.ns));
+    d.add_u64((uint64_t{static_cast<uint8_t>(f.endpoint.leg)} << 40) |
+              (uint64_t{f.endpoint.connection} << 8) | (f.endpoint.client_side << 1) | f.sent);
+    d.add_u64((uint64_t{static_cast<uint8_t>(f.type)} << 40) | (uint64_t{f.flags} << 32) |
+              static_cast<uint32_t>(f.stream_id));
+    d.add_u64((uint64_t{static_cast<uint32_t>(f.error_code)} << 32) | f.length);
+    d.add_u64(f.batch);
+    for (const h2::Header& h : f.headers) {
+      d.add(h.first);
+      d.add(":");
+      d.add(h.second);
+      d.add("\n");
+    }
+  }
+  for (const grpc::CallOutcome& c : r.calls) {
+    d.add(c.server_sent ? grpc::status_text(*c.server_sent) : "-");
+    d.add(c.client_saw ? grpc::status_text(*c.client_saw) : "-");
+    d.add_u64(static_cast<uint64_t>(c.client_status_at.ns));
+  }
+  d.add(sim::run_end_name(r.end));
+  return d.hex();
+}
+
+}  // namespace h2sim

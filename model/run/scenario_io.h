@@ -1,0 +1,35 @@
+// Reading scenarios and replay files from text format, with errors that name file:line:column.
+#pragma once
+
+#include <string>
+
+#include "model/run/replay.pb.h"
+#include "model/run/scenario.pb.h"
+#include "sim/choice.h"
+
+namespace h2sim {
+
+// Reads a whole file; false with `error` set if it cannot (missing, a directory, over 16 MiB).
+bool read_file(const std::string& path, std::string* contents, std::string* error);
+
+// Parses a Scenario textproto and validates it. Errors are "path:line:column: message".
+bool parse_scenario(const std::string& text, const std::string& path, Scenario* scenario,
+                    std::string* error);
+bool load_scenario(const std::string& path, Scenario* scenario, std::string* error);
+
+// Replay files: format and semantics versions must match this build's.
+inline constexpr uint32_t replay_format_version = 1;
+// Bump whenever the meaning of a decision changes (what choose() is asked, in which order).
+inline constexpr uint32_t replay_semantics_version = 1;
+bool parse_replay(const std::string& text, const std::string& path, Replay* replay,
+                  std::string* error);
+bool load_replay(const std::string& path, Replay* replay, std::string* error);
+std::string format_replay(const Replay& replay);
+
+std::vector<sim::Decision> decisions_of(const Replay& replay);
+void set_decisions(const std::vector<sim::Decision>& decisions, Replay* replay);
+
+// Text form of a message, as the textproto files are written.
+std::string to_text(const google::protobuf::Message& message);
+
+}  // namespace h2sim

@@ -1,0 +1,32 @@
+// Runs a scenario with the proxy it names. properties/ is the first layer that knows preset
+// names, so it builds the proxy and hands it to model's run().
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "model/h2/recorder.h"
+#include "model/run/result.h"
+#include "model/run/scenario.pb.h"
+#include "sim/choice.h"
+#include "sim/host.h"
+
+namespace h2sim {
+
+// Builds a proxy under test that logs into the run's recorder. Tests use it to put their own
+// proxy (a crashing one, say) in the middle.
+using ProxyFactory = std::function<std::unique_ptr<sim::Host>(h2::Recorder&)>;
+
+// Empty if the scenario's proxy preset exists (or there is none), else an error naming the
+// preset and listing the known ones.
+std::string validate_proxy(const Scenario& scenario);
+
+// validate() and validate_proxy() together.
+std::string validate_case(const Scenario& scenario);
+
+// One run of a valid scenario through its preset (or `factory`, when given).
+Result run_case(const Scenario& scenario, sim::ChoiceSource& choices,
+                const ProxyFactory& factory = nullptr);
+
+}  // namespace h2sim

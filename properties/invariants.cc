@@ -1,0 +1,119 @@
+#include "properties/invariants.h"
+
+#include <algorithm>
+
+namespace h2sim {
+
+namespace {
+
+// The frames the client received on a call's stream that end it (END_STREAM or RST_STREAM).
+std::vector<size_t> client_endings(const Result& r, const grpc::CallOutcome& call) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < r.frames.size(); ++i) {
+    const h2::FrameRecord& f = r.frames[i];
+    if (f.sent || !f.endpoint.client_side || f.endpoint.leg == h2::Leg::upstream) continue;
+    if (f.stream_id != call.client_stream) continue;
+    if (f.end_stream() || f.type == h2::FrameType::rst_stream) out.push_back(i);
+  }
+  return out;
+}
+
+bool is_prefix(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+  return a.size() <= b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+}  // namespace
+
+Verdict status_preserved(const Result& r) {
+  Verdict v{"status preserved",
+            "the client sees the status the server sent, unless it cancelled the call itself", true,
+            {}, {}};
+  for (const grpc::CallOutcome& c : r.calls) {
+    if (!c.server_sent || c.client_cancelled) continue;
+    if (c.client_saw && *c.client_saw == *c.server_sent) continue;
+    v.holds = false;
+    if (!v.detail.empty()) v.detail += "; ";
+    v.detail += "call " + std::to_string(c.call) + ": server sent " +
+                grpc::status_text(*c.server_sent) + ", client saw " +
+                (c.client_saw ? grpc::status_text(*c.client_saw) : std::string("nothing"));
+    for (size_t i : client_endings(r, c)) v.frames.push_back(i);
+  }
+  return v;
+}
+
+Verdict no_hang(const Result& r) {
+  Verdict v{"no hang", "the run reaches quiescence within its limits and every call ends", true,
+            {}, {}};
+  if (r.end != sim::RunEnd::quiescent) {
+    v.holds = false;
+    v.detail = std::string("the run stopped at a limit: ") + sim::run_end_name(r.end);
+  }
+  for (const grpc::CallOutcome& c : r.calls) {
+    if (c.client_saw) continue;
+    v.holds = false;
+    if (!v.detail.empty()) v.detail += "; ";
+    v.detail += "call " + std::to_string(c.call) + " never ended at the client";
+  }
+  return v;
+}
+
+Verdict legal_frames(const Result& r) {
+  Verdict v{"legal frames", "no endpoint sends a frame illegal in its stream state (RFC 9113 §5.1)",
+            true, {}, {}};
+  for (const h2::Violation& violation : r.violations) {
+    v.holds = false;
+    if (!v.detail.empty()) v.detail += "; ";
+    v.detail += violation.what;
+    v.frames.push_back(violation.frame_index);
+  }
+  return v;
+}
+
+Verdict messages_intact(const Result& r) {
+  Verdict v{"messages intact", "each side receives the other's messages in order, none invented",
+            true, {}, {}};
+  auto fail = [&](const grpc::CallOutcome& c, const std::string& what) {
+    v.holds = false;
+    if (!v.detail.empty()) v.detail += "; ";
+    v.detail += "call " + std::to_string(c.call) + ": " + what;
+  };
+  for (const grpc::CallOutcome& c : r.calls) {
+    if (!is_prefix(c.requests_received, c.requests_sent)) {
+      fail(c, "the server received requests out of order or not sent");
+    }
+    if (!is_prefix(c.responses_received, c.responses_sent)) {
+      fail(c, "the client received responses out of order or not sent");
+    }
+    // A call that ended OK at both ends must have delivered everything.
+    bool ok_end = c.client_saw && c.client_saw->code == grpc::Code::ok && c.server_sent &&
+                  c.server_sent->code == grpc::Code::ok;
+    if (ok_end && c.responses_received.size() != c.responses_sent.size()) {
+      fail(c, "the call ended OK but the client got " +
+                  std::to_string(c.responses_received.size()) + " of " +
+                  std::to_string(c.responses_sent.size()) + " responses");
+    }
+  }
+  return v;
+}
+
+Verdict no_leaks(const Result& r) {
+  Verdict v{"no leaks", "at quiescence the proxy holds no stream and no buffered bytes", true, {},
+            {}};
+  if (r.end != sim::RunEnd::quiescent) return v;  // no_hang reports that run
+  for (const std::string& leftover : r.proxy_leftovers) {
+    v.holds = false;
+    if (!v.detail.empty()) v.detail += "; ";
+    v.detail += leftover;
+  }
+  return v;
+}
+
+std::vector<Verdict> check_all(const Result& r) {
+  return {status_preserved(r), no_hang(r), legal_frames(r), messages_intact(r), no_leaks(r)};
+}
+
+bool all_hold(const std::vector<Verdict>& verdicts) {
+  return std::all_of(verdicts.begin(), verdicts.end(), [](const Verdict& v) { return v.holds; });
+}
+
+}  // namespace h2sim

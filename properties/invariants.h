@@ -1,0 +1,38 @@
+// Invariants: small pure functions over a Result. Each Verdict names its invariant, states it in
+// one line, and points at the frames that break it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/run/result.h"
+
+namespace h2sim {
+
+struct Verdict {
+  std::string_view name;
+  std::string_view statement;
+  bool holds = true;
+  std::string detail;          // why it failed, for a person
+  std::vector<size_t> frames;  // indexes in Result::frames of the frames that break it
+};
+
+// Every call whose server produced a status ends with that status (code and message) at the
+// client, unless the client application itself cancelled or its deadline passed.
+Verdict status_preserved(const Result& result);
+// The world reached quiescence within its limits and every call ended at the client.
+Verdict no_hang(const Result& result);
+// No endpoint sent a frame illegal in its own view of the stream's state (RFC 9113 §5.1).
+Verdict legal_frames(const Result& result);
+// Each side received the other's messages in order, with none invented, up to the end.
+Verdict messages_intact(const Result& result);
+// At quiescence the proxy holds no stream and no buffered bytes.
+Verdict no_leaks(const Result& result);
+
+// All of the above, in that order.
+std::vector<Verdict> check_all(const Result& result);
+bool all_hold(const std::vector<Verdict>& verdicts);
+
+}  // namespace h2sim

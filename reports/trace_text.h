@@ -1,0 +1,24 @@
+// The text form of a run: one line per frame sent or received, each call's outcome, the verdicts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/run/result.h"
+#include "model/run/scenario.pb.h"
+#include "properties/invariants.h"
+
+namespace h2sim {
+
+// "client", "proxy" or "server": who logged a frame.
+std::string endpoint_name(const h2::EndpointTag& tag);
+// One frame: time, leg, endpoint, direction, type, stream, flags, error code, headers.
+std::string format_frame(const h2::FrameRecord& frame);
+std::string format_trace(const Result& result);
+std::string format_outcomes(const Scenario& scenario, const Result& result);
+std::string format_verdicts(const Result& result, const std::vector<Verdict>& verdicts);
+// Everything above plus the digest: what `h2sim run` prints.
+std::string format_run(const Scenario& scenario, const Result& result,
+                       const std::vector<Verdict>& verdicts);
+
+}  // namespace h2sim

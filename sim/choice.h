@@ -1,0 +1,112 @@
+// The one source of nondeterminism. Every decision the world takes (how a flush is cut, how much a
+// receiver reads, which of two simultaneous events runs first, latency within bounds) is a
+// choose(n, label) call answered here. Answer 0 is always the plainest outcome, so shrinking and
+// enumeration settle on the simplest schedule.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace h2sim::sim {
+
+// What kind of decision a choice is. Campaigns count them; reports show them.
+enum class Label : uint8_t {
+  split,    // cut a flush into one more segment at a writer's boundary
+  read,     // how many of the arrived segments a receiver takes in one read batch
+  tie,      // which of the events due at the same instant runs first
+  latency,  // one of the scenario's latency steps for a segment
+};
+inline constexpr int label_count = 4;
+
+std::string_view label_name(Label label);
+// Parses a label name as label_name writes it; false if unknown.
+bool parse_label(std::string_view name, Label* label);
+
+// One answered decision: `value` in [0, n).
+struct Decision {
+  uint32_t n = 0;
+  uint32_t value = 0;
+  Label label = Label::split;
+
+  bool operator==(const Decision&) const = default;
+};
+
+// Raised when a choice source cannot answer: a recording ran out, or disagrees with the run.
+class ChoiceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ChoiceSource {
+ public:
+  virtual ~ChoiceSource() = default;
+
+  // Returns a value in [0, n). n == 1 is answered 0 without consulting (or recording) anything,
+  // so trivial choice points never shift a recording.
+  uint32_t choose(uint32_t n, Label label);
+
+  // Every non-trivial decision taken so far, in order (what a replay file stores).
+  const std::vector<Decision>& decisions() const { return decisions_; }
+
+ protected:
+  virtual uint32_t pick(uint32_t n, Label label) = 0;
+
+ private:
+  std::vector<Decision> decisions_;
+};
+
+// splitmix64: a small PRNG with a published, pinned output sequence (tests check it), unlike
+// <random> distributions whose algorithms differ between standard libraries.
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  uint64_t next();
+  // Uniform in [0, n) by rejection, so the result is unbiased and defined by next() alone.
+  uint32_t below(uint32_t n);
+
+ private:
+  uint64_t state_;
+};
+
+class SeededChoices final : public ChoiceSource {
+ public:
+  explicit SeededChoices(uint64_t seed) : rng_(seed) {}
+
+ protected:
+  uint32_t pick(uint32_t n, Label label) override;
+
+ private:
+  SplitMix64 rng_;
+};
+
+// Answers from a recording. Running past its end, or a decision whose n or label differs from
+// the recording's, raises ChoiceError: a replay never silently diverges.
+class RecordedChoices final : public ChoiceSource {
+ public:
+  explicit RecordedChoices(std::vector<Decision> record) : record_(std::move(record)) {}
+  // True once every recorded decision has been consumed.
+  bool exhausted() const { return next_ == record_.size(); }
+  size_t consumed() const { return next_; }
+
+ protected:
+  uint32_t pick(uint32_t n, Label label) override;
+
+ private:
+  std::vector<Decision> record_;
+  size_t next_ = 0;
+};
+
+// Answers every decision with 0: the plainest schedule.
+class PlainChoices final : public ChoiceSource {
+ protected:
+  uint32_t pick(uint32_t, Label) override { return 0; }
+};
+
+// Text form of a decision list, "split 1/2" per decision; parse reports the first bad token.
+std::string format_decisions(const std::vector<Decision>& decisions);
+bool parse_decisions(std::string_view text, std::vector<Decision>* out, std::string* error);
+
+}  // namespace h2sim::sim

@@ -1,0 +1,65 @@
+// What a host (client, server, proxy under test) sees of the world: connections, bytes, timers.
+// Nothing here knows HTTP/2. A proxy under test implements Host; it cannot tell it is simulated,
+// and live mode is another implementation of Net.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sim/time.h"
+
+namespace h2sim::sim {
+
+// One end of a connection. The connecting end of connection k is 2k, the accepting end 2k + 1.
+using ConnId = uint32_t;
+inline ConnId peer_of(ConnId end) { return end ^ 1u; }
+inline uint32_t connection_index(ConnId end) { return end / 2; }
+
+using TimerId = uint64_t;
+// Where a host listens. Assigned by the World in the order hosts are added.
+using Address = uint32_t;
+
+// One write: the bytes a host hands the network at once, and the offsets inside them where the
+// writer's own units end (HTTP/2 frame ends, say). The network cuts segments only at those
+// boundaries (plus the segment size limit), which keeps the space of cuts small and meaningful.
+struct Flush {
+  std::vector<uint8_t> bytes;
+  std::vector<uint32_t> boundaries;  // strictly increasing, each in (0, bytes.size())
+};
+
+// The world as one host sees it. Calls never re-enter the host: they schedule work.
+class Net {
+ public:
+  virtual ~Net() = default;
+  virtual Time now() const = 0;
+  // Opens a connection to the host listening at `to`; the peer's on_accept runs as an event.
+  virtual ConnId connect(Address to) = 0;
+  virtual void write(ConnId end, Flush flush) = 0;
+  // Half-closes this end's sending direction (TCP FIN after the data already written).
+  virtual void shutdown(ConnId end) = 0;
+  // Aborts the connection (TCP RST): unread data is lost on both sides.
+  virtual void reset(ConnId end) = 0;
+  virtual TimerId set_timer(Duration after) = 0;
+  virtual void cancel_timer(TimerId timer) = 0;
+};
+
+class Host {
+ public:
+  virtual ~Host() = default;
+  // Called once before any event; `next_hop` is where this host opens its connections
+  // (the proxy's upstream, the client's proxy or server). Hosts that only accept ignore it.
+  virtual void start(Net& net, Address next_hop) = 0;
+  virtual void on_accept(ConnId) {}
+  // One read batch: everything the receiver read at once.
+  virtual void on_bytes(ConnId end, std::span<const uint8_t> batch) = 0;
+  // The peer half-closed (FIN, after all its data was read) or reset the connection.
+  virtual void on_peer_closed(ConnId, bool /*reset*/) {}
+  virtual void on_timer(TimerId) {}
+  // At quiescence: what the host still holds (open streams, buffered bytes), empty if nothing.
+  // The "no leaks" invariant reads this for the proxy.
+  virtual std::vector<std::string> leftovers() const { return {}; }
+};
+
+}  // namespace h2sim::sim

@@ -1,0 +1,325 @@
+#include "sim/world.h"
+
+#include <algorithm>
+
+#include "sim/assert.h"
+#include "sim/digest.h"
+
+namespace h2sim::sim {
+
+const char* run_end_name(RunEnd end) {
+  switch (end) {
+    case RunEnd::quiescent: return "quiescent";
+    case RunEnd::limit_events: return "limit_events";
+    case RunEnd::limit_time: return "limit_time";
+  }
+  return "?";
+}
+
+// A segment in flight or arrived but unread.
+struct World::Segment {
+  uint64_t id = 0;
+  std::vector<uint8_t> bytes;
+  bool fin = false;
+  bool rst = false;
+  Time arrived_at;
+};
+
+// One direction of a connection: what is in flight towards the receiving end, what has arrived
+// there unread, and whether a read is already scheduled.
+struct World::Direction {
+  std::deque<Segment> in_flight;
+  std::deque<Segment> arrived;
+  Time last_arrival;          // segments arrive in order: never before the previous one
+  bool arrival_scheduled = false;  // one arrival event at a time, for the front segment
+  bool read_scheduled = false;
+  bool closed = false;        // sender sent FIN or RST: later writes are dropped
+  uint32_t flushes = 0;
+  uint32_t batches = 0;
+};
+
+struct World::Connection {
+  Address connecting = 0;
+  Address accepting = 0;
+  Direction to_accepting;
+  Direction to_connecting;
+  bool reset = false;
+};
+
+// What one host sees: a Net bound to that host.
+struct World::Port final : Net {
+  World* world = nullptr;
+  Address self = 0;
+
+  Time now() const override { return world->now_; }
+  ConnId connect(Address to) override;
+  void write(ConnId end, Flush flush) override { world->send(end, std::move(flush)); }
+  void shutdown(ConnId end) override { world->send_control(end, true, false); }
+  void reset(ConnId end) override { world->send_control(end, false, true); }
+  TimerId set_timer(Duration after) override;
+  void cancel_timer(TimerId timer) override {
+    H2SIM_ASSERT(timer < world->timer_cancelled_.size());
+    world->timer_cancelled_[timer] = true;
+  }
+};
+
+struct World::HostSlot {
+  Host* host = nullptr;
+  std::string name;
+  Address next_hop = 0;
+  std::unique_ptr<Port> port;
+  Digest inputs;  // everything this host was given, for state_digest
+};
+
+World::World(ChoiceSource& choices, LinkConfig link, Limits limits)
+    : choices_(choices), link_(link), limits_(limits) {
+  H2SIM_ASSERT(link_.latency_min <= link_.latency_max);
+  H2SIM_ASSERT(link_.latency_steps >= 1 && link_.segments_max >= 1);
+  H2SIM_ASSERT(link_.segment_bytes_max >= 1);
+}
+
+World::~World() = default;
+
+Address World::add_host(Host& host, std::string name, Address next_hop) {
+  HostSlot slot;
+  slot.host = &host;
+  slot.name = std::move(name);
+  slot.next_hop = next_hop;
+  slot.port = std::make_unique<Port>();
+  slot.port->world = this;
+  slot.port->self = static_cast<Address>(hosts_.size());
+  hosts_.push_back(std::move(slot));
+  return static_cast<Address>(hosts_.size() - 1);
+}
+
+const std::string& World::host_name(Address a) const { return hosts_[a].name; }
+
+Address World::connecting_host(uint32_t connection) const {
+  return connections_[connection]->connecting;
+}
+Address World::accepting_host(uint32_t connection) const {
+  return connections_[connection]->accepting;
+}
+
+ConnId World::Port::connect(Address to) {
+  H2SIM_ASSERT(to < world->hosts_.size());
+  auto connection = std::make_unique<Connection>();
+  connection->connecting = self;
+  connection->accepting = to;
+  ConnId end = static_cast<ConnId>(world->connections_.size() * 2);
+  world->connections_.push_back(std::move(connection));
+  // The handshake is not modelled as segments: the peer learns of the connection at once.
+  // (Reports synthesize SYN/SYN-ACK for pcap.)
+  World* w = world;
+  w->queue_.schedule(w->now_, [w, to, end] {
+    w->hosts_[to].inputs.add("accept");
+    w->hosts_[to].inputs.add_u64(end);
+    w->hosts_[to].host->on_accept(peer_of(end));
+  });
+  return end;
+}
+
+TimerId World::Port::set_timer(Duration after) {
+  H2SIM_ASSERT(after.ns >= 0);
+  TimerId id = world->timer_cancelled_.size();
+  world->timer_cancelled_.push_back(false);
+  world->timer_owner_.push_back(self);
+  World* w = world;
+  Address owner = self;
+  w->queue_.schedule(w->now_ + after, [w, owner, id] { w->fire_timer(owner, id); });
+  return id;
+}
+
+void World::fire_timer(Address host, TimerId timer) {
+  if (timer_cancelled_[timer]) return;
+  hosts_[host].inputs.add("timer");
+  hosts_[host].inputs.add_u64(timer);
+  hosts_[host].host->on_timer(timer);
+}
+
+World::Direction& World::direction_into(ConnId receiving_end) {
+  Connection& c = *connections_[connection_index(receiving_end)];
+  // The accepting end (odd) receives what the connecting end sent.
+  return (receiving_end & 1u) ? c.to_accepting : c.to_connecting;
+}
+
+Duration World::draw_latency() {
+  if (link_.latency_steps == 1 || link_.latency_min == link_.latency_max) return link_.latency_min;
+  uint32_t step = choices_.choose(link_.latency_steps, Label::latency);
+  Duration span = link_.latency_max - link_.latency_min;
+  return link_.latency_min + Duration{span.ns * step / (link_.latency_steps - 1)};
+}
+
+void World::send(ConnId from, Flush flush) {
+  Direction& d = direction_into(peer_of(from));
+  if (d.closed || connections_[connection_index(from)]->reset || flush.bytes.empty()) return;
+  // Cut points: the chosen writer boundaries (each cut a choice among the boundaries left) and
+  // the segment size limit.
+  std::vector<uint32_t> cuts;
+  uint32_t chosen = 0;
+  size_t first_candidate = 0;
+  while (chosen + 1 < link_.segments_max && first_candidate < flush.boundaries.size()) {
+    uint32_t candidates = static_cast<uint32_t>(flush.boundaries.size() - first_candidate);
+    uint32_t pick = choices_.choose(candidates + 1, Label::split);
+    if (pick == 0) break;
+    first_candidate += pick;  // boundary index first_candidate + pick - 1
+    cuts.push_back(flush.boundaries[first_candidate - 1]);
+    ++chosen;
+  }
+  std::vector<uint32_t> all_cuts;
+  uint32_t start = 0;
+  cuts.push_back(static_cast<uint32_t>(flush.bytes.size()));
+  for (uint32_t cut : cuts) {
+    while (cut - start > link_.segment_bytes_max) {
+      start += link_.segment_bytes_max;
+      all_cuts.push_back(start);
+    }
+    all_cuts.push_back(cut);
+    start = cut;
+  }
+  uint32_t flush_index = d.flushes++;
+  start = 0;
+  for (uint32_t cut : all_cuts) {
+    Segment s;
+    s.bytes.assign(flush.bytes.begin() + start, flush.bytes.begin() + cut);
+    start = cut;
+    segments_.push_back({connection_index(from), (from & 1u) == 0, now_, {}, flush_index,
+                         {}, false, false});
+    enqueue_segment(from, std::move(s));
+  }
+}
+
+void World::send_control(ConnId from, bool fin, bool rst) {
+  Connection& c = *connections_[connection_index(from)];
+  Direction& d = direction_into(peer_of(from));
+  if (d.closed || c.reset) return;
+  d.closed = true;
+  if (rst) {
+    c.reset = true;
+    direction_into(from).closed = true;
+  }
+  Segment s;
+  s.fin = fin;
+  s.rst = rst;
+  segments_.push_back({connection_index(from), (from & 1u) == 0, now_, {}, d.flushes, {}, fin, rst});
+  enqueue_segment(from, std::move(s));
+}
+
+void World::enqueue_segment(ConnId from, Segment segment) {
+  Direction& d = direction_into(peer_of(from));
+  segment.id = segments_.size() - 1;  // index of its SegmentRecord
+  Time arrival = std::max(now_ + draw_latency(), d.last_arrival);
+  d.last_arrival = arrival;
+  segment.arrived_at = arrival;
+  segments_.back().arrived_at = arrival;
+  if (!segment.rst) segments_.back().bytes = segment.bytes;
+  d.in_flight.push_back(std::move(segment));
+  if (!d.arrival_scheduled) {
+    d.arrival_scheduled = true;
+    ConnId to = peer_of(from);
+    queue_.schedule(arrival, [this, to] { arrive(to); });
+  }
+}
+
+void World::arrive(ConnId to) {
+  Direction& d = direction_into(to);
+  H2SIM_ASSERT(!d.in_flight.empty() && d.in_flight.front().arrived_at == now_);
+  Segment s = std::move(d.in_flight.front());
+  d.in_flight.pop_front();
+  d.arrival_scheduled = !d.in_flight.empty();
+  if (d.arrival_scheduled) {
+    // Segments of one direction arrive in order, so only the front one needs an event.
+    queue_.schedule(d.in_flight.front().arrived_at, [this, to] { arrive(to); });
+  }
+  Connection& c = *connections_[connection_index(to)];
+  Address host = (to & 1u) ? c.accepting : c.connecting;
+  if (s.rst) {
+    // A reset discards what the receiver had not read yet.
+    d.arrived.clear();
+    hosts_[host].inputs.add("rst");
+    hosts_[host].inputs.add_u64(to);
+    hosts_[host].host->on_peer_closed(to, true);
+    return;
+  }
+  d.arrived.push_back(std::move(s));
+  if (!d.read_scheduled) {
+    d.read_scheduled = true;
+    queue_.schedule(now_, [this, to] { read(to); });
+  }
+}
+
+void World::read(ConnId end) {
+  Direction& d = direction_into(end);
+  d.read_scheduled = false;
+  if (d.arrived.empty()) return;
+  Connection& c = *connections_[connection_index(end)];
+  Address host = (end & 1u) ? c.accepting : c.connecting;
+  // Data segments ahead of a FIN can be read in one batch; the FIN itself is seen after them.
+  uint32_t data_segments = 0;
+  while (data_segments < d.arrived.size() && !d.arrived[data_segments].fin) ++data_segments;
+  if (data_segments == 0) {
+    d.arrived.pop_front();
+    hosts_[host].inputs.add("fin");
+    hosts_[host].inputs.add_u64(end);
+    hosts_[host].host->on_peer_closed(end, false);
+  } else {
+    uint32_t take = data_segments - choices_.choose(data_segments, Label::read);
+    std::vector<uint8_t> batch;
+    for (uint32_t i = 0; i < take; ++i) {
+      batch.insert(batch.end(), d.arrived.front().bytes.begin(), d.arrived.front().bytes.end());
+      d.arrived.pop_front();
+    }
+    reads_.push_back({connection_index(end), (end & 1u) != 0, now_,
+                      static_cast<uint32_t>(batch.size()), d.batches++});
+    HostSlot& slot = hosts_[host];
+    slot.inputs.add("read");
+    slot.inputs.add_u64(end);
+    slot.inputs.add(std::string_view(reinterpret_cast<const char*>(batch.data()), batch.size()));
+    slot.host->on_bytes(end, batch);
+  }
+  if (!d.arrived.empty() && !d.read_scheduled) {
+    d.read_scheduled = true;
+    queue_.schedule(now_, [this, end] { read(end); });
+  }
+}
+
+RunEnd World::run() {
+  for (HostSlot& slot : hosts_) slot.host->start(*slot.port, slot.next_hop);
+  while (!queue_.empty()) {
+    if (events_run_ >= limits_.events_max) return RunEnd::limit_events;
+    if (queue_.next_time() > Time{} + limits_.time_max) return RunEnd::limit_time;
+    Time at;
+    EventQueue::Action action = queue_.pop(choices_, &at);
+    H2SIM_ASSERT(at >= now_);
+    now_ = at;
+    ++events_run_;
+    action();
+  }
+  return RunEnd::quiescent;
+}
+
+uint64_t World::state_digest() const {
+  Digest d;
+  for (const HostSlot& slot : hosts_) d.add_u64(slot.inputs.value());
+  // Pending work: what is in flight or unread on each direction, in order.
+  for (const auto& c : connections_) {
+    for (const Direction* dir : {&c->to_accepting, &c->to_connecting}) {
+      d.add_u64(dir->in_flight.size());
+      for (const Segment& s : dir->in_flight) {
+        d.add_u64(static_cast<uint64_t>((s.arrived_at - now_).ns));
+        d.add(std::string_view(reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size()));
+        d.add_u64(s.fin * 2 + s.rst);
+      }
+      d.add_u64(dir->arrived.size());
+      for (const Segment& s : dir->arrived) {
+        d.add(std::string_view(reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size()));
+        d.add_u64(s.fin);
+      }
+    }
+  }
+  // Timers are identified by owner and due time relative to now.
+  d.add_u64(queue_.size());
+  return d.value();
+}
+
+}  // namespace h2sim::sim

@@ -1,0 +1,121 @@
+// The World owns one run's physics: the event queue, the simulated TCP connections between
+// hosts, timers, and the one ChoiceSource. It runs until quiescent or until a limit is hit
+// (a hang is a verdict, not a loop).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sim/choice.h"
+#include "sim/event_queue.h"
+#include "sim/host.h"
+#include "sim/time.h"
+
+namespace h2sim::sim {
+
+// How the network treats every connection of a run.
+struct LinkConfig {
+  Duration latency_min = Duration::microseconds(100);
+  Duration latency_max = Duration::microseconds(100);
+  // Latencies are drawn from this many evenly spaced values in [min, max] (Label::latency).
+  uint32_t latency_steps = 1;
+  // At most this many segments per flush from chosen cuts (Label::split); 1 means never cut.
+  uint32_t segments_max = 2;
+  // Flushes longer than this are always cut (like an MSS); not a choice.
+  uint32_t segment_bytes_max = 65536;
+};
+
+struct Limits {
+  uint64_t events_max = 100000;
+  Duration time_max = Duration::milliseconds(60 * 1000);
+};
+
+enum class RunEnd : uint8_t {
+  quiescent,     // no event left: every host is waiting for something that will never come
+  limit_events,  // events_max reached: a livelock
+  limit_time,    // the next event is past time_max
+};
+const char* run_end_name(RunEnd end);
+
+// What the World observes of one connection end, for reports (pcap, sequence diagrams).
+struct SegmentRecord {
+  uint32_t connection = 0;
+  bool from_connecting_end = true;  // direction: connecting end -> accepting end
+  Time sent_at;
+  Time arrived_at;
+  uint32_t flush = 0;               // index of the flush this segment was cut from, per direction
+  std::vector<uint8_t> bytes;       // empty with fin/rst set for control segments
+  bool fin = false;
+  bool rst = false;
+};
+
+struct ReadRecord {
+  uint32_t connection = 0;
+  bool by_accepting_end = true;  // which end read
+  Time at;
+  uint32_t bytes = 0;
+  uint32_t batch = 0;             // per end, counting from 0
+};
+
+class World {
+ public:
+  World(ChoiceSource& choices, LinkConfig link, Limits limits);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // Adds a host (not owned); returns the address where it listens. Hosts start in `run`.
+  Address add_host(Host& host, std::string name, Address next_hop);
+
+  RunEnd run();
+
+  Time now() const { return now_; }
+  uint64_t events_run() const { return events_run_; }
+  const std::vector<SegmentRecord>& segments() const { return segments_; }
+  const std::vector<ReadRecord>& reads() const { return reads_; }
+  const std::string& host_name(Address a) const;
+  // Which hosts the two ends of connection k belong to.
+  Address connecting_host(uint32_t connection) const;
+  Address accepting_host(uint32_t connection) const;
+  size_t connection_count() const { return connections_.size(); }
+
+  // Digest of everything each host has been given (accepts, read batches, timer firings) and
+  // every event still pending. Hosts are deterministic in their inputs, so equal digests mean
+  // equal world states: this is the state identity explore prunes on.
+  uint64_t state_digest() const;
+
+ private:
+  struct Port;
+  struct Segment;
+  struct Direction;
+  struct Connection;
+  struct HostSlot;
+
+  Direction& direction_into(ConnId receiving_end);
+  void send(ConnId from, Flush flush);
+  void send_control(ConnId from, bool fin, bool rst);
+  void enqueue_segment(ConnId from, Segment segment);
+  void arrive(ConnId to);
+  void read(ConnId end);
+  void fire_timer(Address host, TimerId timer);
+  Duration draw_latency();
+
+  ChoiceSource& choices_;
+  LinkConfig link_;
+  Limits limits_;
+  EventQueue queue_;
+  Time now_;
+  uint64_t events_run_ = 0;
+  std::vector<HostSlot> hosts_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<bool> timer_cancelled_;  // indexed by TimerId
+  std::vector<Address> timer_owner_;
+  std::vector<SegmentRecord> segments_;
+  std::vector<ReadRecord> reads_;
+};
+
+}  // namespace h2sim::sim

@@ -1,0 +1,46 @@
+#include "support/test_support.h"
+
+#include <gtest/gtest.h>
+
+#include "model/run/scenario_io.h"
+
+namespace h2sim::testing {
+
+Scenario scenario_from_text(const std::string& text) {
+  Scenario s;
+  std::string error;
+  EXPECT_TRUE(parse_scenario(text, "<test>", &s, &error)) << error;
+  return s;
+}
+
+Scenario scenario_from_file(const std::string& name) {
+  Scenario s;
+  std::string error;
+  EXPECT_TRUE(load_scenario(std::string(H2SIM_SOURCE_DIR) + "/scenarios/" + name, &s, &error))
+      << error;
+  return s;
+}
+
+uint32_t ScriptedChoices::pick(uint32_t n, sim::Label label) {
+  uint32_t index = counts_[static_cast<int>(label)]++;
+  uint32_t v = rule_(index, n, label);
+  return v < n ? v : n - 1;
+}
+
+std::vector<std::string> sent_on_stream(const Result& r, h2::Leg leg, bool client_side,
+                                        h2::StreamId stream) {
+  std::vector<std::string> out;
+  for (const h2::FrameRecord& f : r.frames) {
+    if (!f.sent || f.endpoint.leg != leg || f.endpoint.client_side != client_side ||
+        f.stream_id != stream) {
+      continue;
+    }
+    std::string s(h2::frame_type_name(f.type));
+    if (f.end_stream()) s += "[ES]";
+    if (f.type == h2::FrameType::rst_stream) s += "(" + std::string(h2::error_code_name(f.error_code)) + ")";
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace h2sim::testing

@@ -1,0 +1,37 @@
+// Helpers shared by the tests: scenarios from text, scripted choice sources, frame queries.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/run/result.h"
+#include "model/run/scenario.pb.h"
+#include "sim/choice.h"
+
+namespace h2sim::testing {
+
+// Parses a textproto (or a file under scenarios/) and fails the test on error.
+Scenario scenario_from_text(const std::string& text);
+Scenario scenario_from_file(const std::string& name);  // e.g. "founding-case.textproto"
+
+// Answers each decision with a function of (index among decisions of that label, n, label).
+class ScriptedChoices final : public sim::ChoiceSource {
+ public:
+  using Rule = std::function<uint32_t(uint32_t index, uint32_t n, sim::Label label)>;
+  explicit ScriptedChoices(Rule rule) : rule_(std::move(rule)) {}
+
+ protected:
+  uint32_t pick(uint32_t n, sim::Label label) override;
+
+ private:
+  Rule rule_;
+  uint32_t counts_[sim::label_count] = {};
+};
+
+// The frames sent by the endpoint on `leg` whose client_side matches, in order, as
+// "TYPE[ES](CODE)" strings: e.g. {"HEADERS[ES]", "RST_STREAM(CANCEL)"} for one stream.
+std::vector<std::string> sent_on_stream(const Result& r, h2::Leg leg, bool client_side,
+                                        h2::StreamId stream);
+
+}  // namespace h2sim::testing
