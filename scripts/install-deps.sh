@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs exactly what h2sim needs to build, test and draw reports, from Debian 12's packages.
+# Run as root (or with sudo). Safe to run again.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config
+  # libraries
+  libnghttp2-dev librapidcheck-dev libprotobuf-dev protobuf-compiler
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # reports: dot renders state diagrams to SVG
+  graphviz
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo "$0" "$@"
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "h2sim dependencies installed: ${packages[*]}"
