@@ -1,0 +1,69 @@
+#include "model/grpc/status.h"
+
+#include <gtest/gtest.h>
+
+#include "model/grpc/wire.h"
+
+namespace h2sim::grpc {
+namespace {
+
+TEST(ResetTable, MapsAsTheGrpcSpecSays) {
+  // doc/PROTOCOL-HTTP2.md "Errors" (reference/behaviours.md §2.4).
+  EXPECT_EQ(code_for_reset(h2::ErrorCode::no_error), Code::internal);
+  EXPECT_EQ(code_for_reset(h2::ErrorCode::protocol_error), Code::internal);
+  EXPECT_EQ(code_for_reset(h2::ErrorCode::refused_stream), Code::unavailable);
+  EXPECT_EQ(code_for_reset(h2::ErrorCode::cancel), Code::cancelled);
+  EXPECT_EQ(code_for_reset(h2::ErrorCode::enhance_your_calm), Code::resource_exhausted);
+  EXPECT_EQ(code_for_reset(h2::ErrorCode::inadequate_security), Code::permission_denied);
+}
+
+TEST(HttpStatusTable, MapsAsTheGrpcSpecSays) {
+  EXPECT_EQ(code_for_http_status(400), Code::internal);
+  EXPECT_EQ(code_for_http_status(401), Code::unauthenticated);
+  EXPECT_EQ(code_for_http_status(403), Code::permission_denied);
+  EXPECT_EQ(code_for_http_status(404), Code::unimplemented);
+  EXPECT_EQ(code_for_http_status(429), Code::unavailable);
+  EXPECT_EQ(code_for_http_status(502), Code::unavailable);
+  EXPECT_EQ(code_for_http_status(503), Code::unavailable);
+  EXPECT_EQ(code_for_http_status(504), Code::unavailable);
+  EXPECT_EQ(code_for_http_status(500), Code::unknown);
+}
+
+TEST(GrpcMessage, PercentEncodingRoundTrips) {
+  std::string message = "50% off\nnaïve";
+  std::string encoded = percent_encode(message);
+  EXPECT_EQ(encoded.find('\n'), std::string::npos);
+  EXPECT_NE(encoded.find("%25"), std::string::npos);
+  EXPECT_EQ(percent_decode(encoded), message);
+  EXPECT_EQ(percent_decode("bad %zz"), "bad %zz");
+}
+
+TEST(Trailers, StatusFromTrailersAndFromHttpStatus) {
+  EXPECT_EQ(status_from_trailers({{"grpc-status", "7"}, {"grpc-message", "no%20way"}}, 200),
+            (Status{Code::permission_denied, "no way"}));
+  EXPECT_EQ(status_from_trailers({{":status", "503"}}, 0).code, Code::unavailable);
+  EXPECT_EQ(status_from_trailers({}, 200).code, Code::unknown);
+  EXPECT_EQ(status_from_trailers({{"grpc-status", "x"}}, 200).code, Code::unknown);
+}
+
+TEST(Wire, MessagesSurviveArbitraryDataSplits) {
+  std::vector<uint8_t> bytes;
+  for (uint32_t seq = 0; seq < 3; ++seq) {
+    auto m = encode_message(seq, 40, true);
+    bytes.insert(bytes.end(), m.begin(), m.end());
+  }
+  for (size_t cut = 1; cut < bytes.size(); cut += 7) {
+    MessageReader reader(true);
+    reader.feed(std::span(bytes).first(cut));
+    reader.feed(std::span(bytes).subspan(cut));
+    EXPECT_EQ(reader.take_sequence_numbers(), (std::vector<uint32_t>{0, 1, 2}));
+    EXPECT_FALSE(reader.malformed());
+  }
+  MessageReader bad(true);
+  std::vector<uint8_t> compressed = {1, 0, 0, 0, 0};
+  bad.feed(compressed);
+  EXPECT_TRUE(bad.malformed());
+}
+
+}  // namespace
+}  // namespace h2sim::grpc

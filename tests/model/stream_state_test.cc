@@ -1,0 +1,79 @@
+#include "model/h2/stream_state.h"
+
+#include <gtest/gtest.h>
+
+namespace h2sim::h2 {
+namespace {
+
+FrameRecord frame(bool sent, FrameType type, uint8_t flags, StreamId stream = 1) {
+  FrameRecord f;
+  f.sent = sent;
+  f.type = type;
+  f.flags = flags;
+  f.stream_id = stream;
+  f.endpoint = {Leg::direct, 0, true};
+  return f;
+}
+
+TEST(StreamStateTable, FollowsRfc9113Section5_1) {
+  EXPECT_EQ(transition(StreamState::idle, StreamEvent::send_headers).next, StreamState::open);
+  EXPECT_EQ(transition(StreamState::open, StreamEvent::send_data_es).next,
+            StreamState::half_closed_local);
+  EXPECT_EQ(transition(StreamState::open, StreamEvent::recv_headers_es).next,
+            StreamState::half_closed_remote);
+  EXPECT_EQ(transition(StreamState::half_closed_local, StreamEvent::recv_data_es).next,
+            StreamState::closed);
+  EXPECT_EQ(transition(StreamState::half_closed_remote, StreamEvent::send_rst).next,
+            StreamState::closed);
+  EXPECT_FALSE(transition(StreamState::idle, StreamEvent::send_data).legal);
+  EXPECT_FALSE(transition(StreamState::idle, StreamEvent::send_rst).legal);
+  EXPECT_FALSE(transition(StreamState::half_closed_local, StreamEvent::send_data).legal);
+  EXPECT_FALSE(transition(StreamState::closed, StreamEvent::send_headers).legal);
+}
+
+TEST(StreamMonitor, RejectsDataAfterEndStream) {
+  FrameLog log = {frame(true, FrameType::headers, flag_end_headers),
+                  frame(true, FrameType::data, flag_end_stream),
+                  frame(true, FrameType::data, 0)};
+  auto violations = check_frames(log);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].frame_index, 2u);
+  EXPECT_NE(violations[0].what.find("half-closed (local)"), std::string::npos);
+}
+
+TEST(StreamMonitor, RejectsHeadersOnAClosedStream) {
+  FrameLog log = {frame(true, FrameType::headers, flag_end_headers),
+                  frame(false, FrameType::rst_stream, 0),
+                  frame(true, FrameType::headers, flag_end_headers | flag_end_stream)};
+  auto violations = check_frames(log);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].frame_index, 2u);
+  EXPECT_NE(violations[0].what.find("closed"), std::string::npos);
+}
+
+TEST(StreamMonitor, AllowsOneResetInReplyToAFrameOnAClosedStream) {
+  FrameLog log = {frame(true, FrameType::headers, flag_end_headers),
+                  frame(true, FrameType::rst_stream, 0),
+                  frame(false, FrameType::data, 0),       // in flight when we reset
+                  frame(true, FrameType::rst_stream, 0),  // RFC 9113 §5.4.2 stream error
+                  frame(true, FrameType::rst_stream, 0)}; // but not another
+  auto violations = check_frames(log);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].frame_index, 4u);
+}
+
+TEST(StreamMonitor, KeepsEachEndpointsViewApart) {
+  FrameRecord client = frame(true, FrameType::headers, flag_end_headers | flag_end_stream);
+  FrameRecord server = frame(true, FrameType::headers, flag_end_headers);
+  server.endpoint.client_side = false;
+  server.flags = flag_end_headers;
+  FrameRecord server_recv = client;
+  server_recv.sent = false;
+  server_recv.endpoint.client_side = false;
+  // The server received the request, then answers: legal in half-closed (remote).
+  FrameLog log = {client, server_recv, server};
+  EXPECT_TRUE(check_frames(log).empty());
+}
+
+}  // namespace
+}  // namespace h2sim::h2

@@ -1,0 +1,147 @@
+// Each preset pinned on the founding case and its neighbours (reference/behaviours.md §1.2-§1.6).
+#include <gtest/gtest.h>
+
+#include "properties/harness.h"
+#include "proxy_under_test/policy.h"
+#include "support/test_support.h"
+
+namespace h2sim {
+namespace {
+
+using testing::ScriptedChoices;
+using testing::scenario_from_file;
+using testing::scenario_from_text;
+using testing::sent_on_stream;
+using V = std::vector<std::string>;
+
+Result run_plain(const Scenario& s) {
+  sim::PlainChoices choices;
+  return run_case(s, choices);
+}
+
+Scenario with_preset(Scenario s, const std::string& preset) {
+  s.mutable_proxy()->set_preset(preset);
+  return s;
+}
+
+// A client that cancels a bidi call at 5 ms while the server, waiting for its half-close,
+// stays silent (§1.6 row F).
+Scenario client_abort(const std::string& preset) {
+  Scenario s = scenario_from_text(R"pb(
+    calls {
+      kind: BIDI_STREAMING
+      client { messages: 1 message_bytes: 8 half_close: NEVER cancel_after_ns: 5000000 }
+      server { action: RESPOND status { code: 0 } }
+    }
+  )pb");
+  return with_preset(s, preset);
+}
+
+TEST(Presets, AreListedWithTheirSources) {
+  for (const char* name : {"passthrough", "haproxy-2.6", "haproxy-3.2"}) {
+    const proxy::ProxyPolicy* p = proxy::find_preset(name);
+    ASSERT_NE(p, nullptr) << name;
+    EXPECT_FALSE(p->source.empty()) << name;
+  }
+  EXPECT_EQ(proxy::find_preset("haproxy-9"), nullptr);
+  EXPECT_NE(validate_proxy(with_preset(Scenario(), "haproxy-9")).find("known: "), std::string::npos);
+}
+
+TEST(Haproxy26Preset, ResetsStillUploadingClientWithCancelAfterTheTrailers) {
+  Result r = run_plain(scenario_from_file("founding-case.textproto"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]", "RST_STREAM(CANCEL)"}));
+  // Both leave in one flush (§1.6 row A).
+  const h2::FrameRecord* headers = nullptr;
+  const h2::FrameRecord* rst = nullptr;
+  for (const auto& f : r.frames) {
+    if (f.sent && f.endpoint.leg == h2::Leg::downstream && !f.endpoint.client_side && f.stream_id == 1) {
+      (f.type == h2::FrameType::headers ? headers : rst) = &f;
+    }
+  }
+  ASSERT_TRUE(headers && rst);
+  EXPECT_EQ(headers->batch, rst->batch);
+  EXPECT_GE(r.marks.count("proxy: RST(CANCEL) after a complete response to an uploading client"), 1u);
+}
+
+TEST(Haproxy26Preset, SendsNoResetToAClientThatAlreadyHalfClosed) {
+  Result r = run_plain(scenario_from_file("founding-case-client-half-closed.textproto"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]"}));
+}
+
+TEST(Haproxy26Preset, AnUpstreamResetAfterTheClientHalfClosedIsNotPassedOn) {
+  // Cut every flush before its last frame and read one segment at a time: the server reads the
+  // request HEADERS before the client's DATA(END_STREAM), so it aborts with RST(NO_ERROR), which
+  // reaches the proxy after the client's END_STREAM did (§1.6 row B): the stream is closed on
+  // both sides of the proxy, so nothing is reset.
+  ScriptedChoices choices([](uint32_t, uint32_t n, sim::Label label) {
+    return label == sim::Label::split || label == sim::Label::read ? n - 1 : 0;
+  });
+  Result r = run_case(scenario_from_file("founding-case-client-half-closed.textproto"), choices);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, 1), (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]"}));
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::permission_denied);
+}
+
+TEST(Haproxy26Preset, PresentsAClientAbortToTheServerAsEndStreamThenCancel) {
+  Result r = run_plain(client_abort("haproxy-2.6"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, 1),
+            (V{"HEADERS", "DATA", "DATA[ES]", "RST_STREAM(CANCEL)"}));
+  EXPECT_TRUE(r.calls[0].server_saw_cancel);
+}
+
+TEST(Haproxy32Preset, ResetsStillUploadingClientWithNoErrorAfterTheTrailers) {
+  Result r = run_plain(scenario_from_file("founding-case-haproxy-3.2.textproto"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::permission_denied);
+}
+
+TEST(Haproxy32Preset, SendsNoResetToAClientThatAlreadyHalfClosed) {
+  Result r = run_plain(with_preset(scenario_from_file("founding-case-client-half-closed.textproto"),
+                                   "haproxy-3.2"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]"}));
+}
+
+TEST(Haproxy32Preset, ForwardsAClientAbortAsCancelOnly) {
+  Result r = run_plain(client_abort("haproxy-3.2"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, 1), (V{"HEADERS", "DATA", "RST_STREAM(CANCEL)"}));
+}
+
+TEST(PassthroughPreset, ForwardsTheServersNoErrorReset) {
+  Result r = run_plain(scenario_from_file("founding-case-passthrough.textproto"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::permission_denied);
+}
+
+TEST(PassthroughPreset, ForwardsAClientAbortWithItsCode) {
+  Result r = run_plain(client_abort("passthrough"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, 1), (V{"HEADERS", "DATA", "RST_STREAM(CANCEL)"}));
+}
+
+TEST(H2Relay, RelaysAStreamingCallCompletelyAndLeavesNothingBehind) {
+  Scenario s = scenario_from_text(R"pb(
+    proxy { preset: "haproxy-2.6" }
+    calls {
+      kind: BIDI_STREAMING
+      client { messages: 3 message_bytes: 100 interval_ns: 1000 half_close: AFTER_MESSAGES }
+      server { action: RESPOND messages: 4 message_bytes: 3000 status { code: 0 } }
+    }
+    calls {
+      kind: UNARY
+      client { messages: 1 message_bytes: 10 }
+      server { action: RESPOND messages: 1 message_bytes: 10 status { code: 5 message: "gone" } }
+    }
+  )pb");
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    sim::SeededChoices choices(seed);
+    Result r = run_case(s, choices);
+    ASSERT_EQ(r.calls[0].client_saw->code, grpc::Code::ok) << seed;
+    ASSERT_EQ(r.calls[0].responses_received, (std::vector<uint32_t>{0, 1, 2, 3})) << seed;
+    ASSERT_EQ(r.calls[0].requests_received, (std::vector<uint32_t>{0, 1, 2})) << seed;
+    ASSERT_EQ(*r.calls[1].client_saw, (grpc::Status{grpc::Code::not_found, "gone"})) << seed;
+    ASSERT_TRUE(r.proxy_leftovers.empty()) << seed << ": " << r.proxy_leftovers[0];
+    ASSERT_TRUE(r.violations.empty()) << seed << ": " << r.violations[0].what;
+  }
+}
+
+}  // namespace
+}  // namespace h2sim
