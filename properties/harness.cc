@@ -21,6 +21,7 @@ std::string validate_case(const Scenario& scenario) {
 
 Result run_case(const Scenario& scenario, sim::ChoiceSource& choices, const ProxyFactory& factory) {
   h2::Recorder recorder;
+  recorder.frames.reserve(128);
   std::unique_ptr<sim::Host> proxy;
   if (factory) {
     proxy = factory(recorder);

@@ -42,6 +42,7 @@ class ChoiceError : public std::runtime_error {
 
 class ChoiceSource {
  public:
+  ChoiceSource() { decisions_.reserve(64); }
   virtual ~ChoiceSource() = default;
 
   // Returns a value in [0, n). n == 1 is answered 0 without consulting (or recording) anything,

@@ -15,6 +15,7 @@ class EventQueue {
  public:
   using Action = std::function<void()>;
 
+  EventQueue() { events_.reserve(64); }
   void schedule(Time at, Action action);
   bool empty() const { return events_.empty(); }
   size_t size() const { return events_.size(); }

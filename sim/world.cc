@@ -16,6 +16,32 @@ const char* run_end_name(RunEnd end) {
   return "?";
 }
 
+// A first-in first-out queue over a vector: std::deque allocates two blocks as soon as it is
+// constructed, four deques per connection, and most directions carry a handful of segments.
+template <typename T>
+class Fifo {
+ public:
+  bool empty() const { return head_ == items_.size(); }
+  size_t size() const { return items_.size() - head_; }
+  T& front() { return items_[head_]; }
+  const T& operator[](size_t i) const { return items_[head_ + i]; }
+  T& operator[](size_t i) { return items_[head_ + i]; }
+  void push_back(T item) { items_.push_back(std::move(item)); }
+  void pop_front() {
+    if (++head_ == items_.size()) clear();
+  }
+  void clear() {
+    items_.clear();
+    head_ = 0;
+  }
+  auto begin() const { return items_.begin() + head_; }
+  auto end() const { return items_.end(); }
+
+ private:
+  std::vector<T> items_;
+  size_t head_ = 0;
+};
+
 // A segment in flight or arrived but unread.
 struct World::Segment {
   uint64_t id = 0;
@@ -28,8 +54,8 @@ struct World::Segment {
 // One direction of a connection: what is in flight towards the receiving end, what has arrived
 // there unread, and whether a read is already scheduled.
 struct World::Direction {
-  std::deque<Segment> in_flight;
-  std::deque<Segment> arrived;
+  Fifo<Segment> in_flight;
+  Fifo<Segment> arrived;
   Time last_arrival;          // segments arrive in order: never before the previous one
   bool arrival_scheduled = false;  // one arrival event at a time, for the front segment
   bool read_scheduled = false;
@@ -76,6 +102,8 @@ World::World(ChoiceSource& choices, LinkConfig link, Limits limits)
   H2SIM_ASSERT(link_.latency_min <= link_.latency_max);
   H2SIM_ASSERT(link_.latency_steps >= 1 && link_.segments_max >= 1);
   H2SIM_ASSERT(link_.segment_bytes_max >= 1);
+  segments_.reserve(64);
+  reads_.reserve(64);
 }
 
 World::~World() = default;
@@ -125,8 +153,8 @@ TimerId World::Port::set_timer(Duration after) {
   world->timer_cancelled_.push_back(false);
   world->timer_owner_.push_back(self);
   World* w = world;
-  Address owner = self;
-  w->queue_.schedule(w->now_ + after, [w, owner, id] { w->fire_timer(owner, id); });
+  // Two words of capture fit std::function's inline buffer: no allocation per timer.
+  w->queue_.schedule(w->now_ + after, [w, id] { w->fire_timer(w->timer_owner_[id], id); });
   return id;
 }
 
@@ -155,33 +183,37 @@ void World::send(ConnId from, Flush flush) {
   if (d.closed || connections_[connection_index(from)]->reset || flush.bytes.empty()) return;
   // Cut points: the chosen writer boundaries (each cut a choice among the boundaries left) and
   // the segment size limit.
-  std::vector<uint32_t> cuts;
+  std::vector<uint32_t>& cuts = cut_scratch_;
+  cuts.clear();
+  uint32_t start = 0;
   uint32_t chosen = 0;
   size_t first_candidate = 0;
+  auto cut_at = [&](uint32_t cut) {
+    while (cut - start > link_.segment_bytes_max) {
+      start += link_.segment_bytes_max;
+      cuts.push_back(start);
+    }
+    cuts.push_back(cut);
+    start = cut;
+  };
   while (chosen + 1 < link_.segments_max && first_candidate < flush.boundaries.size()) {
     uint32_t candidates = static_cast<uint32_t>(flush.boundaries.size() - first_candidate);
     uint32_t pick = choices_.choose(candidates + 1, Label::split);
     if (pick == 0) break;
     first_candidate += pick;  // boundary index first_candidate + pick - 1
-    cuts.push_back(flush.boundaries[first_candidate - 1]);
+    cut_at(flush.boundaries[first_candidate - 1]);
     ++chosen;
   }
-  std::vector<uint32_t> all_cuts;
-  uint32_t start = 0;
-  cuts.push_back(static_cast<uint32_t>(flush.bytes.size()));
-  for (uint32_t cut : cuts) {
-    while (cut - start > link_.segment_bytes_max) {
-      start += link_.segment_bytes_max;
-      all_cuts.push_back(start);
-    }
-    all_cuts.push_back(cut);
-    start = cut;
-  }
+  cut_at(static_cast<uint32_t>(flush.bytes.size()));
   uint32_t flush_index = d.flushes++;
   start = 0;
-  for (uint32_t cut : all_cuts) {
+  for (uint32_t cut : cuts) {
     Segment s;
-    s.bytes.assign(flush.bytes.begin() + start, flush.bytes.begin() + cut);
+    if (cuts.size() == 1) {
+      s.bytes = std::move(flush.bytes);
+    } else {
+      s.bytes.assign(flush.bytes.begin() + start, flush.bytes.begin() + cut);
+    }
     start = cut;
     segments_.push_back({connection_index(from), (from & 1u) == 0, now_, {}, flush_index,
                          {}, false, false});
@@ -212,7 +244,7 @@ void World::enqueue_segment(ConnId from, Segment segment) {
   d.last_arrival = arrival;
   segment.arrived_at = arrival;
   segments_.back().arrived_at = arrival;
-  if (!segment.rst) segments_.back().bytes = segment.bytes;
+  // The bytes stay with the segment until it is read; then they move into its record.
   d.in_flight.push_back(std::move(segment));
   if (!d.arrival_scheduled) {
     d.arrival_scheduled = true;
@@ -264,10 +296,19 @@ void World::read(ConnId end) {
     hosts_[host].host->on_peer_closed(end, false);
   } else {
     uint32_t take = data_segments - choices_.choose(data_segments, Label::read);
-    std::vector<uint8_t> batch;
+    // One segment is handed over as it is; several are joined. Either way the bytes then move
+    // into the segments' records, so a run copies each byte once.
+    std::vector<Segment>& taken = read_scratch_;
+    taken.clear();
     for (uint32_t i = 0; i < take; ++i) {
-      batch.insert(batch.end(), d.arrived.front().bytes.begin(), d.arrived.front().bytes.end());
+      taken.push_back(std::move(d.arrived.front()));
       d.arrived.pop_front();
+    }
+    std::vector<uint8_t> joined;
+    std::span<const uint8_t> batch = taken[0].bytes;
+    if (take > 1) {
+      for (const Segment& s : taken) joined.insert(joined.end(), s.bytes.begin(), s.bytes.end());
+      batch = joined;
     }
     reads_.push_back({connection_index(end), (end & 1u) != 0, now_,
                       static_cast<uint32_t>(batch.size()), d.batches++});
@@ -276,6 +317,8 @@ void World::read(ConnId end) {
     slot.inputs.add_u64(end);
     slot.inputs.add(std::string_view(reinterpret_cast<const char*>(batch.data()), batch.size()));
     slot.host->on_bytes(end, batch);
+    for (Segment& s : taken) segments_[s.id].bytes = std::move(s.bytes);
+    taken.clear();
   }
   if (!d.arrived.empty() && !d.read_scheduled) {
     d.read_scheduled = true;
@@ -296,6 +339,17 @@ RunEnd World::run() {
     action();
   }
   return RunEnd::quiescent;
+}
+
+std::vector<SegmentRecord> World::take_segments() {
+  for (auto& c : connections_) {
+    for (Direction* dir : {&c->to_accepting, &c->to_connecting}) {
+      for (Fifo<Segment>* q : {&dir->in_flight, &dir->arrived}) {
+        for (size_t i = 0; i < q->size(); ++i) segments_[(*q)[i].id].bytes = std::move((*q)[i].bytes);
+      }
+    }
+  }
+  return std::move(segments_);
 }
 
 uint64_t World::state_digest() const {

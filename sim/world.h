@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -75,8 +74,12 @@ class World {
 
   Time now() const { return now_; }
   uint64_t events_run() const { return events_run_; }
+  // Records of segments still in flight or unread carry no bytes until take_segments().
   const std::vector<SegmentRecord>& segments() const { return segments_; }
   const std::vector<ReadRecord>& reads() const { return reads_; }
+  // Moves the records out at the end of a run (they can be large).
+  std::vector<SegmentRecord> take_segments();
+  std::vector<ReadRecord> take_reads() { return std::move(reads_); }
   const std::string& host_name(Address a) const;
   // Which hosts the two ends of connection k belong to.
   Address connecting_host(uint32_t connection) const;
@@ -116,6 +119,8 @@ class World {
   std::vector<Address> timer_owner_;
   std::vector<SegmentRecord> segments_;
   std::vector<ReadRecord> reads_;
+  std::vector<uint32_t> cut_scratch_;  // reused by send(): no allocation per flush
+  std::vector<Segment> read_scratch_;  // reused by read()
 };
 
 }  // namespace h2sim::sim

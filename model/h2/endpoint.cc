@@ -52,15 +52,15 @@ struct Callbacks {
     return 0;
   }
 
-  static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-    self(user_data).incoming_headers_[frame->hd.stream_id].clear();
+  static int on_begin_headers(nghttp2_session*, const nghttp2_frame*, void* user_data) {
+    self(user_data).incoming_headers_.clear();
     return 0;
   }
 
-  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+  static int on_header(nghttp2_session*, const nghttp2_frame*, const uint8_t* name,
                        size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
                        void* user_data) {
-    self(user_data).incoming_headers_[frame->hd.stream_id].emplace_back(
+    self(user_data).incoming_headers_.emplace_back(
         std::string(reinterpret_cast<const char*>(name), namelen),
         std::string(reinterpret_cast<const char*>(value), valuelen));
     return 0;
@@ -88,8 +88,8 @@ struct Callbacks {
         ev.kind = Event::Kind::headers;
         ev.stream = id;
         ev.end_stream = es;
-        ev.headers = std::move(e.incoming_headers_[id]);
-        e.incoming_headers_.erase(id);
+        ev.headers = std::move(e.incoming_headers_);
+        e.incoming_headers_.clear();
         switch (frame->headers.cat) {
           case NGHTTP2_HCAT_REQUEST: ev.headers_kind = HeadersKind::request; break;
           case NGHTTP2_HCAT_RESPONSE: ev.headers_kind = HeadersKind::response; break;
@@ -227,31 +227,49 @@ struct Callbacks {
   }
 };
 
+namespace {
+
+// The callbacks and options are the same for every session and never change after they are
+// built, so they are built once (immutable shared setup, not state a run could observe).
+const nghttp2_session_callbacks* shared_callbacks() {
+  static nghttp2_session_callbacks* cbs = [] {
+    nghttp2_session_callbacks* c;
+    H2SIM_ASSERT(nghttp2_session_callbacks_new(&c) == 0);
+    nghttp2_session_callbacks_set_on_begin_frame_callback(c, Callbacks::on_begin_frame);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(c, Callbacks::on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(c, Callbacks::on_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, Callbacks::on_data_chunk);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(c, Callbacks::on_frame_recv);
+    nghttp2_session_callbacks_set_on_stream_close_callback(c, Callbacks::on_stream_close);
+    nghttp2_session_callbacks_set_on_frame_send_callback(c, Callbacks::on_frame_send);
+    return c;
+  }();
+  return cbs;
+}
+
+const nghttp2_option* shared_options() {
+  static nghttp2_option* opt = [] {
+    nghttp2_option* o;
+    H2SIM_ASSERT(nghttp2_option_new(&o) == 0);
+    // nghttp2's RST_STREAM rate limiter reads the wall clock; a burst far above any run's
+    // limits keeps real time from ever deciding an outcome.
+    nghttp2_option_set_stream_reset_rate_limit(o, 1u << 30, 1u << 30);
+    return o;
+  }();
+  return opt;
+}
+
+}  // namespace
+
 Endpoint::Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* clock,
                    EndpointOptions options)
     : role_(role), tag_(tag), log_(log), clock_(clock) {
   H2SIM_ASSERT(log_ != nullptr && clock_ != nullptr);
-  nghttp2_session_callbacks* cbs;
-  H2SIM_ASSERT(nghttp2_session_callbacks_new(&cbs) == 0);
-  nghttp2_session_callbacks_set_on_begin_frame_callback(cbs, Callbacks::on_begin_frame);
-  nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, Callbacks::on_begin_headers);
-  nghttp2_session_callbacks_set_on_header_callback(cbs, Callbacks::on_header);
-  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, Callbacks::on_data_chunk);
-  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, Callbacks::on_frame_recv);
-  nghttp2_session_callbacks_set_on_stream_close_callback(cbs, Callbacks::on_stream_close);
-  nghttp2_session_callbacks_set_on_frame_send_callback(cbs, Callbacks::on_frame_send);
-
-  nghttp2_option* opt;
-  H2SIM_ASSERT(nghttp2_option_new(&opt) == 0);
-  // nghttp2's RST_STREAM rate limiter reads the wall clock; a burst far above any run's limits
-  // keeps real time from ever deciding an outcome.
-  nghttp2_option_set_stream_reset_rate_limit(opt, 1u << 30, 1u << 30);
-
-  int rv = role == Role::client ? nghttp2_session_client_new2(&session_, cbs, this, opt)
-                                : nghttp2_session_server_new2(&session_, cbs, this, opt);
+  int rv = role == Role::client
+               ? nghttp2_session_client_new2(&session_, shared_callbacks(), this, shared_options())
+               : nghttp2_session_server_new2(&session_, shared_callbacks(), this, shared_options());
   H2SIM_ASSERT(rv == 0);
-  nghttp2_option_del(opt);
-  nghttp2_session_callbacks_del(cbs);
+  events_.reserve(16);
 
   nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams},
@@ -393,6 +411,10 @@ sim::Flush Endpoint::take_output() {
     if (n == 0) {
       if (submit_due_resets()) continue;
       break;
+    }
+    if (flush.bytes.empty()) {
+      flush.bytes.reserve(512);
+      flush.boundaries.reserve(16);
     }
     flush.bytes.insert(flush.bytes.end(), data, data + n);
   }

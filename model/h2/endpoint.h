@@ -132,7 +132,7 @@ class Endpoint {
   std::map<StreamId, Outgoing> outgoing_;
   // reset_after_output: submitted once everything queued for the stream has been serialized.
   std::map<StreamId, ErrorCode> pending_resets_;
-  std::map<StreamId, Headers> incoming_headers_;  // header blocks being received
+  Headers incoming_headers_;  // the header block being received (blocks never interleave)
   std::optional<size_t> receiving_record_;        // the FrameRecord being filled by callbacks
   uint32_t flushes_ = 0;
   uint32_t batches_ = 0;

@@ -129,7 +129,7 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
   if (!stream_event_of(frame, &event)) return;
   View& view = views_[{frame.endpoint.connection, frame.endpoint.client_side, frame.stream_id}];
   Transition t = transition(view.state, event);
-  ++taken_[{view.state, event}];
+  ++taken_[static_cast<int>(view.state)][static_cast<int>(event)];
   if (view.state == StreamState::closed) {
     if (event == StreamEvent::send_rst && view.may_reset_closed) {
       view.may_reset_closed = false;
@@ -145,6 +145,16 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
                                             std::string(stream_state_name(view.state))});
   }
   view.state = t.next;
+}
+
+std::map<std::pair<StreamState, StreamEvent>, uint32_t> StreamMonitor::taken() const {
+  std::map<std::pair<StreamState, StreamEvent>, uint32_t> out;
+  for (int s = 0; s < stream_state_count; ++s) {
+    for (int e = 0; e < stream_event_count; ++e) {
+      if (taken_[s][e] > 0) out[{static_cast<StreamState>(s), static_cast<StreamEvent>(e)}] = taken_[s][e];
+    }
+  }
+  return out;
 }
 
 std::vector<Violation> check_frames(const FrameLog& log) {

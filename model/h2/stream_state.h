@@ -68,7 +68,7 @@ class StreamMonitor {
   void observe(const FrameRecord& frame, size_t frame_index);
   const std::vector<Violation>& violations() const { return violations_; }
   // Every (state, event) pair taken, with counts: the coverage reports draw.
-  const std::map<std::pair<StreamState, StreamEvent>, uint32_t>& taken() const { return taken_; }
+  std::map<std::pair<StreamState, StreamEvent>, uint32_t> taken() const;
 
  private:
   struct View {
@@ -77,7 +77,7 @@ class StreamMonitor {
     bool may_reset_closed = false;
   };
   std::map<std::tuple<uint32_t, bool, StreamId>, View> views_;
-  std::map<std::pair<StreamState, StreamEvent>, uint32_t> taken_;
+  uint32_t taken_[stream_state_count][stream_event_count] = {};
   std::vector<Violation> violations_;
 };
 

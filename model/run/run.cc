@@ -105,8 +105,8 @@ Result run(const Scenario& scenario, sim::ChoiceSource& choices, sim::Host* prox
   result.marks = std::move(recorder.marks);
   result.violations = h2::check_frames(result.frames);
   result.decisions = choices.decisions();
-  result.segments = world.segments();
-  result.reads = world.reads();
+  result.segments = world.take_segments();
+  result.reads = world.take_reads();
   result.digest = trace_digest(result);
   return result;
 }
@@ -128,9 +128,13 @@ std::string trace_digest(const Result& r) {
       d.add("\n");
     }
   }
+  auto add_status = [&d](const std::optional<grpc::Status>& s) {
+    d.add_u64(s ? static_cast<uint64_t>(s->code) : 0xffff);
+    if (s) d.add(s->message);
+  };
   for (const grpc::CallOutcome& c : r.calls) {
-    d.add(c.server_sent ? grpc::status_text(*c.server_sent) : "-");
-    d.add(c.client_saw ? grpc::status_text(*c.client_saw) : "-");
+    add_status(c.server_sent);
+    add_status(c.client_saw);
     d.add_u64(static_cast<uint64_t>(c.client_status_at.ns));
   }
   d.add(sim::run_end_name(r.end));
