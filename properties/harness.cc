@@ -9,9 +9,38 @@ namespace h2sim {
 
 std::string validate_proxy(const Scenario& scenario) {
   if (!scenario.has_proxy()) return {};
-  if (proxy::find_preset(scenario.proxy().preset())) return {};
-  return "unknown proxy preset '" + scenario.proxy().preset() +
-         "' (known: " + proxy::known_presets() + ")";
+  const Proxy& p = scenario.proxy();
+  if (!proxy::find_preset(p.preset())) {
+    return "unknown proxy preset '" + p.preset() + "' (known: " + proxy::known_presets() + ")";
+  }
+  constexpr uint32_t window_max = (1u << 31) - 1;  // RFC 9113 §6.9.2
+  if (p.has_downstream_window_bytes() && p.downstream_window_bytes() > window_max) {
+    return "proxy: downstream_window_bytes must be at most 2147483647";
+  }
+  if (p.has_upstream_window_bytes() && p.upstream_window_bytes() > window_max) {
+    return "proxy: upstream_window_bytes must be at most 2147483647";
+  }
+  if (p.has_downstream_max_concurrent_streams() && p.downstream_max_concurrent_streams() == 0) {
+    return "proxy: downstream_max_concurrent_streams must be at least 1";
+  }
+  return {};
+}
+
+proxy::ProxyPolicy policy_of(const Proxy& p) {
+  const proxy::ProxyPolicy* preset = proxy::find_preset(p.preset());
+  H2SIM_ASSERT(preset != nullptr);
+  proxy::ProxyPolicy policy = *preset;
+  if (p.has_max_requests_per_connection()) {
+    policy.max_requests_per_connection = p.max_requests_per_connection();
+  }
+  if (p.has_goaway_graceful()) policy.goaway_graceful = p.goaway_graceful();
+  if (p.has_idle_timeout_ns()) policy.idle_timeout_ns = p.idle_timeout_ns();
+  if (p.has_downstream_window_bytes()) policy.downstream_window_bytes = p.downstream_window_bytes();
+  if (p.has_upstream_window_bytes()) policy.upstream_window_bytes = p.upstream_window_bytes();
+  if (p.has_downstream_max_concurrent_streams()) {
+    policy.downstream_max_concurrent_streams = p.downstream_max_concurrent_streams();
+  }
+  return policy;
 }
 
 std::string validate_case(const Scenario& scenario) {
@@ -26,9 +55,7 @@ Result run_case(const Scenario& scenario, sim::ChoiceSource& choices, const Prox
   if (factory) {
     proxy = factory(recorder);
   } else if (scenario.has_proxy()) {
-    const proxy::ProxyPolicy* policy = proxy::find_preset(scenario.proxy().preset());
-    H2SIM_ASSERT(policy != nullptr);
-    proxy = std::make_unique<proxy::H2Relay>(*policy, recorder);
+    proxy = std::make_unique<proxy::H2Relay>(policy_of(scenario.proxy()), recorder);
   }
   return run(scenario, choices, proxy.get(), recorder);
 }

@@ -9,6 +9,7 @@
 #include "model/h2/recorder.h"
 #include "model/run/result.h"
 #include "model/run/scenario.pb.h"
+#include "proxy_under_test/policy.h"
 #include "sim/choice.h"
 #include "sim/host.h"
 
@@ -21,6 +22,10 @@ using ProxyFactory = std::function<std::unique_ptr<sim::Host>(h2::Recorder&)>;
 // Empty if the scenario's proxy preset exists (or there is none), else an error naming the
 // preset and listing the known ones.
 std::string validate_proxy(const Scenario& scenario);
+
+// The policy a scenario's proxy runs: its preset with the scenario's overrides applied.
+// The scenario must name a known preset.
+proxy::ProxyPolicy policy_of(const Proxy& proxy);
 
 // validate() and validate_proxy() together.
 std::string validate_case(const Scenario& scenario);

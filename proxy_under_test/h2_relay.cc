@@ -9,6 +9,37 @@ namespace h2sim::proxy {
 using h2::ErrorCode;
 using Kind = h2::Event::Kind;
 
+namespace {
+
+// The headers without the status fields: what a proxy that loses trailers-only statuses sends.
+h2::Headers without_grpc_status(const h2::Headers& headers) {
+  h2::Headers out;
+  for (const h2::Header& h : headers) {
+    if (h.first != "grpc-status" && h.first != "grpc-message") out.push_back(h);
+  }
+  return out;
+}
+
+ErrorCode forwarded_code(ForwardedCodes map, ErrorCode code) {
+  switch (map) {
+    case ForwardedCodes::same:
+      return code;
+    case ForwardedCodes::nghttpx:
+      return code == ErrorCode::no_error || code == ErrorCode::refused_stream
+                 ? code
+                 : ErrorCode::internal_error;
+    case ForwardedCodes::no_error_as_stream_closed:
+      return code == ErrorCode::no_error ? ErrorCode::stream_closed : code;
+  }
+  return code;
+}
+
+// A one-millisecond pause between the two GOAWAYs of a graceful shutdown: longer than a round
+// trip in every preset scenario, as RFC 9113 §6.8 asks.
+constexpr sim::Duration goaway_pause = sim::Duration::milliseconds(1);
+
+}  // namespace
+
 H2Relay::H2Relay(const ProxyPolicy& policy, h2::Recorder& recorder)
     : policy_(policy), recorder_(recorder) {}
 
@@ -22,9 +53,12 @@ void H2Relay::start(sim::Net& net, sim::Address upstream) {
 void H2Relay::on_accept(sim::ConnId end) {
   auto s = std::make_unique<Session>();
   s->down_conn = end;
+  h2::EndpointOptions options;
+  options.max_concurrent_streams = policy_.downstream_max_concurrent_streams;
+  options.initial_window_bytes = policy_.downstream_window_bytes;
   s->down = std::make_unique<h2::Endpoint>(
       h2::Role::server, h2::EndpointTag{h2::Leg::downstream, sim::connection_index(end), false},
-      &recorder_.frames, net_);
+      &recorder_.frames, net_, options);
   by_conn_[end] = s.get();
   sessions_.push_back(std::move(s));
   flush(*sessions_.back());
@@ -33,9 +67,11 @@ void H2Relay::on_accept(sim::ConnId end) {
 void H2Relay::ensure_upstream(Session& s) {
   if (s.up) return;
   s.up_conn = net_->connect(upstream_);
+  h2::EndpointOptions options;
+  options.initial_window_bytes = policy_.upstream_window_bytes;
   s.up = std::make_unique<h2::Endpoint>(
       h2::Role::client, h2::EndpointTag{h2::Leg::upstream, sim::connection_index(s.up_conn), true},
-      &recorder_.frames, net_);
+      &recorder_.frames, net_, options);
   by_conn_[s.up_conn] = &s;
 }
 
@@ -53,10 +89,19 @@ H2Relay::CallRelay* H2Relay::by_up(Session& s, h2::StreamId id) {
   return nullptr;
 }
 
+bool H2Relay::client_stream_closed(Session& s, const CallRelay& call) const {
+  // HAProxy §1.2 step 3: a stream is CLOSED once the client's END_STREAM was received and ours
+  // was sent (queued in this pass counts: it leaves first).
+  const h2::StreamFlags* f = s.down->stream(call.down);
+  return f == nullptr || f->closed || f->reset_sent ||
+         (f->end_stream_received && call.response_end_submitted);
+}
+
 void H2Relay::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
   auto it = by_conn_.find(end);
   H2SIM_ASSERT(it != by_conn_.end());
   Session& s = *it->second;
+  if (s.closed) return;
   bool downstream = end == s.down_conn;
   h2::Endpoint& endpoint = downstream ? *s.down : *s.up;
   endpoint.receive(batch);
@@ -67,9 +112,37 @@ void H2Relay::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
       from_server(s, event);
     }
   }
+  // Once the whole read is handled (an upstream reset in it comes first), a complete response
+  // may close the client's stream.
+  for (CallRelay& call : s.calls) {
+    if (call.response_end_submitted) after_response_end(s, call);
+  }
   // Everything produced in one pass leaves in one flush per connection (§5 write coalescing).
   flush(s);
   forget_finished(s);
+}
+
+void H2Relay::count_request(Session& s, h2::StreamId stream) {
+  if (policy_.max_requests_per_connection == 0) return;
+  if (++s.requests != policy_.max_requests_per_connection) return;
+  if (policy_.goaway_graceful) {
+    // RFC 9113 §6.8: announce, let in-flight requests arrive, then name the last stream.
+    recorder_.marks.hit("proxy: graceful GOAWAY after max requests");
+    s.down->shutdown_notice();
+    timers_[net_->set_timer(goaway_pause)] = {&s, 0, TimerKind::final_goaway};
+  } else {
+    // nginx http2_max_requests (D27): one GOAWAY naming this stream as the last.
+    recorder_.marks.hit("proxy: abrupt GOAWAY after max requests");
+    s.down->goaway(ErrorCode::no_error, stream);
+  }
+}
+
+void H2Relay::touch(Session& s, CallRelay& call) {
+  if (policy_.idle_timeout_ns == 0 || call.finished) return;
+  if (call.idle_timer_set) net_->cancel_timer(call.idle_timer);
+  call.idle_timer = net_->set_timer(sim::Duration{static_cast<int64_t>(policy_.idle_timeout_ns)});
+  call.idle_timer_set = true;
+  timers_[call.idle_timer] = {&s, call.down, TimerKind::idle};
 }
 
 void H2Relay::from_client(Session& s, const h2::Event& event) {
@@ -79,10 +152,13 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
     call.down = event.stream;
     call.up = s.up->submit_request(event.headers, event.end_stream);
     s.calls.push_back(call);
+    touch(s, s.calls.back());
+    count_request(s, event.stream);
     return;
   }
   CallRelay* call = by_down(s, event.stream);
-  if (call == nullptr) return;  // a stream we already finished with
+  if (call == nullptr || call->finished) return;  // a stream we already finished with
+  touch(s, *call);
   switch (event.kind) {
     case Kind::data:
       s.up->send_data(call->up, event.data, false);
@@ -104,11 +180,11 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
         case ClientAbort::cancel:
           s.up->reset(call->up, ErrorCode::cancel);
           break;
+        case ClientAbort::no_error:
+          s.up->reset(call->up, ErrorCode::no_error);
+          break;
       }
-      call->down_closed = true;
-      break;
-    case Kind::closed:
-      call->down_closed = true;
+      call->finished = true;
       break;
     default:
       break;
@@ -116,52 +192,134 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
 }
 
 void H2Relay::from_server(Session& s, const h2::Event& event) {
+  if (event.kind == Kind::goaway) return;  // streams it refused end by their own resets
   CallRelay* call = by_up(s, event.stream);
-  if (call == nullptr) return;
+  if (call == nullptr || call->finished) return;
+  touch(s, *call);
   switch (event.kind) {
     case Kind::headers:
+      if (event.end_stream) call->upstream_response_ended = true;
       if (event.headers_kind == h2::HeadersKind::response) {
-        s.down->submit_response(call->down, event.headers, event.end_stream);
-        call->response_headers_submitted = true;
-        call->response_end_submitted = event.end_stream;
+        forward_response_headers(s, *call, event);
       } else if (!call->response_end_submitted) {
-        s.down->send_trailers(call->down, event.headers);
-        call->response_end_submitted = true;
+        forward_trailers(s, *call, event.headers);
       }
       break;
     case Kind::data:
       s.down->send_data(call->down, event.data, false);
       break;
     case Kind::end_stream:
+      call->upstream_response_ended = true;
       s.down->send_data(call->down, {}, true);
       call->response_end_submitted = true;
       break;
     case Kind::reset:
-      call->up_closed = true;
-      if (policy_.upstream_reset == UpstreamReset::abort_call) {
-        recorder_.marks.hit("proxy: upstream reset aborts the call");
-        abort_client_side(s, *call);
-      } else {
-        const h2::StreamFlags* f = s.down->stream(call->down);
-        bool closed = f && (f->closed || (f->end_stream_received && call->response_end_submitted));
-        if (!closed) s.down->reset_after_output(call->down, event.code);
-      }
-      break;
-    case Kind::closed:
-      call->up_closed = true;
+      on_upstream_reset(s, *call, event.code);
       break;
     default:
       break;
   }
 }
 
-void H2Relay::abort_client_side(Session& s, CallRelay& call) {
+void H2Relay::forward_response_headers(Session& s, CallRelay& call, const h2::Event& event) {
+  call.response_headers_submitted = true;
+  if (!event.end_stream) {
+    s.down->submit_response(call.down, event.headers, false);
+    return;
+  }
+  call.response_end_submitted = true;
+  // A trailers-only response: the status travels in this one block.
+  if (policy_.reframe_trailers_only) {
+    recorder_.marks.hit("proxy: trailers-only re-framed as HEADERS + empty DATA(END_STREAM)");
+    s.down->submit_response(call.down, event.headers, false);
+    s.down->send_data(call.down, {}, true);
+  } else if (policy_.trailers == Trailers::drop) {
+    recorder_.marks.hit("proxy: trailers dropped");
+    s.down->submit_response(call.down, without_grpc_status(event.headers), false);
+    s.down->send_data(call.down, {}, true);
+  } else if (policy_.trailers == Trailers::launder_to_ok) {
+    recorder_.marks.hit("proxy: status laundered to OK");
+    s.down->submit_response(call.down, without_grpc_status(event.headers), false);
+    s.down->send_trailers(call.down, {{"grpc-status", "0"}});
+  } else {
+    s.down->submit_response(call.down, event.headers, true);
+  }
+}
+
+void H2Relay::forward_trailers(Session& s, CallRelay& call, const h2::Headers& trailers) {
+  call.response_end_submitted = true;
+  switch (policy_.trailers) {
+    case Trailers::forward:
+      s.down->send_trailers(call.down, trailers);
+      break;
+    case Trailers::drop:
+      recorder_.marks.hit("proxy: trailers dropped");
+      s.down->send_data(call.down, {}, true);
+      break;
+    case Trailers::launder_to_ok:
+      recorder_.marks.hit("proxy: status laundered to OK");
+      s.down->send_trailers(call.down, {{"grpc-status", "0"}});
+      break;
+  }
+}
+
+void H2Relay::on_upstream_reset(Session& s, CallRelay& call, ErrorCode code) {
+  bool ignore = call.upstream_response_ended &&
+                (policy_.ignore_reset_after_response == IgnoreResetAfterResponse::any ||
+                 (policy_.ignore_reset_after_response == IgnoreResetAfterResponse::no_error &&
+                  code == ErrorCode::no_error));
+  if (ignore) {
+    recorder_.marks.hit("proxy: reset after a complete response ignored");
+    return;
+  }
+  call.finished = true;
+  if (policy_.upstream_reset == UpstreamReset::abort_call) {
+    recorder_.marks.hit("proxy: upstream reset aborts the call");
+    abort_client_side(s, call);
+    return;
+  }
+  if (client_stream_closed(s, call)) return;
+  ErrorCode forwarded = forwarded_code(policy_.forwarded_codes, code);
+  if (forwarded != code) recorder_.marks.hit("proxy: reset code rewritten");
+  if (policy_.flush_response_before_reset) {
+    s.down->reset_after_output(call.down, forwarded);
+  } else {
+    s.down->reset(call.down, forwarded);
+  }
+}
+
+void H2Relay::after_response_end(Session& s, CallRelay& call) {
+  if (policy_.after_response != AfterResponse::reset_no_error || call.finished) return;
   const h2::StreamFlags* f = s.down->stream(call.down);
-  // HAProxy §1.2 step 3: h2_do_shutr() does nothing on a CLOSED stream: the client's END_STREAM
-  // was received and ours was sent (queued in this pass counts: HAProxy emits it first).
-  if (f == nullptr || f->closed || f->reset_sent ||
-      (f->end_stream_received && call.response_end_submitted)) {
+  if (f == nullptr || f->end_stream_received || f->closed) return;
+  // The response is complete and the client is still uploading: ask it to stop (RFC 9113 §8.1)
+  // and let the server's stream go.
+  recorder_.marks.hit("proxy: RST(NO_ERROR) after a complete response to an uploading client");
+  call.finished = true;
+  s.down->reset_after_output(call.down, ErrorCode::no_error);
+  const h2::StreamFlags* up = s.up->stream(call.up);
+  if (up && !up->closed && !up->end_stream_sent) s.up->reset(call.up, ErrorCode::cancel);
+}
+
+void H2Relay::respond_with_http_status(Session& s, CallRelay& call, uint32_t status) {
+  recorder_.marks.hit("proxy: HTTP error response instead of the server's");
+  std::string body = "<html><body><h1>" + std::to_string(status) + " Bad Gateway</h1></body></html>\n";
+  s.down->submit_response(call.down,
+                          {{":status", std::to_string(status)}, {"content-type", "text/html"}},
+                          false);
+  s.down->send_data(call.down, std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()),
+                    true);
+  call.response_headers_submitted = true;
+  call.response_end_submitted = true;
+}
+
+void H2Relay::abort_client_side(Session& s, CallRelay& call) {
+  if (client_stream_closed(s, call)) {
     recorder_.marks.hit("proxy: abort finds the client stream closed, no reset");
+    return;
+  }
+  if (!call.response_headers_submitted && policy_.abort_before_response_headers_http_status != 0) {
+    respond_with_http_status(s, call, policy_.abort_before_response_headers_http_status);
     return;
   }
   ErrorCode code = !call.response_headers_submitted ? policy_.abort_reset_before_response_headers
@@ -173,15 +331,46 @@ void H2Relay::abort_client_side(Session& s, CallRelay& call) {
   if (policy_.flush_response_before_reset) {
     s.down->reset_after_output(call.down, code);
   } else {
+    recorder_.marks.hit("proxy: response tail discarded by the reset");
     s.down->reset(call.down, code);
   }
+}
+
+void H2Relay::on_timer(sim::TimerId timer) {
+  auto it = timers_.find(timer);
+  if (it == timers_.end()) return;
+  Timer t = it->second;
+  timers_.erase(it);
+  Session& s = *t.session;
+  if (s.closed) return;
+  if (t.kind == TimerKind::final_goaway) {
+    s.down->goaway(ErrorCode::no_error);
+  } else if (CallRelay* call = by_down(s, t.down); call && !call->finished &&
+                                                   call->idle_timer == timer) {
+    // C26: the idle timeout kills the call on both sides.
+    recorder_.marks.hit("proxy: idle timeout");
+    call->finished = true;
+    if (!call->response_headers_submitted) {
+      respond_with_http_status(s, *call, 504);
+    } else {
+      s.down->reset(call->down, ErrorCode::cancel);
+    }
+    s.up->reset(call->up, ErrorCode::cancel);
+  }
+  flush(s);
+  forget_finished(s);
 }
 
 void H2Relay::forget_finished(Session& s) {
   std::erase_if(s.calls, [&](const CallRelay& c) {
     const h2::StreamFlags* down = s.down->stream(c.down);
     const h2::StreamFlags* up = s.up ? s.up->stream(c.up) : nullptr;
-    return (down == nullptr || down->closed) && (up == nullptr || up->closed);
+    bool gone = (down == nullptr || down->closed) && (up == nullptr || up->closed);
+    if (gone && c.idle_timer_set) {
+      net_->cancel_timer(c.idle_timer);
+      timers_.erase(c.idle_timer);
+    }
+    return gone;
   });
 }
 
@@ -194,6 +383,9 @@ void H2Relay::on_peer_closed(sim::ConnId end, bool) {
     s.closed = true;
     if (end == s.down_conn && s.up) net_->reset(s.up_conn);
     if (end != s.down_conn) net_->reset(s.down_conn);
+    for (const CallRelay& c : s.calls) {
+      if (c.idle_timer_set) net_->cancel_timer(c.idle_timer);
+    }
     s.calls.clear();
   }
 }

@@ -24,6 +24,7 @@ class H2Relay final : public sim::Host {
   void on_accept(sim::ConnId end) override;
   void on_bytes(sim::ConnId end, std::span<const uint8_t> batch) override;
   void on_peer_closed(sim::ConnId end, bool reset) override;
+  void on_timer(sim::TimerId timer) override;
   std::vector<std::string> leftovers() const override;
 
  private:
@@ -33,8 +34,10 @@ class H2Relay final : public sim::Host {
     h2::StreamId up = 0;
     bool response_headers_submitted = false;  // downstream HEADERS queued or sent
     bool response_end_submitted = false;      // downstream END_STREAM queued or sent
-    bool down_closed = false;
-    bool up_closed = false;
+    bool upstream_response_ended = false;     // the server's END_STREAM arrived
+    bool finished = false;                    // aborted or reset: nothing more is relayed
+    sim::TimerId idle_timer = 0;
+    bool idle_timer_set = false;
   };
   // A downstream connection and the upstream connection that serves it.
   struct Session {
@@ -43,24 +46,40 @@ class H2Relay final : public sim::Host {
     std::unique_ptr<h2::Endpoint> down;
     std::unique_ptr<h2::Endpoint> up;
     std::vector<CallRelay> calls;
+    uint32_t requests = 0;
     bool closed = false;
   };
+  enum class TimerKind : uint8_t { idle, final_goaway };
 
   void from_client(Session& s, const h2::Event& event);
   void from_server(Session& s, const h2::Event& event);
+  void forward_response_headers(Session& s, CallRelay& call, const h2::Event& event);
+  void forward_trailers(Session& s, CallRelay& call, const h2::Headers& trailers);
+  void on_upstream_reset(Session& s, CallRelay& call, h2::ErrorCode code);
+  void after_response_end(Session& s, CallRelay& call);
   void abort_client_side(Session& s, CallRelay& call);
+  void respond_with_http_status(Session& s, CallRelay& call, uint32_t status);
+  void count_request(Session& s, h2::StreamId stream);
+  void touch(Session& s, CallRelay& call);
   void ensure_upstream(Session& s);
   void forget_finished(Session& s);
   void flush(Session& s);
+  bool client_stream_closed(Session& s, const CallRelay& call) const;
   CallRelay* by_down(Session& s, h2::StreamId id);
   CallRelay* by_up(Session& s, h2::StreamId id);
 
-  const ProxyPolicy& policy_;
+  ProxyPolicy policy_;
   h2::Recorder& recorder_;
   sim::Net* net_ = nullptr;
   sim::Address upstream_ = 0;
   std::vector<std::unique_ptr<Session>> sessions_;
   std::map<sim::ConnId, Session*> by_conn_;
+  struct Timer {
+    Session* session;
+    h2::StreamId down;
+    TimerKind kind;
+  };
+  std::map<sim::TimerId, Timer> timers_;
 };
 
 }  // namespace h2sim::proxy

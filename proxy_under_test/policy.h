@@ -1,7 +1,9 @@
 // A ProxyPolicy says what the built-in relay does at every fork where real proxies differ.
-// Presets are values of it, each field citing reference/behaviours.md (the "§" numbers).
+// Presets are values of it, each field citing reference/behaviours.md (the "§" numbers; the
+// catalogue entries of §4 are named A1, B11, ...).
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,9 +18,26 @@ enum class UpstreamReset : uint8_t {
   // h2c_handle_rst_stream never looks at the code). The client side is then reset unless its
   // stream is already closed, with a code chosen by the abort_reset_* fields.
   abort_call,
-  // The same code is forwarded to the client once the response tail has left
+  // The code is forwarded (through forwarded_codes) once the response tail has left
   // (RFC 9113 §8.1: RST(NO_ERROR) after a complete response asks the client to stop sending).
   forward_code,
+};
+
+// Which upstream resets are ignored once the server's END_STREAM has arrived.
+enum class IgnoreResetAfterResponse : uint8_t {
+  none,
+  no_error,  // nghttpx §3: NO_ERROR after MSG_COMPLETE is a normal completion
+  any,       // nginx >= 1.19.5 (error only if !ctx->done), Go transport (pipe already closed)
+};
+
+// How forward_code maps the server's reset code to the one the client gets.
+enum class ForwardedCodes : uint8_t {
+  same,
+  // nghttpx infer_upstream_rst_stream_error_code (§3, A6): NO_ERROR and REFUSED_STREAM kept,
+  // everything else (CANCEL included) becomes INTERNAL_ERROR.
+  nghttpx,
+  // h2o before #3566 (§3, A8): NO_ERROR is forwarded as STREAM_CLOSED.
+  no_error_as_stream_closed,
 };
 
 // How a client's RST_STREAM reaches the server.
@@ -26,26 +45,70 @@ enum class ClientAbort : uint8_t {
   forward_code,           // the same code
   end_stream_then_cancel, // DATA(len 0, END_STREAM) then RST(CANCEL): HAProxy 2.6 §1.6 row F
   cancel,                 // RST(CANCEL): HAProxy 3.0+ §1.6 row F
+  no_error,               // Envoy (A5, envoy#13349): the reason is not propagated
+};
+
+// What the proxy does once it has sent the complete response while the client still uploads.
+enum class AfterResponse : uint8_t {
+  wait_for_client,  // HAProxy §1.6 row E: the stream stays open until the client finishes
+  // nginx ngx_http_v2_close_stream (out_closed && !in_closed), nghttpx on_frame_send_callback,
+  // Go x/net server (5602c733), Envoy HCM local reset (§3): RST(NO_ERROR) to the client, and the
+  // server's stream is cancelled.
+  reset_no_error,
+};
+
+// What happens to the server's trailers on their way to the client.
+enum class Trailers : uint8_t {
+  forward,
+  // Traefik/oxy, Go ReverseProxy with unannounced trailers (B15): not proxied; the response
+  // ends with an empty DATA(END_STREAM).
+  drop,
+  // Citrix ADC (B17, grpc-dotnet#2062): the status is laundered to grpc-status 0.
+  launder_to_ok,
 };
 
 struct ProxyPolicy {
   std::string_view name;
   std::string_view source;
   UpstreamReset upstream_reset = UpstreamReset::forward_code;
+  IgnoreResetAfterResponse ignore_reset_after_response = IgnoreResetAfterResponse::none;
+  ForwardedCodes forwarded_codes = ForwardedCodes::same;
   // abort_call: the code that resets a client stream that is not closed yet.
   h2::ErrorCode abort_reset_before_response_headers = h2::ErrorCode::refused_stream;
   h2::ErrorCode abort_reset_after_response_headers = h2::ErrorCode::cancel;
   h2::ErrorCode abort_reset_after_response_end = h2::ErrorCode::cancel;
+  // Before any response headers, answer an aborted call with this HTTP status (502: nginx's
+  // "upstream prematurely closed", C22) instead of a reset; 0 keeps the reset.
+  uint32_t abort_before_response_headers_http_status = 0;
   // The response already received is forwarded before the client stream is reset
-  // (HAProxy §1.2 step 2, §1.6 rows D and H); false drops the tail (Envoy, §3).
+  // (HAProxy §1.2 step 2, §1.6 rows D and H); false drops the unflushed tail (Envoy A2/A3,
+  // h2o A8).
   bool flush_response_before_reset = true;
   ClientAbort client_abort = ClientAbort::forward_code;
+  AfterResponse after_response = AfterResponse::wait_for_client;
+  Trailers trailers = Trailers::forward;
+  // hyper/h2 before #922 (B13), nginx < 1.13.10 and nghttpx 2016 (B11, B12): a trailers-only
+  // response is re-framed as HEADERS without END_STREAM and an empty DATA(END_STREAM).
+  bool reframe_trailers_only = false;
+  // Connection limits (§4 D27-D31): after this many requests on one client connection the proxy
+  // sends GOAWAY, gracefully (a shutdown notice first, the final GOAWAY one idle period later) or
+  // abruptly (GOAWAY naming the last stream at once). 0: no limit.
+  uint32_t max_requests_per_connection = 0;
+  bool goaway_graceful = true;
+  // SETTINGS the proxy advertises to clients and to servers (§5 flow control on both sides).
+  uint32_t downstream_max_concurrent_streams = 100;
+  uint32_t downstream_window_bytes = 65535;
+  uint32_t upstream_window_bytes = 65535;
+  // A call with no frame in either direction for this long is killed (C26: HAProxy
+  // `timeout server`, nginx grpc_read_timeout): 504 before response headers, RST(CANCEL) to both
+  // sides after. 0: no timeout.
+  uint64_t idle_timeout_ns = 0;
 };
 
-// The presets: passthrough, haproxy-2.6, haproxy-3.2.
+// The presets, in the order `h2sim presets` lists them.
 std::span<const ProxyPolicy> presets();
 const ProxyPolicy* find_preset(std::string_view name);
-// "haproxy-2.6, haproxy-3.2, passthrough" for error messages.
+// "passthrough, haproxy-2.6, ..." for error messages.
 std::string known_presets();
 
 }  // namespace h2sim::proxy

@@ -11,8 +11,6 @@ constexpr ProxyPolicy all_presets[] = {
         .name = "passthrough",
         .source = "RFC 9113 §8.1 done right: resets forwarded with their code after the response",
         .upstream_reset = UpstreamReset::forward_code,
-        .flush_response_before_reset = true,
-        .client_abort = ClientAbort::forward_code,
     },
     {
         .name = "haproxy-2.6",
@@ -27,6 +25,8 @@ constexpr ProxyPolicy all_presets[] = {
         .flush_response_before_reset = true,
         // §1.6 rows F/G: a client abort reaches the server as DATA(ES) then RST(CANCEL).
         .client_abort = ClientAbort::end_stream_then_cancel,
+        // §1.6 row E: a complete response without RST leaves the stream open for the upload.
+        .after_response = AfterResponse::wait_for_client,
     },
     {
         .name = "haproxy-3.2",
@@ -39,6 +39,100 @@ constexpr ProxyPolicy all_presets[] = {
         .flush_response_before_reset = true,
         // §1.6 row F on 3.5-dev: the server gets RST(CANCEL) only.
         .client_abort = ClientAbort::cancel,
+    },
+    {
+        .name = "nginx",
+        .source = "behaviours.md §3 (nginx >= 1.19.5, grpc_pass: ngx_http_grpc_module.c, ngx_http_v2.c)",
+        // ngx_http_grpc_filter: a reset is an error only if the response is not done.
+        .upstream_reset = UpstreamReset::abort_call,
+        .ignore_reset_after_response = IgnoreResetAfterResponse::any,
+        // ngx_http_v2_close_stream: RST(INTERNAL_ERROR) when the response was not finished.
+        .abort_reset_after_response_headers = ErrorCode::internal_error,
+        .abort_reset_after_response_end = ErrorCode::internal_error,
+        // Before any response headers the request fails with 502 (C22).
+        .abort_before_response_headers_http_status = 502,
+        .flush_response_before_reset = true,
+        // ngx_http_v2_close_stream: RST(NO_ERROR) when out_closed && !in_closed.
+        .after_response = AfterResponse::reset_no_error,
+    },
+    {
+        .name = "nginx-1.18",
+        .source = "behaviours.md §3, §4 A7 (before 4c8abb84e/671cbc184: ticket #1792)",
+        // "upstream rejected request with error 0": any reset fails the request, even after
+        // END_STREAM, and the response in the same read is not sent.
+        .upstream_reset = UpstreamReset::abort_call,
+        .abort_reset_after_response_headers = ErrorCode::internal_error,
+        .abort_reset_after_response_end = ErrorCode::internal_error,
+        .abort_before_response_headers_http_status = 502,
+        .flush_response_before_reset = false,
+        .after_response = AfterResponse::reset_no_error,
+    },
+    {
+        .name = "nghttpx",
+        .source = "behaviours.md §3 (shrpx_http2_session.cc, shrpx_http2_upstream.cc @692c8d8f)",
+        .upstream_reset = UpstreamReset::forward_code,
+        // on_stream_close_callback: NO_ERROR on a MSG_COMPLETE response is normal completion.
+        .ignore_reset_after_response = IgnoreResetAfterResponse::no_error,
+        // infer_upstream_rst_stream_error_code: CANCEL and the rest become INTERNAL_ERROR (A6).
+        .forwarded_codes = ForwardedCodes::nghttpx,
+        .flush_response_before_reset = true,
+        // on_frame_send_callback: RST(NO_ERROR) right after any END_STREAM to a client that has
+        // not closed ("to finish off incomplete request", 36a8f245).
+        .after_response = AfterResponse::reset_no_error,
+    },
+    {
+        .name = "envoy-2024",
+        .source = "behaviours.md §3, §4 A2-A5 (envoy#38206, #30149, #36200, #13349; before PR #44749)",
+        // Any upstream reset resets the downstream stream...
+        .upstream_reset = UpstreamReset::abort_call,
+        // ...as a LocalReset, which reasonToReset() encodes as NO_ERROR (A4).
+        .abort_reset_before_response_headers = ErrorCode::no_error,
+        .abort_reset_after_response_headers = ErrorCode::no_error,
+        .abort_reset_after_response_end = ErrorCode::no_error,
+        // The buffered response tail is discarded (A2, A3).
+        .flush_response_before_reset = false,
+        // Client reset reasons are not propagated (A5).
+        .client_abort = ClientAbort::no_error,
+        // HCM: local complete, remote not complete -> downstream LocalReset (NO_ERROR).
+        .after_response = AfterResponse::reset_no_error,
+    },
+    {
+        .name = "go-proxy",
+        .source = "behaviours.md §3 (golang/net http2 transport.go, pipe.go, server.go: Traefik v2+, Caddy v2)",
+        // END_STREAM closes the body pipe with EOF+trailers; a later RST is a no-op.
+        .upstream_reset = UpstreamReset::forward_code,
+        .ignore_reset_after_response = IgnoreResetAfterResponse::any,
+        // The handler finished while the request body is open: RST(NO_ERROR) (5602c733).
+        .after_response = AfterResponse::reset_no_error,
+    },
+    {
+        .name = "h2o-2.2",
+        .source = "behaviours.md §3, §4 A8 (h2o#3566 description, before 4630405fd)",
+        // RST(NO_ERROR) becomes RST(STREAM_CLOSED), aborting the stream...
+        .upstream_reset = UpstreamReset::forward_code,
+        .forwarded_codes = ForwardedCodes::no_error_as_stream_closed,
+        // ...and failing to flush pending body bytes.
+        .flush_response_before_reset = false,
+    },
+    {
+        .name = "hyper-h2-old",
+        .source = "behaviours.md §3, §4 B13 (hyperium/hyper#4130, before h2#922)",
+        // HEADERS(ES)+RST(NO_ERROR) loses the END_STREAM state: HEADERS, empty DATA(ES), RST.
+        .upstream_reset = UpstreamReset::forward_code,
+        .reframe_trailers_only = true,
+    },
+    {
+        .name = "traefik-oxy",
+        .source = "behaviours.md §4 B14, B15 (traefik#1639, #1805, #4181): unannounced trailers not proxied",
+        .upstream_reset = UpstreamReset::forward_code,
+        .ignore_reset_after_response = IgnoreResetAfterResponse::any,
+        .trailers = Trailers::drop,
+    },
+    {
+        .name = "citrix-adc",
+        .source = "behaviours.md §4 B17 (grpc/grpc-dotnet#2062): error status re-emitted as grpc-status 0",
+        .upstream_reset = UpstreamReset::forward_code,
+        .trailers = Trailers::launder_to_ok,
     },
 };
 

@@ -145,6 +145,14 @@ void ClientHost::handle(const h2::Event& event) {
   ClientCall* call = by_stream(event.stream);
   if (call == nullptr) return;
   if (call->done) {
+    if (event.kind == Kind::reset && call->replaceable && event.code != h2::ErrorCode::no_error) {
+      // grpc-js (§2.3): endCall() replaces an OK status with the reset's.
+      recorder_.marks.hit("grpc-js: reset replaces an OK status");
+      call->done = false;
+      call->replaceable = false;
+      publish(*call, reset_status(*call, event.code));
+      return;
+    }
     // grpc-core (§2.2 step 6): the stream was removed; a late RST_STREAM is skipped.
     if (event.kind == Kind::reset) recorder_.marks.hit("client: reset on a finished call ignored");
     return;
@@ -171,7 +179,13 @@ void ClientHost::handle(const h2::Event& event) {
       }
       break;
     case Kind::end_stream:
-      on_trailers(*call, {Code::internal, "server closed the stream without sending trailers"});
+      // No trailers: the HTTP status decides (doc/http-grpc-status-mapping.md), else INTERNAL.
+      if (call->http_status != 0 && call->http_status != 200) {
+        on_trailers(*call, {code_for_http_status(call->http_status),
+                            "HTTP status " + std::to_string(call->http_status) + " without grpc-status"});
+      } else {
+        on_trailers(*call, {Code::internal, "server closed the stream without sending trailers"});
+      }
       break;
     case Kind::reset:
       on_reset(*call, event.code);
@@ -198,7 +212,9 @@ void ClientHost::on_trailers(ClientCall& call, Status status) {
     recorder_.marks.hit("grpc-core: trailers held until the read batch ends");
     return;
   }
+  bool ok = status.code == Code::ok;
   publish(call, std::move(status));
+  call.replaceable = ok && personality_.status_rule == StatusRule::first_non_ok_wins;
   if (!call.write_closed) {
     switch (personality_.rst_after_trailers) {
       case RstAfterTrailers::cancel:
@@ -209,6 +225,10 @@ void ClientHost::on_trailers(ClientCall& call, Status status) {
       case RstAfterTrailers::no_error_at_batch_end:
         endpoint_->reset(call.stream, h2::ErrorCode::no_error);
         break;
+      case RstAfterTrailers::half_close:
+        endpoint_->send_data(call.stream, {}, true);
+        outcomes_[call.index].client_half_closed = true;
+        break;
       case RstAfterTrailers::none:
         break;
     }
@@ -217,7 +237,18 @@ void ClientHost::on_trailers(ClientCall& call, Status status) {
 }
 
 Status ClientHost::reset_status(const ClientCall& call, h2::ErrorCode code) const {
+  if (code == h2::ErrorCode::no_error && personality_.no_error_without_status_uses_http_status) {
+    if (call.http_status != 0 && call.http_status != 200) {
+      return {code_for_http_status(call.http_status),
+              "Received HTTP status " + std::to_string(call.http_status)};
+    }
+    return {Code::internal, "Received RST_STREAM with code 0 (Call ended without gRPC status)"};
+  }
   Code mapped = code_for_reset(code);
+  if (code == h2::ErrorCode::flow_control_error &&
+      personality_.flow_control_error_is_resource_exhausted) {
+    mapped = Code::resource_exhausted;
+  }
   uint64_t deadline_ns = call.script->client().deadline_ns();
   if (mapped == Code::cancelled && personality_.cancel_past_deadline_is_deadline_exceeded &&
       deadline_ns > 0 && (net_->now() - call.started).ns >= static_cast<int64_t>(deadline_ns)) {

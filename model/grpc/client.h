@@ -37,6 +37,8 @@ class ClientHost final : public sim::Host {
     bool write_closed = false;  // we submitted END_STREAM (or a reset)
     bool read_closed = false;   // the server's END_STREAM or a reset arrived
     bool done = false;          // status published; the stream is forgotten
+    // grpc-js (§2.3): an OK status stays replaceable by a later error.
+    bool replaceable = false;
     bool force_rst_pending = false;
     std::optional<Status> held;  // trailers received, not yet published (grpc-core)
     bool response_headers = false;

@@ -19,6 +19,25 @@ constexpr ClientPersonality clients[] = {
         .rst_after_trailers = RstAfterTrailers::cancel,
         .cancel_past_deadline_is_deadline_exceeded = false,
     },
+    {
+        .name = "grpc-go",
+        .source = "behaviours.md §2.3: http2_client.go closeStream, first close wins",
+        .status_rule = StatusRule::first_status_wins,
+        // Trailers while not half-closed: closeStream(rst=true, NO_ERROR).
+        .rst_after_trailers = RstAfterTrailers::no_error,
+        .cancel_past_deadline_is_deadline_exceeded = false,
+        .flow_control_error_is_resource_exhausted = true,
+    },
+    {
+        .name = "grpc-js",
+        .source = "behaviours.md §2.3: subchannel-call.ts endCall, first non-OK status wins",
+        .status_rule = StatusRule::first_non_ok_wins,
+        // [inference] The reference documents no reset after trailers for grpc-js; its
+        // destroyHttp2Stream() half-closes instead of resetting when the server ended the call.
+        .rst_after_trailers = RstAfterTrailers::half_close,
+        .cancel_past_deadline_is_deadline_exceeded = false,
+        .no_error_without_status_uses_http_status = true,
+    },
 };
 
 constexpr ServerPersonality servers[] = {
@@ -28,6 +47,20 @@ constexpr ServerPersonality servers[] = {
         .trailers_only_on_early_abort = true,
         .rst_after_trailers_only = true,
         .rst_after_status = ServerRstAfterStatus::no_error_if_client_open,
+    },
+    {
+        .name = "grpc-go",
+        .source = "behaviours.md §2.3, §5: http2_server.go RST(NO_ERROR) after status (PR #2684)",
+        .trailers_only_on_early_abort = true,
+        .rst_after_trailers_only = true,
+        .rst_after_status = ServerRstAfterStatus::no_error_if_client_open,
+    },
+    {
+        .name = "grpc-java",
+        .source = "behaviours.md §5: no RST after status (grpc-java#2162 still open)",
+        .trailers_only_on_early_abort = true,
+        .rst_after_trailers_only = false,
+        .rst_after_status = ServerRstAfterStatus::none,
     },
 };
 

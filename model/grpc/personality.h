@@ -15,6 +15,7 @@ enum class RstAfterTrailers : uint8_t {
   no_error_at_batch_end,  // grpc-core: force_client_rst_stream runs when the read batch ends
   no_error,               // grpc-go: closeStream(rst=true, NO_ERROR)
   cancel,                 // grpc-java: CancelClientStreamCommand writes RST(CANCEL)
+  half_close,             // grpc-js: ends its own side with END_STREAM
 };
 
 // How a client decides its final status when frames race.
@@ -35,6 +36,12 @@ struct ClientPersonality {
   RstAfterTrailers rst_after_trailers;
   // grpc-core (§2.2 step 5): CANCEL past the deadline is reported as DEADLINE_EXCEEDED.
   bool cancel_past_deadline_is_deadline_exceeded;
+  // grpc-go (§2.3, http2ErrConvTab): FLOW_CONTROL_ERROR maps to RESOURCE_EXHAUSTED, not the
+  // spec's INTERNAL.
+  bool flow_control_error_is_resource_exhausted = false;
+  // grpc-js (§2.3): RST_STREAM(NO_ERROR) without a status is INTERNAL "Call ended without gRPC
+  // status", or the HTTP status mapping when :status was not 200.
+  bool no_error_without_status_uses_http_status = false;
 };
 
 // What a server writes after its status when the client has not half-closed.

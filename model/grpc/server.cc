@@ -95,6 +95,7 @@ void ServerHost::maybe_act(ServerCall& call) {
       ready = true;
       break;
     case ABORT_AFTER_READING:
+    case RESET:
       ready = call.messages_read >= script.read_messages() || call.read_closed;
       break;
     default:  // RESPOND
@@ -115,6 +116,10 @@ void ServerHost::maybe_act(ServerCall& call) {
 void ServerHost::act(ServerCall& call) {
   h2::Endpoint& endpoint = *endpoints_.at(call.conn);
   call.done = true;
+  if (call.index >= 0 && scenario_.calls(call.index).server().action() == RESET) {
+    reset_call(call, endpoint);
+    return;
+  }
   Status status{Code::unimplemented, "unknown call"};
   uint32_t messages = 0, message_bytes = 0;
   bool abort = true;
@@ -158,6 +163,22 @@ void ServerHost::act(ServerCall& call) {
     endpoint.reset_after_output(call.stream, h2::ErrorCode::no_error);
     recorder_.marks.hit("server: RST(NO_ERROR) after status, client still open");
   }
+}
+
+void ServerHost::reset_call(ServerCall& call, h2::Endpoint& endpoint) {
+  // The handler (or the server's transport) gives up without a status: RST_STREAM, after the
+  // response messages if the script has any. The client's status comes from the reset.
+  const ServerScript& script = scenario_.calls(call.index).server();
+  auto code = static_cast<h2::ErrorCode>(script.reset_code());
+  if (script.messages() > 0) {
+    endpoint.submit_response(call.stream, {{":status", "200"}, {"content-type", "application/grpc"}},
+                             false);
+    for (uint32_t seq = 0; seq < script.messages(); ++seq) {
+      endpoint.send_data(call.stream, encode_message(seq, script.message_bytes(), true), false);
+      outcomes_[call.index].responses_sent.push_back(seq);
+    }
+  }
+  endpoint.reset_after_output(call.stream, code);
 }
 
 void ServerHost::on_peer_closed(sim::ConnId end, bool) {

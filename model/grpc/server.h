@@ -44,6 +44,7 @@ class ServerHost final : public sim::Host {
   void handle(sim::ConnId conn, h2::Endpoint& endpoint, const h2::Event& event);
   void maybe_act(ServerCall& call);
   void act(ServerCall& call);
+  void reset_call(ServerCall& call, h2::Endpoint& endpoint);
   void flush(sim::ConnId conn);
 
   const Scenario& scenario_;

@@ -377,8 +377,19 @@ void Endpoint::reset_after_output(StreamId stream, ErrorCode code) {
   pending_resets_.emplace(stream, code);
 }
 
-void Endpoint::goaway(ErrorCode code) {
-  nghttp2_session_terminate_session(session_, static_cast<uint32_t>(code));
+void Endpoint::goaway(ErrorCode code, StreamId last_stream) {
+  if (last_stream < 0) last_stream = last_peer_stream();
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last_stream, static_cast<uint32_t>(code),
+                        nullptr, 0);
+}
+
+void Endpoint::shutdown_notice() {
+  H2SIM_ASSERT(role_ == Role::server);
+  nghttp2_submit_shutdown_notice(session_);
+}
+
+StreamId Endpoint::last_peer_stream() const {
+  return nghttp2_session_get_last_proc_stream_id(session_);
 }
 
 bool Endpoint::submit_due_resets() {

@@ -93,7 +93,12 @@ class Endpoint {
   // RST_STREAM once everything queued for the stream has left (body, trailers): how a proxy
   // forwards a response tail before resetting.
   void reset_after_output(StreamId stream, ErrorCode code);
-  void goaway(ErrorCode code);
+  // GOAWAY naming the last stream this endpoint processed (or `last_stream`, if given).
+  void goaway(ErrorCode code, StreamId last_stream = -1);
+  // Server: the first GOAWAY of a graceful shutdown (last stream 2^31-1, RFC 9113 §6.8).
+  void shutdown_notice();
+  // The highest stream id the peer opened that this endpoint processed.
+  StreamId last_peer_stream() const;
 
   // Serializes everything nghttp2 wants to send into one flush, with frame boundaries.
   sim::Flush take_output();

@@ -58,6 +58,10 @@ std::string validate(const Scenario& s) {
         c.server().message_bytes() > message_bytes_max) {
       return where + "at most " + std::to_string(message_bytes_max) + " bytes per message";
     }
+    if (c.server().reset_code() > 13) {
+      return where + "reset_code " + std::to_string(c.server().reset_code()) +
+             " is not an HTTP/2 error code (0-13)";
+    }
     if (c.server().status().code() > 16) {
       return where + "status code " + std::to_string(c.server().status().code()) +
              " is not a gRPC status (0-16)";

@@ -1,0 +1,174 @@
+// Each client personality on HEADERS(END_STREAM)+RST_STREAM(CANCEL) in one read and across
+// reads, and on RST_STREAM(NO_ERROR) without trailers (reference/behaviours.md §2.2, §2.3); each
+// server personality's reset habit (§2.1, §5).
+#include <gtest/gtest.h>
+
+#include "model/grpc/personality.h"
+#include "properties/harness.h"
+#include "support/test_support.h"
+
+namespace h2sim {
+namespace {
+
+using testing::ScriptedChoices;
+using testing::scenario_from_file;
+using testing::sent_on_stream;
+
+const grpc::Status kServerStatus{grpc::Code::permission_denied, "Details sent by the server"};
+
+Scenario founding(const std::string& client, const std::string& preset = "haproxy-2.6",
+                  const std::string& server = "grpc-core") {
+  Scenario s = scenario_from_file("founding-case.textproto");
+  s.set_client(client);
+  s.set_server(server);
+  s.mutable_proxy()->set_preset(preset);
+  return s;
+}
+
+Result plain(const Scenario& s) {
+  sim::PlainChoices choices;
+  return run_case(s, choices);
+}
+
+Result split(const Scenario& s) {
+  ScriptedChoices choices([](uint32_t, uint32_t n, sim::Label label) {
+    return label == sim::Label::split || label == sim::Label::read ? n - 1 : 0;
+  });
+  return run_case(s, choices);
+}
+
+struct ClientRow {
+  const char* name;
+  grpc::Code one_read;       // HEADERS(ES) + RST(CANCEL) parsed together
+  const char* after_trailers;  // what the client sends on the stream after the trailers
+};
+
+class ClientPersonalities : public ::testing::TestWithParam<ClientRow> {};
+
+TEST_P(ClientPersonalities, TrailersThenCancelInOneRead) {
+  Result r = plain(founding(GetParam().name));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(r.calls[0].client_saw->code, GetParam().one_read) << grpc::status_text(*r.calls[0].client_saw);
+}
+
+TEST_P(ClientPersonalities, TrailersThenCancelAcrossReadsKeepTheStatus) {
+  Result r = split(founding(GetParam().name));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw, kServerStatus);
+  // Its own habit once the trailers arrived while it was still uploading.
+  std::vector<std::string> sent = sent_on_stream(r, h2::Leg::downstream, true, 1);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent.back(), GetParam().after_trailers);
+}
+
+TEST_P(ClientPersonalities, ResetNoErrorWithoutTrailersIsInternal) {
+  // envoy-2024 drops the trailers-only response and resets with NO_ERROR (A2, A4).
+  Result r = plain(founding(GetParam().name, "envoy-2024"));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::internal);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Clients, ClientPersonalities,
+    ::testing::Values(ClientRow{"grpc-core", grpc::Code::cancelled, "RST_STREAM(NO_ERROR)"},
+                      ClientRow{"grpc-java", grpc::Code::permission_denied, "RST_STREAM(CANCEL)"},
+                      ClientRow{"grpc-go", grpc::Code::permission_denied, "RST_STREAM(NO_ERROR)"},
+                      ClientRow{"grpc-js", grpc::Code::permission_denied, "DATA[ES]"}),
+    [](const auto& info) {
+      std::string n = info.param.name;
+      n.erase(std::remove(n.begin(), n.end(), '-'), n.end());
+      return n;
+    });
+
+TEST(ClientPersonalities, GrpcJsNamesTheMissingStatus) {
+  Result r = plain(founding("grpc-js", "envoy-2024"));
+  EXPECT_EQ(r.calls[0].client_saw->message,
+            "Received RST_STREAM with code 0 (Call ended without gRPC status)");
+}
+
+TEST(ClientPersonalities, GrpcCoreReportsDeadlineExceededForACancelAtTheDeadline) {
+  // The server's RST(CANCEL) reaches the client at 0.4 ms, the instant its deadline expires; the
+  // tie is decided for the reset. grpc-core checks the deadline (§2.2 step 5), grpc-java does not.
+  for (const char* name : {"grpc-core", "grpc-java"}) {
+    Scenario s = testing::scenario_from_text(R"pb(
+      calls {
+        kind: BIDI_STREAMING
+        client { messages: 1 message_bytes: 8 half_close: NEVER deadline_ns: 400000 }
+        server { action: RESET read_messages: 1 reset_code: 8 delay_ns: 200000 }
+      })pb");
+    s.set_client(name);
+    ScriptedChoices reset_first([](uint32_t, uint32_t n, sim::Label label) {
+      return label == sim::Label::tie ? n - 1 : 0;
+    });
+    Result r = run_case(s, reset_first);
+    ASSERT_TRUE(r.calls[0].client_saw);
+    EXPECT_FALSE(r.calls[0].client_cancelled) << name;
+    EXPECT_EQ(r.calls[0].client_saw->message, "Received RST_STREAM with error code 8") << name;
+    EXPECT_EQ(r.calls[0].client_saw->code, std::string(name) == "grpc-core"
+                                               ? grpc::Code::deadline_exceeded
+                                               : grpc::Code::cancelled)
+        << name;
+  }
+}
+
+TEST(ClientPersonalities, TheDeadlineTimerCancelsACallStillWaiting) {
+  Scenario s = testing::scenario_from_text(R"pb(
+    calls {
+      kind: BIDI_STREAMING
+      client { messages: 1 message_bytes: 8 half_close: NEVER deadline_ns: 400000 }
+      server { action: RESPOND status { code: 0 } }
+    })pb");
+  Result r = plain(s);
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::deadline_exceeded);
+  EXPECT_TRUE(r.calls[0].client_cancelled);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::direct, true, 1).back(), "RST_STREAM(CANCEL)");
+}
+
+TEST(ClientPersonalities, GrpcGoMapsFlowControlErrorToResourceExhausted) {
+  for (const char* name : {"grpc-go", "grpc-core"}) {
+    Scenario s = testing::scenario_from_text(R"pb(
+      calls {
+        kind: BIDI_STREAMING
+        client { messages: 1 message_bytes: 8 half_close: NEVER }
+        server { action: RESET read_messages: 1 reset_code: 3 }
+      })pb");
+    s.set_client(name);
+    Result r = plain(s);
+    EXPECT_EQ(r.calls[0].client_saw->code, std::string(name) == "grpc-go"
+                                                ? grpc::Code::resource_exhausted
+                                                : grpc::Code::internal)
+        << name;
+  }
+}
+
+TEST(ServerPersonalities, GrpcCoreAndGrpcGoResetAfterATrailersOnlyAbort) {
+  for (const char* server : {"grpc-core", "grpc-go"}) {
+    Result r = plain(founding("grpc-core", "haproxy-2.6", server));
+    EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, 1),
+              (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}))
+        << server;
+    EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::cancelled) << server;
+  }
+}
+
+TEST(ServerPersonalities, GrpcJavaSendsNoResetSoHaproxyWaits) {
+  // §1.6 row E: without the server's RST, HAProxy forwards HEADERS(ES) and lets the upload end.
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    sim::SeededChoices choices(seed);
+    Result r = run_case(founding("grpc-core", "haproxy-2.6", "grpc-java"), choices);
+    ASSERT_EQ(sent_on_stream(r, h2::Leg::upstream, false, 1), (std::vector<std::string>{"HEADERS[ES]"}));
+    ASSERT_EQ(*r.calls[0].client_saw, kServerStatus) << seed;
+  }
+}
+
+TEST(ServerPersonalities, AllAreListed) {
+  for (const char* name : {"grpc-core", "grpc-go", "grpc-java"}) {
+    EXPECT_NE(grpc::find_server_personality(name), nullptr) << name;
+  }
+  for (const char* name : {"grpc-core", "grpc-java", "grpc-go", "grpc-js"}) {
+    EXPECT_NE(grpc::find_client_personality(name), nullptr) << name;
+  }
+}
+
+}  // namespace
+}  // namespace h2sim
