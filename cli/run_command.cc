@@ -78,7 +78,7 @@ int run_command(std::span<const std::string> args) {
                                   std::to_string(recorded->consumed()) +
                                   " decisions but the file holds more: it is not this run's");
   }
-  std::vector<Verdict> verdicts = check_all(result);
+  std::vector<Verdict> verdicts = check_all(result, scenario);
   std::string text = format_run(scenario, result, verdicts);
   if (p.has("--quiet")) {
     text = format_outcomes(scenario, result) + format_verdicts(result, verdicts) +

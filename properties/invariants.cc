@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "model/run/hostile.h"
+
 namespace h2sim {
 
 namespace {
@@ -108,8 +110,43 @@ Verdict no_leaks(const Result& r) {
   return v;
 }
 
+Verdict answered_per_rfc(const Result& r, const Hostile& hostile) {
+  Verdict v{"answered per RFC", "a protocol violation is answered with the GOAWAY or RST_STREAM the RFC names",
+            true, {}, {}};
+  ExpectedAnswer want = expected_answer(hostile.kind(), hostile.param());
+  if (want.kind == ExpectedAnswer::Kind::none) return v;
+  bool connection_ok = want.kind != ExpectedAnswer::Kind::stream_error;
+  bool stream_ok = want.kind != ExpectedAnswer::Kind::connection_error;
+  std::string seen;
+  for (size_t i = 0; i < r.frames.size(); ++i) {
+    const h2::FrameRecord& f = r.frames[i];
+    if (!f.endpoint.hostile || f.sent) continue;
+    bool goaway = f.type == h2::FrameType::goaway, rst = f.type == h2::FrameType::rst_stream;
+    if (!goaway && !rst) continue;
+    seen += std::string(seen.empty() ? "" : ", ") + std::string(h2::frame_type_name(f.type)) + "(" +
+            std::string(h2::error_code_name(f.error_code)) + ")";
+    bool code_ok = std::find(want.codes.begin(), want.codes.end(), f.error_code) != want.codes.end();
+    if (code_ok && ((goaway && connection_ok) || (rst && stream_ok))) return v;
+    v.frames.push_back(i);
+  }
+  // RFC 9113 §3.4: an invalid preface may be answered by closing without GOAWAY.
+  if (hostile.kind() == INVALID_PREFACE && r.hostile_peer_closed && seen.empty()) return v;
+  v.holds = false;
+  v.detail = std::string(HostileKind_Name(hostile.kind())) + " needs " +
+             (connection_ok && stream_ok ? "GOAWAY or RST_STREAM" : connection_ok ? "GOAWAY" : "RST_STREAM") +
+             " with " + std::string(h2::error_code_name(want.codes[0])) + " (" + std::string(want.rule) +
+             "); the hostile client got " + (seen.empty() ? std::string("neither") : seen);
+  return v;
+}
+
 std::vector<Verdict> check_all(const Result& r) {
   return {status_preserved(r), no_hang(r), legal_frames(r), messages_intact(r), no_leaks(r)};
+}
+
+std::vector<Verdict> check_all(const Result& r, const Scenario& scenario) {
+  std::vector<Verdict> verdicts = check_all(r);
+  if (scenario.has_hostile()) verdicts.push_back(answered_per_rfc(r, scenario.hostile()));
+  return verdicts;
 }
 
 bool all_hold(const std::vector<Verdict>& verdicts) {

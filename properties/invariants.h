@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/run/result.h"
+#include "model/run/scenario.pb.h"
 
 namespace h2sim {
 
@@ -31,8 +32,14 @@ Verdict messages_intact(const Result& result);
 // At quiescence the proxy holds no stream and no buffered bytes.
 Verdict no_leaks(const Result& result);
 
+// With a hostile client: the peer answered its attack as RFC 9113 requires (GOAWAY or
+// RST_STREAM with the right code), judged on the frames the hostile client received.
+Verdict answered_per_rfc(const Result& result, const Hostile& hostile);
+
 // All of the above, in that order.
 std::vector<Verdict> check_all(const Result& result);
+// check_all plus answered_per_rfc when the scenario has a hostile client.
+std::vector<Verdict> check_all(const Result& result, const Scenario& scenario);
 bool all_hold(const std::vector<Verdict>& verdicts);
 
 }  // namespace h2sim

@@ -120,6 +120,23 @@ void H2Relay::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
   // Everything produced in one pass leaves in one flush per connection (§5 write coalescing).
   flush(s);
   forget_finished(s);
+  if (!s.down->alive() || (s.up && !s.up->alive())) close_session(s);
+}
+
+void H2Relay::close_session(Session& s) {
+  // A connection error ended one side (nghttp2 sent its GOAWAY, or could not go on): every call
+  // of the session is cancelled on the other side, and both connections are closed.
+  recorder_.marks.hit("proxy: connection error closes the session");
+  for (CallRelay& call : s.calls) {
+    if (s.up && s.up->alive()) s.up->reset(call.up, ErrorCode::cancel);
+    if (s.down->alive()) s.down->reset(call.down, ErrorCode::cancel);
+    if (call.idle_timer_set) net_->cancel_timer(call.idle_timer);
+  }
+  flush(s);
+  s.calls.clear();
+  s.closed = true;
+  net_->shutdown(s.down_conn);
+  if (s.up) net_->shutdown(s.up_conn);
 }
 
 void H2Relay::count_request(Session& s, h2::StreamId stream) {

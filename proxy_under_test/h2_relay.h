@@ -63,6 +63,7 @@ class H2Relay final : public sim::Host {
   void touch(Session& s, CallRelay& call);
   void ensure_upstream(Session& s);
   void forget_finished(Session& s);
+  void close_session(Session& s);
   void flush(Session& s);
   bool client_stream_closed(Session& s, const CallRelay& call) const;
   CallRelay* by_down(Session& s, h2::StreamId id);

@@ -29,6 +29,7 @@ const char* kind_name(CallKind kind) {
 }  // namespace
 
 std::string endpoint_name(const h2::EndpointTag& tag) {
+  if (tag.hostile) return "hostile";
   switch (tag.leg) {
     case h2::Leg::downstream: return tag.client_side ? "client" : "proxy";
     case h2::Leg::upstream: return tag.client_side ? "proxy" : "server";

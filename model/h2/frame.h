@@ -70,6 +70,9 @@ struct EndpointTag {
   Leg leg = Leg::direct;
   uint32_t connection = 0;  // the World's connection index
   bool client_side = true;  // the endpoint that opened the connection (HTTP/2 client role)
+  // A hostile peer (model/run/hostile.h) that breaks the protocol on purpose: the stream-state
+  // monitor does not judge its own sends.
+  bool hostile = false;
   bool operator==(const EndpointTag&) const = default;
 };
 

@@ -126,7 +126,7 @@ Transition transition(StreamState s, StreamEvent e) {
 
 void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
   StreamEvent event;
-  if (!stream_event_of(frame, &event)) return;
+  if (frame.endpoint.hostile || !stream_event_of(frame, &event)) return;
   View& view = views_[{frame.endpoint.connection, frame.endpoint.client_side, frame.stream_id}];
   Transition t = transition(view.state, event);
   ++taken_[static_cast<int>(view.state)][static_cast<int>(event)];

@@ -30,6 +30,10 @@ struct Result {
   std::vector<sim::SegmentRecord> segments;  // what the network carried, for pcap and diagrams
   std::vector<sim::ReadRecord> reads;
   std::string digest;                        // hex digest of frames, outcomes and the end
+  // With a hostile client: its connection index, and whether its peer closed the connection.
+  bool has_hostile = false;
+  uint32_t hostile_connection = 0;
+  bool hostile_peer_closed = false;
 };
 
 // The digest of a result's trace: frames (with times, legs, batches), outcomes and the end.

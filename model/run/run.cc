@@ -2,9 +2,12 @@
 
 #include "model/grpc/client.h"
 #include "model/grpc/server.h"
+#include "model/run/hostile.h"
 #include "sim/assert.h"
 #include "sim/digest.h"
 #include "sim/world.h"
+
+#include <memory>
 
 namespace h2sim {
 
@@ -67,6 +70,12 @@ std::string validate(const Scenario& s) {
              " is not a gRPC status (0-16)";
     }
   }
+  if (s.hostile().count() > hostile_count_max) {
+    return "hostile: count must be at most " + std::to_string(hostile_count_max);
+  }
+  if (s.hostile().param() > hostile_param_max) {
+    return "hostile: param must be at most " + std::to_string(hostile_param_max);
+  }
   sim::LinkConfig link = link_of(s.network());
   if (link.latency_max < link.latency_min) return "network: latency_ns_max < latency_ns_min";
   if (link.latency_steps < 1 || link.latency_steps > 64) return "network: latency_steps must be 1-64";
@@ -100,11 +109,21 @@ Result run(const Scenario& scenario, sim::ChoiceSource& choices, sim::Host* prox
   sim::Address client_next = server_at;
   if (proxy) client_next = world.add_host(*proxy, "proxy", server_at);
   world.add_host(client, "client", client_next);
+  std::unique_ptr<HostileClient> hostile;
+  if (scenario.has_hostile()) {
+    hostile = std::make_unique<HostileClient>(scenario.hostile(), client_leg, recorder);
+    world.add_host(*hostile, "hostile", client_next);
+  }
 
   result.end = world.run();
   result.end_time = world.now();
   result.events = world.events_run();
   if (proxy) result.proxy_leftovers = proxy->leftovers();
+  if (hostile) {
+    result.has_hostile = true;
+    result.hostile_connection = hostile->connection();
+    result.hostile_peer_closed = hostile->peer_closed();
+  }
   result.frames = std::move(recorder.frames);
   result.marks = std::move(recorder.marks);
   result.violations = h2::check_frames(result.frames);

@@ -1,0 +1,72 @@
+// A hostile client: one connection to the proxy (or server) on which it writes malformed or
+// abusive HTTP/2 on purpose, built frame by frame (that is the point: nghttp2 would refuse to
+// send these). It logs what it sent and what came back, so invariants can check that the proxy
+// answered as RFC 9113 says and survived.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "model/h2/frame.h"
+#include "model/h2/recorder.h"
+#include "model/run/scenario.pb.h"
+#include "sim/host.h"
+
+namespace h2sim {
+
+// What RFC 9113 (and RFC 7541) require of the peer for an attack: a connection error (GOAWAY
+// with one of `codes`), a stream error (RST_STREAM with one of `codes`), either, or nothing
+// special (the attack is legal, or only abusive).
+struct ExpectedAnswer {
+  enum class Kind : uint8_t { connection_error, stream_error, stream_or_connection_error, none };
+  Kind kind = Kind::none;
+  std::vector<h2::ErrorCode> codes;
+  std::string_view rule;  // the RFC section that says so
+};
+ExpectedAnswer expected_answer(HostileKind kind, uint32_t param);
+
+// Limits on hostile scripts, checked by validate().
+inline constexpr uint32_t hostile_count_max = 2000;
+inline constexpr uint32_t hostile_param_max = 1024;
+
+class HostileClient final : public sim::Host {
+ public:
+  // `connection_tag_leg` is the leg its frames are logged on (downstream with a proxy).
+  HostileClient(const Hostile& spec, h2::Leg leg, h2::Recorder& recorder);
+
+  void start(sim::Net& net, sim::Address next_hop) override;
+  void on_bytes(sim::ConnId end, std::span<const uint8_t> batch) override;
+  void on_peer_closed(sim::ConnId end, bool reset) override;
+  void on_timer(sim::TimerId timer) override;
+
+  uint32_t connection() const { return sim::connection_index(conn_); }
+  bool peer_closed() const { return peer_closed_; }
+
+ private:
+  void attack();
+  void send(std::vector<uint8_t> bytes);
+  void log_frames(std::span<const uint8_t> bytes, bool sent);
+
+  const Hostile& spec_;
+  h2::Leg leg_;
+  h2::Recorder& recorder_;
+  sim::Net* net_ = nullptr;
+  sim::ConnId conn_ = 0;
+  std::vector<uint8_t> inbox_;  // a partial frame from the peer
+  bool preface_skipped_ = false;
+  bool peer_closed_ = false;
+  bool closed_ = false;
+  bool attacked_ = false;                // the preface has been sent
+  std::vector<uint8_t> held_replies_;    // SETTINGS/PING acks that arrived before it
+  uint32_t batches_ = 0;
+  uint32_t flushes_ = 0;
+  sim::TimerId attack_timer_ = 0;
+  sim::TimerId close_timer_ = 0;
+};
+
+// The well-formed request header block every hostile stream opens with.
+std::vector<uint8_t> hostile_request_block();
+
+}  // namespace h2sim
