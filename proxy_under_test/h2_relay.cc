@@ -56,6 +56,7 @@ void H2Relay::on_accept(sim::ConnId end) {
   h2::EndpointOptions options;
   options.max_concurrent_streams = policy_.downstream_max_concurrent_streams;
   options.initial_window_bytes = policy_.downstream_window_bytes;
+  options.manual_flow_control = true;
   s->down = std::make_unique<h2::Endpoint>(
       h2::Role::server, h2::EndpointTag{h2::Leg::downstream, sim::connection_index(end), false},
       &recorder_.frames, net_, options);
@@ -69,6 +70,7 @@ void H2Relay::ensure_upstream(Session& s) {
   s.up_conn = net_->connect(upstream_);
   h2::EndpointOptions options;
   options.initial_window_bytes = policy_.upstream_window_bytes;
+  options.manual_flow_control = true;
   s.up = std::make_unique<h2::Endpoint>(
       h2::Role::client, h2::EndpointTag{h2::Leg::upstream, sim::connection_index(s.up_conn), true},
       &recorder_.frames, net_, options);
@@ -178,6 +180,7 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
   touch(s, *call);
   switch (event.kind) {
     case Kind::data:
+      call->request_bytes_received += event.data.size();
       s.up->send_data(call->up, event.data, false);
       break;
     case Kind::headers:  // request trailers end the request
@@ -223,6 +226,7 @@ void H2Relay::from_server(Session& s, const h2::Event& event) {
       }
       break;
     case Kind::data:
+      call->response_bytes_received += event.data.size();
       s.down->send_data(call->down, event.data, false);
       break;
     case Kind::end_stream:
@@ -407,14 +411,32 @@ void H2Relay::on_peer_closed(sim::ConnId end, bool) {
   }
 }
 
+void H2Relay::release_windows(Session& s) {
+  for (CallRelay& c : s.calls) {
+    // What left on the other side may be consumed; a finished call gives everything back.
+    uint64_t requests_out = c.finished ? c.request_bytes_received
+                                       : std::min(c.request_bytes_received, s.up->data_bytes_sent(c.up));
+    uint64_t responses_out = c.finished ? c.response_bytes_received
+                                        : std::min(c.response_bytes_received, s.down->data_bytes_sent(c.down));
+    s.down->consume(c.down, requests_out - c.request_bytes_consumed);
+    s.up->consume(c.up, responses_out - c.response_bytes_consumed);
+    c.request_bytes_consumed = requests_out;
+    c.response_bytes_consumed = responses_out;
+  }
+}
+
 void H2Relay::flush(Session& s) {
   if (s.closed) return;
   sim::Flush down = s.down->take_output();
-  if (!down.bytes.empty()) net_->write(s.down_conn, std::move(down));
+  sim::Flush up = s.up ? s.up->take_output() : sim::Flush{};
   if (s.up) {
-    sim::Flush up = s.up->take_output();
-    if (!up.bytes.empty()) net_->write(s.up_conn, std::move(up));
+    // DATA has now left; reopen the windows it freed, in the same flushes.
+    release_windows(s);
+    sim::append(down, s.down->take_output());
+    sim::append(up, s.up->take_output());
   }
+  if (!down.bytes.empty()) net_->write(s.down_conn, std::move(down));
+  if (!up.bytes.empty()) net_->write(s.up_conn, std::move(up));
 }
 
 std::vector<std::string> H2Relay::leftovers() const {

@@ -38,6 +38,12 @@ class H2Relay final : public sim::Host {
     bool finished = false;                    // aborted or reset: nothing more is relayed
     sim::TimerId idle_timer = 0;
     bool idle_timer_set = false;
+    // Backpressure: DATA received on one side is consumed (its window reopened) only once the
+    // other side has sent it, so the relay never holds more than the windows allow.
+    uint64_t request_bytes_received = 0;   // from the client
+    uint64_t request_bytes_consumed = 0;
+    uint64_t response_bytes_received = 0;  // from the server
+    uint64_t response_bytes_consumed = 0;
   };
   // A downstream connection and the upstream connection that serves it.
   struct Session {
@@ -65,6 +71,7 @@ class H2Relay final : public sim::Host {
   void forget_finished(Session& s);
   void close_session(Session& s);
   void flush(Session& s);
+  void release_windows(Session& s);
   bool client_stream_closed(Session& s, const CallRelay& call) const;
   CallRelay* by_down(Session& s, h2::StreamId id);
   CallRelay* by_up(Session& s, h2::StreamId id);

@@ -29,6 +29,15 @@ struct Flush {
   std::vector<uint32_t> boundaries;  // strictly increasing, each in (0, bytes.size())
 };
 
+// Appends `more` to `into` as one flush: the join is a boundary too.
+inline void append(Flush& into, Flush more) {
+  if (more.bytes.empty()) return;
+  auto offset = static_cast<uint32_t>(into.bytes.size());
+  if (offset > 0) into.boundaries.push_back(offset);
+  for (uint32_t b : more.boundaries) into.boundaries.push_back(offset + b);
+  into.bytes.insert(into.bytes.end(), more.bytes.begin(), more.bytes.end());
+}
+
 // The world as one host sees it. Calls never re-enter the host: they schedule work.
 class Net {
  public:

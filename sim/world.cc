@@ -12,6 +12,7 @@ const char* run_end_name(RunEnd end) {
     case RunEnd::quiescent: return "quiescent";
     case RunEnd::limit_events: return "limit_events";
     case RunEnd::limit_time: return "limit_time";
+    case RunEnd::limit_bytes: return "limit_bytes";
   }
   return "?";
 }
@@ -181,6 +182,8 @@ Duration World::draw_latency() {
 void World::send(ConnId from, Flush flush) {
   Direction& d = direction_into(peer_of(from));
   if (d.closed || connections_[connection_index(from)]->reset || flush.bytes.empty()) return;
+  bytes_written_ += flush.bytes.size();
+  if (bytes_written_ > limits_.bytes_max) return;  // run() ends the run as limit_bytes
   // Cut points: the chosen writer boundaries (each cut a choice among the boundaries left) and
   // the segment size limit.
   std::vector<uint32_t>& cuts = cut_scratch_;
@@ -331,6 +334,7 @@ RunEnd World::run() {
   while (!queue_.empty()) {
     if (events_run_ >= limits_.events_max) return RunEnd::limit_events;
     if (queue_.next_time() > Time{} + limits_.time_max) return RunEnd::limit_time;
+    if (bytes_written_ > limits_.bytes_max) return RunEnd::limit_bytes;
     Time at;
     EventQueue::Action action = queue_.pop(choices_, &at);
     H2SIM_ASSERT(at >= now_);

@@ -31,12 +31,15 @@ struct LinkConfig {
 struct Limits {
   uint64_t events_max = 100000;
   Duration time_max = Duration::milliseconds(60 * 1000);
+  // Bytes all hosts may write in one run: bounds the memory a run can take.
+  uint64_t bytes_max = uint64_t{256} << 20;
 };
 
 enum class RunEnd : uint8_t {
   quiescent,     // no event left: every host is waiting for something that will never come
   limit_events,  // events_max reached: a livelock
   limit_time,    // the next event is past time_max
+  limit_bytes,   // the hosts wrote more than bytes_max
 };
 const char* run_end_name(RunEnd end);
 
@@ -113,6 +116,7 @@ class World {
   EventQueue queue_;
   Time now_;
   uint64_t events_run_ = 0;
+  uint64_t bytes_written_ = 0;
   std::vector<HostSlot> hosts_;
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<bool> timer_cancelled_;  // indexed by TimerId

@@ -176,6 +176,7 @@ struct Callbacks {
         if (es) e.flags(id).end_stream_sent = true;
         break;
       case NGHTTP2_DATA:
+        e.flags(id).data_bytes_sent += frame->hd.length - frame->data.padlen;
         if (es) e.flags(id).end_stream_sent = true;
         break;
       case NGHTTP2_RST_STREAM:
@@ -247,16 +248,20 @@ const nghttp2_session_callbacks* shared_callbacks() {
   return cbs;
 }
 
-const nghttp2_option* shared_options() {
-  static nghttp2_option* opt = [] {
-    nghttp2_option* o;
-    H2SIM_ASSERT(nghttp2_option_new(&o) == 0);
-    // nghttp2's RST_STREAM rate limiter reads the wall clock; a burst far above any run's
-    // limits keeps real time from ever deciding an outcome.
-    nghttp2_option_set_stream_reset_rate_limit(o, 1u << 30, 1u << 30);
-    return o;
-  }();
-  return opt;
+nghttp2_option* make_options(bool manual_flow_control) {
+  nghttp2_option* o;
+  H2SIM_ASSERT(nghttp2_option_new(&o) == 0);
+  // nghttp2's RST_STREAM rate limiter reads the wall clock; a burst far above any run's limits
+  // keeps real time from ever deciding an outcome.
+  nghttp2_option_set_stream_reset_rate_limit(o, 1u << 30, 1u << 30);
+  nghttp2_option_set_no_auto_window_update(o, manual_flow_control);
+  return o;
+}
+
+const nghttp2_option* shared_options(bool manual_flow_control) {
+  static nghttp2_option* automatic = make_options(false);
+  static nghttp2_option* manual = make_options(true);
+  return manual_flow_control ? manual : automatic;
 }
 
 }  // namespace
@@ -266,8 +271,10 @@ Endpoint::Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* cl
     : role_(role), tag_(tag), log_(log), clock_(clock) {
   H2SIM_ASSERT(log_ != nullptr && clock_ != nullptr);
   int rv = role == Role::client
-               ? nghttp2_session_client_new2(&session_, shared_callbacks(), this, shared_options())
-               : nghttp2_session_server_new2(&session_, shared_callbacks(), this, shared_options());
+               ? nghttp2_session_client_new2(&session_, shared_callbacks(), this,
+                                             shared_options(options.manual_flow_control))
+               : nghttp2_session_server_new2(&session_, shared_callbacks(), this,
+                                             shared_options(options.manual_flow_control));
   H2SIM_ASSERT(rv == 0);
   events_.reserve(16);
 
@@ -381,6 +388,19 @@ void Endpoint::goaway(ErrorCode code, StreamId last_stream) {
   if (last_stream < 0) last_stream = last_peer_stream();
   nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last_stream, static_cast<uint32_t>(code),
                         nullptr, 0);
+}
+
+void Endpoint::consume(StreamId stream, size_t bytes) {
+  if (bytes == 0) return;
+  // A closed stream only returns the connection window.
+  if (nghttp2_session_consume(session_, stream, bytes) != 0) {
+    nghttp2_session_consume_connection(session_, bytes);
+  }
+}
+
+uint64_t Endpoint::data_bytes_sent(StreamId stream) const {
+  const StreamFlags* f = this->stream(stream);
+  return f ? f->data_bytes_sent : 0;
 }
 
 void Endpoint::shutdown_notice() {

@@ -47,6 +47,7 @@ struct Event {
 
 // What an endpoint knows about one of its streams, from the frames it sent and received.
 struct StreamFlags {
+  uint64_t data_bytes_sent = 0;
   bool headers_sent = false;
   bool headers_received = false;
   bool end_stream_sent = false;
@@ -60,6 +61,9 @@ struct EndpointOptions {
   uint32_t initial_window_bytes = 65535;
   uint32_t max_concurrent_streams = 100;
   uint32_t max_header_list_bytes = 65536;
+  // The owner calls consume() once it has passed received DATA on, so the peer's window only
+  // reopens as fast as the data drains (a proxy's backpressure). Off: nghttp2 reopens it at once.
+  bool manual_flow_control = false;
 };
 
 class Endpoint {
@@ -95,6 +99,10 @@ class Endpoint {
   void reset_after_output(StreamId stream, ErrorCode code);
   // GOAWAY naming the last stream this endpoint processed (or `last_stream`, if given).
   void goaway(ErrorCode code, StreamId last_stream = -1);
+  // manual_flow_control: `bytes` of the stream's received DATA have been passed on.
+  void consume(StreamId stream, size_t bytes);
+  // DATA payload bytes of the stream serialized so far.
+  uint64_t data_bytes_sent(StreamId stream) const;
   // Server: the first GOAWAY of a graceful shutdown (last stream 2^31-1, RFC 9113 §6.8).
   void shutdown_notice();
   // The highest stream id the peer opened that this endpoint processed.

@@ -28,6 +28,7 @@ sim::Limits limits_of(const Limits& l) {
   sim::Limits limits;
   if (l.has_events_max()) limits.events_max = l.events_max();
   if (l.has_time_ns_max()) limits.time_max = {static_cast<int64_t>(l.time_ns_max())};
+  if (l.has_bytes_max()) limits.bytes_max = l.bytes_max();
   return limits;
 }
 
@@ -86,6 +87,9 @@ std::string validate(const Scenario& s) {
     return "limits: events_max must be 1-100000000";
   }
   if (limits.time_max.ns < 1) return "limits: time_ns_max must be positive";
+  if (limits.bytes_max < 1 || limits.bytes_max > (uint64_t{4} << 30)) {
+    return "limits: bytes_max must be 1-4294967296";
+  }
   return {};
 }
 

@@ -129,3 +129,43 @@ TEST(World, ClockPastTheTimeLimitEndsTheRun) {
 
 }  // namespace
 }  // namespace h2sim::sim
+
+namespace h2sim::sim {
+namespace {
+
+// Writes a kilobyte to itself through a peer every microsecond, forever.
+class Flooder final : public Host {
+ public:
+  void start(Net& net, Address next_hop) override {
+    net_ = &net;
+    end_ = net.connect(next_hop);
+    net.set_timer(Duration{1});
+  }
+  void on_bytes(ConnId, std::span<const uint8_t>) override {}
+  void on_timer(TimerId) override {
+    Flush f;
+    f.bytes.assign(1024, 'x');
+    net_->write(end_, std::move(f));
+    net_->set_timer(Duration{1000});
+  }
+
+ private:
+  Net* net_ = nullptr;
+  ConnId end_ = 0;
+};
+
+TEST(World, AFloodEndsAtTheByteLimit) {
+  PlainChoices choices;
+  Limits limits;
+  limits.bytes_max = 100 * 1024;
+  World world(choices, {}, limits);
+  Reader reader;
+  Flooder flooder;
+  Address at = world.add_host(reader, "reader", 0);
+  world.add_host(flooder, "flooder", at);
+  EXPECT_EQ(world.run(), RunEnd::limit_bytes);
+  EXPECT_LE(reader.batches.size(), 100u);
+}
+
+}  // namespace
+}  // namespace h2sim::sim
