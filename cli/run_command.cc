@@ -1,9 +1,9 @@
 // h2sim run: one scenario, one schedule.
 #include <cstdio>
-#include <fstream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/files.h"
 #include "model/run/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
@@ -41,6 +41,9 @@ int run_command(std::span<const std::string> args) {
   int sources = p.has("--seed") + p.has("--choices") + p.has("--plain");
   if (sources > 1) return usage_error("run", "--seed, --choices and --plain exclude each other");
 
+  if (p.has("--save-choices")) {
+    if (std::string e = check_writable(p.value("--save-choices")); !e.empty()) return usage_error("run", e);
+  }
   Scenario scenario;
   if (!load_scenario(p.positional[0], &scenario, &error)) return usage_error("run", error);
   if (std::string e = validate_proxy(scenario); !e.empty()) {
@@ -85,10 +88,9 @@ int run_command(std::span<const std::string> args) {
            "trace digest " + result.digest + "\n";
   }
   std::fputs(text.c_str(), stdout);
-  if (p.has("--save-choices")) {
-    std::ofstream out(p.value("--save-choices"));
-    out << sim::format_decisions(result.decisions);
-    if (!out) return usage_error("run", "cannot write " + p.value("--save-choices"));
+  if (p.has("--save-choices") &&
+      !write_file_atomically(p.value("--save-choices"), sim::format_decisions(result.decisions), &error)) {
+    return usage_error("run", error);
   }
   return all_hold(verdicts) ? 0 : 1;
 }

@@ -1,0 +1,179 @@
+// Bad input of every kind to every command: exit 2 with a message that names the problem, and
+// nothing written. Each row is one mistake a user can make.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Output {
+  int code = -1;
+  std::string text;
+};
+
+Output h2sim(const std::string& args) {
+  std::string command = std::string(H2SIM_BINARY) + " " + args + " 2>&1 </dev/null";
+  Output out;
+  FILE* pipe = popen(command.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.text.append(buf, n);
+  int status = pclose(pipe);
+  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return out;
+}
+
+// A scratch directory with the files the rows refer to.
+class BadInput : public ::testing::TestWithParam<std::pair<std::string, std::string>> {
+ public:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / "h2sim-bad-input";
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "a-directory.textproto");
+    write("empty.textproto", "");
+    write("garbage.textproto", std::string("\x00\x01\xff\xfe binary \x7f", 15));
+    write("syntax.textproto", "calls { kind: BIDI_STREAMING \n");
+    write("unknown-field.textproto", "calls {}\ncolour: \"blue\"\n");
+    write("unknown-enum.textproto", "calls { kind: SIDEWAYS }\n");
+    write("no-calls.textproto", "name: \"x\"\n");
+    std::string many;
+    for (int i = 0; i < 17; ++i) many += "calls {}\n";
+    write("too-many-calls.textproto", many);
+    write("preset.textproto", "proxy { preset: \"haproxy-1.0\" }\ncalls {}\n");
+    write("client.textproto", "client: \"grpc-cobol\"\ncalls {}\n");
+    write("server.textproto", "server: \"grpc-fortran\"\ncalls {}\n");
+    write("messages.textproto", "calls { client { messages: 1001 } }\n");
+    write("message-bytes.textproto", "calls { server { message_bytes: 2000000 } }\n");
+    write("status.textproto", "calls { server { status { code: 17 } } }\n");
+    write("reset-code.textproto", "calls { server { action: RESET reset_code: 14 } }\n");
+    write("latency.textproto", "calls {}\nnetwork { latency_ns_min: 500 latency_ns_max: 100 }\n");
+    write("steps.textproto", "calls {}\nnetwork { latency_steps: 0 }\n");
+    write("segments-zero.textproto", "calls {}\nnetwork { segments_max: 0 }\n");
+    write("segments-many.textproto", "calls {}\nnetwork { segments_max: 65 }\n");
+    write("segment-bytes.textproto", "calls {}\nnetwork { segment_bytes_max: 0 }\n");
+    write("events.textproto", "calls {}\nlimits { events_max: 0 }\n");
+    write("time.textproto", "calls {}\nlimits { time_ns_max: 0 }\n");
+    write("bytes.textproto", "calls {}\nlimits { bytes_max: 0 }\n");
+    write("hostile-count.textproto", "calls {}\nhostile { kind: PING_FLOOD count: 5000 }\n");
+    write("hostile-param.textproto", "calls {}\nhostile { kind: OVERSIZED_HEADERS param: 5000 }\n");
+    write("window.textproto", "proxy { preset: \"nginx\" downstream_window_bytes: 4294967295 }\ncalls {}\n");
+    write("streams.textproto", "proxy { preset: \"nginx\" downstream_max_concurrent_streams: 0 }\ncalls {}\n");
+    write("good.textproto", "calls { client { messages: 1 } }\n");
+    write("choices-garbage", "split one/two\n");
+    write("choices-label", "shuffle 1/2\n");
+    write("choices-range", "split 2/2\n");
+    write("choices-wrong", "latency 1/3\n");
+    write("choices-extra", "split 1/2\n");
+    std::ofstream huge(dir_ / "huge.textproto", std::ios::binary);
+    huge << std::string(17 << 20, '#');
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+  static std::string path(const std::string& name) { return (dir_ / name).string(); }
+
+ private:
+  static void write(const std::string& name, const std::string& contents) {
+    std::ofstream(dir_ / name, std::ios::binary) << contents;
+  }
+  static fs::path dir_;
+};
+fs::path BadInput::dir_;
+
+// Rows: arguments ("@name" stands for a scratch file), and a word the message must contain.
+std::string expand(const std::string& args) {
+  std::string out;
+  size_t i = 0;
+  while (i < args.size()) {
+    if (args[i] == '@') {
+      size_t end = args.find(' ', i);
+      if (end == std::string::npos) end = args.size();
+      out += BadInput::path(args.substr(i + 1, end - i - 1));
+      i = end;
+    } else {
+      out += args[i++];
+    }
+  }
+  return out;
+}
+
+TEST_P(BadInput, ExitsTwoNamingTheProblem) {
+  auto [args, needle] = GetParam();
+  Output o = h2sim(expand(args));
+  EXPECT_EQ(o.code, 2) << args << "\n" << o.text;
+  EXPECT_NE(o.text.find(needle), std::string::npos) << args << "\n" << o.text;
+  EXPECT_EQ(o.text.find("Aborted"), std::string::npos) << o.text;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Run, BadInput,
+    ::testing::Values(
+        std::pair{"run @empty.textproto", "no calls"},
+        std::pair{"run @garbage.textproto", "garbage.textproto:1:"},
+        std::pair{"run @huge.textproto", "larger than 16 MiB"},
+        std::pair{"run @a-directory.textproto", "not a regular file"},
+        std::pair{"run @missing.textproto", "no such file"},
+        std::pair{"run @syntax.textproto", "syntax.textproto:2:"},
+        std::pair{"run @unknown-field.textproto", "colour"},
+        std::pair{"run @unknown-enum.textproto", "SIDEWAYS"},
+        std::pair{"run @no-calls.textproto", "no calls"},
+        std::pair{"run @too-many-calls.textproto", "at most 16"},
+        std::pair{"run @preset.textproto", "known: passthrough"},
+        std::pair{"run @client.textproto", "grpc-core, grpc-java"},
+        std::pair{"run @server.textproto", "grpc-fortran"},
+        std::pair{"run @messages.textproto", "at most 1000 messages"},
+        std::pair{"run @message-bytes.textproto", "bytes per message"},
+        std::pair{"run @status.textproto", "not a gRPC status"},
+        std::pair{"run @reset-code.textproto", "not an HTTP/2 error code"},
+        std::pair{"run @latency.textproto", "latency_ns_max < latency_ns_min"},
+        std::pair{"run @steps.textproto", "latency_steps"},
+        std::pair{"run @segments-zero.textproto", "segments_max"},
+        std::pair{"run @segments-many.textproto", "segments_max"},
+        std::pair{"run @segment-bytes.textproto", "segment_bytes_max"},
+        std::pair{"run @events.textproto", "events_max"},
+        std::pair{"run @time.textproto", "time_ns_max"},
+        std::pair{"run @bytes.textproto", "bytes_max"},
+        std::pair{"run @hostile-count.textproto", "hostile: count"},
+        std::pair{"run @hostile-param.textproto", "hostile: param"},
+        std::pair{"run @window.textproto", "downstream_window_bytes"},
+        std::pair{"run @streams.textproto", "downstream_max_concurrent_streams"},
+        std::pair{"run @good.textproto --seed twelve", "--seed takes a whole number"},
+        std::pair{"run @good.textproto --seed -1", "--seed takes a whole number"},
+        std::pair{"run @good.textproto --seed 18446744073709551616", "--seed takes a whole number"},
+        std::pair{"run @good.textproto --seed 1 --seed 2", "more than once"},
+        std::pair{"run @good.textproto --seed 1 --plain", "exclude each other"},
+        std::pair{"run @good.textproto --choices @missing-choices", "no such file"},
+        std::pair{"run @good.textproto --choices @choices-garbage", "decision 1"},
+        std::pair{"run @good.textproto --choices @choices-label", "unknown label 'shuffle'"},
+        std::pair{"run @good.textproto --choices @choices-range", "value/n"},
+        std::pair{"run @good.textproto --choices @choices-wrong", "recorded decision 1"},
+        std::pair{"run @good.textproto --plain --save-choices /nonexistent/dir/x", "does not exist"},
+        std::pair{"run @good.textproto --frobnicate", "unknown option '--frobnicate'"},
+        std::pair{"run @good.textproto --seed", "needs a value"},
+        std::pair{"run @good.textproto @good.textproto", "expected one scenario file"},
+        std::pair{"run", "expected one scenario file"},
+        std::pair{"frobnicate", "unknown command 'frobnicate'"},
+        std::pair{"presets extra", "takes no arguments"},
+        std::pair{"presets --verbose", "unknown option"}));
+
+TEST_F(BadInput, ExtraRecordedDecisionsAreRefused) {
+  std::string saved = path("saved-choices");
+  ASSERT_EQ(h2sim("run " + path("good.textproto") + " --seed 7 --save-choices " + saved).code, 0);
+  std::ofstream(saved, std::ios::app) << "split 1/2\n";
+  Output o = h2sim("run " + path("good.textproto") + " --choices " + saved);
+  EXPECT_EQ(o.code, 2) << o.text;
+  EXPECT_NE(o.text.find("not this run's"), std::string::npos) << o.text;
+}
+
+TEST_F(BadInput, ARefusedRunWritesNothing) {
+  std::string target = path("never-written");
+  Output o = h2sim("run " + path("preset.textproto") + " --save-choices " + target);
+  EXPECT_EQ(o.code, 2);
+  EXPECT_FALSE(fs::exists(target));
+  EXPECT_FALSE(fs::exists(target + ".partial"));
+}
+
+}  // namespace
