@@ -16,5 +16,7 @@ struct Command {
 
 int run_command(std::span<const std::string> args);
 int presets_command(std::span<const std::string> args);
+int check_command(std::span<const std::string> args);
+int replay_command(std::span<const std::string> args);
 
 }  // namespace h2sim::cli

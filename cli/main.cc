@@ -13,6 +13,8 @@ using h2sim::cli::Command;
 constexpr Command commands[] = {
     {"run", "run one scenario and print its frame trace, outcomes and verdicts",
      h2sim::cli::run_command},
+    {"check", "run a campaign of generated cases; shrink and record failures", h2sim::cli::check_command},
+    {"replay", "run a recorded case again and check its digest", h2sim::cli::replay_command},
     {"presets", "list the proxy presets and client/server personalities", h2sim::cli::presets_command},
 };
 

@@ -1,12 +1,15 @@
 #include "properties/hostile_gen.h"
 
+#include "properties/generators.h"
+
 #include <google/protobuf/text_format.h>
 
 namespace h2sim {
 
 rc::Gen<Hostile> gen_hostile() {
   // Every attack kind equally likely (kind 0 is "no attack", a plain request, for contrast).
-  auto kind = rc::gen::inRange<int>(0, CONTINUATION_WITHOUT_HEADERS + 1);
+  auto kind = rc::gen::map(uniform_below(CONTINUATION_WITHOUT_HEADERS + 1),
+                           [](uint32_t k) { return static_cast<int>(k); });
   return rc::gen::apply(
       [](int k, uint32_t count, uint32_t param, uint32_t seed, uint32_t start_us) {
         Hostile h;
@@ -17,10 +20,8 @@ rc::Gen<Hostile> gen_hostile() {
         h.set_start_ns(uint64_t{start_us} * 1000);
         return h;
       },
-      kind, rc::gen::weightedOneOf<uint32_t>({{3, rc::gen::inRange<uint32_t>(1, 20)},
-                                              {1, rc::gen::inRange<uint32_t>(20, 2001)}}),
-      rc::gen::inRange<uint32_t>(0, 3), rc::gen::arbitrary<uint32_t>(),
-      rc::gen::inRange<uint32_t>(0, 500));
+      kind, rc::gen::map(uniform_below(2000), [](uint32_t c) { return c + 1; }), uniform_below(3),
+      rc::gen::arbitrary<uint32_t>(), uniform_below(500));
 }
 
 Scenario hostile_scenario(const Hostile& hostile, const std::string& preset) {

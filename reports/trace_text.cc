@@ -28,40 +28,9 @@ const char* kind_name(CallKind kind) {
 
 }  // namespace
 
-std::string endpoint_name(const h2::EndpointTag& tag) {
-  if (tag.hostile) return "hostile";
-  switch (tag.leg) {
-    case h2::Leg::downstream: return tag.client_side ? "client" : "proxy";
-    case h2::Leg::upstream: return tag.client_side ? "proxy" : "server";
-    case h2::Leg::direct: return tag.client_side ? "client" : "server";
-  }
-  return "?";
-}
-
-std::string format_frame(const h2::FrameRecord& f) {
-  std::string line = milliseconds(f.at) + "  " + pad(std::string(h2::leg_name(f.endpoint.leg)), 6) +
-                     " " + pad(endpoint_name(f.endpoint), 6) + (f.sent ? " > " : " < ") +
-                     pad(std::string(h2::frame_type_name(f.type)), 13) + " s=" +
-                     std::to_string(f.stream_id);
-  std::string flags = h2::frame_flags_text(f.type, f.flags);
-  if (!flags.empty()) line += " [" + flags + "]";
-  if (f.type == h2::FrameType::rst_stream || f.type == h2::FrameType::goaway) {
-    line += " " + std::string(h2::error_code_name(f.error_code));
-  }
-  if (f.type == h2::FrameType::goaway) line += " last=" + std::to_string(f.last_stream_id);
-  if (f.type == h2::FrameType::data || f.type == h2::FrameType::window_update ||
-      f.type == h2::FrameType::settings) {
-    line += " len=" + std::to_string(f.length);
-  }
-  for (const h2::Header& h : f.headers) line += " " + h.first + "=" + h.second;
-  line += f.sent ? "  (flush " : "  (read ";
-  line += std::to_string(f.batch) + ")";
-  return line;
-}
-
 std::string format_trace(const Result& r) {
   std::string out;
-  for (const h2::FrameRecord& f : r.frames) out += format_frame(f) + "\n";
+  for (const h2::FrameRecord& f : r.frames) out += h2::format_frame(f) + "\n";
   return out;
 }
 
@@ -86,7 +55,7 @@ std::string format_verdicts(const Result& r, const std::vector<Verdict>& verdict
     out += pad(std::string(v.name) + ":", 18) + (v.holds ? "PASS" : "FAIL");
     if (!v.holds) {
       out += "  " + v.detail + "\n";
-      for (size_t i : v.frames) out += "    breaking frame: " + format_frame(r.frames[i]) + "\n";
+      for (size_t i : v.frames) out += "    breaking frame: " + h2::format_frame(r.frames[i]) + "\n";
     } else {
       out += "\n";
     }

@@ -10,10 +10,6 @@
 
 namespace h2sim {
 
-// "client", "proxy" or "server": who logged a frame.
-std::string endpoint_name(const h2::EndpointTag& tag);
-// One frame: time, leg, endpoint, direction, type, stream, flags, error code, headers.
-std::string format_frame(const h2::FrameRecord& frame);
 std::string format_trace(const Result& result);
 std::string format_outcomes(const Scenario& scenario, const Result& result);
 std::string format_verdicts(const Result& result, const std::vector<Verdict>& verdicts);

@@ -1,5 +1,7 @@
 #include "model/h2/frame.h"
 
+#include <cstdio>
+
 namespace h2sim::h2 {
 
 std::string_view frame_type_name(FrameType type) {
@@ -87,6 +89,52 @@ std::string frame_flags_text(FrameType type, uint8_t flags) {
       break;
   }
   return out;
+}
+
+namespace {
+
+std::string milliseconds(sim::Time t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%9.3fms", static_cast<double>(t.ns) / 1e6);
+  return buf;
+}
+
+std::string pad(std::string s, size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+}  // namespace
+
+std::string endpoint_name(const EndpointTag& tag) {
+  if (tag.hostile) return "hostile";
+  switch (tag.leg) {
+    case Leg::downstream: return tag.client_side ? "client" : "proxy";
+    case Leg::upstream: return tag.client_side ? "proxy" : "server";
+    case Leg::direct: return tag.client_side ? "client" : "server";
+  }
+  return "?";
+}
+
+std::string format_frame(const FrameRecord& f) {
+  std::string line = milliseconds(f.at) + "  " + pad(std::string(leg_name(f.endpoint.leg)), 6) +
+                     " " + pad(endpoint_name(f.endpoint), 6) + (f.sent ? " > " : " < ") +
+                     pad(std::string(frame_type_name(f.type)), 13) + " s=" +
+                     std::to_string(f.stream_id);
+  std::string flags = frame_flags_text(f.type, f.flags);
+  if (!flags.empty()) line += " [" + flags + "]";
+  if (f.type == FrameType::rst_stream || f.type == FrameType::goaway) {
+    line += " " + std::string(error_code_name(f.error_code));
+  }
+  if (f.type == FrameType::goaway) line += " last=" + std::to_string(f.last_stream_id);
+  if (f.type == FrameType::data || f.type == FrameType::window_update ||
+      f.type == FrameType::settings) {
+    line += " len=" + std::to_string(f.length);
+  }
+  for (const Header& h : f.headers) line += " " + h.first + "=" + h.second;
+  line += f.sent ? "  (flush " : "  (read ";
+  line += std::to_string(f.batch) + ")";
+  return line;
 }
 
 }  // namespace h2sim::h2

@@ -97,6 +97,12 @@ struct FrameRecord {
 // Flag names as the trace prints them, e.g. "END_STREAM|END_HEADERS".
 std::string frame_flags_text(FrameType type, uint8_t flags);
 
+// "client", "proxy", "server" or "hostile": who logged a frame.
+std::string endpoint_name(const EndpointTag& tag);
+// One frame as the trace prints it: time, leg, endpoint, sent (>) or read (<), type, stream,
+// flags, error code, headers, and the endpoint's flush or read-batch number.
+std::string format_frame(const FrameRecord& frame);
+
 // Everything every endpoint of a run logged, in the order it happened.
 using FrameLog = std::vector<FrameRecord>;
 

@@ -1,0 +1,78 @@
+// h2sim replay: a recorded case again, decision for decision; the digest proves it is the same run.
+#include <cstdio>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "model/run/scenario_io.h"
+#include "properties/harness.h"
+#include "properties/invariants.h"
+#include "reports/trace_text.h"
+
+namespace h2sim::cli {
+
+namespace {
+
+constexpr Option options[] = {
+    {"--quiet", "", "print outcomes, verdicts and digest, not the frame trace"},
+};
+
+}  // namespace
+
+int replay_command(std::span<const std::string> args) {
+  Parsed p;
+  std::string error;
+  if (!parse_args(args, options, &p, &error)) return usage_error("replay", error);
+  if (p.help) {
+    std::fputs(help_text("h2sim replay FILE.replay.textproto",
+                         "Runs the recorded case again with its recorded decisions, prints the trace "
+                         "and checks the\ndigest. Exit 1 if the trace differs (naming the first "
+                         "differing frame) or an invariant\nfails, 0 if all hold, 2 on a file that is "
+                         "not a replay of this h2sim.",
+                         options)
+                   .c_str(),
+               stdout);
+    return 0;
+  }
+  if (p.positional.size() != 1) return usage_error("replay", "expected one replay file");
+  const std::string& path = p.positional[0];
+  Replay replay;
+  if (!load_replay(path, &replay, &error)) return usage_error("replay", error);
+  if (std::string e = validate_proxy(replay.scenario()); !e.empty()) return usage_error("replay", path + ": " + e);
+
+  sim::RecordedChoices choices(decisions_of(replay));
+  Result result;
+  try {
+    result = run_case(replay.scenario(), choices);
+  } catch (const sim::ChoiceError& e) {
+    return usage_error("replay", path + ": the recorded decisions do not fit this scenario: " + e.what());
+  }
+  if (!choices.exhausted()) {
+    return usage_error("replay", path + ": the run took " + std::to_string(choices.consumed()) + " of " +
+                                     std::to_string(replay.decisions_size()) + " recorded decisions");
+  }
+  std::vector<Verdict> verdicts = check_all(result, replay.scenario());
+  std::string text = p.has("--quiet") ? format_outcomes(replay.scenario(), result) +
+                                            format_verdicts(result, verdicts) + "trace digest " +
+                                            result.digest + "\n"
+                                      : format_run(replay.scenario(), result, verdicts);
+  std::fputs(text.c_str(), stdout);
+  if (!replay.trace_digest().empty() && replay.trace_digest() != result.digest) {
+    std::printf("\nDIGEST MISMATCH: recorded %s, replayed %s\n", replay.trace_digest().c_str(),
+                result.digest.c_str());
+    size_t n = std::max<size_t>(replay.trace_size(), result.frames.size());
+    for (size_t i = 0; i < n; ++i) {
+      std::string want = i < static_cast<size_t>(replay.trace_size()) ? replay.trace(i) : "(no frame)";
+      std::string got = i < result.frames.size() ? h2::format_frame(result.frames[i]) : "(no frame)";
+      if (want != got) {
+        std::printf("first differing frame, #%zu:\n  recorded: %s\n  replayed: %s\n", i + 1, want.c_str(),
+                    got.c_str());
+        break;
+      }
+    }
+    return 1;
+  }
+  if (!replay.trace_digest().empty()) std::printf("digest matches the recording\n");
+  return all_hold(verdicts) ? 0 : 1;
+}
+
+}  // namespace h2sim::cli

@@ -1,0 +1,301 @@
+#include "properties/campaign.h"
+
+#include <sstream>
+
+#include "model/run/run.h"
+#include "model/run/scenario_io.h"
+#include "sim/assert.h"
+
+namespace h2sim {
+
+std::string_view CaseRun::failed_invariant() const {
+  for (const Verdict& v : verdicts) {
+    if (!v.holds) return v.name;
+  }
+  return {};
+}
+
+rc::Gen<CaseRun> gen_case_run(const GenOptions& options, const ProxyFactory& factory) {
+  return rc::gen::exec([options, factory] {
+    CaseRun run;
+    run.scenario = *gen_scenario(options);
+    if (options.recorder) options.recorder->begin(run.scenario);
+    RapidCheckChoices choices(options.recorder);
+    run.result = run_case(run.scenario, choices, factory);
+    run.verdicts = check_all(run.result, run.scenario);
+    return run;
+  });
+}
+
+rc::Random case_random(uint64_t seed, uint64_t index) {
+  // splitmix64 of (seed, index): case keys are independent of how cases are split up.
+  sim::SplitMix64 mix(seed ^ (index * 0x9e3779b97f4a7c15ULL));
+  return rc::Random(rc::Random::Key{mix.next(), mix.next(), mix.next(), mix.next()});
+}
+
+int case_size(uint64_t index) { return static_cast<int>(index % 101); }
+
+rc::Shrinkable<CaseRun> case_shrinkable(const GenOptions& options, uint64_t seed, uint64_t index,
+                                        const ProxyFactory& factory) {
+  return gen_case_run(options, factory)(case_random(seed, index), case_size(index));
+}
+
+Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant, uint32_t runs_max,
+              const std::function<void(const Shrunk&)>& on_step) {
+  Shrunk out;
+  rc::Shrinkable<CaseRun> current = failing;
+  out.minimal = current.value();
+  bool progressed = true;
+  while (progressed && out.runs < runs_max) {
+    progressed = false;
+    auto shrinks = current.shrinks();
+    while (auto candidate = shrinks.next()) {
+      if (++out.runs >= runs_max) break;
+      CaseRun run = candidate->value();
+      bool still_fails = false;
+      for (const Verdict& v : run.verdicts) still_fails |= !v.holds && v.name == invariant;
+      if (!still_fails) continue;
+      current = *candidate;
+      out.minimal = std::move(run);
+      ++out.steps;
+      progressed = true;
+      if (on_step) on_step(out);
+      break;
+    }
+  }
+  return out;
+}
+
+uint32_t GuidedChoices::pick(uint32_t n, sim::Label label) {
+  if (next_ >= guide_.size()) return 0;
+  const sim::Decision& d = guide_[next_++];
+  return d.n == n && d.label == label && d.value < n ? d.value : 0;
+}
+
+namespace {
+
+bool breaks(const CaseRun& run, std::string_view invariant) {
+  for (const Verdict& v : run.verdicts) {
+    if (!v.holds && v.name == invariant) return true;
+  }
+  return false;
+}
+
+CaseRun run_with(const Scenario& s, sim::ChoiceSource& choices, const ProxyFactory& factory) {
+  CaseRun run;
+  run.scenario = s;
+  run.result = run_case(s, choices, factory);
+  run.verdicts = check_all(run.result, s);
+  return run;
+}
+
+// Simpler variants of a scenario, most drastic first.
+std::vector<Scenario> scenario_edits(const Scenario& s) {
+  std::vector<Scenario> out;
+  auto edit = [&](auto&& change) {
+    Scenario e = s;
+    change(e);
+    if (validate(e).empty() && e.SerializeAsString() != s.SerializeAsString()) out.push_back(std::move(e));
+  };
+  for (int k = 0; s.calls_size() > 1 && k < s.calls_size(); ++k) {
+    edit([k](Scenario& e) { e.mutable_calls()->DeleteSubrange(k, 1); });
+  }
+  if (s.has_hostile()) edit([](Scenario& e) { e.clear_hostile(); });
+  for (int k = 0; k < s.calls_size(); ++k) {
+    auto call = [k](Scenario& e) { return e.mutable_calls(k); };
+    const Call& c = s.calls(k);
+    if (c.client().messages() > 1) {
+      edit([&](Scenario& e) { call(e)->mutable_client()->set_messages(c.client().messages() - 1); });
+      edit([&](Scenario& e) {
+        call(e)->mutable_client()->set_messages(c.client().messages() - 1);
+        call(e)->mutable_client()->set_half_close(AFTER_RESPONSE);
+      });
+    }
+    edit([&](Scenario& e) { call(e)->set_start_ns(0); });
+    edit([&](Scenario& e) { call(e)->mutable_client()->set_deadline_ns(0); });
+    edit([&](Scenario& e) { call(e)->mutable_client()->set_cancel_after_ns(0); });
+    edit([&](Scenario& e) { call(e)->mutable_client()->set_message_bytes(16); });
+    edit([&](Scenario& e) { call(e)->mutable_server()->set_message_bytes(16); });
+    edit([&](Scenario& e) { call(e)->mutable_server()->set_delay_ns(0); });
+    if (c.server().messages() > 0) {
+      edit([&](Scenario& e) { call(e)->mutable_server()->set_messages(c.server().messages() - 1); });
+    }
+    if (c.server().read_messages() > 0) {
+      edit([&](Scenario& e) { call(e)->mutable_server()->set_read_messages(c.server().read_messages() - 1); });
+    }
+    edit([&](Scenario& e) { call(e)->mutable_client()->set_interval_ns(0); });
+  }
+  edit([](Scenario& e) { e.mutable_network()->set_latency_steps(1); });
+  edit([](Scenario& e) { e.mutable_network()->set_latency_ns_max(e.network().latency_ns_min()); });
+  edit([](Scenario& e) {
+    e.mutable_proxy()->clear_downstream_window_bytes();
+    e.mutable_proxy()->clear_upstream_window_bytes();
+  });
+  return out;
+}
+
+}  // namespace
+
+Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyFactory& factory,
+                uint32_t runs_max, uint32_t seeds, const std::function<void(const Shrunk&)>& on_step) {
+  Shrunk out;
+  out.minimal = failing;
+  bool progressed = true;
+  while (progressed && out.runs < runs_max) {
+    progressed = false;
+    for (const Scenario& candidate : scenario_edits(out.minimal.scenario)) {
+      // The plain schedule first, then the old decisions where they still fit, then seeds.
+      for (uint32_t attempt = 0; attempt < seeds + 2 && out.runs < runs_max; ++attempt) {
+        ++out.runs;
+        std::unique_ptr<sim::ChoiceSource> choices;
+        if (attempt == 0) choices = std::make_unique<sim::PlainChoices>();
+        else if (attempt == 1) choices = std::make_unique<GuidedChoices>(out.minimal.result.decisions);
+        else choices = std::make_unique<sim::SeededChoices>(attempt - 2);
+        CaseRun run = run_with(candidate, *choices, factory);
+        if (!breaks(run, invariant)) continue;
+        out.minimal = std::move(run);
+        ++out.steps;
+        progressed = true;
+        if (on_step) on_step(out);
+        break;
+      }
+      if (progressed) break;
+    }
+  }
+  // Then the schedule: each decision set to 0 if the failure survives it.
+  for (size_t j = 0; j < out.minimal.result.decisions.size() && out.runs < runs_max; ++j) {
+    if (out.minimal.result.decisions[j].value == 0) continue;
+    std::vector<sim::Decision> guide = out.minimal.result.decisions;
+    guide[j].value = 0;
+    GuidedChoices choices(guide);
+    ++out.runs;
+    CaseRun run = run_with(out.minimal.scenario, choices, factory);
+    if (!breaks(run, invariant)) continue;
+    out.minimal = std::move(run);
+    ++out.steps;
+  }
+  return out;
+}
+
+std::string proxy_label(const Scenario& s) {
+  return s.has_proxy() ? s.proxy().preset() : std::string("no proxy");
+}
+
+void CampaignStats::add(const CaseRun& run) {
+  ++cases;
+  ++runs;
+  for (const sim::Decision& d : run.result.decisions) ++decisions[static_cast<int>(d.label)];
+  for (const Verdict& v : run.verdicts) {
+    auto& [held, failed] = verdicts[std::string(v.name)];
+    (v.holds ? held : failed) += 1;
+  }
+  const Scenario& s = run.scenario;
+  ++mix["proxy " + proxy_label(s)];
+  ++mix["client " + (s.client().empty() ? std::string("grpc-core") : s.client())];
+  ++mix["server " + (s.server().empty() ? std::string("grpc-core") : s.server())];
+  auto& seen = outcomes[{proxy_label(s), s.client().empty() ? "grpc-core" : s.client()}];
+  for (const grpc::CallOutcome& c : run.result.calls) {
+    seen.insert(c.client_saw ? std::string(grpc::code_name(c.client_saw->code)) : "none");
+  }
+  for (const auto& [name, count] : run.result.marks.counts()) marks[name] += count;
+}
+
+void CampaignStats::merge(const CampaignStats& o) {
+  cases += o.cases;
+  runs += o.runs;
+  for (int i = 0; i < sim::label_count; ++i) decisions[i] += o.decisions[i];
+  for (const auto& [name, counts] : o.verdicts) {
+    verdicts[name].first += counts.first;
+    verdicts[name].second += counts.second;
+  }
+  for (const auto& [k, n] : o.mix) mix[k] += n;
+  for (const auto& [k, set] : o.outcomes) outcomes[k].insert(set.begin(), set.end());
+  for (const auto& [k, n] : o.marks) marks[k] += n;
+}
+
+// One record per line, fields separated by tabs (names contain spaces, never tabs).
+std::string CampaignStats::serialize() const {
+  std::ostringstream out;
+  out << "cases\t" << cases << "\nruns\t" << runs << "\n";
+  for (int i = 0; i < sim::label_count; ++i) out << "decisions\t" << i << "\t" << decisions[i] << "\n";
+  for (const auto& [name, c] : verdicts) out << "verdict\t" << name << "\t" << c.first << "\t" << c.second << "\n";
+  for (const auto& [k, n] : mix) out << "mix\t" << k << "\t" << n << "\n";
+  for (const auto& [k, set] : outcomes) {
+    for (const std::string& o : set) out << "outcome\t" << k.first << "\t" << k.second << "\t" << o << "\n";
+  }
+  for (const auto& [k, n] : marks) out << "mark\t" << k << "\t" << n << "\n";
+  return out.str();
+}
+
+bool CampaignStats::deserialize(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    std::string field;
+    while (std::getline(fields, field, '\t')) f.push_back(field);
+    if (f.empty()) continue;
+    try {
+      if (f[0] == "cases" && f.size() == 2) cases += std::stoull(f[1]);
+      else if (f[0] == "runs" && f.size() == 2) runs += std::stoull(f[1]);
+      else if (f[0] == "decisions" && f.size() == 3 && std::stoi(f[1]) < sim::label_count)
+        decisions[std::stoi(f[1])] += std::stoull(f[2]);
+      else if (f[0] == "verdict" && f.size() == 4) {
+        verdicts[f[1]].first += std::stoull(f[2]);
+        verdicts[f[1]].second += std::stoull(f[3]);
+      } else if (f[0] == "mix" && f.size() == 3) mix[f[1]] += std::stoull(f[2]);
+      else if (f[0] == "outcome" && f.size() == 4) outcomes[{f[1], f[2]}].insert(f[3]);
+      else if (f[0] == "mark" && f.size() == 3) marks[f[1]] += std::stoull(f[2]);
+      else return false;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string CampaignStats::format(double seconds) const {
+  std::ostringstream out;
+  out << "cases: " << cases << ", runs: " << runs;
+  if (seconds > 0) out << " in " << seconds << " s (" << static_cast<uint64_t>(runs / seconds) << " runs/s)";
+  out << "\n\ndecisions taken, by label:\n";
+  for (int i = 0; i < sim::label_count; ++i) {
+    out << "  " << sim::label_name(static_cast<sim::Label>(i)) << ": " << decisions[i];
+    if (decisions[i] == 0 && cases > 0) out << "   <- never exercised";
+    out << "\n";
+  }
+  out << "\nverdicts (held / failed):\n";
+  for (const auto& [name, c] : verdicts) out << "  " << name << ": " << c.first << " / " << c.second << "\n";
+  out << "\nmix:\n";
+  for (const auto& [k, n] : mix) out << "  " << k << ": " << n << "\n";
+  out << "\nclient outcomes seen, per (proxy, client):\n";
+  for (const auto& [k, set] : outcomes) {
+    out << "  " << k.first << " x " << k.second << ": ";
+    bool first = true;
+    for (const std::string& o : set) {
+      out << (first ? "" : ", ") << o;
+      first = false;
+    }
+    out << "\n";
+  }
+  out << "\ncoverage marks:\n";
+  for (const auto& [k, n] : marks) out << "  " << k << ": " << n << "\n";
+  return out.str();
+}
+
+Replay make_replay(const CaseRun& run, std::string_view invariant, const std::string& command) {
+  Replay r;
+  r.set_format_version(replay_format_version);
+  r.set_semantics_version(replay_semantics_version);
+  r.set_build("h2sim " H2SIM_VERSION);
+  *r.mutable_scenario() = run.scenario;
+  set_decisions(run.result.decisions, &r);
+  r.set_trace_digest(run.result.digest);
+  r.set_invariant(std::string(invariant));
+  r.set_command(command);
+  for (const h2::FrameRecord& f : run.result.frames) r.add_trace(h2::format_frame(f));
+  return r;
+}
+
+}  // namespace h2sim

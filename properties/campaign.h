@@ -1,0 +1,105 @@
+// A campaign: numbered cases, each a generated scenario run under RapidCheck-driven choices and
+// judged by the invariants; on a failure, greedy shrinking to a minimal case. Everything here is
+// deterministic: case i of seed S is the same case on every machine, whoever runs it, so shards
+// and worker processes split a campaign without changing it. Wall clocks and processes belong
+// to the caller (cli/check_command.cc).
+#pragma once
+
+#include <rapidcheck.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/run/replay.pb.h"
+#include "model/run/result.h"
+#include "properties/generators.h"
+#include "properties/harness.h"
+#include "properties/invariants.h"
+
+namespace h2sim {
+
+struct CaseRun {
+  Scenario scenario;
+  Result result;
+  std::vector<Verdict> verdicts;
+
+  // The first invariant that fails, or empty.
+  std::string_view failed_invariant() const;
+};
+
+// Scenario, choices, run and verdicts as one generator, so a shrink of the case shrinks the
+// scenario and the world's decisions together.
+rc::Gen<CaseRun> gen_case_run(const GenOptions& options, const ProxyFactory& factory = nullptr);
+
+// Case `index` of campaign `seed`: its random source and size (growing 0..100 like RapidCheck's).
+rc::Random case_random(uint64_t seed, uint64_t index);
+int case_size(uint64_t index);
+
+// Runs case `index` (without shrinking).
+rc::Shrinkable<CaseRun> case_shrinkable(const GenOptions& options, uint64_t seed, uint64_t index,
+                                        const ProxyFactory& factory = nullptr);
+
+struct Shrunk {
+  CaseRun minimal;
+  uint32_t steps = 0;  // accepted shrinks
+  uint32_t runs = 0;   // cases tried
+};
+// Greedy shrinking: takes the first simpler case that still breaks `invariant`, until none does
+// or `runs_max` cases were tried. `on_step` sees each accepted step (for progress).
+Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant,
+              uint32_t runs_max = 20000,
+              const std::function<void(const Shrunk&)>& on_step = nullptr);
+
+// The second shrinking phase: edits of the scenario (a call removed, a message fewer, delays
+// and cuts gone, ...), each accepted if the plain schedule or one of `seeds` seeded schedules
+// still breaks `invariant`; then each decision set to 0 where the failure survives it. Greedy
+// RapidCheck shrinking cannot remove an early call without reshuffling every later pick; this
+// phase can.
+Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyFactory& factory,
+                uint32_t runs_max = 20000, uint32_t seeds = 64,
+                const std::function<void(const Shrunk&)>& on_step = nullptr);
+
+// Replays recorded decisions where the run asks the same question (same n and label) and
+// answers 0 where it does not or the record ran out: a replay that tolerates an edited scenario.
+class GuidedChoices final : public sim::ChoiceSource {
+ public:
+  explicit GuidedChoices(std::vector<sim::Decision> guide) : guide_(std::move(guide)) {}
+
+ protected:
+  uint32_t pick(uint32_t n, sim::Label label) override;
+
+ private:
+  std::vector<sim::Decision> guide_;
+  size_t next_ = 0;
+};
+
+// What a campaign saw, merged across cases, shards and workers.
+struct CampaignStats {
+  uint64_t cases = 0;
+  uint64_t runs = 0;  // cases plus shrink runs
+  uint64_t decisions[sim::label_count] = {};
+  std::map<std::string, std::pair<uint64_t, uint64_t>> verdicts;  // name -> (held, failed)
+  std::map<std::string, uint64_t> mix;                            // "proxy haproxy-2.6" -> cases
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> outcomes;  // (proxy, client)
+  std::map<std::string, uint64_t> marks;
+
+  void add(const CaseRun& run);
+  void merge(const CampaignStats& other);
+  // A line-based form for passing stats between processes, and back.
+  std::string serialize() const;
+  bool deserialize(const std::string& text);
+  // The report `h2sim check` prints. Zero counts of decision labels are called out.
+  std::string format(double seconds) const;
+};
+
+// The replay file of a case.
+Replay make_replay(const CaseRun& run, std::string_view invariant, const std::string& command);
+
+// The proxy column of statistics: the preset, or "no proxy".
+std::string proxy_label(const Scenario& scenario);
+
+}  // namespace h2sim

@@ -1,0 +1,161 @@
+// h2sim check and replay (issue 3): the invariant holds where it should, the founding bug is found
+// and shrunk from every seed, replay files replay, shards partition campaigns, and a crashing
+// proxy becomes a finding without stopping the campaign.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "cli/campaign_runner.h"
+#include "model/run/scenario_io.h"
+#include "properties/generators.h"
+#include "proxy_under_test/h2_relay.h"
+
+namespace h2sim {
+namespace {
+
+namespace fs = std::filesystem;
+
+GenOptions fixed_proxies() {
+  GenOptions o;
+  o.presets = {"passthrough", "haproxy-3.2", ""};
+  o.clients = {"grpc-core", "grpc-java"};
+  return o;
+}
+
+RC_GTEST_PROP(StatusPreserved, ThroughFixedProxiesForEveryGeneratedCase, ()) {
+  Scenario s = *gen_scenario(fixed_proxies());
+  RapidCheckChoices choices;
+  Result r = run_case(s, choices);
+  RC_ASSERT(status_preserved(r).holds);
+  RC_ASSERT(no_hang(r).holds);
+  RC_ASSERT(legal_frames(r).holds);
+}
+
+std::string scratch(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("h2sim-campaign-" + std::to_string(getpid()) + "-" + name);
+  fs::remove_all(p);
+  return p.string();
+}
+
+cli::CheckOptions founding_campaign(uint64_t seed, const std::string& out) {
+  cli::CheckOptions o;
+  o.gen.presets = {"haproxy-2.6"};
+  o.gen.clients = {"grpc-core"};
+  o.cases = 200;
+  o.seed = seed;
+  o.out_dir = out;
+  return o;
+}
+
+TEST(Check, FindsAndShrinksTheFoundingBugFromTwentySeeds) {
+  std::string out = scratch("founding");
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    cli::CheckResult r = cli::run_check(founding_campaign(seed, out));
+    ASSERT_EQ(r.findings.size(), 1u) << "seed " << seed;
+    const cli::CheckFinding& f = r.findings[0];
+    EXPECT_EQ(f.invariant, "status preserved") << "seed " << seed;
+    Replay replay;
+    std::string error;
+    ASSERT_TRUE(load_replay(f.replay_path, &replay, &error)) << error;
+    const Scenario& s = replay.scenario();
+    EXPECT_EQ(s.calls_size(), 1) << "seed " << seed << "\n" << to_text(s);
+    EXPECT_LE(s.calls(0).client().messages(), 1u) << "seed " << seed << "\n" << to_text(s);
+    // The downstream RST_STREAM(CANCEL) is in the same client read as the trailers.
+    sim::RecordedChoices choices(decisions_of(replay));
+    Result run = run_case(s, choices);
+    int64_t trailers_read = -1, cancel_read = -2;
+    for (const h2::FrameRecord& fr : run.frames) {
+      if (fr.sent || !fr.endpoint.client_side || fr.endpoint.leg != h2::Leg::downstream) continue;
+      if (fr.type == h2::FrameType::headers && fr.end_stream()) trailers_read = fr.batch;
+      if (fr.type == h2::FrameType::rst_stream && fr.error_code == h2::ErrorCode::cancel) cancel_read = fr.batch;
+    }
+    EXPECT_EQ(trailers_read, cancel_read) << "seed " << seed;
+    EXPECT_EQ(run.digest, replay.trace_digest()) << "seed " << seed;
+  }
+  fs::remove_all(out);
+}
+
+TEST(Check, CampaignsAreDeterministic) {
+  cli::CheckOptions o = founding_campaign(3, scratch("det"));
+  o.gen.presets = {"haproxy-3.2", "nginx"};
+  o.cases = 300;
+  cli::CheckResult a = cli::run_check(o);
+  cli::CheckResult b = cli::run_check(o);
+  EXPECT_EQ(a.stats.serialize(), b.stats.serialize());
+  fs::remove_all(o.out_dir);
+}
+
+TEST(Check, ShardsTogetherRunExactlyTheUnshardedCases) {
+  GenOptions gen = fixed_proxies();
+  std::map<uint64_t, std::string> unsharded, union_of_shards;
+  for (uint64_t i : cli::shard_indices(120, 0, 1)) {
+    unsharded[i] = case_shrinkable(gen, 11, i).value().result.digest;
+  }
+  for (uint32_t shard = 0; shard < 4; ++shard) {
+    for (uint64_t i : cli::shard_indices(120, shard, 4)) {
+      ASSERT_FALSE(union_of_shards.count(i)) << "case " << i << " in two shards";
+      union_of_shards[i] = case_shrinkable(gen, 11, i).value().result.digest;
+    }
+  }
+  EXPECT_EQ(union_of_shards, unsharded);
+}
+
+TEST(Replay, AReplayFileFromCheckReplaysWithTheSameDigest) {
+  std::string out = scratch("replay");
+  cli::CheckResult r = cli::run_check(founding_campaign(5, out));
+  ASSERT_EQ(r.findings.size(), 1u);
+  Replay replay;
+  std::string error;
+  ASSERT_TRUE(load_replay(r.findings[0].replay_path, &replay, &error)) << error;
+  for (int i = 0; i < 2; ++i) {
+    sim::RecordedChoices choices(decisions_of(replay));
+    EXPECT_EQ(run_case(replay.scenario(), choices).digest, replay.trace_digest());
+    EXPECT_TRUE(choices.exhausted());
+  }
+  fs::remove_all(out);
+}
+
+// A proxy that crashes on any read of more than 2,000 bytes: about a quarter of the generated
+// cases send messages that large.
+class CrashingProxy final : public sim::Host {
+ public:
+  explicit CrashingProxy(h2::Recorder& recorder) : relay_(*proxy::find_preset("passthrough"), recorder) {}
+  void start(sim::Net& net, sim::Address next) override { relay_.start(net, next); }
+  void on_accept(sim::ConnId end) override { relay_.on_accept(end); }
+  void on_bytes(sim::ConnId end, std::span<const uint8_t> batch) override {
+    if (batch.size() > 2000) std::abort();
+    relay_.on_bytes(end, batch);
+  }
+  void on_peer_closed(sim::ConnId end, bool reset) override { relay_.on_peer_closed(end, reset); }
+  void on_timer(sim::TimerId t) override { relay_.on_timer(t); }
+
+ private:
+  proxy::H2Relay relay_;
+};
+
+TEST(Check, ACrashingProxyIsAFindingAndTheCampaignGoesOn) {
+  cli::CheckOptions o;
+  o.gen.presets = {"passthrough"};
+  o.gen.clients = {"grpc-java"};
+  o.cases = 60;
+  o.jobs = 2;
+  o.out_dir = scratch("crash");
+  o.factory = [](h2::Recorder& recorder) { return std::make_unique<CrashingProxy>(recorder); };
+  cli::CheckResult r = cli::run_check(o);
+  ASSERT_GE(r.findings.size(), 2u);
+  for (const cli::CheckFinding& f : r.findings) {
+    EXPECT_EQ(f.kind, "crash");
+    EXPECT_NE(f.invariant.find("signal 6"), std::string::npos) << f.invariant;
+    Replay replay;
+    std::string error;
+    ASSERT_TRUE(load_replay(f.replay_path, &replay, &error)) << error;
+    EXPECT_GT(replay.decisions_size() + replay.scenario().calls_size(), 0);
+  }
+  EXPECT_EQ(r.stats.cases, 60u);  // every case ran: the crashes did not end the campaign
+  fs::remove_all(o.out_dir);
+}
+
+}  // namespace
+}  // namespace h2sim
