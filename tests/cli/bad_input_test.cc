@@ -7,6 +7,8 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -32,7 +34,8 @@ Output h2sim(const std::string& args) {
 class BadInput : public ::testing::TestWithParam<std::pair<std::string, std::string>> {
  public:
   static void SetUpTestSuite() {
-    dir_ = fs::temp_directory_path() / "h2sim-bad-input";
+    // ctest runs each test in its own process, in parallel: one directory per process.
+    dir_ = fs::temp_directory_path() / ("h2sim-bad-input-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "a-directory.textproto");
     write("empty.textproto", "");
@@ -69,6 +72,15 @@ class BadInput : public ::testing::TestWithParam<std::pair<std::string, std::str
     write("choices-range", "split 2/2\n");
     write("choices-wrong", "latency 1/3\n");
     write("choices-extra", "split 1/2\n");
+    write("semantics.replay", "format_version: 1\nsemantics_version: 9\nscenario { calls {} }\n");
+    write("format.replay", "format_version: 7\nsemantics_version: 1\nscenario { calls {} }\n");
+    write("decision.replay",
+          "format_version: 1\nsemantics_version: 1\nscenario { calls {} }\ndecisions { label: TIE value: 3 n: 2 }\n");
+    write("preset.replay",
+          "format_version: 1\nsemantics_version: 1\nscenario { proxy { preset: \"squid\" } calls {} }\n");
+    write("misfit.replay",
+          "format_version: 1\nsemantics_version: 1\nscenario { calls { client { messages: 1 } } }\n"
+          "decisions { label: LATENCY value: 1 n: 5 }\n");
     std::ofstream huge(dir_ / "huge.textproto", std::ios::binary);
     huge << std::string(17 << 20, '#');
   }
@@ -158,6 +170,38 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair{"frobnicate", "unknown command 'frobnicate'"},
         std::pair{"presets extra", "takes no arguments"},
         std::pair{"presets --verbose", "unknown option"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Check, BadInput,
+    ::testing::Values(
+        std::pair{"check --proxy squid", "unknown proxy preset 'squid' (known: none, passthrough"},
+        std::pair{"check --client grpc-cobol", "grpc-core, grpc-java, grpc-go, grpc-js"},
+        std::pair{"check --server grpc-fortran", "grpc-core, grpc-go, grpc-java"},
+        std::pair{"check --cases 0", "--cases takes a whole number"},
+        std::pair{"check --cases many", "--cases takes a whole number"},
+        std::pair{"check --jobs 0", "--jobs takes a whole number"},
+        std::pair{"check --jobs 1000", "--jobs takes a whole number"},
+        std::pair{"check --shard 3/2", "--shard takes I/N"},
+        std::pair{"check --shard half", "--shard takes I/N"},
+        std::pair{"check --case-timeout 0", "--case-timeout"},
+        std::pair{"check stray", "no positional arguments"},
+        std::pair{"check --cases", "needs a value"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Replay, BadInput,
+    ::testing::Values(
+        std::pair{"replay", "expected one replay file"},
+        std::pair{"replay @missing.replay", "no such file"},
+        std::pair{"replay @empty.textproto", "replay format version 0"},
+        std::pair{"replay @garbage.textproto", "garbage.textproto:1:"},
+        std::pair{"replay @good.textproto", "good.textproto:1:"},
+        std::pair{"replay @semantics.replay", "decisions mean something else"},
+        std::pair{"replay @format.replay", "replay format version 7"},
+        std::pair{"replay @decision.replay", "decision 1 has value 3 of n 2"},
+        std::pair{"replay @preset.replay", "unknown proxy preset 'squid'"},
+        std::pair{"replay @misfit.replay", "do not fit this scenario"},
+        std::pair{"replay @huge.textproto", "larger than 16 MiB"},
+        std::pair{"replay @a-directory.textproto", "not a regular file"}));
 
 TEST_F(BadInput, ExtraRecordedDecisionsAreRefused) {
   std::string saved = path("saved-choices");
