@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The main job: the founding case and its variants, each with its frame trace and verdicts.
-# Writes everything under out/ and prints a summary. Exit 0 when every outcome is the expected one.
+# The main job: the founding case and its variants with their traces, then a campaign against the
+# founding case's presets. Writes everything under out/ and prints a summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 h2sim=build/cli/h2sim
 out=out
+rm -rf "$out"
 mkdir -p "$out"
 status=0
 
@@ -21,11 +22,27 @@ expect() {  # expect EXIT-CODE NAME ARGS...: run h2sim, keep its output, check t
 echo "== the founding case (haproxy-2.6, grpc-core): one read loses the status, two keep it"
 expect 1 founding-case.plain run scenarios/founding-case.textproto --plain
 expect 0 founding-case.seed-0 run scenarios/founding-case.textproto --seed 0
-echo "== its variants, each fixed (200 seeds are in the tests; seed 4 loses it via haproxy-2.6)"
+echo "== its variants (seed 4 loses the status through haproxy-2.6; 200 seeds are in the tests)"
 expect 1 founding-case.seed-4 run scenarios/founding-case.textproto --seed 4
 for v in haproxy-3.2 passthrough no-proxy grpc-java client-half-closed; do
   expect 0 "founding-case-$v.seed-4" run "scenarios/founding-case-$v.textproto" --seed 4
 done
+
 echo
-echo "traces: $out/*.txt (e.g. $out/founding-case.plain.txt)"
+echo "== campaign: the fixed presets must hold (3,000 cases)"
+"$h2sim" check --proxy haproxy-3.2 --proxy passthrough --proxy none --client grpc-core \
+  --client grpc-java --cases 3000 --out "$out/check-fixed" >"$out/check-fixed.txt" 2>&1
+code=$?
+[ "$code" -eq 0 ] || status=1
+echo "exit $code: $(grep -m1 '^cases:' "$out/check-fixed.txt"); $(tail -1 "$out/check-fixed.txt")"
+
+echo "== campaign: haproxy-2.6 must lose the status, shrunk to the founding case"
+"$h2sim" check --proxy haproxy-2.6 --client grpc-core --cases 200 --out "$out/check-haproxy-2.6" \
+  >"$out/check-haproxy-2.6.txt" 2>&1
+code=$?
+[ "$code" -eq 1 ] || status=1
+sed -n '/==== FAILED/,/^$/p' "$out/check-haproxy-2.6.txt"
+grep -A1 'replay it with' "$out/check-haproxy-2.6.txt"
+echo
+echo "traces and campaign outputs: $out/"
 exit $status
