@@ -18,5 +18,6 @@ int run_command(std::span<const std::string> args);
 int presets_command(std::span<const std::string> args);
 int check_command(std::span<const std::string> args);
 int replay_command(std::span<const std::string> args);
+int explore_command(std::span<const std::string> args);
 
 }  // namespace h2sim::cli

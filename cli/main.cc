@@ -15,6 +15,8 @@ constexpr Command commands[] = {
      h2sim::cli::run_command},
     {"check", "run a campaign of generated cases; shrink and record failures", h2sim::cli::check_command},
     {"replay", "run a recorded case again and check its digest", h2sim::cli::replay_command},
+    {"explore", "run every schedule of a small scenario; the outcomes each call can reach",
+     h2sim::cli::explore_command},
     {"presets", "list the proxy presets and client/server personalities", h2sim::cli::presets_command},
 };
 

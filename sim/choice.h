@@ -40,6 +40,14 @@ class ChoiceError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Whoever asks for choices (the World) can say what state it is in: a digest that identifies
+// everything that decides the rest of the run. Only exhaustive exploration asks.
+class StateProbe {
+ public:
+  virtual ~StateProbe() = default;
+  virtual uint64_t state_digest() const = 0;
+};
+
 class ChoiceSource {
  public:
   ChoiceSource() { decisions_.reserve(64); }
@@ -52,11 +60,16 @@ class ChoiceSource {
   // Every non-trivial decision taken so far, in order (what a replay file stores).
   const std::vector<Decision>& decisions() const { return decisions_; }
 
+  // The World attaches itself for the run.
+  void attach(const StateProbe* probe) { probe_ = probe; }
+
  protected:
   virtual uint32_t pick(uint32_t n, Label label) = 0;
+  const StateProbe* probe() const { return probe_; }
 
  private:
   std::vector<Decision> decisions_;
+  const StateProbe* probe_ = nullptr;
 };
 
 // splitmix64: a small PRNG with a published, pinned output sequence (tests check it), unlike

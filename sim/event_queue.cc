@@ -6,8 +6,8 @@
 
 namespace h2sim::sim {
 
-void EventQueue::schedule(Time at, Action action) {
-  Event event{at, next_seq_++, std::move(action)};
+void EventQueue::schedule(Time at, Action action, uint64_t tag, uint32_t host) {
+  Event event{at, next_seq_++, std::move(action), tag, host};
   auto pos = std::upper_bound(events_.begin(), events_.end(), event,
                               [](const Event& a, const Event& b) {
                                 return a.at < b.at || (a.at == b.at && a.seq < b.seq);
@@ -17,13 +17,25 @@ void EventQueue::schedule(Time at, Action action) {
 
 EventQueue::Action EventQueue::pop(ChoiceSource& choices, Time* at) {
   H2SIM_ASSERT(!events_.empty());
-  uint32_t due = 1;
-  while (due < events_.size() && events_[due].at == events_.front().at) ++due;
-  uint32_t index = choices.choose(due, Label::tie);
+  // The candidates: events due now at the first one's host, in scheduling order.
+  uint32_t candidates[64];
+  uint32_t count = 0;
+  for (uint32_t i = 0; i < events_.size() && events_[i].at == events_.front().at && count < 64; ++i) {
+    if (events_[i].host == events_.front().host) candidates[count++] = i;
+  }
+  uint32_t index = candidates[choices.choose(count, Label::tie)];
   *at = events_[index].at;
   Action action = std::move(events_[index].action);
   events_.erase(events_.begin() + index);
   return action;
+}
+
+std::vector<std::pair<int64_t, uint64_t>> EventQueue::pending(Time now) const {
+  std::vector<std::pair<int64_t, uint64_t>> out;
+  out.reserve(events_.size());
+  for (const Event& e : events_) out.emplace_back((e.at - now).ns, e.tag);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace h2sim::sim

@@ -1,5 +1,8 @@
-// Events in virtual time. Events due at the same instant are a choice point (Label::tie), not
-// insertion order: simultaneity bugs are real, so the order of simultaneous events is explored.
+// Events in virtual time. Events due at the same instant at the same host are a choice point
+// (Label::tie), not insertion order: simultaneity bugs are real, so their order is explored.
+// Events at different hosts commute (each touches only its own host; what they send arrives
+// later as events of their own, whose order is a choice again), so their order is not a choice:
+// a partial-order reduction that keeps every reachable outcome and removes most ties.
 #pragma once
 
 #include <cstdint>
@@ -16,20 +19,27 @@ class EventQueue {
   using Action = std::function<void()>;
 
   EventQueue() { events_.reserve(64); }
-  void schedule(Time at, Action action);
+  // `tag` describes the event for state identities (World::state_digest); events with equal tags
+  // due at the same time must do the same thing.
+  void schedule(Time at, Action action, uint64_t tag = 0, uint32_t host = 0);
   bool empty() const { return events_.empty(); }
   size_t size() const { return events_.size(); }
   Time next_time() const { return events_.front().at; }
 
-  // Removes and returns one of the earliest events. Several due at the same instant: the choice
-  // source picks, answer 0 being the one scheduled first.
+  // Removes and returns one of the earliest events: among those due at that instant at the host
+  // of the first scheduled one, the choice source picks, answer 0 being the first scheduled.
   Action pop(ChoiceSource& choices, Time* at);
+
+  // (time until due, tag) of every pending event, sorted: the queue's part of a state identity.
+  std::vector<std::pair<int64_t, uint64_t>> pending(Time now) const;
 
  private:
   struct Event {
     Time at;
     uint64_t seq;  // insertion order, so answer 0 is deterministic and plainest
     Action action;
+    uint64_t tag;
+    uint32_t host;  // whose state the event touches
   };
   std::vector<Event> events_;  // sorted by (at, seq)
   uint64_t next_seq_ = 0;

@@ -105,9 +105,18 @@ World::World(ChoiceSource& choices, LinkConfig link, Limits limits)
   H2SIM_ASSERT(link_.segment_bytes_max >= 1);
   segments_.reserve(64);
   reads_.reserve(64);
+  choices_.attach(this);
 }
 
-World::~World() = default;
+World::~World() { choices_.attach(nullptr); }
+
+namespace {
+
+// Event tags for state identities: the kind of event and what it acts on.
+uint64_t tag(uint64_t kind, uint64_t a, uint64_t b = 0) { return (kind << 56) ^ (a << 28) ^ b; }
+constexpr uint64_t tag_accept = 1, tag_timer = 2, tag_arrive = 3, tag_read = 4;
+
+}  // namespace
 
 Address World::add_host(Host& host, std::string name, Address next_hop) {
   HostSlot slot;
@@ -140,11 +149,14 @@ ConnId World::Port::connect(Address to) {
   // The handshake is not modelled as segments: the peer learns of the connection at once.
   // (Reports synthesize SYN/SYN-ACK for pcap.)
   World* w = world;
-  w->queue_.schedule(w->now_, [w, to, end] {
-    w->hosts_[to].inputs.add("accept");
-    w->hosts_[to].inputs.add_u64(end);
-    w->hosts_[to].host->on_accept(peer_of(end));
-  });
+  w->queue_.schedule(
+      w->now_,
+      [w, to, end] {
+        w->hosts_[to].inputs.add("accept");
+        w->hosts_[to].inputs.add_u64(end);
+        w->hosts_[to].host->on_accept(peer_of(end));
+      },
+      tag(tag_accept, to, end), to);
   return end;
 }
 
@@ -155,7 +167,8 @@ TimerId World::Port::set_timer(Duration after) {
   world->timer_owner_.push_back(self);
   World* w = world;
   // Two words of capture fit std::function's inline buffer: no allocation per timer.
-  w->queue_.schedule(w->now_ + after, [w, id] { w->fire_timer(w->timer_owner_[id], id); });
+  w->queue_.schedule(w->now_ + after, [w, id] { w->fire_timer(w->timer_owner_[id], id); },
+                     tag(tag_timer, self, id), self);
   return id;
 }
 
@@ -164,6 +177,11 @@ void World::fire_timer(Address host, TimerId timer) {
   hosts_[host].inputs.add("timer");
   hosts_[host].inputs.add_u64(timer);
   hosts_[host].host->on_timer(timer);
+}
+
+Address World::host_of(ConnId end) const {
+  const Connection& c = *connections_[connection_index(end)];
+  return (end & 1u) ? c.accepting : c.connecting;
 }
 
 World::Direction& World::direction_into(ConnId receiving_end) {
@@ -252,7 +270,7 @@ void World::enqueue_segment(ConnId from, Segment segment) {
   if (!d.arrival_scheduled) {
     d.arrival_scheduled = true;
     ConnId to = peer_of(from);
-    queue_.schedule(arrival, [this, to] { arrive(to); });
+    queue_.schedule(arrival, [this, to] { arrive(to); }, tag(tag_arrive, to), host_of(to));
   }
 }
 
@@ -264,7 +282,8 @@ void World::arrive(ConnId to) {
   d.arrival_scheduled = !d.in_flight.empty();
   if (d.arrival_scheduled) {
     // Segments of one direction arrive in order, so only the front one needs an event.
-    queue_.schedule(d.in_flight.front().arrived_at, [this, to] { arrive(to); });
+    queue_.schedule(d.in_flight.front().arrived_at, [this, to] { arrive(to); }, tag(tag_arrive, to),
+                    host_of(to));
   }
   Connection& c = *connections_[connection_index(to)];
   Address host = (to & 1u) ? c.accepting : c.connecting;
@@ -279,7 +298,7 @@ void World::arrive(ConnId to) {
   d.arrived.push_back(std::move(s));
   if (!d.read_scheduled) {
     d.read_scheduled = true;
-    queue_.schedule(now_, [this, to] { read(to); });
+    queue_.schedule(now_, [this, to] { read(to); }, tag(tag_read, to), host_of(to));
   }
 }
 
@@ -325,7 +344,7 @@ void World::read(ConnId end) {
   }
   if (!d.arrived.empty() && !d.read_scheduled) {
     d.read_scheduled = true;
-    queue_.schedule(now_, [this, end] { read(end); });
+    queue_.schedule(now_, [this, end] { read(end); }, tag(tag_read, end), host_of(end));
   }
 }
 
@@ -356,12 +375,30 @@ std::vector<SegmentRecord> World::take_segments() {
   return std::move(segments_);
 }
 
+// Why equal digests mean equal futures (the argument explore's pruning rests on):
+//
+// 1. Every host is a deterministic function of what the World gave it: accepts, read batches
+//    (their bytes and boundaries), timer firings, FINs and RSTs, each at a virtual time. Its
+//    input digest covers all of them in order, with now() folded in below; equal input digests
+//    mean equal host states, and equal behaviour from here on.
+// 2. What will happen next is the pending work: segments in flight (bytes, FIN/RST, time until
+//    arrival), segments arrived but unread, whether an arrival or a read is already scheduled,
+//    which directions are closed, and every queued event (kind, target, time until due).
+// 3. What the hosts do depends on absolute time only through now() (deadlines, timestamps), and
+//    now is in the digest, so no two states at different times are merged.
+// 4. The choice source has no state of its own here: explore answers from a path, not a PRNG.
+//
+// So two executions whose digests are equal at a decision point have the same set of
+// continuations, and a search may explore that set once. Pruning is checked against the full
+// search in tests/properties/explore_test.cc (equal outcome sets with and without it).
 uint64_t World::state_digest() const {
   Digest d;
+  d.add_u64(static_cast<uint64_t>(now_.ns));
   for (const HostSlot& slot : hosts_) d.add_u64(slot.inputs.value());
-  // Pending work: what is in flight or unread on each direction, in order.
   for (const auto& c : connections_) {
+    d.add_u64(c->reset);
     for (const Direction* dir : {&c->to_accepting, &c->to_connecting}) {
+      d.add_u64((dir->closed << 2) | (dir->arrival_scheduled << 1) | dir->read_scheduled);
       d.add_u64(dir->in_flight.size());
       for (const Segment& s : dir->in_flight) {
         d.add_u64(static_cast<uint64_t>((s.arrived_at - now_).ns));
@@ -375,8 +412,10 @@ uint64_t World::state_digest() const {
       }
     }
   }
-  // Timers are identified by owner and due time relative to now.
-  d.add_u64(queue_.size());
+  for (const auto& [due, event] : queue_.pending(now_)) {
+    d.add_u64(static_cast<uint64_t>(due));
+    d.add_u64(event);
+  }
   return d.value();
 }
 

@@ -63,7 +63,7 @@ struct ReadRecord {
   uint32_t batch = 0;             // per end, counting from 0
 };
 
-class World {
+class World final : public StateProbe {
  public:
   World(ChoiceSource& choices, LinkConfig link, Limits limits);
   ~World();
@@ -89,10 +89,8 @@ class World {
   Address accepting_host(uint32_t connection) const;
   size_t connection_count() const { return connections_.size(); }
 
-  // Digest of everything each host has been given (accepts, read batches, timer firings) and
-  // every event still pending. Hosts are deterministic in their inputs, so equal digests mean
-  // equal world states: this is the state identity explore prunes on.
-  uint64_t state_digest() const;
+  // The identity of the world's state, which explore prunes on. See world.cc for why it is sound.
+  uint64_t state_digest() const override;
 
  private:
   struct Port;
@@ -102,6 +100,7 @@ class World {
   struct HostSlot;
 
   Direction& direction_into(ConnId receiving_end);
+  Address host_of(ConnId end) const;
   void send(ConnId from, Flush flush);
   void send_control(ConnId from, bool fin, bool rst);
   void enqueue_segment(ConnId from, Segment segment);

@@ -1,0 +1,126 @@
+// h2sim explore: every schedule of a small scenario, with the outcomes each call can reach.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/files.h"
+#include "model/run/scenario_io.h"
+#include "properties/explore.h"
+#include "properties/invariants.h"
+#include "reports/trace_text.h"
+
+namespace h2sim::cli {
+
+namespace {
+
+constexpr Option options[] = {
+    {"--max-executions", "N", "stop after N paths (default 200000)"},
+    {"--max-depth", "D", "stop a path after D decisions (default 400)"},
+    {"--out", "DIR", "write a replay file per reachable outcome (default h2sim-explore)"},
+    {"--no-prune", "", "do not prune paths that reach a known state (slower; for checking)"},
+};
+
+std::string file_stem(const std::string& text) {
+  std::string out;
+  for (char c : text.substr(0, text.find(':'))) out += isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  return out;
+}
+
+}  // namespace
+
+int explore_command(std::span<const std::string> args) {
+  Parsed p;
+  std::string error;
+  if (!parse_args(args, options, &p, &error)) return usage_error("explore", error);
+  if (p.help) {
+    std::fputs(help_text("h2sim explore FILE.textproto [--max-executions N] [--max-depth D] [--out DIR]",
+                         "Runs every choice sequence of a scenario, depth first, pruning paths that "
+                         "reach a state\nalready explored. Reports the outcomes each call can reach "
+                         "(with a replay file each)\nand the shortest failing execution. Exit 1 if an "
+                         "invariant fails on any path, 0 if none\ndoes and the search was complete, 3 "
+                         "if none did but a bound cut it short, 2 on bad input.",
+                         options)
+                   .c_str(),
+               stdout);
+    return 0;
+  }
+  if (p.positional.size() != 1) return usage_error("explore", "expected one scenario file");
+  ExploreOptions o;
+  uint64_t n = 0;
+  if (p.has("--max-executions")) {
+    if (!parse_number("--max-executions", p.value("--max-executions"), 1, 100000000, &n, &error)) {
+      return usage_error("explore", error);
+    }
+    o.executions_max = n;
+  }
+  if (p.has("--max-depth")) {
+    if (!parse_number("--max-depth", p.value("--max-depth"), 1, 100000, &n, &error)) {
+      return usage_error("explore", error);
+    }
+    o.depth_max = static_cast<uint32_t>(n);
+  }
+  o.prune = !p.has("--no-prune");
+  std::string out = p.has("--out") ? p.value("--out") : "h2sim-explore";
+  Scenario scenario;
+  if (!load_scenario(p.positional[0], &scenario, &error)) return usage_error("explore", error);
+  if (std::string e = validate_proxy(scenario); !e.empty()) return usage_error("explore", p.positional[0] + ": " + e);
+  if (std::filesystem::exists(out) && !std::filesystem::is_directory(out)) {
+    return usage_error("explore", "--out " + out + " is not a directory");
+  }
+
+  bool terminal = isatty(STDERR_FILENO);
+  if (terminal) {
+    o.progress = [](uint64_t executions, uint64_t states) {
+      std::fprintf(stderr, "\r  %llu paths, %llu states   ", static_cast<unsigned long long>(executions),
+                   static_cast<unsigned long long>(states));
+    };
+  }
+  auto start = std::chrono::steady_clock::now();
+  ExploreReport r = explore(scenario, o);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (terminal) std::fprintf(stderr, "\r%50s\r", "");
+
+  std::printf("explored %s: %llu executions, %llu pruned paths, %llu distinct states in %.3f s%s\n",
+              p.positional[0].c_str(), static_cast<unsigned long long>(r.executions),
+              static_cast<unsigned long long>(r.pruned), static_cast<unsigned long long>(r.states), seconds,
+              o.prune ? "" : " (pruning off)");
+  std::printf("search %s\n", r.complete ? "complete" : ("cut short at " + r.bound).c_str());
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  for (size_t call = 0; call < r.outcomes.size(); ++call) {
+    std::printf("\ncall %zu can end at the client with:\n", call);
+    for (const auto& [outcome, decisions] : r.outcomes[call]) {
+      Replay replay;
+      replay.set_format_version(replay_format_version);
+      replay.set_semantics_version(replay_semantics_version);
+      replay.set_build("h2sim " H2SIM_VERSION);
+      *replay.mutable_scenario() = scenario;
+      set_decisions(decisions, &replay);
+      sim::RecordedChoices choices(decisions);
+      Result result = run_case(scenario, choices);
+      replay.set_trace_digest(result.digest);
+      for (const h2::FrameRecord& f : result.frames) replay.add_trace(h2::format_frame(f));
+      replay.set_command("h2sim explore " + p.positional[0]);
+      std::string path = out + "/call-" + std::to_string(call) + "-" + file_stem(outcome) + ".replay.textproto";
+      write_file_atomically(path, format_replay(replay), &error);
+      std::printf("  %-60s h2sim replay %s\n", outcome.c_str(), path.c_str());
+    }
+  }
+  if (!r.failed_invariant.empty()) {
+    sim::RecordedChoices choices(r.shortest_failure);
+    Result result = run_case(scenario, choices);
+    std::vector<Verdict> verdicts = check_all(result, scenario);
+    std::printf("\n%llu executions break an invariant; the shortest (%zu decisions) breaks \"%s\":\n\n%s",
+                static_cast<unsigned long long>(r.failing_executions), r.shortest_failure.size(),
+                r.failed_invariant.c_str(), format_run(scenario, result, verdicts).c_str());
+    return 1;
+  }
+  std::printf("\nno execution breaks an invariant\n");
+  return r.complete ? 0 : 3;
+}
+
+}  // namespace h2sim::cli

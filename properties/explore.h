@@ -1,0 +1,65 @@
+// Stateless model checking: every choice sequence of a small scenario, depth first, each path
+// re-executed from the start. A path that reaches a state (World::state_digest) already reached
+// at a decision point is pruned: that state's continuations were, or are being, explored.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/run/result.h"
+#include "model/run/scenario.pb.h"
+#include "properties/harness.h"
+
+namespace h2sim {
+
+struct ExploreOptions {
+  uint64_t executions_max = 200000;
+  uint32_t depth_max = 400;  // decisions on one path
+  bool prune = true;
+  ProxyFactory factory;
+  std::function<void(uint64_t executions, uint64_t states)> progress;  // every 1,000 executions
+};
+
+struct ExploreReport {
+  uint64_t executions = 0;   // paths run to their end
+  uint64_t pruned = 0;       // paths cut at a known state
+  uint64_t states = 0;       // distinct states seen at decision points
+  bool complete = false;
+  std::string bound;         // what cut the search short, if it was
+  // Per call, each client outcome reachable ("PERMISSION_DENIED: ..."), with the decisions of
+  // the first execution that reached it.
+  std::vector<std::map<std::string, std::vector<sim::Decision>>> outcomes;
+  // The failing execution with the fewest decisions, if any: its invariant and decisions.
+  std::string failed_invariant;
+  std::vector<sim::Decision> shortest_failure;
+  uint64_t failing_executions = 0;
+};
+
+ExploreReport explore(const Scenario& scenario, const ExploreOptions& options);
+
+// Answers from a path prefix, then 0 for every new decision, recording the path; with a visited
+// set, stops (throws Pruned) at a new decision point whose state was seen before.
+class EnumeratingChoices final : public sim::ChoiceSource {
+ public:
+  struct Pruned {};
+  struct TooDeep {};
+  EnumeratingChoices(std::vector<sim::Decision> prefix, std::map<uint64_t, bool>* visited,
+                     uint32_t depth_max)
+      : prefix_(std::move(prefix)), visited_(visited), depth_max_(depth_max) {}
+  // The whole path taken: the prefix, then the new decisions.
+  const std::vector<sim::Decision>& path() const { return path_; }
+
+ protected:
+  uint32_t pick(uint32_t n, sim::Label label) override;
+
+ private:
+  std::vector<sim::Decision> prefix_;
+  std::vector<sim::Decision> path_;
+  std::map<uint64_t, bool>* visited_;  // null: no pruning
+  uint32_t depth_max_;
+};
+
+}  // namespace h2sim

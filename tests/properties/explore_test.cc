@@ -1,0 +1,132 @@
+// h2sim explore (issue 5): the reachable client outcomes of the founding case and its variants,
+// pruning that never changes them, and bounds that say so.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <set>
+
+#include "properties/explore.h"
+#include "support/test_support.h"
+
+namespace h2sim {
+namespace {
+
+using testing::scenario_from_file;
+using testing::scenario_from_text;
+
+std::set<std::string> codes(const ExploreReport& r, size_t call) {
+  std::set<std::string> out;
+  for (const auto& [outcome, decisions] : r.outcomes[call]) out.insert(outcome.substr(0, outcome.find(':')));
+  return out;
+}
+
+ExploreReport explore_file(const std::string& name, bool prune = true) {
+  ExploreOptions o;
+  o.prune = prune;
+  return explore(scenario_from_file(name), o);
+}
+
+TEST(Explore, FoundingCaseReachesExactlyCancelledAndTheServersStatus) {
+  ExploreReport r = explore_file("founding-case.textproto");
+  EXPECT_TRUE(r.complete) << r.bound;
+  EXPECT_EQ(codes(r, 0), (std::set<std::string>{"CANCELLED", "PERMISSION_DENIED"}));
+  EXPECT_EQ(r.failed_invariant, "status preserved");
+  EXPECT_GT(r.pruned, 0u);
+}
+
+TEST(Explore, FixedProxiesAndGrpcJavaReachOnlyTheServersStatus) {
+  for (const char* name : {"founding-case-haproxy-3.2.textproto", "founding-case-passthrough.textproto",
+                           "founding-case-no-proxy.textproto", "founding-case-grpc-java.textproto"}) {
+    ExploreReport r = explore_file(name);
+    EXPECT_TRUE(r.complete) << name;
+    EXPECT_EQ(codes(r, 0), (std::set<std::string>{"PERMISSION_DENIED"})) << name;
+    EXPECT_TRUE(r.failed_invariant.empty()) << name;
+  }
+}
+
+TEST(Explore, UnaryCallsThroughHaproxy26OnlyEverSeeTheServersStatus) {
+  ExploreReport r = explore_file("explore-unary-abort.textproto");
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(codes(r, 0), (std::set<std::string>{"PERMISSION_DENIED"}));
+  EXPECT_EQ(codes(r, 1), (std::set<std::string>{"FAILED_PRECONDITION"}));
+}
+
+TEST(Explore, EveryReachableOutcomeReplaysFromItsDecisions) {
+  Scenario s = scenario_from_file("founding-case.textproto");
+  ExploreReport r = explore(s, {});
+  for (const auto& [outcome, decisions] : r.outcomes[0]) {
+    sim::RecordedChoices choices(decisions);
+    Result result = run_case(s, choices);
+    ASSERT_TRUE(result.calls[0].client_saw);
+    EXPECT_EQ(grpc::status_text(*result.calls[0].client_saw), outcome);
+  }
+}
+
+// Small scenarios whose full search, without pruning, ends within the test's budget.
+const char* const kSmall[] = {
+    R"pb(proxy { preset: "haproxy-2.6" } network { segments_max: 1 }
+         calls { kind: BIDI_STREAMING client { messages: 1 half_close: AFTER_RESPONSE }
+                 server { action: ABORT_AT_ONCE status { code: 7 } } })pb",
+    R"pb(proxy { preset: "haproxy-3.2" } network { segments_max: 1 }
+         calls { kind: BIDI_STREAMING client { messages: 1 half_close: AFTER_RESPONSE }
+                 server { action: ABORT_AT_ONCE status { code: 7 } } })pb",
+    R"pb(network { segments_max: 2 }
+         calls { kind: BIDI_STREAMING client { messages: 1 half_close: NEVER }
+                 server { action: ABORT_AT_ONCE status { code: 7 } } })pb",
+    R"pb(proxy { preset: "nghttpx" } network { segments_max: 1 }
+         calls { kind: UNARY client { messages: 1 }
+                 server { action: RESPOND messages: 1 status { code: 5 } } })pb",
+    R"pb(proxy { preset: "envoy-2024" } network { segments_max: 1 }
+         calls { kind: CLIENT_STREAMING client { messages: 1 half_close: AFTER_RESPONSE }
+                 server { action: RESET read_messages: 1 reset_code: 8 } })pb",
+    R"pb(proxy { preset: "haproxy-2.6" } network { segments_max: 2 }
+         calls { kind: UNARY client { messages: 1 }
+                 server { action: ABORT_AT_ONCE status { code: 9 } } })pb",
+};
+
+TEST(Explore, PruningNeverChangesTheReachableOutcomes) {
+  for (const char* text : kSmall) {
+    Scenario s = scenario_from_text(text);
+    ExploreOptions pruned, full;
+    full.prune = false;
+    ExploreReport a = explore(s, pruned), b = explore(s, full);
+    ASSERT_TRUE(a.complete && b.complete) << text << "\n" << a.bound << b.bound;
+    for (int call = 0; call < s.calls_size(); ++call) {
+      std::set<std::string> with, without;
+      for (const auto& [o, d] : a.outcomes[call]) with.insert(o);
+      for (const auto& [o, d] : b.outcomes[call]) without.insert(o);
+      EXPECT_EQ(with, without) << text;
+    }
+    EXPECT_EQ(a.failed_invariant.empty(), b.failed_invariant.empty()) << text;
+    EXPECT_LT(a.executions, b.executions) << text;
+  }
+}
+
+TEST(Explore, ABoundCutsTheSearchShortAndSaysSo) {
+  ExploreOptions o;
+  o.executions_max = 50;
+  ExploreReport r = explore(scenario_from_file("founding-case-haproxy-3.2.textproto"), o);
+  EXPECT_FALSE(r.complete);
+  EXPECT_NE(r.bound.find("max executions"), std::string::npos);
+  o.executions_max = 100000;
+  o.depth_max = 5;
+  r = explore(scenario_from_file("founding-case-haproxy-3.2.textproto"), o);
+  EXPECT_FALSE(r.complete);
+  EXPECT_NE(r.bound.find("max depth"), std::string::npos);
+}
+
+TEST(ExploreCommand, ExitsThreeWhenCutShortAndOneOnAFailure) {
+  auto run = [](const std::string& args) {
+    std::string command = std::string(H2SIM_BINARY) + " explore " + args + " --out " +
+                          ::testing::TempDir() + "/h2sim-explore-test >/dev/null 2>&1";
+    int status = std::system(command.c_str());
+    return WEXITSTATUS(status);
+  };
+  std::string dir = std::string(H2SIM_SOURCE_DIR) + "/scenarios/";
+  EXPECT_EQ(run(dir + "founding-case-haproxy-3.2.textproto --max-executions 20"), 3);
+  EXPECT_EQ(run(dir + "founding-case-haproxy-3.2.textproto"), 0);
+  EXPECT_EQ(run(dir + "founding-case.textproto"), 1);
+}
+
+}  // namespace
+}  // namespace h2sim
