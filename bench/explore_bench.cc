@@ -1,0 +1,45 @@
+// h2sim explore's speed (issue 5): executions and distinct states per second on the founding
+// case and on a 3-call scenario, and how many executions pruning saves.
+//
+//   ./build-release/bench/bench_explore_bench
+#include <benchmark/benchmark.h>
+
+#include "model/run/scenario_io.h"
+#include "properties/explore.h"
+
+namespace {
+
+h2sim::Scenario load(const char* name) {
+  h2sim::Scenario s;
+  std::string error;
+  if (!h2sim::load_scenario(std::string(H2SIM_SOURCE_DIR "/scenarios/") + name, &s, &error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    std::abort();
+  }
+  return s;
+}
+
+void explore_bench(benchmark::State& state, const char* name, bool prune) {
+  h2sim::Scenario s = load(name);
+  h2sim::ExploreOptions o;
+  o.prune = prune;
+  o.executions_max = 2000000;  // the full searches must complete to compare
+  h2sim::ExploreReport r;
+  for (auto _ : state) r = h2sim::explore(s, o);
+  state.counters["executions"] = static_cast<double>(r.executions + r.pruned);
+  state.counters["states"] = static_cast<double>(r.states);
+  state.counters["executions_per_s"] =
+      benchmark::Counter(static_cast<double>(r.executions + r.pruned), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["states_per_s"] =
+      benchmark::Counter(static_cast<double>(r.states), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["complete"] = r.complete;
+}
+
+BENCHMARK_CAPTURE(explore_bench, founding_case_pruned, "founding-case.textproto", true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(explore_bench, founding_case_full, "founding-case.textproto", false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(explore_bench, three_calls_pruned, "explore-three-calls.textproto", true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(explore_bench, three_calls_full, "explore-three-calls.textproto", false)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
