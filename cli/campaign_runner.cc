@@ -72,13 +72,15 @@ CheckFinding handle_failure(const CheckOptions& o, const rc::Shrinkable<CaseRun>
       std::fflush(stderr);
     }
   });
-  Shrunk simpler = simplify(shrunk.minimal, invariant, o.factory, o.shrink_runs_max, 64,
-                            [&](const Shrunk& s) {
-                              if (o.progress) {
-                                std::fprintf(stderr, "\r  simplifying: %u steps, %u runs   ", s.steps, s.runs);
-                                std::fflush(stderr);
-                              }
-                            });
+  Shrunk simpler = simplify(
+      shrunk.minimal, invariant, o.factory, o.shrink_runs_max, 64,
+      [&](const Shrunk& s) {
+        if (o.progress) {
+          std::fprintf(stderr, "\r  simplifying: %u steps, %u runs   ", s.steps, s.runs);
+          std::fflush(stderr);
+        }
+      },
+      o.gen.extra_invariants);
   stats->runs += shrunk.runs + simpler.runs;
   shrunk.steps += simpler.steps;
   shrunk.minimal = std::move(simpler.minimal);

@@ -19,5 +19,6 @@ int presets_command(std::span<const std::string> args);
 int check_command(std::span<const std::string> args);
 int replay_command(std::span<const std::string> args);
 int explore_command(std::span<const std::string> args);
+int matrix_command(std::span<const std::string> args);
 
 }  // namespace h2sim::cli

@@ -17,6 +17,7 @@ constexpr Command commands[] = {
     {"replay", "run a recorded case again and check its digest", h2sim::cli::replay_command},
     {"explore", "run every schedule of a small scenario; the outcomes each call can reach",
      h2sim::cli::explore_command},
+    {"matrix", "which (proxy preset x client) pairs can lose the server's status", h2sim::cli::matrix_command},
     {"presets", "list the proxy presets and client/server personalities", h2sim::cli::presets_command},
 };
 

@@ -23,6 +23,7 @@ rc::Gen<CaseRun> gen_case_run(const GenOptions& options, const ProxyFactory& fac
     RapidCheckChoices choices(options.recorder);
     run.result = run_case(run.scenario, choices, factory);
     run.verdicts = check_all(run.result, run.scenario);
+    for (const auto& extra : options.extra_invariants) run.verdicts.push_back(extra(run.result));
     return run;
   });
 }
@@ -81,11 +82,13 @@ bool breaks(const CaseRun& run, std::string_view invariant) {
   return false;
 }
 
-CaseRun run_with(const Scenario& s, sim::ChoiceSource& choices, const ProxyFactory& factory) {
+CaseRun run_with(const Scenario& s, sim::ChoiceSource& choices, const ProxyFactory& factory,
+                 const std::vector<std::function<Verdict(const Result&)>>& extra) {
   CaseRun run;
   run.scenario = s;
   run.result = run_case(s, choices, factory);
   run.verdicts = check_all(run.result, s);
+  for (const auto& e : extra) run.verdicts.push_back(e(run.result));
   return run;
 }
 
@@ -137,7 +140,8 @@ std::vector<Scenario> scenario_edits(const Scenario& s) {
 }  // namespace
 
 Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyFactory& factory,
-                uint32_t runs_max, uint32_t seeds, const std::function<void(const Shrunk&)>& on_step) {
+                uint32_t runs_max, uint32_t seeds, const std::function<void(const Shrunk&)>& on_step,
+                const std::vector<std::function<Verdict(const Result&)>>& extra) {
   Shrunk out;
   out.minimal = failing;
   bool progressed = true;
@@ -151,7 +155,7 @@ Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyF
         if (attempt == 0) choices = std::make_unique<sim::PlainChoices>();
         else if (attempt == 1) choices = std::make_unique<GuidedChoices>(out.minimal.result.decisions);
         else choices = std::make_unique<sim::SeededChoices>(attempt - 2);
-        CaseRun run = run_with(candidate, *choices, factory);
+        CaseRun run = run_with(candidate, *choices, factory, extra);
         if (!breaks(run, invariant)) continue;
         out.minimal = std::move(run);
         ++out.steps;
@@ -169,7 +173,7 @@ Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyF
     guide[j].value = 0;
     GuidedChoices choices(guide);
     ++out.runs;
-    CaseRun run = run_with(out.minimal.scenario, choices, factory);
+    CaseRun run = run_with(out.minimal.scenario, choices, factory, extra);
     if (!breaks(run, invariant)) continue;
     out.minimal = std::move(run);
     ++out.steps;

@@ -61,7 +61,8 @@ Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant
 // phase can.
 Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyFactory& factory,
                 uint32_t runs_max = 20000, uint32_t seeds = 64,
-                const std::function<void(const Shrunk&)>& on_step = nullptr);
+                const std::function<void(const Shrunk&)>& on_step = nullptr,
+                const std::vector<std::function<Verdict(const Result&)>>& extra = {});
 
 // Replays recorded decisions where the run asks the same question (same n and label) and
 // answers 0 where it does not or the record ran out: a replay that tolerates an edited scenario.

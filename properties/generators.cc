@@ -86,6 +86,7 @@ rc::Gen<Scenario> gen_scenario(const GenOptions& options) {
       s.mutable_proxy()->set_upstream_window_bytes(*one_of<uint32_t>({1000, 16384}));
     }
     if (options.hostile) *s.mutable_hostile() = *gen_hostile();
+    if (options.shape) options.shape(s);
     return s;
   });
 }

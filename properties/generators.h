@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "model/run/scenario.pb.h"
+#include "properties/invariants.h"
+
+#include <functional>
 #include "sim/choice.h"
 
 namespace h2sim {
@@ -29,6 +32,11 @@ struct GenOptions {
   std::vector<std::string> servers = {"grpc-core"};
   bool hostile = false;  // add a hostile client (properties/hostile_gen.h) beside the calls
   CaseRecorder* recorder = nullptr;  // not owned; may be null
+  // A scenario family: applied to every generated scenario (after generation, so shrinking
+  // still works on what it leaves alone). bench/known_bugs.cc shapes the catalogue's families.
+  std::function<void(Scenario&)> shape;
+  // Invariants judged besides check_all's.
+  std::vector<std::function<Verdict(const Result&)>> extra_invariants;
 };
 
 // Scenarios weighted towards what loses statuses: streaming calls, early aborts, clients still

@@ -110,6 +110,35 @@ Verdict no_leaks(const Result& r) {
   return v;
 }
 
+Verdict reset_mapped(const Result& r) {
+  Verdict v{"reset mapped", "a server's reset reaches the client as the spec maps its code", true, {}, {}};
+  for (const grpc::CallOutcome& c : r.calls) {
+    if (!c.server_reset || c.client_cancelled || c.server_sent || !c.client_saw) continue;
+    grpc::Code want = grpc::code_for_reset(static_cast<h2::ErrorCode>(*c.server_reset));
+    if (c.client_saw->code == want) continue;
+    v.holds = false;
+    if (!v.detail.empty()) v.detail += "; ";
+    v.detail += "call " + std::to_string(c.call) + ": server reset with " +
+                std::string(h2::error_code_name(static_cast<h2::ErrorCode>(*c.server_reset))) +
+                ", client saw " + grpc::status_text(*c.client_saw);
+    for (size_t i : client_endings(r, c)) v.frames.push_back(i);
+  }
+  return v;
+}
+
+Verdict served(const Result& r) {
+  Verdict v{"served", "every call the client did not cancel ends with its server's status", true, {}, {}};
+  for (const grpc::CallOutcome& c : r.calls) {
+    if (c.client_cancelled || c.server_sent || c.server_reset) continue;
+    v.holds = false;
+    if (!v.detail.empty()) v.detail += "; ";
+    v.detail += "call " + std::to_string(c.call) + " never got a status from its server; client saw " +
+                (c.client_saw ? grpc::status_text(*c.client_saw) : std::string("nothing"));
+    for (size_t i : client_endings(r, c)) v.frames.push_back(i);
+  }
+  return v;
+}
+
 Verdict answered_per_rfc(const Result& r, const Hostile& hostile) {
   Verdict v{"answered per RFC", "a protocol violation is answered with the GOAWAY or RST_STREAM the RFC names",
             true, {}, {}};

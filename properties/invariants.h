@@ -32,6 +32,15 @@ Verdict messages_intact(const Result& result);
 // At quiescence the proxy holds no stream and no buffered bytes.
 Verdict no_leaks(const Result& result);
 
+// Opt-in invariants for catalogue families (not in check_all: several presets break them by
+// design, see bench/known_bugs.cc):
+// A call the server reset without a status ends with the spec's mapping of that reset code
+// (CANCEL -> CANCELLED, ...), not with one a proxy chose (A6, A10, C22).
+Verdict reset_mapped(const Result& result);
+// Every call the client did not cancel ends with a status its server produced: none is failed
+// by the proxy before reaching the server (D27, D28).
+Verdict served(const Result& result);
+
 // With a hostile client: the peer answered its attack as RFC 9113 requires (GOAWAY or
 // RST_STREAM with the right code), judged on the frames the hostile client received.
 Verdict answered_per_rfc(const Result& result, const Hostile& hostile);

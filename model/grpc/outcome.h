@@ -21,6 +21,7 @@ struct CallOutcome {
   // status need not reach it.
   bool client_cancelled = false;
   bool server_saw_cancel = false;     // the server application saw the call cancelled
+  std::optional<uint32_t> server_reset;  // the server reset the call without a status (code)
   std::vector<uint32_t> requests_sent;       // sequence numbers, in order
   std::vector<uint32_t> requests_received;
   std::vector<uint32_t> responses_sent;

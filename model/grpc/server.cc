@@ -170,6 +170,7 @@ void ServerHost::reset_call(ServerCall& call, h2::Endpoint& endpoint) {
   // response messages if the script has any. The client's status comes from the reset.
   const ServerScript& script = scenario_.calls(call.index).server();
   auto code = static_cast<h2::ErrorCode>(script.reset_code());
+  outcomes_[call.index].server_reset = script.reset_code();
   if (script.messages() > 0) {
     endpoint.submit_response(call.stream, {{":status", "200"}, {"content-type", "application/grpc"}},
                              false);

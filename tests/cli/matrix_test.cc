@@ -1,0 +1,61 @@
+// h2sim matrix (issue 6): who loses the status on the founding family.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+std::string run(const std::string& args, int* code) {
+  std::string command = std::string(H2SIM_BINARY) + " " + args + " 2>&1";
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  int status = pclose(pipe);
+  *code = WEXITSTATUS(status);
+  return out;
+}
+
+std::string line_of(const std::string& text, const std::string& start) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(start, 0) == 0) return line;
+  }
+  return "";
+}
+
+TEST(MatrixCommand, MarksHaproxy26ButNotNginxOrHaproxy32AsLosingTheStatus) {
+  std::string dir = ::testing::TempDir() + "/h2sim-matrix-" + std::to_string(getpid());
+  int code = 0;
+  std::string out = run("matrix --proxy haproxy-2.6 --proxy nginx --proxy haproxy-3.2 --client grpc-core "
+                        "--client grpc-java --cases 200 --out " + dir, &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(line_of(out, "haproxy-2.6    grpc-core").find("LOSES: bidi"), std::string::npos) << out;
+  EXPECT_NE(line_of(out, "haproxy-2.6    grpc-core").find("-> CANCELLED"), std::string::npos) << out;
+  EXPECT_NE(line_of(out, "haproxy-2.6    grpc-java").find("keeps the status"), std::string::npos) << out;
+  EXPECT_NE(line_of(out, "nginx          grpc-core").find("keeps the status"), std::string::npos) << out;
+  EXPECT_NE(line_of(out, "haproxy-3.2    grpc-core").find("keeps the status"), std::string::npos) << out;
+  std::ifstream md(dir + "/matrix.md");
+  std::stringstream text;
+  text << md.rdbuf();
+  EXPECT_NE(text.str().find("| haproxy-2.6 | **loses it**"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find(".replay.textproto"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(MatrixCommand, UnknownNamesExitTwoWithTheKnownOnes) {
+  int code = 0;
+  std::string out = run("matrix --proxy squid", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("known: passthrough"), std::string::npos) << out;
+  out = run("matrix --client grpc-cobol", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("grpc-core, grpc-java, grpc-go, grpc-js"), std::string::npos) << out;
+}
+
+}  // namespace
