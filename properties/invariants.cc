@@ -116,6 +116,8 @@ Verdict reset_mapped(const Result& r) {
     if (!c.server_reset || c.client_cancelled || c.server_sent || !c.client_saw) continue;
     grpc::Code want = grpc::code_for_reset(static_cast<h2::ErrorCode>(*c.server_reset));
     if (c.client_saw->code == want) continue;
+    // The spec encourages reporting a CANCEL past the deadline as DEADLINE_EXCEEDED (§2.4).
+    if (want == grpc::Code::cancelled && c.client_saw->code == grpc::Code::deadline_exceeded) continue;
     v.holds = false;
     if (!v.detail.empty()) v.detail += "; ";
     v.detail += "call " + std::to_string(c.call) + ": server reset with " +

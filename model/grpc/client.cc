@@ -192,6 +192,9 @@ void ClientHost::handle(const h2::Event& event) {
       break;
     case Kind::closed:
       if (!call->done && call->held) publish(*call, *call->held);
+      // Closed with a code but no frame from the peer: e.g. REFUSED_STREAM when nghttp2 will not
+      // start a stream after a GOAWAY. The spec's table maps it (UNAVAILABLE for REFUSED).
+      if (!call->done && event.code != h2::ErrorCode::no_error) publish(*call, reset_status(*call, event.code));
       if (!call->done) publish(*call, {Code::internal, "stream closed without a status"});
       break;
     default:
