@@ -6,7 +6,17 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
+#include "model/run/result.h"
+#include "model/run/scenario.pb.h"
+#include "properties/invariants.h"
+
 namespace h2sim::cli {
+
+// --report DIR of run and replay: writes the report of the run just made; false on failure.
+bool report_run(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
+                const std::string& command, const std::string& dir);
 
 struct Command {
   std::string_view name;
@@ -20,5 +30,6 @@ int check_command(std::span<const std::string> args);
 int replay_command(std::span<const std::string> args);
 int explore_command(std::span<const std::string> args);
 int matrix_command(std::span<const std::string> args);
+int report_command(std::span<const std::string> args);
 
 }  // namespace h2sim::cli

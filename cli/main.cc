@@ -18,6 +18,8 @@ constexpr Command commands[] = {
     {"explore", "run every schedule of a small scenario; the outcomes each call can reach",
      h2sim::cli::explore_command},
     {"matrix", "which (proxy preset x client) pairs can lose the server's status", h2sim::cli::matrix_command},
+    {"report", "state and sequence diagrams, a pcap and an HTML page of a run or a campaign",
+     h2sim::cli::report_command},
     {"presets", "list the proxy presets and client/server personalities", h2sim::cli::presets_command},
 };
 

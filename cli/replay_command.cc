@@ -14,6 +14,7 @@ namespace {
 
 constexpr Option options[] = {
     {"--quiet", "", "print outcomes, verdicts and digest, not the frame trace"},
+    {"--report", "DIR", "also write diagrams, a pcap and an HTML page into DIR"},
 };
 
 }  // namespace
@@ -56,6 +57,9 @@ int replay_command(std::span<const std::string> args) {
                                             result.digest + "\n"
                                       : format_run(replay.scenario(), result, verdicts);
   std::fputs(text.c_str(), stdout);
+  if (p.has("--report") && !report_run(replay.scenario(), result, verdicts, "h2sim replay " + path, p.value("--report"))) {
+    return 2;
+  }
   if (!replay.trace_digest().empty() && replay.trace_digest() != result.digest) {
     std::printf("\nDIGEST MISMATCH: recorded %s, replayed %s\n", replay.trace_digest().c_str(),
                 result.digest.c_str());

@@ -19,6 +19,7 @@ constexpr Option options[] = {
     {"--plain", "", "answer every decision with 0: the plainest schedule"},
     {"--save-choices", "FILE", "write the decisions this run took, for --choices"},
     {"--quiet", "", "print outcomes, verdicts and digest, not the frame trace"},
+    {"--report", "DIR", "also write diagrams, a pcap and an HTML page into DIR"},
 };
 
 }  // namespace
@@ -88,6 +89,12 @@ int run_command(std::span<const std::string> args) {
            "trace digest " + result.digest + "\n";
   }
   std::fputs(text.c_str(), stdout);
+  if (p.has("--report")) {
+    std::string how = p.has("--choices") ? " --choices " + p.value("--choices")
+                      : p.has("--plain") ? std::string(" --plain")
+                                         : " --seed " + (p.has("--seed") ? p.value("--seed") : std::string("0"));
+    if (!report_run(scenario, result, verdicts, "h2sim run " + p.positional[0] + how, p.value("--report"))) return 2;
+  }
   if (p.has("--save-choices") &&
       !write_file_atomically(p.value("--save-choices"), sim::format_decisions(result.decisions), &error)) {
     return usage_error("run", error);

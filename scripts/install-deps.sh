@@ -9,14 +9,17 @@ packages=(
   # libraries
   libnghttp2-dev librapidcheck-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
-  # reports: dot renders state diagrams to SVG
-  graphviz
+  # reports: dot renders state diagrams to SVG; the report tests read pcaps back with tshark
+  # and load the HTML page in headless Chromium
+  graphviz tshark chromium
 )
 
 if [ "$(id -u)" -ne 0 ]; then
   exec sudo "$0" "$@"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# tshark's package asks whether non-root users may capture; the answer does not matter here.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "h2sim dependencies installed: ${packages[*]}"

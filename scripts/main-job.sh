@@ -44,5 +44,9 @@ code=$?
 sed -n '/==== FAILED/,/^$/p' "$out/check-haproxy-2.6.txt"
 grep -A1 'replay it with' "$out/check-haproxy-2.6.txt"
 echo
+echo "== the founding case's report (plainest schedule: HEADERS and RST_STREAM(CANCEL) in one read)"
+"$h2sim" report scenarios/founding-case.textproto --plain --out "$out/report" 2>&1 | tail -2
+echo
 echo "traces and campaign outputs: $out/"
+echo "open the report: $out/report/index.html"
 exit $status
