@@ -186,6 +186,7 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
     case Kind::headers:  // request trailers end the request
     case Kind::end_stream:
       s.up->send_data(call->up, {}, true);
+      call->request_end_forwarded = true;
       break;
     case Kind::reset:
       switch (policy_.client_abort) {
@@ -193,8 +194,10 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
           s.up->reset(call->up, event.code);
           break;
         case ClientAbort::end_stream_then_cancel:
+          // A client that already half-closed has had its END_STREAM forwarded: only the
+          // CANCEL follows (scenarios/regression-cancel-after-half-close.textproto).
           recorder_.marks.hit("proxy: client abort sent upstream as END_STREAM then CANCEL");
-          s.up->send_data(call->up, {}, true);
+          if (!call->request_end_forwarded) s.up->send_data(call->up, {}, true);
           s.up->reset_after_output(call->up, ErrorCode::cancel);
           break;
         case ClientAbort::cancel:

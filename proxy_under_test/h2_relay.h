@@ -35,6 +35,7 @@ class H2Relay final : public sim::Host {
     bool response_headers_submitted = false;  // downstream HEADERS queued or sent
     bool response_end_submitted = false;      // downstream END_STREAM queued or sent
     bool upstream_response_ended = false;     // the server's END_STREAM arrived
+    bool request_end_forwarded = false;       // the client's END_STREAM went upstream
     bool finished = false;                    // aborted or reset: nothing more is relayed
     sim::TimerId idle_timer = 0;
     bool idle_timer_set = false;

@@ -145,3 +145,19 @@ TEST(H2Relay, RelaysAStreamingCallCompletelyAndLeavesNothingBehind) {
 
 }  // namespace
 }  // namespace h2sim
+
+namespace h2sim {
+namespace {
+
+TEST(Haproxy26Preset, AClientThatCancelsAfterHalfClosingIsResetUpstreamOnce) {
+  // Was a crash (the relay queued a second END_STREAM): see the scenario's comment.
+  sim::PlainChoices choices;
+  Result r = run_case(testing::scenario_from_file("regression-cancel-after-half-close.textproto"), choices);
+  EXPECT_EQ(testing::sent_on_stream(r, h2::Leg::upstream, true, 1),
+            (std::vector<std::string>{"HEADERS", "DATA[ES]", "RST_STREAM(CANCEL)"}));
+  EXPECT_TRUE(r.calls[0].client_cancelled);
+  EXPECT_TRUE(r.calls[0].server_saw_cancel);
+}
+
+}  // namespace
+}  // namespace h2sim
