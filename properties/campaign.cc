@@ -41,6 +41,27 @@ rc::Shrinkable<CaseRun> case_shrinkable(const GenOptions& options, uint64_t seed
   return gen_case_run(options, factory)(case_random(seed, index), case_size(index));
 }
 
+namespace {
+
+bool breaks(const CaseRun& run, std::string_view invariant) {
+  for (const Verdict& v : run.verdicts) {
+    if (!v.holds && v.name == invariant) return true;
+  }
+  return false;
+}
+
+// A simpler case must fail the same way: it breaks `invariant` and nothing the current minimal
+// case does not (an edit can create a different failure, e.g. an application deadlock).
+bool fails_the_same_way(const CaseRun& candidate, const CaseRun& current, std::string_view invariant) {
+  if (!breaks(candidate, invariant)) return false;
+  for (const Verdict& v : candidate.verdicts) {
+    if (!v.holds && !breaks(current, v.name)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant, uint32_t runs_max,
               const std::function<void(const Shrunk&)>& on_step) {
   Shrunk out;
@@ -53,9 +74,7 @@ Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant
     while (auto candidate = shrinks.next()) {
       if (++out.runs >= runs_max) break;
       CaseRun run = candidate->value();
-      bool still_fails = false;
-      for (const Verdict& v : run.verdicts) still_fails |= !v.holds && v.name == invariant;
-      if (!still_fails) continue;
+      if (!fails_the_same_way(run, out.minimal, invariant)) continue;
       current = *candidate;
       out.minimal = std::move(run);
       ++out.steps;
@@ -75,13 +94,6 @@ uint32_t GuidedChoices::pick(uint32_t n, sim::Label label) {
 
 namespace {
 
-bool breaks(const CaseRun& run, std::string_view invariant) {
-  for (const Verdict& v : run.verdicts) {
-    if (!v.holds && v.name == invariant) return true;
-  }
-  return false;
-}
-
 CaseRun run_with(const Scenario& s, sim::ChoiceSource& choices, const ProxyFactory& factory,
                  const std::vector<std::function<Verdict(const Result&)>>& extra) {
   CaseRun run;
@@ -98,7 +110,7 @@ std::vector<Scenario> scenario_edits(const Scenario& s) {
   auto edit = [&](auto&& change) {
     Scenario e = s;
     change(e);
-    if (validate(e).empty() && e.SerializeAsString() != s.SerializeAsString()) out.push_back(std::move(e));
+    if (validate_case(e).empty() && e.SerializeAsString() != s.SerializeAsString()) out.push_back(std::move(e));
   };
   for (int k = 0; s.calls_size() > 1 && k < s.calls_size(); ++k) {
     edit([k](Scenario& e) { e.mutable_calls()->DeleteSubrange(k, 1); });
@@ -130,10 +142,12 @@ std::vector<Scenario> scenario_edits(const Scenario& s) {
   }
   edit([](Scenario& e) { e.mutable_network()->set_latency_steps(1); });
   edit([](Scenario& e) { e.mutable_network()->set_latency_ns_max(e.network().latency_ns_min()); });
-  edit([](Scenario& e) {
-    e.mutable_proxy()->clear_downstream_window_bytes();
-    e.mutable_proxy()->clear_upstream_window_bytes();
-  });
+  if (s.has_proxy()) {
+    edit([](Scenario& e) {
+      e.mutable_proxy()->clear_downstream_window_bytes();
+      e.mutable_proxy()->clear_upstream_window_bytes();
+    });
+  }
   return out;
 }
 
@@ -156,7 +170,7 @@ Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyF
         else if (attempt == 1) choices = std::make_unique<GuidedChoices>(out.minimal.result.decisions);
         else choices = std::make_unique<sim::SeededChoices>(attempt - 2);
         CaseRun run = run_with(candidate, *choices, factory, extra);
-        if (!breaks(run, invariant)) continue;
+        if (!fails_the_same_way(run, out.minimal, invariant)) continue;
         out.minimal = std::move(run);
         ++out.steps;
         progressed = true;
@@ -174,7 +188,7 @@ Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyF
     GuidedChoices choices(guide);
     ++out.runs;
     CaseRun run = run_with(out.minimal.scenario, choices, factory, extra);
-    if (!breaks(run, invariant)) continue;
+    if (!fails_the_same_way(run, out.minimal, invariant)) continue;
     out.minimal = std::move(run);
     ++out.steps;
   }

@@ -176,11 +176,15 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
     return;
   }
   CallRelay* call = by_down(s, event.stream);
-  if (call == nullptr || call->finished) return;  // a stream we already finished with
+  if (call == nullptr) return;  // a stream we already forgot
+  // DATA still counts on a finished call: it is dropped, but its window must reopen, or the
+  // client's upload (and every stream sharing the connection window) stalls for good
+  // (scenarios/regression-nginx-502-upload.textproto).
+  if (event.kind == Kind::data) call->request_bytes_received += event.data.size();
+  if (call->finished) return;
   touch(s, *call);
   switch (event.kind) {
     case Kind::data:
-      call->request_bytes_received += event.data.size();
       s.up->send_data(call->up, event.data, false);
       break;
     case Kind::headers:  // request trailers end the request
@@ -313,13 +317,14 @@ void H2Relay::on_upstream_reset(Session& s, CallRelay& call, ErrorCode code) {
 }
 
 void H2Relay::after_response_end(Session& s, CallRelay& call) {
-  if (policy_.after_response != AfterResponse::reset_no_error || call.finished) return;
+  if (policy_.after_response != AfterResponse::reset_no_error || call.closed_after_response) return;
   const h2::StreamFlags* f = s.down->stream(call.down);
-  if (f == nullptr || f->end_stream_received || f->closed) return;
-  // The response is complete and the client is still uploading: ask it to stop (RFC 9113 §8.1)
-  // and let the server's stream go.
+  if (f == nullptr || f->end_stream_received || f->closed || f->reset_sent) return;
+  // The response (the server's, or the proxy's own error page) is complete and the client is
+  // still uploading: ask it to stop (RFC 9113 §8.1) and let the server's stream go.
   recorder_.marks.hit("proxy: RST(NO_ERROR) after a complete response to an uploading client");
   call.finished = true;
+  call.closed_after_response = true;
   s.down->reset_after_output(call.down, ErrorCode::no_error);
   const h2::StreamFlags* up = s.up->stream(call.up);
   if (up && !up->closed && !up->end_stream_sent) s.up->reset(call.up, ErrorCode::cancel);

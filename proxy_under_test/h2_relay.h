@@ -37,6 +37,7 @@ class H2Relay final : public sim::Host {
     bool upstream_response_ended = false;     // the server's END_STREAM arrived
     bool request_end_forwarded = false;       // the client's END_STREAM went upstream
     bool finished = false;                    // aborted or reset: nothing more is relayed
+    bool closed_after_response = false;       // AfterResponse::reset_no_error was applied
     sim::TimerId idle_timer = 0;
     bool idle_timer_set = false;
     // Backpressure: DATA received on one side is consumed (its window reopened) only once the

@@ -36,6 +36,12 @@ void ServerHost::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
     if (key.first == end) maybe_act(call);
   }
   flush(end);
+  // A connection error (nghttp2 sent its GOAWAY, or the peer is not speaking HTTP/2 at all:
+  // RFC 9113 §3.4 allows closing without GOAWAY) ends the connection.
+  if (!endpoint.alive() && closed_.insert(end).second) {
+    on_peer_closed(end, false);
+    net_->shutdown(end);
+  }
 }
 
 void ServerHost::handle(sim::ConnId conn, h2::Endpoint&, const h2::Event& event) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <vector>
 
@@ -56,6 +57,7 @@ class ServerHost final : public sim::Host {
   std::map<sim::ConnId, std::unique_ptr<h2::Endpoint>> endpoints_;
   std::map<Key, ServerCall> calls_;
   std::map<sim::TimerId, Key> timers_;
+  std::set<sim::ConnId> closed_;  // connections this server closed after a connection error
 };
 
 }  // namespace h2sim::grpc

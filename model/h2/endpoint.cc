@@ -40,15 +40,23 @@ struct Callbacks {
 
   static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user_data) {
     Endpoint& e = self(user_data);
+    // A frame nghttp2 ignored without a callback is complete once the next one begins.
+    e.finish_receiving();
     FrameRecord r;
+    r.at = e.clock_->now();
+    r.endpoint = e.tag_;
     r.sent = false;
     r.batch = e.batches_;
     r.type = static_cast<FrameType>(hd->type);
     r.flags = hd->flags;
     r.stream_id = hd->stream_id;
     r.length = static_cast<uint32_t>(hd->length);
-    e.log(std::move(r));
-    e.receiving_record_ = e.log_->size() - 1;
+    e.receiving_ = std::move(r);
+    return 0;
+  }
+
+  static int on_invalid_frame(nghttp2_session*, const nghttp2_frame*, int, void* user_data) {
+    self(user_data).finish_receiving();
     return 0;
   }
 
@@ -78,8 +86,7 @@ struct Callbacks {
 
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     Endpoint& e = self(user_data);
-    FrameRecord* record = nullptr;
-    if (e.receiving_record_) record = &(*e.log_)[*e.receiving_record_];
+    FrameRecord* record = e.receiving_ ? &*e.receiving_ : nullptr;
     StreamId id = frame->hd.stream_id;
     bool es = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
     switch (frame->hd.type) {
@@ -140,7 +147,7 @@ struct Callbacks {
       default:
         break;
     }
-    e.receiving_record_.reset();
+    e.finish_receiving();
     return 0;
   }
 
@@ -243,6 +250,7 @@ const nghttp2_session_callbacks* shared_callbacks() {
     nghttp2_session_callbacks_set_on_frame_recv_callback(c, Callbacks::on_frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(c, Callbacks::on_stream_close);
     nghttp2_session_callbacks_set_on_frame_send_callback(c, Callbacks::on_frame_send);
+    nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(c, Callbacks::on_invalid_frame);
     return c;
   }();
   return cbs;
@@ -288,6 +296,12 @@ Endpoint::Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* cl
 
 Endpoint::~Endpoint() { nghttp2_session_del(session_); }
 
+void Endpoint::finish_receiving() {
+  if (!receiving_) return;
+  log_->push_back(std::move(*receiving_));
+  receiving_.reset();
+}
+
 void Endpoint::log(FrameRecord record) {
   record.at = clock_->now();
   record.endpoint = tag_;
@@ -297,7 +311,6 @@ void Endpoint::log(FrameRecord record) {
 void Endpoint::receive(std::span<const uint8_t> batch) {
   if (failed_) return;
   ssize_t rv = nghttp2_session_mem_recv(session_, batch.data(), batch.size());
-  receiving_record_.reset();
   ++batches_;
   if (rv < 0) {
     failed_ = true;

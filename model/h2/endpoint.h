@@ -146,7 +146,10 @@ class Endpoint {
   // reset_after_output: submitted once everything queued for the stream has been serialized.
   std::map<StreamId, ErrorCode> pending_resets_;
   Headers incoming_headers_;  // the header block being received (blocks never interleave)
-  std::optional<size_t> receiving_record_;        // the FrameRecord being filled by callbacks
+  // A received frame is logged once complete: its header can arrive in one read batch and its
+  // payload in the next (scenarios/hostile-rapid-reset-split-frame.textproto).
+  std::optional<FrameRecord> receiving_;
+  void finish_receiving();
   uint32_t flushes_ = 0;
   uint32_t batches_ = 0;
   bool failed_ = false;

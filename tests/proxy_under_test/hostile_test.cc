@@ -118,3 +118,31 @@ TEST(HostileFindings, Nghttp2IgnoresADecreasingStreamId) {
 
 }  // namespace
 }  // namespace h2sim
+
+namespace h2sim {
+namespace {
+
+TEST(HostileRegressions, AFrameSplitAcrossReadsIsLoggedWhenComplete) {
+  Scenario s = testing::scenario_from_file("hostile-rapid-reset-split-frame.textproto");
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    sim::SeededChoices choices(seed);
+    Result r = run_case(s, choices);
+    ASSERT_TRUE(r.violations.empty()) << seed << ": " << r.violations[0].what;
+    for (const h2::FrameRecord& f : r.frames) {
+      if (!f.sent && f.type == h2::FrameType::rst_stream && !f.endpoint.hostile && f.endpoint.client_side == false) {
+        ASSERT_EQ(f.error_code, h2::ErrorCode::cancel) << seed;  // the code the hostile client sent
+      }
+    }
+  }
+}
+
+TEST(HostileRegressions, TheServerClosesAConnectionWithAnInvalidPreface) {
+  Scenario s = testing::scenario_from_file("hostile-invalid-preface-no-proxy.textproto");
+  sim::PlainChoices choices;
+  Result r = run_case(s, choices);
+  EXPECT_TRUE(r.hostile_peer_closed);
+  EXPECT_TRUE(all_hold(check_all(r, s))) << format_verdicts(r, check_all(r, s));
+}
+
+}  // namespace
+}  // namespace h2sim

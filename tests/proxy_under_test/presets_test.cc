@@ -161,3 +161,21 @@ TEST(Haproxy26Preset, AClientThatCancelsAfterHalfClosingIsResetUpstreamOnce) {
 
 }  // namespace
 }  // namespace h2sim
+
+namespace h2sim {
+namespace {
+
+TEST(NginxPreset, A502DuringALargeUploadLetsTheUploadDrainAndReleasesTheCall) {
+  // Was a leak (dropped DATA never reopened the client's window): see the scenario's comment.
+  Scenario s = testing::scenario_from_file("regression-nginx-502-upload.textproto");
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    sim::SeededChoices choices(seed);
+    Result r = run_case(s, choices);
+    ASSERT_EQ(r.calls[0].client_saw->code, grpc::Code::unavailable) << seed;
+    ASSERT_TRUE(r.proxy_leftovers.empty()) << seed << ": " << r.proxy_leftovers[0];
+    ASSERT_EQ(r.end, sim::RunEnd::quiescent) << seed;
+  }
+}
+
+}  // namespace
+}  // namespace h2sim
