@@ -97,7 +97,7 @@ const Row kRows[] = {
         // §3 nginx >= 1.19.5: reset after the response skipped, RST(NO_ERROR) of its own; 502
         // before headers (C22); INTERNAL_ERROR mid-response.
         Row{"nginx", Case::founding, Code::permission_denied, {"HEADERS[ES]", kNoError}},
-        Row{"nginx", Case::reset_before_headers, Code::unavailable, {"HEADERS", "DATA[ES]"}},
+        Row{"nginx", Case::reset_before_headers, Code::unavailable, {"HEADERS", "DATA[ES]", kNoError}},
         Row{"nginx", Case::reset_mid_response, Code::internal, {"HEADERS", "DATA", "RST_STREAM(INTERNAL_ERROR)"}},
         // A7: RST(NO_ERROR) after END_STREAM fails the request.
         Row{"nginx-1.18", Case::founding, Code::internal, {"RST_STREAM(INTERNAL_ERROR)"}},
