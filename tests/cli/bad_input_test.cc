@@ -39,7 +39,8 @@ class BadInput : public ::testing::TestWithParam<std::pair<std::string, std::str
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "a-directory.textproto");
     write("empty.textproto", "");
-    write("garbage.textproto", std::string("\x00\x01\xff\xfe binary \x7f", 15));
+    static constexpr char garbage[] = "\x00\x01\xff\xfe binary \x7f";
+    write("garbage.textproto", std::string(garbage, sizeof garbage - 1));
     write("syntax.textproto", "calls { kind: BIDI_STREAMING \n");
     write("unknown-field.textproto", "calls {}\ncolour: \"blue\"\n");
     write("unknown-enum.textproto", "calls { kind: SIDEWAYS }\n");
