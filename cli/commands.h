@@ -31,5 +31,6 @@ int replay_command(std::span<const std::string> args);
 int explore_command(std::span<const std::string> args);
 int matrix_command(std::span<const std::string> args);
 int report_command(std::span<const std::string> args);
+int live_command(std::span<const std::string> args);
 
 }  // namespace h2sim::cli

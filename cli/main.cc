@@ -20,6 +20,7 @@ constexpr Command commands[] = {
     {"matrix", "which (proxy preset x client) pairs can lose the server's status", h2sim::cli::matrix_command},
     {"report", "state and sequence diagrams, a pcap and an HTML page of a run or a campaign",
      h2sim::cli::report_command},
+    {"live", "run a scenario through a real haproxy, nginx or nghttpx on loopback", h2sim::cli::live_command},
     {"presets", "list the proxy presets and client/server personalities", h2sim::cli::presets_command},
 };
 

@@ -170,6 +170,7 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
     CallRelay call;
     call.down = event.stream;
     call.up = s.up->submit_request(event.headers, event.end_stream);
+    call.request_end_forwarded = event.end_stream;  // an empty request ends with its HEADERS
     s.calls.push_back(call);
     touch(s, s.calls.back());
     count_request(s, event.stream);

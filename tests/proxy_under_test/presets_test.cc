@@ -179,3 +179,18 @@ TEST(NginxPreset, A502DuringALargeUploadLetsTheUploadDrainAndReleasesTheCall) {
 
 }  // namespace
 }  // namespace h2sim
+
+namespace h2sim {
+namespace {
+
+TEST(Haproxy26Preset, AClientThatResetsAnEmptyRequestIsResetUpstreamOnce) {
+  // Was a crash: see the scenario's comment.
+  sim::PlainChoices choices;
+  Result r = run_case(testing::scenario_from_file("regression-cancel-after-empty-request.textproto"), choices);
+  EXPECT_EQ(testing::sent_on_stream(r, h2::Leg::upstream, true, 1),
+            (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(CANCEL)"}));
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::deadline_exceeded);
+}
+
+}  // namespace
+}  // namespace h2sim

@@ -150,7 +150,11 @@ TEST_F(FoundingCaseReport, AHeadlessBrowserRendersThePageWithoutConsoleErrors) {
                       "--disable-component-update --disable-sync --disable-quic --user-data-dir=" + profile +
                       " --enable-logging=stderr --v=0 --window-size=1200,2000 ";
   int code = 0;
-  std::string log = shell("timeout 120 " + browser + flags + "--screenshot=" + png + " file://" + dir_ + "/index.html", &code);
+  std::string screenshot = "timeout 120 " + browser + flags + "--screenshot=" + png + " file://" + dir_ + "/index.html";
+  std::string log = shell(screenshot, &code);
+  // One retry: under heavy load (a sanitizer build beside the tests) Chromium has been seen to
+  // exit non-zero before rendering; a second failure is a failure.
+  if (code != 0) log = shell(screenshot, &code);
   EXPECT_EQ(code, 0) << log;
   EXPECT_GT(fs::exists(png) ? fs::file_size(png) : 0, 20000u) << log;  // a blank page is a few KB
   EXPECT_EQ(log.find("CONSOLE"), std::string::npos) << log;

@@ -1,0 +1,68 @@
+// Live mode's world: the same sim::Host objects (our gRPC client and server) on real non-blocking
+// loopback sockets with an epoll loop and a real clock. This is the other implementation of
+// sim::Net that DESIGN.md asks for: no host knows which world it runs in.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/host.h"
+
+namespace h2sim::live {
+
+class LiveWorld {
+ public:
+  LiveWorld();
+  ~LiveWorld();
+  LiveWorld(const LiveWorld&) = delete;
+  LiveWorld& operator=(const LiveWorld&) = delete;
+
+  // A host of ours. It opens its connections to `next_hop`.
+  sim::Address add_host(sim::Host& host, sim::Address next_hop);
+  // Something outside listening on 127.0.0.1:port (the proxy under test).
+  sim::Address add_external(uint16_t port);
+  // Makes a host of ours accept on a listening socket the caller owns (it outlives the run).
+  void adopt_listener(sim::Address host, int fd);
+
+  // Runs until done() is true or `limit` passes; false if the limit ended it.
+  bool run(const std::function<bool()>& done, std::chrono::milliseconds limit);
+
+ private:
+  struct Socket;
+  struct Port;
+  void loop_once(int timeout_ms);
+  void flush(Socket& s);
+  void close_socket(int fd);
+  sim::ConnId connect(sim::Address from, sim::Address to);
+  int64_t now_ns() const;
+
+  int epoll_ = -1;
+  std::chrono::steady_clock::time_point start_;
+  struct HostSlot {
+    sim::Host* host = nullptr;
+    sim::Address next_hop = 0;
+    uint16_t port = 0;  // external: where it listens
+    int listener = -1;
+    std::unique_ptr<Port> net;
+  };
+  std::vector<HostSlot> hosts_;
+  std::map<int, std::unique_ptr<Socket>> sockets_;  // by fd
+  std::map<sim::ConnId, int> fd_of_;
+  std::map<int, sim::Address> listener_host_;
+  uint32_t next_connection_ = 0;
+  struct Timer {
+    int64_t due_ns;
+    sim::TimerId id;
+    sim::Address host;
+  };
+  std::vector<Timer> timers_;
+  sim::TimerId next_timer_ = 0;
+  std::vector<std::function<void()>> pending_;  // accepts to announce, outside host calls
+};
+
+}  // namespace h2sim::live

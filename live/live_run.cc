@@ -1,0 +1,231 @@
+#include "live/live_run.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "live/live_net.h"
+#include "model/grpc/client.h"
+#include "model/grpc/server.h"
+#include "model/h2/stream_state.h"
+
+namespace h2sim::live {
+
+namespace {
+
+std::atomic<pid_t> running_proxy{-1};
+
+void on_interrupt(int signal) {
+  pid_t pid = running_proxy.load();
+  if (pid > 0) kill(-pid, SIGKILL);  // its whole process group
+  _exit(128 + signal);
+}
+
+bool accepts(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+bool parse_real_proxy(const std::string& name, RealProxy* proxy) {
+  if (name == "haproxy") *proxy = RealProxy::haproxy;
+  else if (name == "nginx") *proxy = RealProxy::nginx;
+  else if (name == "nghttpx") *proxy = RealProxy::nghttpx;
+  else return false;
+  return true;
+}
+
+const char* preset_of(RealProxy proxy) {
+  switch (proxy) {
+    case RealProxy::haproxy: return "haproxy-2.6";
+    case RealProxy::nginx: return "nginx";
+    case RealProxy::nghttpx: return "nghttpx";
+  }
+  return "passthrough";
+}
+
+void install_interrupt_cleanup() {
+  signal(SIGINT, on_interrupt);
+  signal(SIGTERM, on_interrupt);
+  // Proxies that fork workers (nghttpx) leave them to us, not to init, so stop() can reap them.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+int listen_loopback(uint16_t* port, std::string* error) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd, 64) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    *error = std::string("cannot listen on 127.0.0.1: ") + std::strerror(errno);
+    close(fd);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
+bool ProxyProcess::start(RealProxy kind, const std::string& binary, uint16_t backend_port, std::string* error) {
+  // A free port for the proxy: bound and released at once (loopback, ephemeral range).
+  int probe = listen_loopback(&port_, error);
+  if (probe < 0) return false;
+  close(probe);
+  char tmpl[] = "/tmp/h2sim-live-XXXXXX";
+  if (!mkdtemp(tmpl)) {
+    *error = "cannot create a temporary directory";
+    return false;
+  }
+  dir_ = tmpl;
+  std::string p = std::to_string(port_), q = std::to_string(backend_port);
+  std::vector<std::string> argv;
+  std::string config = dir_ + "/proxy.conf";
+  switch (kind) {
+    case RealProxy::haproxy:
+      // The founding case's configuration (behaviours.md §1.6): h2 on both sides, defaults.
+      std::ofstream(config) << "defaults\n  mode http\n  timeout connect 2s\n  timeout client 10s\n"
+                               "  timeout server 10s\nfrontend fe\n  bind 127.0.0.1:" << p
+                            << " proto h2\n  default_backend be\nbackend be\n  server s1 127.0.0.1:" << q
+                            << " proto h2\n";
+      argv = {binary, "-db", "-f", config};
+      break;
+    case RealProxy::nginx:
+      std::filesystem::create_directories(dir_ + "/logs");
+      std::ofstream(config) << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << dir_
+                            << "/nginx.pid;\nerror_log " << dir_ << "/error.log warn;\nevents { worker_connections 64; }\n"
+                            << "http {\n  access_log off;\n  client_body_temp_path " << dir_ << "/body;\n"
+                            << "  server {\n    listen 127.0.0.1:" << p << " http2;\n"
+                            << "    location / { grpc_pass grpc://127.0.0.1:" << q << "; }\n  }\n}\n";
+      argv = {binary, "-p", dir_, "-c", config};
+      break;
+    case RealProxy::nghttpx:
+      std::ofstream(config) << "";
+      argv = {binary, "--conf=" + config, "--frontend=127.0.0.1," + p + ";no-tls",
+              "--backend=127.0.0.1," + q + ";;proto=h2", "--workers=1", "--pid-file=" + dir_ + "/pid",
+              "--accesslog-file=/dev/null", "--errorlog-file=" + dir_ + "/error.log"};
+      break;
+  }
+  std::string output = dir_ + "/output.txt";
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);  // its own process group: stop() signals the workers too
+    int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> args;
+    for (std::string& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+  pid_ = pid;
+  running_proxy.store(pid);
+  for (int i = 0; i < 250; ++i) {
+    if (accepts(port_)) return true;
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      running_proxy.store(-1);
+      *error = "the proxy exited at once:\n" + read_text(output) + read_text(dir_ + "/error.log");
+      stop();
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  *error = "the proxy did not accept on 127.0.0.1:" + p + " within 5 s:\n" + read_text(output);
+  stop();
+  return false;
+}
+
+void ProxyProcess::stop() {
+  if (pid_ > 0) {
+    kill(-pid_, SIGTERM);
+    int status;
+    for (int i = 0; i < 50 && waitpid(pid_, &status, WNOHANG) != pid_; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (i == 49) {
+        kill(-pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+      }
+    }
+    kill(-pid_, SIGKILL);  // any worker still there
+    // Reap the group's other processes (they were reparented to us, the subreaper).
+    for (int i = 0; i < 50; ++i) {
+      pid_t reaped = waitpid(-1, &status, WNOHANG);
+      if (reaped <= 0) {
+        if (reaped < 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    pid_ = -1;
+    running_proxy.store(-1);
+  }
+  if (!dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+    dir_.clear();
+  }
+}
+
+Result run_live(const Scenario& scenario, int listener, uint16_t proxy_port, int limit_ms) {
+  h2::Recorder recorder;
+  Result result;
+  result.has_proxy = true;
+  result.calls.resize(scenario.calls_size());
+  for (int i = 0; i < scenario.calls_size(); ++i) result.calls[i].call = static_cast<uint32_t>(i);
+  auto client_name = scenario.client().empty() ? std::string("grpc-core") : scenario.client();
+  auto server_name = scenario.server().empty() ? std::string("grpc-core") : scenario.server();
+  grpc::ServerHost server(scenario, *grpc::find_server_personality(server_name), h2::Leg::upstream, recorder,
+                          result.calls);
+  grpc::ClientHost client(scenario, *grpc::find_client_personality(client_name), h2::Leg::downstream, recorder,
+                          result.calls);
+  LiveWorld world;
+  sim::Address s = world.add_host(server, 0);
+  world.adopt_listener(s, listener);
+  sim::Address proxy = world.add_external(proxy_port);
+  world.add_host(client, proxy);
+  auto all_done = [&] {
+    return std::all_of(result.calls.begin(), result.calls.end(), [](const grpc::CallOutcome& c) { return c.client_saw.has_value(); });
+  };
+  bool finished = world.run(all_done, std::chrono::milliseconds(limit_ms));
+  result.end = finished ? sim::RunEnd::quiescent : sim::RunEnd::limit_time;
+  result.frames = std::move(recorder.frames);
+  result.marks = std::move(recorder.marks);
+  result.violations = h2::check_frames(result.frames);
+  return result;
+}
+
+}  // namespace h2sim::live
