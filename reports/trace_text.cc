@@ -6,12 +6,6 @@ namespace h2sim {
 
 namespace {
 
-std::string milliseconds(sim::Time t) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%9.3fms", static_cast<double>(t.ns) / 1e6);
-  return buf;
-}
-
 std::string pad(std::string s, size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');
   return s;
@@ -42,7 +36,7 @@ std::string format_outcomes(const Scenario& scenario, const Result& r) {
            (c.server_sent ? grpc::status_text(*c.server_sent) : std::string("no status")) +
            "; client saw " +
            (c.client_saw ? grpc::status_text(*c.client_saw) : std::string("nothing"));
-    if (c.client_saw) out += " at " + milliseconds(c.client_status_at).substr(0);
+    if (c.client_saw) out += " at " + h2::format_time(c.client_status_at);
     if (c.client_cancelled) out += " (the client cancelled)";
     out += "\n";
   }
@@ -72,7 +66,7 @@ std::string format_run(const Scenario& scenario, const Result& r,
   out += "\n" + format_trace(r) + "\n" + format_outcomes(scenario, r) + "\n" +
          format_verdicts(r, verdicts);
   out += "\nrun ended " + std::string(sim::run_end_name(r.end)) + " at " +
-         milliseconds(r.end_time) + " after " + std::to_string(r.events) + " events, " +
+         h2::format_time(r.end_time) + " after " + std::to_string(r.events) + " events, " +
          std::to_string(r.decisions.size()) + " decisions\n";
   out += "trace digest " + r.digest + "\n";
   return out;

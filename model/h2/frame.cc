@@ -93,18 +93,18 @@ std::string frame_flags_text(FrameType type, uint8_t flags) {
 
 namespace {
 
-std::string milliseconds(sim::Time t) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%9.3fms", static_cast<double>(t.ns) / 1e6);
-  return buf;
-}
-
 std::string pad(std::string s, size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');
   return s;
 }
 
 }  // namespace
+
+std::string format_time(sim::Time t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%9.3fms", static_cast<double>(t.ns) / 1e6);
+  return buf;
+}
 
 std::string endpoint_name(const EndpointTag& tag) {
   if (tag.hostile) return "hostile";
@@ -117,7 +117,7 @@ std::string endpoint_name(const EndpointTag& tag) {
 }
 
 std::string format_frame(const FrameRecord& f) {
-  std::string line = milliseconds(f.at) + "  " + pad(std::string(leg_name(f.endpoint.leg)), 6) +
+  std::string line = format_time(f.at) + "  " + pad(std::string(leg_name(f.endpoint.leg)), 6) +
                      " " + pad(endpoint_name(f.endpoint), 6) + (f.sent ? " > " : " < ") +
                      pad(std::string(frame_type_name(f.type)), 13) + " s=" +
                      std::to_string(f.stream_id);

@@ -97,6 +97,9 @@ struct FrameRecord {
 // Flag names as the trace prints them, e.g. "END_STREAM|END_HEADERS".
 std::string frame_flags_text(FrameType type, uint8_t flags);
 
+// Virtual time as the trace prints it: "    0.400ms".
+std::string format_time(sim::Time t);
+
 // "client", "proxy", "server" or "hostile": who logged a frame.
 std::string endpoint_name(const EndpointTag& tag);
 // One frame as the trace prints it: time, leg, endpoint, sent (>) or read (<), type, stream,

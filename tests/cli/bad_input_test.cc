@@ -9,26 +9,15 @@
 
 #include <unistd.h>
 
+#include "support/test_support.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Output {
-  int code = -1;
-  std::string text;
-};
+using Output = h2sim::testing::CommandOutput;
 
-Output h2sim(const std::string& args) {
-  std::string command = std::string(H2SIM_BINARY) + " " + args + " 2>&1 </dev/null";
-  Output out;
-  FILE* pipe = popen(command.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.text.append(buf, n);
-  int status = pclose(pipe);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return out;
-}
+Output h2sim(const std::string& args) { return h2sim::testing::run_h2sim(args); }
 
 // A scratch directory with the files the rows refer to.
 class BadInput : public ::testing::TestWithParam<std::pair<std::string, std::string>> {

@@ -6,18 +6,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/test_support.h"
+
 namespace {
 
 std::string run(const std::string& args, int* code) {
-  std::string command = std::string(H2SIM_BINARY) + " " + args + " 2>&1";
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  int status = pclose(pipe);
-  *code = WEXITSTATUS(status);
-  return out;
+  h2sim::testing::CommandOutput out = h2sim::testing::run_h2sim(args);
+  *code = out.code;
+  return out.text;
 }
 
 std::string line_of(const std::string& text, const std::string& start) {

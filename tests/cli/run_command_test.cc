@@ -6,24 +6,13 @@
 #include <fstream>
 #include <string>
 
+#include "support/test_support.h"
+
 namespace {
 
-struct Output {
-  int code = -1;
-  std::string text;  // stdout and stderr
-};
+using Output = h2sim::testing::CommandOutput;
 
-Output h2sim(const std::string& args) {
-  std::string command = std::string(H2SIM_BINARY) + " " + args + " 2>&1";
-  Output out;
-  FILE* pipe = popen(command.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.text.append(buf, n);
-  int status = pclose(pipe);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return out;
-}
+Output h2sim(const std::string& args) { return h2sim::testing::run_h2sim(args); }
 
 std::string scenario(const std::string& name) {
   return std::string(H2SIM_SOURCE_DIR) + "/scenarios/" + name;

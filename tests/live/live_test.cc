@@ -7,17 +7,14 @@
 #include <filesystem>
 #include <string>
 
+#include "support/test_support.h"
+
 namespace {
 
 std::string h2sim(const std::string& args, int* code) {
-  std::string command = std::string(H2SIM_BINARY) + " " + args + " 2>&1";
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  *code = WEXITSTATUS(pclose(pipe));
-  return out;
+  h2sim::testing::CommandOutput out = h2sim::testing::run_h2sim(args);
+  *code = out.code;
+  return out.text;
 }
 
 bool installed(const char* binary) { return std::filesystem::exists(std::string("/usr/sbin/") + binary); }

@@ -18,14 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string shell(const std::string& command, int* code = nullptr) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  int status = pclose(pipe);
-  if (code) *code = WEXITSTATUS(status);
-  return out;
+  testing::CommandOutput out = testing::run_command(command);
+  if (code) *code = out.code;
+  return out.text;
 }
 
 bool have(const char* tool) { return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0; }

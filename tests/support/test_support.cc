@@ -1,6 +1,9 @@
 #include "support/test_support.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
 
 #include "model/run/scenario_io.h"
 
@@ -42,5 +45,18 @@ std::vector<std::string> sent_on_stream(const Result& r, h2::Leg leg, bool clien
   }
   return out;
 }
+
+CommandOutput run_command(const std::string& command) {
+  CommandOutput out;
+  FILE* pipe = popen((command + " 2>&1 </dev/null").c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.text.append(buf, n);
+  int status = pclose(pipe);
+  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return out;
+}
+
+CommandOutput run_h2sim(const std::string& args) { return run_command(std::string(H2SIM_BINARY) + " " + args); }
 
 }  // namespace h2sim::testing

@@ -34,4 +34,13 @@ class ScriptedChoices final : public sim::ChoiceSource {
 std::vector<std::string> sent_on_stream(const Result& r, h2::Leg leg, bool client_side,
                                         h2::StreamId stream);
 
+// Runs a shell command, stdout and stderr together.
+struct CommandOutput {
+  int code = -1;     // exit status, or 128 + signal
+  std::string text;
+};
+CommandOutput run_command(const std::string& command);
+// Runs the h2sim binary under test with `args`.
+CommandOutput run_h2sim(const std::string& args);
+
 }  // namespace h2sim::testing
