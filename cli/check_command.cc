@@ -8,6 +8,7 @@
 #include "cli/campaign_runner.h"
 #include "cli/commands.h"
 #include "model/grpc/personality.h"
+#include "model/run/scenario_io.h"
 #include "proxy_under_test/policy.h"
 #include "rapidcheck/detail/Configuration.h"
 
@@ -27,6 +28,7 @@ constexpr Option options[] = {
     {"--hostile", "", "add a hostile client to every case (malformed and abusive HTTP/2)"},
     {"--case-timeout", "SECONDS", "with --jobs, a case running longer is a hang (default 10)"},
     {"--keep-going", "", "do not stop at the first failure"},
+    {"--report", "DIR", "also write a report (diagrams, pcap, HTML) of each finding into DIR"},
 };
 
 bool parse_shard(const std::string& text, uint32_t* index, uint32_t* count, std::string* error) {
@@ -157,6 +159,20 @@ int check_command(std::span<const std::string> args) {
       std::printf(", shrunk in %u steps (%.2f s)", f.shrink_steps, f.shrink_seconds);
     }
     std::printf("\n\n%s\nreplay it with:\n  h2sim replay %s\n", f.report.c_str(), f.replay_path.c_str());
+  }
+  if (p.has("--report")) {
+    for (const CheckFinding& f : r.findings) {
+      Replay replay;
+      if (!load_replay(f.replay_path, &replay, &error)) continue;
+      sim::RecordedChoices choices(decisions_of(replay));
+      try {
+        Result result = run_case(replay.scenario(), choices);
+        report_run(replay.scenario(), result, check_all(result, replay.scenario()), "h2sim replay " + f.replay_path,
+                   p.value("--report") + "/case-" + std::to_string(f.case_index));
+      } catch (const sim::ChoiceError&) {
+        // A crash or hang recorded mid-run: its report is its replay file.
+      }
+    }
   }
   if (r.findings.empty()) std::printf("\nevery case held every invariant\n");
   return r.findings.empty() ? 0 : 1;

@@ -22,6 +22,7 @@ constexpr Option options[] = {
     {"--max-depth", "D", "stop a path after D decisions (default 400)"},
     {"--out", "DIR", "write a replay file per reachable outcome (default h2sim-explore)"},
     {"--no-prune", "", "do not prune paths that reach a known state (slower; for checking)"},
+    {"--report", "DIR", "also write a report of the shortest failing execution into DIR"},
 };
 
 std::string file_stem(const std::string& text) {
@@ -117,6 +118,18 @@ int explore_command(std::span<const std::string> args) {
     std::printf("\n%llu executions break an invariant; the shortest (%zu decisions) breaks \"%s\":\n\n%s",
                 static_cast<unsigned long long>(r.failing_executions), r.shortest_failure.size(),
                 r.failed_invariant.c_str(), format_run(scenario, result, verdicts).c_str());
+    if (p.has("--report")) {
+      Replay replay;
+      replay.set_format_version(replay_format_version);
+      replay.set_semantics_version(replay_semantics_version);
+      replay.set_build("h2sim " H2SIM_VERSION);
+      *replay.mutable_scenario() = scenario;
+      set_decisions(r.shortest_failure, &replay);
+      replay.set_trace_digest(result.digest);
+      std::string path = out + "/shortest-failure.replay.textproto";
+      write_file_atomically(path, format_replay(replay), &error);
+      report_run(scenario, result, verdicts, "h2sim replay " + path, p.value("--report"));
+    }
     return 1;
   }
   std::printf("\nno execution breaks an invariant\n");

@@ -126,10 +126,25 @@ int matrix_command(std::span<const std::string> args) {
   md += "\n|---|";
   for (size_t i = 0; i < clients.size(); ++i) md += "---|";
   md += "\n";
+  // The same table as a self-contained page, for people and for reports.
+  auto escape = [](const std::string& t) {
+    std::string o;
+    for (char c : t) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+    return o;
+  };
+  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>h2sim matrix"
+                     "</title><style>body{font-family:Helvetica,Arial,sans-serif}td,th{border:1px solid #ccc;"
+                     "padding:6px;vertical-align:top;font-size:13px}table{border-collapse:collapse}"
+                     ".lost{background:#fdd}.kept{background:#dfd}</style></head><body><h1>Who loses the "
+                     "server's status</h1><p>" + std::to_string(base.cases) + " generated cases per cell, seed " +
+                     std::to_string(base.seed) + ".</p><table><tr><th>proxy</th>";
+  for (const std::string& c : clients) html += "<th>" + escape(c) + "</th>";
+  html += "</tr>\n";
   bool any_lost = false;
   std::printf("%-14s %-10s %s\n", "proxy", "client", "result");
   for (const std::string& preset : presets) {
     md += "| " + preset + " |";
+    html += "<tr><th>" + escape(preset) + "</th>";
     for (const std::string& client : clients) {
       CheckOptions o = base;
       o.gen.presets = {preset};
@@ -139,6 +154,7 @@ int matrix_command(std::span<const std::string> args) {
       std::string cell;
       if (r.findings.empty()) {
         cell = "keeps it (" + std::to_string(r.stats.cases) + " cases)";
+        html += "<td class=\"kept\">" + escape(cell) + "</td>";
         std::printf("%-14s %-10s keeps the status in %llu cases\n", preset.c_str(), client.c_str(),
                     static_cast<unsigned long long>(r.stats.cases));
       } else {
@@ -148,16 +164,22 @@ int matrix_command(std::span<const std::string> args) {
         std::string line = f.invariant;
         if (load_replay(f.replay_path, &replay, &error)) line = one_line(replay);
         cell = "**loses it**: " + line + " (`" + f.replay_path + "`)";
+        html += "<td class=\"lost\"><b>loses it</b>: " + escape(line) + "<br><code>" + escape(f.replay_path) +
+                "</code></td>";
         std::printf("%-14s %-10s LOSES: %s\n%27s%s\n", preset.c_str(), client.c_str(), line.c_str(), "",
                     f.replay_path.c_str());
       }
       md += " " + cell + " |";
     }
     md += "\n";
+    html += "</tr>\n";
   }
   std::filesystem::create_directories(base.out_dir);
   if (!write_file_atomically(base.out_dir + "/matrix.md", md, &error)) return usage_error("matrix", error);
-  std::printf("\nwritten: %s/matrix.md\n", base.out_dir.c_str());
+  if (!write_file_atomically(base.out_dir + "/matrix.html", html + "</table></body></html>\n", &error)) {
+    return usage_error("matrix", error);
+  }
+  std::printf("\nwritten: %s/matrix.md and %s/matrix.html\n", base.out_dir.c_str(), base.out_dir.c_str());
   return any_lost ? 1 : 0;
 }
 
