@@ -8,6 +8,8 @@
 #include <sstream>
 #include <tuple>
 
+#include <unistd.h>
+
 #include "model/h2/stream_state.h"
 #include "model/run/scenario_io.h"
 #include "reports/trace_text.h"
@@ -125,8 +127,15 @@ bool render_svg(const std::string& dot, std::string* svg, std::string* error) {
     *error = "Graphviz's dot is not installed (apt-get install graphviz); the .dot files are written";
     return false;
   }
-  std::filesystem::path in = std::filesystem::temp_directory_path() /
-                             ("h2sim-dot-" + std::to_string(std::hash<std::string>{}(dot)) + ".dot");
+  // A file of our own: parallel processes render the same DOT text (tests, campaign workers).
+  std::string name = (std::filesystem::temp_directory_path() / "h2sim-dot-XXXXXX").string();
+  int fd = mkstemp(name.data());
+  if (fd < 0) {
+    *error = "cannot create a temporary file for dot";
+    return false;
+  }
+  close(fd);
+  std::filesystem::path in = name;
   std::ofstream(in) << dot;
   std::string command = "dot -Tsvg " + in.string() + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
