@@ -17,19 +17,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr std::string_view kReplaySuffix = ".replay.textproto";
+
 constexpr Option options[] = {
     {"--out", "DIR", "where the report goes (required)"},
     {"--seed", "S", "for a scenario: seeded choices (default 0)"},
     {"--plain", "", "for a scenario: the plainest schedule"},
 };
 
-// One report from a scenario or replay file. Returns 0, 1 (an invariant failed) or 2.
-int report_one(const std::string& in, const std::string& dir, const Parsed& p, std::string* summary) {
+// One report from a scenario or replay file. Returns 0, 1 (an invariant failed) or 2. With
+// `coverage`, the run's transitions are added to it too.
+int report_one(const std::string& in, const std::string& dir, const Parsed& p, std::string* summary,
+               StateCoverage* coverage = nullptr, bool* proxied = nullptr) {
   std::string error;
   Scenario scenario;
   std::unique_ptr<sim::ChoiceSource> choices;
   std::string command;
-  bool is_replay = in.size() > 18 && in.substr(in.size() - 18) == ".replay.textproto";
+  bool is_replay = in.ends_with(kReplaySuffix);
   Replay replay;
   if (is_replay) {
     if (!load_replay(in, &replay, &error)) return usage_error("report", error);
@@ -58,6 +62,8 @@ int report_one(const std::string& in, const std::string& dir, const Parsed& p, s
     return usage_error("report", in + ": the recorded decisions do not fit this scenario: " + e.what());
   }
   std::vector<Verdict> verdicts = check_all(result, scenario);
+  if (coverage) coverage->add(result, !all_hold(verdicts));
+  if (proxied) *proxied = *proxied || result.has_proxy;
   ReportFiles files;
   if (!write_report(scenario, result, verdicts, command, dir, &files, &error)) return usage_error("report", error);
   if (!files.note.empty()) std::fprintf(stderr, "h2sim report: note: %s\n", files.note.c_str());
@@ -111,7 +117,7 @@ int report_command(std::span<const std::string> args) {
   std::vector<std::string> replays;
   for (const auto& entry : fs::directory_iterator(in)) {
     std::string path = entry.path().string();
-    if (path.size() > 18 && path.substr(path.size() - 18) == ".replay.textproto") replays.push_back(path);
+    if (path.ends_with(kReplaySuffix)) replays.push_back(path);
   }
   std::sort(replays.begin(), replays.end());
   if (replays.empty()) return usage_error("report", in + ": no .replay.textproto files in this directory");
@@ -119,17 +125,22 @@ int report_command(std::span<const std::string> args) {
                       "report</title></head><body><h1>h2sim: " + std::to_string(replays.size()) +
                       " recorded cases</h1><ul>\n";
   int worst = 0;
+  StateCoverage coverage;
+  bool proxied = false;
   for (const std::string& replay : replays) {
     std::string name = fs::path(replay).filename().string();
-    name = name.substr(0, name.size() - 18);
+    name = name.substr(0, name.size() - kReplaySuffix.size());
     std::string html;
-    int code = report_one(replay, out + "/" + name, p, &html);
+    int code = report_one(replay, out + "/" + name, p, &html, &coverage, &proxied);
     if (code == 2) return 2;
     worst = std::max(worst, code);
     index += "<li><a href=\"" + name + "/index.html\">" + name + "</a>" + (code ? " (fails)" : "") + "</li>\n";
   }
-  index += "</ul></body></html>\n";
   fs::create_directories(out);
+  ReportFiles files;
+  index += "</ul><h2>Stream states over all recorded cases</h2><p>Each transition counts the cases' frames; red: "
+           "taken by a failing case; dashed: never taken.</p>\n" + coverage_section(coverage, proxied, out, &files);
+  index += "</body></html>\n";
   if (!write_file_atomically(out + "/index.html", index, &error)) return usage_error("report", error);
   std::printf("report: %s/index.html (%zu cases)\n", out.c_str(), replays.size());
   return worst;

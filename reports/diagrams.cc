@@ -415,9 +415,34 @@ std::string pcap(const Result& r) {
 
 // --- the page --------------------------------------------------------------------------------
 
+std::string coverage_section(const StateCoverage& coverage, bool proxied, const std::string& dir,
+                             ReportFiles* files) {
+  std::vector<Role> roles = proxied
+                                ? std::vector<Role>{Role::client, Role::proxy_downstream, Role::proxy_upstream, Role::server}
+                                : std::vector<Role>{Role::client, Role::server};
+  std::string html;
+  for (Role role : roles) {
+    std::string dot = state_dot(coverage, role);
+    std::string stem = dir + "/state-" + role_name(role);
+    std::ofstream(stem + ".dot") << dot;
+    files->written.push_back(stem + ".dot");
+    std::string svg, why;
+    if (render_svg(dot, &svg, &why)) {
+      std::ofstream(stem + ".svg") << svg;
+      files->written.push_back(stem + ".svg");
+      html += "<figure>" + svg.substr(std::min(svg.find("<svg"), svg.size())) + "<figcaption>" + role_name(role) +
+              "</figcaption></figure>\n";
+    } else {
+      files->note = why;
+      html += "<figure><pre>" + escape_xml(dot) + "</pre><figcaption>" + role_name(role) + "</figcaption></figure>\n";
+    }
+  }
+  return html;
+}
+
 bool write_report(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
                   const std::string& replay_command, const std::string& dir, ReportFiles* files,
-                  std::string* error) {
+                  std::string* error, const std::vector<std::pair<std::string, std::string>>& extra_diagrams) {
   namespace fs = std::filesystem;
   fs::path partial = dir + ".partial";
   std::error_code ec;
@@ -454,6 +479,17 @@ bool write_report(const Scenario& scenario, const Result& result, const std::vec
       files->note = why;
       diagrams += "<figure><pre>" + escape_xml(dot) + "</pre><figcaption>" + role_name(role) +
                   " (DOT: " + escape_xml(why) + ")</figcaption></figure>\n";
+    }
+  }
+  for (const auto& [stem, dot] : extra_diagrams) {
+    write(stem + ".dot", dot);
+    std::string svg, why;
+    if (render_svg(dot, &svg, &why)) {
+      write(stem + ".svg", svg);
+      diagrams += "<figure>" + svg.substr(std::min(svg.find("<svg"), svg.size())) + "<figcaption>" + stem +
+                  "</figcaption></figure>\n";
+    } else {
+      diagrams += "<figure><pre>" + escape_xml(dot) + "</pre><figcaption>" + stem + "</figcaption></figure>\n";
     }
   }
   std::ostringstream html;

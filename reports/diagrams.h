@@ -49,8 +49,15 @@ struct ReportFiles {
 
 // Writes DIR/index.html, DIR/sequence.svg, DIR/trace.pcap, DIR/state-<role>.dot (and .svg) for
 // one run. Written into DIR.partial first and renamed, so a failure leaves nothing half.
+// `extra_diagrams` (file stem, DOT) are rendered and inlined too (explore's state graph).
 bool write_report(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
                   const std::string& replay_command, const std::string& dir, ReportFiles* files,
-                  std::string* error);
+                  std::string* error,
+                  const std::vector<std::pair<std::string, std::string>>& extra_diagrams = {});
+
+// A page of state diagrams over many runs (a campaign directory's recorded cases): DIR/<stem>.dot
+// (and .svg) per role, inlined into the returned HTML fragment.
+std::string coverage_section(const StateCoverage& coverage, bool proxied, const std::string& dir,
+                             ReportFiles* files);
 
 }  // namespace h2sim

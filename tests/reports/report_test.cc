@@ -195,3 +195,32 @@ TEST(ReportCommand, WithoutDotTheDotFilesAreWrittenAndTheMessageSaysHowToInstall
 
 }  // namespace
 }  // namespace h2sim
+
+namespace h2sim {
+namespace {
+
+TEST(ReportCommand, ReportsAReplayFileAndACampaignDirectoryWithItsCoverage) {
+  std::string base = (std::filesystem::temp_directory_path() / ("h2sim-report-campaign-" + std::to_string(getpid()))).string();
+  testing::CommandOutput check = testing::run_h2sim("check --proxy haproxy-2.6 --client grpc-core --cases 60 --keep-going --out " + base + "/out");
+  ASSERT_EQ(check.code, 1) << check.text;
+  std::vector<std::string> replays;
+  for (const auto& e : std::filesystem::directory_iterator(base + "/out")) {
+    if (e.path().string().ends_with(".replay.textproto")) replays.push_back(e.path().string());
+  }
+  ASSERT_FALSE(replays.empty());
+  testing::CommandOutput one = testing::run_h2sim("report " + replays[0] + " --out " + base + "/one");
+  EXPECT_EQ(one.code, 1) << one.text;  // the recorded case fails, as recorded
+  EXPECT_TRUE(std::filesystem::exists(base + "/one/index.html")) << one.text;
+  EXPECT_NE(read(base + "/one/index.html").find("h2sim replay " + replays[0]), std::string::npos);
+  testing::CommandOutput all = testing::run_h2sim("report " + base + "/out --out " + base + "/all");
+  EXPECT_EQ(all.code, 1) << all.text;
+  std::string index = read(base + "/all/index.html");
+  EXPECT_NE(index.find(std::to_string(replays.size()) + " recorded cases"), std::string::npos) << index;
+  EXPECT_NE(index.find("Stream states over all recorded cases"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(base + "/all/state-proxy-downstream.dot"));
+  EXPECT_NE(read(base + "/all/state-proxy-downstream.dot").find("send RST"), std::string::npos);
+  std::filesystem::remove_all(base);
+}
+
+}  // namespace
+}  // namespace h2sim
