@@ -11,6 +11,7 @@
 #include "model/run/scenario_io.h"
 #include "properties/explore.h"
 #include "properties/invariants.h"
+#include "reports/diagrams.h"
 #include "reports/trace_text.h"
 
 namespace h2sim::cli {
@@ -29,6 +30,19 @@ std::string file_stem(const std::string& text) {
   std::string out;
   for (char c : text.substr(0, text.find(':'))) out += isalnum(static_cast<unsigned char>(c)) ? c : '-';
   return out;
+}
+
+void write_explore_report(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
+                          const std::string& command, const std::string& dir, const ExploreReport& r) {
+  ReportFiles files;
+  std::string error;
+  if (!write_report(scenario, result, verdicts, command, dir, &files, &error,
+                    {{"explore-states", state_graph_dot(r.graph)}})) {
+    std::fprintf(stderr, "h2sim explore: error: %s\n", error.c_str());
+    return;
+  }
+  if (!files.note.empty()) std::fprintf(stderr, "h2sim explore: note: %s\n", files.note.c_str());
+  std::printf("report: %s\n", files.html.c_str());
 }
 
 }  // namespace
@@ -65,6 +79,7 @@ int explore_command(std::span<const std::string> args) {
     o.depth_max = static_cast<uint32_t>(n);
   }
   o.prune = !p.has("--no-prune");
+  o.record_graph = p.has("--report");
   std::string out = p.has("--out") ? p.value("--out") : "h2sim-explore";
   Scenario scenario;
   if (!load_scenario(p.positional[0], &scenario, &error)) return usage_error("explore", error);
@@ -128,11 +143,19 @@ int explore_command(std::span<const std::string> args) {
       replay.set_trace_digest(result.digest);
       std::string path = out + "/shortest-failure.replay.textproto";
       write_file_atomically(path, format_replay(replay), &error);
-      report_run(scenario, result, verdicts, "h2sim replay " + path, p.value("--report"));
+      write_explore_report(scenario, result, verdicts, "h2sim replay " + path, p.value("--report"), r);
     }
     return 1;
   }
   std::printf("\nno execution breaks an invariant\n");
+  if (p.has("--report") && !r.outcomes.empty() && !r.outcomes[0].empty()) {
+    // No failure: the report draws the first outcome's execution and the state graph.
+    const auto& decisions = r.outcomes[0].begin()->second;
+    sim::RecordedChoices choices(decisions);
+    Result result = run_case(scenario, choices);
+    write_explore_report(scenario, result, check_all(result, scenario), "h2sim explore " + p.positional[0],
+                         p.value("--report"), r);
+  }
   return r.complete ? 0 : 3;
 }
 

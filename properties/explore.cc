@@ -1,28 +1,97 @@
 #include "properties/explore.h"
 
 #include "properties/invariants.h"
+
+#include <algorithm>
+#include <sstream>
 #include "sim/assert.h"
 #include "sim/digest.h"
 
 namespace h2sim {
+
+void EnumeratingChoices::record(uint64_t state) {
+  // An edge from the previous decision point, labelled with the decision taken there.
+  uint64_t from = path_states_.empty() ? 0 : path_states_.back();
+  auto [it, fresh] = graph_->nodes.emplace(state, StateGraph::Node{});
+  if (fresh) {
+    it->second.id = static_cast<uint32_t>(graph_->nodes.size());
+    it->second.depth = static_cast<uint32_t>(path_.size());
+  }
+  ++it->second.visits;
+  std::string label = path_.empty() ? "start"
+                                    : std::string(sim::label_name(path_.back().label)) + " " +
+                                          std::to_string(path_.back().value) + "/" + std::to_string(path_.back().n);
+  auto& edge = graph_->edges[{from, state}];
+  edge.first = label;
+  ++edge.second;
+  path_states_.push_back(state);
+}
 
 uint32_t EnumeratingChoices::pick(uint32_t n, sim::Label label) {
   size_t k = path_.size();
   if (k < prefix_.size()) {
     // Re-walking an explored prefix: its states are known, so no pruning here.
     H2SIM_ASSERT(prefix_[k].n == n && prefix_[k].label == label);
+    if (graph_ && probe()) path_states_.push_back(probe()->state_digest() ^ ((uint64_t{n} << 8) | static_cast<uint8_t>(label)));
     path_.push_back(prefix_[k]);
     return prefix_[k].value;
   }
   if (k >= depth_max_) throw TooDeep{};
-  if (visited_ && probe()) {
-    sim::Digest d;
-    d.add_u64(probe()->state_digest());
-    d.add_u64((uint64_t{n} << 8) | static_cast<uint8_t>(label));
-    if (!visited_->emplace(d.value(), true).second) throw Pruned{};
+  if ((visited_ || graph_) && probe()) {
+    uint64_t state = probe()->state_digest() ^ ((uint64_t{n} << 8) | static_cast<uint8_t>(label));
+    if (graph_) record(state);
+    if (visited_ && !visited_->emplace(state, true).second) throw Pruned{};
   }
   path_.push_back({n, 0, label});
   return 0;
+}
+
+std::string state_graph_dot(const StateGraph& g, size_t nodes_max) {
+  // Keep the shallowest nodes; collapse the rest into one.
+  std::vector<std::pair<uint32_t, uint64_t>> by_depth;
+  for (const auto& [key, node] : g.nodes) by_depth.emplace_back(node.depth * 1000000u + node.id, key);
+  std::sort(by_depth.begin(), by_depth.end());
+  std::map<uint64_t, bool> kept;
+  for (size_t i = 0; i < by_depth.size(); ++i) kept[by_depth[i].second] = i < nodes_max;
+  size_t collapsed = by_depth.size() > nodes_max ? by_depth.size() - nodes_max : 0;
+  std::ostringstream out;
+  out << "digraph explore {\n  rankdir=TB; fontname=Helvetica; node [fontname=Helvetica, fontsize=10, shape=circle];\n"
+      << "  edge [fontname=Helvetica, fontsize=9];\n  label=\"explored states: a node is a distinct world state at a "
+         "decision point (its state digest), an edge a decision with how often it was taken, a box an outcome; red: on "
+         "a failing execution";
+  if (collapsed) out << "; the " << collapsed << " deepest of " << g.nodes.size() << " states are collapsed into one node";
+  out << "\";\n  labelloc=t;\n  start [shape=point];\n";
+  for (const auto& [key, node] : g.nodes) {
+    if (!kept[key]) continue;
+    out << "  s" << node.id << " [label=\"" << node.id << "\\n" << node.visits << "x\"";
+    if (!node.outcome.empty()) out << ", shape=box, label=\"" << node.outcome << "\\n" << node.visits << "x\"";
+    if (node.failing) out << ", color=red, fontcolor=red";
+    out << "];\n";
+  }
+  if (collapsed) out << "  collapsed [shape=box, style=dashed, label=\"" << collapsed << " more states\"];\n";
+  auto name = [&](uint64_t key) -> std::string {
+    if (key == 0) return "start";
+    auto it = g.nodes.find(key);
+    if (it == g.nodes.end()) return "start";
+    return kept[key] ? "s" + std::to_string(it->second.id) : "collapsed";
+  };
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, uint64_t>> drawn;
+  for (const auto& [ends, edge] : g.edges) {
+    auto& d = drawn[{name(ends.first), name(ends.second)}];
+    d.first = d.first.empty() ? edge.first : d.first;
+    d.second += edge.second;
+  }
+  for (const auto& [ends, edge] : drawn) {
+    if (ends.first == "collapsed" && ends.second == "collapsed") continue;
+    bool failing = ends.second != "collapsed" && ends.second != "start" &&
+                   std::any_of(g.nodes.begin(), g.nodes.end(), [&](const auto& n) {
+                     return "s" + std::to_string(n.second.id) == ends.second && n.second.failing;
+                   });
+    out << "  " << ends.first << " -> " << ends.second << " [label=\"" << edge.first << " (" << edge.second << ")\""
+        << (failing ? ", color=red" : "") << "];\n";
+  }
+  out << "}\n";
+  return out.str();
 }
 
 namespace {
@@ -57,13 +126,42 @@ ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
       report.bound = "max executions (" + std::to_string(options.executions_max) + ")";
       break;
     }
-    EnumeratingChoices choices(prefix, options.prune ? &visited : nullptr, options.depth_max);
+    EnumeratingChoices choices(prefix, options.prune ? &visited : nullptr, options.depth_max,
+                               options.record_graph ? &report.graph : nullptr);
     bool too_deep = false;
     try {
       Result r = run_case(scenario, choices, options.factory);
       ++report.executions;
+      std::string outcomes;
       for (const grpc::CallOutcome& c : r.calls) {
         report.outcomes[c.call].emplace(outcome_text(c), choices.path());
+        std::string text = outcome_text(c);
+        outcomes += (outcomes.empty() ? "" : "\\n") + text.substr(0, text.find(':'));
+      }
+      bool failed = false;
+      for (const Verdict& v : check_all(r, scenario)) failed |= !v.holds;
+      if (options.record_graph) {
+        // The leaf: this execution's outcomes, reached from its last decision point.
+        sim::Digest leaf;
+        leaf.add(outcomes);
+        uint64_t key = leaf.value() | 1;
+        auto& node = report.graph.nodes[key];
+        if (node.id == 0) {
+          node.id = static_cast<uint32_t>(report.graph.nodes.size());
+          node.depth = static_cast<uint32_t>(choices.path().size());
+          node.outcome = outcomes;
+        }
+        ++node.visits;
+        node.failing |= failed;
+        uint64_t from = choices.path_states().empty() ? 0 : choices.path_states().back();
+        auto& edge = report.graph.edges[{from, key}];
+        edge.first = choices.path().empty() ? "end" : std::string(sim::label_name(choices.path().back().label)) + " " +
+                                                          std::to_string(choices.path().back().value) + "/" +
+                                                          std::to_string(choices.path().back().n);
+        ++edge.second;
+        if (failed) {
+          for (uint64_t state : choices.path_states()) report.graph.nodes[state].failing = true;
+        }
       }
       for (const Verdict& v : check_all(r, scenario)) {
         if (v.holds) continue;

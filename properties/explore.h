@@ -15,12 +15,31 @@
 
 namespace h2sim {
 
+// The graph of what a search saw: a node is a distinct world state at a decision point (its
+// state digest; see sim/world.cc), an edge a decision taken there, a leaf an execution's outcome.
+struct StateGraph {
+  struct Node {
+    uint32_t id = 0;
+    uint32_t depth = 0;     // decisions before it, on the first path that reached it
+    uint64_t visits = 0;    // paths that reached it (pruned ones included)
+    bool failing = false;   // on a path whose execution broke an invariant
+    std::string outcome;    // leaves: the client outcomes, call by call
+  };
+  std::map<uint64_t, Node> nodes;                                    // by state digest
+  std::map<std::pair<uint64_t, uint64_t>, std::pair<std::string, uint64_t>> edges;  // label, count
+};
+
+// DOT of the graph; past `nodes_max` nodes the deepest are collapsed into one, and the legend
+// says so.
+std::string state_graph_dot(const StateGraph& graph, size_t nodes_max = 200);
+
 struct ExploreOptions {
   uint64_t executions_max = 200000;
   uint32_t depth_max = 400;  // decisions on one path
   bool prune = true;
   ProxyFactory factory;
   std::function<void(uint64_t executions, uint64_t states)> progress;  // every 1,000 executions
+  bool record_graph = false;  // fill ExploreReport::graph (for reports)
 };
 
 struct ExploreReport {
@@ -36,6 +55,7 @@ struct ExploreReport {
   std::string failed_invariant;
   std::vector<sim::Decision> shortest_failure;
   uint64_t failing_executions = 0;
+  StateGraph graph;
 };
 
 ExploreReport explore(const Scenario& scenario, const ExploreOptions& options);
@@ -47,10 +67,12 @@ class EnumeratingChoices final : public sim::ChoiceSource {
   struct Pruned {};
   struct TooDeep {};
   EnumeratingChoices(std::vector<sim::Decision> prefix, std::map<uint64_t, bool>* visited,
-                     uint32_t depth_max)
-      : prefix_(std::move(prefix)), visited_(visited), depth_max_(depth_max) {}
+                     uint32_t depth_max, StateGraph* graph = nullptr)
+      : prefix_(std::move(prefix)), visited_(visited), depth_max_(depth_max), graph_(graph) {}
   // The whole path taken: the prefix, then the new decisions.
   const std::vector<sim::Decision>& path() const { return path_; }
+  // The graph's node of each decision point on the path (with a graph).
+  const std::vector<uint64_t>& path_states() const { return path_states_; }
 
  protected:
   uint32_t pick(uint32_t n, sim::Label label) override;
@@ -60,6 +82,9 @@ class EnumeratingChoices final : public sim::ChoiceSource {
   std::vector<sim::Decision> path_;
   std::map<uint64_t, bool>* visited_;  // null: no pruning
   uint32_t depth_max_;
+  StateGraph* graph_;
+  std::vector<uint64_t> path_states_;
+  void record(uint64_t state);
 };
 
 }  // namespace h2sim

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
 #include <set>
+
+#include <unistd.h>
 
 #include "properties/explore.h"
 #include "support/test_support.h"
@@ -126,6 +129,34 @@ TEST(ExploreCommand, ExitsThreeWhenCutShortAndOneOnAFailure) {
   EXPECT_EQ(run(dir + "founding-case-haproxy-3.2.textproto --max-executions 20"), 3);
   EXPECT_EQ(run(dir + "founding-case-haproxy-3.2.textproto"), 0);
   EXPECT_EQ(run(dir + "founding-case.textproto"), 1);
+}
+
+}  // namespace
+}  // namespace h2sim
+
+namespace h2sim {
+namespace {
+
+TEST(ExploreGraph, DrawsOutcomeLeavesWithTheFailingOneRedAndCollapsesLargeGraphs) {
+  ExploreOptions o;
+  o.record_graph = true;
+  ExploreReport r = explore(testing::scenario_from_file("founding-case.textproto"), o);
+  std::string dot = state_graph_dot(r.graph);
+  EXPECT_NE(dot.find("label=\"CANCELLED\\n"), std::string::npos) << dot.substr(0, 2000);
+  size_t cancelled = dot.find("label=\"CANCELLED\\n");
+  EXPECT_NE(dot.substr(cancelled, 60).find("color=red"), std::string::npos);
+  size_t kept = dot.find("label=\"PERMISSION_DENIED\\n");
+  ASSERT_NE(kept, std::string::npos);
+  EXPECT_EQ(dot.substr(kept, 60).find("color=red"), std::string::npos);
+  EXPECT_GT(r.graph.nodes.size(), 200u);
+  EXPECT_NE(dot.find("collapsed into one node"), std::string::npos);
+  EXPECT_EQ(state_graph_dot(r.graph, 100000).find("collapsed"), std::string::npos);
+  if (std::system("command -v dot >/dev/null 2>&1") == 0) {
+    std::string path = ::testing::TempDir() + "/h2sim-explore-graph-" + std::to_string(getpid()) + ".dot";
+    std::ofstream(path) << dot;
+    EXPECT_EQ(std::system(("dot -Tsvg " + path + " -o /dev/null").c_str()), 0);
+    std::remove(path.c_str());
+  }
 }
 
 }  // namespace
