@@ -53,6 +53,14 @@ bool breaks(const CaseRun& run, std::string_view invariant) {
 // A simpler case must fail the same way: it breaks `invariant` and nothing the current minimal
 // case does not (an edit can create a different failure, e.g. an application deadlock).
 bool fails_the_same_way(const CaseRun& candidate, const CaseRun& current, std::string_view invariant) {
+  // The proxy and the personalities are what is under test: a shrink may not swap them for
+  // others that fail too (a citrix-adc failure must not be reported as another preset's).
+  const Scenario& a = candidate.scenario;
+  const Scenario& b = current.scenario;
+  if (a.has_proxy() != b.has_proxy() || a.proxy().preset() != b.proxy().preset() || a.client() != b.client() ||
+      a.server() != b.server()) {
+    return false;
+  }
   if (!breaks(candidate, invariant)) return false;
   for (const Verdict& v : candidate.verdicts) {
     if (!v.holds && !breaks(current, v.name)) return false;

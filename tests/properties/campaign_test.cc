@@ -159,3 +159,31 @@ TEST(Check, ACrashingProxyIsAFindingAndTheCampaignGoesOn) {
 
 }  // namespace
 }  // namespace h2sim
+
+namespace h2sim {
+namespace {
+
+TEST(Check, ShrinkingKeepsTheProxyAndPersonalitiesUnderTest) {
+  // citrix-adc listed last among presets that all lose statuses: its failures must stay its own.
+  cli::CheckOptions o;
+  o.gen.presets = {"haproxy-2.6", "hyper-h2-old", "citrix-adc"};
+  o.gen.clients = {"grpc-core", "grpc-js"};
+  o.cases = 300;
+  o.stop_at_first_failure = false;
+  o.out_dir = scratch("keep-preset");
+  cli::CheckResult r = cli::run_check(o);
+  std::map<std::string, int> presets;
+  for (const cli::CheckFinding& f : r.findings) {
+    Replay replay;
+    std::string error;
+    ASSERT_TRUE(load_replay(f.replay_path, &replay, &error)) << error;
+    ++presets[replay.scenario().proxy().preset()];
+  }
+  EXPECT_GT(presets["citrix-adc"], 0);
+  EXPECT_EQ(static_cast<uint64_t>(presets["citrix-adc"] + presets["haproxy-2.6"] + presets["hyper-h2-old"]),
+            r.findings.size());
+  std::filesystem::remove_all(o.out_dir);
+}
+
+}  // namespace
+}  // namespace h2sim
