@@ -85,8 +85,8 @@ struct World::Port final : Net {
   void reset(ConnId end) override { world->send_control(end, false, true); }
   TimerId set_timer(Duration after) override;
   void cancel_timer(TimerId timer) override {
-    H2SIM_ASSERT(timer < world->timer_cancelled_.size());
-    world->timer_cancelled_[timer] = true;
+    H2SIM_ASSERT(timer < world->timer_state_.size());
+    if (world->timer_state_[timer] == TimerState::armed) world->timer_state_[timer] = TimerState::cancelled;
   }
 };
 
@@ -95,7 +95,7 @@ struct World::HostSlot {
   std::string name;
   Address next_hop = 0;
   std::unique_ptr<Port> port;
-  Digest inputs;  // everything this host was given, for state_digest
+  Digest inputs;  // everything this host was given, and when (note_input), for state_digest
 };
 
 World::World(ChoiceSource& choices, LinkConfig link, Limits limits)
@@ -115,6 +115,8 @@ namespace {
 // Event tags for state identities: the kind of event and what it acts on.
 uint64_t tag(uint64_t kind, uint64_t a, uint64_t b = 0) { return (kind << 56) ^ (a << 28) ^ b; }
 constexpr uint64_t tag_accept = 1, tag_timer = 2, tag_arrive = 3, tag_read = 4;
+// Kinds of host input, for the hosts' input digests.
+constexpr uint64_t input_accept = 1, input_timer = 2, input_read = 3, input_fin = 4, input_rst = 5;
 
 }  // namespace
 
@@ -152,8 +154,7 @@ ConnId World::Port::connect(Address to) {
   w->queue_.schedule(
       w->now_,
       [w, to, end] {
-        w->hosts_[to].inputs.add("accept");
-        w->hosts_[to].inputs.add_u64(end);
+        w->note_input(to, input_accept, end);
         w->hosts_[to].host->on_accept(peer_of(end));
       },
       tag(tag_accept, to, end), to);
@@ -162,8 +163,8 @@ ConnId World::Port::connect(Address to) {
 
 TimerId World::Port::set_timer(Duration after) {
   H2SIM_ASSERT(after.ns >= 0);
-  TimerId id = world->timer_cancelled_.size();
-  world->timer_cancelled_.push_back(false);
+  TimerId id = world->timer_state_.size();
+  world->timer_state_.push_back(TimerState::armed);
   world->timer_owner_.push_back(self);
   World* w = world;
   // Two words of capture fit std::function's inline buffer: no allocation per timer.
@@ -173,10 +174,19 @@ TimerId World::Port::set_timer(Duration after) {
 }
 
 void World::fire_timer(Address host, TimerId timer) {
-  if (timer_cancelled_[timer]) return;
-  hosts_[host].inputs.add("timer");
-  hosts_[host].inputs.add_u64(timer);
+  bool armed = timer_state_[timer] == TimerState::armed;
+  timer_state_[timer] = TimerState::done;
+  if (!armed) return;
+  note_input(host, input_timer, timer);
   hosts_[host].host->on_timer(timer);
+}
+
+// Hosts read now() (deadlines, frame times), so when an input came is part of what it was.
+void World::note_input(Address host, uint64_t kind, uint64_t what) {
+  Digest& inputs = hosts_[host].inputs;
+  inputs.add_u64(kind);
+  inputs.add_u64(what);
+  inputs.add_u64(static_cast<uint64_t>(now_.ns));
 }
 
 Address World::host_of(ConnId end) const {
@@ -209,6 +219,7 @@ void World::send(ConnId from, Flush flush) {
   uint32_t start = 0;
   uint32_t chosen = 0;
   size_t first_candidate = 0;
+  sending_ = {true, true, from, &flush, &cuts, 0, 0, false, false};
   auto cut_at = [&](uint32_t cut) {
     while (cut - start > link_.segment_bytes_max) {
       start += link_.segment_bytes_max;
@@ -227,8 +238,13 @@ void World::send(ConnId from, Flush flush) {
   }
   cut_at(static_cast<uint32_t>(flush.bytes.size()));
   uint32_t flush_index = d.flushes++;
+  sending_.cutting = false;
   start = 0;
-  for (uint32_t cut : cuts) {
+  for (size_t i = 0; i < cuts.size(); ++i) {
+    sending_.next_cut = i;
+    sending_.start = start;
+    Duration latency = draw_latency();
+    uint32_t cut = cuts[i];
     Segment s;
     if (cuts.size() == 1) {
       s.bytes = std::move(flush.bytes);
@@ -238,8 +254,9 @@ void World::send(ConnId from, Flush flush) {
     start = cut;
     segments_.push_back({connection_index(from), (from & 1u) == 0, now_, {}, flush_index,
                          {}, false, false});
-    enqueue_segment(from, std::move(s));
+    enqueue_segment(from, std::move(s), latency);
   }
+  sending_ = {};
 }
 
 void World::send_control(ConnId from, bool fin, bool rst) {
@@ -251,17 +268,22 @@ void World::send_control(ConnId from, bool fin, bool rst) {
     c.reset = true;
     direction_into(from).closed = true;
   }
+  sending_ = {true, false, from, nullptr, nullptr, 0, 0, fin, rst};
+  Duration latency = draw_latency();
+  sending_ = {};
   Segment s;
   s.fin = fin;
   s.rst = rst;
   segments_.push_back({connection_index(from), (from & 1u) == 0, now_, {}, d.flushes, {}, fin, rst});
-  enqueue_segment(from, std::move(s));
+  enqueue_segment(from, std::move(s), latency);
 }
 
-void World::enqueue_segment(ConnId from, Segment segment) {
+// The latency is drawn by the caller before the segment exists, so that at that decision the
+// segment is still described by sending_ (and state_digest sees it).
+void World::enqueue_segment(ConnId from, Segment segment, Duration latency) {
   Direction& d = direction_into(peer_of(from));
   segment.id = segments_.size() - 1;  // index of its SegmentRecord
-  Time arrival = std::max(now_ + draw_latency(), d.last_arrival);
+  Time arrival = std::max(now_ + latency, d.last_arrival);
   d.last_arrival = arrival;
   segment.arrived_at = arrival;
   segments_.back().arrived_at = arrival;
@@ -290,8 +312,7 @@ void World::arrive(ConnId to) {
   if (s.rst) {
     // A reset discards what the receiver had not read yet.
     d.arrived.clear();
-    hosts_[host].inputs.add("rst");
-    hosts_[host].inputs.add_u64(to);
+    note_input(host, input_rst, to);
     hosts_[host].host->on_peer_closed(to, true);
     return;
   }
@@ -313,8 +334,7 @@ void World::read(ConnId end) {
   while (data_segments < d.arrived.size() && !d.arrived[data_segments].fin) ++data_segments;
   if (data_segments == 0) {
     d.arrived.pop_front();
-    hosts_[host].inputs.add("fin");
-    hosts_[host].inputs.add_u64(end);
+    note_input(host, input_fin, end);
     hosts_[host].host->on_peer_closed(end, false);
   } else {
     uint32_t take = data_segments - choices_.choose(data_segments, Label::read);
@@ -335,8 +355,7 @@ void World::read(ConnId end) {
     reads_.push_back({connection_index(end), (end & 1u) != 0, now_,
                       static_cast<uint32_t>(batch.size()), d.batches++});
     HostSlot& slot = hosts_[host];
-    slot.inputs.add("read");
-    slot.inputs.add_u64(end);
+    note_input(host, input_read, end);
     slot.inputs.add(std::string_view(reinterpret_cast<const char*>(batch.data()), batch.size()));
     slot.host->on_bytes(end, batch);
     for (Segment& s : taken) segments_[s.id].bytes = std::move(s.bytes);
@@ -383,7 +402,9 @@ std::vector<SegmentRecord> World::take_segments() {
 //    mean equal host states, and equal behaviour from here on.
 // 2. What will happen next is the pending work: segments in flight (bytes, FIN/RST, time until
 //    arrival), segments arrived but unread, whether an arrival or a read is already scheduled,
-//    which directions are closed, and every queued event (kind, target, time until due).
+//    which directions are closed, every queued event (kind, target, time until due) and which
+//    queued timers were cancelled, and the write being cut or enqueued if the choice is asked
+//    in the middle of one (add_sending).
 // 3. What the hosts do depends on absolute time only through now() (deadlines, timestamps), and
 //    now is in the digest, so no two states at different times are merged.
 // 4. The choice source has no state of its own here: explore answers from a path, not a PRNG.
@@ -416,7 +437,31 @@ uint64_t World::state_digest() const {
     d.add_u64(static_cast<uint64_t>(due));
     d.add_u64(event);
   }
+  // A cancelled timer's event is still queued but will do nothing.
+  for (TimerId t = 0; t < timer_state_.size(); ++t) {
+    if (timer_state_[t] == TimerState::cancelled) d.add_u64(t);
+  }
+  add_sending(d);
   return d.value();
+}
+
+// The write being cut or enqueued when the World asks for a split or latency choice: its
+// remaining segments are in no direction yet.
+void World::add_sending(Digest& d) const {
+  if (!sending_.active) return;
+  d.add_u64(sending_.from);
+  d.add_u64(sending_.cutting * 4 + sending_.fin * 2 + sending_.rst);
+  if (sending_.flush == nullptr) return;
+  const std::vector<uint8_t>& bytes = sending_.flush->bytes;
+  if (sending_.cutting) {
+    d.add(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    for (uint32_t b : sending_.flush->boundaries) d.add_u64(b);
+    d.add_u64(~uint64_t{0});
+    for (uint32_t c : *sending_.cuts) d.add_u64(c);
+    return;
+  }
+  d.add(std::string_view(reinterpret_cast<const char*>(bytes.data()) + sending_.start, bytes.size() - sending_.start));
+  for (size_t i = sending_.next_cut; i < sending_.cuts->size(); ++i) d.add_u64((*sending_.cuts)[i] - sending_.start);
 }
 
 }  // namespace h2sim::sim

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/choice.h"
+#include "sim/digest.h"
 #include "sim/event_queue.h"
 #include "sim/host.h"
 #include "sim/time.h"
@@ -103,11 +104,30 @@ class World final : public StateProbe {
   Address host_of(ConnId end) const;
   void send(ConnId from, Flush flush);
   void send_control(ConnId from, bool fin, bool rst);
-  void enqueue_segment(ConnId from, Segment segment);
+  void enqueue_segment(ConnId from, Segment segment, Duration latency);
   void arrive(ConnId to);
   void read(ConnId end);
   void fire_timer(Address host, TimerId timer);
   Duration draw_latency();
+  void note_input(Address host, uint64_t kind, uint64_t what);
+  void add_sending(Digest& d) const;
+
+  // A write the World is cutting into segments or enqueuing when it asks for a split or latency
+  // choice. Its segments are in no direction yet, so state_digest reads them from here.
+  struct Sending {
+    bool active = false;
+    bool cutting = false;  // still choosing cuts: the flush's boundaries are still open
+    ConnId from = 0;
+    const Flush* flush = nullptr;  // null for a FIN or RST
+    const std::vector<uint32_t>* cuts = nullptr;  // chosen so far (all of them once enqueuing)
+    size_t next_cut = 0;  // segments cuts[next_cut..] are not enqueued yet
+    uint32_t start = 0;   // offset in the flush of the first segment not enqueued yet
+    bool fin = false;
+    bool rst = false;
+  };
+  // Why a timer's event is still in the queue or not; cancelled timers keep their event (the
+  // queue's ties must not change when a host cancels), so the state says which will do nothing.
+  enum class TimerState : uint8_t { armed, cancelled, done };
 
   ChoiceSource& choices_;
   LinkConfig link_;
@@ -118,12 +138,13 @@ class World final : public StateProbe {
   uint64_t bytes_written_ = 0;
   std::vector<HostSlot> hosts_;
   std::vector<std::unique_ptr<Connection>> connections_;
-  std::vector<bool> timer_cancelled_;  // indexed by TimerId
+  std::vector<TimerState> timer_state_;  // indexed by TimerId
   std::vector<Address> timer_owner_;
   std::vector<SegmentRecord> segments_;
   std::vector<ReadRecord> reads_;
   std::vector<uint32_t> cut_scratch_;  // reused by send(): no allocation per flush
   std::vector<Segment> read_scratch_;  // reused by read()
+  Sending sending_;
 };
 
 }  // namespace h2sim::sim

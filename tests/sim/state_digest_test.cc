@@ -1,0 +1,274 @@
+// World::state_digest, the state identity explore prunes on (issue 5). The argument that equal
+// digests mean equal futures is in sim/world.cc; these tests check its parts on small worlds,
+// and then the claim itself on real scenarios: over a full search without pruning, every two
+// paths that reach one digest continue into the same set of futures.
+#include "sim/world.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/h2/frame.h"
+#include "properties/harness.h"
+#include "properties/invariants.h"
+#include "sim/assert.h"
+#include "sim/digest.h"
+#include "support/test_support.h"
+
+namespace h2sim::sim {
+namespace {
+
+// Answers from a prefix, then 0 (the next path of a depth-first search), and notes the world's
+// state digest at every decision point.
+class ProbingChoices final : public ChoiceSource {
+ public:
+  explicit ProbingChoices(std::vector<Decision> prefix = {}) : prefix_(std::move(prefix)) {}
+  std::vector<uint64_t> digests;
+
+ protected:
+  uint32_t pick(uint32_t n, Label) override {
+    H2SIM_ASSERT(probe() != nullptr);
+    size_t k = digests.size();
+    digests.push_back(probe()->state_digest());
+    return k < prefix_.size() ? std::min(prefix_[k].value, n - 1) : 0;
+  }
+
+ private:
+  std::vector<Decision> prefix_;
+};
+
+// Writes "aaa|bbb|ccc" (boundaries after each unit) when it starts, or after `delay` on a timer.
+class Writer final : public Host {
+ public:
+  explicit Writer(Duration delay = Duration{0}) : delay_(delay) {}
+  void start(Net& net, Address next_hop) override {
+    net_ = &net;
+    end_ = net.connect(next_hop);
+    if (delay_.ns == 0) {
+      write();
+    } else {
+      net.set_timer(delay_);
+    }
+  }
+  void on_bytes(ConnId, std::span<const uint8_t>) override {}
+  void on_timer(TimerId) override { write(); }
+
+ private:
+  void write() {
+    Flush f;
+    std::string text = "aaabbbccc";
+    f.bytes.assign(text.begin(), text.end());
+    f.boundaries = {3, 6};
+    net_->write(end_, std::move(f));
+  }
+  Duration delay_;
+  Net* net_ = nullptr;
+  ConnId end_ = 0;
+};
+
+// Notes the world's digest when its timer (set at start, after `at`) fires; can set and cancel a
+// second timer first.
+class Observer final : public Host {
+ public:
+  Observer(const World* world, Duration at, bool spare_timer, bool cancel_spare)
+      : world_(world), at_(at), spare_timer_(spare_timer), cancel_spare_(cancel_spare) {}
+  uint64_t digest = 0;
+  void start(Net& net, Address) override {
+    observe_ = net.set_timer(at_);
+    if (spare_timer_) {
+      TimerId spare = net.set_timer(at_ + Duration::microseconds(500));
+      if (cancel_spare_) net.cancel_timer(spare);
+    }
+  }
+  void on_bytes(ConnId, std::span<const uint8_t>) override {}
+  void on_timer(TimerId timer) override {
+    if (timer == observe_) digest = world_->state_digest();
+  }
+
+ private:
+  const World* world_;
+  Duration at_;
+  bool spare_timer_;
+  bool cancel_spare_;
+  TimerId observe_ = 0;
+};
+
+// A reader that only reads (its digest is the world's business).
+class Sink final : public Host {
+ public:
+  void start(Net&, Address) override {}
+  void on_bytes(ConnId, std::span<const uint8_t>) override {}
+};
+
+TEST(StateDigest, TheSameDecisionsGiveTheSameDigestsAtEveryDecisionPoint) {
+  auto digests = [](std::vector<Decision> prefix) {
+    ProbingChoices choices(std::move(prefix));
+    World world(choices, {Duration::microseconds(100), Duration::microseconds(300), 3, 3, 65536}, {});
+    Sink sink;
+    Writer writer;
+    Address at = world.add_host(sink, "sink", 0);
+    world.add_host(writer, "writer", at);
+    world.run();
+    return std::make_pair(choices.digests, choices.decisions());
+  };
+  auto [first, decisions] = digests({});
+  auto [again, same] = digests(decisions);
+  EXPECT_GE(first.size(), 2u);
+  EXPECT_EQ(first, again);
+  // A different decision gives a different state from there on.
+  std::vector<Decision> other = decisions;
+  other[0].value = 1;
+  EXPECT_NE(digests(other).first[1], first[1]);
+}
+
+// The digest at a latency decision must see the segments of the flush not yet enqueued: after
+// cuts "aaa|bbb|ccc" and "aaa|bbbccc", the second segment's latency decision has "aaa" in flight
+// in both, but the futures differ (a reader can take "bbb" without "ccc" only in the first).
+TEST(StateDigest, SegmentsOfAFlushNotYetEnqueuedArePartOfTheState) {
+  auto digest_at_second_latency = [](uint32_t second_cut) {
+    // Decisions: split (cut after "aaa"), split (second_cut), then latency per segment.
+    ProbingChoices choices({{3, 1, Label::split}, {3, second_cut, Label::split}});
+    World world(choices, {Duration::microseconds(100), Duration::microseconds(200), 2, 3, 65536}, {});
+    Sink sink;
+    Writer writer;
+    Address at = world.add_host(sink, "sink", 0);
+    world.add_host(writer, "writer", at);
+    world.run();
+    EXPECT_EQ(choices.decisions()[3].label, Label::latency);
+    return choices.digests[3];
+  };
+  EXPECT_NE(digest_at_second_latency(1), digest_at_second_latency(0));
+}
+
+// Hosts read now() (deadlines, frame times), so the times of their past inputs are part of
+// their state: the same bytes read at 100 us or at 200 us leave different states at 300 us.
+TEST(StateDigest, TheTimesOfPastInputsArePartOfTheState) {
+  auto digest_at_300us = [](Duration latency) {
+    ProbingChoices choices;
+    World world(choices, {latency, latency, 1, 1, 65536}, {});
+    Observer observer(&world, Duration::microseconds(300), false, false);
+    Sink sink;
+    Writer writer;
+    Address at = world.add_host(sink, "sink", 0);
+    world.add_host(writer, "writer", at);
+    world.add_host(observer, "observer", 0);
+    world.run();
+    return observer.digest;
+  };
+  EXPECT_NE(digest_at_300us(Duration::microseconds(100)), digest_at_300us(Duration::microseconds(200)));
+  EXPECT_EQ(digest_at_300us(Duration::microseconds(100)), digest_at_300us(Duration::microseconds(100)));
+}
+
+TEST(StateDigest, PendingTimersTheirDueTimesAndCancellationsArePartOfTheState) {
+  auto digest = [](Duration writer_delay, bool spare, bool cancel) {
+    ProbingChoices choices;
+    World world(choices, {}, {});
+    Observer observer(&world, Duration::microseconds(1), spare, cancel);
+    Sink sink;
+    Writer writer(writer_delay);
+    Address at = world.add_host(sink, "sink", 0);
+    world.add_host(writer, "writer", at);
+    world.add_host(observer, "observer", 0);
+    world.run();
+    return observer.digest;
+  };
+  uint64_t plain = digest(Duration::microseconds(50), false, false);
+  EXPECT_NE(plain, digest(Duration::microseconds(60), false, false));  // due time
+  EXPECT_NE(plain, digest(Duration::microseconds(50), true, false));   // one more timer
+  EXPECT_NE(digest(Duration::microseconds(50), true, false), digest(Duration::microseconds(50), true, true));
+}
+
+// ---- The claim itself: equal digests, equal futures. ----
+
+// What a run produced that a state decides: each endpoint's frames in its own order (with times),
+// every call's outcome on both sides, the verdicts and how the run ended. Not the decisions, nor
+// the order in which different hosts' frames were interleaved into one log.
+std::string future_of(const Scenario& scenario, const Result& r) {
+  std::map<std::string, std::string> by_endpoint;
+  for (const h2::FrameRecord& f : r.frames) {
+    std::string key = std::string(h2::leg_name(f.endpoint.leg)) + "/" + std::to_string(f.endpoint.connection) +
+                      (f.endpoint.client_side ? "c" : "s");
+    by_endpoint[key] += h2::format_frame(f) + " #" + std::to_string(f.batch) + "\n";
+  }
+  std::string out;
+  for (const auto& [endpoint, frames] : by_endpoint) out += endpoint + ":\n" + frames;
+  for (const grpc::CallOutcome& c : r.calls) {
+    out += "call " + std::to_string(c.call) + ": " + (c.client_saw ? grpc::status_text(*c.client_saw) : "-") + " / " +
+           (c.server_sent ? grpc::status_text(*c.server_sent) : "-") + " at " +
+           std::to_string(c.client_status_at.ns) + "\n";
+  }
+  for (const Verdict& v : check_all(r, scenario)) out += std::string(v.name) + (v.holds ? " holds\n" : " fails\n");
+  out += run_end_name(r.end);
+  return out;
+}
+
+bool next_prefix(std::vector<Decision>* path) {
+  while (!path->empty()) {
+    if (path->back().value + 1 < path->back().n) {
+      ++path->back().value;
+      return true;
+    }
+    path->pop_back();
+  }
+  return false;
+}
+
+// Every path of the scenario, without pruning. For each digest at a decision point: the futures
+// (the decisions after it, and what the run produced) of every path through it. Two paths
+// through one digest must agree on every future they share and have the same set of futures.
+void expect_equal_digests_have_equal_futures(const std::string& name) {
+  Scenario scenario = h2sim::testing::scenario_from_file(name);
+  struct Seen {
+    std::map<std::vector<uint32_t>, std::string> futures;  // decisions after the point -> future
+    std::map<std::vector<uint32_t>, size_t> prefixes;      // decisions before -> futures seen
+  };
+  std::map<uint64_t, Seen> seen;
+  std::vector<Decision> prefix;
+  size_t executions = 0, merged = 0, mismatches = 0;
+  do {
+    ProbingChoices choices(prefix);
+    Result r = run_case(scenario, choices);
+    std::string future = future_of(scenario, r);
+    const std::vector<Decision>& path = choices.decisions();
+    ASSERT_EQ(path.size(), choices.digests.size());
+    for (size_t k = 0; k < path.size(); ++k) {
+      uint64_t key = choices.digests[k] ^ (uint64_t{path[k].n} << 8) ^ static_cast<uint8_t>(path[k].label);
+      Seen& s = seen[key];
+      std::vector<uint32_t> before, after;
+      for (size_t i = 0; i < path.size(); ++i) (i < k ? before : after).push_back(path[i].value);
+      auto [it, fresh] = s.futures.emplace(after, future);
+      if (!fresh && it->second != future && ++mismatches <= 3) {
+        ADD_FAILURE() << name << ": two paths through one state at decision " << k << " end differently\n"
+                      << it->second << "\n---\n" << future;
+      }
+      ++s.prefixes[before];
+    }
+    ++executions;
+    prefix = path;
+  } while (next_prefix(&prefix) && executions < 100000);
+  ASSERT_LT(executions, 100000u) << name << " is too large for a full search here";
+  for (const auto& [key, s] : seen) {
+    for (const auto& [before, count] : s.prefixes) {
+      EXPECT_EQ(count, s.futures.size()) << name << ": a path reached a state without all of its futures";
+    }
+    merged += s.prefixes.size() - 1;
+  }
+  EXPECT_GT(merged, 0u) << name << ": no two paths met in one state, so nothing was checked";
+}
+
+TEST(StateDigest, EqualDigestsHaveEqualFuturesOnTheFoundingCase) {
+  expect_equal_digests_have_equal_futures("founding-case.textproto");
+}
+
+TEST(StateDigest, EqualDigestsHaveEqualFuturesOnSmallScenarios) {
+  for (const char* name : {"founding-case-no-proxy.textproto", "founding-case-client-half-closed.textproto",
+                           "regression-cancel-after-half-close.textproto"}) {
+    expect_equal_digests_have_equal_futures(name);
+  }
+}
+
+}  // namespace
+}  // namespace h2sim::sim
