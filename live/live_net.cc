@@ -217,4 +217,39 @@ bool LiveWorld::run(const std::function<bool()>& done, std::chrono::milliseconds
   return true;
 }
 
+void LiveWorld::drain(std::chrono::milliseconds limit) {
+  for (auto& [fd, host] : listener_host_) {
+    for (int c; (c = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
+      auto s = std::make_unique<Socket>();
+      s->fd = c;
+      s->end = 2 * next_connection_++ + 1;
+      fd_of_[s->end] = c;
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLRDHUP;
+      ev.data.fd = c;
+      epoll_ctl(epoll_, EPOLL_CTL_ADD, c, &ev);
+      sockets_[c] = std::move(s);
+    }
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+  }
+  listener_host_.clear();
+  for (auto& [fd, s] : sockets_) {
+    ::shutdown(fd, SHUT_WR);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;  // no longer writable-interest: nothing more to send
+    ev.data.fd = fd;
+    epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
+  }
+  int64_t deadline = now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(limit).count();
+  while (!sockets_.empty() && now_ns() < deadline) {
+    epoll_event events[16];
+    int n = epoll_wait(epoll_, events, 16, 10);
+    for (int i = 0; i < n; ++i) {
+      uint8_t buf[4096];
+      ssize_t got = recv(events[i].data.fd, buf, sizeof buf, 0);
+      if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) close_socket(events[i].data.fd);
+    }
+  }
+}
+
 }  // namespace h2sim::live

@@ -31,6 +31,12 @@ class LiveWorld {
 
   // Runs until done() is true or `limit` passes; false if the limit ended it.
   bool run(const std::function<bool()>& done, std::chrono::milliseconds limit);
+  // Ends the run's connections so that the next run starts clean: sends FIN on every socket
+  // (and on connections the proxy opened but no host accepted) and waits, at most `limit`, for
+  // the proxy to close its side. Without this a proxy that pools upstream connections
+  // (haproxy) can hand the next run's request to a connection our last server closed, and
+  // answer it with REFUSED_STREAM: an artefact of the harness, not of the scenario.
+  void drain(std::chrono::milliseconds limit);
 
  private:
   struct Socket;

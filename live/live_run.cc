@@ -221,6 +221,7 @@ Result run_live(const Scenario& scenario, int listener, uint16_t proxy_port, int
     return std::all_of(result.calls.begin(), result.calls.end(), [](const grpc::CallOutcome& c) { return c.client_saw.has_value(); });
   };
   bool finished = world.run(all_done, std::chrono::milliseconds(limit_ms));
+  world.drain(std::chrono::milliseconds(500));
   result.end = finished ? sim::RunEnd::quiescent : sim::RunEnd::limit_time;
   result.frames = std::move(recorder.frames);
   result.marks = std::move(recorder.marks);
