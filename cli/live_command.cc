@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -22,6 +23,10 @@ constexpr Option options[] = {
     {"--binary", "PATH", "the proxy binary (default: /usr/sbin/NAME)"},
     {"--repeat", "N", "runs (default 20)"},
     {"--timeout-ms", "MS", "real-time bound of one run (default 3000)"},
+    {"--client", "grpc++", "the client is grpc-core itself (h2sim-grpcpp-peer), not our grpc-core personality;\n"
+                           "grpc++-sync: through grpc++'s sync API, which asks for the status only at the end"},
+    {"--server", "grpc++", "the server is grpc-core itself, not our grpc-core personality"},
+    {"--peer-binary", "PATH", "h2sim-grpcpp-peer (default: next to h2sim)"},
     {"--compare", "", "explore the scenario with the proxy's preset and compare the outcome sets"},
 };
 
@@ -34,6 +39,35 @@ std::string outcome_of(const Result& r) {
   return out;
 }
 
+// --client grpc++ / --server grpc++: grpc-core itself on that end, through h2sim-grpcpp-peer.
+// Its personality in the scenario becomes grpc-core, so that --compare predicts for it.
+bool parse_peers(const Parsed& p, const std::string& path, Scenario* scenario, live::Peers* peers,
+                 std::string* error) {
+  if (p.has("--client") && p.value("--client") != "grpc++" && p.value("--client") != "grpc++-sync") {
+    *error = "--client takes grpc++ or grpc++-sync (without it, the scenario's personality runs as our own host)";
+    return false;
+  }
+  if (p.has("--server") && p.value("--server") != "grpc++") {
+    *error = "--server takes grpc++ (without it, the scenario's personality runs as our own host)";
+    return false;
+  }
+  peers->grpcpp_client = p.has("--client");
+  peers->grpcpp_client_sync = p.has("--client") && p.value("--client") == "grpc++-sync";
+  peers->grpcpp_server = p.has("--server");
+  if (!peers->grpcpp_client && !peers->grpcpp_server) return true;
+  peers->peer_binary = p.has("--peer-binary") ? p.value("--peer-binary") : live::default_peer_binary();
+  if (peers->peer_binary.empty() || access(peers->peer_binary.c_str(), X_OK) != 0) {
+    *error = "h2sim-grpcpp-peer " + (peers->peer_binary.empty() ? std::string("was not built") : "(" + peers->peer_binary + ") cannot be run") +
+             ": install grpc++ (scripts/install-live-deps.sh) and build again, or pass --peer-binary";
+    return false;
+  }
+  std::error_code ec;
+  peers->scenario_path = std::filesystem::absolute(path, ec).string();
+  if (peers->grpcpp_client) scenario->set_client(peers->grpcpp_client_sync ? "grpc-core-sync" : "grpc-core");
+  if (peers->grpcpp_server) scenario->set_server("grpc-core");
+  return true;
+}
+
 }  // namespace
 
 int live_command(std::span<const std::string> args) {
@@ -41,14 +75,17 @@ int live_command(std::span<const std::string> args) {
   std::string error;
   if (!parse_args(args, options, &p, &error)) return usage_error("live", error);
   if (p.help) {
-    std::fputs(help_text("h2sim live FILE.textproto --proxy haproxy|nginx|nghttpx [--repeat N] [--compare]",
+    std::fputs(help_text("h2sim live FILE.textproto --proxy haproxy|nginx|nghttpx [--repeat N] [--compare]\n"
+                         "                  [--client grpc++] [--server grpc++]",
                          "Runs the scenario's calls through a real proxy binary on 127.0.0.1: h2sim "
                          "writes its\nconfiguration (h2c on both sides), starts it, runs the scenario "
                          "N times with the same\nclient and server code as the simulator, stops it, and "
                          "prints the distribution of\noutcomes with both legs' frames for one run of each. "
                          "--compare checks every live\noutcome against the preset's simulated reachable "
                          "set. Exit 1 if a live outcome breaks\nan invariant (or, with --compare, is not "
-                         "predicted), 2 on bad input or a proxy that\ndoes not start.",
+                         "predicted), 2 on bad input or a proxy that\ndoes not start. --client grpc++ and --server grpc++ put "
+                         "grpc-core 1.51 itself on\nthat end (h2sim-grpcpp-peer, built when grpc++ is installed); "
+                         "its leg is then not traced.",
                          options)
                    .c_str(),
                stdout);
@@ -70,11 +107,21 @@ int live_command(std::span<const std::string> args) {
   if (!load_scenario(p.positional[0], &scenario, &error)) return usage_error("live", error);
   if (scenario.has_hostile()) return usage_error("live", "hostile clients are simulation only");
   std::string binary = p.has("--binary") ? p.value("--binary") : "/usr/sbin/" + p.value("--proxy");
+  live::Peers peers;
+  if (!parse_peers(p, p.positional[0], &scenario, &peers, &error)) return usage_error("live", error);
 
   live::install_interrupt_cleanup();
   uint16_t backend_port = 0;
   int listener = live::listen_loopback(&backend_port, &error);
   if (listener < 0) return usage_error("live", error);
+  live::GrpcppServer grpcpp_server;
+  if (peers.grpcpp_server) {
+    if (!grpcpp_server.start(peers, &error)) {
+      close(listener);
+      return usage_error("live", error);
+    }
+    backend_port = grpcpp_server.port();
+  }
   live::ProxyProcess proxy;
   if (!proxy.start(kind, binary, backend_port, &error)) {
     close(listener);
@@ -84,13 +131,14 @@ int live_command(std::span<const std::string> args) {
   std::map<std::string, Result> example;
   uint64_t failing = 0;
   for (uint64_t i = 0; i < repeat; ++i) {
-    Result r = live::run_live(scenario, listener, proxy.port(), static_cast<int>(timeout_ms));
+    Result r = live::run_live(scenario, peers, listener, proxy.port(), static_cast<int>(timeout_ms));
     std::string outcome = outcome_of(r);
     ++counts[outcome];
     failing += !all_hold(check_all(r, scenario));
     example.emplace(outcome, std::move(r));
   }
   proxy.stop();
+  grpcpp_server.stop();
   close(listener);
 
   std::printf("%s through %s (%s), %llu runs:\n", p.positional[0].c_str(), p.value("--proxy").c_str(),
@@ -98,6 +146,8 @@ int live_command(std::span<const std::string> args) {
   for (const auto& [outcome, n] : counts) std::printf("  %4llu x %s\n", static_cast<unsigned long long>(n), outcome.c_str());
   for (const auto& [outcome, r] : example) {
     std::printf("\none run that ended with %s:\n", outcome.c_str());
+    if (peers.grpcpp_client) std::printf("    (downstream leg not traced: the client is grpc++)\n");
+    if (peers.grpcpp_server) std::printf("    (upstream leg not traced: the server is grpc++)\n");
     for (const h2::FrameRecord& f : r.frames) {
       if (f.type == h2::FrameType::settings || f.type == h2::FrameType::window_update) continue;
       std::printf("%s\n", h2::format_frame(f).c_str());

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <optional>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -28,11 +29,28 @@ namespace h2sim::live {
 
 namespace {
 
-std::atomic<pid_t> running_proxy{-1};
+// The child processes running now (proxy, grpc++ server and client), for the interrupt handler.
+std::atomic<pid_t> running_children[4] = {-1, -1, -1, -1};
+
+void note_running(pid_t pid) {
+  for (auto& slot : running_children) {
+    pid_t empty = -1;
+    if (slot.compare_exchange_strong(empty, pid)) return;
+  }
+}
+
+void note_stopped(pid_t pid) {
+  for (auto& slot : running_children) {
+    pid_t was = pid;
+    slot.compare_exchange_strong(was, -1);
+  }
+}
 
 void on_interrupt(int signal) {
-  pid_t pid = running_proxy.load();
-  if (pid > 0) kill(-pid, SIGKILL);  // its whole process group
+  for (auto& slot : running_children) {
+    pid_t pid = slot.load();
+    if (pid > 0) kill(-pid, SIGKILL);  // its whole process group
+  }
   _exit(128 + signal);
 }
 
@@ -138,27 +156,10 @@ bool ProxyProcess::start(RealProxy kind, const std::string& binary, uint16_t bac
       break;
   }
   std::string output = dir_ + "/output.txt";
-  pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);  // its own process group: stop() signals the workers too
-    int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> args;
-    for (std::string& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
-  }
-  pid_ = pid;
-  running_proxy.store(pid);
+  process_.start(argv, output);
   for (int i = 0; i < 250; ++i) {
     if (accepts(port_)) return true;
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      running_proxy.store(-1);
+    if (process_.exited()) {
       *error = "the proxy exited at once:\n" + read_text(output) + read_text(dir_ + "/error.log");
       stop();
       return false;
@@ -171,28 +172,7 @@ bool ProxyProcess::start(RealProxy kind, const std::string& binary, uint16_t bac
 }
 
 void ProxyProcess::stop() {
-  if (pid_ > 0) {
-    kill(-pid_, SIGTERM);
-    int status;
-    for (int i = 0; i < 50 && waitpid(pid_, &status, WNOHANG) != pid_; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      if (i == 49) {
-        kill(-pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-      }
-    }
-    kill(-pid_, SIGKILL);  // any worker still there
-    // Reap the group's other processes (they were reparented to us, the subreaper).
-    for (int i = 0; i < 50; ++i) {
-      pid_t reaped = waitpid(-1, &status, WNOHANG);
-      if (reaped <= 0) {
-        if (reaped < 0) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    }
-    pid_ = -1;
-    running_proxy.store(-1);
-  }
+  process_.stop();
   if (!dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -200,7 +180,155 @@ void ProxyProcess::stop() {
   }
 }
 
-Result run_live(const Scenario& scenario, int listener, uint16_t proxy_port, int limit_ms) {
+void Process::start(const std::vector<std::string>& argv, const std::string& output) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);  // its own process group: stop() signals its workers too
+    int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+  pid_ = pid;
+  note_running(pid);
+}
+
+bool Process::exited(int* status) {
+  if (pid_ <= 0) return true;
+  int s = 0;
+  if (waitpid(pid_, &s, WNOHANG) != pid_) return false;
+  if (status) *status = s;
+  kill(-pid_, SIGKILL);  // any worker it left in its group
+  note_stopped(pid_);
+  pid_ = -1;
+  return true;
+}
+
+void Process::stop() {
+  if (pid_ <= 0) return;
+  kill(-pid_, SIGTERM);
+  int status;
+  for (int i = 0; i < 50 && waitpid(pid_, &status, WNOHANG) != pid_; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (i == 49) {
+      kill(-pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+    }
+  }
+  kill(-pid_, SIGKILL);  // any worker still there
+  // Reap the group's other processes (they were reparented to us, the subreaper).
+  for (int i = 0; i < 50; ++i) {
+    pid_t reaped = waitpid(-1, &status, WNOHANG);
+    if (reaped <= 0) {
+      if (reaped < 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  note_stopped(pid_);
+  pid_ = -1;
+}
+
+std::string default_peer_binary() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  std::filesystem::path peer = self.parent_path() / "h2sim-grpcpp-peer";
+  return std::filesystem::exists(peer, ec) ? peer.string() : std::string();
+}
+
+bool GrpcppServer::start(const Peers& peers, std::string* error) {
+  char tmpl[] = "/tmp/h2sim-grpcpp-XXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd < 0) {
+    *error = "cannot create a temporary file";
+    return false;
+  }
+  close(fd);
+  output_ = tmpl;
+  process_.start({peers.peer_binary, "server", peers.scenario_path}, output_);
+  for (int i = 0; i < 250; ++i) {
+    std::string text = read_text(output_);
+    if (text.rfind("port ", 0) == 0 && text.find('\n') != std::string::npos) {
+      port_ = static_cast<uint16_t>(std::atoi(text.c_str() + 5));
+      return true;
+    }
+    if (process_.exited()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  *error = "the grpc++ server did not start:\n" + read_text(output_);
+  stop();
+  return false;
+}
+
+void GrpcppServer::stop() {
+  process_.stop();
+  if (!output_.empty()) std::remove(output_.c_str());
+  output_.clear();
+}
+
+namespace {
+
+// What the grpc++ client printed: "call I status CODE MESSAGE", "call I responses S,S,...",
+// "call I cancelled".
+void read_client_outcomes(const std::string& text, const Scenario& scenario, Result* result) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    unsigned index = 0;
+    char what[16] = {};
+    int used = 0;
+    if (std::sscanf(line.c_str(), "call %u %15s %n", &index, what, &used) < 2 ||
+        index >= result->calls.size()) {
+      continue;
+    }
+    grpc::CallOutcome& c = result->calls[index];
+    std::string rest = line.substr(static_cast<size_t>(used));
+    if (std::string(what) == "status") {
+      int code = std::atoi(rest.c_str());
+      size_t space = rest.find(' ');
+      c.client_saw = grpc::Status{static_cast<grpc::Code>(code), space == std::string::npos ? "" : rest.substr(space + 1)};
+    } else if (std::string(what) == "responses") {
+      std::istringstream seqs(rest);
+      for (std::string seq; std::getline(seqs, seq, ',');) {
+        if (!seq.empty()) c.responses_received.push_back(static_cast<uint32_t>(std::stoul(seq)));
+      }
+    } else if (std::string(what) == "cancelled") {
+      c.client_cancelled = true;
+    }
+  }
+  // What it sent is what its script says (a write the call's end refused is not checked).
+  for (grpc::CallOutcome& c : result->calls) {
+    const ClientScript& script = scenario.calls(static_cast<int>(c.call)).client();
+    uint32_t messages = scenario.calls(static_cast<int>(c.call)).kind() == UNARY ||
+                                scenario.calls(static_cast<int>(c.call)).kind() == SERVER_STREAMING
+                            ? 1
+                            : script.messages();
+    for (uint32_t seq = 0; seq < messages; ++seq) c.requests_sent.push_back(seq);
+  }
+}
+
+// A grpc++ server answers as its script says; its frames and reads are not seen.
+void script_server_outcomes(const Scenario& scenario, Result* result) {
+  for (grpc::CallOutcome& c : result->calls) {
+    const ServerScript& script = scenario.calls(static_cast<int>(c.call)).server();
+    if (script.action() == RESET) {
+      c.server_reset = 8;  // grpc++ resets only by cancelling
+      continue;
+    }
+    c.server_sent = grpc::Status{static_cast<grpc::Code>(script.status().code()), script.status().message()};
+    if (script.action() == RESPOND) {
+      for (uint32_t seq = 0; seq < script.messages(); ++seq) c.responses_sent.push_back(seq);
+    }
+  }
+}
+
+}  // namespace
+
+Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint16_t proxy_port, int limit_ms) {
   h2::Recorder recorder;
   Result result;
   result.has_proxy = true;
@@ -208,20 +336,42 @@ Result run_live(const Scenario& scenario, int listener, uint16_t proxy_port, int
   for (int i = 0; i < scenario.calls_size(); ++i) result.calls[i].call = static_cast<uint32_t>(i);
   auto client_name = scenario.client().empty() ? std::string("grpc-core") : scenario.client();
   auto server_name = scenario.server().empty() ? std::string("grpc-core") : scenario.server();
-  grpc::ServerHost server(scenario, *grpc::find_server_personality(server_name), h2::Leg::upstream, recorder,
-                          result.calls);
-  grpc::ClientHost client(scenario, *grpc::find_client_personality(client_name), h2::Leg::downstream, recorder,
-                          result.calls);
+  std::optional<grpc::ServerHost> server;
+  std::optional<grpc::ClientHost> client;
   LiveWorld world;
-  sim::Address s = world.add_host(server, 0);
-  world.adopt_listener(s, listener);
+  if (!peers.grpcpp_server) {
+    server.emplace(scenario, *grpc::find_server_personality(server_name), h2::Leg::upstream, recorder, result.calls);
+    world.adopt_listener(world.add_host(*server, 0), listener);
+  }
   sim::Address proxy = world.add_external(proxy_port);
-  world.add_host(client, proxy);
+  Process grpcpp_client;
+  std::string client_output;
+  if (peers.grpcpp_client) {
+    char tmpl[] = "/tmp/h2sim-grpcpp-client-XXXXXX";
+    int fd = mkstemp(tmpl);
+    close(fd);
+    client_output = tmpl;
+    grpcpp_client.start({peers.peer_binary, peers.grpcpp_client_sync ? "client-sync" : "client", peers.scenario_path, "127.0.0.1:" + std::to_string(proxy_port),
+                         std::to_string(limit_ms)},
+                        client_output);
+  } else {
+    client.emplace(scenario, *grpc::find_client_personality(client_name), h2::Leg::downstream, recorder, result.calls);
+    world.add_host(*client, proxy);
+  }
   auto all_done = [&] {
+    if (peers.grpcpp_client) return grpcpp_client.exited();
     return std::all_of(result.calls.begin(), result.calls.end(), [](const grpc::CallOutcome& c) { return c.client_saw.has_value(); });
   };
-  bool finished = world.run(all_done, std::chrono::milliseconds(limit_ms));
+  // The peer bounds its own calls by limit_ms; a little more lets it report before we stop it.
+  bool finished = world.run(all_done, std::chrono::milliseconds(limit_ms + (peers.grpcpp_client ? 500 : 0)));
   world.drain(std::chrono::milliseconds(500));
+  if (peers.grpcpp_client) {
+    grpcpp_client.stop();
+    read_client_outcomes(read_text(client_output), scenario, &result);
+    std::remove(client_output.c_str());
+    finished = std::all_of(result.calls.begin(), result.calls.end(), [](const grpc::CallOutcome& c) { return c.client_saw.has_value(); });
+  }
+  if (peers.grpcpp_server) script_server_outcomes(scenario, &result);
   result.end = finished ? sim::RunEnd::quiescent : sim::RunEnd::limit_time;
   result.frames = std::move(recorder.frames);
   result.marks = std::move(recorder.marks);

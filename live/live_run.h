@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "model/run/result.h"
 #include "model/run/scenario.pb.h"
@@ -21,6 +22,25 @@ const char* preset_of(RealProxy proxy);
 // stays valid.
 int listen_loopback(uint16_t* port, std::string* error);
 
+// A child process in its own process group, its stdout and stderr in a file: stop() signals
+// the whole group (proxies that fork workers) and reaps it.
+class Process {
+ public:
+  Process() = default;
+  ~Process() { stop(); }
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  void start(const std::vector<std::string>& argv, const std::string& output);
+  // True once it has exited (reaped); `status` as waitpid gives it.
+  bool exited(int* status = nullptr);
+  // SIGTERM, then SIGKILL after a second; waits for the process and its group.
+  void stop();
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
 class ProxyProcess {
  public:
   ProxyProcess() = default;
@@ -32,20 +52,47 @@ class ProxyProcess {
   // own output and nothing is left running.
   bool start(RealProxy kind, const std::string& binary, uint16_t backend_port, std::string* error);
   uint16_t port() const { return port_; }
-  // SIGTERM, then SIGKILL after a second; waits for the process.
   void stop();
 
  private:
-  pid_t pid_ = -1;
+  Process process_;
   uint16_t port_ = 0;
   std::string dir_;
+};
+
+// The other end of a live run: our hosts (the simulator's code, traced frame by frame) or
+// h2sim-grpcpp-peer (grpc-core 1.51 itself, whose frames we do not see).
+struct Peers {
+  bool grpcpp_client = false;
+  bool grpcpp_client_sync = false;  // the client uses grpc++'s sync API (asks for the status late)
+  bool grpcpp_server = false;
+  std::string peer_binary;    // h2sim-grpcpp-peer
+  std::string scenario_path;  // the peer reads the scenario from this file
+};
+
+// Where h2sim-grpcpp-peer is: next to the running h2sim binary (empty if it was not built).
+std::string default_peer_binary();
+
+// A grpc++ server for the scenario, kept across runs like the proxy.
+class GrpcppServer {
+ public:
+  // Starts it and waits (at most 5 s) for the port it listens on.
+  bool start(const Peers& peers, std::string* error);
+  uint16_t port() const { return port_; }
+  void stop();
+  ~GrpcppServer() { stop(); }
+
+ private:
+  Process process_;
+  uint16_t port_ = 0;
+  std::string output_;
 };
 
 // Stops any proxy still running when the process is interrupted (SIGINT, SIGTERM).
 void install_interrupt_cleanup();
 
 // One run of the scenario through the proxy listening on `proxy_port`, with our server accepting
-// on `listener`. Bounded by `limit_ms` of real time.
-Result run_live(const Scenario& scenario, int listener, uint16_t proxy_port, int limit_ms);
+// on `listener` (unless peers.grpcpp_server). Bounded by `limit_ms` of real time.
+Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint16_t proxy_port, int limit_ms);
 
 }  // namespace h2sim::live

@@ -1,0 +1,462 @@
+// h2sim-grpcpp-peer: the scenario's client or server written against Debian's grpc++ (grpc-core
+// 1.51), so that live mode can check the grpc-core personalities against grpc-core itself
+// (issue 7). h2sim starts it; it is not meant to be run by hand, but can be:
+//
+//   h2sim-grpcpp-peer server SCENARIO          prints "port N", then serves until killed
+//   h2sim-grpcpp-peer client|client-sync SCENARIO HOST:PORT TIMEOUT_MS
+//                                               runs every call once (streaming calls through
+//                                               the callback API, or the sync API), prints:
+//                                               "call I status CODE MESSAGE" and
+//                                               "call I responses SEQ,SEQ,..." and, if the
+//                                               application cancelled or its deadline passed,
+//                                               "call I cancelled"
+//
+// It speaks the same test service, metadata (x-h2sim-call) and message contents as our own
+// hosts (model/grpc/wire.cc), and follows the same scripts (model/run/scenario.proto). What
+// grpc++'s API cannot express is refused up front with exit 2: a server RESET with a code other
+// than CANCEL (grpc++ resets only by cancelling).
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "model/grpc/echo.grpc.pb.h"
+#include "model/run/scenario_io.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using h2sim::test::Echo;
+using h2sim::test::EchoRequest;
+using h2sim::test::EchoResponse;
+
+// The payload our hosts send for message `seq` (model/grpc/wire.cc).
+std::string payload(uint32_t seq, uint32_t bytes) {
+  std::string p(bytes, '\0');
+  for (uint32_t i = 0; i < bytes; ++i) p[i] = static_cast<char>('a' + (seq + i) % 26);
+  return p;
+}
+
+EchoRequest request(uint32_t seq, uint32_t bytes) {
+  EchoRequest r;
+  r.set_seq(seq);
+  r.set_payload(payload(seq, bytes));
+  return r;
+}
+
+EchoResponse response(uint32_t seq, uint32_t bytes) {
+  EchoResponse r;
+  r.set_seq(seq);
+  r.set_payload(payload(seq, bytes));
+  return r;
+}
+
+std::chrono::nanoseconds ns(uint64_t n) { return std::chrono::nanoseconds(static_cast<int64_t>(n)); }
+
+// ---- Server ----
+
+class Service final : public Echo::Service {
+ public:
+  explicit Service(const h2sim::Scenario& scenario) : scenario_(scenario) {}
+
+  grpc::Status Unary(grpc::ServerContext* ctx, const EchoRequest*, EchoResponse* out) override {
+    // grpc++ hands a unary handler its request already read; it can answer with one message.
+    const h2sim::ServerScript* s = script(ctx);
+    if (s == nullptr) return unknown_call();
+    std::this_thread::sleep_for(ns(s->delay_ns()));
+    if (s->action() == h2sim::RESET) return reset(ctx);
+    if (s->action() == h2sim::RESPOND && s->messages() > 0) *out = response(0, s->message_bytes());
+    return status(*s);
+  }
+
+  grpc::Status ClientStream(grpc::ServerContext* ctx, grpc::ServerReader<EchoRequest>* reader,
+                            EchoResponse* out) override {
+    const h2sim::ServerScript* s = script(ctx);
+    if (s == nullptr) return unknown_call();
+    read(*s, [&](EchoRequest* r) { return reader->Read(r); });
+    std::this_thread::sleep_for(ns(s->delay_ns()));
+    if (s->action() == h2sim::RESET) return reset(ctx);
+    if (s->action() == h2sim::RESPOND && s->messages() > 0) *out = response(0, s->message_bytes());
+    return status(*s);
+  }
+
+  grpc::Status ServerStream(grpc::ServerContext* ctx, const EchoRequest*,
+                            grpc::ServerWriter<EchoResponse>* writer) override {
+    const h2sim::ServerScript* s = script(ctx);
+    if (s == nullptr) return unknown_call();
+    std::this_thread::sleep_for(ns(s->delay_ns()));
+    write(*s, [&](const EchoResponse& r) { return writer->Write(r); });
+    if (s->action() == h2sim::RESET) return reset(ctx);
+    return status(*s);
+  }
+
+  grpc::Status BidiStream(grpc::ServerContext* ctx,
+                          grpc::ServerReaderWriter<EchoResponse, EchoRequest>* stream) override {
+    const h2sim::ServerScript* s = script(ctx);
+    if (s == nullptr) return unknown_call();
+    read(*s, [&](EchoRequest* r) { return stream->Read(r); });
+    std::this_thread::sleep_for(ns(s->delay_ns()));
+    write(*s, [&](const EchoResponse& r) { return stream->Write(r); });
+    if (s->action() == h2sim::RESET) return reset(ctx);
+    return status(*s);
+  }
+
+ private:
+  const h2sim::ServerScript* script(grpc::ServerContext* ctx) const {
+    auto it = ctx->client_metadata().find("x-h2sim-call");
+    if (it == ctx->client_metadata().end()) return nullptr;
+    int index = std::atoi(std::string(it->second.data(), it->second.size()).c_str());
+    if (index < 0 || index >= scenario_.calls_size()) return nullptr;
+    return &scenario_.calls(index).server();
+  }
+
+  static grpc::Status unknown_call() {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no x-h2sim-call of this scenario");
+  }
+
+  // As ServerHost reads: ABORT_AT_ONCE reads nothing; ABORT_AFTER_READING and RESET read
+  // read_messages; RESPOND reads read_messages, or until the client half-closes if 0.
+  template <typename Read>
+  static void read(const h2sim::ServerScript& s, Read read_one) {
+    if (s.action() == h2sim::ABORT_AT_ONCE) return;
+    bool until_half_close = s.action() == h2sim::RESPOND && s.read_messages() == 0;
+    EchoRequest r;
+    for (uint32_t n = 0; until_half_close || n < s.read_messages(); ++n) {
+      if (!read_one(&r)) return;
+    }
+  }
+
+  template <typename Write>
+  static void write(const h2sim::ServerScript& s, Write write_one) {
+    if (s.action() != h2sim::RESPOND && s.action() != h2sim::RESET) return;
+    for (uint32_t seq = 0; seq < s.messages(); ++seq) {
+      if (!write_one(response(seq, s.message_bytes()))) return;
+    }
+  }
+
+  static grpc::Status status(const h2sim::ServerScript& s) {
+    return grpc::Status(static_cast<grpc::StatusCode>(s.status().code()), s.status().message());
+  }
+
+  // grpc++ resets a stream only by cancelling it: RST_STREAM(CANCEL).
+  static grpc::Status reset(grpc::ServerContext* ctx) {
+    ctx->TryCancel();
+    return grpc::Status::CANCELLED;
+  }
+
+  const h2sim::Scenario& scenario_;
+};
+
+int serve(const h2sim::Scenario& scenario) {
+  for (const h2sim::Call& call : scenario.calls()) {
+    if (call.server().action() == h2sim::RESET && call.server().reset_code() != 8) {
+      std::fprintf(stderr, "a grpc++ server can reset a stream only with CANCEL (8), not %u\n",
+                   call.server().reset_code());
+      return 2;
+    }
+  }
+  Service service(scenario);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    std::fprintf(stderr, "grpc++ server did not start on 127.0.0.1\n");
+    return 2;
+  }
+  std::printf("port %d\n", port);
+  std::fflush(stdout);
+  server->Wait();  // until h2sim kills it
+  return 0;
+}
+
+// ---- Client ----
+
+struct Outcome {
+  bool ended = false;
+  bool cancelled = false;  // the application cancelled, or its deadline passed
+  grpc::Status status;
+  std::vector<uint32_t> responses;
+};
+
+// Wakes sleeping writers when the call is over.
+struct CallEnd {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool over = false;
+  bool response_started = false;  // response headers or status arrived
+  void sleep_for(std::chrono::nanoseconds d) {
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, d, [&] { return over; });
+  }
+  void wait_response_started() {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return over || response_started; });
+  }
+  void mark(bool* flag) {
+    std::lock_guard lock(mutex);
+    *flag = true;
+    cv.notify_all();
+  }
+};
+
+// Writes the script's messages at its interval, then half-closes as it says.
+template <typename Stream>
+void upload(const h2sim::ClientScript& c, Stream* stream, CallEnd* end) {
+  for (uint32_t seq = 0; seq < c.messages(); ++seq) {
+    if (seq > 0) end->sleep_for(ns(c.interval_ns()));
+    if (!stream->Write(request(seq, c.message_bytes()))) return;
+  }
+  if (c.half_close() == h2sim::AFTER_RESPONSE) end->wait_response_started();
+  if (c.half_close() != h2sim::NEVER) stream->WritesDone();
+}
+
+// Streaming calls through grpc++'s callback API, whose StartCall asks for the call's status at
+// once (as grpc Python and most wrappers do). That matters for the founding case: grpc-core
+// replaces received-but-unpublished trailers with a later RST_STREAM's status only while the
+// status is asked for (behaviours.md §2.2 step 4); the sync API asks only in Finish(), so
+// `client-sync` keeps the old synchronous flavour for comparison.
+template <typename Base>
+class Streaming : public Base {
+ public:
+  Streaming(const h2sim::ClientScript& script, CallEnd* end, Outcome* out)
+      : out_(out), end_(end), script_(script) {}
+
+  // The uploader runs outside the reactions, so it holds the call open (AddHold) until it is
+  // done; the write and half-close it starts complete in OnWriteDone / OnWritesDoneDone.
+  void start() {
+    this->AddHold();
+    if constexpr (reads) this->StartRead(&response_);
+    this->StartCall();
+    uploader_ = std::thread([this] { upload(); });
+  }
+
+  void wait() {
+    std::unique_lock lock(end_->mutex);
+    end_->cv.wait(lock, [&] { return done_; });
+    lock.unlock();
+    uploader_.join();
+  }
+
+  void OnReadInitialMetadataDone(bool) override { end_->mark(&end_->response_started); }
+  void OnWriteDone(bool ok) override { finish_write(ok); }
+  void OnWritesDoneDone(bool ok) override { finish_write(ok); }
+  void OnDone(const grpc::Status& status) override {
+    out_->status = status;
+    std::lock_guard lock(end_->mutex);
+    done_ = true;
+    end_->over = true;
+    end_->cv.notify_all();
+  }
+
+ protected:
+  static constexpr bool reads = std::is_same_v<Base, grpc::ClientBidiReactor<EchoRequest, EchoResponse>>;
+  EchoResponse response_;
+  Outcome* out_;
+  CallEnd* end_;
+
+  void read_done(bool ok) {
+    if (ok) {
+      out_->responses.push_back(response_.seq());
+      this->StartRead(&response_);
+      return;
+    }
+    // The response side is over: the call is, for the uploader.
+    std::lock_guard lock(end_->mutex);
+    end_->response_started = true;
+    end_->over = true;
+    end_->cv.notify_all();
+  }
+
+ private:
+  void finish_write(bool ok) {
+    std::lock_guard lock(end_->mutex);
+    write_pending_ = false;
+    write_ok_ = ok;
+    end_->cv.notify_all();
+  }
+
+  // Starts one write (or the half-close) and waits for it; false if the call refused it.
+  template <typename Start>
+  bool write(Start start) {
+    {
+      std::lock_guard lock(end_->mutex);
+      write_pending_ = true;
+    }
+    start();
+    std::unique_lock lock(end_->mutex);
+    end_->cv.wait(lock, [&] { return !write_pending_; });
+    return write_ok_;
+  }
+
+  void upload() {
+    for (uint32_t seq = 0; seq < script_.messages(); ++seq) {
+      if (seq > 0) end_->sleep_for(ns(script_.interval_ns()));
+      if (end_->over) break;
+      EchoRequest r = request(seq, script_.message_bytes());
+      if (!write([&] { this->StartWrite(&r); })) break;
+    }
+    if (script_.half_close() == h2sim::AFTER_RESPONSE) end_->wait_response_started();
+    if (script_.half_close() != h2sim::NEVER && !end_->over) write([&] { this->StartWritesDone(); });
+    this->RemoveHold();
+  }
+
+  const h2sim::ClientScript& script_;
+  std::thread uploader_;
+  bool write_pending_ = false;
+  bool write_ok_ = false;
+  bool done_ = false;
+};
+
+class BidiCall final : public Streaming<grpc::ClientBidiReactor<EchoRequest, EchoResponse>> {
+ public:
+  using Streaming::Streaming;
+  void OnReadDone(bool ok) override { read_done(ok); }
+};
+
+class ClientStreamCall final : public Streaming<grpc::ClientWriteReactor<EchoRequest>> {
+ public:
+  using Streaming::Streaming;
+  EchoResponse* response() { return &response_; }
+};
+
+void run_call(Echo::Stub* stub, int index, const h2sim::Call& call, Clock::time_point start,
+              bool sync, Outcome* out) {
+  std::this_thread::sleep_until(start + ns(call.start_ns()));
+  Clock::time_point began = Clock::now();
+  const h2sim::ClientScript& c = call.client();
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-h2sim-call", std::to_string(index));
+  if (c.deadline_ns() > 0) ctx.set_deadline(std::chrono::system_clock::now() + ns(c.deadline_ns()));
+  CallEnd end;
+  std::thread canceller;
+  if (c.cancel_after_ns() > 0) {
+    canceller = std::thread([&] {
+      end.sleep_for(ns(c.cancel_after_ns()));
+      std::lock_guard lock(end.mutex);
+      if (!end.over) {
+        out->cancelled = true;
+        ctx.TryCancel();
+      }
+    });
+  }
+  EchoResponse r;
+  switch (call.kind()) {
+    case h2sim::UNARY:
+      out->status = stub->Unary(&ctx, request(0, c.message_bytes()), &r);
+      if (out->status.ok()) out->responses.push_back(r.seq());
+      break;
+    case h2sim::SERVER_STREAMING: {
+      auto reader = stub->ServerStream(&ctx, request(0, c.message_bytes()));
+      while (reader->Read(&r)) out->responses.push_back(r.seq());
+      out->status = reader->Finish();
+      break;
+    }
+    case h2sim::CLIENT_STREAMING: {
+      if (!sync) {
+        ClientStreamCall call_(c, &end, out);
+        stub->async()->ClientStream(&ctx, call_.response(), &call_);
+        call_.start();
+        call_.wait();
+        if (out->status.ok()) out->responses.push_back(call_.response()->seq());
+        break;
+      }
+      auto writer = stub->ClientStream(&ctx, &r);
+      upload(c, writer.get(), &end);
+      out->status = writer->Finish();
+      if (out->status.ok()) out->responses.push_back(r.seq());
+      break;
+    }
+    default: {
+      if (!sync) {
+        BidiCall call_(c, &end, out);
+        stub->async()->BidiStream(&ctx, &call_);
+        call_.start();
+        call_.wait();
+        break;
+      }
+      auto stream = stub->BidiStream(&ctx);
+      std::thread uploader([&] { upload(c, stream.get(), &end); });
+      bool first = true;
+      while (stream->Read(&r)) {
+        if (first) end.mark(&end.response_started);
+        first = false;
+        out->responses.push_back(r.seq());
+      }
+      // The call is over once Read fails: wake the uploader (its writes fail now) and wait for
+      // it, since grpc++ does not allow Finish while a Write is in progress.
+      end.mark(&end.over);
+      uploader.join();
+      out->status = stream->Finish();
+      break;
+    }
+  }
+  end.mark(&end.over);
+  if (canceller.joinable()) canceller.join();
+  if (c.deadline_ns() > 0 && Clock::now() - began >= ns(c.deadline_ns())) out->cancelled = true;
+  out->ended = true;
+}
+
+int call_all(const h2sim::Scenario& scenario, const std::string& target, int timeout_ms, bool sync) {
+  // One connection for every call, as our client host opens one.
+  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  auto stub = Echo::NewStub(channel);
+  std::vector<Outcome> outcomes(scenario.calls_size());
+  std::vector<std::thread> threads;
+  Clock::time_point start = Clock::now();
+  for (int i = 0; i < scenario.calls_size(); ++i) {
+    threads.emplace_back(run_call, stub.get(), i, std::cref(scenario.calls(i)), start, sync, &outcomes[i]);
+  }
+  // A call still running at the bound is reported without a status; h2sim kills the process.
+  auto deadline = start + std::chrono::milliseconds(timeout_ms);
+  for (std::thread& t : threads) {
+    while (Clock::now() < deadline && !outcomes[&t - threads.data()].ended) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const Outcome& o = outcomes[i];
+    if (!o.ended) continue;
+    std::printf("call %zu status %d %s\n", i, static_cast<int>(o.status.error_code()),
+                o.status.error_message().c_str());
+    std::string seqs;
+    for (uint32_t s : o.responses) seqs += (seqs.empty() ? "" : ",") + std::to_string(s);
+    std::printf("call %zu responses %s\n", i, seqs.c_str());
+    if (o.cancelled) std::printf("call %zu cancelled\n", i);
+  }
+  std::fflush(stdout);
+  bool all = true;
+  for (const Outcome& o : outcomes) all = all && o.ended;
+  if (!all) std::_Exit(0);  // threads blocked in grpc++ calls: do not wait for them
+  for (std::thread& t : threads) t.join();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string mode = argc > 1 ? argv[1] : "";
+  bool client = mode == "client" || mode == "client-sync";
+  if (!((mode == "server" && argc == 3) || (client && argc == 5))) {
+    std::fprintf(stderr,
+                 "usage: h2sim-grpcpp-peer server SCENARIO\n"
+                 "       h2sim-grpcpp-peer client|client-sync SCENARIO HOST:PORT TIMEOUT_MS\n");
+    return 2;
+  }
+  h2sim::Scenario scenario;
+  std::string error;
+  if (!h2sim::load_scenario(argv[2], &scenario, &error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 2;
+  }
+  if (mode == "server") return serve(scenario);
+  return call_all(scenario, argv[3], std::atoi(argv[4]), mode == "client-sync");
+}
