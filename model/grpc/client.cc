@@ -271,6 +271,11 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
       publish(call, *call.held);
       return;
     }
+    if (call.held && !personality_.reset_replaces_held_trailers) {
+      recorder_.marks.hit("grpc-core-sync: reset after held trailers, no status op pending: kept");
+      publish(call, *call.held);
+      return;
+    }
     if (call.held) {
       // §2.2 step 4: the last-chance replacement of unpublished trailers.
       recorder_.marks.hit("grpc-core: reset in the same read batch replaces held trailers");

@@ -13,6 +13,14 @@ constexpr ClientPersonality clients[] = {
         .cancel_past_deadline_is_deadline_exceeded = true,
     },
     {
+        .name = "grpc-core-sync",
+        .source = "behaviours.md §2.2 step 4 with no status op pending: grpc++ sync API (Finish)",
+        .status_rule = StatusRule::publish_when_both_closed,
+        .rst_after_trailers = RstAfterTrailers::no_error_at_batch_end,
+        .reset_replaces_held_trailers = false,
+        .cancel_past_deadline_is_deadline_exceeded = true,
+    },
+    {
         .name = "grpc-java",
         .source = "behaviours.md §2.3: NettyClientStream, first status wins, RST(CANCEL)",
         .status_rule = StatusRule::first_status_wins,

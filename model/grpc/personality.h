@@ -34,6 +34,12 @@ struct ClientPersonality {
   std::string_view source;
   StatusRule status_rule;
   RstAfterTrailers rst_after_trailers;
+  // grpc-core (§2.2 step 4): a non-OK RST_STREAM in the same read batch replaces held trailers
+  // only while the application has asked for the status (recv_trailing_metadata pending). The
+  // callback API and grpc Python ask at the start of the call; grpc++'s sync API only in
+  // Finish(), after the reads, so its held trailers survive (measured live: h2sim live
+  // scenarios/founding-case.textproto --proxy haproxy --client grpc++-sync, 20 of 20 kept 7).
+  bool reset_replaces_held_trailers = true;
   // grpc-core (§2.2 step 5): CANCEL past the deadline is reported as DEADLINE_EXCEEDED.
   bool cancel_past_deadline_is_deadline_exceeded;
   // grpc-go (§2.3, http2ErrConvTab): FLOW_CONTROL_ERROR maps to RESOURCE_EXHAUSTED, not the

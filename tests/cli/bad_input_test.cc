@@ -124,7 +124,7 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair{"run @no-calls.textproto", "no calls"},
         std::pair{"run @too-many-calls.textproto", "at most 16"},
         std::pair{"run @preset.textproto", "known: passthrough"},
-        std::pair{"run @client.textproto", "grpc-core, grpc-java"},
+        std::pair{"run @client.textproto", "grpc-core, grpc-core-sync, grpc-java"},
         std::pair{"run @server.textproto", "grpc-fortran"},
         std::pair{"run @messages.textproto", "at most 1000 messages"},
         std::pair{"run @message-bytes.textproto", "bytes per message"},
@@ -165,7 +165,7 @@ INSTANTIATE_TEST_SUITE_P(
     Check, BadInput,
     ::testing::Values(
         std::pair{"check --proxy squid", "unknown proxy preset 'squid' (known: none, passthrough"},
-        std::pair{"check --client grpc-cobol", "grpc-core, grpc-java, grpc-go, grpc-js"},
+        std::pair{"check --client grpc-cobol", "grpc-core, grpc-core-sync, grpc-java, grpc-go, grpc-js"},
         std::pair{"check --server grpc-fortran", "grpc-core, grpc-go, grpc-java"},
         std::pair{"check --cases 0", "--cases takes a whole number"},
         std::pair{"check --cases many", "--cases takes a whole number"},

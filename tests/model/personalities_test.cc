@@ -71,6 +71,8 @@ TEST_P(ClientPersonalities, ResetNoErrorWithoutTrailersIsInternal) {
 INSTANTIATE_TEST_SUITE_P(
     Clients, ClientPersonalities,
     ::testing::Values(ClientRow{"grpc-core", grpc::Code::cancelled, "RST_STREAM(NO_ERROR)"},
+                      // grpc++'s sync API: no status op pending, so the reset does not replace.
+                      ClientRow{"grpc-core-sync", grpc::Code::permission_denied, "RST_STREAM(NO_ERROR)"},
                       ClientRow{"grpc-java", grpc::Code::permission_denied, "RST_STREAM(CANCEL)"},
                       ClientRow{"grpc-go", grpc::Code::permission_denied, "RST_STREAM(NO_ERROR)"},
                       ClientRow{"grpc-js", grpc::Code::permission_denied, "DATA[ES]"}),
@@ -165,7 +167,7 @@ TEST(ServerPersonalities, AllAreListed) {
   for (const char* name : {"grpc-core", "grpc-go", "grpc-java"}) {
     EXPECT_NE(grpc::find_server_personality(name), nullptr) << name;
   }
-  for (const char* name : {"grpc-core", "grpc-java", "grpc-go", "grpc-js"}) {
+  for (const char* name : {"grpc-core", "grpc-core-sync", "grpc-java", "grpc-go", "grpc-js"}) {
     EXPECT_NE(grpc::find_client_personality(name), nullptr) << name;
   }
 }
