@@ -1,5 +1,6 @@
 // h2sim live: a scenario against a real proxy binary on loopback, N times, and how the outcomes
-// compare with what the proxy's preset predicts.
+// compare with what the proxy's preset predicts; or, with --differential, generated scenarios
+// live and simulated side by side.
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,10 +10,15 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/files.h"
+#include "cli/live_compare.h"
 #include "live/live_run.h"
+#include "model/grpc/personality.h"
 #include "model/run/scenario_io.h"
-#include "properties/explore.h"
+#include "properties/campaign.h"
+#include "properties/generators.h"
 #include "properties/invariants.h"
+#include "reports/trace_text.h"
 
 namespace h2sim::cli {
 
@@ -21,28 +27,48 @@ namespace {
 constexpr Option options[] = {
     {"--proxy", "NAME", "haproxy, nginx or nghttpx (required)"},
     {"--binary", "PATH", "the proxy binary (default: /usr/sbin/NAME)"},
-    {"--repeat", "N", "runs (default 20)"},
+    {"--repeat", "N", "runs per scenario (default 20; 3 with --differential)"},
     {"--timeout-ms", "MS", "real-time bound of one run (default 3000)"},
+    {"--compare", "", "explore the scenario with the proxy's preset: outcomes and frames, live vs simulated"},
     {"--client", "grpc++", "the client is grpc-core itself (h2sim-grpcpp-peer), not our grpc-core personality;\n"
                            "grpc++-sync: through grpc++'s sync API, which asks for the status only at the end"},
     {"--server", "grpc++", "the server is grpc-core itself, not our grpc-core personality"},
     {"--peer-binary", "PATH", "h2sim-grpcpp-peer (default: next to h2sim)"},
-    {"--compare", "", "explore the scenario with the proxy's preset and compare the outcome sets"},
+    {"--differential", "", "generated scenarios instead of FILE, each live and simulated (with --cases)"},
+    {"--cases", "N", "--differential: how many scenarios (default 20)"},
+    {"--seed", "S", "--differential: which scenarios (default 1)"},
+    {"--out", "DIR", "--differential: where disagreements are written (default h2sim-live)"},
 };
+
+constexpr const char* usage_line =
+    "h2sim live FILE.textproto --proxy haproxy|nginx|nghttpx [--repeat N] [--compare]\n"
+    "                  [--client grpc++|grpc++-sync] [--server grpc++]\n"
+    "       h2sim live --differential --proxy haproxy|nginx|nghttpx [--cases N] [--seed S] [--out DIR]";
+
+constexpr const char* description =
+    "Runs the scenario's calls through a real proxy binary on 127.0.0.1: h2sim writes its\n"
+    "configuration (h2c on both sides), starts it, runs the scenario N times with the same\n"
+    "client and server code as the simulator, stops it, and prints the distribution of\n"
+    "outcomes with both legs' frames for one run of each. --compare explores the scenario\n"
+    "with the proxy's preset and says, call by call, whether each live outcome is in the\n"
+    "simulated reachable set, and where the frames on each leg differ from the simulated run\n"
+    "that reached the same outcome. --client grpc++ and --server grpc++ put grpc-core 1.51\n"
+    "itself on that end (h2sim-grpcpp-peer, built when grpc++ is installed); its leg is then\n"
+    "not traced. --differential does this for generated scenarios (the preset's check\n"
+    "generators, proxy overrides removed) and lists every disagreement with its files.\n"
+    "Exit 1 if a live outcome breaks an invariant (or, with --compare or --differential, is\n"
+    "not predicted), 2 on bad input or a proxy that does not start.";
 
 std::string outcome_of(const Result& r) {
   std::string out;
-  for (const grpc::CallOutcome& c : r.calls) {
-    if (!out.empty()) out += "; ";
-    out += c.client_saw ? grpc::status_text(*c.client_saw) : std::string("no status (timed out)");
-  }
+  for (size_t call = 0; call < r.calls.size(); ++call) out += (call ? "; " : "") + call_outcome(r, call);
   return out;
 }
 
 // --client grpc++ / --server grpc++: grpc-core itself on that end, through h2sim-grpcpp-peer.
-// Its personality in the scenario becomes grpc-core, so that --compare predicts for it.
-bool parse_peers(const Parsed& p, const std::string& path, Scenario* scenario, live::Peers* peers,
-                 std::string* error) {
+// Its personality in the scenario becomes grpc-core (or grpc-core-sync), so that the
+// comparison predicts for it.
+bool parse_peers(const Parsed& p, live::Peers* peers, std::string* error) {
   if (p.has("--client") && p.value("--client") != "grpc++" && p.value("--client") != "grpc++-sync") {
     *error = "--client takes grpc++ or grpc++-sync (without it, the scenario's personality runs as our own host)";
     return false;
@@ -57,15 +83,224 @@ bool parse_peers(const Parsed& p, const std::string& path, Scenario* scenario, l
   if (!peers->grpcpp_client && !peers->grpcpp_server) return true;
   peers->peer_binary = p.has("--peer-binary") ? p.value("--peer-binary") : live::default_peer_binary();
   if (peers->peer_binary.empty() || access(peers->peer_binary.c_str(), X_OK) != 0) {
-    *error = "h2sim-grpcpp-peer " + (peers->peer_binary.empty() ? std::string("was not built") : "(" + peers->peer_binary + ") cannot be run") +
+    *error = "h2sim-grpcpp-peer " +
+             (peers->peer_binary.empty() ? std::string("was not built") : "(" + peers->peer_binary + ") cannot be run") +
              ": install grpc++ (scripts/install-live-deps.sh) and build again, or pass --peer-binary";
     return false;
   }
-  std::error_code ec;
-  peers->scenario_path = std::filesystem::absolute(path, ec).string();
-  if (peers->grpcpp_client) scenario->set_client(peers->grpcpp_client_sync ? "grpc-core-sync" : "grpc-core");
-  if (peers->grpcpp_server) scenario->set_server("grpc-core");
   return true;
+}
+
+void use_peers(const live::Peers& peers, Scenario* scenario) {
+  if (peers.grpcpp_client) scenario->set_client(peers.grpcpp_client_sync ? "grpc-core-sync" : "grpc-core");
+  if (peers.grpcpp_server) scenario->set_server("grpc-core");
+}
+
+// What the real proxy cannot be told: its configuration is the default one h2sim writes.
+bool live_capable(const Scenario& s, std::string* error) {
+  if (s.has_hostile()) {
+    *error = "hostile clients are simulation only";
+    return false;
+  }
+  const Proxy& p = s.proxy();
+  if (p.has_max_requests_per_connection() || p.has_goaway_graceful() || p.has_idle_timeout_ns() ||
+      p.has_downstream_window_bytes() || p.has_upstream_window_bytes() || p.has_downstream_max_concurrent_streams()) {
+    *error = "proxy overrides are simulation only: the real proxy runs with the configuration h2sim writes";
+    return false;
+  }
+  return true;
+}
+
+struct LiveOutcomes {
+  std::map<std::string, uint64_t> counts;  // by outcome, all calls joined
+  std::map<std::string, Result> example;   // one run of each
+  uint64_t failing = 0;                    // runs that broke an invariant
+};
+
+// The proxy (and a grpc++ server, if asked) for one scenario, then `repeat` runs of it. False
+// with `error` if something would not start.
+bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, live::RealProxy kind,
+                       const std::string& binary, uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out,
+                       std::string* error) {
+  std::error_code ec;
+  peers.scenario_path = std::filesystem::absolute(path, ec).string();
+  uint16_t backend_port = 0;
+  int listener = live::listen_loopback(&backend_port, error);
+  if (listener < 0) return false;
+  live::GrpcppServer grpcpp_server;
+  if (peers.grpcpp_server) {
+    if (!grpcpp_server.start(peers, error)) {
+      close(listener);
+      return false;
+    }
+    backend_port = grpcpp_server.port();
+  }
+  live::ProxyProcess proxy;
+  if (!proxy.start(kind, binary, backend_port, error)) {
+    close(listener);
+    *error = std::string(live::proxy_name(kind)) + " (" + binary + ") did not start: " + *error;
+    return false;
+  }
+  for (uint64_t i = 0; i < repeat; ++i) {
+    Result r = live::run_live(scenario, peers, listener, proxy.port(), static_cast<int>(timeout_ms));
+    std::string outcome = outcome_of(r);
+    ++out->counts[outcome];
+    out->failing += !all_hold(check_all(r, scenario));
+    out->example.emplace(outcome, std::move(r));
+  }
+  proxy.stop();
+  grpcpp_server.stop();
+  close(listener);
+  return true;
+}
+
+std::string live_frames(const Result& r, const live::Peers& peers) {
+  std::string out;
+  if (peers.grpcpp_client) out += "    (downstream leg not traced: the client is grpc++)\n";
+  if (peers.grpcpp_server) out += "    (upstream leg not traced: the server is grpc++)\n";
+  for (const h2::FrameRecord& f : r.frames) {
+    if (f.type == h2::FrameType::settings || f.type == h2::FrameType::window_update) continue;
+    out += h2::format_frame(f) + "\n";
+  }
+  return out;
+}
+
+void print_comparison(const Comparison& c, const char* preset) {
+  std::printf("\npreset %s (%s search, %llu executions) predicts:\n", preset,
+              c.simulated.complete ? "complete" : "partial", static_cast<unsigned long long>(c.simulated.executions));
+  for (size_t call = 0; call < c.simulated.outcomes.size(); ++call) {
+    std::printf("  call %zu:", call);
+    for (const auto& [o, d] : c.simulated.outcomes[call]) std::printf(" [%s]", o.c_str());
+    std::printf("\n");
+  }
+  for (const auto& [outcome, calls] : c.unpredicted) {
+    for (size_t call : calls) std::printf("  live call %zu NOT PREDICTED in run \"%s\"\n", call, outcome.c_str());
+  }
+  for (const auto& [outcome, legs] : c.legs) {
+    for (const LegDifference& d : legs) {
+      if (d.agrees) {
+        std::printf("  frames of \"%s\", %s: as simulated\n", outcome.c_str(), d.leg.c_str());
+      } else {
+        std::printf("  frames of \"%s\", %s: differ at frame %zu: live %s, simulated %s\n", outcome.c_str(),
+                    d.leg.c_str(), d.at, d.live.c_str(), d.simulated.c_str());
+      }
+    }
+  }
+  std::printf("agreement: %llu of %llu live outcomes (call by call) are in the simulated set\n",
+              static_cast<unsigned long long>(c.agree), static_cast<unsigned long long>(c.cells));
+}
+
+int differential(const Parsed& p, live::RealProxy kind, const std::string& binary, const live::Peers& peers,
+                 uint64_t timeout_ms) {
+  std::string error;
+  uint64_t cases = 20, seed = 1, repeat = 3;
+  if (p.has("--cases") && !parse_number("--cases", p.value("--cases"), 1, 100000, &cases, &error)) {
+    return usage_error("live", error);
+  }
+  if (p.has("--seed") && !parse_number("--seed", p.value("--seed"), 0, UINT64_MAX, &seed, &error)) {
+    return usage_error("live", error);
+  }
+  if (p.has("--repeat") && !parse_number("--repeat", p.value("--repeat"), 1, 10000, &repeat, &error)) {
+    return usage_error("live", error);
+  }
+  std::string out = p.has("--out") ? p.value("--out") : "h2sim-live";
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) return usage_error("live", "cannot create " + out + ": " + ec.message());
+  std::string problem = check_writable(out + "/case-0.textproto");
+  if (!problem.empty()) return usage_error("live", problem);
+
+  const char* preset = live::preset_of(kind);
+  GenOptions gen;
+  gen.presets = {preset};
+  gen.clients.clear();
+  for (const auto& c : grpc::client_personalities()) gen.clients.emplace_back(c.name);
+  gen.servers.clear();
+  for (const auto& s : grpc::server_personalities()) gen.servers.emplace_back(s.name);
+  // The real proxy runs with h2sim's configuration: no overrides. Deadlines and cancels are
+  // removed too: they race the wall clock of a loaded machine against the simulated clock, and
+  // their disagreements (seen: live DEADLINE_EXCEEDED where 400 us of simulated time sufficed)
+  // are about scheduling, not about the proxy.
+  gen.shape = [](Scenario& s) {
+    std::string name = s.proxy().preset();
+    s.clear_proxy();
+    s.mutable_proxy()->set_preset(name);
+    for (Call& call : *s.mutable_calls()) {
+      call.mutable_client()->set_deadline_ns(0);
+      call.mutable_client()->set_cancel_after_ns(0);
+    }
+  };
+  live::install_interrupt_cleanup();
+  std::printf("differential: %llu generated scenarios (seed %llu) through %s, %llu live runs each, against preset %s\n",
+              static_cast<unsigned long long>(cases), static_cast<unsigned long long>(seed), live::proxy_name(kind),
+              static_cast<unsigned long long>(repeat), preset);
+  uint64_t cells = 0, agree = 0, partial = 0, disagreeing = 0;
+  for (uint64_t i = 0; i < cases; ++i) {
+    Scenario scenario = gen_scenario(gen)(case_random(seed, i), case_size(i)).value();
+    scenario.set_name("differential-" + std::to_string(seed) + "-" + std::to_string(i));
+    use_peers(peers, &scenario);
+    std::string stem = out + "/case-" + std::to_string(i);
+    if (!write_file_atomically(stem + ".textproto", to_text(scenario), &error)) return usage_error("live", error);
+    LiveOutcomes live;
+    if (!run_live_scenario(scenario, peers, stem + ".textproto", kind, binary, repeat, timeout_ms, &live, &error)) {
+      return usage_error("live", error);
+    }
+    Comparison c = compare_with_preset(scenario, live.example, !peers.grpcpp_client, !peers.grpcpp_server, 20000);
+    cells += c.cells;
+    agree += c.agree;
+    partial += !c.simulated.complete;
+    if (c.unpredicted.empty()) {
+      std::remove((stem + ".textproto").c_str());
+      if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\r  %llu/%llu cases", static_cast<unsigned long long>(i + 1),
+                                              static_cast<unsigned long long>(cases));
+      continue;
+    }
+    ++disagreeing;
+    // The disagreement's files: the scenario, the live runs' frames, a replay per simulated outcome.
+    std::string trace;
+    for (const auto& [outcome, r] : live.example) {
+      trace += "live run that ended with " + outcome + ":\n" + live_frames(r, peers) + "\n";
+    }
+    write_file_atomically(stem + ".live.txt", trace, &error);
+    std::printf("\ncase %llu (%s, client %s, server %s; %s search):\n", static_cast<unsigned long long>(i),
+                scenario.proxy().preset().c_str(), scenario.client().c_str(), scenario.server().c_str(),
+                c.simulated.complete ? "complete" : "partial, so possibly only unexplored");
+    for (const auto& [outcome, calls] : c.unpredicted) {
+      for (size_t call : calls) {
+        std::printf("  call %zu live \"%s\" is not predicted; simulated:", call, call_outcome(live.example.at(outcome), call).c_str());
+        for (const auto& [o, d] : c.simulated.outcomes[call]) std::printf(" [%s]", o.c_str());
+        std::printf("\n");
+      }
+    }
+    for (size_t call = 0; call < c.simulated.outcomes.size(); ++call) {
+      size_t k = 0;
+      for (const auto& [o, decisions] : c.simulated.outcomes[call]) {
+        Replay replay;
+        replay.set_format_version(replay_format_version);
+        replay.set_semantics_version(replay_semantics_version);
+        replay.set_build("h2sim " H2SIM_VERSION);
+        *replay.mutable_scenario() = scenario;
+        set_decisions(decisions, &replay);
+        sim::RecordedChoices choices(decisions);
+        Result r = run_case(scenario, choices);
+        replay.set_trace_digest(r.digest);
+        for (const h2::FrameRecord& f : r.frames) replay.add_trace(h2::format_frame(f));
+        replay.set_command("h2sim live --differential --proxy " + std::string(live::proxy_name(kind)));
+        std::string path = stem + "-call-" + std::to_string(call) + "-simulated-" + std::to_string(k++) + ".replay.textproto";
+        write_file_atomically(path, format_replay(replay), &error);
+        std::printf("  simulated %-50s h2sim replay %s\n", o.c_str(), path.c_str());
+      }
+    }
+    std::printf("  live traces: %s.live.txt\n  again: h2sim live %s.textproto --proxy %s --compare\n", stem.c_str(),
+                stem.c_str(), live::proxy_name(kind));
+  }
+  if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
+  std::printf("\nagreement: %llu of %llu cells (call x distinct live outcome) are in the simulated set; "
+              "%llu of %llu cases disagree; %llu simulated searches were partial\n",
+              static_cast<unsigned long long>(agree), static_cast<unsigned long long>(cells),
+              static_cast<unsigned long long>(disagreeing), static_cast<unsigned long long>(cases),
+              static_cast<unsigned long long>(partial));
+  return disagreeing ? 1 : 0;
 }
 
 }  // namespace
@@ -75,109 +310,58 @@ int live_command(std::span<const std::string> args) {
   std::string error;
   if (!parse_args(args, options, &p, &error)) return usage_error("live", error);
   if (p.help) {
-    std::fputs(help_text("h2sim live FILE.textproto --proxy haproxy|nginx|nghttpx [--repeat N] [--compare]\n"
-                         "                  [--client grpc++] [--server grpc++]",
-                         "Runs the scenario's calls through a real proxy binary on 127.0.0.1: h2sim "
-                         "writes its\nconfiguration (h2c on both sides), starts it, runs the scenario "
-                         "N times with the same\nclient and server code as the simulator, stops it, and "
-                         "prints the distribution of\noutcomes with both legs' frames for one run of each. "
-                         "--compare checks every live\noutcome against the preset's simulated reachable "
-                         "set. Exit 1 if a live outcome breaks\nan invariant (or, with --compare, is not "
-                         "predicted), 2 on bad input or a proxy that\ndoes not start. --client grpc++ and --server grpc++ put "
-                         "grpc-core 1.51 itself on\nthat end (h2sim-grpcpp-peer, built when grpc++ is installed); "
-                         "its leg is then not traced.",
-                         options)
-                   .c_str(),
-               stdout);
+    std::fputs(help_text(usage_line, description, options).c_str(), stdout);
     return 0;
   }
-  if (p.positional.size() != 1) return usage_error("live", "expected one scenario file");
   live::RealProxy kind;
   if (!p.has("--proxy") || !live::parse_real_proxy(p.value("--proxy"), &kind)) {
     return usage_error("live", "--proxy takes haproxy, nginx or nghttpx");
   }
   uint64_t repeat = 20, timeout_ms = 3000;
-  if (p.has("--repeat") && !parse_number("--repeat", p.value("--repeat"), 1, 10000, &repeat, &error)) {
+  if (p.has("--timeout-ms") && !parse_number("--timeout-ms", p.value("--timeout-ms"), 10, 60000, &timeout_ms, &error)) {
     return usage_error("live", error);
   }
-  if (p.has("--timeout-ms") && !parse_number("--timeout-ms", p.value("--timeout-ms"), 10, 60000, &timeout_ms, &error)) {
+  std::string binary = p.has("--binary") ? p.value("--binary") : "/usr/sbin/" + p.value("--proxy");
+  live::Peers peers;
+  if (!parse_peers(p, &peers, &error)) return usage_error("live", error);
+  if (p.has("--differential")) {
+    if (!p.positional.empty()) return usage_error("live", "--differential generates its scenarios: give no FILE");
+    return differential(p, kind, binary, peers, timeout_ms);
+  }
+  for (const char* flag : {"--cases", "--seed", "--out"}) {
+    if (p.has(flag)) return usage_error("live", std::string(flag) + " goes with --differential");
+  }
+  if (p.positional.size() != 1) return usage_error("live", "expected one scenario file");
+  if (p.has("--repeat") && !parse_number("--repeat", p.value("--repeat"), 1, 10000, &repeat, &error)) {
     return usage_error("live", error);
   }
   Scenario scenario;
   if (!load_scenario(p.positional[0], &scenario, &error)) return usage_error("live", error);
-  if (scenario.has_hostile()) return usage_error("live", "hostile clients are simulation only");
-  std::string binary = p.has("--binary") ? p.value("--binary") : "/usr/sbin/" + p.value("--proxy");
-  live::Peers peers;
-  if (!parse_peers(p, p.positional[0], &scenario, &peers, &error)) return usage_error("live", error);
+  if (!live_capable(scenario, &error)) return usage_error("live", error);
+  use_peers(peers, &scenario);
 
   live::install_interrupt_cleanup();
-  uint16_t backend_port = 0;
-  int listener = live::listen_loopback(&backend_port, &error);
-  if (listener < 0) return usage_error("live", error);
-  live::GrpcppServer grpcpp_server;
-  if (peers.grpcpp_server) {
-    if (!grpcpp_server.start(peers, &error)) {
-      close(listener);
-      return usage_error("live", error);
-    }
-    backend_port = grpcpp_server.port();
+  LiveOutcomes live;
+  if (!run_live_scenario(scenario, peers, p.positional[0], kind, binary, repeat, timeout_ms, &live, &error)) {
+    return usage_error("live", error);
   }
-  live::ProxyProcess proxy;
-  if (!proxy.start(kind, binary, backend_port, &error)) {
-    close(listener);
-    return usage_error("live", p.value("--proxy") + " (" + binary + ") did not start: " + error);
-  }
-  std::map<std::string, uint64_t> counts;
-  std::map<std::string, Result> example;
-  uint64_t failing = 0;
-  for (uint64_t i = 0; i < repeat; ++i) {
-    Result r = live::run_live(scenario, peers, listener, proxy.port(), static_cast<int>(timeout_ms));
-    std::string outcome = outcome_of(r);
-    ++counts[outcome];
-    failing += !all_hold(check_all(r, scenario));
-    example.emplace(outcome, std::move(r));
-  }
-  proxy.stop();
-  grpcpp_server.stop();
-  close(listener);
-
   std::printf("%s through %s (%s), %llu runs:\n", p.positional[0].c_str(), p.value("--proxy").c_str(),
               binary.c_str(), static_cast<unsigned long long>(repeat));
-  for (const auto& [outcome, n] : counts) std::printf("  %4llu x %s\n", static_cast<unsigned long long>(n), outcome.c_str());
-  for (const auto& [outcome, r] : example) {
-    std::printf("\none run that ended with %s:\n", outcome.c_str());
-    if (peers.grpcpp_client) std::printf("    (downstream leg not traced: the client is grpc++)\n");
-    if (peers.grpcpp_server) std::printf("    (upstream leg not traced: the server is grpc++)\n");
-    for (const h2::FrameRecord& f : r.frames) {
-      if (f.type == h2::FrameType::settings || f.type == h2::FrameType::window_update) continue;
-      std::printf("%s\n", h2::format_frame(f).c_str());
-    }
+  for (const auto& [outcome, n] : live.counts) {
+    std::printf("  %4llu x %s\n", static_cast<unsigned long long>(n), outcome.c_str());
   }
-  int code = failing ? 1 : 0;
+  for (const auto& [outcome, r] : live.example) {
+    std::printf("\none run that ended with %s:\n%s", outcome.c_str(), live_frames(r, peers).c_str());
+  }
+  int code = live.failing ? 1 : 0;
   if (p.has("--compare")) {
     Scenario simulated = scenario;
     simulated.mutable_proxy()->set_preset(live::preset_of(kind));
-    ExploreOptions o;
-    o.executions_max = 500000;
-    ExploreReport sim = explore(simulated, o);
-    std::set<std::string> predicted;
-    for (const auto& [outcome, d] : sim.outcomes[0]) predicted.insert(outcome);
-    std::printf("\npreset %s predicts for call 0 (%s search):", live::preset_of(kind),
-                sim.complete ? "complete" : "partial");
-    for (const std::string& o2 : predicted) std::printf(" [%s]", o2.c_str());
-    uint64_t agree = 0, cells = 0;
-    for (const auto& [outcome, n] : counts) {
-      ++cells;
-      std::string first = outcome.substr(0, outcome.find(';'));
-      bool ok = predicted.count(first) > 0;
-      agree += ok;
-      std::printf("\n  live %-60s %s", first.c_str(), ok ? "predicted" : "NOT PREDICTED");
-    }
-    std::printf("\nagreement: %llu of %llu live outcomes are in the simulated set\n",
-                static_cast<unsigned long long>(agree), static_cast<unsigned long long>(cells));
-    if (agree != cells) code = 1;
+    Comparison c = compare_with_preset(simulated, live.example, !peers.grpcpp_client, !peers.grpcpp_server, 500000);
+    print_comparison(c, live::preset_of(kind));
+    if (c.agree != c.cells) code = 1;
   }
-  std::printf("%llu of %llu runs broke an invariant\n", static_cast<unsigned long long>(failing),
+  std::printf("%llu of %llu runs broke an invariant\n", static_cast<unsigned long long>(live.failing),
               static_cast<unsigned long long>(repeat));
   return code;
 }

@@ -82,6 +82,15 @@ bool parse_real_proxy(const std::string& name, RealProxy* proxy) {
   return true;
 }
 
+const char* proxy_name(RealProxy proxy) {
+  switch (proxy) {
+    case RealProxy::haproxy: return "haproxy";
+    case RealProxy::nginx: return "nginx";
+    case RealProxy::nghttpx: return "nghttpx";
+  }
+  return "?";
+}
+
 const char* preset_of(RealProxy proxy) {
   switch (proxy) {
     case RealProxy::haproxy: return "haproxy-2.6";

@@ -15,6 +15,7 @@ namespace h2sim::live {
 
 enum class RealProxy : uint8_t { haproxy, nginx, nghttpx };
 bool parse_real_proxy(const std::string& name, RealProxy* proxy);
+const char* proxy_name(RealProxy proxy);
 // The preset that models it: Debian 12 ships haproxy 2.6.12, nginx 1.22, nghttpx 1.52.
 const char* preset_of(RealProxy proxy);
 

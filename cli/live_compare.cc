@@ -1,0 +1,106 @@
+#include "cli/live_compare.h"
+
+#include "properties/harness.h"
+#include "sim/choice.h"
+
+namespace h2sim::cli {
+
+std::string call_outcome(const Result& r, size_t call) {
+  const grpc::CallOutcome& c = r.calls[call];
+  return c.client_saw ? grpc::status_text(*c.client_saw) : std::string("no status");
+}
+
+std::vector<std::string> leg_shape(const Result& r, h2::Leg leg, bool client_side) {
+  using h2::FrameType;
+  std::vector<std::string> lines;
+  std::string open_data;  // the DATA line being merged, if the last line is one
+  uint32_t open_bytes = 0;
+  auto close_data = [&] {
+    if (open_data.empty()) return;
+    lines.push_back(open_data + " len=" + std::to_string(open_bytes));
+    open_data.clear();
+    open_bytes = 0;
+  };
+  for (const h2::FrameRecord& f : r.frames) {
+    if (f.endpoint.leg != leg || f.endpoint.client_side != client_side || f.endpoint.hostile) continue;
+    if (f.type != FrameType::headers && f.type != FrameType::data && f.type != FrameType::rst_stream) continue;
+    std::string head = std::string(f.sent ? "> " : "< ") + std::string(h2::frame_type_name(f.type)) +
+                       " s=" + std::to_string(f.stream_id);
+    if (f.type == FrameType::data) {
+      std::string key = head;
+      if (!open_data.empty() && open_data != key) close_data();
+      open_data = key;
+      open_bytes += f.length;
+      if (f.end_stream()) {
+        open_data += " END_STREAM";
+        close_data();
+      }
+      continue;
+    }
+    close_data();
+    std::string line = head;
+    if (f.end_stream()) line += " END_STREAM";
+    if (f.type == FrameType::rst_stream) line += " " + std::string(h2::error_code_name(f.error_code));
+    for (const char* name : {":status", "grpc-status"}) {
+      if (const std::string* v = h2::find_header(f.headers, name)) line += std::string(" ") + name + "=" + *v;
+    }
+    lines.push_back(line);
+  }
+  close_data();
+  return lines;
+}
+
+namespace {
+
+LegDifference compare_leg(const Result& live, const Result& simulated, h2::Leg leg, bool client_side) {
+  LegDifference d;
+  d.leg = client_side ? "downstream (client)" : "upstream (server)";
+  std::vector<std::string> a = leg_shape(live, leg, client_side);
+  std::vector<std::string> b = leg_shape(simulated, leg, client_side);
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    std::string x = i < a.size() ? a[i] : "(nothing)";
+    std::string y = i < b.size() ? b[i] : "(nothing)";
+    if (x != y) {
+      d.agrees = false;
+      d.at = i;
+      d.live = x;
+      d.simulated = y;
+      break;
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
+                               bool traced_client, bool traced_server, uint64_t executions_max) {
+  Comparison c;
+  ExploreOptions o;
+  o.executions_max = executions_max;
+  c.simulated = explore(simulated_scenario, o);
+  const auto& predicted = c.simulated.outcomes;
+  std::vector<std::map<std::string, bool>> counted(predicted.size());
+  for (const auto& [outcome, live] : examples) {
+    for (size_t call = 0; call < live.calls.size() && call < predicted.size(); ++call) {
+      std::string o1 = call_outcome(live, call);
+      bool ok = predicted[call].count(o1) > 0;
+      if (!ok) c.unpredicted[outcome].push_back(call);
+      if (counted[call].emplace(o1, ok).second) {
+        ++c.cells;
+        c.agree += ok;
+      }
+    }
+    // The frames, against the first simulated execution that reached the same outcome of call 0.
+    if (live.calls.empty() || predicted.empty()) continue;
+    auto path = predicted[0].find(call_outcome(live, 0));
+    if (path == predicted[0].end()) continue;
+    sim::RecordedChoices choices(path->second);
+    Result simulated = run_case(simulated_scenario, choices);
+    if (traced_client) c.legs[outcome].push_back(compare_leg(live, simulated, h2::Leg::downstream, true));
+    if (traced_server) c.legs[outcome].push_back(compare_leg(live, simulated, h2::Leg::upstream, false));
+  }
+  return c;
+}
+
+}  // namespace h2sim::cli

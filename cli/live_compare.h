@@ -1,0 +1,51 @@
+// How live runs compare with the preset's simulation of the same scenario: outcome by outcome
+// (is each live outcome of each call in the simulated reachable set?) and frame by frame (where
+// the frames our own endpoints saw differ from the simulated run that reached the same outcome).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/h2/frame.h"
+#include "model/run/result.h"
+#include "model/run/scenario.pb.h"
+#include "properties/explore.h"
+
+namespace h2sim::cli {
+
+// The client outcome of one call, as live and explore both name it.
+std::string call_outcome(const Result& r, size_t call);
+
+// The frames one of our endpoints sent and read on a leg, as comparable lines: SETTINGS,
+// WINDOW_UPDATE, PING and GOAWAY are left out (they follow the proxy's and the kernel's timing,
+// not the call), consecutive DATA frames of a stream are merged (proxies re-frame bodies), and
+// headers are reduced to :status and grpc-status.
+std::vector<std::string> leg_shape(const Result& r, h2::Leg leg, bool client_side);
+
+struct LegDifference {
+  std::string leg;       // "downstream (client)" or "upstream (server)"
+  bool agrees = true;
+  size_t at = 0;         // index of the first differing line
+  std::string live;      // that line, or "(nothing)"
+  std::string simulated;
+};
+
+struct Comparison {
+  ExploreReport simulated;
+  uint64_t cells = 0;    // (call, distinct live outcome) pairs
+  uint64_t agree = 0;    // of those, in the simulated reachable set
+  // Per distinct live outcome (all calls, "; "-joined): calls whose outcome was not predicted.
+  std::map<std::string, std::vector<size_t>> unpredicted;
+  // Per distinct live outcome whose call 0 outcome was predicted: the legs, compared with the
+  // first simulated execution that reached it.
+  std::map<std::string, std::vector<LegDifference>> legs;
+};
+
+// `examples` holds one live run per distinct outcome (all calls joined by "; "), keyed by it.
+// `traced_client` / `traced_server`: whether that end was ours (its leg traced).
+Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
+                               bool traced_client, bool traced_server, uint64_t executions_max);
+
+}  // namespace h2sim::cli
