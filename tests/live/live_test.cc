@@ -59,6 +59,113 @@ TEST(LiveVariants, LiveOutcomesAreWithinThePresetsSimulatedSet) {
   EXPECT_EQ(proxies_running(), 0);
 }
 
+bool grpcpp_peer_built() {
+  return std::filesystem::exists(std::filesystem::path(H2SIM_BINARY).parent_path() / "h2sim-grpcpp-peer");
+}
+
+int peers_running() { return std::system("ps -eo args | grep -v grep | grep -q h2sim-grpcpp-peer") == 0 ? 1 : 0; }
+
+// Runs are independent: haproxy pools upstream connections, and before live runs drained their
+// connections about one run in 40 went to a connection our previous server had closed and came
+// back as REFUSED_STREAM (UNAVAILABLE). With the client half-closed first, every run keeps 7.
+TEST(LiveHaproxy, ConsecutiveRunsDoNotInheritThePreviousRunsConnections) {
+  if (!installed("haproxy")) GTEST_SKIP() << "haproxy is not installed (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("founding-case-client-half-closed.textproto") + " --proxy haproxy --repeat 80", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("80 x PERMISSION_DENIED: Details sent by the server"), std::string::npos) << out;
+}
+
+// The frames of each traced leg of the founding case are the ones the preset predicts.
+TEST(LiveCompare, TheFoundingCasesFramesThroughHaproxyAreAsSimulated) {
+  if (!installed("haproxy")) GTEST_SKIP() << "haproxy is not installed (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy haproxy --repeat 5 --compare", &code);
+  EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+  EXPECT_NE(out.find("upstream (server): as simulated"), std::string::npos) << out;
+  EXPECT_EQ(out.find("differ at frame"), std::string::npos) << out;
+}
+
+// grpc-core itself (grpc++ 1.51, callback API) loses the status through haproxy 2.6 as our
+// grpc-core personality does; with the real grpc++ server behind haproxy too.
+TEST(LiveGrpcpp, TheFoundingCaseLosesTheStatusWithTheRealGrpcppClient) {
+  if (!installed("haproxy") || !grpcpp_peer_built()) GTEST_SKIP() << "needs haproxy and grpc++ (scripts/install-live-deps.sh)";
+  for (const char* server : {"", " --server grpc++"}) {
+    int code = 0;
+    std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy haproxy --repeat 20 --compare --client grpc++" + server, &code);
+    EXPECT_NE(out.find("x CANCELLED: Received RST_STREAM with error code 8"), std::string::npos) << out;
+    EXPECT_NE(out.find("(downstream leg not traced: the client is grpc++)"), std::string::npos) << out;
+    EXPECT_EQ(out.find("NOT PREDICTED"), std::string::npos) << out;
+  }
+  EXPECT_EQ(proxies_running(), 0);
+  EXPECT_EQ(peers_running(), 0);
+}
+
+// Our client with the real grpc++ server: the server's abort is the one our grpc-core server
+// personality models, and haproxy turns it into RST_STREAM(CANCEL) on the downstream leg.
+TEST(LiveGrpcpp, TheRealGrpcppServersAbortBecomesCancelDownstream) {
+  if (!installed("haproxy") || !grpcpp_peer_built()) GTEST_SKIP() << "needs haproxy and grpc++ (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy haproxy --repeat 20 --server grpc++", &code);
+  EXPECT_NE(out.find("x CANCELLED: Received RST_STREAM with error code 8"), std::string::npos) << out;
+  EXPECT_NE(out.find("down   client < RST_STREAM    s=1 CANCEL"), std::string::npos) << out;
+  EXPECT_EQ(peers_running(), 0);
+}
+
+// grpc++'s sync API asks for the status only in Finish(): the reset does not replace the
+// received trailers (the grpc-core-sync personality), so the status survives every run.
+TEST(LiveGrpcpp, TheSyncApiKeepsTheStatusThroughHaproxy) {
+  if (!installed("haproxy") || !grpcpp_peer_built()) GTEST_SKIP() << "needs haproxy and grpc++ (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy haproxy --repeat 20 --compare --client grpc++-sync", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("20 x PERMISSION_DENIED: Details sent by the server"), std::string::npos) << out;
+  EXPECT_NE(out.find("call 0: [PERMISSION_DENIED: Details sent by the server]\n"), std::string::npos) << out;
+}
+
+TEST(LiveGrpcpp, NginxAndNghttpxKeepTheStatusForTheRealGrpcppClient) {
+  if (!grpcpp_peer_built()) GTEST_SKIP() << "needs grpc++ (scripts/install-live-deps.sh)";
+  for (const char* proxy : {"nginx", "nghttpx"}) {
+    if (!installed(proxy)) continue;
+    int code = 0;
+    std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy " + proxy + " --repeat 10 --client grpc++ --server grpc++", &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find("10 x PERMISSION_DENIED: Details sent by the server"), std::string::npos) << out;
+  }
+  EXPECT_EQ(proxies_running(), 0);
+  EXPECT_EQ(peers_running(), 0);
+}
+
+TEST(LiveGrpcpp, AMissingPeerBinaryExitsTwo) {
+  int code = 0;
+  std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy haproxy --client grpc++ --peer-binary /nonexistent/peer", &code);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("h2sim-grpcpp-peer (/nonexistent/peer) cannot be run"), std::string::npos) << out;
+}
+
+// Generated scenarios, live and simulated: every live outcome of every call is predicted.
+TEST(LiveDifferential, GeneratedScenariosAgreeWithThePresets) {
+  for (const char* proxy : {"haproxy", "nginx", "nghttpx"}) {
+    if (!installed(proxy)) continue;
+    std::string dir = ::testing::TempDir() + "h2sim-differential-" + proxy;
+    int code = 0;
+    std::string out = h2sim(std::string("live --differential --proxy ") + proxy + " --cases 8 --repeat 2 --out " + dir, &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find("0 of 8 cases disagree"), std::string::npos) << out;
+  }
+  EXPECT_EQ(proxies_running(), 0);
+}
+
+TEST(LiveDifferential, BadUsageExitsTwo) {
+  int code = 0;
+  std::string out = h2sim("live --differential --proxy haproxy " + scenario("founding-case.textproto"), &code);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("give no FILE"), std::string::npos) << out;
+  out = h2sim("live " + scenario("founding-case.textproto") + " --proxy haproxy --cases 3", &code);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("--cases goes with --differential"), std::string::npos) << out;
+}
+
 TEST(LiveBadBinary, ExitsTwoWithTheProxysOwnErrorAndLeavesNothing) {
   int code = 0;
   std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy haproxy --binary /nonexistent/haproxy", &code);

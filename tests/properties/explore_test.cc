@@ -39,7 +39,8 @@ TEST(Explore, FoundingCaseReachesExactlyCancelledAndTheServersStatus) {
 
 TEST(Explore, FixedProxiesAndGrpcJavaReachOnlyTheServersStatus) {
   for (const char* name : {"founding-case-haproxy-3.2.textproto", "founding-case-passthrough.textproto",
-                           "founding-case-no-proxy.textproto", "founding-case-grpc-java.textproto"}) {
+                           "founding-case-no-proxy.textproto", "founding-case-grpc-java.textproto",
+                           "founding-case-grpc-core-sync.textproto"}) {
     ExploreReport r = explore_file(name);
     EXPECT_TRUE(r.complete) << name;
     EXPECT_EQ(codes(r, 0), (std::set<std::string>{"PERMISSION_DENIED"})) << name;
