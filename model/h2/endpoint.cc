@@ -256,6 +256,17 @@ const nghttp2_session_callbacks* shared_callbacks() {
   return cbs;
 }
 
+// nghttp2's allocator interface over the endpoint's SessionMemory (mem_user_data).
+SessionMemory& memory(void* mem_user_data) { return *static_cast<SessionMemory*>(mem_user_data); }
+void* session_malloc(size_t bytes, void* m) { return memory(m).allocate(bytes); }
+void session_free(void* block, void* m) { memory(m).release(block); }
+void* session_calloc(size_t count, size_t bytes, void* m) {
+  return memory(m).allocate_zeroed(count, bytes);
+}
+void* session_realloc(void* block, size_t bytes, void* m) {
+  return memory(m).reallocate(block, bytes);
+}
+
 nghttp2_option* make_options(bool manual_flow_control) {
   nghttp2_option* o;
   H2SIM_ASSERT(nghttp2_option_new(&o) == 0);
@@ -278,11 +289,13 @@ Endpoint::Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* cl
                    EndpointOptions options)
     : role_(role), tag_(tag), log_(log), clock_(clock) {
   H2SIM_ASSERT(log_ != nullptr && clock_ != nullptr);
+  // nghttp2 copies the allocator table; memory_ outlives the session (deleted in ~Endpoint).
+  nghttp2_mem mem{&memory_, session_malloc, session_free, session_calloc, session_realloc};
   int rv = role == Role::client
-               ? nghttp2_session_client_new2(&session_, shared_callbacks(), this,
-                                             shared_options(options.manual_flow_control))
-               : nghttp2_session_server_new2(&session_, shared_callbacks(), this,
-                                             shared_options(options.manual_flow_control));
+               ? nghttp2_session_client_new3(&session_, shared_callbacks(), this,
+                                             shared_options(options.manual_flow_control), &mem)
+               : nghttp2_session_server_new3(&session_, shared_callbacks(), this,
+                                             shared_options(options.manual_flow_control), &mem);
   H2SIM_ASSERT(rv == 0);
   events_.reserve(16);
 

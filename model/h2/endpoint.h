@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/h2/frame.h"
+#include "model/h2/session_memory.h"
 #include "sim/host.h"
 
 struct nghttp2_session;
@@ -139,6 +140,7 @@ class Endpoint {
   EndpointTag tag_;
   FrameLog* log_;
   const sim::Net* clock_;
+  SessionMemory memory_;  // everything nghttp2 allocates for session_; outlives it
   nghttp2_session* session_ = nullptr;
   std::vector<Event> events_;
   std::map<StreamId, StreamFlags> streams_;
