@@ -348,6 +348,14 @@ void H2Relay::abort_client_side(Session& s, CallRelay& call) {
     recorder_.marks.hit("proxy: abort finds the client stream closed, no reset");
     return;
   }
+  const h2::StreamFlags* down = s.down->stream(call.down);
+  if (policy_.end_response_when_client_ended && call.response_headers_submitted && !call.response_end_submitted &&
+      down != nullptr && down->end_stream_received) {
+    recorder_.marks.hit("proxy: abort ends the response with an empty DATA(END_STREAM), no trailers");
+    s.down->send_data(call.down, {}, true);
+    call.response_end_submitted = true;
+    return;
+  }
   if (!call.response_headers_submitted && policy_.abort_before_response_headers_http_status != 0) {
     respond_with_http_status(s, call, policy_.abort_before_response_headers_http_status);
     return;

@@ -77,6 +77,11 @@ struct ProxyPolicy {
   h2::ErrorCode abort_reset_before_response_headers = h2::ErrorCode::refused_stream;
   h2::ErrorCode abort_reset_after_response_headers = h2::ErrorCode::cancel;
   h2::ErrorCode abort_reset_after_response_end = h2::ErrorCode::cancel;
+  // When the call is aborted after response headers went to a client that has already sent
+  // END_STREAM, end the response with an empty DATA(END_STREAM) instead of resetting: the client
+  // sees a response without trailers. Measured on Debian's haproxy 2.6.12 by h2sim live
+  // --differential (scenarios/regression-haproxy26-abort-after-client-ended.textproto).
+  bool end_response_when_client_ended = false;
   // Before any response headers, answer an aborted call with this HTTP status (502: nginx's
   // "upstream prematurely closed", C22) instead of a reset; 0 keeps the reset.
   uint32_t abort_before_response_headers_http_status = 0;

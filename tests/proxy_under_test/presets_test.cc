@@ -82,6 +82,25 @@ TEST(Haproxy26Preset, AnUpstreamResetAfterTheClientHalfClosedIsNotPassedOn) {
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::permission_denied);
 }
 
+// Measured live (h2sim live --differential): after response headers, with the client's
+// END_STREAM already in, an upstream reset ends the client stream with an empty DATA(END_STREAM).
+TEST(Haproxy26Preset, AnAbortAfterTheClientEndedEndsTheResponseWithoutTrailers) {
+  Result r = run_plain(scenario_from_file("regression-haproxy26-abort-after-client-ended.textproto"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, 1), (V{"HEADERS", "DATA", "RST_STREAM(INTERNAL_ERROR)"}));
+  // haproxy writes the END_STREAM as a DATA frame of its own; nghttp2 sets it on the message's
+  // DATA frame still queued. The client reads the same thing.
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS", "DATA[ES]"}));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::internal);
+  EXPECT_EQ(r.marks.count("proxy: abort ends the response with an empty DATA(END_STREAM), no trailers"), 1u);
+  // A client still uploading is reset as before (the founding case).
+  Scenario uploading = scenario_from_file("regression-haproxy26-abort-after-client-ended.textproto");
+  uploading.mutable_calls(0)->set_kind(BIDI_STREAMING);
+  uploading.mutable_calls(0)->mutable_client()->set_half_close(NEVER);
+  r = run_plain(uploading);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS", "DATA", "RST_STREAM(CANCEL)"}));
+}
+
 TEST(Haproxy26Preset, PresentsAClientAbortToTheServerAsEndStreamThenCancel) {
   Result r = run_plain(client_abort("haproxy-2.6"));
   EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, 1),
