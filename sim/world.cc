@@ -27,7 +27,11 @@ class Fifo {
   T& front() { return items_[head_]; }
   const T& operator[](size_t i) const { return items_[head_ + i]; }
   T& operator[](size_t i) { return items_[head_ + i]; }
-  void push_back(T item) { items_.push_back(std::move(item)); }
+  void push_back(T item) {
+    // Most directions carry a handful of segments: one allocation rather than growing 1, 2, 4.
+    if (items_.capacity() == 0) items_.reserve(4);
+    items_.push_back(std::move(item));
+  }
   void pop_front() {
     if (++head_ == items_.size()) clear();
   }
@@ -105,6 +109,8 @@ World::World(ChoiceSource& choices, LinkConfig link, Limits limits)
   H2SIM_ASSERT(link_.segment_bytes_max >= 1);
   segments_.reserve(64);
   reads_.reserve(64);
+  hosts_.reserve(4);        // client, proxy, server and a hostile client
+  connections_.reserve(4);
   choices_.attach(this);
 }
 

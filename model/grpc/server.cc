@@ -1,6 +1,7 @@
 #include "model/grpc/server.h"
 
 #include <charconv>
+#include <iterator>
 
 #include "sim/assert.h"
 
@@ -139,13 +140,21 @@ void ServerHost::act(ServerCall& call) {
     outcome.server_sent = status;
     outcome.server_status_at = net_->now();
   }
-  h2::Headers trailers = {{"grpc-status", std::to_string(static_cast<uint32_t>(status.code))}};
+  // Each block is sized before it is filled, and trailers-only moves the status fields into the
+  // head: a handful of allocations fewer per call (bench/run_bench.cc).
+  h2::Headers trailers;
+  trailers.reserve(2);
+  trailers.emplace_back("grpc-status", std::to_string(static_cast<uint32_t>(status.code)));
   if (!status.message.empty()) trailers.emplace_back("grpc-message", percent_encode(status.message));
-  h2::Headers head = {{":status", "200"}, {"content-type", "application/grpc"}};
+  h2::Headers head;
+  head.reserve(2 + trailers.size());
+  head.emplace_back(":status", "200");
+  head.emplace_back("content-type", "application/grpc");
 
   if (messages == 0 && (!abort || personality_.trailers_only_on_early_abort)) {
     // Trailers-only: one HEADERS with END_STREAM carrying the status (§2.1 close_from_api).
-    head.insert(head.end(), trailers.begin(), trailers.end());
+    head.insert(head.end(), std::make_move_iterator(trailers.begin()),
+                std::make_move_iterator(trailers.end()));
     endpoint.submit_response(call.stream, head, true);
     bool rst = abort ? personality_.rst_after_trailers_only
                      : personality_.rst_after_status == ServerRstAfterStatus::no_error_if_client_open;

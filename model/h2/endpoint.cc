@@ -11,16 +11,34 @@ namespace h2sim::h2 {
 
 namespace {
 
-std::vector<nghttp2_nv> to_nv(const Headers& headers) {
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(headers.size());
-  for (const Header& h : headers) {
-    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(h.first.data())),
-                   reinterpret_cast<uint8_t*>(const_cast<char*>(h.second.data())),
-                   h.first.size(), h.second.size(), NGHTTP2_NV_FLAG_NONE});
+// A header block as nghttp2 takes it: views of the strings, which nghttp2 copies when the block
+// is submitted. Blocks of up to 16 fields (every gRPC block) need no allocation.
+class NvBlock {
+ public:
+  explicit NvBlock(const Headers& headers) {
+    if (headers.size() > std::size(inline_)) {
+      heap_.resize(headers.size());
+      data_ = heap_.data();
+    }
+    for (size_t i = 0; i < headers.size(); ++i) {
+      const Header& h = headers[i];
+      data_[i] = {reinterpret_cast<uint8_t*>(const_cast<char*>(h.first.data())),
+                  reinterpret_cast<uint8_t*>(const_cast<char*>(h.second.data())), h.first.size(),
+                  h.second.size(), NGHTTP2_NV_FLAG_NONE};
+    }
+    size_ = headers.size();
   }
-  return nva;
-}
+  NvBlock(const NvBlock&) = delete;
+  NvBlock& operator=(const NvBlock&) = delete;
+  const nghttp2_nv* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  nghttp2_nv inline_[16];
+  std::vector<nghttp2_nv> heap_;
+  nghttp2_nv* data_ = inline_;
+  size_t size_ = 0;
+};
 
 Headers from_nv(const nghttp2_nv* nva, size_t n) {
   Headers headers;
@@ -61,7 +79,10 @@ struct Callbacks {
   }
 
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame*, void* user_data) {
-    self(user_data).incoming_headers_.clear();
+    Headers& incoming = self(user_data).incoming_headers_;
+    incoming.clear();
+    // gRPC blocks have up to 8 fields: one allocation instead of the vector growing 1, 2, 4, 8.
+    incoming.reserve(8);
     return 0;
   }
 
@@ -225,7 +246,7 @@ struct Callbacks {
         if (out.trailers) {
           // Documented as safe from inside this callback; it keeps the trailers after the body.
           *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-          std::vector<nghttp2_nv> nva = to_nv(*out.trailers);
+          NvBlock nva(*out.trailers);
           nghttp2_submit_trailer(session, stream_id, nva.data(), nva.size());
           out.trailers.reset();
         }
@@ -297,7 +318,8 @@ Endpoint::Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* cl
                : nghttp2_session_server_new3(&session_, shared_callbacks(), this,
                                              shared_options(options.manual_flow_control), &mem);
   H2SIM_ASSERT(rv == 0);
-  events_.reserve(16);
+  events_.reserve(8);
+  taken_.reserve(8);
 
   nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams},
@@ -334,10 +356,10 @@ void Endpoint::receive(std::span<const uint8_t> batch) {
   }
 }
 
-std::vector<Event> Endpoint::take_events() {
-  std::vector<Event> out;
-  out.swap(events_);
-  return out;
+const std::vector<Event>& Endpoint::take_events() {
+  taken_.clear();
+  taken_.swap(events_);
+  return taken_;
 }
 
 void Endpoint::attach_provider(StreamId stream) {
@@ -347,7 +369,7 @@ void Endpoint::attach_provider(StreamId stream) {
 
 StreamId Endpoint::submit_request(const Headers& headers, bool end_stream) {
   H2SIM_ASSERT(role_ == Role::client);
-  std::vector<nghttp2_nv> nva = to_nv(headers);
+  NvBlock nva(headers);
   nghttp2_data_provider provider{};
   provider.read_callback = Callbacks::read_data;
   StreamId id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
@@ -361,7 +383,7 @@ StreamId Endpoint::submit_request(const Headers& headers, bool end_stream) {
 void Endpoint::submit_response(StreamId stream, const Headers& headers, bool end_stream) {
   H2SIM_ASSERT(role_ == Role::server);
   if (flags(stream).closed || flags(stream).reset_sent) return;
-  std::vector<nghttp2_nv> nva = to_nv(headers);
+  NvBlock nva(headers);
   nghttp2_data_provider provider{};
   provider.read_callback = Callbacks::read_data;
   int rv = nghttp2_submit_response(session_, stream, nva.data(), nva.size(),
@@ -469,23 +491,30 @@ sim::Flush Endpoint::take_output() {
       if (submit_due_resets()) continue;
       break;
     }
-    if (flush.bytes.empty()) {
-      flush.bytes.reserve(512);
-      flush.boundaries.reserve(16);
-    }
+    if (flush.bytes.empty()) flush.bytes.reserve(512);
     flush.bytes.insert(flush.bytes.end(), data, data + n);
   }
   // Frame boundaries: walk the 9-byte frame headers (after the client preface, if present).
-  size_t offset = 0;
+  // Counted first, so a flush of one frame allocates no boundaries and others allocate once.
+  size_t start = 0;
   static constexpr std::string_view preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
   if (flush.bytes.size() >= preface.size() &&
       std::memcmp(flush.bytes.data(), preface.data(), preface.size()) == 0) {
-    offset = preface.size();
+    start = preface.size();
   }
-  while (offset + 9 <= flush.bytes.size()) {
+  auto next_frame = [&flush](size_t offset) {
     size_t length = (size_t{flush.bytes[offset]} << 16) | (size_t{flush.bytes[offset + 1]} << 8) |
                     flush.bytes[offset + 2];
-    offset += 9 + length;
+    return offset + 9 + length;
+  };
+  size_t boundaries = 0;
+  for (size_t offset = start; offset + 9 <= flush.bytes.size();) {
+    offset = next_frame(offset);
+    boundaries += offset < flush.bytes.size();
+  }
+  flush.boundaries.reserve(boundaries);
+  for (size_t offset = start; offset + 9 <= flush.bytes.size();) {
+    offset = next_frame(offset);
     if (offset < flush.bytes.size()) flush.boundaries.push_back(static_cast<uint32_t>(offset));
   }
   if (!flush.bytes.empty()) ++flushes_;

@@ -81,8 +81,10 @@ class Endpoint {
 
   // Feeds one read batch. Events produced are appended to events().
   void receive(std::span<const uint8_t> batch);
-  // The events since the last call, in the order nghttp2 reported them.
-  std::vector<Event> take_events();
+  // The events since the last call, in the order nghttp2 reported them. The reference is valid
+  // until the next call (two buffers take turns, so taking events allocates nothing once both
+  // have grown); do not call again while iterating.
+  const std::vector<Event>& take_events();
 
   // Client: opens a stream. With end_stream the HEADERS carry END_STREAM, otherwise the body
   // follows through send_data.
@@ -143,6 +145,7 @@ class Endpoint {
   SessionMemory memory_;  // everything nghttp2 allocates for session_; outlives it
   nghttp2_session* session_ = nullptr;
   std::vector<Event> events_;
+  std::vector<Event> taken_;  // what take_events() last returned
   std::map<StreamId, StreamFlags> streams_;
   std::map<StreamId, Outgoing> outgoing_;
   // reset_after_output: submitted once everything queued for the stream has been serialized.
