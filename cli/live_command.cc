@@ -166,8 +166,9 @@ std::string live_frames(const Result& r, const live::Peers& peers) {
 }
 
 void print_comparison(const Comparison& c, const char* preset) {
-  std::printf("\npreset %s (%s search, %llu executions) predicts:\n", preset,
-              c.simulated.complete ? "complete" : "partial", static_cast<unsigned long long>(c.simulated.executions));
+  std::printf("\npreset %s (%s search, %llu executions%s) predicts:\n", preset,
+              c.simulated.complete ? "complete" : "partial", static_cast<unsigned long long>(c.simulated.executions),
+              c.sampled ? (", and " + std::to_string(c.sampled) + " random schedules").c_str() : "");
   for (size_t call = 0; call < c.simulated.outcomes.size(); ++call) {
     std::printf("  call %zu:", call);
     for (const auto& [o, d] : c.simulated.outcomes[call]) std::printf(" [%s]", o.c_str());
@@ -220,11 +221,16 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
   // The real proxy runs with h2sim's configuration: no overrides. Deadlines and cancels are
   // removed too: they race the wall clock of a loaded machine against the simulated clock, and
   // their disagreements (seen: live DEADLINE_EXCEEDED where 400 us of simulated time sufficed)
-  // are about scheduling, not about the proxy.
+  // are about scheduling, not about the proxy. For the same reason each hop's latency may be
+  // anything from 20 us to 20 ms in the simulation: a real process can take milliseconds to
+  // write what the scenario spaces by 50 us (seen: grpc++ half-closing after the response).
   gen.shape = [](Scenario& s) {
     std::string name = s.proxy().preset();
     s.clear_proxy();
     s.mutable_proxy()->set_preset(name);
+    s.mutable_network()->set_latency_ns_min(20000);
+    s.mutable_network()->set_latency_ns_max(20000000);
+    s.mutable_network()->set_latency_steps(3);
     for (Call& call : *s.mutable_calls()) {
       call.mutable_client()->set_deadline_ns(0);
       call.mutable_client()->set_cancel_after_ns(0);
@@ -264,7 +270,7 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
     write_file_atomically(stem + ".live.txt", trace, &error);
     std::printf("\ncase %llu (%s, client %s, server %s; %s search):\n", static_cast<unsigned long long>(i),
                 scenario.proxy().preset().c_str(), scenario.client().c_str(), scenario.server().c_str(),
-                c.simulated.complete ? "complete" : "partial, so possibly only unexplored");
+                c.simulated.complete ? "complete" : "partial plus random schedules, so possibly only unexplored");
     for (const auto& [outcome, calls] : c.unpredicted) {
       for (size_t call : calls) {
         std::printf("  call %zu live \"%s\" is not predicted; simulated:", call, call_outcome(live.example.at(outcome), call).c_str());

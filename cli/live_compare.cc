@@ -74,11 +74,25 @@ LegDifference compare_leg(const Result& live, const Result& simulated, h2::Leg l
 }  // namespace
 
 Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
-                               bool traced_client, bool traced_server, uint64_t executions_max) {
+                               bool traced_client, bool traced_server, uint64_t executions_max,
+                               uint64_t random_schedules) {
   Comparison c;
   ExploreOptions o;
   o.executions_max = executions_max;
   c.simulated = explore(simulated_scenario, o);
+  if (!c.simulated.complete) {
+    // A cut-short depth-first search has varied only the last decisions; random schedules vary
+    // the early ones too (which latency each hop had), so their outcomes join the prediction.
+    c.simulated.outcomes.resize(static_cast<size_t>(simulated_scenario.calls_size()));
+    for (uint64_t seed = 1; seed <= random_schedules; ++seed) {
+      sim::SeededChoices choices(seed);
+      Result r = run_case(simulated_scenario, choices);
+      for (size_t call = 0; call < r.calls.size(); ++call) {
+        c.simulated.outcomes[call].emplace(call_outcome(r, call), choices.decisions());
+      }
+    }
+    c.sampled = random_schedules;
+  }
   const auto& predicted = c.simulated.outcomes;
   std::vector<std::map<std::string, bool>> counted(predicted.size());
   for (const auto& [outcome, live] : examples) {

@@ -33,7 +33,8 @@ struct LegDifference {
 };
 
 struct Comparison {
-  ExploreReport simulated;
+  ExploreReport simulated;  // outcomes include the random schedules' when the search was cut short
+  uint64_t sampled = 0;     // random schedules run because the search was cut short
   uint64_t cells = 0;    // (call, distinct live outcome) pairs
   uint64_t agree = 0;    // of those, in the simulated reachable set
   // Per distinct live outcome (all calls, "; "-joined): calls whose outcome was not predicted.
@@ -44,8 +45,11 @@ struct Comparison {
 };
 
 // `examples` holds one live run per distinct outcome (all calls joined by "; "), keyed by it.
-// `traced_client` / `traced_server`: whether that end was ours (its leg traced).
+// `traced_client` / `traced_server`: whether that end was ours (its leg traced). The prediction
+// is the exhaustive search's, bounded by `executions_max`; if that bound cuts it short,
+// `random_schedules` seeded runs add their outcomes.
 Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
-                               bool traced_client, bool traced_server, uint64_t executions_max);
+                               bool traced_client, bool traced_server, uint64_t executions_max,
+                               uint64_t random_schedules = 2000);
 
 }  // namespace h2sim::cli

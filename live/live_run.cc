@@ -282,6 +282,20 @@ void GrpcppServer::stop() {
 
 namespace {
 
+// The peer escapes backslashes and line breaks in status messages.
+std::string unescape(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    char c = text[++i];
+    out += c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+  }
+  return out;
+}
+
 // What the grpc++ client printed: "call I status CODE MESSAGE", "call I responses S,S,...",
 // "call I cancelled".
 void read_client_outcomes(const std::string& text, const Scenario& scenario, Result* result) {
@@ -299,7 +313,7 @@ void read_client_outcomes(const std::string& text, const Scenario& scenario, Res
     if (std::string(what) == "status") {
       int code = std::atoi(rest.c_str());
       size_t space = rest.find(' ');
-      c.client_saw = grpc::Status{static_cast<grpc::Code>(code), space == std::string::npos ? "" : rest.substr(space + 1)};
+      c.client_saw = grpc::Status{static_cast<grpc::Code>(code), space == std::string::npos ? "" : unescape(rest.substr(space + 1))};
     } else if (std::string(what) == "responses") {
       std::istringstream seqs(rest);
       for (std::string seq; std::getline(seqs, seq, ',');) {

@@ -72,7 +72,8 @@ class Service final : public Echo::Service {
     if (s == nullptr) return unknown_call();
     std::this_thread::sleep_for(ns(s->delay_ns()));
     if (s->action() == h2sim::RESET) return reset(ctx);
-    if (s->action() == h2sim::RESPOND && s->messages() > 0) *out = response(0, s->message_bytes());
+    // On OK grpc++ sends the response object whatever the script says (so does ServerHost).
+    if (s->status().code() == 0) *out = response(0, s->message_bytes());
     return status(*s);
   }
 
@@ -83,7 +84,7 @@ class Service final : public Echo::Service {
     read(*s, [&](EchoRequest* r) { return reader->Read(r); });
     std::this_thread::sleep_for(ns(s->delay_ns()));
     if (s->action() == h2sim::RESET) return reset(ctx);
-    if (s->action() == h2sim::RESPOND && s->messages() > 0) *out = response(0, s->message_bytes());
+    if (s->status().code() == 0) *out = response(0, s->message_bytes());
     return status(*s);
   }
 
@@ -350,10 +351,23 @@ void run_call(Echo::Stub* stub, int index, const h2sim::Call& call, Clock::time_
   }
   EchoResponse r;
   switch (call.kind()) {
-    case h2sim::UNARY:
-      out->status = stub->Unary(&ctx, request(0, c.message_bytes()), &r);
+    case h2sim::UNARY: {
+      EchoRequest req = request(0, c.message_bytes());
+      if (sync) {
+        // BlockingUnaryCall: an OK status without a message becomes UNIMPLEMENTED
+        // (grpcpp/impl/client_unary_call.h).
+        out->status = stub->Unary(&ctx, req, &r);
+      } else {
+        stub->async()->Unary(&ctx, &req, &r, [&](grpc::Status status) {
+          out->status = std::move(status);
+          end.mark(&end.over);
+        });
+        std::unique_lock lock(end.mutex);
+        end.cv.wait(lock, [&] { return end.over; });
+      }
       if (out->status.ok()) out->responses.push_back(r.seq());
       break;
+    }
     case h2sim::SERVER_STREAMING: {
       auto reader = stub->ServerStream(&ctx, request(0, c.message_bytes()));
       while (reader->Read(&r)) out->responses.push_back(r.seq());
@@ -405,6 +419,18 @@ void run_call(Echo::Stub* stub, int index, const h2sim::Call& call, Clock::time_
   out->ended = true;
 }
 
+// One line per field: a message's backslashes and line breaks are escaped (h2sim unescapes).
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else out += c;
+  }
+  return out;
+}
+
 int call_all(const h2sim::Scenario& scenario, const std::string& target, int timeout_ms, bool sync) {
   // One connection for every call, as our client host opens one.
   auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
@@ -426,7 +452,7 @@ int call_all(const h2sim::Scenario& scenario, const std::string& target, int tim
     const Outcome& o = outcomes[i];
     if (!o.ended) continue;
     std::printf("call %zu status %d %s\n", i, static_cast<int>(o.status.error_code()),
-                o.status.error_message().c_str());
+                escape(o.status.error_message()).c_str());
     std::string seqs;
     for (uint32_t s : o.responses) seqs += (seqs.empty() ? "" : ",") + std::to_string(s);
     std::printf("call %zu responses %s\n", i, seqs.c_str());

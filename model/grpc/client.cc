@@ -304,9 +304,15 @@ void ClientHost::publish(ClientCall& call, Status status) {
   call.done = true;
   call.force_rst_pending = false;
   CallOutcome& outcome = outcomes_[call.index];
+  for (uint32_t seq : call.reader.take_sequence_numbers()) outcome.responses_received.push_back(seq);
+  if (personality_.unary_ok_without_message_is_unimplemented && call.script->kind() == UNARY &&
+      status.code == Code::ok && outcome.responses_received.empty()) {
+    recorder_.marks.hit("grpc++ sync unary: OK without a message is UNIMPLEMENTED");
+    status = {Code::unimplemented, "No message returned for unary request"};
+  }
+  if (personality_.ok_status_drops_message && status.code == Code::ok) status.message.clear();
   outcome.client_saw = std::move(status);
   outcome.client_status_at = net_->now();
-  for (uint32_t seq : call.reader.take_sequence_numbers()) outcome.responses_received.push_back(seq);
 }
 
 void ClientHost::fail_all(const Status& status) {

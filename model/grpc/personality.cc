@@ -10,14 +10,17 @@ constexpr ClientPersonality clients[] = {
         .source = "behaviours.md §2.2: chttp2 read batches, last-chance replacement",
         .status_rule = StatusRule::publish_when_both_closed,
         .rst_after_trailers = RstAfterTrailers::no_error_at_batch_end,
+        .ok_status_drops_message = true,
         .cancel_past_deadline_is_deadline_exceeded = true,
     },
     {
         .name = "grpc-core-sync",
-        .source = "behaviours.md §2.2 step 4 with no status op pending: grpc++ sync API (Finish)",
+        .source = "behaviours.md §2.2 step 4 with no status op pending: grpc++ sync API (Finish, BlockingUnaryCall)",
         .status_rule = StatusRule::publish_when_both_closed,
         .rst_after_trailers = RstAfterTrailers::no_error_at_batch_end,
         .reset_replaces_held_trailers = false,
+        .unary_ok_without_message_is_unimplemented = true,
+        .ok_status_drops_message = true,
         .cancel_past_deadline_is_deadline_exceeded = true,
     },
     {

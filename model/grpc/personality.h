@@ -40,6 +40,14 @@ struct ClientPersonality {
   // Finish(), after the reads, so its held trailers survive (measured live: h2sim live
   // scenarios/founding-case.textproto --proxy haproxy --client grpc++-sync, 20 of 20 kept 7).
   bool reset_replaces_held_trailers = true;
+  // grpc++'s BlockingUnaryCall (grpcpp/impl/client_unary_call.h, 1.51): a unary call that ends
+  // OK without a response message is reported as UNIMPLEMENTED "No message returned for unary
+  // request". The callback API does not check.
+  bool unary_ok_without_message_is_unimplemented = false;
+  // grpc-core hands the application an OK status without its grpc-message (measured live:
+  // h2sim live --differential --proxy haproxy --seed 3 --client grpc++, the server's "OK: x%y"
+  // arrived as "OK").
+  bool ok_status_drops_message = false;
   // grpc-core (§2.2 step 5): CANCEL past the deadline is reported as DEADLINE_EXCEEDED.
   bool cancel_past_deadline_is_deadline_exceeded;
   // grpc-go (§2.3, http2ErrConvTab): FLOW_CONTROL_ERROR maps to RESOURCE_EXHAUSTED, not the

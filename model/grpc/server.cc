@@ -1,11 +1,26 @@
 #include "model/grpc/server.h"
 
+#include <algorithm>
 #include <charconv>
 #include <iterator>
 
 #include "sim/assert.h"
 
 namespace h2sim::grpc {
+
+namespace {
+
+// The response messages a handler can send. A unary or client-streaming handler sends at most
+// one, and exactly one when it ends OK: grpc++ writes the one response object it was given,
+// grpc-go the handler's reply, and grpc-java fails a call completed without one or with two.
+// Scripts asking otherwise get what the server APIs allow (live mode showed why it matters:
+// a grpc++ unary client given four responses never completes).
+uint32_t response_messages(const Call& call, uint32_t scripted, bool ok) {
+  if (call.kind() != UNARY && call.kind() != CLIENT_STREAMING) return scripted;
+  return ok ? 1 : std::min<uint32_t>(scripted, 1);
+}
+
+}  // namespace
 
 ServerHost::ServerHost(const Scenario& scenario, const ServerPersonality& personality,
                        h2::Leg leg, h2::Recorder& recorder, std::vector<CallOutcome>& outcomes)
@@ -134,7 +149,7 @@ void ServerHost::act(ServerCall& call) {
     const ServerScript& script = scenario_.calls(call.index).server();
     status = {static_cast<Code>(script.status().code()), script.status().message()};
     abort = script.action() != RESPOND;
-    if (!abort) messages = script.messages();
+    messages = response_messages(scenario_.calls(call.index), abort ? 0 : script.messages(), status.code == Code::ok);
     message_bytes = script.message_bytes();
     CallOutcome& outcome = outcomes_[call.index];
     outcome.server_sent = status;
@@ -186,10 +201,11 @@ void ServerHost::reset_call(ServerCall& call, h2::Endpoint& endpoint) {
   const ServerScript& script = scenario_.calls(call.index).server();
   auto code = static_cast<h2::ErrorCode>(script.reset_code());
   outcomes_[call.index].server_reset = script.reset_code();
-  if (script.messages() > 0) {
+  uint32_t messages = response_messages(scenario_.calls(call.index), script.messages(), false);
+  if (messages > 0) {
     endpoint.submit_response(call.stream, {{":status", "200"}, {"content-type", "application/grpc"}},
                              false);
-    for (uint32_t seq = 0; seq < script.messages(); ++seq) {
+    for (uint32_t seq = 0; seq < messages; ++seq) {
       endpoint.send_data(call.stream, encode_message(seq, script.message_bytes(), true), false);
       outcomes_[call.index].responses_sent.push_back(seq);
     }

@@ -50,7 +50,8 @@ TEST(LiveNginxAndNghttpx, TheFoundingCaseKeepsTheServersStatusEveryTime) {
 TEST(LiveVariants, LiveOutcomesAreWithinThePresetsSimulatedSet) {
   for (const char* proxy : {"haproxy", "nginx", "nghttpx"}) {
     if (!installed(proxy)) continue;
-    for (const char* name : {"founding-case-client-half-closed.textproto", "founding-case-grpc-java.textproto"}) {
+    for (const char* name : {"founding-case-client-half-closed.textproto", "founding-case-grpc-java.textproto",
+                             "founding-case-grpc-core-sync.textproto"}) {
       int code = 0;
       std::string out = h2sim("live " + scenario(name) + " --proxy " + proxy + " --repeat 5 --compare", &code);
       EXPECT_EQ(out.find("NOT PREDICTED"), std::string::npos) << proxy << " " << name << "\n" << out;

@@ -5,6 +5,7 @@
 
 #include "model/grpc/personality.h"
 #include "properties/harness.h"
+#include "properties/invariants.h"
 #include "support/test_support.h"
 
 namespace h2sim {
@@ -161,6 +162,56 @@ TEST(ServerPersonalities, GrpcJavaSendsNoResetSoHaproxyWaits) {
     ASSERT_EQ(sent_on_stream(r, h2::Leg::upstream, false, 1), (std::vector<std::string>{"HEADERS[ES]"}));
     ASSERT_EQ(*r.calls[0].client_saw, kServerStatus) << seed;
   }
+}
+
+// A unary call answered OK with a message: what each client hands its application.
+Scenario unary_ok(const std::string& client, const std::string& preset = "passthrough", uint32_t code = 0,
+                  uint32_t messages = 1) {
+  Scenario s = testing::scenario_from_text(R"pb(
+    calls {
+      kind: UNARY
+      client { messages: 1 message_bytes: 8 }
+      server { action: RESPOND status { message: "fine" } }
+    }
+  )pb");
+  s.set_client(client);
+  s.mutable_proxy()->set_preset(preset);
+  s.mutable_calls(0)->mutable_server()->mutable_status()->set_code(code);
+  s.mutable_calls(0)->mutable_server()->set_messages(messages);
+  return s;
+}
+
+// Measured live with grpc++ 1.51: an OK status reaches the application without its message.
+TEST(ClientPersonalities, GrpcCoreDropsTheMessageOfAnOkStatus) {
+  for (const char* name : {"grpc-core", "grpc-core-sync"}) {
+    Result r = plain(unary_ok(name));
+    ASSERT_TRUE(r.calls[0].client_saw) << name;
+    EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::ok, ""})) << name;
+  }
+  Result java = plain(unary_ok("grpc-java"));
+  EXPECT_EQ(*java.calls[0].client_saw, (grpc::Status{grpc::Code::ok, "fine"}));
+  // Only the code of an OK status has to arrive: the invariant holds for both.
+  EXPECT_TRUE(all_hold(check_all(plain(unary_ok("grpc-core")), unary_ok("grpc-core"))));
+}
+
+// grpc++'s BlockingUnaryCall turns OK without a response into UNIMPLEMENTED. No server sends
+// that, but a proxy can make it: citrix-adc launders an error to OK after dropping nothing, so a
+// trailers-only error (no message) arrives as a bare OK.
+TEST(ClientPersonalities, TheSyncUnaryCallReportsOkWithoutAMessageAsUnimplemented) {
+  Result sync = plain(unary_ok("grpc-core-sync", "citrix-adc", 7, 0));
+  ASSERT_TRUE(sync.calls[0].client_saw);
+  EXPECT_EQ(*sync.calls[0].client_saw, (grpc::Status{grpc::Code::unimplemented, "No message returned for unary request"}));
+  Result callback = plain(unary_ok("grpc-core", "citrix-adc", 7, 0));
+  EXPECT_EQ(callback.calls[0].client_saw->code, grpc::Code::ok);
+}
+
+// Unary and client-streaming handlers send at most one response, and exactly one when they end
+// OK, whatever the script asks (live: a grpc++ unary client given four never completes).
+TEST(ServerPersonalities, UnaryHandlersSendOneResponseWhenOkAndAtMostOne) {
+  EXPECT_EQ(plain(unary_ok("grpc-java", "passthrough", 0, 0)).calls[0].responses_sent, (std::vector<uint32_t>{0}));
+  EXPECT_EQ(plain(unary_ok("grpc-java", "passthrough", 0, 4)).calls[0].responses_sent, (std::vector<uint32_t>{0}));
+  EXPECT_EQ(plain(unary_ok("grpc-java", "passthrough", 7, 4)).calls[0].responses_sent, (std::vector<uint32_t>{0}));
+  EXPECT_TRUE(plain(unary_ok("grpc-java", "passthrough", 7, 0)).calls[0].responses_sent.empty());
 }
 
 TEST(ServerPersonalities, AllAreListed) {
