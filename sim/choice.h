@@ -62,6 +62,10 @@ class ChoiceSource {
 
   // The World attaches itself for the run.
   void attach(const StateProbe* probe) { probe_ = probe; }
+  // Whether this source may read the state digest through probe(). The World keeps a digest of
+  // every host's inputs only when it may (hashing every read batch was about 1% of a run);
+  // sources that never look say so.
+  virtual bool reads_state() const { return true; }
 
  protected:
   virtual uint32_t pick(uint32_t n, Label label) = 0;
@@ -88,6 +92,7 @@ class SplitMix64 {
 class SeededChoices final : public ChoiceSource {
  public:
   explicit SeededChoices(uint64_t seed) : rng_(seed) {}
+  bool reads_state() const override { return false; }
 
  protected:
   uint32_t pick(uint32_t n, Label label) override;
@@ -101,6 +106,7 @@ class SeededChoices final : public ChoiceSource {
 class RecordedChoices final : public ChoiceSource {
  public:
   explicit RecordedChoices(std::vector<Decision> record) : record_(std::move(record)) {}
+  bool reads_state() const override { return false; }
   // True once every recorded decision has been consumed.
   bool exhausted() const { return next_ == record_.size(); }
   size_t consumed() const { return next_; }
@@ -115,6 +121,9 @@ class RecordedChoices final : public ChoiceSource {
 
 // Answers every decision with 0: the plainest schedule.
 class PlainChoices final : public ChoiceSource {
+ public:
+  bool reads_state() const override { return false; }
+
  protected:
   uint32_t pick(uint32_t, Label) override { return 0; }
 };

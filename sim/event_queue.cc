@@ -10,18 +10,20 @@ void EventQueue::schedule(Time at, Action action, uint64_t tag, uint32_t host) {
   Event event{at, next_seq_++, std::move(action), tag, host};
   auto pos = std::upper_bound(events_.begin(), events_.end(), event,
                               [](const Event& a, const Event& b) {
-                                return a.at < b.at || (a.at == b.at && a.seq < b.seq);
+                                return a.at > b.at || (a.at == b.at && a.seq > b.seq);
                               });
   events_.insert(pos, std::move(event));
 }
 
 EventQueue::Action EventQueue::pop(ChoiceSource& choices, Time* at) {
   H2SIM_ASSERT(!events_.empty());
-  // The candidates: events due now at the first one's host, in scheduling order.
+  // The candidates: events due now at the first one's host, in scheduling order (walking from
+  // the back, where the earliest event is).
+  const Event& first = events_.back();
   uint32_t candidates[64];
   uint32_t count = 0;
-  for (uint32_t i = 0; i < events_.size() && events_[i].at == events_.front().at && count < 64; ++i) {
-    if (events_[i].host == events_.front().host) candidates[count++] = i;
+  for (size_t i = events_.size(); i-- > 0 && events_[i].at == first.at && count < 64;) {
+    if (events_[i].host == first.host) candidates[count++] = static_cast<uint32_t>(i);
   }
   uint32_t index = candidates[choices.choose(count, Label::tie)];
   *at = events_[index].at;

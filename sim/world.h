@@ -109,7 +109,7 @@ class World final : public StateProbe {
   void read(ConnId end);
   void fire_timer(Address host, TimerId timer);
   Duration draw_latency();
-  void note_input(Address host, uint64_t kind, uint64_t what);
+  void note_input(Address host, uint64_t kind, uint64_t what, std::span<const uint8_t> bytes = {});
   void add_sending(Digest& d) const;
 
   // A write the World is cutting into segments or enqueuing when it asks for a split or latency
@@ -130,6 +130,7 @@ class World final : public StateProbe {
   enum class TimerState : uint8_t { armed, cancelled, done };
 
   ChoiceSource& choices_;
+  const bool track_inputs_;  // choices_ may read state_digest(), which needs the input digests
   LinkConfig link_;
   Limits limits_;
   EventQueue queue_;
