@@ -12,7 +12,7 @@ using Kind = h2::Event::Kind;
 namespace {
 
 // The headers without the status fields: what a proxy that loses trailers-only statuses sends.
-h2::Headers without_grpc_status(const h2::Headers& headers) {
+h2::Headers without_grpc_status(std::span<const h2::Header> headers) {
   h2::Headers out;
   for (const h2::Header& h : headers) {
     if (h.first != "grpc-status" && h.first != "grpc-message") out.push_back(h);
@@ -275,7 +275,8 @@ void H2Relay::forward_response_headers(Session& s, CallRelay& call, const h2::Ev
   }
 }
 
-void H2Relay::forward_trailers(Session& s, CallRelay& call, const h2::Headers& trailers) {
+void H2Relay::forward_trailers(Session& s, CallRelay& call,
+                               std::span<const h2::Header> trailers) {
   call.response_end_submitted = true;
   switch (policy_.trailers) {
     case Trailers::forward:

@@ -62,7 +62,7 @@ class H2Relay final : public sim::Host {
   void from_client(Session& s, const h2::Event& event);
   void from_server(Session& s, const h2::Event& event);
   void forward_response_headers(Session& s, CallRelay& call, const h2::Event& event);
-  void forward_trailers(Session& s, CallRelay& call, const h2::Headers& trailers);
+  void forward_trailers(Session& s, CallRelay& call, std::span<const h2::Header> trailers);
   void on_upstream_reset(Session& s, CallRelay& call, h2::ErrorCode code);
   void after_response_end(Session& s, CallRelay& call);
   void abort_client_side(Session& s, CallRelay& call);

@@ -94,7 +94,7 @@ std::string percent_decode(std::string_view encoded) {
   return out;
 }
 
-Status status_from_trailers(const h2::Headers& trailers, int http_status) {
+Status status_from_trailers(std::span<const h2::Header> trailers, int http_status) {
   if (const std::string* s = h2::find_header(trailers, ":status")) {
     std::from_chars(s->data(), s->data() + s->size(), http_status);
   }

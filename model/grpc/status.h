@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -55,6 +57,11 @@ std::string percent_decode(std::string_view encoded);
 // The status a client reads from a header block ending the call: grpc-status and grpc-message;
 // without grpc-status, the HTTP status mapping (`http_status` from the response headers, 0 if
 // none). Trailers-only blocks carry both.
-Status status_from_trailers(const h2::Headers& trailers, int http_status);
+Status status_from_trailers(std::span<const h2::Header> trailers, int http_status);
+// The same for a block written out in place, e.g. {{"grpc-status", "7"}}.
+inline Status status_from_trailers(std::initializer_list<h2::Header> trailers, int http_status) {
+  return status_from_trailers(std::span<const h2::Header>(trailers.begin(), trailers.size()),
+                              http_status);
+}
 
 }  // namespace h2sim::grpc

@@ -15,7 +15,7 @@ namespace {
 // is submitted. Blocks of up to 16 fields (every gRPC block) need no allocation.
 class NvBlock {
  public:
-  explicit NvBlock(const Headers& headers) {
+  explicit NvBlock(std::span<const Header> headers) {
     if (headers.size() > std::size(inline_)) {
       heap_.resize(headers.size());
       data_ = heap_.data();
@@ -112,21 +112,22 @@ struct Callbacks {
     bool es = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
     switch (frame->hd.type) {
       case NGHTTP2_HEADERS: {
+        // nghttp2 calls on_begin_frame for every frame it reports (nghttp2_session.c,
+        // nghttp2_session_mem_recv), so the block has a record to be logged in.
+        H2SIM_ASSERT(record != nullptr);
+        record->headers = std::move(e.incoming_headers_);
+        e.incoming_headers_.clear();
+        // CONTINUATION frames complete the block: the record shows the flags of the block.
+        record->flags |= frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
         Event ev;
         ev.kind = Event::Kind::headers;
         ev.stream = id;
         ev.end_stream = es;
-        ev.headers = std::move(e.incoming_headers_);
-        e.incoming_headers_.clear();
+        ev.headers = record->headers;  // stays valid once the record is in the log (endpoint.h)
         switch (frame->headers.cat) {
           case NGHTTP2_HCAT_REQUEST: ev.headers_kind = HeadersKind::request; break;
           case NGHTTP2_HCAT_RESPONSE: ev.headers_kind = HeadersKind::response; break;
           default: ev.headers_kind = HeadersKind::trailers; break;
-        }
-        if (record) {
-          record->headers = ev.headers;
-          // CONTINUATION frames complete the block: the record shows the flags of the block.
-          record->flags |= frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
         }
         StreamFlags& f = e.flags(id);
         f.headers_received = true;
@@ -367,7 +368,7 @@ void Endpoint::attach_provider(StreamId stream) {
   out.provider_active = true;
 }
 
-StreamId Endpoint::submit_request(const Headers& headers, bool end_stream) {
+StreamId Endpoint::submit_request(std::span<const Header> headers, bool end_stream) {
   H2SIM_ASSERT(role_ == Role::client);
   NvBlock nva(headers);
   nghttp2_data_provider provider{};
@@ -380,7 +381,8 @@ StreamId Endpoint::submit_request(const Headers& headers, bool end_stream) {
   return id;
 }
 
-void Endpoint::submit_response(StreamId stream, const Headers& headers, bool end_stream) {
+void Endpoint::submit_response(StreamId stream, std::span<const Header> headers,
+                               bool end_stream) {
   H2SIM_ASSERT(role_ == Role::server);
   if (flags(stream).closed || flags(stream).reset_sent) return;
   NvBlock nva(headers);
@@ -404,12 +406,12 @@ void Endpoint::send_data(StreamId stream, std::span<const uint8_t> bytes, bool e
   nghttp2_session_resume_data(session_, stream);  // fails harmlessly if not deferred
 }
 
-void Endpoint::send_trailers(StreamId stream, const Headers& trailers) {
+void Endpoint::send_trailers(StreamId stream, std::span<const Header> trailers) {
   const StreamFlags& f = flags(stream);
   if (f.closed || f.reset_sent || f.end_stream_sent) return;
   auto it = outgoing_.find(stream);
   H2SIM_ASSERT(it != outgoing_.end() && it->second.provider_active && !it->second.eof);
-  it->second.trailers = trailers;
+  it->second.trailers.emplace(trailers.begin(), trailers.end());
   it->second.eof = true;
   nghttp2_session_resume_data(session_, stream);
 }

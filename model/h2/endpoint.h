@@ -40,7 +40,10 @@ struct Event {
   StreamId stream = 0;
   HeadersKind headers_kind = HeadersKind::request;
   bool end_stream = false;
-  Headers headers;
+  // The header block, as logged in the frame's FrameRecord: the log keeps it for the rest of the
+  // run (a vector keeps its elements where they are when it is moved, as the log's records are
+  // when it grows), so the block is stored once rather than copied into every event.
+  std::span<const Header> headers;
   std::vector<uint8_t> data;
   ErrorCode code = ErrorCode::no_error;
   StreamId last_stream_id = 0;
@@ -88,13 +91,19 @@ class Endpoint {
 
   // Client: opens a stream. With end_stream the HEADERS carry END_STREAM, otherwise the body
   // follows through send_data.
-  StreamId submit_request(const Headers& headers, bool end_stream);
+  StreamId submit_request(std::span<const Header> headers, bool end_stream);
   // Server: response headers; with end_stream this is a trailers-only response.
-  void submit_response(StreamId stream, const Headers& headers, bool end_stream);
+  void submit_response(StreamId stream, std::span<const Header> headers, bool end_stream);
+  void submit_response(StreamId stream, const Headers& headers, bool end_stream) {
+    submit_response(stream, std::span<const Header>(headers), end_stream);
+  }
   // Queues body bytes (after the headers); end_stream closes our side after them.
   void send_data(StreamId stream, std::span<const uint8_t> bytes, bool end_stream);
   // Queues trailers after the body; they carry END_STREAM.
-  void send_trailers(StreamId stream, const Headers& trailers);
+  void send_trailers(StreamId stream, std::span<const Header> trailers);
+  void send_trailers(StreamId stream, const Headers& trailers) {
+    send_trailers(stream, std::span<const Header>(trailers));
+  }
   // RST_STREAM now; queued body and trailers of the stream are dropped. No-op on a closed stream.
   void reset(StreamId stream, ErrorCode code);
   // RST_STREAM once everything queued for the stream has left (body, trailers): how a proxy

@@ -44,7 +44,7 @@ bool parse_error_code(std::string_view name, ErrorCode* code) {
   return false;
 }
 
-const std::string* find_header(const Headers& headers, std::string_view name) {
+const std::string* find_header(std::span<const Header> headers, std::string_view name) {
   for (const Header& h : headers) {
     if (h.first == name) return &h.second;
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,7 +58,7 @@ inline constexpr uint8_t flag_priority = 0x20;
 using Header = std::pair<std::string, std::string>;
 using Headers = std::vector<Header>;
 // The value of the first header called `name`, or nullptr.
-const std::string* find_header(const Headers& headers, std::string_view name);
+const std::string* find_header(std::span<const Header> headers, std::string_view name);
 
 // Where a frame travelled. With a proxy, the downstream leg joins the client and the proxy and
 // the upstream leg joins the proxy and the server; without one, the direct leg joins client and
