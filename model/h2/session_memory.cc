@@ -45,15 +45,6 @@ SessionMemory::~SessionMemory() {
   }
 }
 
-uint32_t SessionMemory::class_of(size_t bytes) {
-  if (bytes <= 1024) return bytes == 0 ? 0 : static_cast<uint32_t>((bytes - 1) / 16);
-  return static_cast<uint32_t>(64 + (bytes - 1) / 1024 - 1);
-}
-
-size_t SessionMemory::class_bytes(uint32_t size_class) {
-  return size_class < 64 ? (size_class + 1) * 16 : (size_class - 64 + 2) * 1024;
-}
-
 void* SessionMemory::carve(size_t block_bytes) {
   if (static_cast<size_t>(end_ - next_) < block_bytes) {
     // The rest of the newest chunk is abandoned: it is smaller than the block asked for.
@@ -79,14 +70,14 @@ void* SessionMemory::allocate(size_t bytes) {
     static_cast<Header*>(block)->size_class = unpooled;
     return payload_of(block);
   }
-  uint32_t size_class = class_of(bytes);
-  H2SIM_ASSERT(size_class < class_count && class_bytes(size_class) >= bytes);
+  uint32_t size_class = session_size_class(bytes);
+  H2SIM_ASSERT(size_class < class_count && session_class_bytes(size_class) >= bytes);
   void* payload = free_[size_class];
   if (payload != nullptr) {
     // A released block's payload holds the next free block of its class.
     std::memcpy(&free_[size_class], payload, sizeof(void*));
   } else {
-    payload = payload_of(carve(header_bytes + class_bytes(size_class)));
+    payload = payload_of(carve(header_bytes + session_class_bytes(size_class)));
   }
   header_of(payload)->size_class = size_class;
   return payload;
@@ -104,7 +95,7 @@ void* SessionMemory::reallocate(void* payload, size_t bytes) {
   if (!pooling) return std::realloc(payload, bytes);
   if (payload == nullptr) return allocate(bytes);
   uint32_t size_class = header_of(payload)->size_class;
-  if (size_class != unpooled && bytes <= class_bytes(size_class)) return payload;
+  if (size_class != unpooled && bytes <= session_class_bytes(size_class)) return payload;
   if (size_class == unpooled && bytes > pooled_bytes_max) {
     void* block = std::realloc(header_of(payload), header_bytes + bytes);
     H2SIM_ASSERT(block != nullptr);
@@ -112,7 +103,7 @@ void* SessionMemory::reallocate(void* payload, size_t bytes) {
   }
   // Moves between classes (or between the pool and malloc): copy what both sizes hold. An
   // unpooled block is larger than any pooled one, so `bytes` bounds the copy then.
-  size_t old_bytes = size_class == unpooled ? bytes : class_bytes(size_class);
+  size_t old_bytes = size_class == unpooled ? bytes : session_class_bytes(size_class);
   void* moved = allocate(bytes);
   std::memcpy(moved, payload, std::min(old_bytes, bytes));
   release(payload);

@@ -15,6 +15,26 @@
 
 namespace h2sim::h2 {
 
+// SessionMemory's size classes: 16-byte steps up to 256 bytes (nghttp2's many small structs),
+// 256-byte steps up to 4 KiB, then 1 KiB steps (the 16 KiB frame buffer wastes less than 1 KiB).
+// Few classes keep the free lists, and so an Endpoint, under 1 KiB: glibc serves larger requests
+// on its slow path.
+constexpr uint32_t session_size_class(size_t bytes) {
+  if (bytes <= 256) return bytes == 0 ? 0 : static_cast<uint32_t>((bytes - 1) / 16);
+  if (bytes <= 4096) return static_cast<uint32_t>(16 + (bytes - 257) / 256);
+  return static_cast<uint32_t>(31 + (bytes - 4097) / 1024);
+}
+// The payload bytes of a block of the class.
+constexpr size_t session_class_bytes(uint32_t size_class) {
+  if (size_class < 16) return (size_class + 1) * 16;
+  if (size_class < 31) return 512 + (size_class - 16) * 256;
+  return 5120 + (size_class - 31) * size_t{1024};
+}
+static_assert(session_class_bytes(session_size_class(256)) == 256);
+static_assert(session_class_bytes(session_size_class(257)) == 512);
+static_assert(session_class_bytes(session_size_class(4096)) == 4096);
+static_assert(session_class_bytes(session_size_class(4097)) == 5120);
+
 class SessionMemory {
  public:
   SessionMemory() = default;
@@ -33,13 +53,11 @@ class SessionMemory {
 
   // Payload sizes up to this many bytes are pooled; larger ones go to malloc.
   static constexpr size_t pooled_bytes_max = 32 * 1024;
+  static_assert(session_class_bytes(session_size_class(pooled_bytes_max)) == pooled_bytes_max);
 
  private:
-  // 16-byte steps up to 1 KiB, then 1 KiB steps up to pooled_bytes_max.
-  static constexpr size_t class_count = 64 + (pooled_bytes_max / 1024 - 1);
+  static constexpr size_t class_count = session_size_class(pooled_bytes_max) + 1;
 
-  static uint32_t class_of(size_t bytes);
-  static size_t class_bytes(uint32_t size_class);
   void* carve(size_t block_bytes);
 
   // The chunks obtained from malloc, newest first, linked through their first bytes (a vector

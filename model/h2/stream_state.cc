@@ -1,5 +1,7 @@
 #include "model/h2/stream_state.h"
 
+#include <algorithm>
+
 namespace h2sim::h2 {
 
 std::string_view stream_state_name(StreamState state) {
@@ -124,10 +126,18 @@ Transition transition(StreamState s, StreamEvent e) {
   return bad(s);
 }
 
+StreamMonitor::View& StreamMonitor::view(const Key& key) {
+  if (views_.empty()) views_.reserve(8);
+  auto by_key = [](const std::pair<Key, View>& v, const Key& k) { return v.first < k; };
+  auto it = std::lower_bound(views_.begin(), views_.end(), key, by_key);
+  if (it == views_.end() || it->first != key) it = views_.insert(it, {key, View{}});
+  return it->second;
+}
+
 void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
   StreamEvent event;
   if (frame.endpoint.hostile || !stream_event_of(frame, &event)) return;
-  View& view = views_[{frame.endpoint.connection, frame.endpoint.client_side, frame.stream_id}];
+  View& view = this->view({frame.endpoint.connection, frame.endpoint.client_side, frame.stream_id});
   Transition t = transition(view.state, event);
   ++taken_[static_cast<int>(view.state)][static_cast<int>(event)];
   if (view.state == StreamState::closed) {

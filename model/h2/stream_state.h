@@ -76,7 +76,11 @@ class StreamMonitor {
     // A frame received on a closed stream licenses one RST_STREAM in reply (RFC 9113 §5.4.2).
     bool may_reset_closed = false;
   };
-  std::map<std::tuple<uint32_t, bool, StreamId>, View> views_;
+  using Key = std::tuple<uint32_t, bool, StreamId>;  // (connection, client side, stream)
+  View& view(const Key& key);
+  // Sorted by key. A flat vector because runs have a handful of streams: one allocation where
+  // a map took one per stream.
+  std::vector<std::pair<Key, View>> views_;
   uint32_t taken_[stream_state_count][stream_event_count] = {};
   std::vector<Violation> violations_;
 };
