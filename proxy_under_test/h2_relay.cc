@@ -429,7 +429,8 @@ void H2Relay::on_peer_closed(sim::ConnId end, bool) {
   }
 }
 
-void H2Relay::release_windows(Session& s) {
+bool H2Relay::release_windows(Session& s) {
+  bool any = false;
   for (CallRelay& c : s.calls) {
     // What left on the other side may be consumed; a finished call gives everything back.
     uint64_t requests_out = c.finished ? c.request_bytes_received
@@ -438,9 +439,11 @@ void H2Relay::release_windows(Session& s) {
                                         : std::min(c.response_bytes_received, s.down->data_bytes_sent(c.down));
     s.down->consume(c.down, requests_out - c.request_bytes_consumed);
     s.up->consume(c.up, responses_out - c.response_bytes_consumed);
+    any |= requests_out != c.request_bytes_consumed || responses_out != c.response_bytes_consumed;
     c.request_bytes_consumed = requests_out;
     c.response_bytes_consumed = responses_out;
   }
+  return any;
 }
 
 void H2Relay::flush(Session& s) {
@@ -448,10 +451,12 @@ void H2Relay::flush(Session& s) {
   sim::Flush down = s.down->take_output();
   sim::Flush up = s.up ? s.up->take_output() : sim::Flush{};
   if (s.up) {
-    // DATA has now left; reopen the windows it freed, in the same flushes.
-    release_windows(s);
-    sim::append(down, s.down->take_output());
-    sim::append(up, s.up->take_output());
+    // DATA has now left; reopen the windows it freed, in the same flushes. With nothing
+    // consumed the sessions are as the first take_output left them, with nothing to send.
+    if (release_windows(s)) {
+      sim::append(down, s.down->take_output());
+      sim::append(up, s.up->take_output());
+    }
   }
   if (!down.bytes.empty()) net_->write(s.down_conn, std::move(down));
   if (!up.bytes.empty()) net_->write(s.up_conn, std::move(up));

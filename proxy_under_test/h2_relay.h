@@ -73,7 +73,8 @@ class H2Relay final : public sim::Host {
   void forget_finished(Session& s);
   void close_session(Session& s);
   void flush(Session& s);
-  void release_windows(Session& s);
+  // Consumes what has left on the other side; false if there was nothing to consume.
+  bool release_windows(Session& s);
   bool client_stream_closed(Session& s, const CallRelay& call) const;
   CallRelay* by_down(Session& s, h2::StreamId id);
   CallRelay* by_up(Session& s, h2::StreamId id);
