@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/files.h"
 #include "model/run/scenario_io.h"
+#include "properties/campaign.h"
 #include "properties/explore.h"
 #include "properties/invariants.h"
 #include "reports/diagrams.h"
@@ -110,17 +111,8 @@ int explore_command(std::span<const std::string> args) {
   for (size_t call = 0; call < r.outcomes.size(); ++call) {
     std::printf("\ncall %zu can end at the client with:\n", call);
     for (const auto& [outcome, decisions] : r.outcomes[call]) {
-      Replay replay;
-      replay.set_format_version(replay_format_version);
-      replay.set_semantics_version(replay_semantics_version);
-      replay.set_build("h2sim " H2SIM_VERSION);
-      *replay.mutable_scenario() = scenario;
-      set_decisions(decisions, &replay);
       sim::RecordedChoices choices(decisions);
-      Result result = run_case(scenario, choices);
-      replay.set_trace_digest(result.digest);
-      for (const h2::FrameRecord& f : result.frames) replay.add_trace(h2::format_frame(f));
-      replay.set_command("h2sim explore " + p.positional[0]);
+      Replay replay = make_replay({scenario, run_case(scenario, choices), {}}, "", "h2sim explore " + p.positional[0]);
       std::string path = out + "/call-" + std::to_string(call) + "-" + file_stem(outcome) + ".replay.textproto";
       write_file_atomically(path, format_replay(replay), &error);
       std::printf("  %-60s h2sim replay %s\n", outcome.c_str(), path.c_str());
@@ -134,13 +126,7 @@ int explore_command(std::span<const std::string> args) {
                 static_cast<unsigned long long>(r.failing_executions), r.shortest_failure.size(),
                 r.failed_invariant.c_str(), format_run(scenario, result, verdicts).c_str());
     if (p.has("--report")) {
-      Replay replay;
-      replay.set_format_version(replay_format_version);
-      replay.set_semantics_version(replay_semantics_version);
-      replay.set_build("h2sim " H2SIM_VERSION);
-      *replay.mutable_scenario() = scenario;
-      set_decisions(r.shortest_failure, &replay);
-      replay.set_trace_digest(result.digest);
+      Replay replay = make_replay({scenario, result, verdicts}, r.failed_invariant, "h2sim explore " + p.positional[0]);
       std::string path = out + "/shortest-failure.replay.textproto";
       write_file_atomically(path, format_replay(replay), &error);
       write_explore_report(scenario, result, verdicts, "h2sim replay " + path, p.value("--report"), r);

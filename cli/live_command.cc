@@ -281,17 +281,9 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
     for (size_t call = 0; call < c.simulated.outcomes.size(); ++call) {
       size_t k = 0;
       for (const auto& [o, decisions] : c.simulated.outcomes[call]) {
-        Replay replay;
-        replay.set_format_version(replay_format_version);
-        replay.set_semantics_version(replay_semantics_version);
-        replay.set_build("h2sim " H2SIM_VERSION);
-        *replay.mutable_scenario() = scenario;
-        set_decisions(decisions, &replay);
         sim::RecordedChoices choices(decisions);
-        Result r = run_case(scenario, choices);
-        replay.set_trace_digest(r.digest);
-        for (const h2::FrameRecord& f : r.frames) replay.add_trace(h2::format_frame(f));
-        replay.set_command("h2sim live --differential --proxy " + std::string(live::proxy_name(kind)));
+        Replay replay = make_replay({scenario, run_case(scenario, choices), {}}, "",
+                                    "h2sim live --differential --proxy " + std::string(live::proxy_name(kind)));
         std::string path = stem + "-call-" + std::to_string(call) + "-simulated-" + std::to_string(k++) + ".replay.textproto";
         write_file_atomically(path, format_replay(replay), &error);
         std::printf("  simulated %-50s h2sim replay %s\n", o.c_str(), path.c_str());

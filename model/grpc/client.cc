@@ -184,9 +184,11 @@ void ClientHost::handle(const h2::Event& event) {
       // No trailers: the HTTP status decides (doc/http-grpc-status-mapping.md), else INTERNAL.
       if (call->http_status != 0 && call->http_status != 200) {
         on_trailers(*call, {code_for_http_status(call->http_status),
-                            "HTTP status " + std::to_string(call->http_status) + " without grpc-status"});
+                            std::string(personality_.http_status_prefix) + std::to_string(call->http_status) +
+                                std::string(personality_.http_status_suffix)});
       } else {
-        on_trailers(*call, {Code::internal, "server closed the stream without sending trailers"});
+        call->held_without_trailers = true;
+        on_trailers(*call, {personality_.no_trailers_code, std::string(personality_.no_trailers_message)});
       }
       break;
     case Kind::reset:
@@ -268,12 +270,13 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
   call.write_closed = true;
   if (personality_.status_rule == StatusRule::publish_when_both_closed) {
     // §2.2 step 3: an error unless NO_ERROR arrives after trailers.
-    bool error = code != h2::ErrorCode::no_error || !call.held;
+    // A stream that ended without trailers has none to keep: NO_ERROR is an error then too.
+    bool error = code != h2::ErrorCode::no_error || !call.held || call.held_without_trailers;
     if (!error) {
       publish(call, *call.held);
       return;
     }
-    if (call.held && !personality_.reset_replaces_held_trailers) {
+    if (call.held && !call.held_without_trailers && !personality_.reset_replaces_held_trailers) {
       recorder_.marks.hit("grpc-core-sync: reset after held trailers, no status op pending: kept");
       publish(call, *call.held);
       return;

@@ -41,6 +41,7 @@ class ClientHost final : public sim::Host {
     bool replaceable = false;
     bool force_rst_pending = false;
     std::optional<Status> held;  // trailers received, not yet published (grpc-core)
+    bool held_without_trailers = false;  // `held` is the no-trailers status, not the wire's
     bool response_headers = false;
     int http_status = 0;
     sim::Time started;

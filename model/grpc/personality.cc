@@ -11,6 +11,10 @@ constexpr ClientPersonality clients[] = {
         .status_rule = StatusRule::publish_when_both_closed,
         .rst_after_trailers = RstAfterTrailers::no_error_at_batch_end,
         .ok_status_drops_message = true,
+        .no_trailers_code = Code::unknown,
+        .no_trailers_message = "Stream removed",
+        .http_status_prefix = "Received http2 header with status: ",
+        .http_status_suffix = "",
         .cancel_past_deadline_is_deadline_exceeded = true,
     },
     {
@@ -21,6 +25,10 @@ constexpr ClientPersonality clients[] = {
         .reset_replaces_held_trailers = false,
         .unary_ok_without_message_is_unimplemented = true,
         .ok_status_drops_message = true,
+        .no_trailers_code = Code::unknown,
+        .no_trailers_message = "Stream removed",
+        .http_status_prefix = "Received http2 header with status: ",
+        .http_status_suffix = "",
         .cancel_past_deadline_is_deadline_exceeded = true,
     },
     {

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/grpc/status.h"
+
 namespace h2sim::grpc {
 
 // What a client writes when the server's END_STREAM arrives while it has not half-closed.
@@ -48,6 +50,15 @@ struct ClientPersonality {
   // h2sim live --differential --proxy haproxy --seed 3 --client grpc++, the server's "OK: x%y"
   // arrived as "OK").
   bool ok_status_drops_message = false;
+  // The status of a response that ends (END_STREAM) without trailers or an error HTTP status.
+  // grpc-core's was measured live: haproxy 2.6 ending the stream with an empty DATA(END_STREAM)
+  // (scenarios/regression-haproxy26-abort-after-client-ended.textproto, --client grpc++).
+  Code no_trailers_code = Code::internal;
+  std::string_view no_trailers_message = "server closed the stream without sending trailers";
+  // The message of a status derived from an HTTP status without grpc-status: prefix, the
+  // number, suffix. grpc-core's wording was measured live (nginx's 502 through grpc++ 1.51).
+  std::string_view http_status_prefix = "HTTP status ";
+  std::string_view http_status_suffix = " without grpc-status";
   // grpc-core (§2.2 step 5): CANCEL past the deadline is reported as DEADLINE_EXCEEDED.
   bool cancel_past_deadline_is_deadline_exceeded;
   // grpc-go (§2.3, http2ErrConvTab): FLOW_CONTROL_ERROR maps to RESOURCE_EXHAUSTED, not the

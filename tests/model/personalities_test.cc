@@ -205,6 +205,27 @@ TEST(ClientPersonalities, TheSyncUnaryCallReportsOkWithoutAMessageAsUnimplemente
   EXPECT_EQ(callback.calls[0].client_saw->code, grpc::Code::ok);
 }
 
+// nginx answers a reset before response headers with 502 (C22); the HTTP status mapping gives
+// UNAVAILABLE, in each stack's words (grpc-core's measured live through grpc++ 1.51).
+TEST(ClientPersonalities, Http502WithoutGrpcStatusIsUnavailableInEachStacksWords) {
+  Scenario s = testing::scenario_from_text(R"pb(
+    proxy { preset: "nginx" }
+    calls {
+      kind: UNARY
+      client { messages: 1 message_bytes: 8 }
+      server { action: RESET reset_code: 2 }
+    }
+  )pb");
+  s.set_client("grpc-core");
+  Result core = plain(s);
+  ASSERT_TRUE(core.calls[0].client_saw);
+  EXPECT_EQ(*core.calls[0].client_saw, (grpc::Status{grpc::Code::unavailable, "Received http2 header with status: 502"}));
+  s.set_client("grpc-java");
+  Result java = plain(s);
+  ASSERT_TRUE(java.calls[0].client_saw);
+  EXPECT_EQ(*java.calls[0].client_saw, (grpc::Status{grpc::Code::unavailable, "HTTP status 502 without grpc-status"}));
+}
+
 // Unary and client-streaming handlers send at most one response, and exactly one when they end
 // OK, whatever the script asks (live: a grpc++ unary client given four never completes).
 TEST(ServerPersonalities, UnaryHandlersSendOneResponseWhenOkAndAtMostOne) {
