@@ -309,7 +309,15 @@ const nghttp2_option* shared_options(bool manual_flow_control) {
 
 Endpoint::Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* clock,
                    EndpointOptions options)
-    : role_(role), tag_(tag), log_(log), clock_(clock) {
+    : role_(role),
+      tag_(tag),
+      log_(log),
+      clock_(clock),
+      events_(SessionAllocator<Event>(&memory_)),
+      taken_(SessionAllocator<Event>(&memory_)),
+      streams_(SessionAllocator<std::pair<const StreamId, StreamFlags>>(&memory_)),
+      outgoing_(SessionAllocator<std::pair<const StreamId, Outgoing>>(&memory_)),
+      pending_resets_(SessionAllocator<std::pair<const StreamId, ErrorCode>>(&memory_)) {
   H2SIM_ASSERT(log_ != nullptr && clock_ != nullptr);
   // nghttp2 copies the allocator table; memory_ outlives the session (deleted in ~Endpoint).
   nghttp2_mem mem{&memory_, session_malloc, session_free, session_calloc, session_realloc};
@@ -357,7 +365,7 @@ void Endpoint::receive(std::span<const uint8_t> batch) {
   }
 }
 
-const std::vector<Event>& Endpoint::take_events() {
+const Endpoint::EventList& Endpoint::take_events() {
   taken_.clear();
   taken_.swap(events_);
   return taken_;

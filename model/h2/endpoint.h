@@ -87,7 +87,8 @@ class Endpoint {
   // The events since the last call, in the order nghttp2 reported them. The reference is valid
   // until the next call (two buffers take turns, so taking events allocates nothing once both
   // have grown); do not call again while iterating.
-  const std::vector<Event>& take_events();
+  using EventList = std::vector<Event, SessionAllocator<Event>>;
+  const EventList& take_events();
 
   // Client: opens a stream. With end_stream the HEADERS carry END_STREAM, otherwise the body
   // follows through send_data.
@@ -143,6 +144,10 @@ class Endpoint {
   friend struct Callbacks;
 
   StreamFlags& flags(StreamId id) { return streams_[id]; }
+  // The endpoint's own per-stream maps live in memory_ too (see SessionMemory).
+  template <typename V>
+  using StreamMap = std::map<StreamId, V, std::less<StreamId>,
+                             SessionAllocator<std::pair<const StreamId, V>>>;
   void attach_provider(StreamId stream);
   bool submit_due_resets();
   void log(FrameRecord record);
@@ -151,14 +156,14 @@ class Endpoint {
   EndpointTag tag_;
   FrameLog* log_;
   const sim::Net* clock_;
-  SessionMemory memory_;  // everything nghttp2 allocates for session_; outlives it
+  SessionMemory memory_;  // what nghttp2 allocates for session_, and the containers below
   nghttp2_session* session_ = nullptr;
-  std::vector<Event> events_;
-  std::vector<Event> taken_;  // what take_events() last returned
-  std::map<StreamId, StreamFlags> streams_;
-  std::map<StreamId, Outgoing> outgoing_;
+  EventList events_;
+  EventList taken_;  // what take_events() last returned
+  StreamMap<StreamFlags> streams_;
+  StreamMap<Outgoing> outgoing_;
   // reset_after_output: submitted once everything queued for the stream has been serialized.
-  std::map<StreamId, ErrorCode> pending_resets_;
+  StreamMap<ErrorCode> pending_resets_;
   Headers incoming_headers_;  // the header block being received (blocks never interleave)
   // A received frame is logged once complete: its header can arrive in one read batch and its
   // payload in the next (scenarios/hostile-rapid-reset-split-frame.textproto).
