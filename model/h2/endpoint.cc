@@ -317,7 +317,8 @@ Endpoint::Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* cl
       taken_(SessionAllocator<Event>(&memory_)),
       streams_(SessionAllocator<std::pair<const StreamId, StreamFlags>>(&memory_)),
       outgoing_(SessionAllocator<std::pair<const StreamId, Outgoing>>(&memory_)),
-      pending_resets_(SessionAllocator<std::pair<const StreamId, ErrorCode>>(&memory_)) {
+      pending_resets_(SessionAllocator<std::pair<const StreamId, ErrorCode>>(&memory_)),
+      output_(SessionAllocator<uint8_t>(&memory_)) {
   H2SIM_ASSERT(log_ != nullptr && clock_ != nullptr);
   // nghttp2 copies the allocator table; memory_ outlives the session (deleted in ~Endpoint).
   nghttp2_mem mem{&memory_, session_malloc, session_free, session_calloc, session_realloc};
@@ -489,7 +490,10 @@ bool Endpoint::submit_due_resets() {
 }
 
 sim::Flush Endpoint::take_output() {
-  sim::Flush flush;
+  // nghttp2 hands out one frame at a time; they are gathered in output_ (kept between calls)
+  // and the flush gets a buffer of exactly their size. Its bytes end up in the run's segment
+  // records, and fixed 512-byte buffers were the most common allocation size of a run.
+  output_.clear();
   for (;;) {
     const uint8_t* data = nullptr;
     ssize_t n = nghttp2_session_mem_send(session_, &data);
@@ -501,9 +505,10 @@ sim::Flush Endpoint::take_output() {
       if (submit_due_resets()) continue;
       break;
     }
-    if (flush.bytes.empty()) flush.bytes.reserve(512);
-    flush.bytes.insert(flush.bytes.end(), data, data + n);
+    output_.insert(output_.end(), data, data + n);
   }
+  sim::Flush flush;
+  flush.bytes.assign(output_.begin(), output_.end());
   // Frame boundaries: walk the 9-byte frame headers (after the client preface, if present).
   // Counted first, so a flush of one frame allocates no boundaries and others allocate once.
   size_t start = 0;

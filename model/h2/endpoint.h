@@ -164,6 +164,7 @@ class Endpoint {
   StreamMap<Outgoing> outgoing_;
   // reset_after_output: submitted once everything queued for the stream has been serialized.
   StreamMap<ErrorCode> pending_resets_;
+  std::vector<uint8_t, SessionAllocator<uint8_t>> output_;  // take_output's gathering buffer
   Headers incoming_headers_;  // the header block being received (blocks never interleave)
   // A received frame is logged once complete: its header can arrive in one read batch and its
   // payload in the next (scenarios/hostile-rapid-reset-split-frame.textproto).
