@@ -98,7 +98,9 @@ struct World::HostSlot {
   Host* host = nullptr;
   std::string name;
   Address next_hop = 0;
-  std::unique_ptr<Port> port;
+  // Held in place: hosts keep a reference from start() on, and hosts_ does not grow after that
+  // (add_host asserts it).
+  Port port;
   Digest inputs;  // everything this host was given, and when (note_input), for state_digest
 };
 
@@ -129,13 +131,13 @@ constexpr uint64_t input_accept = 1, input_timer = 2, input_read = 3, input_fin 
 }  // namespace
 
 Address World::add_host(Host& host, std::string name, Address next_hop) {
+  H2SIM_ASSERT(!started_);  // ports are held in hosts_, which must not move once hosts run
   HostSlot slot;
   slot.host = &host;
   slot.name = std::move(name);
   slot.next_hop = next_hop;
-  slot.port = std::make_unique<Port>();
-  slot.port->world = this;
-  slot.port->self = static_cast<Address>(hosts_.size());
+  slot.port.world = this;
+  slot.port.self = static_cast<Address>(hosts_.size());
   hosts_.push_back(std::move(slot));
   return static_cast<Address>(hosts_.size() - 1);
 }
@@ -363,7 +365,8 @@ void World::read(ConnId end) {
       taken.push_back(std::move(d.arrived.front()));
       d.arrived.pop_front();
     }
-    std::vector<uint8_t> joined;
+    std::vector<uint8_t>& joined = join_scratch_;
+    joined.clear();
     std::span<const uint8_t> batch = taken[0].bytes;
     if (take > 1) {
       for (const Segment& s : taken) joined.insert(joined.end(), s.bytes.begin(), s.bytes.end());
@@ -383,7 +386,8 @@ void World::read(ConnId end) {
 }
 
 RunEnd World::run() {
-  for (HostSlot& slot : hosts_) slot.host->start(*slot.port, slot.next_hop);
+  started_ = true;
+  for (HostSlot& slot : hosts_) slot.host->start(slot.port, slot.next_hop);
   while (!queue_.empty()) {
     if (events_run_ >= limits_.events_max) return RunEnd::limit_events;
     if (queue_.next_time() > Time{} + limits_.time_max) return RunEnd::limit_time;

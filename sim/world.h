@@ -137,6 +137,7 @@ class World final : public StateProbe {
   Time now_;
   uint64_t events_run_ = 0;
   uint64_t bytes_written_ = 0;
+  bool started_ = false;  // run() has started the hosts
   std::vector<HostSlot> hosts_;
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<TimerState> timer_state_;  // indexed by TimerId
@@ -145,6 +146,7 @@ class World final : public StateProbe {
   std::vector<ReadRecord> reads_;
   std::vector<uint32_t> cut_scratch_;  // reused by send(): no allocation per flush
   std::vector<Segment> read_scratch_;  // reused by read()
+  std::vector<uint8_t> join_scratch_;  // reused by read() for a batch of several segments
   Sending sending_;
 };
 
