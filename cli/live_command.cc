@@ -3,6 +3,7 @@
 // live and simulated side by side.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -222,8 +223,10 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
   // removed too: they race the wall clock of a loaded machine against the simulated clock, and
   // their disagreements (seen: live DEADLINE_EXCEEDED where 400 us of simulated time sufficed)
   // are about scheduling, not about the proxy. For the same reason each hop's latency may be
-  // anything from 20 us to 20 ms in the simulation: a real process can take milliseconds to
-  // write what the scenario spaces by 50 us (seen: grpc++ half-closing after the response).
+  // anything from 20 us to 20 ms in the simulation, and a write may be cut in three: a real
+  // process can take milliseconds to write what the scenario spaces by 50 us (seen: grpc++
+  // half-closing after the response), and a real proxy reads a large response in pieces (seen:
+  // the client's END_STREAM overtaking a server's RST behind 40 KB of response).
   gen.shape = [](Scenario& s) {
     std::string name = s.proxy().preset();
     s.clear_proxy();
@@ -231,6 +234,7 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
     s.mutable_network()->set_latency_ns_min(20000);
     s.mutable_network()->set_latency_ns_max(20000000);
     s.mutable_network()->set_latency_steps(3);
+    s.mutable_network()->set_segments_max(std::max<uint32_t>(s.network().segments_max(), 3));
     for (Call& call : *s.mutable_calls()) {
       call.mutable_client()->set_deadline_ns(0);
       call.mutable_client()->set_cancel_after_ns(0);
