@@ -65,8 +65,13 @@ Pair make_pair(nghttp2_session_callbacks* cbs) {
   Pair p;
   nghttp2_session_client_new(&p.client, cbs, &p.headers_seen);
   nghttp2_session_server_new(&p.server, cbs, &p.headers_seen);
-  nghttp2_submit_settings(p.client, NGHTTP2_FLAG_NONE, nullptr, 0);
-  nghttp2_submit_settings(p.server, NGHTTP2_FLAG_NONE, nullptr, 0);
+  // The SETTINGS every h2sim endpoint sends (model/h2/endpoint.h, EndpointOptions' defaults):
+  // the same frames, so nghttp2 does the same work applying them.
+  nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100},
+                                       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 65535},
+                                       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 65536}};
+  nghttp2_submit_settings(p.client, NGHTTP2_FLAG_NONE, settings, 3);
+  nghttp2_submit_settings(p.server, NGHTTP2_FLAG_NONE, settings, 3);
   return p;
 }
 
