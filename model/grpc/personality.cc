@@ -4,33 +4,32 @@ namespace h2sim::grpc {
 
 namespace {
 
+constexpr ClientPersonality grpc_core = {
+    .name = "grpc-core",
+    .source = "behaviours.md §2.2: chttp2 read batches, last-chance replacement",
+    .status_rule = StatusRule::publish_when_both_closed,
+    .rst_after_trailers = RstAfterTrailers::no_error_at_batch_end,
+    .ok_status_drops_message = true,
+    .no_trailers_code = Code::unknown,
+    .no_trailers_message = "Stream removed",
+    .http_status_prefix = "Received http2 header with status: ",
+    .http_status_suffix = "",
+    .cancel_past_deadline_is_deadline_exceeded = true,
+};
+
+// grpc-core driven through grpc++'s sync API: the same transport, but the application asks for
+// the status only in Finish(), and BlockingUnaryCall checks for a response.
+constexpr ClientPersonality sync_api(ClientPersonality p) {
+  p.name = "grpc-core-sync";
+  p.source = "behaviours.md §2.2 step 4 with no status op pending: grpc++ sync API (Finish, BlockingUnaryCall)";
+  p.reset_replaces_held_trailers = false;
+  p.unary_ok_without_message_is_unimplemented = true;
+  return p;
+}
+
 constexpr ClientPersonality clients[] = {
-    {
-        .name = "grpc-core",
-        .source = "behaviours.md §2.2: chttp2 read batches, last-chance replacement",
-        .status_rule = StatusRule::publish_when_both_closed,
-        .rst_after_trailers = RstAfterTrailers::no_error_at_batch_end,
-        .ok_status_drops_message = true,
-        .no_trailers_code = Code::unknown,
-        .no_trailers_message = "Stream removed",
-        .http_status_prefix = "Received http2 header with status: ",
-        .http_status_suffix = "",
-        .cancel_past_deadline_is_deadline_exceeded = true,
-    },
-    {
-        .name = "grpc-core-sync",
-        .source = "behaviours.md §2.2 step 4 with no status op pending: grpc++ sync API (Finish, BlockingUnaryCall)",
-        .status_rule = StatusRule::publish_when_both_closed,
-        .rst_after_trailers = RstAfterTrailers::no_error_at_batch_end,
-        .reset_replaces_held_trailers = false,
-        .unary_ok_without_message_is_unimplemented = true,
-        .ok_status_drops_message = true,
-        .no_trailers_code = Code::unknown,
-        .no_trailers_message = "Stream removed",
-        .http_status_prefix = "Received http2 header with status: ",
-        .http_status_suffix = "",
-        .cancel_past_deadline_is_deadline_exceeded = true,
-    },
+    grpc_core,
+    sync_api(grpc_core),
     {
         .name = "grpc-java",
         .source = "behaviours.md §2.3: NettyClientStream, first status wins, RST(CANCEL)",
