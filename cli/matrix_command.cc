@@ -141,7 +141,7 @@ int matrix_command(std::span<const std::string> args) {
   for (const std::string& c : clients) html += "<th>" + escape(c) + "</th>";
   html += "</tr>\n";
   bool any_lost = false;
-  std::printf("%-14s %-10s %s\n", "proxy", "client", "result");
+  std::printf("%-14s %-14s %s\n", "proxy", "client", "result");
   for (const std::string& preset : presets) {
     md += "| " + preset + " |";
     html += "<tr><th>" + escape(preset) + "</th>";
@@ -155,7 +155,7 @@ int matrix_command(std::span<const std::string> args) {
       if (r.findings.empty()) {
         cell = "keeps it (" + std::to_string(r.stats.cases) + " cases)";
         html += "<td class=\"kept\">" + escape(cell) + "</td>";
-        std::printf("%-14s %-10s keeps the status in %llu cases\n", preset.c_str(), client.c_str(),
+        std::printf("%-14s %-14s keeps the status in %llu cases\n", preset.c_str(), client.c_str(),
                     static_cast<unsigned long long>(r.stats.cases));
       } else {
         any_lost = true;
@@ -166,7 +166,7 @@ int matrix_command(std::span<const std::string> args) {
         cell = "**loses it**: " + line + " (`" + f.replay_path + "`)";
         html += "<td class=\"lost\"><b>loses it</b>: " + escape(line) + "<br><code>" + escape(f.replay_path) +
                 "</code></td>";
-        std::printf("%-14s %-10s LOSES: %s\n%27s%s\n", preset.c_str(), client.c_str(), line.c_str(), "",
+        std::printf("%-14s %-14s LOSES: %s\n%31s%s\n", preset.c_str(), client.c_str(), line.c_str(), "",
                     f.replay_path.c_str());
       }
       md += " " + cell + " |";
