@@ -31,9 +31,8 @@ constexpr Option options[] = {
     {"--repeat", "N", "runs per scenario (default 20; 3 with --differential)"},
     {"--timeout-ms", "MS", "real-time bound of one run (default 3000)"},
     {"--compare", "", "explore the scenario with the proxy's preset: outcomes and frames, live vs simulated"},
-    {"--client", "grpc++", "the client is grpc-core itself (h2sim-grpcpp-peer), not our grpc-core personality;\n"
-                           "grpc++-sync: through grpc++'s sync API, which asks for the status only at the end"},
-    {"--server", "grpc++", "the server is grpc-core itself, not our grpc-core personality"},
+    {"--client", "grpc++", "grpc-core itself as the client (h2sim-grpcpp-peer); grpc++-sync: its sync API"},
+    {"--server", "grpc++", "grpc-core itself as the server"},
     {"--peer-binary", "PATH", "h2sim-grpcpp-peer (default: next to h2sim)"},
     {"--differential", "", "generated scenarios instead of FILE, each live and simulated (with --cases)"},
     {"--cases", "N", "--differential: how many scenarios (default 20)"},
