@@ -53,9 +53,10 @@ constexpr const char* description =
     "with the proxy's preset and says, call by call, whether each live outcome is in the\n"
     "simulated reachable set, and where the frames on each leg differ from the simulated run\n"
     "that reached the same outcome. --client grpc++ and --server grpc++ put grpc-core 1.51\n"
-    "itself on that end (h2sim-grpcpp-peer, built when grpc++ is installed); its leg is then\n"
-    "not traced. --differential does this for generated scenarios (the preset's check\n"
-    "generators, proxy overrides removed) and lists every disagreement with its files.\n"
+    "itself on that end (h2sim-grpcpp-peer, built when grpc++ is installed); a grpc++ client's\n"
+    "leg is traced by a relay between it and the proxy, a grpc++ server's is not.\n"
+    "--differential does this for generated scenarios (the preset's check generators, proxy\n"
+    "overrides removed) and lists every disagreement with its files.\n"
     "Exit 1 if a live outcome breaks an invariant (or, with --compare or --differential, is\n"
     "not predicted), 2 on bad input or a proxy that does not start.";
 
@@ -115,6 +116,8 @@ struct LiveOutcomes {
   std::map<std::string, uint64_t> counts;  // by outcome, all calls joined
   std::map<std::string, Result> example;   // one run of each
   uint64_t failing = 0;                    // runs that broke an invariant
+  std::map<std::string, uint64_t> broken;  // by invariant: runs that broke it
+  std::map<std::string, std::string> first_detail;  // by invariant: what the first such run said
 };
 
 // The proxy (and a grpc++ server, if asked) for one scenario, then `repeat` runs of it. False
@@ -145,7 +148,13 @@ bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::s
     Result r = live::run_live(scenario, peers, listener, proxy.port(), static_cast<int>(timeout_ms));
     std::string outcome = outcome_of(r);
     ++out->counts[outcome];
-    out->failing += !all_hold(check_all(r, scenario));
+    std::vector<Verdict> verdicts = check_all(r, scenario);
+    out->failing += !all_hold(verdicts);
+    for (const Verdict& v : verdicts) {
+      if (v.holds) continue;
+      ++out->broken[std::string(v.name)];
+      out->first_detail.emplace(std::string(v.name), v.detail);
+    }
     out->example.emplace(outcome, std::move(r));
   }
   proxy.stop();
@@ -156,7 +165,7 @@ bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::s
 
 std::string live_frames(const Result& r, const live::Peers& peers) {
   std::string out;
-  if (peers.grpcpp_client) out += "    (downstream leg not traced: the client is grpc++)\n";
+  if (peers.grpcpp_client) out += "    (downstream leg seen by a tap between the grpc++ client and the proxy)\n";
   if (peers.grpcpp_server) out += "    (upstream leg not traced: the server is grpc++)\n";
   for (const h2::FrameRecord& f : r.frames) {
     if (f.type == h2::FrameType::settings || f.type == h2::FrameType::window_update) continue;
@@ -254,7 +263,7 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
     if (!run_live_scenario(scenario, peers, stem + ".textproto", kind, binary, repeat, timeout_ms, &live, &error)) {
       return usage_error("live", error);
     }
-    Comparison c = compare_with_preset(scenario, live.example, !peers.grpcpp_client, !peers.grpcpp_server, 20000);
+    Comparison c = compare_with_preset(scenario, live.example, true, !peers.grpcpp_server, 20000);
     cells += c.cells;
     agree += c.agree;
     partial += !c.simulated.complete;
@@ -358,12 +367,16 @@ int live_command(std::span<const std::string> args) {
   if (p.has("--compare")) {
     Scenario simulated = scenario;
     simulated.mutable_proxy()->set_preset(live::preset_of(kind));
-    Comparison c = compare_with_preset(simulated, live.example, !peers.grpcpp_client, !peers.grpcpp_server, 500000);
+    Comparison c = compare_with_preset(simulated, live.example, true, !peers.grpcpp_server, 500000);
     print_comparison(c, live::preset_of(kind));
     if (c.agree != c.cells) code = 1;
   }
   std::printf("%llu of %llu runs broke an invariant\n", static_cast<unsigned long long>(live.failing),
               static_cast<unsigned long long>(repeat));
+  for (const auto& [name, n] : live.broken) {
+    std::printf("  %s: %llu runs (first: %s)\n", name.c_str(), static_cast<unsigned long long>(n),
+                live.first_detail[name].c_str());
+  }
   return code;
 }
 

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "live/live_net.h"
+#include "live/tap.h"
 #include "model/grpc/client.h"
 #include "model/grpc/server.h"
 #include "model/h2/stream_state.h"
@@ -369,13 +370,21 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   sim::Address proxy = world.add_external(proxy_port);
   Process grpcpp_client;
   std::string client_output;
+  // The grpc++ client reaches the proxy through a tap that traces the downstream leg.
+  TapHost tap(&recorder.frames);
+  int tap_listener = -1;
   if (peers.grpcpp_client) {
+    uint16_t tap_port = 0;
+    std::string error;
+    tap_listener = listen_loopback(&tap_port, &error);
+    if (tap_listener >= 0) world.adopt_listener(world.add_host(tap, proxy), tap_listener);
+    uint16_t target = tap_listener >= 0 ? tap_port : proxy_port;
     char tmpl[] = "/tmp/h2sim-grpcpp-client-XXXXXX";
     int fd = mkstemp(tmpl);
     close(fd);
     client_output = tmpl;
-    grpcpp_client.start({peers.peer_binary, peers.grpcpp_client_sync ? "client-sync" : "client", peers.scenario_path, "127.0.0.1:" + std::to_string(proxy_port),
-                         std::to_string(limit_ms)},
+    grpcpp_client.start({peers.peer_binary, peers.grpcpp_client_sync ? "client-sync" : "client", peers.scenario_path,
+                         "127.0.0.1:" + std::to_string(target), std::to_string(limit_ms)},
                         client_output);
   } else {
     client.emplace(scenario, *grpc::find_client_personality(client_name), h2::Leg::downstream, recorder, result.calls);
@@ -388,6 +397,7 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   // The peer bounds its own calls by limit_ms; a little more lets it report before we stop it.
   bool finished = world.run(all_done, std::chrono::milliseconds(limit_ms + (peers.grpcpp_client ? 500 : 0)));
   world.drain(std::chrono::milliseconds(500));
+  if (tap_listener >= 0) close(tap_listener);
   if (peers.grpcpp_client) {
     grpcpp_client.stop();
     read_client_outcomes(read_text(client_output), scenario, &result);

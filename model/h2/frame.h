@@ -74,6 +74,10 @@ struct EndpointTag {
   // A hostile peer (model/run/hostile.h) that breaks the protocol on purpose: the stream-state
   // monitor does not judge its own sends.
   bool hostile = false;
+  // Logged by a tap between the endpoints (live/tap.h), not by the endpoint: the order is the
+  // tap's, where a send can follow a frame the sender had not read yet, so the monitor does not
+  // judge these records.
+  bool tapped = false;
   bool operator==(const EndpointTag&) const = default;
 };
 

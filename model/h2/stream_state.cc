@@ -136,7 +136,7 @@ StreamMonitor::View& StreamMonitor::view(const Key& key) {
 
 void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
   StreamEvent event;
-  if (frame.endpoint.hostile || !stream_event_of(frame, &event)) return;
+  if (frame.endpoint.hostile || frame.endpoint.tapped || !stream_event_of(frame, &event)) return;
   View& view = this->view({frame.endpoint.connection, frame.endpoint.client_side, frame.stream_id});
   Transition t = transition(view.state, event);
   ++taken_[static_cast<int>(view.state)][static_cast<int>(event)];

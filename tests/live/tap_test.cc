@@ -1,0 +1,83 @@
+// The tap's frame decoder: the frames a grpc++ client's connection carried, from its bytes alone,
+// in whatever pieces the socket delivered them.
+#include "live/tap.h"
+
+#include <gtest/gtest.h>
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace h2sim::live {
+namespace {
+
+std::vector<uint8_t> frame(uint8_t type, uint8_t flags, uint32_t stream, const std::vector<uint8_t>& payload) {
+  std::vector<uint8_t> f(9 + payload.size());
+  f[0] = static_cast<uint8_t>(payload.size() >> 16);
+  f[1] = static_cast<uint8_t>(payload.size() >> 8);
+  f[2] = static_cast<uint8_t>(payload.size());
+  f[3] = type;
+  f[4] = flags;
+  for (int i = 0; i < 4; ++i) f[5 + i] = static_cast<uint8_t>(stream >> (24 - 8 * i));
+  std::copy(payload.begin(), payload.end(), f.begin() + 9);
+  return f;
+}
+
+std::vector<uint8_t> header_block(std::vector<std::pair<std::string, std::string>> headers) {
+  nghttp2_hd_deflater* deflater = nullptr;
+  nghttp2_hd_deflate_new(&deflater, 4096);
+  std::vector<nghttp2_nv> nva;
+  for (auto& [name, value] : headers) {
+    nva.push_back({reinterpret_cast<uint8_t*>(name.data()), reinterpret_cast<uint8_t*>(value.data()), name.size(),
+                   value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  std::vector<uint8_t> block(nghttp2_hd_deflate_bound(deflater, nva.data(), nva.size()));
+  ssize_t n = nghttp2_hd_deflate_hd(deflater, block.data(), block.size(), nva.data(), nva.size());
+  nghttp2_hd_deflate_del(deflater);
+  block.resize(static_cast<size_t>(n));
+  return block;
+}
+
+TEST(FrameDecoder, DecodesFramesAndHeaderBlocksFedInAnyPieces) {
+  std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  std::vector<uint8_t> bytes(preface.begin(), preface.end());
+  auto append = [&](std::vector<uint8_t> f) { bytes.insert(bytes.end(), f.begin(), f.end()); };
+  append(frame(4, 0, 0, {}));  // SETTINGS
+  std::vector<uint8_t> block = header_block({{":status", "200"}, {"grpc-status", "7"}, {"grpc-message", "no"}});
+  std::vector<uint8_t> first(block.begin(), block.begin() + 3), rest(block.begin() + 3, block.end());
+  // HEADERS (padded, END_STREAM, no END_HEADERS), then CONTINUATION with END_HEADERS.
+  std::vector<uint8_t> padded = {2};
+  padded.insert(padded.end(), first.begin(), first.end());
+  padded.insert(padded.end(), {0, 0});
+  append(frame(1, 0x1 | 0x8, 1, padded));
+  append(frame(9, 0x4, 1, rest));
+  append(frame(3, 0, 1, {0, 0, 0, 8}));  // RST_STREAM(CANCEL)
+  append(frame(7, 0, 0, {0, 0, 0, 1, 0, 0, 0, 0}));  // GOAWAY(last 1, NO_ERROR)
+
+  for (size_t piece : {size_t{1}, size_t{7}, bytes.size()}) {
+    h2::FrameLog log;
+    FrameDecoder decoder({h2::Leg::downstream, 3, true}, false, true);
+    for (size_t at = 0; at < bytes.size(); at += piece) {
+      size_t n = std::min(piece, bytes.size() - at);
+      decoder.feed(std::span(bytes.data() + at, n), sim::Time{0}, static_cast<uint32_t>(at), &log);
+    }
+    ASSERT_EQ(log.size(), 4u) << piece;
+    EXPECT_EQ(log[0].type, h2::FrameType::settings);
+    EXPECT_EQ(log[1].type, h2::FrameType::headers);
+    EXPECT_TRUE(log[1].end_stream());
+    EXPECT_TRUE(log[1].flags & h2::flag_end_headers);
+    EXPECT_EQ(log[1].headers, (h2::Headers{{":status", "200"}, {"grpc-status", "7"}, {"grpc-message", "no"}}));
+    EXPECT_EQ(log[2].type, h2::FrameType::rst_stream);
+    EXPECT_EQ(log[2].error_code, h2::ErrorCode::cancel);
+    EXPECT_EQ(log[3].type, h2::FrameType::goaway);
+    EXPECT_EQ(log[3].last_stream_id, 1);
+    for (const h2::FrameRecord& f : log) {
+      EXPECT_FALSE(f.sent);
+      EXPECT_EQ(f.endpoint.connection, 3u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace h2sim::live
