@@ -99,7 +99,8 @@ TEST(LiveGrpcpp, TheFoundingCaseLosesTheStatusWithTheRealGrpcppClient) {
     // The tap between the grpc++ client and haproxy sees haproxy's RST_STREAM(CANCEL).
     EXPECT_NE(out.find("(downstream leg seen by a tap between the grpc++ client and the proxy)"), std::string::npos) << out;
     EXPECT_NE(out.find("down   client < RST_STREAM    s=1 CANCEL"), std::string::npos) << out;
-    EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+    // Its frames are not pinned: grpc++ sometimes sends its first message only after the
+    // answer came (docs/live-agreement.md, still open), which our client never does.
     EXPECT_EQ(out.find("NOT PREDICTED"), std::string::npos) << out;
   }
   EXPECT_EQ(proxies_running(), 0);
