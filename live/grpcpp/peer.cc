@@ -182,7 +182,7 @@ int serve(const h2sim::Scenario& scenario) {
 // ---- Client ----
 
 struct Outcome {
-  bool ended = false;
+  std::atomic<bool> ended = false;  // read by the main thread while the call's thread runs
   bool cancelled = false;  // the application cancelled, or its deadline passed
   grpc::Status status;
   std::vector<uint32_t> responses;
@@ -206,6 +206,10 @@ struct CallEnd {
     std::lock_guard lock(mutex);
     *flag = true;
     cv.notify_all();
+  }
+  bool is_over() {
+    std::lock_guard lock(mutex);
+    return over;
   }
 };
 
@@ -301,12 +305,12 @@ class Streaming : public Base {
   void upload() {
     for (uint32_t seq = 0; seq < script_.messages(); ++seq) {
       if (seq > 0) end_->sleep_for(ns(script_.interval_ns()));
-      if (end_->over) break;
+      if (end_->is_over()) break;
       EchoRequest r = request(seq, script_.message_bytes());
       if (!write([&] { this->StartWrite(&r); })) break;
     }
     if (script_.half_close() == h2sim::AFTER_RESPONSE) end_->wait_response_started();
-    if (script_.half_close() != h2sim::NEVER && !end_->over) write([&] { this->StartWritesDone(); });
+    if (script_.half_close() != h2sim::NEVER && !end_->is_over()) write([&] { this->StartWritesDone(); });
     this->RemoveHold();
   }
 
