@@ -108,19 +108,24 @@ sim::ConnId LiveWorld::connect(sim::Address from, sim::Address to) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(hosts_[to].port);
   int rv = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  Socket& s = watch(fd, 2 * next_connection_++, from);
+  s.connecting = rv != 0 && errno == EINPROGRESS;
+  return s.end;
+}
+
+// Takes a connected (or connecting) socket into the loop: the connecting end of connection k is
+// 2k, the accepting end 2k + 1.
+LiveWorld::Socket& LiveWorld::watch(int fd, sim::ConnId end, sim::Address host) {
   auto s = std::make_unique<Socket>();
   s->fd = fd;
-  s->end = 2 * next_connection_++;
-  s->host = from;
-  s->connecting = rv != 0 && errno == EINPROGRESS;
-  fd_of_[s->end] = fd;
+  s->end = end;
+  s->host = host;
+  fd_of_[end] = fd;
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
   ev.data.fd = fd;
   epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
-  sim::ConnId end = s->end;
-  sockets_[fd] = std::move(s);
-  return end;
+  return *(sockets_[fd] = std::move(s));
 }
 
 void LiveWorld::flush(Socket& s) {
@@ -156,18 +161,8 @@ void LiveWorld::loop_once(int timeout_ms) {
       if (c < 0) continue;
       int one = 1;
       setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      auto s = std::make_unique<Socket>();
-      s->fd = c;
-      s->end = 2 * next_connection_++ + 1;
-      s->host = l->second;
-      fd_of_[s->end] = c;
-      epoll_event ev{};
-      ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
-      ev.data.fd = c;
-      epoll_ctl(epoll_, EPOLL_CTL_ADD, c, &ev);
-      sim::ConnId end = s->end;
-      sim::Address host = s->host;
-      sockets_[c] = std::move(s);
+      sim::Address host = l->second;
+      sim::ConnId end = watch(c, 2 * next_connection_++ + 1, host).end;
       hosts_[host].host->on_accept(end);
       continue;
     }
@@ -219,16 +214,9 @@ bool LiveWorld::run(const std::function<bool()>& done, std::chrono::milliseconds
 
 void LiveWorld::drain(std::chrono::milliseconds limit) {
   for (auto& [fd, host] : listener_host_) {
+    // Accepted only to be closed below: no host hears of them.
     for (int c; (c = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
-      auto s = std::make_unique<Socket>();
-      s->fd = c;
-      s->end = 2 * next_connection_++ + 1;
-      fd_of_[s->end] = c;
-      epoll_event ev{};
-      ev.events = EPOLLIN | EPOLLRDHUP;
-      ev.data.fd = c;
-      epoll_ctl(epoll_, EPOLL_CTL_ADD, c, &ev);
-      sockets_[c] = std::move(s);
+      watch(c, 2 * next_connection_++ + 1, host);
     }
     epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
   }

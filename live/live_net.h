@@ -45,6 +45,7 @@ class LiveWorld {
   void flush(Socket& s);
   void close_socket(int fd);
   sim::ConnId connect(sim::Address from, sim::Address to);
+  Socket& watch(int fd, sim::ConnId end, sim::Address host);
   int64_t now_ns() const;
 
   int epoll_ = -1;

@@ -66,6 +66,15 @@ bool accepts(uint16_t port) {
   return ok;
 }
 
+// A new empty file under /tmp for a child's output; empty if none could be made.
+std::string temp_file(const char* prefix) {
+  std::string path = std::string("/tmp/") + prefix + "-XXXXXX";
+  int fd = mkstemp(path.data());
+  if (fd < 0) return {};
+  close(fd);
+  return path;
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -208,11 +217,10 @@ void Process::start(const std::vector<std::string>& argv, const std::string& out
   note_running(pid);
 }
 
-bool Process::exited(int* status) {
+bool Process::exited() {
   if (pid_ <= 0) return true;
-  int s = 0;
-  if (waitpid(pid_, &s, WNOHANG) != pid_) return false;
-  if (status) *status = s;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
   kill(-pid_, SIGKILL);  // any worker it left in its group
   note_stopped(pid_);
   pid_ = -1;
@@ -231,9 +239,10 @@ void Process::stop() {
     }
   }
   kill(-pid_, SIGKILL);  // any worker still there
-  // Reap the group's other processes (they were reparented to us, the subreaper).
+  // Reap the group's other processes (they were reparented to us, the subreaper); only this
+  // group's: another child (the grpc++ server while the proxy stops) is its own Process's.
   for (int i = 0; i < 50; ++i) {
-    pid_t reaped = waitpid(-1, &status, WNOHANG);
+    pid_t reaped = waitpid(-pid_, &status, WNOHANG);
     if (reaped <= 0) {
       if (reaped < 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -252,14 +261,11 @@ std::string default_peer_binary() {
 }
 
 bool GrpcppServer::start(const Peers& peers, std::string* error) {
-  char tmpl[] = "/tmp/h2sim-grpcpp-XXXXXX";
-  int fd = mkstemp(tmpl);
-  if (fd < 0) {
+  output_ = temp_file("h2sim-grpcpp-server");
+  if (output_.empty()) {
     *error = "cannot create a temporary file";
     return false;
   }
-  close(fd);
-  output_ = tmpl;
   process_.start({peers.peer_binary, "server", peers.scenario_path}, output_);
   for (int i = 0; i < 250; ++i) {
     std::string text = read_text(output_);
@@ -311,42 +317,42 @@ void read_client_outcomes(const std::string& text, const Scenario& scenario, Res
     }
     grpc::CallOutcome& c = result->calls[index];
     std::string rest = line.substr(static_cast<size_t>(used));
-    if (std::string(what) == "status") {
+    std::string_view field = what;
+    if (field == "status") {
       int code = std::atoi(rest.c_str());
       size_t space = rest.find(' ');
       c.client_saw = grpc::Status{static_cast<grpc::Code>(code), space == std::string::npos ? "" : unescape(rest.substr(space + 1))};
-    } else if (std::string(what) == "responses") {
+    } else if (field == "responses") {
       std::istringstream seqs(rest);
       for (std::string seq; std::getline(seqs, seq, ',');) {
         if (!seq.empty()) c.responses_received.push_back(static_cast<uint32_t>(std::stoul(seq)));
       }
-    } else if (std::string(what) == "cancelled") {
+    } else if (field == "cancelled") {
       c.client_cancelled = true;
     }
   }
   // What it sent is what its script says (a write the call's end refused is not checked).
   for (grpc::CallOutcome& c : result->calls) {
-    const ClientScript& script = scenario.calls(static_cast<int>(c.call)).client();
-    uint32_t messages = scenario.calls(static_cast<int>(c.call)).kind() == UNARY ||
-                                scenario.calls(static_cast<int>(c.call)).kind() == SERVER_STREAMING
-                            ? 1
-                            : script.messages();
+    const Call& call = scenario.calls(static_cast<int>(c.call));
+    uint32_t messages = call.kind() == UNARY || call.kind() == SERVER_STREAMING ? 1 : call.client().messages();
     for (uint32_t seq = 0; seq < messages; ++seq) c.requests_sent.push_back(seq);
   }
 }
 
-// A grpc++ server answers as its script says; its frames and reads are not seen.
+// A grpc++ server answers as its script says, sending what ServerHost would; its frames and
+// reads are not seen.
 void script_server_outcomes(const Scenario& scenario, Result* result) {
   for (grpc::CallOutcome& c : result->calls) {
-    const ServerScript& script = scenario.calls(static_cast<int>(c.call)).server();
+    const Call& call = scenario.calls(static_cast<int>(c.call));
+    const ServerScript& script = call.server();
     if (script.action() == RESET) {
       c.server_reset = 8;  // grpc++ resets only by cancelling
       continue;
     }
     c.server_sent = grpc::Status{static_cast<grpc::Code>(script.status().code()), script.status().message()};
-    if (script.action() == RESPOND) {
-      for (uint32_t seq = 0; seq < script.messages(); ++seq) c.responses_sent.push_back(seq);
-    }
+    uint32_t scripted = script.action() == RESPOND ? script.messages() : 0;
+    uint32_t messages = grpc::response_messages(call, scripted, c.server_sent->code == grpc::Code::ok);
+    for (uint32_t seq = 0; seq < messages; ++seq) c.responses_sent.push_back(seq);
   }
 }
 
@@ -379,10 +385,7 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
     tap_listener = listen_loopback(&tap_port, &error);
     if (tap_listener >= 0) world.adopt_listener(world.add_host(tap, proxy), tap_listener);
     uint16_t target = tap_listener >= 0 ? tap_port : proxy_port;
-    char tmpl[] = "/tmp/h2sim-grpcpp-client-XXXXXX";
-    int fd = mkstemp(tmpl);
-    close(fd);
-    client_output = tmpl;
+    client_output = temp_file("h2sim-grpcpp-client");
     grpcpp_client.start({peers.peer_binary, peers.grpcpp_client_sync ? "client-sync" : "client", peers.scenario_path,
                          "127.0.0.1:" + std::to_string(target), std::to_string(limit_ms)},
                         client_output);

@@ -32,8 +32,8 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
   void start(const std::vector<std::string>& argv, const std::string& output);
-  // True once it has exited (reaped); `status` as waitpid gives it.
-  bool exited(int* status = nullptr);
+  // True once it has exited (reaped).
+  bool exited();
   // SIGTERM, then SIGKILL after a second; waits for the process and its group.
   void stop();
   pid_t pid() const { return pid_; }

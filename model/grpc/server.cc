@@ -8,19 +8,10 @@
 
 namespace h2sim::grpc {
 
-namespace {
-
-// The response messages a handler can send. A unary or client-streaming handler sends at most
-// one, and exactly one when it ends OK: grpc++ writes the one response object it was given,
-// grpc-go the handler's reply, and grpc-java fails a call completed without one or with two.
-// Scripts asking otherwise get what the server APIs allow (live mode showed why it matters:
-// a grpc++ unary client given four responses never completes).
 uint32_t response_messages(const Call& call, uint32_t scripted, bool ok) {
   if (call.kind() != UNARY && call.kind() != CLIENT_STREAMING) return scripted;
   return ok ? 1 : std::min<uint32_t>(scripted, 1);
 }
-
-}  // namespace
 
 ServerHost::ServerHost(const Scenario& scenario, const ServerPersonality& personality,
                        h2::Leg leg, h2::Recorder& recorder, std::vector<CallOutcome>& outcomes)

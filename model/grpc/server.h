@@ -17,6 +17,13 @@
 
 namespace h2sim::grpc {
 
+// The response messages a handler sends when its script asks for `scripted`. A unary or
+// client-streaming handler sends at most one, and exactly one when it ends OK: grpc++ writes the
+// one response object it was given, grpc-go the handler's reply, and grpc-java fails a call
+// completed without one or with two (live mode showed why it matters: a grpc++ unary client
+// given four responses never completes).
+uint32_t response_messages(const Call& call, uint32_t scripted, bool ok);
+
 class ServerHost final : public sim::Host {
  public:
   ServerHost(const Scenario& scenario, const ServerPersonality& personality, h2::Leg leg,
