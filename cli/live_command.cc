@@ -62,7 +62,7 @@ constexpr const char* description =
 
 std::string outcome_of(const Result& r) {
   std::string out;
-  for (size_t call = 0; call < r.calls.size(); ++call) out += (call ? "; " : "") + call_outcome(r, call);
+  for (size_t call = 0; call < r.calls.size(); ++call) out += (call ? "; " : "") + outcome_text(r.calls[call]);
   return out;
 }
 
@@ -285,7 +285,7 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
                 c.simulated.complete ? "complete" : "partial plus random schedules, so possibly only unexplored");
     for (const auto& [outcome, calls] : c.unpredicted) {
       for (size_t call : calls) {
-        std::printf("  call %zu live \"%s\" is not predicted; simulated:", call, call_outcome(live.example.at(outcome), call).c_str());
+        std::printf("  call %zu live \"%s\" is not predicted; simulated:", call, outcome_text(live.example.at(outcome).calls[call]).c_str());
         for (const auto& [o, d] : c.simulated.outcomes[call]) std::printf(" [%s]", o.c_str());
         std::printf("\n");
       }

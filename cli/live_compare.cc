@@ -5,11 +5,6 @@
 
 namespace h2sim::cli {
 
-std::string call_outcome(const Result& r, size_t call) {
-  const grpc::CallOutcome& c = r.calls[call];
-  return c.client_saw ? grpc::status_text(*c.client_saw) : std::string("no status");
-}
-
 std::vector<std::string> leg_shape(const Result& r, h2::Leg leg, bool client_side) {
   using h2::FrameType;
   std::vector<std::string> lines;
@@ -88,7 +83,7 @@ Comparison compare_with_preset(const Scenario& simulated_scenario, const std::ma
       sim::SeededChoices choices(seed);
       Result r = run_case(simulated_scenario, choices);
       for (size_t call = 0; call < r.calls.size(); ++call) {
-        c.simulated.outcomes[call].emplace(call_outcome(r, call), choices.decisions());
+        c.simulated.outcomes[call].emplace(outcome_text(r.calls[call]), choices.decisions());
       }
     }
     c.sampled = random_schedules;
@@ -97,7 +92,7 @@ Comparison compare_with_preset(const Scenario& simulated_scenario, const std::ma
   std::vector<std::map<std::string, bool>> counted(predicted.size());
   for (const auto& [outcome, live] : examples) {
     for (size_t call = 0; call < live.calls.size() && call < predicted.size(); ++call) {
-      std::string o1 = call_outcome(live, call);
+      std::string o1 = outcome_text(live.calls[call]);
       bool ok = predicted[call].count(o1) > 0;
       if (!ok) c.unpredicted[outcome].push_back(call);
       if (counted[call].emplace(o1, ok).second) {
@@ -107,7 +102,7 @@ Comparison compare_with_preset(const Scenario& simulated_scenario, const std::ma
     }
     // The frames, against the first simulated execution that reached the same outcome of call 0.
     if (live.calls.empty() || predicted.empty()) continue;
-    auto path = predicted[0].find(call_outcome(live, 0));
+    auto path = predicted[0].find(outcome_text(live.calls[0]));
     if (path == predicted[0].end()) continue;
     sim::RecordedChoices choices(path->second);
     Result simulated = run_case(simulated_scenario, choices);

@@ -15,9 +15,6 @@
 
 namespace h2sim::cli {
 
-// The client outcome of one call, as live and explore both name it.
-std::string call_outcome(const Result& r, size_t call);
-
 // The frames one of our endpoints sent and read on a leg, as comparable lines: SETTINGS,
 // WINDOW_UPDATE, PING and GOAWAY are left out (they follow the proxy's and the kernel's timing,
 // not the call), consecutive DATA frames of a stream are merged (proxies re-frame bodies), and

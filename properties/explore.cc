@@ -110,11 +110,11 @@ bool next_prefix(std::vector<sim::Decision>* path) {
   return false;
 }
 
+}  // namespace
+
 std::string outcome_text(const grpc::CallOutcome& c) {
   return c.client_saw ? grpc::status_text(*c.client_saw) : "no status";
 }
-
-}  // namespace
 
 ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
   ExploreReport report;

@@ -60,6 +60,10 @@ struct ExploreReport {
 
 ExploreReport explore(const Scenario& scenario, const ExploreOptions& options);
 
+// A call's client outcome as ExploreReport::outcomes names it: "PERMISSION_DENIED: ..." or
+// "no status".
+std::string outcome_text(const grpc::CallOutcome& c);
+
 // Answers from a path prefix, then 0 for every new decision, recording the path; with a visited
 // set, stops (throws Pruned) at a new decision point whose state was seen before.
 class EnumeratingChoices final : public sim::ChoiceSource {

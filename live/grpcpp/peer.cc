@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "model/grpc/echo.grpc.pb.h"
+#include "model/grpc/wire.h"
 #include "model/run/scenario_io.h"
 
 namespace {
@@ -37,24 +38,17 @@ using h2sim::test::Echo;
 using h2sim::test::EchoRequest;
 using h2sim::test::EchoResponse;
 
-// The payload our hosts send for message `seq` (model/grpc/wire.cc).
-std::string payload(uint32_t seq, uint32_t bytes) {
-  std::string p(bytes, '\0');
-  for (uint32_t i = 0; i < bytes; ++i) p[i] = static_cast<char>('a' + (seq + i) % 26);
-  return p;
-}
-
 EchoRequest request(uint32_t seq, uint32_t bytes) {
   EchoRequest r;
   r.set_seq(seq);
-  r.set_payload(payload(seq, bytes));
+  r.set_payload(h2sim::grpc::message_payload(seq, bytes));
   return r;
 }
 
 EchoResponse response(uint32_t seq, uint32_t bytes) {
   EchoResponse r;
   r.set_seq(seq);
-  r.set_payload(payload(seq, bytes));
+  r.set_payload(h2sim::grpc::message_payload(seq, bytes));
   return r;
 }
 

@@ -4,9 +4,14 @@
 
 namespace h2sim::grpc {
 
-std::vector<uint8_t> encode_message(uint32_t seq, uint32_t payload_bytes, bool response) {
+std::string message_payload(uint32_t seq, uint32_t payload_bytes) {
   std::string payload(payload_bytes, '\0');
   for (uint32_t i = 0; i < payload_bytes; ++i) payload[i] = static_cast<char>('a' + (seq + i) % 26);
+  return payload;
+}
+
+std::vector<uint8_t> encode_message(uint32_t seq, uint32_t payload_bytes, bool response) {
+  std::string payload = message_payload(seq, payload_bytes);
   std::string body;
   if (response) {
     test::EchoResponse m;

@@ -11,6 +11,8 @@ namespace h2sim::grpc {
 
 // The echo messages of every simulated call: the sequence number and a deterministic payload.
 std::vector<uint8_t> encode_message(uint32_t seq, uint32_t payload_bytes, bool response);
+// That payload on its own (live mode's grpc++ peer builds its messages with it).
+std::string message_payload(uint32_t seq, uint32_t payload_bytes);
 
 // Accumulates DATA bytes and yields whole messages.
 class MessageReader {
