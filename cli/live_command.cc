@@ -253,8 +253,9 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
               static_cast<unsigned long long>(cases), static_cast<unsigned long long>(seed), live::proxy_name(kind),
               static_cast<unsigned long long>(repeat), preset);
   uint64_t cells = 0, agree = 0, partial = 0, disagreeing = 0;
+  rc::Gen<Scenario> scenarios = gen_scenario(gen);
   for (uint64_t i = 0; i < cases; ++i) {
-    Scenario scenario = gen_scenario(gen)(case_random(seed, i), case_size(i)).value();
+    Scenario scenario = scenarios(case_random(seed, i), case_size(i)).value();
     scenario.set_name("differential-" + std::to_string(seed) + "-" + std::to_string(i));
     use_peers(peers, &scenario);
     std::string stem = out + "/case-" + std::to_string(i);
@@ -263,7 +264,7 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
     if (!run_live_scenario(scenario, peers, stem + ".textproto", kind, binary, repeat, timeout_ms, &live, &error)) {
       return usage_error("live", error);
     }
-    Comparison c = compare_with_preset(scenario, live.example, true, !peers.grpcpp_server, 20000);
+    Comparison c = compare_with_preset(scenario, live.example, !peers.grpcpp_server, 20000);
     cells += c.cells;
     agree += c.agree;
     partial += !c.simulated.complete;
@@ -367,7 +368,7 @@ int live_command(std::span<const std::string> args) {
   if (p.has("--compare")) {
     Scenario simulated = scenario;
     simulated.mutable_proxy()->set_preset(live::preset_of(kind));
-    Comparison c = compare_with_preset(simulated, live.example, true, !peers.grpcpp_server, 500000);
+    Comparison c = compare_with_preset(simulated, live.example, !peers.grpcpp_server, 500000);
     print_comparison(c, live::preset_of(kind));
     if (c.agree != c.cells) code = 1;
   }

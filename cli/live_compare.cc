@@ -1,5 +1,7 @@
 #include "cli/live_compare.h"
 
+#include <set>
+
 #include "properties/harness.h"
 #include "sim/choice.h"
 
@@ -69,8 +71,7 @@ LegDifference compare_leg(const Result& live, const Result& simulated, h2::Leg l
 }  // namespace
 
 Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
-                               bool traced_client, bool traced_server, uint64_t executions_max,
-                               uint64_t random_schedules) {
+                               bool traced_server, uint64_t executions_max, uint64_t random_schedules) {
   Comparison c;
   ExploreOptions o;
   o.executions_max = executions_max;
@@ -89,13 +90,13 @@ Comparison compare_with_preset(const Scenario& simulated_scenario, const std::ma
     c.sampled = random_schedules;
   }
   const auto& predicted = c.simulated.outcomes;
-  std::vector<std::map<std::string, bool>> counted(predicted.size());
+  std::vector<std::set<std::string>> counted(predicted.size());  // per call: live outcomes seen
   for (const auto& [outcome, live] : examples) {
     for (size_t call = 0; call < live.calls.size() && call < predicted.size(); ++call) {
       std::string o1 = outcome_text(live.calls[call]);
       bool ok = predicted[call].count(o1) > 0;
       if (!ok) c.unpredicted[outcome].push_back(call);
-      if (counted[call].emplace(o1, ok).second) {
+      if (counted[call].insert(o1).second) {
         ++c.cells;
         c.agree += ok;
       }
@@ -106,7 +107,7 @@ Comparison compare_with_preset(const Scenario& simulated_scenario, const std::ma
     if (path == predicted[0].end()) continue;
     sim::RecordedChoices choices(path->second);
     Result simulated = run_case(simulated_scenario, choices);
-    if (traced_client) c.legs[outcome].push_back(compare_leg(live, simulated, h2::Leg::downstream, true));
+    c.legs[outcome].push_back(compare_leg(live, simulated, h2::Leg::downstream, true));
     if (traced_server) c.legs[outcome].push_back(compare_leg(live, simulated, h2::Leg::upstream, false));
   }
   return c;

@@ -42,11 +42,11 @@ struct Comparison {
 };
 
 // `examples` holds one live run per distinct outcome (all calls joined by "; "), keyed by it.
-// `traced_client` / `traced_server`: whether that end was ours (its leg traced). The prediction
-// is the exhaustive search's, bounded by `executions_max`; if that bound cuts it short,
-// `random_schedules` seeded runs add their outcomes.
+// The client's leg is always traced (our client, or the tap in front of a grpc++ one); the
+// server's only when `traced_server` (not a grpc++ server). The prediction is the exhaustive
+// search's, bounded by `executions_max`; if that bound cuts it short, `random_schedules` seeded
+// runs add their outcomes.
 Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
-                               bool traced_client, bool traced_server, uint64_t executions_max,
-                               uint64_t random_schedules = 2000);
+                               bool traced_server, uint64_t executions_max, uint64_t random_schedules = 2000);
 
 }  // namespace h2sim::cli
