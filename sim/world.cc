@@ -235,7 +235,7 @@ void World::send(ConnId from, Flush flush) {
   uint32_t start = 0;
   uint32_t chosen = 0;
   size_t first_candidate = 0;
-  sending_ = {true, true, from, &flush, &cuts, 0, 0, false, false};
+  sending_ = {.active = true, .cutting = true, .from = from, .flush = &flush};
   auto cut_at = [&](uint32_t cut) {
     while (cut - start > link_.segment_bytes_max) {
       start += link_.segment_bytes_max;
@@ -287,7 +287,7 @@ void World::send_control(ConnId from, bool fin, bool rst) {
     c.reset = true;
     direction_into(from).closed = true;
   }
-  sending_ = {true, false, from, nullptr, nullptr, 0, 0, fin, rst};
+  sending_ = {.active = true, .from = from, .fin = fin, .rst = rst};
   Duration latency = draw_latency();
   sending_ = {};
   Segment s;
@@ -477,11 +477,11 @@ void World::add_sending(Digest& d) const {
     d.add(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     for (uint32_t b : sending_.flush->boundaries) d.add_u64(b);
     d.add_u64(~uint64_t{0});
-    for (uint32_t c : *sending_.cuts) d.add_u64(c);
+    for (uint32_t c : cut_scratch_) d.add_u64(c);
     return;
   }
   d.add(std::string_view(reinterpret_cast<const char*>(bytes.data()) + sending_.start, bytes.size() - sending_.start));
-  for (size_t i = sending_.next_cut; i < sending_.cuts->size(); ++i) d.add_u64((*sending_.cuts)[i] - sending_.start);
+  for (size_t i = sending_.next_cut; i < cut_scratch_.size(); ++i) d.add_u64(cut_scratch_[i] - sending_.start);
 }
 
 }  // namespace h2sim::sim

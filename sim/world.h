@@ -113,14 +113,14 @@ class World final : public StateProbe {
   void add_sending(Digest& d) const;
 
   // A write the World is cutting into segments or enqueuing when it asks for a split or latency
-  // choice. Its segments are in no direction yet, so state_digest reads them from here.
+  // choice. Its segments are in no direction yet, so state_digest reads them from here (and
+  // the cuts chosen so far from cut_scratch_).
   struct Sending {
     bool active = false;
     bool cutting = false;  // still choosing cuts: the flush's boundaries are still open
     ConnId from = 0;
     const Flush* flush = nullptr;  // null for a FIN or RST
-    const std::vector<uint32_t>* cuts = nullptr;  // chosen so far (all of them once enqueuing)
-    size_t next_cut = 0;  // segments cuts[next_cut..] are not enqueued yet
+    size_t next_cut = 0;  // segments cut_scratch_[next_cut..] are not enqueued yet
     uint32_t start = 0;   // offset in the flush of the first segment not enqueued yet
     bool fin = false;
     bool rst = false;
