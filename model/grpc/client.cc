@@ -268,26 +268,21 @@ Status ClientHost::reset_status(const ClientCall& call, h2::ErrorCode code) cons
 void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
   call.read_closed = true;
   call.write_closed = true;
-  if (personality_.status_rule == StatusRule::publish_when_both_closed) {
-    // §2.2 step 3: an error unless NO_ERROR arrives after trailers.
-    // A stream that ended without trailers has none to keep: NO_ERROR is an error then too.
-    bool error = code != h2::ErrorCode::no_error || !call.held || call.held_without_trailers;
-    if (!error) {
-      publish(call, *call.held);
-      return;
-    }
-    if (call.held && !call.held_without_trailers && !personality_.reset_replaces_held_trailers) {
-      recorder_.marks.hit("grpc-core-sync: reset after held trailers, no status op pending: kept");
-      publish(call, *call.held);
-      return;
-    }
-    if (call.held) {
-      // §2.2 step 4: the last-chance replacement of unpublished trailers.
-      recorder_.marks.hit("grpc-core: reset in the same read batch replaces held trailers");
-    }
-    publish(call, reset_status(call, code));
+  // Trailers from the wire, held (only grpc-core holds them): a stream that ended without
+  // trailers holds only the status that stands for them, which any reset replaces.
+  bool trailers = call.held && !call.held_without_trailers;
+  // §2.2 step 3: NO_ERROR after trailers is no error. Step 4: any other reset replaces them,
+  // unless the application has not asked for the status yet (grpc-core-sync).
+  if (trailers && code == h2::ErrorCode::no_error) {
+    publish(call, *call.held);
     return;
   }
+  if (trailers && !personality_.reset_replaces_held_trailers) {
+    recorder_.marks.hit("grpc-core-sync: reset after held trailers, no status op pending: kept");
+    publish(call, *call.held);
+    return;
+  }
+  if (call.held) recorder_.marks.hit("grpc-core: reset in the same read batch replaces held trailers");
   publish(call, reset_status(call, code));
 }
 
