@@ -103,15 +103,20 @@ class Sink final : public Host {
   void on_bytes(ConnId, std::span<const uint8_t>) override {}
 };
 
+// A Writer's one flush into a Sink over `link`, the choices probed at every decision.
+void write_into_sink(ProbingChoices& choices, LinkConfig link) {
+  World world(choices, link, {});
+  Sink sink;
+  Writer writer;
+  Address at = world.add_host(sink, "sink", 0);
+  world.add_host(writer, "writer", at);
+  world.run();
+}
+
 TEST(StateDigest, TheSameDecisionsGiveTheSameDigestsAtEveryDecisionPoint) {
   auto digests = [](std::vector<Decision> prefix) {
     ProbingChoices choices(std::move(prefix));
-    World world(choices, {Duration::microseconds(100), Duration::microseconds(300), 3, 3, 65536}, {});
-    Sink sink;
-    Writer writer;
-    Address at = world.add_host(sink, "sink", 0);
-    world.add_host(writer, "writer", at);
-    world.run();
+    write_into_sink(choices, {Duration::microseconds(100), Duration::microseconds(300), 3, 3, 65536});
     return std::make_pair(choices.digests, choices.decisions());
   };
   auto [first, decisions] = digests({});
@@ -131,12 +136,7 @@ TEST(StateDigest, SegmentsOfAFlushNotYetEnqueuedArePartOfTheState) {
   auto digest_at_second_latency = [](uint32_t second_cut) {
     // Decisions: split (cut after "aaa"), split (second_cut), then latency per segment.
     ProbingChoices choices({{3, 1, Label::split}, {3, second_cut, Label::split}});
-    World world(choices, {Duration::microseconds(100), Duration::microseconds(200), 2, 3, 65536}, {});
-    Sink sink;
-    Writer writer;
-    Address at = world.add_host(sink, "sink", 0);
-    world.add_host(writer, "writer", at);
-    world.run();
+    write_into_sink(choices, {Duration::microseconds(100), Duration::microseconds(200), 2, 3, 65536});
     EXPECT_EQ(choices.decisions()[3].label, Label::latency);
     return choices.digests[3];
   };
