@@ -235,7 +235,7 @@ class Streaming : public Base {
     this->AddHold();
     if constexpr (reads) this->StartRead(&response_);
     this->StartCall();
-    uploader_ = std::thread([this] { upload(); });
+    uploader_ = std::thread([this] { run_uploader(); });
   }
 
   void wait() {
@@ -296,15 +296,16 @@ class Streaming : public Base {
     return write_ok_;
   }
 
-  void upload() {
-    for (uint32_t seq = 0; seq < script_.messages(); ++seq) {
-      if (seq > 0) end_->sleep_for(ns(script_.interval_ns()));
-      if (end_->is_over()) break;
-      EchoRequest r = request(seq, script_.message_bytes());
-      if (!write([&] { this->StartWrite(&r); })) break;
-    }
-    if (script_.half_close() == h2sim::AFTER_RESPONSE) end_->wait_response_started();
-    if (script_.half_close() != h2sim::NEVER && !end_->is_over()) write([&] { this->StartWritesDone(); });
+  // The sync streams' interface, for upload(): nothing more is started once the call is over.
+ public:
+  bool Write(const EchoRequest& r) { return !end_->is_over() && write([&] { this->StartWrite(&r); }); }
+  void WritesDone() {
+    if (!end_->is_over()) write([&] { this->StartWritesDone(); });
+  }
+
+ private:
+  void run_uploader() {
+    upload(script_, this, end_);
     this->RemoveHold();
   }
 
