@@ -4,7 +4,7 @@
 //   ./build-release/bench/bench_explore_bench
 #include <benchmark/benchmark.h>
 
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "properties/explore.h"
 
 namespace {
@@ -12,7 +12,7 @@ namespace {
 h2sim::Scenario load(const char* name) {
   h2sim::Scenario s;
   std::string error;
-  if (!h2sim::load_scenario(std::string(H2SIM_SOURCE_DIR "/scenarios/") + name, &s, &error)) {
+  if (!h2sim::load_scenario(std::string(H2SIM_SOURCE_DIR "/scenarios/") + name, h2sim::builtin_catalogue(), &s, &error)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     std::abort();
   }

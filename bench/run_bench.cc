@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 
 namespace {
@@ -17,7 +17,7 @@ namespace {
 h2sim::Scenario founding_case() {
   h2sim::Scenario s;
   std::string error;
-  if (!h2sim::load_scenario(H2SIM_SOURCE_DIR "/scenarios/founding-case.textproto", &s, &error)) {
+  if (!h2sim::load_scenario(H2SIM_SOURCE_DIR "/scenarios/founding-case.textproto", h2sim::builtin_catalogue(), &s, &error)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     std::abort();
   }

@@ -14,7 +14,7 @@
 #include <map>
 
 #include "cli/files.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "reports/trace_text.h"
 
 namespace h2sim::cli {
@@ -266,7 +266,7 @@ CheckFinding finding_from_slot(const CheckOptions& o, const Worker& w, const std
   f.invariant = what;
   Scenario scenario;
   std::string error;
-  parse_scenario(std::string(w.slot->scenario, w.slot->scenario_bytes), "<worker>", &scenario, &error);
+  parse_scenario(std::string(w.slot->scenario, w.slot->scenario_bytes), "<worker>", builtin_catalogue(), &scenario, &error);
   std::vector<sim::Decision> decisions(w.slot->decisions,
                                        w.slot->decisions + w.slot->decision_count.load());
   std::error_code ec;

@@ -8,7 +8,7 @@
 #include "cli/campaign_runner.h"
 #include "cli/commands.h"
 #include "model/grpc/personality.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "proxy_under_test/policy.h"
 #include "rapidcheck/detail/Configuration.h"
 
@@ -163,7 +163,7 @@ int check_command(std::span<const std::string> args) {
   if (p.has("--report")) {
     for (const CheckFinding& f : r.findings) {
       Replay replay;
-      if (!load_replay(f.replay_path, &replay, &error)) continue;
+      if (!load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) continue;
       sim::RecordedChoices choices(decisions_of(replay));
       try {
         Result result = run_case(replay.scenario(), choices);

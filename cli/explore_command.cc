@@ -8,7 +8,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/files.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "properties/campaign.h"
 #include "properties/explore.h"
 #include "properties/invariants.h"
@@ -83,8 +83,7 @@ int explore_command(std::span<const std::string> args) {
   o.record_graph = p.has("--report");
   std::string out = p.has("--out") ? p.value("--out") : "h2sim-explore";
   Scenario scenario;
-  if (!load_scenario(p.positional[0], &scenario, &error)) return usage_error("explore", error);
-  if (std::string e = validate_proxy(scenario); !e.empty()) return usage_error("explore", p.positional[0] + ": " + e);
+  if (!load_scenario(p.positional[0], builtin_catalogue(), &scenario, &error)) return usage_error("explore", error);
   if (std::filesystem::exists(out) && !std::filesystem::is_directory(out)) {
     return usage_error("explore", "--out " + out + " is not a directory");
   }

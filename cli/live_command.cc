@@ -15,7 +15,7 @@
 #include "cli/live_compare.h"
 #include "live/live_run.h"
 #include "model/grpc/personality.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "properties/campaign.h"
 #include "properties/generators.h"
 #include "properties/invariants.h"
@@ -347,7 +347,7 @@ int live_command(std::span<const std::string> args) {
     return usage_error("live", error);
   }
   Scenario scenario;
-  if (!load_scenario(p.positional[0], &scenario, &error)) return usage_error("live", error);
+  if (!load_scenario(p.positional[0], builtin_catalogue(), &scenario, &error)) return usage_error("live", error);
   if (!live_capable(scenario, &error)) return usage_error("live", error);
   use_peers(peers, &scenario);
 

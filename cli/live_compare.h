@@ -10,7 +10,7 @@
 
 #include "model/h2/frame.h"
 #include "model/run/result.h"
-#include "model/run/scenario.pb.h"
+#include "model/scenario/scenario.pb.h"
 #include "properties/explore.h"
 
 namespace h2sim::cli {

@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "cli/files.h"
 #include "model/grpc/personality.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "proxy_under_test/policy.h"
 
 namespace h2sim::cli {
@@ -162,7 +162,7 @@ int matrix_command(std::span<const std::string> args) {
         const CheckFinding& f = r.findings[0];
         Replay replay;
         std::string line = f.invariant;
-        if (load_replay(f.replay_path, &replay, &error)) line = one_line(replay);
+        if (load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) line = one_line(replay);
         cell = "**loses it**: " + line + " (`" + f.replay_path + "`)";
         html += "<td class=\"lost\"><b>loses it</b>: " + escape(line) + "<br><code>" + escape(f.replay_path) +
                 "</code></td>";

@@ -3,7 +3,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
 #include "reports/trace_text.h"
@@ -37,8 +37,7 @@ int replay_command(std::span<const std::string> args) {
   if (p.positional.size() != 1) return usage_error("replay", "expected one replay file");
   const std::string& path = p.positional[0];
   Replay replay;
-  if (!load_replay(path, &replay, &error)) return usage_error("replay", error);
-  if (std::string e = validate_proxy(replay.scenario()); !e.empty()) return usage_error("replay", path + ": " + e);
+  if (!load_replay(path, builtin_catalogue(), &replay, &error)) return usage_error("replay", error);
 
   sim::RecordedChoices choices(decisions_of(replay));
   Result result;

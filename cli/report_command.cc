@@ -6,7 +6,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/files.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
 #include "reports/diagrams.h"
@@ -36,12 +36,12 @@ int report_one(const std::string& in, const std::string& dir, const Parsed& p, s
   bool is_replay = in.ends_with(kReplaySuffix);
   Replay replay;
   if (is_replay) {
-    if (!load_replay(in, &replay, &error)) return usage_error("report", error);
+    if (!load_replay(in, builtin_catalogue(), &replay, &error)) return usage_error("report", error);
     scenario = replay.scenario();
     choices = std::make_unique<sim::RecordedChoices>(decisions_of(replay));
     command = "h2sim replay " + in;
   } else {
-    if (!load_scenario(in, &scenario, &error)) return usage_error("report", error);
+    if (!load_scenario(in, builtin_catalogue(), &scenario, &error)) return usage_error("report", error);
     uint64_t seed = 0;
     if (p.has("--seed") && !parse_number("--seed", p.value("--seed"), 0, UINT64_MAX, &seed, &error)) {
       return usage_error("report", error);
@@ -54,7 +54,6 @@ int report_one(const std::string& in, const std::string& dir, const Parsed& p, s
       command = "h2sim run " + in + " --seed " + std::to_string(seed);
     }
   }
-  if (std::string e = validate_proxy(scenario); !e.empty()) return usage_error("report", in + ": " + e);
   Result result;
   try {
     result = run_case(scenario, *choices);

@@ -4,7 +4,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/files.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
 #include "reports/trace_text.h"
@@ -46,10 +46,7 @@ int run_command(std::span<const std::string> args) {
     if (std::string e = check_writable(p.value("--save-choices")); !e.empty()) return usage_error("run", e);
   }
   Scenario scenario;
-  if (!load_scenario(p.positional[0], &scenario, &error)) return usage_error("run", error);
-  if (std::string e = validate_proxy(scenario); !e.empty()) {
-    return usage_error("run", p.positional[0] + ": " + e);
-  }
+  if (!load_scenario(p.positional[0], builtin_catalogue(), &scenario, &error)) return usage_error("run", error);
 
   std::unique_ptr<sim::ChoiceSource> choices;
   if (p.has("--choices")) {

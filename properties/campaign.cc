@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "model/run/run.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "sim/assert.h"
 
 namespace h2sim {

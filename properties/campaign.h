@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "model/run/replay.pb.h"
+#include "model/scenario/replay.pb.h"
 #include "model/run/result.h"
 #include "properties/generators.h"
 #include "properties/harness.h"

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "model/run/result.h"
-#include "model/run/scenario.pb.h"
+#include "model/scenario/scenario.pb.h"
 #include "properties/harness.h"
 
 namespace h2sim {

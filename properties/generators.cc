@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "properties/hostile_gen.h"
 
 namespace h2sim {

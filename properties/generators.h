@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "model/run/scenario.pb.h"
+#include "model/scenario/scenario.pb.h"
 #include "properties/invariants.h"
 
 #include <functional>

@@ -1,5 +1,6 @@
 #include "properties/harness.h"
 
+#include "model/grpc/personality.h"
 #include "model/run/run.h"
 #include "proxy_under_test/h2_relay.h"
 #include "proxy_under_test/policy.h"
@@ -7,23 +8,15 @@
 
 namespace h2sim {
 
-std::string validate_proxy(const Scenario& scenario) {
-  if (!scenario.has_proxy()) return {};
-  const Proxy& p = scenario.proxy();
-  if (!proxy::find_preset(p.preset())) {
-    return "unknown proxy preset '" + p.preset() + "' (known: " + proxy::known_presets() + ")";
-  }
-  constexpr uint32_t window_max = (1u << 31) - 1;  // RFC 9113 §6.9.2
-  if (p.has_downstream_window_bytes() && p.downstream_window_bytes() > window_max) {
-    return "proxy: downstream_window_bytes must be at most 2147483647";
-  }
-  if (p.has_upstream_window_bytes() && p.upstream_window_bytes() > window_max) {
-    return "proxy: upstream_window_bytes must be at most 2147483647";
-  }
-  if (p.has_downstream_max_concurrent_streams() && p.downstream_max_concurrent_streams() == 0) {
-    return "proxy: downstream_max_concurrent_streams must be at least 1";
-  }
-  return {};
+const Catalogue& builtin_catalogue() {
+  static const Catalogue catalogue = [] {
+    Catalogue c;
+    for (const proxy::ProxyPolicy& p : proxy::presets()) c.proxies.emplace_back(p.name);
+    for (const grpc::ClientPersonality& p : grpc::client_personalities()) c.clients.emplace_back(p.name);
+    for (const grpc::ServerPersonality& p : grpc::server_personalities()) c.servers.emplace_back(p.name);
+    return c;
+  }();
+  return catalogue;
 }
 
 proxy::ProxyPolicy policy_of(const Proxy& p) {
@@ -43,10 +36,7 @@ proxy::ProxyPolicy policy_of(const Proxy& p) {
   return policy;
 }
 
-std::string validate_case(const Scenario& scenario) {
-  std::string error = validate(scenario);
-  return error.empty() ? validate_proxy(scenario) : error;
-}
+std::string validate_case(const Scenario& scenario) { return validate(scenario, builtin_catalogue()); }
 
 Result run_case(const Scenario& scenario, sim::ChoiceSource& choices, const ProxyFactory& factory) {
   h2::Recorder recorder;

@@ -8,7 +8,8 @@
 
 #include "model/h2/recorder.h"
 #include "model/run/result.h"
-#include "model/run/scenario.pb.h"
+#include "model/scenario/scenario.pb.h"
+#include "model/scenario/validate.h"
 #include "proxy_under_test/policy.h"
 #include "sim/choice.h"
 #include "sim/host.h"
@@ -19,15 +20,14 @@ namespace h2sim {
 // proxy (a crashing one, say) in the middle.
 using ProxyFactory = std::function<std::unique_ptr<sim::Host>(h2::Recorder&)>;
 
-// Empty if the scenario's proxy preset exists (or there is none), else an error naming the
-// preset and listing the known ones.
-std::string validate_proxy(const Scenario& scenario);
+// The names scenarios may use: every preset, every client and server personality.
+const Catalogue& builtin_catalogue();
 
 // The policy a scenario's proxy runs: its preset with the scenario's overrides applied.
 // The scenario must name a known preset.
 proxy::ProxyPolicy policy_of(const Proxy& proxy);
 
-// validate() and validate_proxy() together.
+// validate() against the built-in catalogue.
 std::string validate_case(const Scenario& scenario);
 
 // One run of a valid scenario through its preset (or `factory`, when given).

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "model/run/scenario.pb.h"
+#include "model/scenario/scenario.pb.h"
 
 namespace h2sim {
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "model/h2/stream_state.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "reports/trace_text.h"
 
 namespace h2sim {

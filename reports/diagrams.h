@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "model/run/result.h"
-#include "model/run/scenario.pb.h"
+#include "model/scenario/scenario.pb.h"
 #include "properties/invariants.h"
 
 namespace h2sim {

@@ -75,6 +75,10 @@ struct World::Connection {
   Direction to_accepting;
   Direction to_connecting;
   bool reset = false;
+  // The accepting host has been told of the connection. Its accept event is due at the instant
+  // the connection opens, but with zero latency the first bytes can be due then too, and events
+  // of one host at one instant are a tie: whichever runs first delivers the accept.
+  bool accepted = false;
 };
 
 // What one host sees: a Net bound to that host.
@@ -161,14 +165,19 @@ ConnId World::Port::connect(Address to) {
   // The handshake is not modelled as segments: the peer learns of the connection at once.
   // (Reports synthesize SYN/SYN-ACK for pcap.)
   World* w = world;
-  w->queue_.schedule(
-      w->now_,
-      [w, to, end] {
-        w->note_input(to, input_accept, end);
-        w->hosts_[to].host->on_accept(peer_of(end));
-      },
-      tag(tag_accept, to, end), to);
+  w->queue_.schedule(w->now_, [w, end] { w->accept(peer_of(end)); }, tag(tag_accept, to, end), to);
   return end;
+}
+
+// Tells the accepting host of its connection, once: from the accept event, or from the first
+// delivery on the connection if that event lost the tie (with zero latency both are due at the
+// instant the connection opened).
+void World::accept(ConnId accepting_end) {
+  Connection& c = *connections_[connection_index(accepting_end)];
+  if (c.accepted) return;
+  c.accepted = true;
+  note_input(c.accepting, input_accept, peer_of(accepting_end));
+  hosts_[c.accepting].host->on_accept(accepting_end);
 }
 
 TimerId World::Port::set_timer(Duration after) {
@@ -331,6 +340,7 @@ void World::arrive(ConnId to) {
   if (s.rst) {
     // A reset discards what the receiver had not read yet.
     d.arrived.clear();
+    if (to & 1u) accept(to);
     note_input(host, input_rst, to);
     hosts_[host].host->on_peer_closed(to, true);
     return;
@@ -348,6 +358,7 @@ void World::read(ConnId end) {
   if (d.arrived.empty()) return;
   Connection& c = *connections_[connection_index(end)];
   Address host = (end & 1u) ? c.accepting : c.connecting;
+  if (end & 1u) accept(end);
   // Data segments ahead of a FIN can be read in one batch; the FIN itself is seen after them.
   uint32_t data_segments = 0;
   while (data_segments < d.arrived.size() && !d.arrived[data_segments].fin) ++data_segments;

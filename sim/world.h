@@ -105,6 +105,7 @@ class World final : public StateProbe {
   void send(ConnId from, Flush flush);
   void send_control(ConnId from, bool fin, bool rst);
   void enqueue_segment(ConnId from, Segment segment, Duration latency);
+  void accept(ConnId accepting_end);
   void arrive(ConnId to);
   void read(ConnId end);
   void fire_timer(Address host, TimerId timer);

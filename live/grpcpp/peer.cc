@@ -12,7 +12,7 @@
 //                                               "call I cancelled"
 //
 // It speaks the same test service, metadata (x-h2sim-call) and message contents as our own
-// hosts (model/grpc/wire.cc), and follows the same scripts (model/run/scenario.proto). What
+// hosts (model/grpc/wire.cc), and follows the same scripts (model/scenario/scenario.proto). What
 // grpc++'s API cannot express is refused up front with exit 2: a server RESET with a code other
 // than CANCEL (grpc++ resets only by cancelling).
 #include <grpcpp/grpcpp.h>
@@ -27,9 +27,12 @@
 #include <type_traits>
 #include <vector>
 
+#include <google/protobuf/text_format.h>
+
 #include "model/grpc/echo.grpc.pb.h"
+#include "model/grpc/personality.h"
 #include "model/grpc/wire.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 
 namespace {
 
@@ -467,6 +470,20 @@ int call_all(const h2sim::Scenario& scenario, const std::string& target, int tim
 
 }  // namespace
 
+// The names the scenario may use: every personality, and whatever proxy it names (the peer is a
+// client or a server; the proxy is not its business, and h2sim checked the name already).
+h2sim::Catalogue peer_catalogue(const std::string& path) {
+  h2sim::Catalogue c;
+  for (const auto& p : h2sim::grpc::client_personalities()) c.clients.emplace_back(p.name);
+  for (const auto& p : h2sim::grpc::server_personalities()) c.servers.emplace_back(p.name);
+  std::string text, error;
+  h2sim::Scenario probe;
+  if (h2sim::read_file(path, &text, &error) && google::protobuf::TextFormat::ParseFromString(text, &probe)) {
+    c.proxies.push_back(probe.proxy().preset());
+  }
+  return c;
+}
+
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
   bool client = mode == "client" || mode == "client-sync";
@@ -478,7 +495,7 @@ int main(int argc, char** argv) {
   }
   h2sim::Scenario scenario;
   std::string error;
-  if (!h2sim::load_scenario(argv[2], &scenario, &error)) {
+  if (!h2sim::load_scenario(argv[2], peer_catalogue(argv[2]), &scenario, &error)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
   }

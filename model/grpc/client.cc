@@ -332,6 +332,8 @@ void ClientHost::on_timer(sim::TimerId timer) {
   ClientCall& call = calls_[index];
   switch (kind) {
     case TimerKind::start:
+      // A lost connection or a GOAWAY can have ended the call before it started.
+      if (call.done) break;
       if (connection_lost_) {
         publish(call, {Code::unavailable, "connection closed"});
       } else {

@@ -12,7 +12,7 @@
 #include "model/grpc/wire.h"
 #include "model/h2/endpoint.h"
 #include "model/h2/recorder.h"
-#include "model/run/scenario.pb.h"
+#include "model/scenario/scenario.pb.h"
 #include "sim/host.h"
 
 namespace h2sim::grpc {

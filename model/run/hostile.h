@@ -11,7 +11,7 @@
 
 #include "model/h2/frame.h"
 #include "model/h2/recorder.h"
-#include "model/run/scenario.pb.h"
+#include "model/scenario/scenario.pb.h"
 #include "sim/host.h"
 
 namespace h2sim {
@@ -26,10 +26,6 @@ struct ExpectedAnswer {
   std::string_view rule;  // the RFC section that says so
 };
 ExpectedAnswer expected_answer(HostileKind kind, uint32_t param);
-
-// Limits on hostile scripts, checked by validate().
-inline constexpr uint32_t hostile_count_max = 2000;
-inline constexpr uint32_t hostile_param_max = 1024;
 
 class HostileClient final : public sim::Host {
  public:

@@ -38,64 +38,8 @@ std::string_view or_default(const std::string& name) {
 
 }  // namespace
 
-std::string validate(const Scenario& s) {
-  if (s.calls_size() == 0) return "the scenario has no calls";
-  if (s.calls_size() > calls_max) {
-    return "the scenario has " + std::to_string(s.calls_size()) + " calls; at most " +
-           std::to_string(calls_max) + " are allowed";
-  }
-  if (!grpc::find_client_personality(or_default(s.client()))) {
-    return "unknown client personality '" + s.client() +
-           "' (known: " + grpc::known_client_personalities() + ")";
-  }
-  if (!grpc::find_server_personality(or_default(s.server()))) {
-    return "unknown server personality '" + s.server() +
-           "' (known: " + grpc::known_server_personalities() + ")";
-  }
-  for (int i = 0; i < s.calls_size(); ++i) {
-    const Call& c = s.calls(i);
-    std::string where = "calls[" + std::to_string(i) + "]: ";
-    if (c.client().messages() > messages_max || c.server().messages() > messages_max) {
-      return where + "at most " + std::to_string(messages_max) + " messages per side";
-    }
-    if (c.client().message_bytes() > message_bytes_max ||
-        c.server().message_bytes() > message_bytes_max) {
-      return where + "at most " + std::to_string(message_bytes_max) + " bytes per message";
-    }
-    if (c.server().reset_code() > 13) {
-      return where + "reset_code " + std::to_string(c.server().reset_code()) +
-             " is not an HTTP/2 error code (0-13)";
-    }
-    if (c.server().status().code() > 16) {
-      return where + "status code " + std::to_string(c.server().status().code()) +
-             " is not a gRPC status (0-16)";
-    }
-  }
-  if (s.hostile().count() > hostile_count_max) {
-    return "hostile: count must be at most " + std::to_string(hostile_count_max);
-  }
-  if (s.hostile().param() > hostile_param_max) {
-    return "hostile: param must be at most " + std::to_string(hostile_param_max);
-  }
-  sim::LinkConfig link = link_of(s.network());
-  if (link.latency_max < link.latency_min) return "network: latency_ns_max < latency_ns_min";
-  if (link.latency_steps < 1 || link.latency_steps > 64) return "network: latency_steps must be 1-64";
-  if (link.segments_max < 1 || link.segments_max > 64) return "network: segments_max must be 1-64";
-  if (link.segment_bytes_max < 1) return "network: segment_bytes_max must be at least 1";
-  sim::Limits limits = limits_of(s.limits());
-  if (limits.events_max < 1 || limits.events_max > 100000000) {
-    return "limits: events_max must be 1-100000000";
-  }
-  if (limits.time_max.ns < 1) return "limits: time_ns_max must be positive";
-  if (limits.bytes_max < 1 || limits.bytes_max > (uint64_t{4} << 30)) {
-    return "limits: bytes_max must be 1-4294967296";
-  }
-  return {};
-}
-
 Result run(const Scenario& scenario, sim::ChoiceSource& choices, sim::Host* proxy,
            h2::Recorder& recorder) {
-  H2SIM_ASSERT(validate(scenario).empty());
   Result result;
   result.has_proxy = proxy != nullptr;
   result.calls.resize(scenario.calls_size());

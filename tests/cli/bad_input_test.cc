@@ -57,6 +57,26 @@ class BadInput : public ::testing::TestWithParam<std::pair<std::string, std::str
     write("window.textproto", "proxy { preset: \"nginx\" downstream_window_bytes: 4294967295 }\ncalls {}\n");
     write("streams.textproto", "proxy { preset: \"nginx\" downstream_max_concurrent_streams: 0 }\ncalls {}\n");
     write("good.textproto", "calls { client { messages: 1 } }\n");
+    // Issue 18: values near 2^64 that once wrapped virtual time, and enum numbers the schema
+    // does not name (proto3's open enums keep them).
+    write("huge-start.textproto", "calls { start_ns: 18446744073709551000 }\n");
+    write("huge-interval.textproto", "calls { client { messages: 2 interval_ns: 18446744073709551000 } }\n");
+    write("huge-deadline.textproto", "calls { client { deadline_ns: 18446744073709551000 } }\n");
+    write("huge-cancel.textproto", "calls { client { cancel_after_ns: 9223372036854775808 } }\n");
+    write("huge-delay.textproto", "calls { server { delay_ns: 18446744073709551615 } }\n");
+    write("huge-idle.textproto", "proxy { preset: \"nginx\" idle_timeout_ns: 18446744073709551615 }\ncalls {}\n");
+    write("huge-hostile-start.textproto", "calls {}\nhostile { kind: PING_FLOOD start_ns: 18446744073709551615 }\n");
+    write("huge-latency.textproto", "calls {}\nnetwork { latency_ns_min: 9223372036854775808 }\n");
+    write("huge-time.textproto", "calls {}\nlimits { time_ns_max: 18446744073709551615 }\n");
+    write("kind-7.textproto", "calls { kind: 7 }\n");
+    write("half-close-9.textproto", "calls { client { half_close: 9 } }\n");
+    write("action-8.textproto", "calls { server { action: 8 } }\n");
+    write("hostile-99.textproto", "calls {}\nhostile { kind: 99 }\n");
+    write("too-much-work.textproto",
+          "calls { kind: BIDI_STREAMING client { messages: 1000 message_bytes: 1048576 } }\n");
+    write("label.replay", "format_version: 1\nsemantics_version: 1\nscenario { calls {} }\n"
+                          "decisions { label: 99 value: 0 n: 2 }\n");
+    write("kind.replay", "format_version: 1\nsemantics_version: 1\nscenario { calls { kind: 7 } }\n");
     write("choices-garbage", "split one/two\n");
     write("choices-label", "shuffle 1/2\n");
     write("choices-range", "split 2/2\n");
@@ -126,11 +146,11 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair{"run @preset.textproto", "known: passthrough"},
         std::pair{"run @client.textproto", "grpc-core, grpc-core-sync, grpc-java"},
         std::pair{"run @server.textproto", "grpc-fortran"},
-        std::pair{"run @messages.textproto", "at most 1000 messages"},
-        std::pair{"run @message-bytes.textproto", "bytes per message"},
-        std::pair{"run @status.textproto", "not a gRPC status"},
-        std::pair{"run @reset-code.textproto", "not an HTTP/2 error code"},
-        std::pair{"run @latency.textproto", "latency_ns_max < latency_ns_min"},
+        std::pair{"run @messages.textproto", "calls[0].client.messages: 1001 is outside 0..1000"},
+        std::pair{"run @message-bytes.textproto", "calls[0].server.message_bytes: 2000000 is outside"},
+        std::pair{"run @status.textproto", "calls[0].server.status.code: 17 is outside 0..16 (a gRPC status code)"},
+        std::pair{"run @reset-code.textproto", "calls[0].server.reset_code: 14 is outside 0..13"},
+        std::pair{"run @latency.textproto", "latency_ns_max is below latency_ns_min"},
         std::pair{"run @steps.textproto", "latency_steps"},
         std::pair{"run @segments-zero.textproto", "segments_max"},
         std::pair{"run @segments-many.textproto", "segments_max"},
@@ -138,9 +158,23 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair{"run @events.textproto", "events_max"},
         std::pair{"run @time.textproto", "time_ns_max"},
         std::pair{"run @bytes.textproto", "bytes_max"},
-        std::pair{"run @hostile-count.textproto", "hostile: count"},
-        std::pair{"run @hostile-param.textproto", "hostile: param"},
+        std::pair{"run @hostile-count.textproto", "hostile.count: 5000 is outside"},
+        std::pair{"run @hostile-param.textproto", "hostile.param: 5000 is outside"},
         std::pair{"run @window.textproto", "downstream_window_bytes"},
+        std::pair{"run @huge-start.textproto", "calls[0].start_ns: 18446744073709551000 is outside"},
+        std::pair{"run @huge-interval.textproto", "calls[0].client.interval_ns"},
+        std::pair{"run @huge-deadline.textproto", "calls[0].client.deadline_ns"},
+        std::pair{"run @huge-cancel.textproto", "calls[0].client.cancel_after_ns"},
+        std::pair{"run @huge-delay.textproto", "calls[0].server.delay_ns"},
+        std::pair{"run @huge-idle.textproto", "proxy.idle_timeout_ns"},
+        std::pair{"run @huge-hostile-start.textproto", "hostile.start_ns"},
+        std::pair{"run @huge-latency.textproto", "network.latency_ns_min"},
+        std::pair{"run @huge-time.textproto", "limits.time_ns_max"},
+        std::pair{"run @kind-7.textproto", "calls[0].kind: 7 is not a CallKind"},
+        std::pair{"run @half-close-9.textproto", "calls[0].client.half_close: 9 is not a HalfClose"},
+        std::pair{"run @action-8.textproto", "calls[0].server.action: 8 is not a ServerAction"},
+        std::pair{"run @hostile-99.textproto", "hostile.kind: 99 is not a HostileKind"},
+        std::pair{"run @too-much-work.textproto", "raise limits { bytes_max }"},
         std::pair{"run @streams.textproto", "downstream_max_concurrent_streams"},
         std::pair{"run @good.textproto --seed twelve", "--seed takes a whole number"},
         std::pair{"run @good.textproto --seed -1", "--seed takes a whole number"},
@@ -188,8 +222,10 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair{"replay @semantics.replay", "decisions mean something else"},
         std::pair{"replay @format.replay", "replay format version 7"},
         std::pair{"replay @decision.replay", "decision 1 has value 3 of n 2"},
-        std::pair{"replay @preset.replay", "unknown proxy preset 'squid'"},
+        std::pair{"replay @preset.replay", "unknown proxy 'squid'"},
         std::pair{"replay @misfit.replay", "do not fit this scenario"},
+        std::pair{"replay @label.replay", "label 99, which is not a DecisionLabel"},
+        std::pair{"replay @kind.replay", "calls[0].kind: 7 is not a CallKind"},
         std::pair{"replay @huge.textproto", "larger than 16 MiB"},
         std::pair{"replay @a-directory.textproto", "not a regular file"}));
 

@@ -66,7 +66,7 @@ TEST(RunCommand, UnknownPresetListsTheKnownOnes) {
   std::string path = temp_file("preset.textproto", "proxy { preset: \"haproxy-1.0\" }\ncalls {}\n");
   Output o = h2sim("run " + path);
   EXPECT_EQ(o.code, 2) << o.text;
-  EXPECT_NE(o.text.find("unknown proxy preset 'haproxy-1.0'"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("unknown proxy 'haproxy-1.0'"), std::string::npos) << o.text;
   EXPECT_NE(o.text.find("haproxy-2.6"), std::string::npos) << o.text;
 }
 

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "cli/campaign_runner.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "properties/generators.h"
 #include "proxy_under_test/h2_relay.h"
 
@@ -58,7 +58,7 @@ TEST(Check, FindsAndShrinksTheFoundingBugFromTwentySeeds) {
     EXPECT_EQ(f.invariant, "status preserved") << "seed " << seed;
     Replay replay;
     std::string error;
-    ASSERT_TRUE(load_replay(f.replay_path, &replay, &error)) << error;
+    ASSERT_TRUE(load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) << error;
     const Scenario& s = replay.scenario();
     EXPECT_EQ(s.calls_size(), 1) << "seed " << seed << "\n" << to_text(s);
     EXPECT_LE(s.calls(0).client().messages(), 1u) << "seed " << seed << "\n" << to_text(s);
@@ -108,7 +108,7 @@ TEST(Replay, AReplayFileFromCheckReplaysWithTheSameDigest) {
   ASSERT_EQ(r.findings.size(), 1u);
   Replay replay;
   std::string error;
-  ASSERT_TRUE(load_replay(r.findings[0].replay_path, &replay, &error)) << error;
+  ASSERT_TRUE(load_replay(r.findings[0].replay_path, builtin_catalogue(), &replay, &error)) << error;
   for (int i = 0; i < 2; ++i) {
     sim::RecordedChoices choices(decisions_of(replay));
     EXPECT_EQ(run_case(replay.scenario(), choices).digest, replay.trace_digest());
@@ -150,7 +150,7 @@ TEST(Check, ACrashingProxyIsAFindingAndTheCampaignGoesOn) {
     EXPECT_NE(f.invariant.find("signal 6"), std::string::npos) << f.invariant;
     Replay replay;
     std::string error;
-    ASSERT_TRUE(load_replay(f.replay_path, &replay, &error)) << error;
+    ASSERT_TRUE(load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) << error;
     EXPECT_GT(replay.decisions_size() + replay.scenario().calls_size(), 0);
   }
   EXPECT_EQ(r.stats.cases, 60u);  // every case ran: the crashes did not end the campaign
@@ -176,7 +176,7 @@ TEST(Check, ShrinkingKeepsTheProxyAndPersonalitiesUnderTest) {
   for (const cli::CheckFinding& f : r.findings) {
     Replay replay;
     std::string error;
-    ASSERT_TRUE(load_replay(f.replay_path, &replay, &error)) << error;
+    ASSERT_TRUE(load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) << error;
     ++presets[replay.scenario().proxy().preset()];
   }
   EXPECT_GT(presets["citrix-adc"], 0);

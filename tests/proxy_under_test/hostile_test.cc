@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model/run/hostile.h"
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/hostile_gen.h"
 #include "properties/invariants.h"

@@ -5,21 +5,22 @@
 
 #include <cstdio>
 
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
+#include "properties/harness.h"
 
 namespace h2sim::testing {
 
 Scenario scenario_from_text(const std::string& text) {
   Scenario s;
   std::string error;
-  EXPECT_TRUE(parse_scenario(text, "<test>", &s, &error)) << error;
+  EXPECT_TRUE(parse_scenario(text, "<test>", builtin_catalogue(), &s, &error)) << error;
   return s;
 }
 
 Scenario scenario_from_file(const std::string& name) {
   Scenario s;
   std::string error;
-  EXPECT_TRUE(load_scenario(std::string(H2SIM_SOURCE_DIR) + "/scenarios/" + name, &s, &error))
+  EXPECT_TRUE(load_scenario(std::string(H2SIM_SOURCE_DIR) + "/scenarios/" + name, builtin_catalogue(), &s, &error))
       << error;
   return s;
 }

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "model/run/result.h"
-#include "model/run/scenario.pb.h"
+#include "model/scenario/scenario.pb.h"
 #include "sim/choice.h"
 
 namespace h2sim::testing {

@@ -1,4 +1,4 @@
-#include "model/run/scenario_io.h"
+#include "model/scenario/scenario_io.h"
 
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
@@ -7,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "model/run/run.h"
 
 namespace h2sim {
 
@@ -75,10 +74,10 @@ bool read_file(const std::string& path, std::string* contents, std::string* erro
   return true;
 }
 
-bool parse_scenario(const std::string& text, const std::string& path, Scenario* scenario,
-                    std::string* error) {
+bool parse_scenario(const std::string& text, const std::string& path, const Catalogue& catalogue,
+                    Scenario* scenario, std::string* error) {
   if (!parse_text(text, path, scenario, error)) return false;
-  std::string invalid = validate(*scenario);
+  std::string invalid = validate(*scenario, catalogue);
   if (!invalid.empty()) {
     *error = path + ": " + invalid;
     return false;
@@ -86,13 +85,14 @@ bool parse_scenario(const std::string& text, const std::string& path, Scenario* 
   return true;
 }
 
-bool load_scenario(const std::string& path, Scenario* scenario, std::string* error) {
+bool load_scenario(const std::string& path, const Catalogue& catalogue, Scenario* scenario,
+                   std::string* error) {
   std::string text;
-  return read_file(path, &text, error) && parse_scenario(text, path, scenario, error);
+  return read_file(path, &text, error) && parse_scenario(text, path, catalogue, scenario, error);
 }
 
-bool parse_replay(const std::string& text, const std::string& path, Replay* replay,
-                  std::string* error) {
+bool parse_replay(const std::string& text, const std::string& path, const Catalogue& catalogue,
+                  Replay* replay, std::string* error) {
   if (!parse_text(text, path, replay, error)) return false;
   if (replay->format_version() != replay_format_version) {
     *error = path + ": replay format version " + std::to_string(replay->format_version()) +
@@ -107,6 +107,11 @@ bool parse_replay(const std::string& text, const std::string& path, Replay* repl
   }
   for (int i = 0; i < replay->decisions_size(); ++i) {
     const Decision& d = replay->decisions(i);
+    if (!DecisionLabel_IsValid(d.label())) {
+      *error = path + ": decision " + std::to_string(i + 1) + " has label " + std::to_string(d.label()) +
+               ", which is not a DecisionLabel";
+      return false;
+    }
     if (d.n() < 2 || d.value() >= d.n()) {
       *error = path + ": decision " + std::to_string(i + 1) + " has value " +
                std::to_string(d.value()) + " of n " + std::to_string(d.n()) +
@@ -114,7 +119,7 @@ bool parse_replay(const std::string& text, const std::string& path, Replay* repl
       return false;
     }
   }
-  std::string invalid = validate(replay->scenario());
+  std::string invalid = validate(replay->scenario(), catalogue);
   if (!invalid.empty()) {
     *error = path + ": scenario: " + invalid;
     return false;
@@ -122,9 +127,10 @@ bool parse_replay(const std::string& text, const std::string& path, Replay* repl
   return true;
 }
 
-bool load_replay(const std::string& path, Replay* replay, std::string* error) {
+bool load_replay(const std::string& path, const Catalogue& catalogue, Replay* replay,
+                 std::string* error) {
   std::string text;
-  return read_file(path, &text, error) && parse_replay(text, path, replay, error);
+  return read_file(path, &text, error) && parse_replay(text, path, catalogue, replay, error);
 }
 
 std::string to_text(const google::protobuf::Message& message) {

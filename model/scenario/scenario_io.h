@@ -3,8 +3,9 @@
 
 #include <string>
 
-#include "model/run/replay.pb.h"
-#include "model/run/scenario.pb.h"
+#include "model/scenario/replay.pb.h"
+#include "model/scenario/scenario.pb.h"
+#include "model/scenario/validate.h"
 #include "sim/choice.h"
 
 namespace h2sim {
@@ -12,18 +13,21 @@ namespace h2sim {
 // Reads a whole file; false with `error` set if it cannot (missing, a directory, over 16 MiB).
 bool read_file(const std::string& path, std::string* contents, std::string* error);
 
-// Parses a Scenario textproto and validates it. Errors are "path:line:column: message".
-bool parse_scenario(const std::string& text, const std::string& path, Scenario* scenario,
-                    std::string* error);
-bool load_scenario(const std::string& path, Scenario* scenario, std::string* error);
+// Parses a Scenario textproto and validates it against the catalogue's names. Errors are
+// "path:line:column: message" or "path: field: message".
+bool parse_scenario(const std::string& text, const std::string& path, const Catalogue& catalogue,
+                    Scenario* scenario, std::string* error);
+bool load_scenario(const std::string& path, const Catalogue& catalogue, Scenario* scenario,
+                   std::string* error);
 
 // Replay files: format and semantics versions must match this build's.
 inline constexpr uint32_t replay_format_version = 1;
 // Bump whenever the meaning of a decision changes (what choose() is asked, in which order).
 inline constexpr uint32_t replay_semantics_version = 1;
-bool parse_replay(const std::string& text, const std::string& path, Replay* replay,
-                  std::string* error);
-bool load_replay(const std::string& path, Replay* replay, std::string* error);
+bool parse_replay(const std::string& text, const std::string& path, const Catalogue& catalogue,
+                  Replay* replay, std::string* error);
+bool load_replay(const std::string& path, const Catalogue& catalogue, Replay* replay,
+                 std::string* error);
 std::string format_replay(const Replay& replay);
 
 std::vector<sim::Decision> decisions_of(const Replay& replay);

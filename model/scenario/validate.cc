@@ -1,0 +1,174 @@
+#include "model/scenario/validate.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/reflection.h>
+
+#include <algorithm>
+
+namespace h2sim {
+
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+constexpr uint64_t day = virtual_time_ns_max;
+constexpr uint64_t u32 = UINT32_MAX;
+constexpr uint64_t u64 = UINT64_MAX;
+
+constexpr FieldRange ranges[] = {
+    {"h2sim.Scenario.name", 0, 4096, "a name, not a document"},
+    {"h2sim.Scenario.description", 0, 65536, "a description, not a document"},
+    {"h2sim.Scenario.client", 0, 256, "a personality name"},
+    {"h2sim.Scenario.server", 0, 256, "a personality name"},
+    {"h2sim.ClientScript.messages", 0, messages_max, "request messages per call"},
+    {"h2sim.ClientScript.message_bytes", 0, message_bytes_max, "bytes per request message"},
+    {"h2sim.ClientScript.interval_ns", 0, day, "one day of virtual time"},
+    {"h2sim.ClientScript.deadline_ns", 0, day, "one day of virtual time"},
+    {"h2sim.ClientScript.cancel_after_ns", 0, day, "one day of virtual time"},
+    {"h2sim.ServerScript.read_messages", 0, u32, "any count: a server may wait for more than it gets"},
+    {"h2sim.ServerScript.messages", 0, messages_max, "response messages per call"},
+    {"h2sim.ServerScript.message_bytes", 0, message_bytes_max, "bytes per response message"},
+    {"h2sim.ServerScript.delay_ns", 0, day, "one day of virtual time"},
+    {"h2sim.ServerScript.reset_code", 0, 13, "an HTTP/2 error code (RFC 9113 §7)"},
+    {"h2sim.Status.code", 0, 16, "a gRPC status code"},
+    {"h2sim.Status.message", 0, status_message_bytes_max, "grpc-message, before percent-encoding"},
+    {"h2sim.Call.start_ns", 0, day, "one day of virtual time"},
+    {"h2sim.Network.latency_ns_min", 0, day, "one day of virtual time"},
+    {"h2sim.Network.latency_ns_max", 0, day, "one day of virtual time"},
+    {"h2sim.Network.latency_steps", 1, 64, "latency choices per segment"},
+    {"h2sim.Network.segments_max", 1, 64, "segments a write may be cut into"},
+    {"h2sim.Network.segment_bytes_max", 1, 1 << 24, "bytes per segment"},
+    {"h2sim.Proxy.preset", 0, 256, "a registered proxy's name"},
+    {"h2sim.Proxy.max_requests_per_connection", 0, u32, "0: no limit"},
+    {"h2sim.Proxy.idle_timeout_ns", 0, day, "one day of virtual time"},
+    {"h2sim.Proxy.downstream_window_bytes", 0, window_bytes_max, "RFC 9113 §6.9.2"},
+    {"h2sim.Proxy.upstream_window_bytes", 0, window_bytes_max, "RFC 9113 §6.9.2"},
+    {"h2sim.Proxy.downstream_max_concurrent_streams", 1, u32, "SETTINGS_MAX_CONCURRENT_STREAMS"},
+    {"h2sim.Limits.events_max", 1, 100'000'000, "events in one run"},
+    {"h2sim.Limits.time_ns_max", 1, day, "one day of virtual time"},
+    {"h2sim.Limits.bytes_max", 1, bytes_max_max, "bytes all hosts write in one run"},
+    {"h2sim.Hostile.count", 0, 2000, "repetitions of the attack"},
+    {"h2sim.Hostile.param", 0, 1024, "the attack's parameter"},
+    {"h2sim.Hostile.seed", 0, u32, "any seed"},
+    {"h2sim.Hostile.start_ns", 0, day, "one day of virtual time"},
+};
+
+// Reads an integer or a text field's length, whatever its declared width.
+uint64_t measure(const Message& m, const FieldDescriptor& f) {
+  const auto* r = m.GetReflection();
+  switch (f.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_UINT32: return r->GetUInt32(m, &f);
+    case FieldDescriptor::CPPTYPE_UINT64: return r->GetUInt64(m, &f);
+    case FieldDescriptor::CPPTYPE_STRING: return r->GetString(m, &f).size();
+    default: return 0;
+  }
+}
+
+// Checks every set field of `m` and the messages inside it; returns the first problem.
+std::string check_fields(const Message& m, const std::string& path) {
+  const auto* reflection = m.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(m, &fields);
+  for (const FieldDescriptor* f : fields) {
+    std::string where = path.empty() ? f->name() : path + "." + f->name();
+    if (f->is_repeated()) {
+      if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+      for (int i = 0; i < reflection->FieldSize(m, f); ++i) {
+        std::string e = check_fields(reflection->GetRepeatedMessage(m, f, i), where + "[" + std::to_string(i) + "]");
+        if (!e.empty()) return e;
+      }
+      continue;
+    }
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      std::string e = check_fields(reflection->GetMessage(m, f), where);
+      if (!e.empty()) return e;
+      continue;
+    }
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+      // proto3 enums are open: the text parser keeps numbers the schema does not name.
+      int value = reflection->GetEnumValue(m, f);
+      if (f->enum_type()->FindValueByNumber(value) == nullptr) {
+        return where + ": " + std::to_string(value) + " is not a " + f->enum_type()->name();
+      }
+      continue;
+    }
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_BOOL) continue;
+    const FieldRange* range = find_field_range(f->full_name());
+    if (range == nullptr) return where + ": no accepted range is declared for this field";
+    uint64_t value = measure(m, *f);
+    if (value < range->min || value > range->max) {
+      bool text = f->cpp_type() == FieldDescriptor::CPPTYPE_STRING;
+      return where + ": " + (text ? "length " : "") + std::to_string(value) + " is outside " +
+             std::to_string(range->min) + ".." + std::to_string(range->max) + " (" + std::string(range->why) + ")";
+    }
+  }
+  return {};
+}
+
+bool known(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string check_names(const Scenario& s, const Catalogue& c) {
+  std::string client = s.client().empty() ? "grpc-core" : s.client();
+  std::string server = s.server().empty() ? "grpc-core" : s.server();
+  if (!known(c.clients, client)) return "unknown client personality '" + client + "' (known: " + list(c.clients) + ")";
+  if (!known(c.servers, server)) return "unknown server personality '" + server + "' (known: " + list(c.servers) + ")";
+  if (s.has_proxy() && !known(c.proxies, s.proxy().preset())) {
+    return "unknown proxy '" + s.proxy().preset() + "' (known: " + list(c.proxies) + ")";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::span<const FieldRange> field_ranges() { return ranges; }
+
+const FieldRange* find_field_range(std::string_view full_name) {
+  for (const FieldRange& r : ranges) {
+    if (r.field == full_name) return &r;
+  }
+  return nullptr;
+}
+
+uint64_t payload_bytes(const Scenario& s) {
+  uint64_t total = 0;
+  for (const Call& c : s.calls()) {
+    total += uint64_t{c.client().messages()} * c.client().message_bytes();
+    total += uint64_t{c.server().messages()} * c.server().message_bytes();
+  }
+  return total;
+}
+
+std::string validate(const Scenario& s, const Catalogue& catalogue) {
+  if (s.calls_size() == 0) return "the scenario has no calls";
+  if (s.calls_size() > calls_max) {
+    return "the scenario has " + std::to_string(s.calls_size()) + " calls; at most " +
+           std::to_string(calls_max) + " are allowed";
+  }
+  if (std::string e = check_fields(s, ""); !e.empty()) return e;
+  if (std::string e = check_names(s, catalogue); !e.empty()) return e;
+  const Network& n = s.network();
+  if (n.has_latency_ns_max() && n.latency_ns_max() < (n.has_latency_ns_min() ? n.latency_ns_min() : 100000)) {
+    return "network: latency_ns_max is below latency_ns_min (100000 when unset)";
+  }
+  // Every message crosses each leg once: two legs through a proxy.
+  uint64_t bytes_max = s.limits().has_bytes_max() ? s.limits().bytes_max() : bytes_max_default;
+  uint64_t legs = s.has_proxy() ? 2 : 1;
+  if (uint64_t payload = payload_bytes(s); payload * legs > bytes_max) {
+    return "the calls carry " + std::to_string(payload) + " bytes of messages over " + std::to_string(legs) +
+           (legs == 1 ? " leg" : " legs") + ", more than limits.bytes_max (" + std::to_string(bytes_max) +
+           "): send fewer or smaller messages, or raise limits { bytes_max } (at most " +
+           std::to_string(bytes_max_max) + ")";
+  }
+  return {};
+}
+
+}  // namespace h2sim
