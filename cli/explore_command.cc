@@ -22,6 +22,7 @@ namespace {
 constexpr Option options[] = {
     {"--max-executions", "N", "stop after N paths (default 200000)"},
     {"--max-depth", "D", "stop a path after D decisions (default 400)"},
+    {"--time-limit", "SECONDS", "stop the search after this much wall time (default 600; 0: none)"},
     {"--out", "DIR", "write a replay file per reachable outcome (default h2sim-explore)"},
     {"--no-prune", "", "do not prune paths that reach a known state (slower; for checking)"},
     {"--report", "DIR", "also write a report of the shortest failing execution into DIR"},
@@ -79,6 +80,10 @@ int explore_command(std::span<const std::string> args) {
     }
     o.depth_max = static_cast<uint32_t>(n);
   }
+  uint64_t time_limit_s = 600;
+  if (p.has("--time-limit") && !parse_number("--time-limit", p.value("--time-limit"), 0, 1u << 30, &time_limit_s, &error)) {
+    return usage_error("explore", error);
+  }
   o.prune = !p.has("--no-prune");
   o.record_graph = p.has("--report");
   std::string out = p.has("--out") ? p.value("--out") : "h2sim-explore";
@@ -89,13 +94,24 @@ int explore_command(std::span<const std::string> args) {
   }
 
   bool terminal = isatty(STDERR_FILENO);
-  if (terminal) {
-    o.progress = [](uint64_t executions, uint64_t states) {
-      std::fprintf(stderr, "\r  %llu paths, %llu states   ", static_cast<unsigned long long>(executions),
-                   static_cast<unsigned long long>(states));
-    };
-  }
   auto start = std::chrono::steady_clock::now();
+  auto elapsed_s = [start] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  // On a terminal the progress line redraws itself; otherwise a plain line every 5 seconds.
+  double printed_s = 0;
+  o.progress = [&](uint64_t paths, uint64_t states) {
+    if (terminal) {
+      std::fprintf(stderr, "\r  %llu paths, %llu states   ", static_cast<unsigned long long>(paths),
+                   static_cast<unsigned long long>(states));
+    } else if (elapsed_s() - printed_s >= 5) {
+      printed_s = elapsed_s();
+      std::fprintf(stderr, "h2sim explore: %llu paths, %llu states after %.0f s\n",
+                   static_cast<unsigned long long>(paths), static_cast<unsigned long long>(states), printed_s);
+    }
+  };
+  if (time_limit_s > 0) {
+    o.should_stop = [&] { return elapsed_s() >= static_cast<double>(time_limit_s); };
+    o.stop_reason = "the time limit (" + std::to_string(time_limit_s) + " s, --time-limit)";
+  }
   ExploreReport r = explore(scenario, o);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (terminal) std::fprintf(stderr, "\r%50s\r", "");
@@ -104,6 +120,9 @@ int explore_command(std::span<const std::string> args) {
               p.positional[0].c_str(), static_cast<unsigned long long>(r.executions),
               static_cast<unsigned long long>(r.pruned), static_cast<unsigned long long>(r.states), seconds,
               o.prune ? "" : " (pruning off)");
+  if (r.too_deep > 0) {
+    std::printf("%llu paths were cut at --max-depth %u\n", static_cast<unsigned long long>(r.too_deep), o.depth_max);
+  }
   std::printf("search %s\n", r.complete ? "complete" : ("cut short at " + r.bound).c_str());
   std::error_code ec;
   std::filesystem::create_directories(out, ec);

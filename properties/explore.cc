@@ -122,13 +122,17 @@ ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
   std::map<uint64_t, bool> visited;
   std::vector<sim::Decision> prefix;
   for (;;) {
-    if (report.executions + report.pruned >= options.executions_max) {
+    uint64_t paths = report.executions + report.pruned + report.too_deep;
+    if (paths >= options.executions_max) {
       report.bound = "max executions (" + std::to_string(options.executions_max) + ")";
+      break;
+    }
+    if (paths % 1000 == 0 && paths > 0 && options.should_stop && options.should_stop()) {
+      report.bound = options.stop_reason;
       break;
     }
     EnumeratingChoices choices(prefix, options.prune ? &visited : nullptr, options.depth_max,
                                options.record_graph ? &report.graph : nullptr);
-    bool too_deep = false;
     try {
       Result r = run_case(scenario, choices, options.factory);
       ++report.executions;
@@ -175,16 +179,14 @@ ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
     } catch (const EnumeratingChoices::Pruned&) {
       ++report.pruned;
     } catch (const EnumeratingChoices::TooDeep&) {
-      too_deep = true;
+      ++report.too_deep;
       report.bound = "max depth (" + std::to_string(options.depth_max) + " decisions)";
     }
-    if (options.progress && (report.executions + report.pruned) % 1000 == 0) {
-      options.progress(report.executions + report.pruned, visited.size());
+    if (options.progress && (report.executions + report.pruned + report.too_deep) % 1000 == 0) {
+      options.progress(report.executions + report.pruned + report.too_deep, visited.size());
     }
+    // A path cut at depth_max is not explored past the bound; its siblings before it still are.
     prefix = choices.path();
-    if (too_deep) {
-      // Nothing beyond the bound is explored; the siblings before it still are.
-    }
     if (!next_prefix(&prefix)) {
       report.complete = report.bound.empty();
       break;

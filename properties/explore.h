@@ -38,13 +38,18 @@ struct ExploreOptions {
   uint32_t depth_max = 400;  // decisions on one path
   bool prune = true;
   ProxyFactory factory;
-  std::function<void(uint64_t executions, uint64_t states)> progress;  // every 1,000 executions
+  std::function<void(uint64_t executions, uint64_t states)> progress;  // every 1,000 paths
+  // Asked every 1,000 paths: true ends the search (a wall-clock bound or an interrupt, which
+  // belong to the caller: a search itself never reads a clock). `stop_reason` names it.
+  std::function<bool()> should_stop;
+  std::string stop_reason = "stopped";
   bool record_graph = false;  // fill ExploreReport::graph (for reports)
 };
 
 struct ExploreReport {
   uint64_t executions = 0;   // paths run to their end
   uint64_t pruned = 0;       // paths cut at a known state
+  uint64_t too_deep = 0;     // paths cut at depth_max
   uint64_t states = 0;       // distinct states seen at decision points
   bool complete = false;
   std::string bound;         // what cut the search short, if it was

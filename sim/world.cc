@@ -410,6 +410,9 @@ RunEnd World::run() {
     ++events_run_;
     action();
   }
+  // The last event may have written past the limit too: its writes were dropped, so the run
+  // did not end quiescent.
+  if (bytes_written_ > limits_.bytes_max) return RunEnd::limit_bytes;
   return RunEnd::quiescent;
 }
 

@@ -30,7 +30,21 @@ bool parse_code_name(std::string_view name, Code* code) {
 
 std::string status_text(const Status& status) {
   std::string out(code_name(status.code));
-  if (!status.message.empty()) out += ": " + status.message;
+  if (status.message.empty()) return out;
+  out += ": ";
+  // Control characters are escaped so that an outcome stays on one line of output.
+  for (char c : status.message) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\\') out += "\\\\";
+    else if (u < 0x20 || u == 0x7f) {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 0xf];
+    } else out += c;
+  }
   return out;
 }
 

@@ -41,7 +41,8 @@ struct Status {
   std::string message;
   bool operator==(const Status&) const = default;
 };
-// "PERMISSION_DENIED: Details sent by the server"
+// "PERMISSION_DENIED: Details sent by the server", on one line: control characters in the
+// message are escaped ("x%y\n" prints as "x%y\\n").
 std::string status_text(const Status& status);
 
 // The spec's RST_STREAM mapping, as a server-sent reset maps on a client. CANCEL maps to

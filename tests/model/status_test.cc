@@ -67,3 +67,16 @@ TEST(Wire, MessagesSurviveArbitraryDataSplits) {
 
 }  // namespace
 }  // namespace h2sim::grpc
+
+namespace h2sim::grpc {
+namespace {
+
+TEST(StatusText, StaysOnOneLineWhateverTheMessageHolds) {
+  EXPECT_EQ(status_text({Code::not_found, "x%y\n"}), "NOT_FOUND: x%y\\n");
+  EXPECT_EQ(status_text({Code::internal, std::string("a\tb\\c\x01\x7f", 7)}), "INTERNAL: a\\tb\\\\c\\x01\\x7f");
+  EXPECT_EQ(status_text({Code::ok, ""}), "OK");
+  EXPECT_EQ(status_text({Code::unknown, "caf\xc3\xa9"}), "UNKNOWN: caf\xc3\xa9");  // UTF-8 stays
+}
+
+}  // namespace
+}  // namespace h2sim::grpc
