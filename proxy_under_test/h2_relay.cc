@@ -400,11 +400,17 @@ void H2Relay::on_timer(sim::TimerId timer) {
   forget_finished(s);
 }
 
+bool H2Relay::streams_closed(const Session& s, const CallRelay& c) const {
+  const h2::StreamFlags* down = s.down->stream(c.down);
+  const h2::StreamFlags* up = s.up ? s.up->stream(c.up) : nullptr;
+  return (down == nullptr || down->closed) && (up == nullptr || up->closed);
+}
+
 void H2Relay::forget_finished(Session& s) {
   std::erase_if(s.calls, [&](const CallRelay& c) {
-    const h2::StreamFlags* down = s.down->stream(c.down);
-    const h2::StreamFlags* up = s.up ? s.up->stream(c.up) : nullptr;
-    bool gone = (down == nullptr || down->closed) && (up == nullptr || up->closed);
+    bool gone = streams_closed(s, c);
+    H2SIM_ASSERT(!gone || (c.request_bytes_consumed == c.request_bytes_received &&
+                           c.response_bytes_consumed == c.response_bytes_received));
     if (gone && c.idle_timer_set) {
       net_->cancel_timer(c.idle_timer);
       timers_.erase(c.idle_timer);
@@ -432,11 +438,15 @@ void H2Relay::on_peer_closed(sim::ConnId end, bool) {
 bool H2Relay::release_windows(Session& s) {
   bool any = false;
   for (CallRelay& c : s.calls) {
-    // What left on the other side may be consumed; a finished call gives everything back.
-    uint64_t requests_out = c.finished ? c.request_bytes_received
-                                       : std::min(c.request_bytes_received, s.up->data_bytes_sent(c.up));
-    uint64_t responses_out = c.finished ? c.response_bytes_received
-                                        : std::min(c.response_bytes_received, s.down->data_bytes_sent(c.down));
+    // What left on the other side may be consumed; a finished call gives everything back, and so
+    // does one whose streams are both closed: forget_finished drops it next, and what it held
+    // unconsumed would shrink the connection windows for good (every later stream starved:
+    // scenarios/regression-nginx-window-after-abort.textproto).
+    bool release_all = c.finished || streams_closed(s, c);
+    uint64_t requests_out = release_all ? c.request_bytes_received
+                                        : std::min(c.request_bytes_received, s.up->data_bytes_sent(c.up));
+    uint64_t responses_out = release_all ? c.response_bytes_received
+                                         : std::min(c.response_bytes_received, s.down->data_bytes_sent(c.down));
     s.down->consume(c.down, requests_out - c.request_bytes_consumed);
     s.up->consume(c.up, responses_out - c.response_bytes_consumed);
     any |= requests_out != c.request_bytes_consumed || responses_out != c.response_bytes_consumed;

@@ -76,6 +76,8 @@ class H2Relay final : public sim::Host {
   // Consumes what has left on the other side; false if there was nothing to consume.
   bool release_windows(Session& s);
   bool client_stream_closed(Session& s, const CallRelay& call) const;
+  // Both of the call's streams are closed in nghttp2: nothing more can happen to it.
+  bool streams_closed(const Session& s, const CallRelay& call) const;
   CallRelay* by_down(Session& s, h2::StreamId id);
   CallRelay* by_up(Session& s, h2::StreamId id);
 
