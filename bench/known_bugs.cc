@@ -1,4 +1,4 @@
-// Known-bug benchmark (issue 6): documented families from reference/behaviours.md §4, each a
+// Known-bug benchmark (issue 6): documented families from docs/behaviours.md §4, each a
 // scenario family and the preset that has the bug. For each: time to the first counterexample,
 // the shrunk case's size, and a campaign against the fixed counterpart that must pass.
 //

@@ -1,5 +1,5 @@
 // A ProxyPolicy says what the built-in relay does at every fork where real proxies differ.
-// Presets are values of it, each field citing reference/behaviours.md (the "§" numbers; the
+// Presets are values of it, each field citing docs/behaviours.md (the "§" numbers; the
 // catalogue entries of §4 are named A1, B11, ...).
 #pragma once
 

@@ -9,12 +9,12 @@ using h2::ErrorCode;
 constexpr ProxyPolicy all_presets[] = {
     {
         .name = "passthrough",
-        .source = "RFC 9113 §8.1 done right: resets forwarded with their code after the response",
+        .source = "RFC 9113 §8.1 done right (docs/behaviours.md §2.4): resets forwarded with their code after the response",
         .upstream_reset = UpstreamReset::forward_code,
     },
     {
         .name = "haproxy-2.6",
-        .source = "behaviours.md §1.2, §1.5, §1.6 (Debian 12 haproxy 2.6.12, no e87397bc7)",
+        .source = "docs/behaviours.md §1.2, §1.5, §1.6 (Debian 12 haproxy 2.6.12, no e87397bc7)",
         // §1.2 step 1: any received RST_STREAM, NO_ERROR included, is a server-side error.
         .upstream_reset = UpstreamReset::abort_call,
         // §1.2 step 3, h2_do_shutr(): REFUSED_STREAM if no HEADERS were sent, else CANCEL.
@@ -33,7 +33,7 @@ constexpr ProxyPolicy all_presets[] = {
     },
     {
         .name = "haproxy-3.2",
-        .source = "behaviours.md §1.3, §1.4 (e87397bc7, v3.2.0)",
+        .source = "docs/behaviours.md §1.3, §1.4 (e87397bc7, v3.2.0)",
         .upstream_reset = UpstreamReset::abort_call,
         .abort_reset_before_response_headers = ErrorCode::refused_stream,
         .abort_reset_after_response_headers = ErrorCode::cancel,
@@ -45,7 +45,7 @@ constexpr ProxyPolicy all_presets[] = {
     },
     {
         .name = "nginx",
-        .source = "behaviours.md §3 (nginx >= 1.19.5, grpc_pass: ngx_http_grpc_module.c, ngx_http_v2.c)",
+        .source = "docs/behaviours.md §3 (nginx >= 1.19.5, grpc_pass: ngx_http_grpc_module.c, ngx_http_v2.c)",
         // ngx_http_grpc_filter: a reset is an error only if the response is not done.
         .upstream_reset = UpstreamReset::abort_call,
         .ignore_reset_after_response = IgnoreResetAfterResponse::any,
@@ -60,7 +60,7 @@ constexpr ProxyPolicy all_presets[] = {
     },
     {
         .name = "nginx-1.18",
-        .source = "behaviours.md §3, §4 A7 (before 4c8abb84e/671cbc184: ticket #1792)",
+        .source = "docs/behaviours.md §3, §4 A7 (before 4c8abb84e/671cbc184: ticket #1792)",
         // "upstream rejected request with error 0": any reset fails the request, even after
         // END_STREAM, and the response in the same read is not sent.
         .upstream_reset = UpstreamReset::abort_call,
@@ -72,7 +72,7 @@ constexpr ProxyPolicy all_presets[] = {
     },
     {
         .name = "nghttpx",
-        .source = "behaviours.md §3 (shrpx_http2_session.cc, shrpx_http2_upstream.cc @692c8d8f)",
+        .source = "docs/behaviours.md §3 (shrpx_http2_session.cc, shrpx_http2_upstream.cc @692c8d8f)",
         .upstream_reset = UpstreamReset::forward_code,
         // on_stream_close_callback: NO_ERROR on a MSG_COMPLETE response is normal completion.
         .ignore_reset_after_response = IgnoreResetAfterResponse::no_error,
@@ -85,7 +85,7 @@ constexpr ProxyPolicy all_presets[] = {
     },
     {
         .name = "envoy-2024",
-        .source = "behaviours.md §3, §4 A2-A5 (envoy#38206, #30149, #36200, #13349; before PR #44749)",
+        .source = "docs/behaviours.md §3, §4 A2-A5 (envoy#38206, #30149, #36200, #13349; before PR #44749)",
         // Any upstream reset resets the downstream stream...
         .upstream_reset = UpstreamReset::abort_call,
         // ...as a LocalReset, which reasonToReset() encodes as NO_ERROR (A4).
@@ -101,7 +101,7 @@ constexpr ProxyPolicy all_presets[] = {
     },
     {
         .name = "go-proxy",
-        .source = "behaviours.md §3 (golang/net http2 transport.go, pipe.go, server.go: Traefik v2+, Caddy v2)",
+        .source = "docs/behaviours.md §3 (golang/net http2 transport.go, pipe.go, server.go: Traefik v2+, Caddy v2)",
         // END_STREAM closes the body pipe with EOF+trailers; a later RST is a no-op.
         .upstream_reset = UpstreamReset::forward_code,
         .ignore_reset_after_response = IgnoreResetAfterResponse::any,
@@ -110,7 +110,7 @@ constexpr ProxyPolicy all_presets[] = {
     },
     {
         .name = "h2o-2.2",
-        .source = "behaviours.md §3, §4 A8 (h2o#3566 description, before 4630405fd)",
+        .source = "docs/behaviours.md §3, §4 A8 (h2o#3566 description, before 4630405fd)",
         // RST(NO_ERROR) becomes RST(STREAM_CLOSED), aborting the stream...
         .upstream_reset = UpstreamReset::forward_code,
         .forwarded_codes = ForwardedCodes::no_error_as_stream_closed,
@@ -119,21 +119,21 @@ constexpr ProxyPolicy all_presets[] = {
     },
     {
         .name = "hyper-h2-old",
-        .source = "behaviours.md §3, §4 B13 (hyperium/hyper#4130, before h2#922)",
+        .source = "docs/behaviours.md §3, §4 B13 (hyperium/hyper#4130, before h2#922)",
         // HEADERS(ES)+RST(NO_ERROR) loses the END_STREAM state: HEADERS, empty DATA(ES), RST.
         .upstream_reset = UpstreamReset::forward_code,
         .reframe_trailers_only = true,
     },
     {
         .name = "traefik-oxy",
-        .source = "behaviours.md §4 B14, B15 (traefik#1639, #1805, #4181): unannounced trailers not proxied",
+        .source = "docs/behaviours.md §4 B14, B15 (traefik#1639, #1805, #4181): unannounced trailers not proxied",
         .upstream_reset = UpstreamReset::forward_code,
         .ignore_reset_after_response = IgnoreResetAfterResponse::any,
         .trailers = Trailers::drop,
     },
     {
         .name = "citrix-adc",
-        .source = "behaviours.md §4 B17 (grpc/grpc-dotnet#2062): error status re-emitted as grpc-status 0",
+        .source = "docs/behaviours.md §4 B17 (grpc/grpc-dotnet#2062): error status re-emitted as grpc-status 0",
         .upstream_reset = UpstreamReset::forward_code,
         .trailers = Trailers::launder_to_ok,
     },

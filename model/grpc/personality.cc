@@ -6,7 +6,7 @@ namespace {
 
 constexpr ClientPersonality grpc_core = {
     .name = "grpc-core",
-    .source = "behaviours.md §2.2: chttp2 read batches, last-chance replacement",
+    .source = "docs/behaviours.md §2.2: chttp2 read batches, last-chance replacement",
     .status_rule = StatusRule::publish_when_both_closed,
     .rst_after_trailers = RstAfterTrailers::no_error_at_batch_end,
     .ok_status_drops_message = true,
@@ -21,7 +21,7 @@ constexpr ClientPersonality grpc_core = {
 // the status only in Finish(), and BlockingUnaryCall checks for a response.
 constexpr ClientPersonality sync_api(ClientPersonality p) {
   p.name = "grpc-core-sync";
-  p.source = "behaviours.md §2.2 step 4 with no status op pending: grpc++ sync API (Finish, BlockingUnaryCall)";
+  p.source = "docs/behaviours.md §2.2 step 4 with no status op pending: grpc++ sync API (Finish, BlockingUnaryCall)";
   p.reset_replaces_held_trailers = false;
   p.unary_ok_without_message_is_unimplemented = true;
   return p;
@@ -32,14 +32,14 @@ constexpr ClientPersonality clients[] = {
     sync_api(grpc_core),
     {
         .name = "grpc-java",
-        .source = "behaviours.md §2.3: NettyClientStream, first status wins, RST(CANCEL)",
+        .source = "docs/behaviours.md §2.3: NettyClientStream, first status wins, RST(CANCEL)",
         .status_rule = StatusRule::first_status_wins,
         .rst_after_trailers = RstAfterTrailers::cancel,
         .cancel_past_deadline_is_deadline_exceeded = false,
     },
     {
         .name = "grpc-go",
-        .source = "behaviours.md §2.3: http2_client.go closeStream, first close wins",
+        .source = "docs/behaviours.md §2.3: http2_client.go closeStream, first close wins",
         .status_rule = StatusRule::first_status_wins,
         // Trailers while not half-closed: closeStream(rst=true, NO_ERROR).
         .rst_after_trailers = RstAfterTrailers::no_error,
@@ -48,7 +48,7 @@ constexpr ClientPersonality clients[] = {
     },
     {
         .name = "grpc-js",
-        .source = "behaviours.md §2.3: subchannel-call.ts endCall, first non-OK status wins",
+        .source = "docs/behaviours.md §2.3: subchannel-call.ts endCall, first non-OK status wins",
         .status_rule = StatusRule::first_non_ok_wins,
         // [inference] The reference documents no reset after trailers for grpc-js; its
         // destroyHttp2Stream() half-closes instead of resetting when the server ended the call.
@@ -61,21 +61,21 @@ constexpr ClientPersonality clients[] = {
 constexpr ServerPersonality servers[] = {
     {
         .name = "grpc-core",
-        .source = "behaviours.md §2.1: close_from_api, writing.cc SentLastFrame",
+        .source = "docs/behaviours.md §2.1: close_from_api, writing.cc SentLastFrame",
         .trailers_only_on_early_abort = true,
         .rst_after_trailers_only = true,
         .rst_after_status = ServerRstAfterStatus::no_error_if_client_open,
     },
     {
         .name = "grpc-go",
-        .source = "behaviours.md §2.3, §5: http2_server.go RST(NO_ERROR) after status (PR #2684)",
+        .source = "docs/behaviours.md §2.3, §5: http2_server.go RST(NO_ERROR) after status (PR #2684)",
         .trailers_only_on_early_abort = true,
         .rst_after_trailers_only = true,
         .rst_after_status = ServerRstAfterStatus::no_error_if_client_open,
     },
     {
         .name = "grpc-java",
-        .source = "behaviours.md §5: no RST after status (grpc-java#2162 still open)",
+        .source = "docs/behaviours.md §5: no RST after status (grpc-java#2162 still open)",
         .trailers_only_on_early_abort = true,
         .rst_after_trailers_only = false,
         .rst_after_status = ServerRstAfterStatus::none,

@@ -1,5 +1,5 @@
 // Personalities are data: how one gRPC stack behaves at the forks where stacks differ, each field
-// citing its source in reference/behaviours.md (the "§" numbers below).
+// citing its source in docs/behaviours.md (the "§" numbers below).
 #pragma once
 
 #include <span>

@@ -1,5 +1,5 @@
 // gRPC status codes and the spec's tables that synthesize a status when the server's is missing:
-// RST_STREAM code -> status (doc/PROTOCOL-HTTP2.md "Errors", reference/behaviours.md §2.4) and
+// RST_STREAM code -> status (doc/PROTOCOL-HTTP2.md "Errors", docs/behaviours.md §2.4) and
 // HTTP status -> status (doc/http-grpc-status-mapping.md), plus grpc-message percent-encoding.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The founding case (reference/behaviours.md §0-§2) end to end, and its variants.
+// The founding case (docs/behaviours.md §0-§2) end to end, and its variants.
 #include <gtest/gtest.h>
 
 #include "properties/harness.h"

@@ -1,5 +1,5 @@
 // Each client personality on HEADERS(END_STREAM)+RST_STREAM(CANCEL) in one read and across
-// reads, and on RST_STREAM(NO_ERROR) without trailers (reference/behaviours.md §2.2, §2.3); each
+// reads, and on RST_STREAM(NO_ERROR) without trailers (docs/behaviours.md §2.2, §2.3); each
 // server personality's reset habit (§2.1, §5).
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@ namespace h2sim::grpc {
 namespace {
 
 TEST(ResetTable, MapsAsTheGrpcSpecSays) {
-  // doc/PROTOCOL-HTTP2.md "Errors" (reference/behaviours.md §2.4).
+  // doc/PROTOCOL-HTTP2.md "Errors" (docs/behaviours.md §2.4).
   EXPECT_EQ(code_for_reset(h2::ErrorCode::no_error), Code::internal);
   EXPECT_EQ(code_for_reset(h2::ErrorCode::protocol_error), Code::internal);
   EXPECT_EQ(code_for_reset(h2::ErrorCode::refused_stream), Code::unavailable);

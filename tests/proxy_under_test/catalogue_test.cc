@@ -1,5 +1,5 @@
 // Every preset on the founding case and on neighbours relevant to its documented behaviour
-// (reference/behaviours.md §1, §3, §4), on the plainest schedule: the frames the proxy sends the
+// (docs/behaviours.md §1, §3, §4), on the plainest schedule: the frames the proxy sends the
 // client on the call's stream, and what a grpc-core client reports.
 #include <gtest/gtest.h>
 

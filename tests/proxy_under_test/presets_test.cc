@@ -1,4 +1,4 @@
-// Each preset pinned on the founding case and its neighbours (reference/behaviours.md §1.2-§1.6).
+// Each preset pinned on the founding case and its neighbours (docs/behaviours.md §1.2-§1.6).
 #include <gtest/gtest.h>
 
 #include "properties/harness.h"
