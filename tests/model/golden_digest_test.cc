@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "properties/campaign.h"
+#include "sim/digest.h"
 #include "proxy_under_test/policy.h"
 #include "model/grpc/personality.h"
 #include "support/test_support.h"
@@ -21,8 +22,44 @@ namespace fs = std::filesystem;
 
 const std::string golden_path = std::string(H2SIM_SOURCE_DIR) + "/tests/golden/digests.txt";
 
+// What the network carried (every segment's bytes, ends and times): the hosts' behaviour,
+// whatever the trace shows of it.
+std::string wire_digest(const Result& r) {
+  sim::Digest d;
+  for (const sim::SegmentRecord& s : r.segments) {
+    d.add_u64((uint64_t{s.connection} << 32) | (s.from_connecting_end << 2) | (s.fin << 1) | s.rst);
+    d.add_u64(static_cast<uint64_t>(s.sent_at.ns));
+    d.add_u64(static_cast<uint64_t>(s.arrived_at.ns));
+    d.add(std::string_view(reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size()));
+  }
+  return d.hex();
+}
+
+// What each application saw and sent, and how the run ended.
+std::string outcome_digest(const Result& r) {
+  sim::Digest d;
+  auto add_status = [&d](const std::optional<grpc::Status>& s) {
+    d.add_u64(s ? static_cast<uint64_t>(s->code) : 0xffff);
+    if (s) d.add(s->message);
+  };
+  for (const grpc::CallOutcome& c : r.calls) {
+    add_status(c.server_sent);
+    add_status(c.client_saw);
+    d.add_u64(static_cast<uint64_t>(c.client_status_at.ns));
+    for (const auto* list : {&c.requests_sent, &c.requests_received, &c.responses_sent, &c.responses_received}) {
+      d.add_u64(list->size());
+      for (uint32_t seq : *list) d.add_u64(seq);
+    }
+  }
+  d.add(sim::run_end_name(r.end));
+  return d.hex();
+}
+
+// The trace digest changes with what the trace shows; the wire and outcome digests only with
+// what the hosts did.
 std::string line(const std::string& name, const std::string& schedule, const Result& r) {
-  return name + " " + schedule + " " + r.digest + " frames=" + std::to_string(r.frames.size()) + "\n";
+  return name + " " + schedule + " trace=" + r.digest + " wire=" + wire_digest(r) + " outcomes=" +
+         outcome_digest(r) + " frames=" + std::to_string(r.frames.size()) + "\n";
 }
 
 std::string scenario_digests() {
