@@ -14,36 +14,10 @@
 #include <span>
 #include <vector>
 
-#include "model/h2/frame.h"
+#include "model/h2/codec.h"
 #include "sim/host.h"
 
 namespace h2sim::live {
-
-// Decodes one direction of an HTTP/2 connection from its bytes, frame by frame.
-class FrameDecoder {
- public:
-  // `client_to_server`: the direction that starts with the connection preface.
-  FrameDecoder(h2::EndpointTag tag, bool sent, bool client_to_server);
-  ~FrameDecoder();
-  FrameDecoder(const FrameDecoder&) = delete;
-  FrameDecoder& operator=(const FrameDecoder&) = delete;
-  // Appends the frames these bytes complete to `log`, stamped `at` and `batch`.
-  void feed(std::span<const uint8_t> bytes, sim::Time at, uint32_t batch, h2::FrameLog* log);
-
- private:
-  void frame(std::span<const uint8_t> header, std::span<const uint8_t> payload, sim::Time at, uint32_t batch,
-             h2::FrameLog* log);
-  bool decode_block(std::span<const uint8_t> block, h2::Headers* out);
-
-  h2::EndpointTag tag_;
-  bool sent_;
-  size_t preface_left_;
-  std::vector<uint8_t> pending_;
-  struct Inflater;
-  std::unique_ptr<Inflater> inflater_;
-  std::vector<uint8_t> block_;   // a header block continued in CONTINUATION frames
-  size_t open_index_ = SIZE_MAX;  // in the log: the HEADERS record awaiting its CONTINUATIONs
-};
 
 // The relay, as a host of the live world: accepts on the tap's listener, connects to `next_hop`.
 class TapHost final : public sim::Host {
@@ -57,7 +31,7 @@ class TapHost final : public sim::Host {
  private:
   struct Side {
     sim::ConnId peer = 0;
-    std::unique_ptr<FrameDecoder> decoder;
+    std::unique_ptr<h2::FrameDecoder> decoder;
     uint32_t reads = 0;
   };
   sim::Net* net_ = nullptr;

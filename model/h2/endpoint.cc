@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "model/h2/codec.h"
 #include "sim/assert.h"
 
 namespace h2sim::h2 {
@@ -509,29 +510,9 @@ sim::Flush Endpoint::take_output() {
   }
   sim::Flush flush;
   flush.bytes.assign(output_.begin(), output_.end());
-  // Frame boundaries: walk the 9-byte frame headers (after the client preface, if present).
-  // Counted first, so a flush of one frame allocates no boundaries and others allocate once.
-  size_t start = 0;
-  static constexpr std::string_view preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-  if (flush.bytes.size() >= preface.size() &&
-      std::memcmp(flush.bytes.data(), preface.data(), preface.size()) == 0) {
-    start = preface.size();
-  }
-  auto next_frame = [&flush](size_t offset) {
-    size_t length = (size_t{flush.bytes[offset]} << 16) | (size_t{flush.bytes[offset + 1]} << 8) |
-                    flush.bytes[offset + 2];
-    return offset + 9 + length;
-  };
-  size_t boundaries = 0;
-  for (size_t offset = start; offset + 9 <= flush.bytes.size();) {
-    offset = next_frame(offset);
-    boundaries += offset < flush.bytes.size();
-  }
-  flush.boundaries.reserve(boundaries);
-  for (size_t offset = start; offset + 9 <= flush.bytes.size();) {
-    offset = next_frame(offset);
-    if (offset < flush.bytes.size()) flush.boundaries.push_back(static_cast<uint32_t>(offset));
-  }
+  // Frame boundaries, counted first so that a flush of one frame allocates none.
+  flush.boundaries.reserve(frame_boundaries(flush.bytes));
+  frame_boundaries(flush.bytes, &flush.boundaries);
   if (!flush.bytes.empty()) ++flushes_;
   return flush;
 }

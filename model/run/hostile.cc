@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "model/h2/codec.h"
 #include "sim/assert.h"
 #include "sim/choice.h"
 
@@ -15,29 +16,20 @@ using h2::ErrorCode;
 using h2::FrameType;
 using Bytes = std::vector<uint8_t>;
 
-constexpr std::string_view preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 // How long the hostile client keeps its connection after the attack before closing it, so that
 // everything it provoked has arrived (the proxy must then let go of everything it held).
 constexpr sim::Duration linger = sim::Duration::milliseconds(20);
 
 void put_frame(Bytes& out, FrameType type, uint8_t flags, uint32_t stream, const Bytes& payload,
                uint32_t length_override = 0) {
-  uint32_t length = length_override ? length_override : static_cast<uint32_t>(payload.size());
-  out.push_back(static_cast<uint8_t>(length >> 16));
-  out.push_back(static_cast<uint8_t>(length >> 8));
-  out.push_back(static_cast<uint8_t>(length));
-  out.push_back(static_cast<uint8_t>(type));
-  out.push_back(flags);
-  out.push_back(static_cast<uint8_t>((stream >> 24) & 0x7f));
-  out.push_back(static_cast<uint8_t>(stream >> 16));
-  out.push_back(static_cast<uint8_t>(stream >> 8));
-  out.push_back(static_cast<uint8_t>(stream));
-  out.insert(out.end(), payload.begin(), payload.end());
+  h2::write_frame(type, flags, static_cast<h2::StreamId>(stream), payload, &out,
+                  length_override ? length_override : UINT32_MAX);
 }
 
 Bytes u32(uint32_t v) {
-  return {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8),
-          static_cast<uint8_t>(v)};
+  Bytes b;
+  h2::write_u32(v, &b);
+  return b;
 }
 
 Bytes setting(uint16_t id, uint32_t value) {
@@ -273,6 +265,9 @@ HostileClient::HostileClient(const Hostile& spec, h2::Leg leg, h2::Recorder& rec
 void HostileClient::start(sim::Net& net, sim::Address next_hop) {
   net_ = &net;
   conn_ = net.connect(next_hop);
+  h2::EndpointTag tag{leg_, connection(), true, true};
+  sent_frames_.emplace(tag, true, true);
+  received_frames_.emplace(tag, false, false);
   attack_timer_ = net.set_timer(sim::Duration{static_cast<int64_t>(spec_.start_ns())});
 }
 
@@ -282,7 +277,7 @@ void HostileClient::attack() {
     std::string bad = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     out.assign(bad.begin(), bad.end());
   } else {
-    out.assign(preface.begin(), preface.end());
+    out.assign(h2::connection_preface.begin(), h2::connection_preface.end());
     put_frame(out, FrameType::settings, 0, 0, {});
   }
   out.insert(out.end(), held_replies_.begin(), held_replies_.end());
@@ -301,77 +296,32 @@ void HostileClient::attack() {
 
 void HostileClient::send(Bytes bytes) {
   if (closed_ || bytes.empty()) return;
-  log_frames(bytes, true);
+  sent_frames_->feed(bytes, net_->now(), flushes_, &recorder_.frames);
   sim::Flush flush;
   flush.bytes = std::move(bytes);
   net_->write(conn_, std::move(flush));
   ++flushes_;
 }
 
-void HostileClient::log_frames(std::span<const uint8_t> bytes, bool sent) {
-  // Frames are logged as far as their 9-byte headers parse; the log marks them hostile so the
-  // stream-state monitor leaves this endpoint's own sends alone.
-  size_t at = 0;
-  if (sent && bytes.size() >= preface.size() &&
-      std::equal(preface.begin(), preface.end(), bytes.begin())) {
-    at = preface.size();
-  }
-  while (at + 9 <= bytes.size()) {
-    const uint8_t* p = bytes.data() + at;
-    h2::FrameRecord r;
-    r.at = net_->now();
-    r.endpoint = {leg_, connection(), true, true};
-    r.sent = sent;
-    r.batch = sent ? flushes_ : batches_;
-    r.length = (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2];
-    r.type = static_cast<FrameType>(p[3]);
-    r.flags = p[4];
-    r.stream_id = static_cast<int32_t>(((uint32_t{p[5]} & 0x7f) << 24) | (uint32_t{p[6]} << 16) |
-                                       (uint32_t{p[7]} << 8) | p[8]);
-    if (at + 9 + r.length > bytes.size()) break;
-    const uint8_t* payload = p + 9;
-    if ((r.type == FrameType::rst_stream && r.length >= 4) ||
-        (r.type == FrameType::goaway && r.length >= 8)) {
-      size_t off = r.type == FrameType::goaway ? 4 : 0;
-      r.error_code = static_cast<ErrorCode>((uint32_t{payload[off]} << 24) |
-                                            (uint32_t{payload[off + 1]} << 16) |
-                                            (uint32_t{payload[off + 2]} << 8) | payload[off + 3]);
-      if (r.type == FrameType::goaway) {
-        r.last_stream_id = static_cast<int32_t>(((uint32_t{payload[0]} & 0x7f) << 24) |
-                                                (uint32_t{payload[1]} << 16) |
-                                                (uint32_t{payload[2]} << 8) | payload[3]);
-      }
-    }
-    recorder_.frames.push_back(std::move(r));
-    at += 9 + recorder_.frames.back().length;
-  }
-}
-
 void HostileClient::on_bytes(sim::ConnId, std::span<const uint8_t> batch) {
+  received_frames_->feed(batch, net_->now(), batches_, &recorder_.frames);
+  // Acknowledge SETTINGS and PING like any peer, so only the attack is abnormal. Whole frames
+  // only; a partial one waits for the next read.
   inbox_.insert(inbox_.end(), batch.begin(), batch.end());
-  // Log whole frames only; keep a partial one for the next read.
-  size_t whole = 0;
-  while (whole + 9 <= inbox_.size()) {
-    size_t length = (size_t{inbox_[whole]} << 16) | (size_t{inbox_[whole + 1]} << 8) | inbox_[whole + 2];
-    if (whole + 9 + length > inbox_.size()) break;
-    whole += 9 + length;
-  }
-  log_frames(std::span(inbox_).first(whole), false);
-  // Acknowledge SETTINGS and PING like any peer, so only the attack is abnormal.
   Bytes replies;
-  for (size_t at = 0; at < whole;) {
-    size_t length = (size_t{inbox_[at]} << 16) | (size_t{inbox_[at + 1]} << 8) | inbox_[at + 2];
-    auto type = static_cast<FrameType>(inbox_[at + 3]);
-    uint8_t flags = inbox_[at + 4];
-    if (type == FrameType::settings && !(flags & h2::flag_ack)) {
+  size_t at = 0;
+  while (at + h2::frame_header_bytes <= inbox_.size()) {
+    h2::FrameHeader h = h2::read_frame_header(std::span(inbox_).subspan(at));
+    if (at + h2::frame_header_bytes + h.length > inbox_.size()) break;
+    auto type = static_cast<FrameType>(h.type);
+    if (type == FrameType::settings && !(h.flags & h2::flag_ack)) {
       put_frame(replies, FrameType::settings, h2::flag_ack, 0, {});
-    } else if (type == FrameType::ping && !(flags & h2::flag_ack) && length == 8) {
-      put_frame(replies, FrameType::ping, h2::flag_ack, 0,
-                Bytes(inbox_.begin() + at + 9, inbox_.begin() + at + 17));
+    } else if (type == FrameType::ping && !(h.flags & h2::flag_ack) && h.length == 8) {
+      put_frame(replies, FrameType::ping, h2::flag_ack, 0, Bytes(inbox_.begin() + at + 9, inbox_.begin() + at + 17));
     }
-    at += 9 + length;
+    at += h2::frame_header_bytes + h.length;
   }
-  inbox_.erase(inbox_.begin(), inbox_.begin() + whole);
+  inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<ptrdiff_t>(at));
   ++batches_;
   // Nothing may precede the connection preface: replies wait until the attack has started.
   if (attacked_) {

@@ -5,11 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
-#include "model/h2/frame.h"
+#include "model/h2/codec.h"
 #include "model/h2/recorder.h"
 #include "model/scenario/scenario.pb.h"
 #include "sim/host.h"
@@ -43,13 +44,15 @@ class HostileClient final : public sim::Host {
  private:
   void attack();
   void send(std::vector<uint8_t> bytes);
-  void log_frames(std::span<const uint8_t> bytes, bool sent);
 
   const Hostile& spec_;
   h2::Leg leg_;
   h2::Recorder& recorder_;
   sim::Net* net_ = nullptr;
   sim::ConnId conn_ = 0;
+  // The frames it sent and read, as logged (header blocks decoded where they decode at all).
+  std::optional<h2::FrameDecoder> sent_frames_;
+  std::optional<h2::FrameDecoder> received_frames_;
   std::vector<uint8_t> inbox_;  // a partial frame from the peer
   bool preface_skipped_ = false;
   bool peer_closed_ = false;

@@ -1,6 +1,7 @@
-// The tap's frame decoder: the frames a grpc++ client's connection carried, from its bytes alone,
-// in whatever pieces the socket delivered them.
-#include "live/tap.h"
+// The frame codec: headers read and written, boundaries found, and one direction's frames
+// decoded from its bytes alone, in whatever pieces they arrive (the live tap's view of a grpc++
+// client, the hostile client's own frames).
+#include "model/h2/codec.h"
 
 #include <gtest/gtest.h>
 #include <nghttp2/nghttp2.h>
@@ -9,19 +10,48 @@
 #include <string>
 #include <vector>
 
-namespace h2sim::live {
+namespace h2sim::h2 {
 namespace {
 
 std::vector<uint8_t> frame(uint8_t type, uint8_t flags, uint32_t stream, const std::vector<uint8_t>& payload) {
-  std::vector<uint8_t> f(9 + payload.size());
-  f[0] = static_cast<uint8_t>(payload.size() >> 16);
-  f[1] = static_cast<uint8_t>(payload.size() >> 8);
-  f[2] = static_cast<uint8_t>(payload.size());
-  f[3] = type;
-  f[4] = flags;
-  for (int i = 0; i < 4; ++i) f[5 + i] = static_cast<uint8_t>(stream >> (24 - 8 * i));
-  std::copy(payload.begin(), payload.end(), f.begin() + 9);
+  std::vector<uint8_t> f;
+  write_frame(static_cast<FrameType>(type), flags, static_cast<StreamId>(stream), payload, &f);
   return f;
+}
+
+TEST(FrameHeader, ReadsWhatItWrites) {
+  std::vector<uint8_t> bytes;
+  write_frame_header({0x123456, 9, 0x5, 0x7fffffff}, &bytes);
+  EXPECT_EQ(bytes, (std::vector<uint8_t>{0x12, 0x34, 0x56, 9, 5, 0x7f, 0xff, 0xff, 0xff}));
+  FrameHeader h = read_frame_header(bytes);
+  EXPECT_EQ(h.length, 0x123456u);
+  EXPECT_EQ(h.type, 9);
+  EXPECT_EQ(h.flags, 5);
+  EXPECT_EQ(h.stream, 0x7fffffff);
+  bytes[5] = 0xff;  // the reserved bit is not part of the stream id
+  EXPECT_EQ(read_frame_header(bytes).stream, 0x7fffffff);
+}
+
+TEST(FrameBoundaries, EndsOfWholeFramesAfterThePreface) {
+  std::vector<uint8_t> bytes(connection_preface.begin(), connection_preface.end());
+  write_frame(FrameType::settings, 0, 0, {}, &bytes);
+  write_frame(FrameType::ping, 0, 0, std::vector<uint8_t>(8, 1), &bytes);
+  write_frame(FrameType::window_update, 0, 0, std::vector<uint8_t>{0, 0, 1, 0}, &bytes);
+  std::vector<uint32_t> ends;
+  EXPECT_EQ(frame_boundaries(bytes, &ends), 2u);
+  EXPECT_EQ(ends, (std::vector<uint32_t>{24 + 9, 24 + 9 + 17}));
+  EXPECT_EQ(frame_boundaries(std::span(bytes).subspan(24)), 2u);
+}
+
+TEST(FrameDecoder, DecodesNothingOfAPeerThatSkipsThePreface) {
+  std::string http1 = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::vector<uint8_t> bytes(http1.begin(), http1.end());
+  FrameLog log;
+  FrameDecoder decoder({Leg::downstream, 0, true}, true, true);
+  decoder.feed(bytes, sim::Time{0}, 0, &log);
+  write_frame(FrameType::settings, 0, 0, {}, &bytes);
+  decoder.feed(bytes, sim::Time{0}, 1, &log);
+  EXPECT_TRUE(log.empty());
 }
 
 std::vector<uint8_t> header_block(std::vector<std::pair<std::string, std::string>> headers) {
@@ -57,7 +87,7 @@ TEST(FrameDecoder, DecodesFramesAndHeaderBlocksFedInAnyPieces) {
 
   for (size_t piece : {size_t{1}, size_t{7}, bytes.size()}) {
     h2::FrameLog log;
-    FrameDecoder decoder({h2::Leg::downstream, 3, true}, false, true);
+    FrameDecoder decoder({Leg::downstream, 3, true}, false, true);
     for (size_t at = 0; at < bytes.size(); at += piece) {
       size_t n = std::min(piece, bytes.size() - at);
       decoder.feed(std::span(bytes.data() + at, n), sim::Time{0}, static_cast<uint32_t>(at), &log);
@@ -80,4 +110,4 @@ TEST(FrameDecoder, DecodesFramesAndHeaderBlocksFedInAnyPieces) {
 }
 
 }  // namespace
-}  // namespace h2sim::live
+}  // namespace h2sim::h2

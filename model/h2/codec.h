@@ -1,0 +1,77 @@
+// The one HTTP/2 frame codec: the connection preface, the 9-byte frame header (RFC 9113 §4.1)
+// read and written, and a decoder that turns one direction's bytes into FrameRecords, header
+// blocks through nghttp2's HPACK inflater. Endpoints, the hostile client and the live tap all
+// read and write frames through it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "model/h2/frame.h"
+
+namespace h2sim::h2 {
+
+inline constexpr std::string_view connection_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+inline constexpr size_t frame_header_bytes = 9;
+
+struct FrameHeader {
+  uint32_t length = 0;  // payload bytes (24 bits on the wire)
+  uint8_t type = 0;     // a FrameType, or an unknown type a peer sent
+  uint8_t flags = 0;
+  StreamId stream = 0;  // the reserved bit is dropped
+};
+
+// Reads the header at the start of `bytes`, which holds at least frame_header_bytes.
+FrameHeader read_frame_header(std::span<const uint8_t> bytes);
+// Appends the header's 9 bytes to `out`.
+void write_frame_header(const FrameHeader& header, std::vector<uint8_t>* out);
+// Appends a whole frame: header (its length taken from `payload` unless `length` is given, which
+// lets a hostile peer lie about it) and payload.
+void write_frame(FrameType type, uint8_t flags, StreamId stream, std::span<const uint8_t> payload,
+                 std::vector<uint8_t>* out, uint32_t length = UINT32_MAX);
+// A big-endian 32-bit value (error codes, window increments, settings values).
+uint32_t read_u32(const uint8_t* p);
+void write_u32(uint32_t value, std::vector<uint8_t>* out);
+
+// Whether `bytes` starts with the connection preface.
+bool starts_with_preface(std::span<const uint8_t> bytes);
+// The number of frame ends strictly inside `bytes` (whole frames, after the preface if it starts
+// with one), and those offsets appended to `out` when it is given.
+size_t frame_boundaries(std::span<const uint8_t> bytes, std::vector<uint32_t>* out = nullptr);
+
+// Decodes one direction of a connection, frame by frame, as its bytes arrive in any cuts. A
+// frame's record carries the time and batch of the bytes that completed it; a HEADERS record
+// shows the whole header block (its CONTINUATIONs folded in) once END_HEADERS has arrived.
+class FrameDecoder {
+ public:
+  // `client_to_server`: the direction that starts with the connection preface. If it does not,
+  // nothing of it is decoded (the peer is not speaking HTTP/2).
+  FrameDecoder(EndpointTag tag, bool sent, bool client_to_server);
+  ~FrameDecoder();
+  FrameDecoder(const FrameDecoder&) = delete;
+  FrameDecoder& operator=(const FrameDecoder&) = delete;
+
+  // Appends the frames these bytes complete to `log`, stamped `at` and `batch`.
+  void feed(std::span<const uint8_t> bytes, sim::Time at, uint32_t batch, FrameLog* log);
+
+ private:
+  void frame(const FrameHeader& header, std::span<const uint8_t> payload, sim::Time at, uint32_t batch,
+             FrameLog* log);
+  bool decode_block(std::span<const uint8_t> block, Headers* out);
+
+  EndpointTag tag_;
+  bool sent_;
+  size_t preface_left_;    // preface bytes still to check
+  bool not_http2_ = false;  // the preface did not match
+  std::vector<uint8_t> pending_;  // a frame cut by the end of the last bytes
+  struct Inflater;
+  std::unique_ptr<Inflater> inflater_;
+  std::vector<uint8_t> block_;    // a header block continued in CONTINUATION frames
+  size_t open_index_ = SIZE_MAX;  // in the log: the HEADERS record awaiting its CONTINUATIONs
+};
+
+}  // namespace h2sim::h2
