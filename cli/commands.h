@@ -5,18 +5,22 @@
 #include <span>
 #include <string>
 #include <string_view>
-
+#include <utility>
 #include <vector>
 
+#include "cli/output.h"
 #include "model/run/result.h"
 #include "model/run/scenario.pb.h"
 #include "properties/invariants.h"
 
 namespace h2sim::cli {
 
-// --report DIR of run and replay: writes the report of the run just made; false on failure.
+// --report DIR of run, replay, explore and check: writes the report of the run just made into
+// `folder` (begun before the run) and moves it into place. False, with the error printed as
+// "h2sim NAME: error: ...", on failure.
 bool report_run(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
-                const std::string& command, const std::string& dir);
+                const std::string& command, StagedFolder& folder, std::string_view name,
+                const std::vector<std::pair<std::string, std::string>>& extra_diagrams = {});
 
 struct Command {
   std::string_view name;

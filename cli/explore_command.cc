@@ -3,11 +3,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/files.h"
+#include "cli/output.h"
 #include "model/run/scenario_io.h"
 #include "properties/campaign.h"
 #include "properties/explore.h"
@@ -33,17 +32,42 @@ std::string file_stem(const std::string& text) {
   return out;
 }
 
-void write_explore_report(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
-                          const std::string& command, const std::string& dir, const ExploreReport& r) {
-  ReportFiles files;
+// One replay file per reachable outcome of each call, listed with the command that replays it.
+// False (with the message printed) if one cannot be written.
+bool write_outcomes(const Scenario& scenario, const ExploreReport& r, const std::string& out,
+                    const std::string& input) {
   std::string error;
-  if (!write_report(scenario, result, verdicts, command, dir, &files, &error,
-                    {{"explore-states", state_graph_dot(r.graph)}})) {
-    std::fprintf(stderr, "h2sim explore: error: %s\n", error.c_str());
-    return;
+  for (size_t call = 0; call < r.outcomes.size(); ++call) {
+    std::printf("\ncall %zu can end at the client with:\n", call);
+    for (const auto& [outcome, decisions] : r.outcomes[call]) {
+      sim::RecordedChoices choices(decisions);
+      Replay replay = make_replay({scenario, run_case(scenario, choices), {}}, "", "h2sim explore " + input);
+      std::string path =
+          out + "/call-" + std::to_string(call) + "-" + file_stem(outcome) + ".replay.textproto";
+      if (!write_output_file(path, format_replay(replay), &error)) {
+        output_error("explore", error);
+        return false;
+      }
+      std::printf("  %-60s h2sim replay %s\n", outcome.c_str(), path.c_str());
+    }
   }
-  if (!files.note.empty()) std::fprintf(stderr, "h2sim explore: note: %s\n", files.note.c_str());
-  std::printf("report: %s\n", files.html.c_str());
+  return true;
+}
+
+// Where explore writes: --out claimed, and --report begun, before the search. The input and the
+// two outputs must not hold one another: claiming or replacing a folder would remove them.
+bool claim_outputs(const Parsed& p, const std::string& out, StagedFolder* report, std::string* error) {
+  std::string problem = check_apart(p.positional[0], out, "--out");
+  if (problem.empty() && p.has("--report")) {
+    problem = check_apart(p.positional[0], p.value("--report"), "--report");
+    if (problem.empty()) problem = check_apart(out, p.value("--report"), "--report");
+  }
+  if (!problem.empty()) {
+    *error = problem;
+    return false;
+  }
+  return claim_output_folder(out, "--out", "h2sim explore --out", error) &&
+         (!p.has("--report") || report->begin(p.value("--report"), "--report", "h2sim explore --report", error));
 }
 
 }  // namespace
@@ -83,11 +107,10 @@ int explore_command(std::span<const std::string> args) {
   o.record_graph = p.has("--report");
   std::string out = p.has("--out") ? p.value("--out") : "h2sim-explore";
   Scenario scenario;
-  if (!load_scenario(p.positional[0], &scenario, &error)) return usage_error("explore", error);
+  if (!load_scenario(p.positional[0], &scenario, &error)) return output_error("explore", error);
   if (std::string e = validate_proxy(scenario); !e.empty()) return usage_error("explore", p.positional[0] + ": " + e);
-  if (std::filesystem::exists(out) && !std::filesystem::is_directory(out)) {
-    return usage_error("explore", "--out " + out + " is not a directory");
-  }
+  StagedFolder report;
+  if (!claim_outputs(p, out, &report, &error)) return output_error("explore", error);
 
   bool terminal = isatty(STDERR_FILENO);
   if (terminal) {
@@ -106,18 +129,7 @@ int explore_command(std::span<const std::string> args) {
               static_cast<unsigned long long>(r.pruned), static_cast<unsigned long long>(r.states), seconds,
               o.prune ? "" : " (pruning off)");
   std::printf("search %s\n", r.complete ? "complete" : ("cut short at " + r.bound).c_str());
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  for (size_t call = 0; call < r.outcomes.size(); ++call) {
-    std::printf("\ncall %zu can end at the client with:\n", call);
-    for (const auto& [outcome, decisions] : r.outcomes[call]) {
-      sim::RecordedChoices choices(decisions);
-      Replay replay = make_replay({scenario, run_case(scenario, choices), {}}, "", "h2sim explore " + p.positional[0]);
-      std::string path = out + "/call-" + std::to_string(call) + "-" + file_stem(outcome) + ".replay.textproto";
-      write_file_atomically(path, format_replay(replay), &error);
-      std::printf("  %-60s h2sim replay %s\n", outcome.c_str(), path.c_str());
-    }
-  }
+  if (!write_outcomes(scenario, r, out, p.positional[0])) return 2;
   if (!r.failed_invariant.empty()) {
     sim::RecordedChoices choices(r.shortest_failure);
     Result result = run_case(scenario, choices);
@@ -128,8 +140,11 @@ int explore_command(std::span<const std::string> args) {
     if (p.has("--report")) {
       Replay replay = make_replay({scenario, result, verdicts}, r.failed_invariant, "h2sim explore " + p.positional[0]);
       std::string path = out + "/shortest-failure.replay.textproto";
-      write_file_atomically(path, format_replay(replay), &error);
-      write_explore_report(scenario, result, verdicts, "h2sim replay " + path, p.value("--report"), r);
+      if (!write_output_file(path, format_replay(replay), &error)) return output_error("explore", error);
+      if (!report_run(scenario, result, verdicts, "h2sim replay " + path, report, "explore",
+                      {{"explore-states", state_graph_dot(r.graph)}})) {
+        return 2;
+      }
     }
     return 1;
   }
@@ -139,8 +154,10 @@ int explore_command(std::span<const std::string> args) {
     const auto& decisions = r.outcomes[0].begin()->second;
     sim::RecordedChoices choices(decisions);
     Result result = run_case(scenario, choices);
-    write_explore_report(scenario, result, check_all(result, scenario), "h2sim explore " + p.positional[0],
-                         p.value("--report"), r);
+    if (!report_run(scenario, result, check_all(result, scenario), "h2sim explore " + p.positional[0], report,
+                    "explore", {{"explore-states", state_graph_dot(r.graph)}})) {
+      return 2;
+    }
   }
   return r.complete ? 0 : 3;
 }

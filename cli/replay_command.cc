@@ -3,6 +3,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "model/run/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
@@ -37,9 +38,16 @@ int replay_command(std::span<const std::string> args) {
   if (p.positional.size() != 1) return usage_error("replay", "expected one replay file");
   const std::string& path = p.positional[0];
   Replay replay;
-  if (!load_replay(path, &replay, &error)) return usage_error("replay", error);
+  if (!load_replay(path, &replay, &error)) return output_error("replay", error);
   if (std::string e = validate_proxy(replay.scenario()); !e.empty()) return usage_error("replay", path + ": " + e);
 
+  StagedFolder report;
+  if (p.has("--report")) {
+    if (std::string e = check_apart(path, p.value("--report"), "--report"); !e.empty()) return output_error("replay", e);
+  }
+  if (p.has("--report") && !report.begin(p.value("--report"), "--report", "h2sim replay --report", &error)) {
+    return output_error("replay", error);
+  }
   sim::RecordedChoices choices(decisions_of(replay));
   Result result;
   try {
@@ -57,7 +65,7 @@ int replay_command(std::span<const std::string> args) {
                                             result.digest + "\n"
                                       : format_run(replay.scenario(), result, verdicts);
   std::fputs(text.c_str(), stdout);
-  if (p.has("--report") && !report_run(replay.scenario(), result, verdicts, "h2sim replay " + path, p.value("--report"))) {
+  if (p.has("--report") && !report_run(replay.scenario(), result, verdicts, "h2sim replay " + path, report, "replay")) {
     return 2;
   }
   if (!replay.trace_digest().empty() && replay.trace_digest() != result.digest) {
