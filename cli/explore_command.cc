@@ -2,7 +2,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cctype>
 #include <cstdio>
+#include <set>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -26,10 +28,30 @@ constexpr Option options[] = {
     {"--report", "DIR", "also write a report of the shortest failing execution into DIR"},
 };
 
-std::string file_stem(const std::string& text) {
-  std::string out;
-  for (char c : text.substr(0, text.find(':'))) out += isalnum(static_cast<unsigned char>(c)) ? c : '-';
-  return out;
+// Outcome file names keep this much of the outcome's text: enough to tell outcomes apart by eye,
+// short enough for any file system.
+constexpr size_t outcome_stem_bytes_max = 60;
+
+// A readable file name for an outcome: its whole text in lower case, each run of other
+// characters one '-' ("CANCELLED: Received RST_STREAM ..." -> "cancelled-received-rst-stream-..."),
+// cut at outcome_stem_bytes_max. Two outcomes with the same stem get "-2", "-3" after the second
+// (`taken` holds the stems given so far), so that no outcome's file replaces another's.
+std::string outcome_stem(const std::string& outcome, std::set<std::string>* taken) {
+  std::string stem;
+  for (char c : outcome) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      stem += static_cast<char>(std::tolower(u));
+    } else if (!stem.empty() && stem.back() != '-') {
+      stem += '-';
+    }
+    if (stem.size() >= outcome_stem_bytes_max) break;
+  }
+  while (!stem.empty() && stem.back() == '-') stem.pop_back();
+  if (stem.empty()) stem = "outcome";
+  std::string unique = stem;
+  for (int n = 2; !taken->insert(unique).second; ++n) unique = stem + "-" + std::to_string(n);
+  return unique;
 }
 
 // One replay file per reachable outcome of each call, listed with the command that replays it.
@@ -39,11 +61,12 @@ bool write_outcomes(const Scenario& scenario, const ExploreReport& r, const std:
   std::string error;
   for (size_t call = 0; call < r.outcomes.size(); ++call) {
     std::printf("\ncall %zu can end at the client with:\n", call);
+    std::set<std::string> taken;
     for (const auto& [outcome, decisions] : r.outcomes[call]) {
       sim::RecordedChoices choices(decisions);
       Replay replay = make_replay({scenario, run_case(scenario, choices), {}}, "", "h2sim explore " + input);
       std::string path =
-          out + "/call-" + std::to_string(call) + "-" + file_stem(outcome) + ".replay.textproto";
+          out + "/call-" + std::to_string(call) + "-" + outcome_stem(outcome, &taken) + ".replay.textproto";
       if (!write_output_file(path, format_replay(replay), &error)) {
         output_error("explore", error);
         return false;
