@@ -78,12 +78,14 @@ bool write_outcomes(const Scenario& scenario, const ExploreReport& r, const std:
 }
 
 // Where explore writes: --out claimed, and --report begun, before the search. The input and the
-// two outputs must not hold one another: claiming or replacing a folder would remove them.
+// two outputs must not hold one another: claiming or replacing a folder would remove them. Both
+// are checked before either is claimed, so that a refusal leaves no new folder behind.
 bool claim_outputs(const Parsed& p, const std::string& out, StagedFolder* report, std::string* error) {
   std::string problem = check_apart(p.positional[0], out, "--out");
   if (problem.empty() && p.has("--report")) {
     problem = check_apart(p.positional[0], p.value("--report"), "--report");
     if (problem.empty()) problem = check_apart(out, p.value("--report"), "--report");
+    if (problem.empty()) problem = check_output_folder(p.value("--report"), "--report");
   }
   if (!problem.empty()) {
     *error = problem;
