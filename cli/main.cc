@@ -36,7 +36,8 @@ void print_help(FILE* out) {
                  static_cast<int>(c.summary.size()), c.summary.data());
   }
   std::fprintf(out, "\nh2sim COMMAND --help describes a command.\n"
-                    "Exit codes: 0 all invariants hold, 1 an invariant failed, 2 bad input.\n");
+                    "Exit codes: 0 all invariants hold, 1 an invariant failed, 2 bad input or an output\n"
+                    "that cannot be written (h2sim replaces only what it wrote: see README.md).\n");
 }
 
 // Runs one command. Nothing escapes as an exception: an error no command caught is one line and
