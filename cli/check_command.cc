@@ -83,6 +83,18 @@ bool choose_names(const Parsed& p, GenOptions* gen, std::string* error) {
   return true;
 }
 
+// Before the campaign: --out is checked (run_check claims it) and --report claimed. Neither may
+// hold the other, because claiming a folder empties it.
+bool claim_outputs(const Parsed& p, const std::string& out_dir, std::string* error) {
+  *error = check_output_folder(out_dir, "--out");
+  if (error->empty() && p.has("--report")) {
+    *error = check_apart(out_dir, p.value("--report"), "--report");
+    if (error->empty()) *error = check_apart(p.value("--report"), out_dir, "--out");
+    if (error->empty()) claim_output_folder(p.value("--report"), "--report", "h2sim check --report", error);
+  }
+  return error->empty();
+}
+
 void print_finding(const CheckFinding& f) {
   std::printf("\n==== FAILED (%s): %s\ncase %llu, found after %.2f s", f.kind.c_str(), f.invariant.c_str(),
               static_cast<unsigned long long>(f.case_index), f.found_after_seconds);
@@ -185,15 +197,7 @@ int check_command(std::span<const std::string> args) {
   o.stop_at_first_failure = !p.has("--keep-going");
   o.progress = isatty(STDERR_FILENO);
 
-  // The outputs are checked before the campaign: run_check claims --out, this claims --report.
-  if (std::string e = check_output_folder(o.out_dir, "--out"); !e.empty()) return output_error("check", e);
-  if (p.has("--report")) {
-    std::string problem = check_apart(o.out_dir, p.value("--report"), "--report");
-    if (problem.empty()) problem = check_apart(p.value("--report"), o.out_dir, "--out");
-    if (!problem.empty() || !claim_output_folder(p.value("--report"), "--report", "h2sim check --report", &problem)) {
-      return output_error("check", problem);
-    }
-  }
+  if (!claim_outputs(p, o.out_dir, &error)) return output_error("check", error);
   std::printf("h2sim check: seed %llu, %llu cases, shard %u/%u, %u job%s\n",
               static_cast<unsigned long long>(o.seed), static_cast<unsigned long long>(o.cases),
               o.shard_index, o.shard_count, o.jobs, o.jobs == 1 ? "" : "s");
@@ -201,24 +205,18 @@ int check_command(std::span<const std::string> args) {
   CheckResult r = run_check(o);
   if (!r.error.empty()) return output_error("check", r.error);
   std::printf("\n%s", r.stats.format(r.seconds).c_str());
-  bool unwritten = false;
-  for (const CheckFinding& f : r.findings) {
-    print_finding(f);
-    unwritten = unwritten || !f.write_error.empty();
-  }
+  for (const CheckFinding& f : r.findings) print_finding(f);
   if (p.has("--report")) {
     for (const CheckFinding& f : r.findings) {
       if (!f.replay_path.empty() && !report_finding(f, p.value("--report"))) return 2;
     }
   }
   if (r.findings.empty()) std::printf("\nevery case held every invariant\n");
-  if (unwritten) {
-    for (const CheckFinding& f : r.findings) {
-      if (!f.write_error.empty()) output_error("check", f.write_error);
-    }
-    return 2;
+  int code = r.findings.empty() ? 0 : 1;
+  for (const CheckFinding& f : r.findings) {
+    if (!f.write_error.empty()) code = output_error("check", f.write_error);
   }
-  return r.findings.empty() ? 0 : 1;
+  return code;
 }
 
 }  // namespace h2sim::cli

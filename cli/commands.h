@@ -15,6 +15,11 @@
 
 namespace h2sim::cli {
 
+// --report DIR of run and replay, before the run: DIR must not hold the input (it would be
+// replaced) and is begun as a StagedFolder. False with `error` if it is refused.
+bool begin_report(const std::string& input, const std::string& dir, std::string_view writer, StagedFolder* folder,
+                  std::string* error);
+
 // --report DIR of run, replay, explore and check: writes the report of the run just made into
 // `folder` (begun before the run) and moves it into place. False, with the error printed as
 // "h2sim NAME: error: ...", on failure.

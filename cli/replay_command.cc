@@ -42,10 +42,8 @@ int replay_command(std::span<const std::string> args) {
   if (std::string e = validate_proxy(replay.scenario()); !e.empty()) return usage_error("replay", path + ": " + e);
 
   StagedFolder report;
-  if (p.has("--report")) {
-    if (std::string e = check_apart(path, p.value("--report"), "--report"); !e.empty()) return output_error("replay", e);
-  }
-  if (p.has("--report") && !report.begin(p.value("--report"), "--report", "h2sim replay --report", &error)) {
+  if (p.has("--report") &&
+      !begin_report(path, p.value("--report"), "h2sim replay --report", &report, &error)) {
     return output_error("replay", error);
   }
   sim::RecordedChoices choices(decisions_of(replay));

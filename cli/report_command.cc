@@ -122,6 +122,12 @@ int report_campaign(const std::vector<std::string>& replays, const Parsed& p, St
 
 }  // namespace
 
+bool begin_report(const std::string& input, const std::string& dir, std::string_view writer, StagedFolder* folder,
+                  std::string* error) {
+  *error = check_apart(input, dir, "--report");
+  return error->empty() && folder->begin(dir, "--report", writer, error);
+}
+
 // Shared with run, replay, explore and check: --report DIR draws the run just made.
 bool report_run(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
                 const std::string& command, StagedFolder& folder, std::string_view name,

@@ -58,7 +58,9 @@ int run_command(std::span<const std::string> args) {
     std::string text;
     std::vector<sim::Decision> decisions;
     if (!read_file(p.value("--choices"), &text, &error)) return output_error("run", error);
-    if (!sim::parse_decisions(text, &decisions, &error)) return output_error("run", p.value("--choices") + ": " + error);
+    if (!sim::parse_decisions(text, &decisions, &error)) {
+      return output_error("run", p.value("--choices") + ": " + error);
+    }
     choices = std::make_unique<sim::RecordedChoices>(std::move(decisions));
   } else if (p.has("--plain")) {
     choices = std::make_unique<sim::PlainChoices>();
@@ -71,10 +73,8 @@ int run_command(std::span<const std::string> args) {
   }
 
   StagedFolder report;
-  if (p.has("--report")) {
-    if (std::string e = check_apart(p.positional[0], p.value("--report"), "--report"); !e.empty()) return output_error("run", e);
-  }
-  if (p.has("--report") && !report.begin(p.value("--report"), "--report", "h2sim run --report", &error)) {
+  if (p.has("--report") &&
+      !begin_report(p.positional[0], p.value("--report"), "h2sim run --report", &report, &error)) {
     return output_error("run", error);
   }
   Result result;
