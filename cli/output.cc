@@ -157,6 +157,7 @@ Inspection inspect_folder(const std::string& dir, std::string_view option) {
   }
   closedir(listing);
   if (any && !holds_manifest(out.target)) {
+    if (foreign.empty()) foreign = output_manifest_name;  // a file of that name, but not h2sim's
     out.why = name + " is a folder with files h2sim did not write (such as '" + foreign + "'): " +
               choose_another(option) + ", or empty it";
     return out;
