@@ -143,28 +143,39 @@ bool render_svg(const std::string& dot, std::string* svg, std::string* error) {
     return false;
   }
   // A file of our own: parallel processes render the same DOT text (tests, campaign workers).
-  std::string name = (std::filesystem::temp_directory_path() / "h2sim-dot-XXXXXX").string();
+  std::error_code ec;
+  std::filesystem::path temporary = std::filesystem::temp_directory_path(ec);
+  if (ec) {
+    *error = "no folder for temporary files (" + ec.message() + "); the .dot files are written";
+    return false;
+  }
+  std::string name = (temporary / "h2sim-dot-XXXXXX").string();
   int fd = mkstemp(name.data());
   if (fd < 0) {
-    *error = "cannot create a temporary file for dot";
+    *error = "cannot create a temporary file for dot in " + temporary.string() + ": " +
+             std::generic_category().message(errno);
     return false;
   }
   close(fd);
   std::filesystem::path in = name;
   if (!write_whole(in.string(), dot, error)) {
-    std::filesystem::remove(in);
+    std::filesystem::remove(in, ec);
     return false;
   }
   std::string command = "dot -Tsvg " + in.string() + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
+  int popen_errno = errno;
   std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  int status = pclose(pipe);
-  std::filesystem::remove(in);
+  int status = -1;
+  if (pipe != nullptr) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+    status = pclose(pipe);
+  }
+  std::filesystem::remove(in, ec);
   if (status != 0) {
-    *error = "dot failed: " + out;
+    *error = pipe == nullptr ? "cannot start dot: " + std::generic_category().message(popen_errno) : "dot failed: " + out;
     return false;
   }
   *svg = out;
