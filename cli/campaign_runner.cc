@@ -10,10 +10,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <map>
 
-#include "cli/files.h"
+#include "cli/output.h"
 #include "model/scenario/scenario_io.h"
 #include "reports/trace_text.h"
 
@@ -40,21 +39,23 @@ void draw_progress(uint64_t done, uint64_t total, uint64_t runs, double seconds,
   std::fflush(stderr);
 }
 
-// Writes a finding's replay file and human report into the output directory.
+// Writes a finding's replay file and human report into the output directory (claimed by
+// run_check). A file that cannot be written leaves write_error set and no replay path, so that
+// nobody is told to replay a file that is not there.
 void write_finding(const CheckOptions& o, const Scenario& scenario, const Result& result,
                    const std::vector<Verdict>& verdicts, CheckFinding* f) {
-  std::error_code ec;
-  std::filesystem::create_directories(o.out_dir, ec);
   std::string stem = o.out_dir + "/case-" + std::to_string(f->case_index) + "-" + file_stem(f->invariant);
-  f->replay_path = stem + ".replay.textproto";
   CaseRun run{scenario, result, verdicts};
   std::string command = "h2sim check --seed " + std::to_string(o.seed) + " --cases " +
                         std::to_string(o.cases) + " (case " + std::to_string(f->case_index) + ")";
-  std::string error;
-  write_file_atomically(f->replay_path, format_replay(make_replay(run, f->invariant, command)), &error);
-  f->report = "minimal scenario:\n" + to_text(scenario) + "\n" + format_run(scenario, result, verdicts) +
-              "\nreplay: h2sim replay " + f->replay_path + "\n";
-  write_file_atomically(stem + ".txt", f->report, &error);
+  f->report = "minimal scenario:\n" + to_text(scenario) + "\n" + format_run(scenario, result, verdicts);
+  if (!write_output_file(stem + ".replay.textproto", format_replay(make_replay(run, f->invariant, command)),
+                         &f->write_error)) {
+    return;
+  }
+  f->replay_path = stem + ".replay.textproto";
+  f->report += "\nreplay: h2sim replay " + f->replay_path + "\n";
+  write_output_file(stem + ".txt", f->report, &f->write_error);
 }
 
 // Shrinks a failing case, checks that its decisions replay to the same digest twice, and writes
@@ -210,8 +211,8 @@ void send(int fd, const std::string& type, const std::string& payload) {
       CheckFinding f = handle_failure(o, sh, i, broken, &stats);
       send(fd, "STATS", stats.serialize());
       send(fd, "FIND", std::to_string(i) + "\n" + f.kind + "\n" + f.invariant + "\n" + f.replay_path +
-                           "\n" + std::to_string(f.shrink_steps) + "\n" +
-                           std::to_string(f.shrink_seconds) + "\n" + f.report);
+                           "\n" + std::to_string(f.shrink_steps) + "\n" + std::to_string(f.shrink_seconds) +
+                           "\n" + f.write_error + "\n" + f.report);
       stats = {};
       o.gen.recorder = &recorder;
       if (o.stop_at_first_failure) break;
@@ -269,9 +270,7 @@ CheckFinding finding_from_slot(const CheckOptions& o, const Worker& w, const std
   parse_scenario(std::string(w.slot->scenario, w.slot->scenario_bytes), "<worker>", builtin_catalogue(), &scenario, &error);
   std::vector<sim::Decision> decisions(w.slot->decisions,
                                        w.slot->decisions + w.slot->decision_count.load());
-  std::error_code ec;
-  std::filesystem::create_directories(o.out_dir, ec);
-  f.replay_path = o.out_dir + "/case-" + std::to_string(f.case_index) + "-" + f.kind + ".replay.textproto";
+  std::string path = o.out_dir + "/case-" + std::to_string(f.case_index) + "-" + f.kind + ".replay.textproto";
   Replay replay;
   replay.set_format_version(replay_format_version);
   replay.set_semantics_version(replay_semantics_version);
@@ -280,10 +279,12 @@ CheckFinding finding_from_slot(const CheckOptions& o, const Worker& w, const std
   set_decisions(decisions, &replay);
   replay.set_invariant(what);
   replay.set_command("h2sim check --jobs (worker " + what + ")");
-  write_file_atomically(f.replay_path, format_replay(replay), &error);
   f.report = "case " + std::to_string(f.case_index) + ": the worker " + what + " after " +
-             std::to_string(decisions.size()) + " decisions.\nscenario:\n" + to_text(scenario) +
-             "replay: h2sim replay " + f.replay_path + "\n";
+             std::to_string(decisions.size()) + " decisions.\nscenario:\n" + to_text(scenario);
+  if (write_output_file(path, format_replay(replay), &f.write_error)) {
+    f.replay_path = path;
+    f.report += "replay: h2sim replay " + f.replay_path + "\n";
+  }
   return f;
 }
 
@@ -311,7 +312,7 @@ void drain(Worker& w, CheckResult& out, bool* stop) {
       CheckFinding f;
       std::vector<std::string> lines;
       size_t at = 0;
-      for (int k = 0; k < 6; ++k) {
+      for (int k = 0; k < 7; ++k) {
         size_t e = payload.find('\n', at);
         lines.push_back(payload.substr(at, e - at));
         at = e + 1;
@@ -322,6 +323,7 @@ void drain(Worker& w, CheckResult& out, bool* stop) {
       f.replay_path = lines[3];
       f.shrink_steps = static_cast<uint32_t>(std::stoul(lines[4]));
       f.shrink_seconds = std::stod(lines[5]);
+      f.write_error = lines[6];
       f.report = payload.substr(at);
       out.findings.push_back(std::move(f));
       *stop = true;
@@ -412,6 +414,10 @@ std::vector<uint64_t> shard_indices(uint64_t cases, uint32_t index, uint32_t cou
 }
 
 CheckResult run_check(const CheckOptions& o) {
+  // Claimed here, before any worker starts: workers write findings into it from their own
+  // processes, and a folder claimed (emptied) later could lose what one of them wrote.
+  CheckResult refused;
+  if (!claim_output_folder(o.out_dir, "--out", "h2sim check --out", &refused.error)) return refused;
   std::vector<uint64_t> indices = shard_indices(o.cases, o.shard_index, o.shard_count);
   return o.jobs <= 1 ? run_serial(o, indices) : run_workers(o, indices);
 }

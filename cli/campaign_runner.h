@@ -30,8 +30,9 @@ struct CheckFinding {
   uint64_t case_index = 0;
   std::string kind;       // "invariant", "crash", "hang" or "determinism"
   std::string invariant;  // the broken invariant, or what happened to the worker
-  std::string replay_path;
+  std::string replay_path;  // empty if it could not be written (see write_error)
   std::string report;     // minimal case, trace and verdicts, for a person
+  std::string write_error;  // why a file of the finding could not be written, if one could not
   uint32_t shrink_steps = 0;
   double shrink_seconds = 0;
   double found_after_seconds = 0;
@@ -41,12 +42,15 @@ struct CheckResult {
   CampaignStats stats;
   std::vector<CheckFinding> findings;
   double seconds = 0;
+  std::string error;  // why out_dir could not be claimed: then no case ran
 };
 
 // The case indices shard `index` of `count` runs: those congruent to index modulo count. The
 // shards of one seed together run exactly the unsharded campaign's cases.
 std::vector<uint64_t> shard_indices(uint64_t cases, uint32_t index, uint32_t count);
 
+// Claims options.out_dir (cli/output.h: created, or emptied if h2sim wrote it; anything else is
+// refused) before the first case, then runs the campaign.
 CheckResult run_check(const CheckOptions& options);
 
 }  // namespace h2sim::cli

@@ -7,6 +7,7 @@
 #include "cli/args.h"
 #include "cli/campaign_runner.h"
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
 #include "proxy_under_test/policy.h"
@@ -82,6 +83,56 @@ bool choose_names(const Parsed& p, GenOptions* gen, std::string* error) {
   return true;
 }
 
+// Before the campaign: --out is checked (run_check claims it) and --report claimed. Neither may
+// hold the other, because claiming a folder empties it.
+bool claim_outputs(const Parsed& p, const std::string& out_dir, std::string* error) {
+  *error = check_output_folder(out_dir, "--out");
+  if (error->empty() && p.has("--report")) {
+    *error = check_apart(out_dir, p.value("--report"), "--report");
+    if (error->empty()) *error = check_apart(p.value("--report"), out_dir, "--out");
+    if (error->empty()) claim_output_folder(p.value("--report"), "--report", "h2sim check --report", error);
+  }
+  return error->empty();
+}
+
+void print_finding(const CheckFinding& f) {
+  std::printf("\n==== FAILED (%s): %s\ncase %llu, found after %.2f s", f.kind.c_str(), f.invariant.c_str(),
+              static_cast<unsigned long long>(f.case_index), f.found_after_seconds);
+  if (f.kind == "invariant" || f.kind == "determinism") {
+    std::printf(", shrunk in %u steps (%.2f s)", f.shrink_steps, f.shrink_seconds);
+  }
+  std::printf("\n\n%s\n", f.report.c_str());
+  if (f.replay_path.empty()) {
+    std::printf("its replay file could not be written: %s\n", f.write_error.c_str());
+  } else {
+    std::printf("replay it with:\n  h2sim replay %s\n", f.replay_path.c_str());
+  }
+}
+
+// --report DIR: the report of a finding, into DIR/case-N. False (message printed) on a failure.
+bool report_finding(const CheckFinding& f, const std::string& dir) {
+  Replay replay;
+  std::string error;
+  if (!load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) {
+    output_error("check", error);
+    return false;
+  }
+  sim::RecordedChoices choices(decisions_of(replay));
+  Result result;
+  try {
+    result = run_case(replay.scenario(), choices);
+  } catch (const sim::ChoiceError&) {
+    return true;  // a crash or hang recorded mid-run: its report is its replay file
+  }
+  StagedFolder folder;
+  if (!folder.begin(dir + "/case-" + std::to_string(f.case_index), "--report", "h2sim check --report", &error)) {
+    output_error("check", error);
+    return false;
+  }
+  return report_run(replay.scenario(), result, check_all(result, replay.scenario()), "h2sim replay " + f.replay_path,
+                    folder, "check");
+}
+
 }  // namespace
 
 int check_command(std::span<const std::string> args) {
@@ -146,36 +197,26 @@ int check_command(std::span<const std::string> args) {
   o.stop_at_first_failure = !p.has("--keep-going");
   o.progress = isatty(STDERR_FILENO);
 
+  if (!claim_outputs(p, o.out_dir, &error)) return output_error("check", error);
   std::printf("h2sim check: seed %llu, %llu cases, shard %u/%u, %u job%s\n",
               static_cast<unsigned long long>(o.seed), static_cast<unsigned long long>(o.cases),
               o.shard_index, o.shard_count, o.jobs, o.jobs == 1 ? "" : "s");
   std::fflush(stdout);
   CheckResult r = run_check(o);
+  if (!r.error.empty()) return output_error("check", r.error);
   std::printf("\n%s", r.stats.format(r.seconds).c_str());
-  for (const CheckFinding& f : r.findings) {
-    std::printf("\n==== FAILED (%s): %s\ncase %llu, found after %.2f s", f.kind.c_str(), f.invariant.c_str(),
-                static_cast<unsigned long long>(f.case_index), f.found_after_seconds);
-    if (f.kind == "invariant" || f.kind == "determinism") {
-      std::printf(", shrunk in %u steps (%.2f s)", f.shrink_steps, f.shrink_seconds);
-    }
-    std::printf("\n\n%s\nreplay it with:\n  h2sim replay %s\n", f.report.c_str(), f.replay_path.c_str());
-  }
+  for (const CheckFinding& f : r.findings) print_finding(f);
   if (p.has("--report")) {
     for (const CheckFinding& f : r.findings) {
-      Replay replay;
-      if (!load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) continue;
-      sim::RecordedChoices choices(decisions_of(replay));
-      try {
-        Result result = run_case(replay.scenario(), choices);
-        report_run(replay.scenario(), result, check_all(result, replay.scenario()), "h2sim replay " + f.replay_path,
-                   p.value("--report") + "/case-" + std::to_string(f.case_index));
-      } catch (const sim::ChoiceError&) {
-        // A crash or hang recorded mid-run: its report is its replay file.
-      }
+      if (!f.replay_path.empty() && !report_finding(f, p.value("--report"))) return 2;
     }
   }
   if (r.findings.empty()) std::printf("\nevery case held every invariant\n");
-  return r.findings.empty() ? 0 : 1;
+  int code = r.findings.empty() ? 0 : 1;
+  for (const CheckFinding& f : r.findings) {
+    if (!f.write_error.empty()) code = output_error("check", f.write_error);
+  }
+  return code;
 }
 
 }  // namespace h2sim::cli

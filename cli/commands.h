@@ -5,18 +5,27 @@
 #include <span>
 #include <string>
 #include <string_view>
-
+#include <utility>
 #include <vector>
 
+#include "cli/output.h"
 #include "model/run/result.h"
 #include "model/scenario/scenario.pb.h"
 #include "properties/invariants.h"
 
 namespace h2sim::cli {
 
-// --report DIR of run and replay: writes the report of the run just made; false on failure.
+// --report DIR of run and replay, before the run: DIR must not hold the input (it would be
+// replaced) and is begun as a StagedFolder. False with `error` if it is refused.
+bool begin_report(const std::string& input, const std::string& dir, std::string_view writer, StagedFolder* folder,
+                  std::string* error);
+
+// --report DIR of run, replay, explore and check: writes the report of the run just made into
+// `folder` (begun before the run) and moves it into place. False, with the error printed as
+// "h2sim NAME: error: ...", on failure.
 bool report_run(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
-                const std::string& command, const std::string& dir);
+                const std::string& command, StagedFolder& folder, std::string_view name,
+                const std::vector<std::pair<std::string, std::string>>& extra_diagrams = {});
 
 struct Command {
   std::string_view name;

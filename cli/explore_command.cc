@@ -2,12 +2,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cctype>
 #include <cstdio>
-#include <filesystem>
+#include <set>
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/files.h"
+#include "cli/output.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/campaign.h"
 #include "properties/explore.h"
@@ -28,23 +29,71 @@ constexpr Option options[] = {
     {"--report", "DIR", "also write a report of the shortest failing execution into DIR"},
 };
 
-std::string file_stem(const std::string& text) {
-  std::string out;
-  for (char c : text.substr(0, text.find(':'))) out += isalnum(static_cast<unsigned char>(c)) ? c : '-';
-  return out;
+// Outcome file names keep this much of the outcome's text: enough to tell outcomes apart by eye,
+// short enough for any file system.
+constexpr size_t outcome_stem_bytes_max = 60;
+
+// A readable file name for an outcome: its whole text in lower case, each run of other
+// characters one '-' ("CANCELLED: Received RST_STREAM ..." -> "cancelled-received-rst-stream-..."),
+// cut at outcome_stem_bytes_max. Two outcomes with the same stem get "-2", "-3" after the second
+// (`taken` holds the stems given so far), so that no outcome's file replaces another's.
+std::string outcome_stem(const std::string& outcome, std::set<std::string>* taken) {
+  std::string stem;
+  for (char c : outcome) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      stem += static_cast<char>(std::tolower(u));
+    } else if (!stem.empty() && stem.back() != '-') {
+      stem += '-';
+    }
+    if (stem.size() >= outcome_stem_bytes_max) break;
+  }
+  while (!stem.empty() && stem.back() == '-') stem.pop_back();
+  if (stem.empty()) stem = "outcome";
+  std::string unique = stem;
+  for (int n = 2; !taken->insert(unique).second; ++n) unique = stem + "-" + std::to_string(n);
+  return unique;
 }
 
-void write_explore_report(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
-                          const std::string& command, const std::string& dir, const ExploreReport& r) {
-  ReportFiles files;
+// One replay file per reachable outcome of each call, listed with the command that replays it.
+// False (with the message printed) if one cannot be written.
+bool write_outcomes(const Scenario& scenario, const ExploreReport& r, const std::string& out,
+                    const std::string& input) {
   std::string error;
-  if (!write_report(scenario, result, verdicts, command, dir, &files, &error,
-                    {{"explore-states", state_graph_dot(r.graph)}})) {
-    std::fprintf(stderr, "h2sim explore: error: %s\n", error.c_str());
-    return;
+  for (size_t call = 0; call < r.outcomes.size(); ++call) {
+    std::printf("\ncall %zu can end at the client with:\n", call);
+    std::set<std::string> taken;
+    for (const auto& [outcome, decisions] : r.outcomes[call]) {
+      sim::RecordedChoices choices(decisions);
+      Replay replay = make_replay({scenario, run_case(scenario, choices), {}}, "", "h2sim explore " + input);
+      std::string path =
+          out + "/call-" + std::to_string(call) + "-" + outcome_stem(outcome, &taken) + ".replay.textproto";
+      if (!write_output_file(path, format_replay(replay), &error)) {
+        output_error("explore", error);
+        return false;
+      }
+      std::printf("  %-60s h2sim replay %s\n", outcome.c_str(), path.c_str());
+    }
   }
-  if (!files.note.empty()) std::fprintf(stderr, "h2sim explore: note: %s\n", files.note.c_str());
-  std::printf("report: %s\n", files.html.c_str());
+  return true;
+}
+
+// Where explore writes: --out claimed, and --report begun, before the search. The input and the
+// two outputs must not hold one another: claiming or replacing a folder would remove them. Both
+// are checked before either is claimed, so that a refusal leaves no new folder behind.
+bool claim_outputs(const Parsed& p, const std::string& out, StagedFolder* report, std::string* error) {
+  std::string problem = check_apart(p.positional[0], out, "--out");
+  if (problem.empty() && p.has("--report")) {
+    problem = check_apart(p.positional[0], p.value("--report"), "--report");
+    if (problem.empty()) problem = check_apart(out, p.value("--report"), "--report");
+    if (problem.empty()) problem = check_output_folder(p.value("--report"), "--report");
+  }
+  if (!problem.empty()) {
+    *error = problem;
+    return false;
+  }
+  return claim_output_folder(out, "--out", "h2sim explore --out", error) &&
+         (!p.has("--report") || report->begin(p.value("--report"), "--report", "h2sim explore --report", error));
 }
 
 }  // namespace
@@ -88,10 +137,9 @@ int explore_command(std::span<const std::string> args) {
   o.record_graph = p.has("--report");
   std::string out = p.has("--out") ? p.value("--out") : "h2sim-explore";
   Scenario scenario;
-  if (!load_scenario(p.positional[0], builtin_catalogue(), &scenario, &error)) return usage_error("explore", error);
-  if (std::filesystem::exists(out) && !std::filesystem::is_directory(out)) {
-    return usage_error("explore", "--out " + out + " is not a directory");
-  }
+  if (!load_scenario(p.positional[0], builtin_catalogue(), &scenario, &error)) return output_error("explore", error);
+  StagedFolder report;
+  if (!claim_outputs(p, out, &report, &error)) return output_error("explore", error);
 
   bool terminal = isatty(STDERR_FILENO);
   auto start = std::chrono::steady_clock::now();
@@ -124,18 +172,7 @@ int explore_command(std::span<const std::string> args) {
     std::printf("%llu paths were cut at --max-depth %u\n", static_cast<unsigned long long>(r.too_deep), o.depth_max);
   }
   std::printf("search %s\n", r.complete ? "complete" : ("cut short at " + r.bound).c_str());
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  for (size_t call = 0; call < r.outcomes.size(); ++call) {
-    std::printf("\ncall %zu can end at the client with:\n", call);
-    for (const auto& [outcome, decisions] : r.outcomes[call]) {
-      sim::RecordedChoices choices(decisions);
-      Replay replay = make_replay({scenario, run_case(scenario, choices), {}}, "", "h2sim explore " + p.positional[0]);
-      std::string path = out + "/call-" + std::to_string(call) + "-" + file_stem(outcome) + ".replay.textproto";
-      write_file_atomically(path, format_replay(replay), &error);
-      std::printf("  %-60s h2sim replay %s\n", outcome.c_str(), path.c_str());
-    }
-  }
+  if (!write_outcomes(scenario, r, out, p.positional[0])) return 2;
   if (!r.failed_invariant.empty()) {
     sim::RecordedChoices choices(r.shortest_failure);
     Result result = run_case(scenario, choices);
@@ -146,8 +183,11 @@ int explore_command(std::span<const std::string> args) {
     if (p.has("--report")) {
       Replay replay = make_replay({scenario, result, verdicts}, r.failed_invariant, "h2sim explore " + p.positional[0]);
       std::string path = out + "/shortest-failure.replay.textproto";
-      write_file_atomically(path, format_replay(replay), &error);
-      write_explore_report(scenario, result, verdicts, "h2sim replay " + path, p.value("--report"), r);
+      if (!write_output_file(path, format_replay(replay), &error)) return output_error("explore", error);
+      if (!report_run(scenario, result, verdicts, "h2sim replay " + path, report, "explore",
+                      {{"explore-states", state_graph_dot(r.graph)}})) {
+        return 2;
+      }
     }
     return 1;
   }
@@ -157,8 +197,10 @@ int explore_command(std::span<const std::string> args) {
     const auto& decisions = r.outcomes[0].begin()->second;
     sim::RecordedChoices choices(decisions);
     Result result = run_case(scenario, choices);
-    write_explore_report(scenario, result, check_all(result, scenario), "h2sim explore " + p.positional[0],
-                         p.value("--report"), r);
+    if (!report_run(scenario, result, check_all(result, scenario), "h2sim explore " + p.positional[0], report,
+                    "explore", {{"explore-states", state_graph_dot(r.graph)}})) {
+      return 2;
+    }
   }
   return r.complete ? 0 : 3;
 }

@@ -11,7 +11,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/files.h"
+#include "cli/output.h"
 #include "cli/live_compare.h"
 #include "live/live_run.h"
 #include "model/grpc/personality.h"
@@ -214,11 +214,7 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
     return usage_error("live", error);
   }
   std::string out = p.has("--out") ? p.value("--out") : "h2sim-live";
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec) return usage_error("live", "cannot create " + out + ": " + ec.message());
-  std::string problem = check_writable(out + "/case-0.textproto");
-  if (!problem.empty()) return usage_error("live", problem);
+  if (!claim_output_folder(out, "--out", "h2sim live --differential --out", &error)) return output_error("live", error);
 
   const char* preset = live::preset_of(kind);
   GenOptions gen;
@@ -259,7 +255,7 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
     scenario.set_name("differential-" + std::to_string(seed) + "-" + std::to_string(i));
     use_peers(peers, &scenario);
     std::string stem = out + "/case-" + std::to_string(i);
-    if (!write_file_atomically(stem + ".textproto", to_text(scenario), &error)) return usage_error("live", error);
+    if (!write_output_file(stem + ".textproto", to_text(scenario), &error)) return output_error("live", error);
     LiveOutcomes live;
     if (!run_live_scenario(scenario, peers, stem + ".textproto", kind, binary, repeat, timeout_ms, &live, &error)) {
       return usage_error("live", error);
@@ -280,7 +276,7 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
     for (const auto& [outcome, r] : live.example) {
       trace += "live run that ended with " + outcome + ":\n" + live_frames(r, peers) + "\n";
     }
-    write_file_atomically(stem + ".live.txt", trace, &error);
+    if (!write_output_file(stem + ".live.txt", trace, &error)) return output_error("live", error);
     std::printf("\ncase %llu (%s, client %s, server %s; %s search):\n", static_cast<unsigned long long>(i),
                 scenario.proxy().preset().c_str(), scenario.client().c_str(), scenario.server().c_str(),
                 c.simulated.complete ? "complete" : "partial plus random schedules, so possibly only unexplored");
@@ -298,7 +294,7 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
         Replay replay = make_replay({scenario, run_case(scenario, choices), {}}, "",
                                     "h2sim live --differential --proxy " + std::string(live::proxy_name(kind)));
         std::string path = stem + "-call-" + std::to_string(call) + "-simulated-" + std::to_string(k++) + ".replay.textproto";
-        write_file_atomically(path, format_replay(replay), &error);
+        if (!write_output_file(path, format_replay(replay), &error)) return output_error("live", error);
         std::printf("  simulated %-50s h2sim replay %s\n", o.c_str(), path.c_str());
       }
     }
@@ -347,7 +343,7 @@ int live_command(std::span<const std::string> args) {
     return usage_error("live", error);
   }
   Scenario scenario;
-  if (!load_scenario(p.positional[0], builtin_catalogue(), &scenario, &error)) return usage_error("live", error);
+  if (!load_scenario(p.positional[0], builtin_catalogue(), &scenario, &error)) return output_error("live", error);
   if (!live_capable(scenario, &error)) return usage_error("live", error);
   use_peers(peers, &scenario);
 

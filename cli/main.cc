@@ -1,10 +1,12 @@
 // h2sim: finds, replays and explains the ways a gRPC client loses the server's status behind an
 // HTTP/2 proxy.
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 
 namespace {
 
@@ -34,7 +36,23 @@ void print_help(FILE* out) {
                  static_cast<int>(c.summary.size()), c.summary.data());
   }
   std::fprintf(out, "\nh2sim COMMAND --help describes a command.\n"
-                    "Exit codes: 0 all invariants hold, 1 an invariant failed, 2 bad input.\n");
+                    "Exit codes: 0 all invariants hold, 1 an invariant failed, 2 bad input or an output\n"
+                    "that cannot be written (h2sim replaces only what it wrote: see README.md).\n");
+}
+
+// Runs one command. Nothing escapes as an exception: an error no command caught is one line and
+// exit 2, not an abort with a core dump. A std::filesystem::filesystem_error (a call without an
+// error_code that failed) says the operation, the reason and the path; others say what they can
+// (std::bad_alloc: memory exhausted).
+int dispatch(const Command& c, std::span<const std::string> args) {
+  std::string name(c.name);
+  int code = 2;
+  try {
+    code = c.main(args);
+  } catch (const std::exception& e) {
+    code = h2sim::cli::output_error(name, e.what());
+  }
+  return h2sim::cli::finish_standard_output(name, code);
 }
 
 }  // namespace
@@ -43,11 +61,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_help(args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
+    return h2sim::cli::finish_standard_output("help", args.empty() ? 2 : 0);
   }
   for (const Command& c : commands) {
     if (c.name == args[0]) {
-      return c.main(std::span<const std::string>(args).subspan(1));
+      return dispatch(c, std::span<const std::string>(args).subspan(1));
     }
   }
   std::fprintf(stderr, "h2sim: error: unknown command '%s'\n", args[0].c_str());

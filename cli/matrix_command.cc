@@ -1,12 +1,11 @@
 // h2sim matrix: who loses the status. A campaign for every (proxy preset x client personality),
 // each failing cell summed up in one line with its replay file; also written as Markdown.
 #include <cstdio>
-#include <filesystem>
 
 #include "cli/args.h"
 #include "cli/campaign_runner.h"
 #include "cli/commands.h"
-#include "cli/files.h"
+#include "cli/output.h"
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
 #include "proxy_under_test/policy.h"
@@ -113,10 +112,8 @@ int matrix_command(std::span<const std::string> args) {
   }
   if (presets.empty()) for (const auto& preset : proxy::presets()) presets.emplace_back(preset.name);
   if (clients.empty()) for (const auto& c : grpc::client_personalities()) clients.emplace_back(c.name);
-  if (std::string e = check_writable(base.out_dir + "/matrix.md"); !e.empty() &&
-      std::filesystem::exists(base.out_dir)) {
-    return usage_error("matrix", e);
-  }
+  // Each cell's campaign claims its own folder inside this one (run_check).
+  if (!claim_output_folder(base.out_dir, "--out", "h2sim matrix --out", &error)) return output_error("matrix", error);
 
   std::string md = "# Who loses the server's status\n\n" + std::to_string(base.cases) +
                    " generated cases per cell, seed " + std::to_string(base.seed) + ". ";
@@ -151,6 +148,10 @@ int matrix_command(std::span<const std::string> args) {
       o.gen.clients = {client};
       o.out_dir = base.out_dir + "/" + preset + "-x-" + client;
       CheckResult r = run_check(o);
+      if (!r.error.empty()) return output_error("matrix", r.error);
+      for (const CheckFinding& f : r.findings) {
+        if (!f.write_error.empty()) return output_error("matrix", f.write_error);
+      }
       std::string cell;
       if (r.findings.empty()) {
         cell = "keeps it (" + std::to_string(r.stats.cases) + " cases)";
@@ -174,10 +175,9 @@ int matrix_command(std::span<const std::string> args) {
     md += "\n";
     html += "</tr>\n";
   }
-  std::filesystem::create_directories(base.out_dir);
-  if (!write_file_atomically(base.out_dir + "/matrix.md", md, &error)) return usage_error("matrix", error);
-  if (!write_file_atomically(base.out_dir + "/matrix.html", html + "</table></body></html>\n", &error)) {
-    return usage_error("matrix", error);
+  if (!write_output_file(base.out_dir + "/matrix.md", md, &error) ||
+      !write_output_file(base.out_dir + "/matrix.html", html + "</table></body></html>\n", &error)) {
+    return output_error("matrix", error);
   }
   std::printf("\nwritten: %s/matrix.md and %s/matrix.html\n", base.out_dir.c_str(), base.out_dir.c_str());
   return any_lost ? 1 : 0;

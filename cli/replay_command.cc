@@ -3,6 +3,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
@@ -37,8 +38,13 @@ int replay_command(std::span<const std::string> args) {
   if (p.positional.size() != 1) return usage_error("replay", "expected one replay file");
   const std::string& path = p.positional[0];
   Replay replay;
-  if (!load_replay(path, builtin_catalogue(), &replay, &error)) return usage_error("replay", error);
+  if (!load_replay(path, builtin_catalogue(), &replay, &error)) return output_error("replay", error);
 
+  StagedFolder report;
+  if (p.has("--report") &&
+      !begin_report(path, p.value("--report"), "h2sim replay --report", &report, &error)) {
+    return output_error("replay", error);
+  }
   sim::RecordedChoices choices(decisions_of(replay));
   Result result;
   try {
@@ -56,7 +62,7 @@ int replay_command(std::span<const std::string> args) {
                                             result.digest + "\n"
                                       : format_run(replay.scenario(), result, verdicts);
   std::fputs(text.c_str(), stdout);
-  if (p.has("--report") && !report_run(replay.scenario(), result, verdicts, "h2sim replay " + path, p.value("--report"))) {
+  if (p.has("--report") && !report_run(replay.scenario(), result, verdicts, "h2sim replay " + path, report, "replay")) {
     return 2;
   }
   if (!replay.trace_digest().empty() && replay.trace_digest() != result.digest) {

@@ -5,7 +5,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/files.h"
+#include "cli/output.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
@@ -25,64 +25,120 @@ constexpr Option options[] = {
     {"--plain", "", "for a scenario: the plainest schedule"},
 };
 
-// One report from a scenario or replay file. Returns 0, 1 (an invariant failed) or 2. With
-// `coverage`, the run's transitions are added to it too.
-int report_one(const std::string& in, const std::string& dir, const Parsed& p, std::string* summary,
-               StateCoverage* coverage = nullptr, bool* proxied = nullptr) {
-  std::string error;
+// A scenario or replay file, run: what a report draws.
+struct Input {
   Scenario scenario;
+  Result result;
+  std::vector<Verdict> verdicts;
+  std::string command;  // how to run it again
+};
+
+// Loads `in` (a scenario, run with --plain or `seed`, or a replay file by its suffix) and runs it.
+// False with `error` on bad input.
+bool run_input(const std::string& in, const Parsed& p, uint64_t seed, Input* out, std::string* error) {
   std::unique_ptr<sim::ChoiceSource> choices;
-  std::string command;
-  bool is_replay = in.ends_with(kReplaySuffix);
-  Replay replay;
-  if (is_replay) {
-    if (!load_replay(in, builtin_catalogue(), &replay, &error)) return usage_error("report", error);
-    scenario = replay.scenario();
+  if (in.ends_with(kReplaySuffix)) {
+    Replay replay;
+    if (!load_replay(in, builtin_catalogue(), &replay, error)) return false;
+    out->scenario = replay.scenario();
     choices = std::make_unique<sim::RecordedChoices>(decisions_of(replay));
-    command = "h2sim replay " + in;
+    out->command = "h2sim replay " + in;
   } else {
-    if (!load_scenario(in, builtin_catalogue(), &scenario, &error)) return usage_error("report", error);
-    uint64_t seed = 0;
-    if (p.has("--seed") && !parse_number("--seed", p.value("--seed"), 0, UINT64_MAX, &seed, &error)) {
-      return usage_error("report", error);
-    }
+    if (!load_scenario(in, builtin_catalogue(), &out->scenario, error)) return false;
     if (p.has("--plain")) {
       choices = std::make_unique<sim::PlainChoices>();
-      command = "h2sim run " + in + " --plain";
+      out->command = "h2sim run " + in + " --plain";
     } else {
       choices = std::make_unique<sim::SeededChoices>(seed);
-      command = "h2sim run " + in + " --seed " + std::to_string(seed);
+      out->command = "h2sim run " + in + " --seed " + std::to_string(seed);
     }
   }
-  Result result;
   try {
-    result = run_case(scenario, *choices);
+    out->result = run_case(out->scenario, *choices);
   } catch (const sim::ChoiceError& e) {
-    return usage_error("report", in + ": the recorded decisions do not fit this scenario: " + e.what());
+    *error = in + ": the recorded decisions do not fit this scenario: " + e.what();
+    return false;
   }
-  std::vector<Verdict> verdicts = check_all(result, scenario);
-  if (coverage) coverage->add(result, !all_hold(verdicts));
-  if (proxied) *proxied = *proxied || result.has_proxy;
+  out->verdicts = check_all(out->result, out->scenario);
+  return true;
+}
+
+// The .replay.textproto files of a campaign folder, sorted. False with `error` if it cannot be
+// listed (the error_code overloads: a folder we may not read is a message, not an exception).
+bool list_replays(const std::string& in, std::vector<std::string>* replays, std::string* error) {
+  std::error_code ec;
+  for (fs::directory_iterator it(in, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string path = it->path().string();
+    if (path.ends_with(kReplaySuffix)) replays->push_back(path);
+  }
+  if (ec) {
+    *error = in + ": cannot list it: " + ec.message();
+    return false;
+  }
+  std::sort(replays->begin(), replays->end());
+  return true;
+}
+
+// The report of every replay file of a campaign folder, and an index page with the state
+// diagrams over all of them, into `folder`. Returns 0, 1 (a case fails) or 2.
+int report_campaign(const std::vector<std::string>& replays, const Parsed& p, StagedFolder& folder) {
+  std::string error;
+  std::string index = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>h2sim campaign "
+                      "report</title></head><body><h1>h2sim: " + std::to_string(replays.size()) +
+                      " recorded cases</h1><ul>\n";
+  int worst = 0;
+  StateCoverage coverage;
+  bool proxied = false;
   ReportFiles files;
-  if (!write_report(scenario, result, verdicts, command, dir, &files, &error)) return usage_error("report", error);
+  for (const std::string& replay : replays) {
+    std::string name = fs::path(replay).filename().string();
+    name = name.substr(0, name.size() - kReplaySuffix.size());
+    Input input;
+    if (!run_input(replay, p, 0, &input, &error)) return output_error("report", error);
+    bool failed = !all_hold(input.verdicts);
+    coverage.add(input.result, failed);
+    proxied = proxied || input.result.has_proxy;
+    if (!write_report(input.scenario, input.result, input.verdicts, input.command, folder.staging() + "/" + name,
+                      &files, &error)) {
+      return output_error("report", error);
+    }
+    worst = std::max(worst, failed ? 1 : 0);
+    index += "<li><a href=\"" + name + "/index.html\">" + name + "</a>" + (failed ? " (fails)" : "") + "</li>\n";
+  }
+  index += "</ul><h2>Stream states over all recorded cases</h2><p>Each transition counts the cases' frames; red: "
+           "taken by a failing case; dashed: never taken.</p>\n";
+  if (!coverage_section(coverage, proxied, folder.staging(), &files, &index, &error) ||
+      !write_whole(folder.staging() + "/index.html", index + "</body></html>\n", &error) || !folder.commit(&error)) {
+    return output_error("report", error);
+  }
   if (!files.note.empty()) std::fprintf(stderr, "h2sim report: note: %s\n", files.note.c_str());
-  *summary = files.html;
-  return all_hold(verdicts) ? 0 : 1;
+  std::printf("report: %s/index.html (%zu cases)\n", folder.dir().c_str(), replays.size());
+  return worst;
 }
 
 }  // namespace
 
-// Shared with run and replay: --report DIR draws the run just made.
+bool begin_report(const std::string& input, const std::string& dir, std::string_view writer, StagedFolder* folder,
+                  std::string* error) {
+  *error = check_apart(input, dir, "--report");
+  return error->empty() && folder->begin(dir, "--report", writer, error);
+}
+
+// Shared with run, replay, explore and check: --report DIR draws the run just made.
 bool report_run(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
-                const std::string& command, const std::string& dir) {
+                const std::string& command, StagedFolder& folder, std::string_view name,
+                const std::vector<std::pair<std::string, std::string>>& extra_diagrams) {
   ReportFiles files;
   std::string error;
-  if (!write_report(scenario, result, verdicts, command, dir, &files, &error)) {
-    std::fprintf(stderr, "h2sim: error: %s\n", error.c_str());
+  if (!write_report(scenario, result, verdicts, command, folder.staging(), &files, &error, extra_diagrams) ||
+      !folder.commit(&error)) {
+    output_error(name, error);
     return false;
   }
-  if (!files.note.empty()) std::fprintf(stderr, "h2sim: note: %s\n", files.note.c_str());
-  std::printf("report: %s\n", files.html.c_str());
+  if (!files.note.empty()) {
+    std::fprintf(stderr, "h2sim %.*s: note: %s\n", static_cast<int>(name.size()), name.data(), files.note.c_str());
+  }
+  std::printf("report: %s/index.html\n", folder.dir().c_str());
   return true;
 }
 
@@ -95,7 +151,8 @@ int report_command(std::span<const std::string> args) {
                          "IN is a scenario (run with --seed S or --plain), a .replay.textproto file, "
                          "or a campaign's\noutput directory (every replay file in it). Writes state "
                          "diagrams (Graphviz DOT, and SVG\nwhen dot is installed), a sequence diagram "
-                         "(SVG), a pcap of both legs and an HTML page.",
+                         "(SVG), a pcap of both legs and an HTML page.\nDIR must be new, empty, or "
+                         "a folder h2sim wrote before (which it replaces).",
                          options)
                    .c_str(),
                stdout);
@@ -104,45 +161,29 @@ int report_command(std::span<const std::string> args) {
   if (p.positional.size() != 1) return usage_error("report", "expected one input (scenario, replay file or directory)");
   if (!p.has("--out")) return usage_error("report", "--out DIR is required");
   const std::string& in = p.positional[0];
-  std::string out = p.value("--out");
-  if (fs::exists(out) && !fs::is_directory(out)) return usage_error("report", "--out " + out + " is not a directory");
-  if (!fs::exists(in)) return usage_error("report", in + ": no such file or directory");
-  if (!fs::is_directory(in)) {
-    std::string html;
-    int code = report_one(in, out, p, &html);
-    if (code != 2) std::printf("report: %s\n", html.c_str());
-    return code;
+  const std::string& out = p.value("--out");
+  uint64_t seed = 0;
+  if (p.has("--seed") && !parse_number("--seed", p.value("--seed"), 0, UINT64_MAX, &seed, &error)) {
+    return usage_error("report", error);
+  }
+  std::error_code ec;
+  fs::file_status status = fs::status(in, ec);
+  if (status.type() == fs::file_type::not_found) return output_error("report", in + ": no such file or directory");
+  if (ec) return output_error("report", in + ": " + ec.message());
+  if (std::string e = check_apart(in, out, "--out"); !e.empty()) return output_error("report", e);
+  StagedFolder folder;
+  if (!fs::is_directory(status)) {
+    Input input;
+    if (!run_input(in, p, seed, &input, &error)) return output_error("report", error);
+    if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
+    if (!report_run(input.scenario, input.result, input.verdicts, input.command, folder, "report")) return 2;
+    return all_hold(input.verdicts) ? 0 : 1;
   }
   std::vector<std::string> replays;
-  for (const auto& entry : fs::directory_iterator(in)) {
-    std::string path = entry.path().string();
-    if (path.ends_with(kReplaySuffix)) replays.push_back(path);
-  }
-  std::sort(replays.begin(), replays.end());
+  if (!list_replays(in, &replays, &error)) return output_error("report", error);
   if (replays.empty()) return usage_error("report", in + ": no .replay.textproto files in this directory");
-  std::string index = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>h2sim campaign "
-                      "report</title></head><body><h1>h2sim: " + std::to_string(replays.size()) +
-                      " recorded cases</h1><ul>\n";
-  int worst = 0;
-  StateCoverage coverage;
-  bool proxied = false;
-  for (const std::string& replay : replays) {
-    std::string name = fs::path(replay).filename().string();
-    name = name.substr(0, name.size() - kReplaySuffix.size());
-    std::string html;
-    int code = report_one(replay, out + "/" + name, p, &html, &coverage, &proxied);
-    if (code == 2) return 2;
-    worst = std::max(worst, code);
-    index += "<li><a href=\"" + name + "/index.html\">" + name + "</a>" + (code ? " (fails)" : "") + "</li>\n";
-  }
-  fs::create_directories(out);
-  ReportFiles files;
-  index += "</ul><h2>Stream states over all recorded cases</h2><p>Each transition counts the cases' frames; red: "
-           "taken by a failing case; dashed: never taken.</p>\n" + coverage_section(coverage, proxied, out, &files);
-  index += "</body></html>\n";
-  if (!write_file_atomically(out + "/index.html", index, &error)) return usage_error("report", error);
-  std::printf("report: %s/index.html (%zu cases)\n", out.c_str(), replays.size());
-  return worst;
+  if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
+  return report_campaign(replays, p, folder);
 }
 
 }  // namespace h2sim::cli

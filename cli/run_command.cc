@@ -3,7 +3,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/files.h"
+#include "cli/output.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
@@ -43,18 +43,20 @@ int run_command(std::span<const std::string> args) {
   if (sources > 1) return usage_error("run", "--seed, --choices and --plain exclude each other");
 
   if (p.has("--save-choices")) {
-    if (std::string e = check_writable(p.value("--save-choices")); !e.empty()) return usage_error("run", e);
+    if (std::string e = check_output_file(p.value("--save-choices"), "--save-choices"); !e.empty()) {
+      return output_error("run", e);
+    }
   }
   Scenario scenario;
-  if (!load_scenario(p.positional[0], builtin_catalogue(), &scenario, &error)) return usage_error("run", error);
+  if (!load_scenario(p.positional[0], builtin_catalogue(), &scenario, &error)) return output_error("run", error);
 
   std::unique_ptr<sim::ChoiceSource> choices;
   if (p.has("--choices")) {
     std::string text;
     std::vector<sim::Decision> decisions;
-    if (!read_file(p.value("--choices"), &text, &error) ||
-        !sim::parse_decisions(text, &decisions, &error)) {
-      return usage_error("run", p.value("--choices") + ": " + error);
+    if (!read_file(p.value("--choices"), &text, &error)) return output_error("run", error);
+    if (!sim::parse_decisions(text, &decisions, &error)) {
+      return output_error("run", p.value("--choices") + ": " + error);
     }
     choices = std::make_unique<sim::RecordedChoices>(std::move(decisions));
   } else if (p.has("--plain")) {
@@ -67,6 +69,11 @@ int run_command(std::span<const std::string> args) {
     choices = std::make_unique<sim::SeededChoices>(seed);
   }
 
+  StagedFolder report;
+  if (p.has("--report") &&
+      !begin_report(p.positional[0], p.value("--report"), "h2sim run --report", &report, &error)) {
+    return output_error("run", error);
+  }
   Result result;
   try {
     result = run_case(scenario, *choices);
@@ -90,11 +97,11 @@ int run_command(std::span<const std::string> args) {
     std::string how = p.has("--choices") ? " --choices " + p.value("--choices")
                       : p.has("--plain") ? std::string(" --plain")
                                          : " --seed " + (p.has("--seed") ? p.value("--seed") : std::string("0"));
-    if (!report_run(scenario, result, verdicts, "h2sim run " + p.positional[0] + how, p.value("--report"))) return 2;
+    if (!report_run(scenario, result, verdicts, "h2sim run " + p.positional[0] + how, report, "run")) return 2;
   }
   if (p.has("--save-choices") &&
-      !write_file_atomically(p.value("--save-choices"), sim::format_decisions(result.decisions), &error)) {
-    return usage_error("run", error);
+      !write_output_file(p.value("--save-choices"), sim::format_decisions(result.decisions), &error)) {
+    return output_error("run", error);
   }
   return all_hold(verdicts) ? 0 : 1;
 }

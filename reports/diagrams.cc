@@ -1,11 +1,13 @@
 #include "reports/diagrams.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <system_error>
 #include <tuple>
 
 #include <unistd.h>
@@ -45,6 +47,19 @@ std::string escape_dot(std::string_view text) {
 }
 
 }  // namespace
+
+bool write_whole(const std::string& path, const std::string& contents, std::string* error) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (out) {
+    out << contents;
+    out.flush();
+  }
+  if (!out) {
+    *error = "cannot write " + path + ": " + std::generic_category().message(errno);
+    return false;
+  }
+  return true;
+}
 
 const char* role_name(Role role) {
   switch (role) {
@@ -128,25 +143,39 @@ bool render_svg(const std::string& dot, std::string* svg, std::string* error) {
     return false;
   }
   // A file of our own: parallel processes render the same DOT text (tests, campaign workers).
-  std::string name = (std::filesystem::temp_directory_path() / "h2sim-dot-XXXXXX").string();
+  std::error_code ec;
+  std::filesystem::path temporary = std::filesystem::temp_directory_path(ec);
+  if (ec) {
+    *error = "no folder for temporary files (" + ec.message() + "); the .dot files are written";
+    return false;
+  }
+  std::string name = (temporary / "h2sim-dot-XXXXXX").string();
   int fd = mkstemp(name.data());
   if (fd < 0) {
-    *error = "cannot create a temporary file for dot";
+    *error = "cannot create a temporary file for dot in " + temporary.string() + ": " +
+             std::generic_category().message(errno);
     return false;
   }
   close(fd);
   std::filesystem::path in = name;
-  std::ofstream(in) << dot;
+  if (!write_whole(in.string(), dot, error)) {
+    std::filesystem::remove(in, ec);
+    return false;
+  }
   std::string command = "dot -Tsvg " + in.string() + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
+  int popen_errno = errno;
   std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  int status = pclose(pipe);
-  std::filesystem::remove(in);
+  int status = -1;
+  if (pipe != nullptr) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+    status = pclose(pipe);
+  }
+  std::filesystem::remove(in, ec);
   if (status != 0) {
-    *error = "dot failed: " + out;
+    *error = pipe == nullptr ? "cannot start dot: " + std::generic_category().message(popen_errno) : "dot failed: " + out;
     return false;
   }
   *svg = out;
@@ -415,46 +444,47 @@ std::string pcap(const Result& r) {
 
 // --- the page --------------------------------------------------------------------------------
 
-std::string coverage_section(const StateCoverage& coverage, bool proxied, const std::string& dir,
-                             ReportFiles* files) {
+bool coverage_section(const StateCoverage& coverage, bool proxied, const std::string& dir, ReportFiles* files,
+                      std::string* html, std::string* error) {
   std::vector<Role> roles = proxied
                                 ? std::vector<Role>{Role::client, Role::proxy_downstream, Role::proxy_upstream, Role::server}
                                 : std::vector<Role>{Role::client, Role::server};
-  std::string html;
   for (Role role : roles) {
     std::string dot = state_dot(coverage, role);
     std::string stem = dir + "/state-" + role_name(role);
-    std::ofstream(stem + ".dot") << dot;
+    if (!write_whole(stem + ".dot", dot, error)) return false;
     files->written.push_back(stem + ".dot");
     std::string svg, why;
     if (render_svg(dot, &svg, &why)) {
-      std::ofstream(stem + ".svg") << svg;
+      if (!write_whole(stem + ".svg", svg, error)) return false;
       files->written.push_back(stem + ".svg");
-      html += "<figure>" + svg.substr(std::min(svg.find("<svg"), svg.size())) + "<figcaption>" + role_name(role) +
-              "</figcaption></figure>\n";
+      *html += "<figure>" + svg.substr(std::min(svg.find("<svg"), svg.size())) + "<figcaption>" + role_name(role) +
+               "</figcaption></figure>\n";
     } else {
       files->note = why;
-      html += "<figure><pre>" + escape_xml(dot) + "</pre><figcaption>" + role_name(role) + "</figcaption></figure>\n";
+      *html += "<figure><pre>" + escape_xml(dot) + "</pre><figcaption>" + role_name(role) + "</figcaption></figure>\n";
     }
   }
-  return html;
+  return true;
 }
 
 bool write_report(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
                   const std::string& replay_command, const std::string& dir, ReportFiles* files,
                   std::string* error, const std::vector<std::pair<std::string, std::string>>& extra_diagrams) {
   namespace fs = std::filesystem;
-  fs::path partial = dir + ".partial";
   std::error_code ec;
-  fs::remove_all(partial, ec);
-  fs::create_directories(partial, ec);
+  // create_directory (not create_directories): the caller owns the parent, and an existing
+  // folder is the caller's to have chosen.
+  fs::create_directory(dir, ec);
   if (ec) {
-    *error = "cannot create " + partial.string() + ": " + ec.message();
+    *error = "cannot create " + dir + ": " + ec.message();
     return false;
   }
+  bool written = true;
   auto write = [&](const std::string& name, const std::string& contents) {
-    std::ofstream(partial / name, std::ios::binary) << contents;
-    files->written.push_back(dir + "/" + name);
+    if (!written) return;
+    written = write_whole(dir + "/" + name, contents, error);
+    if (written) files->written.push_back(dir + "/" + name);
   };
   bool failed = !all_hold(verdicts);
   StateCoverage coverage;
@@ -514,12 +544,7 @@ bool write_report(const Scenario& scenario, const Result& result, const std::vec
        << "<p>Files: sequence.svg, trace.pcap (tshark -r trace.pcap -d tcp.port==8080,http2 -d "
           "tcp.port==50051,http2), trace.txt, state-*.dot.</p>\n</body></html>\n";
   write("index.html", html.str());
-  fs::remove_all(dir, ec);
-  fs::rename(partial, dir, ec);
-  if (ec) {
-    *error = "cannot move " + partial.string() + " to " + dir + ": " + ec.message();
-    return false;
-  }
+  if (!written) return false;
   files->html = dir + "/index.html";
   return true;
 }

@@ -48,7 +48,9 @@ struct ReportFiles {
 };
 
 // Writes DIR/index.html, DIR/sequence.svg, DIR/trace.pcap, DIR/state-<role>.dot (and .svg) for
-// one run. Written into DIR.partial first and renamed, so a failure leaves nothing half.
+// one run, creating DIR if it is missing (not its parents). DIR is the caller's: the commands
+// write into a fresh staging folder and move it into place (cli/output.h), so that a failure
+// leaves nothing half and nothing the user had is replaced. Every write is checked.
 // `extra_diagrams` (file stem, DOT) are rendered and inlined too (explore's state graph).
 bool write_report(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
                   const std::string& replay_command, const std::string& dir, ReportFiles* files,
@@ -56,8 +58,11 @@ bool write_report(const Scenario& scenario, const Result& result, const std::vec
                   const std::vector<std::pair<std::string, std::string>>& extra_diagrams = {});
 
 // A page of state diagrams over many runs (a campaign directory's recorded cases): DIR/<stem>.dot
-// (and .svg) per role, inlined into the returned HTML fragment.
-std::string coverage_section(const StateCoverage& coverage, bool proxied, const std::string& dir,
-                             ReportFiles* files);
+// (and .svg) per role, inlined into the HTML fragment appended to `html`. False if a write failed.
+bool coverage_section(const StateCoverage& coverage, bool proxied, const std::string& dir, ReportFiles* files,
+                      std::string* html, std::string* error);
+
+// Writes a whole file in a folder the caller owns; false with the reason if any part failed.
+bool write_whole(const std::string& path, const std::string& contents, std::string* error);
 
 }  // namespace h2sim

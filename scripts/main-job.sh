@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
 # The main job: the founding case and its variants with their traces, then a campaign against the
-# founding case's presets. Writes everything under out/ and prints a summary.
+# founding case's presets. Each run writes into a folder of its own, out/run-YYYYmmdd-HHMMSS
+# (earlier runs are kept: nothing is removed), points out/latest at it, and prints a summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 h2sim=build/cli/h2sim
-out=out
-rm -rf "$out"
-mkdir -p "$out"
+mkdir -p out || { echo "main-job: cannot create out/ (is it a file?)" >&2; exit 2; }
+# mkdir without -p fails on an existing folder: a second run within the same second takes -2, -3.
+name="run-$(date +%Y%m%d-%H%M%S)"
+out="out/$name"
+n=1
+until mkdir "$out" 2>/dev/null; do
+  n=$((n + 1))
+  [ "$n" -le 100 ] || { echo "main-job: cannot create a folder for this run under out/" >&2; exit 2; }
+  out="out/$name-$n"
+done
+# out/latest is replaced only if it is a symbolic link (or missing), never a folder someone made.
+if [ -L out/latest ] || [ ! -e out/latest ]; then
+  ln -sfn "$(basename "$out")" out/latest
+fi
+echo "this run's outputs: $out/"
 status=0
 
 expect() {  # expect EXIT-CODE NAME ARGS...: run h2sim, keep its output, check the exit code
@@ -47,6 +60,6 @@ echo
 echo "== the founding case's report (plainest schedule: HEADERS and RST_STREAM(CANCEL) in one read)"
 "$h2sim" report scenarios/founding-case.textproto --plain --out "$out/report" 2>&1 | tail -2
 echo
-echo "traces and campaign outputs: $out/"
+echo "traces and campaign outputs: $out/ (also out/latest/)"
 echo "open the report: $out/report/index.html"
 exit $status

@@ -3,9 +3,11 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 
 namespace h2sim {
@@ -51,21 +53,32 @@ bool parse_text(const std::string& text, const std::string& path,
 bool read_file(const std::string& path, std::string* contents, std::string* error) {
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) {
+  if (status.type() == std::filesystem::file_type::not_found && ec != std::errc::not_a_directory) {
     *error = path + ": no such file";
+    return false;
+  }
+  // The real reason otherwise: a folder we may not search, a loop of symbolic links, a name too long.
+  if (ec) {
+    *error = path + ": " + ec.message();
     return false;
   }
   if (!std::filesystem::is_regular_file(status)) {
     *error = path + ": not a regular file";
     return false;
   }
-  if (std::filesystem::file_size(path, ec) > file_bytes_max) {
+  uintmax_t bytes = std::filesystem::file_size(path, ec);
+  if (ec) {
+    *error = path + ": " + ec.message();
+    return false;
+  }
+  if (bytes > file_bytes_max) {
     *error = path + ": larger than 16 MiB, not a scenario or replay file";
     return false;
   }
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    *error = path + ": cannot be read";
+    *error = path + ": cannot be read: " + std::generic_category().message(errno != 0 ? errno : EIO);
     return false;
   }
   std::ostringstream buffer;
