@@ -9,7 +9,8 @@ void TapHost::start(sim::Net& net, sim::Address next_hop) {
 
 void TapHost::on_accept(sim::ConnId client) {
   sim::ConnId proxy = net_->connect(next_hop_);
-  h2::EndpointTag tag{h2::Leg::downstream, connections_++, true, false, true};
+  // The tap logs the client's side of the leg: what the client sent and what reached it.
+  h2::EndpointTag tag{h2::Leg::downstream, connections_++, true, h2::Peer::client};
   sides_[client] = {proxy, std::make_unique<h2::FrameDecoder>(tag, true, true), 0};
   sides_[proxy] = {client, std::make_unique<h2::FrameDecoder>(tag, false, false), 0};
 }

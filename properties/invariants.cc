@@ -154,7 +154,7 @@ Verdict answered_per_rfc(const Result& r, const Hostile& hostile) {
   std::string seen;
   for (size_t i = 0; i < r.frames.size(); ++i) {
     const h2::FrameRecord& f = r.frames[i];
-    if (!f.endpoint.hostile || f.sent) continue;
+    if (f.endpoint.peer != h2::Peer::hostile || f.sent) continue;
     bool goaway = f.type == h2::FrameType::goaway, rst = f.type == h2::FrameType::rst_stream;
     if (!goaway && !rst) continue;
     seen += std::string(seen.empty() ? "" : ", ") + std::string(h2::frame_type_name(f.type)) + "(" +

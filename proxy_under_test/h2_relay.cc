@@ -58,7 +58,7 @@ void H2Relay::on_accept(sim::ConnId end) {
   options.initial_window_bytes = policy_.downstream_window_bytes;
   options.manual_flow_control = true;
   s->down = std::make_unique<h2::Endpoint>(
-      h2::Role::server, h2::EndpointTag{h2::Leg::downstream, sim::connection_index(end), false},
+      h2::Role::server, h2::EndpointTag{h2::Leg::downstream, sim::connection_index(end), false, h2::Peer::proxy},
       &recorder_.frames, net_, options);
   by_conn_[end] = s.get();
   sessions_.push_back(std::move(s));
@@ -72,7 +72,7 @@ void H2Relay::ensure_upstream(Session& s) {
   options.initial_window_bytes = policy_.upstream_window_bytes;
   options.manual_flow_control = true;
   s.up = std::make_unique<h2::Endpoint>(
-      h2::Role::client, h2::EndpointTag{h2::Leg::upstream, sim::connection_index(s.up_conn), true},
+      h2::Role::client, h2::EndpointTag{h2::Leg::upstream, sim::connection_index(s.up_conn), true, h2::Peer::proxy},
       &recorder_.frames, net_, options);
   by_conn_[s.up_conn] = &s;
 }

@@ -86,7 +86,7 @@ void StateCoverage::add(const Result& r, bool failed) {
   std::map<std::tuple<uint32_t, bool, h2::StreamId>, StreamState> views;
   for (const h2::FrameRecord& f : r.frames) {
     StreamEvent event;
-    if (f.endpoint.hostile || !h2::stream_event_of(f, &event)) continue;
+    if (f.endpoint.peer == h2::Peer::hostile || !h2::stream_event_of(f, &event)) continue;
     StreamState& state = views[{f.endpoint.connection, f.endpoint.client_side, f.stream_id}];
     int role = static_cast<int>(role_of(f.endpoint));
     ++taken[role][static_cast<int>(state)][static_cast<int>(event)];
@@ -199,7 +199,7 @@ std::string sequence_svg(const Scenario& scenario, const Result& r) {
   std::vector<size_t> rows;  // frames drawn, in log order
   for (size_t i = 0; i < r.frames.size(); ++i) {
     const h2::FrameRecord& f = r.frames[i];
-    if (f.endpoint.hostile) continue;
+    if (f.endpoint.peer == h2::Peer::hostile) continue;
     if (f.sent) sent[{f.endpoint.connection, f.endpoint.client_side}].push_back(i);
     else received[{f.endpoint.connection, !f.endpoint.client_side}].push_back(i);
   }
@@ -211,7 +211,7 @@ std::string sequence_svg(const Scenario& scenario, const Result& r) {
   std::map<size_t, int> row_of;
   int row = 0;
   for (size_t i = 0; i < r.frames.size(); ++i) {
-    if (!r.frames[i].endpoint.hostile) row_of[i] = row++;
+    if (r.frames[i].endpoint.peer != h2::Peer::hostile) row_of[i] = row++;
   }
   const int top = 90, step = 18;
   int height = top + step * row + 80;

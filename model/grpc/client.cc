@@ -37,7 +37,7 @@ void ClientHost::start(sim::Net& net, sim::Address next_hop) {
   net_ = &net;
   conn_ = net.connect(next_hop);
   endpoint_ = std::make_unique<h2::Endpoint>(
-      h2::Role::client, h2::EndpointTag{leg_, sim::connection_index(conn_), true},
+      h2::Role::client, h2::EndpointTag{leg_, sim::connection_index(conn_), true, h2::Peer::client},
       &recorder_.frames, net_);
   for (ClientCall& call : calls_) {
     uint64_t start_ns = call.script->start_ns();

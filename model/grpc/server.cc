@@ -27,7 +27,7 @@ void ServerHost::start(sim::Net& net, sim::Address) { net_ = &net; }
 
 void ServerHost::on_accept(sim::ConnId end) {
   endpoints_[end] = std::make_unique<h2::Endpoint>(
-      h2::Role::server, h2::EndpointTag{leg_, sim::connection_index(end), false},
+      h2::Role::server, h2::EndpointTag{leg_, sim::connection_index(end), false, h2::Peer::server},
       &recorder_.frames, net_);
   flush(end);
 }

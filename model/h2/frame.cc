@@ -106,19 +106,19 @@ std::string format_time(sim::Time t) {
   return buf;
 }
 
-std::string endpoint_name(const EndpointTag& tag) {
-  if (tag.hostile) return "hostile";
-  switch (tag.leg) {
-    case Leg::downstream: return tag.client_side ? "client" : "proxy";
-    case Leg::upstream: return tag.client_side ? "proxy" : "server";
-    case Leg::direct: return tag.client_side ? "client" : "server";
+std::string_view peer_name(Peer peer) {
+  switch (peer) {
+    case Peer::client: return "client";
+    case Peer::proxy: return "proxy";
+    case Peer::server: return "server";
+    case Peer::hostile: return "hostile";
   }
   return "?";
 }
 
 std::string format_frame(const FrameRecord& f) {
   std::string line = format_time(f.at) + "  " + pad(std::string(leg_name(f.endpoint.leg)), 6) +
-                     " " + pad(endpoint_name(f.endpoint), 6) + (f.sent ? " > " : " < ") +
+                     " " + pad(std::string(endpoint_name(f.endpoint)), 6) + (f.sent ? " > " : " < ") +
                      pad(std::string(frame_type_name(f.type)), 13) + " s=" +
                      std::to_string(f.stream_id);
   std::string flags = frame_flags_text(f.type, f.flags);

@@ -66,18 +66,16 @@ const std::string* find_header(std::span<const Header> headers, std::string_view
 enum class Leg : uint8_t { downstream, upstream, direct };
 std::string_view leg_name(Leg leg);
 
+// Who an endpoint is: what the trace calls it and the role the diagrams give it.
+enum class Peer : uint8_t { client, proxy, server, hostile };
+std::string_view peer_name(Peer peer);
+
 // Which endpoint of a leg logged the frame, and whether it sent or received it.
 struct EndpointTag {
   Leg leg = Leg::direct;
   uint32_t connection = 0;  // the World's connection index
   bool client_side = true;  // the endpoint that opened the connection (HTTP/2 client role)
-  // A hostile peer (model/run/hostile.h) that breaks the protocol on purpose: the stream-state
-  // monitor does not judge its own sends.
-  bool hostile = false;
-  // Logged by a tap between the endpoints (live/tap.h), not by the endpoint: the order is the
-  // tap's, where a send can follow a frame the sender had not read yet, so the monitor does not
-  // judge these records.
-  bool tapped = false;
+  Peer peer = Peer::client;
   bool operator==(const EndpointTag&) const = default;
 };
 
@@ -106,7 +104,7 @@ std::string frame_flags_text(FrameType type, uint8_t flags);
 std::string format_time(sim::Time t);
 
 // "client", "proxy", "server" or "hostile": who logged a frame.
-std::string endpoint_name(const EndpointTag& tag);
+inline std::string_view endpoint_name(const EndpointTag& tag) { return peer_name(tag.peer); }
 // One frame as the trace prints it: time, leg, endpoint, sent (>) or read (<), type, stream,
 // flags, error code, headers, and the endpoint's flush or read-batch number.
 std::string format_frame(const FrameRecord& frame);

@@ -136,7 +136,7 @@ StreamMonitor::View& StreamMonitor::view(const Key& key) {
 
 void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
   StreamEvent event;
-  if (frame.endpoint.hostile || frame.endpoint.tapped || !stream_event_of(frame, &event)) return;
+  if ((judged_ && !judged_(frame)) || !stream_event_of(frame, &event)) return;
   View& view = this->view({frame.endpoint.connection, frame.endpoint.client_side, frame.stream_id});
   Transition t = transition(view.state, event);
   ++taken_[static_cast<int>(view.state)][static_cast<int>(event)];
@@ -167,8 +167,8 @@ std::map<std::pair<StreamState, StreamEvent>, uint32_t> StreamMonitor::taken() c
   return out;
 }
 
-std::vector<Violation> check_frames(const FrameLog& log) {
-  StreamMonitor monitor;
+std::vector<Violation> check_frames(const FrameLog& log, const FrameFilter& judged) {
+  StreamMonitor monitor(judged);
   for (size_t i = 0; i < log.size(); ++i) monitor.observe(log[i], i);
   return monitor.violations();
 }

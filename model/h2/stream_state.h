@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -62,8 +63,14 @@ struct Violation {
   std::string what;
 };
 
+// Which frames a monitor judges: its caller knows which endpoints' views mean something (a
+// hostile peer breaks the protocol on purpose; a live tap's order is not an endpoint's).
+using FrameFilter = std::function<bool(const FrameRecord&)>;
+
 class StreamMonitor {
  public:
+  // With a filter, frames it rejects are not judged and do not move any view.
+  explicit StreamMonitor(FrameFilter judged = nullptr) : judged_(std::move(judged)) {}
   // Feeds frames in log order; each endpoint's view is keyed by (connection, side, stream).
   void observe(const FrameRecord& frame, size_t frame_index);
   const std::vector<Violation>& violations() const { return violations_; }
@@ -83,9 +90,10 @@ class StreamMonitor {
   std::vector<std::pair<Key, View>> views_;
   uint32_t taken_[stream_state_count][stream_event_count] = {};
   std::vector<Violation> violations_;
+  FrameFilter judged_;
 };
 
 // Runs a whole log through a fresh monitor.
-std::vector<Violation> check_frames(const FrameLog& log);
+std::vector<Violation> check_frames(const FrameLog& log, const FrameFilter& judged = nullptr);
 
 }  // namespace h2sim::h2

@@ -265,7 +265,7 @@ HostileClient::HostileClient(const Hostile& spec, h2::Leg leg, h2::Recorder& rec
 void HostileClient::start(sim::Net& net, sim::Address next_hop) {
   net_ = &net;
   conn_ = net.connect(next_hop);
-  h2::EndpointTag tag{leg_, connection(), true, true};
+  h2::EndpointTag tag{leg_, connection(), true, h2::Peer::hostile};
   sent_frames_.emplace(tag, true, true);
   received_frames_.emplace(tag, false, false);
   attack_timer_ = net.set_timer(sim::Duration{static_cast<int64_t>(spec_.start_ns())});

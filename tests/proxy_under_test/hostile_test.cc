@@ -76,7 +76,7 @@ TEST(HostileAnswers, EveryConnectionErrorGetsTheRfcGoaway) {
     Result r = run_case(hostile_scenario(h, "haproxy-2.6"), choices);
     bool goaway = false;
     for (const h2::FrameRecord& f : r.frames) {
-      goaway |= f.endpoint.hostile && !f.sent && f.type == h2::FrameType::goaway &&
+      goaway |= f.endpoint.peer == h2::Peer::hostile && !f.sent && f.type == h2::FrameType::goaway &&
                 f.error_code == want.codes[0];
     }
     EXPECT_TRUE(goaway) << HostileKind_Name(h.kind());
@@ -101,7 +101,7 @@ TEST(HostileAnswers, AnUnknownFrameTypeIsIgnoredAndTheRequestServed) {
   Result r = run_case(hostile_scenario(h, "haproxy-2.6"), choices);
   bool response = false, error = false;
   for (const h2::FrameRecord& f : r.frames) {
-    if (!f.endpoint.hostile || f.sent) continue;
+    if (f.endpoint.peer != h2::Peer::hostile || f.sent) continue;
     response |= f.type == h2::FrameType::headers;
     error |= f.type == h2::FrameType::goaway && f.error_code != h2::ErrorCode::no_error;
   }
@@ -116,7 +116,7 @@ TEST(HostileFindings, Nghttp2IgnoresADecreasingStreamId) {
   sim::PlainChoices choices;
   Result r = run_case(s, choices);
   for (const h2::FrameRecord& f : r.frames) {
-    EXPECT_FALSE(f.endpoint.hostile && !f.sent && f.type == h2::FrameType::goaway &&
+    EXPECT_FALSE(f.endpoint.peer == h2::Peer::hostile && !f.sent && f.type == h2::FrameType::goaway &&
                  f.error_code == h2::ErrorCode::protocol_error);
   }
   EXPECT_TRUE(all_hold(check_all(r, s)));  // the proxy still survives and serves the others
@@ -135,7 +135,7 @@ TEST(HostileRegressions, AFrameSplitAcrossReadsIsLoggedWhenComplete) {
     Result r = run_case(s, choices);
     ASSERT_TRUE(r.violations.empty()) << seed << ": " << r.violations[0].what;
     for (const h2::FrameRecord& f : r.frames) {
-      if (!f.sent && f.type == h2::FrameType::rst_stream && !f.endpoint.hostile && f.endpoint.client_side == false) {
+      if (!f.sent && f.type == h2::FrameType::rst_stream && f.endpoint.peer != h2::Peer::hostile && f.endpoint.client_side == false) {
         ASSERT_EQ(f.error_code, h2::ErrorCode::cancel) << seed;  // the code the hostile client sent
       }
     }
