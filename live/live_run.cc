@@ -25,6 +25,7 @@
 #include "model/grpc/client.h"
 #include "model/grpc/server.h"
 #include "model/h2/stream_state.h"
+#include "model/run/scripts.h"
 
 namespace h2sim::live {
 
@@ -351,7 +352,7 @@ void script_server_outcomes(const Scenario& scenario, Result* result) {
     }
     c.server_sent = grpc::Status{static_cast<grpc::Code>(script.status().code()), script.status().message()};
     uint32_t scripted = script.action() == RESPOND ? script.messages() : 0;
-    uint32_t messages = grpc::response_messages(call, scripted, c.server_sent->code == grpc::Code::ok);
+    uint32_t messages = grpc::response_messages(call_script(call).kind, scripted, c.server_sent->code == grpc::Code::ok);
     for (uint32_t seq = 0; seq < messages; ++seq) c.responses_sent.push_back(seq);
   }
 }
@@ -366,11 +367,12 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   for (int i = 0; i < scenario.calls_size(); ++i) result.calls[i].call = static_cast<uint32_t>(i);
   auto client_name = scenario.client().empty() ? std::string("grpc-core") : scenario.client();
   auto server_name = scenario.server().empty() ? std::string("grpc-core") : scenario.server();
+  std::vector<grpc::CallScript> scripts = call_scripts(scenario);
   std::optional<grpc::ServerHost> server;
   std::optional<grpc::ClientHost> client;
   LiveWorld world;
   if (!peers.grpcpp_server) {
-    server.emplace(scenario, *grpc::find_server_personality(server_name), h2::Leg::upstream, recorder, result.calls);
+    server.emplace(scripts, *grpc::find_server_personality(server_name), h2::Leg::upstream, recorder, result.calls);
     world.adopt_listener(world.add_host(*server, 0), listener);
   }
   sim::Address proxy = world.add_external(proxy_port);
@@ -390,7 +392,7 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
                          "127.0.0.1:" + std::to_string(target), std::to_string(limit_ms)},
                         client_output);
   } else {
-    client.emplace(scenario, *grpc::find_client_personality(client_name), h2::Leg::downstream, recorder, result.calls);
+    client.emplace(scripts, *grpc::find_client_personality(client_name), h2::Leg::downstream, recorder, result.calls);
     world.add_host(*client, proxy);
   }
   auto all_done = [&] {

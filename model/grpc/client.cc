@@ -8,26 +8,27 @@ namespace {
 
 const char* method_path(CallKind kind) {
   switch (kind) {
-    case UNARY: return "/h2sim.test.Echo/Unary";
-    case CLIENT_STREAMING: return "/h2sim.test.Echo/ClientStream";
-    case SERVER_STREAMING: return "/h2sim.test.Echo/ServerStream";
-    default: return "/h2sim.test.Echo/BidiStream";
+    case CallKind::unary: return "/h2sim.test.Echo/Unary";
+    case CallKind::client_streaming: return "/h2sim.test.Echo/ClientStream";
+    case CallKind::server_streaming: return "/h2sim.test.Echo/ServerStream";
+    case CallKind::bidi_streaming: return "/h2sim.test.Echo/BidiStream";
   }
+  return "/h2sim.test.Echo/BidiStream";
 }
 
 }  // namespace
 
-ClientHost::ClientHost(const Scenario& scenario, const ClientPersonality& personality,
+ClientHost::ClientHost(std::span<const CallScript> calls, const ClientPersonality& personality,
                        h2::Leg leg, h2::Recorder& recorder, std::vector<CallOutcome>& outcomes)
-    : scenario_(scenario),
-      personality_(personality),
+    : personality_(personality),
       leg_(leg),
       recorder_(recorder),
       outcomes_(outcomes) {
-  calls_.resize(scenario.calls_size());
-  for (int i = 0; i < scenario.calls_size(); ++i) {
+  H2SIM_ASSERT(outcomes.size() == calls.size());
+  calls_.resize(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
     calls_[i].index = static_cast<uint32_t>(i);
-    calls_[i].script = &scenario.calls(i);
+    calls_[i].script = &calls[i];
   }
 }
 
@@ -40,19 +41,17 @@ void ClientHost::start(sim::Net& net, sim::Address next_hop) {
       h2::Role::client, h2::EndpointTag{leg_, sim::connection_index(conn_), true, h2::Peer::client},
       &recorder_.frames, net_);
   for (ClientCall& call : calls_) {
-    uint64_t start_ns = call.script->start_ns();
-    if (start_ns == 0) {
+    if (call.script->start.ns == 0) {
       start_call(call);
     } else {
-      timers_[net.set_timer(sim::Duration{static_cast<int64_t>(start_ns)})] = {call.index,
-                                                                                 TimerKind::start};
+      timers_[net.set_timer(call.script->start)] = {call.index, TimerKind::start};
     }
   }
   flush();
 }
 
 void ClientHost::start_call(ClientCall& call) {
-  const ClientScript& script = call.script->client();
+  const ClientScript& script = call.script->client;
   call.started = net_->now();
   // Built in place, one allocation for the list (the six below, grpc-timeout, x-h2sim-call):
   // an initializer list would build each header twice.
@@ -60,52 +59,45 @@ void ClientHost::start_call(ClientCall& call) {
   headers.reserve(8);
   headers.emplace_back(":method", "POST");
   headers.emplace_back(":scheme", "http");
-  headers.emplace_back(":path", method_path(call.script->kind()));
+  headers.emplace_back(":path", method_path(call.script->kind));
   headers.emplace_back(":authority", "h2sim.test");
   headers.emplace_back("content-type", "application/grpc");
   headers.emplace_back("te", "trailers");
-  if (script.deadline_ns() > 0) {
-    uint64_t ms = (script.deadline_ns() + 999999) / 1000000;
+  if (script.deadline.ns > 0) {
+    int64_t ms = (script.deadline.ns + 999999) / 1000000;
     headers.emplace_back("grpc-timeout", std::to_string(ms) + "m");
   }
   // Tells the server application which script this call follows.
   headers.emplace_back("x-h2sim-call", std::to_string(call.index));
-  bool empty_request = script.messages() == 0 && script.half_close() == AFTER_MESSAGES;
+  bool empty_request = script.messages == 0 && script.half_close == HalfClose::after_messages;
   call.stream = endpoint_->submit_request(headers, empty_request);
   outcomes_[call.index].client_stream = call.stream;
   if (empty_request) {
     call.write_closed = true;
     outcomes_[call.index].client_half_closed = true;
   }
-  if (script.deadline_ns() > 0) {
-    auto t = net_->set_timer(sim::Duration{static_cast<int64_t>(script.deadline_ns())});
-    timers_[t] = {call.index, TimerKind::deadline};
-  }
-  if (script.cancel_after_ns() > 0) {
-    auto t = net_->set_timer(sim::Duration{static_cast<int64_t>(script.cancel_after_ns())});
-    timers_[t] = {call.index, TimerKind::cancel};
-  }
-  if (script.messages() > 0) send_next_message(call);
+  if (script.deadline.ns > 0) timers_[net_->set_timer(script.deadline)] = {call.index, TimerKind::deadline};
+  if (script.cancel_after.ns > 0) timers_[net_->set_timer(script.cancel_after)] = {call.index, TimerKind::cancel};
+  if (script.messages > 0) send_next_message(call);
 }
 
 void ClientHost::send_next_message(ClientCall& call) {
-  const ClientScript& script = call.script->client();
-  if (call.done || call.write_closed || call.messages_sent >= script.messages()) return;
+  const ClientScript& script = call.script->client;
+  if (call.done || call.write_closed || call.messages_sent >= script.messages) return;
   uint32_t seq = call.messages_sent++;
-  bool last = call.messages_sent == script.messages();
-  bool close = last && script.half_close() == AFTER_MESSAGES;
-  std::vector<uint8_t> message = encode_message(seq, script.message_bytes(), false);
+  bool last = call.messages_sent == script.messages;
+  bool close = last && script.half_close == HalfClose::after_messages;
+  std::vector<uint8_t> message = encode_message(seq, script.message_bytes, false);
   endpoint_->send_data(call.stream, message, close);
   outcomes_[call.index].requests_sent.push_back(seq);
   if (close) {
     call.write_closed = true;
     outcomes_[call.index].client_half_closed = true;
-  } else if (last && script.half_close() == AFTER_RESPONSE && call.response_headers) {
+  } else if (last && script.half_close == HalfClose::after_response && call.response_headers) {
     half_close(call);
   }
   if (!last) {
-    auto t = net_->set_timer(sim::Duration{static_cast<int64_t>(script.interval_ns())});
-    timers_[t] = {call.index, TimerKind::next_message};
+    timers_[net_->set_timer(script.interval)] = {call.index, TimerKind::next_message};
   }
 }
 
@@ -166,8 +158,8 @@ void ClientHost::handle(const h2::Event& event) {
         if (const std::string* s = h2::find_header(event.headers, ":status")) {
           call->http_status = std::atoi(s->c_str());
         }
-        const ClientScript& script = call->script->client();
-        if (script.half_close() == AFTER_RESPONSE && call->messages_sent == script.messages()) {
+        const ClientScript& script = call->script->client;
+        if (script.half_close == HalfClose::after_response && call->messages_sent == script.messages) {
           half_close(*call);
         }
       } else {
@@ -256,9 +248,9 @@ Status ClientHost::reset_status(const ClientCall& call, h2::ErrorCode code) cons
       personality_.flow_control_error_is_resource_exhausted) {
     mapped = Code::resource_exhausted;
   }
-  uint64_t deadline_ns = call.script->client().deadline_ns();
+  sim::Duration deadline = call.script->client.deadline;
   if (mapped == Code::cancelled && personality_.cancel_past_deadline_is_deadline_exceeded &&
-      deadline_ns > 0 && (net_->now() - call.started).ns >= static_cast<int64_t>(deadline_ns)) {
+      deadline.ns > 0 && net_->now() - call.started >= deadline) {
     mapped = Code::deadline_exceeded;
   }
   return {mapped, "Received RST_STREAM with error code " +
@@ -303,7 +295,7 @@ void ClientHost::publish(ClientCall& call, Status status) {
   call.force_rst_pending = false;
   CallOutcome& outcome = outcomes_[call.index];
   for (uint32_t seq : call.reader.take_sequence_numbers()) outcome.responses_received.push_back(seq);
-  if (personality_.unary_ok_without_message_is_unimplemented && call.script->kind() == UNARY &&
+  if (personality_.unary_ok_without_message_is_unimplemented && call.script->kind == CallKind::unary &&
       status.code == Code::ok && outcome.responses_received.empty()) {
     recorder_.marks.hit("grpc++ sync unary: OK without a message is UNIMPLEMENTED");
     status = {Code::unimplemented, "No message returned for unary request"};

@@ -9,17 +9,18 @@
 
 #include "model/grpc/outcome.h"
 #include "model/grpc/personality.h"
+#include "model/grpc/script.h"
 #include "model/grpc/wire.h"
 #include "model/h2/endpoint.h"
 #include "model/h2/recorder.h"
-#include "model/scenario/scenario.pb.h"
 #include "sim/host.h"
 
 namespace h2sim::grpc {
 
 class ClientHost final : public sim::Host {
  public:
-  ClientHost(const Scenario& scenario, const ClientPersonality& personality, h2::Leg leg,
+  // `calls` and `outcomes` (one per call) outlive the host.
+  ClientHost(std::span<const CallScript> calls, const ClientPersonality& personality, h2::Leg leg,
              h2::Recorder& recorder, std::vector<CallOutcome>& outcomes);
   ~ClientHost() override;
 
@@ -31,7 +32,7 @@ class ClientHost final : public sim::Host {
  private:
   struct ClientCall {
     uint32_t index = 0;
-    const Call* script = nullptr;
+    const CallScript* script = nullptr;
     h2::StreamId stream = 0;
     uint32_t messages_sent = 0;
     bool write_closed = false;  // we submitted END_STREAM (or a reset)
@@ -62,7 +63,6 @@ class ClientHost final : public sim::Host {
   void flush();
   ClientCall* by_stream(h2::StreamId stream);
 
-  const Scenario& scenario_;
   const ClientPersonality& personality_;
   h2::Leg leg_;
   h2::Recorder& recorder_;

@@ -8,14 +8,9 @@
 
 namespace h2sim::grpc {
 
-uint32_t response_messages(const Call& call, uint32_t scripted, bool ok) {
-  if (call.kind() != UNARY && call.kind() != CLIENT_STREAMING) return scripted;
-  return ok ? 1 : std::min<uint32_t>(scripted, 1);
-}
-
-ServerHost::ServerHost(const Scenario& scenario, const ServerPersonality& personality,
+ServerHost::ServerHost(std::span<const CallScript> calls, const ServerPersonality& personality,
                        h2::Leg leg, h2::Recorder& recorder, std::vector<CallOutcome>& outcomes)
-    : scenario_(scenario),
+    : scripts_(calls),
       personality_(personality),
       leg_(leg),
       recorder_(recorder),
@@ -62,7 +57,7 @@ void ServerHost::handle(sim::ConnId conn, h2::Endpoint&, const h2::Event& event)
     if (const std::string* v = h2::find_header(event.headers, "x-h2sim-call")) {
       int index = -1;
       auto r = std::from_chars(v->data(), v->data() + v->size(), index);
-      if (r.ec == std::errc() && index >= 0 && index < scenario_.calls_size()) call.index = index;
+      if (r.ec == std::errc() && index >= 0 && static_cast<size_t>(index) < scripts_.size()) call.index = index;
     }
     call.read_closed = event.end_stream;
     if (call.index >= 0) outcomes_[call.index].server_read_all = event.end_stream;
@@ -101,26 +96,24 @@ void ServerHost::maybe_act(ServerCall& call) {
     act(call);
     return;
   }
-  const ServerScript& script = scenario_.calls(call.index).server();
+  const ServerScript& script = scripts_[call.index].server;
   bool ready = false;
-  switch (script.action()) {
-    case ABORT_AT_ONCE:
+  switch (script.action) {
+    case ServerAction::abort_at_once:
       ready = true;
       break;
-    case ABORT_AFTER_READING:
-    case RESET:
-      ready = call.messages_read >= script.read_messages() || call.read_closed;
+    case ServerAction::abort_after_reading:
+    case ServerAction::reset:
+      ready = call.messages_read >= script.read_messages || call.read_closed;
       break;
-    default:  // RESPOND
-      ready = call.read_closed ||
-              (script.read_messages() > 0 && call.messages_read >= script.read_messages());
+    case ServerAction::respond:
+      ready = call.read_closed || (script.read_messages > 0 && call.messages_read >= script.read_messages);
       break;
   }
   if (!ready) return;
-  if (script.delay_ns() > 0) {
+  if (script.delay.ns > 0) {
     call.waiting = true;
-    timers_[net_->set_timer(sim::Duration{static_cast<int64_t>(script.delay_ns())})] = {
-        call.conn, call.stream};
+    timers_[net_->set_timer(script.delay)] = {call.conn, call.stream};
     return;
   }
   act(call);
@@ -129,7 +122,7 @@ void ServerHost::maybe_act(ServerCall& call) {
 void ServerHost::act(ServerCall& call) {
   h2::Endpoint& endpoint = *endpoints_.at(call.conn);
   call.done = true;
-  if (call.index >= 0 && scenario_.calls(call.index).server().action() == RESET) {
+  if (call.index >= 0 && scripts_[call.index].server.action == ServerAction::reset) {
     reset_call(call, endpoint);
     return;
   }
@@ -137,11 +130,11 @@ void ServerHost::act(ServerCall& call) {
   uint32_t messages = 0, message_bytes = 0;
   bool abort = true;
   if (call.index >= 0) {
-    const ServerScript& script = scenario_.calls(call.index).server();
-    status = {static_cast<Code>(script.status().code()), script.status().message()};
-    abort = script.action() != RESPOND;
-    messages = response_messages(scenario_.calls(call.index), abort ? 0 : script.messages(), status.code == Code::ok);
-    message_bytes = script.message_bytes();
+    const ServerScript& script = scripts_[call.index].server;
+    status = script.status;
+    abort = script.action != ServerAction::respond;
+    messages = response_messages(scripts_[call.index].kind, abort ? 0 : script.messages, status.code == Code::ok);
+    message_bytes = script.message_bytes;
     CallOutcome& outcome = outcomes_[call.index];
     outcome.server_sent = status;
     outcome.server_status_at = net_->now();
@@ -189,19 +182,18 @@ void ServerHost::act(ServerCall& call) {
 void ServerHost::reset_call(ServerCall& call, h2::Endpoint& endpoint) {
   // The handler (or the server's transport) gives up without a status: RST_STREAM, after the
   // response messages if the script has any. The client's status comes from the reset.
-  const ServerScript& script = scenario_.calls(call.index).server();
-  auto code = static_cast<h2::ErrorCode>(script.reset_code());
-  outcomes_[call.index].server_reset = script.reset_code();
-  uint32_t messages = response_messages(scenario_.calls(call.index), script.messages(), false);
+  const ServerScript& script = scripts_[call.index].server;
+  outcomes_[call.index].server_reset = static_cast<uint32_t>(script.reset_code);
+  uint32_t messages = response_messages(scripts_[call.index].kind, script.messages, false);
   if (messages > 0) {
     endpoint.submit_response(call.stream, {{":status", "200"}, {"content-type", "application/grpc"}},
                              false);
     for (uint32_t seq = 0; seq < messages; ++seq) {
-      endpoint.send_data(call.stream, encode_message(seq, script.message_bytes(), true), false);
+      endpoint.send_data(call.stream, encode_message(seq, script.message_bytes, true), false);
       outcomes_[call.index].responses_sent.push_back(seq);
     }
   }
-  endpoint.reset_after_output(call.stream, code);
+  endpoint.reset_after_output(call.stream, script.reset_code);
 }
 
 void ServerHost::on_peer_closed(sim::ConnId end, bool) {

@@ -9,24 +9,18 @@
 
 #include "model/grpc/outcome.h"
 #include "model/grpc/personality.h"
+#include "model/grpc/script.h"
 #include "model/grpc/wire.h"
 #include "model/h2/endpoint.h"
 #include "model/h2/recorder.h"
-#include "model/scenario/scenario.pb.h"
 #include "sim/host.h"
 
 namespace h2sim::grpc {
 
-// The response messages a handler sends when its script asks for `scripted`. A unary or
-// client-streaming handler sends at most one, and exactly one when it ends OK: grpc++ writes the
-// one response object it was given, grpc-go the handler's reply, and grpc-java fails a call
-// completed without one or with two (live mode showed why it matters: a grpc++ unary client
-// given four responses never completes).
-uint32_t response_messages(const Call& call, uint32_t scripted, bool ok);
-
 class ServerHost final : public sim::Host {
  public:
-  ServerHost(const Scenario& scenario, const ServerPersonality& personality, h2::Leg leg,
+  // `calls` and `outcomes` (one per call) outlive the host.
+  ServerHost(std::span<const CallScript> calls, const ServerPersonality& personality, h2::Leg leg,
              h2::Recorder& recorder, std::vector<CallOutcome>& outcomes);
   ~ServerHost() override;
 
@@ -55,7 +49,7 @@ class ServerHost final : public sim::Host {
   void reset_call(ServerCall& call, h2::Endpoint& endpoint);
   void flush(sim::ConnId conn);
 
-  const Scenario& scenario_;
+  std::span<const CallScript> scripts_;
   const ServerPersonality& personality_;
   h2::Leg leg_;
   h2::Recorder& recorder_;

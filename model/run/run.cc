@@ -3,6 +3,7 @@
 #include "model/grpc/client.h"
 #include "model/grpc/server.h"
 #include "model/run/hostile.h"
+#include "model/run/scripts.h"
 #include "sim/assert.h"
 #include "sim/digest.h"
 #include "sim/world.h"
@@ -49,8 +50,9 @@ Result run(const Scenario& scenario, sim::ChoiceSource& choices, sim::Host* prox
   const grpc::ServerPersonality& server_p = *grpc::find_server_personality(or_default(scenario.server()));
   h2::Leg client_leg = proxy ? h2::Leg::downstream : h2::Leg::direct;
   h2::Leg server_leg = proxy ? h2::Leg::upstream : h2::Leg::direct;
-  grpc::ServerHost server(scenario, server_p, server_leg, recorder, result.calls);
-  grpc::ClientHost client(scenario, client_p, client_leg, recorder, result.calls);
+  std::vector<grpc::CallScript> scripts = call_scripts(scenario);
+  grpc::ServerHost server(scripts, server_p, server_leg, recorder, result.calls);
+  grpc::ClientHost client(scripts, client_p, client_leg, recorder, result.calls);
 
   sim::World world(choices, link_of(scenario.network()), limits_of(scenario.limits()));
   sim::Address server_at = world.add_host(server, "server", 0);

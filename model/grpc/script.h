@@ -1,0 +1,67 @@
+// What the client and server applications of a call do: the scenario's call scripts, in plain
+// terms of this layer (model/run translates a Scenario into them, so gRPC knows no file format).
+#pragma once
+
+#include <cstdint>
+
+#include "model/grpc/status.h"
+#include "model/h2/frame.h"
+#include "sim/time.h"
+
+namespace h2sim::grpc {
+
+enum class CallKind : uint8_t { unary, client_streaming, server_streaming, bidi_streaming };
+
+// When the client application half-closes its side (sends END_STREAM).
+enum class HalfClose : uint8_t {
+  after_messages,  // with its last request message
+  after_response,  // once its messages are out and response headers (or status) arrived
+  never,           // keeps its side open until the call ends
+};
+
+struct ClientScript {
+  uint32_t messages = 0;  // request messages; the first leaves with the request headers
+  uint32_t message_bytes = 0;
+  sim::Duration interval;  // between two request messages
+  HalfClose half_close = HalfClose::after_messages;
+  sim::Duration deadline;      // from the call's start; zero: none
+  sim::Duration cancel_after;  // the application cancels the call; zero: never
+};
+
+enum class ServerAction : uint8_t {
+  respond,              // read (read_messages, or until the client half-closes), answer, status
+  abort_at_once,        // status as soon as the request headers are read
+  abort_after_reading,  // status after reading read_messages request messages
+  reset,                // after reading read_messages, RST_STREAM(reset_code) without a status,
+                        // after `messages` response messages if any
+};
+
+struct ServerScript {
+  ServerAction action = ServerAction::respond;
+  uint32_t read_messages = 0;  // respond: 0 means "until the client half-closes"
+  uint32_t messages = 0;       // response messages before the status (respond)
+  uint32_t message_bytes = 0;
+  Status status;
+  sim::Duration delay;  // the handler's think time before it acts
+  h2::ErrorCode reset_code = h2::ErrorCode::no_error;
+};
+
+struct CallScript {
+  CallKind kind = CallKind::unary;
+  ClientScript client;
+  ServerScript server;
+  sim::Duration start;  // from the start of the run
+};
+
+// The response messages a handler sends when its script asks for `scripted`. A unary or
+// client-streaming handler sends at most one, and exactly one when it ends OK: grpc++ writes the
+// one response object it was given, grpc-go the handler's reply, and grpc-java fails a call
+// completed without one or with two (live mode showed why it matters: a grpc++ unary client
+// given four responses never completes).
+inline uint32_t response_messages(CallKind kind, uint32_t scripted, bool ok) {
+  if (kind != CallKind::unary && kind != CallKind::client_streaming) return scripted;
+  if (ok) return 1;
+  return scripted < 1 ? scripted : 1;
+}
+
+}  // namespace h2sim::grpc

@@ -1,0 +1,63 @@
+#include "model/run/scripts.h"
+
+namespace h2sim {
+
+namespace {
+
+sim::Duration nanoseconds(uint64_t ns) { return sim::Duration{static_cast<int64_t>(ns)}; }
+
+grpc::CallKind kind_of(CallKind kind) {
+  switch (kind) {
+    case UNARY: return grpc::CallKind::unary;
+    case CLIENT_STREAMING: return grpc::CallKind::client_streaming;
+    case SERVER_STREAMING: return grpc::CallKind::server_streaming;
+    default: return grpc::CallKind::bidi_streaming;
+  }
+}
+
+grpc::HalfClose half_close_of(HalfClose h) {
+  switch (h) {
+    case AFTER_RESPONSE: return grpc::HalfClose::after_response;
+    case NEVER: return grpc::HalfClose::never;
+    default: return grpc::HalfClose::after_messages;
+  }
+}
+
+grpc::ServerAction action_of(ServerAction a) {
+  switch (a) {
+    case ABORT_AT_ONCE: return grpc::ServerAction::abort_at_once;
+    case ABORT_AFTER_READING: return grpc::ServerAction::abort_after_reading;
+    case RESET: return grpc::ServerAction::reset;
+    default: return grpc::ServerAction::respond;
+  }
+}
+
+}  // namespace
+
+grpc::CallScript call_script(const Call& c) {
+  grpc::CallScript s;
+  s.kind = kind_of(c.kind());
+  s.start = nanoseconds(c.start_ns());
+  const ClientScript& client = c.client();
+  s.client = {client.messages(), client.message_bytes(), nanoseconds(client.interval_ns()),
+              half_close_of(client.half_close()), nanoseconds(client.deadline_ns()),
+              nanoseconds(client.cancel_after_ns())};
+  const ServerScript& server = c.server();
+  s.server = {action_of(server.action()),
+              server.read_messages(),
+              server.messages(),
+              server.message_bytes(),
+              {static_cast<grpc::Code>(server.status().code()), server.status().message()},
+              nanoseconds(server.delay_ns()),
+              static_cast<h2::ErrorCode>(server.reset_code())};
+  return s;
+}
+
+std::vector<grpc::CallScript> call_scripts(const Scenario& scenario) {
+  std::vector<grpc::CallScript> out;
+  out.reserve(scenario.calls_size());
+  for (const Call& c : scenario.calls()) out.push_back(call_script(c));
+  return out;
+}
+
+}  // namespace h2sim
