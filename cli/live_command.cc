@@ -103,7 +103,7 @@ bool live_capable(const Scenario& s, std::string* error) {
     *error = "hostile clients are simulation only";
     return false;
   }
-  const Proxy& p = s.proxy();
+  const ProxySpec& p = s.proxy();
   if (p.has_max_requests_per_connection() || p.has_goaway_graceful() || p.has_idle_timeout_ns() ||
       p.has_downstream_window_bytes() || p.has_upstream_window_bytes() || p.has_downstream_max_concurrent_streams()) {
     *error = "proxy overrides are simulation only: the real proxy runs with the configuration h2sim writes";

@@ -40,8 +40,7 @@ constexpr sim::Duration goaway_pause = sim::Duration::milliseconds(1);
 
 }  // namespace
 
-H2Relay::H2Relay(const ProxyPolicy& policy, h2::Recorder& recorder)
-    : policy_(policy), recorder_(recorder) {}
+H2Relay::H2Relay(const ProxyPolicy& policy) : policy_(policy) {}
 
 H2Relay::~H2Relay() = default;
 
@@ -58,8 +57,7 @@ void H2Relay::on_accept(sim::ConnId end) {
   options.initial_window_bytes = policy_.downstream_window_bytes;
   options.manual_flow_control = true;
   s->down = std::make_unique<h2::Endpoint>(
-      h2::Role::server, h2::EndpointTag{h2::Leg::downstream, sim::connection_index(end), false, h2::Peer::proxy},
-      &recorder_.frames, net_, options);
+      h2::Role::server, options);
   by_conn_[end] = s.get();
   sessions_.push_back(std::move(s));
   flush(*sessions_.back());
@@ -72,8 +70,7 @@ void H2Relay::ensure_upstream(Session& s) {
   options.initial_window_bytes = policy_.upstream_window_bytes;
   options.manual_flow_control = true;
   s.up = std::make_unique<h2::Endpoint>(
-      h2::Role::client, h2::EndpointTag{h2::Leg::upstream, sim::connection_index(s.up_conn), true, h2::Peer::proxy},
-      &recorder_.frames, net_, options);
+      h2::Role::client, options);
   by_conn_[s.up_conn] = &s;
 }
 
@@ -128,7 +125,7 @@ void H2Relay::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
 void H2Relay::close_session(Session& s) {
   // A connection error ended one side (nghttp2 sent its GOAWAY, or could not go on): every call
   // of the session is cancelled on the other side, and both connections are closed.
-  recorder_.marks.hit("proxy: connection error closes the session");
+  net_->mark("proxy: connection error closes the session");
   for (CallRelay& call : s.calls) {
     if (s.up && s.up->alive()) s.up->reset(call.up, ErrorCode::cancel);
     if (s.down->alive()) s.down->reset(call.down, ErrorCode::cancel);
@@ -146,12 +143,12 @@ void H2Relay::count_request(Session& s, h2::StreamId stream) {
   if (++s.requests != policy_.max_requests_per_connection) return;
   if (policy_.goaway_graceful) {
     // RFC 9113 §6.8: announce, let in-flight requests arrive, then name the last stream.
-    recorder_.marks.hit("proxy: graceful GOAWAY after max requests");
+    net_->mark("proxy: graceful GOAWAY after max requests");
     s.down->shutdown_notice();
     timers_[net_->set_timer(goaway_pause)] = {&s, 0, TimerKind::final_goaway};
   } else {
     // nginx http2_max_requests (D27): one GOAWAY naming this stream as the last.
-    recorder_.marks.hit("proxy: abrupt GOAWAY after max requests");
+    net_->mark("proxy: abrupt GOAWAY after max requests");
     s.down->goaway(ErrorCode::no_error, stream);
   }
 }
@@ -201,7 +198,7 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
         case ClientAbort::end_stream_then_cancel:
           // A client that already half-closed has had its END_STREAM forwarded: only the
           // CANCEL follows (scenarios/regression-cancel-after-half-close.textproto).
-          recorder_.marks.hit("proxy: client abort sent upstream as END_STREAM then CANCEL");
+          net_->mark("proxy: client abort sent upstream as END_STREAM then CANCEL");
           if (!call->request_end_forwarded) s.up->send_data(call->up, {}, true);
           s.up->reset_after_output(call->up, ErrorCode::cancel);
           break;
@@ -259,15 +256,15 @@ void H2Relay::forward_response_headers(Session& s, CallRelay& call, const h2::Ev
   call.response_end_submitted = true;
   // A trailers-only response: the status travels in this one block.
   if (policy_.reframe_trailers_only) {
-    recorder_.marks.hit("proxy: trailers-only re-framed as HEADERS + empty DATA(END_STREAM)");
+    net_->mark("proxy: trailers-only re-framed as HEADERS + empty DATA(END_STREAM)");
     s.down->submit_response(call.down, event.headers, false);
     s.down->send_data(call.down, {}, true);
   } else if (policy_.trailers == Trailers::drop) {
-    recorder_.marks.hit("proxy: trailers dropped");
+    net_->mark("proxy: trailers dropped");
     s.down->submit_response(call.down, without_grpc_status(event.headers), false);
     s.down->send_data(call.down, {}, true);
   } else if (policy_.trailers == Trailers::launder_to_ok) {
-    recorder_.marks.hit("proxy: status laundered to OK");
+    net_->mark("proxy: status laundered to OK");
     s.down->submit_response(call.down, without_grpc_status(event.headers), false);
     s.down->send_trailers(call.down, {{"grpc-status", "0"}});
   } else {
@@ -283,11 +280,11 @@ void H2Relay::forward_trailers(Session& s, CallRelay& call,
       s.down->send_trailers(call.down, trailers);
       break;
     case Trailers::drop:
-      recorder_.marks.hit("proxy: trailers dropped");
+      net_->mark("proxy: trailers dropped");
       s.down->send_data(call.down, {}, true);
       break;
     case Trailers::launder_to_ok:
-      recorder_.marks.hit("proxy: status laundered to OK");
+      net_->mark("proxy: status laundered to OK");
       s.down->send_trailers(call.down, {{"grpc-status", "0"}});
       break;
   }
@@ -299,18 +296,18 @@ void H2Relay::on_upstream_reset(Session& s, CallRelay& call, ErrorCode code) {
                  (policy_.ignore_reset_after_response == IgnoreResetAfterResponse::no_error &&
                   code == ErrorCode::no_error));
   if (ignore) {
-    recorder_.marks.hit("proxy: reset after a complete response ignored");
+    net_->mark("proxy: reset after a complete response ignored");
     return;
   }
   call.finished = true;
   if (policy_.upstream_reset == UpstreamReset::abort_call) {
-    recorder_.marks.hit("proxy: upstream reset aborts the call");
+    net_->mark("proxy: upstream reset aborts the call");
     abort_client_side(s, call);
     return;
   }
   if (client_stream_closed(s, call)) return;
   ErrorCode forwarded = forwarded_code(policy_.forwarded_codes, code);
-  if (forwarded != code) recorder_.marks.hit("proxy: reset code rewritten");
+  if (forwarded != code) net_->mark("proxy: reset code rewritten");
   if (policy_.flush_response_before_reset) {
     s.down->reset_after_output(call.down, forwarded);
   } else {
@@ -324,7 +321,7 @@ void H2Relay::after_response_end(Session& s, CallRelay& call) {
   if (f == nullptr || f->end_stream_received || f->closed || f->reset_sent) return;
   // The response (the server's, or the proxy's own error page) is complete and the client is
   // still uploading: ask it to stop (RFC 9113 §8.1) and let the server's stream go.
-  recorder_.marks.hit("proxy: RST(NO_ERROR) after a complete response to an uploading client");
+  net_->mark("proxy: RST(NO_ERROR) after a complete response to an uploading client");
   call.finished = true;
   call.closed_after_response = true;
   s.down->reset_after_output(call.down, ErrorCode::no_error);
@@ -333,7 +330,7 @@ void H2Relay::after_response_end(Session& s, CallRelay& call) {
 }
 
 void H2Relay::respond_with_http_status(Session& s, CallRelay& call, uint32_t status) {
-  recorder_.marks.hit("proxy: HTTP error response instead of the server's");
+  net_->mark("proxy: HTTP error response instead of the server's");
   std::string body = "<html><body><h1>" + std::to_string(status) + " Bad Gateway</h1></body></html>\n";
   s.down->submit_response(call.down,
                           {{":status", std::to_string(status)}, {"content-type", "text/html"}},
@@ -346,13 +343,13 @@ void H2Relay::respond_with_http_status(Session& s, CallRelay& call, uint32_t sta
 
 void H2Relay::abort_client_side(Session& s, CallRelay& call) {
   if (client_stream_closed(s, call)) {
-    recorder_.marks.hit("proxy: abort finds the client stream closed, no reset");
+    net_->mark("proxy: abort finds the client stream closed, no reset");
     return;
   }
   const h2::StreamFlags* down = s.down->stream(call.down);
   if (policy_.end_response_when_client_ended && call.response_headers_submitted && !call.response_end_submitted &&
       down != nullptr && down->end_stream_received) {
-    recorder_.marks.hit("proxy: abort ends the response with an empty DATA(END_STREAM), no trailers");
+    net_->mark("proxy: abort ends the response with an empty DATA(END_STREAM), no trailers");
     s.down->send_data(call.down, {}, true);
     call.response_end_submitted = true;
     return;
@@ -365,12 +362,12 @@ void H2Relay::abort_client_side(Session& s, CallRelay& call) {
                    : call.response_end_submitted    ? policy_.abort_reset_after_response_end
                                                     : policy_.abort_reset_after_response_headers;
   if (code == ErrorCode::cancel && call.response_end_submitted) {
-    recorder_.marks.hit("proxy: RST(CANCEL) after a complete response to an uploading client");
+    net_->mark("proxy: RST(CANCEL) after a complete response to an uploading client");
   }
   if (policy_.flush_response_before_reset) {
     s.down->reset_after_output(call.down, code);
   } else {
-    recorder_.marks.hit("proxy: response tail discarded by the reset");
+    net_->mark("proxy: response tail discarded by the reset");
     s.down->reset(call.down, code);
   }
 }
@@ -387,7 +384,7 @@ void H2Relay::on_timer(sim::TimerId timer) {
   } else if (CallRelay* call = by_down(s, t.down); call && !call->finished &&
                                                    call->idle_timer == timer) {
     // C26: the idle timeout kills the call on both sides.
-    recorder_.marks.hit("proxy: idle timeout");
+    net_->mark("proxy: idle timeout");
     call->finished = true;
     if (!call->response_headers_submitted) {
       respond_with_http_status(s, *call, 504);

@@ -9,15 +9,20 @@
 #include <vector>
 
 #include "model/h2/endpoint.h"
-#include "model/h2/recorder.h"
 #include "proxy_under_test/policy.h"
+#include <h2sim/proxy.h>
+
 #include "sim/host.h"
 
 namespace h2sim::proxy {
 
-class H2Relay final : public sim::Host {
+class H2Relay final : public Proxy {
  public:
-  H2Relay(const ProxyPolicy& policy, h2::Recorder& recorder);
+  explicit H2Relay(const ProxyPolicy& policy);
+
+  std::string_view name() const override { return policy_.name; }
+  // Presets change behaviour only with a new h2sim semantics version (replay files).
+  std::string_view version() const override { return "built-in"; }
   ~H2Relay() override;
 
   void start(sim::Net& net, sim::Address upstream) override;
@@ -82,7 +87,6 @@ class H2Relay final : public sim::Host {
   CallRelay* by_up(Session& s, h2::StreamId id);
 
   ProxyPolicy policy_;
-  h2::Recorder& recorder_;
   sim::Net* net_ = nullptr;
   sim::Address upstream_ = 0;
   std::vector<std::unique_ptr<Session>> sessions_;

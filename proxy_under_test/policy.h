@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include <h2sim/proxy.h>
+
 #include "model/h2/frame.h"
 
 namespace h2sim::proxy {
@@ -113,6 +115,10 @@ struct ProxyPolicy {
 // The presets, in the order `h2sim presets` lists them.
 std::span<const ProxyPolicy> presets();
 const ProxyPolicy* find_preset(std::string_view name);
+// A preset with the scenario's configuration applied over its defaults.
+ProxyPolicy with_config(const ProxyPolicy& preset, const ProxyConfig& config);
+// Registers every preset (a built-in H2Relay each) in `registry`.
+void add_presets(ProxyRegistry& registry);
 // "passthrough, haproxy-2.6, ..." for error messages.
 std::string known_presets();
 

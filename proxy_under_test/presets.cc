@@ -1,5 +1,8 @@
 #include "proxy_under_test/policy.h"
 
+#include "proxy_under_test/h2_relay.h"
+#include "sim/assert.h"
+
 namespace h2sim::proxy {
 
 namespace {
@@ -157,6 +160,40 @@ std::string known_presets() {
     out += p.name;
   }
   return out;
+}
+
+}  // namespace h2sim::proxy
+
+namespace h2sim::proxy {
+
+ProxyPolicy with_config(const ProxyPolicy& preset, const ProxyConfig& c) {
+  ProxyPolicy policy = preset;
+  if (c.max_requests_per_connection) policy.max_requests_per_connection = *c.max_requests_per_connection;
+  if (c.goaway_graceful) policy.goaway_graceful = *c.goaway_graceful;
+  if (c.idle_timeout_ns) policy.idle_timeout_ns = *c.idle_timeout_ns;
+  if (c.downstream_window_bytes) policy.downstream_window_bytes = *c.downstream_window_bytes;
+  if (c.upstream_window_bytes) policy.upstream_window_bytes = *c.upstream_window_bytes;
+  if (c.downstream_max_concurrent_streams) {
+    policy.downstream_max_concurrent_streams = *c.downstream_max_concurrent_streams;
+  }
+  return policy;
+}
+
+void add_presets(ProxyRegistry& registry) {
+  for (const ProxyPolicy& preset : presets()) {
+    ProxyEntry entry;
+    entry.name = std::string(preset.name);
+    entry.version = "built-in";
+    entry.description = std::string(preset.source);
+    entry.origin = "built-in preset";
+    // Presets take every standard setting; none reads free-form settings.
+    entry.config_fields = config_all & ~config_settings;
+    entry.factory = [&preset](const ProxyConfig& config) {
+      return std::make_unique<H2Relay>(with_config(preset, config));
+    };
+    std::string error;
+    H2SIM_ASSERT(registry.add(std::move(entry), &error));
+  }
 }
 
 }  // namespace h2sim::proxy

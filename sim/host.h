@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/time.h"
@@ -52,6 +53,23 @@ class Net {
   virtual void reset(ConnId end) = 0;
   virtual TimerId set_timer(Duration after) = 0;
   virtual void cancel_timer(TimerId timer) = 0;
+  // Records a coverage mark: the host took a branch that models a documented behaviour
+  // (sim/marks.h). Campaigns count them; tests assert them.
+  virtual void mark(std::string_view name) = 0;
+};
+
+// Watches every byte that enters or leaves the network, on every connection: how a world's
+// trace is made from the wire itself, whatever its hosts log (model/h2/wire_trace.h). Called
+// by the world, never by hosts.
+class WireObserver {
+ public:
+  virtual ~WireObserver() = default;
+  // Connection `connection` was opened by host `from` to host `to`.
+  virtual void on_connect(uint32_t connection, Address from, Address to) = 0;
+  // A write entered the network from `end` at `at`: bytes a host handed over at once.
+  virtual void on_write(ConnId end, std::span<const uint8_t> bytes, Time at) = 0;
+  // A read batch reached `end` at `at`, before its host is given it.
+  virtual void on_read(ConnId end, std::span<const uint8_t> batch, Time at) = 0;
 };
 
 class Host {

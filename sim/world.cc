@@ -96,6 +96,7 @@ struct World::Port final : Net {
     H2SIM_ASSERT(timer < world->timer_state_.size());
     if (world->timer_state_[timer] == TimerState::armed) world->timer_state_[timer] = TimerState::cancelled;
   }
+  void mark(std::string_view name) override { world->marks_.hit(name); }
 };
 
 struct World::HostSlot {
@@ -162,6 +163,7 @@ ConnId World::Port::connect(Address to) {
   connection->accepting = to;
   ConnId end = static_cast<ConnId>(world->connections_.size() * 2);
   world->connections_.push_back(std::move(connection));
+  if (world->observer_) world->observer_->on_connect(connection_index(end), self, to);
   // The handshake is not modelled as segments: the peer learns of the connection at once.
   // (Reports synthesize SYN/SYN-ACK for pcap.)
   World* w = world;
@@ -237,6 +239,7 @@ void World::send(ConnId from, Flush flush) {
   if (d.closed || connections_[connection_index(from)]->reset || flush.bytes.empty()) return;
   bytes_written_ += flush.bytes.size();
   if (bytes_written_ > limits_.bytes_max) return;  // run() ends the run as limit_bytes
+  if (observer_) observer_->on_write(from, flush.bytes, now_);
   // Cut points: the chosen writer boundaries (each cut a choice among the boundaries left) and
   // the segment size limit.
   std::vector<uint32_t>& cuts = cut_scratch_;
@@ -386,6 +389,7 @@ void World::read(ConnId end) {
     reads_.push_back({connection_index(end), (end & 1u) != 0, now_,
                       static_cast<uint32_t>(batch.size()), d.batches++});
     note_input(host, input_read, end, batch);
+    if (observer_) observer_->on_read(end, batch, now_);
     hosts_[host].host->on_bytes(end, batch);
     for (Segment& s : taken) segments_[s.id].bytes = std::move(s.bytes);
     taken.clear();

@@ -13,6 +13,7 @@
 #include "sim/digest.h"
 #include "sim/event_queue.h"
 #include "sim/host.h"
+#include "sim/marks.h"
 #include "sim/time.h"
 
 namespace h2sim::sim {
@@ -73,6 +74,8 @@ class World final : public StateProbe {
 
   // Adds a host (not owned); returns the address where it listens. Hosts start in `run`.
   Address add_host(Host& host, std::string name, Address next_hop);
+  // Shows every write and read batch to `observer` (not owned), from the start of the run.
+  void set_wire_observer(WireObserver* observer) { observer_ = observer; }
 
   RunEnd run();
 
@@ -84,6 +87,8 @@ class World final : public StateProbe {
   // Moves the records out at the end of a run (they can be large).
   std::vector<SegmentRecord> take_segments();
   std::vector<ReadRecord> take_reads() { return std::move(reads_); }
+  // The coverage marks the hosts recorded through Net::mark.
+  Marks take_marks() { return std::move(marks_); }
   const std::string& host_name(Address a) const;
   // Which hosts the two ends of connection k belong to.
   Address connecting_host(uint32_t connection) const;
@@ -149,6 +154,8 @@ class World final : public StateProbe {
   std::vector<Segment> read_scratch_;  // reused by read()
   std::vector<uint8_t> join_scratch_;  // reused by read() for a batch of several segments
   Sending sending_;
+  WireObserver* observer_ = nullptr;
+  Marks marks_;
 };
 
 }  // namespace h2sim::sim

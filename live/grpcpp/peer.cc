@@ -473,13 +473,19 @@ int call_all(const h2sim::Scenario& scenario, const std::string& target, int tim
 // The names the scenario may use: every personality, and whatever proxy it names (the peer is a
 // client or a server; the proxy is not its business, and h2sim checked the name already).
 h2sim::Catalogue peer_catalogue(const std::string& path) {
+  static h2sim::ProxyRegistry proxies;
   h2sim::Catalogue c;
+  c.proxies = &proxies;
   for (const auto& p : h2sim::grpc::client_personalities()) c.clients.emplace_back(p.name);
   for (const auto& p : h2sim::grpc::server_personalities()) c.servers.emplace_back(p.name);
   std::string text, error;
   h2sim::Scenario probe;
-  if (h2sim::read_file(path, &text, &error) && google::protobuf::TextFormat::ParseFromString(text, &probe)) {
-    c.proxies.push_back(probe.proxy().preset());
+  if (h2sim::read_file(path, &text, &error) && google::protobuf::TextFormat::ParseFromString(text, &probe) &&
+      probe.has_proxy()) {
+    h2sim::ProxyEntry entry;
+    entry.name = probe.proxy().preset();
+    entry.factory = [](const h2sim::ProxyConfig&) { return std::unique_ptr<h2sim::Proxy>(); };
+    proxies.add(std::move(entry), &error);
   }
   return c;
 }

@@ -18,11 +18,8 @@ const char* method_path(CallKind kind) {
 
 }  // namespace
 
-ClientHost::ClientHost(std::span<const CallScript> calls, const ClientPersonality& personality,
-                       h2::Leg leg, h2::Recorder& recorder, std::vector<CallOutcome>& outcomes)
+ClientHost::ClientHost(std::span<const CallScript> calls, const ClientPersonality& personality, std::vector<CallOutcome>& outcomes)
     : personality_(personality),
-      leg_(leg),
-      recorder_(recorder),
       outcomes_(outcomes) {
   H2SIM_ASSERT(outcomes.size() == calls.size());
   calls_.resize(calls.size());
@@ -37,9 +34,7 @@ ClientHost::~ClientHost() = default;
 void ClientHost::start(sim::Net& net, sim::Address next_hop) {
   net_ = &net;
   conn_ = net.connect(next_hop);
-  endpoint_ = std::make_unique<h2::Endpoint>(
-      h2::Role::client, h2::EndpointTag{leg_, sim::connection_index(conn_), true, h2::Peer::client},
-      &recorder_.frames, net_);
+  endpoint_ = std::make_unique<h2::Endpoint>(h2::Role::client);
   for (ClientCall& call : calls_) {
     if (call.script->start.ns == 0) {
       start_call(call);
@@ -141,14 +136,14 @@ void ClientHost::handle(const h2::Event& event) {
   if (call->done) {
     if (event.kind == Kind::reset && call->replaceable && event.code != h2::ErrorCode::no_error) {
       // grpc-js (§2.3): endCall() replaces an OK status with the reset's.
-      recorder_.marks.hit("grpc-js: reset replaces an OK status");
+      net_->mark("grpc-js: reset replaces an OK status");
       call->done = false;
       call->replaceable = false;
       publish(*call, reset_status(*call, event.code));
       return;
     }
     // grpc-core (§2.2 step 6): the stream was removed; a late RST_STREAM is skipped.
-    if (event.kind == Kind::reset) recorder_.marks.hit("client: reset on a finished call ignored");
+    if (event.kind == Kind::reset) net_->mark("client: reset on a finished call ignored");
     return;
   }
   switch (event.kind) {
@@ -208,7 +203,7 @@ void ClientHost::on_trailers(ClientCall& call, Status status) {
     // §2.2 steps 1-2: trailers stay unpublished; force_client_rst_stream runs at batch end.
     call.held = std::move(status);
     call.force_rst_pending = true;
-    recorder_.marks.hit("grpc-core: trailers held until the read batch ends");
+    net_->mark("grpc-core: trailers held until the read batch ends");
     return;
   }
   bool ok = status.code == Code::ok;
@@ -218,7 +213,7 @@ void ClientHost::on_trailers(ClientCall& call, Status status) {
     switch (personality_.rst_after_trailers) {
       case RstAfterTrailers::cancel:
         endpoint_->reset(call.stream, h2::ErrorCode::cancel);
-        recorder_.marks.hit("client: RST(CANCEL) after trailers while uploading");
+        net_->mark("client: RST(CANCEL) after trailers while uploading");
         break;
       case RstAfterTrailers::no_error:
       case RstAfterTrailers::no_error_at_batch_end:
@@ -270,11 +265,11 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
     return;
   }
   if (trailers && !personality_.reset_replaces_held_trailers) {
-    recorder_.marks.hit("grpc-core-sync: reset after held trailers, no status op pending: kept");
+    net_->mark("grpc-core-sync: reset after held trailers, no status op pending: kept");
     publish(call, *call.held);
     return;
   }
-  if (call.held) recorder_.marks.hit("grpc-core: reset in the same read batch replaces held trailers");
+  if (call.held) net_->mark("grpc-core: reset in the same read batch replaces held trailers");
   publish(call, reset_status(call, code));
 }
 
@@ -284,7 +279,7 @@ void ClientHost::end_batch() {
     // §2.2 step 6: force_client_rst_stream: RST(NO_ERROR), both sides closed, trailers out.
     endpoint_->reset(call.stream, h2::ErrorCode::no_error);
     call.write_closed = true;
-    recorder_.marks.hit("grpc-core: deferred RST(NO_ERROR) at batch end");
+    net_->mark("grpc-core: deferred RST(NO_ERROR) at batch end");
     publish(call, *call.held);
   }
 }
@@ -297,7 +292,7 @@ void ClientHost::publish(ClientCall& call, Status status) {
   for (uint32_t seq : call.reader.take_sequence_numbers()) outcome.responses_received.push_back(seq);
   if (personality_.unary_ok_without_message_is_unimplemented && call.script->kind == CallKind::unary &&
       status.code == Code::ok && outcome.responses_received.empty()) {
-    recorder_.marks.hit("grpc++ sync unary: OK without a message is UNIMPLEMENTED");
+    net_->mark("grpc++ sync unary: OK without a message is UNIMPLEMENTED");
     status = {Code::unimplemented, "No message returned for unary request"};
   }
   if (personality_.ok_status_drops_message && status.code == Code::ok) status.message.clear();

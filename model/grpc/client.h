@@ -12,7 +12,6 @@
 #include "model/grpc/script.h"
 #include "model/grpc/wire.h"
 #include "model/h2/endpoint.h"
-#include "model/h2/recorder.h"
 #include "sim/host.h"
 
 namespace h2sim::grpc {
@@ -20,8 +19,8 @@ namespace h2sim::grpc {
 class ClientHost final : public sim::Host {
  public:
   // `calls` and `outcomes` (one per call) outlive the host.
-  ClientHost(std::span<const CallScript> calls, const ClientPersonality& personality, h2::Leg leg,
-             h2::Recorder& recorder, std::vector<CallOutcome>& outcomes);
+  ClientHost(std::span<const CallScript> calls, const ClientPersonality& personality,
+             std::vector<CallOutcome>& outcomes);
   ~ClientHost() override;
 
   void start(sim::Net& net, sim::Address next_hop) override;
@@ -64,8 +63,6 @@ class ClientHost final : public sim::Host {
   ClientCall* by_stream(h2::StreamId stream);
 
   const ClientPersonality& personality_;
-  h2::Leg leg_;
-  h2::Recorder& recorder_;
   std::vector<CallOutcome>& outcomes_;
   sim::Net* net_ = nullptr;
   sim::ConnId conn_ = 0;

@@ -8,12 +8,9 @@
 
 namespace h2sim::grpc {
 
-ServerHost::ServerHost(std::span<const CallScript> calls, const ServerPersonality& personality,
-                       h2::Leg leg, h2::Recorder& recorder, std::vector<CallOutcome>& outcomes)
+ServerHost::ServerHost(std::span<const CallScript> calls, const ServerPersonality& personality, std::vector<CallOutcome>& outcomes)
     : scripts_(calls),
       personality_(personality),
-      leg_(leg),
-      recorder_(recorder),
       outcomes_(outcomes) {}
 
 ServerHost::~ServerHost() = default;
@@ -21,9 +18,7 @@ ServerHost::~ServerHost() = default;
 void ServerHost::start(sim::Net& net, sim::Address) { net_ = &net; }
 
 void ServerHost::on_accept(sim::ConnId end) {
-  endpoints_[end] = std::make_unique<h2::Endpoint>(
-      h2::Role::server, h2::EndpointTag{leg_, sim::connection_index(end), false, h2::Peer::server},
-      &recorder_.frames, net_);
+  endpoints_[end] = std::make_unique<h2::Endpoint>(h2::Role::server);
   flush(end);
 }
 
@@ -161,7 +156,7 @@ void ServerHost::act(ServerCall& call) {
     // the client already closed it would be a frame on a closed stream, so it is not sent.
     if (rst && !call.read_closed) {
       endpoint.reset_after_output(call.stream, h2::ErrorCode::no_error);
-      recorder_.marks.hit(abort ? "server: trailers-only abort then RST(NO_ERROR)"
+      net_->mark(abort ? "server: trailers-only abort then RST(NO_ERROR)"
                                 : "server: RST(NO_ERROR) after status, client still open");
     }
     return;
@@ -175,7 +170,7 @@ void ServerHost::act(ServerCall& call) {
   if (personality_.rst_after_status == ServerRstAfterStatus::no_error_if_client_open &&
       !call.read_closed) {
     endpoint.reset_after_output(call.stream, h2::ErrorCode::no_error);
-    recorder_.marks.hit("server: RST(NO_ERROR) after status, client still open");
+    net_->mark("server: RST(NO_ERROR) after status, client still open");
   }
 }
 

@@ -12,7 +12,6 @@
 #include "model/grpc/script.h"
 #include "model/grpc/wire.h"
 #include "model/h2/endpoint.h"
-#include "model/h2/recorder.h"
 #include "sim/host.h"
 
 namespace h2sim::grpc {
@@ -20,8 +19,8 @@ namespace h2sim::grpc {
 class ServerHost final : public sim::Host {
  public:
   // `calls` and `outcomes` (one per call) outlive the host.
-  ServerHost(std::span<const CallScript> calls, const ServerPersonality& personality, h2::Leg leg,
-             h2::Recorder& recorder, std::vector<CallOutcome>& outcomes);
+  ServerHost(std::span<const CallScript> calls, const ServerPersonality& personality,
+             std::vector<CallOutcome>& outcomes);
   ~ServerHost() override;
 
   void start(sim::Net& net, sim::Address next_hop) override;
@@ -51,8 +50,6 @@ class ServerHost final : public sim::Host {
 
   std::span<const CallScript> scripts_;
   const ServerPersonality& personality_;
-  h2::Leg leg_;
-  h2::Recorder& recorder_;
   std::vector<CallOutcome>& outcomes_;
   sim::Net* net_ = nullptr;
   std::map<sim::ConnId, std::unique_ptr<h2::Endpoint>> endpoints_;

@@ -71,92 +71,112 @@ FrameDecoder::FrameDecoder(EndpointTag tag, bool sent, bool client_to_server)
 
 FrameDecoder::~FrameDecoder() = default;
 
+bool FrameDecoder::check_preface(std::span<const uint8_t>* bytes) {
+  size_t n = std::min(preface_left_, bytes->size());
+  size_t checked = connection_preface.size() - preface_left_;
+  if (n > 0 && std::memcmp(bytes->data(), connection_preface.data() + checked, n) != 0) {
+    not_http2_ = true;
+    return false;
+  }
+  preface_left_ -= n;
+  *bytes = bytes->subspan(n);
+  return true;
+}
+
 void FrameDecoder::feed(std::span<const uint8_t> bytes, sim::Time at, uint32_t batch, FrameLog* log) {
-  if (not_http2_) return;
-  if (preface_left_ > 0) {
-    size_t n = std::min(preface_left_, bytes.size());
-    size_t checked = connection_preface.size() - preface_left_;
-    if (std::memcmp(bytes.data(), connection_preface.data() + checked, n) != 0) {
-      not_http2_ = true;
-      return;
+  if (not_http2_ || (preface_left_ > 0 && !check_preface(&bytes))) return;
+  while (!bytes.empty()) {
+    if (!in_frame_) {
+      size_t n = std::min(frame_header_bytes - header_have_, bytes.size());
+      std::memcpy(header_bytes_ + header_have_, bytes.data(), n);
+      header_have_ += n;
+      bytes = bytes.subspan(n);
+      if (header_have_ < frame_header_bytes) return;
+      header_have_ = 0;
+      begin_frame(read_frame_header(header_bytes_), at, batch, log);
     }
-    preface_left_ -= n;
+    // The payload: decoded where it lies when it is all here, else gathered.
+    size_t need = frame_.length - payload_.size();
+    if (payload_.empty() && bytes.size() >= need) {
+      end_frame(bytes.first(need), at, batch, log);
+      bytes = bytes.subspan(need);
+      continue;
+    }
+    size_t n = std::min(need, bytes.size());
+    payload_.insert(payload_.end(), bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(n));
     bytes = bytes.subspan(n);
-  }
-  // Whole frames are decoded where they lie; only a frame cut by the end of `bytes` is copied.
-  std::span<const uint8_t> in = bytes;
-  if (!pending_.empty()) {
-    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
-    in = pending_;
-  }
-  size_t used = 0;
-  while (in.size() - used >= frame_header_bytes) {
-    FrameHeader h = read_frame_header(in.subspan(used));
-    if (in.size() - used - frame_header_bytes < h.length) break;
-    frame(h, in.subspan(used + frame_header_bytes, h.length), at, batch, log);
-    used += frame_header_bytes + h.length;
-  }
-  if (pending_.empty()) {
-    pending_.assign(bytes.begin() + static_cast<ptrdiff_t>(used), bytes.end());
-  } else {
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(used));
+    if (payload_.size() == frame_.length) end_frame(payload_, at, batch, log);
   }
 }
 
-void FrameDecoder::frame(const FrameHeader& h, std::span<const uint8_t> payload, sim::Time at, uint32_t batch,
-                         FrameLog* log) {
+void FrameDecoder::begin_frame(const FrameHeader& h, sim::Time at, uint32_t batch, FrameLog* log) {
+  frame_ = h;
+  in_frame_ = true;
+  payload_.clear();
+  frame_index_ = SIZE_MAX;
   auto type = static_cast<FrameType>(h.type);
-  if (type == FrameType::continuation) {
-    if (open_index_ >= log->size()) return;
-    block_.insert(block_.end(), payload.begin(), payload.end());
-    if (h.flags & flag_end_headers) {
-      decode_block(block_, &(*log)[open_index_].headers);
-      (*log)[open_index_].flags |= flag_end_headers;
-      open_index_ = SIZE_MAX;
-    }
+  // A CONTINUATION is folded into its HEADERS record rather than logged.
+  if (type == FrameType::continuation) return;
+  record_ = FrameRecord{};
+  record_.at = at;
+  record_.endpoint = tag_;
+  record_.sent = sent_;
+  record_.batch = batch;
+  record_.type = type;
+  // The record shows END_HEADERS once the block is complete, as an endpoint's view would.
+  record_.flags = type == FrameType::headers ? static_cast<uint8_t>(h.flags & ~flag_end_headers) : h.flags;
+  record_.stream_id = h.stream;
+  record_.length = h.length;
+  if (type == FrameType::headers || type == FrameType::push_promise) {
+    log->push_back(std::move(record_));
+    frame_index_ = log->size() - 1;
+  }
+}
+
+void FrameDecoder::end_frame(std::span<const uint8_t> payload, sim::Time at, uint32_t batch, FrameLog* log) {
+  in_frame_ = false;
+  auto type = static_cast<FrameType>(frame_.type);
+  if (type == FrameType::headers || type == FrameType::continuation) {
+    header_block(frame_, payload, log);
+    payload_.clear();
     return;
   }
-  FrameRecord f;
-  f.at = at;
-  f.endpoint = tag_;
-  f.sent = sent_;
-  f.batch = batch;
-  f.type = type;
-  f.flags = h.flags;
-  f.stream_id = h.stream;
-  f.length = h.length;
-  if (type == FrameType::rst_stream && payload.size() >= 4) {
-    f.error_code = static_cast<ErrorCode>(read_u32(payload.data()));
-  } else if (type == FrameType::goaway && payload.size() >= 8) {
-    f.last_stream_id = static_cast<StreamId>(read_u32(payload.data()) & 0x7fffffffu);
-    f.error_code = static_cast<ErrorCode>(read_u32(payload.data() + 4));
+  if (type == FrameType::push_promise) {
+    payload_.clear();
+    return;
   }
-  bool headers = type == FrameType::headers;
-  if (headers) {
-    // The header block: after the pad length and priority fields, before the padding.
+  if (type == FrameType::rst_stream && payload.size() >= 4) {
+    record_.error_code = static_cast<ErrorCode>(read_u32(payload.data()));
+  } else if (type == FrameType::goaway && payload.size() >= 8) {
+    record_.last_stream_id = static_cast<StreamId>(read_u32(payload.data()) & 0x7fffffffu);
+    record_.error_code = static_cast<ErrorCode>(read_u32(payload.data() + 4));
+  }
+  record_.at = at;
+  record_.batch = batch;
+  log->push_back(std::move(record_));
+  payload_.clear();
+}
+
+void FrameDecoder::header_block(const FrameHeader& h, std::span<const uint8_t> payload, FrameLog* log) {
+  if (static_cast<FrameType>(h.type) == FrameType::headers) {
+    // The block: after the pad length and priority fields, before the padding.
     size_t start = 0, padding = 0;
     if ((h.flags & flag_padded) && !payload.empty()) {
       padding = payload[0];
       start = 1;
     }
     if (h.flags & flag_priority) start += 5;
-    if (start + padding <= payload.size()) {
-      block_.assign(payload.begin() + static_cast<ptrdiff_t>(start), payload.end() - static_cast<ptrdiff_t>(padding));
-    } else {
-      block_.clear();
-    }
-    // The record shows END_HEADERS once the block is complete, as an endpoint's log would.
-    f.flags &= static_cast<uint8_t>(~flag_end_headers);
+    block_.clear();
+    if (start + padding <= payload.size()) block_.assign(payload.begin() + static_cast<ptrdiff_t>(start), payload.end() - static_cast<ptrdiff_t>(padding));
+    open_index_ = frame_index_;
+  } else {
+    if (open_index_ >= log->size()) return;  // a CONTINUATION without its HEADERS
+    block_.insert(block_.end(), payload.begin(), payload.end());
   }
-  log->push_back(std::move(f));
-  if (headers) {
-    open_index_ = log->size() - 1;
-    if (h.flags & flag_end_headers) {
-      decode_block(block_, &log->back().headers);
-      log->back().flags |= flag_end_headers;
-      open_index_ = SIZE_MAX;
-    }
-  }
+  if (!(h.flags & flag_end_headers)) return;
+  decode_block(block_, &(*log)[open_index_].headers);
+  (*log)[open_index_].flags |= flag_end_headers;
+  open_index_ = SIZE_MAX;
 }
 
 bool FrameDecoder::decode_block(std::span<const uint8_t> block, Headers* out) {

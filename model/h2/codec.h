@@ -43,9 +43,12 @@ bool starts_with_preface(std::span<const uint8_t> bytes);
 // with one), and those offsets appended to `out` when it is given.
 size_t frame_boundaries(std::span<const uint8_t> bytes, std::vector<uint32_t>* out = nullptr);
 
-// Decodes one direction of a connection, frame by frame, as its bytes arrive in any cuts. A
-// frame's record carries the time and batch of the bytes that completed it; a HEADERS record
-// shows the whole header block (its CONTINUATIONs folded in) once END_HEADERS has arrived.
+// Decodes one direction of a connection, frame by frame, as its bytes arrive in any cuts. A frame
+// is logged, stamped with the time and batch of the bytes that did it, where an endpoint acts on
+// it: a HEADERS or PUSH_PROMISE once its 9-byte header is in (nghttp2 opens the stream then, and
+// may reset it for a bad block before the block is in), any other frame once it is complete
+// (an RST_STREAM closes nothing before its code has arrived). A HEADERS record shows the whole
+// header block, its CONTINUATIONs folded in, once END_HEADERS has arrived.
 class FrameDecoder {
  public:
   // `client_to_server`: the direction that starts with the connection preface. If it does not,
@@ -55,19 +58,27 @@ class FrameDecoder {
   FrameDecoder(const FrameDecoder&) = delete;
   FrameDecoder& operator=(const FrameDecoder&) = delete;
 
-  // Appends the frames these bytes complete to `log`, stamped `at` and `batch`.
+  // Appends the frames these bytes make take effect to `log`, stamped `at` and `batch`.
   void feed(std::span<const uint8_t> bytes, sim::Time at, uint32_t batch, FrameLog* log);
 
  private:
-  void frame(const FrameHeader& header, std::span<const uint8_t> payload, sim::Time at, uint32_t batch,
-             FrameLog* log);
+  bool check_preface(std::span<const uint8_t>* bytes);
+  void begin_frame(const FrameHeader& header, sim::Time at, uint32_t batch, FrameLog* log);
+  void end_frame(std::span<const uint8_t> payload, sim::Time at, uint32_t batch, FrameLog* log);
+  void header_block(const FrameHeader& header, std::span<const uint8_t> payload, FrameLog* log);
   bool decode_block(std::span<const uint8_t> block, Headers* out);
 
   EndpointTag tag_;
   bool sent_;
-  size_t preface_left_;    // preface bytes still to check
+  size_t preface_left_;     // preface bytes still to check
   bool not_http2_ = false;  // the preface did not match
-  std::vector<uint8_t> pending_;  // a frame cut by the end of the last bytes
+  uint8_t header_bytes_[frame_header_bytes] = {};
+  size_t header_have_ = 0;            // bytes of the next frame header seen so far
+  FrameHeader frame_;                 // the frame whose payload is arriving
+  FrameRecord record_;                // its record, until it is logged
+  size_t frame_index_ = SIZE_MAX;     // its record in the log (SIZE_MAX: not logged yet)
+  bool in_frame_ = false;             // its header is in, its payload is not complete
+  std::vector<uint8_t> payload_;      // its payload so far
   struct Inflater;
   std::unique_ptr<Inflater> inflater_;
   std::vector<uint8_t> block_;    // a header block continued in CONTINUATION frames

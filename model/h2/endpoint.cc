@@ -41,43 +41,11 @@ class NvBlock {
   size_t size_ = 0;
 };
 
-Headers from_nv(const nghttp2_nv* nva, size_t n) {
-  Headers headers;
-  headers.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    headers.emplace_back(std::string(reinterpret_cast<const char*>(nva[i].name), nva[i].namelen),
-                         std::string(reinterpret_cast<const char*>(nva[i].value), nva[i].valuelen));
-  }
-  return headers;
-}
-
 }  // namespace
 
 // nghttp2 callbacks: they record frames and events, and never call back into the session.
 struct Callbacks {
   static Endpoint& self(void* user_data) { return *static_cast<Endpoint*>(user_data); }
-
-  static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user_data) {
-    Endpoint& e = self(user_data);
-    // A frame nghttp2 ignored without a callback is complete once the next one begins.
-    e.finish_receiving();
-    FrameRecord r;
-    r.at = e.clock_->now();
-    r.endpoint = e.tag_;
-    r.sent = false;
-    r.batch = e.batches_;
-    r.type = static_cast<FrameType>(hd->type);
-    r.flags = hd->flags;
-    r.stream_id = hd->stream_id;
-    r.length = static_cast<uint32_t>(hd->length);
-    e.receiving_ = std::move(r);
-    return 0;
-  }
-
-  static int on_invalid_frame(nghttp2_session*, const nghttp2_frame*, int, void* user_data) {
-    self(user_data).finish_receiving();
-    return 0;
-  }
 
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame*, void* user_data) {
     Headers& incoming = self(user_data).incoming_headers_;
@@ -108,23 +76,17 @@ struct Callbacks {
 
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     Endpoint& e = self(user_data);
-    FrameRecord* record = e.receiving_ ? &*e.receiving_ : nullptr;
     StreamId id = frame->hd.stream_id;
     bool es = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
     switch (frame->hd.type) {
       case NGHTTP2_HEADERS: {
-        // nghttp2 calls on_begin_frame for every frame it reports (nghttp2_session.c,
-        // nghttp2_session_mem_recv), so the block has a record to be logged in.
-        H2SIM_ASSERT(record != nullptr);
-        record->headers = std::move(e.incoming_headers_);
+        e.blocks_.push_back(std::move(e.incoming_headers_));
         e.incoming_headers_.clear();
-        // CONTINUATION frames complete the block: the record shows the flags of the block.
-        record->flags |= frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
         Event ev;
         ev.kind = Event::Kind::headers;
         ev.stream = id;
         ev.end_stream = es;
-        ev.headers = record->headers;  // stays valid once the record is in the log (endpoint.h)
+        ev.headers = e.blocks_.back();  // stays valid until the next take_events (endpoint.h)
         switch (frame->headers.cat) {
           case NGHTTP2_HCAT_REQUEST: ev.headers_kind = HeadersKind::request; break;
           case NGHTTP2_HCAT_RESPONSE: ev.headers_kind = HeadersKind::response; break;
@@ -146,7 +108,6 @@ struct Callbacks {
         }
         break;
       case NGHTTP2_RST_STREAM: {
-        if (record) record->error_code = static_cast<ErrorCode>(frame->rst_stream.error_code);
         e.flags(id).reset_received = true;
         Event ev;
         ev.kind = Event::Kind::reset;
@@ -156,10 +117,6 @@ struct Callbacks {
         break;
       }
       case NGHTTP2_GOAWAY: {
-        if (record) {
-          record->error_code = static_cast<ErrorCode>(frame->goaway.error_code);
-          record->last_stream_id = frame->goaway.last_stream_id;
-        }
         Event ev;
         ev.kind = Event::Kind::goaway;
         ev.code = static_cast<ErrorCode>(frame->goaway.error_code);
@@ -170,7 +127,6 @@ struct Callbacks {
       default:
         break;
     }
-    e.finish_receiving();
     return 0;
   }
 
@@ -190,18 +146,10 @@ struct Callbacks {
 
   static int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     Endpoint& e = self(user_data);
-    FrameRecord r;
-    r.sent = true;
-    r.batch = e.flushes_;
-    r.type = static_cast<FrameType>(frame->hd.type);
-    r.flags = frame->hd.flags;
-    r.stream_id = frame->hd.stream_id;
-    r.length = static_cast<uint32_t>(frame->hd.length);
     StreamId id = frame->hd.stream_id;
     bool es = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
     switch (frame->hd.type) {
       case NGHTTP2_HEADERS:
-        r.headers = from_nv(frame->headers.nva, frame->headers.nvlen);
         e.flags(id).headers_sent = true;
         if (es) e.flags(id).end_stream_sent = true;
         break;
@@ -210,17 +158,11 @@ struct Callbacks {
         if (es) e.flags(id).end_stream_sent = true;
         break;
       case NGHTTP2_RST_STREAM:
-        r.error_code = static_cast<ErrorCode>(frame->rst_stream.error_code);
         e.flags(id).reset_sent = true;
-        break;
-      case NGHTTP2_GOAWAY:
-        r.error_code = static_cast<ErrorCode>(frame->goaway.error_code);
-        r.last_stream_id = frame->goaway.last_stream_id;
         break;
       default:
         break;
     }
-    e.log(std::move(r));
     return 0;
   }
 
@@ -266,14 +208,12 @@ const nghttp2_session_callbacks* shared_callbacks() {
   static nghttp2_session_callbacks* cbs = [] {
     nghttp2_session_callbacks* c;
     H2SIM_ASSERT(nghttp2_session_callbacks_new(&c) == 0);
-    nghttp2_session_callbacks_set_on_begin_frame_callback(c, Callbacks::on_begin_frame);
     nghttp2_session_callbacks_set_on_begin_headers_callback(c, Callbacks::on_begin_headers);
     nghttp2_session_callbacks_set_on_header_callback(c, Callbacks::on_header);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, Callbacks::on_data_chunk);
     nghttp2_session_callbacks_set_on_frame_recv_callback(c, Callbacks::on_frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(c, Callbacks::on_stream_close);
     nghttp2_session_callbacks_set_on_frame_send_callback(c, Callbacks::on_frame_send);
-    nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(c, Callbacks::on_invalid_frame);
     return c;
   }();
   return cbs;
@@ -308,19 +248,14 @@ const nghttp2_option* shared_options(bool manual_flow_control) {
 
 }  // namespace
 
-Endpoint::Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* clock,
-                   EndpointOptions options)
+Endpoint::Endpoint(Role role, EndpointOptions options)
     : role_(role),
-      tag_(tag),
-      log_(log),
-      clock_(clock),
       events_(SessionAllocator<Event>(&memory_)),
       taken_(SessionAllocator<Event>(&memory_)),
       streams_(SessionAllocator<std::pair<const StreamId, StreamFlags>>(&memory_)),
       outgoing_(SessionAllocator<std::pair<const StreamId, Outgoing>>(&memory_)),
       pending_resets_(SessionAllocator<std::pair<const StreamId, ErrorCode>>(&memory_)),
       output_(SessionAllocator<uint8_t>(&memory_)) {
-  H2SIM_ASSERT(log_ != nullptr && clock_ != nullptr);
   // nghttp2 copies the allocator table; memory_ outlives the session (deleted in ~Endpoint).
   nghttp2_mem mem{&memory_, session_malloc, session_free, session_calloc, session_realloc};
   int rv = role == Role::client
@@ -342,22 +277,9 @@ Endpoint::Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* cl
 
 Endpoint::~Endpoint() { nghttp2_session_del(session_); }
 
-void Endpoint::finish_receiving() {
-  if (!receiving_) return;
-  log_->push_back(std::move(*receiving_));
-  receiving_.reset();
-}
-
-void Endpoint::log(FrameRecord record) {
-  record.at = clock_->now();
-  record.endpoint = tag_;
-  log_->push_back(std::move(record));
-}
-
 void Endpoint::receive(std::span<const uint8_t> batch) {
   if (failed_) return;
   ssize_t rv = nghttp2_session_mem_recv(session_, batch.data(), batch.size());
-  ++batches_;
   if (rv < 0) {
     failed_ = true;
     Event ev;
@@ -370,6 +292,8 @@ void Endpoint::receive(std::span<const uint8_t> batch) {
 const Endpoint::EventList& Endpoint::take_events() {
   taken_.clear();
   taken_.swap(events_);
+  taken_blocks_.clear();
+  taken_blocks_.swap(blocks_);
   return taken_;
 }
 
@@ -513,7 +437,6 @@ sim::Flush Endpoint::take_output() {
   // Frame boundaries, counted first so that a flush of one frame allocates none.
   flush.boundaries.reserve(frame_boundaries(flush.bytes));
   frame_boundaries(flush.bytes, &flush.boundaries);
-  if (!flush.bytes.empty()) ++flushes_;
   return flush;
 }
 

@@ -1,6 +1,6 @@
 // One HTTP/2 connection endpoint: an nghttp2 session driven without sockets. Bytes go in through
 // receive() (one read batch) and out through take_output() (one flush); what happened comes back
-// as typed Events, and every frame sent or received is appended to a FrameLog.
+// as typed Events. It logs nothing: a run's trace is decoded from the wire (wire_trace.h).
 //
 // nghttp2 is never called from inside its own callbacks (nghttp2#1088, #1244, #1590): callbacks
 // only record; the owner acts on the events after receive() returns. The one exception is the
@@ -40,9 +40,8 @@ struct Event {
   StreamId stream = 0;
   HeadersKind headers_kind = HeadersKind::request;
   bool end_stream = false;
-  // The header block, as logged in the frame's FrameRecord: the log keeps it for the rest of the
-  // run (a vector keeps its elements where they are when it is moved, as the log's records are
-  // when it grows), so the block is stored once rather than copied into every event.
+  // The header block, kept by the endpoint until the next take_events() (a view, so a block is
+  // stored once rather than copied into every event).
   std::span<const Header> headers;
   std::vector<uint8_t> data;
   ErrorCode code = ErrorCode::no_error;
@@ -72,15 +71,12 @@ struct EndpointOptions {
 
 class Endpoint {
  public:
-  // `clock` stamps FrameRecords with virtual time; `log` receives them. Neither is owned.
-  Endpoint(Role role, EndpointTag tag, FrameLog* log, const sim::Net* clock,
-           EndpointOptions options = {});
+  explicit Endpoint(Role role, EndpointOptions options = {});
   ~Endpoint();
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
 
   Role role() const { return role_; }
-  const EndpointTag& tag() const { return tag_; }
 
   // Feeds one read batch. Events produced are appended to events().
   void receive(std::span<const uint8_t> batch);
@@ -150,12 +146,8 @@ class Endpoint {
                              SessionAllocator<std::pair<const StreamId, V>>>;
   void attach_provider(StreamId stream);
   bool submit_due_resets();
-  void log(FrameRecord record);
 
   Role role_;
-  EndpointTag tag_;
-  FrameLog* log_;
-  const sim::Net* clock_;
   SessionMemory memory_;  // what nghttp2 allocates for session_, and the containers below
   nghttp2_session* session_ = nullptr;
   EventList events_;
@@ -166,12 +158,10 @@ class Endpoint {
   StreamMap<ErrorCode> pending_resets_;
   std::vector<uint8_t, SessionAllocator<uint8_t>> output_;  // take_output's gathering buffer
   Headers incoming_headers_;  // the header block being received (blocks never interleave)
-  // A received frame is logged once complete: its header can arrive in one read batch and its
-  // payload in the next (scenarios/hostile-rapid-reset-split-frame.textproto).
-  std::optional<FrameRecord> receiving_;
-  void finish_receiving();
-  uint32_t flushes_ = 0;
-  uint32_t batches_ = 0;
+  // The blocks events_ and taken_ view; they take turns like the event lists. Moving a block
+  // into the vector keeps its elements in place, so a view stays valid as the vector grows.
+  std::vector<Headers> blocks_;
+  std::vector<Headers> taken_blocks_;
   bool failed_ = false;
 };
 

@@ -259,15 +259,11 @@ ExpectedAnswer expected_answer(HostileKind kind, uint32_t param) {
   }
 }
 
-HostileClient::HostileClient(const Hostile& spec, h2::Leg leg, h2::Recorder& recorder)
-    : spec_(spec), leg_(leg), recorder_(recorder) {}
+HostileClient::HostileClient(const Hostile& spec) : spec_(spec) {}
 
 void HostileClient::start(sim::Net& net, sim::Address next_hop) {
   net_ = &net;
   conn_ = net.connect(next_hop);
-  h2::EndpointTag tag{leg_, connection(), true, h2::Peer::hostile};
-  sent_frames_.emplace(tag, true, true);
-  received_frames_.emplace(tag, false, false);
   attack_timer_ = net.set_timer(sim::Duration{static_cast<int64_t>(spec_.start_ns())});
 }
 
@@ -296,15 +292,12 @@ void HostileClient::attack() {
 
 void HostileClient::send(Bytes bytes) {
   if (closed_ || bytes.empty()) return;
-  sent_frames_->feed(bytes, net_->now(), flushes_, &recorder_.frames);
   sim::Flush flush;
   flush.bytes = std::move(bytes);
   net_->write(conn_, std::move(flush));
-  ++flushes_;
 }
 
 void HostileClient::on_bytes(sim::ConnId, std::span<const uint8_t> batch) {
-  received_frames_->feed(batch, net_->now(), batches_, &recorder_.frames);
   // Acknowledge SETTINGS and PING like any peer, so only the attack is abnormal. Whole frames
   // only; a partial one waits for the next read.
   inbox_.insert(inbox_.end(), batch.begin(), batch.end());
@@ -322,7 +315,6 @@ void HostileClient::on_bytes(sim::ConnId, std::span<const uint8_t> batch) {
     at += h2::frame_header_bytes + h.length;
   }
   inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<ptrdiff_t>(at));
-  ++batches_;
   // Nothing may precede the connection preface: replies wait until the attack has started.
   if (attacked_) {
     send(std::move(replies));

@@ -1,7 +1,7 @@
 // A hostile client: one connection to the proxy (or server) on which it writes malformed or
 // abusive HTTP/2 on purpose, built frame by frame (that is the point: nghttp2 would refuse to
-// send these). It logs what it sent and what came back, so invariants can check that the proxy
-// answered as RFC 9113 says and survived.
+// send these). Like every host it is traced from the wire, so invariants can check that the
+// proxy answered as RFC 9113 says and survived.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "model/h2/codec.h"
-#include "model/h2/recorder.h"
 #include "model/scenario/scenario.pb.h"
 #include "sim/host.h"
 
@@ -30,8 +29,7 @@ ExpectedAnswer expected_answer(HostileKind kind, uint32_t param);
 
 class HostileClient final : public sim::Host {
  public:
-  // `connection_tag_leg` is the leg its frames are logged on (downstream with a proxy).
-  HostileClient(const Hostile& spec, h2::Leg leg, h2::Recorder& recorder);
+  explicit HostileClient(const Hostile& spec);
 
   void start(sim::Net& net, sim::Address next_hop) override;
   void on_bytes(sim::ConnId end, std::span<const uint8_t> batch) override;
@@ -46,21 +44,14 @@ class HostileClient final : public sim::Host {
   void send(std::vector<uint8_t> bytes);
 
   const Hostile& spec_;
-  h2::Leg leg_;
-  h2::Recorder& recorder_;
   sim::Net* net_ = nullptr;
   sim::ConnId conn_ = 0;
-  // The frames it sent and read, as logged (header blocks decoded where they decode at all).
-  std::optional<h2::FrameDecoder> sent_frames_;
-  std::optional<h2::FrameDecoder> received_frames_;
   std::vector<uint8_t> inbox_;  // a partial frame from the peer
   bool preface_skipped_ = false;
   bool peer_closed_ = false;
   bool closed_ = false;
   bool attacked_ = false;                // the preface has been sent
   std::vector<uint8_t> held_replies_;    // SETTINGS/PING acks that arrived before it
-  uint32_t batches_ = 0;
-  uint32_t flushes_ = 0;
   sim::TimerId attack_timer_ = 0;
   sim::TimerId close_timer_ = 0;
 };

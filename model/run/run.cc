@@ -1,8 +1,7 @@
 #include "model/run/run.h"
 
-#include "model/grpc/client.h"
-#include "model/grpc/server.h"
-#include "model/run/hostile.h"
+#include "model/grpc/personality.h"
+#include "model/h2/wire_trace.h"
 #include "model/run/scripts.h"
 #include "sim/assert.h"
 #include "sim/digest.h"
@@ -39,50 +38,94 @@ std::string_view or_default(const std::string& name) {
 
 }  // namespace
 
-Result run(const Scenario& scenario, sim::ChoiceSource& choices, sim::Host* proxy,
-           h2::Recorder& recorder) {
+ProxyConfig proxy_config(const Scenario& scenario) {
+  const ProxySpec& p = scenario.proxy();
+  ProxyConfig c;
+  c.name = p.preset();
+  if (p.has_max_requests_per_connection()) c.max_requests_per_connection = p.max_requests_per_connection();
+  if (p.has_goaway_graceful()) c.goaway_graceful = p.goaway_graceful();
+  if (p.has_idle_timeout_ns()) c.idle_timeout_ns = p.idle_timeout_ns();
+  if (p.has_downstream_window_bytes()) c.downstream_window_bytes = p.downstream_window_bytes();
+  if (p.has_upstream_window_bytes()) c.upstream_window_bytes = p.upstream_window_bytes();
+  if (p.has_downstream_max_concurrent_streams()) {
+    c.downstream_max_concurrent_streams = p.downstream_max_concurrent_streams();
+  }
+  c.settings.insert(p.settings().begin(), p.settings().end());
+  return c;
+}
+
+Catalogue catalogue_of(const ProxyRegistry& proxies) {
+  Catalogue c;
+  c.proxies = &proxies;
+  for (const grpc::ClientPersonality& p : grpc::client_personalities()) c.clients.emplace_back(p.name);
+  for (const grpc::ServerPersonality& p : grpc::server_personalities()) c.servers.emplace_back(p.name);
+  return c;
+}
+
+Result start_result(const Scenario& scenario) {
   Result result;
-  result.has_proxy = proxy != nullptr;
+  result.has_proxy = scenario.has_proxy();
   result.calls.resize(scenario.calls_size());
   for (int i = 0; i < scenario.calls_size(); ++i) result.calls[i].call = static_cast<uint32_t>(i);
+  return result;
+}
 
-  const grpc::ClientPersonality& client_p = *grpc::find_client_personality(or_default(scenario.client()));
-  const grpc::ServerPersonality& server_p = *grpc::find_server_personality(or_default(scenario.server()));
-  h2::Leg client_leg = proxy ? h2::Leg::downstream : h2::Leg::direct;
-  h2::Leg server_leg = proxy ? h2::Leg::upstream : h2::Leg::direct;
-  std::vector<grpc::CallScript> scripts = call_scripts(scenario);
-  grpc::ServerHost server(scripts, server_p, server_leg, recorder, result.calls);
-  grpc::ClientHost client(scripts, client_p, client_leg, recorder, result.calls);
+Applications make_applications(const Scenario& scenario, Result& result) {
+  Applications apps;
+  apps.scripts = call_scripts(scenario);
+  const grpc::ClientPersonality& client = *grpc::find_client_personality(or_default(scenario.client()));
+  const grpc::ServerPersonality& server = *grpc::find_server_personality(or_default(scenario.server()));
+  apps.server = std::make_unique<grpc::ServerHost>(apps.scripts, server, result.calls);
+  apps.client = std::make_unique<grpc::ClientHost>(apps.scripts, client, result.calls);
+  if (scenario.has_hostile()) apps.hostile = std::make_unique<HostileClient>(scenario.hostile());
+  return apps;
+}
 
-  sim::World world(choices, link_of(scenario.network()), limits_of(scenario.limits()));
-  sim::Address server_at = world.add_host(server, "server", 0);
-  sim::Address client_next = server_at;
-  if (proxy) client_next = world.add_host(*proxy, "proxy", server_at);
-  world.add_host(client, "client", client_next);
-  std::unique_ptr<HostileClient> hostile;
-  if (scenario.has_hostile()) {
-    hostile = std::make_unique<HostileClient>(scenario.hostile(), client_leg, recorder);
-    world.add_host(*hostile, "hostile", client_next);
+void finish_result(Result& result, const h2::FrameFilter& judged) {
+  // A hostile client breaks the protocol on purpose: its own view is never judged.
+  result.violations = h2::check_frames(result.frames, [&judged](const h2::FrameRecord& f) {
+    return f.endpoint.peer != h2::Peer::hostile && (!judged || judged(f));
+  });
+  result.digest = trace_digest(result);
+}
+
+Result run(const Scenario& scenario, sim::ChoiceSource& choices, const ProxyFactory& factory) {
+  Result result = start_result(scenario);
+  Applications apps = make_applications(scenario, result);
+  std::unique_ptr<Proxy> proxy;
+  if (scenario.has_proxy()) {
+    H2SIM_ASSERT(factory != nullptr);
+    proxy = factory(proxy_config(scenario));
+    H2SIM_ASSERT(proxy != nullptr);
   }
+  sim::World world(choices, link_of(scenario.network()), limits_of(scenario.limits()));
+  h2::WireTrace trace;
+  world.set_wire_observer(&trace);
+  sim::Address server_at = world.add_host(*apps.server, "server", 0);
+  trace.add_host(server_at, h2::Peer::server);
+  sim::Address client_next = server_at;
+  if (proxy) {
+    client_next = world.add_host(*proxy, "proxy", server_at);
+    trace.add_host(client_next, h2::Peer::proxy);
+  }
+  trace.add_host(world.add_host(*apps.client, "client", client_next), h2::Peer::client);
+  if (apps.hostile) trace.add_host(world.add_host(*apps.hostile, "hostile", client_next), h2::Peer::hostile);
 
   result.end = world.run();
   result.end_time = world.now();
   result.events = world.events_run();
   if (proxy) result.proxy_leftovers = proxy->leftovers();
-  if (hostile) {
+  if (apps.hostile) {
     result.has_hostile = true;
-    result.hostile_connection = hostile->connection();
-    result.hostile_peer_closed = hostile->peer_closed();
+    result.hostile_connection = apps.hostile->connection();
+    result.hostile_peer_closed = apps.hostile->peer_closed();
   }
-  result.frames = std::move(recorder.frames);
-  result.marks = std::move(recorder.marks);
-  // A hostile client breaks the protocol on purpose: its own view is not judged.
-  result.violations = h2::check_frames(
-      result.frames, [](const h2::FrameRecord& f) { return f.endpoint.peer != h2::Peer::hostile; });
+  result.frames = trace.take_frames();
+  result.marks = world.take_marks();
   result.decisions = choices.decisions();
   result.segments = world.take_segments();
   result.reads = world.take_reads();
-  result.digest = trace_digest(result);
+  finish_result(result);
   return result;
 }
 

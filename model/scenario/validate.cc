@@ -39,12 +39,14 @@ constexpr FieldRange ranges[] = {
     {"h2sim.Network.latency_steps", 1, 64, "latency choices per segment"},
     {"h2sim.Network.segments_max", 1, 64, "segments a write may be cut into"},
     {"h2sim.Network.segment_bytes_max", 1, 1 << 24, "bytes per segment"},
-    {"h2sim.Proxy.preset", 0, 256, "a registered proxy's name"},
-    {"h2sim.Proxy.max_requests_per_connection", 0, u32, "0: no limit"},
-    {"h2sim.Proxy.idle_timeout_ns", 0, day, "one day of virtual time"},
-    {"h2sim.Proxy.downstream_window_bytes", 0, window_bytes_max, "RFC 9113 §6.9.2"},
-    {"h2sim.Proxy.upstream_window_bytes", 0, window_bytes_max, "RFC 9113 §6.9.2"},
-    {"h2sim.Proxy.downstream_max_concurrent_streams", 1, u32, "SETTINGS_MAX_CONCURRENT_STREAMS"},
+    {"h2sim.ProxySpec.preset", 0, 256, "a registered proxy's name"},
+    {"h2sim.ProxySpec.max_requests_per_connection", 0, u32, "0: no limit"},
+    {"h2sim.ProxySpec.idle_timeout_ns", 0, day, "one day of virtual time"},
+    {"h2sim.ProxySpec.downstream_window_bytes", 0, window_bytes_max, "RFC 9113 §6.9.2"},
+    {"h2sim.ProxySpec.upstream_window_bytes", 0, window_bytes_max, "RFC 9113 §6.9.2"},
+    {"h2sim.ProxySpec.downstream_max_concurrent_streams", 1, u32, "SETTINGS_MAX_CONCURRENT_STREAMS"},
+    {"h2sim.ProxySpec.SettingsEntry.key", 1, 256, "a setting's name"},
+    {"h2sim.ProxySpec.SettingsEntry.value", 0, 4096, "a setting's value"},
     {"h2sim.Limits.events_max", 1, 100'000'000, "events in one run"},
     {"h2sim.Limits.time_ns_max", 1, day, "one day of virtual time"},
     {"h2sim.Limits.bytes_max", 1, bytes_max_max, "bytes all hosts write in one run"},
@@ -110,6 +112,34 @@ bool known(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+// The ProxyConfig fields a proxy block sets.
+uint32_t config_fields_set(const ProxySpec& p) {
+  uint32_t set = 0;
+  if (p.has_max_requests_per_connection()) set |= config_max_requests_per_connection;
+  if (p.has_goaway_graceful()) set |= config_goaway_graceful;
+  if (p.has_idle_timeout_ns()) set |= config_idle_timeout;
+  if (p.has_downstream_window_bytes()) set |= config_downstream_window;
+  if (p.has_upstream_window_bytes()) set |= config_upstream_window;
+  if (p.has_downstream_max_concurrent_streams()) set |= config_downstream_max_concurrent_streams;
+  if (!p.settings().empty()) set |= config_settings;
+  return set;
+}
+
+std::string check_proxy(const ProxySpec& p, const ProxyRegistry* registry) {
+  const ProxyEntry* entry = registry ? registry->find(p.preset()) : nullptr;
+  if (entry == nullptr) {
+    return "unknown proxy '" + p.preset() + "' (known: " + (registry ? registry->names() : std::string()) + ")";
+  }
+  uint32_t ignored = config_fields_set(p) & ~entry->config_fields;
+  for (uint32_t bit = 1; bit & config_all; bit <<= 1) {
+    if (ignored & bit) {
+      return "proxy." + std::string(config_field_name(static_cast<ConfigField>(bit))) + ": proxy '" + p.preset() +
+             "' does not take this setting (" + entry->origin + "), so a run would silently ignore it";
+    }
+  }
+  return {};
+}
+
 std::string list(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -121,10 +151,7 @@ std::string check_names(const Scenario& s, const Catalogue& c) {
   std::string server = s.server().empty() ? "grpc-core" : s.server();
   if (!known(c.clients, client)) return "unknown client personality '" + client + "' (known: " + list(c.clients) + ")";
   if (!known(c.servers, server)) return "unknown server personality '" + server + "' (known: " + list(c.servers) + ")";
-  if (s.has_proxy() && !known(c.proxies, s.proxy().preset())) {
-    return "unknown proxy '" + s.proxy().preset() + "' (known: " + list(c.proxies) + ")";
-  }
-  return {};
+  return s.has_proxy() ? check_proxy(s.proxy(), c.proxies) : std::string();
 }
 
 }  // namespace

@@ -10,13 +10,16 @@
 #include <string_view>
 #include <vector>
 
+#include <h2sim/proxy.h>
+
 #include "model/scenario/scenario.pb.h"
 
 namespace h2sim {
 
-// The names a scenario may use: registered proxies, client and server personalities.
+// The names a scenario may use: registered proxies (and the configuration each takes), client
+// and server personalities.
 struct Catalogue {
-  std::vector<std::string> proxies;
+  const ProxyRegistry* proxies = nullptr;  // not owned; null: no proxy may be named
   std::vector<std::string> clients;
   std::vector<std::string> servers;
 };

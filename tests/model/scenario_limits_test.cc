@@ -63,7 +63,7 @@ Message* holder(Scenario& s, const Descriptor* d) {
   if (d == ServerScript::descriptor()) return s.mutable_calls(0)->mutable_server();
   if (d == Status::descriptor()) return s.mutable_calls(0)->mutable_server()->mutable_status();
   if (d == Network::descriptor()) return s.mutable_network();
-  if (d == Proxy::descriptor()) return s.mutable_proxy();
+  if (d == ProxySpec::descriptor()) return s.mutable_proxy();
   if (d == Limits::descriptor()) return s.mutable_limits();
   if (d == Hostile::descriptor()) return s.mutable_hostile();
   return nullptr;
@@ -97,14 +97,15 @@ bool set_field(Scenario& s, const FieldRange& range, uint64_t value) {
 TEST(ScenarioLimits, BothEndsOfEveryRangeAreAcceptedAndRun) {
   const std::vector<std::string> proxies = {"", "passthrough", "haproxy-2.6", "nginx", "h2o-2.2", "envoy-2024"};
   for (const FieldRange& range : field_ranges()) {
-    // Names are checked against the catalogue, not their length alone.
-    if (range.field == "h2sim.Proxy.preset" || range.field == "h2sim.Scenario.client" ||
-        range.field == "h2sim.Scenario.server") {
+    // Names are checked against the catalogue, not their length alone; the presets take no
+    // free-form settings (ProxySettings below).
+    if (range.field == "h2sim.ProxySpec.preset" || range.field == "h2sim.Scenario.client" ||
+        range.field == "h2sim.Scenario.server" || range.field.starts_with("h2sim.ProxySpec.SettingsEntry.")) {
       continue;
     }
     for (uint64_t value : {range.min, range.max}) {
       for (const std::string& proxy : proxies) {
-        Scenario s = base(proxy.empty() && range.field.starts_with("h2sim.Proxy.") ? "passthrough" : proxy);
+        Scenario s = base(proxy.empty() && range.field.starts_with("h2sim.ProxySpec.") ? "passthrough" : proxy);
         ASSERT_TRUE(set_field(s, range, value)) << range.field;
         std::string error = validate_case(s);
         ASSERT_EQ(error, "") << range.field << " = " << value << " through '" << proxy << "'";
@@ -120,6 +121,7 @@ TEST(ScenarioLimits, BothEndsOfEveryRangeAreAcceptedAndRun) {
 
 TEST(ScenarioLimits, OneBeyondEitherEndIsRefusedNamingTheField) {
   for (const FieldRange& range : field_ranges()) {
+    if (range.field.starts_with("h2sim.ProxySpec.SettingsEntry.")) continue;  // ProxySettings below
     for (bool above : {false, true}) {
       if (!above && range.min == 0) continue;
       if (above && (range.max == UINT64_MAX || range.max == UINT32_MAX)) continue;
@@ -130,6 +132,33 @@ TEST(ScenarioLimits, OneBeyondEitherEndIsRefusedNamingTheField) {
       EXPECT_NE(error.find(name), std::string::npos) << range.field << ": " << error;
     }
   }
+}
+
+// Free-form settings reach a proxy that takes them, within their ranges; a proxy that does not
+// take them (every preset) refuses a scenario that sets them, rather than ignore them silently.
+TEST(ScenarioLimits, ProxySettingsAreCheckedAgainstTheProxy) {
+  ProxyRegistry proxies;
+  std::string error;
+  ProxyEntry own{"own", "1", "", "a test", config_settings, [](const ProxyConfig&) { return std::unique_ptr<Proxy>(); }};
+  ASSERT_TRUE(proxies.add(own, &error)) << error;
+  Catalogue catalogue = builtin_catalogue();
+  catalogue.proxies = &proxies;
+  Scenario s = testing::scenario_from_text("calls {}");
+  s.mutable_proxy()->set_preset("own");
+  (*s.mutable_proxy()->mutable_settings())["retries"] = std::string(4096, 'x');
+  EXPECT_EQ(validate(s, catalogue), "");
+  (*s.mutable_proxy()->mutable_settings())["retries"] = std::string(4097, 'x');
+  EXPECT_NE(validate(s, catalogue).find("value: length 4097 is outside 0..4096"), std::string::npos) << validate(s, catalogue);
+  s.mutable_proxy()->mutable_settings()->clear();
+  (*s.mutable_proxy()->mutable_settings())[""] = "x";
+  EXPECT_NE(validate(s, catalogue).find("key: length 0 is outside 1..256"), std::string::npos);
+  s.mutable_proxy()->mutable_settings()->clear();
+  s.mutable_proxy()->set_downstream_window_bytes(1000);
+  EXPECT_NE(validate(s, catalogue).find("proxy 'own' does not take this setting"), std::string::npos);
+  Scenario preset = testing::scenario_from_text("calls {} proxy { preset: \"nginx\" }");
+  (*preset.mutable_proxy()->mutable_settings())["a"] = "b";
+  EXPECT_NE(validate_case(preset).find("proxy.settings: proxy 'nginx' does not take this setting"), std::string::npos)
+      << validate_case(preset);
 }
 
 }  // namespace

@@ -119,9 +119,11 @@ TEST(Replay, AReplayFileFromCheckReplaysWithTheSameDigest) {
 
 // A proxy that crashes on any read of more than 2,000 bytes: about a quarter of the generated
 // cases send messages that large.
-class CrashingProxy final : public sim::Host {
+class CrashingProxy final : public Proxy {
  public:
-  explicit CrashingProxy(h2::Recorder& recorder) : relay_(*proxy::find_preset("passthrough"), recorder) {}
+  CrashingProxy() : relay_(*proxy::find_preset("passthrough")) {}
+  std::string_view name() const override { return "crashing"; }
+  std::string_view version() const override { return "1"; }
   void start(sim::Net& net, sim::Address next) override { relay_.start(net, next); }
   void on_accept(sim::ConnId end) override { relay_.on_accept(end); }
   void on_bytes(sim::ConnId end, std::span<const uint8_t> batch) override {
@@ -142,7 +144,7 @@ TEST(Check, ACrashingProxyIsAFindingAndTheCampaignGoesOn) {
   o.cases = 60;
   o.jobs = 2;
   o.out_dir = scratch("crash");
-  o.factory = [](h2::Recorder& recorder) { return std::make_unique<CrashingProxy>(recorder); };
+  o.factory = [](const ProxyConfig&) { return std::make_unique<CrashingProxy>(); };
   cli::CheckResult r = cli::run_check(o);
   ASSERT_GE(r.findings.size(), 2u);
   for (const cli::CheckFinding& f : r.findings) {

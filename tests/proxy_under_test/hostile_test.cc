@@ -6,6 +6,7 @@
 #include "model/run/hostile.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
+#include "proxy_under_test/policy.h"
 #include "properties/hostile_gen.h"
 #include "properties/invariants.h"
 #include "reports/trace_text.h"

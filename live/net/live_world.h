@@ -1,6 +1,7 @@
 // Live mode's world: the same sim::Host objects (our gRPC client and server) on real non-blocking
-// loopback sockets with an epoll loop and a real clock. This is the other implementation of
-// sim::Net that DESIGN.md asks for: no host knows which world it runs in.
+// loopback sockets with an epoll loop and a real clock. It is the other implementation of
+// sim::Net: no host knows which world it runs in, and a WireObserver sees every write and read
+// batch here as it does in the simulated World.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "sim/host.h"
+#include "sim/marks.h"
 
 namespace h2sim::live {
 
@@ -26,8 +28,13 @@ class LiveWorld {
   sim::Address add_host(sim::Host& host, sim::Address next_hop);
   // Something outside listening on 127.0.0.1:port (the proxy under test).
   sim::Address add_external(uint16_t port);
-  // Makes a host of ours accept on a listening socket the caller owns (it outlives the run).
-  void adopt_listener(sim::Address host, int fd);
+  // Makes a host of ours accept on a listening socket the caller owns (it outlives the run);
+  // the connections it accepts come from `from` (an external host), as the observer is told.
+  void adopt_listener(sim::Address host, int fd, sim::Address from);
+  // Shows every write and read batch to `observer` (not owned).
+  void set_wire_observer(sim::WireObserver* observer) { observer_ = observer; }
+  // The coverage marks the hosts recorded.
+  sim::Marks take_marks() { return std::move(marks_); }
 
   // Runs until done() is true or `limit` passes; false if the limit ended it.
   bool run(const std::function<bool()>& done, std::chrono::milliseconds limit);
@@ -60,7 +67,13 @@ class LiveWorld {
   std::vector<HostSlot> hosts_;
   std::map<int, std::unique_ptr<Socket>> sockets_;  // by fd
   std::map<sim::ConnId, int> fd_of_;
-  std::map<int, sim::Address> listener_host_;
+  struct Listener {
+    sim::Address host = 0;
+    sim::Address from = 0;
+  };
+  std::map<int, Listener> listeners_;
+  sim::WireObserver* observer_ = nullptr;
+  sim::Marks marks_;
   uint32_t next_connection_ = 0;
   struct Timer {
     int64_t due_ns;

@@ -1,4 +1,4 @@
-#include "live/live_net.h"
+#include "live/net/live_world.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -34,6 +34,7 @@ struct LiveWorld::Port final : sim::Net {
   void write(sim::ConnId end, sim::Flush flush) override {
     auto it = world->fd_of_.find(end);
     if (it == world->fd_of_.end()) return;
+    if (world->observer_) world->observer_->on_write(end, flush.bytes, now());
     Socket& s = *world->sockets_[it->second];
     s.out.insert(s.out.end(), flush.bytes.begin(), flush.bytes.end());
     world->flush(s);
@@ -60,6 +61,7 @@ struct LiveWorld::Port final : sim::Net {
   void cancel_timer(sim::TimerId timer) override {
     std::erase_if(world->timers_, [timer](const Timer& t) { return t.id == timer; });
   }
+  void mark(std::string_view name) override { world->marks_.hit(name); }
 };
 
 LiveWorld::LiveWorld() : epoll_(epoll_create1(EPOLL_CLOEXEC)), start_(std::chrono::steady_clock::now()) {}
@@ -91,8 +93,8 @@ sim::Address LiveWorld::add_external(uint16_t port) {
   return static_cast<sim::Address>(hosts_.size() - 1);
 }
 
-void LiveWorld::adopt_listener(sim::Address host, int fd) {
-  listener_host_[fd] = host;
+void LiveWorld::adopt_listener(sim::Address host, int fd, sim::Address from) {
+  listeners_[fd] = {host, from};
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = fd;
@@ -108,6 +110,7 @@ sim::ConnId LiveWorld::connect(sim::Address from, sim::Address to) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(hosts_[to].port);
   int rv = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  if (observer_) observer_->on_connect(next_connection_, from, to);
   Socket& s = watch(fd, 2 * next_connection_++, from);
   s.connecting = rv != 0 && errno == EINPROGRESS;
   return s.end;
@@ -156,12 +159,13 @@ void LiveWorld::loop_once(int timeout_ms) {
   int n = epoll_wait(epoll_, events, 16, timeout_ms);
   for (int i = 0; i < n; ++i) {
     int fd = events[i].data.fd;
-    if (auto l = listener_host_.find(fd); l != listener_host_.end()) {
+    if (auto l = listeners_.find(fd); l != listeners_.end()) {
       int c = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (c < 0) continue;
       int one = 1;
       setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      sim::Address host = l->second;
+      sim::Address host = l->second.host;
+      if (observer_) observer_->on_connect(next_connection_, l->second.from, host);
       sim::ConnId end = watch(c, 2 * next_connection_++ + 1, host).end;
       hosts_[host].host->on_accept(end);
       continue;
@@ -180,7 +184,9 @@ void LiveWorld::loop_once(int timeout_ms) {
       sim::Host* host = hosts_[s.host].host;
       sim::ConnId end = s.end;
       if (got > 0) {
-        host->on_bytes(end, std::span<const uint8_t>(buf, static_cast<size_t>(got)));
+        std::span<const uint8_t> batch(buf, static_cast<size_t>(got));
+        if (observer_) observer_->on_read(end, batch, sim::Time{now_ns()});
+        host->on_bytes(end, batch);
       } else if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
         bool reset = got < 0;
         close_socket(fd);
@@ -213,14 +219,14 @@ bool LiveWorld::run(const std::function<bool()>& done, std::chrono::milliseconds
 }
 
 void LiveWorld::drain(std::chrono::milliseconds limit) {
-  for (auto& [fd, host] : listener_host_) {
+  for (auto& [fd, listener] : listeners_) {
     // Accepted only to be closed below: no host hears of them.
     for (int c; (c = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
-      watch(c, 2 * next_connection_++ + 1, host);
+      watch(c, 2 * next_connection_++ + 1, listener.host);
     }
     epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
   }
-  listener_host_.clear();
+  listeners_.clear();
   for (auto& [fd, s] : sockets_) {
     ::shutdown(fd, SHUT_WR);
     epoll_event ev{};

@@ -1,0 +1,48 @@
+#include "model/h2/wire_trace.h"
+
+#include <optional>
+
+namespace h2sim::h2 {
+
+namespace {
+
+// The leg a connection between these two peers is, if it is one the trace shows.
+std::optional<Leg> leg_of(Peer from, Peer to) {
+  bool client = from == Peer::client || from == Peer::hostile;
+  if (client && to == Peer::proxy) return Leg::downstream;
+  if (client && to == Peer::server) return Leg::direct;
+  if (from == Peer::proxy && to == Peer::server) return Leg::upstream;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void WireTrace::on_connect(uint32_t connection, sim::Address from, sim::Address to) {
+  auto f = peers_.find(from), t = peers_.find(to);
+  if (f == peers_.end() || t == peers_.end()) return;
+  std::optional<Leg> leg = leg_of(f->second, t->second);
+  if (!leg) return;
+  std::array<End, 2>& ends = connections_[connection];
+  // The connecting end (0) sends the preface; each end's reads are what the other wrote.
+  for (int side = 0; side < 2; ++side) {
+    bool connecting = side == 0;
+    EndpointTag tag{*leg, connection, connecting, connecting ? f->second : t->second};
+    ends[side].sent = std::make_unique<FrameDecoder>(tag, true, connecting);
+    ends[side].received = std::make_unique<FrameDecoder>(tag, false, !connecting);
+  }
+}
+
+WireTrace::End* WireTrace::end(sim::ConnId id) {
+  auto it = connections_.find(sim::connection_index(id));
+  return it == connections_.end() ? nullptr : &it->second[id & 1u];
+}
+
+void WireTrace::on_write(sim::ConnId id, std::span<const uint8_t> bytes, sim::Time at) {
+  if (End* e = end(id)) e->sent->feed(bytes, at, e->writes++, &frames_);
+}
+
+void WireTrace::on_read(sim::ConnId id, std::span<const uint8_t> batch, sim::Time at) {
+  if (End* e = end(id)) e->received->feed(batch, at, e->reads++, &frames_);
+}
+
+}  // namespace h2sim::h2
