@@ -147,7 +147,6 @@ def strip_preprocessor(code):
 # ---------------------------------------------------------------------------------------------
 
 PAIRS = {")": "(", "]": "[", "}": "{"}
-ACCESS = re.compile(r"^(?:(?:public|private|protected)\s*:(?!:)\s*)+")
 SCOPE_HEAD = re.compile(r"\b(namespace|class|struct|union|enum)\b|^extern\s*\"\s*\"$")
 QUALIFIERS = re.compile(r"(?:\s*(?:\b(?:const|volatile|override|final|noexcept|mutable|constexpr"
                         r"|consteval|try|__attribute__)\b(?:\s*\(\))?|&&?))+\s*$")
@@ -217,7 +216,7 @@ def function_name(h):
 def classify(head):
     """('function', name), ('lambda', name), ('scope', None) for a namespace, class or extern
     block, or ('data', None) for a brace initializer, whose braces are part of a declaration."""
-    h = ACCESS.sub("", collapse(head))
+    h = collapse(head)
     name = lambda_name(h)
     if name:
         return "lambda", name
