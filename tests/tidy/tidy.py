@@ -232,7 +232,7 @@ def macro_call(head, name):
     """`TEST_F(Suite, Name)` for a function-like macro, so the report names the case."""
     flat = " ".join(head.split())
     start = flat.rfind(name + "(")
-    if start < 0 or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+    if start < 0 or not re.fullmatch(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*|[A-Z][A-Z0-9]{3,}", name):
         return name
     depth = 0
     for i in range(start + len(name), len(flat)):
