@@ -41,17 +41,27 @@ def marked_line(text):
     return text[:text.index(MARK)].count("\n") + 1
 
 
+def write_tree(root, tree):
+    """Writes {path: contents} under root."""
+    for path, text in tree.items():
+        os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
+        with open(os.path.join(root, path), "w") as f:
+            f.write(text)
+
+
+def tidy_output(root):
+    """(exit code, output) of tidy.main over root."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = tidy.main([root])
+    return code, out.getvalue()
+
+
 def run_tidy(tree):
     """(exit code, output) of tidy.main over a temporary tree {path: contents}."""
     with tempfile.TemporaryDirectory() as root:
-        for path, text in tree.items():
-            os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
-            with open(os.path.join(root, path), "w") as f:
-                f.write(text)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            code = tidy.main([root])
-        return code, out.getvalue()
+        write_tree(root, tree)
+        return tidy_output(root)
 
 
 def bodies(source):
@@ -210,15 +220,28 @@ class CheckerFindsEachViolation(unittest.TestCase):
         self.assertIn("tidy: 0 violations", out)
 
     def test_each_violation_is_reported_alone_with_file_line_and_rule(self):
-        for rule, path, text in ALL_CASES:
-            with self.subTest(rule=rule, path=path):
-                code, out = run_tidy({**CLEAN, path: text})
-                found = [(p, int(n), r) for p, n, r, _ in REPORT.findall(out)]
-                self.assertEqual(found, [(path, marked_line(text), rule)], out)
-                self.assertEqual(code, 1, out)
-                self.assertIn(f"  {rule}: 1\n", out)
-                if rule == "function-length":  # each case is one line over the limit
-                    self.assertIn(f" is {LIMIT + 1} lines (at most {LIMIT})", out)
+        with tempfile.TemporaryDirectory() as root:
+            write_tree(root, CLEAN)
+            for rule, path, text in ALL_CASES:
+                with self.subTest(rule=rule, path=path):
+                    write_tree(root, {path: text})
+                    try:
+                        self.check_alone(tidy_output(root), rule, path, text)
+                    finally:  # back to the clean tree for the next case
+                        if path in CLEAN:
+                            write_tree(root, {path: CLEAN[path]})
+                        else:
+                            os.remove(os.path.join(root, path))
+
+    def check_alone(self, result, rule, path, text):
+        """The report names path, MARK's line and rule, and nothing else."""
+        code, out = result
+        found = [(p, int(n), r) for p, n, r, _ in REPORT.findall(out)]
+        self.assertEqual(found, [(path, marked_line(text), rule)], out)
+        self.assertEqual(code, 1, out)
+        self.assertIn(f"  {rule}: 1\n", out)
+        if rule == "function-length":  # each case is one line over the limit
+            self.assertIn(f" is {LIMIT + 1} lines (at most {LIMIT})", out)
 
     def test_every_rule_has_a_case(self):
         self.assertEqual({rule for rule, _, _ in ALL_CASES}, set(tidy.RULES))
