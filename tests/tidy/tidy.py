@@ -81,7 +81,7 @@ BANNED = (
 )
 
 # POSIX calls whose result says whether they worked: a statement that drops it is a bug waiting
-# for a full disk, a closed pipe or a process limit (STYLE.md rule 10: errors are handled).
+# for a full disk, a closed pipe or a process limit, found in production instead of here.
 # Each with its POSIX argument count: a `write(path, text)` helper is not the system call.
 UNCHECKED_CALLS = {"fork": 0, "pipe": 1, "pipe2": 2, "mmap": 6, "write": 3}
 UNCHECKED_RULE = "banned-api/unchecked-call"
