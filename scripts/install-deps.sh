@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ pkg-config
+  # tests: the tidy test (tests/tidy) is a Python 3 script; a minimal Debian 12 may lack it
+  python3
   # libraries
   libnghttp2-dev librapidcheck-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
