@@ -40,7 +40,7 @@ void BM_FirstCounterexampleAndShrink(benchmark::State& state) {
         if (broken.empty()) continue;
         Clock::time_point found = Clock::now();
         h2sim::Shrunk a = h2sim::shrink(sh, broken);
-        h2sim::Shrunk b = h2sim::simplify(a.minimal, broken, nullptr);
+        h2sim::Shrunk b = h2sim::simplify(a.minimal, broken, h2sim::builtin_registry());
         benchmark::DoNotOptimize(b.minimal.result.digest);
         first.push_back(std::chrono::duration<double>(found - start).count());
         shrinking.push_back(std::chrono::duration<double>(Clock::now() - found).count());

@@ -131,7 +131,7 @@ void BM_KnownBug(benchmark::State& state, const Family* f) {
       Clock::time_point at = Clock::now();
       first_ms = std::chrono::duration<double, std::milli>(at - start).count();
       h2sim::Shrunk a = h2sim::shrink(sh, broken);
-      minimal = h2sim::simplify(a.minimal, broken, nullptr, 20000, 64, nullptr, buggy.extra_invariants);
+      minimal = h2sim::simplify(a.minimal, broken, h2sim::builtin_registry(), 20000, 64, nullptr, buggy.extra_invariants);
       shrink_ms = std::chrono::duration<double, std::milli>(Clock::now() - at).count();
     }
   }

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "cli/output.h"
+#include "model/run/run.h"
 #include "model/scenario/scenario_io.h"
 #include "reports/trace_text.h"
 
@@ -74,7 +75,7 @@ CheckFinding handle_failure(const CheckOptions& o, const rc::Shrinkable<CaseRun>
     }
   });
   Shrunk simpler = simplify(
-      shrunk.minimal, invariant, o.factory, o.shrink_runs_max, 64,
+      shrunk.minimal, invariant, *o.gen.proxies, o.shrink_runs_max, 64,
       [&](const Shrunk& s) {
         if (o.progress) {
           std::fprintf(stderr, "\r  simplifying: %u steps, %u runs   ", s.steps, s.runs);
@@ -94,7 +95,7 @@ CheckFinding handle_failure(const CheckOptions& o, const rc::Shrinkable<CaseRun>
   for (std::string& digest : digests) {
     sim::RecordedChoices recorded(m.result.decisions);
     try {
-      digest = run_case(m.scenario, recorded, o.factory).digest;
+      digest = run_case(m.scenario, recorded, *o.gen.proxies).digest;
     } catch (const sim::ChoiceError& e) {
       digest = std::string("replay failed: ") + e.what();
     }
@@ -116,7 +117,7 @@ CheckResult run_serial(const CheckOptions& o, const std::vector<uint64_t>& indic
   Clock::time_point drawn = start;
   uint64_t done = 0;
   for (uint64_t i : indices) {
-    rc::Shrinkable<CaseRun> sh = case_shrinkable(o.gen, o.seed, i, o.factory);
+    rc::Shrinkable<CaseRun> sh = case_shrinkable(o.gen, o.seed, i);
     CaseRun run = sh.value();
     out.stats.add(run);
     ++done;
@@ -200,7 +201,7 @@ void send(int fd, const std::string& type, const std::string& payload) {
   for (uint64_t i : indices) {
     slot->case_index.store(static_cast<int64_t>(i));
     slot->started_ns.store(now_ns());
-    rc::Shrinkable<CaseRun> sh = case_shrinkable(o.gen, o.seed, i, o.factory);
+    rc::Shrinkable<CaseRun> sh = case_shrinkable(o.gen, o.seed, i);
     CaseRun run = sh.value();
     stats.add(run);
     slot->done.fetch_add(1);
@@ -267,7 +268,8 @@ CheckFinding finding_from_slot(const CheckOptions& o, const Worker& w, const std
   f.invariant = what;
   Scenario scenario;
   std::string error;
-  parse_scenario(std::string(w.slot->scenario, w.slot->scenario_bytes), "<worker>", builtin_catalogue(), &scenario, &error);
+  parse_scenario(std::string(w.slot->scenario, w.slot->scenario_bytes), "<worker>", catalogue_of(*o.gen.proxies),
+                 &scenario, &error);
   std::vector<sim::Decision> decisions(w.slot->decisions,
                                        w.slot->decisions + w.slot->decision_count.load());
   std::string path = o.out_dir + "/case-" + std::to_string(f.case_index) + "-" + f.kind + ".replay.textproto";

@@ -19,7 +19,6 @@ struct CheckOptions {
   uint32_t shard_count = 1;
   uint32_t jobs = 1;
   std::string out_dir = "h2sim-out";
-  ProxyFactory factory;            // tests: a proxy of their own
   double case_timeout_s = 10;      // --jobs: a case running longer is a hang
   uint32_t shrink_runs_max = 20000;
   bool progress = false;           // draw progress on stderr

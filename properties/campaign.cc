@@ -15,13 +15,13 @@ std::string_view CaseRun::failed_invariant() const {
   return {};
 }
 
-rc::Gen<CaseRun> gen_case_run(const GenOptions& options, const ProxyFactory& factory) {
-  return rc::gen::exec([options, factory] {
+rc::Gen<CaseRun> gen_case_run(const GenOptions& options) {
+  return rc::gen::exec([options] {
     CaseRun run;
     run.scenario = *gen_scenario(options);
     if (options.recorder) options.recorder->begin(run.scenario);
     RapidCheckChoices choices(options.recorder);
-    run.result = run_case(run.scenario, choices, factory);
+    run.result = run_case(run.scenario, choices, *options.proxies);
     run.verdicts = check_all(run.result, run.scenario);
     for (const auto& extra : options.extra_invariants) run.verdicts.push_back(extra(run.result));
     return run;
@@ -36,9 +36,8 @@ rc::Random case_random(uint64_t seed, uint64_t index) {
 
 int case_size(uint64_t index) { return static_cast<int>(index % 101); }
 
-rc::Shrinkable<CaseRun> case_shrinkable(const GenOptions& options, uint64_t seed, uint64_t index,
-                                        const ProxyFactory& factory) {
-  return gen_case_run(options, factory)(case_random(seed, index), case_size(index));
+rc::Shrinkable<CaseRun> case_shrinkable(const GenOptions& options, uint64_t seed, uint64_t index) {
+  return gen_case_run(options)(case_random(seed, index), case_size(index));
 }
 
 namespace {
@@ -102,11 +101,11 @@ uint32_t GuidedChoices::pick(uint32_t n, sim::Label label) {
 
 namespace {
 
-CaseRun run_with(const Scenario& s, sim::ChoiceSource& choices, const ProxyFactory& factory,
+CaseRun run_with(const Scenario& s, sim::ChoiceSource& choices, const ProxyRegistry& proxies,
                  const std::vector<std::function<Verdict(const Result&)>>& extra) {
   CaseRun run;
   run.scenario = s;
-  run.result = run_case(s, choices, factory);
+  run.result = run_case(s, choices, proxies);
   run.verdicts = check_all(run.result, s);
   for (const auto& e : extra) run.verdicts.push_back(e(run.result));
   return run;
@@ -161,7 +160,7 @@ std::vector<Scenario> scenario_edits(const Scenario& s) {
 
 }  // namespace
 
-Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyFactory& factory,
+Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyRegistry& proxies,
                 uint32_t runs_max, uint32_t seeds, const std::function<void(const Shrunk&)>& on_step,
                 const std::vector<std::function<Verdict(const Result&)>>& extra) {
   Shrunk out;
@@ -177,7 +176,7 @@ Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyF
         if (attempt == 0) choices = std::make_unique<sim::PlainChoices>();
         else if (attempt == 1) choices = std::make_unique<GuidedChoices>(out.minimal.result.decisions);
         else choices = std::make_unique<sim::SeededChoices>(attempt - 2);
-        CaseRun run = run_with(candidate, *choices, factory, extra);
+        CaseRun run = run_with(candidate, *choices, proxies, extra);
         if (!fails_the_same_way(run, out.minimal, invariant)) continue;
         out.minimal = std::move(run);
         ++out.steps;
@@ -195,7 +194,7 @@ Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyF
     guide[j].value = 0;
     GuidedChoices choices(guide);
     ++out.runs;
-    CaseRun run = run_with(out.minimal.scenario, choices, factory, extra);
+    CaseRun run = run_with(out.minimal.scenario, choices, proxies, extra);
     if (!fails_the_same_way(run, out.minimal, invariant)) continue;
     out.minimal = std::move(run);
     ++out.steps;

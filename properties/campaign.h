@@ -33,15 +33,14 @@ struct CaseRun {
 
 // Scenario, choices, run and verdicts as one generator, so a shrink of the case shrinks the
 // scenario and the world's decisions together.
-rc::Gen<CaseRun> gen_case_run(const GenOptions& options, const ProxyFactory& factory = nullptr);
+rc::Gen<CaseRun> gen_case_run(const GenOptions& options);
 
 // Case `index` of campaign `seed`: its random source and size (growing 0..100 like RapidCheck's).
 rc::Random case_random(uint64_t seed, uint64_t index);
 int case_size(uint64_t index);
 
 // Runs case `index` (without shrinking).
-rc::Shrinkable<CaseRun> case_shrinkable(const GenOptions& options, uint64_t seed, uint64_t index,
-                                        const ProxyFactory& factory = nullptr);
+rc::Shrinkable<CaseRun> case_shrinkable(const GenOptions& options, uint64_t seed, uint64_t index);
 
 struct Shrunk {
   CaseRun minimal;
@@ -59,7 +58,7 @@ Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant
 // still breaks `invariant`; then each decision set to 0 where the failure survives it. Greedy
 // RapidCheck shrinking cannot remove an early call without reshuffling every later pick; this
 // phase can.
-Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyFactory& factory,
+Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyRegistry& proxies,
                 uint32_t runs_max = 20000, uint32_t seeds = 64,
                 const std::function<void(const Shrunk&)>& on_step = nullptr,
                 const std::vector<std::function<Verdict(const Result&)>>& extra = {});

@@ -134,7 +134,7 @@ ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
     EnumeratingChoices choices(prefix, options.prune ? &visited : nullptr, options.depth_max,
                                options.record_graph ? &report.graph : nullptr);
     try {
-      Result r = run_case(scenario, choices, options.factory);
+      Result r = run_case(scenario, choices, *options.proxies);
       ++report.executions;
       std::string outcomes;
       for (const grpc::CallOutcome& c : r.calls) {

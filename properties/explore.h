@@ -37,7 +37,7 @@ struct ExploreOptions {
   uint64_t executions_max = 200000;
   uint32_t depth_max = 400;  // decisions on one path
   bool prune = true;
-  ProxyFactory factory;
+  const ProxyRegistry* proxies = &builtin_registry();
   std::function<void(uint64_t executions, uint64_t states)> progress;  // every 1,000 paths
   // Asked every 1,000 paths: true ends the search (a wall-clock bound or an interrupt, which
   // belong to the caller: a search itself never reads a clock). `stop_reason` names it.

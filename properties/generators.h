@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/scenario/scenario.pb.h"
+#include "properties/harness.h"
 #include "properties/invariants.h"
 
 #include <functional>
@@ -27,6 +28,8 @@ class CaseRecorder {
 
 // What a campaign draws from. An empty preset name means "no proxy".
 struct GenOptions {
+  // The registered proxies `presets` names (not owned).
+  const ProxyRegistry* proxies = &builtin_registry();
   std::vector<std::string> presets = {"haproxy-2.6"};
   std::vector<std::string> clients = {"grpc-core"};
   std::vector<std::string> servers = {"grpc-core"};

@@ -21,9 +21,8 @@ const Catalogue& builtin_catalogue() {
 
 std::string validate_case(const Scenario& scenario) { return validate(scenario, builtin_catalogue()); }
 
-Result run_case(const Scenario& scenario, sim::ChoiceSource& choices, const ProxyFactory& factory) {
-  if (factory || !scenario.has_proxy()) return run(scenario, choices, factory);
-  const ProxyEntry* entry = builtin_registry().find(scenario.proxy().preset());
+Result run_case(const Scenario& scenario, sim::ChoiceSource& choices, const ProxyRegistry& proxies) {
+  const ProxyEntry* entry = scenario.has_proxy() ? proxies.find(scenario.proxy().preset()) : nullptr;
   return run(scenario, choices, entry ? entry->factory : nullptr);
 }
 

@@ -21,8 +21,8 @@ const Catalogue& builtin_catalogue();
 // validate() against the built-in catalogue.
 std::string validate_case(const Scenario& scenario);
 
-// One run of a valid scenario through the proxy it names in the built-in registry, or through
-// `factory` when one is given (tests put proxies of their own in the middle).
-Result run_case(const Scenario& scenario, sim::ChoiceSource& choices, const ProxyFactory& factory = nullptr);
+// One run of a valid scenario through the proxy it names in `proxies`.
+Result run_case(const Scenario& scenario, sim::ChoiceSource& choices,
+                const ProxyRegistry& proxies = builtin_registry());
 
 }  // namespace h2sim

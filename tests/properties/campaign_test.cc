@@ -10,6 +10,7 @@
 #include "cli/campaign_runner.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/generators.h"
+#include "model/run/run.h"
 #include "proxy_under_test/h2_relay.h"
 
 namespace h2sim {
@@ -144,7 +145,11 @@ TEST(Check, ACrashingProxyIsAFindingAndTheCampaignGoesOn) {
   o.cases = 60;
   o.jobs = 2;
   o.out_dir = scratch("crash");
-  o.factory = [](const ProxyConfig&) { return std::make_unique<CrashingProxy>(); };
+  static ProxyRegistry proxies;
+  std::string error;
+  proxies.add({"crashing", "1", "", "a test", config_all, [](const ProxyConfig&) { return std::make_unique<CrashingProxy>(); }}, &error);
+  o.gen.proxies = &proxies;
+  o.gen.presets = {"crashing"};
   cli::CheckResult r = cli::run_check(o);
   ASSERT_GE(r.findings.size(), 2u);
   for (const cli::CheckFinding& f : r.findings) {
@@ -152,7 +157,7 @@ TEST(Check, ACrashingProxyIsAFindingAndTheCampaignGoesOn) {
     EXPECT_NE(f.invariant.find("signal 6"), std::string::npos) << f.invariant;
     Replay replay;
     std::string error;
-    ASSERT_TRUE(load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) << error;
+    ASSERT_TRUE(load_replay(f.replay_path, catalogue_of(proxies), &replay, &error)) << error;
     EXPECT_GT(replay.decisions_size() + replay.scenario().calls_size(), 0);
   }
   EXPECT_EQ(r.stats.cases, 60u);  // every case ran: the crashes did not end the campaign
