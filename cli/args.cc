@@ -75,6 +75,11 @@ std::string help_text(std::string_view usage, std::string_view description,
   return out;
 }
 
+int print_help(std::string_view usage, std::string_view description, std::span<const Option> options) {
+  std::fputs(help_text(usage, description, options).c_str(), stdout);
+  return 0;
+}
+
 bool parse_number(std::string_view option, std::string_view text, uint64_t min, uint64_t max,
                   uint64_t* out, std::string* error) {
   uint64_t value = 0;

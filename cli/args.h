@@ -35,6 +35,8 @@ bool parse_args(std::span<const std::string> args, std::span<const Option> optio
 
 std::string help_text(std::string_view usage, std::string_view description,
                       std::span<const Option> options);
+// Prints help_text to standard output; returns 0, the exit code of --help.
+int print_help(std::string_view usage, std::string_view description, std::span<const Option> options);
 
 // A decimal integer in [min, max]; false (with error naming the option) otherwise.
 bool parse_number(std::string_view option, std::string_view text, uint64_t min, uint64_t max,

@@ -1,33 +1,41 @@
-// h2sim check: a campaign of generated cases, shrunk and recorded on failure.
-#include <unistd.h>
-
+// h2sim check: a campaign of generated cases, shrunk and recorded on failure (properties/check.h).
 #include <cstdio>
 #include <cstdlib>
 
 #include "cli/args.h"
-#include "cli/campaign_runner.h"
 #include "cli/commands.h"
+#include "cli/gen_flags.h"
 #include "cli/output.h"
-#include "model/grpc/personality.h"
+#include "cli/progress.h"
+#include "cli/rc_params.h"
+#include "live/net/interrupt.h"
 #include "model/scenario/scenario_io.h"
-#include "proxy_under_test/policy.h"
-#include "rapidcheck/detail/Configuration.h"
+#include "properties/check.h"
+#include "reports/trace_text.h"
 
 namespace h2sim::cli {
 
 namespace {
 
+constexpr std::string_view usage =
+    "h2sim check [--proxy P]... [--client C]... [--cases N] [--seed S] [--jobs J] [--shard I/N] [--out DIR]";
+constexpr std::string_view description =
+    "Runs a campaign of generated scenarios and schedules and checks every invariant.\nOn a failure: shrinks "
+    "it to a minimal case, prints it as a frame trace, writes a\nreplay file and prints the command that "
+    "replays it. Exit 0 if every case held,\n1 if one failed, 2 on bad input, 130 if interrupted (what "
+    "finished is kept).";
+
 constexpr Option options[] = {
-    {"--proxy", "P", "proxy preset to draw from (repeatable; 'none' for no proxy; default: all)", true},
+    {"--proxy", "P", "proxy to draw from (repeatable; 'none' for no proxy; default: all registered)", true},
     {"--client", "C", "client personality to draw from (repeatable; default: all)", true},
     {"--server", "S", "server personality to draw from (repeatable; default: grpc-core)", true},
     {"--cases", "N", "cases to run (default 200, or RC_PARAMS max_success)"},
     {"--seed", "S", "campaign seed (default 0, or RC_PARAMS seed)"},
     {"--jobs", "J", "worker processes; a crashing or hanging case becomes a finding (default 1)"},
     {"--shard", "I/N", "run shard I of N (default: GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else 0/1)"},
-    {"--out", "DIR", "where replay files go (default h2sim-out)"},
+    {"--out", "DIR", "where replay files go (default h2sim-out/check)"},
     {"--hostile", "", "add a hostile client to every case (malformed and abusive HTTP/2)"},
-    {"--case-timeout", "SECONDS", "with --jobs, a case running longer is a hang (default 10)"},
+    {"--case-timeout", "SECONDS", "with --jobs, a case (shrinking included) running longer is a hang (default 10)"},
     {"--keep-going", "", "do not stop at the first failure"},
     {"--report", "DIR", "also write a report (diagrams, pcap, HTML) of each finding into DIR"},
 };
@@ -35,8 +43,7 @@ constexpr Option options[] = {
 bool parse_shard(const std::string& text, uint32_t* index, uint32_t* count, std::string* error) {
   size_t slash = text.find('/');
   uint64_t i = 0, n = 0;
-  if (slash == std::string::npos ||
-      !parse_number("--shard", text.substr(0, slash), 0, 1u << 20, &i, error) ||
+  if (slash == std::string::npos || !parse_number("--shard", text.substr(0, slash), 0, 1u << 20, &i, error) ||
       !parse_number("--shard", text.substr(slash + 1), 1, 1u << 20, &n, error) || i >= n) {
     *error = "--shard takes I/N with 0 <= I < N, not '" + text + "'";
     return false;
@@ -46,40 +53,35 @@ bool parse_shard(const std::string& text, uint32_t* index, uint32_t* count, std:
   return true;
 }
 
-// Checks names against what exists; fills the defaults.
-bool choose_names(const Parsed& p, GenOptions* gen, std::string* error) {
-  gen->presets.clear();
-  gen->clients.clear();
-  gen->servers.clear();
-  for (const std::string& name : p.all("--proxy")) {
-    if (name != "none" && !proxy::find_preset(name)) {
-      *error = "unknown proxy preset '" + name + "' (known: none, " + proxy::known_presets() + ")";
-      return false;
-    }
-    gen->presets.push_back(name == "none" ? "" : name);
+// RC_PARAMS first, then the flags over it.
+bool numbers_from(const Parsed& p, CheckOptions* o, std::string* error) {
+  if (const char* text = std::getenv("RC_PARAMS")) {
+    RcParams rc;
+    if (!parse_rc_params(text, &rc, error)) return false;
+    if (rc.seed) o->seed = *rc.seed;
+    if (rc.max_success) o->cases = *rc.max_success;
+    if (rc.noshrink) o->shrink_runs_max = 0;
   }
-  if (gen->presets.empty()) {
-    for (const proxy::ProxyPolicy& preset : proxy::presets()) gen->presets.emplace_back(preset.name);
-    gen->presets.emplace_back("");
+  uint64_t n = 0;
+  auto number = [&](std::string_view flag, uint64_t min, uint64_t max, auto set) {
+    if (!p.has(flag)) return true;
+    if (!parse_number(flag, p.value(flag), min, max, &n, error)) return false;
+    set(n);
+    return true;
+  };
+  if (!number("--cases", 1, 100000000, [&](uint64_t v) { o->cases = v; }) ||
+      !number("--seed", 0, UINT64_MAX, [&](uint64_t v) { o->seed = v; }) ||
+      !number("--jobs", 1, 256, [&](uint64_t v) { o->jobs = static_cast<uint32_t>(v); }) ||
+      !number("--case-timeout", 1, 3600, [&](uint64_t v) { o->case_timeout_s = static_cast<double>(v); })) {
+    return false;
   }
-  for (const std::string& name : p.all("--client")) {
-    if (!grpc::find_client_personality(name)) {
-      *error = "unknown client personality '" + name + "' (known: " + grpc::known_client_personalities() + ")";
-      return false;
-    }
-    gen->clients.push_back(name);
+  if (p.has("--shard")) return parse_shard(p.value("--shard"), &o->shard_index, &o->shard_count, error);
+  const char* i = std::getenv("GTEST_SHARD_INDEX");
+  const char* c = std::getenv("GTEST_TOTAL_SHARDS");
+  if (i && c && !parse_shard(std::string(i) + "/" + c, &o->shard_index, &o->shard_count, error)) {
+    *error = "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS: " + *error;
+    return false;
   }
-  if (gen->clients.empty()) {
-    for (const auto& c : grpc::client_personalities()) gen->clients.emplace_back(c.name);
-  }
-  for (const std::string& name : p.all("--server")) {
-    if (!grpc::find_server_personality(name)) {
-      *error = "unknown server personality '" + name + "' (known: " + grpc::known_server_personalities() + ")";
-      return false;
-    }
-    gen->servers.push_back(name);
-  }
-  if (gen->servers.empty()) gen->servers.emplace_back("grpc-core");
   return true;
 }
 
@@ -95,128 +97,93 @@ bool claim_outputs(const Parsed& p, const std::string& out_dir, std::string* err
   return error->empty();
 }
 
-void print_finding(const CheckFinding& f) {
-  std::printf("\n==== FAILED (%s): %s\ncase %llu, found after %.2f s", f.kind.c_str(), f.invariant.c_str(),
-              static_cast<unsigned long long>(f.case_index), f.found_after_seconds);
-  if (f.kind == "invariant" || f.kind == "determinism") {
-    std::printf(", shrunk in %u steps (%.2f s)", f.shrink_steps, f.shrink_seconds);
+// A finding for a person: what broke, the minimal case and its trace, and how to replay it. Its
+// text is also written beside the replay file.
+bool print_finding(const Context& ctx, const CheckFinding& f) {
+  std::string text = "==== FAILED (" + f.kind + "): " + f.invariant + "\ncase " + std::to_string(f.case_index);
+  char found[64];
+  std::snprintf(found, sizeof found, ", found after %.2f s", f.found_after_seconds);
+  text += found;
+  if (f.minimal) {
+    char shrunk[96];
+    std::snprintf(shrunk, sizeof shrunk, ", shrunk in %u steps (%.2f s)%s", f.shrink_steps, f.shrink_seconds,
+                  f.shrink_cut_short ? ", shrinking cut short by the interrupt" : "");
+    text += shrunk;
+    text += "\n\nminimal scenario:\n" + to_text(f.minimal->scenario) + "\n" +
+            format_run(f.minimal->scenario, f.minimal->result, f.minimal->verdicts);
+  } else {
+    text += "\n\nthe worker " + f.invariant + " after " + std::to_string(f.replay.decisions_size()) +
+            " decisions of this scenario:\n" + to_text(f.replay.scenario());
   }
-  std::printf("\n\n%s\n", f.report.c_str());
+  std::printf("\n%s\n", text.c_str());
   if (f.replay_path.empty()) {
     std::printf("its replay file could not be written: %s\n", f.write_error.c_str());
-  } else {
-    std::printf("replay it with:\n  h2sim replay %s\n", f.replay_path.c_str());
+    return false;
   }
+  std::printf("replay it with:\n  %s\n", replay_command(ctx, f.replay_path).c_str());
+  std::string error;
+  std::string txt = f.replay_path.substr(0, f.replay_path.size() - std::string(".replay.textproto").size()) + ".txt";
+  if (write_output_file(txt, text + "\nreplay: " + replay_command(ctx, f.replay_path) + "\n", &error)) return true;
+  output_error("check", error);
+  return false;
 }
 
 // --report DIR: the report of a finding, into DIR/case-N. False (message printed) on a failure.
-bool report_finding(const CheckFinding& f, const std::string& dir) {
-  Replay replay;
-  std::string error;
-  if (!load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) {
-    output_error("check", error);
-    return false;
-  }
-  sim::RecordedChoices choices(decisions_of(replay));
-  Result result;
-  try {
-    result = run_case(replay.scenario(), choices);
-  } catch (const sim::ChoiceError&) {
-    return true;  // a crash or hang recorded mid-run: its report is its replay file
-  }
+bool report_finding(const Context& ctx, const CheckFinding& f, const std::string& dir) {
+  if (!f.minimal || f.replay_path.empty()) return true;  // a crash or hang: its report is its replay file
   StagedFolder folder;
+  std::string error;
   if (!folder.begin(dir + "/case-" + std::to_string(f.case_index), "--report", "h2sim check --report", &error)) {
     output_error("check", error);
     return false;
   }
-  return report_run(replay.scenario(), result, check_all(result, replay.scenario()), "h2sim replay " + f.replay_path,
+  return report_run(f.minimal->scenario, f.minimal->result, f.minimal->verdicts, replay_command(ctx, f.replay_path),
                     folder, "check");
 }
 
 }  // namespace
 
-int check_command(std::span<const std::string> args) {
+int check_command(const Context& ctx, std::span<const std::string> args) {
   Parsed p;
   std::string error;
   if (!parse_args(args, options, &p, &error)) return usage_error("check", error);
-  if (p.help) {
-    std::fputs(help_text("h2sim check [--proxy P]... [--client C]... [--cases N] [--seed S] [--jobs J] "
-                         "[--shard I/N] [--out DIR]",
-                         "Runs a campaign of generated scenarios and schedules and checks every "
-                         "invariant.\nOn a failure: shrinks it to a minimal case, prints it as a frame "
-                         "trace, writes a\nreplay file and prints the command that replays it. Exit 0 "
-                         "if every case held,\n1 if one failed, 2 on bad input.",
-                         options)
-                   .c_str(),
-               stdout);
-    return 0;
-  }
+  if (p.help) return print_help(usage, description, options);
   if (!p.positional.empty()) return usage_error("check", "takes no positional arguments");
-
   CheckOptions o;
-  // RC_PARAMS (RapidCheck's configuration) supplies defaults for the seed and the case count.
-  if (const char* rc_params = std::getenv("RC_PARAMS")) {
-    try {
-      rc::detail::Configuration config = rc::detail::configFromString(rc_params);
-      o.seed = config.testParams.seed;
-      o.cases = static_cast<uint64_t>(config.testParams.maxSuccess);
-      if (config.testParams.disableShrinking) o.shrink_runs_max = 0;
-    } catch (const std::exception& e) {
-      return usage_error("check", std::string("RC_PARAMS: ") + e.what());
-    }
-  }
-  if (!choose_names(p, &o.gen, &error)) return usage_error("check", error);
-  uint64_t n = 0;
-  if (p.has("--cases")) {
-    if (!parse_number("--cases", p.value("--cases"), 1, 100000000, &n, &error)) return usage_error("check", error);
-    o.cases = n;
-  }
-  if (p.has("--seed")) {
-    if (!parse_number("--seed", p.value("--seed"), 0, UINT64_MAX, &n, &error)) return usage_error("check", error);
-    o.seed = n;
-  }
-  if (p.has("--jobs")) {
-    if (!parse_number("--jobs", p.value("--jobs"), 1, 256, &n, &error)) return usage_error("check", error);
-    o.jobs = static_cast<uint32_t>(n);
-  }
-  if (p.has("--case-timeout")) {
-    if (!parse_number("--case-timeout", p.value("--case-timeout"), 1, 3600, &n, &error)) {
-      return usage_error("check", error);
-    }
-    o.case_timeout_s = static_cast<double>(n);
-  }
-  if (p.has("--shard")) {
-    if (!parse_shard(p.value("--shard"), &o.shard_index, &o.shard_count, &error)) return usage_error("check", error);
-  } else if (const char* i = std::getenv("GTEST_SHARD_INDEX"), *c = std::getenv("GTEST_TOTAL_SHARDS"); i && c) {
-    if (!parse_shard(std::string(i) + "/" + c, &o.shard_index, &o.shard_count, &error)) {
-      return usage_error("check", "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS: " + error);
-    }
-  }
+  if (!numbers_from(p, &o, &error) || !gen_options_from_flags(ctx, p, &o.gen, &error)) return usage_error("check", error);
   if (p.has("--out")) o.out_dir = p.value("--out");
-  o.gen.hostile = p.has("--hostile");
   o.stop_at_first_failure = !p.has("--keep-going");
-  o.progress = isatty(STDERR_FILENO);
-
+  o.program = ctx.program;
   if (!claim_outputs(p, o.out_dir, &error)) return output_error("check", error);
-  std::printf("h2sim check: seed %llu, %llu cases, shard %u/%u, %u job%s\n",
-              static_cast<unsigned long long>(o.seed), static_cast<unsigned long long>(o.cases),
-              o.shard_index, o.shard_count, o.jobs, o.jobs == 1 ? "" : "s");
+  ProgressLine line("check");
+  o.progress = [&line](const CheckProgress& s) {
+    char text[160];
+    std::snprintf(text, sizeof text, "cases %llu/%llu  %.0f runs/s  findings %zu  %s",
+                  static_cast<unsigned long long>(s.done), static_cast<unsigned long long>(s.total),
+                  s.seconds > 0 ? s.runs / s.seconds : 0.0, s.findings, s.activity.c_str());
+    line.show(text);
+  };
+  live::install_interrupt_handler();
+  std::printf("h2sim check: seed %llu, %llu cases, shard %u/%u, %u job%s\n", static_cast<unsigned long long>(o.seed),
+              static_cast<unsigned long long>(o.cases), o.shard_index, o.shard_count, o.jobs, o.jobs == 1 ? "" : "s");
   std::fflush(stdout);
   CheckResult r = run_check(o);
+  line.clear();
   if (!r.error.empty()) return output_error("check", r.error);
   std::printf("\n%s", r.stats.format(r.seconds).c_str());
-  for (const CheckFinding& f : r.findings) print_finding(f);
-  if (p.has("--report")) {
-    for (const CheckFinding& f : r.findings) {
-      if (!f.replay_path.empty() && !report_finding(f, p.value("--report"))) return 2;
-    }
+  bool written = true;
+  for (const CheckFinding& f : r.findings) written = print_finding(ctx, f) && written;
+  for (const CheckFinding& f : r.findings) {
+    if (p.has("--report") && !report_finding(ctx, f, p.value("--report"))) return 2;
+  }
+  if (r.interrupted) {
+    std::printf("\ninterrupted after %llu cases: the findings and statistics above are what finished\n",
+                static_cast<unsigned long long>(r.stats.cases));
+    return live::interrupted_exit_code;
   }
   if (r.findings.empty()) std::printf("\nevery case held every invariant\n");
-  int code = r.findings.empty() ? 0 : 1;
-  for (const CheckFinding& f : r.findings) {
-    if (!f.write_error.empty()) code = output_error("check", f.write_error);
-  }
-  return code;
+  if (!written) return 2;
+  return r.findings.empty() ? 0 : 1;
 }
 
 }  // namespace h2sim::cli

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/context.h"
 #include "cli/output.h"
 #include "model/run/result.h"
 #include "model/scenario/scenario.pb.h"
@@ -27,19 +28,22 @@ bool report_run(const Scenario& scenario, const Result& result, const std::vecto
                 const std::string& command, StagedFolder& folder, std::string_view name,
                 const std::vector<std::pair<std::string, std::string>>& extra_diagrams = {});
 
+// What run and replay print: the whole trace, or (quiet) outcomes, verdicts and the digest.
+void print_run(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts, bool quiet);
+
 struct Command {
   std::string_view name;
   std::string_view summary;
-  int (*main)(std::span<const std::string> args);
+  int (*main)(const Context& ctx, std::span<const std::string> args);
 };
 
-int run_command(std::span<const std::string> args);
-int presets_command(std::span<const std::string> args);
-int check_command(std::span<const std::string> args);
-int replay_command(std::span<const std::string> args);
-int explore_command(std::span<const std::string> args);
-int matrix_command(std::span<const std::string> args);
-int report_command(std::span<const std::string> args);
-int live_command(std::span<const std::string> args);
+int run_command(const Context& ctx, std::span<const std::string> args);
+int presets_command(const Context& ctx, std::span<const std::string> args);
+int check_command(const Context& ctx, std::span<const std::string> args);
+int replay_command(const Context& ctx, std::span<const std::string> args);
+int explore_command(const Context& ctx, std::span<const std::string> args);
+int matrix_command(const Context& ctx, std::span<const std::string> args);
+int report_command(const Context& ctx, std::span<const std::string> args);
+int live_command(const Context& ctx, std::span<const std::string> args);
 
 }  // namespace h2sim::cli

@@ -1,7 +1,4 @@
 // h2sim explore: every schedule of a small scenario, with the outcomes each call can reach.
-#include <unistd.h>
-
-#include <chrono>
 #include <cctype>
 #include <cstdio>
 #include <set>
@@ -9,6 +6,9 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/progress.h"
+#include "live/net/clock.h"
+#include "live/net/interrupt.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/campaign.h"
 #include "properties/explore.h"
@@ -20,11 +20,19 @@ namespace h2sim::cli {
 
 namespace {
 
+constexpr std::string_view usage =
+    "h2sim explore FILE.textproto [--max-executions N] [--max-depth D] [--time-limit S] [--out DIR]";
+constexpr std::string_view description =
+    "Runs every choice sequence of a scenario, depth first, pruning paths that reach a state\nalready explored. "
+    "Reports the outcomes each call can reach (with a replay file each)\nand the shortest failing execution. "
+    "Exit 1 if an invariant fails on any path, 0 if none\ndoes and the search was complete, 3 if none did but a "
+    "bound cut it short, 2 on bad input,\n130 if interrupted (the outcomes found so far are written).";
+
 constexpr Option options[] = {
     {"--max-executions", "N", "stop after N paths (default 200000)"},
     {"--max-depth", "D", "stop a path after D decisions (default 400)"},
     {"--time-limit", "SECONDS", "stop the search after this much wall time (default 600; 0: none)"},
-    {"--out", "DIR", "write a replay file per reachable outcome (default h2sim-explore)"},
+    {"--out", "DIR", "write a replay file per reachable outcome (default h2sim-out/explore)"},
     {"--no-prune", "", "do not prune paths that reach a known state (slower; for checking)"},
     {"--report", "DIR", "also write a report of the shortest failing execution into DIR"},
 };
@@ -57,7 +65,7 @@ std::string outcome_stem(const std::string& outcome, std::set<std::string>* take
 
 // One replay file per reachable outcome of each call, listed with the command that replays it.
 // False (with the message printed) if one cannot be written.
-bool write_outcomes(const Scenario& scenario, const ExploreReport& r, const std::string& out,
+bool write_outcomes(const Context& ctx, const Scenario& scenario, const ExploreReport& r, const std::string& out,
                     const std::string& input) {
   std::string error;
   for (size_t call = 0; call < r.outcomes.size(); ++call) {
@@ -65,17 +73,100 @@ bool write_outcomes(const Scenario& scenario, const ExploreReport& r, const std:
     std::set<std::string> taken;
     for (const auto& [outcome, decisions] : r.outcomes[call]) {
       sim::RecordedChoices choices(decisions);
-      Replay replay = make_replay({scenario, run_case(scenario, choices), {}}, "", "h2sim explore " + input);
+      Replay replay = make_replay({scenario, run_case(scenario, choices, ctx.proxies), {}}, "",
+                                  ctx.program + " explore " + input, ctx.proxies);
       std::string path =
           out + "/call-" + std::to_string(call) + "-" + outcome_stem(outcome, &taken) + ".replay.textproto";
       if (!write_output_file(path, format_replay(replay), &error)) {
         output_error("explore", error);
         return false;
       }
-      std::printf("  %-60s h2sim replay %s\n", outcome.c_str(), path.c_str());
+      std::printf("  %-60s %s\n", outcome.c_str(), replay_command(ctx, path).c_str());
     }
   }
   return true;
+}
+
+// --max-executions, --max-depth, --time-limit and --no-prune.
+bool options_from(const Parsed& p, ExploreOptions* o, uint64_t* time_limit_s, std::string* error) {
+  uint64_t n = 0;
+  if (p.has("--max-executions")) {
+    if (!parse_number("--max-executions", p.value("--max-executions"), 1, 100000000, &n, error)) return false;
+    o->executions_max = n;
+  }
+  if (p.has("--max-depth")) {
+    if (!parse_number("--max-depth", p.value("--max-depth"), 1, 100000, &n, error)) return false;
+    o->depth_max = static_cast<uint32_t>(n);
+  }
+  if (p.has("--time-limit") && !parse_number("--time-limit", p.value("--time-limit"), 0, 1u << 30, time_limit_s, error)) {
+    return false;
+  }
+  o->prune = !p.has("--no-prune");
+  o->record_graph = p.has("--report");
+  return true;
+}
+
+// The search, with progress on standard error and its end: complete, a bound, the time limit or
+// an interrupt.
+ExploreReport search(const Scenario& scenario, ExploreOptions o, uint64_t time_limit_s, double* seconds) {
+  live::Stopwatch clock;
+  ProgressLine line("explore");
+  o.progress = [&line](uint64_t paths, uint64_t states) {
+    line.show(std::to_string(paths) + " paths, " + std::to_string(states) + " states");
+  };
+  o.should_stop = [&clock, time_limit_s] {
+    return live::interrupted() || (time_limit_s > 0 && clock.seconds() >= static_cast<double>(time_limit_s));
+  };
+  ExploreReport r = explore(scenario, o);
+  if (live::interrupted()) {
+    r.bound = "an interrupt";
+  } else if (!r.complete && r.bound == o.stop_reason) {
+    r.bound = "the time limit (" + std::to_string(time_limit_s) + " s, --time-limit)";
+  }
+  *seconds = clock.seconds();
+  return r;
+}
+
+void print_summary(const std::string& input, const ExploreReport& r, const ExploreOptions& o, double seconds) {
+  std::printf("explored %s: %llu executions, %llu pruned paths, %llu distinct states in %.3f s%s\n", input.c_str(),
+              static_cast<unsigned long long>(r.executions), static_cast<unsigned long long>(r.pruned),
+              static_cast<unsigned long long>(r.states), seconds, o.prune ? "" : " (pruning off)");
+  if (r.too_deep > 0) {
+    std::printf("%llu paths were cut at --max-depth %u\n", static_cast<unsigned long long>(r.too_deep), o.depth_max);
+  }
+  std::printf("search %s\n", r.complete ? "complete" : ("cut short at " + r.bound).c_str());
+}
+
+// The shortest failing execution, printed, and with --report drawn. False on a write failure.
+bool show_failure(const Context& ctx, const Parsed& p, const Scenario& scenario, const ExploreReport& r,
+                  const std::string& out, StagedFolder& report) {
+  sim::RecordedChoices choices(r.shortest_failure);
+  Result result = run_case(scenario, choices, ctx.proxies);
+  std::vector<Verdict> verdicts = check_all(result, scenario);
+  std::printf("\n%llu executions break an invariant; the shortest (%zu decisions) breaks \"%s\":\n\n%s",
+              static_cast<unsigned long long>(r.failing_executions), r.shortest_failure.size(),
+              r.failed_invariant.c_str(), format_run(scenario, result, verdicts).c_str());
+  if (!p.has("--report")) return true;
+  Replay replay = make_replay({scenario, result, verdicts}, r.failed_invariant,
+                              ctx.program + " explore " + p.positional[0], ctx.proxies);
+  std::string path = out + "/shortest-failure.replay.textproto";
+  std::string error;
+  if (!write_output_file(path, format_replay(replay), &error)) {
+    output_error("explore", error);
+    return false;
+  }
+  return report_run(scenario, result, verdicts, replay_command(ctx, path), report, "explore",
+                    {{"explore-states", state_graph_dot(r.graph)}});
+}
+
+// No failure: with --report, the first outcome's execution and the state graph are drawn.
+bool show_first_outcome(const Context& ctx, const Parsed& p, const Scenario& scenario, const ExploreReport& r,
+                        StagedFolder& report) {
+  if (!p.has("--report") || r.outcomes.empty() || r.outcomes[0].empty()) return true;
+  sim::RecordedChoices choices(r.outcomes[0].begin()->second);
+  Result result = run_case(scenario, choices, ctx.proxies);
+  return report_run(scenario, result, check_all(result, scenario), ctx.program + " explore " + p.positional[0], report,
+                    "explore", {{"explore-states", state_graph_dot(r.graph)}});
 }
 
 // Where explore writes: --out claimed, and --report begun, before the search. The input and the
@@ -98,111 +189,34 @@ bool claim_outputs(const Parsed& p, const std::string& out, StagedFolder* report
 
 }  // namespace
 
-int explore_command(std::span<const std::string> args) {
+int explore_command(const Context& ctx, std::span<const std::string> args) {
   Parsed p;
   std::string error;
   if (!parse_args(args, options, &p, &error)) return usage_error("explore", error);
-  if (p.help) {
-    std::fputs(help_text("h2sim explore FILE.textproto [--max-executions N] [--max-depth D] [--out DIR]",
-                         "Runs every choice sequence of a scenario, depth first, pruning paths that "
-                         "reach a state\nalready explored. Reports the outcomes each call can reach "
-                         "(with a replay file each)\nand the shortest failing execution. Exit 1 if an "
-                         "invariant fails on any path, 0 if none\ndoes and the search was complete, 3 "
-                         "if none did but a bound cut it short, 2 on bad input.",
-                         options)
-                   .c_str(),
-               stdout);
-    return 0;
-  }
+  if (p.help) return print_help(usage, description, options);
   if (p.positional.size() != 1) return usage_error("explore", "expected one scenario file");
   ExploreOptions o;
-  uint64_t n = 0;
-  if (p.has("--max-executions")) {
-    if (!parse_number("--max-executions", p.value("--max-executions"), 1, 100000000, &n, &error)) {
-      return usage_error("explore", error);
-    }
-    o.executions_max = n;
-  }
-  if (p.has("--max-depth")) {
-    if (!parse_number("--max-depth", p.value("--max-depth"), 1, 100000, &n, &error)) {
-      return usage_error("explore", error);
-    }
-    o.depth_max = static_cast<uint32_t>(n);
-  }
+  o.proxies = &ctx.proxies;
   uint64_t time_limit_s = 600;
-  if (p.has("--time-limit") && !parse_number("--time-limit", p.value("--time-limit"), 0, 1u << 30, &time_limit_s, &error)) {
-    return usage_error("explore", error);
-  }
-  o.prune = !p.has("--no-prune");
-  o.record_graph = p.has("--report");
-  std::string out = p.has("--out") ? p.value("--out") : "h2sim-explore";
+  if (!options_from(p, &o, &time_limit_s, &error)) return usage_error("explore", error);
+  std::string out = p.has("--out") ? p.value("--out") : "h2sim-out/explore";
   Scenario scenario;
-  if (!load_scenario(p.positional[0], builtin_catalogue(), &scenario, &error)) return output_error("explore", error);
+  if (!load_scenario(p.positional[0], ctx.catalogue, &scenario, &error)) return output_error("explore", error);
   StagedFolder report;
   if (!claim_outputs(p, out, &report, &error)) return output_error("explore", error);
-
-  bool terminal = isatty(STDERR_FILENO);
-  auto start = std::chrono::steady_clock::now();
-  auto elapsed_s = [start] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  // On a terminal the progress line redraws itself; otherwise a plain line every 5 seconds.
-  double printed_s = 0;
-  o.progress = [&](uint64_t paths, uint64_t states) {
-    if (terminal) {
-      std::fprintf(stderr, "\r  %llu paths, %llu states   ", static_cast<unsigned long long>(paths),
-                   static_cast<unsigned long long>(states));
-    } else if (elapsed_s() - printed_s >= 5) {
-      printed_s = elapsed_s();
-      std::fprintf(stderr, "h2sim explore: %llu paths, %llu states after %.0f s\n",
-                   static_cast<unsigned long long>(paths), static_cast<unsigned long long>(states), printed_s);
-    }
-  };
-  if (time_limit_s > 0) {
-    o.should_stop = [&] { return elapsed_s() >= static_cast<double>(time_limit_s); };
-    o.stop_reason = "the time limit (" + std::to_string(time_limit_s) + " s, --time-limit)";
-  }
-  ExploreReport r = explore(scenario, o);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (terminal) std::fprintf(stderr, "\r%50s\r", "");
-
-  std::printf("explored %s: %llu executions, %llu pruned paths, %llu distinct states in %.3f s%s\n",
-              p.positional[0].c_str(), static_cast<unsigned long long>(r.executions),
-              static_cast<unsigned long long>(r.pruned), static_cast<unsigned long long>(r.states), seconds,
-              o.prune ? "" : " (pruning off)");
-  if (r.too_deep > 0) {
-    std::printf("%llu paths were cut at --max-depth %u\n", static_cast<unsigned long long>(r.too_deep), o.depth_max);
-  }
-  std::printf("search %s\n", r.complete ? "complete" : ("cut short at " + r.bound).c_str());
-  if (!write_outcomes(scenario, r, out, p.positional[0])) return 2;
+  live::install_interrupt_handler();
+  double seconds = 0;
+  ExploreReport r = search(scenario, o, time_limit_s, &seconds);
+  print_summary(p.positional[0], r, o, seconds);
+  if (!write_outcomes(ctx, scenario, r, out, p.positional[0])) return 2;
   if (!r.failed_invariant.empty()) {
-    sim::RecordedChoices choices(r.shortest_failure);
-    Result result = run_case(scenario, choices);
-    std::vector<Verdict> verdicts = check_all(result, scenario);
-    std::printf("\n%llu executions break an invariant; the shortest (%zu decisions) breaks \"%s\":\n\n%s",
-                static_cast<unsigned long long>(r.failing_executions), r.shortest_failure.size(),
-                r.failed_invariant.c_str(), format_run(scenario, result, verdicts).c_str());
-    if (p.has("--report")) {
-      Replay replay = make_replay({scenario, result, verdicts}, r.failed_invariant, "h2sim explore " + p.positional[0]);
-      std::string path = out + "/shortest-failure.replay.textproto";
-      if (!write_output_file(path, format_replay(replay), &error)) return output_error("explore", error);
-      if (!report_run(scenario, result, verdicts, "h2sim replay " + path, report, "explore",
-                      {{"explore-states", state_graph_dot(r.graph)}})) {
-        return 2;
-      }
-    }
-    return 1;
+    if (!show_failure(ctx, p, scenario, r, out, report)) return 2;
+  } else {
+    std::printf("\nno execution breaks an invariant\n");
+    if (!show_first_outcome(ctx, p, scenario, r, report)) return 2;
   }
-  std::printf("\nno execution breaks an invariant\n");
-  if (p.has("--report") && !r.outcomes.empty() && !r.outcomes[0].empty()) {
-    // No failure: the report draws the first outcome's execution and the state graph.
-    const auto& decisions = r.outcomes[0].begin()->second;
-    sim::RecordedChoices choices(decisions);
-    Result result = run_case(scenario, choices);
-    if (!report_run(scenario, result, check_all(result, scenario), "h2sim explore " + p.positional[0], report,
-                    "explore", {{"explore-states", state_graph_dot(r.graph)}})) {
-      return 2;
-    }
-  }
-  return r.complete ? 0 : 3;
+  if (live::interrupted()) return live::interrupted_exit_code;
+  return !r.failed_invariant.empty() ? 1 : r.complete ? 0 : 3;
 }
 
 }  // namespace h2sim::cli

@@ -12,8 +12,9 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "cli/live_compare.h"
+#include "properties/live_compare.h"
 #include "live/live_run.h"
+#include "live/net/interrupt.h"
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/campaign.h"
@@ -37,7 +38,7 @@ constexpr Option options[] = {
     {"--differential", "", "generated scenarios instead of FILE, each live and simulated (with --cases)"},
     {"--cases", "N", "--differential: how many scenarios (default 20)"},
     {"--seed", "S", "--differential: which scenarios (default 1)"},
-    {"--out", "DIR", "--differential: where disagreements are written (default h2sim-live)"},
+    {"--out", "DIR", "--differential: where disagreements are written (default h2sim-out/live)"},
 };
 
 constexpr const char* usage_line =
@@ -144,7 +145,7 @@ bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::s
     *error = std::string(live::proxy_name(kind)) + " (" + binary + ") did not start: " + *error;
     return false;
   }
-  for (uint64_t i = 0; i < repeat; ++i) {
+  for (uint64_t i = 0; i < repeat && !live::interrupted(); ++i) {
     Result r = live::run_live(scenario, peers, listener, proxy.port(), static_cast<int>(timeout_ms));
     std::string outcome = outcome_of(r);
     ++out->counts[outcome];
@@ -213,7 +214,7 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
   if (p.has("--repeat") && !parse_number("--repeat", p.value("--repeat"), 1, 10000, &repeat, &error)) {
     return usage_error("live", error);
   }
-  std::string out = p.has("--out") ? p.value("--out") : "h2sim-live";
+  std::string out = p.has("--out") ? p.value("--out") : "h2sim-out/live";
   if (!claim_output_folder(out, "--out", "h2sim live --differential --out", &error)) return output_error("live", error);
 
   const char* preset = live::preset_of(kind);
@@ -244,13 +245,14 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
       call.mutable_client()->set_cancel_after_ns(0);
     }
   };
-  live::install_interrupt_cleanup();
+  live::install_interrupt_handler();
   std::printf("differential: %llu generated scenarios (seed %llu) through %s, %llu live runs each, against preset %s\n",
               static_cast<unsigned long long>(cases), static_cast<unsigned long long>(seed), live::proxy_name(kind),
               static_cast<unsigned long long>(repeat), preset);
   uint64_t cells = 0, agree = 0, partial = 0, disagreeing = 0;
   rc::Gen<Scenario> scenarios = gen_scenario(gen);
-  for (uint64_t i = 0; i < cases; ++i) {
+  uint64_t done = 0;
+  for (uint64_t i = 0; i < cases && !live::interrupted(); ++i, done = i) {
     Scenario scenario = scenarios(case_random(seed, i), case_size(i)).value();
     scenario.set_name("differential-" + std::to_string(seed) + "-" + std::to_string(i));
     use_peers(peers, &scenario);
@@ -292,7 +294,8 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
       for (const auto& [o, decisions] : c.simulated.outcomes[call]) {
         sim::RecordedChoices choices(decisions);
         Replay replay = make_replay({scenario, run_case(scenario, choices), {}}, "",
-                                    "h2sim live --differential --proxy " + std::string(live::proxy_name(kind)));
+                                    "h2sim live --differential --proxy " + std::string(live::proxy_name(kind)),
+                                    builtin_registry());
         std::string path = stem + "-call-" + std::to_string(call) + "-simulated-" + std::to_string(k++) + ".replay.textproto";
         if (!write_output_file(path, format_replay(replay), &error)) return output_error("live", error);
         std::printf("  simulated %-50s h2sim replay %s\n", o.c_str(), path.c_str());
@@ -302,17 +305,22 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
                 stem.c_str(), live::proxy_name(kind));
   }
   if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
+  if (live::interrupted()) {
+    std::printf("\ninterrupted: %llu of %llu cases ran; what they found is above and in %s\n",
+                static_cast<unsigned long long>(done), static_cast<unsigned long long>(cases), out.c_str());
+  }
   std::printf("\nagreement: %llu of %llu cells (call x distinct live outcome) are in the simulated set; "
               "%llu of %llu cases disagree; %llu simulated searches were partial\n",
               static_cast<unsigned long long>(agree), static_cast<unsigned long long>(cells),
-              static_cast<unsigned long long>(disagreeing), static_cast<unsigned long long>(cases),
+              static_cast<unsigned long long>(disagreeing), static_cast<unsigned long long>(done),
               static_cast<unsigned long long>(partial));
+  if (live::interrupted()) return live::interrupted_exit_code;
   return disagreeing ? 1 : 0;
 }
 
 }  // namespace
 
-int live_command(std::span<const std::string> args) {
+int live_command(const Context& ctx, std::span<const std::string> args) {
   Parsed p;
   std::string error;
   if (!parse_args(args, options, &p, &error)) return usage_error("live", error);
@@ -343,11 +351,11 @@ int live_command(std::span<const std::string> args) {
     return usage_error("live", error);
   }
   Scenario scenario;
-  if (!load_scenario(p.positional[0], builtin_catalogue(), &scenario, &error)) return output_error("live", error);
+  if (!load_scenario(p.positional[0], ctx.catalogue, &scenario, &error)) return output_error("live", error);
   if (!live_capable(scenario, &error)) return usage_error("live", error);
   use_peers(peers, &scenario);
 
-  live::install_interrupt_cleanup();
+  live::install_interrupt_handler();
   LiveOutcomes live;
   if (!run_live_scenario(scenario, peers, p.positional[0], kind, binary, repeat, timeout_ms, &live, &error)) {
     return usage_error("live", error);
@@ -361,6 +369,10 @@ int live_command(std::span<const std::string> args) {
     std::printf("\none run that ended with %s:\n%s", outcome.c_str(), live_frames(r, peers).c_str());
   }
   int code = live.failing ? 1 : 0;
+  if (live::interrupted()) {
+    std::printf("interrupted after %llu runs\n", static_cast<unsigned long long>(live.example.size()));
+    return live::interrupted_exit_code;
+  }
   if (p.has("--compare")) {
     Scenario simulated = scenario;
     simulated.mutable_proxy()->set_preset(live::preset_of(kind));

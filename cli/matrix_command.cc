@@ -3,12 +3,11 @@
 #include <cstdio>
 
 #include "cli/args.h"
-#include "cli/campaign_runner.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
-#include "proxy_under_test/policy.h"
+#include "properties/check.h"
 
 namespace h2sim::cli {
 
@@ -17,7 +16,7 @@ namespace {
 constexpr Option options[] = {
     {"--cases", "N", "cases per cell (default 300)"},
     {"--seed", "S", "campaign seed (default 0)"},
-    {"--out", "DIR", "where matrix.md and the replay files go (default h2sim-matrix)"},
+    {"--out", "DIR", "where matrix.md and the replay files go (default h2sim-out/matrix)"},
     {"--proxy", "P", "only these presets (repeatable; default: all)", true},
     {"--client", "C", "only these client personalities (repeatable; default: all)", true},
 };
@@ -45,12 +44,12 @@ std::string server_text(const ServerScript& s) {
 
 // "bidi, server aborts at once, client still sending -> CANCELLED": the first call of the
 // minimal case whose status was lost.
-std::string one_line(const Replay& replay) {
+std::string one_line(const Context& ctx, const Replay& replay) {
   const Scenario& s = replay.scenario();
   sim::RecordedChoices choices(decisions_of(replay));
   Result r;
   try {
-    r = run_case(s, choices);
+    r = run_case(s, choices, ctx.proxies);
   } catch (const sim::ChoiceError&) {
     return "(replay does not fit)";
   }
@@ -68,7 +67,7 @@ std::string one_line(const Replay& replay) {
   return replay.invariant();
 }
 
-int matrix_command(std::span<const std::string> args) {
+int matrix_command(const Context& ctx, std::span<const std::string> args) {
   Parsed p;
   std::string error;
   if (!parse_args(args, options, &p, &error)) return usage_error("matrix", error);
@@ -86,7 +85,9 @@ int matrix_command(std::span<const std::string> args) {
   if (!p.positional.empty()) return usage_error("matrix", "takes no positional arguments");
   CheckOptions base;
   base.cases = 300;
-  base.out_dir = p.has("--out") ? p.value("--out") : "h2sim-matrix";
+  base.out_dir = p.has("--out") ? p.value("--out") : "h2sim-out/matrix";
+  base.program = ctx.program;
+  base.gen.proxies = &ctx.proxies;
   uint64_t n = 0;
   if (p.has("--cases")) {
     if (!parse_number("--cases", p.value("--cases"), 1, 1000000, &n, &error)) return usage_error("matrix", error);
@@ -98,8 +99,8 @@ int matrix_command(std::span<const std::string> args) {
   }
   std::vector<std::string> presets, clients;
   for (const std::string& name : p.all("--proxy")) {
-    if (!proxy::find_preset(name)) {
-      return usage_error("matrix", "unknown proxy preset '" + name + "' (known: " + proxy::known_presets() + ")");
+    if (!ctx.proxies.find(name)) {
+      return usage_error("matrix", "unknown proxy '" + name + "' (known: " + ctx.proxies.names() + ")");
     }
     presets.push_back(name);
   }
@@ -110,7 +111,7 @@ int matrix_command(std::span<const std::string> args) {
     }
     clients.push_back(name);
   }
-  if (presets.empty()) for (const auto& preset : proxy::presets()) presets.emplace_back(preset.name);
+  if (presets.empty()) for (const ProxyEntry& e : ctx.proxies.entries()) presets.push_back(e.name);
   if (clients.empty()) for (const auto& c : grpc::client_personalities()) clients.emplace_back(c.name);
   // Each cell's campaign claims its own folder inside this one (run_check).
   if (!claim_output_folder(base.out_dir, "--out", "h2sim matrix --out", &error)) return output_error("matrix", error);
@@ -163,7 +164,7 @@ int matrix_command(std::span<const std::string> args) {
         const CheckFinding& f = r.findings[0];
         Replay replay;
         std::string line = f.invariant;
-        if (load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) line = one_line(replay);
+        if (load_replay(f.replay_path, ctx.catalogue, &replay, &error)) line = one_line(ctx, replay);
         cell = "**loses it**: " + line + " (`" + f.replay_path + "`)";
         html += "<td class=\"lost\"><b>loses it</b>: " + escape(line) + "<br><code>" + escape(f.replay_path) +
                 "</code></td>";

@@ -4,34 +4,36 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "model/grpc/personality.h"
-#include "proxy_under_test/policy.h"
 
 namespace h2sim::cli {
 
-int presets_command(std::span<const std::string> args) {
+namespace {
+
+constexpr std::string_view usage = "h2sim [--proxy-plugin PATH.so]... presets";
+constexpr std::string_view description =
+    "Lists every proxy this h2sim can put under test (the built-in presets, a custom binary's own,\n"
+    "those plug-ins registered) with where it came from and what it does, then the client and\n"
+    "server personalities, each with its source (docs/behaviours.md).";
+
+void print_line(std::string_view kind, std::string_view name, std::string_view text) {
+  std::printf("%-7.*s %-16.*s %.*s\n", static_cast<int>(kind.size()), kind.data(), static_cast<int>(name.size()),
+              name.data(), static_cast<int>(text.size()), text.data());
+}
+
+}  // namespace
+
+int presets_command(const Context& ctx, std::span<const std::string> args) {
   Parsed p;
   std::string error;
   if (!parse_args(args, {}, &p, &error)) return usage_error("presets", error);
-  if (p.help) {
-    std::fputs(help_text("h2sim presets", "Lists every proxy preset and client/server "
-                                          "personality, one line each, with its source.", {})
-                   .c_str(),
-               stdout);
-    return 0;
-  }
+  if (p.help) return print_help(usage, description, {});
   if (!p.positional.empty()) return usage_error("presets", "takes no arguments");
-  for (const proxy::ProxyPolicy& preset : proxy::presets()) {
-    std::printf("proxy   %-14.*s %.*s\n", static_cast<int>(preset.name.size()), preset.name.data(),
-                static_cast<int>(preset.source.size()), preset.source.data());
+  for (const ProxyEntry& e : ctx.proxies.entries()) {
+    std::string origin = e.origin == "built-in preset" ? "" : "[" + e.origin + ", version " + e.version + "] ";
+    print_line("proxy", e.name, origin + e.description);
   }
-  for (const grpc::ClientPersonality& c : grpc::client_personalities()) {
-    std::printf("client  %-14.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
-                static_cast<int>(c.source.size()), c.source.data());
-  }
-  for (const grpc::ServerPersonality& s : grpc::server_personalities()) {
-    std::printf("server  %-14.*s %.*s\n", static_cast<int>(s.name.size()), s.name.data(),
-                static_cast<int>(s.source.size()), s.source.data());
-  }
+  for (const grpc::ClientPersonality& c : grpc::client_personalities()) print_line("client", c.name, c.source);
+  for (const grpc::ServerPersonality& s : grpc::server_personalities()) print_line("server", s.name, s.source);
   return 0;
 }
 

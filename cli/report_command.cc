@@ -10,6 +10,7 @@
 #include "properties/harness.h"
 #include "properties/invariants.h"
 #include "reports/diagrams.h"
+#include "reports/trace_text.h"
 
 namespace h2sim::cli {
 
@@ -35,26 +36,27 @@ struct Input {
 
 // Loads `in` (a scenario, run with --plain or `seed`, or a replay file by its suffix) and runs it.
 // False with `error` on bad input.
-bool run_input(const std::string& in, const Parsed& p, uint64_t seed, Input* out, std::string* error) {
+bool run_input(const Context& ctx, const std::string& in, const Parsed& p, uint64_t seed, Input* out,
+               std::string* error) {
   std::unique_ptr<sim::ChoiceSource> choices;
   if (in.ends_with(kReplaySuffix)) {
     Replay replay;
-    if (!load_replay(in, builtin_catalogue(), &replay, error)) return false;
+    if (!load_replay(in, ctx.catalogue, &replay, error)) return false;
     out->scenario = replay.scenario();
     choices = std::make_unique<sim::RecordedChoices>(decisions_of(replay));
-    out->command = "h2sim replay " + in;
+    out->command = replay_command(ctx, in);
   } else {
-    if (!load_scenario(in, builtin_catalogue(), &out->scenario, error)) return false;
+    if (!load_scenario(in, ctx.catalogue, &out->scenario, error)) return false;
     if (p.has("--plain")) {
       choices = std::make_unique<sim::PlainChoices>();
-      out->command = "h2sim run " + in + " --plain";
+      out->command = ctx.program + " run " + in + " --plain";
     } else {
       choices = std::make_unique<sim::SeededChoices>(seed);
-      out->command = "h2sim run " + in + " --seed " + std::to_string(seed);
+      out->command = ctx.program + " run " + in + " --seed " + std::to_string(seed);
     }
   }
   try {
-    out->result = run_case(out->scenario, *choices);
+    out->result = run_case(out->scenario, *choices, ctx.proxies);
   } catch (const sim::ChoiceError& e) {
     *error = in + ": the recorded decisions do not fit this scenario: " + e.what();
     return false;
@@ -81,7 +83,7 @@ bool list_replays(const std::string& in, std::vector<std::string>* replays, std:
 
 // The report of every replay file of a campaign folder, and an index page with the state
 // diagrams over all of them, into `folder`. Returns 0, 1 (a case fails) or 2.
-int report_campaign(const std::vector<std::string>& replays, const Parsed& p, StagedFolder& folder) {
+int report_campaign(const Context& ctx, const std::vector<std::string>& replays, const Parsed& p, StagedFolder& folder) {
   std::string error;
   std::string index = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>h2sim campaign "
                       "report</title></head><body><h1>h2sim: " + std::to_string(replays.size()) +
@@ -94,7 +96,7 @@ int report_campaign(const std::vector<std::string>& replays, const Parsed& p, St
     std::string name = fs::path(replay).filename().string();
     name = name.substr(0, name.size() - kReplaySuffix.size());
     Input input;
-    if (!run_input(replay, p, 0, &input, &error)) return output_error("report", error);
+    if (!run_input(ctx, replay, p, 0, &input, &error)) return output_error("report", error);
     bool failed = !all_hold(input.verdicts);
     coverage.add(input.result, failed);
     proxied = proxied || input.result.has_proxy;
@@ -117,6 +119,13 @@ int report_campaign(const std::vector<std::string>& replays, const Parsed& p, St
 }
 
 }  // namespace
+
+void print_run(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts, bool quiet) {
+  std::string text = quiet ? format_outcomes(scenario, result) + format_verdicts(result, verdicts) + "trace digest " +
+                                 result.digest + "\n"
+                           : format_run(scenario, result, verdicts);
+  std::fputs(text.c_str(), stdout);
+}
 
 bool begin_report(const std::string& input, const std::string& dir, std::string_view writer, StagedFolder* folder,
                   std::string* error) {
@@ -142,7 +151,7 @@ bool report_run(const Scenario& scenario, const Result& result, const std::vecto
   return true;
 }
 
-int report_command(std::span<const std::string> args) {
+int report_command(const Context& ctx, std::span<const std::string> args) {
   Parsed p;
   std::string error;
   if (!parse_args(args, options, &p, &error)) return usage_error("report", error);
@@ -174,7 +183,7 @@ int report_command(std::span<const std::string> args) {
   StagedFolder folder;
   if (!fs::is_directory(status)) {
     Input input;
-    if (!run_input(in, p, seed, &input, &error)) return output_error("report", error);
+    if (!run_input(ctx, in, p, seed, &input, &error)) return output_error("report", error);
     if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
     if (!report_run(input.scenario, input.result, input.verdicts, input.command, folder, "report")) return 2;
     return all_hold(input.verdicts) ? 0 : 1;
@@ -183,7 +192,7 @@ int report_command(std::span<const std::string> args) {
   if (!list_replays(in, &replays, &error)) return output_error("report", error);
   if (replays.empty()) return usage_error("report", in + ": no .replay.textproto files in this directory");
   if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
-  return report_campaign(replays, p, folder);
+  return report_campaign(ctx, replays, p, folder);
 }
 
 }  // namespace h2sim::cli

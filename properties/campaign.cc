@@ -70,7 +70,7 @@ bool fails_the_same_way(const CaseRun& candidate, const CaseRun& current, std::s
 }  // namespace
 
 Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant, uint32_t runs_max,
-              const std::function<void(const Shrunk&)>& on_step) {
+              const ShrinkWatch& watch) {
   Shrunk out;
   rc::Shrinkable<CaseRun> current = failing;
   out.minimal = current.value();
@@ -81,13 +81,15 @@ Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant
     while (auto candidate = shrinks.next()) {
       if (++out.runs >= runs_max) break;
       CaseRun run = candidate->value();
-      if (!fails_the_same_way(run, out.minimal, invariant)) continue;
-      current = *candidate;
-      out.minimal = std::move(run);
-      ++out.steps;
-      progressed = true;
-      if (on_step) on_step(out);
-      break;
+      bool smaller = fails_the_same_way(run, out.minimal, invariant);
+      if (smaller) {
+        current = *candidate;
+        out.minimal = std::move(run);
+        ++out.steps;
+        progressed = true;
+      }
+      if (watch && !watch(out)) return out;
+      if (smaller) break;
     }
   }
   return out;
@@ -161,7 +163,7 @@ std::vector<Scenario> scenario_edits(const Scenario& s) {
 }  // namespace
 
 Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyRegistry& proxies,
-                uint32_t runs_max, uint32_t seeds, const std::function<void(const Shrunk&)>& on_step,
+                uint32_t runs_max, uint32_t seeds, const ShrinkWatch& watch,
                 const std::vector<std::function<Verdict(const Result&)>>& extra) {
   Shrunk out;
   out.minimal = failing;
@@ -177,12 +179,14 @@ Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyR
         else if (attempt == 1) choices = std::make_unique<GuidedChoices>(out.minimal.result.decisions);
         else choices = std::make_unique<sim::SeededChoices>(attempt - 2);
         CaseRun run = run_with(candidate, *choices, proxies, extra);
-        if (!fails_the_same_way(run, out.minimal, invariant)) continue;
-        out.minimal = std::move(run);
-        ++out.steps;
-        progressed = true;
-        if (on_step) on_step(out);
-        break;
+        bool smaller = fails_the_same_way(run, out.minimal, invariant);
+        if (smaller) {
+          out.minimal = std::move(run);
+          ++out.steps;
+          progressed = true;
+        }
+        if (watch && !watch(out)) return out;
+        if (smaller) break;
       }
       if (progressed) break;
     }
@@ -195,9 +199,11 @@ Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyR
     GuidedChoices choices(guide);
     ++out.runs;
     CaseRun run = run_with(out.minimal.scenario, choices, proxies, extra);
-    if (!fails_the_same_way(run, out.minimal, invariant)) continue;
-    out.minimal = std::move(run);
-    ++out.steps;
+    if (fails_the_same_way(run, out.minimal, invariant)) {
+      out.minimal = std::move(run);
+      ++out.steps;
+    }
+    if (watch && !watch(out)) return out;
   }
   return out;
 }
@@ -309,7 +315,8 @@ std::string CampaignStats::format(double seconds) const {
   return out.str();
 }
 
-Replay make_replay(const CaseRun& run, std::string_view invariant, const std::string& command) {
+Replay make_replay(const CaseRun& run, std::string_view invariant, const std::string& command,
+                   const ProxyRegistry& proxies) {
   Replay r;
   r.set_format_version(replay_format_version);
   r.set_semantics_version(replay_semantics_version);
@@ -320,6 +327,10 @@ Replay make_replay(const CaseRun& run, std::string_view invariant, const std::st
   r.set_invariant(std::string(invariant));
   r.set_command(command);
   for (const h2::FrameRecord& f : run.result.frames) r.add_trace(h2::format_frame(f));
+  if (const ProxyEntry* p = run.scenario.has_proxy() ? proxies.find(run.scenario.proxy().preset()) : nullptr) {
+    r.set_proxy_version(p->version);
+    r.set_proxy_plugin(p->plugin);
+  }
   return r;
 }
 

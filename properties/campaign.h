@@ -47,11 +47,14 @@ struct Shrunk {
   uint32_t steps = 0;  // accepted shrinks
   uint32_t runs = 0;   // cases tried
 };
+// Sees shrinking's progress after every case tried; returning false stops shrinking there (an
+// interrupt): the smallest failing case so far is the result.
+using ShrinkWatch = std::function<bool(const Shrunk&)>;
+
 // Greedy shrinking: takes the first simpler case that still breaks `invariant`, until none does
-// or `runs_max` cases were tried. `on_step` sees each accepted step (for progress).
-Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant,
-              uint32_t runs_max = 20000,
-              const std::function<void(const Shrunk&)>& on_step = nullptr);
+// or `runs_max` cases were tried.
+Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant, uint32_t runs_max = 20000,
+              const ShrinkWatch& watch = nullptr);
 
 // The second shrinking phase: edits of the scenario (a call removed, a message fewer, delays
 // and cuts gone, ...), each accepted if the plain schedule or one of `seeds` seeded schedules
@@ -59,8 +62,7 @@ Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant
 // RapidCheck shrinking cannot remove an early call without reshuffling every later pick; this
 // phase can.
 Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyRegistry& proxies,
-                uint32_t runs_max = 20000, uint32_t seeds = 64,
-                const std::function<void(const Shrunk&)>& on_step = nullptr,
+                uint32_t runs_max = 20000, uint32_t seeds = 64, const ShrinkWatch& watch = nullptr,
                 const std::vector<std::function<Verdict(const Result&)>>& extra = {});
 
 // Replays recorded decisions where the run asks the same question (same n and label) and
@@ -96,8 +98,10 @@ struct CampaignStats {
   std::string format(double seconds) const;
 };
 
-// The replay file of a case.
-Replay make_replay(const CaseRun& run, std::string_view invariant, const std::string& command);
+// The replay file of a case: the scenario, the decisions, the trace and its digest, and the
+// identity of the proxy it ran through (its version, and its plug-in's path if it came from one).
+Replay make_replay(const CaseRun& run, std::string_view invariant, const std::string& command,
+                   const ProxyRegistry& proxies);
 
 // The proxy column of statistics: the preset, or "no proxy".
 std::string proxy_label(const Scenario& scenario);

@@ -77,13 +77,15 @@ class Proxy : public sim::Host {
 using ProxyFactory = std::function<std::unique_ptr<Proxy>(const ProxyConfig& config)>;
 
 /// A registered proxy.
+/// A registered proxy. Every field has a default, so designated initializers may leave any out.
 struct ProxyEntry {
-  std::string name;
-  std::string version;
-  std::string description;  ///< one line, for `h2sim presets`
-  std::string origin;       ///< where it came from: "built-in preset", "plug-in PATH", ...
+  std::string name{};
+  std::string version{};
+  std::string description{};  ///< one line, for `h2sim presets`
+  std::string origin{};       ///< where it came from: "built-in preset", "this binary", ...
   uint32_t config_fields = config_all;  ///< the ConfigFields it honours
-  ProxyFactory factory;
+  ProxyFactory factory{};
+  std::string plugin{};  ///< set by h2sim: the plug-in's path as given, if it came from one
 };
 
 /// Proxies by name, in the order they were added.

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "live/net/interrupt.h"
 #include "sim/assert.h"
 
 namespace h2sim::live {
@@ -203,7 +204,7 @@ bool LiveWorld::run(const std::function<bool()>& done, std::chrono::milliseconds
   int64_t deadline = now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(limit).count();
   while (!done()) {
     int64_t now = now_ns();
-    if (now >= deadline) return false;
+    if (now >= deadline || interrupted()) return false;
     // Timers due now fire first, in the order they are due.
     std::sort(timers_.begin(), timers_.end(), [](const Timer& a, const Timer& b) { return a.due_ns < b.due_ns; });
     if (!timers_.empty() && timers_.front().due_ns <= now) {

@@ -1,5 +1,7 @@
 #include "live/net/process.h"
 
+#include "live/net/interrupt.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -24,11 +26,14 @@ namespace h2sim::live {
 namespace {
 
 // The child processes running now (proxy, peers), for the interrupt handler: a fixed table of
-// atomics, because a signal handler may read nothing else.
+// atomics, because a signal handler may read nothing else. A forked worker inherits a copy of
+// the table; only the process that started a child kills it.
 constexpr int children_max = 16;
 std::atomic<pid_t> running_children[children_max];
+std::atomic<pid_t> children_owner{0};
 
 void note_running(pid_t pid) {
+  children_owner.store(getpid());
   for (auto& slot : running_children) {
     pid_t empty = 0;
     if (slot.compare_exchange_strong(empty, pid)) return;
@@ -42,10 +47,13 @@ void note_stopped(pid_t pid) {
   }
 }
 
+std::atomic<int> interrupt_signals{0};  // lock-free, so safe to touch in a signal handler
+
 void on_interrupt(int signal) {
+  if (interrupt_signals.fetch_add(1) == 0) return;  // the first: the command stops at its next step
   for (auto& slot : running_children) {
     pid_t pid = slot.load();
-    if (pid > 0) kill(-pid, SIGKILL);  // its whole process group
+    if (pid > 0 && children_owner.load() == getpid()) kill(-pid, SIGKILL);  // its whole process group
   }
   _exit(128 + signal);
 }
@@ -117,12 +125,17 @@ void Process::stop() {
   pid_ = -1;
 }
 
-void install_interrupt_cleanup() {
-  signal(SIGINT, on_interrupt);
-  signal(SIGTERM, on_interrupt);
+void install_interrupt_handler() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
   // Proxies that fork workers (nghttpx) leave them to us, not to init, so stop() can reap them.
   prctl(PR_SET_CHILD_SUBREAPER, 1);
 }
+
+bool interrupted() { return interrupt_signals.load() > 0; }
 
 int listen_loopback(uint16_t* port, std::string* error) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -32,11 +32,6 @@ class Process {
   pid_t pid_ = -1;
 };
 
-// On SIGINT or SIGTERM, kills every Process still running (with its group) and exits 128 +
-// the signal. Also makes this process the subreaper of its children's orphans (nghttpx's
-// workers), so stop() can reap them.
-void install_interrupt_cleanup();
-
 // A loopback listening socket on an ephemeral port; -1 (and why) on failure.
 int listen_loopback(uint16_t* port, std::string* error);
 // Whether something accepts connections on 127.0.0.1:port.

@@ -107,7 +107,7 @@ bool load_scenario(const std::string& path, const Catalogue& catalogue, Scenario
 bool parse_replay(const std::string& text, const std::string& path, const Catalogue& catalogue,
                   Replay* replay, std::string* error) {
   if (!parse_text(text, path, replay, error)) return false;
-  if (replay->format_version() != replay_format_version) {
+  if (replay->format_version() < replay_format_version_min || replay->format_version() > replay_format_version) {
     *error = path + ": replay format version " + std::to_string(replay->format_version()) +
              ", this h2sim reads version " + std::to_string(replay_format_version);
     return false;
@@ -134,8 +134,19 @@ bool parse_replay(const std::string& text, const std::string& path, const Catalo
   }
   std::string invalid = validate(replay->scenario(), catalogue);
   if (!invalid.empty()) {
-    *error = path + ": scenario: " + invalid;
+    const Scenario& s = replay->scenario();
+    bool missing = s.has_proxy() && catalogue.proxies && catalogue.proxies->find(s.proxy().preset()) == nullptr;
+    if (missing && !replay->proxy_plugin().empty()) {
+      *error = path + ": its proxy '" + s.proxy().preset() + "' came from the plug-in " + replay->proxy_plugin() +
+               ", which is not loaded: run h2sim --proxy-plugin " + replay->proxy_plugin() + " replay " + path;
+    } else {
+      *error = path + ": scenario: " + invalid;
+    }
     return false;
+  }
+  if (replay->format_version() < replay_format_version) {
+    replay->clear_trace_digest();  // made from another trace: see replay_format_version
+    replay->clear_trace();
   }
   return true;
 }

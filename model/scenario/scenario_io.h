@@ -20,8 +20,11 @@ bool parse_scenario(const std::string& text, const std::string& path, const Cata
 bool load_scenario(const std::string& path, const Catalogue& catalogue, Scenario* scenario,
                    std::string* error);
 
-// Replay files: format and semantics versions must match this build's.
-inline constexpr uint32_t replay_format_version = 1;
+// Replay files: the semantics version must match this build's; the format version may be older.
+// Format 2 traces frames as the wire carries them (model/h2/wire_trace.h): a format 1 file's
+// decisions still replay, but its trace and digest were made another way and are not compared.
+inline constexpr uint32_t replay_format_version = 2;
+inline constexpr uint32_t replay_format_version_min = 1;
 // Bump whenever the meaning of a decision changes (what choose() is asked, in which order).
 inline constexpr uint32_t replay_semantics_version = 1;
 bool parse_replay(const std::string& text, const std::string& path, const Catalogue& catalogue,

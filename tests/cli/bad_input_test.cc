@@ -198,7 +198,7 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     Check, BadInput,
     ::testing::Values(
-        std::pair{"check --proxy squid", "unknown proxy preset 'squid' (known: none, passthrough"},
+        std::pair{"check --proxy squid", "unknown proxy 'squid' (known: none, passthrough"},
         std::pair{"check --client grpc-cobol", "grpc-core, grpc-core-sync, grpc-java, grpc-go, grpc-js"},
         std::pair{"check --server grpc-fortran", "grpc-core, grpc-go, grpc-java"},
         std::pair{"check --cases 0", "--cases takes a whole number"},

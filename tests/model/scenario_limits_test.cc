@@ -139,7 +139,11 @@ TEST(ScenarioLimits, OneBeyondEitherEndIsRefusedNamingTheField) {
 TEST(ScenarioLimits, ProxySettingsAreCheckedAgainstTheProxy) {
   ProxyRegistry proxies;
   std::string error;
-  ProxyEntry own{"own", "1", "", "a test", config_settings, [](const ProxyConfig&) { return std::unique_ptr<Proxy>(); }};
+  ProxyEntry own{.name = "own",
+                 .version = "1",
+                 .origin = "a test",
+                 .config_fields = config_settings,
+                 .factory = [](const ProxyConfig&) { return std::unique_ptr<Proxy>(); }};
   ASSERT_TRUE(proxies.add(own, &error)) << error;
   Catalogue catalogue = builtin_catalogue();
   catalogue.proxies = &proxies;

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <set>
 
-#include "cli/campaign_runner.h"
+#include "properties/check.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/generators.h"
 #include "model/run/run.h"
@@ -40,8 +40,8 @@ std::string scratch(const std::string& name) {
   return p.string();
 }
 
-cli::CheckOptions founding_campaign(uint64_t seed, const std::string& out) {
-  cli::CheckOptions o;
+CheckOptions founding_campaign(uint64_t seed, const std::string& out) {
+  CheckOptions o;
   o.gen.presets = {"haproxy-2.6"};
   o.gen.clients = {"grpc-core"};
   o.cases = 200;
@@ -53,9 +53,9 @@ cli::CheckOptions founding_campaign(uint64_t seed, const std::string& out) {
 TEST(Check, FindsAndShrinksTheFoundingBugFromTwentySeeds) {
   std::string out = scratch("founding");
   for (uint64_t seed = 0; seed < 20; ++seed) {
-    cli::CheckResult r = cli::run_check(founding_campaign(seed, out));
+    CheckResult r = run_check(founding_campaign(seed, out));
     ASSERT_EQ(r.findings.size(), 1u) << "seed " << seed;
-    const cli::CheckFinding& f = r.findings[0];
+    const CheckFinding& f = r.findings[0];
     EXPECT_EQ(f.invariant, "status preserved") << "seed " << seed;
     Replay replay;
     std::string error;
@@ -79,11 +79,11 @@ TEST(Check, FindsAndShrinksTheFoundingBugFromTwentySeeds) {
 }
 
 TEST(Check, CampaignsAreDeterministic) {
-  cli::CheckOptions o = founding_campaign(3, scratch("det"));
+  CheckOptions o = founding_campaign(3, scratch("det"));
   o.gen.presets = {"haproxy-3.2", "nginx"};
   o.cases = 300;
-  cli::CheckResult a = cli::run_check(o);
-  cli::CheckResult b = cli::run_check(o);
+  CheckResult a = run_check(o);
+  CheckResult b = run_check(o);
   EXPECT_EQ(a.stats.serialize(), b.stats.serialize());
   fs::remove_all(o.out_dir);
 }
@@ -91,11 +91,11 @@ TEST(Check, CampaignsAreDeterministic) {
 TEST(Check, ShardsTogetherRunExactlyTheUnshardedCases) {
   GenOptions gen = fixed_proxies();
   std::map<uint64_t, std::string> unsharded, union_of_shards;
-  for (uint64_t i : cli::shard_indices(120, 0, 1)) {
+  for (uint64_t i : shard_indices(120, 0, 1)) {
     unsharded[i] = case_shrinkable(gen, 11, i).value().result.digest;
   }
   for (uint32_t shard = 0; shard < 4; ++shard) {
-    for (uint64_t i : cli::shard_indices(120, shard, 4)) {
+    for (uint64_t i : shard_indices(120, shard, 4)) {
       ASSERT_FALSE(union_of_shards.count(i)) << "case " << i << " in two shards";
       union_of_shards[i] = case_shrinkable(gen, 11, i).value().result.digest;
     }
@@ -105,7 +105,7 @@ TEST(Check, ShardsTogetherRunExactlyTheUnshardedCases) {
 
 TEST(Replay, AReplayFileFromCheckReplaysWithTheSameDigest) {
   std::string out = scratch("replay");
-  cli::CheckResult r = cli::run_check(founding_campaign(5, out));
+  CheckResult r = run_check(founding_campaign(5, out));
   ASSERT_EQ(r.findings.size(), 1u);
   Replay replay;
   std::string error;
@@ -139,7 +139,7 @@ class CrashingProxy final : public Proxy {
 };
 
 TEST(Check, ACrashingProxyIsAFindingAndTheCampaignGoesOn) {
-  cli::CheckOptions o;
+  CheckOptions o;
   o.gen.presets = {"passthrough"};
   o.gen.clients = {"grpc-java"};
   o.cases = 60;
@@ -147,12 +147,16 @@ TEST(Check, ACrashingProxyIsAFindingAndTheCampaignGoesOn) {
   o.out_dir = scratch("crash");
   static ProxyRegistry proxies;
   std::string error;
-  proxies.add({"crashing", "1", "", "a test", config_all, [](const ProxyConfig&) { return std::make_unique<CrashingProxy>(); }}, &error);
+  proxies.add({.name = "crashing",
+               .version = "1",
+               .origin = "a test",
+               .factory = [](const ProxyConfig&) { return std::make_unique<CrashingProxy>(); }},
+              &error);
   o.gen.proxies = &proxies;
   o.gen.presets = {"crashing"};
-  cli::CheckResult r = cli::run_check(o);
+  CheckResult r = run_check(o);
   ASSERT_GE(r.findings.size(), 2u);
-  for (const cli::CheckFinding& f : r.findings) {
+  for (const CheckFinding& f : r.findings) {
     EXPECT_EQ(f.kind, "crash");
     EXPECT_NE(f.invariant.find("signal 6"), std::string::npos) << f.invariant;
     Replay replay;
@@ -172,15 +176,15 @@ namespace {
 
 TEST(Check, ShrinkingKeepsTheProxyAndPersonalitiesUnderTest) {
   // citrix-adc listed last among presets that all lose statuses: its failures must stay its own.
-  cli::CheckOptions o;
+  CheckOptions o;
   o.gen.presets = {"haproxy-2.6", "hyper-h2-old", "citrix-adc"};
   o.gen.clients = {"grpc-core", "grpc-js"};
   o.cases = 300;
   o.stop_at_first_failure = false;
   o.out_dir = scratch("keep-preset");
-  cli::CheckResult r = cli::run_check(o);
+  CheckResult r = run_check(o);
   std::map<std::string, int> presets;
-  for (const cli::CheckFinding& f : r.findings) {
+  for (const CheckFinding& f : r.findings) {
     Replay replay;
     std::string error;
     ASSERT_TRUE(load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) << error;

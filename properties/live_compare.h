@@ -13,7 +13,7 @@
 #include "model/scenario/scenario.pb.h"
 #include "properties/explore.h"
 
-namespace h2sim::cli {
+namespace h2sim {
 
 // The frames one of our endpoints sent and read on a leg, as comparable lines: SETTINGS,
 // WINDOW_UPDATE, PING and GOAWAY are left out (they follow the proxy's and the kernel's timing,
@@ -49,4 +49,4 @@ struct Comparison {
 Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
                                bool traced_server, uint64_t executions_max, uint64_t random_schedules = 2000);
 
-}  // namespace h2sim::cli
+}  // namespace h2sim

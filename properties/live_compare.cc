@@ -1,11 +1,11 @@
-#include "cli/live_compare.h"
+#include "properties/live_compare.h"
 
 #include <set>
 
 #include "properties/harness.h"
 #include "sim/choice.h"
 
-namespace h2sim::cli {
+namespace h2sim {
 
 std::vector<std::string> leg_shape(const Result& r, h2::Leg leg, bool client_side) {
   using h2::FrameType;
@@ -113,4 +113,4 @@ Comparison compare_with_preset(const Scenario& simulated_scenario, const std::ma
   return c;
 }
 
-}  // namespace h2sim::cli
+}  // namespace h2sim

@@ -1,0 +1,96 @@
+// h2sim's command line: finds, replays and explains the ways a gRPC client loses the server's
+// status behind an HTTP/2 proxy. The stock binary (cli/main.cc) runs it with the built-in
+// presets; a binary of a user's own runs it with theirs (include/h2sim/cli.h).
+#include <h2sim/cli.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/output.h"
+#include "cli/plugins.h"
+#include "model/run/run.h"
+#include "properties/harness.h"
+
+namespace h2sim {
+
+namespace {
+
+using cli::Command;
+using cli::Context;
+
+constexpr Command commands[] = {
+    {"run", "run one scenario and print its frame trace, outcomes and verdicts", cli::run_command},
+    {"check", "run a campaign of generated cases; shrink and record failures", cli::check_command},
+    {"replay", "run a recorded case again and check its digest", cli::replay_command},
+    {"explore", "run every schedule of a small scenario; the outcomes each call can reach", cli::explore_command},
+    {"matrix", "which (proxy x client) pairs can lose the server's status", cli::matrix_command},
+    {"report", "state and sequence diagrams, a pcap and an HTML page of a run or a campaign", cli::report_command},
+    {"live", "run a scenario through a real haproxy, nginx or nghttpx on loopback", cli::live_command},
+    {"presets", "list the proxies (presets, your own, plug-ins) and the client/server personalities",
+     cli::presets_command},
+};
+
+void print_help(FILE* out) {
+  std::fprintf(out,
+               "usage: h2sim [--proxy-plugin PATH.so]... COMMAND [ARGS]\n\n"
+               "Simulates a gRPC client, an HTTP/2 proxy and a gRPC server in virtual time and\n"
+               "checks that the client always sees the server's grpc-status.\n\ncommands:\n");
+  for (const Command& c : commands) {
+    std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+                 static_cast<int>(c.summary.size()), c.summary.data());
+  }
+  std::fprintf(out,
+               "\nh2sim COMMAND --help describes a command. --proxy-plugin PATH.so (repeatable, or\n"
+               "H2SIM_PLUGINS=PATH[:PATH]) loads proxies of your own: docs/own-proxy.md.\n"
+               "Exit codes: 0 all invariants hold, 1 an invariant failed, 2 bad input or an output\n"
+               "that cannot be written (h2sim replaces only what it wrote: see README.md).\n");
+}
+
+// Runs one command. Nothing escapes as an exception: an error no command caught is one line and
+// exit 2, not an abort with a core dump. A std::filesystem::filesystem_error (a call without an
+// error_code that failed) says the operation, the reason and the path; others say what they can
+// (std::bad_alloc: memory exhausted; a plug-in's factory that failed: which proxy).
+int dispatch(const Command& c, const Context& ctx, std::span<const std::string> args) {
+  std::string name(c.name);
+  int code = 2;
+  try {
+    code = c.main(ctx, args);
+  } catch (const std::exception& e) {
+    code = cli::output_error(name, e.what());
+  }
+  return cli::finish_standard_output(name, code);
+}
+
+}  // namespace
+
+ProxyRegistry builtin_proxies() { return builtin_registry(); }
+
+int cli_main(int argc, char** argv, const ProxyRegistry& proxies) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> plugins;
+  std::string error;
+  if (!cli::take_plugin_options(&args, &plugins, &error)) return cli::output_error("", error);
+  ProxyRegistry registry = proxies;
+  std::string program = argc > 0 ? argv[0] : "h2sim";
+  for (const std::string& path : plugins) {
+    if (!cli::load_plugin(path, &registry, &error)) return cli::output_error("", error);
+    program += " --proxy-plugin " + path;
+  }
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_help(args.empty() ? stderr : stdout);
+    return cli::finish_standard_output("help", args.empty() ? 2 : 0);
+  }
+  Context ctx{registry, catalogue_of(registry), program};
+  for (const Command& c : commands) {
+    if (c.name == args[0]) return dispatch(c, ctx, std::span<const std::string>(args).subspan(1));
+  }
+  std::fprintf(stderr, "h2sim: error: unknown command '%s'\n", args[0].c_str());
+  print_help(stderr);
+  return 2;
+}
+
+}  // namespace h2sim

@@ -1,0 +1,102 @@
+// Worker processes for campaigns (check --jobs): each runs a list of items (case numbers) in a
+// forked child, reports through a pipe, and keeps a window in shared memory saying which item
+// it is on, since when, and a record of that item (what the parent needs to write a finding if
+// the child dies: a scenario and the decisions so far). A child that crashes, or spends longer
+// than the timeout on one item (while shrinking too), is replaced by a new one on the items
+// after it, and the parent is told so with the item's record.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace h2sim::live {
+
+// The window a worker shares with the parent. `record` is the worker's to fill; the parent reads
+// it only once the worker is dead (or killed), so the worker needs no locking beyond the sizes.
+struct WorkerSlot {
+  std::atomic<int64_t> item{-1};        // the item running now, or -1
+  std::atomic<int64_t> started_ns{0};   // when it started (live::monotonic_ns)
+  std::atomic<uint64_t> finished{0};    // items finished since the worker started
+  std::atomic<uint32_t> record_bytes{0};
+  static constexpr uint32_t record_max = 1u << 20;
+  char record[record_max];
+
+  // Marks `item` as the one running now and clears the record.
+  void begin(int64_t item_now);
+  // Marks the item finished.
+  void end();
+  // Replaces the record (truncated at record_max).
+  void set_record(std::string_view bytes);
+  std::string_view record_view() const { return {record, record_bytes.load()}; }
+};
+
+// What a worker sends the parent: typed messages, framed "<TYPE> <length>\n<payload>".
+class WorkerChannel {
+ public:
+  explicit WorkerChannel(int fd) : fd_(fd) {}
+  // False if the parent is gone (the worker should stop).
+  bool send(std::string_view type, std::string_view payload);
+
+ private:
+  int fd_;
+};
+
+// What happened in the pool since the last poll.
+struct WorkerEvent {
+  enum class Kind : uint8_t { message, died, hung };
+  Kind kind = Kind::message;
+  uint32_t worker = 0;
+  std::string type;     // message: its type
+  std::string payload;  // message: its payload
+  int64_t item = -1;    // died/hung: the item it was on (-1: between items)
+  std::string record;   // died/hung: that item's record
+  std::string what;     // died/hung: "crashed with signal 6", "hang: no answer within 10 s"
+  uint64_t finished = 0;  // died/hung: items it had finished since it (re)started
+};
+
+class WorkerPool {
+ public:
+  // Runs in the child: the items to do, its slot, its channel. When it returns the child exits 0.
+  using Body = std::function<void(std::span<const uint64_t> items, WorkerSlot& slot, WorkerChannel& channel)>;
+
+  WorkerPool();
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Starts one worker per list of items. False (and why) if shared memory, a pipe or a fork
+  // fails; nothing is left running then.
+  bool start(std::vector<std::vector<uint64_t>> items, Body body, std::string* error);
+  // Waits up to `wait_ms` for something to happen. A worker whose item has run longer than
+  // `item_timeout_s` is killed (a hung event); a dead worker is restarted on the items after the
+  // one it died on unless `restart` is false. False with `error` if a restart fails.
+  bool poll(int wait_ms, double item_timeout_s, bool restart, std::vector<WorkerEvent>* events, std::string* error);
+  bool running() const;
+  // Items finished by every worker there has been, the dead ones' included.
+  uint64_t finished() const;
+  // Asks every worker to stop after its current item (SIGINT); poll() then collects what they
+  // report as they exit.
+  void interrupt();
+  // Kills the workers still running, after asking them (SIGINT) and waiting `grace_ms`.
+  void stop(int grace_ms);
+
+ private:
+  struct Worker;
+  bool launch(Worker& w, std::string* error);
+  [[noreturn]] void run_child(Worker& w, const int fds[2]);
+  void drain(Worker& w, std::vector<WorkerEvent>* events);
+  void reap(Worker& w, int status, bool hung, double item_timeout_s, std::vector<WorkerEvent>* events);
+
+  Body body_;
+  std::vector<Worker> workers_;
+  uint64_t finished_by_the_dead_ = 0;
+};
+
+}  // namespace h2sim::live
