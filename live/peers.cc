@@ -20,7 +20,9 @@ namespace {
 
 // The table. Each client's personality is the one the model gives that stack; the callback API
 // and grpcio ask for the status at the start of the call, grpc++'s sync API only in Finish()
-// (model/grpc/personality.h, reset_replaces_held_trailers).
+// (model/grpc/personality.h, reset_replaces_held_trailers). The model has no grpc-js server
+// personality: grpc-java's (trailers-only abort, no RST_STREAM after it) is what a grpc-js
+// server was seen to write (docs/fidelity.md).
 constexpr PeerKind kinds[] = {
     {"grpc++", "grpc-core 1.51 (Debian's grpc++), callback API", "h2sim-grpcpp-peer", "client", true, "grpc-core",
      "grpc-core", 8, ScenarioFormat::textproto,
@@ -31,8 +33,8 @@ constexpr PeerKind kinds[] = {
     {"grpcio", "grpcio 1.51 for Python (Debian's python3-grpcio, grpc-core underneath)", "h2sim-grpcio-peer", "client",
      true, "grpc-core", "grpc-core", 8, ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's python3-grpcio and python3-protobuf"},
-    {"grpc-js", "@grpc/grpc-js 1.14.3 on Node (npm, pinned in live/peers/node/package.json)", "h2sim-grpc-js-peer",
-     "client", true, "grpc-js", "grpc-core", 0, ScenarioFormat::json,
+    {"grpc-js", "@grpc/grpc-js 1.14.7 on Node (npm, pinned in live/peers/node/package.json)", "h2sim-grpc-js-peer",
+     "client", true, "grpc-js", "grpc-java", 0, ScenarioFormat::json,
      "scripts/install-live-deps.sh runs npm ci into build/peers/node (needs node and npm)"},
     {"grpc-go", "grpc-go 1.33.3 (Debian's golang-google-grpc-dev, built offline)", "h2sim-grpc-go-peer", "client", true,
      "grpc-go", "grpc-go", 0, ScenarioFormat::textproto,
