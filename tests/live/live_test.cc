@@ -200,7 +200,7 @@ void expect_peer_run(const PeerCase& c, bool client) {
   EXPECT_TRUE(std::regex_search(out, std::regex("down   client < HEADERS       s=1 \\[END_STREAM\\|END_HEADERS\\][^\n]*grpc-status=7"))) << out;
   // Behind our grpc-core server (as the client) or in its place, haproxy's own reset.
   if (client || c.server_resets) {
-  EXPECT_NE(out.find("down   client < RST_STREAM    s=1 CANCEL"), std::string::npos) << out;
+    EXPECT_NE(out.find("down   client < RST_STREAM    s=1 CANCEL"), std::string::npos) << out;
   }
 }
 
