@@ -40,6 +40,9 @@ constexpr PeerKind kinds[] = {
      "grpc-go", "grpc-go", 0, ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's golang-go, golang-google-grpc-dev, protoc-gen-go and "
      "protoc-gen-go-grpc"},
+    {"grpc-java", "grpc-java 1.41.3 (Debian's libgrpc-java, Netty)", "h2sim-grpc-java-peer", "client", true,
+     "grpc-java", "grpc-java", 0, ScenarioFormat::textproto,
+     "scripts/install-live-deps.sh installs Debian's default-jdk-headless, libgrpc-java and its jars"},
 };
 
 bool runnable(const std::string& program) { return !program.empty() && access(program.c_str(), X_OK) == 0; }

@@ -8,6 +8,10 @@
 #   grpc-go 1.33.3       golang-go, golang-google-grpc-dev, protoc-gen-go, protoc-gen-go-grpc and
 #                        golang-github-golang-protobuf-1-5-dev (grpc-go's dependency is otherwise
 #                        satisfied by the 1.3 API, which Debian's protoc-gen-go does not write for)
+#   grpc-java 1.41.3     default-jdk-headless, libgrpc-java, libnetty-java, libguava-java,
+#                        libprotobuf-java, libperfmark-java, protobuf-compiler-grpc-java-plugin and
+#                        libgeronimo-annotation-1.3-spec-java (javax.annotation.Generated, which the
+#                        generated stubs need and no package declares)   (h2sim-grpc-java-peer)
 #   grpc-js 1.14.7       npm ci of live/peers/node's pinned packages into build/peers/node, never
 #                        globally (nodejs and npm from Debian unless a node is already installed)
 # Packaged services that start on install are stopped: h2sim starts its own instances on
@@ -24,6 +28,8 @@ packages=(
   python3 python3-grpcio python3-protobuf
   golang-go golang-google-grpc-dev golang-github-golang-protobuf-1-5-dev golang-google-protobuf-dev
   protoc-gen-go protoc-gen-go-grpc
+  default-jdk-headless libgrpc-java libnetty-java libguava-java libprotobuf-java libperfmark-java
+  protobuf-compiler-grpc-java-plugin libgeronimo-annotation-1.3-spec-java
 )
 # A node that did not come from Debian (NodeSource's bundles npm) must not be replaced.
 command -v node >/dev/null || packages+=(nodejs)

@@ -66,7 +66,7 @@ bool grpcpp_peer_built() {
 }
 
 int peers_running() {
-  return std::system("ps -eo args | grep -v grep | grep -qE 'h2sim-(grpcpp|grpcio|grpc-go|grpc-js)-peer|peers/(python|node)/peer'") == 0 ? 1 : 0;
+  return std::system("ps -eo args | grep -v grep | grep -qE 'h2sim-(grpcpp|grpcio|grpc-go|grpc-js|grpc-java)-peer|peers/(python|node)/peer|peers/java/classes'") == 0 ? 1 : 0;
 }
 
 // Runs are independent: haproxy pools upstream connections, and before live runs drained their
@@ -166,14 +166,14 @@ bool peer_built(const char* program) {
 struct PeerCase {
   const char* peer;
   const char* program;
-  const char* as_client;  // the outcome every run has with the peer as the client
+  const char* as_client;  // the outcome most runs have with the peer as the client
   const char* as_server;  // ... as the server, with our grpc-core client
   bool server_resets;     // as the server it resets after its abort, so haproxy sends RST(CANCEL)
 };
 
 // grpcio is grpc-core: it loses the status as grpc++'s callback API does. grpc-go and grpc-js
-// keep the first status. A grpc-go server aborts as grpc-core does (trailers-only, RST(NO_ERROR)),
-// which haproxy turns into RST(CANCEL); a grpc-js server sends no RST, so haproxy waits for the
+// (and grpc-java) keep the first status. A grpc-go server aborts as grpc-core does (trailers-only, RST(NO_ERROR)),
+// which haproxy turns into RST(CANCEL); grpc-js and grpc-java servers send no RST, so haproxy waits for the
 // upload and our client keeps 7.
 constexpr PeerCase peer_cases[] = {
     {"grpcio", "h2sim-grpcio-peer", "CANCELLED: Received RST_STREAM with error code 8",
@@ -182,6 +182,8 @@ constexpr PeerCase peer_cases[] = {
      "CANCELLED: Received RST_STREAM with error code 8", true},
     {"grpc-js", "h2sim-grpc-js-peer", "PERMISSION_DENIED: Details sent by the server",
      "PERMISSION_DENIED: Details sent by the server", false},
+    {"grpc-java", "h2sim-grpc-java-peer", "PERMISSION_DENIED: Details sent by the server",
+     "PERMISSION_DENIED: Details sent by the server", false},
 };
 
 void expect_peer_run(const PeerCase& c, bool client) {
@@ -189,18 +191,24 @@ void expect_peer_run(const PeerCase& c, bool client) {
   int code = 0;
   std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy haproxy --repeat 5 --compare " + side + c.peer, &code);
   SCOPED_TRACE(side + c.peer);
-  EXPECT_NE(out.find(std::string("5 x ") + (client ? c.as_client : c.as_server)), std::string::npos) << out;
+  // Most runs end so; where the preset also predicts the other outcome (grpc-core reading the
+  // trailers and haproxy's reset in separate reads), a run may end with it, rarely.
+  std::smatch seen;
+  std::string outcome = client ? c.as_client : c.as_server;
+  ASSERT_TRUE(std::regex_search(out, seen, std::regex("([0-9]+) x " + std::regex_replace(outcome, std::regex("[()]"), "\\$&")))) << out;
+  EXPECT_GE(std::stoi(seen[1]), 3) << out;
   EXPECT_EQ(out.find("NOT PREDICTED"), std::string::npos) << out;
-  EXPECT_NE(out.find("agreement: 1 of 1"), std::string::npos) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("agreement: ([12]) of \\1 "))) << out;
   std::string tap = client ? "(downstream leg seen by a tap between the " + std::string(c.peer) + " client and the proxy)"
                            : "(upstream leg seen by a tap between the proxy and the " + std::string(c.peer) + " server)";
   EXPECT_NE(out.find(tap), std::string::npos) << out;
   // The downstream frames: the peer's (or our client's) request, and the trailers haproxy passed on.
-  EXPECT_NE(out.find("down   client > HEADERS       s=1 [END_HEADERS]"), std::string::npos) << out;
-  EXPECT_TRUE(std::regex_search(out, std::regex("down   client < HEADERS       s=1 \\[END_STREAM\\|END_HEADERS\\][^\n]*grpc-status=7"))) << out;
+  // (grpc-java's Netty client numbers its streams from 3.)
+  EXPECT_TRUE(std::regex_search(out, std::regex("down   client > HEADERS       s=[13] \\[END_HEADERS"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("down   client < HEADERS       s=[13] \\[END_STREAM\\|END_HEADERS\\][^\n]*grpc-status=7"))) << out;
   // Behind our grpc-core server (as the client) or in its place, haproxy's own reset.
   if (client || c.server_resets) {
-    EXPECT_NE(out.find("down   client < RST_STREAM    s=1 CANCEL"), std::string::npos) << out;
+    EXPECT_TRUE(std::regex_search(out, std::regex("down   client < RST_STREAM    s=[13] CANCEL"))) << out;
   }
 }
 
@@ -232,14 +240,14 @@ TEST(LivePeers, UnknownOrOneSidedPeersAreRefusedWithTheirNames) {
   int code = 0;
   std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy haproxy --client grpc-rust", &code);
   EXPECT_EQ(code, 2) << out;
-  EXPECT_NE(out.find("--client takes grpc++, grpc++-sync, grpcio, grpc-js, grpc-go"), std::string::npos) << out;
+  EXPECT_NE(out.find("--client takes grpc++, grpc++-sync, grpcio, grpc-js, grpc-go, grpc-java"), std::string::npos) << out;
   out = h2sim("live " + scenario("founding-case.textproto") + " --proxy haproxy --server grpc++-sync", &code);
   EXPECT_EQ(code, 2) << out;
-  EXPECT_NE(out.find("--server takes grpc++, grpcio, grpc-js, grpc-go"), std::string::npos) << out;
+  EXPECT_NE(out.find("--server takes grpc++, grpcio, grpc-js, grpc-go, grpc-java"), std::string::npos) << out;
   out = h2sim("live --help", &code);
   EXPECT_EQ(code, 0) << out;
   // Each peer on a line of its own, with its sides and whether it was built.
-  for (const char* peer : {"grpc++", "grpc++-sync", "grpcio", "grpc-js", "grpc-go"}) {
+  for (const char* peer : {"grpc++", "grpc++-sync", "grpcio", "grpc-js", "grpc-go", "grpc-java"}) {
     size_t at = out.find(std::string("\n  ") + peer + " ");
     ASSERT_NE(at, std::string::npos) << peer << "\n" << out;
     std::string line = out.substr(at + 1, out.find('\n', at + 1) - at - 1);
