@@ -32,9 +32,9 @@ constexpr Option options[] = {
     {"--repeat", "N", "runs per scenario (default 20; 3 with --differential)"},
     {"--timeout-ms", "MS", "real-time bound of one run (default 3000)"},
     {"--compare", "", "explore the scenario with the proxy's preset: outcomes and frames, live vs simulated"},
-    {"--client", "grpc++", "grpc-core itself as the client (h2sim-grpcpp-peer); grpc++-sync: its sync API"},
-    {"--server", "grpc++", "grpc-core itself as the server"},
-    {"--peer-binary", "PATH", "h2sim-grpcpp-peer (default: next to h2sim)"},
+    {"--client", "PEER", "a real stack as the client: grpc++, grpc++-sync, grpcio, grpc-js, grpc-go or grpc-java (below)"},
+    {"--server", "PEER", "a real stack as the server: grpc++, grpcio, grpc-js, grpc-go or grpc-java"},
+    {"--peer-binary", "PATH", "the peer program (default: the peer's, next to h2sim)"},
     {"--differential", "", "generated scenarios instead of FILE, each live and simulated (with --cases)"},
     {"--cases", "N", "--differential: how many scenarios (default 20)"},
     {"--seed", "S", "--differential: which scenarios (default 1)"},
@@ -43,7 +43,7 @@ constexpr Option options[] = {
 
 constexpr const char* usage_line =
     "h2sim live FILE.textproto --proxy haproxy|nginx|nghttpx [--repeat N] [--compare]\n"
-    "                  [--client grpc++|grpc++-sync] [--server grpc++]\n"
+    "                  [--client PEER] [--server PEER]\n"
     "       h2sim live --differential --proxy haproxy|nginx|nghttpx [--cases N] [--seed S] [--out DIR]";
 
 constexpr const char* description =
@@ -53,9 +53,9 @@ constexpr const char* description =
     "outcomes with both legs' frames for one run of each. --compare explores the scenario\n"
     "with the proxy's preset and says, call by call, whether each live outcome is in the\n"
     "simulated reachable set, and where the frames on each leg differ from the simulated run\n"
-    "that reached the same outcome. --client grpc++ and --server grpc++ put grpc-core 1.51\n"
-    "itself on that end (h2sim-grpcpp-peer, built when grpc++ is installed); a grpc++ client's\n"
-    "leg is traced by a relay between it and the proxy, a grpc++ server's is not.\n"
+    "that reached the same outcome. --client and --server put a real gRPC stack on that end\n"
+    "(a peer program next to h2sim, built when its stack is installed: scripts/install-live-deps.sh);\n"
+    "a relay between it and the proxy traces its leg.\n"
     "--differential does this for generated scenarios (the preset's check generators, proxy\n"
     "overrides removed) and lists every disagreement with its files.\n"
     "Exit 1 if a live outcome breaks an invariant (or, with --compare or --differential, is\n"
@@ -67,35 +67,26 @@ std::string outcome_of(const Result& r) {
   return out;
 }
 
-// --client grpc++ / --server grpc++: grpc-core itself on that end, through h2sim-grpcpp-peer.
-// Its personality in the scenario becomes grpc-core (or grpc-core-sync), so that the
-// comparison predicts for it.
+// --client P / --server Q: a real stack on that end (live/peers.h). Its personality in the
+// scenario becomes the one that models it, so that the comparison predicts for it.
 bool parse_peers(const Parsed& p, live::Peers* peers, std::string* error) {
-  if (p.has("--client") && p.value("--client") != "grpc++" && p.value("--client") != "grpc++-sync") {
-    *error = "--client takes grpc++ or grpc++-sync (without it, the scenario's personality runs as our own host)";
-    return false;
-  }
-  if (p.has("--server") && p.value("--server") != "grpc++") {
-    *error = "--server takes grpc++ (without it, the scenario's personality runs as our own host)";
-    return false;
-  }
-  peers->grpcpp_client = p.has("--client");
-  peers->grpcpp_client_sync = p.has("--client") && p.value("--client") == "grpc++-sync";
-  peers->grpcpp_server = p.has("--server");
-  if (!peers->grpcpp_client && !peers->grpcpp_server) return true;
-  peers->peer_binary = p.has("--peer-binary") ? p.value("--peer-binary") : live::default_peer_binary();
-  if (peers->peer_binary.empty() || access(peers->peer_binary.c_str(), X_OK) != 0) {
-    *error = "h2sim-grpcpp-peer " +
-             (peers->peer_binary.empty() ? std::string("was not built") : "(" + peers->peer_binary + ") cannot be run") +
-             ": install grpc++ (scripts/install-live-deps.sh) and build again, or pass --peer-binary";
-    return false;
-  }
-  return true;
+  return live::choose_peers(p.has("--client") ? p.value("--client") : "", p.has("--server") ? p.value("--server") : "",
+                            p.has("--peer-binary") ? p.value("--peer-binary") : "", peers, error);
 }
 
-void use_peers(const live::Peers& peers, Scenario* scenario) {
-  if (peers.grpcpp_client) scenario->set_client(peers.grpcpp_client_sync ? "grpc-core-sync" : "grpc-core");
-  if (peers.grpcpp_server) scenario->set_server("grpc-core");
+void use_peers(const live::Peers& peers, Scenario* scenario) { live::use_peer_personalities(peers, scenario); }
+
+// The peers --help lists: each with what it runs and whether its program was built.
+std::string peers_help() {
+  std::string out = "\nPeers (--client, --server; default: our own hosts, the scenario's personalities):\n";
+  for (const live::PeerKind& k : live::peer_kinds()) {
+    const char* sides = k.client_mode.empty() ? "server" : k.serves ? "client, server" : "client";
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-12s %-15s %-10s ", std::string(k.name).c_str(), sides,
+                  live::peer_program(k).empty() ? "not built" : "available");
+    out += line + std::string(k.stack) + "\n";
+  }
+  return out;
 }
 
 // What the real proxy cannot be told: its configuration is the default one h2sim writes.
@@ -131,13 +122,13 @@ bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::s
   uint16_t backend_port = 0;
   int listener = live::listen_loopback(&backend_port, error);
   if (listener < 0) return false;
-  live::GrpcppServer grpcpp_server;
-  if (peers.grpcpp_server) {
-    if (!grpcpp_server.start(peers, error)) {
+  live::PeerServer peer_server;
+  if (peers.server) {
+    if (!peer_server.start(peers, scenario, error)) {
       close(listener);
       return false;
     }
-    backend_port = grpcpp_server.port();
+    peers.server_port = peer_server.port();
   }
   live::ProxyProcess proxy;
   if (!proxy.start(kind, binary, backend_port, error)) {
@@ -159,15 +150,14 @@ bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::s
     out->example.emplace(outcome, std::move(r));
   }
   proxy.stop();
-  grpcpp_server.stop();
+  peer_server.stop();
   close(listener);
   return true;
 }
 
 std::string live_frames(const Result& r, const live::Peers& peers) {
   std::string out;
-  if (peers.grpcpp_client) out += "    (downstream leg seen by a tap between the grpc++ client and the proxy)\n";
-  if (peers.grpcpp_server) out += "    (upstream leg not traced: the server is grpc++)\n";
+  out += live::tap_notes(peers);
   for (const h2::FrameRecord& f : r.frames) {
     if (f.type == h2::FrameType::settings || f.type == h2::FrameType::window_update) continue;
     out += h2::format_frame(f) + "\n";
@@ -262,7 +252,7 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
     if (!run_live_scenario(scenario, peers, stem + ".textproto", kind, binary, repeat, timeout_ms, &live, &error)) {
       return usage_error("live", error);
     }
-    Comparison c = compare_with_preset(scenario, live.example, !peers.grpcpp_server, 20000);
+    Comparison c = compare_with_preset(scenario, live.example, true, 20000);
     cells += c.cells;
     agree += c.agree;
     partial += !c.simulated.complete;
@@ -325,7 +315,7 @@ int live_command(const Context& ctx, std::span<const std::string> args) {
   std::string error;
   if (!parse_args(args, options, &p, &error)) return usage_error("live", error);
   if (p.help) {
-    std::fputs(help_text(usage_line, description, options).c_str(), stdout);
+    std::fputs((help_text(usage_line, description, options) + peers_help()).c_str(), stdout);
     return 0;
   }
   live::RealProxy kind;
@@ -376,7 +366,7 @@ int live_command(const Context& ctx, std::span<const std::string> args) {
   if (p.has("--compare")) {
     Scenario simulated = scenario;
     simulated.mutable_proxy()->set_preset(live::preset_of(kind));
-    Comparison c = compare_with_preset(simulated, live.example, !peers.grpcpp_server, 500000);
+    Comparison c = compare_with_preset(simulated, live.example, true, 500000);
     print_comparison(c, live::preset_of(kind));
     if (c.agree != c.cells) code = 1;
   }

@@ -20,6 +20,44 @@ bool all_ended(const Result& result) {
                      [](const grpc::CallOutcome& c) { return c.client_saw.has_value(); });
 }
 
+// A peer client for one run: its process, what it printed, and the listening socket of the tap
+// it reaches the proxy through.
+struct PeerClient {
+  Process process;
+  PeerScenario scenario;
+  std::string output;
+  int tap_listener = -1;
+  PeerClient() = default;
+  PeerClient(const PeerClient&) = delete;
+  PeerClient& operator=(const PeerClient&) = delete;
+  ~PeerClient() {
+    process.stop();
+    if (tap_listener >= 0) close(tap_listener);
+    if (!output.empty()) std::remove(output.c_str());
+  }
+};
+
+// The peer client reaches the proxy through `tap`, a relay of ours whose connection to the proxy
+// is traced as the client's side of the downstream leg. A client that cannot start reports
+// nothing: its calls end without a status, as a run past its limit.
+void start_peer_client(const Scenario& scenario, const Peers& peers, LiveWorld& world, h2::WireTrace& trace,
+                       TapHost& tap, sim::Address proxy, uint16_t proxy_port, int limit_ms, PeerClient* client) {
+  uint16_t tap_port = 0;
+  std::string error;
+  client->tap_listener = listen_loopback(&tap_port, &error);
+  if (client->tap_listener >= 0) {
+    sim::Address tap_at = world.add_host(tap, proxy);
+    trace.add_host(tap_at, h2::Peer::client);
+    world.adopt_listener(tap_at, client->tap_listener, world.add_external(0));
+  }
+  uint16_t target = client->tap_listener >= 0 ? tap_port : proxy_port;
+  client->output = temp_file("h2sim-peer-client");
+  if (client->output.empty() || !client->scenario.prepare(*peers.client, scenario, peers.scenario_path, &error)) return;
+  client->process.start({peers.client_program, std::string(peers.client->client_mode), client->scenario.path(),
+                         "127.0.0.1:" + std::to_string(target), std::to_string(limit_ms)},
+                        client->output, &error);
+}
+
 }  // namespace
 
 Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint16_t proxy_port, int limit_ms) {
@@ -30,53 +68,40 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   world.set_wire_observer(&trace);
   sim::Address proxy = world.add_external(proxy_port);
   trace.add_host(proxy, h2::Peer::proxy);
-  if (!peers.grpcpp_server) {
-    sim::Address server = world.add_host(*apps.server, 0);
-    trace.add_host(server, h2::Peer::server);
-    world.adopt_listener(server, listener, proxy);
-  }
-  Process grpcpp_client;
-  std::string client_output;
-  // The grpc++ client reaches the proxy through a tap, a relay of ours whose connection to the
-  // proxy is traced as the client's side of the downstream leg.
-  TapHost tap;
-  int tap_listener = -1;
-  if (peers.grpcpp_client) {
-    uint16_t tap_port = 0;
-    std::string error;
-    tap_listener = listen_loopback(&tap_port, &error);
-    if (tap_listener >= 0) {
-      sim::Address tap_at = world.add_host(tap, proxy);
-      trace.add_host(tap_at, h2::Peer::client);
-      world.adopt_listener(tap_at, tap_listener, world.add_external(0));
-    }
-    uint16_t target = tap_listener >= 0 ? tap_port : proxy_port;
-    client_output = temp_file("h2sim-grpcpp-client");
-    grpcpp_client.start({peers.peer_binary, peers.grpcpp_client_sync ? "client-sync" : "client", peers.scenario_path,
-                         "127.0.0.1:" + std::to_string(target), std::to_string(limit_ms)},
-                        client_output, &error);
+  // A peer server sits behind a tap on the proxy's backend port, traced as the server's side of
+  // the upstream leg.
+  TapHost server_tap;
+  sim::Address server = peers.server ? world.add_host(server_tap, world.add_external(peers.server_port))
+                                     : world.add_host(*apps.server, 0);
+  trace.add_host(server, h2::Peer::server);
+  world.adopt_listener(server, listener, proxy);
+  TapHost client_tap;
+  PeerClient client;
+  if (peers.client) {
+    start_peer_client(scenario, peers, world, trace, client_tap, proxy, proxy_port, limit_ms, &client);
   } else {
     trace.add_host(world.add_host(*apps.client, proxy), h2::Peer::client);
   }
-  auto all_done = [&] { return peers.grpcpp_client ? grpcpp_client.exited() : all_ended(result); };
+  auto all_done = [&] { return peers.client ? client.process.exited() : all_ended(result); };
   // The peer bounds its own calls by limit_ms; a little more lets it report before we stop it.
-  bool finished = world.run(all_done, std::chrono::milliseconds(limit_ms + (peers.grpcpp_client ? 500 : 0)));
+  bool finished = world.run(all_done, std::chrono::milliseconds(limit_ms + (peers.client ? 500 : 0)));
   world.drain(std::chrono::milliseconds(500));
-  if (tap_listener >= 0) close(tap_listener);
-  if (peers.grpcpp_client) {
-    grpcpp_client.stop();
-    read_client_outcomes(read_text(client_output), scenario, &result);
-    std::remove(client_output.c_str());
+  if (peers.client) {
+    client.process.stop();
+    read_client_outcomes(read_text(client.output), scenario, &result);
     finished = all_ended(result);
   }
-  if (peers.grpcpp_server) script_server_outcomes(scenario, &result);
+  if (peers.server) script_server_outcomes(scenario, *peers.server, &result);
   result.end = finished ? sim::RunEnd::quiescent : sim::RunEnd::limit_time;
   result.frames = trace.take_frames();
   result.marks = world.take_marks();
   // A tap's order is not an endpoint's (a send can follow a frame the sender had not read yet):
-  // with a grpc++ client, the downstream leg the tap traced is not judged.
-  bool tapped = peers.grpcpp_client;
-  finish_result(result, [tapped](const h2::FrameRecord& f) { return !(tapped && f.endpoint.leg == h2::Leg::downstream); });
+  // a leg a tap traced is shown but not judged.
+  bool client_tapped = peers.client != nullptr, server_tapped = peers.server != nullptr;
+  finish_result(result, [=](const h2::FrameRecord& f) {
+    return !(client_tapped && f.endpoint.leg == h2::Leg::downstream) &&
+           !(server_tapped && f.endpoint.leg == h2::Leg::upstream);
+  });
   return result;
 }
 

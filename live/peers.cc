@@ -1,0 +1,253 @@
+#include "live/peers.h"
+
+#include <unistd.h>
+
+#include <google/protobuf/util/json_util.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "model/grpc/script.h"
+#include "model/run/scripts.h"
+#include "sim/assert.h"
+
+namespace h2sim::live {
+
+namespace {
+
+// The table. Each client's personality is the one the model gives that stack; the callback API
+// and grpcio ask for the status at the start of the call, grpc++'s sync API only in Finish()
+// (model/grpc/personality.h, reset_replaces_held_trailers). The model has no grpc-js server
+// personality: grpc-java's (trailers-only abort, no RST_STREAM after it) is what a grpc-js
+// server was seen to write (docs/fidelity.md).
+constexpr PeerKind kinds[] = {
+    {"grpc++", "grpc-core 1.51 (Debian's grpc++), callback API", "h2sim-grpcpp-peer", "client", true, "grpc-core",
+     "grpc-core", 8, ScenarioFormat::textproto,
+     "scripts/install-live-deps.sh installs Debian's libgrpc++-dev and protobuf-compiler-grpc"},
+    {"grpc++-sync", "grpc-core 1.51 (Debian's grpc++), sync API", "h2sim-grpcpp-peer", "client-sync", false,
+     "grpc-core-sync", "", 0, ScenarioFormat::textproto,
+     "scripts/install-live-deps.sh installs Debian's libgrpc++-dev and protobuf-compiler-grpc"},
+    {"grpcio", "grpcio 1.51 for Python (Debian's python3-grpcio, grpc-core underneath)", "h2sim-grpcio-peer", "client",
+     true, "grpc-core", "grpc-core", 8, ScenarioFormat::textproto,
+     "scripts/install-live-deps.sh installs Debian's python3-grpcio and python3-protobuf"},
+    {"grpc-js", "@grpc/grpc-js 1.14.7 on Node (npm, pinned in live/peers/node/package.json)", "h2sim-grpc-js-peer",
+     "client", true, "grpc-js", "grpc-java", 0, ScenarioFormat::json,
+     "scripts/install-live-deps.sh runs npm ci into build/peers/node (needs node and npm)"},
+    {"grpc-go", "grpc-go 1.33.3 (Debian's golang-google-grpc-dev, built offline)", "h2sim-grpc-go-peer", "client", true,
+     "grpc-go", "grpc-go", 0, ScenarioFormat::textproto,
+     "scripts/install-live-deps.sh installs Debian's golang-go, golang-google-grpc-dev, protoc-gen-go and "
+     "protoc-gen-go-grpc"},
+    {"grpc-java", "grpc-java 1.41.3 (Debian's libgrpc-java, Netty)", "h2sim-grpc-java-peer", "client", true,
+     "grpc-java", "grpc-java", 0, ScenarioFormat::textproto,
+     "scripts/install-live-deps.sh installs Debian's default-jdk-headless, libgrpc-java and its jars"},
+};
+
+bool runnable(const std::string& program) { return !program.empty() && access(program.c_str(), X_OK) == 0; }
+
+// The program for one end, or why it cannot run.
+bool program_for(const PeerKind& kind, const std::string& program_override, std::string* program, std::string* error) {
+  *program = program_override.empty() ? peer_program(kind) : program_override;
+  if (runnable(*program)) return true;
+  *error = std::string(kind.program) +
+           (program->empty() ? std::string(" was not built") : " (" + *program + ") cannot be run") + ": " +
+           std::string(kind.install) + "; build again, or pass --peer-binary";
+  return false;
+}
+
+}  // namespace
+
+std::span<const PeerKind> peer_kinds() { return kinds; }
+
+const PeerKind* find_peer(std::string_view name) {
+  for (const PeerKind& k : kinds) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+std::string peer_names(bool client) {
+  std::string out;
+  for (const PeerKind& k : kinds) {
+    if (client ? k.client_mode.empty() : !k.serves) continue;
+    out += (out.empty() ? "" : ", ") + std::string(k.name);
+  }
+  return out;
+}
+
+std::string peer_program(const PeerKind& kind) {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  std::filesystem::path peer = self.parent_path() / kind.program;
+  return std::filesystem::exists(peer, ec) ? peer.string() : std::string();
+}
+
+bool choose_peers(const std::string& client, const std::string& server, const std::string& program_override,
+                  Peers* peers, std::string* error) {
+  if (!client.empty()) {
+    peers->client = find_peer(client);
+    if (peers->client == nullptr || peers->client->client_mode.empty()) {
+      *error = "--client takes " + peer_names(true) + " (without it, the scenario's personality runs as our own host)";
+      return false;
+    }
+    if (!program_for(*peers->client, program_override, &peers->client_program, error)) return false;
+  }
+  if (!server.empty()) {
+    peers->server = find_peer(server);
+    if (peers->server == nullptr || !peers->server->serves) {
+      *error = "--server takes " + peer_names(false) + " (without it, the scenario's personality runs as our own host)";
+      return false;
+    }
+    if (!program_for(*peers->server, program_override, &peers->server_program, error)) return false;
+  }
+  return true;
+}
+
+void use_peer_personalities(const Peers& peers, Scenario* scenario) {
+  if (peers.client) scenario->set_client(std::string(peers.client->client_personality));
+  if (peers.server) scenario->set_server(std::string(peers.server->server_personality));
+}
+
+std::string tap_notes(const Peers& peers) {
+  std::string out;
+  if (peers.client) {
+    out += "    (downstream leg seen by a tap between the " + std::string(peers.client->name) + " client and the proxy)\n";
+  }
+  if (peers.server) {
+    out += "    (upstream leg seen by a tap between the proxy and the " + std::string(peers.server->name) + " server)\n";
+  }
+  return out;
+}
+
+PeerScenario::~PeerScenario() {
+  if (!json_.empty()) std::remove(json_.c_str());
+}
+
+bool PeerScenario::prepare(const PeerKind& kind, const Scenario& scenario, const std::string& textproto_path,
+                           std::string* error) {
+  path_ = textproto_path;
+  if (kind.format == ScenarioFormat::textproto) return true;
+  std::string text;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(scenario, &text, options).ok()) {
+    *error = "the scenario cannot be written as JSON";
+    return false;
+  }
+  json_ = temp_file("h2sim-peer-scenario");
+  std::FILE* f = json_.empty() ? nullptr : std::fopen(json_.c_str(), "w");
+  bool written = f != nullptr && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (f != nullptr) written = std::fclose(f) == 0 && written;
+  if (!written) {
+    *error = "cannot write the scenario for the " + std::string(kind.name) + " peer under the temporary folder";
+    return false;
+  }
+  path_ = json_;
+  return true;
+}
+
+bool PeerServer::start(const Peers& peers, const Scenario& scenario, std::string* error) {
+  H2SIM_ASSERT(peers.server != nullptr);
+  if (!scenario_.prepare(*peers.server, scenario, peers.scenario_path, error)) return false;
+  output_ = temp_file("h2sim-peer-server");
+  if (output_.empty()) {
+    *error = "cannot create a temporary file";
+    return false;
+  }
+  if (!process_.start({peers.server_program, "server", scenario_.path()}, output_, error)) return false;
+  // The port line; a runtime may print warnings of its own before it (both streams go to one file).
+  for (int i = 0; i < 250; ++i) {
+    std::string text = read_text(output_);
+    size_t at = text.rfind("port ", 0) == 0 ? 0 : text.find("\nport ");
+    if (at != std::string::npos) {
+      size_t digits = text.find("port ", at) + 5;
+      if (text.find('\n', digits) != std::string::npos) {
+        port_ = static_cast<uint16_t>(std::atoi(text.c_str() + digits));
+        return true;
+      }
+    }
+    if (process_.exited()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  *error = "the " + std::string(peers.server->name) + " server did not start:\n" + read_text(output_);
+  stop();
+  return false;
+}
+
+void PeerServer::stop() {
+  process_.stop();
+  if (!output_.empty()) std::remove(output_.c_str());
+  output_.clear();
+}
+
+namespace {
+
+// The peer escapes backslashes and line breaks in status messages.
+std::string unescape(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    char c = text[++i];
+    out += c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void read_client_outcomes(const std::string& text, const Scenario& scenario, Result* result) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    unsigned index = 0;
+    char what[16] = {};
+    int used = 0;
+    if (std::sscanf(line.c_str(), "call %u %15s %n", &index, what, &used) < 2 ||
+        index >= result->calls.size()) {
+      continue;
+    }
+    grpc::CallOutcome& c = result->calls[index];
+    std::string rest = line.substr(static_cast<size_t>(used));
+    std::string_view field = what;
+    if (field == "status") {
+      int code = std::atoi(rest.c_str());
+      size_t space = rest.find(' ');
+      c.client_saw = grpc::Status{static_cast<grpc::Code>(code), space == std::string::npos ? "" : unescape(rest.substr(space + 1))};
+    } else if (field == "responses") {
+      std::istringstream seqs(rest);
+      for (std::string seq; std::getline(seqs, seq, ',');) {
+        if (!seq.empty()) c.responses_received.push_back(static_cast<uint32_t>(std::stoul(seq)));
+      }
+    } else if (field == "cancelled") {
+      c.client_cancelled = true;
+    }
+  }
+  // What it sent is what its script says (a write the call's end refused is not checked).
+  for (grpc::CallOutcome& c : result->calls) {
+    const Call& call = scenario.calls(static_cast<int>(c.call));
+    uint32_t messages = call.kind() == UNARY || call.kind() == SERVER_STREAMING ? 1 : call.client().messages();
+    for (uint32_t seq = 0; seq < messages; ++seq) c.requests_sent.push_back(seq);
+  }
+}
+
+void script_server_outcomes(const Scenario& scenario, const PeerKind& server, Result* result) {
+  for (grpc::CallOutcome& c : result->calls) {
+    const Call& call = scenario.calls(static_cast<int>(c.call));
+    const ServerScript& script = call.server();
+    if (script.action() == RESET) {
+      c.server_reset = server.reset_code;  // grpc-core resets only by cancelling
+      continue;
+    }
+    c.server_sent = grpc::Status{static_cast<grpc::Code>(script.status().code()), script.status().message()};
+    uint32_t scripted = script.action() == RESPOND ? script.messages() : 0;
+    uint32_t messages = grpc::response_messages(call_script(call).kind, scripted, c.server_sent->code == grpc::Code::ok);
+    for (uint32_t seq = 0; seq < messages; ++seq) c.responses_sent.push_back(seq);
+  }
+}
+
+}  // namespace h2sim::live
