@@ -13,7 +13,6 @@
 #include "properties/campaign.h"
 #include "properties/explore.h"
 #include "properties/invariants.h"
-#include "reports/diagrams.h"
 #include "reports/trace_text.h"
 
 namespace h2sim::cli {

@@ -9,7 +9,7 @@
 
 #include "properties/harness.h"
 #include "properties/invariants.h"
-#include "reports/diagrams.h"
+#include "reports/run_page.h"
 #include "support/test_support.h"
 
 namespace h2sim {
