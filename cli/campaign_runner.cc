@@ -48,7 +48,7 @@ void write_finding(const CheckOptions& o, const Scenario& scenario, const Result
   CaseRun run{scenario, result, verdicts};
   std::string command = "h2sim check --seed " + std::to_string(o.seed) + " --cases " +
                         std::to_string(o.cases) + " (case " + std::to_string(f->case_index) + ")";
-  f->report = "minimal scenario:\n" + to_text(scenario) + "\n" + format_run(scenario, result, verdicts);
+  f->report = format_run(scenario, result, verdicts, "minimal scenario:\n" + to_text(scenario) + "\n");
   if (!write_output_file(stem + ".replay.textproto", format_replay(make_replay(run, f->invariant, command)),
                          &f->write_error)) {
     return;
