@@ -137,6 +137,34 @@ TEST_F(FoundingCaseReport, ThePageHoldsTheVerdictDiagramsAndReplayCommand) {
   EXPECT_EQ(html.find("<link"), std::string::npos);
 }
 
+TEST_F(FoundingCaseReport, ThePageOpensWithAHeadlineNamingTheResetAndTheReadBatch) {
+  std::string html = read(dir_ + "/index.html");
+  size_t start = html.find("<p id=\"headline\"");
+  ASSERT_NE(start, std::string::npos) << html;
+  std::string headline = html.substr(start, html.find("</p>", start) - start);
+  EXPECT_NE(headline.find("haproxy-2.6"), std::string::npos) << headline;
+  EXPECT_NE(headline.find("RST_STREAM(CANCEL)"), std::string::npos) << headline;
+  EXPECT_NE(headline.find("in one read batch (read 2)"), std::string::npos) << headline;
+  EXPECT_NE(headline.find("CANCELLED instead of PERMISSION_DENIED"), std::string::npos) << headline;
+  EXPECT_LT(start, html.find("<h2>")) << "the headline comes before every section";
+  EXPECT_NE(html.find("<title>h2sim: founding-case, haproxy-2.6 between a grpc-core client and a grpc-core "
+                      "server</title>"),
+            std::string::npos);
+}
+
+TEST_F(FoundingCaseReport, TheTraceMarksTheFramesThatBreakTheVerdict) {
+  std::string html = read(dir_ + "/index.html");
+  size_t marks = 0;
+  for (size_t at = html.find("<mark class=\"breaking\""); at != std::string::npos;
+       at = html.find("<mark class=\"breaking\"", at + 1)) {
+    ++marks;
+    std::string line = html.substr(at, html.find("</mark>", at) - at);
+    EXPECT_NE(line.find("client &lt; "), std::string::npos) << line;
+    EXPECT_NE(line.find("(read 2)"), std::string::npos) << line;
+  }
+  EXPECT_EQ(marks, 2u);
+}
+
 TEST_F(FoundingCaseReport, AHeadlessBrowserRendersThePageWithoutConsoleErrors) {
   std::string browser = have("chromium") ? "chromium" : have("chromium-browser") ? "chromium-browser" : "";
   if (browser.empty()) GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh installs it)";
