@@ -11,6 +11,7 @@
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
 #include "proxy_under_test/policy.h"
+#include "reports/campaign_page.h"
 #include "rapidcheck/detail/Configuration.h"
 
 namespace h2sim::cli {
@@ -109,28 +110,32 @@ void print_finding(const CheckFinding& f) {
   }
 }
 
-// --report DIR: the report of a finding, into DIR/case-N. False (message printed) on a failure.
-bool report_finding(const CheckFinding& f, const std::string& dir) {
-  Replay replay;
+// --report DIR: each finding's run page in DIR/case-N and the campaign page over them (findings
+// grouped by signature, the statistics) in DIR. False (message printed) on a failure.
+bool report_findings(const CheckResult& r, const std::string& out_dir, const std::string& dir) {
+  ReportFiles files;
+  CampaignReport report(dir, &files, "h2sim check --out " + out_dir);
   std::string error;
-  if (!load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) {
-    output_error("check", error);
-    return false;
+  for (const CheckFinding& f : r.findings) {
+    Replay replay;
+    if (f.replay_path.empty()) continue;
+    if (!load_replay(f.replay_path, builtin_catalogue(), &replay, &error)) return output_error("check", error) == 0;
+    sim::RecordedChoices choices(decisions_of(replay));
+    Result result;
+    try {
+      result = run_case(replay.scenario(), choices);
+    } catch (const sim::ChoiceError&) {
+      continue;  // a crash or hang recorded mid-run: its report is its replay file
+    }
+    if (!report.add("case-" + std::to_string(f.case_index), replay.scenario(), result,
+                    check_all(result, replay.scenario()), "h2sim replay " + f.replay_path, &error)) {
+      return output_error("check", error) == 0;
+    }
   }
-  sim::RecordedChoices choices(decisions_of(replay));
-  Result result;
-  try {
-    result = run_case(replay.scenario(), choices);
-  } catch (const sim::ChoiceError&) {
-    return true;  // a crash or hang recorded mid-run: its report is its replay file
-  }
-  StagedFolder folder;
-  if (!folder.begin(dir + "/case-" + std::to_string(f.case_index), "--report", "h2sim check --report", &error)) {
-    output_error("check", error);
-    return false;
-  }
-  return report_run(replay.scenario(), result, check_all(result, replay.scenario()), "h2sim replay " + f.replay_path,
-                    folder, "check");
+  if (!report.finish(&r.stats, &error)) return output_error("check", error) == 0;
+  if (!files.note.empty()) std::fprintf(stderr, "h2sim check: note: %s\n", files.note.c_str());
+  std::printf("report: %s/index.html\n", dir.c_str());
+  return true;
 }
 
 }  // namespace
@@ -206,11 +211,11 @@ int check_command(std::span<const std::string> args) {
   if (!r.error.empty()) return output_error("check", r.error);
   std::printf("\n%s", r.stats.format(r.seconds).c_str());
   for (const CheckFinding& f : r.findings) print_finding(f);
-  if (p.has("--report")) {
-    for (const CheckFinding& f : r.findings) {
-      if (!f.replay_path.empty() && !report_finding(f, p.value("--report"))) return 2;
-    }
+  // The statistics beside the replay files, for `h2sim report` of this folder.
+  if (!write_output_file(o.out_dir + "/" + std::string(campaign_stats_file), r.stats.serialize(), &error)) {
+    return output_error("check", error);
   }
+  if (p.has("--report") && !report_findings(r, o.out_dir, p.value("--report"))) return 2;
   if (r.findings.empty()) std::printf("\nevery case held every invariant\n");
   int code = r.findings.empty() ? 0 : 1;
   for (const CheckFinding& f : r.findings) {

@@ -80,12 +80,13 @@ bool list_replays(const std::string& in, std::vector<std::string>* replays, std:
   return true;
 }
 
-// The report of every replay file of a campaign folder, and an index page with the state
-// diagrams over all of them, into `folder`. Returns 0, 1 (a case fails) or 2.
-int report_campaign(const std::vector<std::string>& replays, const Parsed& p, StagedFolder& folder) {
+// The report of every replay file of the campaign folder `in`, and its campaign page (findings
+// by signature, statistics, state diagrams over all of them), into `folder`. Returns 0, 1 (a case fails) or 2.
+int report_campaign(const std::string& in, const std::vector<std::string>& replays, const Parsed& p,
+                    StagedFolder& folder) {
   std::string error;
   ReportFiles files;
-  CampaignReport report(folder.staging(), &files);
+  CampaignReport report(folder.staging(), &files, in);
   for (const std::string& replay : replays) {
     std::string name = fs::path(replay).filename().string();
     name = name.substr(0, name.size() - kReplaySuffix.size());
@@ -95,7 +96,12 @@ int report_campaign(const std::vector<std::string>& replays, const Parsed& p, St
       return output_error("report", error);
     }
   }
-  if (!report.finish(&error) || !folder.commit(&error)) return output_error("report", error);
+  CampaignStats stats;
+  bool have_stats = load_campaign_stats(in, &stats, &error);
+  if (!error.empty()) std::fprintf(stderr, "h2sim report: note: %s\n", error.c_str());
+  if (!report.finish(have_stats ? &stats : nullptr, &error) || !folder.commit(&error)) {
+    return output_error("report", error);
+  }
   if (!files.note.empty()) std::fprintf(stderr, "h2sim report: note: %s\n", files.note.c_str());
   std::printf("report: %s/index.html (%zu cases)\n", folder.dir().c_str(), replays.size());
   return report.any_failed() ? 1 : 0;
@@ -168,7 +174,7 @@ int report_command(std::span<const std::string> args) {
   if (!list_replays(in, &replays, &error)) return output_error("report", error);
   if (replays.empty()) return usage_error("report", in + ": no .replay.textproto files in this directory");
   if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
-  return report_campaign(replays, p, folder);
+  return report_campaign(in, replays, p, folder);
 }
 
 }  // namespace h2sim::cli
