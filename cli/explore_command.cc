@@ -13,6 +13,7 @@
 #include "properties/campaign.h"
 #include "properties/explore.h"
 #include "properties/invariants.h"
+#include "reports/explore_page.h"
 #include "reports/trace_text.h"
 
 namespace h2sim::cli {
@@ -54,10 +55,10 @@ std::string outcome_stem(const std::string& outcome, std::set<std::string>* take
   return unique;
 }
 
-// One replay file per reachable outcome of each call, listed with the command that replays it.
-// False (with the message printed) if one cannot be written.
+// One replay file per reachable outcome of each call, listed with the command that replays it
+// (and in `written`, for the report). False (with the message printed) if one cannot be written.
 bool write_outcomes(const Scenario& scenario, const ExploreReport& r, const std::string& out,
-                    const std::string& input) {
+                    const std::string& input, std::vector<ExploreOutcome>* written) {
   std::string error;
   for (size_t call = 0; call < r.outcomes.size(); ++call) {
     std::printf("\ncall %zu can end at the client with:\n", call);
@@ -72,6 +73,7 @@ bool write_outcomes(const Scenario& scenario, const ExploreReport& r, const std:
         return false;
       }
       std::printf("  %-60s h2sim replay %s\n", outcome.c_str(), path.c_str());
+      written->push_back({static_cast<uint32_t>(call), outcome, path});
     }
   }
   return true;
@@ -93,6 +95,22 @@ bool claim_outputs(const Parsed& p, const std::string& out, StagedFolder* report
   }
   return claim_output_folder(out, "--out", "h2sim explore --out", error) &&
          (!p.has("--report") || report->begin(p.value("--report"), "--report", "h2sim explore --report", error));
+}
+
+// --report DIR: the explore page (reports/explore_page.h) into the folder begun before the search.
+// False (message printed) on a failure.
+bool report_explore(const Scenario& scenario, const ExploreReport& r, const std::string& input,
+                    const std::vector<ExploreOutcome>& outcomes, const std::string& shortest, StagedFolder& folder) {
+  ReportFiles files;
+  std::string error;
+  ExplorePage page{&scenario, &r, input, outcomes, shortest, folder.dir(), nullptr};
+  if (!write_explore_report(page, folder.staging(), &files, &error) || !folder.commit(&error)) {
+    output_error("explore", error);
+    return false;
+  }
+  if (!files.note.empty()) std::fprintf(stderr, "h2sim explore: note: %s\n", files.note.c_str());
+  std::printf("report: %s/index.html\n", folder.dir().c_str());
+  return true;
 }
 
 }  // namespace
@@ -171,7 +189,18 @@ int explore_command(std::span<const std::string> args) {
     std::printf("%llu paths were cut at --max-depth %u\n", static_cast<unsigned long long>(r.too_deep), o.depth_max);
   }
   std::printf("search %s\n", r.complete ? "complete" : ("cut short at " + r.bound).c_str());
-  if (!write_outcomes(scenario, r, out, p.positional[0])) return 2;
+  std::vector<ExploreOutcome> outcomes;
+  if (!write_outcomes(scenario, r, out, p.positional[0], &outcomes)) return 2;
+  std::string shortest;  // the shortest failure's replay file, for the report
+  if (p.has("--report") && !r.failed_invariant.empty()) {
+    sim::RecordedChoices choices(r.shortest_failure);
+    Result result = run_case(scenario, choices);
+    shortest = out + "/shortest-failure.replay.textproto";
+    Replay replay = make_replay({scenario, result, check_all(result, scenario)}, r.failed_invariant,
+                                "h2sim explore " + p.positional[0]);
+    if (!write_output_file(shortest, format_replay(replay), &error)) return output_error("explore", error);
+  }
+  if (p.has("--report") && !report_explore(scenario, r, p.positional[0], outcomes, shortest, report)) return 2;
   if (!r.failed_invariant.empty()) {
     sim::RecordedChoices choices(r.shortest_failure);
     Result result = run_case(scenario, choices);
@@ -179,28 +208,9 @@ int explore_command(std::span<const std::string> args) {
     std::printf("\n%llu executions break an invariant; the shortest (%zu decisions) breaks \"%s\":\n\n%s",
                 static_cast<unsigned long long>(r.failing_executions), r.shortest_failure.size(),
                 r.failed_invariant.c_str(), format_run(scenario, result, verdicts).c_str());
-    if (p.has("--report")) {
-      Replay replay = make_replay({scenario, result, verdicts}, r.failed_invariant, "h2sim explore " + p.positional[0]);
-      std::string path = out + "/shortest-failure.replay.textproto";
-      if (!write_output_file(path, format_replay(replay), &error)) return output_error("explore", error);
-      if (!report_run(scenario, result, verdicts, "h2sim replay " + path, report, "explore",
-                      {{"explore-states", state_graph_dot(r.graph)}})) {
-        return 2;
-      }
-    }
     return 1;
   }
   std::printf("\nno execution breaks an invariant\n");
-  if (p.has("--report") && !r.outcomes.empty() && !r.outcomes[0].empty()) {
-    // No failure: the report draws the first outcome's execution and the state graph.
-    const auto& decisions = r.outcomes[0].begin()->second;
-    sim::RecordedChoices choices(decisions);
-    Result result = run_case(scenario, choices);
-    if (!report_run(scenario, result, check_all(result, scenario), "h2sim explore " + p.positional[0], report,
-                    "explore", {{"explore-states", state_graph_dot(r.graph)}})) {
-      return 2;
-    }
-  }
   return r.complete ? 0 : 3;
 }
 
