@@ -468,8 +468,10 @@ std::string sequence_svg(const Scenario& scenario, const Result& result, const s
         << "\" viewBox=\"0 0 " << d.width << " " << d.height
         << "\" font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"" << font_px << "\">\n"
         << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        << "<defs><marker id=\"arrow\" markerWidth=\"8\" markerHeight=\"8\" refX=\"7\" refY=\"3\" orient=\"auto\">"
-        << "<path d=\"M0,0 L7,3 L0,6 z\" fill=\"context-stroke\"/></marker></defs>\n";
+        // userSpaceOnUse: an arrowhead keeps its size on the thick arrows of breaking frames.
+        << "<defs><marker id=\"arrow\" markerUnits=\"userSpaceOnUse\" markerWidth=\"10\" markerHeight=\"8\" "
+        << "refX=\"9\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L9,4 L0,8 z\" fill=\"context-stroke\"/>"
+        << "</marker></defs>\n";
   draw_header(d);
   draw_times(d);
   draw_batches(d);
