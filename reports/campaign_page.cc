@@ -48,12 +48,29 @@ std::set<std::string> distinguishing_marks(const std::vector<FindingGroup>& grou
   return out;
 }
 
+// One line per group, to see them all before reading any: a long campaign finds dozens.
+std::string overview_html(const std::vector<Entry>& entries, const std::vector<FindingGroup>& groups) {
+  if (groups.size() < 2) return "";
+  std::string html = "<table id=\"overview\"><tr><th>cases</th><th>proxy</th><th>client</th><th>server</th>"
+                     "<th>invariant</th><th>server sent → client saw</th><th>representative</th></tr>\n";
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const FindingSignature& s = groups[g].signature;
+    html += "<tr><td><a href=\"#group-" + std::to_string(g) + "\">" + std::to_string(groups[g].members.size()) +
+            "</a></td><td>" + escape_xml(s.proxy) + "</td><td>" + escape_xml(s.client) + "</td><td>" +
+            escape_xml(s.server) + "</td><td>" + escape_xml(s.invariant) + "</td><td>" + escape_xml(s.server_status) +
+            " → " + escape_xml(s.client_status) + "</td><td>" + link(entries[representative(entries, groups[g])]) +
+            "</td></tr>\n";
+  }
+  return html + "</table>\n";
+}
+
 std::string group_html(const std::vector<Entry>& entries, const std::vector<FindingGroup>& groups,
-                       const FindingGroup& group) {
+                       const FindingGroup& group, size_t index) {
   const FindingSignature& s = group.signature;
   const Entry& first = entries[representative(entries, group)];
   std::set<std::string> distinguishing = distinguishing_marks(groups, group);
-  std::string html = "<section class=\"group\"><h3><span class=\"count\">" + std::to_string(group.members.size()) +
+  std::string html = "<section class=\"group\" id=\"group-" + std::to_string(index) + "\"><h3><span class=\"count\">" +
+                     std::to_string(group.members.size()) +
                      "×</span>" + escape_xml(s.invariant) + ": " + escape_xml(s.server_status) + " → " +
                      escape_xml(s.client_status) + " <span class=\"who\">" + escape_xml(s.proxy) + " · client " +
                      escape_xml(s.client) + " · server " + escape_xml(s.server) + "</span></h3>\n<table class=\"signature\"><tr><th>proxy</th><th>client"
@@ -97,7 +114,8 @@ std::string findings_html(const std::vector<Entry>& entries) {
                      ": a group is one proxy, client and server, the invariant that fails, the statuses at both ends "
                      "and the coverage marks of the shrunk case (in bold: those that tell it from a group with the same "
                      "statuses). Largest first.</p>\n";
-  for (const FindingGroup& group : groups) html += group_html(failed_entries, groups, group);
+  html += overview_html(failed_entries, groups);
+  for (size_t g = 0; g < groups.size(); ++g) html += group_html(failed_entries, groups, groups[g], g);
   if (!holding.empty()) html += "<h2>Cases that hold</h2><ul>\n" + holding + "</ul>\n";
   return html;
 }

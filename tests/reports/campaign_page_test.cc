@@ -102,7 +102,7 @@ TEST_F(CampaignOf300Cases, ThePageGroupsTheFindingsBySignatureWithCountsAndARepr
   std::string html = read(base_ + "/report/index.html");
   EXPECT_NE(html.find(std::to_string(names.size()) + " failing cases in " + std::to_string(groups.size()) + " groups"),
             std::string::npos);
-  std::regex section("<section class=\"group\"><h3><span class=\"count\">(\\d+)×</span>([^<]*)");
+  std::regex section("<section class=\"group\" id=\"group-\\d+\"><h3><span class=\"count\">(\\d+)×</span>([^<]*)");
   std::vector<size_t> counts;
   for (auto it = std::sregex_iterator(html.begin(), html.end(), section); it != std::sregex_iterator(); ++it) {
     counts.push_back(std::stoul((*it)[1]));
@@ -147,7 +147,7 @@ TEST_F(CampaignOf300Cases, AHeadlessBrowserRendersThePageWithoutConsoleErrors) {
   EXPECT_GT(fs::exists(png) ? fs::file_size(png) : 0, 20000u) << run.log;
   EXPECT_EQ(run.log.find("CONSOLE"), std::string::npos) << run.log;
   std::string dom = testing::dump_dom(base_ + "/report/index.html");
-  EXPECT_NE(dom.find("<section class=\"group\">"), std::string::npos);
+  EXPECT_NE(dom.find("<section class=\"group\" id=\"group-0\">"), std::string::npos);
   fs::remove(png);
 }
 
