@@ -11,6 +11,7 @@
 #include "live/net/interrupt.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/check.h"
+#include "reports/campaign_page.h"
 #include "reports/trace_text.h"
 
 namespace h2sim::cli {
@@ -109,8 +110,8 @@ bool print_finding(const Context& ctx, const CheckFinding& f) {
     std::snprintf(shrunk, sizeof shrunk, ", shrunk in %u steps (%.2f s)%s", f.shrink_steps, f.shrink_seconds,
                   f.shrink_cut_short ? ", shrinking cut short by the interrupt" : "");
     text += shrunk;
-    text += "\n\nminimal scenario:\n" + to_text(f.minimal->scenario) + "\n" +
-            format_run(f.minimal->scenario, f.minimal->result, f.minimal->verdicts);
+    text += "\n\n" + format_run(f.minimal->scenario, f.minimal->result, f.minimal->verdicts,
+                                "minimal scenario:\n" + to_text(f.minimal->scenario) + "\n");
   } else {
     text += "\n\nthe worker " + f.invariant + " after " + std::to_string(f.replay.decisions_size()) +
             " decisions of this scenario:\n" + to_text(f.replay.scenario());
@@ -128,17 +129,27 @@ bool print_finding(const Context& ctx, const CheckFinding& f) {
   return false;
 }
 
-// --report DIR: the report of a finding, into DIR/case-N. False (message printed) on a failure.
-bool report_finding(const Context& ctx, const CheckFinding& f, const std::string& dir) {
-  if (!f.minimal || f.replay_path.empty()) return true;  // a crash or hang: its report is its replay file
-  StagedFolder folder;
+// --report DIR: each finding's run page in DIR/case-N and the campaign page over them (findings
+// grouped by signature, the statistics) in DIR. False (message printed) on a failure.
+bool report_findings(const Context& ctx, const CheckResult& r, const std::string& out_dir, const std::string& dir) {
+  ReportFiles files;
+  CampaignReport report(dir, &files, ctx.program + " check --out " + out_dir);
   std::string error;
-  if (!folder.begin(dir + "/case-" + std::to_string(f.case_index), "--report", "h2sim check --report", &error)) {
+  for (const CheckFinding& f : r.findings) {
+    if (!f.minimal || f.replay_path.empty()) continue;  // a crash or hang: its report is its replay file
+    if (!report.add("case-" + std::to_string(f.case_index), f.minimal->scenario, f.minimal->result,
+                    f.minimal->verdicts, replay_command(ctx, f.replay_path), &error)) {
+      output_error("check", error);
+      return false;
+    }
+  }
+  if (!report.finish(&r.stats, &error)) {
     output_error("check", error);
     return false;
   }
-  return report_run(f.minimal->scenario, f.minimal->result, f.minimal->verdicts, replay_command(ctx, f.replay_path),
-                    folder, "check");
+  if (!files.note.empty()) std::fprintf(stderr, "h2sim check: note: %s\n", files.note.c_str());
+  std::printf("report: %s/index.html\n", dir.c_str());
+  return true;
 }
 
 }  // namespace
@@ -173,9 +184,11 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   std::printf("\n%s", r.stats.format(r.seconds).c_str());
   bool written = true;
   for (const CheckFinding& f : r.findings) written = print_finding(ctx, f) && written;
-  for (const CheckFinding& f : r.findings) {
-    if (p.has("--report") && !report_finding(ctx, f, p.value("--report"))) return 2;
+  // The statistics beside the replay files, for `h2sim report` of this folder.
+  if (!write_output_file(o.out_dir + "/" + std::string(campaign_stats_file), r.stats.serialize(), &error)) {
+    return output_error("check", error);
   }
+  if (p.has("--report") && !report_findings(ctx, r, o.out_dir, p.value("--report"))) return 2;
   if (r.interrupted) {
     std::printf("\ninterrupted after %llu cases: the findings and statistics above are what finished\n",
                 static_cast<unsigned long long>(r.stats.cases));

@@ -13,7 +13,7 @@
 #include "properties/campaign.h"
 #include "properties/explore.h"
 #include "properties/invariants.h"
-#include "reports/diagrams.h"
+#include "reports/explore_page.h"
 #include "reports/trace_text.h"
 
 namespace h2sim::cli {
@@ -63,10 +63,10 @@ std::string outcome_stem(const std::string& outcome, std::set<std::string>* take
   return unique;
 }
 
-// One replay file per reachable outcome of each call, listed with the command that replays it.
-// False (with the message printed) if one cannot be written.
+// One replay file per reachable outcome of each call, listed with the command that replays it
+// (and in `written`, for the report). False (with the message printed) if one cannot be written.
 bool write_outcomes(const Context& ctx, const Scenario& scenario, const ExploreReport& r, const std::string& out,
-                    const std::string& input) {
+                    const std::string& input, std::vector<ExploreOutcome>* written) {
   std::string error;
   for (size_t call = 0; call < r.outcomes.size(); ++call) {
     std::printf("\ncall %zu can end at the client with:\n", call);
@@ -82,6 +82,7 @@ bool write_outcomes(const Context& ctx, const Scenario& scenario, const ExploreR
         return false;
       }
       std::printf("  %-60s %s\n", outcome.c_str(), replay_command(ctx, path).c_str());
+      written->push_back({static_cast<uint32_t>(call), outcome, path});
     }
   }
   return true;
@@ -137,38 +138,6 @@ void print_summary(const std::string& input, const ExploreReport& r, const Explo
   std::printf("search %s\n", r.complete ? "complete" : ("cut short at " + r.bound).c_str());
 }
 
-// The shortest failing execution, printed, and with --report drawn. False on a write failure.
-bool show_failure(const Context& ctx, const Parsed& p, const Scenario& scenario, const ExploreReport& r,
-                  const std::string& out, StagedFolder& report) {
-  sim::RecordedChoices choices(r.shortest_failure);
-  Result result = run_case(scenario, choices, ctx.proxies);
-  std::vector<Verdict> verdicts = check_all(result, scenario);
-  std::printf("\n%llu executions break an invariant; the shortest (%zu decisions) breaks \"%s\":\n\n%s",
-              static_cast<unsigned long long>(r.failing_executions), r.shortest_failure.size(),
-              r.failed_invariant.c_str(), format_run(scenario, result, verdicts).c_str());
-  if (!p.has("--report")) return true;
-  Replay replay = make_replay({scenario, result, verdicts}, r.failed_invariant,
-                              ctx.program + " explore " + p.positional[0], ctx.proxies);
-  std::string path = out + "/shortest-failure.replay.textproto";
-  std::string error;
-  if (!write_output_file(path, format_replay(replay), &error)) {
-    output_error("explore", error);
-    return false;
-  }
-  return report_run(scenario, result, verdicts, replay_command(ctx, path), report, "explore",
-                    {{"explore-states", state_graph_dot(r.graph)}});
-}
-
-// No failure: with --report, the first outcome's execution and the state graph are drawn.
-bool show_first_outcome(const Context& ctx, const Parsed& p, const Scenario& scenario, const ExploreReport& r,
-                        StagedFolder& report) {
-  if (!p.has("--report") || r.outcomes.empty() || r.outcomes[0].empty()) return true;
-  sim::RecordedChoices choices(r.outcomes[0].begin()->second);
-  Result result = run_case(scenario, choices, ctx.proxies);
-  return report_run(scenario, result, check_all(result, scenario), ctx.program + " explore " + p.positional[0], report,
-                    "explore", {{"explore-states", state_graph_dot(r.graph)}});
-}
-
 // Where explore writes: --out claimed, and --report begun, before the search. The input and the
 // two outputs must not hold one another: claiming or replacing a folder would remove them. Both
 // are checked before either is claimed, so that a refusal leaves no new folder behind.
@@ -185,6 +154,43 @@ bool claim_outputs(const Parsed& p, const std::string& out, StagedFolder* report
   }
   return claim_output_folder(out, "--out", "h2sim explore --out", error) &&
          (!p.has("--report") || report->begin(p.value("--report"), "--report", "h2sim explore --report", error));
+}
+
+// The shortest failing execution, printed.
+void print_failure(const Context& ctx, const Scenario& scenario, const ExploreReport& r) {
+  sim::RecordedChoices choices(r.shortest_failure);
+  Result result = run_case(scenario, choices, ctx.proxies);
+  std::printf("\n%llu executions break an invariant; the shortest (%zu decisions) breaks \"%s\":\n\n%s",
+              static_cast<unsigned long long>(r.failing_executions), r.shortest_failure.size(),
+              r.failed_invariant.c_str(), format_run(scenario, result, check_all(result, scenario)).c_str());
+}
+
+// --report DIR: the explore page (outcomes first, the decision points) with a run page per
+// outcome, and the shortest failure's replay file beside the outcomes'. False (message printed)
+// on a failure.
+bool report_explore(const Context& ctx, const Scenario& scenario, const ExploreReport& r, const std::string& input,
+                    const std::vector<ExploreOutcome>& outcomes, const std::string& out, StagedFolder& folder) {
+  std::string error, shortest;
+  if (!r.failed_invariant.empty()) {
+    sim::RecordedChoices choices(r.shortest_failure);
+    Result result = run_case(scenario, choices, ctx.proxies);
+    shortest = out + "/shortest-failure.replay.textproto";
+    Replay replay = make_replay({scenario, result, check_all(result, scenario)}, r.failed_invariant,
+                                ctx.program + " explore " + input, ctx.proxies);
+    if (!write_output_file(shortest, format_replay(replay), &error)) {
+      output_error("explore", error);
+      return false;
+    }
+  }
+  ReportFiles files;
+  ExplorePage page{&scenario, &r, input, outcomes, shortest, folder.dir(), &ctx.proxies, ctx.program};
+  if (!write_explore_report(page, folder.staging(), &files, &error) || !folder.commit(&error)) {
+    output_error("explore", error);
+    return false;
+  }
+  if (!files.note.empty()) std::fprintf(stderr, "h2sim explore: note: %s\n", files.note.c_str());
+  std::printf("report: %s/index.html\n", folder.dir().c_str());
+  return true;
 }
 
 }  // namespace
@@ -208,13 +214,11 @@ int explore_command(const Context& ctx, std::span<const std::string> args) {
   double seconds = 0;
   ExploreReport r = search(scenario, o, time_limit_s, &seconds);
   print_summary(p.positional[0], r, o, seconds);
-  if (!write_outcomes(ctx, scenario, r, out, p.positional[0])) return 2;
-  if (!r.failed_invariant.empty()) {
-    if (!show_failure(ctx, p, scenario, r, out, report)) return 2;
-  } else {
-    std::printf("\nno execution breaks an invariant\n");
-    if (!show_first_outcome(ctx, p, scenario, r, report)) return 2;
-  }
+  std::vector<ExploreOutcome> outcomes;
+  if (!write_outcomes(ctx, scenario, r, out, p.positional[0], &outcomes)) return 2;
+  if (p.has("--report") && !report_explore(ctx, scenario, r, p.positional[0], outcomes, out, report)) return 2;
+  if (!r.failed_invariant.empty()) print_failure(ctx, scenario, r);
+  if (r.failed_invariant.empty()) std::printf("\nno execution breaks an invariant\n");
   if (live::interrupted()) return live::interrupted_exit_code;
   return !r.failed_invariant.empty() ? 1 : r.complete ? 0 : 3;
 }

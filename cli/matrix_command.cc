@@ -8,6 +8,7 @@
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/check.h"
+#include "reports/matrix_page.h"
 
 namespace h2sim::cli {
 
@@ -21,51 +22,7 @@ constexpr Option options[] = {
     {"--client", "C", "only these client personalities (repeatable; default: all)", true},
 };
 
-const char* kind_text(CallKind kind) {
-  switch (kind) {
-    case UNARY: return "unary";
-    case CLIENT_STREAMING: return "client-streaming";
-    case SERVER_STREAMING: return "server-streaming";
-    default: return "bidi";
-  }
-}
-
-std::string server_text(const ServerScript& s) {
-  switch (s.action()) {
-    case ABORT_AT_ONCE: return "server aborts at once";
-    case ABORT_AFTER_READING: return "server aborts after " + std::to_string(s.read_messages()) + " message(s)";
-    case RESET: return "server resets with " + std::string(h2::error_code_name(static_cast<h2::ErrorCode>(s.reset_code())));
-    default: return s.messages() ? "server answers " + std::to_string(s.messages()) + " message(s) then a status"
-                                 : "server answers with a status only";
-  }
-}
-
 }  // namespace
-
-// "bidi, server aborts at once, client still sending -> CANCELLED": the first call of the
-// minimal case whose status was lost.
-std::string one_line(const Context& ctx, const Replay& replay) {
-  const Scenario& s = replay.scenario();
-  sim::RecordedChoices choices(decisions_of(replay));
-  Result r;
-  try {
-    r = run_case(s, choices, ctx.proxies);
-  } catch (const sim::ChoiceError&) {
-    return "(replay does not fit)";
-  }
-  for (const grpc::CallOutcome& c : r.calls) {
-    if (c.client_cancelled || !c.client_saw) continue;
-    bool lost = (c.server_sent && !(*c.client_saw == *c.server_sent)) || (!c.server_sent);
-    if (!lost) continue;
-    const Call& call = s.calls(c.call);
-    bool sending = !(call.client().half_close() == AFTER_MESSAGES && call.client().interval_ns() == 0) ||
-                   call.client().messages() > 1;
-    return std::string(kind_text(call.kind())) + ", " + server_text(call.server()) + ", client " +
-           (sending ? "still sending" : "half-closed") + " -> " + std::string(grpc::code_name(c.client_saw->code)) +
-           (s.calls_size() > 1 ? " (" + std::to_string(s.calls_size()) + " calls)" : "");
-  }
-  return replay.invariant();
-}
 
 int matrix_command(const Context& ctx, std::span<const std::string> args) {
   Parsed p;
@@ -116,33 +73,11 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
   // Each cell's campaign claims its own folder inside this one (run_check).
   if (!claim_output_folder(base.out_dir, "--out", "h2sim matrix --out", &error)) return output_error("matrix", error);
 
-  std::string md = "# Who loses the server's status\n\n" + std::to_string(base.cases) +
-                   " generated cases per cell, seed " + std::to_string(base.seed) + ". ";
-  md += "A cell shows the shrunk counterexample of the first failure, or that every case kept the status.\n\n";
-  md += "| proxy |";
-  for (const std::string& c : clients) md += " " + c + " |";
-  md += "\n|---|";
-  for (size_t i = 0; i < clients.size(); ++i) md += "---|";
-  md += "\n";
-  // The same table as a self-contained page, for people and for reports.
-  auto escape = [](const std::string& t) {
-    std::string o;
-    for (char c : t) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-    return o;
-  };
-  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>h2sim matrix"
-                     "</title><style>body{font-family:Helvetica,Arial,sans-serif}td,th{border:1px solid #ccc;"
-                     "padding:6px;vertical-align:top;font-size:13px}table{border-collapse:collapse}"
-                     ".lost{background:#fdd}.kept{background:#dfd}</style></head><body><h1>Who loses the "
-                     "server's status</h1><p>" + std::to_string(base.cases) + " generated cases per cell, seed " +
-                     std::to_string(base.seed) + ".</p><table><tr><th>proxy</th>";
-  for (const std::string& c : clients) html += "<th>" + escape(c) + "</th>";
-  html += "</tr>\n";
+  Matrix matrix{base.cases, base.seed, clients, {}};
   bool any_lost = false;
   std::printf("%-14s %-14s %s\n", "proxy", "client", "result");
   for (const std::string& preset : presets) {
-    md += "| " + preset + " |";
-    html += "<tr><th>" + escape(preset) + "</th>";
+    MatrixRow& row = matrix.rows.emplace_back(MatrixRow{preset, {}});
     for (const std::string& client : clients) {
       CheckOptions o = base;
       o.gen.presets = {preset};
@@ -153,10 +88,8 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
       for (const CheckFinding& f : r.findings) {
         if (!f.write_error.empty()) return output_error("matrix", f.write_error);
       }
-      std::string cell;
+      MatrixCell& cell = row.cells.emplace_back(MatrixCell{!r.findings.empty(), r.stats.cases, "", ""});
       if (r.findings.empty()) {
-        cell = "keeps it (" + std::to_string(r.stats.cases) + " cases)";
-        html += "<td class=\"kept\">" + escape(cell) + "</td>";
         std::printf("%-14s %-14s keeps the status in %llu cases\n", preset.c_str(), client.c_str(),
                     static_cast<unsigned long long>(r.stats.cases));
       } else {
@@ -164,20 +97,16 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
         const CheckFinding& f = r.findings[0];
         Replay replay;
         std::string line = f.invariant;
-        if (load_replay(f.replay_path, ctx.catalogue, &replay, &error)) line = one_line(ctx, replay);
-        cell = "**loses it**: " + line + " (`" + f.replay_path + "`)";
-        html += "<td class=\"lost\"><b>loses it</b>: " + escape(line) + "<br><code>" + escape(f.replay_path) +
-                "</code></td>";
+        if (load_replay(f.replay_path, ctx.catalogue, &replay, &error)) line = lost_status_line(replay, ctx.proxies);
+        cell.line = line;
+        cell.replay_path = f.replay_path;
         std::printf("%-14s %-14s LOSES: %s\n%31s%s\n", preset.c_str(), client.c_str(), line.c_str(), "",
                     f.replay_path.c_str());
       }
-      md += " " + cell + " |";
     }
-    md += "\n";
-    html += "</tr>\n";
   }
-  if (!write_output_file(base.out_dir + "/matrix.md", md, &error) ||
-      !write_output_file(base.out_dir + "/matrix.html", html + "</table></body></html>\n", &error)) {
+  if (!write_output_file(base.out_dir + "/matrix.md", matrix_markdown(matrix), &error) ||
+      !write_output_file(base.out_dir + "/matrix.html", matrix_html(matrix), &error)) {
     return output_error("matrix", error);
   }
   std::printf("\nwritten: %s/matrix.md and %s/matrix.html\n", base.out_dir.c_str(), base.out_dir.c_str());

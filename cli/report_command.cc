@@ -9,7 +9,8 @@
 #include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
-#include "reports/diagrams.h"
+#include "reports/campaign_page.h"
+#include "reports/run_page.h"
 #include "reports/trace_text.h"
 
 namespace h2sim::cli {
@@ -81,41 +82,32 @@ bool list_replays(const std::string& in, std::vector<std::string>* replays, std:
   return true;
 }
 
-// The report of every replay file of a campaign folder, and an index page with the state
-// diagrams over all of them, into `folder`. Returns 0, 1 (a case fails) or 2.
-int report_campaign(const Context& ctx, const std::vector<std::string>& replays, const Parsed& p, StagedFolder& folder) {
+// The report of every replay file of the campaign folder `in`, and its campaign page (findings
+// by signature, statistics, state diagrams over all of them), into `folder`. Returns 0, 1 (a
+// case fails) or 2.
+int report_campaign(const Context& ctx, const std::string& in, const std::vector<std::string>& replays,
+                    const Parsed& p, StagedFolder& folder) {
   std::string error;
-  std::string index = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>h2sim campaign "
-                      "report</title></head><body><h1>h2sim: " + std::to_string(replays.size()) +
-                      " recorded cases</h1><ul>\n";
-  int worst = 0;
-  StateCoverage coverage;
-  bool proxied = false;
   ReportFiles files;
+  CampaignReport report(folder.staging(), &files, in);
   for (const std::string& replay : replays) {
     std::string name = fs::path(replay).filename().string();
     name = name.substr(0, name.size() - kReplaySuffix.size());
     Input input;
     if (!run_input(ctx, replay, p, 0, &input, &error)) return output_error("report", error);
-    bool failed = !all_hold(input.verdicts);
-    coverage.add(input.result, failed);
-    proxied = proxied || input.result.has_proxy;
-    if (!write_report(input.scenario, input.result, input.verdicts, input.command, folder.staging() + "/" + name,
-                      &files, &error)) {
+    if (!report.add(name, input.scenario, input.result, input.verdicts, input.command, &error)) {
       return output_error("report", error);
     }
-    worst = std::max(worst, failed ? 1 : 0);
-    index += "<li><a href=\"" + name + "/index.html\">" + name + "</a>" + (failed ? " (fails)" : "") + "</li>\n";
   }
-  index += "</ul><h2>Stream states over all recorded cases</h2><p>Each transition counts the cases' frames; red: "
-           "taken by a failing case; dashed: never taken.</p>\n";
-  if (!coverage_section(coverage, proxied, folder.staging(), &files, &index, &error) ||
-      !write_whole(folder.staging() + "/index.html", index + "</body></html>\n", &error) || !folder.commit(&error)) {
+  CampaignStats stats;
+  bool have_stats = load_campaign_stats(in, &stats, &error);
+  if (!error.empty()) std::fprintf(stderr, "h2sim report: note: %s\n", error.c_str());
+  if (!report.finish(have_stats ? &stats : nullptr, &error) || !folder.commit(&error)) {
     return output_error("report", error);
   }
   if (!files.note.empty()) std::fprintf(stderr, "h2sim report: note: %s\n", files.note.c_str());
   std::printf("report: %s/index.html (%zu cases)\n", folder.dir().c_str(), replays.size());
-  return worst;
+  return report.any_failed() ? 1 : 0;
 }
 
 }  // namespace
@@ -192,7 +184,7 @@ int report_command(const Context& ctx, std::span<const std::string> args) {
   if (!list_replays(in, &replays, &error)) return output_error("report", error);
   if (replays.empty()) return usage_error("report", in + ": no .replay.textproto files in this directory");
   if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
-  return report_campaign(ctx, replays, p, folder);
+  return report_campaign(ctx, in, replays, p, folder);
 }
 
 }  // namespace h2sim::cli

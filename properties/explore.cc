@@ -16,6 +16,8 @@ void EnumeratingChoices::record(uint64_t state) {
   if (fresh) {
     it->second.id = static_cast<uint32_t>(graph_->nodes.size());
     it->second.depth = static_cast<uint32_t>(path_.size());
+    it->second.first_parent = from;
+    if (!path_.empty()) it->second.first_decision = path_.back();
   }
   ++it->second.visits;
   std::string label = path_.empty() ? "start"
@@ -150,14 +152,16 @@ ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
         leaf.add(outcomes);
         uint64_t key = leaf.value() | 1;
         auto& node = report.graph.nodes[key];
+        uint64_t from = choices.path_states().empty() ? 0 : choices.path_states().back();
         if (node.id == 0) {
           node.id = static_cast<uint32_t>(report.graph.nodes.size());
           node.depth = static_cast<uint32_t>(choices.path().size());
           node.outcome = outcomes;
+          node.first_parent = from;
+          if (!choices.path().empty()) node.first_decision = choices.path().back();
         }
         ++node.visits;
         node.failing |= failed;
-        uint64_t from = choices.path_states().empty() ? 0 : choices.path_states().back();
         auto& edge = report.graph.edges[{from, key}];
         edge.first = choices.path().empty() ? "end" : std::string(sim::label_name(choices.path().back().label)) + " " +
                                                           std::to_string(choices.path().back().value) + "/" +

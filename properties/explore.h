@@ -24,6 +24,11 @@ struct StateGraph {
     uint64_t visits = 0;    // paths that reached it (pruned ones included)
     bool failing = false;   // on a path whose execution broke an invariant
     std::string outcome;    // leaves: the client outcomes, call by call
+    // The first path that reached it, one step back: the node before it (0: none, it is where
+    // the path starts) and the decision taken there. Following these back gives the decisions
+    // that lead to the node, so a report can re-run to it (reports/explore_page.cc).
+    uint64_t first_parent = 0;
+    sim::Decision first_decision;
   };
   std::map<uint64_t, Node> nodes;                                    // by state digest
   std::map<std::pair<uint64_t, uint64_t>, std::pair<std::string, uint64_t>> edges;  // label, count

@@ -2,9 +2,14 @@
 
 #include <cstdio>
 
+#include "reports/headline.h"
+
 namespace h2sim {
 
 namespace {
+
+// A terminal's width, less a margin: the headline is wrapped to it.
+constexpr size_t text_columns = 100;
 
 std::string pad(std::string s, size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');
@@ -58,8 +63,10 @@ std::string format_verdicts(const Result& r, const std::vector<Verdict>& verdict
 }
 
 std::string format_run(const Scenario& scenario, const Result& r,
-                       const std::vector<Verdict>& verdicts) {
-  std::string out = "# " + (scenario.name().empty() ? std::string("scenario") : scenario.name());
+                       const std::vector<Verdict>& verdicts, std::string_view preamble) {
+  // The headline first: the one thing to read before the trace.
+  std::string out = wrap_text(headline(scenario, r, verdicts), text_columns) + "\n\n" + std::string(preamble);
+  out += "# " + (scenario.name().empty() ? std::string("scenario") : scenario.name());
   out += scenario.has_proxy() ? " via " + scenario.proxy().preset() : std::string(" without a proxy");
   out += ", client " + (scenario.client().empty() ? std::string("grpc-core") : scenario.client());
   out += ", server " + (scenario.server().empty() ? std::string("grpc-core") : scenario.server());

@@ -9,7 +9,7 @@
 
 #include "properties/harness.h"
 #include "properties/invariants.h"
-#include "reports/diagrams.h"
+#include "reports/run_page.h"
 #include "support/test_support.h"
 
 namespace h2sim {
@@ -135,6 +135,34 @@ TEST_F(FoundingCaseReport, ThePageHoldsTheVerdictDiagramsAndReplayCommand) {
   EXPECT_NE(html.find("RST_STREAM CANCEL s=1"), std::string::npos);  // the sequence diagram
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);              // self-contained
   EXPECT_EQ(html.find("<link"), std::string::npos);
+}
+
+TEST_F(FoundingCaseReport, ThePageOpensWithAHeadlineNamingTheResetAndTheReadBatch) {
+  std::string html = read(dir_ + "/index.html");
+  size_t start = html.find("<p id=\"headline\"");
+  ASSERT_NE(start, std::string::npos) << html;
+  std::string headline = html.substr(start, html.find("</p>", start) - start);
+  EXPECT_NE(headline.find("haproxy-2.6"), std::string::npos) << headline;
+  EXPECT_NE(headline.find("RST_STREAM(CANCEL)"), std::string::npos) << headline;
+  EXPECT_NE(headline.find("in one read batch (read 2)"), std::string::npos) << headline;
+  EXPECT_NE(headline.find("CANCELLED instead of PERMISSION_DENIED"), std::string::npos) << headline;
+  EXPECT_LT(start, html.find("<h2>")) << "the headline comes before every section";
+  EXPECT_NE(html.find("<title>h2sim: founding-case, haproxy-2.6 between a grpc-core client and a grpc-core "
+                      "server</title>"),
+            std::string::npos);
+}
+
+TEST_F(FoundingCaseReport, TheTraceMarksTheFramesThatBreakTheVerdict) {
+  std::string html = read(dir_ + "/index.html");
+  size_t marks = 0;
+  for (size_t at = html.find("<mark class=\"breaking\""); at != std::string::npos;
+       at = html.find("<mark class=\"breaking\"", at + 1)) {
+    ++marks;
+    std::string line = html.substr(at, html.find("</mark>", at) - at);
+    EXPECT_NE(line.find("client &lt; "), std::string::npos) << line;
+    EXPECT_NE(line.find("(read 2)"), std::string::npos) << line;
+  }
+  EXPECT_EQ(marks, 2u);
 }
 
 TEST_F(FoundingCaseReport, AHeadlessBrowserRendersThePageWithoutConsoleErrors) {
