@@ -138,6 +138,7 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
   StreamEvent event;
   if ((judged_ && !judged_(frame)) || !stream_event_of(frame, &event)) return;
   View& view = this->view({frame.endpoint.connection, frame.endpoint.client_side, frame.stream_id});
+  view.endpoint = frame.endpoint;
   Transition t = transition(view.state, event);
   ++taken_[static_cast<int>(view.state)][static_cast<int>(event)];
   if (view.state == StreamState::closed) {
@@ -163,6 +164,14 @@ std::map<std::pair<StreamState, StreamEvent>, uint32_t> StreamMonitor::taken() c
     for (int e = 0; e < stream_event_count; ++e) {
       if (taken_[s][e] > 0) out[{static_cast<StreamState>(s), static_cast<StreamEvent>(e)}] = taken_[s][e];
     }
+  }
+  return out;
+}
+
+std::vector<StreamMonitor::OpenStream> StreamMonitor::open_streams() const {
+  std::vector<OpenStream> out;
+  for (const auto& [key, v] : views_) {
+    if (v.state != StreamState::closed && v.state != StreamState::idle) out.push_back({v.endpoint, std::get<2>(key), v.state});
   }
   return out;
 }
