@@ -31,7 +31,7 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   sim::Address proxy = world.add_external(proxy_port);
   trace.add_host(proxy, h2::Peer::proxy);
   if (!peers.grpcpp_server) {
-    sim::Address server = world.add_host(*apps.server, 0);
+    sim::Address server = world.add_host(*apps.server, sim::Address{});
     trace.add_host(server, h2::Peer::server);
     world.adopt_listener(server, listener, proxy);
   }

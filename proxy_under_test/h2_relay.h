@@ -43,7 +43,7 @@ class H2Relay final : public Proxy {
     bool request_end_forwarded = false;       // the client's END_STREAM went upstream
     bool finished = false;                    // aborted or reset: nothing more is relayed
     bool closed_after_response = false;       // AfterResponse::reset_no_error was applied
-    sim::TimerId idle_timer = 0;
+    sim::TimerId idle_timer;
     bool idle_timer_set = false;
     // Backpressure: DATA received on one side is consumed (its window reopened) only once the
     // other side has sent it, so the relay never holds more than the windows allow.
@@ -54,8 +54,8 @@ class H2Relay final : public Proxy {
   };
   // A downstream connection and the upstream connection that serves it.
   struct Session {
-    sim::ConnId down_conn = 0;
-    sim::ConnId up_conn = 0;
+    sim::ConnId down_conn;
+    sim::ConnId up_conn;
     std::unique_ptr<h2::Endpoint> down;
     std::unique_ptr<h2::Endpoint> up;
     std::vector<CallRelay> calls;
@@ -88,7 +88,7 @@ class H2Relay final : public Proxy {
 
   ProxyPolicy policy_;
   sim::Net* net_ = nullptr;
-  sim::Address upstream_ = 0;
+  sim::Address upstream_;
   std::vector<std::unique_ptr<Session>> sessions_;
   std::map<sim::ConnId, Session*> by_conn_;
   struct Timer {

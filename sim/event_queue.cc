@@ -6,7 +6,7 @@
 
 namespace h2sim::sim {
 
-void EventQueue::schedule(Time at, Action action, uint64_t tag, uint32_t host) {
+void EventQueue::schedule(Time at, Action action, uint64_t tag, Address host) {
   Event event{at, next_seq_++, std::move(action), tag, host};
   auto pos = std::upper_bound(events_.begin(), events_.end(), event,
                               [](const Event& a, const Event& b) {

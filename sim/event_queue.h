@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/choice.h"
+#include "sim/id.h"
 #include "sim/time.h"
 
 namespace h2sim::sim {
@@ -21,8 +22,8 @@ class EventQueue {
   // A run rarely has more than a few events pending; 16 keep the reservation at 1 KiB.
   EventQueue() { events_.reserve(16); }
   // `tag` describes the event for state identities (World::state_digest); events with equal tags
-  // due at the same time must do the same thing.
-  void schedule(Time at, Action action, uint64_t tag = 0, uint32_t host = 0);
+  // due at the same time must do the same thing. `host` is the one whose state the event touches.
+  void schedule(Time at, Action action, uint64_t tag = 0, Address host = Address{});
   bool empty() const { return events_.empty(); }
   size_t size() const { return events_.size(); }
   Time next_time() const { return events_.back().at; }
@@ -40,7 +41,7 @@ class EventQueue {
     uint64_t seq;  // insertion order, so answer 0 is deterministic and plainest
     Action action;
     uint64_t tag;
-    uint32_t host;  // whose state the event touches
+    Address host;  // whose state the event touches
   };
   // Sorted by (at, seq), latest first: most events are due soon, so they are inserted and
   // removed near the end, and the vector rarely shifts its elements.

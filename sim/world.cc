@@ -70,8 +70,8 @@ struct World::Direction {
 };
 
 struct World::Connection {
-  Address connecting = 0;
-  Address accepting = 0;
+  Address connecting;
+  Address accepting;
   Direction to_accepting;
   Direction to_connecting;
   bool reset = false;
@@ -84,7 +84,7 @@ struct World::Connection {
 // What one host sees: a Net bound to that host.
 struct World::Port final : Net {
   World* world = nullptr;
-  Address self = 0;
+  Address self;
 
   Time now() const override { return world->now_; }
   ConnId connect(Address to) override;
@@ -93,8 +93,9 @@ struct World::Port final : Net {
   void reset(ConnId end) override { world->send_control(end, false, true); }
   TimerId set_timer(Duration after) override;
   void cancel_timer(TimerId timer) override {
-    H2SIM_ASSERT(timer < world->timer_state_.size());
-    if (world->timer_state_[timer] == TimerState::armed) world->timer_state_[timer] = TimerState::cancelled;
+    H2SIM_ASSERT(timer.value < world->timer_state_.size());
+    TimerState& state = world->timer_state_[timer.value];
+    if (state == TimerState::armed) state = TimerState::cancelled;
   }
   void mark(std::string_view name) override { world->marks_.hit(name); }
 };
@@ -102,7 +103,7 @@ struct World::Port final : Net {
 struct World::HostSlot {
   Host* host = nullptr;
   std::string name;
-  Address next_hop = 0;
+  Address next_hop;
   // Held in place: hosts keep a reference from start() on, and hosts_ does not grow after that
   // (add_host asserts it).
   Port port;
@@ -142,12 +143,13 @@ Address World::add_host(Host& host, std::string name, Address next_hop) {
   slot.name = std::move(name);
   slot.next_hop = next_hop;
   slot.port.world = this;
-  slot.port.self = static_cast<Address>(hosts_.size());
+  slot.port.self = Address{static_cast<uint32_t>(hosts_.size())};
   hosts_.push_back(std::move(slot));
-  return static_cast<Address>(hosts_.size() - 1);
+  return hosts_.back().port.self;
 }
 
-const std::string& World::host_name(Address a) const { return hosts_[a].name; }
+const std::string& World::host_name(Address a) const { H2SIM_ASSERT(a.value < hosts_.size());
+  return hosts_[a.value].name; }
 
 Address World::connecting_host(uint32_t connection) const {
   return connections_[connection]->connecting;
@@ -157,17 +159,19 @@ Address World::accepting_host(uint32_t connection) const {
 }
 
 ConnId World::Port::connect(Address to) {
-  H2SIM_ASSERT(to < world->hosts_.size());
+  H2SIM_ASSERT(to.value < world->hosts_.size());
+  H2SIM_ASSERT(world->connections_.size() < connections_max);
   auto connection = std::make_unique<Connection>();
   connection->connecting = self;
   connection->accepting = to;
-  ConnId end = static_cast<ConnId>(world->connections_.size() * 2);
+  ConnId end = connecting_end(static_cast<uint32_t>(world->connections_.size()));
   world->connections_.push_back(std::move(connection));
   if (world->observer_) world->observer_->on_connect(connection_index(end), self, to);
   // The handshake is not modelled as segments: the peer learns of the connection at once.
   // (Reports synthesize SYN/SYN-ACK for pcap.)
   World* w = world;
-  w->queue_.schedule(w->now_, [w, end] { w->accept(peer_of(end)); }, tag(tag_accept, to, end), to);
+  w->queue_.schedule(w->now_, [w, end] { w->accept(peer_of(end)); }, tag(tag_accept, to.value, end.value),
+                     to);
   return end;
 }
 
@@ -178,28 +182,28 @@ void World::accept(ConnId accepting_end) {
   Connection& c = *connections_[connection_index(accepting_end)];
   if (c.accepted) return;
   c.accepted = true;
-  note_input(c.accepting, input_accept, peer_of(accepting_end));
-  hosts_[c.accepting].host->on_accept(accepting_end);
+  note_input(c.accepting, input_accept, peer_of(accepting_end).value);
+  hosts_[c.accepting.value].host->on_accept(accepting_end);
 }
 
 TimerId World::Port::set_timer(Duration after) {
   H2SIM_ASSERT(after.ns >= 0);
-  TimerId id = world->timer_state_.size();
+  TimerId id{world->timer_state_.size()};
   world->timer_state_.push_back(TimerState::armed);
   world->timer_owner_.push_back(self);
   World* w = world;
   // Two words of capture fit std::function's inline buffer: no allocation per timer.
-  w->queue_.schedule(w->now_ + after, [w, id] { w->fire_timer(w->timer_owner_[id], id); },
-                     tag(tag_timer, self, id), self);
+  w->queue_.schedule(w->now_ + after, [w, id] { w->fire_timer(w->timer_owner_[id.value], id); },
+                     tag(tag_timer, self.value, id.value), self);
   return id;
 }
 
 void World::fire_timer(Address host, TimerId timer) {
-  bool armed = timer_state_[timer] == TimerState::armed;
-  timer_state_[timer] = TimerState::done;
+  bool armed = timer_state_[timer.value] == TimerState::armed;
+  timer_state_[timer.value] = TimerState::done;
   if (!armed) return;
-  note_input(host, input_timer, timer);
-  hosts_[host].host->on_timer(timer);
+  note_input(host, input_timer, timer.value);
+  hosts_[host.value].host->on_timer(timer);
 }
 
 // Hosts read now() (deadlines, frame times), so when an input came is part of what it was; a
@@ -207,7 +211,7 @@ void World::fire_timer(Address host, TimerId timer) {
 void World::note_input(Address host, uint64_t kind, uint64_t what,
                        std::span<const uint8_t> bytes) {
   if (!track_inputs_) return;
-  Digest& inputs = hosts_[host].inputs;
+  Digest& inputs = hosts_[host.value].inputs;
   inputs.add_u64(kind);
   inputs.add_u64(what);
   inputs.add_u64(static_cast<uint64_t>(now_.ns));
@@ -218,13 +222,13 @@ void World::note_input(Address host, uint64_t kind, uint64_t what,
 
 Address World::host_of(ConnId end) const {
   const Connection& c = *connections_[connection_index(end)];
-  return (end & 1u) ? c.accepting : c.connecting;
+  return is_accepting_end(end) ? c.accepting : c.connecting;
 }
 
 World::Direction& World::direction_into(ConnId receiving_end) {
   Connection& c = *connections_[connection_index(receiving_end)];
   // The accepting end (odd) receives what the connecting end sent.
-  return (receiving_end & 1u) ? c.to_accepting : c.to_connecting;
+  return is_accepting_end(receiving_end) ? c.to_accepting : c.to_connecting;
 }
 
 Duration World::draw_latency() {
@@ -283,7 +287,7 @@ void World::send(ConnId from, Flush flush) {
       s.bytes.assign(flush.bytes.begin() + start, flush.bytes.begin() + cut);
     }
     start = cut;
-    segments_.push_back({connection_index(from), (from & 1u) == 0, now_, {}, flush_index,
+    segments_.push_back({connection_index(from), !is_accepting_end(from), now_, {}, flush_index,
                          {}, false, false});
     enqueue_segment(from, std::move(s), latency);
   }
@@ -305,7 +309,7 @@ void World::send_control(ConnId from, bool fin, bool rst) {
   Segment s;
   s.fin = fin;
   s.rst = rst;
-  segments_.push_back({connection_index(from), (from & 1u) == 0, now_, {}, d.flushes, {}, fin, rst});
+  segments_.push_back({connection_index(from), !is_accepting_end(from), now_, {}, d.flushes, {}, fin, rst});
   enqueue_segment(from, std::move(s), latency);
 }
 
@@ -323,7 +327,7 @@ void World::enqueue_segment(ConnId from, Segment segment, Duration latency) {
   if (!d.arrival_scheduled) {
     d.arrival_scheduled = true;
     ConnId to = peer_of(from);
-    queue_.schedule(arrival, [this, to] { arrive(to); }, tag(tag_arrive, to), host_of(to));
+    queue_.schedule(arrival, [this, to] { arrive(to); }, tag(tag_arrive, to.value), host_of(to));
   }
 }
 
@@ -335,23 +339,22 @@ void World::arrive(ConnId to) {
   d.arrival_scheduled = !d.in_flight.empty();
   if (d.arrival_scheduled) {
     // Segments of one direction arrive in order, so only the front one needs an event.
-    queue_.schedule(d.in_flight.front().arrived_at, [this, to] { arrive(to); }, tag(tag_arrive, to),
-                    host_of(to));
+    queue_.schedule(d.in_flight.front().arrived_at, [this, to] { arrive(to); },
+                    tag(tag_arrive, to.value), host_of(to));
   }
-  Connection& c = *connections_[connection_index(to)];
-  Address host = (to & 1u) ? c.accepting : c.connecting;
+  Address host = host_of(to);
   if (s.rst) {
     // A reset discards what the receiver had not read yet.
     d.arrived.clear();
-    if (to & 1u) accept(to);
-    note_input(host, input_rst, to);
-    hosts_[host].host->on_peer_closed(to, true);
+    if (is_accepting_end(to)) accept(to);
+    note_input(host, input_rst, to.value);
+    hosts_[host.value].host->on_peer_closed(to, true);
     return;
   }
   d.arrived.push_back(std::move(s));
   if (!d.read_scheduled) {
     d.read_scheduled = true;
-    queue_.schedule(now_, [this, to] { read(to); }, tag(tag_read, to), host_of(to));
+    queue_.schedule(now_, [this, to] { read(to); }, tag(tag_read, to.value), host_of(to));
   }
 }
 
@@ -359,16 +362,15 @@ void World::read(ConnId end) {
   Direction& d = direction_into(end);
   d.read_scheduled = false;
   if (d.arrived.empty()) return;
-  Connection& c = *connections_[connection_index(end)];
-  Address host = (end & 1u) ? c.accepting : c.connecting;
-  if (end & 1u) accept(end);
+  Address host = host_of(end);
+  if (is_accepting_end(end)) accept(end);
   // Data segments ahead of a FIN can be read in one batch; the FIN itself is seen after them.
   uint32_t data_segments = 0;
   while (data_segments < d.arrived.size() && !d.arrived[data_segments].fin) ++data_segments;
   if (data_segments == 0) {
     d.arrived.pop_front();
-    note_input(host, input_fin, end);
-    hosts_[host].host->on_peer_closed(end, false);
+    note_input(host, input_fin, end.value);
+    hosts_[host.value].host->on_peer_closed(end, false);
   } else {
     uint32_t take = data_segments - choices_.choose(data_segments, Label::read);
     // One segment is handed over as it is; several are joined. Either way the bytes then move
@@ -386,17 +388,17 @@ void World::read(ConnId end) {
       for (const Segment& s : taken) joined.insert(joined.end(), s.bytes.begin(), s.bytes.end());
       batch = joined;
     }
-    reads_.push_back({connection_index(end), (end & 1u) != 0, now_,
+    reads_.push_back({connection_index(end), is_accepting_end(end), now_,
                       static_cast<uint32_t>(batch.size()), d.batches++});
-    note_input(host, input_read, end, batch);
+    note_input(host, input_read, end.value, batch);
     if (observer_) observer_->on_read(end, batch, now_);
-    hosts_[host].host->on_bytes(end, batch);
+    hosts_[host.value].host->on_bytes(end, batch);
     for (Segment& s : taken) segments_[s.id].bytes = std::move(s.bytes);
     taken.clear();
   }
   if (!d.arrived.empty() && !d.read_scheduled) {
     d.read_scheduled = true;
-    queue_.schedule(now_, [this, end] { read(end); }, tag(tag_read, end), host_of(end));
+    queue_.schedule(now_, [this, end] { read(end); }, tag(tag_read, end.value), host_of(end));
   }
 }
 
@@ -476,7 +478,7 @@ uint64_t World::state_digest() const {
     d.add_u64(event);
   }
   // A cancelled timer's event is still queued but will do nothing.
-  for (TimerId t = 0; t < timer_state_.size(); ++t) {
+  for (uint64_t t = 0; t < timer_state_.size(); ++t) {
     if (timer_state_[t] == TimerState::cancelled) d.add_u64(t);
   }
   add_sending(d);
@@ -487,7 +489,7 @@ uint64_t World::state_digest() const {
 // remaining segments are in no direction yet.
 void World::add_sending(Digest& d) const {
   if (!sending_.active) return;
-  d.add_u64(sending_.from);
+  d.add_u64(sending_.from.value);
   d.add_u64(sending_.cutting * 4 + sending_.fin * 2 + sending_.rst);
   if (sending_.flush == nullptr) return;
   const std::vector<uint8_t>& bytes = sending_.flush->bytes;

@@ -124,7 +124,7 @@ class World final : public StateProbe {
   struct Sending {
     bool active = false;
     bool cutting = false;  // still choosing cuts: the flush's boundaries are still open
-    ConnId from = 0;
+    ConnId from;
     const Flush* flush = nullptr;  // null for a FIN or RST
     size_t next_cut = 0;  // segments cut_scratch_[next_cut..] are not enqueued yet
     uint32_t start = 0;   // offset in the flush of the first segment not enqueued yet

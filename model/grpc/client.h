@@ -65,7 +65,7 @@ class ClientHost final : public sim::Host {
   const ClientPersonality& personality_;
   std::vector<CallOutcome>& outcomes_;
   sim::Net* net_ = nullptr;
-  sim::ConnId conn_ = 0;
+  sim::ConnId conn_;
   std::unique_ptr<h2::Endpoint> endpoint_;
   std::vector<ClientCall> calls_;
   std::map<sim::TimerId, std::pair<uint32_t, TimerKind>> timers_;

@@ -101,7 +101,7 @@ Result run(const Scenario& scenario, sim::ChoiceSource& choices, const ProxyFact
   sim::World world(choices, link_of(scenario.network()), limits_of(scenario.limits()));
   h2::WireTrace trace;
   world.set_wire_observer(&trace);
-  sim::Address server_at = world.add_host(*apps.server, "server", 0);
+  sim::Address server_at = world.add_host(*apps.server, "server", sim::Address{});
   trace.add_host(server_at, h2::Peer::server);
   sim::Address client_next = server_at;
   if (proxy) {
