@@ -145,7 +145,7 @@ void H2Relay::count_request(Session& s, h2::StreamId stream) {
     // RFC 9113 §6.8: announce, let in-flight requests arrive, then name the last stream.
     net_->mark("proxy: graceful GOAWAY after max requests");
     s.down->shutdown_notice();
-    timers_[net_->set_timer(goaway_pause)] = {&s, 0, TimerKind::final_goaway};
+    timers_[net_->set_timer(goaway_pause)] = {&s, h2::connection_stream_id, TimerKind::final_goaway};
   } else {
     // nginx http2_max_requests (D27): one GOAWAY naming this stream as the last.
     net_->mark("proxy: abrupt GOAWAY after max requests");
@@ -474,8 +474,8 @@ std::vector<std::string> H2Relay::leftovers() const {
   for (const auto& s : sessions_) {
     if (s->closed) continue;
     for (const CallRelay& c : s->calls) {
-      out.push_back("call relay for client stream " + std::to_string(c.down) +
-                    " / server stream " + std::to_string(c.up) + " still held");
+      out.push_back("call relay for client stream " + std::to_string(c.down.value) +
+                    " / server stream " + std::to_string(c.up.value) + " still held");
     }
     size_t queued = s->down->queued_bytes() + (s->up ? s->up->queued_bytes() : 0);
     if (queued > 0) out.push_back(std::to_string(queued) + " bytes still buffered");

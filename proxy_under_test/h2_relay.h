@@ -35,8 +35,8 @@ class H2Relay final : public Proxy {
  private:
   // One proxied call: the client's stream and the server's.
   struct CallRelay {
-    h2::StreamId down = 0;
-    h2::StreamId up = 0;
+    h2::StreamId down;
+    h2::StreamId up;
     bool response_headers_submitted = false;  // downstream HEADERS queued or sent
     bool response_end_submitted = false;      // downstream END_STREAM queued or sent
     bool upstream_response_ended = false;     // the server's END_STREAM arrived

@@ -260,7 +260,7 @@ std::string sequence_svg(const Scenario& scenario, const Result& r) {
     if (f.type == h2::FrameType::rst_stream || f.type == h2::FrameType::goaway) {
       label += " " + std::string(h2::error_code_name(f.error_code));
     }
-    if (f.stream_id) label += " s=" + std::to_string(f.stream_id);
+    if (f.stream_id != h2::connection_stream_id) label += " s=" + std::to_string(f.stream_id.value);
     if (const std::string* status = h2::find_header(f.headers, "grpc-status")) label += " grpc-status=" + *status;
     out << "<line x1=\"" << x1 << "\" y1=\"" << y1 << "\" x2=\"" << x2 << "\" y2=\"" << y2 << "\" stroke=\""
         << color << "\" stroke-width=\"1.4\" marker-end=\"url(#arrow)\"/>\n"

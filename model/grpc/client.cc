@@ -302,7 +302,9 @@ void ClientHost::publish(ClientCall& call, Status status) {
 
 void ClientHost::fail_all(const Status& status) {
   for (ClientCall& call : calls_) {
-    if (!call.done && (call.stream != 0 || connection_lost_)) publish(call, status);
+    // A call not yet started (no stream) is failed only when the connection is gone for good.
+    bool started = call.stream != h2::connection_stream_id;
+    if (!call.done && (started || connection_lost_)) publish(call, status);
   }
 }
 

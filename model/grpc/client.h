@@ -32,7 +32,7 @@ class ClientHost final : public sim::Host {
   struct ClientCall {
     uint32_t index = 0;
     const CallScript* script = nullptr;
-    h2::StreamId stream = 0;
+    h2::StreamId stream;
     uint32_t messages_sent = 0;
     bool write_closed = false;  // we submitted END_STREAM (or a reset)
     bool read_closed = false;   // the server's END_STREAM or a reset arrived

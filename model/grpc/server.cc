@@ -43,7 +43,7 @@ void ServerHost::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
 
 void ServerHost::handle(sim::ConnId conn, h2::Endpoint&, const h2::Event& event) {
   using Kind = h2::Event::Kind;
-  if (event.stream == 0) return;
+  if (event.stream == h2::connection_stream_id) return;
   Key key{conn, event.stream};
   if (event.kind == Kind::headers && event.headers_kind == h2::HeadersKind::request) {
     ServerCall call;

@@ -22,7 +22,8 @@ constexpr sim::Duration linger = sim::Duration::milliseconds(20);
 
 void put_frame(Bytes& out, FrameType type, uint8_t flags, uint32_t stream, const Bytes& payload,
                uint32_t length_override = 0) {
-  h2::write_frame(type, flags, static_cast<h2::StreamId>(stream), payload, &out,
+  // Any 32 bits a hostile peer likes; the codec drops the reserved bit as it writes them.
+  h2::write_frame(type, flags, h2::StreamId{static_cast<int32_t>(stream)}, payload, &out,
                   length_override ? length_override : UINT32_MAX);
 }
 
