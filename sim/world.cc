@@ -115,6 +115,8 @@ World::World(ChoiceSource& choices, LinkConfig link, Limits limits)
   H2SIM_ASSERT(link_.latency_min <= link_.latency_max);
   H2SIM_ASSERT(link_.latency_steps >= 1 && link_.segments_max >= 1);
   H2SIM_ASSERT(link_.segment_bytes_max >= 1);
+  // draw_latency multiplies the span by a step number: the product must fit.
+  H2SIM_ASSERT((link_.latency_max - link_.latency_min).ns <= INT64_MAX / link_.latency_steps);
   segments_.reserve(64);
   // 32 reads (768 bytes) cover a founding-case run's dozen; glibc serves requests over 1 KiB on
   // its slow path.
@@ -241,6 +243,8 @@ Duration World::draw_latency() {
 void World::send(ConnId from, Flush flush) {
   Direction& d = direction_into(peer_of(from));
   if (d.closed || connections_[connection_index(from)]->reset || flush.bytes.empty()) return;
+  // Offsets in a flush (boundaries, cuts, records) are 32-bit: a larger write cannot be cut right.
+  H2SIM_ASSERT(flush.bytes.size() <= UINT32_MAX);
   bytes_written_ += flush.bytes.size();
   if (bytes_written_ > limits_.bytes_max) return;  // run() ends the run as limit_bytes
   if (observer_) observer_->on_write(from, flush.bytes, now_);

@@ -13,11 +13,14 @@ namespace h2sim::h2 {
 namespace {
 
 // A header block as nghttp2 takes it: views of the strings, which nghttp2 copies when the block
-// is submitted. Blocks of up to 16 fields (every gRPC block) need no allocation.
+// is submitted. Blocks of up to inline_fields fields (every gRPC block) need no allocation;
+// larger ones take the heap, so this is no cap on a block's size.
 class NvBlock {
  public:
+  static constexpr size_t inline_fields = 16;
+
   explicit NvBlock(std::span<const Header> headers) {
-    if (headers.size() > std::size(inline_)) {
+    if (headers.size() > inline_fields) {
       heap_.resize(headers.size());
       data_ = heap_.data();
     }
@@ -35,7 +38,7 @@ class NvBlock {
   size_t size() const { return size_; }
 
  private:
-  nghttp2_nv inline_[16];
+  nghttp2_nv inline_[inline_fields];
   std::vector<nghttp2_nv> heap_;
   nghttp2_nv* data_ = inline_;
   size_t size_ = 0;
