@@ -33,7 +33,10 @@ class H2Relay final : public Proxy {
   std::vector<std::string> leftovers() const override;
 
  private:
-  // One proxied call: the client's stream and the server's.
+  // One proxied call: the client's stream and the server's. Every flag only goes from unset to
+  // set (finished is final); response_end_submitted implies response_headers_submitted,
+  // closed_after_response implies finished; each consumed counter stays at or below its received
+  // counter and neither goes back. check_relay() asserts them after every change.
   struct CallRelay {
     h2::StreamId down;
     h2::StreamId up;
@@ -52,7 +55,8 @@ class H2Relay final : public Proxy {
     uint64_t response_bytes_received = 0;  // from the server
     uint64_t response_bytes_consumed = 0;
   };
-  // A downstream connection and the upstream connection that serves it.
+  // A downstream connection and the upstream connection that serves it. Once closed it holds no
+  // calls and relays nothing more.
   struct Session {
     sim::ConnId down_conn;
     sim::ConnId up_conn;
@@ -84,6 +88,7 @@ class H2Relay final : public Proxy {
   // Both of the call's streams are closed in nghttp2: nothing more can happen to it.
   bool streams_closed(const Session& s, const CallRelay& call) const;
   CallRelay* by_down(Session& s, h2::StreamId id);
+  static void check_relay(const CallRelay& call);
   CallRelay* by_up(Session& s, h2::StreamId id);
 
   ProxyPolicy policy_;
