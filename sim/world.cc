@@ -88,12 +88,22 @@ struct World::Port final : Net {
 
   Time now() const override { return world->now_; }
   ConnId connect(Address to) override;
-  void write(ConnId end, Flush flush) override { world->send(end, std::move(flush)); }
-  void shutdown(ConnId end) override { world->send_control(end, true, false); }
-  void reset(ConnId end) override { world->send_control(end, false, true); }
+  // A host acts on its own connection ends and timers only.
+  void write(ConnId end, Flush flush) override {
+    H2SIM_ASSERT(world->host_of(end) == self);
+    world->send(end, std::move(flush));
+  }
+  void shutdown(ConnId end) override {
+    H2SIM_ASSERT(world->host_of(end) == self);
+    world->send_control(end, true, false);
+  }
+  void reset(ConnId end) override {
+    H2SIM_ASSERT(world->host_of(end) == self);
+    world->send_control(end, false, true);
+  }
   TimerId set_timer(Duration after) override;
   void cancel_timer(TimerId timer) override {
-    H2SIM_ASSERT(timer.value < world->timer_state_.size());
+    H2SIM_ASSERT(timer.value < world->timer_state_.size() && world->timer_owner_[timer.value] == self);
     TimerState& state = world->timer_state_[timer.value];
     if (state == TimerState::armed) state = TimerState::cancelled;
   }
@@ -201,6 +211,7 @@ TimerId World::Port::set_timer(Duration after) {
 }
 
 void World::fire_timer(Address host, TimerId timer) {
+  H2SIM_ASSERT(timer_state_[timer.value] != TimerState::done);  // one event per timer
   bool armed = timer_state_[timer.value] == TimerState::armed;
   timer_state_[timer.value] = TimerState::done;
   if (!armed) return;
@@ -223,11 +234,13 @@ void World::note_input(Address host, uint64_t kind, uint64_t what,
 }
 
 Address World::host_of(ConnId end) const {
+  H2SIM_ASSERT(connection_index(end) < connections_.size());
   const Connection& c = *connections_[connection_index(end)];
   return is_accepting_end(end) ? c.accepting : c.connecting;
 }
 
 World::Direction& World::direction_into(ConnId receiving_end) {
+  H2SIM_ASSERT(connection_index(receiving_end) < connections_.size());
   Connection& c = *connections_[connection_index(receiving_end)];
   // The accepting end (odd) receives what the connecting end sent.
   return is_accepting_end(receiving_end) ? c.to_accepting : c.to_connecting;
@@ -245,6 +258,7 @@ void World::send(ConnId from, Flush flush) {
   if (d.closed || connections_[connection_index(from)]->reset || flush.bytes.empty()) return;
   // Offsets in a flush (boundaries, cuts, records) are 32-bit: a larger write cannot be cut right.
   H2SIM_ASSERT(flush.bytes.size() <= UINT32_MAX);
+  check_boundaries(flush);
   bytes_written_ += flush.bytes.size();
   if (bytes_written_ > limits_.bytes_max) return;  // run() ends the run as limit_bytes
   if (observer_) observer_->on_write(from, flush.bytes, now_);
@@ -273,6 +287,8 @@ void World::send(ConnId from, Flush flush) {
     ++chosen;
   }
   cut_at(static_cast<uint32_t>(flush.bytes.size()));
+  H2SIM_ASSERT(cuts.back() == flush.bytes.size());
+  for (size_t i = 1; i < cuts.size(); ++i) H2SIM_ASSERT(cuts[i - 1] < cuts[i]);  // no empty segment
   uint32_t flush_index = d.flushes++;
   sending_.cutting = false;
   start = 0;
@@ -321,8 +337,14 @@ void World::send_control(ConnId from, bool fin, bool rst) {
 // segment is still described by sending_ (and state_digest sees it).
 void World::enqueue_segment(ConnId from, Segment segment, Duration latency) {
   Direction& d = direction_into(peer_of(from));
+  // A closed direction gets no new segment: the FIN or RST that closed it is its last.
+  bool control = segment.fin || segment.rst;
+  H2SIM_ASSERT(control ? d.closed : !d.closed && !segment.bytes.empty());
+  H2SIM_ASSERT(latency.ns >= 0);
   segment.id = segments_.size() - 1;  // index of its SegmentRecord
+  // Segments of a direction arrive in the order they were sent, never in the past.
   Time arrival = std::max(now_ + latency, d.last_arrival);
+  H2SIM_ASSERT(arrival >= now_ && arrival >= d.last_arrival);
   d.last_arrival = arrival;
   segment.arrived_at = arrival;
   segments_.back().arrived_at = arrival;
@@ -340,6 +362,7 @@ void World::arrive(ConnId to) {
   H2SIM_ASSERT(!d.in_flight.empty() && d.in_flight.front().arrived_at == now_);
   Segment s = std::move(d.in_flight.front());
   d.in_flight.pop_front();
+  H2SIM_ASSERT(!(s.fin || s.rst) || d.in_flight.empty());  // a FIN or RST is its direction's last
   d.arrival_scheduled = !d.in_flight.empty();
   if (d.arrival_scheduled) {
     // Segments of one direction arrive in order, so only the front one needs an event.
@@ -377,6 +400,7 @@ void World::read(ConnId end) {
     hosts_[host.value].host->on_peer_closed(end, false);
   } else {
     uint32_t take = data_segments - choices_.choose(data_segments, Label::read);
+    H2SIM_ASSERT(take >= 1 && take <= data_segments);
     // One segment is handed over as it is; several are joined. Either way the bytes then move
     // into the segments' records, so a run copies each byte once.
     std::vector<Segment>& taken = read_scratch_;
@@ -392,6 +416,9 @@ void World::read(ConnId end) {
       for (const Segment& s : taken) joined.insert(joined.end(), s.bytes.begin(), s.bytes.end());
       batch = joined;
     }
+    // Read batches count up, in time order; a batch holds whole, non-empty segments.
+    H2SIM_ASSERT(!batch.empty() && batch.size() <= UINT32_MAX);
+    H2SIM_ASSERT(reads_.empty() || reads_.back().at <= now_);
     reads_.push_back({connection_index(end), is_accepting_end(end), now_,
                       static_cast<uint32_t>(batch.size()), d.batches++});
     note_input(host, input_read, end.value, batch);
@@ -423,7 +450,30 @@ RunEnd World::run() {
   // The last event may have written past the limit too: its writes were dropped, so the run
   // did not end quiescent.
   if (bytes_written_ > limits_.bytes_max) return RunEnd::limit_bytes;
+  check_quiescent();
   return RunEnd::quiescent;
+}
+
+// No event left means nothing left to happen: every segment arrived and was read (an unread one
+// has its read event), and every timer's event has run.
+void World::check_quiescent() const {
+  H2SIM_ASSERT(queue_.empty() && !sending_.active);
+  for (const auto& c : connections_) {
+    for (const Direction* dir : {&c->to_accepting, &c->to_connecting}) {
+      H2SIM_ASSERT(dir->in_flight.empty() && dir->arrived.empty());
+      H2SIM_ASSERT(!dir->arrival_scheduled && !dir->read_scheduled);
+    }
+  }
+  for (TimerState state : timer_state_) H2SIM_ASSERT(state == TimerState::done);
+}
+
+// A writer's boundaries (host.h, Flush): strictly increasing, each inside the flush.
+void World::check_boundaries(const Flush& flush) {
+  uint32_t previous = 0;
+  for (uint32_t b : flush.boundaries) {
+    H2SIM_ASSERT(b > previous && b < flush.bytes.size());
+    previous = b;
+  }
 }
 
 std::vector<SegmentRecord> World::take_segments() {

@@ -117,6 +117,8 @@ class World final : public StateProbe {
   Duration draw_latency();
   void note_input(Address host, uint64_t kind, uint64_t what, std::span<const uint8_t> bytes = {});
   void add_sending(Digest& d) const;
+  void check_quiescent() const;
+  static void check_boundaries(const Flush& flush);
 
   // A write the World is cutting into segments or enqueuing when it asks for a split or latency
   // choice. Its segments are in no direction yet, so state_digest reads them from here (and
