@@ -160,8 +160,10 @@ Address World::add_host(Host& host, std::string name, Address next_hop) {
   return hosts_.back().port.self;
 }
 
-const std::string& World::host_name(Address a) const { H2SIM_ASSERT(a.value < hosts_.size());
-  return hosts_[a.value].name; }
+const std::string& World::host_name(Address a) const {
+  H2SIM_ASSERT(a.value < hosts_.size());
+  return hosts_[a.value].name;
+}
 
 Address World::connecting_host(uint32_t connection) const {
   return connections_[connection]->connecting;

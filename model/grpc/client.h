@@ -29,11 +29,13 @@ class ClientHost final : public sim::Host {
   void on_timer(sim::TimerId timer) override;
 
  private:
-  // One call's state. What cannot hold together, and what never goes back, asserted by
-  // check_call() after every change and at the changes themselves:
+  // One call's state. What cannot hold together is asserted by check_call() after every change;
+  // what never goes back is asserted where it changes (or no code could undo it):
   //   - started (a stream) before anything else: no message, close or response headers without it;
+  //     a call starts once;
   //   - messages_sent only grows, one at a time, up to the script's messages;
-  //   - write_closed, read_closed, response_headers and held only go from unset to set;
+  //   - write_closed, read_closed, response_headers and held are only ever set, never cleared;
+  //     read_closed is set once by trailers (or a reset), again only by a reset over held ones;
   //   - done is final, but for one step: a replaceable OK status (grpc-js) may be replaced by a
   //     reset's status, after which it is not replaceable again; replaceable implies done;
   //   - held implies read_closed (held trailers were read), held_without_trailers implies held;
