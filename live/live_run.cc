@@ -72,7 +72,7 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   // the upstream leg.
   TapHost server_tap;
   sim::Address server = peers.server ? world.add_host(server_tap, world.add_external(peers.server_port))
-                                     : world.add_host(*apps.server, 0);
+                                     : world.add_host(*apps.server, sim::Address{});
   trace.add_host(server, h2::Peer::server);
   world.adopt_listener(server, listener, proxy);
   TapHost client_tap;

@@ -21,7 +21,7 @@ class TapHost final : public sim::Host {
 
  private:
   sim::Net* net_ = nullptr;
-  sim::Address next_hop_ = 0;
+  sim::Address next_hop_;
   std::map<sim::ConnId, sim::ConnId> peer_of_;  // each end of the relay, the other
 };
 

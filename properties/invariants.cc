@@ -116,7 +116,7 @@ std::vector<std::string> streams_left_open(const Result& r) {
   for (const h2::StreamMonitor::OpenStream& s : monitor.open_streams()) {
     if (closed.count(s.endpoint.connection)) continue;
     out.push_back(std::string(s.endpoint.leg == h2::Leg::upstream ? "upstream" : "downstream") + " stream " +
-                  std::to_string(s.stream) + " on connection " + std::to_string(s.endpoint.connection) +
+                  std::to_string(s.stream.value) + " on connection " + std::to_string(s.endpoint.connection) +
                   " is still " + std::string(h2::stream_state_name(s.state)) + " in the proxy's view");
   }
   return out;

@@ -21,7 +21,7 @@ FrameHeader read_frame_header(std::span<const uint8_t> bytes) {
   H2SIM_ASSERT(bytes.size() >= frame_header_bytes);
   const uint8_t* p = bytes.data();
   return {(uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2], p[3], p[4],
-          static_cast<StreamId>(read_u32(p + 5) & 0x7fffffffu)};
+          StreamId{static_cast<int32_t>(read_u32(p + 5) & 0x7fffffffu)}};
 }
 
 void write_frame_header(const FrameHeader& h, std::vector<uint8_t>* out) {
@@ -30,7 +30,7 @@ void write_frame_header(const FrameHeader& h, std::vector<uint8_t>* out) {
   out->push_back(static_cast<uint8_t>(h.length));
   out->push_back(h.type);
   out->push_back(h.flags);
-  write_u32(static_cast<uint32_t>(h.stream) & 0x7fffffffu, out);
+  write_u32(static_cast<uint32_t>(h.stream.value) & 0x7fffffffu, out);
 }
 
 void write_frame(FrameType type, uint8_t flags, StreamId stream, std::span<const uint8_t> payload,
@@ -148,7 +148,7 @@ void FrameDecoder::end_frame(std::span<const uint8_t> payload, sim::Time at, uin
   if (type == FrameType::rst_stream && payload.size() >= 4) {
     record_.error_code = static_cast<ErrorCode>(read_u32(payload.data()));
   } else if (type == FrameType::goaway && payload.size() >= 8) {
-    record_.last_stream_id = static_cast<StreamId>(read_u32(payload.data()) & 0x7fffffffu);
+    record_.last_stream_id = StreamId{static_cast<int32_t>(read_u32(payload.data()) & 0x7fffffffu)};
     record_.error_code = static_cast<ErrorCode>(read_u32(payload.data() + 4));
   }
   record_.at = at;

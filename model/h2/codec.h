@@ -22,7 +22,7 @@ struct FrameHeader {
   uint32_t length = 0;  // payload bytes (24 bits on the wire)
   uint8_t type = 0;     // a FrameType, or an unknown type a peer sent
   uint8_t flags = 0;
-  StreamId stream = 0;  // the reserved bit is dropped
+  StreamId stream;  // the reserved bit is dropped
 };
 
 // Reads the header at the start of `bytes`, which holds at least frame_header_bytes.

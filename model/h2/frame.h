@@ -9,11 +9,17 @@
 #include <utility>
 #include <vector>
 
+#include "sim/id.h"
 #include "sim/time.h"
 
 namespace h2sim::h2 {
 
-using StreamId = int32_t;
+// An HTTP/2 stream identifier (RFC 9113 §5.1.1): 31 bits on the wire, odd when a client opened
+// the stream, even when a server did, 0 for frames about the whole connection. A type of its own
+// (sim/id.h) so that it is never mistaken for a connection, a count or a code.
+using StreamId = sim::Id<struct StreamIdTag, int32_t>;
+// Stream 0: the frames that concern the connection, not one stream (SETTINGS, PING, GOAWAY).
+inline constexpr StreamId connection_stream_id{0};
 
 enum class FrameType : uint8_t {
   data = 0,
@@ -86,10 +92,10 @@ struct FrameRecord {
   uint32_t batch = 0;      // the endpoint's flush (sent) or read batch (received) counter
   FrameType type = FrameType::data;
   uint8_t flags = 0;
-  StreamId stream_id = 0;
+  StreamId stream_id;
   ErrorCode error_code = ErrorCode::no_error;  // RST_STREAM and GOAWAY
   uint32_t length = 0;     // payload length as on the wire
-  StreamId last_stream_id = 0;  // GOAWAY
+  StreamId last_stream_id;  // GOAWAY
   Headers headers;         // decoded header list of HEADERS (and PUSH_PROMISE)
 
   bool end_stream() const {

@@ -36,7 +36,7 @@ std::string_view stream_event_name(StreamEvent event) {
 }
 
 bool stream_event_of(const FrameRecord& f, StreamEvent* event) {
-  if (f.stream_id == 0) return false;
+  if (f.stream_id == connection_stream_id) return false;
   bool es = f.end_stream();
   switch (f.type) {
     case FrameType::headers:
@@ -151,7 +151,7 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
   if (!t.legal) {
     violations_.push_back({frame_index, std::string(frame_type_name(frame.type)) + " " +
                                             frame_flags_text(frame.type, frame.flags) +
-                                            " sent on stream " + std::to_string(frame.stream_id) +
+                                            " sent on stream " + std::to_string(frame.stream_id.value) +
                                             " in state " +
                                             std::string(stream_state_name(view.state))});
   }

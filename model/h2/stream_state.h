@@ -80,7 +80,7 @@ class StreamMonitor {
   // with the endpoint and its state.
   struct OpenStream {
     EndpointTag endpoint;
-    StreamId stream = 0;
+    StreamId stream{};
     StreamState state = StreamState::idle;
   };
   std::vector<OpenStream> open_streams() const;

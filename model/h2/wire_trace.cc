@@ -34,7 +34,7 @@ void WireTrace::on_connect(uint32_t connection, sim::Address from, sim::Address 
 
 WireTrace::End* WireTrace::end(sim::ConnId id) {
   auto it = connections_.find(sim::connection_index(id));
-  return it == connections_.end() ? nullptr : &it->second[id & 1u];
+  return it == connections_.end() ? nullptr : &it->second[sim::is_accepting_end(id) ? 1 : 0];
 }
 
 void WireTrace::on_write(sim::ConnId id, std::span<const uint8_t> bytes, sim::Time at) {

@@ -102,8 +102,8 @@ class LeakyRelay final : public ByteRelay {
     ByteRelay::start(net, upstream);
     sim::ConnId own = net.connect(upstream);
     std::vector<uint8_t> bytes(h2::connection_preface.begin(), h2::connection_preface.end());
-    h2::write_frame(h2::FrameType::settings, 0, 0, {}, &bytes);
-    h2::write_frame(h2::FrameType::headers, h2::flag_end_headers, 1, request_block(), &bytes);
+    h2::write_frame(h2::FrameType::settings, 0, h2::connection_stream_id, {}, &bytes);
+    h2::write_frame(h2::FrameType::headers, h2::flag_end_headers, h2::StreamId{1}, request_block(), &bytes);
     sim::Flush flush;
     flush.bytes = std::move(bytes);
     net.write(own, std::move(flush));

@@ -121,7 +121,7 @@ TEST_F(FoundingCaseReport, ThePcapDissectsIntoTheTracesFrames) {
   for (const h2::FrameRecord& f : result_->frames) {
     if (!f.sent) continue;
     want.push_back(std::string(h2::leg_name(f.endpoint.leg)) + " " + std::to_string(static_cast<int>(f.type)) + " " +
-                   std::to_string(f.stream_id) + " " + std::to_string(f.flags) + " " +
+                   std::to_string(f.stream_id.value) + " " + std::to_string(f.flags) + " " +
                    (f.type == h2::FrameType::rst_stream ? std::to_string(static_cast<uint32_t>(f.error_code)) : "-"));
   }
   EXPECT_EQ(got, want) << out;
