@@ -7,7 +7,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(H2SIM_LIBRARIES h2sim_sim h2sim_h2 h2sim_proto h2sim_scenario h2sim_model h2sim_proxy h2sim_live_net
+set(H2SIM_LIBRARIES h2sim_sim h2sim_h2 h2sim_proto h2sim_scenario h2sim_grpc h2sim_run h2sim_proxy h2sim_live_net
                     h2sim_live h2sim_properties h2sim_reports h2sim_cli)
 set(H2SIM_INCLUDE_INSTALL ${CMAKE_INSTALL_INCLUDEDIR}/h2sim)
 

@@ -14,6 +14,8 @@ packages=(
   # reports: dot renders state diagrams to SVG; the report tests read pcaps back with tshark
   # and load the HTML page in headless Chromium
   graphviz tshark chromium
+  # the API reference (cmake --build build --target docs)
+  doxygen
 )
 
 if [ "$(id -u)" -ne 0 ]; then
