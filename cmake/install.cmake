@@ -61,7 +61,7 @@ set(CPACK_PACKAGE_CONTACT "h2sim developers <h2sim@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "finds, replays and explains how a gRPC client loses the server's status behind an HTTP/2 proxy")
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libnghttp2-dev (>= 1.52), libprotobuf-dev, protobuf-compiler, librapidcheck-dev, cmake, pkg-config")
+    "libnghttp2-dev (>= 1.52), libxxhash-dev (>= 0.8), libprotobuf-dev, protobuf-compiler, librapidcheck-dev, cmake, pkg-config")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "graphviz")
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

@@ -29,20 +29,29 @@ void EnumeratingChoices::record(uint64_t state) {
   path_states_.push_back(state);
 }
 
+// The decision's size and label are part of the state: two decision points in one world state
+// that ask different questions are different points.
+StateKey EnumeratingChoices::key(uint32_t n, sim::Label label) const {
+  sim::StateHash h;
+  h.add(probe()->state_digest());
+  h.add_u64((uint64_t{n} << 8) | static_cast<uint8_t>(label));
+  return h.value();
+}
+
 uint32_t EnumeratingChoices::pick(uint32_t n, sim::Label label) {
   size_t k = path_.size();
   if (k < prefix_.size()) {
     // Re-walking an explored prefix: its states are known, so no pruning here.
     H2SIM_ASSERT(prefix_[k].n == n && prefix_[k].label == label);
-    if (graph_ && probe()) path_states_.push_back(probe()->state_digest() ^ ((uint64_t{n} << 8) | static_cast<uint8_t>(label)));
+    if (graph_ && probe()) path_states_.push_back(key(n, label).low);
     path_.push_back(prefix_[k]);
     return prefix_[k].value;
   }
   if (k >= depth_max_) throw TooDeep{};
   if ((visited_ || graph_) && probe()) {
-    uint64_t state = probe()->state_digest() ^ ((uint64_t{n} << 8) | static_cast<uint8_t>(label));
-    if (graph_) record(state);
-    if (visited_ && !visited_->emplace(state, true).second) throw Pruned{};
+    StateKey state = key(n, label);
+    if (graph_) record(state.low);
+    if (visited_ && !visited_->insert(state).second) throw Pruned{};
   }
   path_.push_back({n, 0, label});
   return 0;
@@ -186,7 +195,7 @@ std::string bound_reached(const ExploreReport& report, const ExploreOptions& opt
 ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
   ExploreReport report;
   report.outcomes.resize(scenario.calls_size());
-  std::map<uint64_t, bool> visited;
+  VisitedStates visited;
   std::vector<sim::Decision> prefix;
   for (;;) {
     if (std::string bound = bound_reached(report, options); !bound.empty()) {

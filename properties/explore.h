@@ -1,11 +1,14 @@
 // Stateless model checking: every choice sequence of a small scenario, depth first, each path
 // re-executed from the start. A path that reaches a state (World::state_digest) already reached
 // at a decision point is pruned: that state's continuations were, or are being, explored.
+// States are 128-bit XXH3 identities (sim/state_hash.h): a collision, which would drop a state
+// without a word, is negligible at any size a search reaches.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,8 +18,14 @@
 
 namespace h2sim {
 
-// The graph of what a search saw: a node is a distinct world state at a decision point (its
-// state digest; see sim/world.cc), an edge a decision taken there, a leaf an execution's outcome.
+// A state at a decision point: the world's state digest with the decision's size and label.
+using StateKey = sim::Hash128;
+// The states a search has reached at decision points (membership only; never iterated).
+using VisitedStates = std::set<StateKey>;
+
+// The graph of what a search saw: a node is a distinct world state at a decision point (the
+// low 64 bits of its StateKey; the graph is for drawing, pruning never reads it), an edge a
+// decision taken there, a leaf an execution's outcome.
 struct StateGraph {
   struct Node {
     uint32_t id = 0;
@@ -80,7 +89,7 @@ class EnumeratingChoices final : public sim::ChoiceSource {
  public:
   struct Pruned {};
   struct TooDeep {};
-  EnumeratingChoices(std::vector<sim::Decision> prefix, std::map<uint64_t, bool>* visited,
+  EnumeratingChoices(std::vector<sim::Decision> prefix, VisitedStates* visited,
                      uint32_t depth_max, StateGraph* graph = nullptr)
       : prefix_(std::move(prefix)), visited_(visited), depth_max_(depth_max), graph_(graph) {}
   // The whole path taken: the prefix, then the new decisions.
@@ -94,11 +103,12 @@ class EnumeratingChoices final : public sim::ChoiceSource {
  private:
   std::vector<sim::Decision> prefix_;
   std::vector<sim::Decision> path_;
-  std::map<uint64_t, bool>* visited_;  // null: no pruning
+  VisitedStates* visited_;  // null: no pruning
   uint32_t depth_max_;
   StateGraph* graph_;
   std::vector<uint64_t> path_states_;
   void record(uint64_t state);
+  StateKey key(uint32_t n, sim::Label label) const;
 };
 
 }  // namespace h2sim

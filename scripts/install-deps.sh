@@ -11,6 +11,8 @@ packages=(
   # libraries
   libnghttp2-dev librapidcheck-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
+  # XXH3-128 state identities for explore (sim/state_hash.h)
+  libxxhash-dev
   # reports: dot renders state diagrams to SVG; the report tests read pcaps back with tshark
   # and load the HTML page in headless Chromium
   graphviz tshark chromium

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/state_hash.h"
+
 namespace h2sim::sim {
 
 // What kind of decision a choice is. Campaigns count them; reports show them.
@@ -41,11 +43,12 @@ class ChoiceError : public std::runtime_error {
 };
 
 // Whoever asks for choices (the World) can say what state it is in: a digest that identifies
-// everything that decides the rest of the run. Only exhaustive exploration asks.
+// everything that decides the rest of the run. Only exhaustive exploration asks. 128 bits,
+// because a search prunes on it: a collision would silently lose a state (sim/state_hash.h).
 class StateProbe {
  public:
   virtual ~StateProbe() = default;
-  virtual uint64_t state_digest() const = 0;
+  virtual Hash128 state_digest() const = 0;
 };
 
 class ChoiceSource {

@@ -117,7 +117,7 @@ struct World::HostSlot {
   // Held in place: hosts keep a reference from start() on, and hosts_ does not grow after that
   // (add_host asserts it).
   Port port;
-  Digest inputs;  // everything this host was given, and when (note_input), for state_digest
+  StateHash inputs;  // everything this host was given, and when (note_input), for state_digest
 };
 
 World::World(ChoiceSource& choices, LinkConfig link, Limits limits)
@@ -226,7 +226,7 @@ void World::fire_timer(Address host, TimerId timer) {
 void World::note_input(Address host, uint64_t kind, uint64_t what,
                        std::span<const uint8_t> bytes) {
   if (!track_inputs_) return;
-  Digest& inputs = hosts_[host.value].inputs;
+  StateHash& inputs = hosts_[host.value].inputs;
   inputs.add_u64(kind);
   inputs.add_u64(what);
   inputs.add_u64(static_cast<uint64_t>(now_.ns));
@@ -505,13 +505,15 @@ std::vector<SegmentRecord> World::take_segments() {
 // 4. The choice source has no state of its own here: explore answers from a path, not a PRNG.
 //
 // So two executions whose digests are equal at a decision point have the same set of
-// continuations, and a search may explore that set once. Pruning is checked against the full
+// continuations, and a search may explore that set once. The digest is XXH3-128
+// (sim/state_hash.h): the one way left for two different states to be merged is a collision,
+// about n^2 / 2^129 for n states, which is negligible at any size a search can reach. Pruning is checked against the full
 // search in tests/properties/explore_test.cc (equal outcome sets with and without it).
-uint64_t World::state_digest() const {
+Hash128 World::state_digest() const {
   H2SIM_ASSERT(track_inputs_);
-  Digest d;
+  StateHash d;
   d.add_u64(static_cast<uint64_t>(now_.ns));
-  for (const HostSlot& slot : hosts_) d.add_u64(slot.inputs.value());
+  for (const HostSlot& slot : hosts_) d.add(slot.inputs.value());
   for (const auto& c : connections_) {
     d.add_u64(c->reset);
     for (const Direction* dir : {&c->to_accepting, &c->to_connecting}) {
@@ -543,7 +545,7 @@ uint64_t World::state_digest() const {
 
 // The write being cut or enqueued when the World asks for a split or latency choice: its
 // remaining segments are in no direction yet.
-void World::add_sending(Digest& d) const {
+void World::add_sending(StateHash& d) const {
   if (!sending_.active) return;
   d.add_u64(sending_.from.value);
   d.add_u64(sending_.cutting * 4 + sending_.fin * 2 + sending_.rst);

@@ -96,7 +96,7 @@ class World final : public StateProbe {
   size_t connection_count() const { return connections_.size(); }
 
   // The identity of the world's state, which explore prunes on. See world.cc for why it is sound.
-  uint64_t state_digest() const override;
+  Hash128 state_digest() const override;
 
  private:
   struct Port;
@@ -116,7 +116,7 @@ class World final : public StateProbe {
   void fire_timer(Address host, TimerId timer);
   Duration draw_latency();
   void note_input(Address host, uint64_t kind, uint64_t what, std::span<const uint8_t> bytes = {});
-  void add_sending(Digest& d) const;
+  void add_sending(StateHash& d) const;
   void check_quiescent() const;
   static void check_boundaries(const Flush& flush);
 

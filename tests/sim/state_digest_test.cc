@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "model/h2/frame.h"
@@ -26,7 +28,7 @@ namespace {
 class ProbingChoices final : public ChoiceSource {
  public:
   explicit ProbingChoices(std::vector<Decision> prefix = {}) : prefix_(std::move(prefix)) {}
-  std::vector<uint64_t> digests;
+  std::vector<Hash128> digests;
 
  protected:
   uint32_t pick(uint32_t n, Label) override {
@@ -75,7 +77,7 @@ class Observer final : public Host {
  public:
   Observer(const World* world, Duration at, bool spare_timer, bool cancel_spare)
       : world_(world), at_(at), spare_timer_(spare_timer), cancel_spare_(cancel_spare) {}
-  uint64_t digest = 0;
+  Hash128 digest;
   void start(Net& net, Address) override {
     observe_ = net.set_timer(at_);
     if (spare_timer_) {
@@ -175,7 +177,7 @@ TEST(StateDigest, PendingTimersTheirDueTimesAndCancellationsArePartOfTheState) {
     world.run();
     return observer.digest;
   };
-  uint64_t plain = digest(Duration::microseconds(50), false, false);
+  Hash128 plain = digest(Duration::microseconds(50), false, false);
   EXPECT_NE(plain, digest(Duration::microseconds(60), false, false));  // due time
   EXPECT_NE(plain, digest(Duration::microseconds(50), true, false));   // one more timer
   EXPECT_NE(digest(Duration::microseconds(50), true, false), digest(Duration::microseconds(50), true, true));
@@ -225,7 +227,7 @@ void expect_equal_digests_have_equal_futures(const std::string& name) {
     std::map<std::vector<uint32_t>, std::string> futures;  // decisions after the point -> future
     std::map<std::vector<uint32_t>, size_t> prefixes;      // decisions before -> futures seen
   };
-  std::map<uint64_t, Seen> seen;
+  std::map<std::tuple<Hash128, uint32_t, Label>, Seen> seen;
   std::vector<Decision> prefix;
   size_t executions = 0, merged = 0, mismatches = 0;
   do {
@@ -235,8 +237,7 @@ void expect_equal_digests_have_equal_futures(const std::string& name) {
     const std::vector<Decision>& path = choices.decisions();
     ASSERT_EQ(path.size(), choices.digests.size());
     for (size_t k = 0; k < path.size(); ++k) {
-      uint64_t key = choices.digests[k] ^ (uint64_t{path[k].n} << 8) ^ static_cast<uint8_t>(path[k].label);
-      Seen& s = seen[key];
+      Seen& s = seen[{choices.digests[k], path[k].n, path[k].label}];
       std::vector<uint32_t> before, after;
       for (size_t i = 0; i < path.size(); ++i) (i < k ? before : after).push_back(path[i].value);
       auto [it, fresh] = s.futures.emplace(after, future);
@@ -257,6 +258,18 @@ void expect_equal_digests_have_equal_futures(const std::string& name) {
     merged += s.prefixes.size() - 1;
   }
   EXPECT_GT(merged, 0u) << name << ": no two paths met in one state, so nothing was checked";
+  // The identity is 128 bits wide: each half alone tells the states apart as well as both do,
+  // so neither is a constant or a copy of the other.
+  std::set<uint64_t> lows, highs;
+  for (const auto& [key, s] : seen) {
+    lows.insert(std::get<0>(key).low);
+    highs.insert(std::get<0>(key).high);
+    EXPECT_NE(std::get<0>(key).low, std::get<0>(key).high);
+  }
+  std::set<Hash128> states;
+  for (const auto& [key, s] : seen) states.insert(std::get<0>(key));
+  EXPECT_EQ(lows.size(), states.size()) << name;
+  EXPECT_EQ(highs.size(), states.size()) << name;
 }
 
 TEST(StateDigest, EqualDigestsHaveEqualFuturesOnTheFoundingCase) {
