@@ -21,7 +21,7 @@ namespace h2sim::cli {
 namespace {
 
 constexpr std::string_view usage =
-    "h2sim explore FILE.textproto [--max-executions N] [--max-depth D] [--time-limit S] [--out DIR]";
+    "h2sim explore FILE.textproto [--max-executions N] [--max-depth D] [--time-limit S] [--jobs J] [--out DIR]";
 constexpr std::string_view description =
     "Runs every choice sequence of a scenario, depth first, pruning paths that reach a state\nalready explored. "
     "Reports the outcomes each call can reach (with a replay file each)\nand the shortest failing execution. "
@@ -34,12 +34,20 @@ constexpr Option options[] = {
     {"--time-limit", "SECONDS", "stop the search after this much wall time (default 600; 0: none)"},
     {"--out", "DIR", "write a replay file per reachable outcome (default h2sim-out/explore)"},
     {"--no-prune", "", "do not prune paths that reach a known state (slower; for checking)"},
+    {"--jobs", "J", "worker processes searching the subtrees of a split search (default 1)"},
+    {"--subtrees", "N", "split the search into at least N subtrees, searched apart (default 16 with --jobs, else 1);\n"
+                        "the counts and outcomes depend on N, never on J"},
     {"--report", "DIR", "also write a report of the shortest failing execution into DIR"},
 };
 
 // Outcome file names keep this much of the outcome's text: enough to tell outcomes apart by eye,
 // short enough for any file system.
 constexpr size_t outcome_stem_bytes_max = 60;
+
+// With --jobs, the search is split into at least this many subtrees: enough that two to eight
+// workers share them evenly (they are dealt round-robin, and subtrees differ in size), few
+// enough that the states subtrees share, which each searches on its own, stay a small cost.
+constexpr uint32_t default_subtrees = 16;
 
 // A readable file name for an outcome: its whole text in lower case, each run of other
 // characters one '-' ("CANCELLED: Received RST_STREAM ..." -> "cancelled-received-rst-stream-..."),
@@ -88,7 +96,27 @@ bool write_outcomes(const Context& ctx, const Scenario& scenario, const ExploreR
   return true;
 }
 
-// --max-executions, --max-depth, --time-limit and --no-prune.
+// --jobs and --subtrees. Any --jobs splits the search (into default_subtrees), so that
+// --jobs 1 and --jobs 8 give the same report; without it the search is one tree, as before.
+bool jobs_from(const Parsed& p, ExploreOptions* o, std::string* error) {
+  uint64_t n = 0;
+  if (p.has("--jobs")) {
+    if (!parse_number("--jobs", p.value("--jobs"), 1, 256, &n, error)) return false;
+    o->jobs = static_cast<uint32_t>(n);
+    o->subtrees_min = default_subtrees;
+  }
+  if (p.has("--subtrees")) {
+    if (!parse_number("--subtrees", p.value("--subtrees"), 1, 1u << 20, &n, error)) return false;
+    o->subtrees_min = static_cast<uint32_t>(n);
+  }
+  if (o->jobs > 1 && o->record_graph) {
+    *error = "--report draws the search in one process: use it without --jobs, or with --jobs 1";
+    return false;
+  }
+  return true;
+}
+
+// --max-executions, --max-depth, --time-limit, --no-prune, --jobs and --subtrees.
 bool options_from(const Parsed& p, ExploreOptions* o, uint64_t* time_limit_s, std::string* error) {
   uint64_t n = 0;
   if (p.has("--max-executions")) {
@@ -104,7 +132,7 @@ bool options_from(const Parsed& p, ExploreOptions* o, uint64_t* time_limit_s, st
   }
   o->prune = !p.has("--no-prune");
   o->record_graph = p.has("--report");
-  return true;
+  return jobs_from(p, o, error);
 }
 
 // The search, with progress on standard error and its end: complete, a bound, the time limit or
@@ -135,6 +163,11 @@ void print_summary(const std::string& input, const ExploreReport& r, const Explo
   if (r.too_deep > 0) {
     std::printf("%llu paths were cut at --max-depth %u\n", static_cast<unsigned long long>(r.too_deep), o.depth_max);
   }
+  if (r.subtrees > 1) {
+    std::printf("split into %llu subtrees searched apart (a state reached in two of them counts twice)\n",
+                static_cast<unsigned long long>(r.subtrees));
+  }
+  if (!r.error.empty()) std::printf("error: %s\n", r.error.c_str());
   std::printf("search %s\n", r.complete ? "complete" : ("cut short at " + r.bound).c_str());
 }
 

@@ -38,6 +38,23 @@ StateKey EnumeratingChoices::key(uint32_t n, sim::Label label) const {
   return h.value();
 }
 
+// A new decision point on the path: drawn, checked against the states seen (Pruned), and at
+// the split depth handed to a subtree of its own (Deferred).
+void EnumeratingChoices::visit(uint32_t n, sim::Label label) {
+  size_t k = path_.size();
+  if ((visited_ || graph_) && probe()) {
+    StateKey state = key(n, label);
+    if (k == root_) {
+      // The split drew this point and counted it; the subtree searches below it.
+      if (graph_) path_states_.push_back(state.low);
+      return;
+    }
+    if (graph_) record(state.low);
+    if (visited_ && ((base_ && base_->count(state)) || !visited_->insert(state).second)) throw Pruned{};
+  }
+  if (k == frontier_) throw Deferred{};
+}
+
 uint32_t EnumeratingChoices::pick(uint32_t n, sim::Label label) {
   size_t k = path_.size();
   if (k < prefix_.size()) {
@@ -48,11 +65,7 @@ uint32_t EnumeratingChoices::pick(uint32_t n, sim::Label label) {
     return prefix_[k].value;
   }
   if (k >= depth_max_) throw TooDeep{};
-  if ((visited_ || graph_) && probe()) {
-    StateKey state = key(n, label);
-    if (graph_) record(state.low);
-    if (visited_ && !visited_->insert(state).second) throw Pruned{};
-  }
+  visit(n, label);
   path_.push_back({n, 0, label});
   return 0;
 }
@@ -109,8 +122,8 @@ namespace {
 
 // The next path in depth-first order: the deepest decision that has an untried value gets it,
 // and everything after it is dropped. False when every path was tried.
-bool next_prefix(std::vector<sim::Decision>* path) {
-  while (!path->empty()) {
+bool next_prefix(std::vector<sim::Decision>* path, size_t floor) {
+  while (path->size() > floor) {
     sim::Decision& last = path->back();
     if (last.value + 1 < last.n) {
       ++last.value;
@@ -157,7 +170,7 @@ void record_leaf(const EnumeratingChoices& choices, const std::string& outcomes,
 }
 
 // One execution run to its end: its outcomes, the first invariant it breaks, and its leaf.
-void record_execution(const Scenario& scenario, const Result& r, const EnumeratingChoices& choices, bool graph,
+void record_execution(const Scenario& scenario, const Result& r, const EnumeratingChoices& choices, StateGraph* graph,
                       ExploreReport* report) {
   ++report->executions;
   std::string outcomes;
@@ -173,7 +186,7 @@ void record_execution(const Scenario& scenario, const Result& r, const Enumerati
       break;
     }
   }
-  if (graph) record_leaf(choices, outcomes, !broken.empty(), &report->graph);
+  if (graph) record_leaf(choices, outcomes, !broken.empty(), graph);
   if (broken.empty()) return;
   ++report->failing_executions;
   if (report->failed_invariant.empty() || choices.path().size() < report->shortest_failure.size()) {
@@ -182,47 +195,126 @@ void record_execution(const Scenario& scenario, const Result& r, const Enumerati
   }
 }
 
-// What bound, if any, ends the search before the next path.
-std::string bound_reached(const ExploreReport& report, const ExploreOptions& options) {
-  uint64_t paths = report.executions + report.pruned + report.too_deep;
+// What bound, if any, ends a walk before its next path (`paths`: the walk's so far).
+std::string bound_reached(uint64_t paths, const ExploreOptions& options) {
   if (paths >= options.executions_max) return "max executions (" + std::to_string(options.executions_max) + ")";
   if (paths % 1000 == 0 && paths > 0 && options.should_stop && options.should_stop()) return options.stop_reason;
   return {};
 }
 
-}  // namespace
+// One depth-first walk: of the whole tree, of the tree above a split, or of one subtree.
+struct Walk {
+  std::vector<sim::Decision> start;  // the subtree's prefix: decisions the walk never changes
+  size_t root = SIZE_MAX;            // see EnumeratingChoices::split
+  size_t frontier = SIZE_MAX;
+  const VisitedStates* base = nullptr;
+  std::vector<std::vector<sim::Decision>>* deferred = nullptr;  // the prefixes cut at frontier
+  StateGraph* graph = nullptr;
+};
 
-ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
-  ExploreReport report;
-  report.outcomes.resize(scenario.calls_size());
-  VisitedStates visited;
-  std::vector<sim::Decision> prefix;
-  for (;;) {
-    if (std::string bound = bound_reached(report, options); !bound.empty()) {
-      report.bound = bound;
-      break;
+// Runs a walk's paths until every one was tried or a bound ends it; `visited` gains the states
+// it reached first. True if it was complete.
+bool walk(const Scenario& scenario, const ExploreOptions& options, const Walk& w, VisitedStates* visited,
+          ExploreReport* report) {
+  std::vector<sim::Decision> prefix = w.start;
+  for (uint64_t paths = 0;; ++paths) {
+    if (std::string bound = bound_reached(paths, options); !bound.empty()) {
+      report->bound = bound;
+      return false;
     }
-    EnumeratingChoices choices(prefix, options.prune ? &visited : nullptr, options.depth_max,
-                               options.record_graph ? &report.graph : nullptr);
+    EnumeratingChoices choices(prefix, options.prune ? visited : nullptr, options.depth_max, w.graph);
+    choices.split(w.root, w.frontier, w.base);
     try {
       Result r = run_case(scenario, choices, *options.proxies);
-      record_execution(scenario, r, choices, options.record_graph, &report);
+      record_execution(scenario, r, choices, w.graph, report);
     } catch (const EnumeratingChoices::Pruned&) {
-      ++report.pruned;
+      ++report->pruned;
     } catch (const EnumeratingChoices::TooDeep&) {
-      ++report.too_deep;
-      report.bound = "max depth (" + std::to_string(options.depth_max) + " decisions)";
+      ++report->too_deep;
+      report->bound = "max depth (" + std::to_string(options.depth_max) + " decisions)";
+    } catch (const EnumeratingChoices::Deferred&) {
+      w.deferred->push_back(choices.path());
     }
-    uint64_t paths = report.executions + report.pruned + report.too_deep;
-    if (options.progress && paths % 1000 == 0) options.progress(paths, visited.size());
+    uint64_t total = report->executions + report->pruned + report->too_deep;
+    if (options.progress && total % 1000 == 0) options.progress(total, report->states + visited->size());
     // A path cut at depth_max is not explored past the bound; its siblings before it still are.
     prefix = choices.path();
-    if (!next_prefix(&prefix)) {
-      report.complete = report.bound.empty();
-      break;
+    if (!next_prefix(&prefix, w.start.size())) return true;
+  }
+}
+
+// Adds a subtree's report to the search's, as if its walk had run here: counts add up, and the
+// first subtree (in order) to reach an outcome or the shortest failure keeps it.
+void merge(const ExploreReport& from, ExploreReport* into) {
+  into->executions += from.executions;
+  into->pruned += from.pruned;
+  into->too_deep += from.too_deep;
+  into->states += from.states;
+  into->failing_executions += from.failing_executions;
+  if (into->bound.empty()) into->bound = from.bound;
+  for (size_t call = 0; call < from.outcomes.size() && call < into->outcomes.size(); ++call) {
+    for (const auto& [outcome, decisions] : from.outcomes[call]) into->outcomes[call].emplace(outcome, decisions);
+  }
+  if (!from.failed_invariant.empty() &&
+      (into->failed_invariant.empty() || from.shortest_failure.size() < into->shortest_failure.size())) {
+    into->failed_invariant = from.failed_invariant;
+    into->shortest_failure = from.shortest_failure;
+  }
+}
+
+}  // namespace
+
+ExploreSplit split_search(const Scenario& scenario, const ExploreOptions& options) {
+  H2SIM_ASSERT(options.subtrees_min >= 1);
+  for (size_t depth = 0;; ++depth) {
+    ExploreSplit split;
+    split.report.outcomes.resize(scenario.calls_size());
+    Walk w;
+    w.frontier = depth;
+    w.deferred = &split.subtrees;
+    w.graph = options.record_graph ? &split.report.graph : nullptr;
+    bool complete = walk(scenario, options, w, &split.visited, &split.report);
+    split.report.states = split.visited.size();
+    split.report.complete = complete && split.report.bound.empty() && split.subtrees.empty();
+    if (!complete || split.subtrees.size() >= options.subtrees_min || split.subtrees.empty() ||
+        depth >= options.subtree_depth_max) {
+      split.report.subtrees = split.subtrees.size();
+      return split;
     }
   }
+}
+
+ExploreReport explore_subtree(const Scenario& scenario, const ExploreOptions& options, const ExploreSplit& split,
+                              size_t index, StateGraph* graph) {
+  H2SIM_ASSERT(index < split.subtrees.size());
+  ExploreReport report;
+  report.outcomes.resize(scenario.calls_size());
+  Walk w;
+  w.start = split.subtrees[index];
+  w.root = w.start.size();
+  w.base = &split.visited;
+  w.graph = graph;
+  VisitedStates visited;
+  report.complete = walk(scenario, options, w, &visited, &report) && report.bound.empty();
   report.states = visited.size();
+  return report;
+}
+
+void merge_subtree(const ExploreReport& subtree, ExploreReport* into) { merge(subtree, into); }
+
+ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
+  ExploreSplit split = split_search(scenario, options);
+  if (!split.report.bound.empty() || split.subtrees.empty()) return std::move(split.report);
+  if (options.jobs > 1 && split.subtrees.size() > 1) return explore_in_workers(scenario, options, split);
+  ExploreReport report = std::move(split.report);
+  bool complete = true;
+  for (size_t i = 0; i < split.subtrees.size(); ++i) {
+    ExploreReport subtree = explore_subtree(scenario, options, split, i, options.record_graph ? &report.graph : nullptr);
+    complete = complete && subtree.complete;
+    merge(subtree, &report);
+    if (!subtree.complete && subtree.bound == options.stop_reason) break;  // an interrupt or the time limit
+  }
+  report.complete = complete && report.bound.empty();
   return report;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <set>
@@ -58,6 +59,16 @@ struct ExploreOptions {
   std::function<bool()> should_stop;
   std::string stop_reason = "stopped";
   bool record_graph = false;  // fill ExploreReport::graph (for reports)
+  // Splitting the search tree: at the shallowest depth where at least `subtrees_min` decision
+  // prefixes are left (at most subtree_depth_max decisions deep), each prefix's subtree is
+  // searched on its own, with the states seen above the split but not those of other subtrees.
+  // 1: one subtree, the whole tree, pruning across all of it. The result depends on the split,
+  // never on `jobs`: subtrees are independent and merged in order, however they were run.
+  uint32_t subtrees_min = 1;
+  uint32_t subtree_depth_max = 16;
+  // Worker processes running the subtrees (1: in this process). With more than one, a bound
+  // (executions_max) applies to each subtree, and progress is reported per subtree.
+  uint32_t jobs = 1;
 };
 
 struct ExploreReport {
@@ -75,9 +86,30 @@ struct ExploreReport {
   std::vector<sim::Decision> shortest_failure;
   uint64_t failing_executions = 0;
   StateGraph graph;
+  uint64_t subtrees = 0;     // how many the search was split into
+  std::string error;         // a worker that failed (--jobs): the search is incomplete
 };
 
 ExploreReport explore(const Scenario& scenario, const ExploreOptions& options);
+
+// The search above the split (ExploreOptions::subtrees_min): what it found itself, the states it
+// reached, and the prefixes of the subtrees left to search, in depth-first order.
+struct ExploreSplit {
+  ExploreReport report;
+  VisitedStates visited;
+  std::vector<std::vector<sim::Decision>> subtrees;
+};
+ExploreSplit split_search(const Scenario& scenario, const ExploreOptions& options);
+// Searches one subtree of a split (its own states; the split's count as seen). `graph`: where
+// to draw it, if anywhere.
+ExploreReport explore_subtree(const Scenario& scenario, const ExploreOptions& options, const ExploreSplit& split,
+                              size_t index, StateGraph* graph = nullptr);
+// Adds a subtree's report to the search's: counts add up; outcomes and the shortest failure
+// stay with the first subtree, in order, that found them.
+void merge_subtree(const ExploreReport& subtree, ExploreReport* into);
+// The subtrees of a split in options.jobs worker processes (properties/explore_jobs.cc), merged
+// in order: the same report as searching them here, whatever the number of workers.
+ExploreReport explore_in_workers(const Scenario& scenario, const ExploreOptions& options, ExploreSplit& split);
 
 // A call's client outcome as ExploreReport::outcomes names it: "PERMISSION_DENIED: ..." or
 // "no status".
@@ -89,9 +121,18 @@ class EnumeratingChoices final : public sim::ChoiceSource {
  public:
   struct Pruned {};
   struct TooDeep {};
+  struct Deferred {};  // a fresh decision point at the split depth: its subtree is searched later
   EnumeratingChoices(std::vector<sim::Decision> prefix, VisitedStates* visited,
                      uint32_t depth_max, StateGraph* graph = nullptr)
       : prefix_(std::move(prefix)), visited_(visited), depth_max_(depth_max), graph_(graph) {}
+  // Splitting (explore.cc): the decision point after `root` decisions is a subtree's root, never
+  // pruned (the split reached it first); the one after `frontier` decisions, if fresh, ends
+  // the path with Deferred. `base`: states known from the split, checked but not added to.
+  void split(size_t root, size_t frontier, const VisitedStates* base) {
+    root_ = root;
+    frontier_ = frontier;
+    base_ = base;
+  }
   // The whole path taken: the prefix, then the new decisions.
   const std::vector<sim::Decision>& path() const { return path_; }
   // The graph's node of each decision point on the path (with a graph).
@@ -107,7 +148,11 @@ class EnumeratingChoices final : public sim::ChoiceSource {
   uint32_t depth_max_;
   StateGraph* graph_;
   std::vector<uint64_t> path_states_;
+  size_t root_ = SIZE_MAX;
+  size_t frontier_ = SIZE_MAX;
+  const VisitedStates* base_ = nullptr;
   void record(uint64_t state);
+  void visit(uint32_t n, sim::Label label);
   StateKey key(uint32_t n, sim::Label label) const;
 };
 

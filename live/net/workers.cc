@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,6 +102,7 @@ bool WorkerPool::launch(Worker& w, std::string* error) {
   w.inbox.clear();
   std::fflush(stdout);
   std::fflush(stderr);
+  parent_ = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     *error = std::string("cannot fork a worker: ") + std::strerror(errno);
@@ -126,6 +128,9 @@ bool WorkerPool::launch(Worker& w, std::string* error) {
 // exception that escaped would otherwise make it a second parent running the campaign loop).
 [[noreturn]] void WorkerPool::run_child(Worker& w, const int fds[2]) {
   close(fds[0]);
+  // A worker dies with h2sim, however h2sim ends (SIGKILL included): nothing is left computing
+  // for nobody. If the parent died before this line, the signal would never come: check.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent_) _exit(3);
   install_interrupt_handler();
   WorkerChannel channel(fds[1]);
   try {

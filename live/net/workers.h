@@ -3,7 +3,8 @@
 // it is on, since when, and a record of that item (what the parent needs to write a finding if
 // the child dies: a scenario and the decisions so far). A child that crashes, or spends longer
 // than the timeout on one item (while shrinking too), is replaced by a new one on the items
-// after it, and the parent is told so with the item's record.
+// after it, and the parent is told so with the item's record. Workers die with the parent
+// (PR_SET_PDEATHSIG), whatever kills it.
 #pragma once
 
 #include <sys/types.h>
@@ -97,6 +98,7 @@ class WorkerPool {
   Body body_;
   std::vector<Worker> workers_;
   uint64_t finished_by_the_dead_ = 0;
+  pid_t parent_ = -1;  // this process, as the workers' PR_SET_PDEATHSIG check knows it
 };
 
 }  // namespace h2sim::live

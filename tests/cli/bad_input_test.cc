@@ -212,6 +212,15 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair{"check --cases", "needs a value"}));
 
 INSTANTIATE_TEST_SUITE_P(
+    Explore, BadInput,
+    ::testing::Values(
+        std::pair{"explore @good.textproto --jobs 0", "--jobs takes a whole number"},
+        std::pair{"explore @good.textproto --jobs abc", "--jobs takes a whole number"},
+        std::pair{"explore @good.textproto --jobs 1000", "--jobs takes a whole number"},
+        std::pair{"explore @good.textproto --subtrees 0", "--subtrees takes a whole number"},
+        std::pair{"explore @good.textproto --jobs 2 --report @report-dir", "--report draws the search in one process"}));
+
+INSTANTIATE_TEST_SUITE_P(
     Replay, BadInput,
     ::testing::Values(
         std::pair{"replay", "expected one replay file"},

@@ -165,3 +165,71 @@ TEST(ExploreGraph, DrawsOutcomeLeavesWithTheFailingOneRedAndCollapsesLargeGraphs
 
 }  // namespace
 }  // namespace h2sim
+
+namespace h2sim {
+namespace {
+
+// A split search (issue 17): subtrees searched apart, in this process or in workers. The report
+// depends on the split, never on the number of workers, and reaches the outcomes the whole
+// search reaches.
+void expect_same_report(const ExploreReport& a, const ExploreReport& b, const std::string& name) {
+  EXPECT_EQ(a.executions, b.executions) << name;
+  EXPECT_EQ(a.pruned, b.pruned) << name;
+  EXPECT_EQ(a.too_deep, b.too_deep) << name;
+  EXPECT_EQ(a.states, b.states) << name;
+  EXPECT_EQ(a.subtrees, b.subtrees) << name;
+  EXPECT_EQ(a.complete, b.complete) << name;
+  EXPECT_EQ(a.failing_executions, b.failing_executions) << name;
+  EXPECT_EQ(a.failed_invariant, b.failed_invariant) << name;
+  EXPECT_EQ(a.shortest_failure, b.shortest_failure) << name;
+  EXPECT_EQ(a.outcomes, b.outcomes) << name;
+}
+
+std::set<std::string> outcome_set(const ExploreReport& r) {
+  std::set<std::string> out;
+  for (size_t call = 0; call < r.outcomes.size(); ++call) {
+    for (const auto& [outcome, decisions] : r.outcomes[call]) out.insert(std::to_string(call) + " " + outcome);
+  }
+  return out;
+}
+
+TEST(ExploreJobs, OneWorkerOrTwoGiveTheSameReportAndTheWholeSearchsOutcomes) {
+  for (const char* name : {"founding-case.textproto", "explore-unary-abort.textproto", "explore-three-calls.textproto"}) {
+    Scenario s = scenario_from_file(name);
+    ExploreOptions whole, one, two;
+    one.subtrees_min = two.subtrees_min = 16;
+    two.jobs = 2;
+    ExploreReport w = explore(s, whole), a = explore(s, one), b = explore(s, two);
+    ASSERT_TRUE(w.complete && a.complete && b.complete) << name << " " << a.bound << b.bound << b.error;
+    EXPECT_GE(a.subtrees, 16u) << name;
+    EXPECT_EQ(w.subtrees, 1u) << name;
+    expect_same_report(a, b, name);
+    EXPECT_EQ(outcome_set(a), outcome_set(w)) << name;
+    EXPECT_EQ(a.failed_invariant, w.failed_invariant) << name;
+    EXPECT_GE(a.executions, w.executions) << name;  // subtrees do not prune each other's states
+  }
+}
+
+TEST(ExploreJobs, ASplitOfOneIsTheWholeSearch) {
+  Scenario s = scenario_from_file("founding-case.textproto");
+  ExploreOptions whole, split;
+  split.jobs = 2;  // one subtree: nothing to share, so no workers
+  expect_same_report(explore(s, whole), explore(s, split), "founding-case.textproto");
+}
+
+TEST(ExploreJobs, AStopInTheWorkersEndsTheSearchIncompleteWithWhatTheyFound) {
+  Scenario s = scenario_from_file("explore-unary-abort.textproto");
+  ExploreOptions o;
+  o.subtrees_min = 16;
+  o.jobs = 2;
+  o.should_stop = [] { return true; };  // the first check, after 1,000 paths of a subtree
+  o.stop_reason = "told to stop";
+  ExploreReport r = explore(s, o);
+  EXPECT_FALSE(r.complete);
+  EXPECT_EQ(r.bound, "told to stop");
+  EXPECT_TRUE(r.error.empty()) << r.error;
+  EXPECT_GT(r.executions, 0u);
+}
+
+}  // namespace
+}  // namespace h2sim
