@@ -19,10 +19,12 @@ h2sim::Scenario load(const char* name) {
   return s;
 }
 
-void explore_bench(benchmark::State& state, const char* name, bool prune) {
+void explore_bench(benchmark::State& state, const char* name, bool prune, uint32_t subtrees = 1, uint32_t jobs = 1) {
   h2sim::Scenario s = load(name);
   h2sim::ExploreOptions o;
   o.prune = prune;
+  o.subtrees_min = subtrees;
+  o.jobs = jobs;
   o.executions_max = 2000000;  // the full searches must complete to compare
   h2sim::ExploreReport r;
   for (auto _ : state) r = h2sim::explore(s, o);
@@ -39,6 +41,16 @@ BENCHMARK_CAPTURE(explore_bench, founding_case_pruned, "founding-case.textproto"
 BENCHMARK_CAPTURE(explore_bench, founding_case_full, "founding-case.textproto", false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(explore_bench, three_calls_pruned, "explore-three-calls.textproto", true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(explore_bench, three_calls_full, "explore-three-calls.textproto", false)->Unit(benchmark::kMillisecond);
+// explore --jobs (issue 17): the same split (16 subtrees) searched in this process and by two
+// workers; wall time, since the work is in the workers.
+BENCHMARK_CAPTURE(explore_bench, unary_abort_split16_jobs1, "explore-unary-abort.textproto", true, 16, 1)
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(explore_bench, unary_abort_split16_jobs2, "explore-unary-abort.textproto", true, 16, 2)
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(explore_bench, three_calls_split16_jobs1, "explore-three-calls.textproto", true, 16, 1)
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(explore_bench, three_calls_split16_jobs2, "explore-three-calls.textproto", true, 16, 2)
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
