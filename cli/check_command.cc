@@ -30,7 +30,7 @@ constexpr Option options[] = {
     {"--proxy", "P", "proxy to draw from (repeatable; 'none' for no proxy; default: all registered)", true},
     {"--client", "C", "client personality to draw from (repeatable; default: all)", true},
     {"--server", "S", "server personality to draw from (repeatable; default: grpc-core)", true},
-    {"--cases", "N", "cases to run (default 200, or RC_PARAMS max_success)"},
+    {"--cases", "N", "cases to run (default 200, whatever RC_PARAMS holds)"},
     {"--seed", "S", "campaign seed (default 0, or RC_PARAMS seed)"},
     {"--jobs", "J", "worker processes; a crashing or hanging case becomes a finding (default 1)"},
     {"--shard", "I/N", "run shard I of N (default: GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else 0/1)"},
@@ -60,7 +60,6 @@ bool numbers_from(const Parsed& p, CheckOptions* o, std::string* error) {
     RcParams rc;
     if (!parse_rc_params(text, &rc, error)) return false;
     if (rc.seed) o->seed = *rc.seed;
-    if (rc.max_success) o->cases = *rc.max_success;
     if (rc.noshrink) o->shrink_runs_max = 0;
   }
   uint64_t n = 0;
