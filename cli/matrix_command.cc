@@ -5,6 +5,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "live/net/interrupt.h"
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/check.h"
@@ -33,7 +34,7 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
                          "Runs a campaign for every (proxy preset x client personality) and prints "
                          "which can lose\nthe server's status, with the shrunk counterexample in one "
                          "line and its replay file.\nAlso writes DIR/matrix.md. Exit 1 if any cell "
-                         "loses a status.",
+                         "loses a status, 130 if interrupted\n(the cells that finished are written).",
                          options)
                    .c_str(),
                stdout);
@@ -75,10 +76,15 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
 
   Matrix matrix{base.cases, base.seed, clients, {}};
   bool any_lost = false;
+  // Like check: the first SIGINT or SIGTERM ends the cell running now at its next case, and the
+  // cells that finished (that one with the cases it ran) are printed and written.
+  live::install_interrupt_handler();
   std::printf("%-14s %-14s %s\n", "proxy", "client", "result");
   for (const std::string& preset : presets) {
+    if (live::interrupted()) break;
     MatrixRow& row = matrix.rows.emplace_back(MatrixRow{preset, {}});
     for (const std::string& client : clients) {
+      if (live::interrupted()) break;
       CheckOptions o = base;
       o.gen.presets = {preset};
       o.gen.clients = {client};
@@ -110,6 +116,10 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
     return output_error("matrix", error);
   }
   std::printf("\nwritten: %s/matrix.md and %s/matrix.html\n", base.out_dir.c_str(), base.out_dir.c_str());
+  if (live::interrupted()) {
+    std::printf("interrupted: the cells above are what finished\n");
+    return live::interrupted_exit_code;
+  }
   return any_lost ? 1 : 0;
 }
 
