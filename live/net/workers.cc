@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,6 +102,7 @@ bool WorkerPool::launch(Worker& w, std::string* error) {
   w.inbox.clear();
   std::fflush(stdout);
   std::fflush(stderr);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     *error = std::string("cannot fork a worker: ") + std::strerror(errno);
@@ -108,7 +110,12 @@ bool WorkerPool::launch(Worker& w, std::string* error) {
     close(fds[1]);
     return false;
   }
-  if (pid == 0) run_child(w, fds);
+  if (pid == 0) {
+    // A worker dies with h2sim, however h2sim ends (a second Ctrl-C, SIGKILL): the kernel kills it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(0);  // h2sim ended before the line above
+    run_child(w, fds);
+  }
   close(fds[1]);
   if (fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0) {
     *error = std::string("cannot make a worker's pipe non-blocking: ") + std::strerror(errno);
