@@ -65,7 +65,7 @@ int replay_command(const Context& ctx, std::span<const std::string> args) {
   if (p.has("--report") && !begin_report(path, p.value("--report"), "h2sim replay --report", &report, &error)) {
     return output_error("replay", error);
   }
-  sim::RecordedChoices choices(decisions_of(replay));
+  ReplayChoices choices(replay);
   Result result;
   try {
     result = run_case(replay.scenario(), choices, ctx.proxies);
@@ -77,6 +77,11 @@ int replay_command(const Context& ctx, std::span<const std::string> args) {
                                      std::to_string(replay.decisions_size()) + " recorded decisions");
   }
   std::vector<Verdict> verdicts = check_all(result, replay.scenario());
+  if (choices.beyond_cut() > 0) {
+    std::printf("note: the recording ends after %d decisions, where the check worker stopped (%s); the run went "
+                "on with the plainest choices for %zu more\n\n",
+                replay.decisions_size(), replay.invariant().c_str(), choices.beyond_cut());
+  }
   print_run(replay.scenario(), result, verdicts, p.has("--quiet"));
   if (p.has("--report") && !report_run(replay.scenario(), result, verdicts, replay_command(ctx, path), report, "replay")) {
     return 2;

@@ -44,7 +44,7 @@ bool run_input(const Context& ctx, const std::string& in, const Parsed& p, uint6
     Replay replay;
     if (!load_replay(in, ctx.catalogue, &replay, error)) return false;
     out->scenario = replay.scenario();
-    choices = std::make_unique<sim::RecordedChoices>(decisions_of(replay));
+    choices = std::make_unique<ReplayChoices>(replay);
     out->command = replay_command(ctx, in);
   } else {
     if (!load_scenario(in, ctx.catalogue, &out->scenario, error)) return false;

@@ -237,6 +237,7 @@ CheckFinding finding_from_record(const CheckOptions& o, const live::WorkerEvent&
     decisions.push_back(d);
   }
   set_decisions(decisions, &replay);
+  replay.set_decisions_cut(true);  // what stopped the worker may have come from outside the case
   replay.set_invariant(e.what);
   replay.set_command(check_command(o, f.case_index) + ", worker " + e.what);
   if (const ProxyEntry* p = replay.scenario().has_proxy() ? o.gen.proxies->find(replay.scenario().proxy().preset()) : nullptr) {
