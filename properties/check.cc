@@ -194,11 +194,10 @@ void worker_body(const CheckOptions& o, std::span<const uint64_t> items, live::W
     stats.add(run);
     std::string_view broken = run.failed_invariant();
     if (!broken.empty()) {
-      // Shrinking is not recorded: the slot keeps the failing case, which a crash while
-      // shrinking is reported with (the case's timeout still runs).
-      gen.recorder = nullptr;
+      // Shrinking is recorded too (`sh` generates every candidate with the recorder): a worker
+      // that dies while shrinking is reported with the candidate it died on, the run that
+      // crashed, its decisions as far as it got (the case's timeout still runs).
       CheckFinding f = shrink_failure(o, sh, i, broken, &stats, nullptr);
-      gen.recorder = &recorder;
       slot.end();
       if (!channel.send("STATS", stats.serialize()) || !channel.send("FIND", encode_finding(f))) return;
       stats = {};

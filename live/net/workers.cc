@@ -27,6 +27,7 @@ void WorkerSlot::begin(int64_t item_now) {
 }
 
 void WorkerSlot::end() {
+  started_ns.store(monotonic_ns());
   item.store(-1);
   finished.fetch_add(1);
 }
@@ -98,6 +99,7 @@ bool WorkerPool::launch(Worker& w, std::string* error) {
     return false;
   }
   w.slot->item.store(-1);
+  w.slot->started_ns.store(monotonic_ns());
   w.slot->finished.store(0);
   w.inbox.clear();
   std::fflush(stdout);
@@ -223,9 +225,7 @@ bool WorkerPool::poll(int wait_ms, double item_timeout_s, bool restart, std::vec
     drain(w, events);
     int status = 0;
     pid_t done = waitpid(w.pid, &status, WNOHANG);
-    int64_t item = w.slot->item.load();
-    bool hung = done == 0 && item >= 0 &&
-                (monotonic_ns() - w.slot->started_ns.load()) / 1e9 > item_timeout_s;
+    bool hung = done == 0 && (monotonic_ns() - w.slot->started_ns.load()) / 1e9 > item_timeout_s;
     if (hung) {
       kill(w.pid, SIGKILL);
       waitpid(w.pid, &status, 0);
