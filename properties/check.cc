@@ -282,7 +282,8 @@ void handle(const CheckOptions& o, const live::WorkerEvent& e, const live::Stopw
   // A crash or hang does not stop the campaign: the cases after it still say something.
   CheckFinding f = finding_from_record(o, e);
   f.found_after_seconds = clock.seconds();
-  write_replay(o, &f);
+  // Stopped between taking up the case and making its scenario: there is nothing to replay.
+  if (f.replay.scenario().calls_size() > 0) write_replay(o, &f);
   t->out.findings.push_back(std::move(f));
 }
 

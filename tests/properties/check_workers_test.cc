@@ -1,6 +1,7 @@
 // check --jobs when a worker stops in the middle: while it shrinks a failure (it crashes, or it
 // hangs until the case timeout) the finding is the failing case, counted once, and its replay
-// file replays; a worker stopped between two cases (SIGSTOP) cannot keep the pool waiting.
+// file replays; before its case's scenario exists there is nothing to replay; a worker stopped
+// between two cases (SIGSTOP) cannot keep the pool waiting.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -110,6 +111,38 @@ TEST(CheckWorkers, AWorkerCrashingWhileShrinkingIsACrashFindingCountedOnce) {
   expect_findings_of_the_failing_cases(r, proxies, "crash");
   for (const CheckFinding& f : r.findings) EXPECT_EQ(f.invariant, "crashed with signal 6");
   fs::remove_all(out);
+}
+
+// A worker stopped after taking up a case but before making its scenario (here: it hangs in the
+// generator's shaping): a hang finding of that case with nothing to replay, not a replay file of
+// an empty scenario, which replay would refuse.
+TEST(CheckWorkers, AWorkerStoppedBeforeItsScenarioIsAFindingWithoutAReplayFile) {
+  test_process = getpid();
+  CheckOptions o;
+  o.gen.presets = {"passthrough"};
+  o.gen.shape = [](Scenario&) {
+    if (getpid() != test_process) {
+      for (;;) pause();
+    }
+  };
+  o.cases = 2;
+  o.jobs = 2;
+  o.case_timeout_s = 1;
+  o.stop_at_first_failure = false;
+  o.out_dir = scratch("no-scenario");
+  CheckResult r = run_check(o);
+  EXPECT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(r.stats.cases, 2u);
+  ASSERT_EQ(r.findings.size(), 2u);
+  for (const CheckFinding& f : r.findings) {
+    EXPECT_EQ(f.kind, "hang");
+    EXPECT_TRUE(f.replay_path.empty());
+    EXPECT_TRUE(f.write_error.empty()) << f.write_error;
+  }
+  for (const auto& entry : fs::directory_iterator(o.out_dir)) {
+    EXPECT_FALSE(entry.path().string().ends_with(".replay.textproto")) << entry.path();
+  }
+  fs::remove_all(o.out_dir);
 }
 
 // A worker that stops itself between its first and second item: the pool kills it after the
