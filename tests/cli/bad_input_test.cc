@@ -423,6 +423,7 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"report @good.textproto", "--out DIR is required"},
         Row{"report --out @out-report", "expected one input"},
         Row{"report @missing.textproto --out @out-report", "no such file"},
+        Row{"report @a-directory.textproto --out @out-report", "no .replay.textproto files and no campaign-stats.txt"},
         Row{"report @loop --out @out-report", "Too many levels of symbolic links"},
         Row{"report @kind-7.textproto --out @out-report", "calls[0].kind: 7 is not a CallKind"},
         Row{"report @short.replay.textproto --out @out-report", "the recorded choices ran out at decision 2"},
