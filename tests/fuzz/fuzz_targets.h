@@ -10,9 +10,10 @@
 
 namespace h2sim::fuzz {
 
-// Scenario text as `h2sim run` reads it: parsed and validated; if accepted, run as written and
-// through another registered proxy with seeded choices, its verdicts and text made, and the
-// first run replayed from its decisions, which must give the same digest.
+// Scenario text as `h2sim run` reads it: parsed and validated; if accepted, run with choices
+// seeded by the input, its verdicts and text made; a quarter of the inputs are replayed from
+// their decisions (which must give the same digest), another quarter run through another
+// registered proxy too.
 void scenario_target(std::string_view bytes);
 
 // A replay file as `h2sim replay` reads it: parsed and validated; if accepted, run with its

@@ -17,7 +17,7 @@ namespace {
 // A fuzzer runs hundreds of inputs a second, so one run stays small: the events and bytes a
 // scenario may ask for are cut to these (a run that reaches one ends with its limit verdict,
 // which is a path like any other). Validation has already seen the values as written.
-constexpr uint64_t fuzz_events_max = 5'000;
+constexpr uint64_t fuzz_events_max = 2'000;
 constexpr uint64_t fuzz_bytes_max = 2u << 20;
 
 // False if the scenario's payload alone is more than the fuzzer's byte bound: validation would
@@ -44,12 +44,13 @@ void use(const Scenario& scenario, const Result& result, bool print) {
   if (print) H2SIM_ASSERT(!format_run(scenario, result, verdicts).empty());
 }
 
-// The run as written, replayed from its decisions: the same decisions must make the same run
-// (a moving digest is a determinism bug, which check reports as a finding of its own).
-void run_and_replay(const Scenario& scenario, uint64_t seed) {
+// The run as written and (`replay`) replayed from its decisions: the same decisions must make
+// the same run (a moving digest is a determinism bug, which check reports as a finding of its own).
+void run_and_replay(const Scenario& scenario, uint64_t seed, bool replay) {
   sim::SeededChoices choices(seed);
   Result result = run_case(scenario, choices);
   use(scenario, result, true);
+  if (!replay) return;
   sim::RecordedChoices recorded(result.decisions);
   Result again = run_case(scenario, recorded);
   H2SIM_ASSERT(recorded.exhausted());
@@ -77,9 +78,11 @@ void scenario_target(std::string_view bytes) {
     return;
   }
   if (!bound_work(&scenario)) return;
+  // A quarter of the inputs are replayed, another quarter run through another proxy as well: a
+  // run under sanitizers costs milliseconds, and the fuzzer mutates the preset name anyway.
   uint64_t seed = hash(bytes);
-  run_and_replay(scenario, seed);
-  run_through_other_proxy(scenario, seed >> 8);
+  run_and_replay(scenario, seed, seed % 4 == 0);
+  if (seed % 4 == 1) run_through_other_proxy(scenario, seed >> 8);
 }
 
 void replay_target(std::string_view bytes) {
