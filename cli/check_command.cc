@@ -111,11 +111,14 @@ bool print_finding(const Context& ctx, const CheckFinding& f) {
     text += shrunk;
     text += "\n\n" + format_run(f.minimal->scenario, f.minimal->result, f.minimal->verdicts,
                                 "minimal scenario:\n" + to_text(f.minimal->scenario) + "\n");
+  } else if (f.replay.scenario().calls_size() == 0) {
+    text += "\n\nthe worker " + f.invariant + " before the case's scenario was made: there is no replay file\n";
   } else {
     text += "\n\nthe worker " + f.invariant + " after " + std::to_string(f.replay.decisions_size()) +
             " decisions of this scenario:\n" + to_text(f.replay.scenario());
   }
   std::printf("\n%s\n", text.c_str());
+  if (f.replay_path.empty() && f.write_error.empty()) return true;  // nothing to replay
   if (f.replay_path.empty()) {
     std::printf("its replay file could not be written: %s\n", f.write_error.c_str());
     return false;

@@ -44,7 +44,7 @@ bool run_input(const Context& ctx, const std::string& in, const Parsed& p, uint6
     Replay replay;
     if (!load_replay(in, ctx.catalogue, &replay, error)) return false;
     out->scenario = replay.scenario();
-    choices = std::make_unique<sim::RecordedChoices>(decisions_of(replay));
+    choices = std::make_unique<ReplayChoices>(replay);
     out->command = replay_command(ctx, in);
   } else {
     if (!load_scenario(in, ctx.catalogue, &out->scenario, error)) return false;
@@ -183,7 +183,12 @@ int report_command(const Context& ctx, std::span<const std::string> args) {
   }
   std::vector<std::string> replays;
   if (!list_replays(in, &replays, &error)) return output_error("report", error);
-  if (replays.empty()) return usage_error("report", in + ": no .replay.textproto files in this directory");
+  // A campaign in which every case held (or one interrupted before its first finding) has only
+  // its statistics: their page is the report.
+  if (replays.empty() && !fs::exists(fs::path(in) / campaign_stats_file, ec)) {
+    return usage_error("report", in + ": no .replay.textproto files and no " + std::string(campaign_stats_file) +
+                                     " in this directory");
+  }
   if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
   return report_campaign(ctx, in, replays, p, folder);
 }
