@@ -31,6 +31,7 @@ constexpr Command commands[] = {
     {"replay", "run a recorded case again and check its digest", cli::replay_command},
     {"explore", "run every schedule of a small scenario; the outcomes each call can reach", cli::explore_command},
     {"matrix", "which (proxy x client) pairs can lose the server's status", cli::matrix_command},
+    {"merge", "merge the output folders of a campaign's shards into one", cli::merge_command},
     {"report", "state and sequence diagrams, a pcap and an HTML page of a run or a campaign", cli::report_command},
     {"live", "run a scenario through a real haproxy, nginx or nghttpx on loopback", cli::live_command},
     {"presets", "list the proxies (presets, your own, plug-ins) and the client/server personalities",

@@ -476,6 +476,18 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"--proxy-plugin @good.textproto presets", "cannot load it"},
         Row{"H2SIM_PLUGINS=/nonexistent/plugin.so presets", "/nonexistent/plugin.so: cannot load it"}));
 
+INSTANTIATE_TEST_SUITE_P(
+    MachineOutput, BadInput,
+    ::testing::Values(
+        Row{"run @good.textproto --json @a-directory.textproto", "is a folder, not a regular file"},
+        Row{"check --cases 1 --junit /dev/null", "--junit /dev/null is a character device"},
+        Row{"explore @good.textproto --json /nonexistent/x.json", "folder /nonexistent does not exist"},
+        Row{"check --shard 1/4 --shards 4", "--shard and --shards exclude each other"},
+        Row{"check --shards 0", "--shard"},
+        Row{"merge --out @out-merge", "expected the shards' folders"},
+        Row{"merge @a-directory.textproto", "--out DIR is required"},
+        Row{"merge @a-directory.textproto --out @out-merge", "is not a shard of a campaign"}));
+
 TEST_F(BadInput, ExtraRecordedDecisionsAreRefused) {
   std::string saved = path("saved-choices");
   ASSERT_EQ(h2sim("run " + path("good.textproto") + " --seed 7 --save-choices " + saved).code, 0);
