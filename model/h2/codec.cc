@@ -135,13 +135,11 @@ const Headers& LazyHeaders::get() const {
 
 std::span<const uint8_t> LazyHeaders::raw() const { return blocks_ ? blocks_->raw(index_) : std::span<const uint8_t>(); }
 
-FrameDecoder::FrameDecoder(EndpointTag tag, bool sent, bool client_to_server, std::shared_ptr<HeaderBlocks> blocks,
-                           bool adds_blocks)
+FrameDecoder::FrameDecoder(EndpointTag tag, bool sent, bool client_to_server, std::shared_ptr<HeaderBlocks> blocks)
     : tag_(tag),
       sent_(sent),
       preface_left_(client_to_server ? connection_preface.size() : 0),
-      blocks_(blocks ? std::move(blocks) : std::make_shared<HeaderBlocks>()),
-      adds_blocks_(adds_blocks) {}
+      blocks_(blocks ? std::move(blocks) : std::make_shared<HeaderBlocks>()) {}
 
 FrameDecoder::~FrameDecoder() = default;
 
@@ -248,10 +246,12 @@ void FrameDecoder::header_block(const FrameHeader& h, std::span<const uint8_t> p
     block_.insert(block_.end(), payload.begin(), payload.end());
   }
   if (!(h.flags & flag_end_headers)) return;
-  // The sender's decoder records the block; the receiver's sees the same blocks in the same order.
-  uint32_t index = adds_blocks_ ? blocks_->add(block_) : blocks_seen_;
+  // Whichever of the direction's two decoders meets a block first records it (the sender's, in a
+  // simulation; the receiver's, when the sender is a real process outside the World); the other
+  // sees the same blocks in the same order.
+  uint32_t index = blocks_seen_ < blocks_->size() ? blocks_seen_ : blocks_->add(block_);
   ++blocks_seen_;
-  if (index < blocks_->size()) (*log)[open_index_].headers = LazyHeaders(blocks_, index);
+  (*log)[open_index_].headers = LazyHeaders(blocks_, index);
   (*log)[open_index_].flags |= flag_end_headers;
   open_index_ = SIZE_MAX;
 }

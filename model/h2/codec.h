@@ -81,10 +81,9 @@ class FrameDecoder {
  public:
   // `client_to_server`: the direction that starts with the connection preface. If it does not,
   // nothing of it is decoded (the peer is not speaking HTTP/2). `blocks` is the direction's
-  // header blocks: the sender's decoder adds to it, the receiver's reads the same blocks (the
-  // receiver sees a prefix of what the sender wrote); without it the decoder keeps its own.
-  FrameDecoder(EndpointTag tag, bool sent, bool client_to_server, std::shared_ptr<HeaderBlocks> blocks = nullptr,
-               bool adds_blocks = true);
+  // header blocks, shared by its sender's and its receiver's decoders (each sees the blocks in
+  // the same order; the first to meet one adds it); without it the decoder keeps its own.
+  FrameDecoder(EndpointTag tag, bool sent, bool client_to_server, std::shared_ptr<HeaderBlocks> blocks = nullptr);
   ~FrameDecoder();
   FrameDecoder(const FrameDecoder&) = delete;
   FrameDecoder& operator=(const FrameDecoder&) = delete;
@@ -110,7 +109,6 @@ class FrameDecoder {
   bool in_frame_ = false;             // its header is in, its payload is not complete
   std::vector<uint8_t> payload_;      // its payload so far
   std::shared_ptr<HeaderBlocks> blocks_;
-  bool adds_blocks_;
   uint32_t blocks_seen_ = 0;      // complete blocks this decoder has seen
   std::vector<uint8_t> block_;    // a header block continued in CONTINUATION frames
   size_t open_index_ = SIZE_MAX;  // in the log: the HEADERS record awaiting its CONTINUATIONs
