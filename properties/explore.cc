@@ -307,7 +307,10 @@ void merge_subtree(const ExploreReport& subtree, ExploreReport* into) { merge(su
 ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
   ExploreSplit split = split_search(scenario, options);
   if (!split.report.bound.empty() || split.subtrees.empty()) return std::move(split.report);
-  if (options.jobs > 1 && split.subtrees.size() > 1) return explore_in_workers(scenario, options, split);
+  // A graph is drawn in this process (its nodes would have to travel otherwise).
+  if (options.jobs > 1 && !options.record_graph && split.subtrees.size() > 1) {
+    return explore_in_workers(scenario, options, split);
+  }
   ExploreReport report = std::move(split.report);
   bool complete = true;
   for (size_t i = 0; i < split.subtrees.size(); ++i) {

@@ -66,8 +66,8 @@ struct ExploreOptions {
   // never on `jobs`: subtrees are independent and merged in order, however they were run.
   uint32_t subtrees_min = 1;
   uint32_t subtree_depth_max = 16;
-  // Worker processes running the subtrees (1: in this process). With more than one, a bound
-  // (executions_max) applies to each subtree, and progress is reported per subtree.
+  // Worker processes running the subtrees (1: in this process; also with record_graph). A bound
+  // (executions_max) applies to the split and to each subtree, however many workers there are.
   uint32_t jobs = 1;
 };
 
@@ -75,7 +75,7 @@ struct ExploreReport {
   uint64_t executions = 0;   // paths run to their end
   uint64_t pruned = 0;       // paths cut at a known state
   uint64_t too_deep = 0;     // paths cut at depth_max
-  uint64_t states = 0;       // distinct states seen at decision points
+  uint64_t states = 0;       // distinct states seen at decision points (in each subtree of a split)
   bool complete = false;
   std::string bound;         // what cut the search short, if it was
   // Per call, each client outcome reachable ("PERMISSION_DENIED: ..."), with the decisions of

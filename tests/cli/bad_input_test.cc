@@ -369,15 +369,6 @@ INSTANTIATE_TEST_SUITE_P(
             "every case held every invariant", {0}}));
 
 INSTANTIATE_TEST_SUITE_P(
-    Explore, BadInput,
-    ::testing::Values(
-        std::pair{"explore @good.textproto --jobs 0", "--jobs takes a whole number"},
-        std::pair{"explore @good.textproto --jobs abc", "--jobs takes a whole number"},
-        std::pair{"explore @good.textproto --jobs 1000", "--jobs takes a whole number"},
-        std::pair{"explore @good.textproto --subtrees 0", "--subtrees takes a whole number"},
-        std::pair{"explore @good.textproto --jobs 2 --report @report-dir", "--report draws the search in one process"}));
-
-INSTANTIATE_TEST_SUITE_P(
     Replay, BadInput,
     ::testing::Values(
         Row{"replay", "expected one replay file"},
@@ -416,6 +407,11 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"explore @good.textproto --max-executions 0", "--max-executions takes a whole number"},
         Row{"explore @good.textproto --max-depth 0", "--max-depth takes a whole number"},
         Row{"explore @good.textproto --time-limit soon", "--time-limit takes a whole number"},
+        Row{"explore @good.textproto --jobs 0", "--jobs takes a whole number"},
+        Row{"explore @good.textproto --jobs abc", "--jobs takes a whole number"},
+        Row{"explore @good.textproto --jobs 1000", "--jobs takes a whole number"},
+        Row{"explore @good.textproto --subtrees 0", "--subtrees takes a whole number"},
+        Row{"explore @good.textproto --jobs 2 --report @out-report", "--report draws the search in one process"},
         Row{"explore @good.textproto --out @good.textproto", "which writing there would replace"},
         Row{"explore @good.textproto --out /dev/null", "--out /dev/null is a character device, not a folder"},
         Row{"explore @good.textproto --out @out-explore --report @out-explore", "which writing there would replace"},
