@@ -7,7 +7,7 @@
 #include "cli/output.h"
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
-#include "properties/check.h"
+#include "properties/matrix.h"
 #include "reports/matrix_page.h"
 
 namespace h2sim::cli {
@@ -21,6 +21,60 @@ constexpr Option options[] = {
     {"--proxy", "P", "only these presets (repeatable; default: all)", true},
     {"--client", "C", "only these client personalities (repeatable; default: all)", true},
 };
+
+// One finished cell: a line of the table, and its cell of the page.
+void print_cell(const Context& ctx, const MatrixCellResult& c, Matrix* matrix) {
+  if (matrix->rows.empty() || matrix->rows.back().proxy != c.preset) matrix->rows.push_back(MatrixRow{c.preset, {}});
+  MatrixCell& cell = matrix->rows.back().cells.emplace_back(MatrixCell{c.lost, c.cases, "", ""});
+  if (!c.lost) {
+    std::printf("%-14s %-14s keeps the status in %llu cases\n", c.preset.c_str(), c.client.c_str(),
+                static_cast<unsigned long long>(c.cases));
+    return;
+  }
+  Replay replay;
+  std::string error;
+  std::string line = c.invariant;
+  if (load_replay(c.replay_path, ctx.catalogue, &replay, &error)) line = lost_status_line(replay, ctx.proxies);
+  cell.line = line;
+  cell.replay_path = c.replay_path;
+  std::printf("%-14s %-14s LOSES: %s\n%31s%s\n", c.preset.c_str(), c.client.c_str(), line.c_str(), "",
+              c.replay_path.c_str());
+}
+
+// The flags: the cells' campaign options and which presets and clients make the matrix.
+bool matrix_options(const Context& ctx, const Parsed& p, MatrixOptions* o, std::string* error) {
+  CheckOptions& base = o->base;
+  base.cases = 300;
+  base.out_dir = p.has("--out") ? p.value("--out") : "h2sim-out/matrix";
+  base.program = ctx.program;
+  base.gen.proxies = &ctx.proxies;
+  uint64_t n = 0;
+  if (p.has("--cases")) {
+    if (!parse_number("--cases", p.value("--cases"), 1, 1000000, &n, error)) return false;
+    base.cases = n;
+  }
+  if (p.has("--seed")) {
+    if (!parse_number("--seed", p.value("--seed"), 0, UINT64_MAX, &n, error)) return false;
+    base.seed = n;
+  }
+  for (const std::string& name : p.all("--proxy")) {
+    if (!ctx.proxies.find(name)) {
+      *error = "unknown proxy '" + name + "' (known: " + ctx.proxies.names() + ")";
+      return false;
+    }
+    o->presets.push_back(name);
+  }
+  for (const std::string& name : p.all("--client")) {
+    if (!grpc::find_client_personality(name)) {
+      *error = "unknown client personality '" + name + "' (known: " + grpc::known_client_personalities() + ")";
+      return false;
+    }
+    o->clients.push_back(name);
+  }
+  if (o->presets.empty()) for (const ProxyEntry& e : ctx.proxies.entries()) o->presets.push_back(e.name);
+  if (o->clients.empty()) for (const auto& c : grpc::client_personalities()) o->clients.emplace_back(c.name);
+  return true;
+}
 
 }  // namespace
 
@@ -40,71 +94,21 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
     return 0;
   }
   if (!p.positional.empty()) return usage_error("matrix", "takes no positional arguments");
-  CheckOptions base;
-  base.cases = 300;
-  base.out_dir = p.has("--out") ? p.value("--out") : "h2sim-out/matrix";
-  base.program = ctx.program;
-  base.gen.proxies = &ctx.proxies;
-  uint64_t n = 0;
-  if (p.has("--cases")) {
-    if (!parse_number("--cases", p.value("--cases"), 1, 1000000, &n, &error)) return usage_error("matrix", error);
-    base.cases = n;
-  }
-  if (p.has("--seed")) {
-    if (!parse_number("--seed", p.value("--seed"), 0, UINT64_MAX, &n, &error)) return usage_error("matrix", error);
-    base.seed = n;
-  }
-  std::vector<std::string> presets, clients;
-  for (const std::string& name : p.all("--proxy")) {
-    if (!ctx.proxies.find(name)) {
-      return usage_error("matrix", "unknown proxy '" + name + "' (known: " + ctx.proxies.names() + ")");
-    }
-    presets.push_back(name);
-  }
-  for (const std::string& name : p.all("--client")) {
-    if (!grpc::find_client_personality(name)) {
-      return usage_error("matrix", "unknown client personality '" + name +
-                                       "' (known: " + grpc::known_client_personalities() + ")");
-    }
-    clients.push_back(name);
-  }
-  if (presets.empty()) for (const ProxyEntry& e : ctx.proxies.entries()) presets.push_back(e.name);
-  if (clients.empty()) for (const auto& c : grpc::client_personalities()) clients.emplace_back(c.name);
+  MatrixOptions o;
+  if (!matrix_options(ctx, p, &o, &error)) return usage_error("matrix", error);
+  CheckOptions& base = o.base;
   // Each cell's campaign claims its own folder inside this one (run_check).
   if (!claim_output_folder(base.out_dir, "--out", "h2sim matrix --out", &error)) return output_error("matrix", error);
 
-  Matrix matrix{base.cases, base.seed, clients, {}};
+  Matrix matrix{base.cases, base.seed, o.clients, {}};
   bool any_lost = false;
   std::printf("%-14s %-14s %s\n", "proxy", "client", "result");
-  for (const std::string& preset : presets) {
-    MatrixRow& row = matrix.rows.emplace_back(MatrixRow{preset, {}});
-    for (const std::string& client : clients) {
-      CheckOptions o = base;
-      o.gen.presets = {preset};
-      o.gen.clients = {client};
-      o.out_dir = base.out_dir + "/" + preset + "-x-" + client;
-      CheckResult r = run_check(o);
-      if (!r.error.empty()) return output_error("matrix", r.error);
-      for (const CheckFinding& f : r.findings) {
-        if (!f.write_error.empty()) return output_error("matrix", f.write_error);
-      }
-      MatrixCell& cell = row.cells.emplace_back(MatrixCell{!r.findings.empty(), r.stats.cases, "", ""});
-      if (r.findings.empty()) {
-        std::printf("%-14s %-14s keeps the status in %llu cases\n", preset.c_str(), client.c_str(),
-                    static_cast<unsigned long long>(r.stats.cases));
-      } else {
-        any_lost = true;
-        const CheckFinding& f = r.findings[0];
-        Replay replay;
-        std::string line = f.invariant;
-        if (load_replay(f.replay_path, ctx.catalogue, &replay, &error)) line = lost_status_line(replay, ctx.proxies);
-        cell.line = line;
-        cell.replay_path = f.replay_path;
-        std::printf("%-14s %-14s LOSES: %s\n%31s%s\n", preset.c_str(), client.c_str(), line.c_str(), "",
-                    f.replay_path.c_str());
-      }
-    }
-  }
+  o.cell = [&](const MatrixCellResult& c) {
+    any_lost = any_lost || c.lost;
+    print_cell(ctx, c, &matrix);
+  };
+  MatrixResult r = run_matrix(o);
+  if (!r.error.empty()) return output_error("matrix", r.error);
   if (!write_output_file(base.out_dir + "/matrix.md", matrix_markdown(matrix), &error) ||
       !write_output_file(base.out_dir + "/matrix.html", matrix_html(matrix), &error)) {
     return output_error("matrix", error);

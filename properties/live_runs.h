@@ -1,0 +1,50 @@
+// Live runs of one scenario: the real proxy (and a peer server, if one is asked for) started
+// once, the scenario run N times through it on loopback (live/live_run.h), and the outcomes
+// counted with the invariants each run broke. The commands that run scenarios live (h2sim live,
+// its differential, replay --live) build on this; printing is theirs.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "live/live_run.h"
+#include "live/peers.h"
+#include "live/proxy_process.h"
+#include "model/run/result.h"
+#include "model/scenario/scenario.pb.h"
+
+namespace h2sim {
+
+// Which real proxy a live run goes through, and its binary.
+struct LiveTarget {
+  live::RealProxy kind = live::RealProxy::haproxy;
+  std::string binary;
+};
+
+struct LiveOutcomes {
+  std::map<std::string, uint64_t> counts;           // by outcome, all calls joined
+  std::map<std::string, Result> example;            // one run of each
+  uint64_t failing = 0;                             // runs that broke an invariant
+  std::map<std::string, uint64_t> broken;           // by invariant: runs that broke it
+  std::map<std::string, std::string> first_detail;  // by invariant: what the first such run said
+};
+
+// A run's client outcomes, call by call, "; "-joined: how live outcomes are counted.
+std::string outcome_of(const Result& result);
+
+// Why the scenario cannot run live (a hostile client, proxy overrides the real proxy's
+// configuration does not take), or empty if it can.
+std::string live_incapable(const Scenario& scenario);
+
+// The proxy (and a peer server, if asked) for one scenario, then `repeat` runs of it (fewer if
+// interrupted). `path` is the scenario's file, which peers read. False with `error` if something
+// would not start; nothing is left running either way.
+bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, const LiveTarget& target,
+                       uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out, std::string* error);
+
+// A live run's frames for a person: the tap notes, then every frame but SETTINGS and
+// WINDOW_UPDATE, one per line.
+std::string live_frames(const Result& result, const live::Peers& peers);
+
+}  // namespace h2sim
