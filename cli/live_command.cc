@@ -11,6 +11,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/live_flags.h"
 #include "cli/output.h"
 #include "properties/live_compare.h"
 #include "live/live_run.h"
@@ -26,8 +27,12 @@ namespace h2sim::cli {
 namespace {
 
 constexpr Option options[] = {
-    {"--proxy", "NAME", "haproxy, nginx or nghttpx (required)"},
-    {"--binary", "PATH", "the proxy binary (default: /usr/sbin/NAME)"},
+    {"--proxy", "NAME", "a built-in proxy: haproxy, nginx, nghttpx, caddy or apache2 (below)"},
+    binary_option,
+    proxy_cmd_option,
+    proxy_config_option,
+    preset_option,
+    ready_option,
     {"--repeat", "N", "runs per scenario (default 20; 3 with --differential)"},
     {"--timeout-ms", "MS", "real-time bound of one run (default 3000)"},
     {"--compare", "", "explore the scenario with the proxy's preset: outcomes and frames, live vs simulated"},
@@ -41,9 +46,9 @@ constexpr Option options[] = {
 };
 
 constexpr const char* usage_line =
-    "h2sim live FILE.textproto --proxy haproxy|nginx|nghttpx [--repeat N] [--compare]\n"
-    "                  [--client PEER] [--server PEER]\n"
-    "       h2sim live --differential --proxy haproxy|nginx|nghttpx [--cases N] [--seed S] [--out DIR]";
+    "h2sim live FILE.textproto (--proxy NAME | --proxy-cmd CMD [--proxy-config FILE]) [--repeat N]\n"
+    "                  [--compare] [--client PEER] [--server PEER]\n"
+    "       h2sim live --differential (--proxy NAME | --proxy-cmd CMD --preset P) [--cases N] [--seed S] [--out DIR]";
 
 constexpr const char* description =
     "Runs the scenario's calls through a real proxy binary on 127.0.0.1: h2sim writes its\n"
@@ -58,7 +63,8 @@ constexpr const char* description =
     "--differential does this for generated scenarios (the preset's check generators, proxy\n"
     "overrides removed) and lists every disagreement with its files.\n"
     "Exit 1 if a live outcome breaks an invariant (or, with --compare or --differential, is\n"
-    "not predicted), 2 on bad input or a proxy that does not start.";
+    "not predicted), 2 on bad input, a proxy that does not start, or one that does not stop\n"
+    "on SIGTERM.";
 
 // --client P / --server Q: a real stack on that end (live/peers.h). Its personality in the
 // scenario becomes the one that models it, so that the comparison predicts for it.
@@ -132,16 +138,15 @@ bool differential_options(const Parsed& p, DifferentialOptions* o, std::string* 
   return !p.has("--repeat") || parse_number("--repeat", p.value("--repeat"), 1, 10000, &o->repeat, error);
 }
 
-int differential(const Parsed& p, live::RealProxy kind, const std::string& binary, const live::Peers& peers,
-                 uint64_t timeout_ms) {
+int differential(const Parsed& p, const LiveTarget& target, const live::Peers& peers, uint64_t timeout_ms) {
   std::string error;
   DifferentialOptions o;
   if (!differential_options(p, &o, &error)) return usage_error("live", error);
   o.out_dir = p.has("--out") ? p.value("--out") : "h2sim-out/live";
   if (!claim_output_folder(o.out_dir, "--out", "h2sim live --differential --out", &error)) return output_error("live", error);
-  o.target = {kind, binary};
-  o.preset = live::preset_of(kind);
-  o.proxy_name = live::proxy_name(kind);
+  o.target = target;
+  o.preset = target.proxy.preset;
+  o.proxy_name = target.proxy.name;
   o.peers = peers;
   o.timeout_ms = timeout_ms;
   bool terminal = isatty(STDERR_FILENO);
@@ -153,9 +158,10 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
   live::install_interrupt_handler();
   std::printf("differential: %llu generated scenarios (seed %llu) through %s, %llu live runs each, against preset %s\n",
               static_cast<unsigned long long>(o.cases), static_cast<unsigned long long>(o.seed), o.proxy_name.c_str(),
-              static_cast<unsigned long long>(o.repeat), o.preset);
+              static_cast<unsigned long long>(o.repeat), o.preset.c_str());
   DifferentialResult r = run_differential(o);
-  if (!r.error.empty()) return r.write_failed ? output_error("live", r.error) : usage_error("live", r.error);
+  if (!r.error.empty()) return output_error("live", r.error);
+  if (!r.stop_problem.empty()) return output_error("live", r.stop_problem);
   if (terminal) std::fprintf(stderr, "\n");
   if (r.interrupted) {
     std::printf("\ninterrupted: %llu of %llu cases ran; what they found is above and in %s\n",
@@ -170,6 +176,65 @@ int differential(const Parsed& p, live::RealProxy kind, const std::string& binar
   return r.disagreeing ? 1 : 0;
 }
 
+// What the runs of one scenario came to: the distribution, one run of each outcome, and (with
+// --compare) the preset's prediction. The exit code.
+int report_runs(const Parsed& p, const Scenario& scenario, const LiveTarget& target, const live::Peers& peers,
+                const LiveOutcomes& live, uint64_t repeat) {
+  std::printf("%s through %s, %llu runs:\n", p.positional[0].c_str(), target.label().c_str(),
+              static_cast<unsigned long long>(repeat));
+  for (const auto& [outcome, n] : live.counts) {
+    std::printf("  %4llu x %s\n", static_cast<unsigned long long>(n), outcome.c_str());
+  }
+  for (const auto& [outcome, r] : live.example) {
+    std::printf("\none run that ended with %s:\n%s", outcome.c_str(), live_frames(r, peers).c_str());
+  }
+  if (!live.stop_problem.empty()) return output_error("live", live.stop_problem);
+  int code = live.failing ? 1 : 0;
+  if (live::interrupted()) {
+    std::printf("interrupted after %llu runs\n", static_cast<unsigned long long>(live.runs));
+    return live::interrupted_exit_code;
+  }
+  if (p.has("--compare")) {
+    Scenario simulated = scenario;
+    simulated.mutable_proxy()->set_preset(target.proxy.preset);
+    Comparison c = compare_with_preset(simulated, live.example, true, 500000);
+    print_comparison(c, target.proxy.preset.c_str());
+    if (c.agree != c.cells) code = 1;
+  }
+  std::printf("%llu of %llu runs broke an invariant\n", static_cast<unsigned long long>(live.failing),
+              static_cast<unsigned long long>(repeat));
+  for (const auto& [name, n] : live.broken) {
+    std::printf("  %s: %llu runs (first: %s)\n", name.c_str(), static_cast<unsigned long long>(n),
+                live.first_detail.at(name).c_str());
+  }
+  return code;
+}
+
+int run_file(const Context& ctx, const Parsed& p, const LiveTarget& target, live::Peers peers, uint64_t timeout_ms) {
+  std::string error;
+  for (const char* flag : {"--cases", "--seed", "--out"}) {
+    if (p.has(flag)) return usage_error("live", std::string(flag) + " goes with --differential");
+  }
+  if (p.positional.size() != 1) return usage_error("live", "expected one scenario file");
+  uint64_t repeat = 20;
+  if (p.has("--repeat") && !parse_number("--repeat", p.value("--repeat"), 1, 10000, &repeat, &error)) {
+    return usage_error("live", error);
+  }
+  if (p.has("--compare") && target.proxy.preset.empty()) {
+    return usage_error("live", "--compare needs the preset that models " + target.proxy.name + ": --preset P");
+  }
+  Scenario scenario;
+  if (!load_scenario(p.positional[0], ctx.catalogue, &scenario, &error)) return output_error("live", error);
+  if (std::string why = live_incapable(scenario); !why.empty()) return usage_error("live", why);
+  use_peers(peers, &scenario);
+  live::install_interrupt_handler();
+  LiveOutcomes live;
+  if (!run_live_scenario(scenario, peers, p.positional[0], target, repeat, timeout_ms, &live, &error)) {
+    return output_error("live", error);
+  }
+  return report_runs(p, scenario, target, peers, live, repeat);
+}
+
 }  // namespace
 
 int live_command(const Context& ctx, std::span<const std::string> args) {
@@ -177,68 +242,24 @@ int live_command(const Context& ctx, std::span<const std::string> args) {
   std::string error;
   if (!parse_args(args, options, &p, &error)) return usage_error("live", error);
   if (p.help) {
-    std::fputs((help_text(usage_line, description, options) + peers_help()).c_str(), stdout);
+    std::fputs((help_text(usage_line, description, options) + proxy_placeholders_help() + peers_help()).c_str(),
+               stdout);
     return 0;
   }
-  live::RealProxy kind;
-  if (!p.has("--proxy") || !live::parse_real_proxy(p.value("--proxy"), &kind)) {
-    return usage_error("live", "--proxy takes haproxy, nginx or nghttpx");
-  }
-  uint64_t repeat = 20, timeout_ms = 3000;
+  LiveTarget target;
+  if (!live_target_from_flags(p, "", &target, &error)) return usage_error("live", error);
+  uint64_t timeout_ms = 3000;
   if (p.has("--timeout-ms") && !parse_number("--timeout-ms", p.value("--timeout-ms"), 10, 60000, &timeout_ms, &error)) {
     return usage_error("live", error);
   }
-  std::string binary = p.has("--binary") ? p.value("--binary") : "/usr/sbin/" + p.value("--proxy");
   live::Peers peers;
   if (!parse_peers(p, &peers, &error)) return usage_error("live", error);
-  if (p.has("--differential")) {
-    if (!p.positional.empty()) return usage_error("live", "--differential generates its scenarios: give no FILE");
-    return differential(p, kind, binary, peers, timeout_ms);
+  if (!p.has("--differential")) return run_file(ctx, p, target, peers, timeout_ms);
+  if (!p.positional.empty()) return usage_error("live", "--differential generates its scenarios: give no FILE");
+  if (target.proxy.preset.empty()) {
+    return usage_error("live", "--differential needs the preset that models " + target.proxy.name + ": --preset P");
   }
-  for (const char* flag : {"--cases", "--seed", "--out"}) {
-    if (p.has(flag)) return usage_error("live", std::string(flag) + " goes with --differential");
-  }
-  if (p.positional.size() != 1) return usage_error("live", "expected one scenario file");
-  if (p.has("--repeat") && !parse_number("--repeat", p.value("--repeat"), 1, 10000, &repeat, &error)) {
-    return usage_error("live", error);
-  }
-  Scenario scenario;
-  if (!load_scenario(p.positional[0], ctx.catalogue, &scenario, &error)) return output_error("live", error);
-  if (std::string why = live_incapable(scenario); !why.empty()) return usage_error("live", why);
-  use_peers(peers, &scenario);
-
-  live::install_interrupt_handler();
-  LiveOutcomes live;
-  if (!run_live_scenario(scenario, peers, p.positional[0], {kind, binary}, repeat, timeout_ms, &live, &error)) {
-    return usage_error("live", error);
-  }
-  std::printf("%s through %s (%s), %llu runs:\n", p.positional[0].c_str(), p.value("--proxy").c_str(),
-              binary.c_str(), static_cast<unsigned long long>(repeat));
-  for (const auto& [outcome, n] : live.counts) {
-    std::printf("  %4llu x %s\n", static_cast<unsigned long long>(n), outcome.c_str());
-  }
-  for (const auto& [outcome, r] : live.example) {
-    std::printf("\none run that ended with %s:\n%s", outcome.c_str(), live_frames(r, peers).c_str());
-  }
-  int code = live.failing ? 1 : 0;
-  if (live::interrupted()) {
-    std::printf("interrupted after %llu runs\n", static_cast<unsigned long long>(live.example.size()));
-    return live::interrupted_exit_code;
-  }
-  if (p.has("--compare")) {
-    Scenario simulated = scenario;
-    simulated.mutable_proxy()->set_preset(live::preset_of(kind));
-    Comparison c = compare_with_preset(simulated, live.example, true, 500000);
-    print_comparison(c, live::preset_of(kind));
-    if (c.agree != c.cells) code = 1;
-  }
-  std::printf("%llu of %llu runs broke an invariant\n", static_cast<unsigned long long>(live.failing),
-              static_cast<unsigned long long>(repeat));
-  for (const auto& [name, n] : live.broken) {
-    std::printf("  %s: %llu runs (first: %s)\n", name.c_str(), static_cast<unsigned long long>(n),
-                live.first_detail[name].c_str());
-  }
-  return code;
+  return differential(p, target, peers, timeout_ms);
 }
 
 }  // namespace h2sim::cli

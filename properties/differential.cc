@@ -15,7 +15,7 @@ namespace h2sim {
 
 namespace {
 
-GenOptions differential_generators(const char* preset) {
+GenOptions differential_generators(const std::string& preset) {
   GenOptions gen;
   gen.presets = {preset};
   gen.clients.clear();
@@ -88,6 +88,10 @@ bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i,
   LiveOutcomes live;
   if (!run_live_scenario(scenario, o.peers, stem + ".textproto", o.target, o.repeat, o.timeout_ms, &live,
                          &result->error)) {
+    return false;
+  }
+  if (!live.stop_problem.empty()) {
+    result->stop_problem = live.stop_problem;
     return false;
   }
   Comparison c = compare_with_preset(scenario, live.example, true, 20000);

@@ -40,7 +40,7 @@ struct Disagreement {
 
 struct DifferentialOptions {
   LiveTarget target;
-  const char* preset = "";  // the preset that models the target
+  std::string preset;       // the preset that models the target
   std::string proxy_name;   // as --proxy named it, for the commands in the files
   live::Peers peers;
   uint64_t cases = 20;
@@ -63,6 +63,7 @@ struct DifferentialResult {
   // that would not start.
   std::string error;
   bool write_failed = false;
+  std::string stop_problem;  // a proxy that had to be killed (LiveOutcomes::stop_problem)
 };
 
 DifferentialResult run_differential(const DifferentialOptions& options);

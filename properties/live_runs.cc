@@ -59,15 +59,16 @@ bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::s
     peers.server_port = peer_server.port();
   }
   live::ProxyProcess proxy;
-  if (!proxy.start(target.kind, target.binary, backend_port, error)) {
+  if (!proxy.start(target.proxy, backend_port, target.start, error)) {
     close(listener);
-    *error = std::string(live::proxy_name(target.kind)) + " (" + target.binary + ") did not start: " + *error;
+    *error = target.label() + " did not start: " + *error;
     return false;
   }
   for (uint64_t i = 0; i < repeat && !live::interrupted(); ++i) {
     count_run(scenario, live::run_live(scenario, peers, listener, proxy.port(), static_cast<int>(timeout_ms)), out);
+    ++out->runs;
   }
-  proxy.stop();
+  out->stop_problem = proxy.stop();
   peer_server.stop();
   close(listener);
   return true;

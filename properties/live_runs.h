@@ -16,10 +16,13 @@
 
 namespace h2sim {
 
-// Which real proxy a live run goes through, and its binary.
+// Which real proxy a live run goes through: a built-in template or the user's command, and how
+// long it may take to start and to stop.
 struct LiveTarget {
-  live::RealProxy kind = live::RealProxy::haproxy;
-  std::string binary;
+  live::ProxyTemplate proxy;
+  live::ProxyStartOptions start;
+  // "haproxy (/usr/sbin/haproxy)": how messages name it.
+  std::string label() const { return proxy.binary == proxy.name ? proxy.name : proxy.name + " (" + proxy.binary + ")"; }
 };
 
 struct LiveOutcomes {
@@ -28,6 +31,10 @@ struct LiveOutcomes {
   uint64_t failing = 0;                             // runs that broke an invariant
   std::map<std::string, uint64_t> broken;           // by invariant: runs that broke it
   std::map<std::string, std::string> first_detail;  // by invariant: what the first such run said
+  uint64_t runs = 0;
+  // The proxy did not stop on SIGTERM and had to be killed: an error of the proxy under test
+  // that the caller reports after the runs (exit 2).
+  std::string stop_problem;
 };
 
 // A run's client outcomes, call by call, "; "-joined: how live outcomes are counted.
