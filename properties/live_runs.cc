@@ -43,34 +43,50 @@ void count_run(const Scenario& scenario, Result r, LiveOutcomes* out) {
 
 }  // namespace
 
+LiveSession::~LiveSession() { stop(); }
+
+bool LiveSession::start(const LiveTarget& target, std::string* error) {
+  uint16_t backend_port = 0;
+  listener_ = live::listen_loopback(&backend_port, error);
+  if (listener_ < 0) return false;
+  if (proxy_.start(target.proxy, backend_port, target.start, error)) return true;
+  *error = target.label() + " did not start: " + *error;
+  stop();
+  return false;
+}
+
+bool LiveSession::serve(const Scenario& scenario, live::Peers* peers, std::string* error) {
+  peer_server_.stop();
+  if (!peers->server) return true;
+  if (!peer_server_.start(*peers, scenario, error)) return false;
+  peers->server_port = peer_server_.port();
+  return true;
+}
+
+Result LiveSession::run(const Scenario& scenario, const live::Peers& peers, uint64_t timeout_ms,
+                        live::Steering* steering) {
+  return live::run_live(scenario, peers, listener_, proxy_.port(), static_cast<int>(timeout_ms), steering);
+}
+
+std::string LiveSession::stop() {
+  std::string problem = proxy_.stop();
+  peer_server_.stop();
+  if (listener_ >= 0) close(listener_);
+  listener_ = -1;
+  return problem;
+}
+
 bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, const LiveTarget& target,
                        uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out, std::string* error) {
   std::error_code ec;
   peers.scenario_path = std::filesystem::absolute(path, ec).string();
-  uint16_t backend_port = 0;
-  int listener = live::listen_loopback(&backend_port, error);
-  if (listener < 0) return false;
-  live::PeerServer peer_server;
-  if (peers.server) {
-    if (!peer_server.start(peers, scenario, error)) {
-      close(listener);
-      return false;
-    }
-    peers.server_port = peer_server.port();
-  }
-  live::ProxyProcess proxy;
-  if (!proxy.start(target.proxy, backend_port, target.start, error)) {
-    close(listener);
-    *error = target.label() + " did not start: " + *error;
-    return false;
-  }
+  LiveSession session;
+  if (!session.serve(scenario, &peers, error) || !session.start(target, error)) return false;
   for (uint64_t i = 0; i < repeat && !live::interrupted(); ++i) {
-    count_run(scenario, live::run_live(scenario, peers, listener, proxy.port(), static_cast<int>(timeout_ms)), out);
+    count_run(scenario, session.run(scenario, peers, timeout_ms), out);
     ++out->runs;
   }
-  out->stop_problem = proxy.stop();
-  peer_server.stop();
-  close(listener);
+  out->stop_problem = session.stop();
   return true;
 }
 

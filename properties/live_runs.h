@@ -37,6 +37,32 @@ struct LiveOutcomes {
   std::string stop_problem;
 };
 
+// A real proxy started once for many runs, with the listener its backend connections reach, and
+// (per scenario) a peer server behind it. Everything it started stops when it goes.
+class LiveSession {
+ public:
+  LiveSession() = default;
+  ~LiveSession();
+  LiveSession(const LiveSession&) = delete;
+  LiveSession& operator=(const LiveSession&) = delete;
+
+  // Starts the proxy. False with `error` ("haproxy (/usr/sbin/haproxy) did not start: ...").
+  bool start(const LiveTarget& target, std::string* error);
+  // Starts the peer server `peers` names for this scenario (none: nothing to do), and notes where
+  // it listens in `peers`. The previous scenario's peer server is stopped first.
+  bool serve(const Scenario& scenario, live::Peers* peers, std::string* error);
+  // One run through the proxy, the taps steered by `steering` (null: plain relays).
+  Result run(const Scenario& scenario, const live::Peers& peers, uint64_t timeout_ms,
+             live::Steering* steering = nullptr);
+  // Stops everything; what went wrong stopping the proxy (LiveOutcomes::stop_problem), or empty.
+  std::string stop();
+
+ private:
+  live::ProxyProcess proxy_;
+  live::PeerServer peer_server_;
+  int listener_ = -1;
+};
+
 // A run's client outcomes, call by call, "; "-joined: how live outcomes are counted.
 std::string outcome_of(const Result& result);
 

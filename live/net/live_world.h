@@ -30,6 +30,8 @@ class LiveWorld {
   sim::Address add_external(uint16_t port);
   // Makes a host of ours accept on a listening socket the caller owns (it outlives the run);
   // the connections it accepts come from `from` (an external host), as the observer is told.
+  // Another host of ours may then connect to it (its next hop): that connection is one
+  // connection to the observer, both ends known, as in the simulated World.
   void adopt_listener(sim::Address host, int fd, sim::Address from);
   // Shows every write and read batch to `observer` (not owned).
   void set_wire_observer(sim::WireObserver* observer) { observer_ = observer; }
@@ -53,6 +55,7 @@ class LiveWorld {
   void close_socket(int fd);
   sim::ConnId connect(sim::Address from, sim::Address to);
   Socket& watch(int fd, sim::ConnId end, sim::Address host);
+  sim::ConnId accepted_end(uint16_t peer_port, sim::Address from, sim::Address host);
   int64_t now_ns() const;
 
   int epoll_ = -1;
@@ -72,6 +75,9 @@ class LiveWorld {
     sim::Address from = 0;
   };
   std::map<int, Listener> listeners_;
+  // Connections between two hosts of ours, by the connecting socket's local port, until the
+  // listener accepts them: the connection index the connecting end already has.
+  std::map<uint16_t, uint32_t> internal_;
   sim::WireObserver* observer_ = nullptr;
   sim::Marks marks_;
   uint32_t next_connection_ = 0;
