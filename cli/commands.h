@@ -37,6 +37,10 @@ void print_run(const Scenario& scenario, const Result& result, const std::vector
 bool wants_live_replay(const Parsed& p);
 int replay_live_command(const Context& ctx, const Parsed& p, const std::string& path, const Replay& replay);
 
+// check --live (cli/check_live.cc): whether any live flag was given, and the command itself.
+bool wants_live_check(const Parsed& p);
+int check_live_command(const Context& ctx, const Parsed& p);
+
 struct Command {
   std::string_view name;
   std::string_view summary;

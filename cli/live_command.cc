@@ -19,6 +19,7 @@
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/differential.h"
+#include "properties/campaign.h"
 #include "properties/live_runs.h"
 #include "reports/trace_text.h"
 
@@ -39,6 +40,8 @@ constexpr Option options[] = {
     {"--client", "PEER", "a real stack as the client: grpc++, grpc++-sync, grpcio, grpc-js, grpc-go or grpc-java (below)"},
     {"--server", "PEER", "a real stack as the server: grpc++, grpcio, grpc-js, grpc-go or grpc-java"},
     {"--peer-binary", "PATH", "the peer program (default: the peer's, next to h2sim)"},
+    {"--tap-seed", "S", "steer the taps with seeded choices (seed S for the first run, S+1 for the next, ...)"},
+    {"--tap-choices", "FILE", "steer the taps with recorded decisions (a check --live finding's .tap-choices)"},
     {"--differential", "", "generated scenarios instead of FILE, each live and simulated (with --cases)"},
     {"--cases", "N", "--differential: how many scenarios (default 20)"},
     {"--seed", "S", "--differential: which scenarios (default 1)"},
@@ -210,6 +213,30 @@ int report_runs(const Parsed& p, const Scenario& scenario, const LiveTarget& tar
   return code;
 }
 
+// --tap-seed S or --tap-choices FILE: how the taps are steered (neither: plain relays).
+bool tap_choices_from_flags(const Parsed& p, TapChoices* taps, std::string* error) {
+  if (p.has("--tap-seed") && p.has("--tap-choices")) {
+    *error = "give --tap-seed or --tap-choices, not both";
+    return false;
+  }
+  if (p.has("--tap-seed")) {
+    uint64_t seed = 0;
+    if (!parse_number("--tap-seed", p.value("--tap-seed"), 0, UINT64_MAX, &seed, error)) return false;
+    *taps = [seed](uint64_t run) { return std::make_unique<sim::SeededChoices>(seed + run); };
+    return true;
+  }
+  if (!p.has("--tap-choices")) return true;
+  std::string text;
+  std::vector<sim::Decision> decisions;
+  if (!read_file(p.value("--tap-choices"), &text, error) || !sim::parse_decisions(text, &decisions, error)) {
+    *error = "--tap-choices " + p.value("--tap-choices") + ": " + *error;
+    return false;
+  }
+  // Guided: a run that asks other questions than the recorded one gets 0 (plain) for those.
+  *taps = [decisions](uint64_t) { return std::make_unique<GuidedChoices>(decisions); };
+  return true;
+}
+
 int run_file(const Context& ctx, const Parsed& p, const LiveTarget& target, live::Peers peers, uint64_t timeout_ms) {
   std::string error;
   for (const char* flag : {"--cases", "--seed", "--out"}) {
@@ -228,8 +255,10 @@ int run_file(const Context& ctx, const Parsed& p, const LiveTarget& target, live
   if (std::string why = live_incapable(scenario); !why.empty()) return usage_error("live", why);
   use_peers(peers, &scenario);
   live::install_interrupt_handler();
+  TapChoices taps;
+  if (!tap_choices_from_flags(p, &taps, &error)) return usage_error("live", error);
   LiveOutcomes live;
-  if (!run_live_scenario(scenario, peers, p.positional[0], target, repeat, timeout_ms, &live, &error)) {
+  if (!run_live_scenario(scenario, peers, p.positional[0], target, repeat, timeout_ms, &live, &error, taps)) {
     return output_error("live", error);
   }
   return report_runs(p, scenario, target, peers, live, repeat);

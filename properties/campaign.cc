@@ -113,7 +113,8 @@ CaseRun run_with(const Scenario& s, sim::ChoiceSource& choices, const ProxyRegis
   return run;
 }
 
-// Simpler variants of a scenario, most drastic first.
+}  // namespace
+
 std::vector<Scenario> scenario_edits(const Scenario& s) {
   std::vector<Scenario> out;
   auto edit = [&](auto&& change) {
@@ -159,8 +160,6 @@ std::vector<Scenario> scenario_edits(const Scenario& s) {
   }
   return out;
 }
-
-}  // namespace
 
 Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyRegistry& proxies,
                 uint32_t runs_max, uint32_t seeds, const ShrinkWatch& watch,

@@ -13,15 +13,18 @@
 
 namespace h2sim {
 
-namespace {
-
-GenOptions differential_generators(const std::string& preset) {
+GenOptions live_generators(const std::string& preset, const std::vector<std::string>& clients,
+                           const std::vector<std::string>& servers) {
   GenOptions gen;
   gen.presets = {preset};
-  gen.clients.clear();
-  for (const auto& c : grpc::client_personalities()) gen.clients.emplace_back(c.name);
-  gen.servers.clear();
-  for (const auto& s : grpc::server_personalities()) gen.servers.emplace_back(s.name);
+  gen.clients = clients;
+  if (clients.empty()) {
+    for (const auto& c : grpc::client_personalities()) gen.clients.emplace_back(c.name);
+  }
+  gen.servers = servers;
+  if (servers.empty()) {
+    for (const auto& s : grpc::server_personalities()) gen.servers.emplace_back(s.name);
+  }
   // The real proxy runs with h2sim's configuration: no overrides. Deadlines and cancels are
   // removed too: they race the wall clock of a loaded machine against the simulated clock, and
   // their disagreements (seen: live DEADLINE_EXCEEDED where 400 us of simulated time sufficed)
@@ -45,6 +48,8 @@ GenOptions differential_generators(const std::string& preset) {
   };
   return gen;
 }
+
+namespace {
 
 // The disagreement's files: the live runs' frames, a replay per simulated outcome of each call.
 bool write_disagreement(const DifferentialOptions& o, const Comparison& c, const LiveOutcomes& live,
@@ -120,7 +125,7 @@ bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i,
 
 DifferentialResult run_differential(const DifferentialOptions& o) {
   DifferentialResult result;
-  rc::Gen<Scenario> scenarios = gen_scenario(differential_generators(o.preset));
+  rc::Gen<Scenario> scenarios = gen_scenario(live_generators(o.preset));
   for (uint64_t i = 0; i < o.cases && !live::interrupted(); ++i, result.done = i) {
     Scenario scenario = scenarios(case_random(o.seed, i), case_size(i)).value();
     scenario.set_name("differential-" + std::to_string(o.seed) + "-" + std::to_string(i));

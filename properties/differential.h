@@ -12,6 +12,7 @@
 
 #include "live/peers.h"
 #include "model/scenario/scenario.pb.h"
+#include "properties/generators.h"
 #include "properties/live_runs.h"
 
 namespace h2sim {
@@ -37,6 +38,13 @@ struct Disagreement {
   std::vector<std::vector<SimulatedReplay>> replays;  // per call
   std::string stem;  // the files' common path: STEM.textproto, STEM.live.txt
 };
+
+// The check generators as live runs take them: every personality (or those given), the one
+// preset, no proxy overrides (the real proxy runs with its template's configuration), no
+// deadlines or cancels (they race a real clock), and a simulated network wide enough for what a
+// real one does (differential.cc says why).
+GenOptions live_generators(const std::string& preset, const std::vector<std::string>& clients = {},
+                           const std::vector<std::string>& servers = {});
 
 struct DifferentialOptions {
   LiveTarget target;

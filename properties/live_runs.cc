@@ -77,13 +77,16 @@ std::string LiveSession::stop() {
 }
 
 bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, const LiveTarget& target,
-                       uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out, std::string* error) {
+                       uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out, std::string* error,
+                       const TapChoices& taps) {
   std::error_code ec;
   peers.scenario_path = std::filesystem::absolute(path, ec).string();
   LiveSession session;
   if (!session.serve(scenario, &peers, error) || !session.start(target, error)) return false;
   for (uint64_t i = 0; i < repeat && !live::interrupted(); ++i) {
-    count_run(scenario, session.run(scenario, peers, timeout_ms), out);
+    std::unique_ptr<sim::ChoiceSource> choices = taps ? taps(i) : nullptr;
+    std::unique_ptr<live::Steering> steering = choices ? std::make_unique<live::Steering>(*choices) : nullptr;
+    count_run(scenario, session.run(scenario, peers, timeout_ms, steering.get()), out);
     ++out->runs;
   }
   out->stop_problem = session.stop();

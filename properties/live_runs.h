@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <map>
 #include <string>
 
@@ -70,11 +72,15 @@ std::string outcome_of(const Result& result);
 // configuration does not take), or empty if it can.
 std::string live_incapable(const Scenario& scenario);
 
+// How the taps of each run are steered: a fresh ChoiceSource for run i (null: plain relays).
+using TapChoices = std::function<std::unique_ptr<sim::ChoiceSource>(uint64_t run)>;
+
 // The proxy (and a peer server, if asked) for one scenario, then `repeat` runs of it (fewer if
 // interrupted). `path` is the scenario's file, which peers read. False with `error` if something
 // would not start; nothing is left running either way.
 bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, const LiveTarget& target,
-                       uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out, std::string* error);
+                       uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out, std::string* error,
+                       const TapChoices& taps = nullptr);
 
 // A live run's frames for a person: the tap notes, then every frame but SETTINGS and
 // WINDOW_UPDATE, one per line.
