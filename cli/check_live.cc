@@ -145,6 +145,7 @@ int check_live_command(const Context& ctx, const Parsed& p) {
   std::fflush(stdout);
   LiveCheckResult r = run_live_check(o);
   line.clear();
+  if (!r.error.empty() && live::interrupted()) return interrupted_before_any_run();
   if (!r.error.empty()) return output_error("check", r.error);
   std::printf("\n%s", r.stats.format(r.seconds).c_str());
   int written = print_findings(ctx, o, r);

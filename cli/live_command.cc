@@ -163,6 +163,7 @@ int differential(const Parsed& p, const LiveTarget& target, const live::Peers& p
               static_cast<unsigned long long>(o.cases), static_cast<unsigned long long>(o.seed), o.proxy_name.c_str(),
               static_cast<unsigned long long>(o.repeat), o.preset.c_str());
   DifferentialResult r = run_differential(o);
+  if (!r.error.empty() && live::interrupted() && !r.write_failed) return interrupted_before_any_run();
   if (!r.error.empty()) return output_error("live", r.error);
   if (!r.stop_problem.empty()) return output_error("live", r.stop_problem);
   if (terminal) std::fprintf(stderr, "\n");
@@ -259,7 +260,7 @@ int run_file(const Context& ctx, const Parsed& p, const LiveTarget& target, live
   if (!tap_choices_from_flags(p, &taps, &error)) return usage_error("live", error);
   LiveOutcomes live;
   if (!run_live_scenario(scenario, peers, p.positional[0], target, repeat, timeout_ms, &live, &error, taps)) {
-    return output_error("live", error);
+    return live::interrupted() ? interrupted_before_any_run() : output_error("live", error);
   }
   return report_runs(p, scenario, target, peers, live, repeat);
 }

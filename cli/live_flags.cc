@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "live/net/interrupt.h"
 #include "proxy_under_test/policy.h"
 
 namespace h2sim::cli {
@@ -83,6 +84,11 @@ bool live_target_from_flags(const Parsed& p, const std::string& default_preset, 
     target->start.ready_ms = static_cast<int>(ms);
   }
   return true;
+}
+
+int interrupted_before_any_run() {
+  std::printf("interrupted before the first run\n");
+  return live::interrupted_exit_code;
 }
 
 std::string proxy_placeholders_help() {

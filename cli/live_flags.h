@@ -28,6 +28,9 @@ inline constexpr Option ready_option{"--proxy-ready-ms", "MS",
 bool live_target_from_flags(const Parsed& p, const std::string& default_preset, LiveTarget* target,
                             std::string* error);
 
+// A live command interrupted while its proxy started: says so, returns the interrupted exit code.
+int interrupted_before_any_run();
+
 // The placeholders and the built-in proxies, for --help.
 std::string proxy_placeholders_help();
 

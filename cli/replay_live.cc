@@ -101,6 +101,7 @@ int replay_live_command(const Context& ctx, const Parsed& p, const std::string& 
   LiveReplayResult r = replay_live(replay, ctx.proxies, o);
   if (terminal) std::fprintf(stderr, "\r\033[K");
   std::remove(o.scenario_path.c_str());
+  if (!r.error.empty() && live::interrupted()) return interrupted_before_any_run();
   if (!r.error.empty()) return output_error("replay", path + ": " + r.error);
   return print_result(path, o.target, r);
 }

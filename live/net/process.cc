@@ -281,6 +281,8 @@ bool accepts(uint16_t port) {
 const std::string& scratch_root() {
   static std::string root;
   if (!root.empty()) return root;
+  // From the first file in it on, a second SIGINT must be able to remove it.
+  install_interrupt_handler();
   std::error_code ec;
   std::string path = (std::filesystem::temp_directory_path(ec) / "h2sim-XXXXXX").string();
   if (ec || path.size() >= sizeof scratch_path || mkdtemp(path.data()) == nullptr) return root;

@@ -49,7 +49,8 @@ bool accepts(uint16_t port);
 // nothing is left behind: it is removed when h2sim exits, and by the interrupt handler when a
 // second SIGINT ends h2sim at once (live/net/interrupt.h). A forked worker makes its files in
 // its parent's scratch folder, which the parent removes; so a campaign that forks workers makes
-// it first. Empty if it cannot be made.
+// it first. Making it installs the interrupt handler, so that no SIGINT finds it unguarded.
+// Empty if it cannot be made.
 const std::string& scratch_root();
 // A new empty file in the scratch folder, named after `prefix`; empty if none could be made.
 std::string temp_file(const std::string& prefix);
