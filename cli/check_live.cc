@@ -53,7 +53,7 @@ bool personalities(const Parsed& p, LiveCheckOptions* o, std::string* error) {
 }
 
 bool live_check_options(const Context& ctx, const Parsed& p, LiveCheckOptions* o, std::string* error) {
-  for (const char* flag : {"--shard", "--hostile", "--report"}) {
+  for (const char* flag : {"--shard", "--shards", "--hostile", "--report", "--json", "--junit"}) {
     if (p.has(flag)) {
       *error = std::string(flag) + " does not go with --live";
       return false;

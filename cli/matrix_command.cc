@@ -5,6 +5,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "live/net/interrupt.h"
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/matrix.h"
@@ -21,6 +22,12 @@ constexpr Option options[] = {
     {"--proxy", "P", "only these presets (repeatable; default: all)", true},
     {"--client", "C", "only these client personalities (repeatable; default: all)", true},
 };
+
+constexpr std::string_view usage = "h2sim matrix [--cases N] [--seed S] [--out DIR]";
+constexpr std::string_view description =
+    "Runs a campaign for every (proxy preset x client personality) and prints which can lose\nthe server's "
+    "status, with the shrunk counterexample in one line and its replay file.\nAlso writes DIR/matrix.md. Exit 1 "
+    "if any cell loses a status, 130 if interrupted\n(the cells that finished are written).";
 
 // One finished cell: a line of the table, and its cell of the page.
 void print_cell(const Context& ctx, const MatrixCellResult& c, Matrix* matrix) {
@@ -82,17 +89,7 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
   Parsed p;
   std::string error;
   if (!parse_args(args, options, &p, &error)) return usage_error("matrix", error);
-  if (p.help) {
-    std::fputs(help_text("h2sim matrix [--cases N] [--seed S] [--out DIR]",
-                         "Runs a campaign for every (proxy preset x client personality) and prints "
-                         "which can lose\nthe server's status, with the shrunk counterexample in one "
-                         "line and its replay file.\nAlso writes DIR/matrix.md. Exit 1 if any cell "
-                         "loses a status.",
-                         options)
-                   .c_str(),
-               stdout);
-    return 0;
-  }
+  if (p.help) return print_help(usage, description, options);
   if (!p.positional.empty()) return usage_error("matrix", "takes no positional arguments");
   MatrixOptions o;
   if (!matrix_options(ctx, p, &o, &error)) return usage_error("matrix", error);
@@ -102,6 +99,9 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
 
   Matrix matrix{base.cases, base.seed, o.clients, {}};
   bool any_lost = false;
+  // Like check: the first SIGINT or SIGTERM ends the cell running now at its next case, and the
+  // cells that finished (that one with the cases it ran) are printed and written.
+  live::install_interrupt_handler();
   std::printf("%-14s %-14s %s\n", "proxy", "client", "result");
   o.cell = [&](const MatrixCellResult& c) {
     any_lost = any_lost || c.lost;
@@ -114,6 +114,10 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
     return output_error("matrix", error);
   }
   std::printf("\nwritten: %s/matrix.md and %s/matrix.html\n", base.out_dir.c_str(), base.out_dir.c_str());
+  if (live::interrupted()) {
+    std::printf("interrupted: the cells above are what finished\n");
+    return live::interrupted_exit_code;
+  }
   return any_lost ? 1 : 0;
 }
 

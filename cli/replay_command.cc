@@ -8,6 +8,8 @@
 #include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
+#include "properties/replay.h"
+#include "live/net/isolated.h"
 #include "reports/trace_text.h"
 
 namespace h2sim::cli {
@@ -36,16 +38,6 @@ constexpr Option options[] = {
 };
 
 
-// The recorded proxy must be the one this h2sim has under that name, in the same version: a
-// replay through another proxy would report a digest mismatch that means nothing.
-std::string check_proxy_identity(const Context& ctx, const std::string& path, const Replay& replay) {
-  if (!replay.scenario().has_proxy() || replay.proxy_version().empty()) return {};
-  const ProxyEntry* entry = ctx.proxies.find(replay.scenario().proxy().preset());
-  if (entry == nullptr || entry->version == replay.proxy_version()) return {};
-  return path + ": recorded with proxy '" + entry->name + "' version " + replay.proxy_version() +
-         ", but this h2sim has version " + entry->version + " (" + entry->origin + ")";
-}
-
 // Prints where a replayed trace first differs from the recorded one.
 void print_first_difference(const Replay& replay, const Result& result) {
   std::printf("\nDIGEST MISMATCH: recorded %s, replayed %s\n", replay.trace_digest().c_str(), result.digest.c_str());
@@ -62,6 +54,42 @@ void print_first_difference(const Replay& replay, const Result& result) {
 
 }  // namespace
 
+// A finding recorded when the proxy under test crashed or hung: it is replayed in a child
+// process, so that the crash happens again there and is reported, not suffered.
+bool recorded_crash(const Replay& replay) {
+  const std::string& what = replay.invariant();
+  return what.starts_with("crashed") || what.starts_with("exited") || what.starts_with("hang");
+}
+
+int replay_here(const Context& ctx, const Parsed& p, const Replay& replay) {
+  const std::string& path = p.positional[0];
+  std::string error;
+  StagedFolder report;
+  if (p.has("--report") && !begin_report(path, p.value("--report"), "h2sim replay --report", &report, &error)) {
+    return output_error("replay", error);
+  }
+  Replayed replayed;
+  if (!replay_case(replay, path, ctx.proxies, &replayed, &error)) return output_error("replay", error);
+  const Result& result = replayed.result;
+  std::vector<Verdict> verdicts = check_all(result, replay.scenario());
+  if (replayed.beyond_cut > 0) {
+    std::printf("note: the recording ends after %d decisions, where the check worker stopped (%s); the run went "
+                "on with the plainest choices for %zu more\n\n",
+                replay.decisions_size(), replay.invariant().c_str(), replayed.beyond_cut);
+  }
+  print_run(replay.scenario(), result, verdicts, p.has("--quiet"));
+  if (p.has("--report") && !report_run(replay.scenario(), result, verdicts, replay_command(ctx, path), report, "replay")) {
+    return 2;
+  }
+  if (!replayed.digest_recorded) return all_hold(verdicts) ? 0 : 1;
+  if (!replayed.digest_matches) {
+    print_first_difference(replay, result);
+    return 1;
+  }
+  std::printf("digest matches the recording\n");
+  return all_hold(verdicts) ? 0 : 1;
+}
+
 int replay_command(const Context& ctx, std::span<const std::string> args) {
   Parsed p;
   std::string error;
@@ -74,35 +102,22 @@ int replay_command(const Context& ctx, std::span<const std::string> args) {
   const std::string& path = p.positional[0];
   Replay replay;
   if (!load_replay(path, ctx.catalogue, &replay, &error)) return output_error("replay", error);
-  if (std::string e = check_proxy_identity(ctx, path, replay); !e.empty()) return output_error("replay", e);
-  if (wants_live_replay(p)) return replay_live_command(ctx, p, path, replay);
-  StagedFolder report;
-  if (p.has("--report") && !begin_report(path, p.value("--report"), "h2sim replay --report", &report, &error)) {
+  if (wants_live_replay(p)) {
+    error = check_proxy_identity(replay, path, ctx.proxies);
+    if (!error.empty()) return output_error("replay", error);
+    return replay_live_command(ctx, p, path, replay);
+  }
+  if (!recorded_crash(replay)) return replay_here(ctx, p, replay);
+  live::Isolated child;
+  // The child's output must reach its standard output before it exits (its code is ours).
+  auto replay_in_child = [&] { return finish_standard_output("replay", replay_here(ctx, p, replay)); };
+  if (!live::run_isolated(replay_in_child, 30, &child, &error)) {
     return output_error("replay", error);
   }
-  sim::RecordedChoices choices(decisions_of(replay));
-  Result result;
-  try {
-    result = run_case(replay.scenario(), choices, ctx.proxies);
-  } catch (const sim::ChoiceError& e) {
-    return usage_error("replay", path + ": the recorded decisions do not fit this scenario: " + e.what());
-  }
-  if (!choices.exhausted()) {
-    return usage_error("replay", path + ": the run took " + std::to_string(choices.consumed()) + " of " +
-                                     std::to_string(replay.decisions_size()) + " recorded decisions");
-  }
-  std::vector<Verdict> verdicts = check_all(result, replay.scenario());
-  print_run(replay.scenario(), result, verdicts, p.has("--quiet"));
-  if (p.has("--report") && !report_run(replay.scenario(), result, verdicts, replay_command(ctx, path), report, "replay")) {
-    return 2;
-  }
-  if (replay.trace_digest().empty()) return all_hold(verdicts) ? 0 : 1;
-  if (replay.trace_digest() != result.digest) {
-    print_first_difference(replay, result);
-    return 1;
-  }
-  std::printf("digest matches the recording\n");
-  return all_hold(verdicts) ? 0 : 1;
+  if (child.exited) return child.code;
+  std::printf("\nthe proxy under test %s, as recorded (%s): reproduced\n", child.what.c_str(),
+              replay.invariant().c_str());
+  return 1;
 }
 
 }  // namespace h2sim::cli

@@ -66,9 +66,9 @@ void start_peer_client(const Scenario& scenario, const Peers& peers, uint16_t ta
 // read; a leg whose end is a peer is traced between the tap and the proxy (the tap standing in
 // for the peer), since the peer's own reads cannot be seen.
 struct Topology {
-  sim::Address proxy = 0;
-  sim::Address client_tap = 0;
-  sim::Address server_tap = 0;
+  sim::Address proxy{};
+  sim::Address client_tap{};
+  sim::Address server_tap{};
 };
 
 Topology build_topology(LiveWorld& world, h2::WireTrace& trace, const Peers& peers, Applications& apps,
@@ -81,7 +81,7 @@ Topology build_topology(LiveWorld& world, h2::WireTrace& trace, const Peers& pee
     t.server_tap = world.add_host(server_tap, world.add_external(peers.server_port));
     trace.add_host(t.server_tap, h2::Peer::server);
   } else {
-    sim::Address server = world.add_host(*apps.server, 0);
+    sim::Address server = world.add_host(*apps.server, sim::Address{});
     trace.add_host(server, h2::Peer::server);
     t.server_tap = world.add_host(server_tap, server);
     trace.add_host(t.server_tap, h2::Peer::proxy);

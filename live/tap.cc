@@ -61,7 +61,7 @@ void TapHost::scan(Direction& d) {
     }
     if (d.partial.size() - at < h2::frame_header_bytes + header.length) break;
     at += h2::frame_header_bytes + header.length;
-    d.held.push_back({false, static_cast<h2::FrameType>(header.type), header.flags, static_cast<uint32_t>(header.stream), header.length});
+    d.held.push_back({false, static_cast<h2::FrameType>(header.type), header.flags, static_cast<uint32_t>(header.stream.value), header.length});
   }
   if (d.raw) at = d.partial.size();
   d.bytes.insert(d.bytes.end(), d.partial.begin(), d.partial.begin() + static_cast<std::ptrdiff_t>(at));

@@ -35,8 +35,8 @@ class TapHost final : public sim::Host {
   struct Direction {
     TapWay way = TapWay::to_proxy;
     uint32_t link = 0;
-    sim::ConnId in = 0;            // where its bytes arrive
-    sim::ConnId out = 0;           // where it delivers
+    sim::ConnId in{};              // where its bytes arrive
+    sim::ConnId out{};             // where it delivers
     std::vector<uint8_t> partial;  // the start of a frame not complete yet
     std::vector<uint8_t> bytes;    // the held frames' bytes
     std::vector<HeldFrame> held;
@@ -54,7 +54,7 @@ class TapHost final : public sim::Host {
     int64_t last_arrival_ns = 0;
     int64_t blocked_until_ns = 0;  // a cut's pause
     bool timer_armed = false;
-    sim::TimerId timer = 0;
+    sim::TimerId timer{};
   };
 
   void scan(Direction& d);
@@ -70,7 +70,7 @@ class TapHost final : public sim::Host {
   TapLeg leg_;
   Steering* steering_;
   sim::Net* net_ = nullptr;
-  sim::Address next_hop_ = 0;
+  sim::Address next_hop_{};
   uint32_t links_ = 0;
   std::map<sim::ConnId, Direction> from_;  // by the end its bytes arrive on
   std::map<sim::TimerId, sim::ConnId> timers_;

@@ -85,9 +85,11 @@ std::string state_graph_dot(const StateGraph& g, size_t nodes_max) {
   }
   for (const auto& [ends, edge] : drawn) {
     if (ends.first == "collapsed" && ends.second == "collapsed") continue;
-    bool failing = ends.second != "collapsed" && ends.second != "start" &&
+    // A named copy for the lambda: clang before 16 cannot capture a structured binding.
+    const std::string& to = ends.second;
+    bool failing = to != "collapsed" && to != "start" &&
                    std::any_of(g.nodes.begin(), g.nodes.end(), [&](const auto& n) {
-                     return "s" + std::to_string(n.second.id) == ends.second && n.second.failing;
+                     return "s" + std::to_string(n.second.id) == to && n.second.failing;
                    });
     out << "  " << ends.first << " -> " << ends.second << " [label=\"" << edge.first << " (" << edge.second << ")\""
         << (failing ? ", color=red" : "") << "];\n";
@@ -118,77 +120,94 @@ std::string outcome_text(const grpc::CallOutcome& c) {
   return c.client_saw ? grpc::status_text(*c.client_saw) : "no status";
 }
 
+namespace {
+
+// The leaf of an execution in the graph: its outcomes, reached from its last decision point.
+void record_leaf(const EnumeratingChoices& choices, const std::string& outcomes, bool failed, StateGraph* graph) {
+  sim::Digest leaf;
+  leaf.add(outcomes);
+  uint64_t key = leaf.value() | 1;
+  auto& node = graph->nodes[key];
+  uint64_t from = choices.path_states().empty() ? 0 : choices.path_states().back();
+  if (node.id == 0) {
+    node.id = static_cast<uint32_t>(graph->nodes.size());
+    node.depth = static_cast<uint32_t>(choices.path().size());
+    node.outcome = outcomes;
+    node.first_parent = from;
+    if (!choices.path().empty()) node.first_decision = choices.path().back();
+  }
+  ++node.visits;
+  node.failing |= failed;
+  auto& edge = graph->edges[{from, key}];
+  const std::vector<sim::Decision>& path = choices.path();
+  edge.first = path.empty() ? "end"
+                            : std::string(sim::label_name(path.back().label)) + " " + std::to_string(path.back().value) +
+                                  "/" + std::to_string(path.back().n);
+  ++edge.second;
+  if (failed) {
+    for (uint64_t state : choices.path_states()) graph->nodes[state].failing = true;
+  }
+}
+
+// One execution run to its end: its outcomes, the first invariant it breaks, and its leaf.
+void record_execution(const Scenario& scenario, const Result& r, const EnumeratingChoices& choices, bool graph,
+                      ExploreReport* report) {
+  ++report->executions;
+  std::string outcomes;
+  for (const grpc::CallOutcome& c : r.calls) {
+    std::string text = outcome_text(c);
+    report->outcomes[c.call].emplace(text, choices.path());
+    outcomes += (outcomes.empty() ? "" : "\\n") + text.substr(0, text.find(':'));
+  }
+  std::string_view broken;
+  for (const Verdict& v : check_all(r, scenario)) {
+    if (!v.holds) {
+      broken = v.name;
+      break;
+    }
+  }
+  if (graph) record_leaf(choices, outcomes, !broken.empty(), &report->graph);
+  if (broken.empty()) return;
+  ++report->failing_executions;
+  if (report->failed_invariant.empty() || choices.path().size() < report->shortest_failure.size()) {
+    report->failed_invariant = std::string(broken);
+    report->shortest_failure = choices.path();
+  }
+}
+
+// What bound, if any, ends the search before the next path.
+std::string bound_reached(const ExploreReport& report, const ExploreOptions& options) {
+  uint64_t paths = report.executions + report.pruned + report.too_deep;
+  if (paths >= options.executions_max) return "max executions (" + std::to_string(options.executions_max) + ")";
+  if (paths % 1000 == 0 && paths > 0 && options.should_stop && options.should_stop()) return options.stop_reason;
+  return {};
+}
+
+}  // namespace
+
 ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
   ExploreReport report;
   report.outcomes.resize(scenario.calls_size());
   std::map<uint64_t, bool> visited;
   std::vector<sim::Decision> prefix;
   for (;;) {
-    uint64_t paths = report.executions + report.pruned + report.too_deep;
-    if (paths >= options.executions_max) {
-      report.bound = "max executions (" + std::to_string(options.executions_max) + ")";
-      break;
-    }
-    if (paths % 1000 == 0 && paths > 0 && options.should_stop && options.should_stop()) {
-      report.bound = options.stop_reason;
+    if (std::string bound = bound_reached(report, options); !bound.empty()) {
+      report.bound = bound;
       break;
     }
     EnumeratingChoices choices(prefix, options.prune ? &visited : nullptr, options.depth_max,
                                options.record_graph ? &report.graph : nullptr);
     try {
       Result r = run_case(scenario, choices, *options.proxies);
-      ++report.executions;
-      std::string outcomes;
-      for (const grpc::CallOutcome& c : r.calls) {
-        report.outcomes[c.call].emplace(outcome_text(c), choices.path());
-        std::string text = outcome_text(c);
-        outcomes += (outcomes.empty() ? "" : "\\n") + text.substr(0, text.find(':'));
-      }
-      bool failed = false;
-      for (const Verdict& v : check_all(r, scenario)) failed |= !v.holds;
-      if (options.record_graph) {
-        // The leaf: this execution's outcomes, reached from its last decision point.
-        sim::Digest leaf;
-        leaf.add(outcomes);
-        uint64_t key = leaf.value() | 1;
-        auto& node = report.graph.nodes[key];
-        uint64_t from = choices.path_states().empty() ? 0 : choices.path_states().back();
-        if (node.id == 0) {
-          node.id = static_cast<uint32_t>(report.graph.nodes.size());
-          node.depth = static_cast<uint32_t>(choices.path().size());
-          node.outcome = outcomes;
-          node.first_parent = from;
-          if (!choices.path().empty()) node.first_decision = choices.path().back();
-        }
-        ++node.visits;
-        node.failing |= failed;
-        auto& edge = report.graph.edges[{from, key}];
-        edge.first = choices.path().empty() ? "end" : std::string(sim::label_name(choices.path().back().label)) + " " +
-                                                          std::to_string(choices.path().back().value) + "/" +
-                                                          std::to_string(choices.path().back().n);
-        ++edge.second;
-        if (failed) {
-          for (uint64_t state : choices.path_states()) report.graph.nodes[state].failing = true;
-        }
-      }
-      for (const Verdict& v : check_all(r, scenario)) {
-        if (v.holds) continue;
-        ++report.failing_executions;
-        if (report.failed_invariant.empty() || choices.path().size() < report.shortest_failure.size()) {
-          report.failed_invariant = std::string(v.name);
-          report.shortest_failure = choices.path();
-        }
-        break;
-      }
+      record_execution(scenario, r, choices, options.record_graph, &report);
     } catch (const EnumeratingChoices::Pruned&) {
       ++report.pruned;
     } catch (const EnumeratingChoices::TooDeep&) {
       ++report.too_deep;
       report.bound = "max depth (" + std::to_string(options.depth_max) + " decisions)";
     }
-    if (options.progress && (report.executions + report.pruned + report.too_deep) % 1000 == 0) {
-      options.progress(report.executions + report.pruned + report.too_deep, visited.size());
-    }
+    uint64_t paths = report.executions + report.pruned + report.too_deep;
+    if (options.progress && paths % 1000 == 0) options.progress(paths, visited.size());
     // A path cut at depth_max is not explored past the bound; its siblings before it still are.
     prefix = choices.path();
     if (!next_prefix(&prefix)) {

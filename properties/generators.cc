@@ -80,8 +80,12 @@ rc::Gen<Scenario> gen_scenario(const GenOptions& options) {
     n->set_latency_ns_max(n->latency_ns_min() + *one_of<uint64_t>({0, 100000, 1000000}));
     n->set_latency_steps(*one_of<uint32_t>({1, 2, 3}));
     n->set_segments_max(*one_of<uint32_t>({2, 1, 3}));
-    if (!preset.empty() && *weighted<int>({{4, 0}, {1, 1}}) == 1) {
-      // Small windows on both sides of the proxy (§5 flow control).
+    // Small windows on both sides of the proxy (§5 flow control), for a proxy that takes them:
+    // one that does not would refuse the scenario rather than ignore them.
+    const ProxyEntry* entry = preset.empty() ? nullptr : options.proxies->find(preset);
+    bool windows = entry && (entry->config_fields & config_downstream_window) &&
+                   (entry->config_fields & config_upstream_window);
+    if (windows && *weighted<int>({{4, 0}, {1, 1}}) == 1) {
       s.mutable_proxy()->set_downstream_window_bytes(*one_of<uint32_t>({1000, 16384}));
       s.mutable_proxy()->set_upstream_window_bytes(*one_of<uint32_t>({1000, 16384}));
     }

@@ -22,7 +22,7 @@ std::vector<std::string> leg_shape(const Result& r, h2::Leg leg, bool client_sid
     if (f.endpoint.leg != leg || f.endpoint.client_side != client_side || f.endpoint.peer == h2::Peer::hostile) continue;
     if (f.type != FrameType::headers && f.type != FrameType::data && f.type != FrameType::rst_stream) continue;
     std::string head = std::string(f.sent ? "> " : "< ") + std::string(h2::frame_type_name(f.type)) +
-                       " s=" + std::to_string(f.stream_id);
+                       " s=" + std::to_string(f.stream_id.value);
     if (f.type == FrameType::data) {
       std::string key = head;
       if (!open_data.empty() && open_data != key) close_data();

@@ -1,5 +1,7 @@
 #include "properties/matrix.h"
 
+#include "live/net/interrupt.h"
+
 namespace h2sim {
 
 namespace {
@@ -34,8 +36,12 @@ bool run_cell(const MatrixOptions& o, const std::string& preset, const std::stri
 
 MatrixResult run_matrix(const MatrixOptions& o) {
   MatrixResult out;
-  for (const std::string& preset : o.presets) {
-    for (const std::string& client : o.clients) {
+  // An interrupt ends the running cell at its next case (run_check); that cell is kept, with the
+  // cases it ran, and no further one starts.
+  for (size_t i = 0; i < o.presets.size() && !live::interrupted(); ++i) {
+    const std::string& preset = o.presets[i];
+    for (size_t j = 0; j < o.clients.size() && !live::interrupted(); ++j) {
+      const std::string& client = o.clients[j];
       MatrixCellResult cell;
       if (!run_cell(o, preset, client, &cell, &out.error)) return out;
       if (o.cell) o.cell(cell);

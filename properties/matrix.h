@@ -35,7 +35,8 @@ struct MatrixResult {
 };
 
 // Runs every cell's campaign in base.out_dir, which the caller has claimed (live/net/files.h):
-// each claims its own folder inside it.
+// each claims its own folder inside it. After an interrupt (live/net/interrupt.h) no further
+// cell starts; the caller installs the handler and says so.
 MatrixResult run_matrix(const MatrixOptions& options);
 
 }  // namespace h2sim

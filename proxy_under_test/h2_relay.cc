@@ -58,7 +58,8 @@ void H2Relay::on_accept(sim::ConnId end) {
   options.manual_flow_control = true;
   s->down = std::make_unique<h2::Endpoint>(
       h2::Role::server, options);
-  by_conn_[end] = s.get();
+  bool added = by_conn_.emplace(end, s.get()).second;
+  H2SIM_ASSERT(added);  // a connection end is accepted once
   sessions_.push_back(std::move(s));
   flush(*sessions_.back());
 }
@@ -71,7 +72,8 @@ void H2Relay::ensure_upstream(Session& s) {
   options.manual_flow_control = true;
   s.up = std::make_unique<h2::Endpoint>(
       h2::Role::client, options);
-  by_conn_[s.up_conn] = &s;
+  bool added = by_conn_.emplace(s.up_conn, &s).second;
+  H2SIM_ASSERT(added);
 }
 
 H2Relay::CallRelay* H2Relay::by_down(Session& s, h2::StreamId id) {
@@ -79,6 +81,14 @@ H2Relay::CallRelay* H2Relay::by_down(Session& s, h2::StreamId id) {
     if (c.down == id) return &c;
   }
   return nullptr;
+}
+
+void H2Relay::check_relay(const CallRelay& c) {
+  H2SIM_ASSERT(c.down != h2::connection_stream_id && c.up != h2::connection_stream_id);
+  H2SIM_ASSERT(!c.response_end_submitted || c.response_headers_submitted);
+  H2SIM_ASSERT(!c.closed_after_response || c.finished);
+  H2SIM_ASSERT(c.request_bytes_consumed <= c.request_bytes_received);
+  H2SIM_ASSERT(c.response_bytes_consumed <= c.response_bytes_received);
 }
 
 H2Relay::CallRelay* H2Relay::by_up(Session& s, h2::StreamId id) {
@@ -100,7 +110,10 @@ void H2Relay::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
   auto it = by_conn_.find(end);
   H2SIM_ASSERT(it != by_conn_.end());
   Session& s = *it->second;
-  if (s.closed) return;
+  if (s.closed) {
+    H2SIM_ASSERT(s.calls.empty());
+    return;
+  }
   bool downstream = end == s.down_conn;
   h2::Endpoint& endpoint = downstream ? *s.down : *s.up;
   endpoint.receive(batch);
@@ -145,7 +158,9 @@ void H2Relay::count_request(Session& s, h2::StreamId stream) {
     // RFC 9113 §6.8: announce, let in-flight requests arrive, then name the last stream.
     net_->mark("proxy: graceful GOAWAY after max requests");
     s.down->shutdown_notice();
-    timers_[net_->set_timer(goaway_pause)] = {&s, 0, TimerKind::final_goaway};
+    bool added = timers_.emplace(net_->set_timer(goaway_pause),
+                                 Timer{&s, h2::connection_stream_id, TimerKind::final_goaway}).second;
+    H2SIM_ASSERT(added);
   } else {
     // nginx http2_max_requests (D27): one GOAWAY naming this stream as the last.
     net_->mark("proxy: abrupt GOAWAY after max requests");
@@ -158,12 +173,14 @@ void H2Relay::touch(Session& s, CallRelay& call) {
   if (call.idle_timer_set) net_->cancel_timer(call.idle_timer);
   call.idle_timer = net_->set_timer(sim::Duration{static_cast<int64_t>(policy_.idle_timeout_ns)});
   call.idle_timer_set = true;
-  timers_[call.idle_timer] = {&s, call.down, TimerKind::idle};
+  bool added = timers_.emplace(call.idle_timer, Timer{&s, call.down, TimerKind::idle}).second;
+  H2SIM_ASSERT(added);  // the world never hands out a timer id twice
 }
 
 void H2Relay::from_client(Session& s, const h2::Event& event) {
   if (event.kind == Kind::headers && event.headers_kind == h2::HeadersKind::request) {
     ensure_upstream(s);
+    H2SIM_ASSERT(by_down(s, event.stream) == nullptr);  // a client stream opens once
     CallRelay call;
     call.down = event.stream;
     call.up = s.up->submit_request(event.headers, event.end_stream);
@@ -214,6 +231,7 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
     default:
       break;
   }
+  check_relay(*call);
 }
 
 void H2Relay::from_server(Session& s, const h2::Event& event) {
@@ -245,6 +263,7 @@ void H2Relay::from_server(Session& s, const h2::Event& event) {
     default:
       break;
   }
+  check_relay(*call);
 }
 
 void H2Relay::forward_response_headers(Session& s, CallRelay& call, const h2::Event& event) {
@@ -378,7 +397,10 @@ void H2Relay::on_timer(sim::TimerId timer) {
   Timer t = it->second;
   timers_.erase(it);
   Session& s = *t.session;
-  if (s.closed) return;
+  if (s.closed) {
+    H2SIM_ASSERT(s.calls.empty());
+    return;
+  }
   if (t.kind == TimerKind::final_goaway) {
     s.down->goaway(ErrorCode::no_error);
   } else if (CallRelay* call = by_down(s, t.down); call && !call->finished &&
@@ -444,11 +466,14 @@ bool H2Relay::release_windows(Session& s) {
                                         : std::min(c.request_bytes_received, s.up->data_bytes_sent(c.up));
     uint64_t responses_out = release_all ? c.response_bytes_received
                                          : std::min(c.response_bytes_received, s.down->data_bytes_sent(c.down));
+    // What has left stays left (an endpoint's bytes sent only grow): consumed never goes back.
+    H2SIM_ASSERT(requests_out >= c.request_bytes_consumed && responses_out >= c.response_bytes_consumed);
     s.down->consume(c.down, requests_out - c.request_bytes_consumed);
     s.up->consume(c.up, responses_out - c.response_bytes_consumed);
     any |= requests_out != c.request_bytes_consumed || responses_out != c.response_bytes_consumed;
     c.request_bytes_consumed = requests_out;
     c.response_bytes_consumed = responses_out;
+    check_relay(c);
   }
   return any;
 }
@@ -474,8 +499,8 @@ std::vector<std::string> H2Relay::leftovers() const {
   for (const auto& s : sessions_) {
     if (s->closed) continue;
     for (const CallRelay& c : s->calls) {
-      out.push_back("call relay for client stream " + std::to_string(c.down) +
-                    " / server stream " + std::to_string(c.up) + " still held");
+      out.push_back("call relay for client stream " + std::to_string(c.down.value) +
+                    " / server stream " + std::to_string(c.up.value) + " still held");
     }
     size_t queued = s->down->queued_bytes() + (s->up ? s->up->queued_bytes() : 0);
     if (queued > 0) out.push_back(std::to_string(queued) + " bytes still buffered");

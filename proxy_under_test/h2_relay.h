@@ -33,17 +33,20 @@ class H2Relay final : public Proxy {
   std::vector<std::string> leftovers() const override;
 
  private:
-  // One proxied call: the client's stream and the server's.
+  // One proxied call: the client's stream and the server's. Every flag only goes from unset to
+  // set (finished is final); response_end_submitted implies response_headers_submitted,
+  // closed_after_response implies finished; each consumed counter stays at or below its received
+  // counter and neither goes back. check_relay() asserts them after every change.
   struct CallRelay {
-    h2::StreamId down = 0;
-    h2::StreamId up = 0;
+    h2::StreamId down;
+    h2::StreamId up;
     bool response_headers_submitted = false;  // downstream HEADERS queued or sent
     bool response_end_submitted = false;      // downstream END_STREAM queued or sent
     bool upstream_response_ended = false;     // the server's END_STREAM arrived
     bool request_end_forwarded = false;       // the client's END_STREAM went upstream
     bool finished = false;                    // aborted or reset: nothing more is relayed
     bool closed_after_response = false;       // AfterResponse::reset_no_error was applied
-    sim::TimerId idle_timer = 0;
+    sim::TimerId idle_timer;
     bool idle_timer_set = false;
     // Backpressure: DATA received on one side is consumed (its window reopened) only once the
     // other side has sent it, so the relay never holds more than the windows allow.
@@ -52,10 +55,11 @@ class H2Relay final : public Proxy {
     uint64_t response_bytes_received = 0;  // from the server
     uint64_t response_bytes_consumed = 0;
   };
-  // A downstream connection and the upstream connection that serves it.
+  // A downstream connection and the upstream connection that serves it. Once closed it holds no
+  // calls and relays nothing more.
   struct Session {
-    sim::ConnId down_conn = 0;
-    sim::ConnId up_conn = 0;
+    sim::ConnId down_conn;
+    sim::ConnId up_conn;
     std::unique_ptr<h2::Endpoint> down;
     std::unique_ptr<h2::Endpoint> up;
     std::vector<CallRelay> calls;
@@ -84,11 +88,12 @@ class H2Relay final : public Proxy {
   // Both of the call's streams are closed in nghttp2: nothing more can happen to it.
   bool streams_closed(const Session& s, const CallRelay& call) const;
   CallRelay* by_down(Session& s, h2::StreamId id);
+  static void check_relay(const CallRelay& call);
   CallRelay* by_up(Session& s, h2::StreamId id);
 
   ProxyPolicy policy_;
   sim::Net* net_ = nullptr;
-  sim::Address upstream_ = 0;
+  sim::Address upstream_;
   std::vector<std::unique_ptr<Session>> sessions_;
   std::map<sim::ConnId, Session*> by_conn_;
   struct Timer {

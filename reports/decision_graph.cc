@@ -168,7 +168,7 @@ std::string moment_label(const Result& r, const Moment& m) {
     std::string line;
     for (const auto& [key, state] : states) {
       if (std::get<0>(key) != role) continue;
-      line += (line.empty() ? "" : ", ") + std::string("s") + std::to_string(std::get<2>(key)) + " " +
+      line += (line.empty() ? "" : ", ") + std::string("s") + std::to_string(std::get<2>(key).value) + " " +
               std::string(h2::stream_state_name(state));
     }
     if (!line.empty()) label += "\n" + std::string(lines[role]) + ": " + line;

@@ -288,7 +288,7 @@ std::string lost_status_headline(const Story& s) {
 std::string frame_where(const Result& r, size_t i) {
   const h2::FrameRecord& f = r.frames[i];
   return "the " + std::string(h2::peer_name(f.endpoint.peer)) + (f.sent ? " sent " : " read ") + frame_phrase(f) +
-         (f.stream_id ? " on stream " + std::to_string(f.stream_id) : "") + " (" + std::string(h2::leg_name(f.endpoint.leg)) +
+         (f.stream_id != h2::connection_stream_id ? " on stream " + std::to_string(f.stream_id.value) : "") + " (" + std::string(h2::leg_name(f.endpoint.leg)) +
          ", " + (f.sent ? "flush " : "read ") + std::to_string(f.batch) + ")";
 }
 

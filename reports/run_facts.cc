@@ -11,7 +11,7 @@ namespace {
 struct CallStreams {
   bool client_found = false, server_found = false;
   uint32_t client_connection = 0, server_connection = 0;
-  h2::StreamId client_stream = 0, server_stream = 0;
+  h2::StreamId client_stream{}, server_stream{};
 };
 
 bool request_of_call(const h2::FrameRecord& f, uint32_t call) {
@@ -80,7 +80,7 @@ CallFrames call_frames(const Result& r, uint32_t call) {
 }
 
 int call_of_frame(const Result& r, size_t frame) {
-  if (r.frames[frame].stream_id == 0 || r.frames[frame].endpoint.peer == h2::Peer::hostile) return -1;
+  if (r.frames[frame].stream_id == h2::connection_stream_id || r.frames[frame].endpoint.peer == h2::Peer::hostile) return -1;
   for (const grpc::CallOutcome& c : r.calls) {
     CallFrames f = call_frames(r, c.call);
     for (const std::vector<size_t>* list : {&f.client_sent, &f.client_read, &f.proxy_to_client, &f.proxy_from_client,

@@ -34,6 +34,7 @@ bool write_run_files(const Scenario& scenario, const Result& result, const std::
   drawings->sequence = sequence_svg(scenario, result, verdicts);
   if (!write_listed(dir, "sequence.svg", drawings->sequence, files, error) ||
       !write_listed(dir, "trace.pcap", pcap(result), files, error) ||
+      !write_listed(dir, "trace.pcapng", pcapng(result), files, error) ||
       !write_listed(dir, "trace.txt", format_run(scenario, result, verdicts), files, error) ||
       !write_state_figures(coverage, result.has_proxy, dir, files, &drawings->figures, error)) {
     return false;
@@ -74,7 +75,7 @@ std::string outcomes_html(const Scenario& scenario, const Result& r) {
   for (const grpc::CallOutcome& c : r.calls) {
     bool lost = status_lost(c);
     html += "<tr" + std::string(lost ? " class=\"lost\"" : "") + "><td>" + std::to_string(c.call) + "</td><td>" +
-            CallKind_Name(scenario.calls(c.call).kind()) + "</td><td>" + std::to_string(c.client_stream) + "</td><td>" +
+            CallKind_Name(scenario.calls(c.call).kind()) + "</td><td>" + std::to_string(c.client_stream.value) + "</td><td>" +
             escape_xml(c.server_sent ? grpc::status_text(*c.server_sent) : "no status") + "</td><td>" +
             escape_xml(c.client_saw ? grpc::status_text(*c.client_saw) : "nothing") +
             (c.client_cancelled ? " (the client cancelled)" : "") + "</td><td>" +
@@ -127,7 +128,8 @@ std::string run_page(const Scenario& scenario, const Result& result, const std::
        << "<h2>Stream states</h2>\n" << drawings.figures << "\n<h2>Scenario</h2><pre>"
        << escape_xml(to_text(scenario)) << "</pre>\n"
        << "<p>Files: sequence.svg, trace.pcap (tshark -r trace.pcap -d tcp.port==8080,http2 -d "
-          "tcp.port==50051,http2), trace.txt, state-*.dot.</p>\n"
+          "tcp.port==50051,http2), trace.pcapng (the same with one interface per leg and each flush's frames as "
+          "packet comments), trace.txt, state-*.dot.</p>\n"
        << page_end;
   return html.str();
 }

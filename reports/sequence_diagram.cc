@@ -310,7 +310,7 @@ std::string arrow_label(const h2::FrameRecord& f) {
   if (f.type == h2::FrameType::rst_stream || f.type == h2::FrameType::goaway) {
     label += " " + std::string(h2::error_code_name(f.error_code));
   }
-  if (f.stream_id) label += " s=" + std::to_string(f.stream_id);
+  if (f.stream_id != h2::connection_stream_id) label += " s=" + std::to_string(f.stream_id.value);
   if (const std::string* status = h2::find_header(f.headers, "grpc-status")) label += " grpc-status=" + *status;
   else if (const std::string* http = h2::find_header(f.headers, ":status")) label += " :status=" + *http;
   if (f.type == h2::FrameType::data) label += " " + std::to_string(f.length) + " B";

@@ -37,7 +37,7 @@ std::string format_outcomes(const Scenario& scenario, const Result& r) {
   std::string out;
   for (const grpc::CallOutcome& c : r.calls) {
     out += "call " + std::to_string(c.call) + " (" + kind_name(scenario.calls(c.call).kind()) +
-           ", stream " + std::to_string(c.client_stream) + "): server sent " +
+           ", stream " + std::to_string(c.client_stream.value) + "): server sent " +
            (c.server_sent ? grpc::status_text(*c.server_sent) : std::string("no status")) +
            "; client saw " +
            (c.client_saw ? grpc::status_text(*c.client_saw) : std::string("nothing"));

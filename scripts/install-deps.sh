@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ pkg-config
+  # the fuzzers (tests/fuzz, CMake option H2SIM_FUZZ): clang and its libFuzzer runtime
+  clang libclang-rt-14-dev
   # tests: the tidy test (tests/tidy) is a Python 3 script; a minimal Debian 12 may lack it
   python3
   # libraries
@@ -14,6 +16,8 @@ packages=(
   # reports: dot renders state diagrams to SVG; the report tests read pcaps back with tshark
   # and load the HTML page in headless Chromium
   graphviz tshark chromium
+  # the API reference (cmake --build build --target docs)
+  doxygen
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -6,7 +6,7 @@
 
 namespace h2sim::sim {
 
-void EventQueue::schedule(Time at, Action action, uint64_t tag, uint32_t host) {
+void EventQueue::schedule(Time at, Action action, uint64_t tag, Address host) {
   Event event{at, next_seq_++, std::move(action), tag, host};
   auto pos = std::upper_bound(events_.begin(), events_.end(), event,
                               [](const Event& a, const Event& b) {
@@ -20,13 +20,18 @@ EventQueue::Action EventQueue::pop(ChoiceSource& choices, Time* at) {
   // The candidates: events due now at the first one's host, in scheduling order (walking from
   // the back, where the earliest event is).
   const Event& first = events_.back();
-  uint32_t candidates[64];
-  uint32_t count = 0;
-  for (size_t i = events_.size(); i-- > 0 && events_[i].at == first.at && count < 64;) {
-    if (events_[i].host == first.host) candidates[count++] = static_cast<uint32_t>(i);
+  candidates_.clear();
+  for (size_t i = events_.size(); i-- > 0 && events_[i].at == first.at;) {
+    if (events_[i].host == first.host) candidates_.push_back(i);
   }
-  uint32_t index = candidates[choices.choose(count, Label::tie)];
+  H2SIM_ASSERT(!candidates_.empty() && candidates_[0] == events_.size() - 1);
+  // choose() takes a uint32_t: a tie of 2^32 events would need more memory than any run has.
+  H2SIM_ASSERT(candidates_.size() <= UINT32_MAX);
+  uint32_t pick = choices.choose(static_cast<uint32_t>(candidates_.size()), Label::tie);
+  H2SIM_ASSERT(pick < candidates_.size());
+  size_t index = candidates_[pick];
   *at = events_[index].at;
+  H2SIM_ASSERT(*at == first.at);
   Action action = std::move(events_[index].action);
   events_.erase(events_.begin() + index);
   return action;

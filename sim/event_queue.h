@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/choice.h"
+#include "sim/id.h"
 #include "sim/time.h"
 
 namespace h2sim::sim {
@@ -18,17 +19,22 @@ class EventQueue {
  public:
   using Action = std::function<void()>;
 
-  // A run rarely has more than a few events pending; 16 keep the reservation at 1 KiB.
-  EventQueue() { events_.reserve(16); }
+  // A run rarely has more than a few events pending; 16 keep the reservation at 1 KiB. A tie is
+  // at most every pending event.
+  EventQueue() {
+    events_.reserve(16);
+    candidates_.reserve(ties_reserved);
+  }
   // `tag` describes the event for state identities (World::state_digest); events with equal tags
-  // due at the same time must do the same thing.
-  void schedule(Time at, Action action, uint64_t tag = 0, uint32_t host = 0);
+  // due at the same time must do the same thing. `host` is the one whose state the event touches.
+  void schedule(Time at, Action action, uint64_t tag = 0, Address host = Address{});
   bool empty() const { return events_.empty(); }
   size_t size() const { return events_.size(); }
   Time next_time() const { return events_.back().at; }
 
-  // Removes and returns one of the earliest events: among those due at that instant at the host
-  // of the first scheduled one, the choice source picks, answer 0 being the first scheduled.
+  // Removes and returns one of the earliest events: among all those due at that instant at the
+  // host of the first scheduled one (however many), the choice source picks, answer 0 being the
+  // first scheduled.
   Action pop(ChoiceSource& choices, Time* at);
 
   // (time until due, tag) of every pending event, sorted: the queue's part of a state identity.
@@ -40,11 +46,17 @@ class EventQueue {
     uint64_t seq;  // insertion order, so answer 0 is deterministic and plainest
     Action action;
     uint64_t tag;
-    uint32_t host;  // whose state the event touches
+    Address host;  // whose state the event touches
   };
+  // Simultaneous events at one host that the candidate list holds without growing. Not a cap
+  // (there is none: a choice over every simultaneous event is what "every schedule" promises):
+  // a larger tie grows the list once, and it is kept between pops.
+  static constexpr size_t ties_reserved = 16;
   // Sorted by (at, seq), latest first: most events are due soon, so they are inserted and
   // removed near the end, and the vector rarely shifts its elements.
   std::vector<Event> events_;
+  // pop()'s candidates, as indices into events_, kept so that a pop allocates nothing.
+  std::vector<size_t> candidates_;
   uint64_t next_seq_ = 0;
 };
 

@@ -9,18 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/id.h"
 #include "sim/time.h"
 
 namespace h2sim::sim {
-
-// One end of a connection. The connecting end of connection k is 2k, the accepting end 2k + 1.
-using ConnId = uint32_t;
-inline ConnId peer_of(ConnId end) { return end ^ 1u; }
-inline uint32_t connection_index(ConnId end) { return end / 2; }
-
-using TimerId = uint64_t;
-// Where a host listens. Assigned by the World in the order hosts are added.
-using Address = uint32_t;
 
 // One write: the bytes a host hands the network at once, and the offsets inside them where the
 // writer's own units end (HTTP/2 frame ends, say). The network cuts segments only at those

@@ -70,8 +70,8 @@ struct World::Direction {
 };
 
 struct World::Connection {
-  Address connecting = 0;
-  Address accepting = 0;
+  Address connecting;
+  Address accepting;
   Direction to_accepting;
   Direction to_connecting;
   bool reset = false;
@@ -84,17 +84,28 @@ struct World::Connection {
 // What one host sees: a Net bound to that host.
 struct World::Port final : Net {
   World* world = nullptr;
-  Address self = 0;
+  Address self;
 
   Time now() const override { return world->now_; }
   ConnId connect(Address to) override;
-  void write(ConnId end, Flush flush) override { world->send(end, std::move(flush)); }
-  void shutdown(ConnId end) override { world->send_control(end, true, false); }
-  void reset(ConnId end) override { world->send_control(end, false, true); }
+  // A host acts on its own connection ends and timers only.
+  void write(ConnId end, Flush flush) override {
+    H2SIM_ASSERT(world->host_of(end) == self);
+    world->send(end, std::move(flush));
+  }
+  void shutdown(ConnId end) override {
+    H2SIM_ASSERT(world->host_of(end) == self);
+    world->send_control(end, true, false);
+  }
+  void reset(ConnId end) override {
+    H2SIM_ASSERT(world->host_of(end) == self);
+    world->send_control(end, false, true);
+  }
   TimerId set_timer(Duration after) override;
   void cancel_timer(TimerId timer) override {
-    H2SIM_ASSERT(timer < world->timer_state_.size());
-    if (world->timer_state_[timer] == TimerState::armed) world->timer_state_[timer] = TimerState::cancelled;
+    H2SIM_ASSERT(timer.value < world->timer_state_.size() && world->timer_owner_[timer.value] == self);
+    TimerState& state = world->timer_state_[timer.value];
+    if (state == TimerState::armed) state = TimerState::cancelled;
   }
   void mark(std::string_view name) override { world->marks_.hit(name); }
 };
@@ -102,7 +113,7 @@ struct World::Port final : Net {
 struct World::HostSlot {
   Host* host = nullptr;
   std::string name;
-  Address next_hop = 0;
+  Address next_hop;
   // Held in place: hosts keep a reference from start() on, and hosts_ does not grow after that
   // (add_host asserts it).
   Port port;
@@ -114,6 +125,8 @@ World::World(ChoiceSource& choices, LinkConfig link, Limits limits)
   H2SIM_ASSERT(link_.latency_min <= link_.latency_max);
   H2SIM_ASSERT(link_.latency_steps >= 1 && link_.segments_max >= 1);
   H2SIM_ASSERT(link_.segment_bytes_max >= 1);
+  // draw_latency multiplies the span by a step number: the product must fit.
+  H2SIM_ASSERT((link_.latency_max - link_.latency_min).ns <= INT64_MAX / link_.latency_steps);
   segments_.reserve(64);
   // 32 reads (768 bytes) cover a founding-case run's dozen; glibc serves requests over 1 KiB on
   // its slow path.
@@ -142,12 +155,15 @@ Address World::add_host(Host& host, std::string name, Address next_hop) {
   slot.name = std::move(name);
   slot.next_hop = next_hop;
   slot.port.world = this;
-  slot.port.self = static_cast<Address>(hosts_.size());
+  slot.port.self = Address{static_cast<uint32_t>(hosts_.size())};
   hosts_.push_back(std::move(slot));
-  return static_cast<Address>(hosts_.size() - 1);
+  return hosts_.back().port.self;
 }
 
-const std::string& World::host_name(Address a) const { return hosts_[a].name; }
+const std::string& World::host_name(Address a) const {
+  H2SIM_ASSERT(a.value < hosts_.size());
+  return hosts_[a.value].name;
+}
 
 Address World::connecting_host(uint32_t connection) const {
   return connections_[connection]->connecting;
@@ -157,17 +173,19 @@ Address World::accepting_host(uint32_t connection) const {
 }
 
 ConnId World::Port::connect(Address to) {
-  H2SIM_ASSERT(to < world->hosts_.size());
+  H2SIM_ASSERT(to.value < world->hosts_.size());
+  H2SIM_ASSERT(world->connections_.size() < connections_max);
   auto connection = std::make_unique<Connection>();
   connection->connecting = self;
   connection->accepting = to;
-  ConnId end = static_cast<ConnId>(world->connections_.size() * 2);
+  ConnId end = connecting_end(static_cast<uint32_t>(world->connections_.size()));
   world->connections_.push_back(std::move(connection));
   if (world->observer_) world->observer_->on_connect(connection_index(end), self, to);
   // The handshake is not modelled as segments: the peer learns of the connection at once.
   // (Reports synthesize SYN/SYN-ACK for pcap.)
   World* w = world;
-  w->queue_.schedule(w->now_, [w, end] { w->accept(peer_of(end)); }, tag(tag_accept, to, end), to);
+  w->queue_.schedule(w->now_, [w, end] { w->accept(peer_of(end)); }, tag(tag_accept, to.value, end.value),
+                     to);
   return end;
 }
 
@@ -178,28 +196,29 @@ void World::accept(ConnId accepting_end) {
   Connection& c = *connections_[connection_index(accepting_end)];
   if (c.accepted) return;
   c.accepted = true;
-  note_input(c.accepting, input_accept, peer_of(accepting_end));
-  hosts_[c.accepting].host->on_accept(accepting_end);
+  note_input(c.accepting, input_accept, peer_of(accepting_end).value);
+  hosts_[c.accepting.value].host->on_accept(accepting_end);
 }
 
 TimerId World::Port::set_timer(Duration after) {
   H2SIM_ASSERT(after.ns >= 0);
-  TimerId id = world->timer_state_.size();
+  TimerId id{world->timer_state_.size()};
   world->timer_state_.push_back(TimerState::armed);
   world->timer_owner_.push_back(self);
   World* w = world;
   // Two words of capture fit std::function's inline buffer: no allocation per timer.
-  w->queue_.schedule(w->now_ + after, [w, id] { w->fire_timer(w->timer_owner_[id], id); },
-                     tag(tag_timer, self, id), self);
+  w->queue_.schedule(w->now_ + after, [w, id] { w->fire_timer(w->timer_owner_[id.value], id); },
+                     tag(tag_timer, self.value, id.value), self);
   return id;
 }
 
 void World::fire_timer(Address host, TimerId timer) {
-  bool armed = timer_state_[timer] == TimerState::armed;
-  timer_state_[timer] = TimerState::done;
+  H2SIM_ASSERT(timer_state_[timer.value] != TimerState::done);  // one event per timer
+  bool armed = timer_state_[timer.value] == TimerState::armed;
+  timer_state_[timer.value] = TimerState::done;
   if (!armed) return;
-  note_input(host, input_timer, timer);
-  hosts_[host].host->on_timer(timer);
+  note_input(host, input_timer, timer.value);
+  hosts_[host.value].host->on_timer(timer);
 }
 
 // Hosts read now() (deadlines, frame times), so when an input came is part of what it was; a
@@ -207,7 +226,7 @@ void World::fire_timer(Address host, TimerId timer) {
 void World::note_input(Address host, uint64_t kind, uint64_t what,
                        std::span<const uint8_t> bytes) {
   if (!track_inputs_) return;
-  Digest& inputs = hosts_[host].inputs;
+  Digest& inputs = hosts_[host.value].inputs;
   inputs.add_u64(kind);
   inputs.add_u64(what);
   inputs.add_u64(static_cast<uint64_t>(now_.ns));
@@ -217,14 +236,16 @@ void World::note_input(Address host, uint64_t kind, uint64_t what,
 }
 
 Address World::host_of(ConnId end) const {
+  H2SIM_ASSERT(connection_index(end) < connections_.size());
   const Connection& c = *connections_[connection_index(end)];
-  return (end & 1u) ? c.accepting : c.connecting;
+  return is_accepting_end(end) ? c.accepting : c.connecting;
 }
 
 World::Direction& World::direction_into(ConnId receiving_end) {
+  H2SIM_ASSERT(connection_index(receiving_end) < connections_.size());
   Connection& c = *connections_[connection_index(receiving_end)];
   // The accepting end (odd) receives what the connecting end sent.
-  return (receiving_end & 1u) ? c.to_accepting : c.to_connecting;
+  return is_accepting_end(receiving_end) ? c.to_accepting : c.to_connecting;
 }
 
 Duration World::draw_latency() {
@@ -237,6 +258,9 @@ Duration World::draw_latency() {
 void World::send(ConnId from, Flush flush) {
   Direction& d = direction_into(peer_of(from));
   if (d.closed || connections_[connection_index(from)]->reset || flush.bytes.empty()) return;
+  // Offsets in a flush (boundaries, cuts, records) are 32-bit: a larger write cannot be cut right.
+  H2SIM_ASSERT(flush.bytes.size() <= UINT32_MAX);
+  check_boundaries(flush);
   bytes_written_ += flush.bytes.size();
   if (bytes_written_ > limits_.bytes_max) return;  // run() ends the run as limit_bytes
   if (observer_) observer_->on_write(from, flush.bytes, now_);
@@ -265,6 +289,8 @@ void World::send(ConnId from, Flush flush) {
     ++chosen;
   }
   cut_at(static_cast<uint32_t>(flush.bytes.size()));
+  H2SIM_ASSERT(cuts.back() == flush.bytes.size());
+  for (size_t i = 1; i < cuts.size(); ++i) H2SIM_ASSERT(cuts[i - 1] < cuts[i]);  // no empty segment
   uint32_t flush_index = d.flushes++;
   sending_.cutting = false;
   start = 0;
@@ -283,7 +309,7 @@ void World::send(ConnId from, Flush flush) {
       s.bytes.assign(flush.bytes.begin() + start, flush.bytes.begin() + cut);
     }
     start = cut;
-    segments_.push_back({connection_index(from), (from & 1u) == 0, now_, {}, flush_index,
+    segments_.push_back({connection_index(from), !is_accepting_end(from), now_, {}, flush_index,
                          {}, false, false});
     enqueue_segment(from, std::move(s), latency);
   }
@@ -305,7 +331,7 @@ void World::send_control(ConnId from, bool fin, bool rst) {
   Segment s;
   s.fin = fin;
   s.rst = rst;
-  segments_.push_back({connection_index(from), (from & 1u) == 0, now_, {}, d.flushes, {}, fin, rst});
+  segments_.push_back({connection_index(from), !is_accepting_end(from), now_, {}, d.flushes, {}, fin, rst});
   enqueue_segment(from, std::move(s), latency);
 }
 
@@ -313,8 +339,14 @@ void World::send_control(ConnId from, bool fin, bool rst) {
 // segment is still described by sending_ (and state_digest sees it).
 void World::enqueue_segment(ConnId from, Segment segment, Duration latency) {
   Direction& d = direction_into(peer_of(from));
+  // A closed direction gets no new segment: the FIN or RST that closed it is its last.
+  bool control = segment.fin || segment.rst;
+  H2SIM_ASSERT(control ? d.closed : !d.closed && !segment.bytes.empty());
+  H2SIM_ASSERT(latency.ns >= 0);
   segment.id = segments_.size() - 1;  // index of its SegmentRecord
+  // Segments of a direction arrive in the order they were sent, never in the past.
   Time arrival = std::max(now_ + latency, d.last_arrival);
+  H2SIM_ASSERT(arrival >= now_ && arrival >= d.last_arrival);
   d.last_arrival = arrival;
   segment.arrived_at = arrival;
   segments_.back().arrived_at = arrival;
@@ -323,7 +355,7 @@ void World::enqueue_segment(ConnId from, Segment segment, Duration latency) {
   if (!d.arrival_scheduled) {
     d.arrival_scheduled = true;
     ConnId to = peer_of(from);
-    queue_.schedule(arrival, [this, to] { arrive(to); }, tag(tag_arrive, to), host_of(to));
+    queue_.schedule(arrival, [this, to] { arrive(to); }, tag(tag_arrive, to.value), host_of(to));
   }
 }
 
@@ -332,26 +364,26 @@ void World::arrive(ConnId to) {
   H2SIM_ASSERT(!d.in_flight.empty() && d.in_flight.front().arrived_at == now_);
   Segment s = std::move(d.in_flight.front());
   d.in_flight.pop_front();
+  H2SIM_ASSERT(!(s.fin || s.rst) || d.in_flight.empty());  // a FIN or RST is its direction's last
   d.arrival_scheduled = !d.in_flight.empty();
   if (d.arrival_scheduled) {
     // Segments of one direction arrive in order, so only the front one needs an event.
-    queue_.schedule(d.in_flight.front().arrived_at, [this, to] { arrive(to); }, tag(tag_arrive, to),
-                    host_of(to));
+    queue_.schedule(d.in_flight.front().arrived_at, [this, to] { arrive(to); },
+                    tag(tag_arrive, to.value), host_of(to));
   }
-  Connection& c = *connections_[connection_index(to)];
-  Address host = (to & 1u) ? c.accepting : c.connecting;
+  Address host = host_of(to);
   if (s.rst) {
     // A reset discards what the receiver had not read yet.
     d.arrived.clear();
-    if (to & 1u) accept(to);
-    note_input(host, input_rst, to);
-    hosts_[host].host->on_peer_closed(to, true);
+    if (is_accepting_end(to)) accept(to);
+    note_input(host, input_rst, to.value);
+    hosts_[host.value].host->on_peer_closed(to, true);
     return;
   }
   d.arrived.push_back(std::move(s));
   if (!d.read_scheduled) {
     d.read_scheduled = true;
-    queue_.schedule(now_, [this, to] { read(to); }, tag(tag_read, to), host_of(to));
+    queue_.schedule(now_, [this, to] { read(to); }, tag(tag_read, to.value), host_of(to));
   }
 }
 
@@ -359,18 +391,18 @@ void World::read(ConnId end) {
   Direction& d = direction_into(end);
   d.read_scheduled = false;
   if (d.arrived.empty()) return;
-  Connection& c = *connections_[connection_index(end)];
-  Address host = (end & 1u) ? c.accepting : c.connecting;
-  if (end & 1u) accept(end);
+  Address host = host_of(end);
+  if (is_accepting_end(end)) accept(end);
   // Data segments ahead of a FIN can be read in one batch; the FIN itself is seen after them.
   uint32_t data_segments = 0;
   while (data_segments < d.arrived.size() && !d.arrived[data_segments].fin) ++data_segments;
   if (data_segments == 0) {
     d.arrived.pop_front();
-    note_input(host, input_fin, end);
-    hosts_[host].host->on_peer_closed(end, false);
+    note_input(host, input_fin, end.value);
+    hosts_[host.value].host->on_peer_closed(end, false);
   } else {
     uint32_t take = data_segments - choices_.choose(data_segments, Label::read);
+    H2SIM_ASSERT(take >= 1 && take <= data_segments);
     // One segment is handed over as it is; several are joined. Either way the bytes then move
     // into the segments' records, so a run copies each byte once.
     std::vector<Segment>& taken = read_scratch_;
@@ -386,17 +418,20 @@ void World::read(ConnId end) {
       for (const Segment& s : taken) joined.insert(joined.end(), s.bytes.begin(), s.bytes.end());
       batch = joined;
     }
-    reads_.push_back({connection_index(end), (end & 1u) != 0, now_,
+    // Read batches count up, in time order; a batch holds whole, non-empty segments.
+    H2SIM_ASSERT(!batch.empty() && batch.size() <= UINT32_MAX);
+    H2SIM_ASSERT(reads_.empty() || reads_.back().at <= now_);
+    reads_.push_back({connection_index(end), is_accepting_end(end), now_,
                       static_cast<uint32_t>(batch.size()), d.batches++});
-    note_input(host, input_read, end, batch);
+    note_input(host, input_read, end.value, batch);
     if (observer_) observer_->on_read(end, batch, now_);
-    hosts_[host].host->on_bytes(end, batch);
+    hosts_[host.value].host->on_bytes(end, batch);
     for (Segment& s : taken) segments_[s.id].bytes = std::move(s.bytes);
     taken.clear();
   }
   if (!d.arrived.empty() && !d.read_scheduled) {
     d.read_scheduled = true;
-    queue_.schedule(now_, [this, end] { read(end); }, tag(tag_read, end), host_of(end));
+    queue_.schedule(now_, [this, end] { read(end); }, tag(tag_read, end.value), host_of(end));
   }
 }
 
@@ -417,7 +452,30 @@ RunEnd World::run() {
   // The last event may have written past the limit too: its writes were dropped, so the run
   // did not end quiescent.
   if (bytes_written_ > limits_.bytes_max) return RunEnd::limit_bytes;
+  check_quiescent();
   return RunEnd::quiescent;
+}
+
+// No event left means nothing left to happen: every segment arrived and was read (an unread one
+// has its read event), and every timer's event has run.
+void World::check_quiescent() const {
+  H2SIM_ASSERT(queue_.empty() && !sending_.active);
+  for (const auto& c : connections_) {
+    for (const Direction* dir : {&c->to_accepting, &c->to_connecting}) {
+      H2SIM_ASSERT(dir->in_flight.empty() && dir->arrived.empty());
+      H2SIM_ASSERT(!dir->arrival_scheduled && !dir->read_scheduled);
+    }
+  }
+  for (TimerState state : timer_state_) H2SIM_ASSERT(state == TimerState::done);
+}
+
+// A writer's boundaries (host.h, Flush): strictly increasing, each inside the flush.
+void World::check_boundaries(const Flush& flush) {
+  uint32_t previous = 0;
+  for (uint32_t b : flush.boundaries) {
+    H2SIM_ASSERT(b > previous && b < flush.bytes.size());
+    previous = b;
+  }
 }
 
 std::vector<SegmentRecord> World::take_segments() {
@@ -476,7 +534,7 @@ uint64_t World::state_digest() const {
     d.add_u64(event);
   }
   // A cancelled timer's event is still queued but will do nothing.
-  for (TimerId t = 0; t < timer_state_.size(); ++t) {
+  for (uint64_t t = 0; t < timer_state_.size(); ++t) {
     if (timer_state_[t] == TimerState::cancelled) d.add_u64(t);
   }
   add_sending(d);
@@ -487,7 +545,7 @@ uint64_t World::state_digest() const {
 // remaining segments are in no direction yet.
 void World::add_sending(Digest& d) const {
   if (!sending_.active) return;
-  d.add_u64(sending_.from);
+  d.add_u64(sending_.from.value);
   d.add_u64(sending_.cutting * 4 + sending_.fin * 2 + sending_.rst);
   if (sending_.flush == nullptr) return;
   const std::vector<uint8_t>& bytes = sending_.flush->bytes;

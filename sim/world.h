@@ -117,6 +117,8 @@ class World final : public StateProbe {
   Duration draw_latency();
   void note_input(Address host, uint64_t kind, uint64_t what, std::span<const uint8_t> bytes = {});
   void add_sending(Digest& d) const;
+  void check_quiescent() const;
+  static void check_boundaries(const Flush& flush);
 
   // A write the World is cutting into segments or enqueuing when it asks for a split or latency
   // choice. Its segments are in no direction yet, so state_digest reads them from here (and
@@ -124,7 +126,7 @@ class World final : public StateProbe {
   struct Sending {
     bool active = false;
     bool cutting = false;  // still choosing cuts: the flush's boundaries are still open
-    ConnId from = 0;
+    ConnId from;
     const Flush* flush = nullptr;  // null for a FIN or RST
     size_t next_cut = 0;  // segments cut_scratch_[next_cut..] are not enqueued yet
     uint32_t start = 0;   // offset in the flush of the first segment not enqueued yet

@@ -331,6 +331,67 @@ class ClientStreamCall final : public Streaming<grpc::ClientWriteReactor<EchoReq
   EchoResponse* response() { return &response_; }
 };
 
+void unary_call(Echo::Stub* stub, grpc::ClientContext& ctx, const h2sim::ClientScript& c, bool sync, CallEnd& end,
+                Outcome* out) {
+  EchoResponse r;
+  EchoRequest req = request(0, c.message_bytes());
+  if (sync) {
+    // BlockingUnaryCall: an OK status without a message becomes UNIMPLEMENTED
+    // (grpcpp/impl/client_unary_call.h).
+    out->status = stub->Unary(&ctx, req, &r);
+  } else {
+    stub->async()->Unary(&ctx, &req, &r, [&](grpc::Status status) {
+      out->status = std::move(status);
+      end.mark(&end.over);
+    });
+    std::unique_lock lock(end.mutex);
+    end.cv.wait(lock, [&] { return end.over; });
+  }
+  if (out->status.ok()) out->responses.push_back(r.seq());
+}
+
+void client_stream_call(Echo::Stub* stub, grpc::ClientContext& ctx, const h2sim::ClientScript& c, bool sync,
+                        CallEnd& end, Outcome* out) {
+  if (!sync) {
+    ClientStreamCall call(c, &end, out);
+    stub->async()->ClientStream(&ctx, call.response(), &call);
+    call.start();
+    call.wait();
+    if (out->status.ok()) out->responses.push_back(call.response()->seq());
+    return;
+  }
+  EchoResponse r;
+  auto writer = stub->ClientStream(&ctx, &r);
+  upload(c, writer.get(), &end);
+  out->status = writer->Finish();
+  if (out->status.ok()) out->responses.push_back(r.seq());
+}
+
+void bidi_call(Echo::Stub* stub, grpc::ClientContext& ctx, const h2sim::ClientScript& c, bool sync, CallEnd& end,
+               Outcome* out) {
+  if (!sync) {
+    BidiCall call(c, &end, out);
+    stub->async()->BidiStream(&ctx, &call);
+    call.start();
+    call.wait();
+    return;
+  }
+  auto stream = stub->BidiStream(&ctx);
+  std::thread uploader([&] { upload(c, stream.get(), &end); });
+  EchoResponse r;
+  bool first = true;
+  while (stream->Read(&r)) {
+    if (first) end.mark(&end.response_started);
+    first = false;
+    out->responses.push_back(r.seq());
+  }
+  // The call is over once Read fails: wake the uploader (its writes fail now) and wait for it,
+  // since grpc++ does not allow Finish while a Write is in progress.
+  end.mark(&end.over);
+  uploader.join();
+  out->status = stream->Finish();
+}
+
 void run_call(Echo::Stub* stub, int index, const h2sim::Call& call, Clock::time_point start,
               bool sync, Outcome* out) {
   std::this_thread::sleep_until(start + ns(call.start_ns()));
@@ -351,69 +412,17 @@ void run_call(Echo::Stub* stub, int index, const h2sim::Call& call, Clock::time_
       }
     });
   }
-  EchoResponse r;
   switch (call.kind()) {
-    case h2sim::UNARY: {
-      EchoRequest req = request(0, c.message_bytes());
-      if (sync) {
-        // BlockingUnaryCall: an OK status without a message becomes UNIMPLEMENTED
-        // (grpcpp/impl/client_unary_call.h).
-        out->status = stub->Unary(&ctx, req, &r);
-      } else {
-        stub->async()->Unary(&ctx, &req, &r, [&](grpc::Status status) {
-          out->status = std::move(status);
-          end.mark(&end.over);
-        });
-        std::unique_lock lock(end.mutex);
-        end.cv.wait(lock, [&] { return end.over; });
-      }
-      if (out->status.ok()) out->responses.push_back(r.seq());
-      break;
-    }
+    case h2sim::UNARY: unary_call(stub, ctx, c, sync, end, out); break;
     case h2sim::SERVER_STREAMING: {
+      EchoResponse r;
       auto reader = stub->ServerStream(&ctx, request(0, c.message_bytes()));
       while (reader->Read(&r)) out->responses.push_back(r.seq());
       out->status = reader->Finish();
       break;
     }
-    case h2sim::CLIENT_STREAMING: {
-      if (!sync) {
-        ClientStreamCall call_(c, &end, out);
-        stub->async()->ClientStream(&ctx, call_.response(), &call_);
-        call_.start();
-        call_.wait();
-        if (out->status.ok()) out->responses.push_back(call_.response()->seq());
-        break;
-      }
-      auto writer = stub->ClientStream(&ctx, &r);
-      upload(c, writer.get(), &end);
-      out->status = writer->Finish();
-      if (out->status.ok()) out->responses.push_back(r.seq());
-      break;
-    }
-    default: {
-      if (!sync) {
-        BidiCall call_(c, &end, out);
-        stub->async()->BidiStream(&ctx, &call_);
-        call_.start();
-        call_.wait();
-        break;
-      }
-      auto stream = stub->BidiStream(&ctx);
-      std::thread uploader([&] { upload(c, stream.get(), &end); });
-      bool first = true;
-      while (stream->Read(&r)) {
-        if (first) end.mark(&end.response_started);
-        first = false;
-        out->responses.push_back(r.seq());
-      }
-      // The call is over once Read fails: wake the uploader (its writes fail now) and wait for
-      // it, since grpc++ does not allow Finish while a Write is in progress.
-      end.mark(&end.over);
-      uploader.join();
-      out->status = stream->Finish();
-      break;
-    }
+    case h2sim::CLIENT_STREAMING: client_stream_call(stub, ctx, c, sync, end, out); break;
+    default: bidi_call(stub, ctx, c, sync, end, out); break;
   }
   end.mark(&end.over);
   if (canceller.joinable()) canceller.join();

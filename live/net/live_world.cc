@@ -19,8 +19,8 @@ namespace h2sim::live {
 
 struct LiveWorld::Socket {
   int fd = -1;
-  sim::ConnId end = 0;
-  sim::Address host = 0;
+  sim::ConnId end;
+  sim::Address host;
   std::vector<uint8_t> out;  // written by the host, not yet accepted by the kernel
   bool connecting = false;
   bool fin_after_flush = false;
@@ -29,7 +29,7 @@ struct LiveWorld::Socket {
 
 struct LiveWorld::Port final : sim::Net {
   LiveWorld* world = nullptr;
-  sim::Address self = 0;
+  sim::Address self;
   sim::Time now() const override { return sim::Time{world->now_ns()}; }
   sim::ConnId connect(sim::Address to) override { return world->connect(self, to); }
   void write(sim::ConnId end, sim::Flush flush) override {
@@ -55,7 +55,7 @@ struct LiveWorld::Port final : sim::Net {
     world->close_socket(it->second);
   }
   sim::TimerId set_timer(sim::Duration after) override {
-    sim::TimerId id = world->next_timer_++;
+    sim::TimerId id{world->timers_set_++};
     world->timers_.push_back({world->now_ns() + after.ns, id, self});
     return id;
   }
@@ -82,24 +82,24 @@ sim::Address LiveWorld::add_host(sim::Host& host, sim::Address next_hop) {
   slot.next_hop = next_hop;
   slot.net = std::make_unique<Port>();
   slot.net->world = this;
-  slot.net->self = static_cast<sim::Address>(hosts_.size());
+  slot.net->self = sim::Address{static_cast<uint32_t>(hosts_.size())};
   hosts_.push_back(std::move(slot));
-  return static_cast<sim::Address>(hosts_.size() - 1);
+  return hosts_.back().net->self;
 }
 
 sim::Address LiveWorld::add_external(uint16_t port) {
   HostSlot slot;
   slot.port = port;
   hosts_.push_back(std::move(slot));
-  return static_cast<sim::Address>(hosts_.size() - 1);
+  return sim::Address{static_cast<uint32_t>(hosts_.size() - 1)};
 }
 
 void LiveWorld::adopt_listener(sim::Address host, int fd, sim::Address from) {
   listeners_[fd] = {host, from};
   sockaddr_in addr{};
   socklen_t len = sizeof addr;
-  if (hosts_[host].port == 0 && getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    hosts_[host].port = ntohs(addr.sin_port);
+  if (hosts_[host.value].port == 0 && getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    hosts_[host.value].port = ntohs(addr.sin_port);
   }
   epoll_event ev{};
   ev.events = EPOLLIN;
@@ -114,21 +114,21 @@ sim::ConnId LiveWorld::connect(sim::Address from, sim::Address to) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(hosts_[to].port);
+  addr.sin_port = htons(hosts_[to.value].port);
   int rv = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   if (observer_) observer_->on_connect(next_connection_, from, to);
   sockaddr_in local{};
   socklen_t len = sizeof local;
-  if (hosts_[to].host != nullptr && getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0) {
+  if (hosts_[to.value].host != nullptr && getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0) {
     internal_[ntohs(local.sin_port)] = next_connection_;
   }
-  Socket& s = watch(fd, 2 * next_connection_++, from);
+  Socket& s = watch(fd, sim::connecting_end(next_connection_++), from);
   s.connecting = rv != 0 && errno == EINPROGRESS;
   return s.end;
 }
 
-// Takes a connected (or connecting) socket into the loop: the connecting end of connection k is
-// 2k, the accepting end 2k + 1.
+// Takes a connected (or connecting) socket into the loop, as the end `end` (sim/id.h numbers
+// a connection's two ends).
 LiveWorld::Socket& LiveWorld::watch(int fd, sim::ConnId end, sim::Address host) {
   auto s = std::make_unique<Socket>();
   s->fd = fd;
@@ -148,10 +148,10 @@ sim::ConnId LiveWorld::accepted_end(uint16_t peer_port, sim::Address from, sim::
   if (auto it = internal_.find(peer_port); it != internal_.end()) {
     uint32_t connection = it->second;
     internal_.erase(it);
-    return 2 * connection + 1;
+    return sim::accepting_end(connection);
   }
   if (observer_) observer_->on_connect(next_connection_, from, host);
-  return 2 * next_connection_++ + 1;
+  return sim::accepting_end(next_connection_++);
 }
 
 void LiveWorld::flush(Socket& s) {
@@ -190,7 +190,7 @@ void LiveWorld::loop_once(int timeout_ms) {
       int one = 1;
       setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       sim::Address host = l->second.host;
-      hosts_[host].host->on_accept(watch(c, accepted_end(ntohs(peer.sin_port), l->second.from, host), host).end);
+      hosts_[host.value].host->on_accept(watch(c, accepted_end(ntohs(peer.sin_port), l->second.from, host), host).end);
       continue;
     }
     auto it = sockets_.find(fd);
@@ -204,7 +204,7 @@ void LiveWorld::loop_once(int timeout_ms) {
       // One recv is one read batch, as a gRPC transport reads.
       uint8_t buf[65536];
       ssize_t got = recv(fd, buf, sizeof buf, 0);
-      sim::Host* host = hosts_[s.host].host;
+      sim::Host* host = hosts_[s.host.value].host;
       sim::ConnId end = s.end;
       if (got > 0) {
         std::span<const uint8_t> batch(buf, static_cast<size_t>(got));
@@ -232,7 +232,7 @@ bool LiveWorld::run(const std::function<bool()>& done, std::chrono::milliseconds
     if (!timers_.empty() && timers_.front().due_ns <= now) {
       Timer t = timers_.front();
       timers_.erase(timers_.begin());
-      hosts_[t.host].host->on_timer(t.id);
+      hosts_[t.host.value].host->on_timer(t.id);
       continue;
     }
     int64_t wait_ns = std::min(deadline, timers_.empty() ? deadline : timers_.front().due_ns) - now;
@@ -245,7 +245,7 @@ void LiveWorld::drain(std::chrono::milliseconds limit) {
   for (auto& [fd, listener] : listeners_) {
     // Accepted only to be closed below: no host hears of them.
     for (int c; (c = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
-      watch(c, 2 * next_connection_++ + 1, listener.host);
+      watch(c, sim::accepting_end(next_connection_++), listener.host);
     }
     epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
   }

@@ -62,7 +62,7 @@ class LiveWorld {
   std::chrono::steady_clock::time_point start_;
   struct HostSlot {
     sim::Host* host = nullptr;
-    sim::Address next_hop = 0;
+    sim::Address next_hop;
     uint16_t port = 0;  // external: where it listens
     int listener = -1;
     std::unique_ptr<Port> net;
@@ -71,8 +71,8 @@ class LiveWorld {
   std::map<int, std::unique_ptr<Socket>> sockets_;  // by fd
   std::map<sim::ConnId, int> fd_of_;
   struct Listener {
-    sim::Address host = 0;
-    sim::Address from = 0;
+    sim::Address host;
+    sim::Address from;
   };
   std::map<int, Listener> listeners_;
   // Connections between two hosts of ours, by the connecting socket's local port, until the
@@ -87,7 +87,7 @@ class LiveWorld {
     sim::Address host;
   };
   std::vector<Timer> timers_;
-  sim::TimerId next_timer_ = 0;
+  uint64_t timers_set_ = 0;  // the next timer's id
   std::vector<std::function<void()>> pending_;  // accepts to announce, outside host calls
 };
 

@@ -39,13 +39,20 @@ void ClientHost::start(sim::Net& net, sim::Address next_hop) {
     if (call.script->start.ns == 0) {
       start_call(call);
     } else {
-      timers_[net.set_timer(call.script->start)] = {call.index, TimerKind::start};
+      add_timer(call.script->start, call.index, TimerKind::start);
     }
   }
   flush();
 }
 
+void ClientHost::add_timer(sim::Duration after, uint32_t index, TimerKind kind) {
+  bool added = timers_.emplace(net_->set_timer(after), std::pair{index, kind}).second;
+  H2SIM_ASSERT(added);  // the world never hands out a timer id twice
+}
+
 void ClientHost::start_call(ClientCall& call) {
+  // A call starts once, on a live connection, before anything else happens to it.
+  H2SIM_ASSERT(!call.done && !call.has_stream() && !connection_lost_);
   const ClientScript& script = call.script->client;
   call.started = net_->now();
   // Built in place, one allocation for the list (the six below, grpc-timeout, x-h2sim-call):
@@ -66,19 +73,22 @@ void ClientHost::start_call(ClientCall& call) {
   headers.emplace_back("x-h2sim-call", std::to_string(call.index));
   bool empty_request = script.messages == 0 && script.half_close == HalfClose::after_messages;
   call.stream = endpoint_->submit_request(headers, empty_request);
+  H2SIM_ASSERT(call.has_stream());
   outcomes_[call.index].client_stream = call.stream;
   if (empty_request) {
     call.write_closed = true;
     outcomes_[call.index].client_half_closed = true;
   }
-  if (script.deadline.ns > 0) timers_[net_->set_timer(script.deadline)] = {call.index, TimerKind::deadline};
-  if (script.cancel_after.ns > 0) timers_[net_->set_timer(script.cancel_after)] = {call.index, TimerKind::cancel};
+  if (script.deadline.ns > 0) add_timer(script.deadline, call.index, TimerKind::deadline);
+  if (script.cancel_after.ns > 0) add_timer(script.cancel_after, call.index, TimerKind::cancel);
   if (script.messages > 0) send_next_message(call);
+  check_call(call);
 }
 
 void ClientHost::send_next_message(ClientCall& call) {
   const ClientScript& script = call.script->client;
   if (call.done || call.write_closed || call.messages_sent >= script.messages) return;
+  H2SIM_ASSERT(call.has_stream());
   uint32_t seq = call.messages_sent++;
   bool last = call.messages_sent == script.messages;
   bool close = last && script.half_close == HalfClose::after_messages;
@@ -91,16 +101,18 @@ void ClientHost::send_next_message(ClientCall& call) {
   } else if (last && script.half_close == HalfClose::after_response && call.response_headers) {
     half_close(call);
   }
-  if (!last) {
-    timers_[net_->set_timer(script.interval)] = {call.index, TimerKind::next_message};
-  }
+  if (!last) add_timer(script.interval, call.index, TimerKind::next_message);
+  check_call(call);
 }
 
 void ClientHost::half_close(ClientCall& call) {
   if (call.done || call.write_closed) return;
+  // The script half-closes after its last message, never before.
+  H2SIM_ASSERT(call.has_stream() && call.messages_sent == call.script->client.messages);
   endpoint_->send_data(call.stream, {}, true);
   call.write_closed = true;
   outcomes_[call.index].client_half_closed = true;
+  check_call(call);
 }
 
 ClientHost::ClientCall* ClientHost::by_stream(h2::StreamId stream) {
@@ -131,32 +143,19 @@ void ClientHost::handle(const h2::Event& event) {
     }
     return;
   }
+  // Every other event is about one stream (nghttp2 treats stream-level frames on stream 0 as a
+  // connection error), so it never matches a call that has not started.
+  H2SIM_ASSERT(event.stream != h2::connection_stream_id);
   ClientCall* call = by_stream(event.stream);
   if (call == nullptr) return;
   if (call->done) {
-    if (event.kind == Kind::reset && call->replaceable && event.code != h2::ErrorCode::no_error) {
-      // grpc-js (§2.3): endCall() replaces an OK status with the reset's.
-      net_->mark("grpc-js: reset replaces an OK status");
-      call->done = false;
-      call->replaceable = false;
-      publish(*call, reset_status(*call, event.code));
-      return;
-    }
-    // grpc-core (§2.2 step 6): the stream was removed; a late RST_STREAM is skipped.
-    if (event.kind == Kind::reset) net_->mark("client: reset on a finished call ignored");
+    on_late_event(*call, event);
     return;
   }
   switch (event.kind) {
     case Kind::headers:
       if (!event.end_stream) {
-        call->response_headers = true;
-        if (const std::string* s = h2::find_header(event.headers, ":status")) {
-          call->http_status = std::atoi(s->c_str());
-        }
-        const ClientScript& script = call->script->client;
-        if (script.half_close == HalfClose::after_response && call->messages_sent == script.messages) {
-          half_close(*call);
-        }
+        on_response_headers(*call, event);
       } else {
         on_trailers(*call, status_from_trailers(event.headers, call->http_status));
       }
@@ -168,15 +167,7 @@ void ClientHost::handle(const h2::Event& event) {
       }
       break;
     case Kind::end_stream:
-      // No trailers: the HTTP status decides (doc/http-grpc-status-mapping.md), else INTERNAL.
-      if (call->http_status != 0 && call->http_status != 200) {
-        on_trailers(*call, {code_for_http_status(call->http_status),
-                            std::string(personality_.http_status_prefix) + std::to_string(call->http_status) +
-                                std::string(personality_.http_status_suffix)});
-      } else {
-        call->held_without_trailers = true;
-        on_trailers(*call, {personality_.no_trailers_code, std::string(personality_.no_trailers_message)});
-      }
+      on_end_without_trailers(*call);
       break;
     case Kind::reset:
       on_reset(*call, event.code);
@@ -191,9 +182,51 @@ void ClientHost::handle(const h2::Event& event) {
     default:
       break;
   }
+  check_call(*call);
 }
 
-void ClientHost::on_trailers(ClientCall& call, Status status) {
+void ClientHost::on_response_headers(ClientCall& call, const h2::Event& event) {
+  call.response_headers = true;
+  if (const std::string* s = h2::find_header(event.headers, ":status")) call.http_status = std::atoi(s->c_str());
+  const ClientScript& script = call.script->client;
+  if (script.half_close == HalfClose::after_response && call.messages_sent == script.messages) {
+    half_close(call);
+  }
+}
+
+// The server's END_STREAM came on DATA: no trailers. The HTTP status decides
+// (doc/http-grpc-status-mapping.md), else the personality's status for a missing one.
+void ClientHost::on_end_without_trailers(ClientCall& call) {
+  if (call.http_status != 0 && call.http_status != 200) {
+    on_trailers(call, {code_for_http_status(call.http_status),
+                       std::string(personality_.http_status_prefix) + std::to_string(call.http_status) +
+                           std::string(personality_.http_status_suffix)});
+  } else {
+    on_trailers(call, {personality_.no_trailers_code, std::string(personality_.no_trailers_message)}, false);
+  }
+}
+
+// An event on a call whose status is out: only a reset can matter.
+void ClientHost::on_late_event(ClientCall& call, const h2::Event& event) {
+  H2SIM_ASSERT(call.done);
+  if (event.kind != h2::Event::Kind::reset) return;
+  if (call.replaceable && event.code != h2::ErrorCode::no_error) {
+    // grpc-js (§2.3): endCall() replaces an OK status with the reset's, once.
+    H2SIM_ASSERT(personality_.status_rule == StatusRule::first_non_ok_wins);
+    net_->mark("grpc-js: reset replaces an OK status");
+    call.done = false;
+    call.replaceable = false;
+    publish(call, reset_status(call, event.code));
+    return;
+  }
+  // grpc-core (§2.2 step 6): the stream was removed; a late RST_STREAM is skipped.
+  net_->mark("client: reset on a finished call ignored");
+}
+
+void ClientHost::on_trailers(ClientCall& call, Status status, bool from_wire) {
+  // The server's side ends once: after its END_STREAM nghttp2 delivers nothing more but a reset
+  // or the stream's close, and a reset publishes.
+  H2SIM_ASSERT(!call.done && !call.read_closed && call.has_stream());
   call.read_closed = true;
   if (personality_.status_rule == StatusRule::publish_when_both_closed) {
     if (call.write_closed) {
@@ -201,7 +234,9 @@ void ClientHost::on_trailers(ClientCall& call, Status status) {
       return;
     }
     // §2.2 steps 1-2: trailers stay unpublished; force_client_rst_stream runs at batch end.
+    H2SIM_ASSERT(!call.held && !call.force_rst_pending);
     call.held = std::move(status);
+    call.held_without_trailers = !from_wire;
     call.force_rst_pending = true;
     net_->mark("grpc-core: trailers held until the read batch ends");
     return;
@@ -253,6 +288,8 @@ Status ClientHost::reset_status(const ClientCall& call, h2::ErrorCode code) cons
 }
 
 void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
+  // Only held trailers can have closed the read side of a call still in progress.
+  H2SIM_ASSERT(!call.done && call.has_stream() && (!call.read_closed || call.held));
   call.read_closed = true;
   call.write_closed = true;
   // Trailers from the wire, held (only grpc-core holds them): a stream that ended without
@@ -276,6 +313,7 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
 void ClientHost::end_batch() {
   for (ClientCall& call : calls_) {
     if (call.done || !call.force_rst_pending) continue;
+    H2SIM_ASSERT(call.held && !call.write_closed);
     // §2.2 step 6: force_client_rst_stream: RST(NO_ERROR), both sides closed, trailers out.
     endpoint_->reset(call.stream, h2::ErrorCode::no_error);
     call.write_closed = true;
@@ -285,7 +323,8 @@ void ClientHost::end_batch() {
 }
 
 void ClientHost::publish(ClientCall& call, Status status) {
-  H2SIM_ASSERT(!call.done);
+  // A status is published once; the one exception (on_late_event) clears replaceable first.
+  H2SIM_ASSERT(!call.done && !call.replaceable);
   call.done = true;
   call.force_rst_pending = false;
   CallOutcome& outcome = outcomes_[call.index];
@@ -298,11 +337,26 @@ void ClientHost::publish(ClientCall& call, Status status) {
   if (personality_.ok_status_drops_message && status.code == Code::ok) status.message.clear();
   outcome.client_saw = std::move(status);
   outcome.client_status_at = net_->now();
+  check_call(call);
+}
+
+void ClientHost::check_call(const ClientCall& call) const {
+  H2SIM_ASSERT(call.messages_sent <= call.script->client.messages);
+  H2SIM_ASSERT(call.has_stream() ||
+               (call.messages_sent == 0 && !call.write_closed && !call.read_closed && !call.response_headers));
+  H2SIM_ASSERT(!call.replaceable || call.done);
+  H2SIM_ASSERT(!call.held || call.read_closed);
+  H2SIM_ASSERT(!call.held_without_trailers || call.held);
+  H2SIM_ASSERT(!call.force_rst_pending || (call.held && !call.write_closed && !call.done));
+  // The read side closes with a status (published) or with trailers held for the batch's end.
+  H2SIM_ASSERT(!call.read_closed || call.done || call.held);
+  H2SIM_ASSERT(call.done == outcomes_[call.index].client_saw.has_value());
 }
 
 void ClientHost::fail_all(const Status& status) {
   for (ClientCall& call : calls_) {
-    if (!call.done && (call.stream != 0 || connection_lost_)) publish(call, status);
+    // A call not yet started (no stream) is failed only when the connection is gone for good.
+    if (!call.done && (call.has_stream() || connection_lost_)) publish(call, status);
   }
 }
 
@@ -333,6 +387,7 @@ void ClientHost::on_timer(sim::TimerId timer) {
     case TimerKind::deadline:
     case TimerKind::cancel:
       if (call.done) break;
+      H2SIM_ASSERT(call.has_stream());  // both timers are set when the call starts
       endpoint_->reset(call.stream, h2::ErrorCode::cancel);
       call.write_closed = true;
       outcomes_[index].client_cancelled = true;

@@ -29,10 +29,22 @@ class ClientHost final : public sim::Host {
   void on_timer(sim::TimerId timer) override;
 
  private:
+  // One call's state. What cannot hold together is asserted by check_call() after every change;
+  // what never goes back is asserted where it changes (or no code could undo it):
+  //   - started (a stream) before anything else: no message, close or response headers without it;
+  //     a call starts once;
+  //   - messages_sent only grows, one at a time, up to the script's messages;
+  //   - write_closed, read_closed, response_headers and held are only ever set, never cleared;
+  //     read_closed is set once by trailers (or a reset), again only by a reset over held ones;
+  //   - done is final, but for one step: a replaceable OK status (grpc-js) may be replaced by a
+  //     reset's status, after which it is not replaceable again; replaceable implies done;
+  //   - held implies read_closed (held trailers were read), held_without_trailers implies held;
+  //   - force_rst_pending implies held, read_closed, not write_closed and not done: the deferred
+  //     RST at batch end closes the write side and publishes, so done clears it.
   struct ClientCall {
     uint32_t index = 0;
     const CallScript* script = nullptr;
-    h2::StreamId stream = 0;
+    h2::StreamId stream;  // connection_stream_id until the call starts
     uint32_t messages_sent = 0;
     bool write_closed = false;  // we submitted END_STREAM (or a reset)
     bool read_closed = false;   // the server's END_STREAM or a reset arrived
@@ -46,17 +58,25 @@ class ClientHost final : public sim::Host {
     int http_status = 0;
     sim::Time started;
     MessageReader reader{true};
+
+    bool has_stream() const { return stream != h2::connection_stream_id; }
   };
   enum class TimerKind : uint8_t { start, next_message, deadline, cancel };
 
+  void add_timer(sim::Duration after, uint32_t index, TimerKind kind);
   void start_call(ClientCall& call);
   void send_next_message(ClientCall& call);
   void half_close(ClientCall& call);
   void handle(const h2::Event& event);
-  void on_trailers(ClientCall& call, Status status);
+  void on_response_headers(ClientCall& call, const h2::Event& event);
+  void on_end_without_trailers(ClientCall& call);
+  void on_late_event(ClientCall& call, const h2::Event& event);
+  // `from_wire`: the status came in trailers, not in their place (a stream that ended without).
+  void on_trailers(ClientCall& call, Status status, bool from_wire = true);
   void on_reset(ClientCall& call, h2::ErrorCode code);
   void end_batch();
   void publish(ClientCall& call, Status status);
+  void check_call(const ClientCall& call) const;
   Status reset_status(const ClientCall& call, h2::ErrorCode code) const;
   void fail_all(const Status& status);
   void flush();
@@ -65,7 +85,7 @@ class ClientHost final : public sim::Host {
   const ClientPersonality& personality_;
   std::vector<CallOutcome>& outcomes_;
   sim::Net* net_ = nullptr;
-  sim::ConnId conn_ = 0;
+  sim::ConnId conn_;
   std::unique_ptr<h2::Endpoint> endpoint_;
   std::vector<ClientCall> calls_;
   std::map<sim::TimerId, std::pair<uint32_t, TimerKind>> timers_;

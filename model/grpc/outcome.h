@@ -6,13 +6,14 @@
 #include <vector>
 
 #include "model/grpc/status.h"
+#include "model/h2/frame.h"
 #include "sim/time.h"
 
 namespace h2sim::grpc {
 
 struct CallOutcome {
   uint32_t call = 0;                  // index in Scenario.calls
-  int32_t client_stream = 0;          // the HTTP/2 stream id on the client's connection
+  h2::StreamId client_stream;         // the HTTP/2 stream id on the client's connection
   std::optional<Status> server_sent;  // the status the server application produced
   std::optional<Status> client_saw;   // the final status the client application saw
   sim::Time server_status_at;

@@ -18,7 +18,8 @@ ServerHost::~ServerHost() = default;
 void ServerHost::start(sim::Net& net, sim::Address) { net_ = &net; }
 
 void ServerHost::on_accept(sim::ConnId end) {
-  endpoints_[end] = std::make_unique<h2::Endpoint>(h2::Role::server);
+  bool added = endpoints_.emplace(end, std::make_unique<h2::Endpoint>(h2::Role::server)).second;
+  H2SIM_ASSERT(added);  // a connection end is accepted once
   flush(end);
 }
 
@@ -43,7 +44,7 @@ void ServerHost::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
 
 void ServerHost::handle(sim::ConnId conn, h2::Endpoint&, const h2::Event& event) {
   using Kind = h2::Event::Kind;
-  if (event.stream == 0) return;
+  if (event.stream == h2::connection_stream_id) return;
   Key key{conn, event.stream};
   if (event.kind == Kind::headers && event.headers_kind == h2::HeadersKind::request) {
     ServerCall call;
@@ -56,7 +57,9 @@ void ServerHost::handle(sim::ConnId conn, h2::Endpoint&, const h2::Event& event)
     }
     call.read_closed = event.end_stream;
     if (call.index >= 0) outcomes_[call.index].server_read_all = event.end_stream;
-    calls_.emplace(key, std::move(call));
+    // nghttp2 reports a stream's request headers once, and stream ids are never reused.
+    bool added = calls_.emplace(key, std::move(call)).second;
+    H2SIM_ASSERT(added);
     return;
   }
   auto it = calls_.find(key);
@@ -64,11 +67,16 @@ void ServerHost::handle(sim::ConnId conn, h2::Endpoint&, const h2::Event& event)
   ServerCall& call = it->second;
   switch (event.kind) {
     case Kind::data:
+      // nghttp2 delivers no DATA after the client's END_STREAM or RST_STREAM.
+      H2SIM_ASSERT(!call.read_closed);
       call.reader.feed(event.data);
       for (uint32_t seq : call.reader.take_sequence_numbers()) {
-        ++call.messages_read;
+        ++call.messages_read;  // only ever counts up: a message read stays read
         if (call.index >= 0) outcomes_[call.index].requests_received.push_back(seq);
       }
+      // Every message counted is in the call's outcome (which other calls naming the same script,
+      // a proxy's retry say, may add to).
+      H2SIM_ASSERT(call.index < 0 || call.messages_read <= outcomes_[call.index].requests_received.size());
       break;
     case Kind::headers:  // request trailers end the request too
     case Kind::end_stream:
@@ -108,13 +116,17 @@ void ServerHost::maybe_act(ServerCall& call) {
   if (!ready) return;
   if (script.delay.ns > 0) {
     call.waiting = true;
-    timers_[net_->set_timer(script.delay)] = {call.conn, call.stream};
+    bool added = timers_.emplace(net_->set_timer(script.delay), Key{call.conn, call.stream}).second;
+    H2SIM_ASSERT(added);
     return;
   }
   act(call);
 }
 
 void ServerHost::act(ServerCall& call) {
+  // A call acts once, when no think time is running; done is final, so it cannot act again.
+  H2SIM_ASSERT(!call.done && !call.waiting);
+  H2SIM_ASSERT(call.index >= -1 && call.index < static_cast<int>(scripts_.size()));
   h2::Endpoint& endpoint = *endpoints_.at(call.conn);
   call.done = true;
   if (call.index >= 0 && scripts_[call.index].server.action == ServerAction::reset) {
@@ -205,6 +217,7 @@ void ServerHost::on_timer(sim::TimerId timer) {
   Key key = it->second;
   timers_.erase(it);
   ServerCall& call = calls_.at(key);
+  H2SIM_ASSERT(call.waiting);  // the handler's think time is what this timer measured
   call.waiting = false;
   if (!call.done) act(call);
   flush(key.first);

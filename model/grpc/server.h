@@ -31,8 +31,8 @@ class ServerHost final : public sim::Host {
 
  private:
   struct ServerCall {
-    sim::ConnId conn = 0;
-    h2::StreamId stream = 0;
+    sim::ConnId conn;
+    h2::StreamId stream;
     int index = -1;  // the scenario call, or -1 for a request naming none
     bool read_closed = false;
     uint32_t messages_read = 0;

@@ -13,11 +13,14 @@ namespace h2sim::h2 {
 namespace {
 
 // A header block as nghttp2 takes it: views of the strings, which nghttp2 copies when the block
-// is submitted. Blocks of up to 16 fields (every gRPC block) need no allocation.
+// is submitted. Blocks of up to inline_fields fields (every gRPC block) need no allocation;
+// larger ones take the heap, so this is no cap on a block's size.
 class NvBlock {
  public:
+  static constexpr size_t inline_fields = 16;
+
   explicit NvBlock(std::span<const Header> headers) {
-    if (headers.size() > std::size(inline_)) {
+    if (headers.size() > inline_fields) {
       heap_.resize(headers.size());
       data_ = heap_.data();
     }
@@ -35,7 +38,7 @@ class NvBlock {
   size_t size() const { return size_; }
 
  private:
-  nghttp2_nv inline_[16];
+  nghttp2_nv inline_[inline_fields];
   std::vector<nghttp2_nv> heap_;
   nghttp2_nv* data_ = inline_;
   size_t size_ = 0;
@@ -68,7 +71,7 @@ struct Callbacks {
                            size_t len, void* user_data) {
     Event ev;
     ev.kind = Event::Kind::data;
-    ev.stream = stream_id;
+    ev.stream = StreamId{stream_id};
     ev.data.assign(data, data + len);
     self(user_data).events_.push_back(std::move(ev));
     return 0;
@@ -76,7 +79,7 @@ struct Callbacks {
 
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     Endpoint& e = self(user_data);
-    StreamId id = frame->hd.stream_id;
+    StreamId id{frame->hd.stream_id};
     bool es = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
     switch (frame->hd.type) {
       case NGHTTP2_HEADERS: {
@@ -120,7 +123,7 @@ struct Callbacks {
         Event ev;
         ev.kind = Event::Kind::goaway;
         ev.code = static_cast<ErrorCode>(frame->goaway.error_code);
-        ev.last_stream_id = frame->goaway.last_stream_id;
+        ev.last_stream_id = StreamId{frame->goaway.last_stream_id};
         e.events_.push_back(std::move(ev));
         break;
       }
@@ -133,12 +136,13 @@ struct Callbacks {
   static int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code,
                              void* user_data) {
     Endpoint& e = self(user_data);
-    e.flags(stream_id).closed = true;
-    e.outgoing_.erase(stream_id);
-    e.pending_resets_.erase(stream_id);
+    StreamId id{stream_id};
+    e.flags(id).closed = true;
+    e.outgoing_.erase(id);
+    e.pending_resets_.erase(id);
     Event ev;
     ev.kind = Event::Kind::closed;
-    ev.stream = stream_id;
+    ev.stream = id;
     ev.code = static_cast<ErrorCode>(error_code);
     e.events_.push_back(std::move(ev));
     return 0;
@@ -146,7 +150,7 @@ struct Callbacks {
 
   static int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     Endpoint& e = self(user_data);
-    StreamId id = frame->hd.stream_id;
+    StreamId id{frame->hd.stream_id};
     bool es = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
     switch (frame->hd.type) {
       case NGHTTP2_HEADERS:
@@ -170,7 +174,7 @@ struct Callbacks {
                            size_t length, uint32_t* data_flags, nghttp2_data_source*,
                            void* user_data) {
     Endpoint& e = self(user_data);
-    auto it = e.outgoing_.find(stream_id);
+    auto it = e.outgoing_.find(StreamId{stream_id});
     if (it == e.outgoing_.end()) {
       *data_flags |= NGHTTP2_DATA_FLAG_EOF;
       return 0;
@@ -307,9 +311,9 @@ StreamId Endpoint::submit_request(std::span<const Header> headers, bool end_stre
   NvBlock nva(headers);
   nghttp2_data_provider provider{};
   provider.read_callback = Callbacks::read_data;
-  StreamId id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
-                                       end_stream ? nullptr : &provider, nullptr);
-  H2SIM_ASSERT(id > 0);
+  StreamId id{nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
+                                     end_stream ? nullptr : &provider, nullptr)};
+  H2SIM_ASSERT(id > connection_stream_id);
   flags(id);
   if (!end_stream) attach_provider(id);
   return id;
@@ -322,7 +326,7 @@ void Endpoint::submit_response(StreamId stream, std::span<const Header> headers,
   NvBlock nva(headers);
   nghttp2_data_provider provider{};
   provider.read_callback = Callbacks::read_data;
-  int rv = nghttp2_submit_response(session_, stream, nva.data(), nva.size(),
+  int rv = nghttp2_submit_response(session_, stream.value, nva.data(), nva.size(),
                                    end_stream ? nullptr : &provider);
   H2SIM_ASSERT(rv == 0);
   if (!end_stream) attach_provider(stream);
@@ -337,7 +341,7 @@ void Endpoint::send_data(StreamId stream, std::span<const uint8_t> bytes, bool e
   H2SIM_ASSERT(!out.eof);
   out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.end());
   if (end_stream) out.eof = true;
-  nghttp2_session_resume_data(session_, stream);  // fails harmlessly if not deferred
+  nghttp2_session_resume_data(session_, stream.value);  // fails harmlessly if not deferred
 }
 
 void Endpoint::send_trailers(StreamId stream, std::span<const Header> trailers) {
@@ -347,7 +351,7 @@ void Endpoint::send_trailers(StreamId stream, std::span<const Header> trailers) 
   H2SIM_ASSERT(it != outgoing_.end() && it->second.provider_active && !it->second.eof);
   it->second.trailers.emplace(trailers.begin(), trailers.end());
   it->second.eof = true;
-  nghttp2_session_resume_data(session_, stream);
+  nghttp2_session_resume_data(session_, stream.value);
 }
 
 void Endpoint::reset(StreamId stream, ErrorCode code) {
@@ -355,7 +359,7 @@ void Endpoint::reset(StreamId stream, ErrorCode code) {
   if (f.closed || f.reset_sent) return;
   outgoing_.erase(stream);
   pending_resets_.erase(stream);
-  H2SIM_ASSERT(nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream,
+  H2SIM_ASSERT(nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.value,
                                          static_cast<uint32_t>(code)) == 0);
   f.reset_sent = true;  // set now so later submits on this stream are refused at once
 }
@@ -368,16 +372,16 @@ void Endpoint::reset_after_output(StreamId stream, ErrorCode code) {
   pending_resets_.emplace(stream, code);
 }
 
-void Endpoint::goaway(ErrorCode code, StreamId last_stream) {
-  if (last_stream < 0) last_stream = last_peer_stream();
-  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last_stream, static_cast<uint32_t>(code),
-                        nullptr, 0);
+void Endpoint::goaway(ErrorCode code, std::optional<StreamId> last_stream) {
+  StreamId last = last_stream.value_or(last_peer_stream());
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last.value, static_cast<uint32_t>(code), nullptr,
+                        0);
 }
 
 void Endpoint::consume(StreamId stream, size_t bytes) {
   if (bytes == 0) return;
   // A closed stream only returns the connection window.
-  if (nghttp2_session_consume(session_, stream, bytes) != 0) {
+  if (nghttp2_session_consume(session_, stream.value, bytes) != 0) {
     nghttp2_session_consume_connection(session_, bytes);
   }
 }
@@ -393,7 +397,7 @@ void Endpoint::shutdown_notice() {
 }
 
 StreamId Endpoint::last_peer_stream() const {
-  return nghttp2_session_get_last_proc_stream_id(session_);
+  return StreamId{nghttp2_session_get_last_proc_stream_id(session_)};
 }
 
 bool Endpoint::submit_due_resets() {

@@ -37,7 +37,7 @@ struct Event {
     error,       // the session hit a fatal error; the connection is unusable
   };
   Kind kind = Kind::headers;
-  StreamId stream = 0;
+  StreamId stream;
   HeadersKind headers_kind = HeadersKind::request;
   bool end_stream = false;
   // The header block, kept by the endpoint until the next take_events() (a view, so a block is
@@ -45,7 +45,7 @@ struct Event {
   std::span<const Header> headers;
   std::vector<uint8_t> data;
   ErrorCode code = ErrorCode::no_error;
-  StreamId last_stream_id = 0;
+  StreamId last_stream_id;
 };
 
 // What an endpoint knows about one of its streams, from the frames it sent and received.
@@ -107,7 +107,7 @@ class Endpoint {
   // forwards a response tail before resetting.
   void reset_after_output(StreamId stream, ErrorCode code);
   // GOAWAY naming the last stream this endpoint processed (or `last_stream`, if given).
-  void goaway(ErrorCode code, StreamId last_stream = -1);
+  void goaway(ErrorCode code, std::optional<StreamId> last_stream = std::nullopt);
   // manual_flow_control: `bytes` of the stream's received DATA have been passed on.
   void consume(StreamId stream, size_t bytes);
   // DATA payload bytes of the stream serialized so far.

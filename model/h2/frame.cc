@@ -120,13 +120,13 @@ std::string format_frame(const FrameRecord& f) {
   std::string line = format_time(f.at) + "  " + pad(std::string(leg_name(f.endpoint.leg)), 6) +
                      " " + pad(std::string(endpoint_name(f.endpoint)), 6) + (f.sent ? " > " : " < ") +
                      pad(std::string(frame_type_name(f.type)), 13) + " s=" +
-                     std::to_string(f.stream_id);
+                     std::to_string(f.stream_id.value);
   std::string flags = frame_flags_text(f.type, f.flags);
   if (!flags.empty()) line += " [" + flags + "]";
   if (f.type == FrameType::rst_stream || f.type == FrameType::goaway) {
     line += " " + std::string(error_code_name(f.error_code));
   }
-  if (f.type == FrameType::goaway) line += " last=" + std::to_string(f.last_stream_id);
+  if (f.type == FrameType::goaway) line += " last=" + std::to_string(f.last_stream_id.value);
   if (f.type == FrameType::data || f.type == FrameType::window_update ||
       f.type == FrameType::settings) {
     line += " len=" + std::to_string(f.length);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
 
 #include "sim/assert.h"
 
@@ -24,9 +23,11 @@ struct ChunkHeader {
 // Standard-size chunks kept between sessions, per thread. A run's four sessions hold 128 KiB;
 // handing it back to malloc at the end of every run made glibc trim its heap and fault the pages
 // back in during the next run (up to a page fault per run, and run times that moved by 20% with
-// the heap's layout). Bounded: a thread keeps at most 16 chunks (512 KiB).
+// the heap's layout). Bounded: a thread keeps at most spare_chunks_max chunks (512 KiB), and
+// frees the chunks of sessions that end while it holds that many.
+constexpr size_t spare_chunks_max = 16;
 struct ChunkCache {
-  void* chunks[16];
+  void* chunks[spare_chunks_max];
   size_t count = 0;
   ~ChunkCache() {
     while (count > 0) std::free(chunks[--count]);
@@ -41,7 +42,7 @@ SessionMemory::~SessionMemory() {
   while (chunks_ != nullptr) {
     ChunkHeader header;
     std::memcpy(&header, chunks_, sizeof header);
-    if (header.bytes == chunk_bytes && spare_chunks.count < std::size(spare_chunks.chunks)) {
+    if (header.bytes == chunk_bytes && spare_chunks.count < spare_chunks_max) {
       spare_chunks.chunks[spare_chunks.count++] = chunks_;
     } else {
       std::free(chunks_);
@@ -56,6 +57,7 @@ void* SessionMemory::carve(size_t block_bytes) {
     size_t bytes = std::max(chunk_bytes, header_bytes + block_bytes);
     std::byte* chunk;
     if (bytes == chunk_bytes && spare_chunks.count > 0) {
+      H2SIM_ASSERT(spare_chunks.count <= spare_chunks_max);
       chunk = static_cast<std::byte*>(spare_chunks.chunks[--spare_chunks.count]);
     } else {
       chunk = static_cast<std::byte*>(std::malloc(bytes));

@@ -36,7 +36,7 @@ std::string_view stream_event_name(StreamEvent event) {
 }
 
 bool stream_event_of(const FrameRecord& f, StreamEvent* event) {
-  if (f.stream_id == 0) return false;
+  if (f.stream_id == connection_stream_id) return false;
   bool es = f.end_stream();
   switch (f.type) {
     case FrameType::headers:
@@ -138,6 +138,7 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
   StreamEvent event;
   if ((judged_ && !judged_(frame)) || !stream_event_of(frame, &event)) return;
   View& view = this->view({frame.endpoint.connection, frame.endpoint.client_side, frame.stream_id});
+  view.endpoint = frame.endpoint;
   Transition t = transition(view.state, event);
   ++taken_[static_cast<int>(view.state)][static_cast<int>(event)];
   if (view.state == StreamState::closed) {
@@ -150,7 +151,7 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
   if (!t.legal) {
     violations_.push_back({frame_index, std::string(frame_type_name(frame.type)) + " " +
                                             frame_flags_text(frame.type, frame.flags) +
-                                            " sent on stream " + std::to_string(frame.stream_id) +
+                                            " sent on stream " + std::to_string(frame.stream_id.value) +
                                             " in state " +
                                             std::string(stream_state_name(view.state))});
   }
@@ -163,6 +164,14 @@ std::map<std::pair<StreamState, StreamEvent>, uint32_t> StreamMonitor::taken() c
     for (int e = 0; e < stream_event_count; ++e) {
       if (taken_[s][e] > 0) out[{static_cast<StreamState>(s), static_cast<StreamEvent>(e)}] = taken_[s][e];
     }
+  }
+  return out;
+}
+
+std::vector<StreamMonitor::OpenStream> StreamMonitor::open_streams() const {
+  std::vector<OpenStream> out;
+  for (const auto& [key, v] : views_) {
+    if (v.state != StreamState::closed && v.state != StreamState::idle) out.push_back({v.endpoint, std::get<2>(key), v.state});
   }
   return out;
 }

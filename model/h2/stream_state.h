@@ -76,10 +76,19 @@ class StreamMonitor {
   const std::vector<Violation>& violations() const { return violations_; }
   // Every (state, event) pair taken, with counts: the coverage reports draw.
   std::map<std::pair<StreamState, StreamEvent>, uint32_t> taken() const;
+  // The streams not closed in their endpoint's view (a run's end: what is still open), each
+  // with the endpoint and its state.
+  struct OpenStream {
+    EndpointTag endpoint;
+    StreamId stream{};
+    StreamState state = StreamState::idle;
+  };
+  std::vector<OpenStream> open_streams() const;
 
  private:
   struct View {
     StreamState state = StreamState::idle;
+    EndpointTag endpoint;  // whose view it is
     // A frame received on a closed stream licenses one RST_STREAM in reply (RFC 9113 §5.4.2).
     bool may_reset_closed = false;
   };

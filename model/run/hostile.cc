@@ -22,7 +22,8 @@ constexpr sim::Duration linger = sim::Duration::milliseconds(20);
 
 void put_frame(Bytes& out, FrameType type, uint8_t flags, uint32_t stream, const Bytes& payload,
                uint32_t length_override = 0) {
-  h2::write_frame(type, flags, static_cast<h2::StreamId>(stream), payload, &out,
+  // Any 32 bits a hostile peer likes; the codec drops the reserved bit as it writes them.
+  h2::write_frame(type, flags, h2::StreamId{static_cast<int32_t>(stream)}, payload, &out,
                   length_override ? length_override : UINT32_MAX);
 }
 
@@ -65,11 +66,120 @@ h2::Headers request_headers() {
           {"te", "trailers"}};
 }
 
+// The default SETTINGS_MAX_FRAME_SIZE (RFC 9113 §6.5.2): the largest frame payload a peer must
+// accept before the SETTINGS that raise it.
+constexpr uint32_t default_frame_payload_bytes_max = 16384;
+// BYTE_MUTATION flips at most this many bytes, whatever `count` says: a request flush is a few
+// dozen bytes, and a handful of flips already breaks every part of it.
+constexpr uint32_t byte_mutations_max = 16;
+// OVERSIZED_HEADERS: the value's size in KiB for a `param`. Always above 64 KiB, the largest
+// default header list limit among the proxies (nghttp2's SETTINGS_MAX_HEADER_LIST_SIZE default
+// and ours), so the list is oversized for every peer; `param` picks how far above, in 256 steps.
+constexpr uint32_t oversized_header_steps = 256;
+constexpr uint32_t oversized_header_kib_min = 65;
+uint32_t oversized_header_kib(uint32_t param) { return param % oversized_header_steps + oversized_header_kib_min; }
+
+// A request whose header block is larger than any default limit, in frames no larger than the
+// default SETTINGS_MAX_FRAME_SIZE.
+void put_oversized_headers(Bytes& out, uint32_t param) {
+  h2::Headers headers = request_headers();
+  headers.emplace_back("x-big", std::string(size_t{1024} * oversized_header_kib(param), 'a'));
+  Bytes big = encode_block(headers);
+  size_t at = 0;
+  bool first = true;
+  while (at < big.size()) {
+    size_t n = std::min<size_t>(default_frame_payload_bytes_max, big.size() - at);
+    bool last = at + n == big.size();
+    uint8_t flags = static_cast<uint8_t>((last ? h2::flag_end_headers : 0) | (first ? h2::flag_end_stream : 0));
+    put_frame(out, first ? FrameType::headers : FrameType::continuation, flags, 1,
+              Bytes(big.begin() + at, big.begin() + at + n));
+    at += n;
+    first = false;
+  }
+}
+
+// A valid request flush with some of its bytes flipped, chosen by the spec's seed.
+void put_mutated_request(Bytes& out, const Hostile& spec, uint32_t count) {
+  put_frame(out, FrameType::headers, h2::flag_end_headers, 1, hostile_request_block());
+  put_frame(out, FrameType::data, h2::flag_end_stream, 1, Bytes{0, 0, 0, 0, 2, 8, 1});
+  sim::SplitMix64 rng(spec.seed());
+  for (uint32_t i = 0; i < std::min(count, byte_mutations_max); ++i) {
+    out[rng.below(static_cast<uint32_t>(out.size()))] ^= static_cast<uint8_t>(1 + rng.below(255));
+  }
+}
+
+// The attacks made of connection-level frames (stream 0) and floods of them; false for the rest.
+bool connection_attack_bytes(const Hostile& spec, uint32_t count, Bytes& out) {
+  switch (spec.kind()) {
+    case DATA_ON_STREAM_ZERO:
+      put_frame(out, FrameType::data, 0, 0, Bytes(8, 'x'));
+      return true;
+    case WINDOW_OVERFLOW:
+      put_frame(out, FrameType::window_update, 0, 0, u32(0x7fffffff));
+      put_frame(out, FrameType::window_update, 0, 0, u32(0x7fffffff));
+      return true;
+    case WINDOW_UPDATE_ZERO:
+      put_frame(out, FrameType::window_update, 0, 0, u32(0));
+      return true;
+    case SETTINGS_BAD_VALUE: {
+      Bytes bad = spec.param() % 3 == 0   ? setting(NGHTTP2_SETTINGS_ENABLE_PUSH, 2)
+                  : spec.param() % 3 == 1 ? setting(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0x80000000u)
+                                          : setting(NGHTTP2_SETTINGS_MAX_FRAME_SIZE, 100);
+      put_frame(out, FrameType::settings, 0, 0, bad);
+      return true;
+    }
+    case SETTINGS_BAD_LENGTH:
+      put_frame(out, FrameType::settings, 0, 0, Bytes(5, 0));
+      return true;
+    case SETTINGS_FLOOD:
+      for (uint32_t i = 0; i < count; ++i) put_frame(out, FrameType::settings, 0, 0, Bytes{});
+      return true;
+    case PING_FLOOD:
+      for (uint32_t i = 0; i < count; ++i) put_frame(out, FrameType::ping, 0, 0, Bytes(8, 0));
+      return true;
+    case UNKNOWN_FRAME_TYPE:
+      put_frame(out, static_cast<FrameType>(0xfa), 0, 0, Bytes(4, 1));
+      put_frame(out, FrameType::headers, h2::flag_end_headers | h2::flag_end_stream, 1, hostile_request_block());
+      return true;
+    case RST_ON_IDLE_STREAM:
+      put_frame(out, FrameType::rst_stream, 0, 1, u32(static_cast<uint32_t>(ErrorCode::cancel)));
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The header blocks a peer must refuse, each on a request of its own.
+bool bad_header_attack_bytes(const Hostile& spec, Bytes& out) {
+  const uint8_t es = h2::flag_end_stream, eh = h2::flag_end_headers;
+  h2::Headers headers = request_headers();
+  switch (spec.kind()) {
+    case BAD_HPACK:
+      // An indexed header field naming index 0x7f + ... beyond any table: a decoding error.
+      put_frame(out, FrameType::headers, eh | es, 1, Bytes{0xff, 0xff, 0xff, 0xff, 0x0f});
+      return true;
+    case OVERSIZED_HEADERS:
+      put_oversized_headers(out, spec.param());
+      return true;
+    case UPPERCASE_HEADER_NAME:
+      headers.emplace_back("X-Upper", "1");
+      put_frame(out, FrameType::headers, eh | es, 1, encode_block(headers));
+      return true;
+    case CONNECTION_SPECIFIC_HEADER:
+      headers.emplace_back("connection", "keep-alive");
+      put_frame(out, FrameType::headers, eh | es, 1, encode_block(headers));
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The attack's bytes after the preface and SETTINGS.
 Bytes attack_bytes(const Hostile& spec) {
   Bytes out;
-  Bytes block = hostile_request_block();
   uint32_t count = spec.count() == 0 ? 1 : spec.count();
+  if (connection_attack_bytes(spec, count, out) || bad_header_attack_bytes(spec, out)) return out;
+  Bytes block = hostile_request_block();
   const uint8_t es = h2::flag_end_stream, eh = h2::flag_end_headers;
   switch (spec.kind()) {
     case NO_ATTACK:
@@ -77,10 +187,7 @@ Bytes attack_bytes(const Hostile& spec) {
       break;
     case FRAME_TOO_LARGE:
       put_frame(out, FrameType::headers, eh, 1, block);
-      put_frame(out, FrameType::data, 0, 1, Bytes(16385 + spec.param(), 'x'));
-      break;
-    case DATA_ON_STREAM_ZERO:
-      put_frame(out, FrameType::data, 0, 0, Bytes(8, 'x'));
+      put_frame(out, FrameType::data, 0, 1, Bytes(default_frame_payload_bytes_max + 1 + spec.param(), 'x'));
       break;
     case DATA_ON_IDLE_STREAM:
       put_frame(out, FrameType::data, 0, 1, Bytes(8, 'x'));
@@ -90,33 +197,9 @@ Bytes attack_bytes(const Hostile& spec) {
       put_frame(out, FrameType::rst_stream, 0, 1, u32(static_cast<uint32_t>(ErrorCode::cancel)));
       put_frame(out, FrameType::headers, eh | es, 1, block);
       break;
-    case BAD_HPACK:
-      // An indexed header field naming index 0x7f + ... beyond any table: a decoding error.
-      put_frame(out, FrameType::headers, eh | es, 1, Bytes{0xff, 0xff, 0xff, 0xff, 0x0f});
-      break;
     case CONTINUATION_FLOOD:
       put_frame(out, FrameType::headers, 0, 1, Bytes(block.begin(), block.begin() + 1));
       for (uint32_t i = 0; i < count; ++i) put_frame(out, FrameType::continuation, 0, 1, Bytes{});
-      break;
-    case WINDOW_OVERFLOW:
-      put_frame(out, FrameType::window_update, 0, 0, u32(0x7fffffff));
-      put_frame(out, FrameType::window_update, 0, 0, u32(0x7fffffff));
-      break;
-    case WINDOW_UPDATE_ZERO:
-      put_frame(out, FrameType::window_update, 0, 0, u32(0));
-      break;
-    case SETTINGS_BAD_VALUE: {
-      Bytes bad = spec.param() % 3 == 0   ? setting(NGHTTP2_SETTINGS_ENABLE_PUSH, 2)
-                  : spec.param() % 3 == 1 ? setting(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0x80000000u)
-                                          : setting(NGHTTP2_SETTINGS_MAX_FRAME_SIZE, 100);
-      put_frame(out, FrameType::settings, 0, 0, bad);
-      break;
-    }
-    case SETTINGS_BAD_LENGTH:
-      put_frame(out, FrameType::settings, 0, 0, Bytes(5, 0));
-      break;
-    case SETTINGS_FLOOD:
-      for (uint32_t i = 0; i < count; ++i) put_frame(out, FrameType::settings, 0, 0, Bytes{});
       break;
     case RAPID_RESET:
       for (uint32_t i = 0; i < count; ++i) {
@@ -125,50 +208,16 @@ Bytes attack_bytes(const Hostile& spec) {
         put_frame(out, FrameType::rst_stream, 0, stream, u32(static_cast<uint32_t>(ErrorCode::cancel)));
       }
       break;
-    case OVERSIZED_HEADERS: {
-      h2::Headers headers = request_headers();
-      headers.emplace_back("x-big", std::string(1024 * (spec.param() % 256 + 65), 'a'));
-      Bytes big = encode_block(headers);
-      // Split into frames no larger than the default SETTINGS_MAX_FRAME_SIZE.
-      size_t at = 0;
-      bool first = true;
-      while (at < big.size()) {
-        size_t n = std::min<size_t>(16384, big.size() - at);
-        bool last = at + n == big.size();
-        put_frame(out, first ? FrameType::headers : FrameType::continuation,
-                  static_cast<uint8_t>((last ? eh : 0) | (first ? es : 0)), 1,
-                  Bytes(big.begin() + at, big.begin() + at + n));
-        at += n;
-        first = false;
-      }
-      break;
-    }
     case PREMATURE_CLOSE:
       put_frame(out, FrameType::headers, eh, 1, block);
       put_frame(out, FrameType::data, 0, 1, Bytes{0, 0, 0, 0, 20, 8, 1});  // half a message
       break;
-    case BYTE_MUTATION: {
-      put_frame(out, FrameType::headers, eh, 1, block);
-      put_frame(out, FrameType::data, es, 1, Bytes{0, 0, 0, 0, 2, 8, 1});
-      sim::SplitMix64 rng(spec.seed());
-      for (uint32_t i = 0; i < std::min(count, 16u); ++i) {
-        out[rng.below(static_cast<uint32_t>(out.size()))] ^= static_cast<uint8_t>(1 + rng.below(255));
-      }
-      break;
-    }
-    case PING_FLOOD:
-      for (uint32_t i = 0; i < count; ++i) put_frame(out, FrameType::ping, 0, 0, Bytes(8, 0));
+    case BYTE_MUTATION:
+      put_mutated_request(out, spec, count);
       break;
     case PRIORITY_SELF_DEPENDENCY:
       put_frame(out, FrameType::headers, eh, 1, block);
       put_frame(out, FrameType::priority, 0, 1, Bytes{0, 0, 0, 1, 16});
-      break;
-    case UNKNOWN_FRAME_TYPE:
-      put_frame(out, static_cast<FrameType>(0xfa), 0, 0, Bytes(4, 1));
-      put_frame(out, FrameType::headers, eh | es, 1, block);
-      break;
-    case RST_ON_IDLE_STREAM:
-      put_frame(out, FrameType::rst_stream, 0, 1, u32(static_cast<uint32_t>(ErrorCode::cancel)));
       break;
     case INVALID_PREFACE:
       break;  // the preface itself is wrong, see attack()
@@ -176,18 +225,6 @@ Bytes attack_bytes(const Hostile& spec) {
       put_frame(out, FrameType::headers, eh, 1, block);
       put_frame(out, FrameType::data, h2::flag_padded, 1, Bytes{10, 'x', 'y'});
       break;
-    case UPPERCASE_HEADER_NAME: {
-      h2::Headers headers = request_headers();
-      headers.emplace_back("X-Upper", "1");
-      put_frame(out, FrameType::headers, eh | es, 1, encode_block(headers));
-      break;
-    }
-    case CONNECTION_SPECIFIC_HEADER: {
-      h2::Headers headers = request_headers();
-      headers.emplace_back("connection", "keep-alive");
-      put_frame(out, FrameType::headers, eh | es, 1, encode_block(headers));
-      break;
-    }
     case EVEN_STREAM_ID:
       put_frame(out, FrameType::headers, eh | es, 2, block);
       break;

@@ -45,15 +45,15 @@ class HostileClient final : public sim::Host {
 
   const Hostile& spec_;
   sim::Net* net_ = nullptr;
-  sim::ConnId conn_ = 0;
+  sim::ConnId conn_;
   std::vector<uint8_t> inbox_;  // a partial frame from the peer
   bool preface_skipped_ = false;
   bool peer_closed_ = false;
   bool closed_ = false;
   bool attacked_ = false;                // the preface has been sent
   std::vector<uint8_t> held_replies_;    // SETTINGS/PING acks that arrived before it
-  sim::TimerId attack_timer_ = 0;
-  sim::TimerId close_timer_ = 0;
+  sim::TimerId attack_timer_;
+  sim::TimerId close_timer_;
 };
 
 // The well-formed request header block every hostile stream opens with.

@@ -101,7 +101,7 @@ Result run(const Scenario& scenario, sim::ChoiceSource& choices, const ProxyFact
   sim::World world(choices, link_of(scenario.network()), limits_of(scenario.limits()));
   h2::WireTrace trace;
   world.set_wire_observer(&trace);
-  sim::Address server_at = world.add_host(*apps.server, "server", 0);
+  sim::Address server_at = world.add_host(*apps.server, "server", sim::Address{});
   trace.add_host(server_at, h2::Peer::server);
   sim::Address client_next = server_at;
   if (proxy) {
@@ -136,14 +136,15 @@ std::string trace_digest(const Result& r) {
     d.add_u64((uint64_t{static_cast<uint8_t>(f.endpoint.leg)} << 40) |
               (uint64_t{f.endpoint.connection} << 8) | (f.endpoint.client_side << 1) | f.sent);
     d.add_u64((uint64_t{static_cast<uint8_t>(f.type)} << 40) | (uint64_t{f.flags} << 32) |
-              static_cast<uint32_t>(f.stream_id));
+              static_cast<uint32_t>(f.stream_id.value));
     d.add_u64((uint64_t{static_cast<uint32_t>(f.error_code)} << 32) | f.length);
     d.add_u64(f.batch);
-    for (const h2::Header& h : f.headers) {
-      d.add(h.first);
-      d.add(":");
-      d.add(h.second);
-      d.add("\n");
+    // The block as the wire carried it (HPACK is deterministic): equal bytes, equal headers,
+    // without decoding a block nobody reads.
+    std::span<const uint8_t> raw = f.headers.raw();
+    d.add(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+    if (raw.empty()) {  // a list built by hand
+      for (const h2::Header& h : f.headers) d.add(h.first + ":" + h.second + "\n");
     }
   }
   auto add_status = [&d](const std::optional<grpc::Status>& s) {

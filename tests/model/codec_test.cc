@@ -15,28 +15,28 @@ namespace {
 
 std::vector<uint8_t> frame(uint8_t type, uint8_t flags, uint32_t stream, const std::vector<uint8_t>& payload) {
   std::vector<uint8_t> f;
-  write_frame(static_cast<FrameType>(type), flags, static_cast<StreamId>(stream), payload, &f);
+  write_frame(static_cast<FrameType>(type), flags, StreamId{static_cast<int32_t>(stream)}, payload, &f);
   return f;
 }
 
 TEST(FrameHeader, ReadsWhatItWrites) {
   std::vector<uint8_t> bytes;
-  write_frame_header({0x123456, 9, 0x5, 0x7fffffff}, &bytes);
+  write_frame_header({0x123456, 9, 0x5, StreamId{0x7fffffff}}, &bytes);
   EXPECT_EQ(bytes, (std::vector<uint8_t>{0x12, 0x34, 0x56, 9, 5, 0x7f, 0xff, 0xff, 0xff}));
   FrameHeader h = read_frame_header(bytes);
   EXPECT_EQ(h.length, 0x123456u);
   EXPECT_EQ(h.type, 9);
   EXPECT_EQ(h.flags, 5);
-  EXPECT_EQ(h.stream, 0x7fffffff);
+  EXPECT_EQ(h.stream, StreamId{0x7fffffff});
   bytes[5] = 0xff;  // the reserved bit is not part of the stream id
-  EXPECT_EQ(read_frame_header(bytes).stream, 0x7fffffff);
+  EXPECT_EQ(read_frame_header(bytes).stream, StreamId{0x7fffffff});
 }
 
 TEST(FrameBoundaries, EndsOfWholeFramesAfterThePreface) {
   std::vector<uint8_t> bytes(connection_preface.begin(), connection_preface.end());
-  write_frame(FrameType::settings, 0, 0, {}, &bytes);
-  write_frame(FrameType::ping, 0, 0, std::vector<uint8_t>(8, 1), &bytes);
-  write_frame(FrameType::window_update, 0, 0, std::vector<uint8_t>{0, 0, 1, 0}, &bytes);
+  write_frame(FrameType::settings, 0, connection_stream_id, {}, &bytes);
+  write_frame(FrameType::ping, 0, connection_stream_id, std::vector<uint8_t>(8, 1), &bytes);
+  write_frame(FrameType::window_update, 0, connection_stream_id, std::vector<uint8_t>{0, 0, 1, 0}, &bytes);
   std::vector<uint32_t> ends;
   EXPECT_EQ(frame_boundaries(bytes, &ends), 2u);
   EXPECT_EQ(ends, (std::vector<uint32_t>{24 + 9, 24 + 9 + 17}));
@@ -49,7 +49,7 @@ TEST(FrameDecoder, DecodesNothingOfAPeerThatSkipsThePreface) {
   FrameLog log;
   FrameDecoder decoder({Leg::downstream, 0, true}, true, true);
   decoder.feed(bytes, sim::Time{0}, 0, &log);
-  write_frame(FrameType::settings, 0, 0, {}, &bytes);
+  write_frame(FrameType::settings, 0, connection_stream_id, {}, &bytes);
   decoder.feed(bytes, sim::Time{0}, 1, &log);
   EXPECT_TRUE(log.empty());
 }
@@ -101,11 +101,35 @@ TEST(FrameDecoder, DecodesFramesAndHeaderBlocksFedInAnyPieces) {
     EXPECT_EQ(log[2].type, h2::FrameType::rst_stream);
     EXPECT_EQ(log[2].error_code, h2::ErrorCode::cancel);
     EXPECT_EQ(log[3].type, h2::FrameType::goaway);
-    EXPECT_EQ(log[3].last_stream_id, 1);
+    EXPECT_EQ(log[3].last_stream_id, StreamId{1});
     for (const h2::FrameRecord& f : log) {
       EXPECT_FALSE(f.sent);
       EXPECT_EQ(f.endpoint.connection, 3u);
     }
+  }
+}
+
+// A direction's two decoders share its header blocks. In live mode the sender is a real process
+// outside the World and only the receiver's decoder is fed: it must record the blocks itself
+// (it once waited for a sender that never came, and live traces lost every received header).
+TEST(FrameDecoder, AReceiverWhoseSenderIsNotTracedStillDecodesHeaderBlocks) {
+  std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  std::vector<uint8_t> bytes(preface.begin(), preface.end());
+  std::vector<uint8_t> block = header_block({{":status", "200"}, {"grpc-status", "7"}});
+  std::vector<uint8_t> headers = frame(1, 0x1 | 0x4, 1, block);
+  bytes.insert(bytes.end(), headers.begin(), headers.end());
+  const h2::Headers expected{{":status", "200"}, {"grpc-status", "7"}};
+
+  for (bool sender_traced : {false, true}) {
+    auto blocks = std::make_shared<HeaderBlocks>();
+    FrameDecoder sender({Leg::downstream, 0, true}, true, true, blocks);
+    FrameDecoder receiver({Leg::downstream, 0, false}, false, true, blocks);
+    h2::FrameLog log;
+    if (sender_traced) sender.feed(bytes, sim::Time{0}, 0, &log);
+    receiver.feed(bytes, sim::Time{0}, 0, &log);
+    ASSERT_EQ(log.size(), sender_traced ? 2u : 1u);
+    for (const h2::FrameRecord& f : log) EXPECT_EQ(f.headers, expected) << "sender traced: " << sender_traced;
+    EXPECT_EQ(blocks->size(), 1u) << "one block, shared";
   }
 }
 

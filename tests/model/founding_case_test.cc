@@ -27,7 +27,7 @@ std::vector<uint32_t> client_reads_of(const Result& r, h2::FrameType type) {
   std::vector<uint32_t> out;
   for (const h2::FrameRecord& f : r.frames) {
     if (!f.sent && f.endpoint.leg == h2::Leg::downstream && f.endpoint.client_side &&
-        f.stream_id == 1 && f.type == type) {
+        f.stream_id == h2::StreamId{1} && f.type == type) {
       out.push_back(f.batch);
     }
   }
@@ -42,9 +42,9 @@ TEST(FoundingCase, HeadersAndCancelInOneClientReadLoseTheStatus) {
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::cancelled);
   EXPECT_EQ(r.calls[0].client_saw->message, "Received RST_STREAM with error code 8");
   EXPECT_EQ(*r.calls[0].server_sent, server_status);
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, 1),
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{1}),
             (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1),
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}),
             (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(CANCEL)"}));
   EXPECT_EQ(client_reads_of(r, h2::FrameType::headers), client_reads_of(r, h2::FrameType::rst_stream));
   EXPECT_FALSE(status_preserved(r).holds);
@@ -58,14 +58,14 @@ TEST(FoundingCase, HeadersAndCancelInSeparateReadsKeepTheStatus) {
   Result r = run_case(s, choices);
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(*r.calls[0].client_saw, server_status);
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1),
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}),
             (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(CANCEL)"}));
   auto headers = client_reads_of(r, h2::FrameType::headers);
   auto resets = client_reads_of(r, h2::FrameType::rst_stream);
   ASSERT_EQ(headers.size(), 1u);
   // The late RST arrives after grpc-core already published and sent its own RST(NO_ERROR).
   for (uint32_t batch : resets) EXPECT_GT(batch, headers[0]);
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, true, 1).back(), "RST_STREAM(NO_ERROR)");
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, true, h2::StreamId{1}).back(), "RST_STREAM(NO_ERROR)");
   EXPECT_GE(r.marks.count("grpc-core: deferred RST(NO_ERROR) at batch end"), 1u);
   EXPECT_TRUE(all_hold(check_all(r)));
 }

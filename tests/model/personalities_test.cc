@@ -57,7 +57,7 @@ TEST_P(ClientPersonalities, TrailersThenCancelAcrossReadsKeepTheStatus) {
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(*r.calls[0].client_saw, kServerStatus);
   // Its own habit once the trailers arrived while it was still uploading.
-  std::vector<std::string> sent = sent_on_stream(r, h2::Leg::downstream, true, 1);
+  std::vector<std::string> sent = sent_on_stream(r, h2::Leg::downstream, true, h2::StreamId{1});
   ASSERT_FALSE(sent.empty());
   EXPECT_EQ(sent.back(), GetParam().after_trailers);
 }
@@ -124,7 +124,7 @@ TEST(ClientPersonalities, TheDeadlineTimerCancelsACallStillWaiting) {
   Result r = plain(s);
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::deadline_exceeded);
   EXPECT_TRUE(r.calls[0].client_cancelled);
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::direct, true, 1).back(), "RST_STREAM(CANCEL)");
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::direct, true, h2::StreamId{1}).back(), "RST_STREAM(CANCEL)");
 }
 
 TEST(ClientPersonalities, GrpcGoMapsFlowControlErrorToResourceExhausted) {
@@ -147,7 +147,7 @@ TEST(ClientPersonalities, GrpcGoMapsFlowControlErrorToResourceExhausted) {
 TEST(ServerPersonalities, GrpcCoreAndGrpcGoResetAfterATrailersOnlyAbort) {
   for (const char* server : {"grpc-core", "grpc-go"}) {
     Result r = plain(founding("grpc-core", "haproxy-2.6", server));
-    EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, 1),
+    EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{1}),
               (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}))
         << server;
     EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::cancelled) << server;
@@ -159,7 +159,7 @@ TEST(ServerPersonalities, GrpcJavaSendsNoResetSoHaproxyWaits) {
   for (uint64_t seed = 0; seed < 100; ++seed) {
     sim::SeededChoices choices(seed);
     Result r = run_case(founding("grpc-core", "haproxy-2.6", "grpc-java"), choices);
-    ASSERT_EQ(sent_on_stream(r, h2::Leg::upstream, false, 1), (std::vector<std::string>{"HEADERS[ES]"}));
+    ASSERT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{1}), (std::vector<std::string>{"HEADERS[ES]"}));
     ASSERT_EQ(*r.calls[0].client_saw, kServerStatus) << seed;
   }
 }

@@ -5,7 +5,7 @@
 namespace h2sim::h2 {
 namespace {
 
-FrameRecord frame(bool sent, FrameType type, uint8_t flags, StreamId stream = 1) {
+FrameRecord frame(bool sent, FrameType type, uint8_t flags, StreamId stream = StreamId{1}) {
   FrameRecord f;
   f.sent = sent;
   f.type = type;

@@ -73,7 +73,7 @@ TEST_P(Catalogue, ProxySendsTheDocumentedFramesAndTheClientSeesTheDocumentedStat
   Result r = run_case(make(row.neighbour, row.preset), choices);
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(r.calls[0].client_saw->code, row.client_saw) << grpc::status_text(*r.calls[0].client_saw);
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), row.proxy_sends);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), row.proxy_sends);
   EXPECT_TRUE(r.violations.empty()) << r.violations[0].what;
 }
 

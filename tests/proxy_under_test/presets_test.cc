@@ -49,12 +49,12 @@ TEST(Presets, AreListedWithTheirSources) {
 
 TEST(Haproxy26Preset, ResetsStillUploadingClientWithCancelAfterTheTrailers) {
   Result r = run_plain(scenario_from_file("founding-case.textproto"));
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]", "RST_STREAM(CANCEL)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), (V{"HEADERS[ES]", "RST_STREAM(CANCEL)"}));
   // Both leave in one flush (§1.6 row A).
   const h2::FrameRecord* headers = nullptr;
   const h2::FrameRecord* rst = nullptr;
   for (const auto& f : r.frames) {
-    if (f.sent && f.endpoint.leg == h2::Leg::downstream && !f.endpoint.client_side && f.stream_id == 1) {
+    if (f.sent && f.endpoint.leg == h2::Leg::downstream && !f.endpoint.client_side && f.stream_id == h2::StreamId{1}) {
       (f.type == h2::FrameType::headers ? headers : rst) = &f;
     }
   }
@@ -65,7 +65,7 @@ TEST(Haproxy26Preset, ResetsStillUploadingClientWithCancelAfterTheTrailers) {
 
 TEST(Haproxy26Preset, SendsNoResetToAClientThatAlreadyHalfClosed) {
   Result r = run_plain(scenario_from_file("founding-case-client-half-closed.textproto"));
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), (V{"HEADERS[ES]"}));
 }
 
 TEST(Haproxy26Preset, AnUpstreamResetAfterTheClientHalfClosedIsNotPassedOn) {
@@ -77,8 +77,8 @@ TEST(Haproxy26Preset, AnUpstreamResetAfterTheClientHalfClosedIsNotPassedOn) {
     return label == sim::Label::split || label == sim::Label::read ? n - 1 : 0;
   });
   Result r = run_case(scenario_from_file("founding-case-client-half-closed.textproto"), choices);
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, 1), (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{1}), (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), (V{"HEADERS[ES]"}));
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::permission_denied);
 }
 
@@ -86,10 +86,10 @@ TEST(Haproxy26Preset, AnUpstreamResetAfterTheClientHalfClosedIsNotPassedOn) {
 // END_STREAM already in, an upstream reset ends the client stream with an empty DATA(END_STREAM).
 TEST(Haproxy26Preset, AnAbortAfterTheClientEndedEndsTheResponseWithoutTrailers) {
   Result r = run_plain(scenario_from_file("regression-haproxy26-abort-after-client-ended.textproto"));
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, 1), (V{"HEADERS", "DATA", "RST_STREAM(INTERNAL_ERROR)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{1}), (V{"HEADERS", "DATA", "RST_STREAM(INTERNAL_ERROR)"}));
   // haproxy writes the END_STREAM as a DATA frame of its own; nghttp2 sets it on the message's
   // DATA frame still queued. The client reads the same thing.
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS", "DATA[ES]"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), (V{"HEADERS", "DATA[ES]"}));
   ASSERT_TRUE(r.calls[0].client_saw);
   // What grpc++ 1.51 reported live, 20 runs of 20.
   EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::unknown, "Stream removed"}));
@@ -99,42 +99,42 @@ TEST(Haproxy26Preset, AnAbortAfterTheClientEndedEndsTheResponseWithoutTrailers) 
   uploading.mutable_calls(0)->set_kind(BIDI_STREAMING);
   uploading.mutable_calls(0)->mutable_client()->set_half_close(NEVER);
   r = run_plain(uploading);
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS", "DATA", "RST_STREAM(CANCEL)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), (V{"HEADERS", "DATA", "RST_STREAM(CANCEL)"}));
 }
 
 TEST(Haproxy26Preset, PresentsAClientAbortToTheServerAsEndStreamThenCancel) {
   Result r = run_plain(client_abort("haproxy-2.6"));
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, 1),
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}),
             (V{"HEADERS", "DATA", "DATA[ES]", "RST_STREAM(CANCEL)"}));
   EXPECT_TRUE(r.calls[0].server_saw_cancel);
 }
 
 TEST(Haproxy32Preset, ResetsStillUploadingClientWithNoErrorAfterTheTrailers) {
   Result r = run_plain(scenario_from_file("founding-case-haproxy-3.2.textproto"));
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::permission_denied);
 }
 
 TEST(Haproxy32Preset, SendsNoResetToAClientThatAlreadyHalfClosed) {
   Result r = run_plain(with_preset(scenario_from_file("founding-case-client-half-closed.textproto"),
                                    "haproxy-3.2"));
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), (V{"HEADERS[ES]"}));
 }
 
 TEST(Haproxy32Preset, ForwardsAClientAbortAsCancelOnly) {
   Result r = run_plain(client_abort("haproxy-3.2"));
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, 1), (V{"HEADERS", "DATA", "RST_STREAM(CANCEL)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}), (V{"HEADERS", "DATA", "RST_STREAM(CANCEL)"}));
 }
 
 TEST(PassthroughPreset, ForwardsTheServersNoErrorReset) {
   Result r = run_plain(scenario_from_file("founding-case-passthrough.textproto"));
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, 1), (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::permission_denied);
 }
 
 TEST(PassthroughPreset, ForwardsAClientAbortWithItsCode) {
   Result r = run_plain(client_abort("passthrough"));
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, 1), (V{"HEADERS", "DATA", "RST_STREAM(CANCEL)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}), (V{"HEADERS", "DATA", "RST_STREAM(CANCEL)"}));
 }
 
 TEST(H2Relay, RelaysAStreamingCallCompletelyAndLeavesNothingBehind) {
@@ -173,7 +173,7 @@ TEST(Haproxy26Preset, AClientThatCancelsAfterHalfClosingIsResetUpstreamOnce) {
   // Was a crash (the relay queued a second END_STREAM): see the scenario's comment.
   sim::PlainChoices choices;
   Result r = run_case(testing::scenario_from_file("regression-cancel-after-half-close.textproto"), choices);
-  EXPECT_EQ(testing::sent_on_stream(r, h2::Leg::upstream, true, 1),
+  EXPECT_EQ(testing::sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}),
             (std::vector<std::string>{"HEADERS", "DATA[ES]", "RST_STREAM(CANCEL)"}));
   EXPECT_TRUE(r.calls[0].client_cancelled);
   EXPECT_TRUE(r.calls[0].server_saw_cancel);
@@ -207,7 +207,7 @@ TEST(Haproxy26Preset, AClientThatResetsAnEmptyRequestIsResetUpstreamOnce) {
   // Was a crash: see the scenario's comment.
   sim::PlainChoices choices;
   Result r = run_case(testing::scenario_from_file("regression-cancel-after-empty-request.textproto"), choices);
-  EXPECT_EQ(testing::sent_on_stream(r, h2::Leg::upstream, true, 1),
+  EXPECT_EQ(testing::sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}),
             (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(CANCEL)"}));
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::deadline_exceeded);
 }

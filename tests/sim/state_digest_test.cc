@@ -66,7 +66,7 @@ class Writer final : public Host {
   }
   Duration delay_;
   Net* net_ = nullptr;
-  ConnId end_ = 0;
+  ConnId end_;
 };
 
 // Notes the world's digest when its timer (set at start, after `at`) fires; can set and cancel a
@@ -93,7 +93,7 @@ class Observer final : public Host {
   Duration at_;
   bool spare_timer_;
   bool cancel_spare_;
-  TimerId observe_ = 0;
+  TimerId observe_;
 };
 
 // A reader that only reads (its digest is the world's business).
@@ -108,7 +108,7 @@ void write_into_sink(ProbingChoices& choices, LinkConfig link) {
   World world(choices, link, {});
   Sink sink;
   Writer writer;
-  Address at = world.add_host(sink, "sink", 0);
+  Address at = world.add_host(sink, "sink", Address{});
   world.add_host(writer, "writer", at);
   world.run();
 }
@@ -152,9 +152,9 @@ TEST(StateDigest, TheTimesOfPastInputsArePartOfTheState) {
     Observer observer(&world, Duration::microseconds(300), false, false);
     Sink sink;
     Writer writer;
-    Address at = world.add_host(sink, "sink", 0);
+    Address at = world.add_host(sink, "sink", Address{});
     world.add_host(writer, "writer", at);
-    world.add_host(observer, "observer", 0);
+    world.add_host(observer, "observer", Address{});
     world.run();
     return observer.digest;
   };
@@ -169,9 +169,9 @@ TEST(StateDigest, PendingTimersTheirDueTimesAndCancellationsArePartOfTheState) {
     Observer observer(&world, Duration::microseconds(1), spare, cancel);
     Sink sink;
     Writer writer(writer_delay);
-    Address at = world.add_host(sink, "sink", 0);
+    Address at = world.add_host(sink, "sink", Address{});
     world.add_host(writer, "writer", at);
-    world.add_host(observer, "observer", 0);
+    world.add_host(observer, "observer", Address{});
     world.run();
     return observer.digest;
   };

@@ -27,7 +27,7 @@ class Writer final : public Host {
 
  private:
   Net* net_ = nullptr;
-  ConnId end_ = 0;
+  ConnId end_;
 };
 
 class Reader final : public Host {
@@ -60,7 +60,7 @@ TEST(World, PlainChoicesDeliverOneFlushAsOneReadThenFin) {
   World world(choices, {}, {});
   Reader reader;
   Writer writer;
-  Address at = world.add_host(reader, "reader", 0);
+  Address at = world.add_host(reader, "reader", Address{});
   world.add_host(writer, "writer", at);
   EXPECT_EQ(world.run(), RunEnd::quiescent);
   EXPECT_EQ(reader.batches, (std::vector<std::string>{"aaabbbccc"}));
@@ -76,7 +76,7 @@ TEST(World, ASplitCutsAtTheChosenBoundaryAndAPartialReadKeepsTheRest) {
   World world(choices, {}, {});
   Reader reader;
   Writer writer;
-  Address at = world.add_host(reader, "reader", 0);
+  Address at = world.add_host(reader, "reader", Address{});
   world.add_host(writer, "writer", at);
   EXPECT_EQ(world.run(), RunEnd::quiescent);
   EXPECT_EQ(reader.batches, (std::vector<std::string>{"aaabbb", "ccc"}));
@@ -97,7 +97,7 @@ TEST(World, LatencyStepsAreChoicesWithinBounds) {
   World world(choices, link, {});
   Reader reader;
   Writer writer;
-  Address at = world.add_host(reader, "reader", 0);
+  Address at = world.add_host(reader, "reader", Address{});
   world.add_host(writer, "writer", at);
   world.run();
   // The FIN drew the lowest latency but still arrives after the data (in order).
@@ -112,7 +112,7 @@ TEST(World, ALivelockEndsAtTheEventLimit) {
   limits.events_max = 50;
   World world(choices, {}, limits);
   Spinner spinner;
-  world.add_host(spinner, "spinner", 0);
+  world.add_host(spinner, "spinner", Address{});
   EXPECT_EQ(world.run(), RunEnd::limit_events);
   EXPECT_EQ(world.events_run(), 50u);
 }
@@ -123,7 +123,7 @@ TEST(World, ClockPastTheTimeLimitEndsTheRun) {
   limits.time_max = Duration{10};
   World world(choices, {}, limits);
   Spinner spinner;
-  world.add_host(spinner, "spinner", 0);
+  world.add_host(spinner, "spinner", Address{});
   EXPECT_EQ(world.run(), RunEnd::limit_time);
 }
 
@@ -151,7 +151,7 @@ class Flooder final : public Host {
 
  private:
   Net* net_ = nullptr;
-  ConnId end_ = 0;
+  ConnId end_;
 };
 
 TEST(World, AFloodEndsAtTheByteLimit) {
@@ -161,7 +161,7 @@ TEST(World, AFloodEndsAtTheByteLimit) {
   World world(choices, {}, limits);
   Reader reader;
   Flooder flooder;
-  Address at = world.add_host(reader, "reader", 0);
+  Address at = world.add_host(reader, "reader", Address{});
   world.add_host(flooder, "flooder", at);
   EXPECT_EQ(world.run(), RunEnd::limit_bytes);
   EXPECT_LE(reader.batches.size(), 100u);
