@@ -280,7 +280,9 @@ bool accepts(uint16_t port) {
 
 const std::string& scratch_root() {
   static std::string root;
-  if (!root.empty()) return root;
+  // A removed one (remove_scratch_root clears scratch_path) is made anew.
+  if (!root.empty() && scratch_path[0] != '\0') return root;
+  root.clear();
   // From the first file in it on, a second SIGINT must be able to remove it.
   install_interrupt_handler();
   std::error_code ec;

@@ -56,7 +56,8 @@ const std::string& scratch_root();
 std::string temp_file(const std::string& prefix);
 // A new empty folder in the scratch folder; empty if none could be made.
 std::string temp_folder(const std::string& prefix);
-// Removes the scratch folder and everything in it, if this process made it. Only system calls:
+// Removes the scratch folder and everything in it, if this process made it (the next
+// scratch_root() makes a new one). Only system calls:
 // safe in a signal handler.
 void remove_scratch_root();
 // A whole file as text; empty if it cannot be read.
