@@ -11,6 +11,7 @@
 #include "live/net/interrupt.h"
 #include "live/net/process.h"
 #include "model/scenario/scenario_io.h"
+#include "properties/invariants.h"
 #include "properties/live_replay.h"
 
 namespace h2sim::cli {
@@ -50,6 +51,16 @@ void print_taps(const LiveReplayResult& r) {
   }
 }
 
+// A run that did not reproduce, with what it ended as and each invariant it broke and why, since
+// its frames alone may not show it.
+void print_other(const LiveReplayResult& r) {
+  std::printf("\none run that did not (%s):\n", outcome_of(*r.other).c_str());
+  for (const Verdict& v : check_all(*r.other, r.simulated.scenario)) {
+    if (!v.holds) std::printf("  broke %s: %s\n", std::string(v.name).c_str(), v.detail.c_str());
+  }
+  std::printf("%s", frames_text(*r.other).c_str());
+}
+
 int print_result(const std::string& path, const LiveTarget& target, const LiveReplayResult& r) {
   std::printf("%s against %s, %llu runs under its schedule:\n", path.c_str(), target.label().c_str(),
               static_cast<unsigned long long>(r.runs));
@@ -60,7 +71,7 @@ int print_result(const std::string& path, const LiveTarget& target, const LiveRe
   }
   print_taps(r);
   if (r.reproducing) std::printf("\none run that reproduced it:\n%s", frames_text(*r.reproducing).c_str());
-  if (r.other) std::printf("\none run that did not:\n%s", frames_text(*r.other).c_str());
+  if (r.other) print_other(r);
   if (!r.stop_problem.empty()) return output_error("replay", r.stop_problem);
   if (r.interrupted) {
     std::printf("interrupted after %llu runs\n", static_cast<unsigned long long>(r.runs));

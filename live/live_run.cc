@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 #include "live/net/live_world.h"
 #include "live/tap.h"
@@ -101,6 +102,21 @@ Topology build_topology(LiveWorld& world, h2::WireTrace& trace, const Peers& pee
   return t;
 }
 
+// A live run stops when its calls have ended, with frames perhaps still in a tap (a client's
+// last RST_STREAM, steered to come apart), and drain() then closes every connection. The result
+// says so, one FIN per connection, so that no leaks does not read a stream the proxy would have
+// closed a moment later as one it left open: a real proxy's leaks are not judged from the wire.
+void record_closes(Result& result) {
+  std::set<uint32_t> connections;
+  for (const h2::FrameRecord& f : result.frames) connections.insert(f.endpoint.connection);
+  for (uint32_t c : connections) {
+    sim::SegmentRecord& close = result.segments.emplace_back();
+    close.connection = c;
+    close.sent_at = close.arrived_at = result.end_time;
+    close.fin = true;
+  }
+}
+
 }  // namespace
 
 Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint16_t proxy_port, int limit_ms,
@@ -129,6 +145,7 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   result.end = finished ? sim::RunEnd::quiescent : sim::RunEnd::limit_time;
   result.frames = trace.take_frames();
   result.marks = world.take_marks();
+  record_closes(result);
   // A tap's order is not an endpoint's (a send can follow a frame the sender had not read yet):
   // a leg a tap traced is shown but not judged.
   bool client_tapped = peers.client != nullptr, server_tapped = peers.server != nullptr;

@@ -220,9 +220,11 @@ void LiveWorld::loop_once(int timeout_ms) {
 }
 
 bool LiveWorld::run(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  // Hosts start on the first run; a later one (the taps' last deliveries) goes on from there.
   for (HostSlot& slot : hosts_) {
-    if (slot.host) slot.host->start(*slot.net, slot.next_hop);
+    if (slot.host && !started_) slot.host->start(*slot.net, slot.next_hop);
   }
+  started_ = true;
   int64_t deadline = now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(limit).count();
   while (!done()) {
     int64_t now = now_ns();

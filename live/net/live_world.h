@@ -38,7 +38,8 @@ class LiveWorld {
   // The coverage marks the hosts recorded.
   sim::Marks take_marks() { return std::move(marks_); }
 
-  // Runs until done() is true or `limit` passes; false if the limit ended it.
+  // Runs until done() is true or `limit` passes; false if the limit ended it. The first run
+  // starts the hosts; a later one goes on where the last stopped.
   bool run(const std::function<bool()>& done, std::chrono::milliseconds limit);
   // Ends the run's connections so that the next run starts clean: sends FIN on every socket
   // (and on connections the proxy opened but no host accepted) and waits, at most `limit`, for
@@ -81,6 +82,7 @@ class LiveWorld {
   sim::WireObserver* observer_ = nullptr;
   sim::Marks marks_;
   uint32_t next_connection_ = 0;
+  bool started_ = false;  // the hosts have been started (by the first run)
   struct Timer {
     int64_t due_ns;
     sim::TimerId id;

@@ -209,7 +209,7 @@ TEST_F(Steered, AProxyThatHangsOnSigtermIsKilledAndReported) {
 // process group, SIGINT at its default (a shell's background job would start with it ignored).
 // popen's sh is dash, whose kill takes no "--" before a process group: procps' /bin/kill does.
 constexpr const char* as_from_a_terminal =
-    "python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); "
+    "python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.setpgid(0, 0); "
     "os.execv(sys.argv[1], sys.argv[1:])' ";
 TEST_F(Steered, InterruptsAtRandomMomentsLeaveNothingBehind) {
   if (!installed("/usr/sbin/haproxy")) GTEST_SKIP() << "haproxy is not installed (scripts/install-live-deps.sh)";
