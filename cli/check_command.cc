@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/json_flag.h"
 #include "cli/gen_flags.h"
+#include "cli/live_flags.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/rc_params.h"
@@ -24,12 +25,19 @@ namespace h2sim::cli {
 namespace {
 
 constexpr std::string_view usage =
-    "h2sim check [--proxy P]... [--client C]... [--cases N] [--seed S] [--jobs J] [--shard I/N] [--out DIR]";
+    "h2sim check [--proxy P]... [--client C]... [--cases N] [--seed S] [--jobs J] [--shard I/N] [--out DIR]\n"
+    "       h2sim check --live (--proxy NAME | --proxy-cmd CMD --preset P) [--client C]... [--cases N] [--jobs J]\n"
+    "                   [--repeat R] [--out DIR]";
 constexpr std::string_view description =
     "Runs a campaign of generated scenarios and schedules and checks every invariant.\nOn a failure: shrinks "
     "it to a minimal case, prints it as a frame trace, writes a\nreplay file and prints the command that "
     "replays it. Exit 0 if every case held,\n1 if one failed, 2 on bad input, 130 if interrupted (what "
-    "finished is kept).";
+    "finished is kept).\n"
+    "--live runs the cases against the real proxy binary instead: each generated scenario for its\n"
+    "preset, live through it, the taps on both legs steered by seeded choices; a failure is shrunk\n"
+    "with live re-runs (each candidate R times) and reported with its rate k of R, a replay file\n"
+    "of the preset's simulated counterpart and the commands that confirm it. --jobs J runs J\n"
+    "proxies, each on its own ports.";
 
 constexpr Option options[] = {
     {"--proxy", "P", "proxy to draw from (repeatable; 'none' for no proxy; default: all registered)", true},
@@ -47,6 +55,14 @@ constexpr Option options[] = {
     {"--report", "DIR", "also write a report (diagrams, pcap, HTML) of each finding into DIR"},
     json_option,
     {"--junit", "FILE", "also write JUnit XML: a failing test case per kind of finding"},
+    {"--live", "", "against the real proxy binary named by --proxy (or --proxy-cmd), its taps steered"},
+    binary_option,
+    proxy_cmd_option,
+    proxy_config_option,
+    preset_option,
+    ready_option,
+    {"--repeat", "R", "--live: live runs of each shrink candidate and of the finding (default 3)"},
+    {"--timeout-ms", "MS", "--live: real-time bound of one run (default 3000)"},
 };
 
 bool parse_shard(const std::string& text, uint32_t* index, uint32_t* count, std::string* error) {
@@ -208,6 +224,7 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   if (!parse_args(args, options, &p, &error)) return usage_error("check", error);
   if (p.help) return print_help(usage, description, options);
   if (!p.positional.empty()) return usage_error("check", "takes no positional arguments");
+  if (wants_live_check(p)) return check_live_command(ctx, p);
   CheckOptions o;
   if (!numbers_from(p, &o, &error) || !gen_options_from_flags(ctx, p, &o.gen, &error)) return usage_error("check", error);
   if (p.has("--out")) o.out_dir = p.value("--out");

@@ -14,6 +14,7 @@
 #include "cli/context.h"
 #include "cli/output.h"
 #include "cli/plugins.h"
+#include "live/net/process.h"
 #include "model/run/run.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
@@ -74,6 +75,9 @@ int dispatch(const Command& c, const Context& ctx, std::span<const std::string> 
   } catch (const std::exception& e) {
     code = cli::output_error(name, e.what());
   }
+  // A command's temporary files go with it, not only at exit: cli_main may run many commands in
+  // one process (a binary of a user's own, the fuzz target).
+  live::remove_scratch_root();
   return cli::finish_standard_output(name, code);
 }
 

@@ -8,9 +8,11 @@
 #include <utility>
 #include <vector>
 
+#include "cli/args.h"
 #include "cli/context.h"
 #include "cli/output.h"
 #include "model/run/result.h"
+#include "model/scenario/replay.pb.h"
 #include "model/scenario/scenario.pb.h"
 #include "properties/invariants.h"
 
@@ -30,6 +32,14 @@ bool report_run(const Scenario& scenario, const Result& result, const std::vecto
 
 // What run and replay print: the whole trace, or (quiet) outcomes, verdicts and the digest.
 void print_run(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts, bool quiet);
+
+// replay --live (cli/replay_live.cc): whether any live flag was given, and the command itself.
+bool wants_live_replay(const Parsed& p);
+int replay_live_command(const Context& ctx, const Parsed& p, const std::string& path, const Replay& replay);
+
+// check --live (cli/check_live.cc): whether any live flag was given, and the command itself.
+bool wants_live_check(const Parsed& p);
+int check_live_command(const Context& ctx, const Parsed& p);
 
 struct Command {
   std::string_view name;

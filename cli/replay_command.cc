@@ -3,6 +3,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/live_flags.h"
 #include "cli/output.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
@@ -15,7 +16,9 @@ namespace h2sim::cli {
 
 namespace {
 
-constexpr std::string_view usage = "h2sim replay FILE.replay.textproto";
+constexpr std::string_view usage =
+    "h2sim replay FILE.replay.textproto\n"
+    "       h2sim replay FILE.replay.textproto --live [--proxy NAME | --proxy-cmd CMD] [--repeat N]";
 constexpr std::string_view description =
     "Runs the recorded case again with its recorded decisions, prints the trace and checks the\ndigest. Exit 1 "
     "if the trace differs (naming the first differing frame) or an invariant\nfails, 0 if all hold, 2 on a file "
@@ -24,6 +27,14 @@ constexpr std::string_view description =
 constexpr Option options[] = {
     {"--quiet", "", "print outcomes, verdicts and digest, not the frame trace"},
     {"--report", "DIR", "also write diagrams, a pcap and an HTML page into DIR"},
+    {"--live", "", "against the real proxy binary, under the recorded schedule (below)"},
+    {"--proxy", "NAME", "--live: a built-in proxy (default: the one the scenario's preset models)"},
+    binary_option,
+    proxy_cmd_option,
+    proxy_config_option,
+    ready_option,
+    {"--repeat", "N", "--live: runs (default 100)"},
+    {"--timeout-ms", "MS", "--live: real-time bound of one run (default 3000)"},
 };
 
 
@@ -83,10 +94,19 @@ int replay_command(const Context& ctx, std::span<const std::string> args) {
   Parsed p;
   std::string error;
   if (!parse_args(args, options, &p, &error)) return usage_error("replay", error);
-  if (p.help) return print_help(usage, description, options);
+  if (p.help) {
+    std::fputs((help_text(usage, description, options) + proxy_placeholders_help()).c_str(), stdout);
+    return 0;
+  }
   if (p.positional.size() != 1) return usage_error("replay", "expected one replay file");
+  const std::string& path = p.positional[0];
   Replay replay;
-  if (!load_replay(p.positional[0], ctx.catalogue, &replay, &error)) return output_error("replay", error);
+  if (!load_replay(path, ctx.catalogue, &replay, &error)) return output_error("replay", error);
+  if (wants_live_replay(p)) {
+    error = check_proxy_identity(replay, path, ctx.proxies);
+    if (!error.empty()) return output_error("replay", error);
+    return replay_live_command(ctx, p, path, replay);
+  }
   if (!recorded_crash(replay)) return replay_here(ctx, p, replay);
   live::Isolated child;
   // The child's output must reach its standard output before it exits (its code is ours).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 #include "live/net/live_world.h"
 #include "live/tap.h"
@@ -20,68 +21,117 @@ bool all_ended(const Result& result) {
                      [](const grpc::CallOutcome& c) { return c.client_saw.has_value(); });
 }
 
-// A peer client for one run: its process, what it printed, and the listening socket of the tap
-// it reaches the proxy through.
+// A peer client for one run: its process and what it printed.
 struct PeerClient {
   Process process;
   PeerScenario scenario;
   std::string output;
-  int tap_listener = -1;
   PeerClient() = default;
   PeerClient(const PeerClient&) = delete;
   PeerClient& operator=(const PeerClient&) = delete;
   ~PeerClient() {
     process.stop();
-    if (tap_listener >= 0) close(tap_listener);
     if (!output.empty()) std::remove(output.c_str());
   }
 };
 
-// The peer client reaches the proxy through `tap`, a relay of ours whose connection to the proxy
-// is traced as the client's side of the downstream leg. A client that cannot start reports
-// nothing: its calls end without a status, as a run past its limit.
-void start_peer_client(const Scenario& scenario, const Peers& peers, LiveWorld& world, h2::WireTrace& trace,
-                       TapHost& tap, sim::Address proxy, uint16_t proxy_port, int limit_ms, PeerClient* client) {
-  uint16_t tap_port = 0;
-  std::string error;
-  client->tap_listener = listen_loopback(&tap_port, &error);
-  if (client->tap_listener >= 0) {
-    sim::Address tap_at = world.add_host(tap, proxy);
-    trace.add_host(tap_at, h2::Peer::client);
-    world.adopt_listener(tap_at, client->tap_listener, world.add_external(0));
+// A listening socket for one run, closed at its end (a tap's, or our server's).
+struct RunListener {
+  int fd = -1;
+  uint16_t port = 0;
+  RunListener() {
+    std::string error;
+    fd = listen_loopback(&port, &error);
   }
-  uint16_t target = client->tap_listener >= 0 ? tap_port : proxy_port;
-  client->output = temp_file("h2sim-peer-client");
+  RunListener(const RunListener&) = delete;
+  RunListener& operator=(const RunListener&) = delete;
+  ~RunListener() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+// The peer client reaches the proxy through the client tap. A client that cannot start reports
+// nothing: its calls end without a status, as a run past its limit.
+void start_peer_client(const Scenario& scenario, const Peers& peers, uint16_t tap_port, int limit_ms,
+                       PeerClient* client) {
+  std::string error;
+  client->output = temp_file("peer-client");
   if (client->output.empty() || !client->scenario.prepare(*peers.client, scenario, peers.scenario_path, &error)) return;
   client->process.start({peers.client_program, std::string(peers.client->client_mode), client->scenario.path(),
-                         "127.0.0.1:" + std::to_string(target), std::to_string(limit_ms)},
+                         "127.0.0.1:" + std::to_string(tap_port), std::to_string(limit_ms)},
                         client->output, &error);
+}
+
+// Both legs pass through taps. A leg whose end is ours is traced between that end and its tap
+// (the tap standing in for the proxy), so the trace shows what our endpoint really sent and
+// read; a leg whose end is a peer is traced between the tap and the proxy (the tap standing in
+// for the peer), since the peer's own reads cannot be seen.
+struct Topology {
+  sim::Address proxy{};
+  sim::Address client_tap{};
+  sim::Address server_tap{};
+};
+
+Topology build_topology(LiveWorld& world, h2::WireTrace& trace, const Peers& peers, Applications& apps,
+                        TapHost& client_tap, TapHost& server_tap, int listener, const RunListener& client_listener,
+                        const RunListener& server_listener, uint16_t proxy_port) {
+  Topology t;
+  t.proxy = world.add_external(proxy_port);
+  if (peers.client || peers.server) trace.add_host(t.proxy, h2::Peer::proxy);
+  if (peers.server) {
+    t.server_tap = world.add_host(server_tap, world.add_external(peers.server_port));
+    trace.add_host(t.server_tap, h2::Peer::server);
+  } else {
+    sim::Address server = world.add_host(*apps.server, sim::Address{});
+    trace.add_host(server, h2::Peer::server);
+    t.server_tap = world.add_host(server_tap, server);
+    trace.add_host(t.server_tap, h2::Peer::proxy);
+    world.adopt_listener(server, server_listener.fd, t.server_tap);
+  }
+  world.adopt_listener(t.server_tap, listener, t.proxy);
+  t.client_tap = world.add_host(client_tap, t.proxy);
+  if (peers.client) {
+    trace.add_host(t.client_tap, h2::Peer::client);
+    world.adopt_listener(t.client_tap, client_listener.fd, world.add_external(0));
+  } else {
+    sim::Address client = world.add_host(*apps.client, t.client_tap);
+    trace.add_host(client, h2::Peer::client);
+    trace.add_host(t.client_tap, h2::Peer::proxy);
+    world.adopt_listener(t.client_tap, client_listener.fd, client);
+  }
+  return t;
+}
+
+// A live run stops when its calls have ended, with frames perhaps still in a tap (a client's
+// last RST_STREAM, steered to come apart), and drain() then closes every connection. The result
+// says so, one FIN per connection, so that no leaks does not read a stream the proxy would have
+// closed a moment later as one it left open: a real proxy's leaks are not judged from the wire.
+void record_closes(Result& result) {
+  std::set<uint32_t> connections;
+  for (const h2::FrameRecord& f : result.frames) connections.insert(f.endpoint.connection);
+  for (uint32_t c : connections) {
+    sim::SegmentRecord& close = result.segments.emplace_back();
+    close.connection = c;
+    close.sent_at = close.arrived_at = result.end_time;
+    close.fin = true;
+  }
 }
 
 }  // namespace
 
-Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint16_t proxy_port, int limit_ms) {
+Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint16_t proxy_port, int limit_ms,
+                Steering* steering) {
   Result result = start_result(scenario);
   Applications apps = make_applications(scenario, result);
   LiveWorld world;
   h2::WireTrace trace;
   world.set_wire_observer(&trace);
-  sim::Address proxy = world.add_external(proxy_port);
-  trace.add_host(proxy, h2::Peer::proxy);
-  // A peer server sits behind a tap on the proxy's backend port, traced as the server's side of
-  // the upstream leg.
-  TapHost server_tap;
-  sim::Address server = peers.server ? world.add_host(server_tap, world.add_external(peers.server_port))
-                                     : world.add_host(*apps.server, sim::Address{});
-  trace.add_host(server, h2::Peer::server);
-  world.adopt_listener(server, listener, proxy);
-  TapHost client_tap;
+  RunListener client_listener, server_listener;
+  TapHost client_tap(TapLeg::downstream, steering), server_tap(TapLeg::upstream, steering);
+  build_topology(world, trace, peers, apps, client_tap, server_tap, listener, client_listener, server_listener,
+                 proxy_port);
   PeerClient client;
-  if (peers.client) {
-    start_peer_client(scenario, peers, world, trace, client_tap, proxy, proxy_port, limit_ms, &client);
-  } else {
-    trace.add_host(world.add_host(*apps.client, proxy), h2::Peer::client);
-  }
+  if (peers.client) start_peer_client(scenario, peers, client_listener.port, limit_ms, &client);
   auto all_done = [&] { return peers.client ? client.process.exited() : all_ended(result); };
   // The peer bounds its own calls by limit_ms; a little more lets it report before we stop it.
   bool finished = world.run(all_done, std::chrono::milliseconds(limit_ms + (peers.client ? 500 : 0)));
@@ -95,6 +145,7 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   result.end = finished ? sim::RunEnd::quiescent : sim::RunEnd::limit_time;
   result.frames = trace.take_frames();
   result.marks = world.take_marks();
+  record_closes(result);
   // A tap's order is not an endpoint's (a send can follow a frame the sender had not read yet):
   // a leg a tap traced is shown but not judged.
   bool client_tapped = peers.client != nullptr, server_tapped = peers.server != nullptr;

@@ -2,103 +2,269 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <thread>
+
+#include "live/net/files.h"
+#include "live/net/interrupt.h"
 
 namespace h2sim::live {
 
-bool parse_real_proxy(const std::string& name, RealProxy* proxy) {
-  if (name == "haproxy") *proxy = RealProxy::haproxy;
-  else if (name == "nginx") *proxy = RealProxy::nginx;
-  else if (name == "nghttpx") *proxy = RealProxy::nghttpx;
-  else return false;
-  return true;
-}
+namespace {
 
-const char* proxy_name(RealProxy proxy) {
-  switch (proxy) {
-    case RealProxy::haproxy: return "haproxy";
-    case RealProxy::nginx: return "nginx";
-    case RealProxy::nghttpx: return "nghttpx";
+// The founding case's configuration (docs/behaviours.md §1.6): h2 on both sides, defaults.
+constexpr const char* haproxy_config =
+    "defaults\n  mode http\n  timeout connect 2s\n  timeout client 10s\n  timeout server 10s\n"
+    "frontend fe\n  bind {listen} proto h2\n  default_backend be\n"
+    "backend be\n  server s1 {upstream} proto h2\n";
+
+// grpc_pass over h2c; one worker in the foreground, every file in the scratch folder.
+constexpr const char* nginx_config =
+    "daemon off;\nmaster_process off;\nworker_processes 1;\npid {dir}/nginx.pid;\n"
+    "error_log {dir}/error.log warn;\nevents { worker_connections 64; }\n"
+    "http {\n  access_log off;\n  client_body_temp_path {dir}/body;\n"
+    "  server {\n    listen {listen} http2;\n    location / { grpc_pass grpc://{upstream}; }\n  }\n}\n";
+
+// Caddy's JSON configuration rather than a Caddyfile: with the admin endpoint off and config
+// persistence off it writes nothing outside {dir} (a Caddyfile run still autosaves into the
+// user's configuration folder). h2c on both sides: "protocols" for the client's, the http
+// transport's "versions" for the server's (docs/behaviours.md §6.1).
+constexpr const char* caddy_config = R"({
+  "admin": {"disabled": true, "config": {"persist": false}},
+  "storage": {"module": "file_system", "root": "{dir}/data"},
+  "logging": {"logs": {"default": {"level": "WARN"}}},
+  "apps": {"http": {"servers": {"h2sim": {
+    "listen": ["{listen}"],
+    "protocols": ["h1", "h2c"],
+    "automatic_https": {"disable": true},
+    "routes": [{"handle": [{
+      "handler": "reverse_proxy",
+      "upstreams": [{"dial": "{upstream}"}],
+      "transport": {"protocol": "http", "versions": ["h2c"]}
+    }]}]
+  }}}}
+}
+)";
+
+// mod_proxy_http2 over h2c (ProxyPass h2c://), mod_http2 with direct h2c on the front
+// (docs/behaviours.md §6.2). One child process of event MPM threads; retry=0 so that a backend
+// closed between runs is not put into its 60 s error state. User applies only when started as
+// root (the children drop to it).
+constexpr const char* apache2_config =
+    "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
+    "LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so\n"
+    "LoadModule http2_module /usr/lib/apache2/modules/mod_http2.so\n"
+    "LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\n"
+    "LoadModule proxy_http2_module /usr/lib/apache2/modules/mod_proxy_http2.so\n"
+    "Listen {listen}\nServerName 127.0.0.1\nUser www-data\nGroup www-data\n"
+    "PidFile {dir}/apache2.pid\nErrorLog {dir}/error.log\nLogLevel warn\nDefaultRuntimeDir {dir}\n"
+    "Mutex pthread default\nStartServers 1\nServerLimit 1\nThreadsPerChild 16\nMaxRequestWorkers 16\n"
+    "MinSpareThreads 1\nMaxSpareThreads 16\n"
+    "Protocols h2c http/1.1\nH2Direct on\n"
+    "ProxyPass / h2c://{upstream}/ retry=0\n"
+    "<Location />\n  Require all granted\n</Location>\n";
+
+const ProxyTemplate builtins[] = {
+    {"haproxy", "haproxy-2.6", "/usr/sbin/haproxy", "{binary} -db -f {config}", haproxy_config,
+     "apt-get install haproxy (scripts/install-live-deps.sh)"},
+    {"nginx", "nginx", "/usr/sbin/nginx", "{binary} -p {dir} -e {dir}/error.log -c {config}", nginx_config,
+     "apt-get install nginx (scripts/install-live-deps.sh)"},
+    {"nghttpx", "nghttpx", "/usr/sbin/nghttpx",
+     "{binary} --conf={config} --frontend={listen_host},{listen_port};no-tls "
+     "--backend={upstream_host},{upstream_port};;proto=h2 --workers=1 --pid-file={dir}/pid "
+     "--accesslog-file=/dev/null --errorlog-file={dir}/error.log",
+     "", "apt-get install nghttp2-proxy (scripts/install-live-deps.sh)"},
+    {"caddy", "caddy-2.6", "/usr/bin/caddy", "HOME={dir} {binary} run --config {config}", caddy_config,
+     "apt-get install caddy (scripts/install-live-deps.sh)"},
+    {"apache2", "apache-2.4", "/usr/sbin/apache2", "{binary} -DFOREGROUND -f {config}", apache2_config,
+     "apt-get install apache2 (scripts/install-live-deps.sh)"},
+};
+
+constexpr const char* listen_host = "127.0.0.1";
+
+}  // namespace
+
+std::span<const ProxyTemplate> builtin_proxies() { return builtins; }
+
+const ProxyTemplate* find_builtin_proxy(std::string_view name) {
+  for (const ProxyTemplate& t : builtins) {
+    if (t.name == name) return &t;
   }
-  return "?";
+  return nullptr;
 }
 
-const char* preset_of(RealProxy proxy) {
-  switch (proxy) {
-    case RealProxy::haproxy: return "haproxy-2.6";
-    case RealProxy::nginx: return "nginx";
-    case RealProxy::nghttpx: return "nghttpx";
+std::string builtin_proxy_names() {
+  std::string out;
+  for (const ProxyTemplate& t : builtins) out += (out.empty() ? "" : ", ") + t.name;
+  return out;
+}
+
+std::string expand_placeholders(std::string_view text, const ProxyPlaces& p) {
+  std::string listen = std::string(listen_host) + ":" + std::to_string(p.listen_port);
+  std::string upstream = std::string(listen_host) + ":" + std::to_string(p.upstream_port);
+  const std::pair<std::string_view, std::string> values[] = {
+      {"{listen}", listen},
+      {"{listen_host}", listen_host},
+      {"{listen_port}", std::to_string(p.listen_port)},
+      {"{upstream}", upstream},
+      {"{upstream_host}", listen_host},
+      {"{upstream_port}", std::to_string(p.upstream_port)},
+      {"{config}", p.config},
+      {"{dir}", p.dir},
+      {"{binary}", p.binary},
+  };
+  std::string out;
+  for (size_t at = 0; at < text.size();) {
+    bool replaced = false;
+    for (const auto& [name, value] : values) {
+      if (text.substr(at, name.size()) != name) continue;
+      out += value;
+      at += name.size();
+      replaced = true;
+      break;
+    }
+    if (!replaced) out += text[at++];
   }
-  return "passthrough";
+  return out;
 }
 
-bool ProxyProcess::start(RealProxy kind, const std::string& binary, uint16_t backend_port, std::string* error) {
+bool split_command(std::string_view command, std::vector<std::string>* words, std::string* error) {
+  words->clear();
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (char c : command) {
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      else word += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word) words->push_back(std::move(word));
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (quote != 0) {
+    *error = "the proxy command has an unclosed " + std::string(1, quote) + " quote";
+    return false;
+  }
+  if (in_word) words->push_back(std::move(word));
+  if (words->empty()) *error = "the proxy command is empty";
+  return !words->empty();
+}
+
+namespace {
+
+// Leading NAME=value words are the environment's, as a shell would take them.
+std::vector<std::string> take_environment(std::vector<std::string>* words) {
+  std::vector<std::string> env;
+  while (words->size() > 1) {
+    const std::string& w = words->front();
+    size_t eq = w.find('=');
+    bool name = eq != std::string::npos && eq > 0 && (std::isalpha(static_cast<unsigned char>(w[0])) || w[0] == '_');
+    for (size_t i = 0; name && i < eq; ++i) name = std::isalnum(static_cast<unsigned char>(w[i])) || w[i] == '_';
+    if (!name) break;
+    env.push_back(w);
+    words->erase(words->begin());
+  }
+  return env;
+}
+
+// The last `bytes_max` bytes of a text, marked as cut if it was longer.
+std::string tail(const std::string& text, size_t bytes_max) {
+  if (text.size() <= bytes_max) return text;
+  return "[...]" + text.substr(text.size() - bytes_max);
+}
+
+}  // namespace
+
+bool ProxyProcess::start(const ProxyTemplate& proxy, uint16_t upstream_port, const ProxyStartOptions& options,
+                         std::string* error) {
+  options_ = options;
+  name_ = proxy.name;
   // A free port for the proxy: bound and released at once (loopback, ephemeral range).
   int probe = listen_loopback(&port_, error);
   if (probe < 0) return false;
   close(probe);
-  dir_ = temp_folder("h2sim-live");
+  dir_ = temp_folder("proxy-" + proxy.name);
   if (dir_.empty()) {
-    *error = "cannot create a temporary folder";
+    *error = "cannot create a scratch folder under the temporary folder";
     return false;
   }
-  std::string p = std::to_string(port_), q = std::to_string(backend_port);
+  ProxyPlaces places{port_, upstream_port, dir_ + "/proxy.conf", dir_, proxy.binary};
   std::vector<std::string> argv;
-  std::string config = dir_ + "/proxy.conf";
-  switch (kind) {
-    case RealProxy::haproxy:
-      // The founding case's configuration (behaviours.md §1.6): h2 on both sides, defaults.
-      std::ofstream(config) << "defaults\n  mode http\n  timeout connect 2s\n  timeout client 10s\n"
-                               "  timeout server 10s\nfrontend fe\n  bind 127.0.0.1:" << p
-                            << " proto h2\n  default_backend be\nbackend be\n  server s1 127.0.0.1:" << q
-                            << " proto h2\n";
-      argv = {binary, "-db", "-f", config};
-      break;
-    case RealProxy::nginx:
-      std::filesystem::create_directories(dir_ + "/logs");
-      std::ofstream(config) << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << dir_
-                            << "/nginx.pid;\nerror_log " << dir_ << "/error.log warn;\nevents { worker_connections 64; }\n"
-                            << "http {\n  access_log off;\n  client_body_temp_path " << dir_ << "/body;\n"
-                            << "  server {\n    listen 127.0.0.1:" << p << " http2;\n"
-                            << "    location / { grpc_pass grpc://127.0.0.1:" << q << "; }\n  }\n}\n";
-      argv = {binary, "-p", dir_, "-c", config};
-      break;
-    case RealProxy::nghttpx:
-      std::ofstream(config) << "";
-      argv = {binary, "--conf=" + config, "--frontend=127.0.0.1," + p + ";no-tls",
-              "--backend=127.0.0.1," + q + ";;proto=h2", "--workers=1", "--pid-file=" + dir_ + "/pid",
-              "--accesslog-file=/dev/null", "--errorlog-file=" + dir_ + "/error.log"};
-      break;
-  }
-  std::string output = dir_ + "/output.txt";
-  if (!process_.start(argv, output, error)) {
+  if (!write_output_file(places.config, expand_placeholders(proxy.config, places), error) ||
+      !split_command(expand_placeholders(proxy.command, places), &argv, error)) {
     stop();
     return false;
   }
-  for (int i = 0; i < 250; ++i) {
-    if (accepts(port_)) return true;
-    if (process_.exited()) {
-      *error = "the proxy exited at once:\n" + read_text(output) + read_text(dir_ + "/error.log");
-      stop();
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::vector<std::string> env = take_environment(&argv);
+  if (!process_.start(argv, dir_ + "/output.txt", error, env)) {
+    stop();
+    return false;
   }
-  *error = "the proxy did not accept on 127.0.0.1:" + p + " within 5 s:\n" + read_text(output);
+  if (wait_until_ready(proxy, error)) return true;
   stop();
   return false;
 }
 
-void ProxyProcess::stop() {
-  process_.stop();
+// Connects until something accepts on the port: readiness as a client sees it, whatever the
+// proxy prints. It may exit (a bad configuration), never listen, or be interrupted.
+bool ProxyProcess::wait_until_ready(const ProxyTemplate& proxy, std::string* error) {
+  std::string where = std::string(listen_host) + ":" + std::to_string(port_);
+  constexpr int step_ms = 10;
+  for (int waited_ms = 0; waited_ms <= options_.ready_ms; waited_ms += step_ms) {
+    if (accepts(port_)) return true;
+    if (process_.exited()) {
+      *error = "it " + process_.ending() + " before listening on " + where + "; its output:\n" + output_for_error();
+      return false;
+    }
+    if (interrupted()) {
+      *error = "interrupted while it started";
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(step_ms));
+  }
+  bool placed = proxy.command.find("{listen") != std::string::npos || proxy.config.find("{listen") != std::string::npos;
+  *error = "it did not listen on " + where + " within " + std::to_string(options_.ready_ms) + " ms" +
+           (placed ? "" : " (neither the command nor the configuration has a {listen} or {listen_port} placeholder)") +
+           "; its output:\n" + output_for_error();
+  return false;
+}
+
+// What the proxy printed and logged: its standard output and error, then every *.log file in
+// its scratch folder, each cut to its last 4 KB.
+std::string ProxyProcess::output_for_error() const {
+  std::string out = tail(read_text(dir_ + "/output.txt"), 4096);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    if (entry.path().extension() != ".log") continue;
+    std::string log = read_text(entry.path().string());
+    if (!log.empty()) out += "--- " + entry.path().filename().string() + ":\n" + tail(log, 4096);
+  }
+  if (out.empty()) return "(nothing)\n";
+  return out.back() == '\n' ? out : out + "\n";
+}
+
+std::string ProxyProcess::stop() {
+  std::string problem;
+  if (process_.pid() > 0 && !process_.stop(options_.stop_ms)) {
+    problem = name_ + " did not stop within " + std::to_string(options_.stop_ms) +
+              " ms of SIGTERM: its process group was killed";
+  }
   if (!dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
     dir_.clear();
   }
+  return problem;
 }
 
 }  // namespace h2sim::live

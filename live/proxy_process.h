@@ -1,20 +1,65 @@
-// Real proxy binaries for live mode (Debian's haproxy, nginx, nghttpx): the configuration h2sim
-// writes for each (h2c on both sides, 127.0.0.1 only), the process started in the foreground
-// and always stopped.
+// Real proxy binaries for live mode: any program h2sim can start with a command line and a
+// configuration file, both templates with placeholders for the ports, addresses and a scratch
+// folder. The built-in proxies (Debian's haproxy, nginx, nghttpx, caddy and apache2) are
+// built-in templates; --proxy-cmd and --proxy-config give one of the user's own. A proxy is
+// started in the foreground in a process group of its own, is ready once it accepts on its
+// listening port, and is always stopped (live/net/process.h).
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "live/net/process.h"
 
 namespace h2sim::live {
 
-enum class RealProxy : uint8_t { haproxy, nginx, nghttpx };
-bool parse_real_proxy(const std::string& name, RealProxy* proxy);
-const char* proxy_name(RealProxy proxy);
-// The preset that models it: Debian 12 ships haproxy 2.6.12, nginx 1.22, nghttpx 1.52.
-const char* preset_of(RealProxy proxy);
+// A proxy as h2sim starts it. Placeholders, in the command and the configuration alike:
+//   {listen}         127.0.0.1:PORT, where the proxy must accept the client's connections
+//   {listen_host}    127.0.0.1
+//   {listen_port}    PORT
+//   {upstream}       127.0.0.1:PORT, where the server (h2c) accepts the proxy's connections
+//   {upstream_host}  127.0.0.1
+//   {upstream_port}  PORT
+//   {config}         the configuration file h2sim wrote from the template
+//   {dir}            a scratch folder of the proxy's own, removed when it stops
+//   {binary}         the program (built-ins: /usr/sbin/NAME, or --binary)
+// Anything else in braces is left as it is (nginx blocks, Caddy's own placeholders).
+struct ProxyTemplate {
+  std::string name;     // "haproxy", or "custom" for --proxy-cmd
+  std::string preset;   // the preset that models it; empty if none does
+  std::string binary;   // what {binary} stands for
+  std::string command;  // split at spaces (quotes group words); no shell
+  std::string config;   // the configuration file's text; may be empty
+  std::string install;  // how to get the binary, for the message when it is missing
+};
+
+// The built-in templates, in the order --help lists them.
+std::span<const ProxyTemplate> builtin_proxies();
+const ProxyTemplate* find_builtin_proxy(std::string_view name);
+std::string builtin_proxy_names();  // "haproxy, nginx, ..."
+
+// The ports and folders a template's placeholders stand for in one start.
+struct ProxyPlaces {
+  uint16_t listen_port = 0;
+  uint16_t upstream_port = 0;
+  std::string config;
+  std::string dir;
+  std::string binary;
+};
+
+// The template's text with its placeholders filled in.
+std::string expand_placeholders(std::string_view text, const ProxyPlaces& places);
+// A command line as words: split at spaces and tabs, '...' and "..." keep spaces in a word.
+// False (and why) on an unclosed quote or an empty command.
+bool split_command(std::string_view command, std::vector<std::string>* words, std::string* error);
+
+struct ProxyStartOptions {
+  int ready_ms = 5000;  // how long the proxy may take to accept on its port
+  int stop_ms = 1000;   // how long it may take to end after SIGTERM before it is killed
+};
 
 class ProxyProcess {
  public:
@@ -22,17 +67,26 @@ class ProxyProcess {
   ~ProxyProcess() { stop(); }
   ProxyProcess(const ProxyProcess&) = delete;
   ProxyProcess& operator=(const ProxyProcess&) = delete;
-  // Writes the configuration, starts the binary in the foreground and waits (at most 5 s) until
-  // it accepts. On failure, `error` holds the proxy's own output and nothing is left running.
-  bool start(RealProxy kind, const std::string& binary, uint16_t backend_port, std::string* error);
+  // Writes the configuration into a scratch folder, starts the command in the foreground and
+  // connects until the proxy accepts on its port. On failure, `error` says what happened (it
+  // exited, with how and its own output; it never listened; an interrupt) and nothing is left
+  // running or on disk.
+  bool start(const ProxyTemplate& proxy, uint16_t upstream_port, const ProxyStartOptions& options,
+             std::string* error);
   uint16_t port() const { return port_; }
-  // Stops the proxy and removes its temporary folder.
-  void stop();
+  // Stops the proxy's process group and removes its scratch folder. Empty if it stopped on
+  // SIGTERM, else what happened ("did not stop within 1000 ms of SIGTERM: its process group
+  // was killed"), which the caller reports as an error of the proxy under test.
+  std::string stop();
 
  private:
+  std::string output_for_error() const;
+  bool wait_until_ready(const ProxyTemplate& proxy, std::string* error);
   Process process_;
+  ProxyStartOptions options_;
   uint16_t port_ = 0;
   std::string dir_;
+  std::string name_;
 };
 
 }  // namespace h2sim::live

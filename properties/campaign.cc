@@ -117,7 +117,8 @@ CaseRun run_with(const Scenario& s, sim::ChoiceSource& choices, const ProxyRegis
   return run;
 }
 
-// Simpler variants of a scenario, most drastic first.
+}  // namespace
+
 std::vector<Scenario> scenario_edits(const Scenario& s) {
   std::vector<Scenario> out;
   auto edit = [&](auto&& change) {
@@ -163,6 +164,8 @@ std::vector<Scenario> scenario_edits(const Scenario& s) {
   }
   return out;
 }
+
+namespace {
 
 // A field the scenario sets, as the path to it from the scenario: each step a field and, in a
 // repeated one, the element.

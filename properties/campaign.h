@@ -56,6 +56,10 @@ using ShrinkWatch = std::function<bool(const Shrunk&)>;
 Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant, uint32_t runs_max = 20000,
               const ShrinkWatch& watch = nullptr);
 
+// Simpler variants of a scenario (a call removed, a message fewer, delays and cuts gone, ...),
+// most drastic first, each valid: what simplify() and live shrinking try.
+std::vector<Scenario> scenario_edits(const Scenario& scenario);
+
 // The second shrinking phase: edits of the scenario (a call removed, a message fewer, delays
 // and cuts gone, ...), each accepted if the plain schedule or one of `seeds` seeded schedules
 // still breaks `invariant`; then each decision set to 0 where the failure survives it. Greedy

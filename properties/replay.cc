@@ -5,8 +5,6 @@
 
 namespace h2sim {
 
-namespace {
-
 // A replay through another version of its proxy would report a digest mismatch that means
 // nothing.
 std::string check_proxy_identity(const Replay& replay, const std::string& path, const ProxyRegistry& proxies) {
@@ -16,8 +14,6 @@ std::string check_proxy_identity(const Replay& replay, const std::string& path, 
   return path + ": recorded with proxy '" + entry->name + "' version " + replay.proxy_version() +
          ", but this h2sim has version " + entry->version + " (" + entry->origin + ")";
 }
-
-}  // namespace
 
 bool replay_case(const Replay& replay, const std::string& path, const ProxyRegistry& proxies, Replayed* out,
                  std::string* error) {

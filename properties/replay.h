@@ -20,6 +20,11 @@ struct Replayed {
   size_t beyond_cut = 0;
 };
 
+// Empty if the replay's proxy is the version `proxies` has under its name (or names none);
+// otherwise why it is refused: a replay through another version would report a digest mismatch
+// that means nothing, and replay --live would impose the wrong proxy's schedule.
+std::string check_proxy_identity(const Replay& replay, const std::string& path, const ProxyRegistry& proxies);
+
 // Runs the replay. False with `error` if its proxy is another version than `proxies` has, or its
 // decisions do not fit its scenario (a replay never silently diverges). `path` names the file in
 // messages.

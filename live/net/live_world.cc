@@ -96,6 +96,11 @@ sim::Address LiveWorld::add_external(uint16_t port) {
 
 void LiveWorld::adopt_listener(sim::Address host, int fd, sim::Address from) {
   listeners_[fd] = {host, from};
+  sockaddr_in addr{};
+  socklen_t len = sizeof addr;
+  if (hosts_[host.value].port == 0 && getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    hosts_[host.value].port = ntohs(addr.sin_port);
+  }
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = fd;
@@ -112,6 +117,11 @@ sim::ConnId LiveWorld::connect(sim::Address from, sim::Address to) {
   addr.sin_port = htons(hosts_[to.value].port);
   int rv = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   if (observer_) observer_->on_connect(next_connection_, from, to);
+  sockaddr_in local{};
+  socklen_t len = sizeof local;
+  if (hosts_[to.value].host != nullptr && getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0) {
+    internal_[ntohs(local.sin_port)] = next_connection_;
+  }
   Socket& s = watch(fd, sim::connecting_end(next_connection_++), from);
   s.connecting = rv != 0 && errno == EINPROGRESS;
   return s.end;
@@ -130,6 +140,18 @@ LiveWorld::Socket& LiveWorld::watch(int fd, sim::ConnId end, sim::Address host) 
   ev.data.fd = fd;
   epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
   return *(sockets_[fd] = std::move(s));
+}
+
+// The accepting end of a new connection: the other end of one a host of ours opened, or a new
+// connection from `from`.
+sim::ConnId LiveWorld::accepted_end(uint16_t peer_port, sim::Address from, sim::Address host) {
+  if (auto it = internal_.find(peer_port); it != internal_.end()) {
+    uint32_t connection = it->second;
+    internal_.erase(it);
+    return sim::accepting_end(connection);
+  }
+  if (observer_) observer_->on_connect(next_connection_, from, host);
+  return sim::accepting_end(next_connection_++);
 }
 
 void LiveWorld::flush(Socket& s) {
@@ -161,14 +183,14 @@ void LiveWorld::loop_once(int timeout_ms) {
   for (int i = 0; i < n; ++i) {
     int fd = events[i].data.fd;
     if (auto l = listeners_.find(fd); l != listeners_.end()) {
-      int c = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      sockaddr_in peer{};
+      socklen_t len = sizeof peer;
+      int c = accept4(fd, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (c < 0) continue;
       int one = 1;
       setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       sim::Address host = l->second.host;
-      if (observer_) observer_->on_connect(next_connection_, l->second.from, host);
-      sim::ConnId end = watch(c, sim::accepting_end(next_connection_++), host).end;
-      hosts_[host.value].host->on_accept(end);
+      hosts_[host.value].host->on_accept(watch(c, accepted_end(ntohs(peer.sin_port), l->second.from, host), host).end);
       continue;
     }
     auto it = sockets_.find(fd);
@@ -198,9 +220,11 @@ void LiveWorld::loop_once(int timeout_ms) {
 }
 
 bool LiveWorld::run(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  // Hosts start on the first run; a later one (the taps' last deliveries) goes on from there.
   for (HostSlot& slot : hosts_) {
-    if (slot.host) slot.host->start(*slot.net, slot.next_hop);
+    if (slot.host && !started_) slot.host->start(*slot.net, slot.next_hop);
   }
+  started_ = true;
   int64_t deadline = now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(limit).count();
   while (!done()) {
     int64_t now = now_ns();

@@ -30,13 +30,16 @@ class LiveWorld {
   sim::Address add_external(uint16_t port);
   // Makes a host of ours accept on a listening socket the caller owns (it outlives the run);
   // the connections it accepts come from `from` (an external host), as the observer is told.
+  // Another host of ours may then connect to it (its next hop): that connection is one
+  // connection to the observer, both ends known, as in the simulated World.
   void adopt_listener(sim::Address host, int fd, sim::Address from);
   // Shows every write and read batch to `observer` (not owned).
   void set_wire_observer(sim::WireObserver* observer) { observer_ = observer; }
   // The coverage marks the hosts recorded.
   sim::Marks take_marks() { return std::move(marks_); }
 
-  // Runs until done() is true or `limit` passes; false if the limit ended it.
+  // Runs until done() is true or `limit` passes; false if the limit ended it. The first run
+  // starts the hosts; a later one goes on where the last stopped.
   bool run(const std::function<bool()>& done, std::chrono::milliseconds limit);
   // Ends the run's connections so that the next run starts clean: sends FIN on every socket
   // (and on connections the proxy opened but no host accepted) and waits, at most `limit`, for
@@ -53,6 +56,7 @@ class LiveWorld {
   void close_socket(int fd);
   sim::ConnId connect(sim::Address from, sim::Address to);
   Socket& watch(int fd, sim::ConnId end, sim::Address host);
+  sim::ConnId accepted_end(uint16_t peer_port, sim::Address from, sim::Address host);
   int64_t now_ns() const;
 
   int epoll_ = -1;
@@ -72,9 +76,13 @@ class LiveWorld {
     sim::Address from;
   };
   std::map<int, Listener> listeners_;
+  // Connections between two hosts of ours, by the connecting socket's local port, until the
+  // listener accepts them: the connection index the connecting end already has.
+  std::map<uint16_t, uint32_t> internal_;
   sim::WireObserver* observer_ = nullptr;
   sim::Marks marks_;
   uint32_t next_connection_ = 0;
+  bool started_ = false;  // the hosts have been started (by the first run)
   struct Timer {
     int64_t due_ns;
     sim::TimerId id;

@@ -457,8 +457,8 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     Live, BadInput,
     ::testing::Values(
-        Row{"live @good.textproto", "--proxy takes haproxy, nginx or nghttpx"},
-        Row{"live --proxy squid @good.textproto", "--proxy takes haproxy, nginx or nghttpx"},
+        Row{"live @good.textproto", "say which real proxy: --proxy haproxy, nginx, nghttpx, caddy, apache2, or --proxy-cmd"},
+        Row{"live --proxy squid @good.textproto", "--proxy takes haproxy, nginx, nghttpx, caddy, apache2 (or --proxy-cmd"},
         Row{"live --proxy haproxy", "expected one scenario file"},
         Row{"live --proxy haproxy @good.textproto --cases 3", "--cases goes with --differential"},
         Row{"live --proxy haproxy --differential @good.textproto", "give no FILE"},

@@ -1,0 +1,139 @@
+#include "properties/differential.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "live/net/files.h"
+#include "live/net/interrupt.h"
+#include "model/grpc/personality.h"
+#include "model/scenario/scenario_io.h"
+#include "properties/campaign.h"
+#include "properties/generators.h"
+#include "properties/live_compare.h"
+
+namespace h2sim {
+
+GenOptions live_generators(const std::string& preset, const std::vector<std::string>& clients,
+                           const std::vector<std::string>& servers) {
+  GenOptions gen;
+  gen.presets = {preset};
+  gen.clients = clients;
+  if (clients.empty()) {
+    for (const auto& c : grpc::client_personalities()) gen.clients.emplace_back(c.name);
+  }
+  gen.servers = servers;
+  if (servers.empty()) {
+    for (const auto& s : grpc::server_personalities()) gen.servers.emplace_back(s.name);
+  }
+  // The real proxy runs with h2sim's configuration: no overrides. Deadlines and cancels are
+  // removed too: they race the wall clock of a loaded machine against the simulated clock, and
+  // their disagreements (seen: live DEADLINE_EXCEEDED where 400 us of simulated time sufficed)
+  // are about scheduling, not about the proxy. For the same reason each hop's latency may be
+  // anything from 20 us to 20 ms in the simulation, and a write may be cut in three: a real
+  // process can take milliseconds to write what the scenario spaces by 50 us (seen: grpc++
+  // half-closing after the response), and a real proxy reads a large response in pieces (seen:
+  // the client's END_STREAM overtaking a server's RST behind 40 KB of response).
+  gen.shape = [](Scenario& s) {
+    std::string name = s.proxy().preset();
+    s.clear_proxy();
+    s.mutable_proxy()->set_preset(name);
+    s.mutable_network()->set_latency_ns_min(20000);
+    s.mutable_network()->set_latency_ns_max(20000000);
+    s.mutable_network()->set_latency_steps(3);
+    s.mutable_network()->set_segments_max(std::max<uint32_t>(s.network().segments_max(), 3));
+    for (Call& call : *s.mutable_calls()) {
+      call.mutable_client()->set_deadline_ns(0);
+      call.mutable_client()->set_cancel_after_ns(0);
+    }
+  };
+  return gen;
+}
+
+namespace {
+
+// The disagreement's files: the live runs' frames, a replay per simulated outcome of each call.
+bool write_disagreement(const DifferentialOptions& o, const Comparison& c, const LiveOutcomes& live,
+                        Disagreement* d, std::string* error) {
+  std::string trace;
+  for (const auto& [outcome, r] : live.example) {
+    trace += "live run that ended with " + outcome + ":\n" + live_frames(r, o.peers) + "\n";
+  }
+  if (!live::write_output_file(d->stem + ".live.txt", trace, error)) return false;
+  d->complete = c.simulated.complete;
+  for (const auto& [outcome, calls] : c.unpredicted) {
+    for (size_t call : calls) {
+      UnpredictedCall& u = d->unpredicted.emplace_back();
+      u.call = call;
+      u.live = outcome_text(live.example.at(outcome).calls[call]);
+      for (const auto& [o1, decisions] : c.simulated.outcomes[call]) u.simulated.push_back(o1);
+    }
+  }
+  d->replays.resize(c.simulated.outcomes.size());
+  for (size_t call = 0; call < c.simulated.outcomes.size(); ++call) {
+    size_t k = 0;
+    for (const auto& [outcome, decisions] : c.simulated.outcomes[call]) {
+      sim::RecordedChoices choices(decisions);
+      Replay replay = make_replay({d->scenario, run_case(d->scenario, choices), {}}, "",
+                                  "h2sim live --differential --proxy " + o.proxy_name, builtin_registry());
+      std::string path = d->stem + "-call-" + std::to_string(call) + "-simulated-" + std::to_string(k++) + ".replay.textproto";
+      if (!live::write_output_file(path, format_replay(replay), error)) return false;
+      d->replays[call].push_back({outcome, path});
+    }
+  }
+  return true;
+}
+
+// One generated case: live, explored, compared; false (and why in `result`) if it could not run.
+bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i, DifferentialResult* result) {
+  std::string stem = o.out_dir + "/case-" + std::to_string(i);
+  if (!live::write_output_file(stem + ".textproto", to_text(scenario), &result->error)) {
+    result->write_failed = true;
+    return false;
+  }
+  LiveOutcomes live;
+  if (!run_live_scenario(scenario, o.peers, stem + ".textproto", o.target, o.repeat, o.timeout_ms, &live,
+                         &result->error)) {
+    return false;
+  }
+  if (!live.stop_problem.empty()) {
+    result->stop_problem = live.stop_problem;
+    return false;
+  }
+  Comparison c = compare_with_preset(scenario, live.example, true, 20000);
+  result->cells += c.cells;
+  result->agree += c.agree;
+  result->partial += !c.simulated.complete;
+  if (c.unpredicted.empty()) {
+    std::remove((stem + ".textproto").c_str());
+    if (o.progress) o.progress(i + 1, o.cases);
+    return true;
+  }
+  ++result->disagreeing;
+  Disagreement d;
+  d.index = i;
+  d.scenario = scenario;
+  d.stem = stem;
+  if (!write_disagreement(o, c, live, &d, &result->error)) {
+    result->write_failed = true;
+    return false;
+  }
+  if (o.disagreement) o.disagreement(d);
+  return true;
+}
+
+}  // namespace
+
+DifferentialResult run_differential(const DifferentialOptions& o) {
+  DifferentialResult result;
+  rc::Gen<Scenario> scenarios = gen_scenario(live_generators(o.preset));
+  for (uint64_t i = 0; i < o.cases && !live::interrupted(); ++i, result.done = i) {
+    Scenario scenario = scenarios(case_random(o.seed, i), case_size(i)).value();
+    scenario.set_name("differential-" + std::to_string(o.seed) + "-" + std::to_string(i));
+    live::use_peer_personalities(o.peers, &scenario);
+    if (!run_one(o, scenario, i, &result)) return result;
+  }
+  result.interrupted = live::interrupted();
+  return result;
+}
+
+}  // namespace h2sim

@@ -1,0 +1,106 @@
+#include "properties/live_runs.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "live/net/interrupt.h"
+#include "properties/explore.h"
+#include "properties/invariants.h"
+
+namespace h2sim {
+
+std::string outcome_of(const Result& r) {
+  std::string out;
+  for (size_t call = 0; call < r.calls.size(); ++call) out += (call ? "; " : "") + outcome_text(r.calls[call]);
+  return out;
+}
+
+std::string live_incapable(const Scenario& s) {
+  if (s.has_hostile()) return "hostile clients are simulation only";
+  const ProxySpec& p = s.proxy();
+  if (p.has_max_requests_per_connection() || p.has_goaway_graceful() || p.has_idle_timeout_ns() ||
+      p.has_downstream_window_bytes() || p.has_upstream_window_bytes() || p.has_downstream_max_concurrent_streams()) {
+    return "proxy overrides are simulation only: the real proxy runs with the configuration h2sim writes";
+  }
+  return {};
+}
+
+namespace {
+
+void count_run(const Scenario& scenario, Result r, LiveOutcomes* out) {
+  std::string outcome = outcome_of(r);
+  ++out->counts[outcome];
+  std::vector<Verdict> verdicts = check_all(r, scenario);
+  out->failing += !all_hold(verdicts);
+  for (const Verdict& v : verdicts) {
+    if (v.holds) continue;
+    ++out->broken[std::string(v.name)];
+    out->first_detail.emplace(std::string(v.name), v.detail);
+  }
+  out->example.emplace(outcome, std::move(r));
+}
+
+}  // namespace
+
+LiveSession::~LiveSession() { stop(); }
+
+bool LiveSession::start(const LiveTarget& target, std::string* error) {
+  uint16_t backend_port = 0;
+  listener_ = live::listen_loopback(&backend_port, error);
+  if (listener_ < 0) return false;
+  if (proxy_.start(target.proxy, backend_port, target.start, error)) return true;
+  *error = target.label() + " did not start: " + *error;
+  stop();
+  return false;
+}
+
+bool LiveSession::serve(const Scenario& scenario, live::Peers* peers, std::string* error) {
+  peer_server_.stop();
+  if (!peers->server) return true;
+  if (!peer_server_.start(*peers, scenario, error)) return false;
+  peers->server_port = peer_server_.port();
+  return true;
+}
+
+Result LiveSession::run(const Scenario& scenario, const live::Peers& peers, uint64_t timeout_ms,
+                        live::Steering* steering) {
+  return live::run_live(scenario, peers, listener_, proxy_.port(), static_cast<int>(timeout_ms), steering);
+}
+
+std::string LiveSession::stop() {
+  std::string problem = proxy_.stop();
+  peer_server_.stop();
+  if (listener_ >= 0) close(listener_);
+  listener_ = -1;
+  return problem;
+}
+
+bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, const LiveTarget& target,
+                       uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out, std::string* error,
+                       const TapChoices& taps) {
+  std::error_code ec;
+  peers.scenario_path = std::filesystem::absolute(path, ec).string();
+  LiveSession session;
+  if (!session.serve(scenario, &peers, error) || !session.start(target, error)) return false;
+  for (uint64_t i = 0; i < repeat && !live::interrupted(); ++i) {
+    std::unique_ptr<sim::ChoiceSource> choices = taps ? taps(i) : nullptr;
+    std::unique_ptr<live::Steering> steering = choices ? std::make_unique<live::Steering>(*choices) : nullptr;
+    count_run(scenario, session.run(scenario, peers, timeout_ms, steering.get()), out);
+    ++out->runs;
+  }
+  out->stop_problem = session.stop();
+  return true;
+}
+
+std::string live_frames(const Result& r, const live::Peers& peers) {
+  std::string out;
+  out += live::tap_notes(peers);
+  for (const h2::FrameRecord& f : r.frames) {
+    if (f.type == h2::FrameType::settings || f.type == h2::FrameType::window_update) continue;
+    out += h2::format_frame(f) + "\n";
+  }
+  return out;
+}
+
+}  // namespace h2sim
