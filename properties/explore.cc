@@ -185,7 +185,7 @@ std::string bound_reached(const ExploreReport& report, const ExploreOptions& opt
 
 ExploreReport explore(const Scenario& scenario, const ExploreOptions& options) {
   ExploreReport report;
-  report.outcomes.resize(scenario.calls_size());
+  report.outcomes.resize(expanded_calls(scenario));
   std::map<uint64_t, bool> visited;
   std::vector<sim::Decision> prefix;
   for (;;) {
