@@ -1,9 +1,12 @@
 // h2sim check: a campaign of generated cases, shrunk and recorded on failure (properties/check.h).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 #include "cli/args.h"
+#include "cli/check_findings.h"
 #include "cli/commands.h"
+#include "cli/json_flag.h"
 #include "cli/gen_flags.h"
 #include "cli/output.h"
 #include "cli/progress.h"
@@ -11,7 +14,9 @@
 #include "live/net/interrupt.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/check.h"
+#include "properties/shards.h"
 #include "reports/campaign_page.h"
+#include "reports/json_output.h"
 #include "reports/trace_text.h"
 
 namespace h2sim::cli {
@@ -30,15 +35,18 @@ constexpr Option options[] = {
     {"--proxy", "P", "proxy to draw from (repeatable; 'none' for no proxy; default: all registered)", true},
     {"--client", "C", "client personality to draw from (repeatable; default: all)", true},
     {"--server", "S", "server personality to draw from (repeatable; default: grpc-core)", true},
-    {"--cases", "N", "cases to run (default 200, or RC_PARAMS max_success)"},
+    {"--cases", "N", "cases to run (default 200, whatever RC_PARAMS holds)"},
     {"--seed", "S", "campaign seed (default 0, or RC_PARAMS seed)"},
     {"--jobs", "J", "worker processes; a crashing or hanging case becomes a finding (default 1)"},
     {"--shard", "I/N", "run shard I of N (default: GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else 0/1)"},
+    {"--shards", "N", "run one shard of N, the one JOB_COMPLETION_INDEX names (a Kubernetes Indexed Job)"},
     {"--out", "DIR", "where replay files go (default h2sim-out/check)"},
     {"--hostile", "", "add a hostile client to every case (malformed and abusive HTTP/2)"},
     {"--case-timeout", "SECONDS", "with --jobs, a case (shrinking included) running longer is a hang (default 10)"},
     {"--keep-going", "", "do not stop at the first failure"},
     {"--report", "DIR", "also write a report (diagrams, pcap, HTML) of each finding into DIR"},
+    json_option,
+    {"--junit", "FILE", "also write JUnit XML: a failing test case per kind of finding"},
 };
 
 bool parse_shard(const std::string& text, uint32_t* index, uint32_t* count, std::string* error) {
@@ -54,13 +62,50 @@ bool parse_shard(const std::string& text, uint32_t* index, uint32_t* count, std:
   return true;
 }
 
+// --shard I/N; else --shards N with the index from JOB_COMPLETION_INDEX; else GoogleTest's
+// variables (and their status file touched, which says the sharding protocol is honoured).
+bool shard_from(const Parsed& p, CheckOptions* o, std::string* error) {
+  if (p.has("--shard") && p.has("--shards")) {
+    *error = "--shard and --shards exclude each other";
+    return false;
+  }
+  if (p.has("--shard")) return parse_shard(p.value("--shard"), &o->shard_index, &o->shard_count, error);
+  const char* job = std::getenv("JOB_COMPLETION_INDEX");
+  if (p.has("--shards")) {
+    if (job == nullptr) {
+      *error = "--shards N takes its index from JOB_COMPLETION_INDEX, which is not set (--shard I/N names both)";
+      return false;
+    }
+    if (!parse_shard(std::string(job) + "/" + p.value("--shards"), &o->shard_index, &o->shard_count, error)) {
+      *error = "JOB_COMPLETION_INDEX and --shards: " + *error;
+      return false;
+    }
+    return true;
+  }
+  if (job != nullptr) {
+    std::fprintf(stderr, "h2sim check: note: JOB_COMPLETION_INDEX is set but --shards is not: running every case\n");
+  }
+  const char* i = std::getenv("GTEST_SHARD_INDEX");
+  const char* c = std::getenv("GTEST_TOTAL_SHARDS");
+  if (!i || !c) return true;
+  if (!parse_shard(std::string(i) + "/" + c, &o->shard_index, &o->shard_count, error)) {
+    *error = "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS: " + *error;
+    return false;
+  }
+  if (const char* status = std::getenv("GTEST_SHARD_STATUS_FILE")) {
+    *error = check_output_file(status, "GTEST_SHARD_STATUS_FILE");
+    if (error->empty() && !write_output_file(status, "", error)) return false;
+    if (!error->empty()) return false;
+  }
+  return true;
+}
+
 // RC_PARAMS first, then the flags over it.
 bool numbers_from(const Parsed& p, CheckOptions* o, std::string* error) {
   if (const char* text = std::getenv("RC_PARAMS")) {
     RcParams rc;
     if (!parse_rc_params(text, &rc, error)) return false;
     if (rc.seed) o->seed = *rc.seed;
-    if (rc.max_success) o->cases = *rc.max_success;
     if (rc.noshrink) o->shrink_runs_max = 0;
   }
   uint64_t n = 0;
@@ -76,13 +121,7 @@ bool numbers_from(const Parsed& p, CheckOptions* o, std::string* error) {
       !number("--case-timeout", 1, 3600, [&](uint64_t v) { o->case_timeout_s = static_cast<double>(v); })) {
     return false;
   }
-  if (p.has("--shard")) return parse_shard(p.value("--shard"), &o->shard_index, &o->shard_count, error);
-  const char* i = std::getenv("GTEST_SHARD_INDEX");
-  const char* c = std::getenv("GTEST_TOTAL_SHARDS");
-  if (i && c && !parse_shard(std::string(i) + "/" + c, &o->shard_index, &o->shard_count, error)) {
-    *error = "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS: " + *error;
-    return false;
-  }
+  return shard_from(p, o, error);
   return true;
 }
 
@@ -90,6 +129,8 @@ bool numbers_from(const Parsed& p, CheckOptions* o, std::string* error) {
 // hold the other, because claiming a folder empties it.
 bool claim_outputs(const Parsed& p, const std::string& out_dir, std::string* error) {
   *error = check_output_folder(out_dir, "--out");
+  if (error->empty()) *error = check_json_flag(p);
+  if (error->empty() && p.has("--junit")) *error = check_output_file(p.value("--junit"), "--junit");
   if (error->empty() && p.has("--report")) {
     *error = check_apart(out_dir, p.value("--report"), "--report");
     if (error->empty()) *error = check_apart(p.value("--report"), out_dir, "--out");
@@ -98,35 +139,42 @@ bool claim_outputs(const Parsed& p, const std::string& out_dir, std::string* err
   return error->empty();
 }
 
-// A finding for a person: what broke, the minimal case and its trace, and how to replay it. Its
-// text is also written beside the replay file.
-bool print_finding(const Context& ctx, const CheckFinding& f) {
-  std::string text = "==== FAILED (" + f.kind + "): " + f.invariant + "\ncase " + std::to_string(f.case_index);
-  char found[64];
-  std::snprintf(found, sizeof found, ", found after %.2f s", f.found_after_seconds);
-  text += found;
-  if (f.minimal) {
-    char shrunk[96];
-    std::snprintf(shrunk, sizeof shrunk, ", shrunk in %u steps (%.2f s)%s", f.shrink_steps, f.shrink_seconds,
-                  f.shrink_cut_short ? ", shrinking cut short by the interrupt" : "");
-    text += shrunk;
-    text += "\n\n" + format_run(f.minimal->scenario, f.minimal->result, f.minimal->verdicts,
-                                "minimal scenario:\n" + to_text(f.minimal->scenario) + "\n");
-  } else {
-    text += "\n\nthe worker " + f.invariant + " after " + std::to_string(f.replay.decisions_size()) +
-            " decisions of this scenario:\n" + to_text(f.replay.scenario());
+// What must be equal across the shards of one campaign: the flags that shape its cases.
+std::string campaign_key(std::span<const std::string> args) {
+  static constexpr std::string_view per_shard[] = {"--shard", "--shards", "--out", "--json", "--junit",
+                                                   "--report", "--jobs", "--case-timeout"};
+  std::string key;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (std::find(std::begin(per_shard), std::end(per_shard), args[i]) != std::end(per_shard)) {
+      ++i;  // and its value
+      continue;
+    }
+    key += (key.empty() ? "" : " ") + args[i];
   }
-  std::printf("\n%s\n", text.c_str());
-  if (f.replay_path.empty()) {
-    std::printf("its replay file could not be written: %s\n", f.write_error.c_str());
-    return false;
-  }
-  std::printf("replay it with:\n  %s\n", replay_command(ctx, f.replay_path).c_str());
+  return key;
+}
+
+// Beside the replay files: the statistics (for `h2sim report` of the folder) and the shard
+// manifest (for `h2sim merge`); then --json and --junit. False (message printed) on a failure.
+bool write_outputs(const Context& ctx, const Parsed& p, std::span<const std::string> args, const CheckOptions& o,
+                   const CheckResult& r) {
+  ShardManifest shard;
+  shard.campaign = campaign_key(args);
+  shard.seed = o.seed;
+  shard.cases = o.cases;
+  shard.index = o.shard_index;
+  shard.count = o.shard_count;
+  shard.interrupted = r.interrupted;
   std::string error;
-  std::string txt = f.replay_path.substr(0, f.replay_path.size() - std::string(".replay.textproto").size()) + ".txt";
-  if (write_output_file(txt, text + "\nreplay: " + replay_command(ctx, f.replay_path) + "\n", &error)) return true;
-  output_error("check", error);
-  return false;
+  output::Output json;
+  *json.mutable_check() = check_output(o, r, [&ctx](const std::string& path) { return replay_command(ctx, path); });
+  bool ok = write_output_file(o.out_dir + "/" + std::string(campaign_stats_file), r.stats.serialize(), &error) &&
+            write_output_file(o.out_dir + "/" + std::string(shard_manifest_file), shard.serialize(), &error) &&
+            write_json_flag(p, "check", args, json, &error) &&
+            (!p.has("--junit") ||
+             write_output_file(p.value("--junit"), junit_xml("h2sim check", junit_cases(ctx, r), r.seconds), &error));
+  if (!ok) output_error("check", error);
+  return ok;
 }
 
 // --report DIR: each finding's run page in DIR/case-N and the campaign page over them (findings
@@ -182,12 +230,8 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   line.clear();
   if (!r.error.empty()) return output_error("check", r.error);
   std::printf("\n%s", r.stats.format(r.seconds).c_str());
-  bool written = true;
-  for (const CheckFinding& f : r.findings) written = print_finding(ctx, f) && written;
-  // The statistics beside the replay files, for `h2sim report` of this folder.
-  if (!write_output_file(o.out_dir + "/" + std::string(campaign_stats_file), r.stats.serialize(), &error)) {
-    return output_error("check", error);
-  }
+  bool written = print_findings(ctx, r);
+  if (!write_outputs(ctx, p, args, o, r)) return 2;
   if (p.has("--report") && !report_findings(ctx, r, o.out_dir, p.value("--report"))) return 2;
   if (r.interrupted) {
     std::printf("\ninterrupted after %llu cases: the findings and statistics above are what finished\n",

@@ -2,6 +2,8 @@
 // status behind an HTTP/2 proxy. The stock binary (cli/main.cc) runs it with the built-in
 // presets; a binary of a user's own runs it with theirs (include/h2sim/cli.h).
 #include <h2sim/cli.h>
+#include <h2sim/plugin.h>
+#include <nghttp2/nghttp2.h>
 
 #include <cstdio>
 #include <exception>
@@ -13,6 +15,7 @@
 #include "cli/output.h"
 #include "cli/plugins.h"
 #include "model/run/run.h"
+#include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 
 namespace h2sim {
@@ -28,6 +31,7 @@ constexpr Command commands[] = {
     {"replay", "run a recorded case again and check its digest", cli::replay_command},
     {"explore", "run every schedule of a small scenario; the outcomes each call can reach", cli::explore_command},
     {"matrix", "which (proxy x client) pairs can lose the server's status", cli::matrix_command},
+    {"merge", "merge the output folders of a campaign's shards into one", cli::merge_command},
     {"report", "state and sequence diagrams, a pcap and an HTML page of a run or a campaign", cli::report_command},
     {"live", "run a scenario through a real haproxy, nginx or nghttpx on loopback", cli::live_command},
     {"presets", "list the proxies (presets, your own, plug-ins) and the client/server personalities",
@@ -44,10 +48,18 @@ void print_help(FILE* out) {
                  static_cast<int>(c.summary.size()), c.summary.data());
   }
   std::fprintf(out,
-               "\nh2sim COMMAND --help describes a command. --proxy-plugin PATH.so (repeatable, or\n"
-               "H2SIM_PLUGINS=PATH[:PATH]) loads proxies of your own: docs/own-proxy.md.\n"
+               "\nh2sim COMMAND --help describes a command; h2sim --version names this build.\n"
+               "--proxy-plugin PATH.so (repeatable, or H2SIM_PLUGINS=PATH[:PATH]) loads proxies of\n"
+               "your own: docs/own-proxy.md.\n"
                "Exit codes: 0 all invariants hold, 1 an invariant failed, 2 bad input or an output\n"
                "that cannot be written (h2sim replaces only what it wrote: see README.md).\n");
+}
+
+// --version: this build and what its files must agree with (replay files, plug-ins).
+void print_version() {
+  std::printf("h2sim %s (replay format %u, semantics %u; plug-in API %u; nghttp2 %s)\n", H2SIM_VERSION,
+              replay_format_version, replay_semantics_version, H2SIM_PLUGIN_API_VERSION,
+              nghttp2_version(0)->version_str);
 }
 
 // Runs one command. Nothing escapes as an exception: an error no command caught is one line and
@@ -80,9 +92,14 @@ int cli_main(int argc, char** argv, const ProxyRegistry& proxies) {
     if (!cli::load_plugin(path, &registry, &error)) return cli::output_error("", error);
     program += " --proxy-plugin " + path;
   }
+  // Without a command h2sim says what it can do, like --help: nothing was asked that failed.
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    print_help(args.empty() ? stderr : stdout);
-    return cli::finish_standard_output("help", args.empty() ? 2 : 0);
+    print_help(stdout);
+    return cli::finish_standard_output("help", 0);
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    print_version();
+    return cli::finish_standard_output("version", 0);
   }
   Context ctx{registry, catalogue_of(registry), program};
   for (const Command& c : commands) {

@@ -45,5 +45,6 @@ int explore_command(const Context& ctx, std::span<const std::string> args);
 int matrix_command(const Context& ctx, std::span<const std::string> args);
 int report_command(const Context& ctx, std::span<const std::string> args);
 int live_command(const Context& ctx, std::span<const std::string> args);
+int merge_command(const Context& ctx, std::span<const std::string> args);
 
 }  // namespace h2sim::cli

@@ -5,6 +5,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/json_flag.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "live/net/clock.h"
@@ -14,6 +15,7 @@
 #include "properties/explore.h"
 #include "properties/invariants.h"
 #include "reports/explore_page.h"
+#include "reports/json_output.h"
 #include "reports/trace_text.h"
 
 namespace h2sim::cli {
@@ -35,6 +37,7 @@ constexpr Option options[] = {
     {"--out", "DIR", "write a replay file per reachable outcome (default h2sim-out/explore)"},
     {"--no-prune", "", "do not prune paths that reach a known state (slower; for checking)"},
     {"--report", "DIR", "also write a report of the shortest failing execution into DIR"},
+    json_option,
 };
 
 // Outcome file names keep this much of the outcome's text: enough to tell outcomes apart by eye,
@@ -208,6 +211,7 @@ int explore_command(const Context& ctx, std::span<const std::string> args) {
   std::string out = p.has("--out") ? p.value("--out") : "h2sim-out/explore";
   Scenario scenario;
   if (!load_scenario(p.positional[0], ctx.catalogue, &scenario, &error)) return output_error("explore", error);
+  if (std::string e = check_json_flag(p); !e.empty()) return output_error("explore", e);
   StagedFolder report;
   if (!claim_outputs(p, out, &report, &error)) return output_error("explore", error);
   live::install_interrupt_handler();
@@ -217,6 +221,9 @@ int explore_command(const Context& ctx, std::span<const std::string> args) {
   std::vector<ExploreOutcome> outcomes;
   if (!write_outcomes(ctx, scenario, r, out, p.positional[0], &outcomes)) return 2;
   if (p.has("--report") && !report_explore(ctx, scenario, r, p.positional[0], outcomes, out, report)) return 2;
+  output::Output json;
+  *json.mutable_explore() = explore_output(scenario, r);
+  if (!write_json_flag(p, "explore", args, json, &error)) return output_error("explore", error);
   if (!r.failed_invariant.empty()) print_failure(ctx, scenario, r);
   if (r.failed_invariant.empty()) std::printf("\nno execution breaks an invariant\n");
   if (live::interrupted()) return live::interrupted_exit_code;

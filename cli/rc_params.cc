@@ -10,8 +10,10 @@ namespace h2sim::cli {
 namespace {
 
 // RapidCheck's own keys (rapidcheck/doc/configuration.md) that h2sim does not use.
-constexpr std::string_view ignored_keys[] = {"max_size", "max_discard_ratio", "verbose_progress",
-                                             "verbose_shrinking", "reproduce"};
+// max_success among them: a campaign's size is --cases, whatever RC_PARAMS holds for the
+// RapidCheck tests it may have been set for.
+constexpr std::string_view ignored_keys[] = {"max_success", "max_size",          "max_discard_ratio",
+                                             "verbose_progress", "verbose_shrinking", "reproduce"};
 
 bool number(std::string_view key, std::string_view text, uint64_t* out, std::string* error) {
   auto r = std::from_chars(text.data(), text.data() + text.size(), *out);
@@ -34,15 +36,12 @@ bool parse_rc_params(const std::string& text, RcParams* out, std::string* error)
     if (key == "seed") {
       if (!number(key, value, &n, error)) return false;
       out->seed = n;
-    } else if (key == "max_success") {
-      if (!number(key, value, &n, error)) return false;
-      out->max_success = n;
     } else if (key == "noshrink") {
       if (!number(key, value, &n, error)) return false;
       out->noshrink = n != 0;
     } else if (std::find(std::begin(ignored_keys), std::end(ignored_keys), key) == std::end(ignored_keys)) {
       *error = "RC_PARAMS: unknown key '" + std::string(key) +
-               "' (h2sim reads seed, max_success and noshrink; RapidCheck's others are ignored)";
+               "' (h2sim reads seed and noshrink; RapidCheck's others are ignored)";
       return false;
     }
   }

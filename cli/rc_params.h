@@ -1,7 +1,8 @@
-// RC_PARAMS, RapidCheck's configuration variable, read the way h2sim uses it: `seed`,
-// `max_success` (the number of cases) and `noshrink` are honoured where they are given and only
-// then; RapidCheck's other keys are accepted and ignored; any other key is an error (a typo must
-// not silently run another campaign).
+// RC_PARAMS, RapidCheck's configuration variable, read the way h2sim uses it: `seed` and
+// `noshrink` are honoured where they are given and only then; RapidCheck's other keys (among them
+// `max_success`, which sizes RapidCheck's own property tests, not an h2sim campaign: --cases
+// does) are accepted and ignored; any other key is an error (a typo must not silently run
+// another campaign).
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,6 @@ namespace h2sim::cli {
 
 struct RcParams {
   std::optional<uint64_t> seed;
-  std::optional<uint64_t> max_success;
   bool noshrink = false;
 };
 

@@ -61,6 +61,11 @@ int replay_here(const Context& ctx, const Parsed& p, const Replay& replay) {
   if (!replay_case(replay, path, ctx.proxies, &replayed, &error)) return output_error("replay", error);
   const Result& result = replayed.result;
   std::vector<Verdict> verdicts = check_all(result, replay.scenario());
+  if (replayed.beyond_cut > 0) {
+    std::printf("note: the recording ends after %d decisions, where the check worker stopped (%s); the run went "
+                "on with the plainest choices for %zu more\n\n",
+                replay.decisions_size(), replay.invariant().c_str(), replayed.beyond_cut);
+  }
   print_run(replay.scenario(), result, verdicts, p.has("--quiet"));
   if (p.has("--report") && !report_run(replay.scenario(), result, verdicts, replay_command(ctx, path), report, "replay")) {
     return 2;
@@ -84,7 +89,9 @@ int replay_command(const Context& ctx, std::span<const std::string> args) {
   if (!load_replay(p.positional[0], ctx.catalogue, &replay, &error)) return output_error("replay", error);
   if (!recorded_crash(replay)) return replay_here(ctx, p, replay);
   live::Isolated child;
-  if (!live::run_isolated([&] { return replay_here(ctx, p, replay); }, 30, &child, &error)) {
+  // The child's output must reach its standard output before it exits (its code is ours).
+  auto replay_in_child = [&] { return finish_standard_output("replay", replay_here(ctx, p, replay)); };
+  if (!live::run_isolated(replay_in_child, 30, &child, &error)) {
     return output_error("replay", error);
   }
   if (child.exited) return child.code;

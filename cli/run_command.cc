@@ -3,6 +3,8 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/json_flag.h"
+#include "reports/json_output.h"
 #include "cli/output.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
@@ -25,6 +27,7 @@ constexpr Option options[] = {
     {"--save-choices", "FILE", "write the decisions this run took, for --choices"},
     {"--quiet", "", "print outcomes, verdicts and digest, not the frame trace"},
     {"--report", "DIR", "also write diagrams, a pcap and an HTML page into DIR"},
+    json_option,
 };
 
 
@@ -85,6 +88,7 @@ int run_command(const Context& ctx, std::span<const std::string> args) {
       return output_error("run", e);
     }
   }
+  if (std::string e = check_json_flag(p); !e.empty()) return output_error("run", e);
   Scenario scenario;
   if (!load_scenario(p.positional[0], ctx.catalogue, &scenario, &error)) return output_error("run", error);
   std::unique_ptr<sim::ChoiceSource> choices;
@@ -106,6 +110,9 @@ int run_command(const Context& ctx, std::span<const std::string> args) {
       !write_output_file(p.value("--save-choices"), sim::format_decisions(result.decisions), &error)) {
     return output_error("run", error);
   }
+  output::Output json;
+  *json.mutable_run() = run_output(scenario, result, verdicts);
+  if (!write_json_flag(p, "run", args, json, &error)) return output_error("run", error);
   return all_hold(verdicts) ? 0 : 1;
 }
 

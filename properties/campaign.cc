@@ -1,5 +1,9 @@
 #include "properties/campaign.h"
 
+#include <google/protobuf/message.h>
+
+#include <cstdio>
+#include <set>
 #include <sstream>
 
 #include "model/run/run.h"
@@ -160,6 +164,80 @@ std::vector<Scenario> scenario_edits(const Scenario& s) {
   return out;
 }
 
+// A field the scenario sets, as the path to it from the scenario: each step a field and, in a
+// repeated one, the element.
+using FieldPath = std::vector<std::pair<const google::protobuf::FieldDescriptor*, int>>;
+
+// Fields that say what the case is rather than how: never dropped as inert, even where clearing
+// one would leave this run as it was (a client-streaming call that behaves like a unary one).
+bool identity_field(const google::protobuf::FieldDescriptor* f) {
+  static const std::set<std::string> names = {
+      "h2sim.Scenario.name",     "h2sim.Scenario.description", "h2sim.Scenario.client",
+      "h2sim.Scenario.server",   "h2sim.ProxySpec.preset",     "h2sim.ProxySpec.settings",
+      "h2sim.Call.kind",         "h2sim.ServerScript.action",  "h2sim.Hostile.kind"};
+  return names.count(f->full_name()) > 0;
+}
+
+// The scalars and singular messages `m` sets, each message before what it holds (so that, taken
+// last to first, a message's fields are tried before the message itself).
+void set_fields(const google::protobuf::Message& m, const FieldPath& at, std::vector<FieldPath>* out) {
+  const google::protobuf::Reflection* r = m.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  r->ListFields(m, &fields);
+  for (const google::protobuf::FieldDescriptor* f : fields) {
+    if (identity_field(f)) continue;
+    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (!f->is_repeated()) out->push_back(at), out->back().emplace_back(f, -1);
+      continue;
+    }
+    if (!f->is_repeated()) out->push_back(at), out->back().emplace_back(f, -1);
+    for (int i = 0; i < (f->is_repeated() ? r->FieldSize(m, f) : 1); ++i) {
+      FieldPath inner = at;
+      inner.emplace_back(f, f->is_repeated() ? i : -1);
+      set_fields(f->is_repeated() ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f), inner, out);
+    }
+  }
+}
+
+void clear_field(Scenario* s, const FieldPath& path) {
+  google::protobuf::Message* m = s;
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    auto [f, index] = path[i];
+    m = index >= 0 ? m->GetReflection()->MutableRepeatedMessage(m, f, index) : m->GetReflection()->MutableMessage(m, f);
+  }
+  m->GetReflection()->ClearField(m, path.back().first);
+}
+
+// The same run, decision for decision: same questions, same answers, same digest (which covers
+// the trace and the outcomes).
+bool same_run(const CaseRun& a, const CaseRun& b) {
+  return a.result.digest == b.result.digest && a.result.decisions == b.result.decisions;
+}
+
+// The last phase: every field the scenario sets is cleared where the run stays exactly the same
+// with the same decisions, so the minimal case shows only what took part (no reset_code on a
+// server that does not reset, no deadline that never fires, no limit never reached). What "the
+// same" means is checked by running, not listed per field, so a new field needs nothing here.
+void drop_inert_fields(Shrunk* out, const ProxyRegistry& proxies, uint32_t runs_max, const ShrinkWatch& watch,
+                       const std::vector<std::function<Verdict(const Result&)>>& extra) {
+  std::vector<FieldPath> fields;
+  set_fields(out->minimal.scenario, {}, &fields);
+  for (auto path = fields.rbegin(); path != fields.rend() && out->runs < runs_max; ++path) {
+    Scenario candidate = out->minimal.scenario;
+    clear_field(&candidate, *path);
+    if (!validate_case(candidate).empty()) continue;
+    ++out->runs;
+    sim::RecordedChoices choices(out->minimal.result.decisions);
+    try {
+      CaseRun run = run_with(candidate, choices, proxies, extra);
+      if (same_run(run, out->minimal)) out->minimal = std::move(run);
+    } catch (const sim::ChoiceError&) {
+      // The run asked another question: the field took part.
+    }
+    if (watch && !watch(*out)) return;
+  }
+}
+
 }  // namespace
 
 Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyRegistry& proxies,
@@ -205,6 +283,7 @@ Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyR
     }
     if (watch && !watch(out)) return out;
   }
+  drop_inert_fields(&out, proxies, runs_max, watch, extra);
   return out;
 }
 
@@ -289,7 +368,11 @@ bool CampaignStats::deserialize(const std::string& text) {
 std::string CampaignStats::format(double seconds) const {
   std::ostringstream out;
   out << "cases: " << cases << ", runs: " << runs;
-  if (seconds > 0) out << " in " << seconds << " s (" << static_cast<uint64_t>(runs / seconds) << " runs/s)";
+  if (seconds > 0) {
+    char took[64];
+    std::snprintf(took, sizeof took, " in %.2f s (%llu runs/s)", seconds, static_cast<unsigned long long>(runs / seconds));
+    out << took;
+  }
   out << "\n\ndecisions taken, by label:\n";
   for (int i = 0; i < sim::label_count; ++i) {
     out << "  " << sim::label_name(static_cast<sim::Label>(i)) << ": " << decisions[i];

@@ -194,11 +194,10 @@ void worker_body(const CheckOptions& o, std::span<const uint64_t> items, live::W
     stats.add(run);
     std::string_view broken = run.failed_invariant();
     if (!broken.empty()) {
-      // Shrinking is not recorded: the slot keeps the failing case, which a crash while
-      // shrinking is reported with (the case's timeout still runs).
-      gen.recorder = nullptr;
+      // Shrinking is recorded too (`sh` generates every candidate with the recorder): a worker
+      // that dies while shrinking is reported with the candidate it died on, the run that
+      // crashed, its decisions as far as it got (the case's timeout still runs).
       CheckFinding f = shrink_failure(o, sh, i, broken, &stats, nullptr);
-      gen.recorder = &recorder;
       slot.end();
       if (!channel.send("STATS", stats.serialize()) || !channel.send("FIND", encode_finding(f))) return;
       stats = {};
@@ -237,6 +236,7 @@ CheckFinding finding_from_record(const CheckOptions& o, const live::WorkerEvent&
     decisions.push_back(d);
   }
   set_decisions(decisions, &replay);
+  replay.set_decisions_cut(true);  // what stopped the worker may have come from outside the case
   replay.set_invariant(e.what);
   replay.set_command(check_command(o, f.case_index) + ", worker " + e.what);
   if (const ProxyEntry* p = replay.scenario().has_proxy() ? o.gen.proxies->find(replay.scenario().proxy().preset()) : nullptr) {
@@ -282,7 +282,8 @@ void handle(const CheckOptions& o, const live::WorkerEvent& e, const live::Stopw
   // A crash or hang does not stop the campaign: the cases after it still say something.
   CheckFinding f = finding_from_record(o, e);
   f.found_after_seconds = clock.seconds();
-  write_replay(o, &f);
+  // Stopped between taking up the case and making its scenario: there is nothing to replay.
+  if (f.replay.scenario().calls_size() > 0) write_replay(o, &f);
   t->out.findings.push_back(std::move(f));
 }
 

@@ -45,7 +45,9 @@ struct CheckFinding {
   uint64_t case_index = 0;
   std::string kind;         // "invariant", "crash", "hang" or "determinism"
   std::string invariant;    // the broken invariant, or what happened to the worker
-  std::string replay_path;  // empty if it could not be written (see write_error)
+  // Empty if it could not be written (see write_error), or if a worker stopped on the case
+  // before its scenario was made (a crash or hang with no scenario: nothing to replay).
+  std::string replay_path;
   std::string write_error;  // why the replay file could not be written, if it could not
   uint32_t shrink_steps = 0;
   double shrink_seconds = 0;

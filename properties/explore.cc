@@ -85,9 +85,11 @@ std::string state_graph_dot(const StateGraph& g, size_t nodes_max) {
   }
   for (const auto& [ends, edge] : drawn) {
     if (ends.first == "collapsed" && ends.second == "collapsed") continue;
-    bool failing = ends.second != "collapsed" && ends.second != "start" &&
+    // A named copy for the lambda: clang before 16 cannot capture a structured binding.
+    const std::string& to = ends.second;
+    bool failing = to != "collapsed" && to != "start" &&
                    std::any_of(g.nodes.begin(), g.nodes.end(), [&](const auto& n) {
-                     return "s" + std::to_string(n.second.id) == ends.second && n.second.failing;
+                     return "s" + std::to_string(n.second.id) == to && n.second.failing;
                    });
     out << "  " << ends.first << " -> " << ends.second << " [label=\"" << edge.first << " (" << edge.second << ")\""
         << (failing ? ", color=red" : "") << "];\n";

@@ -23,7 +23,7 @@ bool replay_case(const Replay& replay, const std::string& path, const ProxyRegis
                  std::string* error) {
   *error = check_proxy_identity(replay, path, proxies);
   if (!error->empty()) return false;
-  sim::RecordedChoices choices(decisions_of(replay));
+  ReplayChoices choices(replay);
   try {
     out->result = run_case(replay.scenario(), choices, proxies);
   } catch (const sim::ChoiceError& e) {
@@ -35,6 +35,7 @@ bool replay_case(const Replay& replay, const std::string& path, const ProxyRegis
              std::to_string(replay.decisions_size()) + " recorded decisions";
     return false;
   }
+  out->beyond_cut = choices.beyond_cut();
   out->digest_recorded = !replay.trace_digest().empty();
   out->digest_matches = replay.trace_digest() == out->result.digest;
   return true;

@@ -15,6 +15,9 @@ struct Replayed {
   Result result;
   bool digest_recorded = false;  // the file holds a digest of its own format to compare
   bool digest_matches = false;
+  // Decisions answered with the plainest choice past the end of a cut recording (a check
+  // worker stopped mid-case: Replay.decisions_cut).
+  size_t beyond_cut = 0;
 };
 
 // Runs the replay. False with `error` if its proxy is another version than `proxies` has, or its

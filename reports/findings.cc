@@ -30,6 +30,18 @@ FindingSignature signature_of(const Scenario& scenario, const Result& result, co
   return s;
 }
 
+FindingSignature signature_of(const CheckFinding& f) {
+  if (f.minimal) return signature_of(f.minimal->scenario, f.minimal->result, f.minimal->verdicts);
+  Cast cast = cast_of(f.replay.scenario());
+  FindingSignature s;
+  s.proxy = cast.proxy.empty() ? "no proxy" : cast.proxy;
+  s.client = cast.client;
+  s.server = cast.server;
+  s.invariant = f.kind == "invariant" ? f.invariant : f.kind + " (" + f.invariant + ")";
+  s.server_status = s.client_status = "-";
+  return s;
+}
+
 std::string signature_line(const FindingSignature& s) {
   return s.proxy + ", " + s.client + " client, " + s.server + " server: " +
          (s.invariant.empty() ? std::string("every invariant holds") : s.invariant) + ", " + s.server_status +

@@ -11,6 +11,7 @@
 
 #include "model/run/result.h"
 #include "model/scenario/scenario.pb.h"
+#include "properties/check.h"
 #include "properties/invariants.h"
 
 namespace h2sim {
@@ -31,6 +32,10 @@ struct FindingSignature {
 };
 
 FindingSignature signature_of(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts);
+
+// A check finding's: its shrunk case's, or for a worker that crashed or hung (no run to judge)
+// its scenario's cast and what happened to the worker.
+FindingSignature signature_of(const CheckFinding& finding);
 
 // "haproxy-2.6, grpc-core client, grpc-core server: status preserved, PERMISSION_DENIED -> CANCELLED":
 // the signature without its marks, in one line.

@@ -37,7 +37,7 @@ std::string cell_text(const MatrixCell& cell, bool markdown) {
 
 std::string lost_status_line(const Replay& replay, const ProxyRegistry& proxies) {
   const Scenario& s = replay.scenario();
-  sim::RecordedChoices choices(decisions_of(replay));
+  ReplayChoices choices(replay);
   Result r;
   try {
     r = run_case(s, choices, proxies);

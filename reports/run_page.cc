@@ -34,6 +34,7 @@ bool write_run_files(const Scenario& scenario, const Result& result, const std::
   drawings->sequence = sequence_svg(scenario, result, verdicts);
   if (!write_listed(dir, "sequence.svg", drawings->sequence, files, error) ||
       !write_listed(dir, "trace.pcap", pcap(result), files, error) ||
+      !write_listed(dir, "trace.pcapng", pcapng(result), files, error) ||
       !write_listed(dir, "trace.txt", format_run(scenario, result, verdicts), files, error) ||
       !write_state_figures(coverage, result.has_proxy, dir, files, &drawings->figures, error)) {
     return false;
@@ -127,7 +128,8 @@ std::string run_page(const Scenario& scenario, const Result& result, const std::
        << "<h2>Stream states</h2>\n" << drawings.figures << "\n<h2>Scenario</h2><pre>"
        << escape_xml(to_text(scenario)) << "</pre>\n"
        << "<p>Files: sequence.svg, trace.pcap (tshark -r trace.pcap -d tcp.port==8080,http2 -d "
-          "tcp.port==50051,http2), trace.txt, state-*.dot.</p>\n"
+          "tcp.port==50051,http2), trace.pcapng (the same with one interface per leg and each flush's frames as "
+          "packet comments), trace.txt, state-*.dot.</p>\n"
        << page_end;
   return html.str();
 }

@@ -17,7 +17,7 @@ namespace h2sim {
 // A DOT drawing beside the run's own: its file stem and text (explore's state graph).
 using ExtraDiagram = std::pair<std::string, std::string>;
 
-// Writes DIR/index.html, DIR/sequence.svg, DIR/trace.pcap, DIR/trace.txt and
+// Writes DIR/index.html, DIR/sequence.svg, DIR/trace.pcap, DIR/trace.pcapng, DIR/trace.txt and
 // DIR/state-<role>.dot (and .svg) for one run, creating DIR if it is missing (not its parents).
 // DIR is the caller's: the commands write into a fresh staging folder and move it into place
 // (cli/output.h), so that a failure leaves nothing half and nothing the user had is replaced.

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ pkg-config
+  # the fuzzers (tests/fuzz, CMake option H2SIM_FUZZ): clang and its libFuzzer runtime
+  clang libclang-rt-14-dev
   # tests: the tidy test (tests/tidy) is a Python 3 script; a minimal Debian 12 may lack it
   python3
   # libraries

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@ void WorkerSlot::begin(int64_t item_now) {
 }
 
 void WorkerSlot::end() {
+  started_ns.store(monotonic_ns());
   item.store(-1);
   finished.fetch_add(1);
 }
@@ -97,10 +99,12 @@ bool WorkerPool::launch(Worker& w, std::string* error) {
     return false;
   }
   w.slot->item.store(-1);
+  w.slot->started_ns.store(monotonic_ns());
   w.slot->finished.store(0);
   w.inbox.clear();
   std::fflush(stdout);
   std::fflush(stderr);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     *error = std::string("cannot fork a worker: ") + std::strerror(errno);
@@ -108,7 +112,12 @@ bool WorkerPool::launch(Worker& w, std::string* error) {
     close(fds[1]);
     return false;
   }
-  if (pid == 0) run_child(w, fds);
+  if (pid == 0) {
+    // A worker dies with h2sim, however h2sim ends (a second Ctrl-C, SIGKILL): the kernel kills it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(0);  // h2sim ended before the line above
+    run_child(w, fds);
+  }
   close(fds[1]);
   if (fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0) {
     *error = std::string("cannot make a worker's pipe non-blocking: ") + std::strerror(errno);
@@ -216,9 +225,7 @@ bool WorkerPool::poll(int wait_ms, double item_timeout_s, bool restart, std::vec
     drain(w, events);
     int status = 0;
     pid_t done = waitpid(w.pid, &status, WNOHANG);
-    int64_t item = w.slot->item.load();
-    bool hung = done == 0 && item >= 0 &&
-                (monotonic_ns() - w.slot->started_ns.load()) / 1e9 > item_timeout_s;
+    bool hung = done == 0 && (monotonic_ns() - w.slot->started_ns.load()) / 1e9 > item_timeout_s;
     if (hung) {
       kill(w.pid, SIGKILL);
       waitpid(w.pid, &status, 0);

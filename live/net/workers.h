@@ -22,7 +22,10 @@ namespace h2sim::live {
 // it only once the worker is dead (or killed), so the worker needs no locking beyond the sizes.
 struct WorkerSlot {
   std::atomic<int64_t> item{-1};        // the item running now, or -1
-  std::atomic<int64_t> started_ns{0};   // when it started (live::monotonic_ns)
+  // When it last moved on (live::monotonic_ns): started, began an item or finished one. A
+  // worker that does not move on within the timeout is hung, on an item or between two (stopped
+  // with SIGSTOP, say), so that no worker can keep the pool waiting for ever.
+  std::atomic<int64_t> started_ns{0};
   std::atomic<uint64_t> finished{0};    // items finished since the worker started
   std::atomic<uint32_t> record_bytes{0};
   static constexpr uint32_t record_max = 1u << 20;
@@ -75,7 +78,8 @@ class WorkerPool {
   // fails; nothing is left running then.
   bool start(std::vector<std::vector<uint64_t>> items, Body body, std::string* error);
   // Waits up to `wait_ms` for something to happen. A worker whose item has run longer than
-  // `item_timeout_s` is killed (a hung event); a dead worker is restarted on the items after the
+  // `item_timeout_s`, or that has not begun its next item within it, is killed (a hung event, on
+  // its item or on none); a dead worker is restarted on the items after the
   // one it died on unless `restart` is false. False with `error` if a restart fails.
   bool poll(int wait_ms, double item_timeout_s, bool restart, std::vector<WorkerEvent>* events, std::string* error);
   bool running() const;

@@ -57,17 +57,89 @@ size_t frame_boundaries(std::span<const uint8_t> bytes, std::vector<uint32_t>* o
   return count;
 }
 
-struct FrameDecoder::Inflater {
+struct HeaderBlocks::Inflater {
   nghttp2_hd_inflater* hd = nullptr;
   Inflater() { H2SIM_ASSERT(nghttp2_hd_inflate_new(&hd) == 0); }
   ~Inflater() { nghttp2_hd_inflate_del(hd); }
 };
 
-FrameDecoder::FrameDecoder(EndpointTag tag, bool sent, bool client_to_server)
+HeaderBlocks::HeaderBlocks() = default;
+HeaderBlocks::~HeaderBlocks() = default;
+
+uint32_t HeaderBlocks::add(std::span<const uint8_t> block) {
+  spans_.emplace_back(static_cast<uint32_t>(bytes_.size()), static_cast<uint32_t>(block.size()));
+  bytes_.insert(bytes_.end(), block.begin(), block.end());
+  return size() - 1;
+}
+
+uint32_t HeaderBlocks::add_decoded(Headers headers) {
+  H2SIM_ASSERT(decoded_count_ == size());  // not mixed with raw blocks
+  spans_.emplace_back(static_cast<uint32_t>(bytes_.size()), 0);
+  decoded_.push_back(std::move(headers));
+  ++decoded_count_;
+  return size() - 1;
+}
+
+std::span<const uint8_t> HeaderBlocks::raw(uint32_t index) const {
+  H2SIM_ASSERT(index < size());
+  return std::span<const uint8_t>(bytes_).subspan(spans_[index].first, spans_[index].second);
+}
+
+namespace {
+
+// One block through the inflater; false if it does not decode.
+bool inflate(nghttp2_hd_inflater* hd, std::span<const uint8_t> block, Headers* out) {
+  const uint8_t* in = block.data();
+  size_t left = block.size();
+  for (;;) {
+    nghttp2_nv nv;
+    int flags = 0;
+    ssize_t rv = nghttp2_hd_inflate_hd2(hd, &nv, &flags, in, left, 1);
+    if (rv < 0) return false;
+    in += rv;
+    left -= static_cast<size_t>(rv);
+    if (flags & NGHTTP2_HD_INFLATE_EMIT) {
+      out->emplace_back(std::string(reinterpret_cast<const char*>(nv.name), nv.namelen),
+                        std::string(reinterpret_cast<const char*>(nv.value), nv.valuelen));
+    }
+    if (flags & NGHTTP2_HD_INFLATE_FINAL) {
+      nghttp2_hd_inflate_end_headers(hd);
+      return true;
+    }
+    if ((flags & NGHTTP2_HD_INFLATE_EMIT) == 0 && left == 0) return true;
+  }
+}
+
+}  // namespace
+
+const Headers& HeaderBlocks::headers(uint32_t index) {
+  H2SIM_ASSERT(index < size());
+  if (!inflater_ && decoded_count_ <= index) inflater_ = std::make_unique<Inflater>();
+  while (decoded_count_ <= index) {
+    Headers h;
+    broken_ = broken_ || !inflate(inflater_->hd, raw(decoded_count_), &h);
+    decoded_.push_back(broken_ ? Headers{} : std::move(h));
+    ++decoded_count_;
+  }
+  return decoded_[index];
+}
+
+LazyHeaders::LazyHeaders(Headers headers) : blocks_(std::make_shared<HeaderBlocks>()) {
+  index_ = blocks_->add_decoded(std::move(headers));
+}
+
+const Headers& LazyHeaders::get() const {
+  static const Headers none;
+  return blocks_ ? blocks_->headers(index_) : none;
+}
+
+std::span<const uint8_t> LazyHeaders::raw() const { return blocks_ ? blocks_->raw(index_) : std::span<const uint8_t>(); }
+
+FrameDecoder::FrameDecoder(EndpointTag tag, bool sent, bool client_to_server, std::shared_ptr<HeaderBlocks> blocks)
     : tag_(tag),
       sent_(sent),
       preface_left_(client_to_server ? connection_preface.size() : 0),
-      inflater_(std::make_unique<Inflater>()) {}
+      blocks_(blocks ? std::move(blocks) : std::make_shared<HeaderBlocks>()) {}
 
 FrameDecoder::~FrameDecoder() = default;
 
@@ -174,31 +246,15 @@ void FrameDecoder::header_block(const FrameHeader& h, std::span<const uint8_t> p
     block_.insert(block_.end(), payload.begin(), payload.end());
   }
   if (!(h.flags & flag_end_headers)) return;
-  decode_block(block_, &(*log)[open_index_].headers);
+  // Whichever of the direction's two decoders meets a block first records it (the sender's, in a
+  // simulation; the receiver's, when the sender is a real process outside the World); the other
+  // sees the same blocks in the same order.
+  uint32_t index = blocks_seen_ < blocks_->size() ? blocks_seen_ : blocks_->add(block_);
+  ++blocks_seen_;
+  (*log)[open_index_].headers = LazyHeaders(blocks_, index);
   (*log)[open_index_].flags |= flag_end_headers;
   open_index_ = SIZE_MAX;
 }
 
-bool FrameDecoder::decode_block(std::span<const uint8_t> block, Headers* out) {
-  const uint8_t* in = block.data();
-  size_t left = block.size();
-  for (;;) {
-    nghttp2_nv nv;
-    int inflate_flags = 0;
-    ssize_t rv = nghttp2_hd_inflate_hd2(inflater_->hd, &nv, &inflate_flags, in, left, 1);
-    if (rv < 0) return false;
-    in += rv;
-    left -= static_cast<size_t>(rv);
-    if (inflate_flags & NGHTTP2_HD_INFLATE_EMIT) {
-      out->emplace_back(std::string(reinterpret_cast<const char*>(nv.name), nv.namelen),
-                        std::string(reinterpret_cast<const char*>(nv.value), nv.valuelen));
-    }
-    if (inflate_flags & NGHTTP2_HD_INFLATE_FINAL) {
-      nghttp2_hd_inflate_end_headers(inflater_->hd);
-      return true;
-    }
-    if ((inflate_flags & NGHTTP2_HD_INFLATE_EMIT) == 0 && left == 0) return true;
-  }
-}
 
 }  // namespace h2sim::h2

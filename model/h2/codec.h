@@ -43,6 +43,34 @@ bool starts_with_preface(std::span<const uint8_t> bytes);
 // with one), and those offsets appended to `out` when it is given.
 size_t frame_boundaries(std::span<const uint8_t> bytes, std::vector<uint32_t>* out = nullptr);
 
+// The header blocks one direction of a connection carried, in order (frame.h: LazyHeaders).
+class HeaderBlocks {
+ public:
+  HeaderBlocks();
+  ~HeaderBlocks();
+  HeaderBlocks(const HeaderBlocks&) = delete;
+  HeaderBlocks& operator=(const HeaderBlocks&) = delete;
+
+  // Appends a block as the wire carried it; returns its index.
+  uint32_t add(std::span<const uint8_t> block);
+  // Appends a list built by hand (a sequence holds either raw blocks or such lists).
+  uint32_t add_decoded(Headers headers);
+  // Block `index` decoded, after every block before it (HPACK's dynamic table); a block that
+  // does not decode (a hostile peer's) is an empty list, and so are those after it.
+  const Headers& headers(uint32_t index);
+  std::span<const uint8_t> raw(uint32_t index) const;
+  uint32_t size() const { return static_cast<uint32_t>(spans_.size()); }
+
+ private:
+  std::vector<uint8_t> bytes_;                          // the raw blocks, back to back
+  std::vector<std::pair<uint32_t, uint32_t>> spans_;    // each block's offset and length
+  std::vector<Headers> decoded_;                        // decoded_[i] for i < decoded_count_
+  uint32_t decoded_count_ = 0;
+  bool broken_ = false;  // a block did not decode: the table after it is unknown
+  struct Inflater;
+  std::unique_ptr<Inflater> inflater_;  // made when a block is first read
+};
+
 // Decodes one direction of a connection, frame by frame, as its bytes arrive in any cuts. A frame
 // is logged, stamped with the time and batch of the bytes that did it, where an endpoint acts on
 // it: a HEADERS or PUSH_PROMISE once its 9-byte header is in (nghttp2 opens the stream then, and
@@ -52,8 +80,10 @@ size_t frame_boundaries(std::span<const uint8_t> bytes, std::vector<uint32_t>* o
 class FrameDecoder {
  public:
   // `client_to_server`: the direction that starts with the connection preface. If it does not,
-  // nothing of it is decoded (the peer is not speaking HTTP/2).
-  FrameDecoder(EndpointTag tag, bool sent, bool client_to_server);
+  // nothing of it is decoded (the peer is not speaking HTTP/2). `blocks` is the direction's
+  // header blocks, shared by its sender's and its receiver's decoders (each sees the blocks in
+  // the same order; the first to meet one adds it); without it the decoder keeps its own.
+  FrameDecoder(EndpointTag tag, bool sent, bool client_to_server, std::shared_ptr<HeaderBlocks> blocks = nullptr);
   ~FrameDecoder();
   FrameDecoder(const FrameDecoder&) = delete;
   FrameDecoder& operator=(const FrameDecoder&) = delete;
@@ -66,7 +96,6 @@ class FrameDecoder {
   void begin_frame(const FrameHeader& header, sim::Time at, uint32_t batch, FrameLog* log);
   void end_frame(std::span<const uint8_t> payload, sim::Time at, uint32_t batch, FrameLog* log);
   void header_block(const FrameHeader& header, std::span<const uint8_t> payload, FrameLog* log);
-  bool decode_block(std::span<const uint8_t> block, Headers* out);
 
   EndpointTag tag_;
   bool sent_;
@@ -79,8 +108,8 @@ class FrameDecoder {
   size_t frame_index_ = SIZE_MAX;     // its record in the log (SIZE_MAX: not logged yet)
   bool in_frame_ = false;             // its header is in, its payload is not complete
   std::vector<uint8_t> payload_;      // its payload so far
-  struct Inflater;
-  std::unique_ptr<Inflater> inflater_;
+  std::shared_ptr<HeaderBlocks> blocks_;
+  uint32_t blocks_seen_ = 0;      // complete blocks this decoder has seen
   std::vector<uint8_t> block_;    // a header block continued in CONTINUATION frames
   size_t open_index_ = SIZE_MAX;  // in the log: the HEADERS record awaiting its CONTINUATIONs
 };

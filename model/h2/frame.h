@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -66,6 +67,39 @@ using Headers = std::vector<Header>;
 // The value of the first header called `name`, or nullptr.
 const std::string* find_header(std::span<const Header> headers, std::string_view name);
 
+// The header blocks one direction of a connection carried, in order, as raw HPACK bytes;
+// decoded when first read (model/h2/codec.cc). HPACK is stateful, so block i is decoded after
+// blocks 0..i-1, once, whoever asks first.
+class HeaderBlocks;
+
+// A frame's header list. A trace keeps the block as the wire carried it and decodes it only if
+// someone reads it: invariants judge frame types and flags, and only reports, replay files and
+// live comparisons read header strings (decoding every block of every run was a fifth of a
+// run's cost). The sender's and the receiver's records of one frame share one block. Reads like
+// a `const Headers&`.
+class LazyHeaders {
+ public:
+  LazyHeaders() = default;
+  // Already decoded (frames built by hand).
+  LazyHeaders(Headers headers);  // NOLINT: a Headers is a LazyHeaders
+  LazyHeaders(std::shared_ptr<HeaderBlocks> blocks, uint32_t index) : blocks_(std::move(blocks)), index_(index) {}
+
+  const Headers& get() const;
+  operator std::span<const Header>() const { return get(); }  // NOLINT: reads like Headers
+  auto begin() const { return get().begin(); }
+  auto end() const { return get().end(); }
+  size_t size() const { return get().size(); }
+  bool empty() const { return get().empty(); }
+  const Header& operator[](size_t i) const { return get()[i]; }
+  bool operator==(const Headers& other) const { return get() == other; }
+  // The block as the wire carried it (for digests); empty for a list built by hand.
+  std::span<const uint8_t> raw() const;
+
+ private:
+  std::shared_ptr<HeaderBlocks> blocks_;
+  uint32_t index_ = 0;
+};
+
 // Where a frame travelled. With a proxy, the downstream leg joins the client and the proxy and
 // the upstream leg joins the proxy and the server; without one, the direct leg joins client and
 // server.
@@ -96,7 +130,7 @@ struct FrameRecord {
   ErrorCode error_code = ErrorCode::no_error;  // RST_STREAM and GOAWAY
   uint32_t length = 0;     // payload length as on the wire
   StreamId last_stream_id;  // GOAWAY
-  Headers headers;         // decoded header list of HEADERS (and PUSH_PROMISE)
+  LazyHeaders headers;     // header list of HEADERS (and PUSH_PROMISE), decoded when read
 
   bool end_stream() const {
     return (type == FrameType::data || type == FrameType::headers) && (flags & flag_end_stream);

@@ -23,12 +23,16 @@ void WireTrace::on_connect(uint32_t connection, sim::Address from, sim::Address 
   std::optional<Leg> leg = leg_of(f->second, t->second);
   if (!leg) return;
   std::array<End, 2>& ends = connections_[connection];
-  // The connecting end (0) sends the preface; each end's reads are what the other wrote.
+  // The connecting end (0) sends the preface; each end's reads are what the other wrote, so the
+  // writer's decoder and the reader's share that direction's header blocks (decoded once, if
+  // ever read).
+  std::array<std::shared_ptr<HeaderBlocks>, 2> blocks = {std::make_shared<HeaderBlocks>(),
+                                                         std::make_shared<HeaderBlocks>()};
   for (int side = 0; side < 2; ++side) {
     bool connecting = side == 0;
     EndpointTag tag{*leg, connection, connecting, connecting ? f->second : t->second};
-    ends[side].sent = std::make_unique<FrameDecoder>(tag, true, connecting);
-    ends[side].received = std::make_unique<FrameDecoder>(tag, false, !connecting);
+    ends[side].sent = std::make_unique<FrameDecoder>(tag, true, connecting, blocks[side]);
+    ends[side].received = std::make_unique<FrameDecoder>(tag, false, !connecting, blocks[1 - side]);
   }
 }
 

@@ -164,11 +164,12 @@ std::string trace_digest(const Result& r) {
               static_cast<uint32_t>(f.stream_id.value));
     d.add_u64((uint64_t{static_cast<uint32_t>(f.error_code)} << 32) | f.length);
     d.add_u64(f.batch);
-    for (const h2::Header& h : f.headers) {
-      d.add(h.first);
-      d.add(":");
-      d.add(h.second);
-      d.add("\n");
+    // The block as the wire carried it (HPACK is deterministic): equal bytes, equal headers,
+    // without decoding a block nobody reads.
+    std::span<const uint8_t> raw = f.headers.raw();
+    d.add(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+    if (raw.empty()) {  // a list built by hand
+      for (const h2::Header& h : f.headers) d.add(h.first + ":" + h.second + "\n");
     }
   }
   auto add_status = [&d](const std::optional<grpc::Status>& s) {

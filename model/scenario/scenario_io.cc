@@ -178,6 +178,12 @@ std::vector<sim::Decision> decisions_of(const Replay& replay) {
   return out;
 }
 
+uint32_t ReplayChoices::pick(uint32_t n, sim::Label label) {
+  if (!cut_ || !recorded_.exhausted()) return recorded_.choose(n, label);
+  ++beyond_cut_;
+  return 0;
+}
+
 void set_decisions(const std::vector<sim::Decision>& decisions, Replay* replay) {
   replay->clear_decisions();
   for (const sim::Decision& d : decisions) {

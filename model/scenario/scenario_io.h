@@ -34,6 +34,27 @@ bool load_replay(const std::string& path, const Catalogue& catalogue, Replay* re
 std::string format_replay(const Replay& replay);
 
 std::vector<sim::Decision> decisions_of(const Replay& replay);
+
+// The choices that replay a file: its decisions, each checked against what the run asks
+// (sim::RecordedChoices); past their end, a file whose recording was cut (decisions_cut) answers
+// 0, and any other raises sim::ChoiceError.
+class ReplayChoices final : public sim::ChoiceSource {
+ public:
+  explicit ReplayChoices(const Replay& replay) : recorded_(decisions_of(replay)), cut_(replay.decisions_cut()) {}
+  bool reads_state() const override { return false; }
+  bool exhausted() const { return recorded_.exhausted(); }
+  size_t consumed() const { return recorded_.consumed(); }
+  // Decisions answered with 0 after a cut recording ended.
+  size_t beyond_cut() const { return beyond_cut_; }
+
+ protected:
+  uint32_t pick(uint32_t n, sim::Label label) override;
+
+ private:
+  sim::RecordedChoices recorded_;
+  bool cut_;
+  size_t beyond_cut_ = 0;
+};
 void set_decisions(const std::vector<sim::Decision>& decisions, Replay* replay);
 
 // Text form of a message, as the textproto files are written.

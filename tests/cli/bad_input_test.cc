@@ -1,11 +1,20 @@
-// Bad input of every kind to every command: exit 2 with a message that names the problem, and
-// nothing written. Each row is one mistake a user can make.
+// Bad input of every kind to every command: exit 2 with a message that names the problem, or,
+// for input that only looks bad (a zero latency, a newline in a status message, a replay file
+// whose recording was cut), a legitimate 0 or 1. No row crashes, hangs, writes anything but its
+// own --out, or changes a file that was there before it. Each row is one mistake a user can make.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -19,8 +28,19 @@ using Output = h2sim::testing::CommandOutput;
 
 Output h2sim(const std::string& args) { return h2sim::testing::run_h2sim(args); }
 
+// One row: arguments ("@name" stands for a scratch file; a leading "AS_NOBODY" runs it as an
+// unprivileged user; a trailing ">/dev/full" sends standard output there), a text the output
+// must contain, and the exit codes that are right for it.
+struct Row {
+  std::string args;
+  std::string needle;
+  std::vector<int> codes = {2};
+};
+
+void PrintTo(const Row& row, std::ostream* os) { *os << row.args; }
+
 // A scratch directory with the files the rows refer to.
-class BadInput : public ::testing::TestWithParam<std::pair<std::string, std::string>> {
+class BadInput : public ::testing::TestWithParam<Row> {
  public:
   static void SetUpTestSuite() {
     // ctest runs each test in its own process, in parallel: one directory per process.
@@ -91,6 +111,8 @@ class BadInput : public ::testing::TestWithParam<std::pair<std::string, std::str
           "decisions { label: LATENCY value: 1 n: 5 }\n");
     std::ofstream huge(dir_ / "huge.textproto", std::ios::binary);
     huge << std::string(17 << 20, '#');
+    write_issue_repros();
+    write_unreachable();
   }
   static void TearDownTestSuite() { fs::remove_all(dir_); }
   static std::string path(const std::string& name) { return (dir_ / name).string(); }
@@ -99,11 +121,47 @@ class BadInput : public ::testing::TestWithParam<std::pair<std::string, std::str
   static void write(const std::string& name, const std::string& contents) {
     std::ofstream(dir_ / name, std::ios::binary) << contents;
   }
+  // The repros of issue 'Reliability' that other rows do not cover, and files for the commands
+  // beyond run.
+  static void write_issue_repros() {
+    write("latency-zero.textproto", "calls { client { messages: 1 } }\nnetwork { latency_ns_min: 0 }\n");
+    write("newline.textproto",
+          "calls { server { action: ABORT_AT_ONCE status { code: 7 message: \"line one\\nline two\\r\\n\" } } }\n");
+    std::string sixteen;
+    for (int i = 0; i < 16; ++i) {
+      sixteen += "calls { kind: BIDI_STREAMING client { messages: 1000 message_bytes: 1048576 } "
+                 "server { messages: 1000 message_bytes: 1048576 } }\n";
+    }
+    write("sixteen-bidi.textproto", sixteen);
+    const std::string founding_case =
+        "proxy { preset: \"haproxy-2.6\" } calls { kind: BIDI_STREAMING client { messages: 3 "
+        "message_bytes: 16 interval_ns: 10000000 } server { action: ABORT_AT_ONCE status { code: 7 } } }\n";
+    const std::string founding = "scenario { " + founding_case + "}\n";
+    write("cut.replay.textproto", "format_version: 2\nsemantics_version: 1\n" + founding +
+                                      "decisions { n: 3 }\ndecisions_cut: true\ninvariant: \"crashed with signal 9\"\n");
+    write("short.replay.textproto", "format_version: 2\nsemantics_version: 1\n" + founding + "decisions { n: 3 }\n");
+    write("half-close.replay", "format_version: 2\nsemantics_version: 1\nscenario { calls { client { half_close: 9 } } }\n");
+    write("hostile.replay", "format_version: 2\nsemantics_version: 1\nscenario { calls {} hostile { kind: 99 } }\n");
+    write("duration.replay",
+          "format_version: 2\nsemantics_version: 1\nscenario { calls { start_ns: 18446744073709551615 } }\n");
+    write("founding.textproto", founding_case);
+    write("file.txt", "not a folder\n");
+    fs::create_symlink("loop", dir_ / "loop");
+  }
+  // What an unprivileged user may not reach (the AS_NOBODY rows): a read-only folder, a file
+  // nobody may read.
+  static void write_unreachable() {
+    fs::create_directories(dir_ / "read-only");
+    fs::permissions(dir_ / "read-only", fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                                            fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+    write("unreadable.textproto", "calls {}\n");
+    fs::permissions(dir_ / "unreadable.textproto", fs::perms::none);
+  }
   static fs::path dir_;
 };
 fs::path BadInput::dir_;
 
-// Rows: arguments ("@name" stands for a scratch file), and a word the message must contain.
+// The row's arguments with "@name" expanded.
 std::string expand(const std::string& args) {
   std::string out;
   size_t i = 0;
@@ -120,112 +178,313 @@ std::string expand(const std::string& args) {
   return out;
 }
 
-TEST_P(BadInput, ExitsTwoNamingTheProblem) {
-  auto [args, needle] = GetParam();
-  Output o = h2sim(expand(args));
-  EXPECT_EQ(o.code, 2) << args << "\n" << o.text;
-  EXPECT_NE(o.text.find(needle), std::string::npos) << args << "\n" << o.text;
-  EXPECT_EQ(o.text.find("Aborted"), std::string::npos) << o.text;
+// Permission checks bind only non-root users: as root, AS_NOBODY rows run as nobody through
+// setpriv (empty if they cannot, and the row is skipped).
+bool as_unprivileged(std::string* prefix) {
+  if (geteuid() != 0) return true;
+  if (std::system("command -v setpriv >/dev/null 2>&1") != 0) return false;
+  *prefix = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  return true;
+}
+
+// The command line of a row: in the scratch folder (so that a default output folder would show
+// up there), environment assignments first, and under `timeout` so that a hang fails the row.
+std::string command_of(const Row& row, const std::string& dir, bool* skip) {
+  std::string args = row.args, prefix, env;
+  if (args.starts_with("AS_NOBODY ")) {
+    *skip = !as_unprivileged(&prefix);
+    args = args.substr(10);
+  }
+  while (!args.empty() && std::isupper(static_cast<unsigned char>(args[0])) && args.find('=') < args.find(' ')) {
+    size_t space = args.find(' ');
+    env += args.substr(0, space) + " ";
+    args = space == std::string::npos ? "" : args.substr(space + 1);
+  }
+  return "cd " + dir + " && { " + env + "timeout -k 5 120 " + prefix + H2SIM_BINARY + " " + expand(args) + "; }";
+}
+
+// Everything in the scratch folder, links not followed: each entry's type, permissions, and a
+// regular file's bytes.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    fs::file_status s = it->symlink_status();
+    std::string entry = std::to_string(static_cast<int>(s.type())) + "/" + std::to_string(static_cast<int>(s.permissions()));
+    if (s.type() == fs::file_type::regular) {
+      std::ifstream in(it->path(), std::ios::binary);
+      std::ostringstream bytes;
+      bytes << in.rdbuf();
+      entry += ":" + bytes.str();
+    }
+    out[it->path().lexically_relative(dir).string()] = entry;
+  }
+  return out;
+}
+
+TEST_P(BadInput, ExitsTwoNamingTheProblemOrRunsAndChangesNothing) {
+  const Row& row = GetParam();
+  bool skip = false;
+  std::string dir = path("");
+  std::string command = command_of(row, dir, &skip);
+  if (skip) GTEST_SKIP() << "running as root without setpriv";
+  std::map<std::string, std::string> before = snapshot(dir);
+  Output o = h2sim::testing::run_command(command);
+  EXPECT_NE(std::find(row.codes.begin(), row.codes.end(), o.code), row.codes.end())
+      << "exit " << o.code << ": " << row.args << "\n" << o.text;
+  EXPECT_NE(o.text.find(row.needle), std::string::npos) << row.args << "\n" << o.text;
+  for (const char* crash : {"Aborted", "assertion failed", "runtime error", "Sanitizer", "terminate called"}) {
+    EXPECT_EQ(o.text.find(crash), std::string::npos) << o.text;
+  }
+  std::map<std::string, std::string> after = snapshot(dir);
+  for (const auto& [name, entry] : before) {
+    if (name.starts_with("out-")) continue;  // an earlier row's output, when rows share a process
+    EXPECT_EQ(after[name], entry) << name << " changed: " << row.args;
+  }
+  for (const auto& [name, entry] : after) {
+    EXPECT_TRUE(before.count(name) || name.starts_with("out-")) << name << " left behind by: " << row.args;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Run, BadInput,
     ::testing::Values(
-        std::pair{"run @empty.textproto", "no calls"},
-        std::pair{"run @garbage.textproto", "garbage.textproto:1:"},
-        std::pair{"run @huge.textproto", "larger than 16 MiB"},
-        std::pair{"run @a-directory.textproto", "not a regular file"},
-        std::pair{"run @missing.textproto", "no such file"},
-        std::pair{"run @syntax.textproto", "syntax.textproto:2:"},
-        std::pair{"run @unknown-field.textproto", "colour"},
-        std::pair{"run @unknown-enum.textproto", "SIDEWAYS"},
-        std::pair{"run @no-calls.textproto", "no calls"},
-        std::pair{"run @too-many-calls.textproto", "20001 calls (repeats counted); at most 20000"},
-        std::pair{"run @preset.textproto", "known: passthrough"},
-        std::pair{"run @client.textproto", "grpc-core, grpc-core-sync, grpc-java"},
-        std::pair{"run @server.textproto", "grpc-fortran"},
-        std::pair{"run @messages.textproto", "calls[0].client.messages: 1001 is outside 0..1000"},
-        std::pair{"run @message-bytes.textproto", "calls[0].server.message_bytes: 2000000 is outside"},
-        std::pair{"run @status.textproto", "calls[0].server.status.code: 17 is outside 0..16 (a gRPC status code)"},
-        std::pair{"run @reset-code.textproto", "calls[0].server.reset_code: 14 is outside 0..13"},
-        std::pair{"run @latency.textproto", "latency_ns_max is below latency_ns_min"},
-        std::pair{"run @steps.textproto", "latency_steps"},
-        std::pair{"run @segments-zero.textproto", "segments_max"},
-        std::pair{"run @segments-many.textproto", "segments_max"},
-        std::pair{"run @segment-bytes.textproto", "segment_bytes_max"},
-        std::pair{"run @events.textproto", "events_max"},
-        std::pair{"run @time.textproto", "time_ns_max"},
-        std::pair{"run @bytes.textproto", "bytes_max"},
-        std::pair{"run @hostile-count.textproto", "hostile.count: 5000 is outside"},
-        std::pair{"run @hostile-param.textproto", "hostile.param: 5000 is outside"},
-        std::pair{"run @window.textproto", "downstream_window_bytes"},
-        std::pair{"run @huge-start.textproto", "calls[0].start_ns: 18446744073709551000 is outside"},
-        std::pair{"run @huge-interval.textproto", "calls[0].client.interval_ns"},
-        std::pair{"run @huge-deadline.textproto", "calls[0].client.deadline_ns"},
-        std::pair{"run @huge-cancel.textproto", "calls[0].client.cancel_after_ns"},
-        std::pair{"run @huge-delay.textproto", "calls[0].server.delay_ns"},
-        std::pair{"run @huge-idle.textproto", "proxy.idle_timeout_ns"},
-        std::pair{"run @huge-hostile-start.textproto", "hostile.start_ns"},
-        std::pair{"run @huge-latency.textproto", "network.latency_ns_min"},
-        std::pair{"run @huge-time.textproto", "limits.time_ns_max"},
-        std::pair{"run @kind-7.textproto", "calls[0].kind: 7 is not a CallKind"},
-        std::pair{"run @half-close-9.textproto", "calls[0].client.half_close: 9 is not a HalfClose"},
-        std::pair{"run @action-8.textproto", "calls[0].server.action: 8 is not a ServerAction"},
-        std::pair{"run @hostile-99.textproto", "hostile.kind: 99 is not a HostileKind"},
-        std::pair{"run @too-much-work.textproto", "raise limits { bytes_max }"},
-        std::pair{"run @streams.textproto", "downstream_max_concurrent_streams"},
-        std::pair{"run @good.textproto --seed twelve", "--seed takes a whole number"},
-        std::pair{"run @good.textproto --seed -1", "--seed takes a whole number"},
-        std::pair{"run @good.textproto --seed 18446744073709551616", "--seed takes a whole number"},
-        std::pair{"run @good.textproto --seed 1 --seed 2", "more than once"},
-        std::pair{"run @good.textproto --seed 1 --plain", "exclude each other"},
-        std::pair{"run @good.textproto --choices @missing-choices", "no such file"},
-        std::pair{"run @good.textproto --choices @choices-garbage", "decision 1"},
-        std::pair{"run @good.textproto --choices @choices-label", "unknown label 'shuffle'"},
-        std::pair{"run @good.textproto --choices @choices-range", "value/n"},
-        std::pair{"run @good.textproto --choices @choices-wrong", "recorded decision 1"},
-        std::pair{"run @good.textproto --plain --save-choices /nonexistent/dir/x", "does not exist"},
-        std::pair{"run @good.textproto --frobnicate", "unknown option '--frobnicate'"},
-        std::pair{"run @good.textproto --seed", "needs a value"},
-        std::pair{"run @good.textproto @good.textproto", "expected one scenario file"},
-        std::pair{"run", "expected one scenario file"},
-        std::pair{"frobnicate", "unknown command 'frobnicate'"},
-        std::pair{"presets extra", "takes no arguments"},
-        std::pair{"presets --verbose", "unknown option"}));
+        Row{"run @empty.textproto", "no calls"},
+        Row{"run @garbage.textproto", "garbage.textproto:1:"},
+        Row{"run @huge.textproto", "larger than 16 MiB"},
+        Row{"run @a-directory.textproto", "not a regular file"},
+        Row{"run @missing.textproto", "no such file"},
+        Row{"run @syntax.textproto", "syntax.textproto:2:"},
+        Row{"run @unknown-field.textproto", "colour"},
+        Row{"run @unknown-enum.textproto", "SIDEWAYS"},
+        Row{"run @no-calls.textproto", "no calls"},
+        Row{"run @too-many-calls.textproto", "20001 calls (repeats counted); at most 20000"},
+        Row{"run @preset.textproto", "known: passthrough"},
+        Row{"run @client.textproto", "grpc-core, grpc-core-sync, grpc-java"},
+        Row{"run @server.textproto", "grpc-fortran"},
+        Row{"run @messages.textproto", "calls[0].client.messages: 1001 is outside 0..1000"},
+        Row{"run @message-bytes.textproto", "calls[0].server.message_bytes: 2000000 is outside"},
+        Row{"run @status.textproto", "calls[0].server.status.code: 17 is outside 0..16 (a gRPC status code)"},
+        Row{"run @reset-code.textproto", "calls[0].server.reset_code: 14 is outside 0..13"},
+        Row{"run @latency.textproto", "latency_ns_max is below latency_ns_min"},
+        Row{"run @steps.textproto", "latency_steps"},
+        Row{"run @segments-zero.textproto", "segments_max"},
+        Row{"run @segments-many.textproto", "segments_max"},
+        Row{"run @segment-bytes.textproto", "segment_bytes_max"},
+        Row{"run @events.textproto", "events_max"},
+        Row{"run @time.textproto", "time_ns_max"},
+        Row{"run @bytes.textproto", "bytes_max"},
+        Row{"run @hostile-count.textproto", "hostile.count: 5000 is outside"},
+        Row{"run @hostile-param.textproto", "hostile.param: 5000 is outside"},
+        Row{"run @window.textproto", "downstream_window_bytes"},
+        Row{"run @huge-start.textproto", "calls[0].start_ns: 18446744073709551000 is outside"},
+        Row{"run @huge-interval.textproto", "calls[0].client.interval_ns"},
+        Row{"run @huge-deadline.textproto", "calls[0].client.deadline_ns"},
+        Row{"run @huge-cancel.textproto", "calls[0].client.cancel_after_ns"},
+        Row{"run @huge-delay.textproto", "calls[0].server.delay_ns"},
+        Row{"run @huge-idle.textproto", "proxy.idle_timeout_ns"},
+        Row{"run @huge-hostile-start.textproto", "hostile.start_ns"},
+        Row{"run @huge-latency.textproto", "network.latency_ns_min"},
+        Row{"run @huge-time.textproto", "limits.time_ns_max"},
+        Row{"run @kind-7.textproto", "calls[0].kind: 7 is not a CallKind"},
+        Row{"run @half-close-9.textproto", "calls[0].client.half_close: 9 is not a HalfClose"},
+        Row{"run @action-8.textproto", "calls[0].server.action: 8 is not a ServerAction"},
+        Row{"run @hostile-99.textproto", "hostile.kind: 99 is not a HostileKind"},
+        Row{"run @too-much-work.textproto", "raise limits { bytes_max }"},
+        Row{"run @streams.textproto", "downstream_max_concurrent_streams"},
+        Row{"run @good.textproto --seed twelve", "--seed takes a whole number"},
+        Row{"run @good.textproto --seed -1", "--seed takes a whole number"},
+        Row{"run @good.textproto --seed 18446744073709551616", "--seed takes a whole number"},
+        Row{"run @good.textproto --seed 1 --seed 2", "more than once"},
+        Row{"run @good.textproto --seed 1 --plain", "exclude each other"},
+        Row{"run @good.textproto --choices @missing-choices", "no such file"},
+        Row{"run @good.textproto --choices @choices-garbage", "decision 1"},
+        Row{"run @good.textproto --choices @choices-label", "unknown label 'shuffle'"},
+        Row{"run @good.textproto --choices @choices-range", "value/n"},
+        Row{"run @good.textproto --choices @choices-wrong", "recorded decision 1"},
+        Row{"run @good.textproto --plain --save-choices /nonexistent/dir/x", "does not exist"},
+        Row{"run @good.textproto --frobnicate", "unknown option '--frobnicate'"},
+        Row{"run @good.textproto --seed", "needs a value"},
+        Row{"run @good.textproto @good.textproto", "expected one scenario file"},
+        Row{"run", "expected one scenario file"},
+        Row{"frobnicate", "unknown command 'frobnicate'"},
+        Row{"presets extra", "takes no arguments"},
+        Row{"presets --verbose", "unknown option"},
+        Row{"run @good.textproto --seed=", "--seed takes a whole number"},
+        Row{"run @good.textproto --plain=1", "option '--plain' takes no value"},
+        Row{"run @good.textproto --save-choices /dev/null", "--save-choices /dev/null is a character device"},
+        Row{"run @good.textproto --save-choices @a-directory.textproto", "is a folder, not a regular file"},
+        Row{"AS_NOBODY run @good.textproto --save-choices @read-only/choices", "cannot write in folder"},
+        Row{"run @good.textproto --report @good.textproto", "which writing there would replace"},
+        Row{"run @good.textproto --report /dev/full", "--report /dev/full is a character device, not a folder"},
+        Row{"run @good.textproto --quiet >/dev/full", "cannot write to standard output: No space left on device"},
+        Row{"run --help >/dev/full", "cannot write to standard output"},
+        // Issue 'Reliability': the real reason a file cannot be read, not "no such file".
+        Row{"run @loop", "Too many levels of symbolic links"},
+        Row{"run @file.txt/x.textproto", "Not a directory"},
+        Row{"AS_NOBODY run @unreadable.textproto", "Permission denied"},
+        Row{"AS_NOBODY run @read-only/missing.textproto", "no such file"},
+        // 16 bidi calls x 1,000 messages x 1 MB both ways: refused before the run, naming the
+        // limit and how to raise it.
+        Row{"run @sixteen-bidi.textproto",
+            "more than limits.bytes_max (268435456): send fewer or smaller messages, or raise limits { bytes_max }"},
+        // Input that only looks bad: a zero latency runs; a grpc-message with a newline and a
+        // carriage return is printed escaped, on the outcome's one line.
+        Row{"run @latency-zero.textproto --quiet", "status preserved: PASS", {0}},
+        Row{"run @newline.textproto --quiet", "client saw PERMISSION_DENIED: line one\\nline two\\x0d\\n at", {0, 1}}));
 
 INSTANTIATE_TEST_SUITE_P(
     Check, BadInput,
     ::testing::Values(
-        std::pair{"check --proxy squid", "unknown proxy 'squid' (known: none, passthrough"},
-        std::pair{"check --client grpc-cobol", "grpc-core, grpc-core-sync, grpc-java, grpc-go, grpc-js"},
-        std::pair{"check --server grpc-fortran", "grpc-core, grpc-go, grpc-java"},
-        std::pair{"check --cases 0", "--cases takes a whole number"},
-        std::pair{"check --cases many", "--cases takes a whole number"},
-        std::pair{"check --jobs 0", "--jobs takes a whole number"},
-        std::pair{"check --jobs 1000", "--jobs takes a whole number"},
-        std::pair{"check --shard 3/2", "--shard takes I/N"},
-        std::pair{"check --shard half", "--shard takes I/N"},
-        std::pair{"check --case-timeout 0", "--case-timeout"},
-        std::pair{"check stray", "no positional arguments"},
-        std::pair{"check --cases", "needs a value"}));
+        Row{"check --proxy squid", "unknown proxy 'squid' (known: none, passthrough"},
+        Row{"check --client grpc-cobol", "grpc-core, grpc-core-sync, grpc-java, grpc-go, grpc-js"},
+        Row{"check --server grpc-fortran", "grpc-core, grpc-go, grpc-java"},
+        Row{"check --cases 0", "--cases takes a whole number"},
+        Row{"check --cases many", "--cases takes a whole number"},
+        Row{"check --jobs 0", "--jobs takes a whole number"},
+        Row{"check --jobs 1000", "--jobs takes a whole number"},
+        Row{"check --shard 3/2", "--shard takes I/N"},
+        Row{"check --shard half", "--shard takes I/N"},
+        Row{"check --case-timeout 0", "--case-timeout"},
+        Row{"check stray", "no positional arguments"},
+        Row{"check --cases", "needs a value"},
+        Row{"check --hostile=yes", "option '--hostile' takes no value"},
+        Row{"check --shard 0/0", "--shard takes I/N"},
+        Row{"check --seed 18446744073709551616", "--seed takes a whole number"},
+        Row{"check --case-timeout 3601", "--case-timeout takes a whole number from 1 to 3600"},
+        Row{"check --out @good.textproto", "is a regular file, not a folder"},
+        Row{"check --out /dev/null", "--out /dev/null is a character device, not a folder"},
+        Row{"check --out @out-check --report @out-check", "which writing there would replace"},
+        Row{"AS_NOBODY check --cases 1 --out @read-only/new", "cannot write in folder"},
+        Row{"AS_NOBODY check --cases 1 --out @read-only", "cannot write in it: Permission denied"},
+        Row{"RC_PARAMS=frob=1 check --cases 1 --out @out-rc", "RC_PARAMS: unknown key 'frob'"},
+        // max_success is RapidCheck's, not h2sim's: --cases sets the count (it once overrode it).
+        Row{"RC_PARAMS=max_success=zero check --out @out-rc", "200 cases", {0, 1}},
+        Row{"GTEST_SHARD_INDEX=3 GTEST_TOTAL_SHARDS=2 check --out @out-shard", "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS"},
+        Row{"check --proxy passthrough --cases 5 --out @out-check >/dev/full", "cannot write to standard output"},
+        Row{"check --jobs 2 --case-timeout 1 --proxy passthrough --cases 20 --out @out-jobs",
+            "every case held every invariant", {0}}));
 
 INSTANTIATE_TEST_SUITE_P(
     Replay, BadInput,
     ::testing::Values(
-        std::pair{"replay", "expected one replay file"},
-        std::pair{"replay @missing.replay", "no such file"},
-        std::pair{"replay @empty.textproto", "replay format version 0"},
-        std::pair{"replay @garbage.textproto", "garbage.textproto:1:"},
-        std::pair{"replay @good.textproto", "good.textproto:1:"},
-        std::pair{"replay @semantics.replay", "decisions mean something else"},
-        std::pair{"replay @format.replay", "replay format version 7"},
-        std::pair{"replay @decision.replay", "decision 1 has value 3 of n 2"},
-        std::pair{"replay @preset.replay", "unknown proxy 'squid'"},
-        std::pair{"replay @misfit.replay", "do not fit this scenario"},
-        std::pair{"replay @label.replay", "label 99, which is not a DecisionLabel"},
-        std::pair{"replay @kind.replay", "calls[0].kind: 7 is not a CallKind"},
-        std::pair{"replay @huge.textproto", "larger than 16 MiB"},
-        std::pair{"replay @a-directory.textproto", "not a regular file"}));
+        Row{"replay", "expected one replay file"},
+        Row{"replay @missing.replay", "no such file"},
+        Row{"replay @empty.textproto", "replay format version 0"},
+        Row{"replay @garbage.textproto", "garbage.textproto:1:"},
+        Row{"replay @good.textproto", "good.textproto:1:"},
+        Row{"replay @semantics.replay", "decisions mean something else"},
+        Row{"replay @format.replay", "replay format version 7"},
+        Row{"replay @decision.replay", "decision 1 has value 3 of n 2"},
+        Row{"replay @preset.replay", "unknown proxy 'squid'"},
+        Row{"replay @misfit.replay", "do not fit this scenario"},
+        Row{"replay @label.replay", "label 99, which is not a DecisionLabel"},
+        Row{"replay @kind.replay", "calls[0].kind: 7 is not a CallKind"},
+        Row{"replay @huge.textproto", "larger than 16 MiB"},
+        Row{"replay @a-directory.textproto", "not a regular file"},
+        Row{"replay @half-close.replay", "calls[0].client.half_close: 9 is not a HalfClose"},
+        Row{"replay @hostile.replay", "hostile.kind: 99 is not a HostileKind"},
+        Row{"replay @duration.replay", "calls[0].start_ns: 18446744073709551615 is outside"},
+        Row{"replay @short.replay.textproto", "the recorded choices ran out at decision 2"},
+        Row{"replay @loop", "Too many levels of symbolic links"},
+        Row{"AS_NOBODY replay @unreadable.textproto", "Permission denied"},
+        Row{"replay @cut.replay.textproto --report @cut.replay.textproto", "which writing there would replace"},
+        Row{"replay @cut.replay.textproto --quiet >/dev/full", "cannot write to standard output"},
+        // A check worker's crash file: its recording stops where the worker died, and replays.
+        Row{"replay @cut.replay.textproto --quiet", "the recording ends after 1 decisions", {0, 1}}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Explore, BadInput,
+    ::testing::Values(
+        Row{"explore", "expected one scenario file"},
+        Row{"explore @missing.textproto", "no such file"},
+        Row{"explore @loop", "Too many levels of symbolic links"},
+        Row{"explore @kind-7.textproto", "calls[0].kind: 7 is not a CallKind"},
+        Row{"explore @sixteen-bidi.textproto", "raise limits { bytes_max }"},
+        Row{"explore @good.textproto --max-executions 0", "--max-executions takes a whole number"},
+        Row{"explore @good.textproto --max-depth 0", "--max-depth takes a whole number"},
+        Row{"explore @good.textproto --time-limit soon", "--time-limit takes a whole number"},
+        Row{"explore @good.textproto --out @good.textproto", "which writing there would replace"},
+        Row{"explore @good.textproto --out /dev/null", "--out /dev/null is a character device, not a folder"},
+        Row{"explore @good.textproto --out @out-explore --report @out-explore", "which writing there would replace"},
+        Row{"AS_NOBODY explore @good.textproto --out @read-only/new", "cannot write in folder"},
+        Row{"explore @good.textproto --out @out-explore >/dev/full", "cannot write to standard output"},
+        // Paths longer than --max-depth count against --max-executions: the search ends.
+        Row{"explore @founding.textproto --max-executions 300 --max-depth 3 --out @out-explore",
+            "search cut short at max depth", {3}},
+        Row{"explore @founding.textproto --max-executions 5 --out @out-explore", "search cut short at max executions",
+            {1, 3}}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Report, BadInput,
+    ::testing::Values(
+        Row{"report @good.textproto", "--out DIR is required"},
+        Row{"report --out @out-report", "expected one input"},
+        Row{"report @missing.textproto --out @out-report", "no such file"},
+        Row{"report @a-directory.textproto --out @out-report", "no .replay.textproto files and no campaign-stats.txt"},
+        Row{"report @loop --out @out-report", "Too many levels of symbolic links"},
+        Row{"report @kind-7.textproto --out @out-report", "calls[0].kind: 7 is not a CallKind"},
+        Row{"report @short.replay.textproto --out @out-report", "the recorded choices ran out at decision 2"},
+        Row{"report @good.textproto --seed x --out @out-report", "--seed takes a whole number"},
+        Row{"report @good.textproto --out @good.textproto", "which writing there would replace"},
+        Row{"report @good.textproto --plain --out /dev/null", "--out /dev/null is a character device, not a folder"},
+        Row{"report @cut.replay.textproto --out @out-report", "report: ", {0, 1}}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Matrix, BadInput,
+    ::testing::Values(
+        Row{"matrix --proxy squid", "unknown proxy 'squid'"},
+        Row{"matrix --client grpc-cobol", "unknown client personality 'grpc-cobol'"},
+        Row{"matrix --cases 0", "--cases takes a whole number"},
+        Row{"matrix --seed -1", "--seed takes a whole number"},
+        Row{"matrix stray", "takes no positional arguments"},
+        Row{"matrix --out /dev/null", "--out /dev/null is a character device, not a folder"},
+        Row{"matrix --out @good.textproto", "is a regular file, not a folder"},
+        Row{"AS_NOBODY matrix --cases 1 --proxy passthrough --client grpc-core --out @read-only/new",
+            "cannot write in folder"},
+        Row{"matrix --cases 2 --proxy passthrough --client grpc-core --out @out-matrix >/dev/full",
+            "cannot write to standard output"},
+        Row{"matrix --cases 2 --proxy passthrough --client grpc-core --out @out-matrix", "keeps the status", {0}}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Live, BadInput,
+    ::testing::Values(
+        Row{"live @good.textproto", "--proxy takes haproxy, nginx or nghttpx"},
+        Row{"live --proxy squid @good.textproto", "--proxy takes haproxy, nginx or nghttpx"},
+        Row{"live --proxy haproxy", "expected one scenario file"},
+        Row{"live --proxy haproxy @good.textproto --cases 3", "--cases goes with --differential"},
+        Row{"live --proxy haproxy --differential @good.textproto", "give no FILE"},
+        Row{"live --proxy haproxy @good.textproto --repeat 0", "--repeat takes a whole number"},
+        Row{"live --proxy haproxy @good.textproto --timeout-ms 5", "--timeout-ms takes a whole number"},
+        Row{"live --proxy haproxy @good.textproto --client grpc-cobol", "--client takes grpc++"},
+        Row{"live --proxy haproxy @missing.textproto", "no such file"},
+        Row{"live --proxy haproxy @kind-7.textproto", "calls[0].kind: 7 is not a CallKind"},
+        Row{"live --proxy haproxy --differential --out /dev/null", "--out /dev/null is a character device"},
+        Row{"live --proxy haproxy @good.textproto --repeat 1 --binary @missing-proxy", "cannot run"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Everywhere, BadInput,
+    ::testing::Values(
+        Row{"", "usage: h2sim", {0}},
+        Row{"help", "usage: h2sim", {0}},
+        Row{"presets >/dev/full", "cannot write to standard output"},
+        Row{"--proxy-plugin", "option '--proxy-plugin' needs a value"},
+        Row{"--proxy-plugin @missing.so presets", "cannot load it"},
+        Row{"--proxy-plugin @good.textproto presets", "cannot load it"},
+        Row{"H2SIM_PLUGINS=/nonexistent/plugin.so presets", "/nonexistent/plugin.so: cannot load it"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    MachineOutput, BadInput,
+    ::testing::Values(
+        Row{"run @good.textproto --json @a-directory.textproto", "is a folder, not a regular file"},
+        Row{"check --cases 1 --junit /dev/null", "--junit /dev/null is a character device"},
+        Row{"explore @good.textproto --json /nonexistent/x.json", "folder /nonexistent does not exist"},
+        Row{"check --shard 1/4 --shards 4", "--shard and --shards exclude each other"},
+        Row{"check --shards 0", "--shard"},
+        Row{"merge --out @out-merge", "expected the shards' folders"},
+        Row{"merge @a-directory.textproto", "--out DIR is required"},
+        Row{"merge @a-directory.textproto --out @out-merge", "is not a shard of a campaign"}));
 
 TEST_F(BadInput, ExtraRecordedDecisionsAreRefused) {
   std::string saved = path("saved-choices");

@@ -109,5 +109,29 @@ TEST(FrameDecoder, DecodesFramesAndHeaderBlocksFedInAnyPieces) {
   }
 }
 
+// A direction's two decoders share its header blocks. In live mode the sender is a real process
+// outside the World and only the receiver's decoder is fed: it must record the blocks itself
+// (it once waited for a sender that never came, and live traces lost every received header).
+TEST(FrameDecoder, AReceiverWhoseSenderIsNotTracedStillDecodesHeaderBlocks) {
+  std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  std::vector<uint8_t> bytes(preface.begin(), preface.end());
+  std::vector<uint8_t> block = header_block({{":status", "200"}, {"grpc-status", "7"}});
+  std::vector<uint8_t> headers = frame(1, 0x1 | 0x4, 1, block);
+  bytes.insert(bytes.end(), headers.begin(), headers.end());
+  const h2::Headers expected{{":status", "200"}, {"grpc-status", "7"}};
+
+  for (bool sender_traced : {false, true}) {
+    auto blocks = std::make_shared<HeaderBlocks>();
+    FrameDecoder sender({Leg::downstream, 0, true}, true, true, blocks);
+    FrameDecoder receiver({Leg::downstream, 0, false}, false, true, blocks);
+    h2::FrameLog log;
+    if (sender_traced) sender.feed(bytes, sim::Time{0}, 0, &log);
+    receiver.feed(bytes, sim::Time{0}, 0, &log);
+    ASSERT_EQ(log.size(), sender_traced ? 2u : 1u);
+    for (const h2::FrameRecord& f : log) EXPECT_EQ(f.headers, expected) << "sender traced: " << sender_traced;
+    EXPECT_EQ(blocks->size(), 1u) << "one block, shared";
+  }
+}
+
 }  // namespace
 }  // namespace h2sim::h2

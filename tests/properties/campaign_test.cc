@@ -12,6 +12,7 @@
 #include "properties/generators.h"
 #include "model/run/run.h"
 #include "proxy_under_test/h2_relay.h"
+#include "support/test_support.h"
 
 namespace h2sim {
 namespace {
@@ -194,6 +195,35 @@ TEST(Check, ShrinkingKeepsTheProxyAndPersonalitiesUnderTest) {
   EXPECT_EQ(static_cast<uint64_t>(presets["citrix-adc"] + presets["haproxy-2.6"] + presets["hyper-h2-old"]),
             r.findings.size());
   std::filesystem::remove_all(o.out_dir);
+}
+
+// Issue 16, conventions: the shrunk scenario shows only what took part.
+TEST(Simplify, TheMinimalCaseOmitsFieldsThatHadNoEffect) {
+  Scenario s = testing::scenario_from_file("founding-case.textproto");
+  Call& call = *s.mutable_calls(0);
+  call.mutable_server()->set_reset_code(5);      // the server aborts with a status; it never resets
+  call.mutable_client()->set_deadline_ns(60000000000);  // a minute: never reached
+  s.mutable_limits()->set_events_max(90000);    // never reached
+  sim::PlainChoices plain;
+  CaseRun failing;
+  failing.scenario = s;
+  failing.result = run_case(s, plain);
+  failing.verdicts = check_all(failing.result, s);
+  ASSERT_EQ(failing.failed_invariant(), "status preserved");
+  Shrunk shrunk = simplify(failing, "status preserved", builtin_registry());
+  const Scenario& m = shrunk.minimal.scenario;
+  EXPECT_EQ(shrunk.minimal.failed_invariant(), "status preserved");
+  ASSERT_EQ(m.calls_size(), 1);
+  EXPECT_EQ(m.calls(0).server().reset_code(), 0u) << to_text(m);
+  EXPECT_EQ(m.calls(0).client().deadline_ns(), 0u) << to_text(m);
+  EXPECT_FALSE(m.has_limits()) << to_text(m);
+  // What took part stays: the status the client lost, the proxy, the personalities.
+  EXPECT_EQ(m.calls(0).server().status().code(), 7u);
+  EXPECT_EQ(m.proxy().preset(), "haproxy-2.6");
+  EXPECT_EQ(m.client(), "grpc-core");
+  // Dropping fields never changes the run: the minimal case replays to its own digest.
+  sim::RecordedChoices recorded(shrunk.minimal.result.decisions);
+  EXPECT_EQ(run_case(m, recorded).digest, shrunk.minimal.result.digest);
 }
 
 }  // namespace

@@ -41,10 +41,15 @@ class FoundingCaseReport : public ::testing::Test {
     result_ = new Result(run_case(*scenario_, choices));
     ReportFiles files;
     std::string error;
-    ASSERT_TRUE(write_report(*scenario_, *result_, check_all(*result_), "h2sim run founding-case --plain", dir_,
-                             &files, &error))
-        << error;
+    if (!write_report(*scenario_, *result_, check_all(*result_), "h2sim run founding-case --plain", dir_, &files,
+                      &error)) {
+      setup_failure_ = "write_report: " + error;
+    }
   }
+  // A failure in SetUpTestSuite would show as skipped tests (ctest reads gtest's SKIPPED lines):
+  // it is kept here and fails every test instead.
+  void SetUp() override { ASSERT_TRUE(setup_failure_.empty()) << setup_failure_; }
+  static inline std::string setup_failure_;
   static void TearDownTestSuite() {
     fs::remove_all(dir_);
     delete scenario_;
@@ -237,11 +242,11 @@ TEST(ReportCommand, ReportsAReplayFileAndACampaignDirectoryWithItsCoverage) {
   }
   ASSERT_FALSE(replays.empty());
   testing::CommandOutput one = testing::run_h2sim("report " + replays[0] + " --out " + base + "/one");
-  EXPECT_EQ(one.code, 1) << one.text;  // the recorded case fails, as recorded
+  EXPECT_EQ(one.code, 0) << one.text;  // written: that the recorded case fails is what the page says
   EXPECT_TRUE(std::filesystem::exists(base + "/one/index.html")) << one.text;
   EXPECT_NE(read(base + "/one/index.html").find("h2sim replay " + replays[0]), std::string::npos);
   testing::CommandOutput all = testing::run_h2sim("report " + base + "/out --out " + base + "/all");
-  EXPECT_EQ(all.code, 1) << all.text;
+  EXPECT_EQ(all.code, 0) << all.text;
   std::string index = read(base + "/all/index.html");
   EXPECT_NE(index.find(std::to_string(replays.size()) + " recorded cases"), std::string::npos) << index;
   EXPECT_NE(index.find("Stream states over all recorded cases"), std::string::npos);

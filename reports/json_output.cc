@@ -1,0 +1,158 @@
+#include "reports/json_output.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "live/net/files.h"
+#include "reports/findings.h"
+#include "reports/run_facts.h"
+
+namespace h2sim {
+
+namespace {
+
+void set_status(const grpc::Status& status, output::Status* out) {
+  out->set_code(std::string(grpc::code_name(status.code)));
+  out->set_message(status.message);
+}
+
+output::Call call_output(const grpc::CallOutcome& c) {
+  output::Call out;
+  out.set_call(c.call);
+  out.set_client_stream(c.client_stream.value);
+  if (c.server_sent) set_status(*c.server_sent, out.mutable_server_sent());
+  if (c.client_saw) set_status(*c.client_saw, out.mutable_client_saw());
+  out.set_client_cancelled(c.client_cancelled);
+  return out;
+}
+
+output::Finding finding_output(const CheckFinding& f, const std::function<std::string(const std::string&)>& replay) {
+  output::Finding out;
+  out.set_case_index(f.case_index);
+  out.set_kind(f.kind);
+  out.set_invariant(f.invariant);
+  out.set_shrink_steps(f.shrink_steps);
+  if (!f.replay_path.empty()) {
+    out.set_replay_file(f.replay_path);
+    out.set_replay_command(replay(f.replay_path));
+  }
+  if (f.minimal) *out.mutable_minimal() = run_output(f.minimal->scenario, f.minimal->result, f.minimal->verdicts);
+  out.set_signature(signature_line(signature_of(f)));
+  return out;
+}
+
+// Findings with the same signature line and marks together, largest group first.
+void add_groups(const CheckResult& r, output::Check* out) {
+  std::vector<FindingSignature> signatures;
+  for (const CheckFinding& f : r.findings) signatures.push_back(signature_of(f));
+  for (const FindingGroup& g : group_findings(signatures)) {
+    output::FindingGroup* group = out->add_groups();
+    group->set_signature(out->findings(static_cast<int>(g.members[0])).signature());
+    for (size_t m : g.members) group->add_cases(r.findings[m].case_index);
+    for (const std::string& mark : g.signature.marks) group->add_marks(mark);
+  }
+}
+
+}  // namespace
+
+output::Run run_output(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts) {
+  output::Run out;
+  Cast cast = cast_of(scenario);
+  out.set_scenario(scenario.name());
+  out.set_proxy(cast.proxy.empty() ? "none" : cast.proxy);
+  out.set_client(cast.client);
+  out.set_server(cast.server);
+  for (const grpc::CallOutcome& c : result.calls) *out.add_calls() = call_output(c);
+  bool holds = true;
+  for (const Verdict& v : verdicts) {
+    output::Verdict* verdict = out.add_verdicts();
+    verdict->set_invariant(std::string(v.name));
+    verdict->set_holds(v.holds);
+    verdict->set_detail(v.detail);
+    holds = holds && v.holds;
+  }
+  out.set_holds(holds);
+  out.set_trace_digest(result.digest);
+  for (const auto& [mark, count] : result.marks.counts()) (*out.mutable_marks())[mark] = count;
+  out.set_end_time_ns(result.end_time.ns);
+  out.set_decisions(result.decisions.size());
+  return out;
+}
+
+output::Statistics statistics_output(const CampaignStats& stats, double seconds) {
+  output::Statistics out;
+  out.set_cases(stats.cases);
+  out.set_runs(stats.runs);
+  out.set_seconds(seconds);
+  for (int l = 0; l < sim::label_count; ++l) {
+    (*out.mutable_decisions())[std::string(sim::label_name(static_cast<sim::Label>(l)))] = stats.decisions[l];
+  }
+  for (const auto& [name, counts] : stats.verdicts) {
+    output::Statistics::VerdictCount& v = (*out.mutable_verdicts())[name];
+    v.set_held(counts.first);
+    v.set_failed(counts.second);
+  }
+  for (const auto& [what, count] : stats.mix) (*out.mutable_mix())[what] = count;
+  for (const auto& [pair, outcomes] : stats.outcomes) {
+    output::Statistics::Outcomes* o = out.add_outcomes();
+    o->set_proxy(pair.first);
+    o->set_client(pair.second);
+    for (const std::string& outcome : outcomes) o->add_outcomes(outcome);
+  }
+  for (const auto& [mark, count] : stats.marks) (*out.mutable_marks())[mark] = count;
+  return out;
+}
+
+output::Check check_output(const CheckOptions& options, const CheckResult& result,
+                           const std::function<std::string(const std::string&)>& replay_command) {
+  output::Check out;
+  out.set_seed(options.seed);
+  out.set_cases(options.cases);
+  out.set_shard_index(options.shard_index);
+  out.set_shard_count(options.shard_count);
+  out.set_out_dir(options.out_dir);
+  *out.mutable_statistics() = statistics_output(result.stats, result.seconds);
+  for (const CheckFinding& f : result.findings) *out.add_findings() = finding_output(f, replay_command);
+  add_groups(result, &out);
+  out.set_interrupted(result.interrupted);
+  return out;
+}
+
+output::Explore explore_output(const Scenario& scenario, const ExploreReport& report) {
+  output::Explore out;
+  out.set_scenario(scenario.name());
+  out.set_executions(report.executions);
+  out.set_pruned(report.pruned);
+  out.set_too_deep(report.too_deep);
+  out.set_states(report.states);
+  out.set_complete(report.complete);
+  out.set_bound(report.bound);
+  for (size_t call = 0; call < report.outcomes.size(); ++call) {
+    output::Explore::CallOutcomes* c = out.add_calls();
+    c->set_call(static_cast<uint32_t>(call));
+    for (const auto& [outcome, decisions] : report.outcomes[call]) {
+      output::Explore::CallOutcomes::Reached* r = c->add_reached();
+      r->set_outcome(outcome);
+      r->set_decisions(decisions.size());
+    }
+  }
+  out.set_failed_invariant(report.failed_invariant);
+  out.set_failing_executions(report.failing_executions);
+  out.set_shortest_failure_decisions(report.shortest_failure.size());
+  return out;
+}
+
+std::string to_json(const output::Output& out) {
+  std::string text;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;  // a reader sees every field, zero or not
+  // Every message here prints (no Any, no unknown enum): a failure is a bug, not input.
+  (void)google::protobuf::util::MessageToJsonString(out, &text, options);
+  return text;
+}
+
+bool write_json(const std::string& path, const output::Output& out, std::string* error) {
+  return live::write_output_file(path, to_json(out), error);
+}
+
+}  // namespace h2sim
