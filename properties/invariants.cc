@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "model/run/hostile.h"
@@ -68,12 +69,18 @@ bool is_prefix(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
 
 Verdict status_preserved(const Result& r) {
   Verdict v{"status preserved",
-            "the client sees the status the server sent, unless it cancelled the call itself", true,
+            "the client sees the status the server sent, unless it cancelled the call itself or the network failed under it",
+            true,
             {}, {}};
   ClientEndings endings(r);
   size_t failing = 0;
+  // A call still open when the network failed (an injected fault) may end with whatever the
+  // failure gave it: no_hang still asks that it end.
+  std::optional<sim::Time> first_fault;
+  if (!r.faults.empty()) first_fault = r.faults.front().at;
   for (const grpc::CallOutcome& c : r.calls) {
     if (!c.server_sent || c.client_cancelled) continue;
+    if (first_fault && (!c.client_saw || c.client_status_at >= *first_fault)) continue;
     // An OK status's message means nothing (the gRPC spec carries grpc-message for errors), and
     // grpc-core drops it: only the code has to arrive then.
     bool ok_both = c.client_saw && c.client_saw->code == grpc::Code::ok && c.server_sent->code == grpc::Code::ok;
