@@ -340,6 +340,8 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"check --proxy squid", "unknown proxy 'squid' (known: none, passthrough"},
         Row{"check --client grpc-cobol", "grpc-core, grpc-core-sync, grpc-java, grpc-go, grpc-js"},
         Row{"check --server grpc-fortran", "grpc-core, grpc-go, grpc-java"},
+        Row{"check --shape spiral", "unknown shape 'spiral' (known: many-calls, many-connections"},
+        Row{"shapes extra", "takes no arguments"},
         Row{"check --cases 0", "--cases takes a whole number"},
         Row{"check --cases many", "--cases takes a whole number"},
         Row{"check --jobs 0", "--jobs takes a whole number"},
