@@ -4,6 +4,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "model/grpc/personality.h"
+#include "properties/counterparts.h"
 #include "properties/shapes.h"
 
 namespace h2sim::cli {
@@ -14,11 +15,16 @@ constexpr std::string_view usage = "h2sim [--proxy-plugin PATH.so]... presets";
 constexpr std::string_view description =
     "Lists every proxy this h2sim can put under test (the built-in presets, a custom binary's own,\n"
     "those plug-ins registered) with where it came from and what it does, then the client and\n"
-    "server personalities, each with its source (docs/behaviours.md).";
+    "server personalities, each with its source (docs/behaviours.md), the real proxy or library it\n"
+    "stands for and its last comparison with it in live mode.";
 
 void print_line(std::string_view kind, std::string_view name, std::string_view text) {
   std::printf("%-7.*s %-16.*s %.*s\n", static_cast<int>(kind.size()), kind.data(), static_cast<int>(name.size()),
               name.data(), static_cast<int>(text.size()), text.data());
+  if (const Counterpart* c = counterpart_of(kind, name)) {
+    std::printf("%25sreal: %.*s\n%25slast compared: %.*s\n", "", static_cast<int>(c->real.size()), c->real.data(), "",
+                static_cast<int>(c->compared.size()), c->compared.data());
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "properties/live_compare.h"
 
+#include <algorithm>
 #include <set>
 
 #include "properties/harness.h"
@@ -68,6 +69,36 @@ LegDifference compare_leg(const Result& live, const Result& simulated, h2::Leg l
   return d;
 }
 
+std::vector<LegDifference> compare_legs(const Result& live, const Result& simulated, bool traced_server) {
+  std::vector<LegDifference> legs{compare_leg(live, simulated, h2::Leg::downstream, true)};
+  if (traced_server) legs.push_back(compare_leg(live, simulated, h2::Leg::upstream, false));
+  return legs;
+}
+
+bool all_agree(const std::vector<LegDifference>& legs) {
+  return std::all_of(legs.begin(), legs.end(), [](const LegDifference& d) { return d.agrees; });
+}
+
+// The legs against the search's first execution that reached the live run's outcome of call 0;
+// if they differ, against the first of `schedules` seeded executions with that outcome whose
+// frames are the live ones. One outcome is reached by many schedules: a loaded machine that
+// delays the proxy lets the client's second message out before the abort, and the search's first
+// path to the same outcome had none (the live test failed on that under load).
+std::vector<LegDifference> closest_legs(const Scenario& scenario, const Result& live, const std::vector<sim::Decision>& first,
+                                        bool traced_server, uint64_t schedules) {
+  sim::RecordedChoices choices(first);
+  std::vector<LegDifference> legs = compare_legs(live, run_case(scenario, choices), traced_server);
+  std::string want = outcome_text(live.calls[0]);
+  for (uint64_t seed = 1; seed <= schedules && !all_agree(legs); ++seed) {
+    sim::SeededChoices seeded(seed);
+    Result r = run_case(scenario, seeded);
+    if (r.calls.empty() || outcome_text(r.calls[0]) != want) continue;
+    std::vector<LegDifference> other = compare_legs(live, r, traced_server);
+    if (all_agree(other)) legs = std::move(other);
+  }
+  return legs;
+}
+
 }  // namespace
 
 Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
@@ -101,14 +132,11 @@ Comparison compare_with_preset(const Scenario& simulated_scenario, const std::ma
         c.agree += ok;
       }
     }
-    // The frames, against the first simulated execution that reached the same outcome of call 0.
+    // The frames, against a simulated execution that reached the same outcome of call 0.
     if (live.calls.empty() || predicted.empty()) continue;
     auto path = predicted[0].find(outcome_text(live.calls[0]));
     if (path == predicted[0].end()) continue;
-    sim::RecordedChoices choices(path->second);
-    Result simulated = run_case(simulated_scenario, choices);
-    c.legs[outcome].push_back(compare_leg(live, simulated, h2::Leg::downstream, true));
-    if (traced_server) c.legs[outcome].push_back(compare_leg(live, simulated, h2::Leg::upstream, false));
+    c.legs[outcome] = closest_legs(simulated_scenario, live, path->second, traced_server, random_schedules);
   }
   return c;
 }

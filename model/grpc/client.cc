@@ -311,25 +311,17 @@ void ClientHost::on_trailers(ClientCall& call, Status status, bool from_wire) {
 }
 
 Status ClientHost::reset_status(const ClientCall& call, h2::ErrorCode code) const {
-  if (code == h2::ErrorCode::no_error && personality_.no_error_without_status_uses_http_status) {
-    if (call.http_status != 0 && call.http_status != 200) {
-      return {code_for_http_status(call.http_status),
-              "Received HTTP status " + std::to_string(call.http_status)};
-    }
-    return {Code::internal, "Received RST_STREAM with code 0 (Call ended without gRPC status)"};
+  if (code == h2::ErrorCode::no_error && personality_.no_error_without_status_uses_http_status &&
+      call.http_status != 0 && call.http_status != 200) {
+    return {code_for_http_status(call.http_status), "Received HTTP status " + std::to_string(call.http_status)};
   }
-  Code mapped = code_for_reset(code);
-  if (code == h2::ErrorCode::flow_control_error &&
-      personality_.flow_control_error_is_resource_exhausted) {
-    mapped = Code::resource_exhausted;
-  }
+  Status status = status_for_reset(personality_.reset_words, code);
   sim::Duration deadline = call.script->client.deadline;
-  if (mapped == Code::cancelled && personality_.cancel_past_deadline_is_deadline_exceeded &&
+  if (status.code == Code::cancelled && personality_.cancel_past_deadline_is_deadline_exceeded &&
       deadline.ns > 0 && net_->now() - call.started >= deadline) {
-    mapped = Code::deadline_exceeded;
+    status.code = Code::deadline_exceeded;
   }
-  return {mapped, "Received RST_STREAM with error code " +
-                      std::to_string(static_cast<uint32_t>(code))};
+  return status;
 }
 
 void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {

@@ -35,7 +35,12 @@ constexpr ClientPersonality clients[] = {
         .source = "docs/behaviours.md §2.3: NettyClientStream, first status wins, RST(CANCEL)",
         .status_rule = StatusRule::first_status_wins,
         .rst_after_trailers = RstAfterTrailers::cancel,
+        // Measured live (docs/fidelity.md, grpc-java): haproxy 2.6 ending a response with an
+        // empty DATA(END_STREAM). A DATA frame with bytes is "EOS on DATA frame" in grpc-java's
+        // words; the modelled proxies end with an empty one.
+        .no_trailers_message = "Received unexpected EOS on empty DATA frame from server",
         .cancel_past_deadline_is_deadline_exceeded = false,
+        .reset_words = ResetWords::grpc_java,
     },
     {
         .name = "grpc-go",
@@ -43,8 +48,10 @@ constexpr ClientPersonality clients[] = {
         .status_rule = StatusRule::first_status_wins,
         // Trailers while not half-closed: closeStream(rst=true, NO_ERROR).
         .rst_after_trailers = RstAfterTrailers::no_error,
-        .cancel_past_deadline_is_deadline_exceeded = false,
-        .flow_control_error_is_resource_exhausted = true,
+        // handleRSTStream (grpc-go 1.33): CANCEL once the context's deadline has passed is
+        // DEADLINE_EXCEEDED, as in grpc-core.
+        .cancel_past_deadline_is_deadline_exceeded = true,
+        .reset_words = ResetWords::grpc_go,
     },
     {
         .name = "grpc-js",
@@ -53,7 +60,11 @@ constexpr ClientPersonality clients[] = {
         // [inference] The reference documents no reset after trailers for grpc-js; its
         // destroyHttp2Stream() half-closes instead of resetting when the server ended the call.
         .rst_after_trailers = RstAfterTrailers::half_close,
+        // subchannel-call.js: a stream that ends without trailers closes with rstCode 0 and is
+        // reported as such (measured live: haproxy 2.6's empty DATA(END_STREAM), docs/fidelity.md).
+        .no_trailers_message = "Received RST_STREAM with code 0 (Call ended without gRPC status)",
         .cancel_past_deadline_is_deadline_exceeded = false,
+        .reset_words = ResetWords::grpc_js,
         .no_error_without_status_uses_http_status = true,
     },
 };

@@ -61,9 +61,8 @@ struct ClientPersonality {
   std::string_view http_status_suffix = " without grpc-status";
   // grpc-core (§2.2 step 5): CANCEL past the deadline is reported as DEADLINE_EXCEEDED.
   bool cancel_past_deadline_is_deadline_exceeded;
-  // grpc-go (§2.3, http2ErrConvTab): FLOW_CONTROL_ERROR maps to RESOURCE_EXHAUSTED, not the
-  // spec's INTERNAL.
-  bool flow_control_error_is_resource_exhausted = false;
+  // The code and words of a status that a RST_STREAM stands for (status.h: ResetWords).
+  ResetWords reset_words = ResetWords::grpc_core;
   // grpc-js (§2.3): RST_STREAM(NO_ERROR) without a status is INTERNAL "Call ended without gRPC
   // status", or the HTTP status mapping when :status was not 200.
   bool no_error_without_status_uses_http_status = false;

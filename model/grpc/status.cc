@@ -1,5 +1,7 @@
 #include "model/grpc/status.h"
 
+#include <cstdio>
+
 #include <charconv>
 
 namespace h2sim::grpc {
@@ -57,6 +59,75 @@ Code code_for_reset(h2::ErrorCode reset) {
     case ErrorCode::inadequate_security: return Code::permission_denied;
     default: return Code::internal;  // NO_ERROR and the rest: INTERNAL
   }
+}
+
+namespace {
+
+Status grpc_go_reset(h2::ErrorCode reset) {
+  using h2::ErrorCode;
+  Code code = Code::internal;
+  switch (reset) {
+    case ErrorCode::flow_control_error: case ErrorCode::enhance_your_calm: code = Code::resource_exhausted; break;
+    case ErrorCode::refused_stream: code = Code::unavailable; break;
+    case ErrorCode::cancel: code = Code::cancelled; break;
+    case ErrorCode::inadequate_security: code = Code::permission_denied; break;
+    default: code = static_cast<uint32_t>(reset) > 0xd ? Code::unknown : Code::internal;
+  }
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "0x%x", static_cast<uint32_t>(reset));
+  std::string name = static_cast<uint32_t>(reset) > 0xd ? std::string("unknown error code ") + hex
+                                                         : std::string(h2::error_code_name(reset));
+  return {code, "stream terminated by RST_STREAM with error code: " + name};
+}
+
+Status grpc_java_reset(h2::ErrorCode reset) {
+  using h2::ErrorCode;
+  uint32_t n = static_cast<uint32_t>(reset);
+  if (n > 0xd) return {Code::internal, "RST_STREAM closed stream. Unrecognized HTTP/2 error code: " + std::to_string(n)};
+  Code code = Code::internal;
+  std::string own;  // the Status's own description, if the table gives one
+  switch (reset) {
+    case ErrorCode::no_error: case ErrorCode::refused_stream: code = Code::unavailable; break;
+    case ErrorCode::cancel: code = Code::cancelled; break;
+    case ErrorCode::enhance_your_calm:
+      code = Code::resource_exhausted;
+      own = "Bandwidth exhausted";
+      break;
+    case ErrorCode::inadequate_security:
+      code = Code::permission_denied;
+      own = "Permission denied as protocol is not secure enough to call";
+      break;
+    case ErrorCode::http_1_1_required: code = Code::unknown; break;
+    default: break;
+  }
+  std::string words = "RST_STREAM closed stream. HTTP/2 error code: " + std::string(h2::error_code_name(reset));
+  return {code, own.empty() ? words : words + " (" + own + ")"};
+}
+
+Status grpc_js_reset(h2::ErrorCode reset) {
+  using h2::ErrorCode;
+  std::string n = std::to_string(static_cast<uint32_t>(reset));
+  switch (reset) {
+    case ErrorCode::refused_stream: return {Code::unavailable, "Stream refused by server"};
+    case ErrorCode::cancel: return {Code::cancelled, "Call cancelled"};
+    case ErrorCode::enhance_your_calm: return {Code::resource_exhausted, "Bandwidth exhausted or memory limit exceeded"};
+    case ErrorCode::inadequate_security: return {Code::permission_denied, "Protocol not secure enough"};
+    case ErrorCode::internal_error: return {Code::internal, "Received RST_STREAM with code " + n + " (Internal server error)"};
+    case ErrorCode::no_error: return {Code::internal, "Received RST_STREAM with code 0 (Call ended without gRPC status)"};
+    default: return {Code::internal, "Received RST_STREAM with code " + n};
+  }
+}
+
+}  // namespace
+
+Status status_for_reset(ResetWords words, h2::ErrorCode reset) {
+  switch (words) {
+    case ResetWords::grpc_go: return grpc_go_reset(reset);
+    case ResetWords::grpc_java: return grpc_java_reset(reset);
+    case ResetWords::grpc_js: return grpc_js_reset(reset);
+    case ResetWords::grpc_core: break;
+  }
+  return {code_for_reset(reset), "Received RST_STREAM with error code " + std::to_string(static_cast<uint32_t>(reset))};
 }
 
 Code code_for_http_status(int http_status) {

@@ -48,6 +48,29 @@ std::string status_text(const Status& status);
 // The spec's RST_STREAM mapping, as a server-sent reset maps on a client. CANCEL maps to
 // CANCELLED (the deadline check is the caller's, see personalities).
 Code code_for_reset(h2::ErrorCode reset);
+// How each client stack turns a RST_STREAM that came without a status into one: the code and
+// the words its application sees. Each table was read from that stack's code as Debian 12 and
+// npm ship it (live mode's peers), and the words were seen live (docs/fidelity.md,
+// "Disagreements with the model", items 2, 3 and 8, since fixed).
+enum class ResetWords : uint8_t {
+  // chttp2 grpc_http2_error_to_grpc_status: the spec's table, "Received RST_STREAM with error
+  // code N" (frame_rst_stream.cc).
+  grpc_core,
+  // grpc-go 1.33 http2_client.go handleRSTStream: http2ErrConvTab (FLOW_CONTROL_ERROR is
+  // RESOURCE_EXHAUSTED, a code past the table UNKNOWN), "stream terminated by RST_STREAM with
+  // error code: INTERNAL_ERROR".
+  grpc_go,
+  // grpc-java 1.41 NettyClientHandler.onRstStreamRead and GrpcUtil.Http2Error: NO_ERROR is
+  // UNAVAILABLE and HTTP_1_1_REQUIRED UNKNOWN; "RST_STREAM closed stream. HTTP/2 error code:
+  // INTERNAL_ERROR", with the status's own description in parentheses where it has one.
+  grpc_java,
+  // @grpc/grpc-js 1.14 subchannel-call.js: a word per code ("Call cancelled", "Stream refused
+  // by server"), "Received RST_STREAM with code 2 (Internal server error)", the rest INTERNAL
+  // "Received RST_STREAM with code N". (NO_ERROR is the caller's: grpc-js maps the HTTP status.)
+  grpc_js,
+};
+Status status_for_reset(ResetWords words, h2::ErrorCode reset);
+
 // doc/http-grpc-status-mapping.md: used only when no grpc-status was received.
 Code code_for_http_status(int http_status);
 

@@ -79,4 +79,32 @@ TEST(StatusText, StaysOnOneLineWhateverTheMessageHolds) {
 }
 
 }  // namespace
+// Each stack's words for a reset without a status, as its code has them (status.h: ResetWords)
+// and as live mode saw them through nginx's RST_STREAM(INTERNAL_ERROR) (docs/fidelity.md).
+TEST(Status, EachStackSaysAResetInItsOwnWords) {
+  using h2::ErrorCode;
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_core, ErrorCode::internal_error),
+            (Status{Code::internal, "Received RST_STREAM with error code 2"}));
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_go, ErrorCode::internal_error),
+            (Status{Code::internal, "stream terminated by RST_STREAM with error code: INTERNAL_ERROR"}));
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_java, ErrorCode::internal_error),
+            (Status{Code::internal, "RST_STREAM closed stream. HTTP/2 error code: INTERNAL_ERROR"}));
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_js, ErrorCode::internal_error),
+            (Status{Code::internal, "Received RST_STREAM with code 2 (Internal server error)"}));
+  // Where the tables part from the spec's.
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_go, ErrorCode::flow_control_error).code, Code::resource_exhausted);
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_go, static_cast<ErrorCode>(0x20)),
+            (Status{Code::unknown, "stream terminated by RST_STREAM with error code: unknown error code 0x20"}));
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_java, ErrorCode::no_error).code, Code::unavailable);
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_java, ErrorCode::http_1_1_required).code, Code::unknown);
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_java, ErrorCode::enhance_your_calm),
+            (Status{Code::resource_exhausted,
+                    "RST_STREAM closed stream. HTTP/2 error code: ENHANCE_YOUR_CALM (Bandwidth exhausted)"}));
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_js, ErrorCode::refused_stream),
+            (Status{Code::unavailable, "Stream refused by server"}));
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_js, ErrorCode::protocol_error),
+            (Status{Code::internal, "Received RST_STREAM with code 1"}));
+  EXPECT_EQ(status_for_reset(ResetWords::grpc_core, ErrorCode::flow_control_error).code, Code::internal);
+}
+
 }  // namespace h2sim::grpc

@@ -1,0 +1,53 @@
+#include "properties/counterparts.h"
+
+namespace h2sim {
+
+namespace {
+
+constexpr std::string_view never_packaged = "never: no binary of this version in Debian 12";
+
+constexpr Counterpart counterparts[] = {
+    {"proxy", "passthrough", "none: RFC 9113 done right, the reference the others are judged against",
+     "not applicable"},
+    {"proxy", "haproxy-2.6", "Debian 12 haproxy 2.6.12-1+deb12u4",
+     "2026-11-30: differential 104 of 104 cells (our hosts), 33 of 34 (grpc++); docs/live-agreement.md"},
+    {"proxy", "haproxy-3.2", "haproxy 3.2.0 (e87397bc7)", never_packaged},
+    {"proxy", "nginx", "Debian 12 nginx 1.22.1-9+deb12u11",
+     "2026-11-30: differential 104 of 104 cells (our hosts), 33 of 33 (grpc++); docs/live-agreement.md"},
+    {"proxy", "nginx-1.18", "nginx before 1.19.5", "never: Debian 12 ships 1.22"},
+    {"proxy", "nghttpx", "Debian 12 nghttpx 1.52.0-1+deb12u3",
+     "2026-11-30: differential 104 of 104 cells (our hosts), 33 of 33 (grpc++); docs/live-agreement.md"},
+    {"proxy", "envoy-2024", "Envoy before PR #44749", never_packaged},
+    {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
+    {"proxy", "h2o-2.2", "h2o 2.2 (before 4630405fd)", never_packaged},
+    {"proxy", "hyper-h2-old", "hyper before h2#922", never_packaged},
+    {"proxy", "traefik-oxy", "Traefik 1.x (oxy forwarder)", never_packaged},
+    {"proxy", "citrix-adc", "Citrix ADC (grpc/grpc-dotnet#2062)", "never: proprietary"},
+    {"client", "grpc-core", "grpc-core 1.51 (grpc++ callback API; grpcio 1.51)",
+     "2026-12-01: 17 of 18 cells (3 scenarios x 3 proxies x 2 libraries, 20 runs each); docs/fidelity.md"},
+    {"client", "grpc-core-sync", "grpc++ 1.51 sync API",
+     "2026-11-30: founding case through haproxy, 20 of 20 kept the status; docs/live-agreement.md"},
+    {"client", "grpc-java", "grpc-java 1.41.3 (Netty)",
+     "2026-12-01: 9 of 9 cells since its words were fixed (3 scenarios x 3 proxies); docs/fidelity.md"},
+    {"client", "grpc-go", "grpc-go 1.33.3",
+     "2026-12-01: 9 of 9 cells since its words were fixed (3 scenarios x 3 proxies); docs/fidelity.md"},
+    {"client", "grpc-js", "@grpc/grpc-js 1.14.7",
+     "2026-12-01: 6 of 9 cells; the 3 others (its words) fixed from its code since, not yet re-run; docs/fidelity.md"},
+    {"server", "grpc-core", "grpc-core 1.51 (grpc++; grpcio 1.51)",
+     "2026-12-01: founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
+    {"server", "grpc-go", "grpc-go 1.33.3",
+     "2026-12-01: founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
+    {"server", "grpc-java", "grpc-java 1.41.3 (and @grpc/grpc-js 1.14.7, which aborts the same way)",
+     "2026-12-01: founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
+};
+
+}  // namespace
+
+const Counterpart* counterpart_of(std::string_view kind, std::string_view name) {
+  for (const Counterpart& c : counterparts) {
+    if (c.kind == kind && c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace h2sim
