@@ -50,6 +50,8 @@ constexpr Option options[] = {
     {"--shards", "N", "run one shard of N, the one JOB_COMPLETION_INDEX names (a Kubernetes Indexed Job)"},
     {"--out", "DIR", "where replay files go (default h2sim-out/check)"},
     {"--hostile", "", "add a hostile client to every case (malformed and abusive HTTP/2)"},
+    {"--shape", "NAME", "draw every case in this shape (repeatable; h2sim shapes lists them)", true},
+    {"--swarm", "", "each case takes a drawn subset of the shapes (of all of them without --shape)"},
     {"--case-timeout", "SECONDS", "with --jobs, a case (shrinking included) running longer is a hang (default 10)"},
     {"--keep-going", "", "do not stop at the first failure"},
     {"--report", "DIR", "also write a report (diagrams, pcap, HTML) of each finding into DIR"},

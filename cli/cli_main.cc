@@ -37,6 +37,7 @@ constexpr Command commands[] = {
     {"live", "run a scenario through a real haproxy, nginx or nghttpx on loopback", cli::live_command},
     {"presets", "list the proxies (presets, your own, plug-ins) and the client/server personalities",
      cli::presets_command},
+    {"shapes", "list the scenario shapes check --shape can draw", cli::shapes_command},
 };
 
 void print_help(FILE* out) {

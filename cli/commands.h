@@ -49,6 +49,8 @@ struct Command {
 
 int run_command(const Context& ctx, std::span<const std::string> args);
 int presets_command(const Context& ctx, std::span<const std::string> args);
+// h2sim shapes: the scenario shapes check --shape draws (properties/shapes.h).
+int shapes_command(const Context& ctx, std::span<const std::string> args);
 int check_command(const Context& ctx, std::span<const std::string> args);
 int replay_command(const Context& ctx, std::span<const std::string> args);
 int explore_command(const Context& ctx, std::span<const std::string> args);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "model/grpc/personality.h"
+#include "properties/shapes.h"
 
 namespace h2sim::cli {
 
@@ -19,6 +20,28 @@ bool pick(const std::vector<std::string>& given, const std::vector<std::string>&
     }
     out->push_back(name);
   }
+  return true;
+}
+
+// --shape NAME (repeatable) and --swarm: the shapes every case takes, or with --swarm a drawn
+// subset of them (of every shape when none is named).
+bool shapes_from_flags(const Parsed& p, GenOptions* gen, std::string* error) {
+  std::vector<const Shape*> chosen;
+  for (const std::string& name : p.all("--shape")) {
+    const Shape* shape = find_shape(name);
+    if (shape == nullptr) {
+      std::string list;
+      for (const Shape& s : shapes()) list += (list.empty() ? "" : ", ") + std::string(s.name);
+      *error = "unknown shape '" + name + "' (known: " + list + "; h2sim shapes describes them)";
+      return false;
+    }
+    chosen.push_back(shape);
+  }
+  bool swarm = p.has("--swarm");
+  if (swarm && chosen.empty()) {
+    for (const Shape& s : shapes()) chosen.push_back(&s);
+  }
+  if (!chosen.empty()) gen->shape = compose_shapes(std::move(chosen), swarm, gen->proxies);
   return true;
 }
 
@@ -46,7 +69,7 @@ bool gen_options_from_flags(const Context& ctx, const Parsed& p, GenOptions* gen
   if (gen->clients.empty()) gen->clients = ctx.catalogue.clients;
   if (gen->servers.empty()) gen->servers.emplace_back("grpc-core");
   gen->hostile = p.has("--hostile");
-  return true;
+  return shapes_from_flags(p, gen, error);
 }
 
 }  // namespace h2sim::cli

@@ -13,7 +13,8 @@ namespace h2sim::cli {
 
 // --proxy P (repeatable; "none" for no proxy; default: every registered proxy and none),
 // --client C (default: every personality), --server S (default: grpc-core). False with `error`
-// naming an unknown name and the known ones.
+// naming an unknown name and the known ones. --shape NAME (repeatable) and --swarm
+// (properties/shapes.h) where the command offers them.
 bool gen_options_from_flags(const Context& ctx, const Parsed& p, GenOptions* gen, std::string* error);
 
 }  // namespace h2sim::cli

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "model/grpc/personality.h"
 #include "properties/counterparts.h"
+#include "properties/shapes.h"
 
 namespace h2sim::cli {
 
@@ -40,6 +41,21 @@ int presets_command(const Context& ctx, std::span<const std::string> args) {
   }
   for (const grpc::ClientPersonality& c : grpc::client_personalities()) print_line("client", c.name, c.source);
   for (const grpc::ServerPersonality& s : grpc::server_personalities()) print_line("server", s.name, s.source);
+  return 0;
+}
+
+int shapes_command(const Context&, std::span<const std::string> args) {
+  Parsed p;
+  std::string error;
+  if (!parse_args(args, {}, &p, &error)) return usage_error("shapes", error);
+  if (p.help) {
+    return print_help("h2sim shapes",
+                      "Lists the scenario shapes check can draw (check --shape NAME, repeatable; --swarm\n"
+                      "draws a subset of them for each case).",
+                      {});
+  }
+  if (!p.positional.empty()) return usage_error("shapes", "takes no arguments");
+  for (const Shape& s : shapes()) print_line("shape", s.name, s.summary);
   return 0;
 }
 

@@ -270,7 +270,7 @@ ExploreSplit split_search(const Scenario& scenario, const ExploreOptions& option
   H2SIM_ASSERT(options.subtrees_min >= 1);
   for (size_t depth = 0;; ++depth) {
     ExploreSplit split;
-    split.report.outcomes.resize(scenario.calls_size());
+    split.report.outcomes.resize(expanded_calls(scenario));
     Walk w;
     w.frontier = depth;
     w.deferred = &split.subtrees;
@@ -290,7 +290,7 @@ ExploreReport explore_subtree(const Scenario& scenario, const ExploreOptions& op
                               size_t index, StateGraph* graph) {
   H2SIM_ASSERT(index < split.subtrees.size());
   ExploreReport report;
-  report.outcomes.resize(scenario.calls_size());
+  report.outcomes.resize(expanded_calls(scenario));
   Walk w;
   w.start = split.subtrees[index];
   w.root = w.start.size();

@@ -1,6 +1,8 @@
 #include "properties/invariants.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "model/run/hostile.h"
@@ -9,16 +11,54 @@ namespace h2sim {
 
 namespace {
 
-// The frames the client received on a call's stream that end it (END_STREAM or RST_STREAM).
-std::vector<size_t> client_endings(const Result& r, const grpc::CallOutcome& call) {
-  std::vector<size_t> out;
-  for (size_t i = 0; i < r.frames.size(); ++i) {
-    const h2::FrameRecord& f = r.frames[i];
-    if (f.sent || !f.endpoint.client_side || f.endpoint.leg == h2::Leg::upstream) continue;
-    if (f.stream_id != call.client_stream) continue;
-    if (f.end_stream() || f.type == h2::FrameType::rst_stream) out.push_back(i);
+// The frames the client received that end a stream (END_STREAM or RST_STREAM), by connection
+// and stream: built once per verdict, when a call first fails, so that a run of ten thousand
+// failing calls is not a scan of every frame per call.
+class ClientEndings {
+ public:
+  explicit ClientEndings(const Result& r) : r_(r) {}
+  const std::vector<size_t>& of(const grpc::CallOutcome& call) {
+    if (!built_) build();
+    auto it = endings_.find({call.wire_connection, call.client_stream.value});
+    return it == endings_.end() ? none_ : it->second;
   }
-  return out;
+
+ private:
+  void build() {
+    built_ = true;
+    for (size_t i = 0; i < r_.frames.size(); ++i) {
+      const h2::FrameRecord& f = r_.frames[i];
+      if (f.sent || !f.endpoint.client_side || f.endpoint.leg == h2::Leg::upstream) continue;
+      if (f.endpoint.peer != h2::Peer::client) continue;
+      if (f.end_stream() || f.type == h2::FrameType::rst_stream) {
+        endings_[{f.endpoint.connection, f.stream_id.value}].push_back(i);
+      }
+    }
+  }
+  const Result& r_;
+  bool built_ = false;
+  std::map<std::pair<uint32_t, uint32_t>, std::vector<size_t>> endings_;
+  std::vector<size_t> none_;
+};
+
+// Calls a verdict names one by one; beyond, it counts them (a run of ten thousand calls that
+// all fail would otherwise print them all).
+constexpr size_t calls_detailed_max = 10;
+
+// Adds one failing call's sentence to `v`, or counts it once calls_detailed_max are there.
+void add_call(Verdict& v, size_t& failing, const std::string& sentence) {
+  v.holds = false;
+  ++failing;
+  if (failing <= calls_detailed_max) {
+    if (!v.detail.empty()) v.detail += "; ";
+    v.detail += sentence;
+  }
+}
+
+void end_calls(Verdict& v, size_t failing) {
+  if (failing > calls_detailed_max) {
+    v.detail += "; and " + std::to_string(failing - calls_detailed_max) + " more calls";
+  }
 }
 
 bool is_prefix(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
@@ -29,21 +69,28 @@ bool is_prefix(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
 
 Verdict status_preserved(const Result& r) {
   Verdict v{"status preserved",
-            "the client sees the status the server sent, unless it cancelled the call itself", true,
+            "the client sees the status the server sent, unless it cancelled the call itself or the network failed under it",
+            true,
             {}, {}};
+  ClientEndings endings(r);
+  size_t failing = 0;
+  // A call still open when the network failed (an injected fault) may end with whatever the
+  // failure gave it: no_hang still asks that it end.
+  std::optional<sim::Time> first_fault;
+  if (!r.faults.empty()) first_fault = r.faults.front().at;
   for (const grpc::CallOutcome& c : r.calls) {
     if (!c.server_sent || c.client_cancelled) continue;
+    if (first_fault && (!c.client_saw || c.client_status_at >= *first_fault)) continue;
     // An OK status's message means nothing (the gRPC spec carries grpc-message for errors), and
     // grpc-core drops it: only the code has to arrive then.
     bool ok_both = c.client_saw && c.client_saw->code == grpc::Code::ok && c.server_sent->code == grpc::Code::ok;
     if (c.client_saw && (ok_both || *c.client_saw == *c.server_sent)) continue;
-    v.holds = false;
-    if (!v.detail.empty()) v.detail += "; ";
-    v.detail += "call " + std::to_string(c.call) + ": server sent " +
-                grpc::status_text(*c.server_sent) + ", client saw " +
-                (c.client_saw ? grpc::status_text(*c.client_saw) : std::string("nothing"));
-    for (size_t i : client_endings(r, c)) v.frames.push_back(i);
+    add_call(v, failing,
+             "call " + std::to_string(c.call) + ": server sent " + grpc::status_text(*c.server_sent) +
+                 ", client saw " + (c.client_saw ? grpc::status_text(*c.client_saw) : std::string("nothing")));
+    if (failing <= calls_detailed_max) v.frames.insert(v.frames.end(), endings.of(c).begin(), endings.of(c).end());
   }
+  end_calls(v, failing);
   return v;
 }
 
@@ -54,12 +101,11 @@ Verdict no_hang(const Result& r) {
     v.holds = false;
     v.detail = std::string("the run stopped at a limit: ") + sim::run_end_name(r.end);
   }
+  size_t failing = 0;
   for (const grpc::CallOutcome& c : r.calls) {
-    if (c.client_saw) continue;
-    v.holds = false;
-    if (!v.detail.empty()) v.detail += "; ";
-    v.detail += "call " + std::to_string(c.call) + " never ended at the client";
+    if (!c.client_saw) add_call(v, failing, "call " + std::to_string(c.call) + " never ended at the client");
   }
+  end_calls(v, failing);
   return v;
 }
 
@@ -78,10 +124,9 @@ Verdict legal_frames(const Result& r) {
 Verdict messages_intact(const Result& r) {
   Verdict v{"messages intact", "each side receives the other's messages in order, none invented",
             true, {}, {}};
+  size_t failing = 0;
   auto fail = [&](const grpc::CallOutcome& c, const std::string& what) {
-    v.holds = false;
-    if (!v.detail.empty()) v.detail += "; ";
-    v.detail += "call " + std::to_string(c.call) + ": " + what;
+    add_call(v, failing, "call " + std::to_string(c.call) + ": " + what);
   };
   for (const grpc::CallOutcome& c : r.calls) {
     if (!is_prefix(c.requests_received, c.requests_sent)) {
@@ -99,6 +144,7 @@ Verdict messages_intact(const Result& r) {
                   std::to_string(c.responses_sent.size()) + " responses");
     }
   }
+  end_calls(v, failing);
   return v;
 }
 
@@ -138,32 +184,36 @@ Verdict no_leaks(const Result& r) {
 
 Verdict reset_mapped(const Result& r) {
   Verdict v{"reset mapped", "a server's reset reaches the client as the spec maps its code", true, {}, {}};
+  ClientEndings endings(r);
+  size_t failing = 0;
   for (const grpc::CallOutcome& c : r.calls) {
     if (!c.server_reset || c.client_cancelled || c.server_sent || !c.client_saw) continue;
     grpc::Code want = grpc::code_for_reset(static_cast<h2::ErrorCode>(*c.server_reset));
     if (c.client_saw->code == want) continue;
     // The spec encourages reporting a CANCEL past the deadline as DEADLINE_EXCEEDED (§2.4).
     if (want == grpc::Code::cancelled && c.client_saw->code == grpc::Code::deadline_exceeded) continue;
-    v.holds = false;
-    if (!v.detail.empty()) v.detail += "; ";
-    v.detail += "call " + std::to_string(c.call) + ": server reset with " +
-                std::string(h2::error_code_name(static_cast<h2::ErrorCode>(*c.server_reset))) +
-                ", client saw " + grpc::status_text(*c.client_saw);
-    for (size_t i : client_endings(r, c)) v.frames.push_back(i);
+    add_call(v, failing,
+             "call " + std::to_string(c.call) + ": server reset with " +
+                 std::string(h2::error_code_name(static_cast<h2::ErrorCode>(*c.server_reset))) + ", client saw " +
+                 grpc::status_text(*c.client_saw));
+    if (failing <= calls_detailed_max) v.frames.insert(v.frames.end(), endings.of(c).begin(), endings.of(c).end());
   }
+  end_calls(v, failing);
   return v;
 }
 
 Verdict served(const Result& r) {
   Verdict v{"served", "every call the client did not cancel ends with its server's status", true, {}, {}};
+  ClientEndings endings(r);
+  size_t failing = 0;
   for (const grpc::CallOutcome& c : r.calls) {
     if (c.client_cancelled || c.server_sent || c.server_reset) continue;
-    v.holds = false;
-    if (!v.detail.empty()) v.detail += "; ";
-    v.detail += "call " + std::to_string(c.call) + " never got a status from its server; client saw " +
-                (c.client_saw ? grpc::status_text(*c.client_saw) : std::string("nothing"));
-    for (size_t i : client_endings(r, c)) v.frames.push_back(i);
+    add_call(v, failing,
+             "call " + std::to_string(c.call) + " never got a status from its server; client saw " +
+                 (c.client_saw ? grpc::status_text(*c.client_saw) : std::string("nothing")));
+    if (failing <= calls_detailed_max) v.frames.insert(v.frames.end(), endings.of(c).begin(), endings.of(c).end());
   }
+  end_calls(v, failing);
   return v;
 }
 

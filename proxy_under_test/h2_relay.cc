@@ -64,16 +64,58 @@ void H2Relay::on_accept(sim::ConnId end) {
   flush(*sessions_.back());
 }
 
-void H2Relay::ensure_upstream(Session& s) {
-  if (s.up) return;
-  s.up_conn = net_->connect(upstream_);
+H2Relay::Upstream& H2Relay::open_upstream(Session* owner) {
+  auto u = std::make_unique<Upstream>();
+  u->conn = net_->connect(upstream_);
   h2::EndpointOptions options;
   options.initial_window_bytes = policy_.upstream_window_bytes;
   options.manual_flow_control = true;
-  s.up = std::make_unique<h2::Endpoint>(
-      h2::Role::client, options);
-  bool added = by_conn_.emplace(s.up_conn, &s).second;
+  u->endpoint = std::make_unique<h2::Endpoint>(h2::Role::client, options);
+  u->owner = owner;
+  bool added = up_by_conn_.emplace(u->conn, u.get()).second;
   H2SIM_ASSERT(added);
+  upstreams_.push_back(std::move(u));
+  return *upstreams_.back();
+}
+
+// The upstream connection a new call of `s` goes on: the session's own, or one of the pool.
+H2Relay::Upstream& H2Relay::upstream_for(Session& s) {
+  if (!pooled()) {
+    if (s.own == nullptr) s.own = &open_upstream(&s);
+    return *s.own;
+  }
+  if (Upstream* u = pick_pooled()) {
+    for (const auto& [stream, other] : u->sessions) {
+      if (other != &s) {
+        net_->mark("proxy: pooled upstream connection carries two client connections' calls");
+        break;
+      }
+    }
+    return *u;
+  }
+  net_->mark("proxy: pooled upstream connection opened");
+  pool_.push_back(&open_upstream(nullptr));
+  return *pool_.back();
+}
+
+// A pooled connection with room, as the policy picks; null when a new one should be opened.
+H2Relay::Upstream* H2Relay::pick_pooled() {
+  uint32_t room = policy_.upstream_max_concurrent_streams;
+  if (policy_.upstream_pooling == UpstreamPooling::round_robin) {
+    if (pool_.size() < policy_.upstream_connections) return nullptr;
+    return pool_[round_robin_++ % pool_.size()];
+  }
+  for (Upstream* u : pool_) {
+    if (u->calls < room) return u;
+  }
+  if (pool_.size() < policy_.upstream_connections) return nullptr;
+  // Every connection is full: the least busy takes it, and nghttp2 queues the stream until the
+  // server's limit lets it start.
+  Upstream* least = pool_.front();
+  for (Upstream* u : pool_) {
+    if (u->calls < least->calls) least = u;
+  }
+  return least;
 }
 
 H2Relay::CallRelay* H2Relay::by_down(Session& s, h2::StreamId id) {
@@ -91,9 +133,9 @@ void H2Relay::check_relay(const CallRelay& c) {
   H2SIM_ASSERT(c.response_bytes_consumed <= c.response_bytes_received);
 }
 
-H2Relay::CallRelay* H2Relay::by_up(Session& s, h2::StreamId id) {
+H2Relay::CallRelay* H2Relay::by_up(Session& s, const Upstream& u, h2::StreamId id) {
   for (CallRelay& c : s.calls) {
-    if (c.up == id) return &c;
+    if (c.up == id && c.upstream == &u) return &c;
   }
   return nullptr;
 }
@@ -107,23 +149,62 @@ bool H2Relay::client_stream_closed(Session& s, const CallRelay& call) const {
 }
 
 void H2Relay::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
-  auto it = by_conn_.find(end);
-  H2SIM_ASSERT(it != by_conn_.end());
-  Session& s = *it->second;
+  if (auto it = by_conn_.find(end); it != by_conn_.end()) {
+    on_downstream_bytes(*it->second, batch);
+    return;
+  }
+  auto up = up_by_conn_.find(end);
+  H2SIM_ASSERT(up != up_by_conn_.end());  // a connection the relay accepted or opened
+  on_upstream_bytes(*up->second, batch);
+}
+
+void H2Relay::on_downstream_bytes(Session& s, std::span<const uint8_t> batch) {
   if (s.closed) {
     H2SIM_ASSERT(s.calls.empty());
     return;
   }
-  bool downstream = end == s.down_conn;
-  h2::Endpoint& endpoint = downstream ? *s.down : *s.up;
-  endpoint.receive(batch);
-  for (const h2::Event& event : endpoint.take_events()) {
-    if (downstream) {
-      from_client(s, event);
-    } else {
-      from_server(s, event);
+  s.down->receive(batch);
+  for (const h2::Event& event : s.down->take_events()) from_client(s, event);
+  after_input(s);
+  if (pooled()) flush_pool();
+}
+
+void H2Relay::on_upstream_bytes(Upstream& u, std::span<const uint8_t> batch) {
+  if (!pooled()) {
+    Session& s = *u.owner;
+    if (s.closed) {
+      H2SIM_ASSERT(s.calls.empty());
+      return;
     }
+    u.endpoint->receive(batch);
+    for (const h2::Event& event : u.endpoint->take_events()) from_server(s, u, event);
+    after_input(s);
+    return;
   }
+  if (u.closed) return;
+  u.endpoint->receive(batch);
+  // The sessions whose calls the read touched, in the order it touched them.
+  std::vector<Session*> touched;
+  for (const h2::Event& event : u.endpoint->take_events()) {
+    if (event.kind == Kind::goaway && !u.draining) {
+      net_->mark("proxy: pooled upstream connection drains after GOAWAY");
+      u.draining = true;
+      std::erase(pool_, &u);
+    }
+    auto it = u.sessions.find(event.stream);
+    if (it == u.sessions.end() || it->second->closed) continue;
+    from_server(*it->second, u, event);
+    if (std::find(touched.begin(), touched.end(), it->second) == touched.end()) touched.push_back(it->second);
+  }
+  for (Session* s : touched) {
+    if (!s->closed) after_input(*s);
+  }
+  if (!u.endpoint->alive() && !u.closed) on_upstream_lost(u);
+  flush_pool();
+}
+
+// What every pass over a session's input ends with.
+void H2Relay::after_input(Session& s) {
   // Once the whole read is handled (an upstream reset in it comes first), a complete response
   // may close the client's stream.
   for (CallRelay& call : s.calls) {
@@ -132,7 +213,8 @@ void H2Relay::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
   // Everything produced in one pass leaves in one flush per connection (§5 write coalescing).
   flush(s);
   forget_finished(s);
-  if (!s.down->alive() || (s.up && !s.up->alive())) close_session(s);
+  bool own_failed = !pooled() && s.own && !s.own->endpoint->alive();
+  if (!s.down->alive() || own_failed) close_session(s);
 }
 
 void H2Relay::close_session(Session& s) {
@@ -140,15 +222,23 @@ void H2Relay::close_session(Session& s) {
   // of the session is cancelled on the other side, and both connections are closed.
   net_->mark("proxy: connection error closes the session");
   for (CallRelay& call : s.calls) {
-    if (s.up && s.up->alive()) s.up->reset(call.up, ErrorCode::cancel);
+    if (!call.upstream->closed && up(call).alive()) up(call).reset(call.up, ErrorCode::cancel);
     if (s.down->alive()) s.down->reset(call.down, ErrorCode::cancel);
     if (call.idle_timer_set) net_->cancel_timer(call.idle_timer);
   }
   flush(s);
+  for (CallRelay& call : s.calls) {
+    --call.upstream->calls;
+    call.upstream->sessions.erase(call.up);
+  }
   s.calls.clear();
   s.closed = true;
   net_->shutdown(s.down_conn);
-  if (s.up) net_->shutdown(s.up_conn);
+  // A pooled connection serves other sessions too: only a session's own one closes with it.
+  if (s.own) {
+    s.own->closed = true;
+    net_->shutdown(s.own->conn);
+  }
 }
 
 void H2Relay::count_request(Session& s, h2::StreamId stream) {
@@ -179,11 +269,14 @@ void H2Relay::touch(Session& s, CallRelay& call) {
 
 void H2Relay::from_client(Session& s, const h2::Event& event) {
   if (event.kind == Kind::headers && event.headers_kind == h2::HeadersKind::request) {
-    ensure_upstream(s);
+    Upstream& u = upstream_for(s);
     H2SIM_ASSERT(by_down(s, event.stream) == nullptr);  // a client stream opens once
     CallRelay call;
     call.down = event.stream;
-    call.up = s.up->submit_request(event.headers, event.end_stream);
+    call.upstream = &u;
+    call.up = u.endpoint->submit_request(event.headers, event.end_stream);
+    ++u.calls;
+    if (pooled()) u.sessions[call.up] = &s;
     call.request_end_forwarded = event.end_stream;  // an empty request ends with its HEADERS
     s.calls.push_back(call);
     touch(s, s.calls.back());
@@ -200,30 +293,30 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
   touch(s, *call);
   switch (event.kind) {
     case Kind::data:
-      s.up->send_data(call->up, event.data, false);
+      up(*call).send_data(call->up, event.data, false);
       break;
     case Kind::headers:  // request trailers end the request
     case Kind::end_stream:
-      s.up->send_data(call->up, {}, true);
+      up(*call).send_data(call->up, {}, true);
       call->request_end_forwarded = true;
       break;
     case Kind::reset:
       switch (policy_.client_abort) {
         case ClientAbort::forward_code:
-          s.up->reset(call->up, event.code);
+          up(*call).reset(call->up, event.code);
           break;
         case ClientAbort::end_stream_then_cancel:
           // A client that already half-closed has had its END_STREAM forwarded: only the
           // CANCEL follows (scenarios/regression-cancel-after-half-close.textproto).
           net_->mark("proxy: client abort sent upstream as END_STREAM then CANCEL");
-          if (!call->request_end_forwarded) s.up->send_data(call->up, {}, true);
-          s.up->reset_after_output(call->up, ErrorCode::cancel);
+          if (!call->request_end_forwarded) up(*call).send_data(call->up, {}, true);
+          up(*call).reset_after_output(call->up, ErrorCode::cancel);
           break;
         case ClientAbort::cancel:
-          s.up->reset(call->up, ErrorCode::cancel);
+          up(*call).reset(call->up, ErrorCode::cancel);
           break;
         case ClientAbort::no_error:
-          s.up->reset(call->up, ErrorCode::no_error);
+          up(*call).reset(call->up, ErrorCode::no_error);
           break;
       }
       call->finished = true;
@@ -234,9 +327,9 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
   check_relay(*call);
 }
 
-void H2Relay::from_server(Session& s, const h2::Event& event) {
+void H2Relay::from_server(Session& s, Upstream& u, const h2::Event& event) {
   if (event.kind == Kind::goaway) return;  // streams it refused end by their own resets
-  CallRelay* call = by_up(s, event.stream);
+  CallRelay* call = by_up(s, u, event.stream);
   if (call == nullptr || call->finished) return;
   touch(s, *call);
   switch (event.kind) {
@@ -344,8 +437,8 @@ void H2Relay::after_response_end(Session& s, CallRelay& call) {
   call.finished = true;
   call.closed_after_response = true;
   s.down->reset_after_output(call.down, ErrorCode::no_error);
-  const h2::StreamFlags* up = s.up->stream(call.up);
-  if (up && !up->closed && !up->end_stream_sent) s.up->reset(call.up, ErrorCode::cancel);
+  const h2::StreamFlags* upstream = call.upstream->closed ? nullptr : up(call).stream(call.up);
+  if (upstream && !upstream->closed && !upstream->end_stream_sent) up(call).reset(call.up, ErrorCode::cancel);
 }
 
 void H2Relay::respond_with_http_status(Session& s, CallRelay& call, uint32_t status) {
@@ -413,16 +506,18 @@ void H2Relay::on_timer(sim::TimerId timer) {
     } else {
       s.down->reset(call->down, ErrorCode::cancel);
     }
-    s.up->reset(call->up, ErrorCode::cancel);
+    if (!call->upstream->closed) up(*call).reset(call->up, ErrorCode::cancel);
   }
   flush(s);
   forget_finished(s);
+  if (pooled()) flush_pool();
 }
 
 bool H2Relay::streams_closed(const Session& s, const CallRelay& c) const {
   const h2::StreamFlags* down = s.down->stream(c.down);
-  const h2::StreamFlags* up = s.up ? s.up->stream(c.up) : nullptr;
-  return (down == nullptr || down->closed) && (up == nullptr || up->closed);
+  // A stream on a lost connection is closed whatever its endpoint last knew of it.
+  const h2::StreamFlags* upstream = c.upstream->closed ? nullptr : up(c).stream(c.up);
+  return (down == nullptr || down->closed) && (upstream == nullptr || upstream->closed);
 }
 
 void H2Relay::forget_finished(Session& s) {
@@ -434,23 +529,84 @@ void H2Relay::forget_finished(Session& s) {
       net_->cancel_timer(c.idle_timer);
       timers_.erase(c.idle_timer);
     }
+    if (gone) {
+      --c.upstream->calls;
+      c.upstream->sessions.erase(c.up);
+    }
     return gone;
   });
 }
 
 void H2Relay::on_peer_closed(sim::ConnId end, bool) {
-  auto it = by_conn_.find(end);
-  if (it == by_conn_.end()) return;
-  Session& s = *it->second;
+  Session* s = nullptr;
+  Upstream* u = nullptr;
+  if (auto it = by_conn_.find(end); it != by_conn_.end()) s = it->second;
+  if (auto it = up_by_conn_.find(end); it != up_by_conn_.end()) u = it->second;
+  if (pooled()) {
+    if (s) on_downstream_lost(*s);
+    if (u) on_upstream_lost(*u);
+    flush_pool();
+    return;
+  }
+  if (u) s = u->owner;
+  if (s == nullptr || s->closed) return;
   // Either side gone: the other connection is closed too (no more streams can complete).
-  if (!s.closed) {
-    s.closed = true;
-    if (end == s.down_conn && s.up) net_->reset(s.up_conn);
-    if (end != s.down_conn) net_->reset(s.down_conn);
-    for (const CallRelay& c : s.calls) {
-      if (c.idle_timer_set) net_->cancel_timer(c.idle_timer);
+  s->closed = true;
+  if (u == nullptr && s->own) net_->reset(s->own->conn);
+  if (u != nullptr) net_->reset(s->down_conn);
+  if (s->own) s->own->closed = true;
+  for (CallRelay& c : s->calls) {
+    if (c.idle_timer_set) net_->cancel_timer(c.idle_timer);
+    --c.upstream->calls;
+  }
+  s->calls.clear();
+}
+
+// A client connection gone, with a pool: its calls' upstream streams are cancelled (the
+// connections serve other clients and stay).
+void H2Relay::on_downstream_lost(Session& s) {
+  if (s.closed) return;
+  s.closed = true;
+  for (CallRelay& c : s.calls) {
+    if (c.idle_timer_set) net_->cancel_timer(c.idle_timer);
+    if (!c.upstream->closed) {
+      const h2::StreamFlags* f = up(c).stream(c.up);
+      if (f && !f->closed) up(c).reset(c.up, ErrorCode::cancel);
     }
-    s.calls.clear();
+    --c.upstream->calls;
+    c.upstream->sessions.erase(c.up);
+  }
+  s.calls.clear();
+}
+
+// A pooled upstream connection lost (reset, closed, or failed): every call on it is aborted on
+// the client's side as an upstream reset would abort it, and the pool opens another for new calls.
+void H2Relay::on_upstream_lost(Upstream& u) {
+  if (u.closed) return;
+  u.closed = true;
+  std::erase(pool_, &u);
+  net_->mark("proxy: pooled upstream connection lost aborts its calls");
+  std::vector<Session*> sessions;
+  for (const auto& [stream, session] : u.sessions) {
+    if (std::find(sessions.begin(), sessions.end(), session) == sessions.end()) sessions.push_back(session);
+  }
+  for (Session* s : sessions) {
+    for (CallRelay& call : s->calls) {
+      if (call.upstream != &u || call.finished) continue;
+      call.finished = true;
+      abort_client_side(*s, call);
+    }
+    flush(*s);
+    forget_finished(*s);
+  }
+  if (u.endpoint->alive()) net_->shutdown(u.conn);
+}
+
+void H2Relay::flush_pool() {
+  for (const auto& u : upstreams_) {
+    if (u->closed) continue;
+    sim::Flush out = u->endpoint->take_output();
+    if (!out.bytes.empty()) net_->write(u->conn, std::move(out));
   }
 }
 
@@ -463,13 +619,13 @@ bool H2Relay::release_windows(Session& s) {
     // scenarios/regression-nginx-window-after-abort.textproto).
     bool release_all = c.finished || streams_closed(s, c);
     uint64_t requests_out = release_all ? c.request_bytes_received
-                                        : std::min(c.request_bytes_received, s.up->data_bytes_sent(c.up));
+                                        : std::min(c.request_bytes_received, up(c).data_bytes_sent(c.up));
     uint64_t responses_out = release_all ? c.response_bytes_received
                                          : std::min(c.response_bytes_received, s.down->data_bytes_sent(c.down));
     // What has left stays left (an endpoint's bytes sent only grow): consumed never goes back.
     H2SIM_ASSERT(requests_out >= c.request_bytes_consumed && responses_out >= c.response_bytes_consumed);
     s.down->consume(c.down, requests_out - c.request_bytes_consumed);
-    s.up->consume(c.up, responses_out - c.response_bytes_consumed);
+    if (!c.upstream->closed) up(c).consume(c.up, responses_out - c.response_bytes_consumed);
     any |= requests_out != c.request_bytes_consumed || responses_out != c.response_bytes_consumed;
     c.request_bytes_consumed = requests_out;
     c.response_bytes_consumed = responses_out;
@@ -481,17 +637,24 @@ bool H2Relay::release_windows(Session& s) {
 void H2Relay::flush(Session& s) {
   if (s.closed) return;
   sim::Flush down = s.down->take_output();
-  sim::Flush up = s.up ? s.up->take_output() : sim::Flush{};
-  if (s.up) {
+  if (pooled()) {
+    // The pooled connections' output leaves in flush_pool, once every session touched has run.
+    if (release_windows(s)) sim::append(down, s.down->take_output());
+    if (!down.bytes.empty()) net_->write(s.down_conn, std::move(down));
+    return;
+  }
+  Upstream* u = s.own;
+  sim::Flush upward = u ? u->endpoint->take_output() : sim::Flush{};
+  if (u) {
     // DATA has now left; reopen the windows it freed, in the same flushes. With nothing
     // consumed the sessions are as the first take_output left them, with nothing to send.
     if (release_windows(s)) {
       sim::append(down, s.down->take_output());
-      sim::append(up, s.up->take_output());
+      sim::append(upward, u->endpoint->take_output());
     }
   }
   if (!down.bytes.empty()) net_->write(s.down_conn, std::move(down));
-  if (!up.bytes.empty()) net_->write(s.up_conn, std::move(up));
+  if (!upward.bytes.empty()) net_->write(u->conn, std::move(upward));
 }
 
 std::vector<std::string> H2Relay::leftovers() const {
@@ -502,8 +665,12 @@ std::vector<std::string> H2Relay::leftovers() const {
       out.push_back("call relay for client stream " + std::to_string(c.down.value) +
                     " / server stream " + std::to_string(c.up.value) + " still held");
     }
-    size_t queued = s->down->queued_bytes() + (s->up ? s->up->queued_bytes() : 0);
+    size_t queued = s->down->queued_bytes() + (s->own && !s->own->closed ? s->own->endpoint->queued_bytes() : 0);
     if (queued > 0) out.push_back(std::to_string(queued) + " bytes still buffered");
+  }
+  for (const auto& u : upstreams_) {
+    if (u->owner != nullptr || u->closed || u->endpoint->queued_bytes() == 0) continue;
+    out.push_back(std::to_string(u->endpoint->queued_bytes()) + " bytes still buffered for a pooled upstream connection");
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // H2Relay: the built-in proxy under test. One nghttp2 server session per downstream connection,
-// one nghttp2 client session upstream for it, and a per-call relay that forwards headers, data,
-// trailers, half-closes and aborts as its ProxyPolicy says. It sees bytes and timers only.
+// nghttp2 client sessions upstream (one for each downstream connection, or a pool all of them
+// share, as its policy says), and a per-call relay that forwards headers, data, trailers,
+// half-closes and aborts as its ProxyPolicy says. It sees bytes and timers only.
 #pragma once
 
 #include <map>
@@ -37,9 +38,11 @@ class H2Relay final : public Proxy {
   // set (finished is final); response_end_submitted implies response_headers_submitted,
   // closed_after_response implies finished; each consumed counter stays at or below its received
   // counter and neither goes back. check_relay() asserts them after every change.
+  struct Upstream;
   struct CallRelay {
     h2::StreamId down;
     h2::StreamId up;
+    Upstream* upstream = nullptr;  // the connection `up` is on
     bool response_headers_submitted = false;  // downstream HEADERS queued or sent
     bool response_end_submitted = false;      // downstream END_STREAM queued or sent
     bool upstream_response_ended = false;     // the server's END_STREAM arrived
@@ -55,13 +58,23 @@ class H2Relay final : public Proxy {
     uint64_t response_bytes_received = 0;  // from the server
     uint64_t response_bytes_consumed = 0;
   };
-  // A downstream connection and the upstream connection that serves it. Once closed it holds no
-  // calls and relays nothing more.
+  struct Session;
+  // An upstream connection. With a pool it serves calls of any session (`sessions` says whose
+  // each stream is); without, only its `owner`'s. Once closed it carries nothing more.
+  struct Upstream {
+    sim::ConnId conn;
+    std::unique_ptr<h2::Endpoint> endpoint;
+    Session* owner = nullptr;  // without a pool: the session it serves
+    uint32_t calls = 0;        // call relays on it not forgotten yet
+    bool closed = false;
+    bool draining = false;     // the server sent GOAWAY: no new streams on it
+    std::map<h2::StreamId, Session*> sessions;  // a pool's streams -> their calls' sessions
+  };
+  // A downstream connection and its calls. Once closed it holds no calls and relays nothing more.
   struct Session {
     sim::ConnId down_conn;
-    sim::ConnId up_conn;
     std::unique_ptr<h2::Endpoint> down;
-    std::unique_ptr<h2::Endpoint> up;
+    Upstream* own = nullptr;  // without a pool: its upstream connection, once a call needed it
     std::vector<CallRelay> calls;
     uint32_t requests = 0;
     bool closed = false;
@@ -69,7 +82,17 @@ class H2Relay final : public Proxy {
   enum class TimerKind : uint8_t { idle, final_goaway };
 
   void from_client(Session& s, const h2::Event& event);
-  void from_server(Session& s, const h2::Event& event);
+  void from_server(Session& s, Upstream& u, const h2::Event& event);
+  void on_downstream_bytes(Session& s, std::span<const uint8_t> batch);
+  void on_upstream_bytes(Upstream& u, std::span<const uint8_t> batch);
+  void after_input(Session& s);
+  Upstream& upstream_for(Session& s);
+  Upstream& open_upstream(Session* owner);
+  Upstream* pick_pooled();
+  void on_upstream_lost(Upstream& u);
+  void on_downstream_lost(Session& s);
+  void flush_pool();
+  static h2::Endpoint& up(const CallRelay& call) { return *call.upstream->endpoint; }
   void forward_response_headers(Session& s, CallRelay& call, const h2::Event& event);
   void forward_trailers(Session& s, CallRelay& call, std::span<const h2::Header> trailers);
   void on_upstream_reset(Session& s, CallRelay& call, h2::ErrorCode code);
@@ -78,7 +101,6 @@ class H2Relay final : public Proxy {
   void respond_with_http_status(Session& s, CallRelay& call, uint32_t status);
   void count_request(Session& s, h2::StreamId stream);
   void touch(Session& s, CallRelay& call);
-  void ensure_upstream(Session& s);
   void forget_finished(Session& s);
   void close_session(Session& s);
   void flush(Session& s);
@@ -89,13 +111,18 @@ class H2Relay final : public Proxy {
   bool streams_closed(const Session& s, const CallRelay& call) const;
   CallRelay* by_down(Session& s, h2::StreamId id);
   static void check_relay(const CallRelay& call);
-  CallRelay* by_up(Session& s, h2::StreamId id);
+  CallRelay* by_up(Session& s, const Upstream& u, h2::StreamId id);
+  bool pooled() const { return policy_.upstream_connections > 0; }
 
   ProxyPolicy policy_;
   sim::Net* net_ = nullptr;
   sim::Address upstream_;
   std::vector<std::unique_ptr<Session>> sessions_;
   std::map<sim::ConnId, Session*> by_conn_;
+  std::vector<std::unique_ptr<Upstream>> upstreams_;  // every upstream connection opened
+  std::map<sim::ConnId, Upstream*> up_by_conn_;
+  std::vector<Upstream*> pool_;  // a pool's open, not draining connections, oldest first
+  uint64_t round_robin_ = 0;
   struct Timer {
     Session* session;
     h2::StreamId down;

@@ -69,6 +69,16 @@ enum class Trailers : uint8_t {
   launder_to_ok,
 };
 
+// How a pool of upstream connections picks the one a new call goes on.
+enum class UpstreamPooling : uint8_t {
+  // Envoy's HTTP/2 connection pool (source/common/http/conn_pool_base.cc): the first connection
+  // with a free stream slot, a new one while the pool is below its size, else the least busy.
+  fill_first,
+  // nginx's upstream round robin (ngx_http_upstream_round_robin.c) over keepalive connections:
+  // each call on the next connection in turn.
+  round_robin,
+};
+
 struct ProxyPolicy {
   std::string_view name;
   std::string_view source;
@@ -110,6 +120,14 @@ struct ProxyPolicy {
   // `timeout server`, nginx grpc_read_timeout): 504 before response headers, RST(CANCEL) to both
   // sides after. 0: no timeout.
   uint64_t idle_timeout_ns = 0;
+  // Upstream connections (§5): 0 gives each client connection an upstream connection of its own
+  // (HAProxy's default `http-reuse safe` keeps a backend connection to its frontend's streams);
+  // N shares a pool of at most N among every client connection (Envoy's per-cluster pool,
+  // nginx `keepalive N`), picked as upstream_pooling says, with at most
+  // upstream_max_concurrent_streams streams on one before another is used.
+  uint32_t upstream_connections = 0;
+  UpstreamPooling upstream_pooling = UpstreamPooling::fill_first;
+  uint32_t upstream_max_concurrent_streams = 100;
 };
 
 // The presets, in the order `h2sim presets` lists them.

@@ -176,6 +176,8 @@ ProxyPolicy with_config(const ProxyPolicy& preset, const ProxyConfig& c) {
   if (c.downstream_max_concurrent_streams) {
     policy.downstream_max_concurrent_streams = *c.downstream_max_concurrent_streams;
   }
+  if (c.upstream_connections) policy.upstream_connections = *c.upstream_connections;
+  if (c.upstream_max_concurrent_streams) policy.upstream_max_concurrent_streams = *c.upstream_max_concurrent_streams;
   return policy;
 }
 

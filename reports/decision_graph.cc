@@ -144,6 +144,8 @@ std::string decision_text(const Result& r, const Moment& m) {
     }
     case sim::Label::tie:
       return "which of " + std::to_string(m.n) + " events due at once runs first?";
+    case sim::Label::fault:
+      return "at which of " + std::to_string(m.n - 1) + " segment arrivals does a fault fire\n(or never)?";
   }
   return std::string(sim::label_name(m.label)) + ", " + std::to_string(m.n) + " options";
 }

@@ -48,7 +48,7 @@ std::string lost_status_line(const Replay& replay, const ProxyRegistry& proxies)
     if (c.client_cancelled || !c.client_saw) continue;
     bool lost = (c.server_sent && !(*c.client_saw == *c.server_sent)) || (!c.server_sent);
     if (!lost) continue;
-    const Call& call = s.calls(c.call);
+    const Call& call = s.calls(call_copy(s, c.call).entry);
     bool sending = !(call.client().half_close() == AFTER_MESSAGES && call.client().interval_ns() == 0) ||
                    call.client().messages() > 1;
     return std::string(kind_text(call.kind())) + ", " + server_text(call.server()) + ", client " +

@@ -75,7 +75,7 @@ std::string outcomes_html(const Scenario& scenario, const Result& r) {
   for (const grpc::CallOutcome& c : r.calls) {
     bool lost = status_lost(c);
     html += "<tr" + std::string(lost ? " class=\"lost\"" : "") + "><td>" + std::to_string(c.call) + "</td><td>" +
-            CallKind_Name(scenario.calls(c.call).kind()) + "</td><td>" + std::to_string(c.client_stream.value) + "</td><td>" +
+            CallKind_Name(scenario.calls(call_copy(scenario, c.call).entry).kind()) + "</td><td>" + std::to_string(c.client_stream.value) + "</td><td>" +
             escape_xml(c.server_sent ? grpc::status_text(*c.server_sent) : "no status") + "</td><td>" +
             escape_xml(c.client_saw ? grpc::status_text(*c.client_saw) : "nothing") +
             (c.client_cancelled ? " (the client cancelled)" : "") + "</td><td>" +

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "model/scenario/validate.h"
 #include "reports/headline.h"
 
 namespace h2sim {
@@ -36,7 +37,7 @@ std::string format_trace(const Result& r) {
 std::string format_outcomes(const Scenario& scenario, const Result& r) {
   std::string out;
   for (const grpc::CallOutcome& c : r.calls) {
-    out += "call " + std::to_string(c.call) + " (" + kind_name(scenario.calls(c.call).kind()) +
+    out += "call " + std::to_string(c.call) + " (" + kind_name(scenario.calls(call_copy(scenario, c.call).entry).kind()) +
            ", stream " + std::to_string(c.client_stream.value) + "): server sent " +
            (c.server_sent ? grpc::status_text(*c.server_sent) : std::string("no status")) +
            "; client saw " +

@@ -13,6 +13,7 @@ std::string_view label_name(Label label) {
     case Label::read: return "read";
     case Label::tie: return "tie";
     case Label::latency: return "latency";
+    case Label::fault: return "fault";
   }
   return "?";
 }
@@ -92,7 +93,7 @@ bool parse_decisions(std::string_view text, std::vector<Decision>* out, std::str
     Decision d;
     if (!parse_label(name, &d.label)) {
       *error = "decision " + std::to_string(index) + ": unknown label '" + name +
-               "' (known: split, read, tie, latency)";
+               "' (known: split, read, tie, latency, fault)";
       return false;
     }
     if (!(in >> fraction)) {

@@ -20,8 +20,9 @@ enum class Label : uint8_t {
   read,     // how many of the arrived segments a receiver takes in one read batch
   tie,      // which of the events due at the same instant runs first
   latency,  // one of the scenario's latency steps for a segment
+  fault,    // the moment one of the scenario's faults fires (0: never)
 };
-inline constexpr int label_count = 4;
+inline constexpr int label_count = 5;
 
 std::string_view label_name(Label label);
 // Parses a label name as label_name writes it; false if unknown.

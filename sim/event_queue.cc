@@ -1,46 +1,135 @@
 #include "sim/event_queue.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "sim/assert.h"
 
 namespace h2sim::sim {
 
+namespace {
+
+// std::push_heap keeps the greatest element on top: "greater" here is "due earlier", so the top is
+// the earliest event, the first scheduled among those due at once.
+struct Later {
+  template <typename E>
+  bool operator()(const E& a, const E& b) const {
+    return a.at > b.at || (a.at == b.at && a.seq > b.seq);
+  }
+};
+
+// Hosts a run has (client, proxy, server, hostile, with room): an address beyond is a bug.
+constexpr uint32_t hosts_max = 64;
+
+}  // namespace
+
+void EventQueue::Bucket::add(Event event) {
+  H2SIM_ASSERT(events.empty() || events.back().seq < event.seq);
+  events.push_back(std::move(event));
+  // Fenwick append: node i covers (i - lowbit(i), i]; its sum is the new flag plus the flags of
+  // the nodes below it in that range, all of them pending or not as the tree already knows.
+  size_t i = events.size();
+  size_t low = i & (~i + 1);
+  uint32_t sum = 1;
+  for (size_t j = i - 1; j > i - low; j -= j & (~j + 1)) sum += tree[j - 1];
+  tree.push_back(sum);
+  ++live;
+}
+
+size_t EventQueue::Bucket::find(size_t rank) const {
+  H2SIM_ASSERT(rank < live);
+  size_t pos = 0;  // 1-based prefix whose sum is at most rank
+  size_t remaining = rank;
+  for (size_t step = std::bit_floor(tree.size()); step > 0; step >>= 1) {
+    if (pos + step <= tree.size() && tree[pos + step - 1] <= remaining) {
+      pos += step;
+      remaining -= tree[pos - 1];
+    }
+  }
+  H2SIM_ASSERT(pos < events.size() && events[pos].action);
+  return pos;
+}
+
+EventQueue::Event EventQueue::Bucket::take(size_t index) {
+  Event event = std::move(events[index]);
+  events[index].action = nullptr;
+  for (size_t i = index + 1; i <= tree.size(); i += i & (~i + 1)) --tree[i - 1];
+  --live;
+  if (live == 0) {
+    events.clear();  // keeps the capacity: the next instant allocates nothing
+    tree.clear();
+    first = 0;
+  } else {
+    while (!events[first].action) ++first;
+  }
+  return event;
+}
+
+EventQueue::Bucket& EventQueue::bucket(Address host) {
+  H2SIM_ASSERT(host.value < hosts_max);
+  if (due_.size() <= host.value) due_.resize(host.value + 1);
+  return due_[host.value];
+}
+
 void EventQueue::schedule(Time at, Action action, uint64_t tag, Address host) {
+  H2SIM_ASSERT(action != nullptr);
   Event event{at, next_seq_++, std::move(action), tag, host};
-  auto pos = std::upper_bound(events_.begin(), events_.end(), event,
-                              [](const Event& a, const Event& b) {
-                                return a.at > b.at || (a.at == b.at && a.seq > b.seq);
-                              });
-  events_.insert(pos, std::move(event));
+  if (due_count_ > 0) {
+    H2SIM_ASSERT(at >= due_at_);
+    if (at == due_at_) {
+      bucket(host).add(std::move(event));
+      ++due_count_;
+      return;
+    }
+  }
+  events_.push_back(std::move(event));
+  std::push_heap(events_.begin(), events_.end(), Later{});
+}
+
+// Every event due at the heap's earliest instant moves to its host's bucket, in scheduling order.
+void EventQueue::move_due_from_heap() {
+  H2SIM_ASSERT(due_count_ == 0 && !events_.empty());
+  due_at_ = events_.front().at;
+  while (!events_.empty() && events_.front().at == due_at_) {
+    std::pop_heap(events_.begin(), events_.end(), Later{});
+    Event event = std::move(events_.back());
+    events_.pop_back();
+    bucket(event.host).add(std::move(event));
+    ++due_count_;
+  }
 }
 
 EventQueue::Action EventQueue::pop(ChoiceSource& choices, Time* at) {
-  H2SIM_ASSERT(!events_.empty());
-  // The candidates: events due now at the first one's host, in scheduling order (walking from
-  // the back, where the earliest event is).
-  const Event& first = events_.back();
-  candidates_.clear();
-  for (size_t i = events_.size(); i-- > 0 && events_[i].at == first.at;) {
-    if (events_[i].host == first.host) candidates_.push_back(i);
+  H2SIM_ASSERT(!empty());
+  if (due_count_ == 0) move_due_from_heap();
+  // The candidates: the events due now at the host of the first one scheduled.
+  Bucket* chosen = nullptr;
+  for (Bucket& b : due_) {
+    if (b.live == 0) continue;
+    if (chosen == nullptr || b.events[b.first].seq < chosen->events[chosen->first].seq) chosen = &b;
   }
-  H2SIM_ASSERT(!candidates_.empty() && candidates_[0] == events_.size() - 1);
+  H2SIM_ASSERT(chosen != nullptr);
   // choose() takes a uint32_t: a tie of 2^32 events would need more memory than any run has.
-  H2SIM_ASSERT(candidates_.size() <= UINT32_MAX);
-  uint32_t pick = choices.choose(static_cast<uint32_t>(candidates_.size()), Label::tie);
-  H2SIM_ASSERT(pick < candidates_.size());
-  size_t index = candidates_[pick];
-  *at = events_[index].at;
-  H2SIM_ASSERT(*at == first.at);
-  Action action = std::move(events_[index].action);
-  events_.erase(events_.begin() + index);
-  return action;
+  H2SIM_ASSERT(chosen->live <= UINT32_MAX);
+  uint32_t pick = choices.choose(static_cast<uint32_t>(chosen->live), Label::tie);
+  H2SIM_ASSERT(pick < chosen->live);
+  size_t index = pick == 0 ? chosen->first : chosen->find(pick);
+  Event event = chosen->take(index);
+  H2SIM_ASSERT(event.at == due_at_);
+  --due_count_;
+  *at = due_at_;
+  return std::move(event.action);
 }
 
 std::vector<std::pair<int64_t, uint64_t>> EventQueue::pending(Time now) const {
   std::vector<std::pair<int64_t, uint64_t>> out;
-  out.reserve(events_.size());
+  out.reserve(size());
   for (const Event& e : events_) out.emplace_back((e.at - now).ns, e.tag);
+  for (const Bucket& b : due_) {
+    for (const Event& e : b.events) {
+      if (e.action) out.emplace_back((e.at - now).ns, e.tag);
+    }
+  }
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -19,18 +19,15 @@ class EventQueue {
  public:
   using Action = std::function<void()>;
 
-  // A run rarely has more than a few events pending; 16 keep the reservation at 1 KiB. A tie is
-  // at most every pending event.
-  EventQueue() {
-    events_.reserve(16);
-    candidates_.reserve(ties_reserved);
-  }
+  // A run rarely has more than a few events pending; 16 keep the reservation at 1 KiB.
+  EventQueue() { events_.reserve(16); }
   // `tag` describes the event for state identities (World::state_digest); events with equal tags
   // due at the same time must do the same thing. `host` is the one whose state the event touches.
+  // Never earlier than the instant of the last pop (time does not go back).
   void schedule(Time at, Action action, uint64_t tag = 0, Address host = Address{});
-  bool empty() const { return events_.empty(); }
-  size_t size() const { return events_.size(); }
-  Time next_time() const { return events_.back().at; }
+  bool empty() const { return events_.empty() && due_count_ == 0; }
+  size_t size() const { return events_.size() + due_count_; }
+  Time next_time() const { return due_count_ > 0 ? due_at_ : events_.front().at; }
 
   // Removes and returns one of the earliest events: among all those due at that instant at the
   // host of the first scheduled one (however many), the choice source picks, answer 0 being the
@@ -48,15 +45,31 @@ class EventQueue {
     uint64_t tag;
     Address host;  // whose state the event touches
   };
-  // Simultaneous events at one host that the candidate list holds without growing. Not a cap
-  // (there is none: a choice over every simultaneous event is what "every schedule" promises):
-  // a larger tie grows the list once, and it is kept between pops.
-  static constexpr size_t ties_reserved = 16;
-  // Sorted by (at, seq), latest first: most events are due soon, so they are inserted and
-  // removed near the end, and the vector rarely shifts its elements.
+  // The events of one host due at the earliest instant, in scheduling order, with a Fenwick tree
+  // over which are still pending: the pick-th pending one is found, and taken, in O(log n). A tie
+  // of ten thousand start timers would otherwise cost a scan per pop (quadratic in the calls).
+  struct Bucket {
+    std::vector<Event> events;
+    std::vector<uint32_t> tree;  // 1-based Fenwick tree of "still pending" flags over `events`
+    size_t live = 0;  // events still pending
+    size_t first = 0;  // the first still pending, for the host whose first event is earliest
+    void add(Event event);
+    size_t find(size_t rank) const;  // index of the rank-th (0-based) pending event
+    Event take(size_t index);
+  };
+
+  void move_due_from_heap();
+  Bucket& bucket(Address host);
+
+  // A binary heap on (at, seq), earliest on top, of the events not yet due: scheduling and
+  // moving out cost O(log n) however many events are pending (a sorted vector shifted every
+  // element when ten thousand calls set their start timers in order).
   std::vector<Event> events_;
-  // pop()'s candidates, as indices into events_, kept so that a pop allocates nothing.
-  std::vector<size_t> candidates_;
+  // The events due at due_at_, by host (hosts are few: the index is the address), once the heap
+  // has handed them over; events scheduled for that instant meanwhile join them directly.
+  std::vector<Bucket> due_;
+  size_t due_count_ = 0;
+  Time due_at_;
   uint64_t next_seq_ = 0;
 };
 

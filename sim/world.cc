@@ -7,6 +7,16 @@
 
 namespace h2sim::sim {
 
+const char* fault_kind_name(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::reset: return "reset";
+    case FaultKind::close: return "close";
+    case FaultKind::stall: return "stall";
+    case FaultKind::restart: return "restart";
+  }
+  return "?";
+}
+
 const char* run_end_name(RunEnd end) {
   switch (end) {
     case RunEnd::quiescent: return "quiescent";
@@ -53,6 +63,7 @@ struct World::Segment {
   std::vector<uint8_t> bytes;
   bool fin = false;
   bool rst = false;
+  bool dropped = false;  // lost to a reset the network injected: it never reaches the receiver
   Time arrived_at;
 };
 
@@ -67,6 +78,8 @@ struct World::Direction {
   bool closed = false;        // sender sent FIN or RST: later writes are dropped
   uint32_t flushes = 0;
   uint32_t batches = 0;
+  Time link_free;     // with a bandwidth cap: when the last segment sent has left
+  Time stalled_until;  // a read stall: the receiver reads nothing before then
 };
 
 struct World::Connection {
@@ -79,6 +92,7 @@ struct World::Connection {
   // the connection opens, but with zero latency the first bytes can be due then too, and events
   // of one host at one instant are a tie: whichever runs first delivers the accept.
   bool accepted = false;
+  bool refused = false;  // its host was restarting: the connecting end gets an RST, nobody accepts
 };
 
 // What one host sees: a Net bound to that host.
@@ -181,6 +195,10 @@ ConnId World::Port::connect(Address to) {
   ConnId end = connecting_end(static_cast<uint32_t>(world->connections_.size()));
   world->connections_.push_back(std::move(connection));
   if (world->observer_) world->observer_->on_connect(connection_index(end), self, to);
+  if (world->refusing_ && to == world->faults_.restarting_host && world->now_ < world->refusing_until_) {
+    world->refuse(end);
+    return end;
+  }
   // The handshake is not modelled as segments: the peer learns of the connection at once.
   // (Reports synthesize SYN/SYN-ACK for pcap.)
   World* w = world;
@@ -344,8 +362,17 @@ void World::enqueue_segment(ConnId from, Segment segment, Duration latency) {
   H2SIM_ASSERT(control ? d.closed : !d.closed && !segment.bytes.empty());
   H2SIM_ASSERT(latency.ns >= 0);
   segment.id = segments_.size() - 1;  // index of its SegmentRecord
+  // With a bandwidth cap a segment leaves once the link has sent the ones before it, after its
+  // own serialization time (bounded: bytes_max bytes at 1 kB/s fit in int64 nanoseconds).
+  Time departure = now_;
+  if (link_.bandwidth_bytes_per_s > 0) {
+    departure = std::max(now_, d.link_free);
+    uint64_t serialization_ns = segment.bytes.size() * uint64_t{1'000'000'000} / link_.bandwidth_bytes_per_s;
+    departure = departure + Duration{static_cast<int64_t>(serialization_ns)};
+    d.link_free = departure;
+  }
   // Segments of a direction arrive in the order they were sent, never in the past.
-  Time arrival = std::max(now_ + latency, d.last_arrival);
+  Time arrival = std::max(departure + latency, d.last_arrival);
   H2SIM_ASSERT(arrival >= now_ && arrival >= d.last_arrival);
   d.last_arrival = arrival;
   segment.arrived_at = arrival;
@@ -364,7 +391,8 @@ void World::arrive(ConnId to) {
   H2SIM_ASSERT(!d.in_flight.empty() && d.in_flight.front().arrived_at == now_);
   Segment s = std::move(d.in_flight.front());
   d.in_flight.pop_front();
-  H2SIM_ASSERT(!(s.fin || s.rst) || d.in_flight.empty());  // a FIN or RST is its direction's last
+  // A FIN or RST is its direction's last, unless an injected reset dropped it and follows it.
+  H2SIM_ASSERT(!(s.fin || s.rst) || s.dropped || d.in_flight.empty());
   d.arrival_scheduled = !d.in_flight.empty();
   if (d.arrival_scheduled) {
     // Segments of one direction arrive in order, so only the front one needs an event.
@@ -372,6 +400,10 @@ void World::arrive(ConnId to) {
                     tag(tag_arrive, to.value), host_of(to));
   }
   Address host = host_of(to);
+  if (s.dropped) {
+    segments_[s.id].bytes = std::move(s.bytes);  // what was lost, for reports
+    return;  // lost to an injected reset: its RST follows
+  }
   if (s.rst) {
     // A reset discards what the receiver had not read yet.
     d.arrived.clear();
@@ -380,15 +412,23 @@ void World::arrive(ConnId to) {
     hosts_[host.value].host->on_peer_closed(to, true);
     return;
   }
+  bool data = !s.fin;
   d.arrived.push_back(std::move(s));
   if (!d.read_scheduled) {
     d.read_scheduled = true;
-    queue_.schedule(now_, [this, to] { read(to); }, tag(tag_read, to.value), host_of(to));
+    queue_.schedule(std::max(now_, d.stalled_until), [this, to] { read(to); }, tag(tag_read, to.value),
+                    host_of(to));
   }
+  if (data && !pending_faults_.empty()) fire_faults(to);
 }
 
 void World::read(ConnId end) {
   Direction& d = direction_into(end);
+  if (d.stalled_until > now_ && !d.arrived.empty()) {
+    // A read stall began after this read was scheduled: the receiver reads once it is over.
+    queue_.schedule(d.stalled_until, [this, end] { read(end); }, tag(tag_read, end.value), host_of(end));
+    return;
+  }
   d.read_scheduled = false;
   if (d.arrived.empty()) return;
   Address host = host_of(end);
@@ -437,6 +477,7 @@ void World::read(ConnId end) {
 
 RunEnd World::run() {
   started_ = true;
+  choose_fault_moments();
   for (HostSlot& slot : hosts_) slot.host->start(slot.port, slot.next_hop);
   while (!queue_.empty()) {
     if (events_run_ >= limits_.events_max) return RunEnd::limit_events;
@@ -454,6 +495,91 @@ RunEnd World::run() {
   if (bytes_written_ > limits_.bytes_max) return RunEnd::limit_bytes;
   check_quiescent();
   return RunEnd::quiescent;
+}
+
+void World::set_faults(const FaultPlan& plan) {
+  H2SIM_ASSERT(!started_ && plan.moments >= 1);
+  faults_ = plan;
+}
+
+// One choice per fault the plan allows, before any host starts: the arrival it fires at, 0 being
+// never (the plainest run has no fault).
+void World::choose_fault_moments() {
+  for (int k = 0; k < fault_kind_count; ++k) {
+    for (uint32_t i = 0; i < faults_.counts[k]; ++i) {
+      uint32_t moment = choices_.choose(faults_.moments + 1, Label::fault);
+      if (moment > 0) pending_faults_.push_back({static_cast<FaultKind>(k), moment});
+    }
+  }
+}
+
+// The faults due at this arrival (the segment just arrived at `to`), in the plan's order.
+void World::fire_faults(ConnId to) {
+  ++arrivals_;
+  for (size_t i = 0; i < pending_faults_.size();) {
+    if (pending_faults_[i].moment != arrivals_) {
+      ++i;
+      continue;
+    }
+    FaultKind kind = pending_faults_[i].kind;
+    pending_faults_.erase(pending_faults_.begin() + static_cast<std::ptrdiff_t>(i));
+    fire_fault(kind, connection_index(to));
+    if (kind == FaultKind::stall) direction_into(to).stalled_until = now_ + faults_.read_stall;
+  }
+}
+
+void World::fire_fault(FaultKind kind, uint32_t connection) {
+  faults_fired_.push_back({kind, connection, now_});
+  marks_.hit(std::string("world: fault ") + fault_kind_name(kind));
+  switch (kind) {
+    case FaultKind::reset: inject_reset(connection); break;
+    case FaultKind::close: inject_close(connection); break;
+    case FaultKind::stall: break;  // fire_faults stalls the direction the segment arrived in
+    case FaultKind::restart:
+      refusing_ = true;
+      refusing_until_ = now_ + faults_.restart;
+      for (uint32_t k = 0; k < connections_.size(); ++k) {
+        const Connection& c = *connections_[k];
+        if (c.accepting == faults_.restarting_host || c.connecting == faults_.restarting_host) inject_reset(k);
+      }
+      break;
+  }
+}
+
+// A reset from the network: what is in flight is lost, and each end gets an RST after the
+// fastest latency (no choice: the network, not a host, decided).
+void World::inject_reset(uint32_t connection) {
+  Connection& c = *connections_[connection];
+  if (c.reset) return;
+  c.reset = true;
+  for (ConnId from : {connecting_end(connection), accepting_end(connection)}) {
+    Direction& d = direction_into(peer_of(from));
+    for (size_t i = 0; i < d.in_flight.size(); ++i) d.in_flight[i].dropped = true;
+    d.closed = true;
+    Segment rst;
+    rst.rst = true;
+    segments_.push_back({connection, !is_accepting_end(from), now_, {}, d.flushes, {}, false, true});
+    enqueue_segment(from, std::move(rst), link_.latency_min);
+  }
+}
+
+// A FIN both ways, after the data in flight: as if each end had shut down its side.
+void World::inject_close(uint32_t connection) {
+  for (ConnId from : {connecting_end(connection), accepting_end(connection)}) send_control(from, true, false);
+}
+
+// A connect to a restarting host: the connecting end gets an RST, the host never hears of it.
+void World::refuse(ConnId connecting) {
+  Connection& c = *connections_[connection_index(connecting)];
+  c.refused = true;
+  c.reset = true;
+  c.to_accepting.closed = true;
+  c.to_connecting.closed = true;
+  marks_.hit("world: connect refused by a restarting host");
+  Segment rst;
+  rst.rst = true;
+  segments_.push_back({connection_index(connecting), false, now_, {}, 0, {}, false, true});
+  enqueue_segment(accepting_end(connection_index(connecting)), std::move(rst), link_.latency_min);
 }
 
 // No event left means nothing left to happen: every segment arrived and was read (an unread one
@@ -522,8 +648,11 @@ Hash128 World::state_digest() const {
       for (const Segment& s : dir->in_flight) {
         d.add_u64(static_cast<uint64_t>((s.arrived_at - now_).ns));
         d.add(std::string_view(reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size()));
-        d.add_u64(s.fin * 2 + s.rst);
+        d.add_u64(s.dropped * 4 + s.fin * 2 + s.rst);
       }
+      // A stall or a busy link delays what comes next: how long is part of the state.
+      if (dir->stalled_until > now_) d.add_u64(0x57a11 ^ static_cast<uint64_t>((dir->stalled_until - now_).ns));
+      if (dir->link_free > now_) d.add_u64(0x11b4 ^ static_cast<uint64_t>((dir->link_free - now_).ns));
       d.add_u64(dir->arrived.size());
       for (const Segment& s : dir->arrived) {
         d.add(std::string_view(reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size()));
@@ -540,6 +669,11 @@ Hash128 World::state_digest() const {
     if (timer_state_[t] == TimerState::cancelled) d.add_u64(t);
   }
   add_sending(d);
+  // Faults still to come (how many arrivals away) and a restart's refusals.
+  for (const PendingFault& f : pending_faults_) {
+    d.add_u64((uint64_t{static_cast<uint8_t>(f.kind)} << 56) ^ (f.moment - arrivals_));
+  }
+  if (refusing_ && refusing_until_ > now_) d.add_u64(0x4ef5 ^ static_cast<uint64_t>((refusing_until_ - now_).ns));
   return d.value();
 }
 

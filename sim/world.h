@@ -28,6 +28,42 @@ struct LinkConfig {
   uint32_t segments_max = 2;
   // Flushes longer than this are always cut (like an MSS); not a choice.
   uint32_t segment_bytes_max = 65536;
+  // Bytes a second each direction carries: a segment leaves once the ones before it have, after
+  // its own serialization time. 0: no cap (a segment leaves at once).
+  uint64_t bandwidth_bytes_per_s = 0;
+};
+
+// What the network may do to a run beyond cutting and delaying writes (scenario.proto: Faults).
+// The moment of each fault is a choice (Label::fault) among the first `moments` segment
+// arrivals, 0 being never; the fault acts on the connection that segment arrived on.
+enum class FaultKind : uint8_t {
+  reset,    // both ends get a TCP RST; data in flight and unread is lost
+  close,    // both ends get a FIN after the data in flight (a middlebox closing the connection)
+  stall,    // the receiving end's host stops reading the connection for `read_stall`
+  restart,  // every connection of the restarting host is reset; it refuses connects for `restart`
+};
+inline constexpr int fault_kind_count = 4;
+const char* fault_kind_name(FaultKind kind);
+
+struct FaultPlan {
+  uint32_t counts[fault_kind_count] = {};  // how many of each kind may fire
+  Duration read_stall;
+  Duration restart;
+  uint32_t moments = 16;
+  Address restarting_host;  // the host a restart acts on (the server)
+  bool any() const {
+    for (uint32_t c : counts) {
+      if (c > 0) return true;
+    }
+    return false;
+  }
+};
+
+// A fault that fired: what, where and when.
+struct FaultRecord {
+  FaultKind kind = FaultKind::reset;
+  uint32_t connection = 0;
+  Time at;
 };
 
 struct Limits {
@@ -76,6 +112,8 @@ class World final : public StateProbe {
   Address add_host(Host& host, std::string name, Address next_hop);
   // Shows every write and read batch to `observer` (not owned), from the start of the run.
   void set_wire_observer(WireObserver* observer) { observer_ = observer; }
+  // The faults the run may inject (before run()). Their moments are chosen when the run starts.
+  void set_faults(const FaultPlan& plan);
 
   RunEnd run();
 
@@ -89,6 +127,8 @@ class World final : public StateProbe {
   std::vector<ReadRecord> take_reads() { return std::move(reads_); }
   // The coverage marks the hosts recorded through Net::mark.
   Marks take_marks() { return std::move(marks_); }
+  // The faults that fired, in order.
+  std::vector<FaultRecord> take_faults() { return std::move(faults_fired_); }
   const std::string& host_name(Address a) const;
   // Which hosts the two ends of connection k belong to.
   Address connecting_host(uint32_t connection) const;
@@ -110,6 +150,12 @@ class World final : public StateProbe {
   void send(ConnId from, Flush flush);
   void send_control(ConnId from, bool fin, bool rst);
   void enqueue_segment(ConnId from, Segment segment, Duration latency);
+  void choose_fault_moments();
+  void fire_faults(ConnId to);
+  void fire_fault(FaultKind kind, uint32_t connection);
+  void inject_reset(uint32_t connection);
+  void inject_close(uint32_t connection);
+  void refuse(ConnId connecting_end);
   void accept(ConnId accepting_end);
   void arrive(ConnId to);
   void read(ConnId end);
@@ -158,6 +204,18 @@ class World final : public StateProbe {
   Sending sending_;
   WireObserver* observer_ = nullptr;
   Marks marks_;
+  // Faults: the plan, each pending fault's moment (an arrival count; 0: never), the data-segment
+  // arrivals so far, and until when the restarting host refuses connections.
+  FaultPlan faults_;
+  struct PendingFault {
+    FaultKind kind;
+    uint64_t moment;
+  };
+  std::vector<PendingFault> pending_faults_;
+  uint64_t arrivals_ = 0;
+  Time refusing_until_;
+  bool refusing_ = false;
+  std::vector<FaultRecord> faults_fired_;
 };
 
 }  // namespace h2sim::sim

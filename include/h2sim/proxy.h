@@ -33,6 +33,10 @@ struct ProxyConfig {
   std::optional<uint32_t> upstream_window_bytes;         ///< SETTINGS_INITIAL_WINDOW_SIZE to servers
   std::optional<uint32_t> downstream_max_concurrent_streams;
   std::map<std::string, std::string> settings;  ///< anything else, as the scenario wrote it
+  /// Upstream connections serving the clients: 0, one per client connection; N, a shared pool.
+  std::optional<uint32_t> upstream_connections;
+  /// With a pool: streams on one upstream connection before another is used.
+  std::optional<uint32_t> upstream_max_concurrent_streams;
 };
 
 /// The ProxyConfig fields a proxy honours, as bits.
@@ -44,7 +48,9 @@ enum ConfigField : uint32_t {
   config_upstream_window = 1u << 4,
   config_downstream_max_concurrent_streams = 1u << 5,
   config_settings = 1u << 6,
-  config_all = (1u << 7) - 1,
+  config_upstream_connections = 1u << 7,
+  config_upstream_max_concurrent_streams = 1u << 8,
+  config_all = (1u << 9) - 1,
 };
 /// The scenario field a ConfigField stands for ("downstream_window_bytes").
 inline std::string_view config_field_name(ConfigField field) {
@@ -56,6 +62,8 @@ inline std::string_view config_field_name(ConfigField field) {
     case config_upstream_window: return "upstream_window_bytes";
     case config_downstream_max_concurrent_streams: return "downstream_max_concurrent_streams";
     case config_settings: return "settings";
+    case config_upstream_connections: return "upstream_connections";
+    case config_upstream_max_concurrent_streams: return "upstream_max_concurrent_streams";
     default: return "?";
   }
 }

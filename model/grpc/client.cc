@@ -1,5 +1,7 @@
 #include "model/grpc/client.h"
 
+#include <algorithm>
+
 #include "sim/assert.h"
 
 namespace h2sim::grpc {
@@ -18,23 +20,29 @@ const char* method_path(CallKind kind) {
 
 }  // namespace
 
-ClientHost::ClientHost(std::span<const CallScript> calls, const ClientPersonality& personality, std::vector<CallOutcome>& outcomes)
+ClientHost::ClientHost(std::span<const CallScript> calls, const ClientPersonality& personality,
+                       std::vector<CallOutcome>& outcomes, ClientOptions options)
     : personality_(personality),
-      outcomes_(outcomes) {
+      outcomes_(outcomes),
+      options_(options) {
   H2SIM_ASSERT(outcomes.size() == calls.size());
+  H2SIM_ASSERT(options_.connections >= 1);
   calls_.resize(calls.size());
   for (size_t i = 0; i < calls.size(); ++i) {
     calls_[i].index = static_cast<uint32_t>(i);
     calls_[i].script = &calls[i];
+    calls_[i].slot = calls[i].connection;
+    H2SIM_ASSERT(calls_[i].slot < options_.connections);
   }
+  slots_.resize(options_.connections);
 }
 
 ClientHost::~ClientHost() = default;
 
 void ClientHost::start(sim::Net& net, sim::Address next_hop) {
   net_ = &net;
-  conn_ = net.connect(next_hop);
-  endpoint_ = std::make_unique<h2::Endpoint>(h2::Role::client);
+  next_hop_ = next_hop;
+  for (Slot& slot : slots_) open(slot);
   for (ClientCall& call : calls_) {
     if (call.script->start.ns == 0) {
       start_call(call);
@@ -42,7 +50,19 @@ void ClientHost::start(sim::Net& net, sim::Address next_hop) {
       add_timer(call.script->start, call.index, TimerKind::start);
     }
   }
-  flush();
+  for (Slot& slot : slots_) flush(slot);
+}
+
+// A new connection for the slot, with a fresh HTTP/2 session: the old one's streams are gone.
+void ClientHost::open(Slot& slot) {
+  if (slot.endpoint) slot_by_conn_.erase(slot.conn);
+  slot.conn = net_->connect(next_hop_);
+  slot.endpoint = std::make_unique<h2::Endpoint>(h2::Role::client);
+  slot.lost = false;
+  slot.calls.clear();
+  slot.force_rst.clear();
+  bool added = slot_by_conn_.emplace(slot.conn, static_cast<uint32_t>(&slot - slots_.data())).second;
+  H2SIM_ASSERT(added);  // the world never hands out a connection end twice
 }
 
 void ClientHost::add_timer(sim::Duration after, uint32_t index, TimerKind kind) {
@@ -52,13 +72,14 @@ void ClientHost::add_timer(sim::Duration after, uint32_t index, TimerKind kind) 
 
 void ClientHost::start_call(ClientCall& call) {
   // A call starts once, on a live connection, before anything else happens to it.
-  H2SIM_ASSERT(!call.done && !call.has_stream() && !connection_lost_);
+  Slot& slot = slots_[call.slot];
+  H2SIM_ASSERT(!call.done && !call.has_stream() && !slot.lost);
   const ClientScript& script = call.script->client;
   call.started = net_->now();
   // Built in place, one allocation for the list (the six below, grpc-timeout, x-h2sim-call):
   // an initializer list would build each header twice.
   h2::Headers headers;
-  headers.reserve(8);
+  headers.reserve(8 + script.metadata_headers);
   headers.emplace_back(":method", "POST");
   headers.emplace_back(":scheme", "http");
   headers.emplace_back(":path", method_path(call.script->kind));
@@ -71,10 +92,17 @@ void ClientHost::start_call(ClientCall& call) {
   }
   // Tells the server application which script this call follows.
   headers.emplace_back("x-h2sim-call", std::to_string(call.index));
+  for (uint32_t i = 0; i < script.metadata_headers; ++i) {
+    headers.push_back(metadata_header(MetadataBlock::request, call.index, i, script.metadata_bytes));
+  }
+  outcomes_[call.index].request_metadata_sent = script.metadata_headers;
   bool empty_request = script.messages == 0 && script.half_close == HalfClose::after_messages;
-  call.stream = endpoint_->submit_request(headers, empty_request);
+  call.stream = slot.endpoint->submit_request(headers, empty_request);
   H2SIM_ASSERT(call.has_stream());
+  bool added = slot.calls.emplace(call.stream, call.index).second;
+  H2SIM_ASSERT(added);  // nghttp2 never reuses a stream id on a connection
   outcomes_[call.index].client_stream = call.stream;
+  outcomes_[call.index].wire_connection = sim::connection_index(slot.conn);
   if (empty_request) {
     call.write_closed = true;
     outcomes_[call.index].client_half_closed = true;
@@ -93,7 +121,7 @@ void ClientHost::send_next_message(ClientCall& call) {
   bool last = call.messages_sent == script.messages;
   bool close = last && script.half_close == HalfClose::after_messages;
   std::vector<uint8_t> message = encode_message(seq, script.message_bytes, false);
-  endpoint_->send_data(call.stream, message, close);
+  endpoint(call).send_data(call.stream, message, close);
   outcomes_[call.index].requests_sent.push_back(seq);
   if (close) {
     call.write_closed = true;
@@ -109,45 +137,49 @@ void ClientHost::half_close(ClientCall& call) {
   if (call.done || call.write_closed) return;
   // The script half-closes after its last message, never before.
   H2SIM_ASSERT(call.has_stream() && call.messages_sent == call.script->client.messages);
-  endpoint_->send_data(call.stream, {}, true);
+  endpoint(call).send_data(call.stream, {}, true);
   call.write_closed = true;
   outcomes_[call.index].client_half_closed = true;
   check_call(call);
 }
 
-ClientHost::ClientCall* ClientHost::by_stream(h2::StreamId stream) {
-  for (ClientCall& call : calls_) {
-    if (call.stream == stream) return &call;
+ClientHost::Slot* ClientHost::slot_of(sim::ConnId end) {
+  auto it = slot_by_conn_.find(end);
+  return it == slot_by_conn_.end() ? nullptr : &slots_[it->second];
+}
+
+void ClientHost::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
+  Slot* slot = slot_of(end);
+  H2SIM_ASSERT(slot != nullptr);  // a connection the client opened and has not replaced
+  slot->endpoint->receive(batch);
+  for (const h2::Event& event : slot->endpoint->take_events()) handle(*slot, event);
+  end_batch(*slot);
+  flush(*slot);
+}
+
+void ClientHost::on_goaway(Slot& slot, const h2::Event& event) {
+  for (auto& [stream, index] : slot.calls) {
+    ClientCall& call = calls_[index];
+    if (!call.done && call.stream > event.last_stream_id) publish(call, {Code::unavailable, "Received GOAWAY"});
   }
-  return nullptr;
 }
 
-void ClientHost::on_bytes(sim::ConnId, std::span<const uint8_t> batch) {
-  endpoint_->receive(batch);
-  for (const h2::Event& event : endpoint_->take_events()) handle(event);
-  end_batch();
-  flush();
-}
-
-void ClientHost::handle(const h2::Event& event) {
+void ClientHost::handle(Slot& slot, const h2::Event& event) {
   using Kind = h2::Event::Kind;
   if (event.kind == Kind::error) {
-    fail_all({Code::internal, "HTTP/2 connection error"});
+    fail_all(slot, {Code::internal, "HTTP/2 connection error"});
     return;
   }
   if (event.kind == Kind::goaway) {
-    for (ClientCall& call : calls_) {
-      if (!call.done && call.stream > event.last_stream_id) {
-        publish(call, {Code::unavailable, "Received GOAWAY"});
-      }
-    }
+    on_goaway(slot, event);
     return;
   }
   // Every other event is about one stream (nghttp2 treats stream-level frames on stream 0 as a
   // connection error), so it never matches a call that has not started.
   H2SIM_ASSERT(event.stream != h2::connection_stream_id);
-  ClientCall* call = by_stream(event.stream);
-  if (call == nullptr) return;
+  auto found = slot.calls.find(event.stream);
+  if (found == slot.calls.end()) return;
+  ClientCall* call = &calls_[found->second];
   if (call->done) {
     on_late_event(*call, event);
     return;
@@ -157,6 +189,15 @@ void ClientHost::handle(const h2::Event& event) {
       if (!event.end_stream) {
         on_response_headers(*call, event);
       } else {
+        // Trailers, or a trailers-only response that carries the headers' metadata too.
+        const ServerScript& server = call->script->server;
+        CallOutcome& outcome = outcomes_[call->index];
+        outcome.response_metadata_intact += metadata_intact(event.headers, MetadataBlock::trailers, call->index,
+                                                            server.trailer_metadata, server.metadata_bytes);
+        if (!call->response_headers) {
+          outcome.response_metadata_intact += metadata_intact(event.headers, MetadataBlock::response, call->index,
+                                                              server.header_metadata, server.metadata_bytes);
+        }
         on_trailers(*call, status_from_trailers(event.headers, call->http_status));
       }
       break;
@@ -187,6 +228,9 @@ void ClientHost::handle(const h2::Event& event) {
 
 void ClientHost::on_response_headers(ClientCall& call, const h2::Event& event) {
   call.response_headers = true;
+  const ServerScript& server = call.script->server;
+  outcomes_[call.index].response_metadata_intact +=
+      metadata_intact(event.headers, MetadataBlock::response, call.index, server.header_metadata, server.metadata_bytes);
   if (const std::string* s = h2::find_header(event.headers, ":status")) call.http_status = std::atoi(s->c_str());
   const ClientScript& script = call.script->client;
   if (script.half_close == HalfClose::after_response && call.messages_sent == script.messages) {
@@ -238,6 +282,7 @@ void ClientHost::on_trailers(ClientCall& call, Status status, bool from_wire) {
     call.held = std::move(status);
     call.held_without_trailers = !from_wire;
     call.force_rst_pending = true;
+    slots_[call.slot].force_rst.push_back(call.index);
     net_->mark("grpc-core: trailers held until the read batch ends");
     return;
   }
@@ -247,15 +292,15 @@ void ClientHost::on_trailers(ClientCall& call, Status status, bool from_wire) {
   if (!call.write_closed) {
     switch (personality_.rst_after_trailers) {
       case RstAfterTrailers::cancel:
-        endpoint_->reset(call.stream, h2::ErrorCode::cancel);
+        endpoint(call).reset(call.stream, h2::ErrorCode::cancel);
         net_->mark("client: RST(CANCEL) after trailers while uploading");
         break;
       case RstAfterTrailers::no_error:
       case RstAfterTrailers::no_error_at_batch_end:
-        endpoint_->reset(call.stream, h2::ErrorCode::no_error);
+        endpoint(call).reset(call.stream, h2::ErrorCode::no_error);
         break;
       case RstAfterTrailers::half_close:
-        endpoint_->send_data(call.stream, {}, true);
+        endpoint(call).send_data(call.stream, {}, true);
         outcomes_[call.index].client_half_closed = true;
         break;
       case RstAfterTrailers::none:
@@ -302,12 +347,17 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
   publish(call, reset_status(call, code));
 }
 
-void ClientHost::end_batch() {
-  for (ClientCall& call : calls_) {
+void ClientHost::end_batch(Slot& slot) {
+  // In call order, as a walk over every call found them: the order the resets are written in.
+  std::sort(slot.force_rst.begin(), slot.force_rst.end());
+  std::vector<uint32_t> pending = std::move(slot.force_rst);
+  slot.force_rst.clear();
+  for (uint32_t index : pending) {
+    ClientCall& call = calls_[index];
     if (call.done || !call.force_rst_pending) continue;
     H2SIM_ASSERT(call.held && !call.write_closed);
     // §2.2 step 6: force_client_rst_stream: RST(NO_ERROR), both sides closed, trailers out.
-    endpoint_->reset(call.stream, h2::ErrorCode::no_error);
+    endpoint(call).reset(call.stream, h2::ErrorCode::no_error);
     call.write_closed = true;
     net_->mark("grpc-core: deferred RST(NO_ERROR) at batch end");
     publish(call, *call.held);
@@ -345,16 +395,22 @@ void ClientHost::check_call(const ClientCall& call) const {
   H2SIM_ASSERT(call.done == outcomes_[call.index].client_saw.has_value());
 }
 
-void ClientHost::fail_all(const Status& status) {
+void ClientHost::fail_all(Slot& slot, const Status& status) {
+  uint32_t slot_index = static_cast<uint32_t>(&slot - slots_.data());
   for (ClientCall& call : calls_) {
-    // A call not yet started (no stream) is failed only when the connection is gone for good.
-    if (!call.done && (call.has_stream() || connection_lost_)) publish(call, status);
+    if (call.slot != slot_index || call.done) continue;
+    // A call not yet started (no stream) is failed only when the connection is gone for good:
+    // lost, with no reconnecting.
+    bool on_this_connection = call.has_stream() && slot.calls.count(call.stream) != 0;
+    if (on_this_connection || (!call.has_stream() && slot.lost && !options_.reconnect)) publish(call, status);
   }
 }
 
-void ClientHost::on_peer_closed(sim::ConnId, bool reset) {
-  connection_lost_ = true;
-  fail_all({Code::unavailable, reset ? "connection reset" : "connection closed"});
+void ClientHost::on_peer_closed(sim::ConnId end, bool reset) {
+  Slot* slot = slot_of(end);
+  if (slot == nullptr || slot->lost) return;
+  slot->lost = true;
+  fail_all(*slot, {Code::unavailable, reset ? "connection reset" : "connection closed"});
 }
 
 void ClientHost::on_timer(sim::TimerId timer) {
@@ -367,7 +423,11 @@ void ClientHost::on_timer(sim::TimerId timer) {
     case TimerKind::start:
       // A lost connection or a GOAWAY can have ended the call before it started.
       if (call.done) break;
-      if (connection_lost_) {
+      if (slots_[call.slot].lost && options_.reconnect) {
+        net_->mark("client: reconnects for a call on a lost connection");
+        open(slots_[call.slot]);
+      }
+      if (slots_[call.slot].lost) {
         publish(call, {Code::unavailable, "connection closed"});
       } else {
         start_call(call);
@@ -380,20 +440,20 @@ void ClientHost::on_timer(sim::TimerId timer) {
     case TimerKind::cancel:
       if (call.done) break;
       H2SIM_ASSERT(call.has_stream());  // both timers are set when the call starts
-      endpoint_->reset(call.stream, h2::ErrorCode::cancel);
+      endpoint(call).reset(call.stream, h2::ErrorCode::cancel);
       call.write_closed = true;
       outcomes_[index].client_cancelled = true;
       publish(call, kind == TimerKind::deadline ? Status{Code::deadline_exceeded, "Deadline Exceeded"}
                                                 : Status{Code::cancelled, "Cancelled"});
       break;
   }
-  flush();
+  flush(slots_[call.slot]);
 }
 
-void ClientHost::flush() {
-  if (!endpoint_ || connection_lost_) return;
-  sim::Flush out = endpoint_->take_output();
-  if (!out.bytes.empty()) net_->write(conn_, std::move(out));
+void ClientHost::flush(Slot& slot) {
+  if (!slot.endpoint || slot.lost) return;
+  sim::Flush out = slot.endpoint->take_output();
+  if (!out.bytes.empty()) net_->write(slot.conn, std::move(out));
 }
 
 }  // namespace h2sim::grpc

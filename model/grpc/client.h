@@ -1,5 +1,6 @@
-// The gRPC client application and transport of a run: one HTTP/2 connection to its next hop,
-// the scenario's calls on it, and a personality deciding how racing frames become a status.
+// The gRPC client application and transport of a run: one or more HTTP/2 connections to its next
+// hop, each call on the one its script names, and a personality deciding how racing frames
+// become a status.
 #pragma once
 
 #include <map>
@@ -16,11 +17,18 @@
 
 namespace h2sim::grpc {
 
+struct ClientOptions {
+  uint32_t connections = 1;  // every call's script.connection is below it
+  // A call that starts on a lost connection opens a new one (a gRPC channel reconnects); else
+  // it fails UNAVAILABLE at once.
+  bool reconnect = false;
+};
+
 class ClientHost final : public sim::Host {
  public:
   // `calls` and `outcomes` (one per call) outlive the host.
   ClientHost(std::span<const CallScript> calls, const ClientPersonality& personality,
-             std::vector<CallOutcome>& outcomes);
+             std::vector<CallOutcome>& outcomes, ClientOptions options = {});
   ~ClientHost() override;
 
   void start(sim::Net& net, sim::Address next_hop) override;
@@ -43,6 +51,7 @@ class ClientHost final : public sim::Host {
   //     RST at batch end closes the write side and publishes, so done clears it.
   struct ClientCall {
     uint32_t index = 0;
+    uint32_t slot = 0;  // the connection slot that carries it (script->connection)
     const CallScript* script = nullptr;
     h2::StreamId stream;  // connection_stream_id until the call starts
     uint32_t messages_sent = 0;
@@ -61,35 +70,48 @@ class ClientHost final : public sim::Host {
 
     bool has_stream() const { return stream != h2::connection_stream_id; }
   };
+  // One of the client's connections, and the HTTP/2 session on it. A slot whose connection was
+  // lost opens a new one when a call starts on it, if the client reconnects.
+  struct Slot {
+    sim::ConnId conn;
+    std::unique_ptr<h2::Endpoint> endpoint;
+    bool lost = false;
+    std::map<h2::StreamId, uint32_t> calls;  // stream -> call index, on this connection
+    std::vector<uint32_t> force_rst;         // calls with force_rst_pending, for end_batch
+  };
   enum class TimerKind : uint8_t { start, next_message, deadline, cancel };
 
   void add_timer(sim::Duration after, uint32_t index, TimerKind kind);
+  void open(Slot& slot);
   void start_call(ClientCall& call);
   void send_next_message(ClientCall& call);
   void half_close(ClientCall& call);
-  void handle(const h2::Event& event);
+  void handle(Slot& slot, const h2::Event& event);
+  void on_goaway(Slot& slot, const h2::Event& event);
   void on_response_headers(ClientCall& call, const h2::Event& event);
   void on_end_without_trailers(ClientCall& call);
   void on_late_event(ClientCall& call, const h2::Event& event);
   // `from_wire`: the status came in trailers, not in their place (a stream that ended without).
   void on_trailers(ClientCall& call, Status status, bool from_wire = true);
   void on_reset(ClientCall& call, h2::ErrorCode code);
-  void end_batch();
+  void end_batch(Slot& slot);
   void publish(ClientCall& call, Status status);
   void check_call(const ClientCall& call) const;
   Status reset_status(const ClientCall& call, h2::ErrorCode code) const;
-  void fail_all(const Status& status);
-  void flush();
-  ClientCall* by_stream(h2::StreamId stream);
+  void fail_all(Slot& slot, const Status& status);
+  void flush(Slot& slot);
+  Slot* slot_of(sim::ConnId end);
+  h2::Endpoint& endpoint(const ClientCall& call) { return *slots_[call.slot].endpoint; }
 
   const ClientPersonality& personality_;
   std::vector<CallOutcome>& outcomes_;
+  ClientOptions options_;
   sim::Net* net_ = nullptr;
-  sim::ConnId conn_;
-  std::unique_ptr<h2::Endpoint> endpoint_;
+  sim::Address next_hop_;
+  std::vector<Slot> slots_;
+  std::map<sim::ConnId, uint32_t> slot_by_conn_;
   std::vector<ClientCall> calls_;
   std::map<sim::TimerId, std::pair<uint32_t, TimerKind>> timers_;
-  bool connection_lost_ = false;
 };
 
 }  // namespace h2sim::grpc

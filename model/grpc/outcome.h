@@ -12,7 +12,9 @@
 namespace h2sim::grpc {
 
 struct CallOutcome {
-  uint32_t call = 0;                  // index in Scenario.calls
+  uint32_t call = 0;                  // index of the call, every copy of a repeated call counted
+  uint32_t connection = 0;            // the client connection that carries it (Call.connection)
+  uint32_t wire_connection = 0;       // the World's index of that connection when the call started
   h2::StreamId client_stream;         // the HTTP/2 stream id on the client's connection
   std::optional<Status> server_sent;  // the status the server application produced
   std::optional<Status> client_saw;   // the final status the client application saw
@@ -29,6 +31,13 @@ struct CallOutcome {
   std::vector<uint32_t> responses_received;
   bool client_half_closed = false;    // the client wrote END_STREAM
   bool server_read_all = false;       // the server saw the client's END_STREAM
+  // Custom metadata (ClientScript/ServerScript metadata fields): entries sent, and those that
+  // arrived intact. The server counts the request's; the client the response headers' and
+  // trailers' together.
+  uint32_t request_metadata_sent = 0;
+  uint32_t request_metadata_intact = 0;
+  uint32_t response_metadata_sent = 0;
+  uint32_t response_metadata_intact = 0;
 };
 
 }  // namespace h2sim::grpc

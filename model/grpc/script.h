@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "model/grpc/status.h"
 #include "model/h2/frame.h"
@@ -26,6 +27,8 @@ struct ClientScript {
   HalfClose half_close = HalfClose::after_messages;
   sim::Duration deadline;      // from the call's start; zero: none
   sim::Duration cancel_after;  // the application cancels the call; zero: never
+  uint32_t metadata_headers = 0;  // custom metadata in the request headers (metadata_header())
+  uint32_t metadata_bytes = 0;
 };
 
 enum class ServerAction : uint8_t {
@@ -44,6 +47,9 @@ struct ServerScript {
   Status status;
   sim::Duration delay;  // the handler's think time before it acts
   h2::ErrorCode reset_code = h2::ErrorCode::no_error;
+  uint32_t header_metadata = 0;   // custom metadata in the response headers
+  uint32_t trailer_metadata = 0;  // and in the trailers
+  uint32_t metadata_bytes = 0;
 };
 
 struct CallScript {
@@ -51,7 +57,18 @@ struct CallScript {
   ClientScript client;
   ServerScript server;
   sim::Duration start;  // from the start of the run
+  uint32_t connection = 0;  // the client connection that carries it
 };
+
+// Which header block custom metadata travels in; its letter is part of the header's name.
+enum class MetadataBlock : char { request = 'q', response = 'h', trailers = 't' };
+// Custom metadata entry `i` of a call's header block: a name and a value of `bytes` bytes that
+// say which call and entry they belong to, so the receiver can tell a value that arrived intact
+// from one cut, merged or moved ("x-h2sim-md-q2" = "c17.2." then letters, to length).
+h2::Header metadata_header(MetadataBlock block, uint32_t call, uint32_t i, uint32_t bytes);
+// How many of the `expected` entries of `call` in `block` are in `headers`, each intact.
+uint32_t metadata_intact(std::span<const h2::Header> headers, MetadataBlock block, uint32_t call, uint32_t expected,
+                         uint32_t bytes);
 
 // The response messages a handler sends when its script asks for `scripted`. A unary or
 // client-streaming handler sends at most one, and exactly one when it ends OK: grpc++ writes the

@@ -8,9 +8,11 @@
 
 namespace h2sim::grpc {
 
-ServerHost::ServerHost(std::span<const CallScript> calls, const ServerPersonality& personality, std::vector<CallOutcome>& outcomes)
+ServerHost::ServerHost(std::span<const CallScript> calls, const ServerPersonality& personality,
+                       std::vector<CallOutcome>& outcomes, h2::EndpointOptions endpoint)
     : scripts_(calls),
       personality_(personality),
+      endpoint_options_(endpoint),
       outcomes_(outcomes) {}
 
 ServerHost::~ServerHost() = default;
@@ -18,7 +20,7 @@ ServerHost::~ServerHost() = default;
 void ServerHost::start(sim::Net& net, sim::Address) { net_ = &net; }
 
 void ServerHost::on_accept(sim::ConnId end) {
-  bool added = endpoints_.emplace(end, std::make_unique<h2::Endpoint>(h2::Role::server)).second;
+  bool added = endpoints_.emplace(end, std::make_unique<h2::Endpoint>(h2::Role::server, endpoint_options_)).second;
   H2SIM_ASSERT(added);  // a connection end is accepted once
   flush(end);
 }
@@ -29,9 +31,16 @@ void ServerHost::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
   h2::Endpoint& endpoint = *it->second;
   endpoint.receive(batch);
   for (const h2::Event& event : endpoint.take_events()) handle(end, endpoint, event);
-  // The application acts once the whole read batch has been parsed.
-  for (auto& [key, call] : calls_) {
-    if (key.first == end) maybe_act(call);
+  // The application acts once the whole read batch has been parsed, in stream order; a call that
+  // acted, or is done, leaves the waiting list.
+  if (auto w = waiting_.find(end); w != waiting_.end()) {
+    std::vector<Key>& keys = w->second;
+    std::sort(keys.begin(), keys.end());
+    for (const Key& key : keys) maybe_act(calls_.at(key));
+    std::erase_if(keys, [this](const Key& key) {
+      const ServerCall& call = calls_.at(key);
+      return call.done || call.waiting;
+    });
   }
   flush(end);
   // A connection error (nghttp2 sent its GOAWAY, or the peer is not speaking HTTP/2 at all:
@@ -56,10 +65,17 @@ void ServerHost::handle(sim::ConnId conn, h2::Endpoint&, const h2::Event& event)
       if (r.ec == std::errc() && index >= 0 && static_cast<size_t>(index) < scripts_.size()) call.index = index;
     }
     call.read_closed = event.end_stream;
-    if (call.index >= 0) outcomes_[call.index].server_read_all = event.end_stream;
+    if (call.index >= 0) {
+      outcomes_[call.index].server_read_all = event.end_stream;
+      const ClientScript& client = scripts_[call.index].client;
+      outcomes_[call.index].request_metadata_intact =
+          metadata_intact(event.headers, MetadataBlock::request, static_cast<uint32_t>(call.index),
+                          client.metadata_headers, client.metadata_bytes);
+    }
     // nghttp2 reports a stream's request headers once, and stream ids are never reused.
     bool added = calls_.emplace(key, std::move(call)).second;
     H2SIM_ASSERT(added);
+    waiting_[conn].push_back(key);
     return;
   }
   auto it = calls_.find(key);
@@ -123,6 +139,36 @@ void ServerHost::maybe_act(ServerCall& call) {
   act(call);
 }
 
+// The response's header block and its trailers, with the script's custom metadata. Each is sized
+// before it is filled, and trailers-only moves the status fields into the head: a handful of
+// allocations fewer per call (bench/run_bench.cc).
+std::pair<h2::Headers, h2::Headers> ServerHost::header_blocks(const ServerCall& call, const Status& status) {
+  uint32_t header_metadata = 0, trailer_metadata = 0, metadata_bytes = 0;
+  if (call.index >= 0) {
+    const ServerScript& script = scripts_[call.index].server;
+    header_metadata = script.header_metadata;
+    trailer_metadata = script.trailer_metadata;
+    metadata_bytes = script.metadata_bytes;
+    outcomes_[call.index].response_metadata_sent = header_metadata + trailer_metadata;
+  }
+  auto index = static_cast<uint32_t>(call.index);
+  h2::Headers trailers;
+  trailers.reserve(2 + trailer_metadata);
+  trailers.emplace_back("grpc-status", std::to_string(static_cast<uint32_t>(status.code)));
+  if (!status.message.empty()) trailers.emplace_back("grpc-message", percent_encode(status.message));
+  for (uint32_t i = 0; i < trailer_metadata; ++i) {
+    trailers.push_back(metadata_header(MetadataBlock::trailers, index, i, metadata_bytes));
+  }
+  h2::Headers head;
+  head.reserve(2 + header_metadata + trailers.size());
+  head.emplace_back(":status", "200");
+  head.emplace_back("content-type", "application/grpc");
+  for (uint32_t i = 0; i < header_metadata; ++i) {
+    head.push_back(metadata_header(MetadataBlock::response, index, i, metadata_bytes));
+  }
+  return {std::move(head), std::move(trailers)};
+}
+
 void ServerHost::act(ServerCall& call) {
   // A call acts once, when no think time is running; done is final, so it cannot act again.
   H2SIM_ASSERT(!call.done && !call.waiting);
@@ -146,16 +192,7 @@ void ServerHost::act(ServerCall& call) {
     outcome.server_sent = status;
     outcome.server_status_at = net_->now();
   }
-  // Each block is sized before it is filled, and trailers-only moves the status fields into the
-  // head: a handful of allocations fewer per call (bench/run_bench.cc).
-  h2::Headers trailers;
-  trailers.reserve(2);
-  trailers.emplace_back("grpc-status", std::to_string(static_cast<uint32_t>(status.code)));
-  if (!status.message.empty()) trailers.emplace_back("grpc-message", percent_encode(status.message));
-  h2::Headers head;
-  head.reserve(2 + trailers.size());
-  head.emplace_back(":status", "200");
-  head.emplace_back("content-type", "application/grpc");
+  auto [head, trailers] = header_blocks(call, status);
 
   if (messages == 0 && (!abort || personality_.trailers_only_on_early_abort)) {
     // Trailers-only: one HEADERS with END_STREAM carrying the status (§2.1 close_from_api).

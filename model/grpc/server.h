@@ -19,8 +19,9 @@ namespace h2sim::grpc {
 class ServerHost final : public sim::Host {
  public:
   // `calls` and `outcomes` (one per call) outlive the host.
+  // `endpoint` is what the server advertises in its SETTINGS (streams, window).
   ServerHost(std::span<const CallScript> calls, const ServerPersonality& personality,
-             std::vector<CallOutcome>& outcomes);
+             std::vector<CallOutcome>& outcomes, h2::EndpointOptions endpoint = {});
   ~ServerHost() override;
 
   void start(sim::Net& net, sim::Address next_hop) override;
@@ -45,15 +46,20 @@ class ServerHost final : public sim::Host {
   void handle(sim::ConnId conn, h2::Endpoint& endpoint, const h2::Event& event);
   void maybe_act(ServerCall& call);
   void act(ServerCall& call);
+  std::pair<h2::Headers, h2::Headers> header_blocks(const ServerCall& call, const Status& status);
   void reset_call(ServerCall& call, h2::Endpoint& endpoint);
   void flush(sim::ConnId conn);
 
   std::span<const CallScript> scripts_;
   const ServerPersonality& personality_;
+  h2::EndpointOptions endpoint_options_;
   std::vector<CallOutcome>& outcomes_;
   sim::Net* net_ = nullptr;
   std::map<sim::ConnId, std::unique_ptr<h2::Endpoint>> endpoints_;
   std::map<Key, ServerCall> calls_;
+  // The calls of each connection that have not acted yet, in stream order: what on_bytes asks
+  // to act (walking every call of the run after each read batch was quadratic in the calls).
+  std::map<sim::ConnId, std::vector<Key>> waiting_;
   std::map<sim::TimerId, Key> timers_;
   std::set<sim::ConnId> closed_;  // connections this server closed after a connection error
 };

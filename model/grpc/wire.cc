@@ -1,8 +1,33 @@
 #include "model/grpc/wire.h"
 
 #include "model/grpc/echo.pb.h"
+#include "model/grpc/script.h"
 
 namespace h2sim::grpc {
+
+h2::Header metadata_header(MetadataBlock block, uint32_t call, uint32_t i, uint32_t bytes) {
+  std::string value = "c" + std::to_string(call) + "." + std::to_string(i) + ".";
+  value.resize(bytes, 'v');
+  // A letter every 61 bytes that depends on the position (past the prefix, which is shorter): a
+  // value cut and joined again elsewhere does not read as intact.
+  for (size_t k = 61; k < value.size(); k += 61) value[k] = static_cast<char>('a' + (k / 61) % 26);
+  return {"x-h2sim-md-" + std::string(1, static_cast<char>(block)) + std::to_string(i), std::move(value)};
+}
+
+uint32_t metadata_intact(std::span<const h2::Header> headers, MetadataBlock block, uint32_t call, uint32_t expected,
+                         uint32_t bytes) {
+  uint32_t intact = 0;
+  for (uint32_t i = 0; i < expected; ++i) {
+    h2::Header want = metadata_header(block, call, i, bytes);
+    for (const h2::Header& h : headers) {
+      if (h.first == want.first) {
+        intact += h.second == want.second;
+        break;
+      }
+    }
+  }
+  return intact;
+}
 
 std::string message_payload(uint32_t seq, uint32_t payload_bytes) {
   std::string payload(payload_bytes, '\0');

@@ -127,10 +127,14 @@ Transition transition(StreamState s, StreamEvent e) {
 }
 
 StreamMonitor::View& StreamMonitor::view(const Key& key) {
-  if (views_.empty()) views_.reserve(8);
-  auto by_key = [](const std::pair<Key, View>& v, const Key& k) { return v.first < k; };
-  auto it = std::lower_bound(views_.begin(), views_.end(), key, by_key);
-  if (it == views_.end() || it->first != key) it = views_.insert(it, {key, View{}});
+  size_t end = size_t{std::get<0>(key)} * 2 + std::get<1>(key);
+  if (views_.size() <= end) views_.resize(end + 1);
+  std::vector<std::pair<StreamId, View>>& streams = views_[end];
+  StreamId stream = std::get<2>(key);
+  if (streams.empty() || streams.back().first < stream) return streams.emplace_back(stream, View{}).second;
+  auto by_stream = [](const std::pair<StreamId, View>& v, StreamId id) { return v.first < id; };
+  auto it = std::lower_bound(streams.begin(), streams.end(), stream, by_stream);
+  if (it == streams.end() || it->first != stream) it = streams.insert(it, {stream, View{}});
   return it->second;
 }
 
@@ -170,8 +174,10 @@ std::map<std::pair<StreamState, StreamEvent>, uint32_t> StreamMonitor::taken() c
 
 std::vector<StreamMonitor::OpenStream> StreamMonitor::open_streams() const {
   std::vector<OpenStream> out;
-  for (const auto& [key, v] : views_) {
-    if (v.state != StreamState::closed && v.state != StreamState::idle) out.push_back({v.endpoint, std::get<2>(key), v.state});
+  for (const auto& streams : views_) {
+    for (const auto& [stream, v] : streams) {
+      if (v.state != StreamState::closed && v.state != StreamState::idle) out.push_back({v.endpoint, stream, v.state});
+    }
   }
   return out;
 }

@@ -94,9 +94,11 @@ class StreamMonitor {
   };
   using Key = std::tuple<uint32_t, bool, StreamId>;  // (connection, client side, stream)
   View& view(const Key& key);
-  // Sorted by key. A flat vector because runs have a handful of streams: one allocation where
-  // a map took one per stream.
-  std::vector<std::pair<Key, View>> views_;
+  // By connection end (connection * 2 + client side), then sorted by stream: new streams have
+  // the highest id on their connection, so a view is appended, never inserted in the middle (one
+  // sorted vector of every view shifted half of them per stream when ten thousand calls
+  // interleaved a hundred connections). Iterating in index order is Key order.
+  std::vector<std::vector<std::pair<StreamId, View>>> views_;
   uint32_t taken_[stream_state_count][stream_event_count] = {};
   std::vector<Violation> violations_;
   FrameFilter judged_;

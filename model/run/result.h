@@ -29,6 +29,7 @@ struct Result {
   sim::Marks marks;
   std::vector<sim::SegmentRecord> segments;  // what the network carried, for pcap and diagrams
   std::vector<sim::ReadRecord> reads;
+  std::vector<sim::FaultRecord> faults;      // the faults the network injected, in order
   std::string digest;                        // hex digest of frames, outcomes and the end
   // With a hostile client: its connection index, and whether its peer closed the connection.
   bool has_hostile = false;

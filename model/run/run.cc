@@ -21,7 +21,21 @@ sim::LinkConfig link_of(const Network& n) {
   if (n.has_latency_steps()) link.latency_steps = n.latency_steps();
   if (n.has_segments_max()) link.segments_max = n.segments_max();
   if (n.has_segment_bytes_max()) link.segment_bytes_max = n.segment_bytes_max();
+  if (n.has_bandwidth_bytes_per_s()) link.bandwidth_bytes_per_s = n.bandwidth_bytes_per_s();
   return link;
+}
+
+sim::FaultPlan faults_of(const Faults& f, sim::Address server) {
+  sim::FaultPlan plan;
+  plan.counts[static_cast<int>(sim::FaultKind::reset)] = f.connection_resets();
+  plan.counts[static_cast<int>(sim::FaultKind::close)] = f.connection_closes();
+  plan.counts[static_cast<int>(sim::FaultKind::stall)] = f.read_stalls();
+  plan.counts[static_cast<int>(sim::FaultKind::restart)] = f.server_restarts();
+  plan.read_stall = {static_cast<int64_t>(f.read_stall_ns())};
+  plan.restart = {static_cast<int64_t>(f.restart_ns())};
+  plan.moments = f.has_moments() ? f.moments() : fault_moments_default;
+  plan.restarting_host = server;
+  return plan;
 }
 
 sim::Limits limits_of(const Limits& l) {
@@ -51,6 +65,8 @@ ProxyConfig proxy_config(const Scenario& scenario) {
     c.downstream_max_concurrent_streams = p.downstream_max_concurrent_streams();
   }
   c.settings.insert(p.settings().begin(), p.settings().end());
+  if (p.has_upstream_connections()) c.upstream_connections = p.upstream_connections();
+  if (p.has_upstream_max_concurrent_streams()) c.upstream_max_concurrent_streams = p.upstream_max_concurrent_streams();
   return c;
 }
 
@@ -65,8 +81,8 @@ Catalogue catalogue_of(const ProxyRegistry& proxies) {
 Result start_result(const Scenario& scenario) {
   Result result;
   result.has_proxy = scenario.has_proxy();
-  result.calls.resize(scenario.calls_size());
-  for (int i = 0; i < scenario.calls_size(); ++i) result.calls[i].call = static_cast<uint32_t>(i);
+  result.calls.resize(expanded_calls(scenario));
+  for (size_t i = 0; i < result.calls.size(); ++i) result.calls[i].call = static_cast<uint32_t>(i);
   return result;
 }
 
@@ -75,8 +91,15 @@ Applications make_applications(const Scenario& scenario, Result& result) {
   apps.scripts = call_scripts(scenario);
   const grpc::ClientPersonality& client = *grpc::find_client_personality(or_default(scenario.client()));
   const grpc::ServerPersonality& server = *grpc::find_server_personality(or_default(scenario.server()));
-  apps.server = std::make_unique<grpc::ServerHost>(apps.scripts, server, result.calls);
-  apps.client = std::make_unique<grpc::ClientHost>(apps.scripts, client, result.calls);
+  for (size_t i = 0; i < apps.scripts.size(); ++i) result.calls[i].connection = apps.scripts[i].connection;
+  h2::EndpointOptions settings;
+  const ServerSettings& ss = scenario.server_settings();
+  if (ss.has_max_concurrent_streams()) settings.max_concurrent_streams = ss.max_concurrent_streams();
+  if (ss.has_initial_window_bytes()) settings.initial_window_bytes = ss.initial_window_bytes();
+  apps.server = std::make_unique<grpc::ServerHost>(apps.scripts, server, result.calls, settings);
+  apps.client = std::make_unique<grpc::ClientHost>(
+      apps.scripts, client, result.calls,
+      grpc::ClientOptions{.connections = client_connections(scenario), .reconnect = scenario.client_reconnect()});
   if (scenario.has_hostile()) apps.hostile = std::make_unique<HostileClient>(scenario.hostile());
   return apps;
 }
@@ -103,6 +126,7 @@ Result run(const Scenario& scenario, sim::ChoiceSource& choices, const ProxyFact
   world.set_wire_observer(&trace);
   sim::Address server_at = world.add_host(*apps.server, "server", sim::Address{});
   trace.add_host(server_at, h2::Peer::server);
+  if (scenario.has_faults()) world.set_faults(faults_of(scenario.faults(), server_at));
   sim::Address client_next = server_at;
   if (proxy) {
     client_next = world.add_host(*proxy, "proxy", server_at);
@@ -125,6 +149,7 @@ Result run(const Scenario& scenario, sim::ChoiceSource& choices, const ProxyFact
   result.decisions = choices.decisions();
   result.segments = world.take_segments();
   result.reads = world.take_reads();
+  result.faults = world.take_faults();
   finish_result(result);
   return result;
 }

@@ -1,5 +1,9 @@
 #include "model/run/scripts.h"
 
+#include <algorithm>
+
+#include "model/scenario/validate.h"
+
 namespace h2sim {
 
 namespace {
@@ -41,7 +45,7 @@ grpc::CallScript call_script(const Call& c) {
   const ClientScript& client = c.client();
   s.client = {client.messages(), client.message_bytes(), nanoseconds(client.interval_ns()),
               half_close_of(client.half_close()), nanoseconds(client.deadline_ns()),
-              nanoseconds(client.cancel_after_ns())};
+              nanoseconds(client.cancel_after_ns()), client.metadata_headers(), client.metadata_bytes()};
   const ServerScript& server = c.server();
   s.server = {action_of(server.action()),
               server.read_messages(),
@@ -49,14 +53,28 @@ grpc::CallScript call_script(const Call& c) {
               server.message_bytes(),
               {static_cast<grpc::Code>(server.status().code()), server.status().message()},
               nanoseconds(server.delay_ns()),
-              static_cast<h2::ErrorCode>(server.reset_code())};
+              static_cast<h2::ErrorCode>(server.reset_code()),
+              server.header_metadata(),
+              server.trailer_metadata(),
+              server.metadata_bytes()};
+  s.connection = c.connection();
   return s;
 }
 
 std::vector<grpc::CallScript> call_scripts(const Scenario& scenario) {
   std::vector<grpc::CallScript> out;
-  out.reserve(scenario.calls_size());
-  for (const Call& c : scenario.calls()) out.push_back(call_script(c));
+  out.reserve(expanded_calls(scenario));
+  uint32_t connections = client_connections(scenario);
+  for (const Call& c : scenario.calls()) {
+    grpc::CallScript first = call_script(c);
+    uint32_t copies = std::max<uint32_t>(c.repeat(), 1);
+    for (uint32_t k = 0; k < copies; ++k) {
+      out.push_back(first);
+      // Validation bounds the interval to a day and the copies to calls_max: the product fits.
+      out.back().start = first.start + nanoseconds(c.repeat_interval_ns() * k);
+      out.back().connection = static_cast<uint32_t>((uint64_t{c.connection()} + k) % connections);
+    }
+  }
   return out;
 }
 

@@ -26,25 +26,36 @@ constexpr FieldRange ranges[] = {
     {"h2sim.ClientScript.interval_ns", 0, day, "one day of virtual time"},
     {"h2sim.ClientScript.deadline_ns", 0, day, "one day of virtual time"},
     {"h2sim.ClientScript.cancel_after_ns", 0, day, "one day of virtual time"},
+    {"h2sim.ClientScript.metadata_headers", 0, metadata_entries_max, "custom metadata headers per request"},
+    {"h2sim.ClientScript.metadata_bytes", 0, metadata_bytes_max, "bytes per metadata value"},
     {"h2sim.ServerScript.read_messages", 0, u32, "any count: a server may wait for more than it gets"},
     {"h2sim.ServerScript.messages", 0, messages_max, "response messages per call"},
     {"h2sim.ServerScript.message_bytes", 0, message_bytes_max, "bytes per response message"},
     {"h2sim.ServerScript.delay_ns", 0, day, "one day of virtual time"},
     {"h2sim.ServerScript.reset_code", 0, 13, "an HTTP/2 error code (RFC 9113 §7)"},
+    {"h2sim.ServerScript.header_metadata", 0, metadata_entries_max, "custom metadata in the response headers"},
+    {"h2sim.ServerScript.trailer_metadata", 0, metadata_entries_max, "custom metadata in the trailers"},
+    {"h2sim.ServerScript.metadata_bytes", 0, metadata_bytes_max, "bytes per metadata value"},
     {"h2sim.Status.code", 0, 16, "a gRPC status code"},
     {"h2sim.Status.message", 0, status_message_bytes_max, "grpc-message, before percent-encoding"},
     {"h2sim.Call.start_ns", 0, day, "one day of virtual time"},
+    {"h2sim.Call.connection", 0, client_connections_max - 1, "a client connection (below client_connections)"},
+    {"h2sim.Call.repeat", 0, calls_max, "copies of the call (calls_max in all)"},
+    {"h2sim.Call.repeat_interval_ns", 0, day, "one day of virtual time"},
     {"h2sim.Network.latency_ns_min", 0, day, "one day of virtual time"},
     {"h2sim.Network.latency_ns_max", 0, day, "one day of virtual time"},
     {"h2sim.Network.latency_steps", 1, 64, "latency choices per segment"},
     {"h2sim.Network.segments_max", 1, 64, "segments a write may be cut into"},
     {"h2sim.Network.segment_bytes_max", 1, 1 << 24, "bytes per segment"},
+    {"h2sim.Network.bandwidth_bytes_per_s", 1000, 1'000'000'000'000, "1 kB/s to 1 TB/s per direction"},
     {"h2sim.ProxySpec.preset", 0, 256, "a registered proxy's name"},
     {"h2sim.ProxySpec.max_requests_per_connection", 0, u32, "0: no limit"},
     {"h2sim.ProxySpec.idle_timeout_ns", 0, day, "one day of virtual time"},
     {"h2sim.ProxySpec.downstream_window_bytes", 0, window_bytes_max, "RFC 9113 §6.9.2"},
     {"h2sim.ProxySpec.upstream_window_bytes", 0, window_bytes_max, "RFC 9113 §6.9.2"},
     {"h2sim.ProxySpec.downstream_max_concurrent_streams", 1, u32, "SETTINGS_MAX_CONCURRENT_STREAMS"},
+    {"h2sim.ProxySpec.upstream_connections", 0, upstream_connections_max, "0: one per client connection"},
+    {"h2sim.ProxySpec.upstream_max_concurrent_streams", 1, u32, "streams per pooled upstream connection"},
     {"h2sim.ProxySpec.SettingsEntry.key", 1, 256, "a setting's name"},
     {"h2sim.ProxySpec.SettingsEntry.value", 0, 4096, "a setting's value"},
     {"h2sim.Limits.events_max", 1, 100'000'000, "events in one run"},
@@ -54,6 +65,16 @@ constexpr FieldRange ranges[] = {
     {"h2sim.Hostile.param", 0, 1024, "the attack's parameter"},
     {"h2sim.Hostile.seed", 0, u32, "any seed"},
     {"h2sim.Hostile.start_ns", 0, day, "one day of virtual time"},
+    {"h2sim.Scenario.client_connections", 0, client_connections_max, "0 or 1: one connection"},
+    {"h2sim.ServerSettings.max_concurrent_streams", 1, u32, "SETTINGS_MAX_CONCURRENT_STREAMS"},
+    {"h2sim.ServerSettings.initial_window_bytes", 0, window_bytes_max, "RFC 9113 §6.9.2"},
+    {"h2sim.Faults.connection_resets", 0, faults_max, "faults of one kind"},
+    {"h2sim.Faults.connection_closes", 0, faults_max, "faults of one kind"},
+    {"h2sim.Faults.read_stalls", 0, faults_max, "faults of one kind"},
+    {"h2sim.Faults.read_stall_ns", 0, day, "one day of virtual time"},
+    {"h2sim.Faults.server_restarts", 0, faults_max, "faults of one kind"},
+    {"h2sim.Faults.restart_ns", 0, day, "one day of virtual time"},
+    {"h2sim.Faults.moments", 1, fault_moments_max, "segment arrivals a fault may fire at"},
 };
 
 // Reads an integer or a text field's length, whatever its declared width.
@@ -122,6 +143,8 @@ uint32_t config_fields_set(const ProxySpec& p) {
   if (p.has_upstream_window_bytes()) set |= config_upstream_window;
   if (p.has_downstream_max_concurrent_streams()) set |= config_downstream_max_concurrent_streams;
   if (!p.settings().empty()) set |= config_settings;
+  if (p.has_upstream_connections()) set |= config_upstream_connections;
+  if (p.has_upstream_max_concurrent_streams()) set |= config_upstream_max_concurrent_streams;
   return set;
 }
 
@@ -168,20 +191,52 @@ const FieldRange* find_field_range(std::string_view full_name) {
 uint64_t payload_bytes(const Scenario& s) {
   uint64_t total = 0;
   for (const Call& c : s.calls()) {
-    total += uint64_t{c.client().messages()} * c.client().message_bytes();
-    total += uint64_t{c.server().messages()} * c.server().message_bytes();
+    uint64_t copies = std::max<uint32_t>(c.repeat(), 1);
+    total += copies * (uint64_t{c.client().messages()} * c.client().message_bytes() +
+                       uint64_t{c.server().messages()} * c.server().message_bytes());
   }
   return total;
 }
 
-std::string validate(const Scenario& s, const Catalogue& catalogue) {
-  if (s.calls_size() == 0) return "the scenario has no calls";
-  if (s.calls_size() > calls_max) {
-    return "the scenario has " + std::to_string(s.calls_size()) + " calls; at most " +
-           std::to_string(calls_max) + " are allowed";
+uint64_t work_bytes(const Scenario& s) {
+  uint64_t total = payload_bytes(s);
+  for (const Call& c : s.calls()) {
+    uint64_t copies = std::max<uint32_t>(c.repeat(), 1);
+    uint64_t metadata = uint64_t{c.client().metadata_headers()} * c.client().metadata_bytes() +
+                        uint64_t{c.server().header_metadata() + c.server().trailer_metadata()} * c.server().metadata_bytes();
+    total += copies * metadata;
   }
-  if (std::string e = check_fields(s, ""); !e.empty()) return e;
-  if (std::string e = check_names(s, catalogue); !e.empty()) return e;
+  return total;
+}
+
+uint64_t expanded_calls(const Scenario& s) {
+  uint64_t total = 0;
+  for (const Call& c : s.calls()) total += std::max<uint32_t>(c.repeat(), 1);
+  return total;
+}
+
+uint32_t client_connections(const Scenario& s) { return std::max<uint32_t>(s.client_connections(), 1); }
+
+CallCopy call_copy(const Scenario& s, uint64_t index) {
+  for (int entry = 0; entry < s.calls_size(); ++entry) {
+    uint64_t copies = std::max<uint32_t>(s.calls(entry).repeat(), 1);
+    if (index < copies) return {entry, static_cast<uint32_t>(index)};
+    index -= copies;
+  }
+  return {s.calls_size() - 1, 0};
+}
+
+namespace {
+
+// What one field cannot say alone: calls on connections that exist, latencies in order, and the
+// whole scenario's work within limits.bytes_max.
+std::string check_relations(const Scenario& s) {
+  for (int i = 0; i < s.calls_size(); ++i) {
+    if (s.calls(i).connection() >= client_connections(s)) {
+      return "calls[" + std::to_string(i) + "].connection: " + std::to_string(s.calls(i).connection()) +
+             " is not below client_connections (" + std::to_string(client_connections(s)) + ")";
+    }
+  }
   const Network& n = s.network();
   if (n.has_latency_ns_max() && n.latency_ns_max() < (n.has_latency_ns_min() ? n.latency_ns_min() : 100000)) {
     return "network: latency_ns_max is below latency_ns_min (100000 when unset)";
@@ -195,7 +250,26 @@ std::string validate(const Scenario& s, const Catalogue& catalogue) {
            "): send fewer or smaller messages, or raise limits { bytes_max } (at most " +
            std::to_string(bytes_max_max) + ")";
   }
+  if (uint64_t work = work_bytes(s); work * legs > bytes_max) {
+    return "the calls carry " + std::to_string(work) + " bytes of messages and custom metadata over " +
+           std::to_string(legs) + (legs == 1 ? " leg" : " legs") + ", more than limits.bytes_max (" +
+           std::to_string(bytes_max) + "): send less, or raise limits { bytes_max } (at most " +
+           std::to_string(bytes_max_max) + ")";
+  }
   return {};
+}
+
+}  // namespace
+
+std::string validate(const Scenario& s, const Catalogue& catalogue) {
+  if (s.calls_size() == 0) return "the scenario has no calls";
+  if (std::string e = check_fields(s, ""); !e.empty()) return e;
+  if (uint64_t calls = expanded_calls(s); calls > static_cast<uint64_t>(calls_max)) {
+    return "the scenario has " + std::to_string(calls) + " calls (repeats counted); at most " +
+           std::to_string(calls_max) + " are allowed";
+  }
+  if (std::string e = check_names(s, catalogue); !e.empty()) return e;
+  return check_relations(s);
 }
 
 }  // namespace h2sim

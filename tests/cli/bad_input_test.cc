@@ -54,9 +54,7 @@ class BadInput : public ::testing::TestWithParam<Row> {
     write("unknown-field.textproto", "calls {}\ncolour: \"blue\"\n");
     write("unknown-enum.textproto", "calls { kind: SIDEWAYS }\n");
     write("no-calls.textproto", "name: \"x\"\n");
-    std::string many;
-    for (int i = 0; i < 17; ++i) many += "calls {}\n";
-    write("too-many-calls.textproto", many);
+    write("too-many-calls.textproto", "calls { repeat: 10001 }\ncalls { repeat: 10000 }\n");
     write("preset.textproto", "proxy { preset: \"haproxy-1.0\" }\ncalls {}\n");
     write("client.textproto", "client: \"grpc-cobol\"\ncalls {}\n");
     write("server.textproto", "server: \"grpc-fortran\"\ncalls {}\n");
@@ -261,7 +259,7 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"run @unknown-field.textproto", "colour"},
         Row{"run @unknown-enum.textproto", "SIDEWAYS"},
         Row{"run @no-calls.textproto", "no calls"},
-        Row{"run @too-many-calls.textproto", "at most 16"},
+        Row{"run @too-many-calls.textproto", "20001 calls (repeats counted); at most 20000"},
         Row{"run @preset.textproto", "known: passthrough"},
         Row{"run @client.textproto", "grpc-core, grpc-core-sync, grpc-java"},
         Row{"run @server.textproto", "grpc-fortran"},
@@ -342,6 +340,8 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"check --proxy squid", "unknown proxy 'squid' (known: none, passthrough"},
         Row{"check --client grpc-cobol", "grpc-core, grpc-core-sync, grpc-java, grpc-go, grpc-js"},
         Row{"check --server grpc-fortran", "grpc-core, grpc-go, grpc-java"},
+        Row{"check --shape spiral", "unknown shape 'spiral' (known: many-calls, many-connections"},
+        Row{"shapes extra", "takes no arguments"},
         Row{"check --cases 0", "--cases takes a whole number"},
         Row{"check --cases many", "--cases takes a whole number"},
         Row{"check --jobs 0", "--jobs takes a whole number"},

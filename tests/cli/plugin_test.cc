@@ -3,6 +3,7 @@
 // another API version, a refusal and a factory that returns nothing each exit 2 with the reason;
 // a plug-in proxy that crashes under --jobs becomes a finding with its replay file; replaying a
 // plug-in's finding without the plug-in names it.
+#include <h2sim/plugin.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -71,7 +72,7 @@ TEST_P(BadPlugins, ExitTwoWithTheReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Plugin, BadPlugins,
-    ::testing::Values(BadPlugin{plugin("old_api"), "built for h2sim plug-in API version 42"},
+    ::testing::Values(BadPlugin{plugin("old_api"), "built for h2sim plug-in API version " + std::to_string(H2SIM_PLUGIN_API_VERSION + 41)},
                       BadPlugin{plugin("no_entry"), "not an h2sim plug-in (no h2sim_plugin_api_version"},
                       BadPlugin{plugin("refuses"), "refused to register its proxies: no licence for this machine"},
                       BadPlugin{"/nonexistent/plugin.so", "cannot load it"},

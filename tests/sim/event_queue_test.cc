@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -74,6 +76,66 @@ TEST(EventQueue, OnlyEventsAtTheFirstEventsHostTie) {
   queue.pop(choices, &at)();
   EXPECT_EQ(order, "c");
   EXPECT_TRUE(choices.exhausted());
+}
+
+// The queue against the definition, step by step: the candidates are the pending events due at
+// the earliest instant at the host of the first one scheduled, in scheduling order, and the
+// answer picks among them. Ties of thousands (ten thousand calls' start timers), events that
+// schedule more at the same instant, and three hosts, under seeded answers.
+TEST(EventQueue, LargeTiesPickAsTheDefinitionSays) {
+  struct Model {
+    int64_t at;
+    uint64_t seq;
+    uint32_t host;
+    int id;
+  };
+  for (uint64_t seed = 0; seed < 8; ++seed) {
+    EventQueue queue;
+    std::vector<Model> model;
+    std::vector<int> ran;
+    SplitMix64 rng(seed + 100);
+    uint64_t seq = 0;
+    int next_id = 0;
+    std::function<void(int64_t, uint32_t)> add = [&](int64_t at, uint32_t host) {
+      int id = next_id++;
+      model.push_back({at, seq++, host, id});
+      // A third of the events schedule another at the same instant when they run.
+      bool spawn = id % 3 == 0 && id < 6000;
+      queue.schedule(Time{at}, [&, id, at, spawn] {
+        ran.push_back(id);
+        if (spawn) add(at, static_cast<uint32_t>(id % 3));
+      }, 0, Address{host});
+    };
+    for (int i = 0; i < 3000; ++i) add(static_cast<int64_t>(rng.below(4)), rng.below(3));
+    SeededChoices choices(seed);
+    size_t pops = 0;
+    while (!queue.empty()) {
+      ASSERT_EQ(queue.size(), model.size());
+      // The definition: earliest instant, first scheduled there, its host's events in order.
+      int64_t first_at = model[0].at;
+      for (const Model& m : model) first_at = std::min(first_at, m.at);
+      const Model* first = nullptr;
+      for (const Model& m : model) {
+        if (m.at == first_at && (first == nullptr || m.seq < first->seq)) first = &m;
+      }
+      std::vector<const Model*> candidates;
+      for (const Model& m : model) {
+        if (m.at == first_at && m.host == first->host) candidates.push_back(&m);
+      }
+      std::sort(candidates.begin(), candidates.end(), [](const Model* a, const Model* b) { return a->seq < b->seq; });
+      size_t decided = choices.decisions().size();
+      Time at;
+      EventQueue::Action action = queue.pop(choices, &at);
+      uint32_t pick = candidates.size() == 1 ? 0 : choices.decisions()[decided].value;
+      int want = candidates[pick]->id;
+      EXPECT_EQ(at.ns, first_at);
+      std::erase_if(model, [want](const Model& m) { return m.id == want; });
+      action();
+      ASSERT_EQ(ran.back(), want) << "seed " << seed << ", pop " << pops;
+      ++pops;
+    }
+    EXPECT_EQ(pops, static_cast<size_t>(next_id));
+  }
 }
 
 }  // namespace

@@ -1,0 +1,57 @@
+// A run's cost per call as the scenario grows (issue 13: at 10,000 calls at most 1.5x the cost
+// per call at one call). The calls are those of scenarios/large/ten-thousand-calls.textproto
+// (unary and bidi streaming in turn, through passthrough), 1, 100 and 10,000 of them, over
+// min(calls, 100) client connections. items_per_second is calls per second.
+//
+//   ./build/bench/bench_scale_bench --benchmark_min_time=2
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "model/scenario/scenario_io.h"
+#include "properties/harness.h"
+
+namespace {
+
+h2sim::Scenario calls(uint32_t n) {
+  h2sim::Scenario s;
+  std::string error;
+  if (!h2sim::load_scenario(H2SIM_SOURCE_DIR "/scenarios/large/ten-thousand-calls.textproto",
+                            h2sim::builtin_catalogue(), &s, &error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    std::abort();
+  }
+  // Half the calls from each entry (one call: the unary one alone).
+  uint32_t unary = std::max<uint32_t>(n - n / 2, 1), bidi = n / 2;
+  s.set_client_connections(std::min<uint32_t>(n, 100));
+  s.mutable_calls(0)->set_repeat(unary);
+  if (bidi == 0) {
+    s.mutable_calls()->RemoveLast();
+  } else {
+    s.mutable_calls(1)->set_repeat(bidi);
+    s.mutable_calls(1)->set_connection(s.client_connections() / 2);
+  }
+  return s;
+}
+
+void BM_CallsThroughPassthrough(benchmark::State& state) {
+  h2sim::Scenario s = calls(static_cast<uint32_t>(state.range(0)));
+  if (std::string e = h2sim::validate_case(s); !e.empty()) {
+    state.SkipWithError(e.c_str());
+    return;
+  }
+  uint64_t seed = 0;
+  for (auto _ : state) {
+    h2sim::sim::SeededChoices choices(seed++);
+    h2sim::Result r = h2sim::run_case(s, choices);
+    if (r.end != h2sim::sim::RunEnd::quiescent) state.SkipWithError("the run did not reach quiescence");
+    benchmark::DoNotOptimize(r.digest);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * state.range(0)));
+}
+BENCHMARK(BM_CallsThroughPassthrough)->Arg(1)->Arg(2)->Arg(100)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

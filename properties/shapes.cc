@@ -1,0 +1,168 @@
+#include "properties/shapes.h"
+
+#include <algorithm>
+
+#include "model/scenario/validate.h"
+#include "properties/generators.h"
+
+namespace h2sim {
+
+namespace {
+
+bool honours(const ProxyEntry* proxy, ConfigField field) { return proxy && (proxy->config_fields & field); }
+
+// Copies of the calls (up to 64 in all), so one client connection carries many streams at once:
+// a proxy's fifth stream, or its hundredth, is reached. Message sizes stay small so the work stays
+// within limits.bytes_max.
+void many_calls(Scenario& s, const ProxyEntry* proxy) {
+  for (Call& c : *s.mutable_calls()) {
+    c.set_repeat(*weighted<uint32_t>({{2, 4}, {2, 8}, {1, 16}}));
+    c.set_repeat_interval_ns(*weighted<uint64_t>({{3, 0}, {1, 10000}, {1, 500000}}));
+    c.mutable_client()->set_message_bytes(std::min<uint32_t>(c.client().message_bytes(), 3000));
+    c.mutable_server()->set_message_bytes(std::min<uint32_t>(c.server().message_bytes(), 3000));
+  }
+  if (honours(proxy, config_downstream_max_concurrent_streams) && *weighted<int>({{3, 0}, {1, 1}}) == 1) {
+    s.mutable_proxy()->set_downstream_max_concurrent_streams(*weighted<uint32_t>({{1, 4}, {1, 16}}));
+  }
+}
+
+// Two to eight client connections, each call on a drawn one, a client that reconnects, and (for a
+// proxy that takes it) a pool of upstream connections they share.
+void many_connections(Scenario& s, const ProxyEntry* proxy) {
+  uint32_t connections = *weighted<uint32_t>({{3, 2}, {2, 3}, {1, 8}});
+  s.set_client_connections(connections);
+  s.set_client_reconnect(*weighted<bool>({{1, false}, {1, true}}));
+  for (Call& c : *s.mutable_calls()) {
+    c.set_connection(*uniform_below(connections));
+    if (c.repeat() == 0 && *weighted<int>({{1, 0}, {1, 1}}) == 1) c.set_repeat(connections);
+  }
+  if (honours(proxy, config_upstream_connections)) {
+    s.mutable_proxy()->set_upstream_connections(*weighted<uint32_t>({{1, 0}, {2, 1}, {1, 2}}));
+    if (honours(proxy, config_upstream_max_concurrent_streams)) {
+      s.mutable_proxy()->set_upstream_max_concurrent_streams(*weighted<uint32_t>({{2, 100}, {1, 2}}));
+    }
+  }
+}
+
+// Messages beyond every window (65,535 bytes) and frame size (16,384), so flow control and the
+// proxy's buffering carry them.
+void large_messages(Scenario& s, const ProxyEntry*) {
+  for (Call& c : *s.mutable_calls()) {
+    c.mutable_client()->set_message_bytes(*weighted<uint32_t>({{1, 16}, {2, 70000}, {1, 300000}}));
+    c.mutable_server()->set_message_bytes(*weighted<uint32_t>({{1, 16}, {2, 70000}, {1, 300000}}));
+  }
+}
+
+// A status message of drawn length (up to 8 KiB) with what percent-encoding must carry: '%',
+// control characters and non-ASCII (UTF-8) text.
+std::string status_message() {
+  std::string piece = *weighted<std::string>(
+      {{2, "plain text"}, {1, "100% done"}, {1, "tab\there\r\nnewline"}, {1, "caf\xc3\xa9 \xe2\x9c\x93"}});
+  uint32_t bytes = *weighted<uint32_t>({{3, 0}, {1, 200}, {1, 3000}, {1, 8000}});
+  std::string out = piece;
+  while (out.size() + piece.size() <= bytes) out += piece;
+  return out;
+}
+
+// Custom metadata headers and trailers of drawn counts and sizes, and long status messages:
+// HPACK tables, CONTINUATION frames and a proxy's header limits.
+void long_metadata(Scenario& s, const ProxyEntry*) {
+  for (Call& c : *s.mutable_calls()) {
+    // At most 4 x 3,000 bytes a block: a trailers-only response carries the header block's and
+    // the trailers' with a status message percent-encoded to 24 KB, under the 64 KiB header list
+    // every endpoint accepts (model/h2/endpoint.h), so a refusal is the proxy's, not the case's.
+    c.mutable_client()->set_metadata_headers(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
+    c.mutable_client()->set_metadata_bytes(*weighted<uint32_t>({{2, 100}, {1, 1000}, {1, 3000}}));
+    c.mutable_server()->set_header_metadata(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
+    c.mutable_server()->set_trailer_metadata(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
+    c.mutable_server()->set_metadata_bytes(*weighted<uint32_t>({{2, 100}, {1, 1000}, {1, 3000}}));
+    c.mutable_server()->mutable_status()->set_message(status_message());
+  }
+}
+
+// A link with a bandwidth cap, and quiet periods of a millisecond to a second (past the idle
+// timers a proxy's own configuration holds; the scenario's idle_timeout_ns stays as drawn, since
+// a timer answering 504 as configured is the proxy doing its job), so timers fire on live calls.
+void slow(Scenario& s, const ProxyEntry*) {
+  s.mutable_network()->set_bandwidth_bytes_per_s(*weighted<uint64_t>({{1, 10'000'000}, {1, 100'000}}));
+  for (Call& c : *s.mutable_calls()) {
+    uint64_t quiet = *weighted<uint64_t>({{1, 1'000'000}, {1, 60'000'000}, {1, 1'000'000'000}});
+    c.mutable_server()->set_delay_ns(*weighted<uint64_t>({{1, c.server().delay_ns()}, {2, quiet}}));
+    if (c.client().messages() > 1) c.mutable_client()->set_interval_ns(*weighted<uint64_t>({{1, 0}, {1, quiet}}));
+  }
+  s.mutable_limits()->set_time_ns_max(60'000'000'000);
+}
+
+// Deadlines and cancels placed around the server's reply: just before, at and just after the
+// moment it acts, where a proxy's cleanup races its forwarding.
+void timers(Scenario& s, const ProxyEntry*) {
+  for (Call& c : *s.mutable_calls()) {
+    uint64_t act = c.server().delay_ns() + 200'000;  // its think time and about a round trip
+    uint64_t around = *weighted<uint64_t>({{1, act - 100'000}, {1, act}, {1, act + 1}, {1, act + 100'000}});
+    if (*weighted<int>({{1, 0}, {1, 1}}) == 0) {
+      c.mutable_client()->set_deadline_ns(around);
+    } else {
+      c.mutable_client()->set_cancel_after_ns(around);
+    }
+  }
+}
+
+// One network fault (a reset, a FIN both ways, a read stall or a server restart) at a moment the
+// world chooses, and a client that reconnects for calls that start later.
+void faults(Scenario& s, const ProxyEntry*) {
+  Faults* f = s.mutable_faults();
+  switch (*weighted<int>({{2, 0}, {1, 1}, {1, 2}, {1, 3}})) {
+    case 0: f->set_connection_resets(1); break;
+    case 1: f->set_connection_closes(1); break;
+    case 2:
+      f->set_read_stalls(1);
+      f->set_read_stall_ns(*weighted<uint64_t>({{1, 1'000'000}, {1, 100'000'000}}));
+      break;
+    default:
+      f->set_server_restarts(1);
+      f->set_restart_ns(*weighted<uint64_t>({{1, 1'000'000}, {1, 10'000'000}}));
+      break;
+  }
+  f->set_moments(*weighted<uint32_t>({{1, 16}, {1, 64}}));
+  s.set_client_reconnect(true);
+}
+
+constexpr Shape all_shapes[] = {
+    {"many-calls", "4 to 16 copies of each call: many streams at once on one connection", many_calls},
+    {"many-connections", "2 to 8 client connections, reconnects, a shared upstream pool", many_connections},
+    {"large-messages", "messages of 70 kB and 300 kB: past every window and frame size", large_messages},
+    {"long-metadata", "custom headers and trailers up to 4 x 3 kB, status messages up to 8 kB", long_metadata},
+    {"slow", "a bandwidth cap, quiet periods of 1 ms to 1 s (past a proxy's idle timers)", slow},
+    {"timers", "deadlines and cancels just before, at and after the server acts", timers},
+    {"faults", "a TCP reset, FIN, read stall or server restart at a chosen moment", faults},
+};
+
+}  // namespace
+
+std::span<const Shape> shapes() { return all_shapes; }
+
+const Shape* find_shape(std::string_view name) {
+  for (const Shape& s : all_shapes) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::function<void(Scenario&)> compose_shapes(std::vector<const Shape*> chosen, bool swarm,
+                                              const ProxyRegistry* proxies) {
+  return [chosen = std::move(chosen), swarm, proxies](Scenario& s) {
+    const ProxyEntry* proxy = s.has_proxy() ? proxies->find(s.proxy().preset()) : nullptr;
+    for (const Shape* shape : chosen) {
+      // Swarm: each feature on or off for the whole case, off shrinking first.
+      if (swarm && !*weighted<bool>({{1, false}, {1, true}})) continue;
+      shape->apply(s, proxy);
+    }
+    // Shapes multiply the work: a case past the limits would be refused, so it is scaled back.
+    uint64_t limit = s.limits().has_bytes_max() ? s.limits().bytes_max() : bytes_max_default;
+    if (work_bytes(s) * 2 > limit) {
+      for (Call& c : *s.mutable_calls()) c.set_repeat(std::min<uint32_t>(c.repeat(), 2));
+    }
+  };
+}
+
+}  // namespace h2sim
