@@ -161,7 +161,7 @@ void collect(const Scenario& scenario, const live::WorkerEvent& e, Collected* c)
   }
   uint64_t index = 0;
   ExploreReport r;
-  if (e.type != "SUBTREE" || !decode(e.payload, static_cast<size_t>(scenario.calls_size()), &index, &r) ||
+  if (e.type != "SUBTREE" || !decode(e.payload, static_cast<size_t>(expanded_calls(scenario)), &index, &r) ||
       index >= c->subtrees.size() || c->subtrees[index]) {
     if (c->error.empty()) c->error = "an explore worker sent a report h2sim cannot read";
     return;

@@ -110,7 +110,7 @@ Comparison compare_with_preset(const Scenario& simulated_scenario, const std::ma
   if (!c.simulated.complete) {
     // A cut-short depth-first search has varied only the last decisions; random schedules vary
     // the early ones too (which latency each hop had), so their outcomes join the prediction.
-    c.simulated.outcomes.resize(static_cast<size_t>(simulated_scenario.calls_size()));
+    c.simulated.outcomes.resize(static_cast<size_t>(expanded_calls(simulated_scenario)));
     for (uint64_t seed = 1; seed <= random_schedules; ++seed) {
       sim::SeededChoices choices(seed);
       Result r = run_case(simulated_scenario, choices);

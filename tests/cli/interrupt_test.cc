@@ -244,7 +244,7 @@ TEST_F(Interrupt, TwoSigintsEndCheckAtOnceAndLeaveNoWorker) {
 // One worker of a bounded campaign gets `signal` mid-way: the campaign ends by itself with every
 // case counted once (the one the worker was on included), and a finding for that case replays.
 void worker_stops(const fs::path& dir, Moments& moments, int signal, const std::string& finding) {
-  const std::string cases = "3000";
+  const std::string cases = "30000";  // a few seconds with two workers: the signal lands mid-way
   Started run = start({"check", "--jobs", "2", "--proxy", "passthrough", "--cases", cases, "--case-timeout", "1",
                    "--keep-going", "--out", "out"},
                   dir);
