@@ -7,19 +7,21 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/json_flag.h"
 #include "cli/live_flags.h"
 #include "cli/output.h"
-#include "properties/live_compare.h"
 #include "live/live_run.h"
 #include "live/net/interrupt.h"
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
-#include "properties/differential.h"
 #include "properties/campaign.h"
+#include "properties/differential.h"
+#include "properties/live_compare.h"
 #include "properties/live_runs.h"
 #include "reports/trace_text.h"
 
@@ -46,6 +48,7 @@ constexpr Option options[] = {
     {"--cases", "N", "--differential: how many scenarios (default 20)"},
     {"--seed", "S", "--differential: which scenarios (default 1)"},
     {"--out", "DIR", "--differential: where disagreements are written (default h2sim-out/live)"},
+    {"--json", "FILE", "also write the outcomes (and --compare's figures) as JSON (schema: reports/output.proto)"},
 };
 
 constexpr const char* usage_line =
@@ -182,8 +185,31 @@ int differential(const Parsed& p, const LiveTarget& target, const live::Peers& p
 
 // What the runs of one scenario came to: the distribution, one run of each outcome, and (with
 // --compare) the preset's prediction. The exit code.
-int report_runs(const Parsed& p, const Scenario& scenario, const LiveTarget& target, const live::Peers& peers,
-                const LiveOutcomes& live, uint64_t repeat) {
+// --json: the runs' outcomes, and the comparison's figures when there was one.
+output::Output live_json(const Parsed& p, const LiveTarget& target, const LiveOutcomes& live, const Comparison* c) {
+  output::Output out;
+  output::Live* l = out.mutable_live();
+  l->set_scenario(p.positional[0]);
+  l->set_proxy(target.label());
+  l->set_runs(live.runs);
+  for (const auto& [outcome, n] : live.counts) {
+    output::Live::Outcome* o = l->add_outcomes();
+    o->set_outcome(outcome);
+    o->set_count(n);
+  }
+  l->set_failing(live.failing);
+  for (const auto& [name, n] : live.broken) (*l->mutable_broken())[name] = n;
+  if (c != nullptr) {
+    l->set_preset(target.proxy.preset);
+    l->set_cells(c->cells);
+    l->set_cells_agree(c->agree);
+  }
+  l->set_interrupted(live::interrupted());
+  return out;
+}
+
+int report_runs(const Parsed& p, std::span<const std::string> args, const Scenario& scenario, const LiveTarget& target,
+                const live::Peers& peers, const LiveOutcomes& live, uint64_t repeat) {
   std::printf("%s through %s, %llu runs:\n", p.positional[0].c_str(), target.label().c_str(),
               static_cast<unsigned long long>(repeat));
   for (const auto& [outcome, n] : live.counts) {
@@ -194,16 +220,22 @@ int report_runs(const Parsed& p, const Scenario& scenario, const LiveTarget& tar
   }
   if (!live.stop_problem.empty()) return output_error("live", live.stop_problem);
   int code = live.failing ? 1 : 0;
+  std::string error;
   if (live::interrupted()) {
     std::printf("interrupted after %llu runs\n", static_cast<unsigned long long>(live.runs));
+    if (!write_json_flag(p, "live", args, live_json(p, target, live, nullptr), &error)) return output_error("live", error);
     return live::interrupted_exit_code;
   }
+  std::optional<Comparison> c;
   if (p.has("--compare")) {
     Scenario simulated = scenario;
     simulated.mutable_proxy()->set_preset(target.proxy.preset);
-    Comparison c = compare_with_preset(simulated, live.example, true, 500000);
-    print_comparison(c, target.proxy.preset.c_str());
-    if (c.agree != c.cells) code = 1;
+    c = compare_with_preset(simulated, live.example, true, 500000);
+    print_comparison(*c, target.proxy.preset.c_str());
+    if (c->agree != c->cells) code = 1;
+  }
+  if (!write_json_flag(p, "live", args, live_json(p, target, live, c ? &*c : nullptr), &error)) {
+    return output_error("live", error);
   }
   std::printf("%llu of %llu runs broke an invariant\n", static_cast<unsigned long long>(live.failing),
               static_cast<unsigned long long>(repeat));
@@ -238,12 +270,14 @@ bool tap_choices_from_flags(const Parsed& p, TapChoices* taps, std::string* erro
   return true;
 }
 
-int run_file(const Context& ctx, const Parsed& p, const LiveTarget& target, live::Peers peers, uint64_t timeout_ms) {
+int run_file(const Context& ctx, const Parsed& p, std::span<const std::string> args, const LiveTarget& target,
+             live::Peers peers, uint64_t timeout_ms) {
   std::string error;
   for (const char* flag : {"--cases", "--seed", "--out"}) {
     if (p.has(flag)) return usage_error("live", std::string(flag) + " goes with --differential");
   }
   if (p.positional.size() != 1) return usage_error("live", "expected one scenario file");
+  if (std::string e = check_json_flag(p); !e.empty()) return output_error("live", e);
   uint64_t repeat = 20;
   if (p.has("--repeat") && !parse_number("--repeat", p.value("--repeat"), 1, 10000, &repeat, &error)) {
     return usage_error("live", error);
@@ -262,7 +296,7 @@ int run_file(const Context& ctx, const Parsed& p, const LiveTarget& target, live
   if (!run_live_scenario(scenario, peers, p.positional[0], target, repeat, timeout_ms, &live, &error, taps)) {
     return live::interrupted() ? interrupted_before_any_run() : output_error("live", error);
   }
-  return report_runs(p, scenario, target, peers, live, repeat);
+  return report_runs(p, args, scenario, target, peers, live, repeat);
 }
 
 }  // namespace
@@ -284,8 +318,9 @@ int live_command(const Context& ctx, std::span<const std::string> args) {
   }
   live::Peers peers;
   if (!parse_peers(p, &peers, &error)) return usage_error("live", error);
-  if (!p.has("--differential")) return run_file(ctx, p, target, peers, timeout_ms);
+  if (!p.has("--differential")) return run_file(ctx, p, args, target, peers, timeout_ms);
   if (!p.positional.empty()) return usage_error("live", "--differential generates its scenarios: give no FILE");
+  if (p.has("--json")) return usage_error("live", "--json goes with a scenario FILE, not --differential");
   if (target.proxy.preset.empty()) {
     return usage_error("live", "--differential needs the preset that models " + target.proxy.name + ": --preset P");
   }

@@ -4,11 +4,13 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/json_flag.h"
 #include "cli/output.h"
 #include "live/net/interrupt.h"
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/matrix.h"
+#include "reports/json_output.h"
 #include "reports/matrix_page.h"
 
 namespace h2sim::cli {
@@ -21,6 +23,8 @@ constexpr Option options[] = {
     {"--out", "DIR", "where matrix.md and the replay files go (default h2sim-out/matrix)"},
     {"--proxy", "P", "only these presets (repeatable; default: all)", true},
     {"--client", "C", "only these client personalities (repeatable; default: all)", true},
+    json_option,
+    {"--junit", "FILE", "also write JUnit XML: a test case per cell, failing where the status is lost"},
 };
 
 constexpr std::string_view usage = "h2sim matrix [--cases N] [--seed S] [--out DIR]";
@@ -83,6 +87,16 @@ bool matrix_options(const Context& ctx, const Parsed& p, MatrixOptions* o, std::
   return true;
 }
 
+// --json and --junit, if given.
+bool write_machine_outputs(const Parsed& p, std::span<const std::string> args, const Matrix& matrix,
+                           std::string* error) {
+  output::Output json;
+  *json.mutable_matrix() = matrix_output(matrix, live::interrupted());
+  return write_json_flag(p, "matrix", args, json, error) &&
+         (!p.has("--junit") ||
+          write_output_file(p.value("--junit"), junit_xml("h2sim matrix", matrix_junit_cases(matrix), 0), error));
+}
+
 }  // namespace
 
 int matrix_command(const Context& ctx, std::span<const std::string> args) {
@@ -94,6 +108,10 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
   MatrixOptions o;
   if (!matrix_options(ctx, p, &o, &error)) return usage_error("matrix", error);
   CheckOptions& base = o.base;
+  if (std::string e = check_json_flag(p); !e.empty()) return output_error("matrix", e);
+  if (p.has("--junit")) {
+    if (std::string e = check_output_file(p.value("--junit"), "--junit"); !e.empty()) return output_error("matrix", e);
+  }
   // Each cell's campaign claims its own folder inside this one (run_check).
   if (!claim_output_folder(base.out_dir, "--out", "h2sim matrix --out", &error)) return output_error("matrix", error);
 
@@ -113,6 +131,7 @@ int matrix_command(const Context& ctx, std::span<const std::string> args) {
       !write_output_file(base.out_dir + "/matrix.html", matrix_html(matrix), &error)) {
     return output_error("matrix", error);
   }
+  if (!write_machine_outputs(p, args, matrix, &error)) return output_error("matrix", error);
   std::printf("\nwritten: %s/matrix.md and %s/matrix.html\n", base.out_dir.c_str(), base.out_dir.c_str());
   if (live::interrupted()) {
     std::printf("interrupted: the cells above are what finished\n");

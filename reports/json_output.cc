@@ -141,6 +141,43 @@ output::Explore explore_output(const Scenario& scenario, const ExploreReport& re
   return out;
 }
 
+output::Matrix matrix_output(const Matrix& matrix, bool interrupted) {
+  output::Matrix out;
+  out.set_cases_per_cell(matrix.cases_per_cell);
+  out.set_seed(matrix.seed);
+  for (const MatrixRow& row : matrix.rows) {
+    for (size_t i = 0; i < row.cells.size() && i < matrix.clients.size(); ++i) {
+      const MatrixCell& c = row.cells[i];
+      output::Matrix::Cell* cell = out.add_cells();
+      cell->set_proxy(row.proxy);
+      cell->set_client(matrix.clients[i]);
+      cell->set_cases(c.cases);
+      cell->set_lost(c.lost);
+      cell->set_line(c.line);
+      cell->set_replay_file(c.replay_path);
+    }
+  }
+  out.set_interrupted(interrupted);
+  return out;
+}
+
+std::vector<JunitCase> matrix_junit_cases(const Matrix& matrix) {
+  std::vector<JunitCase> cases;
+  for (const MatrixRow& row : matrix.rows) {
+    for (size_t i = 0; i < row.cells.size() && i < matrix.clients.size(); ++i) {
+      const MatrixCell& c = row.cells[i];
+      JunitCase j;
+      j.name = row.proxy + " x " + matrix.clients[i];
+      j.classname = "h2sim.matrix." + row.proxy;
+      j.failed = c.lost;
+      j.message = c.line;
+      if (c.lost) j.text = c.line + "\nreplay file: " + c.replay_path + "\n";
+      cases.push_back(std::move(j));
+    }
+  }
+  return cases;
+}
+
 std::string to_json(const output::Output& out) {
   std::string text;
   google::protobuf::util::JsonPrintOptions options;

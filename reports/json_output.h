@@ -11,6 +11,8 @@
 #include "properties/check.h"
 #include "properties/explore.h"
 #include "properties/invariants.h"
+#include "reports/junit.h"
+#include "reports/matrix_page.h"
 #include "reports/output.pb.h"
 
 namespace h2sim {
@@ -24,6 +26,11 @@ output::Check check_output(const CheckOptions& options, const CheckResult& resul
                            const std::function<std::string(const std::string&)>& replay_command);
 
 output::Explore explore_output(const Scenario& scenario, const ExploreReport& report);
+
+output::Matrix matrix_output(const Matrix& matrix, bool interrupted);
+
+// A test case per cell, failing where the status was lost.
+std::vector<JunitCase> matrix_junit_cases(const Matrix& matrix);
 
 // The Output as indented JSON.
 std::string to_json(const output::Output& out);

@@ -486,6 +486,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Row{"run @good.textproto --json @a-directory.textproto", "is a folder, not a regular file"},
         Row{"check --cases 1 --junit /dev/null", "--junit /dev/null is a character device"},
+        Row{"matrix --cases 1 --junit /dev/null --out @out-matrix", "--junit /dev/null is a character device"},
+        Row{"matrix --cases 1 --json @a-directory.textproto --out @out-matrix", "is a folder, not a regular file"},
         Row{"explore @good.textproto --json /nonexistent/x.json", "folder /nonexistent does not exist"},
         Row{"check --shard 1/4 --shards 4", "--shard and --shards exclude each other"},
         Row{"check --shards 0", "--shard"},

@@ -124,6 +124,35 @@ TEST_F(MachineOutput, ExploreJsonListsTheReachableOutcomes) {
   EXPECT_EQ(out.explore().failed_invariant(), "status preserved");
 }
 
+TEST_F(MachineOutput, MatrixJsonAndJunitHaveACellPerPair) {
+  Output o = h2sim("matrix --cases 30 --proxy haproxy-2.6 --proxy passthrough --client grpc-core --client grpc-java "
+                   "--out " + path("m") + " --json " + path("m.json") + " --junit " + path("m.xml"));
+  ASSERT_EQ(o.code, 1) << o.text;
+  h2sim::output::Output out = read_json("m.json");
+  ASSERT_TRUE(out.has_matrix());
+  ASSERT_EQ(out.matrix().cells_size(), 4);
+  int lost = 0;
+  for (const auto& cell : out.matrix().cells()) {
+    lost += cell.lost();
+    if (cell.proxy() == "haproxy-2.6" && cell.client() == "grpc-core") {
+      EXPECT_TRUE(cell.lost());
+      EXPECT_TRUE(fs::exists(cell.replay_file())) << cell.replay_file();
+    }
+    if (cell.proxy() == "passthrough") {
+      EXPECT_FALSE(cell.lost()) << cell.client();
+    }
+  }
+  std::string script = "import xml.etree.ElementTree as E, sys\n"
+                       "s = E.parse(sys.argv[1]).getroot().find('testsuite')\n"
+                       "cases = s.findall('testcase')\n"
+                       "assert len(cases) == 4 and int(s.get('failures')) == sum(c.find('failure') is not None for c in cases)\n"
+                       "print(s.get('failures'))\n";
+  std::ofstream(path("junit.py")) << script;
+  Output parsed = h2sim::testing::run_command("python3 " + path("junit.py") + " " + path("m.xml"));
+  ASSERT_EQ(parsed.code, 0) << parsed.text;
+  EXPECT_EQ(std::stoi(parsed.text), lost);
+}
+
 TEST_F(MachineOutput, FourShardsMergedAreTheUnshardedCampaign) {
   ASSERT_EQ(h2sim(check("whole")).code, 1);
   std::string shards;

@@ -1,13 +1,17 @@
 // Live mode (issue 7), against Debian's haproxy 2.6, nginx 1.22 and nghttpx 1.52 on loopback.
 // ctest label `live` (opt-in: scripts/install-live-deps.sh, then ctest --test-dir build -L live).
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 
+#include "reports/output.pb.h"
 #include "support/test_support.h"
 
 namespace {
@@ -34,6 +38,33 @@ TEST(LiveHaproxy, TheFoundingCaseLosesTheStatusAgainstRealHaproxy26) {
   EXPECT_NE(out.find("down   client < RST_STREAM    s=1 CANCEL"), std::string::npos) << out;
   EXPECT_NE(out.find("agreement: 1 of 1") == std::string::npos ? out.find("agreement: 2 of 2") : 0, std::string::npos) << out;
   EXPECT_EQ(proxies_running(), 0);
+}
+
+// --json: the outcomes and the comparison's figures, read back strictly against the schema.
+TEST(LiveHaproxy, JsonHoldsTheOutcomesAndTheComparison) {
+  if (!installed("haproxy")) GTEST_SKIP() << "haproxy is not installed (scripts/install-live-deps.sh)";
+  std::string json = (std::filesystem::temp_directory_path() / ("h2sim-live-" + std::to_string(getpid()) + ".json")).string();
+  int code = 0;
+  std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy haproxy --repeat 3 --compare --json " +
+                              json, &code);
+  EXPECT_EQ(code, 1) << out;
+  std::ifstream in(json);
+  std::stringstream text;
+  text << in.rdbuf();
+  h2sim::output::Output o;
+  google::protobuf::util::JsonParseOptions strict;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(text.str(), &o, strict).ok()) << text.str();
+  ASSERT_TRUE(o.has_live());
+  EXPECT_EQ(o.live().runs(), 3u);
+  ASSERT_EQ(o.live().outcomes_size(), 1);
+  EXPECT_EQ(o.live().outcomes(0).outcome(), "CANCELLED: Received RST_STREAM with error code 8");
+  EXPECT_EQ(o.live().preset(), "haproxy-2.6");
+  EXPECT_EQ(o.live().cells(), o.live().cells_agree());
+  EXPECT_EQ(o.live().broken().at("status preserved"), 3u);
+  std::filesystem::remove(json);
+  EXPECT_EQ(h2sim("live --differential --proxy haproxy --json " + json, &code).find("not --differential") == std::string::npos,
+            false);
+  EXPECT_EQ(code, 2);
 }
 
 TEST(LiveNginxAndNghttpx, TheFoundingCaseKeepsTheServersStatusEveryTime) {
