@@ -234,13 +234,7 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   o.program = ctx.program;
   if (!claim_outputs(p, o.out_dir, &error)) return output_error("check", error);
   ProgressLine line("check");
-  o.progress = [&line](const CheckProgress& s) {
-    char text[160];
-    std::snprintf(text, sizeof text, "cases %llu/%llu  %.0f runs/s  findings %zu  %s",
-                  static_cast<unsigned long long>(s.done), static_cast<unsigned long long>(s.total),
-                  s.seconds > 0 ? s.runs / s.seconds : 0.0, s.findings, s.activity.c_str());
-    line.show(text);
-  };
+  o.progress = campaign_progress(&line, "runs");
   live::install_interrupt_handler();
   std::printf("h2sim check: seed %llu, %llu cases, shard %u/%u, %u job%s\n", static_cast<unsigned long long>(o.seed),
               static_cast<unsigned long long>(o.cases), o.shard_index, o.shard_count, o.jobs, o.jobs == 1 ? "" : "s");

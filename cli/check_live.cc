@@ -131,13 +131,7 @@ int check_live_command(const Context& ctx, const Parsed& p) {
   LiveCheckOptions o;
   if (!live_check_options(ctx, p, &o, &error)) return usage_error("check", error);
   ProgressLine line("check");
-  o.progress = [&line](const CheckProgress& s) {
-    char text[200];
-    std::snprintf(text, sizeof text, "cases %llu/%llu  %.0f live runs/s  findings %zu  %s",
-                  static_cast<unsigned long long>(s.done), static_cast<unsigned long long>(s.total),
-                  s.seconds > 0 ? s.runs / s.seconds : 0.0, s.findings, s.activity.c_str());
-    line.show(text);
-  };
+  o.progress = campaign_progress(&line, "live runs");
   live::install_interrupt_handler();
   std::printf("h2sim check --live: %s, modelled by %s; seed %llu, %llu cases, %u job%s, %u live runs per shrink candidate\n",
               o.target.label().c_str(), o.target.proxy.preset.c_str(), static_cast<unsigned long long>(o.seed),

@@ -27,4 +27,15 @@ void ProgressLine::clear() {
   drawn_ = false;
 }
 
+std::function<void(const CheckProgress&)> campaign_progress(ProgressLine* line, std::string_view runs) {
+  return [line, runs](const CheckProgress& s) {
+    char text[200];
+    std::snprintf(text, sizeof text, "cases %llu/%llu  %.0f %.*s/s  findings %zu  %s",
+                  static_cast<unsigned long long>(s.done), static_cast<unsigned long long>(s.total),
+                  s.seconds > 0 ? s.runs / s.seconds : 0.0, static_cast<int>(runs.size()), runs.data(), s.findings,
+                  s.activity.c_str());
+    line->show(text);
+  };
+}
+
 }  // namespace h2sim::cli

@@ -2,9 +2,12 @@
 // log (CI, a pipe) a plain line every few seconds, so that nothing is lost to carriage returns.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "live/net/clock.h"
+#include "properties/check.h"
 
 namespace h2sim::cli {
 
@@ -25,5 +28,9 @@ class ProgressLine {
   double printed_at_s_ = 0;
   live::Stopwatch clock_;
 };
+
+// A campaign's progress on `line`: "cases 5/200  1965 runs/s  findings 1  shrinking ...", where
+// `runs` names what is counted ("runs", "live runs").
+std::function<void(const CheckProgress&)> campaign_progress(ProgressLine* line, std::string_view runs);
 
 }  // namespace h2sim::cli
