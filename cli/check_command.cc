@@ -110,12 +110,10 @@ bool shard_from(const Parsed& p, CheckOptions* o, std::string* error) {
     *error = "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS: " + *error;
     return false;
   }
-  if (const char* status = std::getenv("GTEST_SHARD_STATUS_FILE")) {
-    *error = check_output_file(status, "GTEST_SHARD_STATUS_FILE");
-    if (error->empty() && !write_output_file(status, "", error)) return false;
-    if (!error->empty()) return false;
-  }
-  return true;
+  const char* status = std::getenv("GTEST_SHARD_STATUS_FILE");
+  if (status == nullptr) return true;
+  *error = check_output_file(status, "GTEST_SHARD_STATUS_FILE");
+  return error->empty() && write_output_file(status, "", error);
 }
 
 // RC_PARAMS first, then the flags over it.
@@ -140,7 +138,6 @@ bool numbers_from(const Parsed& p, CheckOptions* o, std::string* error) {
     return false;
   }
   return shard_from(p, o, error);
-  return true;
 }
 
 // Before the campaign: --out is checked (run_check claims it) and --report claimed. Neither may
@@ -163,8 +160,9 @@ std::string campaign_key(std::span<const std::string> args) {
                                                    "--report", "--jobs", "--case-timeout"};
   std::string key;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (std::find(std::begin(per_shard), std::end(per_shard), args[i]) != std::end(per_shard)) {
-      ++i;  // and its value
+    std::string_view flag = std::string_view(args[i]).substr(0, args[i].find('='));  // --out=DIR too
+    if (std::find(std::begin(per_shard), std::end(per_shard), flag) != std::end(per_shard)) {
+      if (flag.size() == args[i].size()) ++i;  // and its value, given apart
       continue;
     }
     key += (key.empty() ? "" : " ") + args[i];
