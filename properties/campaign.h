@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/scenario/replay.pb.h"
@@ -84,6 +85,9 @@ class GuidedChoices final : public sim::ChoiceSource {
 };
 
 // What a campaign saw, merged across cases, shards and workers.
+// A campaign folder's statistics (CampaignStats::serialize), when the campaign wrote them.
+inline constexpr std::string_view campaign_stats_file = "campaign-stats.txt";
+
 struct CampaignStats {
   uint64_t cases = 0;
   uint64_t runs = 0;  // cases plus shrink runs

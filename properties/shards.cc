@@ -14,7 +14,6 @@ namespace h2sim {
 namespace {
 
 constexpr std::string_view manifest_header = "h2sim shard manifest 1";
-constexpr std::string_view stats_file = "campaign-stats.txt";  // reports/campaign_page.h names it too
 
 bool is_finding_file(const std::string& name) {
   return name.starts_with("case-") && (name.ends_with(".replay.textproto") || name.ends_with(".txt"));
@@ -37,7 +36,7 @@ bool read_manifest(const std::string& dir, ShardManifest* m, std::string* error)
 // The shards' statistics, added up. A shard interrupted before its first case wrote none.
 bool merge_statistics(const std::vector<std::string>& dirs, CampaignStats* stats, std::string* error) {
   for (const std::string& dir : dirs) {
-    std::string path = dir + "/" + std::string(stats_file), text;
+    std::string path = dir + "/" + std::string(campaign_stats_file), text;
     if (!std::filesystem::exists(path)) continue;
     CampaignStats shard;
     if (!read_file(path, &text, error)) return false;
@@ -153,7 +152,7 @@ bool merge_shards(const std::vector<std::string>& dirs, const std::string& out, 
     m.merged.insert(m.merged.end(), s.merged.begin(), s.merged.end());
   }
   std::sort(m.merged.begin(), m.merged.end());
-  return live::write_output_file(out + "/" + std::string(stats_file), stats.serialize(), error) &&
+  return live::write_output_file(out + "/" + std::string(campaign_stats_file), stats.serialize(), error) &&
          live::write_output_file(out + "/" + std::string(shard_manifest_file), m.serialize(), error);
 }
 

@@ -19,8 +19,6 @@
 
 namespace h2sim {
 
-// A campaign folder's statistics (CampaignStats::serialize), when the campaign wrote them.
-inline constexpr std::string_view campaign_stats_file = "campaign-stats.txt";
 // Reads DIR/campaign-stats.txt. False if there is none (error empty) or it cannot be read or
 // parsed (error says why).
 bool load_campaign_stats(const std::string& dir, CampaignStats* stats, std::string* error);
