@@ -244,11 +244,13 @@ TEST_F(Interrupt, TwoSigintsEndCheckAtOnceAndLeaveNoWorker) {
 // One worker of a bounded campaign gets `signal` mid-way: the campaign ends by itself with every
 // case counted once (the one the worker was on included), and a finding for that case replays.
 void worker_stops(const fs::path& dir, Moments& moments, int signal, const std::string& finding) {
-  const std::string cases = "30000";  // a few seconds with two workers: the signal lands mid-way
+  // About 0.5 s with two workers in a Release build, some 30 s under ASan: the signal, sent once
+  // the workers are up, lands mid-way either way.
+  const std::string cases = "10000";
   Started run = start({"check", "--jobs", "2", "--proxy", "passthrough", "--cases", cases, "--case-timeout", "1",
                    "--keep-going", "--out", "out"},
                   dir);
-  int at_ms = moments.between(100, 400);
+  int at_ms = moments.between(30, 150);
   sleep_ms(at_ms);
   std::vector<pid_t> workers = children_of(run.pid);
   ASSERT_FALSE(workers.empty()) << "the campaign ended within " << at_ms << " ms";
