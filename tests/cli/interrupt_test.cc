@@ -250,10 +250,17 @@ void worker_stops(const fs::path& dir, Moments& moments, int signal, const std::
   Started run = start({"check", "--jobs", "2", "--proxy", "passthrough", "--cases", cases, "--case-timeout", "1",
                    "--keep-going", "--out", "out"},
                   dir);
-  int at_ms = moments.between(30, 150);
+  // Once the workers are up (an ASan build takes a while to start them), a moment later.
+  std::vector<pid_t> workers;
+  for (auto until = Clock::now() + std::chrono::seconds(30); workers.empty() && Clock::now() < until;) {
+    sleep_ms(5);
+    workers = children_of(run.pid);
+  }
+  ASSERT_FALSE(workers.empty()) << "no worker started within 30 s";
+  int at_ms = moments.between(0, 100);
   sleep_ms(at_ms);
-  std::vector<pid_t> workers = children_of(run.pid);
-  ASSERT_FALSE(workers.empty()) << "the campaign ended within " << at_ms << " ms";
+  workers = children_of(run.pid);
+  ASSERT_FALSE(workers.empty()) << "the campaign ended within " << at_ms << " ms of its workers' start";
   kill(workers[0], signal);
   int status = wait_for(run);
   SCOPED_TRACE("signal " + std::to_string(signal) + " to a worker after " + std::to_string(at_ms) + " ms");
