@@ -42,6 +42,17 @@ int print_help(std::string_view usage, std::string_view description, std::span<c
 bool parse_number(std::string_view option, std::string_view text, uint64_t min, uint64_t max,
                   uint64_t* out, std::string* error);
 
+// If `flag` was given, its value parsed as parse_number does and handed to `set`. True if the flag
+// is absent or its value is valid.
+template <typename Set>
+bool optional_number(const Parsed& p, std::string_view flag, uint64_t min, uint64_t max, Set set, std::string* error) {
+  uint64_t n = 0;
+  if (!p.has(flag)) return true;
+  if (!parse_number(flag, p.value(flag), min, max, &n, error)) return false;
+  set(n);
+  return true;
+}
+
 // Prints "h2sim CMD: error: MESSAGE" and the hint to use --help; returns 2.
 int usage_error(std::string_view command, std::string_view message);
 

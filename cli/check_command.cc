@@ -124,12 +124,8 @@ bool numbers_from(const Parsed& p, CheckOptions* o, std::string* error) {
     if (rc.seed) o->seed = *rc.seed;
     if (rc.noshrink) o->shrink_runs_max = 0;
   }
-  uint64_t n = 0;
   auto number = [&](std::string_view flag, uint64_t min, uint64_t max, auto set) {
-    if (!p.has(flag)) return true;
-    if (!parse_number(flag, p.value(flag), min, max, &n, error)) return false;
-    set(n);
-    return true;
+    return optional_number(p, flag, min, max, set, error);
   };
   if (!number("--cases", 1, 100000000, [&](uint64_t v) { o->cases = v; }) ||
       !number("--seed", 0, UINT64_MAX, [&](uint64_t v) { o->seed = v; }) ||

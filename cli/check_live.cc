@@ -19,12 +19,8 @@ constexpr const char* live_only[] = {"--binary", "--proxy-cmd", "--proxy-config"
                                      "--repeat", "--timeout-ms"};
 
 bool numbers(const Parsed& p, LiveCheckOptions* o, std::string* error) {
-  uint64_t n = 0;
   auto number = [&](std::string_view flag, uint64_t min, uint64_t max, auto set) {
-    if (!p.has(flag)) return true;
-    if (!parse_number(flag, p.value(flag), min, max, &n, error)) return false;
-    set(n);
-    return true;
+    return optional_number(p, flag, min, max, set, error);
   };
   return number("--cases", 1, 100000000, [&](uint64_t v) { o->cases = v; }) &&
          number("--seed", 0, UINT64_MAX, [&](uint64_t v) { o->seed = v; }) &&
