@@ -52,12 +52,6 @@ bool write_text(const Context& ctx, const CheckFinding& f) {
   return false;
 }
 
-std::vector<FindingGroup> groups_of(const CheckResult& r) {
-  std::vector<FindingSignature> signatures;
-  for (const CheckFinding& f : r.findings) signatures.push_back(signature_of(f));
-  return group_findings(signatures);
-}
-
 void print_group(const Context& ctx, const CheckResult& r, const FindingGroup& g) {
   const CheckFinding& first = r.findings[g.members[0]];
   std::printf("\n%s\n%s\n", finding_text(first).c_str(),
@@ -79,7 +73,7 @@ void print_group(const Context& ctx, const CheckResult& r, const FindingGroup& g
 bool print_findings(const Context& ctx, const CheckResult& r) {
   bool written = true;
   for (const CheckFinding& f : r.findings) written = write_text(ctx, f) && written;
-  std::vector<FindingGroup> groups = groups_of(r);
+  std::vector<FindingGroup> groups = group_findings(r.findings);
   if (groups.size() > 1 || (groups.size() == 1 && groups[0].members.size() > 1)) {
     std::printf("\n%zu finding%s of %zu kind%s:\n", r.findings.size(), r.findings.size() == 1 ? "" : "s", groups.size(),
                 groups.size() == 1 ? "" : "s");
@@ -91,7 +85,7 @@ bool print_findings(const Context& ctx, const CheckResult& r) {
 
 std::vector<JunitCase> junit_cases(const Context& ctx, const CheckResult& r) {
   std::vector<JunitCase> cases;
-  for (const FindingGroup& g : groups_of(r)) {
+  for (const FindingGroup& g : group_findings(r.findings)) {
     const CheckFinding& first = r.findings[g.members[0]];
     JunitCase c;
     c.name = signature_line(g.signature);

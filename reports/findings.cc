@@ -62,4 +62,10 @@ std::vector<FindingGroup> group_findings(const std::vector<FindingSignature>& si
   return groups;
 }
 
+std::vector<FindingGroup> group_findings(const std::vector<CheckFinding>& findings) {
+  std::vector<FindingSignature> signatures;
+  for (const CheckFinding& f : findings) signatures.push_back(signature_of(f));
+  return group_findings(signatures);
+}
+
 }  // namespace h2sim

@@ -50,5 +50,7 @@ struct FindingGroup {
 // member came first). Members keep the order given, so a caller that sorts its findings (by
 // case number, by size) decides which one comes first in each group.
 std::vector<FindingGroup> group_findings(const std::vector<FindingSignature>& signatures);
+// A check's findings grouped by their signatures; members index `findings`.
+std::vector<FindingGroup> group_findings(const std::vector<CheckFinding>& findings);
 
 }  // namespace h2sim

@@ -42,13 +42,19 @@ output::Finding finding_output(const CheckFinding& f, const std::function<std::s
 
 // Findings with the same signature line and marks together, largest group first.
 void add_groups(const CheckResult& r, output::Check* out) {
-  std::vector<FindingSignature> signatures;
-  for (const CheckFinding& f : r.findings) signatures.push_back(signature_of(f));
-  for (const FindingGroup& g : group_findings(signatures)) {
+  for (const FindingGroup& g : group_findings(r.findings)) {
     output::FindingGroup* group = out->add_groups();
     group->set_signature(out->findings(static_cast<int>(g.members[0])).signature());
     for (size_t m : g.members) group->add_cases(r.findings[m].case_index);
     for (const std::string& mark : g.signature.marks) group->add_marks(mark);
+  }
+}
+
+// Each cell of the matrix with its row's proxy and its column's client, row by row.
+template <typename Fn>
+void for_each_cell(const Matrix& matrix, Fn fn) {
+  for (const MatrixRow& row : matrix.rows) {
+    for (size_t i = 0; i < row.cells.size() && i < matrix.clients.size(); ++i) fn(row.proxy, matrix.clients[i], row.cells[i]);
   }
 }
 
@@ -145,36 +151,30 @@ output::Matrix matrix_output(const Matrix& matrix, bool interrupted) {
   output::Matrix out;
   out.set_cases_per_cell(matrix.cases_per_cell);
   out.set_seed(matrix.seed);
-  for (const MatrixRow& row : matrix.rows) {
-    for (size_t i = 0; i < row.cells.size() && i < matrix.clients.size(); ++i) {
-      const MatrixCell& c = row.cells[i];
-      output::Matrix::Cell* cell = out.add_cells();
-      cell->set_proxy(row.proxy);
-      cell->set_client(matrix.clients[i]);
-      cell->set_cases(c.cases);
-      cell->set_lost(c.lost);
-      cell->set_line(c.line);
-      cell->set_replay_file(c.replay_path);
-    }
-  }
+  for_each_cell(matrix, [&out](const std::string& proxy, const std::string& client, const MatrixCell& c) {
+    output::Matrix::Cell* cell = out.add_cells();
+    cell->set_proxy(proxy);
+    cell->set_client(client);
+    cell->set_cases(c.cases);
+    cell->set_lost(c.lost);
+    cell->set_line(c.line);
+    cell->set_replay_file(c.replay_path);
+  });
   out.set_interrupted(interrupted);
   return out;
 }
 
 std::vector<JunitCase> matrix_junit_cases(const Matrix& matrix) {
   std::vector<JunitCase> cases;
-  for (const MatrixRow& row : matrix.rows) {
-    for (size_t i = 0; i < row.cells.size() && i < matrix.clients.size(); ++i) {
-      const MatrixCell& c = row.cells[i];
-      JunitCase j;
-      j.name = row.proxy + " x " + matrix.clients[i];
-      j.classname = "h2sim.matrix." + row.proxy;
-      j.failed = c.lost;
-      j.message = c.line;
-      if (c.lost) j.text = c.line + "\nreplay file: " + c.replay_path + "\n";
-      cases.push_back(std::move(j));
-    }
-  }
+  for_each_cell(matrix, [&cases](const std::string& proxy, const std::string& client, const MatrixCell& c) {
+    JunitCase j;
+    j.name = proxy + " x " + client;
+    j.classname = "h2sim.matrix." + proxy;
+    j.failed = c.lost;
+    j.message = c.line;
+    if (c.lost) j.text = c.line + "\nreplay file: " + c.replay_path + "\n";
+    cases.push_back(std::move(j));
+  });
   return cases;
 }
 
