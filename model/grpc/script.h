@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "model/grpc/status.h"
@@ -50,6 +51,12 @@ struct ServerScript {
   uint32_t header_metadata = 0;   // custom metadata in the response headers
   uint32_t trailer_metadata = 0;  // and in the trailers
   uint32_t metadata_bytes = 0;
+  bool headers_before_status = false;  // never trailers-only
+  bool answer_on_headers = false;      // respond: act on the request headers alone
+  bool write_per_message = false;      // a write per response message, and one for the status
+  // RST_STREAM after the status while the client is open, in place of the personality's choice.
+  std::optional<h2::ErrorCode> reset_after_status;
+  sim::Duration reset_after_status_delay;  // zero: in the status's write
 };
 
 struct CallScript {

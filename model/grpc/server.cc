@@ -126,7 +126,8 @@ void ServerHost::maybe_act(ServerCall& call) {
       ready = call.messages_read >= script.read_messages || call.read_closed;
       break;
     case ServerAction::respond:
-      ready = call.read_closed || (script.read_messages > 0 && call.messages_read >= script.read_messages);
+      ready = script.answer_on_headers || call.read_closed ||
+              (script.read_messages > 0 && call.messages_read >= script.read_messages);
       break;
   }
   if (!ready) return;
@@ -193,34 +194,55 @@ void ServerHost::act(ServerCall& call) {
     outcome.server_status_at = net_->now();
   }
   auto [head, trailers] = header_blocks(call, status);
+  const ServerScript* script = call.index >= 0 ? &scripts_[call.index].server : nullptr;
+  bool headers_before_status = script && script->headers_before_status;
+  bool personality_rst_after_status = personality_.rst_after_status == ServerRstAfterStatus::no_error_if_client_open;
 
-  if (messages == 0 && (!abort || personality_.trailers_only_on_early_abort)) {
+  if (messages == 0 && !headers_before_status && (!abort || personality_.trailers_only_on_early_abort)) {
     // Trailers-only: one HEADERS with END_STREAM carrying the status (§2.1 close_from_api).
     head.insert(head.end(), std::make_move_iterator(trailers.begin()),
                 std::make_move_iterator(trailers.end()));
     endpoint.submit_response(call.stream, head, true);
-    bool rst = abort ? personality_.rst_after_trailers_only
-                     : personality_.rst_after_status == ServerRstAfterStatus::no_error_if_client_open;
-    // RST(NO_ERROR) asks a client that is still uploading to stop (RFC 9113 §8.1); on a stream
-    // the client already closed it would be a frame on a closed stream, so it is not sent.
-    if (rst && !call.read_closed) {
-      endpoint.reset_after_output(call.stream, h2::ErrorCode::no_error);
-      net_->mark(abort ? "server: trailers-only abort then RST(NO_ERROR)"
-                                : "server: RST(NO_ERROR) after status, client still open");
-    }
+    reset_after_status(call, endpoint, abort ? personality_.rst_after_trailers_only : personality_rst_after_status,
+                       abort ? "server: trailers-only abort then RST(NO_ERROR)"
+                             : "server: RST(NO_ERROR) after status, client still open");
     return;
   }
   endpoint.submit_response(call.stream, head, false);
+  bool write_per_message = script && script->write_per_message;
   for (uint32_t seq = 0; seq < messages; ++seq) {
+    if (write_per_message) flush(call.conn);  // the headers, then each message, in writes of their own
     endpoint.send_data(call.stream, encode_message(seq, message_bytes, true), false);
     outcomes_[call.index].responses_sent.push_back(seq);
   }
+  if (write_per_message) flush(call.conn);
   endpoint.send_trailers(call.stream, trailers);
-  if (personality_.rst_after_status == ServerRstAfterStatus::no_error_if_client_open &&
-      !call.read_closed) {
-    endpoint.reset_after_output(call.stream, h2::ErrorCode::no_error);
-    net_->mark("server: RST(NO_ERROR) after status, client still open");
+  reset_after_status(call, endpoint, personality_rst_after_status,
+                     "server: RST(NO_ERROR) after status, client still open");
+}
+
+void ServerHost::reset_after_status(ServerCall& call, h2::Endpoint& endpoint, bool personality_rst,
+                                    std::string_view mark) {
+  // A reset asks a client that is still uploading to stop (RFC 9113 §8.1); on a stream the client
+  // already closed it would be a frame on a closed stream, so it is never sent there.
+  if (call.read_closed) return;
+  const ServerScript* script = call.index >= 0 ? &scripts_[call.index].server : nullptr;
+  if (!script || !script->reset_after_status) {
+    if (personality_rst) {
+      endpoint.reset_after_output(call.stream, h2::ErrorCode::no_error);
+      net_->mark(mark);
+    }
+    return;
   }
+  h2::ErrorCode code = *script->reset_after_status;
+  if (script->reset_after_status_delay.ns == 0) {
+    endpoint.reset_after_output(call.stream, code);
+    net_->mark("server: scripted RST after status, same write");
+    return;
+  }
+  bool added = reset_timers_.emplace(net_->set_timer(script->reset_after_status_delay),
+                                     std::pair{Key{call.conn, call.stream}, code}).second;
+  H2SIM_ASSERT(added);
 }
 
 void ServerHost::reset_call(ServerCall& call, h2::Endpoint& endpoint) {
@@ -241,6 +263,7 @@ void ServerHost::reset_call(ServerCall& call, h2::Endpoint& endpoint) {
 }
 
 void ServerHost::on_peer_closed(sim::ConnId end, bool) {
+  peer_closed_.insert(end);
   for (auto& [key, call] : calls_) {
     if (key.first != end || call.done) continue;
     call.done = true;
@@ -249,6 +272,18 @@ void ServerHost::on_peer_closed(sim::ConnId end, bool) {
 }
 
 void ServerHost::on_timer(sim::TimerId timer) {
+  if (auto r = reset_timers_.find(timer); r != reset_timers_.end()) {
+    auto [key, code] = r->second;
+    reset_timers_.erase(r);
+    // Sent only if the client's side is still open and the connection still up by then.
+    if (calls_.at(key).read_closed || closed_.contains(key.first) || peer_closed_.contains(key.first)) return;
+    h2::Endpoint& endpoint = *endpoints_.at(key.first);
+    if (!endpoint.alive()) return;
+    endpoint.reset_after_output(key.second, code);
+    net_->mark("server: scripted RST after status, later write");
+    flush(key.first);
+    return;
+  }
   auto it = timers_.find(timer);
   H2SIM_ASSERT(it != timers_.end());
   Key key = it->second;

@@ -48,6 +48,9 @@ class ServerHost final : public sim::Host {
   void act(ServerCall& call);
   std::pair<h2::Headers, h2::Headers> header_blocks(const ServerCall& call, const Status& status);
   void reset_call(ServerCall& call, h2::Endpoint& endpoint);
+  // The RST_STREAM a server writes after its status while the client's side is open: the
+  // script's, or else the personality's (`personality_rst`).
+  void reset_after_status(ServerCall& call, h2::Endpoint& endpoint, bool personality_rst, std::string_view mark);
   void flush(sim::ConnId conn);
 
   std::span<const CallScript> scripts_;
@@ -61,7 +64,9 @@ class ServerHost final : public sim::Host {
   // to act (walking every call of the run after each read batch was quadratic in the calls).
   std::map<sim::ConnId, std::vector<Key>> waiting_;
   std::map<sim::TimerId, Key> timers_;
+  std::map<sim::TimerId, std::pair<Key, h2::ErrorCode>> reset_timers_;  // reset_after_status_delay
   std::set<sim::ConnId> closed_;  // connections this server closed after a connection error
+  std::set<sim::ConnId> peer_closed_;  // connections the client's side closed or reset
 };
 
 }  // namespace h2sim::grpc

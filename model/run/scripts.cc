@@ -56,7 +56,14 @@ grpc::CallScript call_script(const Call& c) {
               static_cast<h2::ErrorCode>(server.reset_code()),
               server.header_metadata(),
               server.trailer_metadata(),
-              server.metadata_bytes()};
+              server.metadata_bytes(),
+              server.headers_before_status(),
+              server.answer_on_headers(),
+              server.write_per_message(),
+              server.has_reset_after_status()
+                  ? std::optional(static_cast<h2::ErrorCode>(server.reset_after_status()))
+                  : std::nullopt,
+              nanoseconds(server.reset_after_status_delay_ns())};
   s.connection = c.connection();
   return s;
 }
