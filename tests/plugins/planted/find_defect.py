@@ -11,8 +11,8 @@ and asks that the campaign fail (exit 1) and name a replay file; that the replay
 through the plug-in (exit 1); and that the shrunk scenario, with its proxy replaced by the
 reference (passthrough: RFC 9113 §8.1 done right), holds every invariant under the plainest
 schedule and under 20 seeded ones: a finding that also fails through the reference would be a
-scenario problem, not the plug-in's defect. Prints one line per seed (cases run before the
-finding, seconds to it, the invariant) and the medians; exit 0 if every seed passed all three,
+scenario problem, not the plug-in's defect. Prints one line per seed (cases run up to the
+finding, seconds to it without the shrinking, the invariant) and the medians; exit 0 if every seed passed all three,
 1 if not, 2 on bad usage. Standard library only.
 """
 
@@ -73,7 +73,7 @@ def one_seed(h2sim, plugin, proxy, seed, cases, out_dir, flags):
     code, text = run(args)
     if code != 1:
         raise RuntimeError("seed %d: not found in %d cases (exit %d): %s\n%s" % (seed, cases, code, " ".join(args), text))
-    found = re.search(r"==== FAILED \((\w+)\): (.*)\ncase (\d+), found after ([0-9.]+) s", text)
+    found = re.search(r"==== FAILED \((\w+)\): (.*)\ncase (\d+), found after ([0-9.]+) s, shrunk in \d+ steps \(([0-9.]+) s\)", text)
     replay = re.search(r"replay it with:\n\s+.* replay (\S+)", text)
     if not found or not replay:
         raise RuntimeError("seed %d: no finding or replay command in the output:\n%s" % (seed, text))
@@ -83,7 +83,10 @@ def one_seed(h2sim, plugin, proxy, seed, cases, out_dir, flags):
     why = through_reference(h2sim, replay.group(1), proxy, out_dir)
     if why:
         raise RuntimeError("seed %d: the shrunk case %s %s" % (seed, replay.group(1), why))
-    return int(found.group(3)) + 1, float(found.group(4)), found.group(1) + ": " + found.group(2)
+    # check's "found after" is taken once the shrinking is done: the finding itself came that
+    # much earlier.
+    seconds = max(0.0, float(found.group(4)) - float(found.group(5)))
+    return int(found.group(3)) + 1, seconds, found.group(1) + ": " + found.group(2)
 
 
 def main(argv):
