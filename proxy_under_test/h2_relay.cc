@@ -603,11 +603,36 @@ void H2Relay::on_upstream_lost(Upstream& u) {
 }
 
 void H2Relay::flush_pool() {
+  std::vector<Upstream*> wrote = write_pool();
+  // A session's pass ran before its calls' pooled output left (in write_pool): DATA written only
+  // now lets the client's window reopen, and a reset or END_STREAM written only now may close a
+  // call's last stream. No later event need come for the session (a WINDOW_UPDATE on the pooled
+  // connection is none of its calls'), so its windows are released and its finished calls let go
+  // here (scenarios/regression-pool-cancel-leak.textproto, regression-pool-window-stall.textproto).
+  std::vector<Session*> sessions;
+  for (Upstream* u : wrote) {
+    for (const auto& [stream, s] : u->sessions) {
+      if (!s->closed && std::find(sessions.begin(), sessions.end(), s) == sessions.end()) sessions.push_back(s);
+    }
+  }
+  for (Session* s : sessions) {
+    flush(*s);
+    forget_finished(*s);
+  }
+  // The WINDOW_UPDATEs the release queued upstream; no DATA, so nothing more to release.
+  if (!sessions.empty()) write_pool();
+}
+
+std::vector<H2Relay::Upstream*> H2Relay::write_pool() {
+  std::vector<Upstream*> wrote;
   for (const auto& u : upstreams_) {
     if (u->closed) continue;
     sim::Flush out = u->endpoint->take_output();
-    if (!out.bytes.empty()) net_->write(u->conn, std::move(out));
+    if (out.bytes.empty()) continue;
+    net_->write(u->conn, std::move(out));
+    wrote.push_back(u.get());
   }
+  return wrote;
 }
 
 bool H2Relay::release_windows(Session& s) {

@@ -91,7 +91,10 @@ class H2Relay final : public Proxy {
   Upstream* pick_pooled();
   void on_upstream_lost(Upstream& u);
   void on_downstream_lost(Session& s);
+  // Writes the pooled connections' output, then settles the sessions whose calls it carried.
   void flush_pool();
+  // The pooled connections that had output, written.
+  std::vector<Upstream*> write_pool();
   static h2::Endpoint& up(const CallRelay& call) { return *call.upstream->endpoint; }
   void forward_response_headers(Session& s, CallRelay& call, const h2::Event& event);
   void forward_trailers(Session& s, CallRelay& call, std::span<const h2::Header> trailers);
