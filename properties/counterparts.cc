@@ -19,6 +19,12 @@ constexpr Counterpart counterparts[] = {
      "2026-11-30: differential 104 of 104 cells (our hosts), 33 of 33 (grpc++); docs/live-agreement.md"},
     {"proxy", "envoy-2024", "Envoy before PR #44749", never_packaged},
     {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
+    {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
+     "2026-12-01: 9 of 9 cells, 20 runs each (founding case and 8 neighbours); differential 104 of 104 cells; "
+     "docs/live-agreement.md"},
+    {"proxy", "apache-2.4", "Debian 12 apache2 2.4.71-1~deb12u1 (mod_http2 2.0.42, mod_proxy_http2)",
+     "2026-12-01: 9 of 9 cells, 20 runs each (founding case and 8 neighbours); differential 104 of 106 cells "
+     "(Apache's own 503 under concurrent calls is not modelled); docs/live-agreement.md"},
     {"proxy", "h2o-2.2", "h2o 2.2 (before 4630405fd)", never_packaged},
     {"proxy", "hyper-h2-old", "hyper before h2#922", never_packaged},
     {"proxy", "traefik-oxy", "Traefik 1.x (oxy forwarder)", never_packaged},

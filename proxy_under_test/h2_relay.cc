@@ -208,6 +208,9 @@ void H2Relay::after_input(Session& s) {
   // Once the whole read is handled (an upstream reset in it comes first), a complete response
   // may close the client's stream.
   for (CallRelay& call : s.calls) {
+    // A held response leaves once the server's stream is closed both ways.
+    bool upstream_closed = call.upstream_response_ended && call.request_end_forwarded;
+    if (!call.finished && (call.headers_held || call.end_held) && upstream_closed) release_held_response(s, call);
     if (call.response_end_submitted) after_response_end(s, call);
   }
   // Everything produced in one pass leaves in one flush per connection (§5 write coalescing).
@@ -335,6 +338,15 @@ void H2Relay::from_server(Session& s, Upstream& u, const h2::Event& event) {
   switch (event.kind) {
     case Kind::headers:
       if (event.end_stream) call->upstream_response_ended = true;
+      if (policy_.hold_response_until_upstream_closed && !call->response_end_submitted) {
+        // h2_proxy_session.c h2_proxy_stream_add_header_out: before any DATA every field, the
+        // trailers' too, goes into the response headers; after DATA into the trailers.
+        auto& into = call->response_headers_submitted ? call->held_trailers : call->held_headers;
+        into.insert(into.end(), event.headers.begin(), event.headers.end());
+        if (!call->response_headers_submitted) call->headers_held = true;
+        if (event.end_stream) call->end_held = true;
+        break;
+      }
       if (event.headers_kind == h2::HeadersKind::response) {
         forward_response_headers(s, *call, event);
       } else if (!call->response_end_submitted) {
@@ -343,10 +355,20 @@ void H2Relay::from_server(Session& s, Upstream& u, const h2::Event& event) {
       break;
     case Kind::data:
       call->response_bytes_received += event.data.size();
+      if (call->headers_held) {
+        // h2_proxy_session.c stream_response_data: the first DATA sends the headers out.
+        call->headers_held = false;
+        call->response_headers_submitted = true;
+        s.down->submit_response(call->down, call->held_headers, false);
+      }
       s.down->send_data(call->down, event.data, false);
       break;
     case Kind::end_stream:
       call->upstream_response_ended = true;
+      if (policy_.hold_response_until_upstream_closed) {
+        call->end_held = true;
+        break;
+      }
       s.down->send_data(call->down, {}, true);
       call->response_end_submitted = true;
       break;
@@ -403,6 +425,14 @@ void H2Relay::forward_trailers(Session& s, CallRelay& call,
 }
 
 void H2Relay::on_upstream_reset(Session& s, CallRelay& call, ErrorCode code) {
+  if (policy_.hold_response_until_upstream_closed && code == ErrorCode::no_error) {
+    // h2_proxy_session.c ev_stream_done: a stream closed with error code 0 succeeded, ended
+    // or not: what was held leaves, and a response cut short ends without trailers.
+    net_->mark("proxy: RST(NO_ERROR) closes the server's stream as a success");
+    release_held_response(s, call);
+    call.finished = true;
+    return;
+  }
   bool ignore = call.upstream_response_ended &&
                 (policy_.ignore_reset_after_response == IgnoreResetAfterResponse::any ||
                  (policy_.ignore_reset_after_response == IgnoreResetAfterResponse::no_error &&
@@ -427,6 +457,29 @@ void H2Relay::on_upstream_reset(Session& s, CallRelay& call, ErrorCode code) {
   }
 }
 
+void H2Relay::release_held_response(Session& s, CallRelay& call) {
+  if (call.response_end_submitted) return;
+  if (!call.headers_held && !call.response_headers_submitted) {
+    // ev_stream_done: a success without any response sends the request's headers_out as they
+    // are, with the status ap_read_request starts every request with (200): no grpc-status.
+    net_->mark("proxy: RST(NO_ERROR) before any response becomes an empty 200");
+    call.response_headers_submitted = true;
+    s.down->submit_response(call.down, {{":status", "200"}}, true);
+  } else if (call.headers_held) {
+    // ev_stream_done: a response without DATA goes out with the close, as one HEADERS(ES).
+    net_->mark("proxy: response held until the server's stream closed");
+    call.headers_held = false;
+    call.response_headers_submitted = true;
+    s.down->submit_response(call.down, call.held_headers, true);
+  } else if (!call.held_trailers.empty()) {
+    s.down->send_trailers(call.down, call.held_trailers);
+  } else {
+    s.down->send_data(call.down, {}, true);
+  }
+  call.end_held = false;
+  call.response_end_submitted = true;
+}
+
 void H2Relay::after_response_end(Session& s, CallRelay& call) {
   if (policy_.after_response != AfterResponse::reset_no_error || call.closed_after_response) return;
   const h2::StreamFlags* f = s.down->stream(call.down);
@@ -443,14 +496,18 @@ void H2Relay::after_response_end(Session& s, CallRelay& call) {
 
 void H2Relay::respond_with_http_status(Session& s, CallRelay& call, uint32_t status) {
   net_->mark("proxy: HTTP error response instead of the server's");
+  call.response_headers_submitted = true;
+  call.response_end_submitted = true;
+  if (!policy_.http_error_body) {
+    s.down->submit_response(call.down, {{":status", std::to_string(status)}}, true);
+    return;
+  }
   std::string body = "<html><body><h1>" + std::to_string(status) + " Bad Gateway</h1></body></html>\n";
   s.down->submit_response(call.down,
                           {{":status", std::to_string(status)}, {"content-type", "text/html"}},
                           false);
   s.down->send_data(call.down, std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()),
                     true);
-  call.response_headers_submitted = true;
-  call.response_end_submitted = true;
 }
 
 void H2Relay::abort_client_side(Session& s, CallRelay& call) {
@@ -459,8 +516,9 @@ void H2Relay::abort_client_side(Session& s, CallRelay& call) {
     return;
   }
   const h2::StreamFlags* down = s.down->stream(call.down);
-  if (policy_.end_response_when_client_ended && call.response_headers_submitted && !call.response_end_submitted &&
-      down != nullptr && down->end_stream_received) {
+  bool end_response = policy_.end_response_on_abort ||
+                      (policy_.end_response_when_client_ended && down != nullptr && down->end_stream_received);
+  if (end_response && call.response_headers_submitted && !call.response_end_submitted) {
     net_->mark("proxy: abort ends the response with an empty DATA(END_STREAM), no trailers");
     s.down->send_data(call.down, {}, true);
     call.response_end_submitted = true;

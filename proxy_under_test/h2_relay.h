@@ -49,6 +49,12 @@ class H2Relay final : public Proxy {
     bool request_end_forwarded = false;       // the client's END_STREAM went upstream
     bool finished = false;                    // aborted or reset: nothing more is relayed
     bool closed_after_response = false;       // AfterResponse::reset_no_error was applied
+    // hold_response_until_upstream_closed: the response headers not sent yet (no DATA so far),
+    // and whether the server's end (trailers or END_STREAM) waits for the stream's close.
+    bool headers_held = false;
+    bool end_held = false;
+    std::vector<h2::Header> held_headers;
+    std::vector<h2::Header> held_trailers;
     sim::TimerId idle_timer;
     bool idle_timer_set = false;
     // Backpressure: DATA received on one side is consumed (its window reopened) only once the
@@ -100,6 +106,7 @@ class H2Relay final : public Proxy {
   void forward_trailers(Session& s, CallRelay& call, std::span<const h2::Header> trailers);
   void on_upstream_reset(Session& s, CallRelay& call, h2::ErrorCode code);
   void after_response_end(Session& s, CallRelay& call);
+  void release_held_response(Session& s, CallRelay& call);
   void abort_client_side(Session& s, CallRelay& call);
   void respond_with_http_status(Session& s, CallRelay& call, uint32_t status);
   void count_request(Session& s, h2::StreamId stream);

@@ -97,12 +97,25 @@ struct ProxyPolicy {
   // Before any response headers, answer an aborted call with this HTTP status (502: nginx's
   // "upstream prematurely closed", C22) instead of a reset; 0 keeps the reset.
   uint32_t abort_before_response_headers_http_status = 0;
+  // The proxy's own HTTP error responses (the status above, 504 on idle_timeout_ns) carry an HTML
+  // page; false: the status HEADERS alone, with END_STREAM (Caddy's server.go ServeHTTP writes
+  // only the status when no error routes are configured).
+  bool http_error_body = true;
+  // When the call is aborted after response headers, end the response with an empty
+  // DATA(END_STREAM) whatever the client's state (Caddy: the handler returns normally after a
+  // failed body copy, docs/behaviours.md §6.1); the after_response rule then applies.
+  bool end_response_on_abort = false;
   // The response already received is forwarded before the client stream is reset
   // (HAProxy §1.2 step 2, §1.6 rows D and H); false drops the unflushed tail (Envoy A2/A3,
   // h2o A8).
   bool flush_response_before_reset = true;
   ClientAbort client_abort = ClientAbort::forward_code;
   AfterResponse after_response = AfterResponse::wait_for_client;
+  // Apache mod_proxy_http2 (docs/behaviours.md §6.2): response headers leave with the first
+  // DATA, or when the server's stream closes; the response's end (trailers, END_STREAM) leaves
+  // only when that stream closes, i.e. once the server has reset it or the client's END_STREAM
+  // has been forwarded. A trailers-only response waits for the client's upload to end.
+  bool hold_response_until_upstream_closed = false;
   Trailers trailers = Trailers::forward;
   // hyper/h2 before #922 (B13), nginx < 1.13.10 and nghttpx 2016 (B11, B12): a trailers-only
   // response is re-framed as HEADERS without END_STREAM and an empty DATA(END_STREAM).

@@ -112,6 +112,57 @@ constexpr ProxyPolicy all_presets[] = {
         .after_response = AfterResponse::reset_no_error,
     },
     {
+        .name = "caddy-2.6",
+        .source = "docs/behaviours.md §6.1 (Debian 12 caddy 2.6.2: reverseproxy.go finalizeResponse on golang.org/x/net/http2 0.7.0)",
+        // transport.go processResetStream: a reset closes the body pipe with the error, and the
+        // body read in streaming.go copyBuffer fails...
+        .upstream_reset = UpstreamReset::abort_call,
+        // ...unless endStream already closed the pipe with EOF and the trailers (pipe.go
+        // closeWithError keeps the first error): a reset after END_STREAM changes nothing.
+        .ignore_reset_after_response = IgnoreResetAfterResponse::any,
+        // Before response headers the round trip fails and Caddy answers 502 itself, with the
+        // status alone (server.go ServeHTTP: WriteHeader(errStatus), no error routes).
+        .abort_before_response_headers_http_status = 502,
+        .http_error_body = false,
+        // After them finalizeResponse logs "aborting with incomplete response" and returns nil:
+        // the handler ends normally, so the x/net server ends the stream with an empty
+        // DATA(END_STREAM) and no trailers, whatever the client's state.
+        .end_response_on_abort = true,
+        // pipe.go Read hands out buffered bytes before the error.
+        .flush_response_before_reset = true,
+        // A client reset cancels the request's context; the transport's cleanupWriteRequest
+        // resets the server's stream with CANCEL.
+        .client_abort = ClientAbort::cancel,
+        // server.go wroteFrame: the handler is done and the request body is open, so
+        // RST(NO_ERROR) follows the END_STREAM (5602c733).
+        .after_response = AfterResponse::reset_no_error,
+    },
+    {
+        .name = "apache-2.4",
+        .source = "docs/behaviours.md §6.2 (Debian 12 apache2 2.4.71, mod_http2 2.0.42: h2_proxy_session.c, mod_proxy_http2.c, h2_stream.c)",
+        .upstream_reset = UpstreamReset::abort_call,
+        // h2_proxy_session.c ev_stream_done: a stream closed with error code 0 is a success.
+        .ignore_reset_after_response = IgnoreResetAfterResponse::no_error,
+        // ev_stream_done: a failed stream that forwarded response DATA gets an error bucket
+        // (ap_map_http_request_error(APR_EINVAL, 400)), which h2_stream.c
+        // stream_do_error_bucket turns into RST(STREAM_CLOSED).
+        .abort_reset_after_response_headers = ErrorCode::stream_closed,
+        .abort_reset_after_response_end = ErrorCode::stream_closed,
+        // mod_proxy_http2.c request_done: a failed stream with no response DATA forwarded
+        // leaves the handler with HTTP_BAD_GATEWAY, and Apache answers with its 502 page.
+        .abort_before_response_headers_http_status = 502,
+        .flush_response_before_reset = true,
+        // A client reset aborts the request's connection; h2_proxy_session.c cancel_iter
+        // resets the server's stream with code 0.
+        .client_abort = ClientAbort::no_error,
+        // h2_session.c on_stream_state_enter(CLOSED_L) and h2_stream.c h2_stream_on_output_change:
+        // a response delivered to a stream the client has not closed ends with RST(NO_ERROR).
+        .after_response = AfterResponse::reset_no_error,
+        // h2_proxy_stream_end_headers_out runs at the first DATA (stream_response_data) or at
+        // the stream's close (ev_stream_done); the EOS only at the close.
+        .hold_response_until_upstream_closed = true,
+    },
+    {
         .name = "h2o-2.2",
         .source = "docs/behaviours.md §3, §4 A8 (h2o#3566 description, before 4630405fd)",
         // RST(NO_ERROR) becomes RST(STREAM_CLOSED), aborting the stream...

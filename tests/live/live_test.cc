@@ -336,4 +336,136 @@ TEST(LiveBadBinary, ExitsTwoWithTheProxysOwnErrorAndLeavesNothing) {
   EXPECT_EQ(proxies_running(), 0);
 }
 
+// Debian's caddy 2.6 and apache2 2.4 (mod_proxy_http2) against their presets caddy-2.6 and
+// apache-2.4 (docs/behaviours.md §6, docs/live-agreement.md): the founding case and the
+// catalogue's neighbours (tests/proxy_under_test/catalogue_test.cc), each live outcome in the
+// preset's simulated set. A user's own caddy or apache2 service may run: only instances started
+// from an h2sim scratch folder's proxy.conf count as left behind.
+bool installed_at(const char* path) { return std::filesystem::exists(path); }
+
+int own_caddy_or_apache_running() {
+  return std::system("ps -eo args | grep -v grep | grep -qE '^/usr/(bin/caddy|sbin/apache2) .*/proxy\\.conf'") == 0 ? 1 : 0;
+}
+
+struct Neighbour {
+  const char* name;
+  const char* text;
+};
+
+const Neighbour kNeighbours[] = {
+    {"reset-mid-response", R"pb(
+      calls {
+        kind: BIDI_STREAMING
+        client { messages: 3 message_bytes: 16 interval_ns: 10000000 half_close: AFTER_MESSAGES }
+        server { action: RESET read_messages: 1 messages: 1 message_bytes: 8 reset_code: 8 }
+      })pb"},
+    {"reset-before-headers", R"pb(
+      calls {
+        kind: BIDI_STREAMING
+        client { messages: 3 message_bytes: 16 interval_ns: 10000000 half_close: AFTER_MESSAGES }
+        server { action: RESET read_messages: 1 reset_code: 8 }
+      })pb"},
+    {"streaming-response", R"pb(
+      calls {
+        kind: BIDI_STREAMING
+        client { messages: 1 message_bytes: 16 half_close: AFTER_MESSAGES }
+        server { action: RESPOND messages: 2 message_bytes: 10 status { code: 5 message: "not here" } }
+      })pb"},
+    {"stream-left-open", R"pb(
+      server: "grpc-java"
+      calls {
+        kind: BIDI_STREAMING
+        client { messages: 8 message_bytes: 16 interval_ns: 60000000 half_close: AFTER_MESSAGES }
+        server { action: ABORT_AT_ONCE status { code: 7 message: "Details sent by the server" } }
+      })pb"},
+};
+
+std::string neighbour_file(const Neighbour& n) {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("h2sim-live-" + std::to_string(getpid()) + "-" + n.name + ".textproto");
+  std::ofstream(path) << n.text;
+  return path.string();
+}
+
+struct RealProxy {
+  const char* proxy;
+  const char* binary;
+  // What our grpc-core client reports for each neighbour, as measured (docs/live-agreement.md):
+  // a regular expression every outcome line of the run must match.
+  const char* reset_mid_response;
+  const char* reset_before_headers;
+};
+
+const RealProxy kCaddyAndApache[] = {
+    // Caddy ends the cut response without trailers: its own RST(NO_ERROR) follows while the
+    // client uploads, and a client that has half-closed first sees the stream end bare.
+    {"caddy", "/usr/bin/caddy", "x (INTERNAL: Received RST_STREAM with error code 0|UNKNOWN: Stream removed)\n",
+     "x UNAVAILABLE: no grpc-status in trailers \\(HTTP status 502\\)\n"},
+    {"apache2", "/usr/sbin/apache2", "x INTERNAL: Received RST_STREAM with error code 5\n",
+     "x UNAVAILABLE: Received http2 header with status: 502\n"},
+};
+
+TEST(LiveCaddyAndApache, TheFoundingCaseKeepsTheStatusAsThePresetsPredict) {
+  for (const RealProxy& p : kCaddyAndApache) {
+    if (!installed_at(p.binary)) {
+      std::printf("%s is not installed (scripts/install-live-deps.sh): skipped\n", p.proxy);
+      continue;
+    }
+    int code = 0;
+    std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy " + p.proxy + " --repeat 20 --compare", &code);
+    EXPECT_NE(out.find("20 x PERMISSION_DENIED: Details sent by the server"), std::string::npos) << out;
+    EXPECT_NE(out.find("agreement: 1 of 1"), std::string::npos) << out;
+    EXPECT_EQ(out.find("NOT PREDICTED"), std::string::npos) << out;
+    EXPECT_EQ(own_caddy_or_apache_running(), 0) << p.proxy;
+  }
+}
+
+TEST(LiveCaddyAndApache, TheNeighboursOutcomesAreThePresetsAndInTheirSimulatedSets) {
+  for (const RealProxy& p : kCaddyAndApache) {
+    if (!installed_at(p.binary)) continue;
+    for (const char* name : {"founding-case-client-half-closed.textproto", "founding-case-grpc-java.textproto",
+                             "founding-case-grpc-core-sync.textproto",
+                             "regression-haproxy26-abort-after-client-ended.textproto"}) {
+      int code = 0;
+      std::string out = h2sim("live " + scenario(name) + " --proxy " + p.proxy + " --repeat 5 --compare", &code);
+      std::smatch agreed;
+      EXPECT_TRUE(std::regex_search(out, agreed, std::regex("agreement: ([0-9]+) of ([0-9]+) ")) &&
+                  agreed[1] == agreed[2])
+          << p.proxy << " " << name << "\n" << out;
+      EXPECT_EQ(out.find("NOT PREDICTED"), std::string::npos) << p.proxy << " " << name << "\n" << out;
+    }
+    for (const Neighbour& n : kNeighbours) {
+      std::string file = neighbour_file(n);
+      int code = 0;
+      std::string out = h2sim("live " + file + " --proxy " + p.proxy + " --repeat 5 --compare", &code);
+      std::filesystem::remove(file);
+      std::smatch agreed;
+      EXPECT_TRUE(std::regex_search(out, agreed, std::regex("agreement: ([0-9]+) of ([0-9]+) ")) &&
+                  agreed[1] == agreed[2])
+          << p.proxy << " " << n.name << "\n" << out;
+      EXPECT_EQ(out.find("NOT PREDICTED"), std::string::npos) << p.proxy << " " << n.name << "\n" << out;
+      std::string name = n.name;
+      std::string want = name == "reset-mid-response"     ? p.reset_mid_response
+                         : name == "reset-before-headers" ? p.reset_before_headers
+                                                          : "";
+      if (!want.empty()) {
+        std::smatch line;
+        std::regex outcome_line("\n +[0-9]+ x [^\n]*\n");
+        int lines = 0;
+        for (auto at = out.cbegin(); std::regex_search(at, out.cend(), line, outcome_line); at = line[0].second - 1) {
+          ++lines;
+          EXPECT_TRUE(std::regex_search(line.str(), std::regex(want))) << p.proxy << " " << name << ": " << line.str();
+        }
+        EXPECT_GT(lines, 0) << out;
+      }
+      // Apache holds a response whose stream the server leaves open until the upload ends, and
+      // the preset does too: the client's leg is frame for frame as simulated.
+      if (name == "stream-left-open" && std::string(p.proxy) == "apache2") {
+        EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+      }
+    }
+    EXPECT_EQ(own_caddy_or_apache_running(), 0) << p.proxy;
+  }
+}
+
 }  // namespace

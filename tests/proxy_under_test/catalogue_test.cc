@@ -35,7 +35,17 @@ const char* const kResetBeforeHeaders = R"pb(
     server { action: RESET read_messages: 1 reset_code: 8 }
   })pb";
 
-enum class Case { founding, half_closed, streaming_response, reset_mid_response, reset_before_headers };
+// A grpc-java server answers at once and leaves the stream open (no RST) while the client
+// uploads for half a second.
+const char* const kServerLeavesTheStreamOpen = R"pb(
+  server: "grpc-java"
+  calls {
+    kind: BIDI_STREAMING
+    client { messages: 8 message_bytes: 16 interval_ns: 60000000 half_close: AFTER_MESSAGES }
+    server { action: ABORT_AT_ONCE status { code: 7 message: "Details sent by the server" } }
+  })pb";
+
+enum class Case { founding, half_closed, streaming_response, reset_mid_response, reset_before_headers, stream_left_open };
 
 Scenario make(Case c, const std::string& preset) {
   Scenario s;
@@ -45,6 +55,7 @@ Scenario make(Case c, const std::string& preset) {
     case Case::streaming_response: s = scenario_from_text(kStreamingResponseAfterHalfClose); break;
     case Case::reset_mid_response: s = scenario_from_text(kResetMidResponse); break;
     case Case::reset_before_headers: s = scenario_from_text(kResetBeforeHeaders); break;
+    case Case::stream_left_open: s = scenario_from_text(kServerLeavesTheStreamOpen); break;
   }
   s.mutable_proxy()->set_preset(preset);
   return s;
@@ -115,6 +126,22 @@ const Row kRows[] = {
         Row{"go-proxy", Case::founding, Code::permission_denied, {"HEADERS[ES]", kNoError}},
         Row{"go-proxy", Case::half_closed, Code::permission_denied, {"HEADERS[ES]"}},
         Row{"go-proxy", Case::reset_mid_response, Code::cancelled, {"HEADERS", "DATA", kCancel}},
+        // §6.1 caddy 2.6 (measured live): like go-proxy on the founding case; a reset after
+        // response headers ends the response without trailers, then RST(NO_ERROR) to the
+        // uploading client; a bare 502 HEADERS(ES) before them.
+        Row{"caddy-2.6", Case::founding, Code::permission_denied, {"HEADERS[ES]", kNoError}},
+        Row{"caddy-2.6", Case::half_closed, Code::permission_denied, {"HEADERS[ES]"}},
+        Row{"caddy-2.6", Case::reset_mid_response, Code::internal, {"HEADERS", "DATA[ES]", kNoError}},
+        Row{"caddy-2.6", Case::reset_before_headers, Code::unavailable, {"HEADERS[ES]", kNoError}},
+        Row{"caddy-2.6", Case::stream_left_open, Code::permission_denied, {"HEADERS[ES]", kNoError}},
+        // §6.2 apache 2.4 mod_proxy_http2 (measured live): RST(NO_ERROR) closes the server's
+        // stream as a success; STREAM_CLOSED after response DATA, a 502 page before; a
+        // response whose stream the server leaves open waits for the client's upload to end.
+        Row{"apache-2.4", Case::founding, Code::permission_denied, {"HEADERS[ES]", kNoError}},
+        Row{"apache-2.4", Case::half_closed, Code::permission_denied, {"HEADERS[ES]"}},
+        Row{"apache-2.4", Case::reset_mid_response, Code::internal, {"HEADERS", "DATA", "RST_STREAM(STREAM_CLOSED)"}},
+        Row{"apache-2.4", Case::reset_before_headers, Code::unavailable, {"HEADERS", "DATA[ES]", kNoError}},
+        Row{"apache-2.4", Case::stream_left_open, Code::permission_denied, {"HEADERS[ES]"}},
         // A8: NO_ERROR forwarded as STREAM_CLOSED, the tail not flushed.
         Row{"h2o-2.2", Case::founding, Code::internal, {"RST_STREAM(STREAM_CLOSED)"}},
         Row{"h2o-2.2", Case::half_closed, Code::permission_denied, {"HEADERS[ES]"}},
