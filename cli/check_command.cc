@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/json_flag.h"
 #include "cli/gen_flags.h"
+#include "cli/invariant_flags.h"
 #include "cli/live_flags.h"
 #include "cli/output.h"
 #include "cli/progress.h"
@@ -31,8 +32,10 @@ constexpr std::string_view usage =
 constexpr std::string_view description =
     "Runs a campaign of generated scenarios and schedules and checks every invariant.\nOn a failure: shrinks "
     "it to a minimal case, prints it as a frame trace, writes a\nreplay file and prints the command that "
-    "replays it. Exit 0 if every case held,\n1 if one failed, 2 on bad input, 130 if interrupted (what "
-    "finished is kept).\n"
+    "replays it. Every shrink step is kept only if the smaller case passes through the\nreference "
+    "(passthrough): a case that fails through the reference too is a scenario\nproblem, listed apart and "
+    "never reported as the proxy's. Exit 0 if every case held\n(scenario problems aside), 1 if one failed, 2 on "
+    "bad input, 130 if interrupted (what\nfinished is kept).\n"
     "--live runs the cases against the real proxy binary instead: each generated scenario for its\n"
     "preset, live through it, the taps on both legs steered by seeded choices; a failure is shrunk\n"
     "with live re-runs (each candidate R times) and reported with its rate k of R, a replay file\n"
@@ -52,6 +55,8 @@ constexpr Option options[] = {
     {"--hostile", "", "add a hostile client to every case (malformed and abusive HTTP/2)"},
     {"--shape", "NAME", "draw every case in this shape (repeatable; h2sim shapes lists them)", true},
     {"--swarm", "", "each case takes a drawn subset of the shapes (of all of them without --shape)"},
+    invariant_option,
+    no_invariant_option,
     {"--case-timeout", "SECONDS", "with --jobs, a case (shrinking included) running longer is a hang (default 10)"},
     {"--keep-going", "", "do not stop at the first failure"},
     {"--report", "DIR", "also write a report (diagrams, pcap, HTML) of each finding into DIR"},
@@ -220,9 +225,17 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   if (!parse_args(args, options, &p, &error)) return usage_error("check", error);
   if (p.help) return print_help(usage, description, options);
   if (!p.positional.empty()) return usage_error("check", "takes no positional arguments");
-  if (wants_live_check(p)) return check_live_command(ctx, p);
+  if (wants_live_check(p)) {
+    if (p.has("--invariant") || p.has("--no-invariant")) {
+      return usage_error("check", "--invariant and --no-invariant go with a simulated check, not --live (it judges the defaults)");
+    }
+    return check_live_command(ctx, p);
+  }
   CheckOptions o;
-  if (!numbers_from(p, &o, &error) || !gen_options_from_flags(ctx, p, &o.gen, &error)) return usage_error("check", error);
+  if (!numbers_from(p, &o, &error) || !gen_options_from_flags(ctx, p, &o.gen, &error) ||
+      !invariants_from_flags(p, &o.gen.invariants, &error)) {
+    return usage_error("check", error);
+  }
   if (p.has("--out")) o.out_dir = p.value("--out");
   o.stop_at_first_failure = !p.has("--keep-going");
   o.program = ctx.program;

@@ -15,7 +15,9 @@ constexpr size_t others_listed = 10;  // a group's other cases named one per lin
 
 // A finding for a person: what broke, the minimal case and its trace.
 std::string finding_text(const CheckFinding& f) {
-  std::string text = "==== FAILED (" + f.kind + "): " + f.invariant + "\ncase " + std::to_string(f.case_index);
+  std::string text = "==== FAILED (" + f.kind + "): " + f.invariant + "\n";
+  if (!f.replay.finding().empty()) text += f.replay.finding() + "\n";
+  text += "case " + std::to_string(f.case_index);
   char found[64];
   std::snprintf(found, sizeof found, ", found after %.2f s", f.found_after_seconds);
   text += found;
@@ -68,10 +70,25 @@ void print_group(const Context& ctx, const CheckResult& r, const FindingGroup& g
   }
 }
 
+// Cases that fail through the reference too: not findings, a count and their files.
+void print_scenario_problems(const Context& ctx, const CheckResult& r) {
+  if (r.scenario_problems.empty()) return;
+  size_t n = r.scenario_problems.size();
+  std::printf("\n%zu scenario problem%s (not findings: the case fails through the reference, passthrough, too):\n", n,
+              n == 1 ? "" : "s");
+  for (size_t i = 0; i < n && i < others_listed; ++i) {
+    const CheckFinding& f = r.scenario_problems[i];
+    std::printf("  case %llu breaks %s: %s\n", static_cast<unsigned long long>(f.case_index), f.invariant.c_str(),
+                replay_line(ctx, f).c_str());
+  }
+  if (n > others_listed) std::printf("  and %zu more (their files are beside the first's)\n", n - others_listed);
+}
+
 }  // namespace
 
 bool print_findings(const Context& ctx, const CheckResult& r) {
   bool written = true;
+  print_scenario_problems(ctx, r);
   for (const CheckFinding& f : r.findings) written = write_text(ctx, f) && written;
   std::vector<FindingGroup> groups = group_findings(r.findings);
   if (groups.size() > 1 || (groups.size() == 1 && groups[0].members.size() > 1)) {

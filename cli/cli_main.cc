@@ -38,6 +38,7 @@ constexpr Command commands[] = {
     {"presets", "list the proxies (presets, your own, plug-ins) and the client/server personalities",
      cli::presets_command},
     {"shapes", "list the scenario shapes check --shape can draw", cli::shapes_command},
+    {"invariants", "list the invariants, on by default or not, and what each states", cli::invariants_command},
 };
 
 void print_help(FILE* out) {

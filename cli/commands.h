@@ -51,6 +51,8 @@ int run_command(const Context& ctx, std::span<const std::string> args);
 int presets_command(const Context& ctx, std::span<const std::string> args);
 // h2sim shapes: the scenario shapes check --shape draws (properties/shapes.h).
 int shapes_command(const Context& ctx, std::span<const std::string> args);
+// h2sim invariants: the invariants, default on or off, always or sometimes, and their statements.
+int invariants_command(const Context& ctx, std::span<const std::string> args);
 int check_command(const Context& ctx, std::span<const std::string> args);
 int replay_command(const Context& ctx, std::span<const std::string> args);
 int explore_command(const Context& ctx, std::span<const std::string> args);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cli/args.h"
+#include "cli/invariant_flags.h"
 #include "cli/commands.h"
 #include "cli/json_flag.h"
 #include "cli/output.h"
@@ -40,6 +41,8 @@ constexpr Option options[] = {
     {"--subtrees", "N", "split the search into at least N subtrees, searched apart (default 16 with --jobs, else 1);\n"
                         "the counts and outcomes depend on N, never on J"},
     {"--report", "DIR", "also write a report of the shortest failing execution into DIR"},
+    invariant_option,
+    no_invariant_option,
     json_option,
 };
 
@@ -84,7 +87,7 @@ bool write_outcomes(const Context& ctx, const Scenario& scenario, const ExploreR
     std::set<std::string> taken;
     for (const auto& [outcome, decisions] : r.outcomes[call]) {
       sim::RecordedChoices choices(decisions);
-      Replay replay = make_replay({scenario, run_case(scenario, choices, ctx.proxies), {}}, "",
+      Replay replay = make_replay({scenario, run_case(scenario, choices, ctx.proxies), {}, {}}, "",
                                   ctx.program + " explore " + input, ctx.proxies);
       std::string path =
           out + "/call-" + std::to_string(call) + "-" + outcome_stem(outcome, &taken) + ".replay.textproto";
@@ -134,6 +137,7 @@ bool options_from(const Parsed& p, ExploreOptions* o, uint64_t* time_limit_s, st
     return false;
   }
   o->prune = !p.has("--no-prune");
+  if (!invariants_from_flags(p, &o->invariants, error)) return false;
   o->record_graph = p.has("--report");
   return jobs_from(p, o, error);
 }
@@ -193,26 +197,27 @@ bool claim_outputs(const Parsed& p, const std::string& out, StagedFolder* report
 }
 
 // The shortest failing execution, printed.
-void print_failure(const Context& ctx, const Scenario& scenario, const ExploreReport& r) {
+void print_failure(const Context& ctx, const Scenario& scenario, const ExploreReport& r, const InvariantSet& on) {
   sim::RecordedChoices choices(r.shortest_failure);
   Result result = run_case(scenario, choices, ctx.proxies);
   std::printf("\n%llu executions break an invariant; the shortest (%zu decisions) breaks \"%s\":\n\n%s",
               static_cast<unsigned long long>(r.failing_executions), r.shortest_failure.size(),
-              r.failed_invariant.c_str(), format_run(scenario, result, check_all(result, scenario)).c_str());
+              r.failed_invariant.c_str(), format_run(scenario, result, check_all(result, scenario, on)).c_str());
 }
 
 // --report DIR: the explore page (outcomes first, the decision points) with a run page per
 // outcome, and the shortest failure's replay file beside the outcomes'. False (message printed)
 // on a failure.
 bool report_explore(const Context& ctx, const Scenario& scenario, const ExploreReport& r, const std::string& input,
-                    const std::vector<ExploreOutcome>& outcomes, const std::string& out, StagedFolder& folder) {
+                    const std::vector<ExploreOutcome>& outcomes, const std::string& out, StagedFolder& folder,
+                    const InvariantSet& on) {
   std::string error, shortest;
   if (!r.failed_invariant.empty()) {
     sim::RecordedChoices choices(r.shortest_failure);
     Result result = run_case(scenario, choices, ctx.proxies);
     shortest = out + "/shortest-failure.replay.textproto";
-    Replay replay = make_replay({scenario, result, check_all(result, scenario)}, r.failed_invariant,
-                                ctx.program + " explore " + input, ctx.proxies);
+    Replay replay = make_replay({scenario, result, check_all(result, scenario, on), {}}, r.failed_invariant,
+                                ctx.program + " explore " + input, ctx.proxies, on);
     if (!write_output_file(shortest, format_replay(replay), &error)) {
       output_error("explore", error);
       return false;
@@ -253,11 +258,11 @@ int explore_command(const Context& ctx, std::span<const std::string> args) {
   print_summary(p.positional[0], r, o, seconds);
   std::vector<ExploreOutcome> outcomes;
   if (!write_outcomes(ctx, scenario, r, out, p.positional[0], &outcomes)) return 2;
-  if (p.has("--report") && !report_explore(ctx, scenario, r, p.positional[0], outcomes, out, report)) return 2;
+  if (p.has("--report") && !report_explore(ctx, scenario, r, p.positional[0], outcomes, out, report, o.invariants)) return 2;
   output::Output json;
   *json.mutable_explore() = explore_output(scenario, r);
   if (!write_json_flag(p, "explore", args, json, &error)) return output_error("explore", error);
-  if (!r.failed_invariant.empty()) print_failure(ctx, scenario, r);
+  if (!r.failed_invariant.empty()) print_failure(ctx, scenario, r, o.invariants);
   if (r.failed_invariant.empty()) std::printf("\nno execution breaks an invariant\n");
   if (live::interrupted()) return live::interrupted_exit_code;
   return !r.failed_invariant.empty() ? 1 : r.complete ? 0 : 3;

@@ -13,6 +13,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/json_flag.h"
+#include "cli/invariant_flags.h"
 #include "cli/live_flags.h"
 #include "cli/output.h"
 #include "live/live_run.h"
@@ -49,6 +50,8 @@ constexpr Option options[] = {
     {"--seed", "S", "--differential: which scenarios (default 1)"},
     {"--out", "DIR", "--differential: where disagreements are written (default h2sim-out/live)"},
     {"--json", "FILE", "also write the outcomes (and --compare's figures) as JSON (schema: reports/output.proto)"},
+    invariant_option,
+    no_invariant_option,
 };
 
 constexpr const char* usage_line =
@@ -292,8 +295,10 @@ int run_file(const Context& ctx, const Parsed& p, std::span<const std::string> a
   live::install_interrupt_handler();
   TapChoices taps;
   if (!tap_choices_from_flags(p, &taps, &error)) return usage_error("live", error);
+  InvariantSet on;
+  if (!invariants_from_flags(p, &on, &error)) return usage_error("live", error);
   LiveOutcomes live;
-  if (!run_live_scenario(scenario, peers, p.positional[0], target, repeat, timeout_ms, &live, &error, taps)) {
+  if (!run_live_scenario(scenario, peers, p.positional[0], target, repeat, timeout_ms, &live, &error, taps, on)) {
     return live::interrupted() ? interrupted_before_any_run() : output_error("live", error);
   }
   return report_runs(p, args, scenario, target, peers, live, repeat);
@@ -310,6 +315,8 @@ int live_command(const Context& ctx, std::span<const std::string> args) {
                stdout);
     return 0;
   }
+  InvariantSet on;  // checked before the proxy is looked for; run_file reads it again
+  if (!invariants_from_flags(p, &on, &error)) return usage_error("live", error);
   LiveTarget target;
   if (!live_target_from_flags(p, "", &target, &error)) return usage_error("live", error);
   uint64_t timeout_ms = 3000;
@@ -321,6 +328,9 @@ int live_command(const Context& ctx, std::span<const std::string> args) {
   if (!p.has("--differential")) return run_file(ctx, p, args, target, peers, timeout_ms);
   if (!p.positional.empty()) return usage_error("live", "--differential generates its scenarios: give no FILE");
   if (p.has("--json")) return usage_error("live", "--json goes with a scenario FILE, not --differential");
+  if (p.has("--invariant") || p.has("--no-invariant")) {
+    return usage_error("live", "--invariant and --no-invariant go with a scenario FILE, not --differential (it judges the defaults)");
+  }
   if (target.proxy.preset.empty()) {
     return usage_error("live", "--differential needs the preset that models " + target.proxy.name + ": --preset P");
   }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/args.h"
+#include "cli/invariant_flags.h"
 #include "cli/commands.h"
 #include "cli/json_flag.h"
 #include "cli/output.h"
@@ -23,6 +24,8 @@ constexpr Option options[] = {
     {"--out", "DIR", "where matrix.md and the replay files go (default h2sim-out/matrix)"},
     {"--proxy", "P", "only these presets (repeatable; default: all)", true},
     {"--client", "C", "only these client personalities (repeatable; default: all)", true},
+    invariant_option,
+    no_invariant_option,
     json_option,
     {"--junit", "FILE", "also write JUnit XML: a test case per cell, failing where the status is lost"},
 };
@@ -82,6 +85,7 @@ bool matrix_options(const Context& ctx, const Parsed& p, MatrixOptions* o, std::
     }
     o->clients.push_back(name);
   }
+  if (!invariants_from_flags(p, &base.gen.invariants, error)) return false;
   if (o->presets.empty()) for (const ProxyEntry& e : ctx.proxies.entries()) o->presets.push_back(e.name);
   if (o->clients.empty()) for (const auto& c : grpc::client_personalities()) o->clients.emplace_back(c.name);
   return true;

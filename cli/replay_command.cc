@@ -6,6 +6,7 @@
 #include "cli/live_flags.h"
 #include "cli/output.h"
 #include "model/scenario/scenario_io.h"
+#include "properties/campaign.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
 #include "properties/replay.h"
@@ -71,7 +72,9 @@ int replay_here(const Context& ctx, const Parsed& p, const Replay& replay) {
   Replayed replayed;
   if (!replay_case(replay, path, ctx.proxies, &replayed, &error)) return output_error("replay", error);
   const Result& result = replayed.result;
-  std::vector<Verdict> verdicts = check_all(result, replay.scenario());
+  InvariantSet on;
+  if (!invariants_of(replay, &on, &error)) return output_error("replay", error);
+  std::vector<Verdict> verdicts = check_all(result, replay.scenario(), on);
   if (replayed.beyond_cut > 0) {
     std::printf("note: the recording ends after %d decisions, where the check worker stopped (%s); the run went "
                 "on with the plainest choices for %zu more\n\n",

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/args.h"
+#include "cli/invariant_flags.h"
 #include "cli/commands.h"
 #include "cli/json_flag.h"
 #include "reports/json_output.h"
@@ -27,6 +28,8 @@ constexpr Option options[] = {
     {"--save-choices", "FILE", "write the decisions this run took, for --choices"},
     {"--quiet", "", "print outcomes, verdicts and digest, not the frame trace"},
     {"--report", "DIR", "also write diagrams, a pcap and an HTML page into DIR"},
+    invariant_option,
+    no_invariant_option,
     json_option,
 };
 
@@ -89,6 +92,8 @@ int run_command(const Context& ctx, std::span<const std::string> args) {
     }
   }
   if (std::string e = check_json_flag(p); !e.empty()) return output_error("run", e);
+  InvariantSet on;
+  if (!invariants_from_flags(p, &on, &error)) return usage_error("run", error);
   Scenario scenario;
   if (!load_scenario(p.positional[0], ctx.catalogue, &scenario, &error)) return output_error("run", error);
   std::unique_ptr<sim::ChoiceSource> choices;
@@ -100,7 +105,7 @@ int run_command(const Context& ctx, std::span<const std::string> args) {
   }
   Result result;
   if (!run_with(ctx, p, scenario, *choices, &result, &error)) return usage_error("run", error);
-  std::vector<Verdict> verdicts = check_all(result, scenario);
+  std::vector<Verdict> verdicts = check_all(result, scenario, on);
   print_run(scenario, result, verdicts, p.has("--quiet"));
   if (p.has("--report") &&
       !report_run(scenario, result, verdicts, ctx.program + " run " + p.positional[0] + how, report, "run")) {

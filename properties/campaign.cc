@@ -19,6 +19,46 @@ std::string_view CaseRun::failed_invariant() const {
   return {};
 }
 
+void judge(CaseRun* run, const InvariantSet& on, const ExtraInvariants& extra) {
+  run->verdicts = check_all(run->result, run->scenario, on);
+  for (const auto& e : extra) run->verdicts.push_back(e(run->result));
+  run->sometimes = sometimes_reached(run->result, on);
+}
+
+Scenario through_reference(const Scenario& scenario) {
+  Scenario s = scenario;
+  ProxySpec* p = s.mutable_proxy();
+  ProxySpec reference;
+  reference.set_preset(std::string(reference_proxy));
+  if (p->has_upstream_connections()) reference.set_upstream_connections(p->upstream_connections());
+  if (p->has_upstream_max_concurrent_streams()) {
+    reference.set_upstream_max_concurrent_streams(p->upstream_max_concurrent_streams());
+  }
+  *p = reference;
+  return s;
+}
+
+bool passes_through_reference(const CaseRun& run, const ProxyRegistry& proxies, const InvariantSet& on) {
+  if (!run.scenario.has_proxy() || run.scenario.proxy().preset() == reference_proxy) return true;
+  // A registry of a user's own may leave the built-in relay out: the reference is still there.
+  const ProxyRegistry& where = proxies.find(reference_proxy) ? proxies : builtin_registry();
+  Scenario s = through_reference(run.scenario);
+  if (!validate_case(s).empty()) return true;  // nothing the reference can run: no evidence against
+  sim::PlainChoices plain;
+  GuidedChoices guided(run.result.decisions);
+  for (sim::ChoiceSource* choices : {static_cast<sim::ChoiceSource*>(&plain), static_cast<sim::ChoiceSource*>(&guided)}) {
+    if (!all_hold(check_all(run_case(s, *choices, where), s, on))) return false;
+  }
+  return true;
+}
+
+std::string reference_sentence(const Scenario& scenario) {
+  if (!scenario.has_proxy()) return "fails with no proxy: the client's and server's own behaviour";
+  if (scenario.proxy().preset() == reference_proxy) return "fails through the reference (passthrough) itself";
+  return "fails through " + scenario.proxy().preset() + ", passes through the reference (" +
+         std::string(reference_proxy) + ")";
+}
+
 rc::Gen<CaseRun> gen_case_run(const GenOptions& options) {
   return rc::gen::exec([options] {
     CaseRun run;
@@ -26,8 +66,7 @@ rc::Gen<CaseRun> gen_case_run(const GenOptions& options) {
     if (options.recorder) options.recorder->begin(run.scenario);
     RapidCheckChoices choices(options.recorder);
     run.result = run_case(run.scenario, choices, *options.proxies);
-    run.verdicts = check_all(run.result, run.scenario);
-    for (const auto& extra : options.extra_invariants) run.verdicts.push_back(extra(run.result));
+    judge(&run, options.invariants, options.extra_invariants);
     return run;
   });
 }
@@ -74,7 +113,7 @@ bool fails_the_same_way(const CaseRun& candidate, const CaseRun& current, std::s
 }  // namespace
 
 Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant, uint32_t runs_max,
-              const ShrinkWatch& watch) {
+              const ShrinkWatch& watch, const ShrinkAccepts& accepts) {
   Shrunk out;
   rc::Shrinkable<CaseRun> current = failing;
   out.minimal = current.value();
@@ -85,7 +124,7 @@ Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant
     while (auto candidate = shrinks.next()) {
       if (++out.runs >= runs_max) break;
       CaseRun run = candidate->value();
-      bool smaller = fails_the_same_way(run, out.minimal, invariant);
+      bool smaller = fails_the_same_way(run, out.minimal, invariant) && (!accepts || accepts(run));
       if (smaller) {
         current = *candidate;
         out.minimal = std::move(run);
@@ -107,14 +146,24 @@ uint32_t GuidedChoices::pick(uint32_t n, sim::Label label) {
 
 namespace {
 
-CaseRun run_with(const Scenario& s, sim::ChoiceSource& choices, const ProxyRegistry& proxies,
-                 const std::vector<std::function<Verdict(const Result&)>>& extra) {
+// How simplify judges its candidates: the invariants on, those added, and what it must accept.
+struct Judged {
+  const ProxyRegistry& proxies;
+  const ExtraInvariants& extra;
+  const InvariantSet& on;
+  const ShrinkAccepts& accepts;
+};
+
+CaseRun run_with(const Scenario& s, sim::ChoiceSource& choices, const Judged& j) {
   CaseRun run;
   run.scenario = s;
-  run.result = run_case(s, choices, proxies);
-  run.verdicts = check_all(run.result, s);
-  for (const auto& e : extra) run.verdicts.push_back(e(run.result));
+  run.result = run_case(s, choices, j.proxies);
+  judge(&run, j.on, j.extra);
   return run;
+}
+
+bool smaller_failure(const CaseRun& run, const CaseRun& current, std::string_view invariant, const Judged& j) {
+  return fails_the_same_way(run, current, invariant) && (!j.accepts || j.accepts(run));
 }
 
 }  // namespace
@@ -221,8 +270,7 @@ bool same_run(const CaseRun& a, const CaseRun& b) {
 // with the same decisions, so the minimal case shows only what took part (no reset_code on a
 // server that does not reset, no deadline that never fires, no limit never reached). What "the
 // same" means is checked by running, not listed per field, so a new field needs nothing here.
-void drop_inert_fields(Shrunk* out, const ProxyRegistry& proxies, uint32_t runs_max, const ShrinkWatch& watch,
-                       const std::vector<std::function<Verdict(const Result&)>>& extra) {
+void drop_inert_fields(Shrunk* out, const Judged& j, uint32_t runs_max, const ShrinkWatch& watch) {
   std::vector<FieldPath> fields;
   set_fields(out->minimal.scenario, {}, &fields);
   for (auto path = fields.rbegin(); path != fields.rend() && out->runs < runs_max; ++path) {
@@ -232,7 +280,7 @@ void drop_inert_fields(Shrunk* out, const ProxyRegistry& proxies, uint32_t runs_
     ++out->runs;
     sim::RecordedChoices choices(out->minimal.result.decisions);
     try {
-      CaseRun run = run_with(candidate, choices, proxies, extra);
+      CaseRun run = run_with(candidate, choices, j);
       if (same_run(run, out->minimal)) out->minimal = std::move(run);
     } catch (const sim::ChoiceError&) {
       // The run asked another question: the field took part.
@@ -244,8 +292,9 @@ void drop_inert_fields(Shrunk* out, const ProxyRegistry& proxies, uint32_t runs_
 }  // namespace
 
 Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyRegistry& proxies,
-                uint32_t runs_max, uint32_t seeds, const ShrinkWatch& watch,
-                const std::vector<std::function<Verdict(const Result&)>>& extra) {
+                uint32_t runs_max, uint32_t seeds, const ShrinkWatch& watch, const ExtraInvariants& extra,
+                const InvariantSet& on, const ShrinkAccepts& accepts) {
+  Judged judged{proxies, extra, on, accepts};
   Shrunk out;
   out.minimal = failing;
   bool progressed = true;
@@ -259,8 +308,8 @@ Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyR
         if (attempt == 0) choices = std::make_unique<sim::PlainChoices>();
         else if (attempt == 1) choices = std::make_unique<GuidedChoices>(out.minimal.result.decisions);
         else choices = std::make_unique<sim::SeededChoices>(attempt - 2);
-        CaseRun run = run_with(candidate, *choices, proxies, extra);
-        bool smaller = fails_the_same_way(run, out.minimal, invariant);
+        CaseRun run = run_with(candidate, *choices, judged);
+        bool smaller = smaller_failure(run, out.minimal, invariant, judged);
         if (smaller) {
           out.minimal = std::move(run);
           ++out.steps;
@@ -279,14 +328,14 @@ Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyR
     guide[j].value = 0;
     GuidedChoices choices(guide);
     ++out.runs;
-    CaseRun run = run_with(out.minimal.scenario, choices, proxies, extra);
-    if (fails_the_same_way(run, out.minimal, invariant)) {
+    CaseRun run = run_with(out.minimal.scenario, choices, judged);
+    if (smaller_failure(run, out.minimal, invariant, judged)) {
       out.minimal = std::move(run);
       ++out.steps;
     }
     if (watch && !watch(out)) return out;
   }
-  drop_inert_fields(&out, proxies, runs_max, watch, extra);
+  drop_inert_fields(&out, judged, runs_max, watch);
   return out;
 }
 
@@ -311,6 +360,7 @@ void CampaignStats::add(const CaseRun& run) {
     seen.insert(c.client_saw ? std::string(grpc::code_name(c.client_saw->code)) : "none");
   }
   for (const auto& [name, count] : run.result.marks.counts()) marks[name] += count;
+  for (const auto& [name, reached] : run.sometimes) sometimes[std::string(name)] += reached;
 }
 
 void CampaignStats::merge(const CampaignStats& o) {
@@ -324,6 +374,7 @@ void CampaignStats::merge(const CampaignStats& o) {
   for (const auto& [k, n] : o.mix) mix[k] += n;
   for (const auto& [k, set] : o.outcomes) outcomes[k].insert(set.begin(), set.end());
   for (const auto& [k, n] : o.marks) marks[k] += n;
+  for (const auto& [k, n] : o.sometimes) sometimes[k] += n;
 }
 
 // One record per line, fields separated by tabs (names contain spaces, never tabs).
@@ -337,6 +388,7 @@ std::string CampaignStats::serialize() const {
     for (const std::string& o : set) out << "outcome\t" << k.first << "\t" << k.second << "\t" << o << "\n";
   }
   for (const auto& [k, n] : marks) out << "mark\t" << k << "\t" << n << "\n";
+  for (const auto& [k, n] : sometimes) out << "sometimes\t" << k << "\t" << n << "\n";
   return out.str();
 }
 
@@ -360,6 +412,7 @@ bool CampaignStats::deserialize(const std::string& text) {
       } else if (f[0] == "mix" && f.size() == 3) mix[f[1]] += std::stoull(f[2]);
       else if (f[0] == "outcome" && f.size() == 4) outcomes[{f[1], f[2]}].insert(f[3]);
       else if (f[0] == "mark" && f.size() == 3) marks[f[1]] += std::stoull(f[2]);
+      else if (f[0] == "sometimes" && f.size() == 3) sometimes[f[1]] += std::stoull(f[2]);
       else return false;
     } catch (const std::exception&) {
       return false;
@@ -398,11 +451,19 @@ std::string CampaignStats::format(double seconds) const {
   }
   out << "\ncoverage marks:\n";
   for (const auto& [k, n] : marks) out << "  " << k << ": " << n << "\n";
+  if (!sometimes.empty()) {
+    out << "\nsometimes (cases that reached it; h2sim invariants states them):\n";
+    for (const auto& [k, n] : sometimes) {
+      out << "  " << k << ": " << n;
+      if (n == 0 && cases > 0) out << "   <- never reached";
+      out << "\n";
+    }
+  }
   return out.str();
 }
 
 Replay make_replay(const CaseRun& run, std::string_view invariant, const std::string& command,
-                   const ProxyRegistry& proxies) {
+                   const ProxyRegistry& proxies, const InvariantSet& on) {
   Replay r;
   r.set_format_version(replay_format_version);
   r.set_semantics_version(replay_semantics_version);
@@ -412,12 +473,27 @@ Replay make_replay(const CaseRun& run, std::string_view invariant, const std::st
   r.set_trace_digest(run.result.digest);
   r.set_invariant(std::string(invariant));
   r.set_command(command);
+  for (const std::string& name : on.names()) r.mutable_invariants_on()->add_names(name);
   for (const h2::FrameRecord& f : run.result.frames) r.add_trace(h2::format_frame(f));
   if (const ProxyEntry* p = run.scenario.has_proxy() ? proxies.find(run.scenario.proxy().preset()) : nullptr) {
     r.set_proxy_version(p->version);
     r.set_proxy_plugin(p->plugin);
   }
   return r;
+}
+
+bool invariants_of(const Replay& replay, InvariantSet* on, std::string* error) {
+  *on = InvariantSet::defaults();
+  if (!replay.has_invariants_on()) return true;
+  for (const Invariant& i : invariant_table()) on->set(i.name, false);
+  for (const std::string& name : replay.invariants_on().names()) {
+    if (find_invariant(name) == nullptr) {
+      *error = "the replay file judges invariant '" + name + "', which this h2sim does not know (h2sim invariants lists them)";
+      return false;
+    }
+    on->set(name, true);
+  }
+  return true;
 }
 
 }  // namespace h2sim

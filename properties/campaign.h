@@ -27,10 +27,30 @@ struct CaseRun {
   Scenario scenario;
   Result result;
   std::vector<Verdict> verdicts;
+  std::vector<std::pair<std::string_view, bool>> sometimes;  // sometimes invariants: reached?
 
   // The first invariant that fails, or empty.
   std::string_view failed_invariant() const;
 };
+
+using ExtraInvariants = std::vector<std::function<Verdict(const Result&)>>;
+// Fills run->verdicts and run->sometimes from run->result: the invariants `on`, then `extra`.
+void judge(CaseRun* run, const InvariantSet& on, const ExtraInvariants& extra = {});
+
+// The reference a finding is measured against: the built-in correct relay. A failure that the
+// same scenario shows through it is the scenario's (an application deadlock, a stack's own
+// behaviour), never the proxy's.
+inline constexpr std::string_view reference_proxy = "passthrough";
+// `run`'s scenario with its proxy replaced by the reference (the topology kept: client and
+// upstream connections; the proxy's own configuration dropped).
+Scenario through_reference(const Scenario& scenario);
+// Whether `run` is about its proxy: it has one other than the reference, and its scenario holds
+// every invariant `on` through the reference, under the plain schedule and under `run`'s own
+// decisions where they still fit. A case without a proxy, or through the reference itself, has
+// nothing to be measured against: true.
+bool passes_through_reference(const CaseRun& run, const ProxyRegistry& proxies, const InvariantSet& on);
+// "fails through haproxy-2.6, passes through the reference (passthrough)": what a finding says.
+std::string reference_sentence(const Scenario& scenario);
 
 // Scenario, choices, run and verdicts as one generator, so a shrink of the case shrinks the
 // scenario and the world's decisions together.
@@ -52,10 +72,14 @@ struct Shrunk {
 // interrupt): the smallest failing case so far is the result.
 using ShrinkWatch = std::function<bool(const Shrunk&)>;
 
-// Greedy shrinking: takes the first simpler case that still breaks `invariant`, until none does
-// or `runs_max` cases were tried.
+// A condition a smaller case must meet besides failing the same way (check: it passes through
+// the reference); null for none.
+using ShrinkAccepts = std::function<bool(const CaseRun&)>;
+
+// Greedy shrinking: takes the first simpler case that still breaks `invariant` (and that
+// `accepts` takes), until none does or `runs_max` cases were tried.
 Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant, uint32_t runs_max = 20000,
-              const ShrinkWatch& watch = nullptr);
+              const ShrinkWatch& watch = nullptr, const ShrinkAccepts& accepts = nullptr);
 
 // Simpler variants of a scenario (a call removed, a message fewer, delays and cuts gone, ...),
 // most drastic first, each valid: what simplify() and live shrinking try.
@@ -68,7 +92,8 @@ std::vector<Scenario> scenario_edits(const Scenario& scenario);
 // phase can.
 Shrunk simplify(const CaseRun& failing, std::string_view invariant, const ProxyRegistry& proxies,
                 uint32_t runs_max = 20000, uint32_t seeds = 64, const ShrinkWatch& watch = nullptr,
-                const std::vector<std::function<Verdict(const Result&)>>& extra = {});
+                const ExtraInvariants& extra = {}, const InvariantSet& on = InvariantSet::defaults(),
+                const ShrinkAccepts& accepts = nullptr);
 
 // Replays recorded decisions where the run asks the same question (same n and label) and
 // answers 0 where it does not or the record ran out: a replay that tolerates an edited scenario.
@@ -102,6 +127,7 @@ struct CampaignStats {
   std::map<std::string, uint64_t> mix;                            // "proxy haproxy-2.6" -> cases
   std::map<std::pair<std::string, std::string>, std::set<std::string>> outcomes;  // (proxy, client)
   std::map<std::string, uint64_t> marks;
+  std::map<std::string, uint64_t> sometimes;  // sometimes invariant -> cases that reached it
 
   void add(const CaseRun& run);
   void merge(const CampaignStats& other);
@@ -114,8 +140,12 @@ struct CampaignStats {
 
 // The replay file of a case: the scenario, the decisions, the trace and its digest, and the
 // identity of the proxy it ran through (its version, and its plug-in's path if it came from one).
+// The invariants judged go in too (`on`), so that a replay judges the same ones.
 Replay make_replay(const CaseRun& run, std::string_view invariant, const std::string& command,
-                   const ProxyRegistry& proxies);
+                   const ProxyRegistry& proxies, const InvariantSet& on = InvariantSet::defaults());
+// The invariants a replay file says were judged; today's defaults if it does not say (a file
+// older than the record). False with `error` naming one this h2sim does not know.
+bool invariants_of(const Replay& replay, InvariantSet* on, std::string* error);
 
 // The proxy column of statistics: the preset, or "no proxy".
 std::string proxy_label(const Scenario& scenario);

@@ -37,15 +37,16 @@ CaseRun rerun(const CheckOptions& o, const Replay& replay) {
   run.scenario = replay.scenario();
   sim::RecordedChoices choices(decisions_of(replay));
   run.result = run_case(run.scenario, choices, *o.gen.proxies);
-  run.verdicts = check_all(run.result, run.scenario);
-  for (const auto& extra : o.gen.extra_invariants) run.verdicts.push_back(extra(run.result));
+  judge(&run, o.gen.invariants, o.gen.extra_invariants);
   return run;
 }
 
 // Writes the finding's replay file into out_dir. A file that cannot be written leaves
 // write_error set and no replay path, so that nobody is told to replay a file that is not there.
 void write_replay(const CheckOptions& o, CheckFinding* f) {
-  std::string suffix = f->kind == "invariant" || f->kind == "determinism" ? file_stem(f->invariant) : f->kind;
+  std::string suffix = f->kind == "invariant" || f->kind == "determinism" ? file_stem(f->invariant)
+                       : f->kind == "scenario"                          ? "scenario-problem-" + file_stem(f->invariant)
+                                                                        : f->kind;
   std::string path = o.out_dir + "/" + finding_stem(o.seed, f->case_index) + "-" + suffix + ".replay.textproto";
   if (live::write_output_file(path, format_replay(f->replay), &f->write_error)) f->replay_path = path;
 }
@@ -67,10 +68,29 @@ void check_determinism(const CheckOptions& o, const CaseRun& m, CheckFinding* f)
   f->invariant = "determinism: the same decisions gave digests " + m.result.digest + ", " + digests[0] + ", " + digests[1];
 }
 
+// A case that fails through the reference too is the scenario's problem: it is recorded as it
+// was generated, not shrunk (a smaller case would only show the scenario's problem better).
+CheckFinding scenario_problem(const CheckOptions& o, const CaseRun& run, uint64_t index, std::string_view invariant) {
+  CheckFinding f;
+  f.case_index = index;
+  f.kind = "scenario";
+  f.invariant = std::string(invariant);
+  f.replay = make_replay(run, invariant, check_command(o, index), *o.gen.proxies, o.gen.invariants);
+  f.replay.set_finding("fails through " + proxy_label(run.scenario) + " and through the reference (" +
+                       std::string(reference_proxy) + ") too: a problem of the scenario, not the proxy's");
+  f.minimal = run;
+  return f;
+}
+
 // Shrinks a failing case (stopping early on an interrupt), checks its determinism and makes its
-// replay. `stats` counts the shrink runs.
+// replay. Every smaller case kept passes through the reference, so the minimal case still shows
+// the proxy's defect and not one of the scenario's own. `stats` counts the shrink runs.
 CheckFinding shrink_failure(const CheckOptions& o, const rc::Shrinkable<CaseRun>& failing, uint64_t index,
                             std::string_view invariant, CampaignStats* stats, const std::function<void(std::string)>& show) {
+  const ProxyRegistry& proxies = *o.gen.proxies;
+  const InvariantSet& on = o.gen.invariants;
+  ++stats->runs;  // the reference run of the case itself
+  if (!passes_through_reference(failing.value(), proxies, on)) return scenario_problem(o, failing.value(), index, invariant);
   CheckFinding f;
   f.case_index = index;
   f.kind = "invariant";
@@ -84,15 +104,21 @@ CheckFinding shrink_failure(const CheckOptions& o, const rc::Shrinkable<CaseRun>
       return !f.shrink_cut_short;
     };
   };
-  Shrunk shrunk = shrink(failing, invariant, o.shrink_runs_max, watch("shrinking"));
+  uint32_t reference_runs = 0;
+  ShrinkAccepts through_reference = [&](const CaseRun& run) {
+    ++reference_runs;
+    return passes_through_reference(run, proxies, on);
+  };
+  Shrunk shrunk = shrink(failing, invariant, o.shrink_runs_max, watch("shrinking"), through_reference);
   Shrunk simpler = f.shrink_cut_short ? shrunk
-                                      : simplify(shrunk.minimal, invariant, *o.gen.proxies, o.shrink_runs_max, 64,
-                                                 watch("simplifying"), o.gen.extra_invariants);
-  stats->runs += shrunk.runs + (f.shrink_cut_short ? 0 : simpler.runs);
+                                      : simplify(shrunk.minimal, invariant, proxies, o.shrink_runs_max, 64,
+                                                 watch("simplifying"), o.gen.extra_invariants, on, through_reference);
+  stats->runs += shrunk.runs + (f.shrink_cut_short ? 0 : simpler.runs) + reference_runs;
   f.shrink_steps = shrunk.steps + (f.shrink_cut_short ? 0 : simpler.steps);
   f.shrink_seconds = clock.seconds();
   check_determinism(o, simpler.minimal, &f);
-  f.replay = make_replay(simpler.minimal, f.invariant, check_command(o, index), *o.gen.proxies);
+  f.replay = make_replay(simpler.minimal, f.invariant, check_command(o, index), proxies, on);
+  f.replay.set_finding(reference_sentence(simpler.minimal.scenario));
   f.minimal = std::move(simpler.minimal);
   return f;
 }
@@ -118,6 +144,10 @@ CheckResult run_serial(const CheckOptions& o, const std::vector<uint64_t>& indic
       CheckFinding f = shrink_failure(o, sh, i, broken, &out.stats, show);
       f.found_after_seconds = clock.seconds();
       write_replay(o, &f);
+      if (f.kind == "scenario") {
+        out.scenario_problems.push_back(std::move(f));
+        continue;
+      }
       out.findings.push_back(std::move(f));
       if (o.stop_at_first_failure) break;
     }
@@ -201,7 +231,7 @@ void worker_body(const CheckOptions& o, std::span<const uint64_t> items, live::W
       slot.end();
       if (!channel.send("STATS", stats.serialize()) || !channel.send("FIND", encode_finding(f))) return;
       stats = {};
-      if (o.stop_at_first_failure) break;
+      if (o.stop_at_first_failure && f.kind != "scenario") break;
       continue;
     }
     slot.end();
@@ -265,6 +295,10 @@ void handle(const CheckOptions& o, const live::WorkerEvent& e, const live::Stopw
       if (!decode_finding(o, e.payload, &f, &t->out.error)) return;
       f.found_after_seconds = clock.seconds();
       write_replay(o, &f);
+      if (f.kind == "scenario") {
+        t->out.scenario_problems.push_back(std::move(f));
+        return;
+      }
       t->out.findings.push_back(std::move(f));
       t->stop = true;
     }

@@ -43,7 +43,10 @@ struct CheckOptions {
 
 struct CheckFinding {
   uint64_t case_index = 0;
-  std::string kind;         // "invariant", "crash", "hang" or "determinism"
+  // "invariant", "crash", "hang" or "determinism"; or "scenario": the case fails through the
+  // reference too, so it is the scenario's problem, not the proxy's (never shrunk or reported
+  // as a finding: CheckResult::scenario_problems).
+  std::string kind;
   std::string invariant;    // the broken invariant, or what happened to the worker
   // Empty if it could not be written (see write_error), or if a worker stopped on the case
   // before its scenario was made (a crash or hang with no scenario: nothing to replay).
@@ -62,6 +65,8 @@ struct CheckFinding {
 struct CheckResult {
   CampaignStats stats;
   std::vector<CheckFinding> findings;
+  // Cases that fail through the reference (passthrough) too: counted and listed apart.
+  std::vector<CheckFinding> scenario_problems;
   double seconds = 0;
   std::string error;         // why the campaign could not run (out_dir refused, a fork failed)
   bool interrupted = false;  // SIGINT or SIGTERM stopped it: what finished is here

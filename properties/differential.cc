@@ -73,7 +73,7 @@ bool write_disagreement(const DifferentialOptions& o, const Comparison& c, const
     size_t k = 0;
     for (const auto& [outcome, decisions] : c.simulated.outcomes[call]) {
       sim::RecordedChoices choices(decisions);
-      Replay replay = make_replay({d->scenario, run_case(d->scenario, choices), {}}, "",
+      Replay replay = make_replay({d->scenario, run_case(d->scenario, choices), {}, {}}, "",
                                   "h2sim live --differential --proxy " + o.proxy_name, builtin_registry());
       std::string path = d->stem + "-call-" + std::to_string(call) + "-simulated-" + std::to_string(k++) + ".replay.textproto";
       if (!live::write_output_file(path, format_replay(replay), error)) return false;

@@ -173,7 +173,7 @@ void record_leaf(const EnumeratingChoices& choices, const std::string& outcomes,
 
 // One execution run to its end: its outcomes, the first invariant it breaks, and its leaf.
 void record_execution(const Scenario& scenario, const Result& r, const EnumeratingChoices& choices, StateGraph* graph,
-                      ExploreReport* report) {
+                      const InvariantSet& on, ExploreReport* report) {
   ++report->executions;
   std::string outcomes;
   for (const grpc::CallOutcome& c : r.calls) {
@@ -182,7 +182,7 @@ void record_execution(const Scenario& scenario, const Result& r, const Enumerati
     outcomes += (outcomes.empty() ? "" : "\\n") + text.substr(0, text.find(':'));
   }
   std::string_view broken;
-  for (const Verdict& v : check_all(r, scenario)) {
+  for (const Verdict& v : check_all(r, scenario, on)) {
     if (!v.holds) {
       broken = v.name;
       break;
@@ -228,7 +228,7 @@ bool walk(const Scenario& scenario, const ExploreOptions& options, const Walk& w
     choices.split(w.root, w.frontier, w.base);
     try {
       Result r = run_case(scenario, choices, *options.proxies);
-      record_execution(scenario, r, choices, w.graph, report);
+      record_execution(scenario, r, choices, w.graph, options.invariants, report);
     } catch (const EnumeratingChoices::Pruned&) {
       ++report->pruned;
     } catch (const EnumeratingChoices::TooDeep&) {

@@ -16,6 +16,7 @@
 #include "model/run/result.h"
 #include "model/scenario/scenario.pb.h"
 #include "properties/harness.h"
+#include "properties/invariants.h"
 
 namespace h2sim {
 
@@ -59,6 +60,7 @@ struct ExploreOptions {
   std::function<bool()> should_stop;
   std::string stop_reason = "stopped";
   bool record_graph = false;  // fill ExploreReport::graph (for reports)
+  InvariantSet invariants = InvariantSet::defaults();  // what a path is judged by
   // Splitting the search tree: at the shallowest depth where at least `subtrees_min` decision
   // prefixes are left (at most subtree_depth_max decisions deep), each prefix's subtree is
   // searched on its own, with the states seen above the split but not those of other subtrees.

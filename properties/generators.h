@@ -38,7 +38,8 @@ struct GenOptions {
   // A scenario family: applied to every generated scenario (after generation, so shrinking
   // still works on what it leaves alone). bench/known_bugs.cc shapes the catalogue's families.
   std::function<void(Scenario&)> shape;
-  // Invariants judged besides check_all's.
+  // The invariants of the table judged (--invariant, --no-invariant), and any judged besides.
+  InvariantSet invariants = InvariantSet::defaults();
   std::vector<std::function<Verdict(const Result&)>> extra_invariants;
 };
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "model/run/hostile.h"
+#include "sim/assert.h"
 
 namespace h2sim {
 
@@ -148,6 +149,26 @@ Verdict messages_intact(const Result& r) {
   return v;
 }
 
+Verdict messages_before_status(const Result& r) {
+  Verdict v{"messages before status",
+            "a call whose status arrives intact got every response the server sent before it", true, {}, {}};
+  size_t failing = 0;
+  for (const grpc::CallOutcome& c : r.calls) {
+    // A client that ended the call itself may see a status of its own making that happens to
+    // equal the server's: that is not the server's status arriving.
+    if (!c.server_sent || !c.client_saw || c.client_cancelled) continue;
+    bool ok_both = c.client_saw->code == grpc::Code::ok && c.server_sent->code == grpc::Code::ok;
+    if (!ok_both && !(*c.client_saw == *c.server_sent)) continue;  // status preserved judges that
+    if (c.responses_received.size() >= c.responses_sent.size()) continue;
+    add_call(v, failing,
+             "call " + std::to_string(c.call) + ": " + grpc::status_text(*c.server_sent) + " arrived intact after " +
+                 std::to_string(c.responses_received.size()) + " of the " + std::to_string(c.responses_sent.size()) +
+                 " responses the server sent before it");
+  }
+  end_calls(v, failing);
+  return v;
+}
+
 // The proxy's streams the wire shows still open at quiescence: each of its endpoints' views of a
 // stream that never closed (END_STREAM both ways or a reset), on a connection nobody closed.
 // Judged from the frames, not from what the proxy says of itself.
@@ -246,14 +267,177 @@ Verdict answered_per_rfc(const Result& r, const Hostile& hostile) {
   return v;
 }
 
-std::vector<Verdict> check_all(const Result& r) {
-  return {status_preserved(r), no_hang(r), legal_frames(r), messages_intact(r), no_leaks(r)};
+namespace {
+
+// Sometimes invariants: what a campaign that explores the space should reach at least once.
+bool reaches_error_status(const Result& r) {
+  return std::any_of(r.calls.begin(), r.calls.end(), [](const grpc::CallOutcome& c) {
+    return c.server_sent && c.server_sent->code != grpc::Code::ok && c.client_saw && *c.client_saw == *c.server_sent;
+  });
+}
+bool reaches_server_reset(const Result& r) {
+  return std::any_of(r.calls.begin(), r.calls.end(), [](const grpc::CallOutcome& c) { return c.server_reset.has_value(); });
+}
+bool reaches_client_cancel(const Result& r) {
+  return std::any_of(r.calls.begin(), r.calls.end(), [](const grpc::CallOutcome& c) { return c.client_cancelled; });
+}
+bool reaches_streamed_response(const Result& r) {
+  return std::any_of(r.calls.begin(), r.calls.end(),
+                     [](const grpc::CallOutcome& c) { return c.responses_received.size() >= 2; });
+}
+// Over the coverage marks (sim/marks.h): the model's documented behaviours, by whose they are.
+bool marked(const Result& r, bool proxy) {
+  for (const auto& [name, count] : r.marks.counts()) {
+    if (count > 0 && name.starts_with("proxy: ") == proxy) return true;
+  }
+  return false;
+}
+bool reaches_proxy_behaviour(const Result& r) { return marked(r, true); }
+bool reaches_stack_behaviour(const Result& r) { return marked(r, false); }
+
+template <Verdict (*F)(const Result&)>
+Verdict plain(const Result& r, const Scenario&) {
+  return F(r);
 }
 
-std::vector<Verdict> check_all(const Result& r, const Scenario& scenario) {
-  std::vector<Verdict> verdicts = check_all(r);
-  if (scenario.has_hostile()) verdicts.push_back(answered_per_rfc(r, scenario.hostile()));
+Verdict rfc_answer(const Result& r, const Scenario& s) {
+  if (!s.has_hostile()) return {"answered per RFC", "", true, {}, {}};
+  return answered_per_rfc(r, s.hostile());
+}
+
+using M = Modality;
+// The statements repeat the Verdicts' (a test holds them equal), so a listing needs no run.
+constexpr Invariant table[] = {
+    {"status preserved",
+     "the client sees the status the server sent, unless it cancelled the call itself or the network failed under it",
+     M::always, true, plain<status_preserved>},
+    {"no hang", "the run reaches quiescence within its limits and every call ends", M::always, true, plain<no_hang>},
+    {"legal frames", "no endpoint sends a frame illegal in its stream state (RFC 9113 §5.1)", M::always, true,
+     plain<legal_frames>},
+    {"messages intact", "each side receives the other's messages in order, none invented", M::always, true,
+     plain<messages_intact>},
+    {"no leaks", "at quiescence the proxy holds no stream and no buffered bytes, by its word and on the wire",
+     M::always, true, plain<no_leaks>},
+    {"messages before status", "a call whose status arrives intact got every response the server sent before it",
+     M::always, true, plain<messages_before_status>},
+    {"answered per RFC", "a protocol violation is answered with the GOAWAY or RST_STREAM the RFC names", M::always,
+     true, rfc_answer},
+    {"reset mapped", "a server's reset reaches the client as the spec maps its code", M::always, false,
+     plain<reset_mapped>},
+    {"served", "every call the client did not cancel ends with its server's status", M::always, false, plain<served>},
+    {"error status delivered", "some call ends with a non-OK status its server sent, intact", M::sometimes, true,
+     nullptr, reaches_error_status},
+    {"server reset", "some call is reset by its server", M::sometimes, true, nullptr, reaches_server_reset},
+    {"client cancel", "some call is ended by its client (a cancel or a deadline)", M::sometimes, true, nullptr,
+     reaches_client_cancel},
+    {"streamed response", "some call delivers two responses or more", M::sometimes, true, nullptr,
+     reaches_streamed_response},
+    {"proxy behaviour", "some documented behaviour of the proxy model is taken (a \"proxy:\" coverage mark)",
+     M::sometimes, true, nullptr, reaches_proxy_behaviour},
+    {"stack behaviour", "some documented behaviour of a client or server stack is taken (its coverage marks)",
+     M::sometimes, true, nullptr, reaches_stack_behaviour},
+};
+static_assert(std::size(table) <= 64, "InvariantSet keeps one bit per invariant");
+
+bool same_name(std::string_view given, std::string_view name) {
+  if (given.size() != name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char g = given[i] == '-' || given[i] == '_' ? ' ' : given[i];
+    if (g != name[i]) return false;
+  }
+  return true;
+}
+
+size_t index_of(std::string_view name) {
+  for (size_t i = 0; i < std::size(table); ++i) {
+    if (same_name(name, table[i].name)) return i;
+  }
+  return std::size(table);
+}
+
+}  // namespace
+
+std::span<const Invariant> invariant_table() { return table; }
+
+const Invariant* find_invariant(std::string_view name) {
+  size_t i = index_of(name);
+  return i < std::size(table) ? &table[i] : nullptr;
+}
+
+InvariantSet InvariantSet::defaults() {
+  InvariantSet s;
+  for (size_t i = 0; i < std::size(table); ++i) {
+    if (table[i].on_by_default) s.bits_ |= uint64_t{1} << i;
+  }
+  return s;
+}
+
+bool InvariantSet::on(std::string_view name) const {
+  size_t i = index_of(name);
+  return i < std::size(table) && (bits_ >> i & 1);
+}
+
+void InvariantSet::set(std::string_view name, bool on) {
+  size_t i = index_of(name);
+  H2SIM_ASSERT(i < std::size(table));
+  bits_ = on ? bits_ | uint64_t{1} << i : bits_ & ~(uint64_t{1} << i);
+}
+
+std::vector<std::string> InvariantSet::names() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < std::size(table); ++i) {
+    if (bits_ >> i & 1) out.emplace_back(table[i].name);
+  }
+  return out;
+}
+
+std::vector<std::string> InvariantSet::differences() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < std::size(table); ++i) {
+    bool on = bits_ >> i & 1;
+    if (on != table[i].on_by_default) out.push_back((on ? "--invariant '" : "--no-invariant '") + std::string(table[i].name) + "'");
+  }
+  return out;
+}
+
+bool InvariantSet::from_flags(const std::vector<std::string>& on, const std::vector<std::string>& off,
+                              InvariantSet* out, std::string* error) {
+  *out = defaults();
+  for (const auto* names : {&on, &off}) {
+    for (const std::string& name : *names) {
+      if (find_invariant(name) == nullptr) {
+        std::string list;
+        for (const Invariant& i : table) list += (list.empty() ? "" : ", ") + std::string(i.name);
+        *error = "unknown invariant '" + name + "' (known: " + list + "; h2sim invariants describes them)";
+        return false;
+      }
+      out->set(name, names == &on);
+    }
+  }
+  return true;
+}
+
+std::vector<Verdict> check_all(const Result& r, const Scenario& scenario, const InvariantSet& on) {
+  std::vector<Verdict> verdicts;
+  for (const Invariant& i : table) {
+    if (i.modality != Modality::always || !on.on(i.name)) continue;
+    if (i.name == "answered per RFC" && !scenario.has_hostile()) continue;
+    verdicts.push_back(i.judge(r, scenario));
+  }
   return verdicts;
+}
+
+std::vector<Verdict> check_all(const Result& r, const InvariantSet& on) {
+  static const Scenario no_hostile;
+  return check_all(r, no_hostile, on);
+}
+
+std::vector<std::pair<std::string_view, bool>> sometimes_reached(const Result& r, const InvariantSet& on) {
+  std::vector<std::pair<std::string_view, bool>> out;
+  for (const Invariant& i : table) {
+    if (i.modality == Modality::sometimes && on.on(i.name)) out.emplace_back(i.name, i.reached(r));
+  }
+  return out;
 }
 
 bool all_hold(const std::vector<Verdict>& verdicts) {

@@ -28,10 +28,10 @@ std::string live_incapable(const Scenario& s) {
 
 namespace {
 
-void count_run(const Scenario& scenario, Result r, LiveOutcomes* out) {
+void count_run(const Scenario& scenario, Result r, const InvariantSet& on, LiveOutcomes* out) {
   std::string outcome = outcome_of(r);
   ++out->counts[outcome];
-  std::vector<Verdict> verdicts = check_all(r, scenario);
+  std::vector<Verdict> verdicts = check_all(r, scenario, on);
   out->failing += !all_hold(verdicts);
   for (const Verdict& v : verdicts) {
     if (v.holds) continue;
@@ -78,7 +78,7 @@ std::string LiveSession::stop() {
 
 bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, const LiveTarget& target,
                        uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out, std::string* error,
-                       const TapChoices& taps) {
+                       const TapChoices& taps, const InvariantSet& on) {
   std::error_code ec;
   peers.scenario_path = std::filesystem::absolute(path, ec).string();
   LiveSession session;
@@ -86,7 +86,7 @@ bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::s
   for (uint64_t i = 0; i < repeat && !live::interrupted(); ++i) {
     std::unique_ptr<sim::ChoiceSource> choices = taps ? taps(i) : nullptr;
     std::unique_ptr<live::Steering> steering = choices ? std::make_unique<live::Steering>(*choices) : nullptr;
-    count_run(scenario, session.run(scenario, peers, timeout_ms, steering.get()), out);
+    count_run(scenario, session.run(scenario, peers, timeout_ms, steering.get()), on, out);
     ++out->runs;
   }
   out->stop_problem = session.stop();

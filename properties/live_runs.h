@@ -15,6 +15,7 @@
 #include "live/proxy_process.h"
 #include "model/run/result.h"
 #include "model/scenario/scenario.pb.h"
+#include "properties/invariants.h"
 
 namespace h2sim {
 
@@ -80,7 +81,7 @@ using TapChoices = std::function<std::unique_ptr<sim::ChoiceSource>(uint64_t run
 // would not start; nothing is left running either way.
 bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, const LiveTarget& target,
                        uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out, std::string* error,
-                       const TapChoices& taps = nullptr);
+                       const TapChoices& taps = nullptr, const InvariantSet& on = InvariantSet::defaults());
 
 // A live run's frames for a person: the tap notes, then every frame but SETTINGS and
 // WINDOW_UPDATE, one per line.

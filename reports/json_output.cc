@@ -37,6 +37,7 @@ output::Finding finding_output(const CheckFinding& f, const std::function<std::s
   }
   if (f.minimal) *out.mutable_minimal() = run_output(f.minimal->scenario, f.minimal->result, f.minimal->verdicts);
   out.set_signature(signature_line(signature_of(f)));
+  out.set_reference(f.replay.finding());
   return out;
 }
 
@@ -105,6 +106,7 @@ output::Statistics statistics_output(const CampaignStats& stats, double seconds)
     for (const std::string& outcome : outcomes) o->add_outcomes(outcome);
   }
   for (const auto& [mark, count] : stats.marks) (*out.mutable_marks())[mark] = count;
+  for (const auto& [name, count] : stats.sometimes) (*out.mutable_sometimes())[name] = count;
   return out;
 }
 
@@ -119,6 +121,7 @@ output::Check check_output(const CheckOptions& options, const CheckResult& resul
   *out.mutable_statistics() = statistics_output(result.stats, result.seconds);
   for (const CheckFinding& f : result.findings) *out.add_findings() = finding_output(f, replay_command);
   add_groups(result, &out);
+  for (const CheckFinding& f : result.scenario_problems) *out.add_scenario_problems() = finding_output(f, replay_command);
   out.set_interrupted(result.interrupted);
   return out;
 }

@@ -52,7 +52,7 @@ std::string format_outcomes(const Scenario& scenario, const Result& r) {
 std::string format_verdicts(const Result& r, const std::vector<Verdict>& verdicts) {
   std::string out;
   for (const Verdict& v : verdicts) {
-    out += pad(std::string(v.name) + ":", 18) + (v.holds ? "PASS" : "FAIL");
+    out += pad(std::string(v.name) + ": ", 18) + (v.holds ? "PASS" : "FAIL");
     if (!v.holds) {
       out += "  " + v.detail + "\n";
       for (size_t i : v.frames) out += "    breaking frame: " + h2::format_frame(r.frames[i]) + "\n";

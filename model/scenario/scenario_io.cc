@@ -165,8 +165,9 @@ std::string to_text(const google::protobuf::Message& message) {
 }
 
 std::string format_replay(const Replay& replay) {
-  return "# h2sim replay file: h2sim replay FILE runs it again and checks the digest.\n" +
-         to_text(replay);
+  std::string head = "# h2sim replay file: h2sim replay FILE runs it again and checks the digest.\n";
+  if (!replay.finding().empty()) head += "# " + replay.finding() + "\n";
+  return head + to_text(replay);
 }
 
 std::vector<sim::Decision> decisions_of(const Replay& replay) {
