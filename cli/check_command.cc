@@ -189,15 +189,15 @@ bool write_outputs(const Context& ctx, const Parsed& p, std::span<const std::str
   return ok;
 }
 
-// --report DIR: each finding's run page in DIR/case-N and the campaign page over them (findings
+// --report DIR: each finding's run page in DIR/seed-S-case-N and the campaign page over them (findings
 // grouped by signature, the statistics) in DIR. False (message printed) on a failure.
-bool report_findings(const Context& ctx, const CheckResult& r, const std::string& out_dir, const std::string& dir) {
+bool report_findings(const Context& ctx, const CheckResult& r, const CheckOptions& o, const std::string& dir) {
   ReportFiles files;
-  CampaignReport report(dir, &files, ctx.program + " check --out " + out_dir);
+  CampaignReport report(dir, &files, ctx.program + " check --out " + o.out_dir);
   std::string error;
   for (const CheckFinding& f : r.findings) {
     if (!f.minimal || f.replay_path.empty()) continue;  // a crash or hang: its report is its replay file
-    if (!report.add("case-" + std::to_string(f.case_index), f.minimal->scenario, f.minimal->result,
+    if (!report.add(finding_stem(o.seed, f.case_index), f.minimal->scenario, f.minimal->result,
                     f.minimal->verdicts, replay_command(ctx, f.replay_path), &error)) {
       output_error("check", error);
       return false;
@@ -239,7 +239,7 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   std::printf("\n%s", r.stats.format(r.seconds).c_str());
   bool written = print_findings(ctx, r);
   if (!write_outputs(ctx, p, args, o, r)) return 2;
-  if (p.has("--report") && !report_findings(ctx, r, o.out_dir, p.value("--report"))) return 2;
+  if (p.has("--report") && !report_findings(ctx, r, o, p.value("--report"))) return 2;
   if (r.interrupted) {
     std::printf("\ninterrupted after %llu cases: the findings and statistics above are what finished\n",
                 static_cast<unsigned long long>(r.stats.cases));

@@ -40,7 +40,7 @@ std::string replay_line(const Context& ctx, const CheckFinding& f) {
   return f.write_error.empty() ? "no replay file" : "its replay file could not be written: " + f.write_error;
 }
 
-// The finding's text beside its replay file (case-N-....txt).
+// The finding's text beside its replay file (seed-S-case-N-....txt).
 bool write_text(const Context& ctx, const CheckFinding& f) {
   if (f.replay_path.empty()) return f.write_error.empty();
   std::string error;

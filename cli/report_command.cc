@@ -66,7 +66,32 @@ bool run_input(const Context& ctx, const std::string& in, const Parsed& p, uint6
   return true;
 }
 
-// The .replay.textproto files of a campaign folder, sorted. False with `error` if it cannot be
+// Orders names as a person counts: "seed-3-case-9" before "seed-3-case-10".
+bool natural_less(std::string_view a, std::string_view b) {
+  size_t i = 0, j = 0;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      size_t ei = i, ej = j;
+      while (ei < a.size() && digit(a[ei])) ++ei;
+      while (ej < b.size() && digit(b[ej])) ++ej;
+      std::string_view x = a.substr(i, ei - i), y = b.substr(j, ej - j);
+      while (x.size() > 1 && x[0] == '0') x.remove_prefix(1);
+      while (y.size() > 1 && y[0] == '0') y.remove_prefix(1);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = ei;
+      j = ej;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+// The .replay.textproto files of a campaign folder, in natural order. False with `error` if it cannot be
 // listed (the error_code overloads: a folder we may not read is a message, not an exception).
 bool list_replays(const std::string& in, std::vector<std::string>* replays, std::string* error) {
   std::error_code ec;
@@ -78,7 +103,7 @@ bool list_replays(const std::string& in, std::vector<std::string>* replays, std:
     *error = in + ": cannot list it: " + ec.message();
     return false;
   }
-  std::sort(replays->begin(), replays->end());
+  std::sort(replays->begin(), replays->end(), natural_less);
   return true;
 }
 

@@ -84,6 +84,12 @@ class GuidedChoices final : public sim::ChoiceSource {
   size_t next_ = 0;
 };
 
+// What a finding's files are called, before their suffix: "seed-3-case-75". The seed is in the
+// name so that the findings of two campaigns never mix, in one folder or in a user's downloads.
+inline std::string finding_stem(uint64_t seed, uint64_t case_index) {
+  return "seed-" + std::to_string(seed) + "-case-" + std::to_string(case_index);
+}
+
 // What a campaign saw, merged across cases, shards and workers.
 // A campaign folder's statistics (CampaignStats::serialize), when the campaign wrote them.
 inline constexpr std::string_view campaign_stats_file = "campaign-stats.txt";

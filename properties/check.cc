@@ -46,7 +46,7 @@ CaseRun rerun(const CheckOptions& o, const Replay& replay) {
 // write_error set and no replay path, so that nobody is told to replay a file that is not there.
 void write_replay(const CheckOptions& o, CheckFinding* f) {
   std::string suffix = f->kind == "invariant" || f->kind == "determinism" ? file_stem(f->invariant) : f->kind;
-  std::string path = o.out_dir + "/case-" + std::to_string(f->case_index) + "-" + suffix + ".replay.textproto";
+  std::string path = o.out_dir + "/" + finding_stem(o.seed, f->case_index) + "-" + suffix + ".replay.textproto";
   if (live::write_output_file(path, format_replay(f->replay), &f->write_error)) f->replay_path = path;
 }
 

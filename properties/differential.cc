@@ -85,7 +85,7 @@ bool write_disagreement(const DifferentialOptions& o, const Comparison& c, const
 
 // One generated case: live, explored, compared; false (and why in `result`) if it could not run.
 bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i, DifferentialResult* result) {
-  std::string stem = o.out_dir + "/case-" + std::to_string(i);
+  std::string stem = o.out_dir + "/" + finding_stem(o.seed, i);
   if (!live::write_output_file(stem + ".textproto", to_text(scenario), &result->error)) {
     result->write_failed = true;
     return false;

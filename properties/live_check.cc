@@ -204,7 +204,7 @@ CaseRun simulated_counterpart(const LiveFinding& f, bool* found) {
 }
 
 void write_finding(const LiveCheckOptions& o, LiveFinding* f) {
-  std::string stem = o.out_dir + "/case-" + std::to_string(f->case_index) + "-" +
+  std::string stem = o.out_dir + "/" + finding_stem(o.seed, f->case_index) + "-" +
                      (f->kind == "invariant" ? file_stem(f->invariant) : f->kind);
   std::string command = o.program + " check --live --seed " + std::to_string(o.seed) + " (case " +
                         std::to_string(f->case_index) + ")";

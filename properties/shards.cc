@@ -15,8 +15,11 @@ namespace {
 
 constexpr std::string_view manifest_header = "h2sim shard manifest 1";
 
-bool is_finding_file(const std::string& name) {
-  return name.starts_with("case-") && (name.ends_with(".replay.textproto") || name.ends_with(".txt"));
+// A finding of the campaign `seed` (properties/campaign.h: finding_stem): a file of another seed
+// that found its way into the folder is not this campaign's and stays out of the merge.
+bool is_finding_file(const std::string& name, uint64_t seed) {
+  return name.starts_with("seed-" + std::to_string(seed) + "-case-") &&
+         (name.ends_with(".replay.textproto") || name.ends_with(".txt"));
 }
 
 bool read_manifest(const std::string& dir, ShardManifest* m, std::string* error) {
@@ -49,11 +52,12 @@ bool merge_statistics(const std::vector<std::string>& dirs, CampaignStats* stats
   return true;
 }
 
-bool copy_findings(const std::string& dir, const std::string& out, size_t* count, std::string* error) {
+bool copy_findings(const std::string& dir, uint64_t seed, const std::string& out, size_t* count,
+                   std::string* error) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file() || !is_finding_file(name)) continue;
+    if (!entry.is_regular_file() || !is_finding_file(name, seed)) continue;
     std::string text;
     if (!read_file(entry.path().string(), &text, error) || !live::write_output_file(out + "/" + name, text, error)) {
       return false;
@@ -140,7 +144,7 @@ bool merge_shards(const std::vector<std::string>& dirs, const std::string& out, 
   if (!merge_statistics(dirs, &stats, error)) return false;
   if (!live::claim_output_folder(out, "--out", "h2sim merge --out", error)) return false;
   for (const std::string& dir : dirs) {
-    if (!copy_findings(dir, out, &result->findings, error)) return false;
+    if (!copy_findings(dir, shards[0].seed, out, &result->findings, error)) return false;
   }
   ShardManifest& m = result->manifest;
   m = shards[0];

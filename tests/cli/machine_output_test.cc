@@ -178,6 +178,36 @@ TEST_F(MachineOutput, FourShardsMergedAreTheUnshardedCampaign) {
   EXPECT_EQ(h2sim("report " + path("merged") + " --out " + path("page")).code, 0);
 }
 
+// Findings are named by their seed: two campaigns' files never mix, and a file of another seed
+// put into a shard's folder stays out of the merge.
+TEST_F(MachineOutput, FindingsNamedBySeedNeverMix) {
+  ASSERT_EQ(h2sim(check("seed7", "--seed 7 --shard 0/2")).code, 1);
+  h2sim(check("seed7b", "--seed 7 --shard 1/2"));  // its cases may all hold
+  ASSERT_EQ(h2sim(check("seed8", "--seed 8")).code, 1);
+  std::vector<std::string> seven;
+  for (const auto& e : fs::directory_iterator(path("seed7"))) {
+    std::string name = e.path().filename().string();
+    if (name.ends_with(".replay.textproto")) {
+      EXPECT_TRUE(name.starts_with("seed-7-case-")) << name;
+      seven.push_back(name);
+    }
+  }
+  ASSERT_FALSE(seven.empty());
+  std::string stray;
+  for (const auto& e : fs::directory_iterator(path("seed8"))) {
+    std::string name = e.path().filename().string();
+    if (name.ends_with(".replay.textproto")) {
+      EXPECT_TRUE(name.starts_with("seed-8-case-")) << name;
+      stray = name;
+    }
+  }
+  ASSERT_FALSE(stray.empty());
+  fs::copy_file(path("seed8/" + stray), path("seed7/" + stray));
+  ASSERT_EQ(h2sim("merge " + path("seed7") + " " + path("seed7b") + " --out " + path("merged")).code, 1);
+  EXPECT_TRUE(fs::exists(path("merged/" + seven[0])));
+  EXPECT_FALSE(fs::exists(path("merged/" + stray))) << "a finding of seed 8 merged into seed 7's campaign";
+}
+
 TEST_F(MachineOutput, MergeNamesMissingDuplicatedAndForeignShards) {
   for (int i = 0; i < 3; ++i) h2sim(check("s" + std::to_string(i), "--shard " + std::to_string(i) + "/3"));
   Output missing = h2sim("merge " + path("s0") + " " + path("s2") + " --out " + path("m"));

@@ -197,7 +197,8 @@ TEST_F(Steered, AProxyThatHangsOnSigtermIsKilledAndReported) {
   CommandOutput c = h2sim("live " + scenario("founding-case.textproto") + " --proxy-cmd '" + wrapper +
                           " {config}' --proxy-config " + config + " --repeat 3");
   EXPECT_EQ(c.code, 2) << c.text;
-  EXPECT_NE(c.text.find("3 x CANCELLED"), std::string::npos) << c.text;
+  // All three runs went through it (their outcomes are haproxy's timing, not this test's point).
+  EXPECT_NE(c.text.find("stubborn.sh), 3 runs:"), std::string::npos) << c.text;
   EXPECT_NE(c.text.find("stubborn.sh did not stop within 1000 ms of SIGTERM: its process group was killed"),
             std::string::npos)
       << c.text;
