@@ -37,6 +37,7 @@ constexpr Option options[] = {
     {"--time-limit", "SECONDS", "stop the search after this much wall time (default 600; 0: none)"},
     {"--out", "DIR", "write a replay file per reachable outcome (default h2sim-out/explore)"},
     {"--no-prune", "", "do not prune paths that reach a known state (slower; for checking)"},
+    {"--no-por", "", "no partial-order reduction: try every order of events that commute (slower; for checking)"},
     {"--jobs", "J", "worker processes searching the subtrees of a split search (default 1)"},
     {"--subtrees", "N", "split the search into at least N subtrees, searched apart (default 16 with --jobs, else 1);\n"
                         "the counts and outcomes depend on N, never on J"},
@@ -138,6 +139,7 @@ bool options_from(const Parsed& p, ExploreOptions* o, uint64_t* time_limit_s, st
   }
   o->prune = !p.has("--no-prune");
   if (!invariants_from_flags(p, &o->invariants, error)) return false;
+  o->por = !p.has("--no-por");
   o->record_graph = p.has("--report");
   return jobs_from(p, o, error);
 }
@@ -164,9 +166,14 @@ ExploreReport search(const Scenario& scenario, ExploreOptions o, uint64_t time_l
 }
 
 void print_summary(const std::string& input, const ExploreReport& r, const ExploreOptions& o, double seconds) {
-  std::printf("explored %s: %llu executions, %llu pruned paths, %llu distinct states in %.3f s%s\n", input.c_str(),
-              static_cast<unsigned long long>(r.executions), static_cast<unsigned long long>(r.pruned),
-              static_cast<unsigned long long>(r.states), seconds, o.prune ? "" : " (pruning off)");
+  std::printf("explored %s: %llu executions, %llu pruned paths, %llu distinct states in %.3f s%s%s\n",
+              input.c_str(), static_cast<unsigned long long>(r.executions), static_cast<unsigned long long>(r.pruned),
+              static_cast<unsigned long long>(r.states), seconds, o.prune ? "" : " (pruning off)",
+              o.por ? "" : " (partial-order reduction off)");
+  if (r.asleep > 0) {
+    std::printf("%llu paths ended as reorderings of commuting events already tried (partial-order reduction)\n",
+                static_cast<unsigned long long>(r.asleep));
+  }
   if (r.too_deep > 0) {
     std::printf("%llu paths were cut at --max-depth %u\n", static_cast<unsigned long long>(r.too_deep), o.depth_max);
   }

@@ -38,8 +38,105 @@ StateKey EnumeratingChoices::key(uint32_t n, sim::Label label) const {
   return h.value();
 }
 
+// Partial-order reduction, and why it loses no outcome.
+//
+// The transitions. At each instant the World runs the events due then; the queue already fixes
+// the order of events at different hosts (sim/event_queue.h: they commute) and asks a tie
+// decision only among the events of one host. Those events are the reduction's transitions: an
+// event together with every decision it takes while it runs (its cuts, latencies, a read's size).
+//
+// Independence. Two events due at one instant commute (either order reaches the same state, and
+// neither enables or disables the other) when they are at different hosts (the queue's premise),
+// or when one of them is quiet (sim/choice.h, EventInfo; World::describe) and they are not on
+// the same direction. A quiet event calls no host: an arrival of a data or FIN segment moves it
+// from the direction's flight queue to its unread queue and schedules the direction's read; a
+// cancelled timer's event retires the timer. What a host event at the same host can do (write,
+// shut down, reset, set or cancel timers) touches the host, its outgoing directions and flags no
+// arrival reads, so the arrival's effect is the same before or after it; the new read's place in
+// the queue differs, but the queue's order is not state (World::state_digest sorts it) and a
+// tie offers the same events either way. Runs with faults reduce nothing: an arrival may fire
+// one, and a fault may touch any connection. Any two host events at one host are dependent.
+//
+// Persistent sets (Godefroid, "Partial-Order Methods for the Verification of Concurrent
+// Systems", LNCS 1032, ch. 4). At a tie, a free event (EventInfo::free: a quiet arrival, or a
+// cancelled timer's event) is independent of every event that can run at this instant before
+// it, so {it} is a persistent set and it alone is tried. The one event on an arrival's
+// direction that can run before it is the direction's read; taking it as a transition per
+// batch size, a read of k segments commutes with the arrival (k is at most what had arrived,
+// and the read after the arrival may take k too: its size is a choice among all batch sizes;
+// nothing else can schedule a read of the direction). The
+// state graph has no cycles (every event consumes a queued event and either moves a segment on,
+// retires a timer or extends a host's input digest), so no cycle proviso is needed, and a
+// persistent-set search reaches every end state of the full one.
+//
+// Sleep sets (ibid., ch. 5). At a tie whose candidates are all tried, each candidate's subtree
+// starts with the candidates tried before it asleep if they commute with it; every event run
+// after that (a tie's pick, a lone event, an event at another host) wakes the sleepers it does
+// not commute with, and a path about to run a sleeping event ends (Asleep): it reorders a path
+// an earlier sibling tried, towards the same end state and outcomes.
+//
+// With state pruning. The naive combination is unsound: a state first explored under sleep set
+// S (leaving the continuations that start with S's events to other branches) and reached again
+// under S' must not be pruned if S' lacks an event of S: nobody covers the continuations that
+// start with it. So a visited state keeps the sleep set it was explored under; it prunes a later
+// arrival only if that set is within the arrival's, and otherwise is explored again under the
+// new sleep set and keeps the intersection (the continuations still left to others are those
+// starting with an event asleep both times, which both arguments cover). A set only shrinks, so
+// re-exploring ends. At a decision inside an event (a cut, a latency, a read's size) the sleep
+// set is the one that applies once the event is over; at a tie, the one before its pick.
+//
+// What "the same outcomes" rests on: reordered events give the same end state and host
+// histories; the trace's records keep their order, since a quiet event writes none (only the
+// order of events at different hosts can differ, which state pruning already merges).
+// tests/properties/explore_test.cc compares the reachable outcomes (per call, with the invariant
+// verdicts) with and without the reduction on several scenarios.
+
+namespace {
+
+bool commute(const sim::EventInfo& a, const sim::EventInfo& b) {
+  if (a.host != b.host) return true;
+  if (!a.quiet && !b.quiet) return false;
+  return a.direction == 0 || a.direction != b.direction;
+}
+
+SleepSet::const_iterator find_asleep(const SleepSet& sleep, uint64_t tag) {
+  return std::lower_bound(sleep.begin(), sleep.end(), tag,
+                          [](const sim::EventInfo& e, uint64_t t) { return e.tag < t; });
+}
+
+bool asleep(const SleepSet& sleep, uint64_t tag) {
+  auto it = find_asleep(sleep, tag);
+  return it != sleep.end() && it->tag == tag;
+}
+
+void add_asleep(SleepSet* sleep, const sim::EventInfo& e) {
+  auto it = find_asleep(*sleep, e.tag);
+  if (it == sleep->end() || it->tag != e.tag) sleep->insert(it, e);
+}
+
+// Whether every event of `a` is in `b`.
+bool sleeps_within(const SleepSet& a, const SleepSet& b) {
+  return std::all_of(a.begin(), a.end(), [&](const sim::EventInfo& e) { return asleep(b, e.tag); });
+}
+
+SleepSet common(const SleepSet& a, const SleepSet& b) {
+  SleepSet out;
+  for (const sim::EventInfo& e : a) {
+    if (asleep(b, e.tag)) out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace
+
+void EnumeratingChoices::on_event(const sim::EventInfo& e) {
+  if (asleep(sleep_, e.tag)) throw Asleep{};
+  std::erase_if(sleep_, [&](const sim::EventInfo& x) { return !commute(x, e); });
+}
+
 // A new decision point on the path: drawn, checked against the states seen (Pruned), and at
-// the split depth handed to a subtree of its own (Deferred).
+// the split depth handed to a subtree of its own (Deferred). A state seen before under a sleep
+// set that is not within this one is explored again (see above).
 void EnumeratingChoices::visit(uint32_t n, sim::Label label) {
   size_t k = path_.size();
   if ((visited_ || graph_) && probe()) {
@@ -50,24 +147,64 @@ void EnumeratingChoices::visit(uint32_t n, sim::Label label) {
       return;
     }
     if (graph_) record(state.low);
-    if (visited_ && ((base_ && base_->count(state)) || !visited_->insert(state).second)) throw Pruned{};
+    if (visited_) {
+      bool again = false;
+      if (base_) {
+        auto known = base_->find(state);
+        if (known != base_->end()) {
+          if (sleeps_within(known->second, sleep_)) throw Pruned{};
+          again = true;
+        }
+      }
+      auto [it, fresh] = visited_->try_emplace(state, sleep_);
+      if (!fresh) {
+        if (sleeps_within(it->second, sleep_)) throw Pruned{};
+        it->second = common(it->second, sleep_);
+        again = true;
+      }
+      if (again) ++reexplored_;
+    }
   }
   if (k == frontier_) throw Deferred{};
+}
+
+// A fresh tie under the reduction: the values to try (a free candidate alone, else all), less
+// the asleep ones. Returns the first; the plan keeps the rest. Asleep if none is left.
+uint32_t EnumeratingChoices::plan_tie(uint32_t n, StepPlan* plan) {
+  if (!probe()->tie_candidates(&candidates_) || candidates_.size() != n) return 0;
+  plan->reduced = true;
+  plan->candidates = candidates_;
+  auto free = std::find_if(candidates_.begin(), candidates_.end(), [](const sim::EventInfo& e) { return e.free; });
+  for (uint32_t v = 0; v < n; ++v) {
+    if (free != candidates_.end() && v != static_cast<uint32_t>(free - candidates_.begin())) continue;
+    if (!asleep(sleep_, candidates_[v].tag)) plan->rest.push_back(v);
+  }
+  if (plan->rest.empty()) throw Asleep{};
+  uint32_t first = plan->rest.front();
+  plan->rest.erase(plan->rest.begin());
+  return first;
 }
 
 uint32_t EnumeratingChoices::pick(uint32_t n, sim::Label label) {
   size_t k = path_.size();
   if (k < prefix_.size()) {
-    // Re-walking an explored prefix: its states are known, so no pruning here.
+    // Re-walking an explored prefix: its states are known, so no pruning here. The candidates a
+    // tie tried before this value sleep (on_event then wakes those that do not commute with it).
     H2SIM_ASSERT(prefix_[k].n == n && prefix_[k].label == label);
     if (graph_ && probe()) path_states_.push_back(key(n, label).low);
+    StepPlan plan = k < prefix_plans_.size() ? std::move(prefix_plans_[k]) : StepPlan{};
+    for (const sim::EventInfo& e : plan.done) add_asleep(&sleep_, e);
     path_.push_back(prefix_[k]);
+    plans_.push_back(std::move(plan));
     return prefix_[k].value;
   }
   if (k >= depth_max_) throw TooDeep{};
   visit(n, label);
-  path_.push_back({n, 0, label});
-  return 0;
+  StepPlan plan;
+  uint32_t value = por_ && label == sim::Label::tie && probe() ? plan_tie(n, &plan) : 0;
+  path_.push_back({n, value, label});
+  plans_.push_back(std::move(plan));
+  return value;
 }
 
 std::string state_graph_dot(const StateGraph& g, size_t nodes_max) {
@@ -123,15 +260,25 @@ std::string state_graph_dot(const StateGraph& g, size_t nodes_max) {
 namespace {
 
 // The next path in depth-first order: the deepest decision that has an untried value gets it,
-// and everything after it is dropped. False when every path was tried.
-bool next_prefix(std::vector<sim::Decision>* path, size_t floor) {
+// and everything after it is dropped. False when every path was tried. At a reduced tie the
+// candidate just tried joins the plan's `done`: it sleeps in the next one's subtree.
+bool next_prefix(std::vector<sim::Decision>* path, std::vector<StepPlan>* plans, size_t floor) {
+  plans->resize(path->size());
   while (path->size() > floor) {
     sim::Decision& last = path->back();
-    if (last.value + 1 < last.n) {
+    StepPlan& plan = plans->back();
+    if (!plan.reduced && last.value + 1 < last.n) {
       ++last.value;
       return true;
     }
+    if (plan.reduced && !plan.rest.empty()) {
+      plan.done.push_back(plan.candidates[last.value]);
+      last.value = plan.rest.front();
+      plan.rest.erase(plan.rest.begin());
+      return true;
+    }
     path->pop_back();
+    plans->pop_back();
   }
   return false;
 }
@@ -182,12 +329,15 @@ void record_execution(const Scenario& scenario, const Result& r, const Enumerati
     outcomes += (outcomes.empty() ? "" : "\\n") + text.substr(0, text.find(':'));
   }
   std::string_view broken;
+  std::string end;
+  for (const grpc::CallOutcome& c : r.calls) end += "call " + std::to_string(c.call) + ": " + outcome_text(c) + " | ";
+  end += "broke:";
   for (const Verdict& v : check_all(r, scenario, on)) {
-    if (!v.holds) {
-      broken = v.name;
-      break;
-    }
+    if (v.holds) continue;
+    if (broken.empty()) broken = v.name;
+    end += " " + std::string(v.name);
   }
+  report->ends.insert(std::move(end));
   if (graph) record_leaf(choices, outcomes, !broken.empty(), graph);
   if (broken.empty()) return;
   ++report->failing_executions;
@@ -219,29 +369,36 @@ struct Walk {
 bool walk(const Scenario& scenario, const ExploreOptions& options, const Walk& w, VisitedStates* visited,
           ExploreReport* report) {
   std::vector<sim::Decision> prefix = w.start;
+  // Above a subtree's root no plans: what slept there is forgotten, which costs paths, not outcomes.
+  std::vector<StepPlan> plans;
   for (uint64_t paths = 0;; ++paths) {
     if (std::string bound = bound_reached(paths, options); !bound.empty()) {
       report->bound = bound;
       return false;
     }
-    EnumeratingChoices choices(prefix, options.prune ? visited : nullptr, options.depth_max, w.graph);
+    EnumeratingChoices choices(std::move(prefix), options.prune ? visited : nullptr, options.depth_max, w.graph,
+                               std::move(plans), options.por);
     choices.split(w.root, w.frontier, w.base);
     try {
       Result r = run_case(scenario, choices, *options.proxies);
       record_execution(scenario, r, choices, w.graph, options.invariants, report);
     } catch (const EnumeratingChoices::Pruned&) {
       ++report->pruned;
+    } catch (const EnumeratingChoices::Asleep&) {
+      ++report->asleep;
     } catch (const EnumeratingChoices::TooDeep&) {
       ++report->too_deep;
       report->bound = "max depth (" + std::to_string(options.depth_max) + " decisions)";
     } catch (const EnumeratingChoices::Deferred&) {
       w.deferred->push_back(choices.path());
     }
-    uint64_t total = report->executions + report->pruned + report->too_deep;
+    report->reexplored += choices.reexplored();
+    uint64_t total = report->executions + report->pruned + report->too_deep + report->asleep;
     if (options.progress && total % 1000 == 0) options.progress(total, report->states + visited->size());
     // A path cut at depth_max is not explored past the bound; its siblings before it still are.
-    prefix = choices.path();
-    if (!next_prefix(&prefix, w.start.size())) return true;
+    prefix = choices.take_path();
+    plans = choices.take_plans();
+    if (!next_prefix(&prefix, &plans, w.start.size())) return true;
   }
 }
 
@@ -250,9 +407,12 @@ bool walk(const Scenario& scenario, const ExploreOptions& options, const Walk& w
 void merge(const ExploreReport& from, ExploreReport* into) {
   into->executions += from.executions;
   into->pruned += from.pruned;
+  into->asleep += from.asleep;
+  into->reexplored += from.reexplored;
   into->too_deep += from.too_deep;
   into->states += from.states;
   into->failing_executions += from.failing_executions;
+  into->ends.insert(from.ends.begin(), from.ends.end());
   if (into->bound.empty()) into->bound = from.bound;
   for (size_t call = 0; call < from.outcomes.size() && call < into->outcomes.size(); ++call) {
     for (const auto& [outcome, decisions] : from.outcomes[call]) into->outcomes[call].emplace(outcome, decisions);

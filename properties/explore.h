@@ -22,8 +22,23 @@ namespace h2sim {
 
 // A state at a decision point: the world's state digest with the decision's size and label.
 using StateKey = sim::Hash128;
-// The states a search has reached at decision points (membership only; never iterated).
-using VisitedStates = std::set<StateKey>;
+// Events whose runs next are covered elsewhere (partial-order reduction, explore.cc): sorted by
+// tag, each once.
+using SleepSet = std::vector<sim::EventInfo>;
+// The states a search has reached at decision points, each with the smallest sleep set it was
+// explored under (the intersection of all of them; empty without the reduction). Looked up
+// only, never iterated.
+using VisitedStates = std::map<StateKey, SleepSet>;
+
+// What a search keeps of a decision on its path besides the answer. A decision counts its values
+// up (0, 1, ... n-1) unless partial-order reduction chose which to try at a tie: then `rest`
+// holds those left, and `done` the candidates already tried, asleep in the later ones' subtrees.
+struct StepPlan {
+  bool reduced = false;
+  std::vector<uint32_t> rest;
+  std::vector<sim::EventInfo> candidates;  // reduced ties: the tie's events, by value
+  std::vector<sim::EventInfo> done;
+};
 
 // The graph of what a search saw: a node is a distinct world state at a decision point (the
 // low 64 bits of its StateKey; the graph is for drawing, pruning never reads it), an edge a
@@ -53,6 +68,9 @@ struct ExploreOptions {
   uint64_t executions_max = 200000;
   uint32_t depth_max = 400;  // decisions on one path
   bool prune = true;
+  // Partial-order reduction (explore.cc): at a tie, one event that commutes with everything that
+  // can run before it is tried alone, and events whose order was already tried sleep.
+  bool por = true;
   const ProxyRegistry* proxies = &builtin_registry();
   std::function<void(uint64_t executions, uint64_t states)> progress;  // every 1,000 paths
   // Asked every 1,000 paths: true ends the search (a wall-clock bound or an interrupt, which
@@ -76,6 +94,8 @@ struct ExploreOptions {
 struct ExploreReport {
   uint64_t executions = 0;   // paths run to their end
   uint64_t pruned = 0;       // paths cut at a known state
+  uint64_t asleep = 0;       // paths cut by partial-order reduction: a reordering of one already tried
+  uint64_t reexplored = 0;   // known states explored again under a smaller sleep set
   uint64_t too_deep = 0;     // paths cut at depth_max
   uint64_t states = 0;       // distinct states seen at decision points (in each subtree of a split)
   bool complete = false;
@@ -83,6 +103,10 @@ struct ExploreReport {
   // Per call, each client outcome reachable ("PERMISSION_DENIED: ..."), with the decisions of
   // the first execution that reached it.
   std::vector<std::map<std::string, std::vector<sim::Decision>>> outcomes;
+  // Every distinct end an execution reached: its calls' client outcomes and the invariants it
+  // broke ("call 0: OK | call 1: CANCELLED: ... | broke: status preserved"). What a reduction
+  // of the search must keep (tests/properties/explore_test.cc).
+  std::set<std::string> ends;
   // The failing execution with the fewest decisions, if any: its invariant and decisions.
   std::string failed_invariant;
   std::vector<sim::Decision> shortest_failure;
@@ -124,9 +148,16 @@ class EnumeratingChoices final : public sim::ChoiceSource {
   struct Pruned {};
   struct TooDeep {};
   struct Deferred {};  // a fresh decision point at the split depth: its subtree is searched later
-  EnumeratingChoices(std::vector<sim::Decision> prefix, VisitedStates* visited,
-                     uint32_t depth_max, StateGraph* graph = nullptr)
-      : prefix_(std::move(prefix)), visited_(visited), depth_max_(depth_max), graph_(graph) {}
+  struct Asleep {};  // the next event is asleep: this path reorders one already tried
+  // `plans`: the prefix's StepPlans (missing ones count up); `por`: reduce at ties.
+  EnumeratingChoices(std::vector<sim::Decision> prefix, VisitedStates* visited, uint32_t depth_max,
+                     StateGraph* graph = nullptr, std::vector<StepPlan> plans = {}, bool por = false)
+      : prefix_(std::move(prefix)),
+        prefix_plans_(std::move(plans)),
+        visited_(visited),
+        depth_max_(depth_max),
+        graph_(graph),
+        por_(por) {}
   // Splitting (explore.cc): the decision point after `root` decisions is a subtree's root, never
   // pruned (the split reached it first); the one after `frontier` decisions, if fresh, ends
   // the path with Deferred. `base`: states known from the split, checked but not added to.
@@ -137,15 +168,24 @@ class EnumeratingChoices final : public sim::ChoiceSource {
   }
   // The whole path taken: the prefix, then the new decisions.
   const std::vector<sim::Decision>& path() const { return path_; }
+  std::vector<sim::Decision> take_path() { return std::move(path_); }
+  // The plan of each decision on the path.
+  std::vector<StepPlan> take_plans() { return std::move(plans_); }
+  // Known states explored again because they were reached under a smaller sleep set.
+  uint64_t reexplored() const { return reexplored_; }
   // The graph's node of each decision point on the path (with a graph).
   const std::vector<uint64_t>& path_states() const { return path_states_; }
 
  protected:
   uint32_t pick(uint32_t n, sim::Label label) override;
+  bool watches_events() const override { return por_; }
+  void on_event(const sim::EventInfo& e) override;
 
  private:
   std::vector<sim::Decision> prefix_;
+  std::vector<StepPlan> prefix_plans_;
   std::vector<sim::Decision> path_;
+  std::vector<StepPlan> plans_;
   VisitedStates* visited_;  // null: no pruning
   uint32_t depth_max_;
   StateGraph* graph_;
@@ -153,7 +193,12 @@ class EnumeratingChoices final : public sim::ChoiceSource {
   size_t root_ = SIZE_MAX;
   size_t frontier_ = SIZE_MAX;
   const VisitedStates* base_ = nullptr;
+  bool por_;
+  SleepSet sleep_;
+  std::vector<sim::EventInfo> candidates_;  // reused at ties
+  uint64_t reexplored_ = 0;
   void record(uint64_t state);
+  uint32_t plan_tie(uint32_t n, StepPlan* plan);
   void visit(uint32_t n, sim::Label label);
   StateKey key(uint32_t n, sim::Label label) const;
 };

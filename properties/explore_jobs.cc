@@ -47,12 +47,15 @@ void put(std::string* out, const std::vector<sim::Decision>& decisions) {
 std::string encode(uint64_t index, const ExploreReport& r) {
   std::string out;
   put(&out, index);
-  for (uint64_t v : {r.executions, r.pruned, r.too_deep, r.states, r.failing_executions, uint64_t{r.complete}}) {
+  for (uint64_t v : {r.executions, r.pruned, r.asleep, r.reexplored, r.too_deep, r.states, r.failing_executions,
+                     uint64_t{r.complete}}) {
     put(&out, v);
   }
   put(&out, r.bound);
   put(&out, r.failed_invariant);
   put(&out, r.shortest_failure);
+  put(&out, r.ends.size());
+  for (const std::string& end : r.ends) put(&out, end);
   put(&out, r.outcomes.size());
   for (const auto& call : r.outcomes) {
     put(&out, call.size());
@@ -115,11 +118,15 @@ class Reader {
 bool decode(std::string_view payload, size_t calls, uint64_t* index, ExploreReport* r) {
   Reader in(payload);
   *index = in.number();
-  for (uint64_t* v : {&r->executions, &r->pruned, &r->too_deep, &r->states, &r->failing_executions}) *v = in.number();
+  for (uint64_t* v : {&r->executions, &r->pruned, &r->asleep, &r->reexplored, &r->too_deep, &r->states,
+                      &r->failing_executions}) {
+    *v = in.number();
+  }
   r->complete = in.number() != 0;
   r->bound = in.text();
   r->failed_invariant = in.text();
   r->shortest_failure = in.decisions();
+  for (uint64_t n = in.number(); n > 0 && in.ok(); --n) r->ends.insert(in.text());
   if (in.number() != calls) return false;
   r->outcomes.resize(calls);
   for (auto& call : r->outcomes) {
@@ -166,7 +173,7 @@ void collect(const Scenario& scenario, const live::WorkerEvent& e, Collected* c)
     if (c->error.empty()) c->error = "an explore worker sent a report h2sim cannot read";
     return;
   }
-  c->paths += r.executions + r.pruned + r.too_deep;
+  c->paths += r.executions + r.pruned + r.asleep + r.too_deep;
   c->states += r.states;
   c->subtrees[index] = std::move(r);
 }
@@ -199,7 +206,7 @@ ExploreReport explore_in_workers(const Scenario& scenario, const ExploreOptions&
     std::vector<live::WorkerEvent> events;
     if (!pool.poll(poll_interval_ms, subtree_timeout_s, false, &events, &c.error)) break;
     for (const live::WorkerEvent& e : events) collect(scenario, e, &c);
-    if (options.progress && !events.empty()) options.progress(report.executions + report.pruned + c.paths, report.states + c.states);
+    if (options.progress && !events.empty()) options.progress(report.executions + report.pruned + report.asleep + c.paths, report.states + c.states);
   }
   bool complete = c.error.empty();
   for (const std::optional<ExploreReport>& r : c.subtrees) {

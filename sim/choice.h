@@ -43,6 +43,25 @@ class ChoiceError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An event the World runs, as partial-order reduction sees it (properties/explore.cc has the
+// argument). Two events due at one instant commute when they are at different hosts, or when at
+// least one is quiet and they are not on the same direction.
+struct EventInfo {
+  uint64_t tag = 0;        // the queue's tag: kind and target, unique among pending events
+  uint32_t host = 0;       // whose event it is
+  uint64_t direction = 0;  // arrive and read: the receiving end's value + 1; 0: none
+  // Calls no host and fires no fault: moves an arrived data or FIN segment into its direction's
+  // unread queue, or retires a cancelled timer. Everything else is treated as touching its
+  // host's whole state.
+  bool quiet = false;
+  // Quiet, and whatever can run before it at this instant commutes with it, or can be matched
+  // by a run after it (World::describe says why for each). Exploring it alone at a tie loses
+  // nothing.
+  bool free = false;
+
+  bool operator==(const EventInfo&) const = default;
+};
+
 // Whoever asks for choices (the World) can say what state it is in: a digest that identifies
 // everything that decides the rest of the run. Only exhaustive exploration asks. 128 bits,
 // because a search prunes on it: a collision would silently lose a state (sim/state_hash.h).
@@ -50,6 +69,10 @@ class StateProbe {
  public:
   virtual ~StateProbe() = default;
   virtual Hash128 state_digest() const = 0;
+  // During a tie decision (Label::tie): the candidates, in the order the choice ranks them.
+  // False when the run may inject faults, whose firing lets an arrival touch any connection:
+  // then a search must not reduce.
+  virtual bool tie_candidates(std::vector<EventInfo>* out) const = 0;
 };
 
 class ChoiceSource {
@@ -70,6 +93,10 @@ class ChoiceSource {
   // every host's inputs only when it may (hashing every read batch was about 1% of a run);
   // sources that never look say so.
   virtual bool reads_state() const { return true; }
+  // Whether this source wants on_event (explore's partial-order reduction); asked once per run.
+  virtual bool watches_events() const { return false; }
+  // The World is about to run this event (with watches_events). May throw to end the run.
+  virtual void on_event(const EventInfo&) {}
 
  protected:
   virtual uint32_t pick(uint32_t n, Label label) = 0;

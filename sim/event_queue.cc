@@ -99,7 +99,7 @@ void EventQueue::move_due_from_heap() {
   }
 }
 
-EventQueue::Action EventQueue::pop(ChoiceSource& choices, Time* at) {
+EventQueue::Action EventQueue::pop(ChoiceSource& choices, Time* at, std::pair<uint64_t, Address>* popped) {
   H2SIM_ASSERT(!empty());
   if (due_count_ == 0) move_due_from_heap();
   // The candidates: the events due now at the host of the first one scheduled.
@@ -111,14 +111,25 @@ EventQueue::Action EventQueue::pop(ChoiceSource& choices, Time* at) {
   H2SIM_ASSERT(chosen != nullptr);
   // choose() takes a uint32_t: a tie of 2^32 events would need more memory than any run has.
   H2SIM_ASSERT(chosen->live <= UINT32_MAX);
+  tie_ = chosen;
   uint32_t pick = choices.choose(static_cast<uint32_t>(chosen->live), Label::tie);
+  tie_ = nullptr;
   H2SIM_ASSERT(pick < chosen->live);
   size_t index = pick == 0 ? chosen->first : chosen->find(pick);
   Event event = chosen->take(index);
   H2SIM_ASSERT(event.at == due_at_);
   --due_count_;
   *at = due_at_;
+  if (popped) *popped = {event.tag, event.host};
   return std::move(event.action);
+}
+
+void EventQueue::tie_candidates(std::vector<std::pair<uint64_t, Address>>* out) const {
+  H2SIM_ASSERT(tie_ != nullptr);
+  out->clear();
+  for (const Event& e : tie_->events) {
+    if (e.action) out->emplace_back(e.tag, e.host);
+  }
 }
 
 std::vector<std::pair<int64_t, uint64_t>> EventQueue::pending(Time now) const {

@@ -32,7 +32,11 @@ class EventQueue {
   // Removes and returns one of the earliest events: among all those due at that instant at the
   // host of the first scheduled one (however many), the choice source picks, answer 0 being the
   // first scheduled.
-  Action pop(ChoiceSource& choices, Time* at);
+  // `popped`, if given, gets the event's tag and host.
+  Action pop(ChoiceSource& choices, Time* at, std::pair<uint64_t, Address>* popped = nullptr);
+  // While pop asks for a tie choice: (tag, host) of each candidate, in the order the choice
+  // ranks them (explore's partial-order reduction reads them through World::tie_candidates).
+  void tie_candidates(std::vector<std::pair<uint64_t, Address>>* out) const;
 
   // (time until due, tag) of every pending event, sorted: the queue's part of a state identity.
   std::vector<std::pair<int64_t, uint64_t>> pending(Time now) const;
@@ -68,6 +72,7 @@ class EventQueue {
   // The events due at due_at_, by host (hosts are few: the index is the address), once the heap
   // has handed them over; events scheduled for that instant meanwhile join them directly.
   std::vector<Bucket> due_;
+  const Bucket* tie_ = nullptr;  // the candidates, while pop asks for a tie choice
   size_t due_count_ = 0;
   Time due_at_;
   uint64_t next_seq_ = 0;

@@ -135,7 +135,10 @@ struct World::HostSlot {
 };
 
 World::World(ChoiceSource& choices, LinkConfig link, Limits limits)
-    : choices_(choices), track_inputs_(choices.reads_state()), link_(link), limits_(limits) {
+    : choices_(choices),
+      track_inputs_(choices.reads_state()),
+      watch_events_(choices.watches_events()),
+      link_(link), limits_(limits) {
   H2SIM_ASSERT(link_.latency_min <= link_.latency_max);
   H2SIM_ASSERT(link_.latency_steps >= 1 && link_.segments_max >= 1);
   H2SIM_ASSERT(link_.segment_bytes_max >= 1);
@@ -484,10 +487,12 @@ RunEnd World::run() {
     if (queue_.next_time() > Time{} + limits_.time_max) return RunEnd::limit_time;
     if (bytes_written_ > limits_.bytes_max) return RunEnd::limit_bytes;
     Time at;
-    EventQueue::Action action = queue_.pop(choices_, &at);
+    std::pair<uint64_t, Address> popped;
+    EventQueue::Action action = queue_.pop(choices_, &at, watch_events_ ? &popped : nullptr);
     H2SIM_ASSERT(at >= now_);
     now_ = at;
     ++events_run_;
+    if (watch_events_) choices_.on_event(describe(popped.first, popped.second));
     action();
   }
   // The last event may have written past the limit too: its writes were dropped, so the run
@@ -613,6 +618,46 @@ std::vector<SegmentRecord> World::take_segments() {
     }
   }
   return std::move(segments_);
+}
+
+// An event as explore's partial-order reduction sees it (sim/choice.h, EventInfo), from its tag
+// (see tag() above) and the state now. Only what is certain is called quiet: an arrival of a data
+// or FIN segment (no host is called; it joins its direction's unread queue and schedules the
+// direction's read) and a cancelled timer's event (it only retires the timer). With faults in the
+// plan nothing is: an arrival may fire one, and a fault may touch any connection.
+EventInfo World::describe(uint64_t tag_value, Address host) const {
+  EventInfo e;
+  e.tag = tag_value;
+  e.host = host.value;
+  if (faults_.any()) return e;
+  constexpr uint64_t field = (uint64_t{1} << 28) - 1;
+  uint64_t kind = tag_value >> 56;
+  uint64_t a = (tag_value >> 28) & field, b = tag_value & field;
+  // Decoded only where encoding it back gives the tag: anything else stays a host event.
+  if ((kind == tag_arrive || kind == tag_read) && tag(kind, a) == tag_value && a < connections_.size() * 2) {
+    ConnId end{static_cast<uint32_t>(a)};
+    e.direction = a + 1;
+    if (kind == tag_read) return e;  // a read hands its host bytes, a FIN or an accept
+    const Connection& c = *connections_[connection_index(end)];
+    const Direction& d = is_accepting_end(end) ? c.to_accepting : c.to_connecting;
+    if (d.in_flight.empty() || d.in_flight[0].rst || d.in_flight[0].dropped) return e;
+    // Free even with a read of this direction pending: that read, run first, takes some of the
+    // segments already arrived, which the read run after the arrival can take too (its size is a
+    // choice that includes every smaller batch), and the same segment arrives either way.
+    e.quiet = e.free = true;
+  } else if (kind == tag_timer && tag(kind, a, b) == tag_value && a == host.value && b < timer_state_.size() &&
+             timer_owner_[b] == host) {
+    e.quiet = e.free = timer_state_[b] == TimerState::cancelled;
+  }
+  return e;
+}
+
+bool World::tie_candidates(std::vector<EventInfo>* out) const {
+  out->clear();
+  if (faults_.any()) return false;
+  queue_.tie_candidates(&tie_scratch_);
+  for (const auto& [t, host] : tie_scratch_) out->push_back(describe(t, host));
+  return true;
 }
 
 // Why equal digests mean equal futures (the argument explore's pruning rests on):

@@ -137,6 +137,7 @@ class World final : public StateProbe {
 
   // The identity of the world's state, which explore prunes on. See world.cc for why it is sound.
   Hash128 state_digest() const override;
+  bool tie_candidates(std::vector<EventInfo>* out) const override;
 
  private:
   struct Port;
@@ -163,6 +164,7 @@ class World final : public StateProbe {
   Duration draw_latency();
   void note_input(Address host, uint64_t kind, uint64_t what, std::span<const uint8_t> bytes = {});
   void add_sending(StateHash& d) const;
+  EventInfo describe(uint64_t tag, Address host) const;
   void check_quiescent() const;
   static void check_boundaries(const Flush& flush);
 
@@ -185,6 +187,7 @@ class World final : public StateProbe {
 
   ChoiceSource& choices_;
   const bool track_inputs_;  // choices_ may read state_digest(), which needs the input digests
+  const bool watch_events_;  // choices_ wants to see every event before it runs (on_event)
   LinkConfig link_;
   Limits limits_;
   EventQueue queue_;
@@ -202,6 +205,7 @@ class World final : public StateProbe {
   std::vector<Segment> read_scratch_;  // reused by read()
   std::vector<uint8_t> join_scratch_;  // reused by read() for a batch of several segments
   Sending sending_;
+  mutable std::vector<std::pair<uint64_t, Address>> tie_scratch_;  // reused by tie_candidates
   WireObserver* observer_ = nullptr;
   Marks marks_;
   // Faults: the plan, each pending fault's moment (an arrival count; 0: never), the data-segment

@@ -421,6 +421,7 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"explore @good.textproto --jobs abc", "--jobs takes a whole number"},
         Row{"explore @good.textproto --jobs 1000", "--jobs takes a whole number"},
         Row{"explore @good.textproto --subtrees 0", "--subtrees takes a whole number"},
+        Row{"explore @good.textproto --no-por=1", "option '--no-por' takes no value"},
         Row{"explore @good.textproto --jobs 2 --report @out-report", "--report draws the search in one process"},
         Row{"explore @good.textproto --out @good.textproto", "which writing there would replace"},
         Row{"explore @good.textproto --out /dev/null", "--out /dev/null is a character device, not a folder"},

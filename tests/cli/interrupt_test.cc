@@ -199,7 +199,7 @@ const std::vector<std::string> check_jobs = {"check", "--jobs", "2", "--proxy", 
                                              "--cases", "10000000", "--keep-going", "--out", "out"};
 const std::vector<std::string> check_serial = {"check", "--proxy", "haproxy-2.6", "--cases", "10000000",
                                                "--keep-going", "--out", "out"};
-const std::vector<std::string> explore_search = {"explore", source("explore-three-calls.textproto"), "--no-prune",
+const std::vector<std::string> explore_search = {"explore", source("explore-three-calls.textproto"), "--no-prune", "--no-por",
                                                  "--max-executions", "100000000", "--out", "out"};
 const std::vector<std::string> matrix_cells = {"matrix", "--cases", "1000000", "--out", "out"};
 
