@@ -73,7 +73,7 @@ def one_seed(h2sim, plugin, proxy, seed, cases, out_dir, flags):
     code, text = run(args)
     if code != 1:
         raise RuntimeError("seed %d: not found in %d cases (exit %d): %s\n%s" % (seed, cases, code, " ".join(args), text))
-    found = re.search(r"==== FAILED \((\w+)\): (.*)\ncase (\d+), found after ([0-9.]+) s, shrunk in \d+ steps \(([0-9.]+) s\)", text)
+    found = re.search(r"==== FAILED \((\w+)\): (.*)\n(?:fails through .*\n)?case (\d+), found after ([0-9.]+) s, shrunk in \d+ steps \(([0-9.]+) s\)", text)
     replay = re.search(r"replay it with:\n\s+.* replay (\S+)", text)
     if not found or not replay:
         raise RuntimeError("seed %d: no finding or replay command in the output:\n%s" % (seed, text))
