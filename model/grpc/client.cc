@@ -232,6 +232,7 @@ void ClientHost::on_response_headers(ClientCall& call, const h2::Event& event) {
   outcomes_[call.index].response_metadata_intact +=
       metadata_intact(event.headers, MetadataBlock::response, call.index, server.header_metadata, server.metadata_bytes);
   if (const std::string* s = h2::find_header(event.headers, ":status")) call.http_status = std::atoi(s->c_str());
+  if (const std::string* s = h2::find_header(event.headers, "content-type")) call.content_type = *s;
   const ClientScript& script = call.script->client;
   if (script.half_close == HalfClose::after_response && call.messages_sent == script.messages) {
     half_close(call);
@@ -242,9 +243,10 @@ void ClientHost::on_response_headers(ClientCall& call, const h2::Event& event) {
 // (doc/http-grpc-status-mapping.md), else the personality's status for a missing one.
 void ClientHost::on_end_without_trailers(ClientCall& call) {
   if (call.http_status != 0 && call.http_status != 200) {
-    on_trailers(call, {code_for_http_status(call.http_status),
-                       std::string(personality_.http_status_prefix) + std::to_string(call.http_status) +
-                           std::string(personality_.http_status_suffix)});
+    std::string words = std::string(personality_.http_status_prefix) + std::to_string(call.http_status) +
+                        std::string(personality_.http_status_suffix);
+    if (personality_.http_status_words_of_grpc_go) words = grpc_go_http_status_words(call.http_status, call.content_type);
+    on_trailers(call, {code_for_http_status(call.http_status), words});
   } else {
     on_trailers(call, {personality_.no_trailers_code, std::string(personality_.no_trailers_message)}, false);
   }

@@ -65,6 +65,7 @@ class ClientHost final : public sim::Host {
     bool held_without_trailers = false;  // `held` is the no-trailers status, not the wire's
     bool response_headers = false;
     int http_status = 0;
+    std::string content_type;  // of the response headers (grpc-go words an HTTP error with it)
     sim::Time started;
     MessageReader reader{true};
 

@@ -63,6 +63,7 @@ constexpr ClientPersonality clients[] = {
         .rst_after_trailers = RstAfterTrailers::no_error,
         // A call that ends OK returns a nil error (measured live, docs/fidelity.md).
         .ok_status_drops_message = true,
+        .http_status_words_of_grpc_go = true,
         // handleRSTStream (grpc-go 1.33): CANCEL once the context's deadline has passed is
         // DEADLINE_EXCEEDED, as in grpc-core.
         .cancel_past_deadline_is_deadline_exceeded = true,
@@ -78,6 +79,9 @@ constexpr ClientPersonality clients[] = {
         // subchannel-call.js: a stream that ends without trailers closes with rstCode 0 and is
         // reported as such (measured live: haproxy 2.6's empty DATA(END_STREAM), docs/fidelity.md).
         .no_trailers_message = "Received RST_STREAM with code 0 (Call ended without gRPC status)",
+        // Measured live through nginx's 502 (docs/fidelity.md).
+        .http_status_prefix = "Received HTTP status code ",
+        .http_status_suffix = "",
         .cancel_past_deadline_is_deadline_exceeded = false,
         .reset_words = ResetWords::grpc_js,
         .no_error_without_status_uses_http_status = true,

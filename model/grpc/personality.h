@@ -61,6 +61,10 @@ struct ClientPersonality {
   // number, suffix. grpc-core's wording was measured live (nginx's 502 through grpc++ 1.51).
   std::string_view http_status_prefix = "HTTP status ";
   std::string_view http_status_suffix = " without grpc-status";
+  // grpc-go words it its own way (http2_client.go operateHeaders, measured live through nginx's
+  // 502, docs/fidelity.md): "Bad Gateway: HTTP status code 502; transport: received the
+  // unexpected content-type "text/html"". Prefix and suffix are then unused.
+  bool http_status_words_of_grpc_go = false;
   // grpc-core (§2.2 step 5): CANCEL past the deadline is reported as DEADLINE_EXCEEDED.
   bool cancel_past_deadline_is_deadline_exceeded;
   // The code and words of a status that a RST_STREAM stands for (status.h: ResetWords).

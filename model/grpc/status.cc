@@ -142,6 +142,36 @@ Code code_for_http_status(int http_status) {
   }
 }
 
+namespace {
+
+// Go's net/http StatusText for the statuses proxies answer with; "" for others, as Go's.
+std::string_view reason_phrase(int http_status) {
+  switch (http_status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+std::string grpc_go_http_status_words(int http_status, std::string_view content_type) {
+  std::string words = std::string(reason_phrase(http_status)) + ": HTTP status code " + std::to_string(http_status);
+  // [inference] A missing content-type is worded as an empty one; only text/html was measured.
+  if (!content_type.starts_with("application/grpc")) {
+    words += "; transport: received the unexpected content-type \"" + std::string(content_type) + "\"";
+  }
+  return words;
+}
+
 std::string percent_encode(std::string_view message) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;

@@ -73,6 +73,9 @@ Status status_for_reset(ResetWords words, h2::ErrorCode reset);
 
 // doc/http-grpc-status-mapping.md: used only when no grpc-status was received.
 Code code_for_http_status(int http_status);
+// grpc-go 1.33's message for such a status (http2_client.go operateHeaders): the HTTP reason
+// phrase and code, then the content-type it did not expect, "; "-joined.
+std::string grpc_go_http_status_words(int http_status, std::string_view content_type);
 
 // grpc-message is percent-encoded (doc/PROTOCOL-HTTP2.md): bytes outside 0x20-0x7e and '%'.
 std::string percent_encode(std::string_view message);

@@ -401,6 +401,31 @@ TEST(LivePeers, EachClientSeesAnOkStatusMessageAsItsPersonalitySays) {
   EXPECT_EQ(peers_running(), 0);
 }
 
+// nginx's 502 page reaches each client library as UNAVAILABLE in its own words (found by the
+// differential with grpc-go and grpc-js): the words its personality predicts.
+TEST(LivePeers, EachClientWordsAnHttpErrorAsItsPersonalitySays) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  const std::pair<const char*, const char*> clients[] = {
+      {"grpc-go", "2 x UNAVAILABLE: Bad Gateway: HTTP status code 502; transport: received the unexpected content-type \"text/html\""},
+      {"grpc-js", "2 x UNAVAILABLE: Received HTTP status code 502\n"},
+      {"grpc++", "2 x UNAVAILABLE: Received http2 header with status: 502\n"}};
+  int ran = 0;
+  for (const auto& [peer, seen] : clients) {
+    std::string program = std::string("h2sim-") + (std::string(peer) == "grpc++" ? "grpcpp" : peer) + "-peer";
+    if (!peer_built(program.c_str())) continue;
+    SCOPED_TRACE(peer);
+    int code = 0;
+    std::string out = h2sim("live " + scenario("nginx-502-words.textproto") +
+                                " --proxy nginx --repeat 2 --compare --client " + peer, &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find(seen), std::string::npos) << out;
+    EXPECT_NE(out.find("agreement: 1 of 1 "), std::string::npos) << out;
+    ++ran;
+  }
+  if (ran == 0) GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
+  EXPECT_EQ(peers_running(), 0);
+}
+
 // Generated scenarios, live and simulated: every live outcome of every call is predicted.
 TEST(LiveDifferential, GeneratedScenariosAgreeWithThePresets) {
   for (const char* proxy : {"haproxy", "nginx", "nghttpx"}) {
