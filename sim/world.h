@@ -119,6 +119,12 @@ class World final : public StateProbe {
 
   Time now() const { return now_; }
   uint64_t events_run() const { return events_run_; }
+  // Room for this many segment and read records (before run()), so that a long run's records do
+  // not grow by copying.
+  void reserve_records(size_t segments, size_t reads) {
+    segments_.reserve(segments);
+    reads_.reserve(reads);
+  }
   // Records of segments still in flight or unread carry no bytes until take_segments().
   const std::vector<SegmentRecord>& segments() const { return segments_; }
   const std::vector<ReadRecord>& reads() const { return reads_; }

@@ -31,8 +31,8 @@ void WireTrace::on_connect(uint32_t connection, sim::Address from, sim::Address 
   for (int side = 0; side < 2; ++side) {
     bool connecting = side == 0;
     EndpointTag tag{*leg, connection, connecting, connecting ? f->second : t->second};
-    ends[side].sent = std::make_unique<FrameDecoder>(tag, true, connecting, blocks[side]);
-    ends[side].received = std::make_unique<FrameDecoder>(tag, false, !connecting, blocks[1 - side]);
+    ends[side].sent.emplace(tag, true, connecting, blocks[side]);
+    ends[side].received.emplace(tag, false, !connecting, blocks[1 - side]);
   }
 }
 
