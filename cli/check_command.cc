@@ -238,9 +238,6 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   if (p.help) return print_help(usage, description, options);
   if (!p.positional.empty()) return usage_error("check", "takes no positional arguments");
   if (wants_live_check(p)) {
-    if (p.has("--invariant") || p.has("--no-invariant")) {
-      return usage_error("check", "--invariant and --no-invariant go with a simulated check, not --live (it judges the defaults)");
-    }
     if (p.has("--corpus") || p.has("--no-feedback")) {
       return usage_error("check", "--corpus and --no-feedback go with a simulated check, not --live");
     }
