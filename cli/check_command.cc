@@ -167,10 +167,12 @@ bool claim_outputs(const Parsed& p, const std::string& out_dir, std::string* err
   return error->empty();
 }
 
-// What must be equal across the shards of one campaign: the flags that shape its cases.
+// What must be equal across the shards of one campaign: the flags that shape its cases. --jobs
+// and --corpus shape only the mutants, which are each shard's own anyway (a corpus per process):
+// shards on several machines may name their corpus folders as they like.
 std::string campaign_key(std::span<const std::string> args) {
-  static constexpr std::string_view per_shard[] = {"--shard", "--shards", "--out", "--json", "--junit",
-                                                   "--report", "--jobs", "--case-timeout"};
+  static constexpr std::string_view per_shard[] = {"--shard", "--shards", "--out",  "--json",         "--junit",
+                                                   "--report", "--jobs",  "--corpus", "--case-timeout"};
   std::string key;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view flag = std::string_view(args[i]).substr(0, args[i].find('='));  // --out=DIR too

@@ -82,6 +82,17 @@ TEST_F(MachineOutput, CheckJsonAndJunitNameEachKindOfFindingOnce) {
   ASSERT_TRUE(out.has_check());
   const h2sim::output::Check& c = out.check();
   EXPECT_EQ(c.statistics().cases(), 40u);
+  // Coverage growth at 1 and 10 cases and at the end, and what the feedback did.
+  const auto& coverage = c.statistics().coverage();
+  EXPECT_TRUE(coverage.feedback());
+  EXPECT_EQ(coverage.points(), coverage.marks() + coverage.transitions());
+  ASSERT_EQ(coverage.growth_size(), 3);
+  EXPECT_EQ(coverage.growth(2).cases(), 40u);
+  EXPECT_EQ(coverage.growth(2).points(), coverage.points());
+  EXPECT_LE(coverage.growth(0).points(), coverage.growth(1).points());
+  EXPECT_GT(coverage.mutants(), 0u);
+  EXPECT_GT(coverage.corpus_added(), 0u);
+  EXPECT_NE(o.text.find("coverage: " + std::to_string(coverage.points()) + " points"), std::string::npos) << o.text;
   ASSERT_GT(c.findings_size(), 1);
   size_t in_groups = 0;
   for (const auto& g : c.groups()) in_groups += static_cast<size_t>(g.cases_size());
