@@ -377,6 +377,30 @@ TEST(LivePeers, AServerScriptAPeerCannotFollowIsRefused) {
   std::remove(path.c_str());
 }
 
+// Whether an OK status's message reaches the application is each library's own (found by the
+// differential with grpcio): every client peer's outcome is the one its personality predicts.
+TEST(LivePeers, EachClientSeesAnOkStatusMessageAsItsPersonalitySays) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  const std::pair<const char*, const char*> clients[] = {
+      {"grpc++", "2 x OK\n"}, {"grpcio", "2 x OK: Details sent by the server"}, {"grpc-js", "2 x OK: Details sent by the server"},
+      {"grpc-go", "2 x OK\n"}, {"grpc-java", "2 x OK\n"}};
+  int ran = 0;
+  for (const auto& [peer, seen] : clients) {
+    std::string program = std::string("h2sim-") + (std::string(peer) == "grpc++" ? "grpcpp" : peer) + "-peer";
+    if (!peer_built(program.c_str())) continue;
+    SCOPED_TRACE(peer);
+    int code = 0;
+    std::string out = h2sim("live " + scenario("ok-status-with-message.textproto") +
+                                " --proxy nginx --repeat 2 --compare --client " + peer, &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find(seen), std::string::npos) << out;
+    EXPECT_NE(out.find("agreement: 1 of 1 "), std::string::npos) << out;
+    ++ran;
+  }
+  if (ran == 0) GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
+  EXPECT_EQ(peers_running(), 0);
+}
+
 // Generated scenarios, live and simulated: every live outcome of every call is predicted.
 TEST(LiveDifferential, GeneratedScenariosAgreeWithThePresets) {
   for (const char* proxy : {"haproxy", "nginx", "nghttpx"}) {
