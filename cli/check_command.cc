@@ -40,7 +40,12 @@ constexpr std::string_view description =
     "preset, live through it, the taps on both legs steered by seeded choices; a failure is shrunk\n"
     "with live re-runs (each candidate R times) and reported with its rate k of R, a replay file\n"
     "of the preset's simulated counterpart and the commands that confirm it. --jobs J runs J\n"
-    "proxies, each on its own ports.";
+    "proxies, each on its own ports.\n"
+    "Coverage feedback (on unless --no-feedback): a case that reaches a coverage mark or a stream\n"
+    "state transition no earlier case did joins a corpus, and half the cases are mutants of its\n"
+    "entries (a field, a call's kind, a call added, removed or spliced in, a personality, the\n"
+    "schedule). Each --jobs worker and each shard keeps its own corpus: the same seed, --corpus,\n"
+    "--jobs and --shard give the same cases.";
 
 constexpr Option options[] = {
     {"--proxy", "P", "proxy to draw from (repeatable; 'none' for no proxy; default: all registered)", true},
@@ -55,6 +60,8 @@ constexpr Option options[] = {
     {"--hostile", "", "add a hostile client to every case (malformed and abusive HTTP/2)"},
     {"--shape", "NAME", "draw every case in this shape (repeatable; h2sim shapes lists them)", true},
     {"--swarm", "", "each case takes a drawn subset of the shapes (of all of them without --shape)"},
+    {"--corpus", "DIR", "keep the coverage corpus in DIR: load its entries, add each new one as a file"},
+    {"--no-feedback", "", "no coverage feedback: every case fresh from the generator, no mutants"},
     invariant_option,
     no_invariant_option,
     {"--case-timeout", "SECONDS", "with --jobs, a case (shrinking included) running longer is a hang (default 10)"},
@@ -145,6 +152,11 @@ bool numbers_from(const Parsed& p, CheckOptions* o, std::string* error) {
 // hold the other, because claiming a folder empties it.
 bool claim_outputs(const Parsed& p, const std::string& out_dir, std::string* error) {
   *error = check_output_folder(out_dir, "--out");
+  // Claiming --out or --report empties it: neither may hold the corpus.
+  if (error->empty() && p.has("--corpus")) *error = check_apart(p.value("--corpus"), out_dir, "--out");
+  if (error->empty() && p.has("--corpus") && p.has("--report")) {
+    *error = check_apart(p.value("--corpus"), p.value("--report"), "--report");
+  }
   if (error->empty()) *error = check_json_flag(p);
   if (error->empty() && p.has("--junit")) *error = check_output_file(p.value("--junit"), "--junit");
   if (error->empty() && p.has("--report")) {
@@ -155,10 +167,12 @@ bool claim_outputs(const Parsed& p, const std::string& out_dir, std::string* err
   return error->empty();
 }
 
-// What must be equal across the shards of one campaign: the flags that shape its cases.
+// What must be equal across the shards of one campaign: the flags that shape its cases. --jobs
+// and --corpus shape only the mutants, which are each shard's own anyway (a corpus per process):
+// shards on several machines may name their corpus folders as they like.
 std::string campaign_key(std::span<const std::string> args) {
-  static constexpr std::string_view per_shard[] = {"--shard", "--shards", "--out", "--json", "--junit",
-                                                   "--report", "--jobs", "--case-timeout"};
+  static constexpr std::string_view per_shard[] = {"--shard", "--shards", "--out",  "--json",         "--junit",
+                                                   "--report", "--jobs",  "--corpus", "--case-timeout"};
   std::string key;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view flag = std::string_view(args[i]).substr(0, args[i].find('='));  // --out=DIR too
@@ -225,13 +239,23 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   if (!parse_args(args, options, &p, &error)) return usage_error("check", error);
   if (p.help) return print_help(usage, description, options);
   if (!p.positional.empty()) return usage_error("check", "takes no positional arguments");
-  if (wants_live_check(p)) return check_live_command(ctx, p);
+  if (wants_live_check(p)) {
+    if (p.has("--corpus") || p.has("--no-feedback")) {
+      return usage_error("check", "--corpus and --no-feedback go with a simulated check, not --live");
+    }
+    return check_live_command(ctx, p);
+  }
   CheckOptions o;
   if (!numbers_from(p, &o, &error) || !gen_options_from_flags(ctx, p, &o.gen, &error) ||
       !invariants_from_flags(p, &o.gen.invariants, &error)) {
     return usage_error("check", error);
   }
   if (p.has("--out")) o.out_dir = p.value("--out");
+  if (p.has("--no-feedback") && p.has("--corpus")) {
+    return usage_error("check", "--corpus keeps the feedback's corpus: it does not go with --no-feedback");
+  }
+  o.feedback = !p.has("--no-feedback");
+  if (p.has("--corpus")) o.corpus_dir = p.value("--corpus");
   o.stop_at_first_failure = !p.has("--keep-going");
   o.program = ctx.program;
   if (!claim_outputs(p, o.out_dir, &error)) return output_error("check", error);
@@ -246,6 +270,10 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   if (!r.error.empty()) return output_error("check", r.error);
   std::printf("\n%s", r.stats.format(r.seconds).c_str());
   bool written = print_findings(ctx, r);
+  if (!r.corpus_error.empty()) {
+    output_error("check", r.corpus_error);
+    written = false;
+  }
   if (!write_outputs(ctx, p, args, o, r)) return 2;
   if (p.has("--report") && !report_findings(ctx, r, o, p.value("--report"))) return 2;
   if (r.interrupted) {

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/message.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 #include <sstream>
@@ -363,6 +364,25 @@ void CampaignStats::add(const CaseRun& run) {
   for (const auto& [name, reached] : run.sometimes) sometimes[std::string(name)] += reached;
 }
 
+void CampaignStats::reached(const std::vector<std::string>& points, uint64_t index, bool mutant) {
+  for (const std::string& p : points) {
+    auto [it, fresh] = first_reached.try_emplace(p, index, mutant);
+    if (!fresh && index < it->second.first) it->second = {index, mutant};
+  }
+}
+
+uint64_t CampaignStats::points_before(uint64_t n) const {
+  uint64_t out = 0;
+  for (const auto& [point, first] : first_reached) out += first.first < n;
+  return out;
+}
+
+uint64_t CampaignStats::points_from_mutants() const {
+  uint64_t out = 0;
+  for (const auto& [point, first] : first_reached) out += first.second;
+  return out;
+}
+
 void CampaignStats::merge(const CampaignStats& o) {
   cases += o.cases;
   runs += o.runs;
@@ -375,6 +395,12 @@ void CampaignStats::merge(const CampaignStats& o) {
   for (const auto& [k, set] : o.outcomes) outcomes[k].insert(set.begin(), set.end());
   for (const auto& [k, n] : o.marks) marks[k] += n;
   for (const auto& [k, n] : o.sometimes) sometimes[k] += n;
+  for (const auto& [point, first] : o.first_reached) reached({point}, first.first, first.second);
+  feedback = feedback || o.feedback;
+  mutants += o.mutants;
+  corpus_loaded = std::max(corpus_loaded, o.corpus_loaded);
+  corpus_skipped = std::max(corpus_skipped, o.corpus_skipped);
+  corpus_added += o.corpus_added;
 }
 
 // One record per line, fields separated by tabs (names contain spaces, never tabs).
@@ -389,6 +415,10 @@ std::string CampaignStats::serialize() const {
   }
   for (const auto& [k, n] : marks) out << "mark\t" << k << "\t" << n << "\n";
   for (const auto& [k, n] : sometimes) out << "sometimes\t" << k << "\t" << n << "\n";
+  for (const auto& [k, first] : first_reached) out << "first\t" << k << "\t" << first.first << "\t" << first.second << "\n";
+  if (feedback) {
+    out << "feedback\t" << mutants << "\t" << corpus_loaded << "\t" << corpus_skipped << "\t" << corpus_added << "\n";
+  }
   return out.str();
 }
 
@@ -413,7 +443,16 @@ bool CampaignStats::deserialize(const std::string& text) {
       else if (f[0] == "outcome" && f.size() == 4) outcomes[{f[1], f[2]}].insert(f[3]);
       else if (f[0] == "mark" && f.size() == 3) marks[f[1]] += std::stoull(f[2]);
       else if (f[0] == "sometimes" && f.size() == 3) sometimes[f[1]] += std::stoull(f[2]);
-      else return false;
+      else if (f[0] == "first" && f.size() == 4) reached({f[1]}, std::stoull(f[2]), f[3] == "1");
+      else if (f[0] == "feedback" && f.size() == 5) {
+        CampaignStats more;
+        more.feedback = true;
+        more.mutants = std::stoull(f[1]);
+        more.corpus_loaded = std::stoull(f[2]);
+        more.corpus_skipped = std::stoull(f[3]);
+        more.corpus_added = std::stoull(f[4]);
+        merge(more);
+      } else return false;
     } catch (const std::exception&) {
       return false;
     }
@@ -451,6 +490,7 @@ std::string CampaignStats::format(double seconds) const {
   }
   out << "\ncoverage marks:\n";
   for (const auto& [k, n] : marks) out << "  " << k << ": " << n << "\n";
+  if (!first_reached.empty()) out << "\n" << coverage_lines();
   if (!sometimes.empty()) {
     out << "\nsometimes (cases that reached it; h2sim invariants states them):\n";
     for (const auto& [k, n] : sometimes) {
@@ -459,6 +499,31 @@ std::string CampaignStats::format(double seconds) const {
       out << "\n";
     }
   }
+  return out.str();
+}
+
+std::string CampaignStats::coverage_lines() const {
+  std::ostringstream out;
+  uint64_t mark_points = 0;
+  for (const auto& [point, first] : first_reached) mark_points += point.starts_with("mark ");
+  out << "coverage: " << first_reached.size() << " points (" << mark_points << " marks, "
+      << first_reached.size() - mark_points << " stream transitions)";
+  const char* sep = ": ";
+  for (uint64_t n = 1; n < cases; n *= 10) {
+    out << sep << points_before(n) << " after " << n << (n == 1 ? " case" : "");
+    sep = ", ";
+  }
+  if (cases > 0) out << sep << first_reached.size() << " after " << cases;
+  out << "\n";
+  if (!feedback) {
+    out << "feedback: off\n";
+    return out.str();
+  }
+  out << "feedback: " << mutants << " of " << cases << " cases were mutants and first reached " << points_from_mutants()
+      << " of the points; corpus: " << corpus_loaded + corpus_added << " entries (" << corpus_loaded << " loaded, "
+      << corpus_added << " added";
+  if (corpus_skipped > 0) out << ", " << corpus_skipped << " loaded outside this campaign's proxies and personalities, unused";
+  out << ")\n";
   return out.str();
 }
 

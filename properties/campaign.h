@@ -128,14 +128,32 @@ struct CampaignStats {
   std::map<std::pair<std::string, std::string>, std::set<std::string>> outcomes;  // (proxy, client)
   std::map<std::string, uint64_t> marks;
   std::map<std::string, uint64_t> sometimes;  // sometimes invariant -> cases that reached it
+  // Coverage growth: each coverage point (properties/corpus.h: coverage_points) with the first
+  // case (by index) that reached it, and whether that case was a mutant.
+  std::map<std::string, std::pair<uint64_t, bool>> first_reached;
+  // Coverage feedback (properties/corpus.h): whether it was on, cases that were mutants, corpus
+  // entries loaded from --corpus (and left unused as outside the campaign; every process loads
+  // the same: merged by max) and cases that joined a corpus.
+  bool feedback = false;
+  uint64_t mutants = 0;
+  uint64_t corpus_loaded = 0;
+  uint64_t corpus_skipped = 0;
+  uint64_t corpus_added = 0;
 
   void add(const CaseRun& run);
+  // Case `index` (a mutant or not) reached `points`.
+  void reached(const std::vector<std::string>& points, uint64_t index, bool mutant);
+  // Points first reached before case `cases` (by index); and those first reached by a mutant.
+  uint64_t points_before(uint64_t cases) const;
+  uint64_t points_from_mutants() const;
   void merge(const CampaignStats& other);
   // A line-based form for passing stats between processes, and back.
   std::string serialize() const;
   bool deserialize(const std::string& text);
   // The report `h2sim check` prints. Zero counts of decision labels are called out.
   std::string format(double seconds) const;
+  // "coverage: 66 points (...): 20 after 1 case, 40 after 10, 66 after 200" and the feedback line.
+  std::string coverage_lines() const;
 };
 
 // The replay file of a case: the scenario, the decisions, the trace and its digest, and the

@@ -10,6 +10,7 @@
 #include "live/net/workers.h"
 #include "model/run/run.h"
 #include "model/scenario/scenario_io.h"
+#include "properties/corpus.h"
 
 namespace h2sim {
 
@@ -123,10 +124,40 @@ CheckFinding shrink_failure(const CheckOptions& o, const rc::Shrinkable<CaseRun>
   return f;
 }
 
+// One process's coverage feedback: its corpus (a copy of the loaded one, grown by its own
+// cases) and where new entries go.
+class Feedback {
+ public:
+  Feedback(const CheckOptions& o, const Corpus& loaded) : o_(o), corpus_(loaded) {}
+
+  FeedbackCase next(const GenOptions& gen, uint64_t index) const {
+    if (!o_.feedback) return {case_shrinkable(gen, o_.seed, index), false};
+    return feedback_case(gen, o_.seed, index, corpus_);
+  }
+
+  // Counts what case `index` reached; a passing case that reached something new joins the
+  // corpus (and its folder). False with `error` if its file could not be written.
+  bool after(const CaseRun& run, uint64_t index, bool mutant, CampaignStats* stats, std::string* error) {
+    std::vector<std::string> points = coverage_points(run.result);
+    stats->feedback = o_.feedback;
+    stats->reached(points, index, mutant);
+    stats->mutants += mutant;
+    if (!o_.feedback || corpus_.add_if_new(run, points).empty() || !run.failed_invariant().empty()) return true;
+    ++stats->corpus_added;
+    return o_.corpus_dir.empty() ||
+           write_corpus_entry(o_.corpus_dir, run, o_.seed, index, check_command(o_, index), o_.gen, error);
+  }
+
+ private:
+  const CheckOptions& o_;
+  Corpus corpus_;
+};
+
 // --- in this process ------------------------------------------------------------------------
 
-CheckResult run_serial(const CheckOptions& o, const std::vector<uint64_t>& indices) {
+CheckResult run_serial(const CheckOptions& o, const std::vector<uint64_t>& indices, const Corpus& loaded) {
   CheckResult out;
+  Feedback feedback(o, loaded);
   live::Stopwatch clock;
   double shown_at = 0;
   auto show = [&](std::string activity) {
@@ -136,9 +167,12 @@ CheckResult run_serial(const CheckOptions& o, const std::vector<uint64_t>& indic
   };
   for (uint64_t i : indices) {
     if (live::interrupted()) break;
-    rc::Shrinkable<CaseRun> sh = case_shrinkable(o.gen, o.seed, i);
+    FeedbackCase next = feedback.next(o.gen, i);
+    const rc::Shrinkable<CaseRun>& sh = next.shrinkable;
     CaseRun run = sh.value();
     out.stats.add(run);
+    std::string error;
+    if (!feedback.after(run, i, next.mutant, &out.stats, &error) && out.corpus_error.empty()) out.corpus_error = error;
     std::string_view broken = run.failed_invariant();
     if (!broken.empty()) {
       CheckFinding f = shrink_failure(o, sh, i, broken, &out.stats, show);
@@ -210,18 +244,22 @@ bool decode_finding(const CheckOptions& o, const std::string& payload, CheckFind
   return true;
 }
 
-void worker_body(const CheckOptions& o, std::span<const uint64_t> items, live::WorkerSlot& slot,
+void worker_body(const CheckOptions& o, const Corpus& loaded, std::span<const uint64_t> items, live::WorkerSlot& slot,
                  live::WorkerChannel& channel) {
   SlotRecorder recorder(&slot);
+  Feedback feedback(o, loaded);
   GenOptions gen = o.gen;
   gen.recorder = &recorder;
   CampaignStats stats;
   for (uint64_t i : items) {
     if (live::interrupted()) break;
     slot.begin(static_cast<int64_t>(i));
-    rc::Shrinkable<CaseRun> sh = case_shrinkable(gen, o.seed, i);
+    FeedbackCase next = feedback.next(gen, i);
+    const rc::Shrinkable<CaseRun>& sh = next.shrinkable;
     CaseRun run = sh.value();
     stats.add(run);
+    std::string error;
+    if (!feedback.after(run, i, next.mutant, &stats, &error) && !channel.send("CORPUS_ERROR", error)) return;
     std::string_view broken = run.failed_invariant();
     if (!broken.empty()) {
       // Shrinking is recorded too (`sh` generates every candidate with the recorder): a worker
@@ -290,6 +328,8 @@ void handle(const CheckOptions& o, const live::WorkerEvent& e, const live::Stopw
       s.deserialize(e.payload);
       t->reported[e.worker] += s.cases;
       t->out.stats.merge(s);
+    } else if (e.type == "CORPUS_ERROR") {
+      if (t->out.corpus_error.empty()) t->out.corpus_error = e.payload;
     } else if (e.type == "FIND") {
       CheckFinding f;
       if (!decode_finding(o, e.payload, &f, &t->out.error)) return;
@@ -321,7 +361,7 @@ void handle(const CheckOptions& o, const live::WorkerEvent& e, const live::Stopw
   t->out.findings.push_back(std::move(f));
 }
 
-CheckResult run_workers(const CheckOptions& o, const std::vector<uint64_t>& indices) {
+CheckResult run_workers(const CheckOptions& o, const std::vector<uint64_t>& indices, const Corpus& loaded) {
   live::Stopwatch clock;
   uint32_t jobs = std::max<uint32_t>(1, static_cast<uint32_t>(std::min<uint64_t>(o.jobs, indices.size())));
   std::vector<std::vector<uint64_t>> items(jobs);
@@ -329,8 +369,8 @@ CheckResult run_workers(const CheckOptions& o, const std::vector<uint64_t>& indi
   Tally t;
   t.reported.assign(jobs, 0);
   live::WorkerPool pool;
-  auto body = [&o](std::span<const uint64_t> mine, live::WorkerSlot& slot, live::WorkerChannel& channel) {
-    worker_body(o, mine, slot, channel);
+  auto body = [&o, &loaded](std::span<const uint64_t> mine, live::WorkerSlot& slot, live::WorkerChannel& channel) {
+    worker_body(o, loaded, mine, slot, channel);
   };
   if (!pool.start(std::move(items), body, &t.out.error)) return t.out;
   double shown_at = 0, interrupted_at = -1;
@@ -367,8 +407,19 @@ CheckResult run_check(const CheckOptions& o) {
   // The folder is claimed once, before any case: findings are written into it as they come.
   CheckResult refused;
   if (!live::claim_output_folder(o.out_dir, "--out", "h2sim check --out", &refused.error)) return refused;
+  Corpus loaded;
+  uint64_t entries = 0, skipped = 0;
+  if (o.feedback && !o.corpus_dir.empty() &&
+      (!live::keep_folder(o.corpus_dir, "--corpus", &refused.error) ||
+       !load_corpus(o.corpus_dir, o.gen, &loaded, &entries, &skipped, &refused.error))) {
+    return refused;
+  }
   std::vector<uint64_t> indices = shard_indices(o.cases, o.shard_index, o.shard_count);
-  return o.jobs <= 1 ? run_serial(o, indices) : run_workers(o, indices);
+  CheckResult out = o.jobs <= 1 ? run_serial(o, indices, loaded) : run_workers(o, indices, loaded);
+  out.stats.feedback = o.feedback;
+  out.stats.corpus_loaded = entries;
+  out.stats.corpus_skipped = skipped;
+  return out;
 }
 
 }  // namespace h2sim

@@ -35,6 +35,11 @@ struct CheckOptions {
   double case_timeout_s = 10;  // --jobs: a case (shrinking included) running longer is a hang
   uint32_t shrink_runs_max = 20000;
   bool stop_at_first_failure = true;
+  // Coverage feedback (properties/corpus.h): a corpus of cases that reached new coverage, and
+  // half the cases mutants of its entries. `corpus_dir` (check --corpus) is loaded first and
+  // gets each new entry as a file; empty for an in-memory corpus only.
+  bool feedback = true;
+  std::string corpus_dir;
   // How replay files name the command that wrote them ("h2sim check --seed 3 ...").
   std::string program = "h2sim";
   // Called about five times a second while cases run, and as shrinking goes.
@@ -69,6 +74,7 @@ struct CheckResult {
   std::vector<CheckFinding> scenario_problems;
   double seconds = 0;
   std::string error;         // why the campaign could not run (out_dir refused, a fork failed)
+  std::string corpus_error;  // why a new corpus entry could not be written (the first such)
   bool interrupted = false;  // SIGINT or SIGTERM stopped it: what finished is here
 };
 
@@ -77,7 +83,7 @@ struct CheckResult {
 std::vector<uint64_t> shard_indices(uint64_t cases, uint32_t index, uint32_t count);
 
 // Claims options.out_dir (live/net/files.h: created, or emptied if h2sim wrote it; anything else
-// is refused) before the first case, then runs the campaign until it ends, a failure stops it,
+// is refused) and loads options.corpus_dir (created if missing) before the first case, then runs the campaign until it ends, a failure stops it,
 // or it is interrupted (live/net/interrupt.h; the caller installs the handler).
 CheckResult run_check(const CheckOptions& options);
 

@@ -39,6 +39,8 @@ ServerScript gen_server_script() {
   return s;
 }
 
+}  // namespace
+
 // A server that waits for more than the client will ever send, from a client that waits for the
 // server, is an application deadlock, not a proxy's: a real call would hang too. Such pairs are
 // made to finish, by having the server read what the client sends.
@@ -53,8 +55,6 @@ void make_finishable(Call* call) {
   uint32_t wanted = s.read_messages() == 0 ? c.messages() : std::min(s.read_messages(), c.messages());
   s.set_read_messages(wanted);
 }
-
-}  // namespace
 
 rc::Gen<Scenario> gen_scenario(const GenOptions& options) {
   return rc::gen::exec([options] {

@@ -48,6 +48,11 @@ struct GenOptions {
 // plainest value (one call, one message, no cut).
 rc::Gen<Scenario> gen_scenario(const GenOptions& options);
 
+// Makes a call's scripts finishable: a server that would wait for more than a client who waits
+// for the server sends (an application deadlock, not a proxy's) reads what the client sends.
+// The generator applies it to every call, and so does anything that edits one (mutants).
+void make_finishable(Call* call);
+
 // Answers choose() with RapidCheck picks: usable only inside rc::gen::exec or a property.
 // RapidCheck shrinks every answer towards 0, the plainest outcome.
 class RapidCheckChoices final : public sim::ChoiceSource {

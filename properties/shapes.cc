@@ -169,13 +169,17 @@ std::function<void(Scenario&)> compose_shapes(std::vector<const Shape*> chosen, 
       if (swarm && !*weighted<bool>({{1, false}, {1, true}})) continue;
       shape->apply(s, proxy);
     }
-    // Shapes multiply the work: a case past the limits would be refused, so it is scaled back.
-    uint64_t limit = s.limits().has_bytes_max() ? s.limits().bytes_max() : bytes_max_default;
-    if (work_bytes(s) * 2 > limit) {
-      for (Call& c : *s.mutable_calls()) c.set_repeat(std::min<uint32_t>(c.repeat(), 2));
-    }
-    fit_bandwidth(s);
+    fit_limits(s);
   };
+}
+
+void fit_limits(Scenario& s) {
+  // Shapes multiply the work: a case past the limits would be refused, so it is scaled back.
+  uint64_t limit = s.limits().has_bytes_max() ? s.limits().bytes_max() : bytes_max_default;
+  if (work_bytes(s) * 2 > limit) {
+    for (Call& c : *s.mutable_calls()) c.set_repeat(std::min<uint32_t>(c.repeat(), 2));
+  }
+  fit_bandwidth(s);
 }
 
 }  // namespace h2sim

@@ -33,4 +33,9 @@ const Shape* find_shape(std::string_view name);
 std::function<void(Scenario&)> compose_shapes(std::vector<const Shape*> chosen, bool swarm,
                                               const ProxyRegistry* proxies);
 
+// What every shaped scenario gets last, and a mutant (properties/mutate.h) too: repeats scaled
+// back where the work would pass the byte limit, a bandwidth cap raised to carry the case's bytes
+// in half its time limit.
+void fit_limits(Scenario& s);
+
 }  // namespace h2sim

@@ -107,6 +107,24 @@ output::Statistics statistics_output(const CampaignStats& stats, double seconds)
   }
   for (const auto& [mark, count] : stats.marks) (*out.mutable_marks())[mark] = count;
   for (const auto& [name, count] : stats.sometimes) (*out.mutable_sometimes())[name] = count;
+  output::Statistics::Coverage& c = *out.mutable_coverage();
+  c.set_points(stats.first_reached.size());
+  for (const auto& [point, first] : stats.first_reached) c.set_marks(c.marks() + point.starts_with("mark "));
+  c.set_transitions(c.points() - c.marks());
+  for (uint64_t n = 1; n < stats.cases; n *= 10) {
+    output::Statistics::Coverage::Growth* g = c.add_growth();
+    g->set_cases(n);
+    g->set_points(stats.points_before(n));
+  }
+  output::Statistics::Coverage::Growth* end = c.add_growth();
+  end->set_cases(stats.cases);
+  end->set_points(stats.first_reached.size());
+  c.set_feedback(stats.feedback);
+  c.set_mutants(stats.mutants);
+  c.set_points_from_mutants(stats.points_from_mutants());
+  c.set_corpus_loaded(stats.corpus_loaded);
+  c.set_corpus_skipped(stats.corpus_skipped);
+  c.set_corpus_added(stats.corpus_added);
   return out;
 }
 

@@ -431,4 +431,48 @@ std::string check_apart(const std::string& path, const std::string& folder, std:
          choose_another(option);
 }
 
+bool keep_folder(const std::string& dir, std::string_view option, std::string* error) {
+  fs::path target = normal_absolute(dir);
+  struct stat st;
+  if (stat(target.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return true;
+    *error = shown(option, dir) + " is " + kind_of(st.st_mode) + ", not a folder: " + choose_another(option);
+    return false;
+  }
+  std::error_code ec;
+  fs::create_directories(target, ec);
+  if (ec) *error = "cannot create " + shown(option, dir) + ": " + ec.message();
+  return !ec;
+}
+
+bool write_fresh_file(const std::string& dir, const std::string& stem, const std::string& suffix,
+                      std::string_view contents, std::string* path, std::string* error) {
+  fs::path folder = normal_absolute(dir);
+  fs::path temporary;
+  int fd = -1;
+  if (!make_temporary(folder, "." + stem + ".h2sim-", false, &temporary, &fd, error)) return false;
+  int e = 0;
+  bool written = write_all(fd, contents, &e);
+  if (close(fd) != 0 && written) {
+    written = false;
+    e = errno;
+  }
+  for (int n = 1; written && n < 10000; ++n) {
+    std::string name = stem + (n == 1 ? "" : "-" + std::to_string(n)) + suffix;
+    // link() fails on an existing name where rename() would replace it.
+    if (link(temporary.c_str(), (folder / name).c_str()) == 0) {
+      unlink(temporary.c_str());
+      *path = (fs::path(dir) / name).string();
+      return true;
+    }
+    if (errno != EEXIST) {
+      written = false;
+      e = errno;
+    }
+  }
+  unlink(temporary.c_str());
+  *error = "cannot write " + stem + suffix + " into " + dir + ": " + (e ? reason(e) : "every name tried exists");
+  return false;
+}
+
 }  // namespace h2sim::live

@@ -72,4 +72,16 @@ bool path_within(const std::string& path, const std::string& folder);
 // h2sim replaces must not hold a command's input, or another of its outputs.
 std::string check_apart(const std::string& path, const std::string& folder, std::string_view option);
 
+// A folder that gathers files across commands (check --corpus): created if missing (with the
+// folders above it), kept as it is if it exists, never emptied. False with `error` if `dir` is
+// something else (a regular file, a device, a path under a file).
+bool keep_folder(const std::string& dir, std::string_view option, std::string* error);
+
+// Writes `contents` into `dir` under a name no entry has: `stem` + `suffix`, else `stem`-2 +
+// `suffix`, -3, ... It is written to a temporary sibling first and linked to its name, which
+// never replaces an entry (two processes writing at once each get their own name). `path` is
+// the name it got. False with `error` naming the folder.
+bool write_fresh_file(const std::string& dir, const std::string& stem, const std::string& suffix,
+                      std::string_view contents, std::string* path, std::string* error);
+
 }  // namespace h2sim::live

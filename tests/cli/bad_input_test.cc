@@ -146,6 +146,13 @@ class BadInput : public ::testing::TestWithParam<Row> {
           "format_version: 2\nsemantics_version: 1\nscenario { calls { start_ns: 18446744073709551615 } }\n");
     write("founding.textproto", founding_case);
     write("file.txt", "not a folder\n");
+    // Corpus folders (check --corpus) holding a file that is not a replay, and one from a build
+    // with other semantics.
+    fs::create_directories(dir_ / "corpus-garbage");
+    write("corpus-garbage/seed-0-case-1.replay.textproto", "scenario { calls { kind: SIDEWAYS } }\n");
+    fs::create_directories(dir_ / "corpus-other-build");
+    write("corpus-other-build/seed-0-case-2.replay.textproto",
+          "format_version: 2\nsemantics_version: 9\nscenario { calls {} }\n");
     fs::create_symlink("loop", dir_ / "loop");
   }
   // What an unprivileged user may not reach (the AS_NOBODY rows): a read-only folder, a file
@@ -367,6 +374,11 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"check --case-timeout 3601", "--case-timeout takes a whole number from 1 to 3600"},
         Row{"check --out @good.textproto", "is a regular file, not a folder"},
         Row{"check --out /dev/null", "--out /dev/null is a character device, not a folder"},
+        Row{"check --cases 1 --corpus @good.textproto --out @out-corpus", "is a regular file, not a folder"},
+        Row{"check --cases 1 --corpus @corpus-garbage --out @out-corpus", "corpus-garbage/seed-0-case-1.replay.textproto"},
+        Row{"check --cases 1 --corpus @corpus-other-build --out @out-corpus", "corpus-other-build/seed-0-case-2.replay.textproto"},
+        Row{"check --no-feedback --corpus @corpus-garbage", "does not go with --no-feedback"},
+        Row{"check --corpus @out-check/corpus --out @out-check", "which writing there would replace"},
         Row{"check --out @out-check --report @out-check", "which writing there would replace"},
         Row{"AS_NOBODY check --cases 1 --out @read-only/new", "cannot write in folder"},
         Row{"AS_NOBODY check --cases 1 --out @read-only", "cannot write in it: Permission denied"},
