@@ -378,6 +378,8 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"check --cases 1 --corpus @corpus-garbage --out @out-corpus", "corpus-garbage/seed-0-case-1.replay.textproto"},
         Row{"check --cases 1 --corpus @corpus-other-build --out @out-corpus", "corpus-other-build/seed-0-case-2.replay.textproto"},
         Row{"check --no-feedback --corpus @corpus-garbage", "does not go with --no-feedback"},
+        Row{"check --feedback --no-feedback", "contradict each other"},
+        Row{"check --live --proxy haproxy --feedback", "go with a simulated check, not --live"},
         Row{"check --corpus @out-check/corpus --out @out-check", "which writing there would replace"},
         Row{"check --out @out-check --report @out-check", "which writing there would replace"},
         Row{"AS_NOBODY check --cases 1 --out @read-only/new", "cannot write in folder"},

@@ -76,7 +76,7 @@ TEST_F(MachineOutput, RunJsonHoldsTheOutcomesAndVerdicts) {
 }
 
 TEST_F(MachineOutput, CheckJsonAndJunitNameEachKindOfFindingOnce) {
-  Output o = h2sim(check("A", "--json " + path("a.json") + " --junit " + path("a.xml")));
+  Output o = h2sim(check("A", "--feedback --json " + path("a.json") + " --junit " + path("a.xml")));
   ASSERT_EQ(o.code, 1) << o.text;
   h2sim::output::Output out = read_json("a.json");
   ASSERT_TRUE(out.has_check());
