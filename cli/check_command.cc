@@ -225,12 +225,7 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   if (!parse_args(args, options, &p, &error)) return usage_error("check", error);
   if (p.help) return print_help(usage, description, options);
   if (!p.positional.empty()) return usage_error("check", "takes no positional arguments");
-  if (wants_live_check(p)) {
-    if (p.has("--invariant") || p.has("--no-invariant")) {
-      return usage_error("check", "--invariant and --no-invariant go with a simulated check, not --live (it judges the defaults)");
-    }
-    return check_live_command(ctx, p);
-  }
+  if (wants_live_check(p)) return check_live_command(ctx, p);
   CheckOptions o;
   if (!numbers_from(p, &o, &error) || !gen_options_from_flags(ctx, p, &o.gen, &error) ||
       !invariants_from_flags(p, &o.gen.invariants, &error)) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/invariant_flags.h"
 #include "cli/live_flags.h"
 #include "cli/output.h"
 #include "cli/progress.h"
@@ -125,7 +126,9 @@ int check_live_command(const Context& ctx, const Parsed& p) {
     if (p.has(flag) && !p.has("--live")) return usage_error("check", std::string(flag) + " goes with --live");
   }
   LiveCheckOptions o;
-  if (!live_check_options(ctx, p, &o, &error)) return usage_error("check", error);
+  if (!live_check_options(ctx, p, &o, &error) || !invariants_from_flags(p, &o.invariants, &error)) {
+    return usage_error("check", error);
+  }
   ProgressLine line("check");
   o.progress = campaign_progress(&line, "live runs");
   live::install_interrupt_handler();

@@ -330,7 +330,7 @@ int live_command(const Context& ctx, std::span<const std::string> args) {
   if (!p.positional.empty()) return usage_error("live", "--differential generates its scenarios: give no FILE");
   if (p.has("--json")) return usage_error("live", "--json goes with a scenario FILE, not --differential");
   if (p.has("--invariant") || p.has("--no-invariant")) {
-    return usage_error("live", "--invariant and --no-invariant go with a scenario FILE, not --differential (it judges the defaults)");
+    return usage_error("live", "--invariant and --no-invariant go with a scenario FILE, not --differential (it compares outcomes with the model's and judges no invariant)");
   }
   if (target.proxy.preset.empty()) {
     return usage_error("live", "--differential needs the preset that models " + target.proxy.name + ": --preset P");

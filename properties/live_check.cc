@@ -25,15 +25,16 @@ struct LiveCase {
   std::vector<sim::Decision> steering;
 };
 
-LiveCase run_steered(LiveSession& session, const Scenario& scenario, sim::ChoiceSource& choices, uint64_t timeout_ms) {
+LiveCase run_steered(LiveSession& session, const Scenario& scenario, sim::ChoiceSource& choices,
+                     const LiveCheckOptions& o) {
   LiveCase c;
   live::Steering steering(choices);
   c.run.scenario = scenario;
-  c.run.result = session.run(scenario, {}, timeout_ms, &steering);
+  c.run.result = session.run(scenario, {}, o.timeout_ms, &steering);
   c.steering = choices.decisions();
   // The tap decisions stand where a simulated run keeps the world's, so statistics count them.
   c.run.result.decisions = c.steering;
-  c.run.verdicts = check_all(c.run.result, scenario);
+  c.run.verdicts = check_all(c.run.result, scenario, o.invariants);
   return c;
 }
 
@@ -91,7 +92,7 @@ uint32_t LiveShrink::failures(const Scenario& s, const std::vector<sim::Decision
   uint32_t k = 0;
   for (uint32_t i = 0; i < runs && k < need && k + (runs - i) >= need && !(interruptible && cut_short()); ++i) {
     GuidedChoices guided(steering);
-    LiveCase c = run_steered(session_, s, guided, o_.timeout_ms);
+    LiveCase c = run_steered(session_, s, guided, o_);
     ++runs_;
     ++stats_->runs;
     bool same = breaks(c.run.verdicts, invariant_);
@@ -180,17 +181,18 @@ std::string file_stem(std::string_view invariant) {
 // A simulated run of the shrunk scenario through the preset that breaks the same invariant: the
 // exhaustive search's shortest, else a seeded schedule's; else the plain schedule (simulated
 // stays false: the preset does not reach what the real proxy did).
-CaseRun simulated_counterpart(const LiveFinding& f, bool* found) {
+CaseRun simulated_counterpart(const LiveFinding& f, const InvariantSet& on, bool* found) {
   std::vector<sim::Decision> decisions;
   ExploreOptions e;
   e.executions_max = 2000;
+  e.invariants = on;
   ExploreReport r = explore(f.scenario, e);
   *found = r.failed_invariant == f.invariant;
   if (*found) decisions = r.shortest_failure;
   for (uint64_t seed = 1; seed <= 200 && !*found; ++seed) {
     sim::SeededChoices choices(seed);
     Result run = run_case(f.scenario, choices);
-    if (breaks(check_all(run, f.scenario), f.invariant)) {
+    if (breaks(check_all(run, f.scenario, on), f.invariant)) {
       decisions = choices.decisions();
       *found = true;
     }
@@ -199,7 +201,7 @@ CaseRun simulated_counterpart(const LiveFinding& f, bool* found) {
   run.scenario = f.scenario;
   GuidedChoices recorded(decisions);  // no decisions: the plain schedule
   run.result = run_case(f.scenario, recorded);
-  run.verdicts = check_all(run.result, f.scenario);
+  run.verdicts = check_all(run.result, f.scenario, on);
   return run;
 }
 
@@ -208,8 +210,8 @@ void write_finding(const LiveCheckOptions& o, LiveFinding* f) {
                      (f->kind == "invariant" ? file_stem(f->invariant) : f->kind);
   std::string command = o.program + " check --live --seed " + std::to_string(o.seed) + " (case " +
                         std::to_string(f->case_index) + ")";
-  CaseRun sim = simulated_counterpart(*f, &f->simulated);
-  Replay replay = make_replay(sim, f->simulated ? f->invariant : "", command, builtin_registry());
+  CaseRun sim = simulated_counterpart(*f, o.invariants, &f->simulated);
+  Replay replay = make_replay(sim, f->simulated ? f->invariant : "", command, builtin_registry(), o.invariants);
   std::string error;
   if (!live::write_output_file(stem + ".textproto", to_text(f->scenario), &error) ||
       !live::write_output_file(stem + ".tap-choices", sim::format_decisions(f->steering) + "\n", &error) ||
@@ -251,7 +253,7 @@ bool run_case_live(LiveSession& session, const LiveCheckOptions& o, const rc::Ge
                    LiveFinding* finding, LiveFlake* flake) {
   Scenario s = case_scenario(scenarios, o.seed, index);
   sim::SeededChoices choices(tap_seed(o.seed, index));
-  LiveCase c = run_steered(session, s, choices, o.timeout_ms);
+  LiveCase c = run_steered(session, s, choices, o);
   stats->add(c.run);
   if (c.run.failed_invariant().empty()) return false;
   LiveShrink shrinker(session, o, stats, show);

@@ -30,6 +30,7 @@ struct LiveCheckOptions {
   uint64_t timeout_ms = 3000;
   double case_timeout_s = 300;  // --jobs: a case (shrinking included) running longer is a hang
   uint32_t shrink_candidates_max = 400;
+  InvariantSet invariants = InvariantSet::defaults();  // what every live run is judged by
   bool stop_at_first_failure = true;
   std::string out_dir = "h2sim-out/check-live";
   std::string program = "h2sim";

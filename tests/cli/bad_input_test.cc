@@ -358,7 +358,7 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"check --invariant servd", "unknown invariant 'servd' (known: status preserved, no hang"},
         Row{"check --no-invariant 'no leak'", "unknown invariant 'no leak'"},
         Row{"check --invariant", "needs a value"},
-        Row{"check --live --proxy haproxy --invariant served", "go with a simulated check, not --live"},
+        Row{"check --live --proxy haproxy --preset haproxy-2.6 --invariant no-such-thing", "no-such-thing"},
         Row{"run @good.textproto --invariant bogus", "unknown invariant 'bogus'"},
         Row{"explore @good.textproto --no-invariant bogus", "unknown invariant 'bogus'"},
         Row{"matrix --invariant bogus", "unknown invariant 'bogus'"},

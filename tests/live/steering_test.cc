@@ -132,6 +132,16 @@ TEST_F(Steered, CheckLiveFindsAndShrinksTheFoundingBugAgainstHaproxy) {
   EXPECT_NE(f.find("CANCELLED: Received RST_STREAM with error code 8"), std::string::npos) << f;
 }
 
+// --no-invariant reaches every live run: with "status preserved" off, the founding bug's cases
+// are no finding of that invariant (the test above shows they are one by default).
+TEST_F(Steered, CheckLiveJudgesTheInvariantsTheFlagsChoose) {
+  if (!installed("/usr/sbin/haproxy")) GTEST_SKIP() << "haproxy is not installed (scripts/install-live-deps.sh)";
+  CommandOutput c = h2sim("check --live --proxy haproxy --client grpc-core --cases 12 --keep-going "
+                          "--no-invariant 'status preserved' --out " + dir_ + "/live");
+  EXPECT_TRUE(c.code == 0 || c.code == 1) << c.text;
+  EXPECT_TRUE(live_finding(c.text, "status preserved").empty()) << c.text;
+}
+
 TEST_F(Steered, CheckLiveRunsOneProxyPerJob) {
   if (!installed("/usr/sbin/haproxy")) GTEST_SKIP() << "haproxy is not installed (scripts/install-live-deps.sh)";
   CommandOutput c =
