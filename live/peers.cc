@@ -199,7 +199,9 @@ std::string unfollowed_field(const Peers& peers, const Scenario& scenario) {
 
 bool PeerServer::start(const Peers& peers, const Scenario& scenario, std::string* error) {
   H2SIM_ASSERT(peers.server != nullptr);
-  if (std::string why = unfollowed_field({.server = peers.server}, scenario); !why.empty()) {
+  Peers server_only;  // the client peer, if any, is judged where the run starts
+  server_only.server = peers.server;
+  if (std::string why = unfollowed_field(server_only, scenario); !why.empty()) {
     *error = why;
     return false;
   }

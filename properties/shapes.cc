@@ -139,8 +139,11 @@ void write_patterns(Scenario& s, const ProxyEntry* proxy) {
     server.set_headers_before_status(*weighted<bool>({{3, false}, {1, true}}));
     if (server.action() == RESPOND) server.set_answer_on_headers(*weighted<bool>({{4, false}, {1, true}}));
     server.set_write_per_message(*weighted<bool>({{2, false}, {1, true}}));
-    if (uint32_t code = *weighted<uint32_t>({{4, 99}, {1, 0}, {1, 8}, {1, 2}}); code != 99) {
-      server.set_reset_after_status(code);
+    // NO_ERROR only: a server that resets with an error after its status loses that status at a
+    // grpc-core client with no proxy at all (§2.2, the reset in the trailers' read batch), a
+    // scenario problem through every proxy rather than a finding (seen: seed 7, case 41).
+    if (*weighted<bool>({{2, false}, {1, true}})) {
+      server.set_reset_after_status(0);
       server.set_reset_after_status_delay_ns(*weighted<uint64_t>({{2, 0}, {1, 100'000}, {1, 2'000'000}}));
     }
     ClientScript& client = *c.mutable_client();

@@ -788,13 +788,12 @@ void H2Relay::flush(Session& s) {
   }
   Upstream* u = s.own;
   sim::Flush upward = u ? u->endpoint->take_output() : sim::Flush{};
-  if (u) {
-    // DATA has now left; reopen the windows it freed, in the same flushes. With nothing
-    // consumed the sessions are as the first take_output left them, with nothing to send.
-    if (release_windows(s)) {
-      sim::append(down, s.down->take_output());
-      sim::append(upward, u->endpoint->take_output());
-    }
+  // DATA has now left; reopen the windows it freed, in the same flushes. With nothing consumed
+  // the sessions are as the first take_output left them, with nothing to send. A session with no
+  // upstream connection yet may still hold requests (request buffering) whose DATA it read.
+  if (release_windows(s)) {
+    sim::append(down, s.down->take_output());
+    if (u) sim::append(upward, u->endpoint->take_output());
   }
   if (!down.bytes.empty()) net_->write(s.down_conn, std::move(down));
   if (!upward.bytes.empty()) net_->write(u->conn, std::move(upward));

@@ -123,7 +123,9 @@ TEST(ClientWritePatterns, AGapAfterTheHeadersLetsAServerAnswerBeforeAnyMessage) 
   EXPECT_EQ(frames[0]->type, h2::FrameType::headers);
   ASSERT_TRUE(r.calls[0].server_status_at.ns > 0);
   for (const h2::FrameRecord* f : frames) {
-    if (f->type == h2::FrameType::data) EXPECT_GE(f->at.ns, 2'000'000u);
+    if (f->type == h2::FrameType::data) {
+      EXPECT_GE(f->at.ns, 2'000'000u);
+    }
   }
   EXPECT_LT(r.calls[0].server_status_at.ns, 2'000'000u) << "the server answered inside the gap";
 }

@@ -59,7 +59,9 @@ void expect_ok_and_every_invariant(const Result& r, const Scenario& s) {
 TEST(RequestBuffering, IsOffInEveryPresetAndTakenOnlyWhereTheRealProxyHasTheSetting) {
   for (const proxy::ProxyPolicy& p : proxy::presets()) {
     EXPECT_FALSE(p.request_buffering) << p.name;
-    Scenario s = upload(std::string(p.name), "request_buffering: true");
+    Scenario s = upload("passthrough", "");
+    s.mutable_proxy()->set_preset(std::string(p.name));
+    s.mutable_proxy()->set_request_buffering(true);
     std::string error = validate_case(s);
     bool takes = p.name == "haproxy-2.6" || p.name == "haproxy-3.2" || p.name == "nginx" || p.name == "nginx-1.18";
     if (takes) {
