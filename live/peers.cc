@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "model/grpc/script.h"
 #include "model/run/scripts.h"
@@ -31,11 +32,13 @@ constexpr PeerKind kinds[] = {
      "grpc-core-sync", "", 0, ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's libgrpc++-dev and protobuf-compiler-grpc"},
     {"grpcio", "grpcio 1.51 for Python (Debian's python3-grpcio, grpc-core underneath)", "h2sim-grpcio-peer", "client",
-     true, "grpc-core", "grpc-core", 8, ScenarioFormat::textproto,
-     "scripts/install-live-deps.sh installs Debian's python3-grpcio and python3-protobuf"},
+     true, "grpcio", "grpc-core", 8, ScenarioFormat::textproto,
+     "scripts/install-live-deps.sh installs Debian's python3-grpcio and python3-protobuf",
+     "headers_before_status answer_on_headers"},
     {"grpc-js", "@grpc/grpc-js 1.14.7 on Node (npm, pinned in live/peers/node/package.json)", "h2sim-grpc-js-peer",
      "client", true, "grpc-js", "grpc-java", 0, ScenarioFormat::json,
-     "scripts/install-live-deps.sh runs npm ci into build/peers/node (needs node and npm)"},
+     "scripts/install-live-deps.sh runs npm ci into build/peers/node (needs node and npm)",
+     "headers_before_status answer_on_headers"},
     {"grpc-go", "grpc-go 1.33.3 (Debian's golang-google-grpc-dev, built offline)", "h2sim-grpc-go-peer", "client", true,
      "grpc-go", "grpc-go", 0, ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's golang-go, golang-google-grpc-dev, protoc-gen-go and "
@@ -154,14 +157,41 @@ namespace {
 // The first server-script field the real server peers do not follow yet (the write-pattern
 // fields of ServerScript 11 to 15, modelled in model/grpc/server.cc), or empty: a peer that
 // silently ignored one would answer a different scenario than the simulation runs.
-std::string_view unsupported_server_field(const Scenario& scenario) {
+bool follows(const PeerKind& kind, std::string_view field) {
+  for (size_t at = kind.server_fields.find(field); at != std::string_view::npos;
+       at = kind.server_fields.find(field, at + 1)) {
+    size_t end = at + field.size();
+    bool whole = (at == 0 || kind.server_fields[at - 1] == ' ') &&
+                 (end == kind.server_fields.size() || kind.server_fields[end] == ' ');
+    if (whole) return true;
+  }
+  return false;
+}
+
+// Why the peer's server cannot follow the scenario's server scripts as written; empty if it can.
+// A gRPC server library hands a unary request to its handler only once the message arrived, so
+// no peer answers such a call on its headers alone.
+std::string unfollowed_server_script(const PeerKind& kind, const Scenario& scenario) {
   for (const Call& call : scenario.calls()) {
     const ServerScript& s = call.server();
-    if (s.headers_before_status()) return "headers_before_status";
-    if (s.answer_on_headers()) return "answer_on_headers";
-    if (s.write_per_message()) return "write_per_message";
-    if (s.has_reset_after_status()) return "reset_after_status";
-    if (s.reset_after_status_delay_ns() != 0) return "reset_after_status_delay_ns";
+    std::vector<std::string_view> set;
+    if (s.headers_before_status()) set.push_back("headers_before_status");
+    if (s.answer_on_headers()) set.push_back("answer_on_headers");
+    if (s.write_per_message()) set.push_back("write_per_message");
+    if (s.has_reset_after_status()) set.push_back("reset_after_status");
+    if (s.reset_after_status_delay_ns() != 0) set.push_back("reset_after_status_delay_ns");
+    for (std::string_view field : set) {
+      if (!follows(kind, field)) {
+        return "the " + std::string(kind.name) + " server peer does not follow ServerScript." + std::string(field) +
+               ": run this scenario with h2sim's own server (no --server)";
+      }
+    }
+    bool unary_request = call.kind() == UNARY || call.kind() == SERVER_STREAMING;
+    if (s.answer_on_headers() && unary_request) {
+      return "a gRPC server library gives a unary request to its handler only with its message, so the " +
+             std::string(kind.name) + " server peer cannot answer a " + CallKind_Name(call.kind()) +
+             " call on its headers (answer_on_headers): run it with h2sim's own server";
+    }
   }
   return {};
 }
@@ -182,10 +212,7 @@ std::string_view unsupported_client_field(const Scenario& scenario) {
 
 std::string unfollowed_field(const Peers& peers, const Scenario& scenario) {
   if (peers.server) {
-    if (std::string_view field = unsupported_server_field(scenario); !field.empty()) {
-      return "the " + std::string(peers.server->name) + " server peer does not follow ServerScript." +
-             std::string(field) + " yet: run this scenario with h2sim's own server (no --server)";
-    }
+    if (std::string why = unfollowed_server_script(*peers.server, scenario); !why.empty()) return why;
   }
   if (peers.client) {
     if (std::string_view field = unsupported_client_field(scenario); !field.empty()) {
@@ -199,9 +226,7 @@ std::string unfollowed_field(const Peers& peers, const Scenario& scenario) {
 
 bool PeerServer::start(const Peers& peers, const Scenario& scenario, std::string* error) {
   H2SIM_ASSERT(peers.server != nullptr);
-  Peers server_only;  // the client peer, if any, is judged where the run starts
-  server_only.server = peers.server;
-  if (std::string why = unfollowed_field(server_only, scenario); !why.empty()) {
+  if (std::string why = unfollowed_server_script(*peers.server, scenario); !why.empty()) {
     *error = why;
     return false;
   }

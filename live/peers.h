@@ -37,6 +37,9 @@ struct PeerKind {
   uint32_t reset_code;
   ScenarioFormat format;
   std::string_view install;  // how to get it when the program is missing
+  // The ServerScript fields of docs/fidelity.md ("Server write patterns") its server follows,
+  // space-separated; a scenario that sets another is refused (exit 2), not run differently.
+  std::string_view server_fields = {};
 };
 
 // Every peer live mode knows, in the order --help lists them.

@@ -29,8 +29,11 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "hyper-h2-old", "hyper before h2#922", never_packaged},
     {"proxy", "traefik-oxy", "Traefik 1.x (oxy forwarder)", never_packaged},
     {"proxy", "citrix-adc", "Citrix ADC (grpc/grpc-dotnet#2062)", "never: proprietary"},
-    {"client", "grpc-core", "grpc-core 1.51 (grpc++ callback API; grpcio 1.51)",
+    {"client", "grpc-core", "grpc-core 1.51 (grpc++ callback API)",
      "2026-12-01: 17 of 18 cells (3 scenarios x 3 proxies x 2 libraries, 20 runs each); docs/fidelity.md"},
+    {"client", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
+     "2026-12-02: an OK status's message, through nginx: kept, as the personality says since; before, with "
+     "grpc-core's: 9 of 9 founding-case cells (20 runs each); docs/fidelity.md"},
     {"client", "grpc-core-sync", "grpc++ 1.51 sync API",
      "2026-11-30: founding case through haproxy, 20 of 20 kept the status; docs/live-agreement.md"},
     {"client", "grpc-java", "grpc-java 1.41.3 (Netty)",

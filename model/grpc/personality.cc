@@ -17,6 +17,16 @@ constexpr ClientPersonality grpc_core = {
     .cancel_past_deadline_is_deadline_exceeded = true,
 };
 
+// grpc-core driven from Python (grpcio 1.51): the same transport, and the status asked for at
+// the start of the call as grpc++'s callback API does, but rpc.details() is the server's message
+// even when the code is OK (measured live, docs/fidelity.md "An OK status's message").
+constexpr ClientPersonality grpcio(ClientPersonality p) {
+  p.name = "grpcio";
+  p.source = "docs/behaviours.md §2.2 through grpcio 1.51 (Python): grpc-core, OK keeps its message";
+  p.ok_status_drops_message = false;
+  return p;
+}
+
 // grpc-core driven through grpc++'s sync API: the same transport, but the application asks for
 // the status only in Finish(), and BlockingUnaryCall checks for a response.
 constexpr ClientPersonality sync_api(ClientPersonality p) {
@@ -30,11 +40,14 @@ constexpr ClientPersonality sync_api(ClientPersonality p) {
 constexpr ClientPersonality clients[] = {
     grpc_core,
     sync_api(grpc_core),
+    grpcio(grpc_core),
     {
         .name = "grpc-java",
         .source = "docs/behaviours.md §2.3: NettyClientStream, first status wins, RST(CANCEL)",
         .status_rule = StatusRule::first_status_wins,
         .rst_after_trailers = RstAfterTrailers::cancel,
+        // StreamObserver.onCompleted() carries no status (measured live, docs/fidelity.md).
+        .ok_status_drops_message = true,
         // Measured live (docs/fidelity.md, grpc-java): haproxy 2.6 ending a response with an
         // empty DATA(END_STREAM). A DATA frame with bytes is "EOS on DATA frame" in grpc-java's
         // words; the modelled proxies end with an empty one.
@@ -48,6 +61,8 @@ constexpr ClientPersonality clients[] = {
         .status_rule = StatusRule::first_status_wins,
         // Trailers while not half-closed: closeStream(rst=true, NO_ERROR).
         .rst_after_trailers = RstAfterTrailers::no_error,
+        // A call that ends OK returns a nil error (measured live, docs/fidelity.md).
+        .ok_status_drops_message = true,
         // handleRSTStream (grpc-go 1.33): CANCEL once the context's deadline has passed is
         // DEADLINE_EXCEEDED, as in grpc-core.
         .cancel_past_deadline_is_deadline_exceeded = true,

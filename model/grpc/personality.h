@@ -46,9 +46,11 @@ struct ClientPersonality {
   // OK without a response message is reported as UNIMPLEMENTED "No message returned for unary
   // request". The callback API does not check.
   bool unary_ok_without_message_is_unimplemented = false;
-  // grpc-core hands the application an OK status without its grpc-message (measured live:
-  // h2sim live --differential --proxy haproxy --seed 3 --client grpc++, the server's "OK: x%y"
-  // arrived as "OK").
+  // The application sees an OK status without its grpc-message. A fact of the library's API,
+  // not of its transport, measured live (docs/fidelity.md, "An OK status's message"): grpc++
+  // makes an OK Status with no message; grpc-go's stubs return a nil error; grpc-java's
+  // StreamObserver.onCompleted() carries no status. grpcio (grpc-core underneath) and grpc-js
+  // hand the message over.
   bool ok_status_drops_message = false;
   // The status of a response that ends (END_STREAM) without trailers or an error HTTP status.
   // grpc-core's was measured live: haproxy 2.6 ending the stream with an empty DATA(END_STREAM)

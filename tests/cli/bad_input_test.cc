@@ -268,7 +268,7 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"run @no-calls.textproto", "no calls"},
         Row{"run @too-many-calls.textproto", "20001 calls (repeats counted); at most 20000"},
         Row{"run @preset.textproto", "known: passthrough"},
-        Row{"run @client.textproto", "grpc-core, grpc-core-sync, grpc-java"},
+        Row{"run @client.textproto", "grpc-core, grpc-core-sync, grpcio, grpc-java"},
         Row{"run @server.textproto", "grpc-fortran"},
         Row{"run @messages.textproto", "calls[0].client.messages: 1001 is outside 0..1000"},
         Row{"run @message-bytes.textproto", "calls[0].server.message_bytes: 2000000 is outside"},
@@ -350,7 +350,7 @@ INSTANTIATE_TEST_SUITE_P(
     Check, BadInput,
     ::testing::Values(
         Row{"check --proxy squid", "unknown proxy 'squid' (known: none, passthrough"},
-        Row{"check --client grpc-cobol", "grpc-core, grpc-core-sync, grpc-java, grpc-go, grpc-js"},
+        Row{"check --client grpc-cobol", "grpc-core, grpc-core-sync, grpcio, grpc-java, grpc-go, grpc-js"},
         Row{"check --server grpc-fortran", "grpc-core, grpc-go, grpc-java"},
         Row{"check --shape spiral", "unknown shape 'spiral' (known: many-calls, many-connections"},
         Row{"shapes extra", "takes no arguments"},

@@ -74,7 +74,7 @@ TEST(RunCommand, UnknownPersonalityListsTheKnownOnes) {
   std::string path = temp_file("client.textproto", "client: \"grpc-cobol\"\ncalls {}\n");
   Output o = h2sim("run " + path);
   EXPECT_EQ(o.code, 2) << o.text;
-  EXPECT_NE(o.text.find("grpc-core, grpc-core-sync, grpc-java"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("grpc-core, grpc-core-sync, grpcio, grpc-java"), std::string::npos) << o.text;
 }
 
 TEST(RunCommand, MissingFileAndBadFlagsExitTwo) {

@@ -14,7 +14,9 @@
 //
 // The scenario comes as protobuf JSON with the .proto field names (h2sim writes it: protobufjs has
 // no text format); fields at their default are absent. A server RESET script is refused with
-// exit 2: grpc-js's server API has no way to reset a stream.
+// exit 2: grpc-js's server API has no way to reset a stream. Of the ServerScript write-pattern
+// fields it follows headers_before_status and answer_on_headers (h2sim refuses the others for
+// this peer: live/peers.cc).
 'use strict';
 
 const fs = require('fs');
@@ -32,7 +34,15 @@ function payload(seq, size) {
   for (let i = 0; i < size; ++i) b[i] = 97 + ((seq + i) % 26);
   return b;
 }
-const message = (seq, size) => ({ seq, payload: payload(seq, size) });
+// Fields at their default (seq 0, an empty payload) are left out: protobufjs writes a field
+// that is present even at its default, where proto3 encoders (and model/grpc/wire.cc) write
+// nothing, two bytes more on the wire each.
+function message(seq, size) {
+  const m = {};
+  if (seq !== 0) m.seq = seq;
+  if (size !== 0) m.payload = payload(seq, size);
+  return m;
+}
 
 // The JSON mapping leaves defaults out and writes 64-bit numbers as strings.
 const num = (v) => Number(v ?? 0);
@@ -46,7 +56,8 @@ function serverScript(s = {}) {
   return {
     action: s.action ?? 'RESPOND', readMessages: num(s.read_messages), messages: num(s.messages),
     messageBytes: num(s.message_bytes), code: num(s.status?.code), details: s.status?.message ?? '',
-    delayNs: num(s.delay_ns),
+    delayNs: num(s.delay_ns), headersBeforeStatus: Boolean(s.headers_before_status),
+    answerOnHeaders: Boolean(s.answer_on_headers),
   };
 }
 function load(file) {
@@ -71,6 +82,7 @@ const unknownCall = { code: grpc.status.INVALID_ARGUMENT, details: 'no x-h2sim-c
 // half-close; otherwise read_messages), then calls `then` once.
 function read(s, call, then) {
   if (s.action === 'ABORT_AT_ONCE') return then();
+  if (s.action === 'RESPOND' && s.answerOnHeaders) return then();
   const untilHalfClose = s.action === 'RESPOND' && s.readMessages === 0;
   let n = 0;
   let done = false;
@@ -88,6 +100,12 @@ function read(s, call, then) {
   call.on('error', () => {});
 }
 
+// headers_before_status: with no response message, the headers in a frame of their own before
+// the status (never trailers-only).
+function sendHeadersFirst(s, call) {
+  if (s.headersBeforeStatus && !(s.action === 'RESPOND' && s.messages > 0)) call.sendMetadata(new grpc.Metadata());
+}
+
 // Writes the script's responses, then ends the stream with its status.
 async function respond(s, call) {
   await sleep(s.delayNs);
@@ -96,6 +114,7 @@ async function respond(s, call) {
       await new Promise((resolve) => call.write(message(seq, s.messageBytes), resolve));
     }
   }
+  sendHeadersFirst(s, call);
   if (s.code === 0) call.end();
   else call.emit('error', { code: s.code, details: s.details });
 }
@@ -105,14 +124,18 @@ function handlers(calls) {
     Unary(call, callback) {
       const s = scriptOf(calls, call);
       if (!s) return callback(unknownCall);
-      sleep(s.delayNs).then(() => (s.code === 0 ? callback(null, message(0, s.messageBytes))
-                                                : callback({ code: s.code, details: s.details })));
+      sleep(s.delayNs).then(() => {
+        sendHeadersFirst(s, call);
+        s.code === 0 ? callback(null, message(0, s.messageBytes)) : callback({ code: s.code, details: s.details });
+      });
     },
     ClientStream(call, callback) {
       const s = scriptOf(calls, call);
       if (!s) return callback(unknownCall);
-      read(s, call, () => sleep(s.delayNs).then(() => (s.code === 0 ? callback(null, message(0, s.messageBytes))
-                                                                      : callback({ code: s.code, details: s.details }))));
+      read(s, call, () => sleep(s.delayNs).then(() => {
+        sendHeadersFirst(s, call);
+        s.code === 0 ? callback(null, message(0, s.messageBytes)) : callback({ code: s.code, details: s.details });
+      }));
     },
     ServerStream(call) {
       const s = scriptOf(calls, call);

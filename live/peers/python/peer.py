@@ -13,7 +13,9 @@ The same arguments, scripts and line protocol as live/grpcpp/peer.cc, which docu
 
 The stubs (model/grpc/echo_pb2*.py, model/scenario/scenario_pb2.py) are generated at build time
 with Debian's protoc and grpc_python_plugin (live/peers/python/CMakeLists.txt). A server RESET
-other than CANCEL is refused with exit 2: grpcio, like grpc++, resets only by cancelling.
+other than CANCEL is refused with exit 2: grpcio, like grpc++, resets only by cancelling. Of the
+ServerScript write-pattern fields it follows headers_before_status and answer_on_headers (h2sim
+refuses a scenario with the others for this peer: live/peers.cc).
 """
 
 import os
@@ -73,6 +75,8 @@ class Service(echo_pb2_grpc.EchoServicer):
         otherwise read_messages."""
         if script.action == scenario_pb2.ABORT_AT_ONCE:
             return
+        if script.action == scenario_pb2.RESPOND and script.answer_on_headers:
+            return
         until_half_close = script.action == scenario_pb2.RESPOND and script.read_messages == 0
         n = 0
         while until_half_close or n < script.read_messages:
@@ -92,6 +96,8 @@ class Service(echo_pb2_grpc.EchoServicer):
         if script.action == scenario_pb2.RESET:
             context.cancel()
             return None
+        if script.headers_before_status and not Service.responses(script):
+            context.send_initial_metadata(())  # headers of their own, so never trailers-only
         if script.status.code != 0:
             context.abort(CODES[script.status.code], script.status.message)
         context.set_details(script.status.message)
