@@ -291,6 +291,7 @@ int run_file(const Context& ctx, const Parsed& p, std::span<const std::string> a
   Scenario scenario;
   if (!load_scenario(p.positional[0], ctx.catalogue, &scenario, &error)) return output_error("live", error);
   if (std::string why = live_incapable(scenario); !why.empty()) return usage_error("live", why);
+  if (std::string why = live::unfollowed_field(peers, scenario); !why.empty()) return usage_error("live", why);
   use_peers(peers, &scenario);
   live::install_interrupt_handler();
   TapChoices taps;

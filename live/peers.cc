@@ -196,7 +196,33 @@ std::string unfollowed_server_script(const PeerKind& kind, const Scenario& scena
   return {};
 }
 
+// The same for the client script's write pattern (ClientScript 9 to 11, model/grpc/client.cc):
+// each real library writes its own way (docs/fidelity.md, "What each client sends").
+std::string_view unsupported_client_field(const Scenario& scenario) {
+  for (const Call& call : scenario.calls()) {
+    const ClientScript& c = call.client();
+    if (c.write_per_frame()) return "write_per_frame";
+    if (c.headers_gap_ns() != 0) return "headers_gap_ns";
+    if (c.end_stream_gap_ns() != 0) return "end_stream_gap_ns";
+  }
+  return {};
+}
+
 }  // namespace
+
+std::string unfollowed_field(const Peers& peers, const Scenario& scenario) {
+  if (peers.server) {
+    if (std::string why = unfollowed_server_script(*peers.server, scenario); !why.empty()) return why;
+  }
+  if (peers.client) {
+    if (std::string_view field = unsupported_client_field(scenario); !field.empty()) {
+      return "the " + std::string(peers.client->name) + " client peer does not follow ClientScript." +
+             std::string(field) + " (it writes as its library does): run this scenario with h2sim's own client "
+             "(no --client)";
+    }
+  }
+  return {};
+}
 
 bool PeerServer::start(const Peers& peers, const Scenario& scenario, std::string* error) {
   H2SIM_ASSERT(peers.server != nullptr);

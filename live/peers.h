@@ -86,6 +86,10 @@ class PeerScenario {
   std::string json_;  // the temporary file, if one was written
 };
 
+// Why the chosen real peers cannot run `scenario` as written (a script field they do not follow
+// yet, which they would silently ignore), or empty.
+std::string unfollowed_field(const Peers& peers, const Scenario& scenario);
+
 // A peer server for the scenario, kept across runs like the proxy.
 class PeerServer {
  public:

@@ -101,6 +101,37 @@ std::string builtin_proxy_names() {
   return out;
 }
 
+bool apply_request_buffering(ProxyTemplate* proxy, bool on, std::string* error) {
+  if (!on) return true;  // what every template does: requests stream (the presets' default)
+  // Where each configuration takes it; a configuration without the anchor is not h2sim's own.
+  struct Edit {
+    std::string_view name, anchor, text;
+  };
+  constexpr Edit edits[] = {
+      // doc/configuration.txt 2.6, 4.2 "option http-buffer-request", in the defaults section.
+      {"haproxy", "defaults\n  mode http\n", "defaults\n  mode http\n  option http-buffer-request\n"},
+      // ngx_http_grpc_handler streams the request whatever proxy_request_buffering says; a mirror
+      // subrequest with mirror_request_body on (the default) reads the body whole first.
+      {"nginx", "    location / { grpc_pass",
+       "    location = /h2sim-mirror { internal; return 204; }\n"
+       "    location / { mirror /h2sim-mirror; mirror_request_body on; grpc_pass"},
+  };
+  for (const Edit& e : edits) {
+    if (proxy->name != e.name) continue;
+    size_t at = proxy->config.find(e.anchor);
+    if (at == std::string::npos) {
+      *error = "proxy.request_buffering: the " + proxy->name +
+               " configuration is not the one h2sim writes, so h2sim cannot switch request buffering on in it";
+      return false;
+    }
+    proxy->config.replace(at, e.anchor.size(), e.text);
+    return true;
+  }
+  *error = "proxy.request_buffering: h2sim cannot switch request buffering on for " + proxy->name +
+           " (only haproxy and nginx)";
+  return false;
+}
+
 std::string expand_placeholders(std::string_view text, const ProxyPlaces& p) {
   std::string listen = std::string(listen_host) + ":" + std::to_string(p.listen_port);
   std::string upstream = std::string(listen_host) + ":" + std::to_string(p.upstream_port);

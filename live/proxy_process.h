@@ -50,6 +50,12 @@ struct ProxyPlaces {
   std::string binary;
 };
 
+// Switches request buffering on in a built-in template's configuration (haproxy: `option
+// http-buffer-request`; nginx: the body read whole by a mirror before grpc_pass, which itself
+// never buffers), so the real proxy runs as a scenario's proxy.request_buffering says. Off is
+// every template's own configuration. False (and why) for a proxy h2sim cannot configure so.
+bool apply_request_buffering(ProxyTemplate* proxy, bool on, std::string* error);
+
 // The template's text with its placeholders filled in.
 std::string expand_placeholders(std::string_view text, const ProxyPlaces& places);
 // A command line as words: split at spaces and tabs, '...' and "..." keep spaces in a word.

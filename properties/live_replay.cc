@@ -63,8 +63,10 @@ LiveReplayResult replay_live(const Replay& replay, const ProxyRegistry& proxies,
   out.schedule = live::schedule_summary(schedule);
   live::Peers peers = o.peers;
   peers.scenario_path = o.scenario_path;
+  LiveTarget target = o.target;
+  if (!configured_for(sim.scenario, &target, &out.error)) return out;
   LiveSession session;
-  if (!session.serve(sim.scenario, &peers, &out.error) || !session.start(o.target, &out.error)) return out;
+  if (!session.serve(sim.scenario, &peers, &out.error) || !session.start(target, &out.error)) return out;
   LiveReplayOptions with_peers = o;
   with_peers.peers = peers;
   for (uint64_t i = 0; i < o.repeat && !live::interrupted(); ++i) {

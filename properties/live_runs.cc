@@ -76,11 +76,17 @@ std::string LiveSession::stop() {
   return problem;
 }
 
-bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, const LiveTarget& target,
+bool configured_for(const Scenario& scenario, LiveTarget* target, std::string* error) {
+  if (!scenario.proxy().has_request_buffering()) return true;
+  return live::apply_request_buffering(&target->proxy, scenario.proxy().request_buffering(), error);
+}
+
+bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, LiveTarget target,
                        uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out, std::string* error,
                        const TapChoices& taps, const InvariantSet& on) {
   std::error_code ec;
   peers.scenario_path = std::filesystem::absolute(path, ec).string();
+  if (!configured_for(scenario, &target, error)) return false;
   LiveSession session;
   if (!session.serve(scenario, &peers, error) || !session.start(target, error)) return false;
   for (uint64_t i = 0; i < repeat && !live::interrupted(); ++i) {

@@ -76,10 +76,14 @@ std::string live_incapable(const Scenario& scenario);
 // How the taps of each run are steered: a fresh ChoiceSource for run i (null: plain relays).
 using TapChoices = std::function<std::unique_ptr<sim::ChoiceSource>(uint64_t run)>;
 
-// The proxy (and a peer server, if asked) for one scenario, then `repeat` runs of it (fewer if
-// interrupted). `path` is the scenario's file, which peers read. False with `error` if something
-// would not start; nothing is left running either way.
-bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, const LiveTarget& target,
+// `target` configured as the scenario's proxy block asks where the real proxy can be
+// (proxy.request_buffering); false (and why) where it cannot.
+bool configured_for(const Scenario& scenario, LiveTarget* target, std::string* error);
+
+// The proxy (configured_for the scenario; a peer server, if asked) for one scenario, then
+// `repeat` runs of it (fewer if interrupted). `path` is the scenario's file, which peers read.
+// False with `error` if something would not start; nothing is left running either way.
+bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, LiveTarget target,
                        uint64_t repeat, uint64_t timeout_ms, LiveOutcomes* out, std::string* error,
                        const TapChoices& taps = nullptr, const InvariantSet& on = InvariantSet::defaults());
 

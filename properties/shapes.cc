@@ -127,6 +127,42 @@ void faults(Scenario& s, const ProxyEntry*) {
   s.set_client_reconnect(true);
 }
 
+// What real stacks write beyond what a script's action says (docs/fidelity.md): servers that send
+// headers before a status, answer on the request headers, write per message or reset after the
+// status (at once or later); clients that write the headers, each message and the END_STREAM
+// apart (grpcio's gaps); and, for a proxy whose real counterpart has the setting, request
+// buffering. Every pick shrinks towards the field unset.
+void write_patterns(Scenario& s, const ProxyEntry* proxy) {
+  bool all_end_after_messages = true;
+  for (Call& c : *s.mutable_calls()) {
+    ServerScript& server = *c.mutable_server();
+    server.set_headers_before_status(*weighted<bool>({{3, false}, {1, true}}));
+    if (server.action() == RESPOND) server.set_answer_on_headers(*weighted<bool>({{4, false}, {1, true}}));
+    server.set_write_per_message(*weighted<bool>({{2, false}, {1, true}}));
+    // NO_ERROR only: a server that resets with an error after its status loses that status at a
+    // grpc-core client with no proxy at all (§2.2, the reset in the trailers' read batch), a
+    // scenario problem through every proxy rather than a finding (seen: seed 7, case 41).
+    if (*weighted<bool>({{2, false}, {1, true}})) {
+      server.set_reset_after_status(0);
+      server.set_reset_after_status_delay_ns(*weighted<uint64_t>({{2, 0}, {1, 100'000}, {1, 2'000'000}}));
+    }
+    ClientScript& client = *c.mutable_client();
+    all_end_after_messages &= client.half_close() == AFTER_MESSAGES;
+    if (!*weighted<bool>({{1, false}, {1, true}})) continue;
+    client.set_write_per_frame(true);
+    if (client.messages() > 0) client.set_headers_gap_ns(*weighted<uint64_t>({{2, 0}, {1, 50'000}, {1, 2'000'000}}));
+    if (client.half_close() == AFTER_MESSAGES) {
+      client.set_end_stream_gap_ns(*weighted<uint64_t>({{2, 0}, {1, 700'000}}));
+    }
+  }
+  // A client that waits for the response before it half-closes never gets one through a proxy
+  // that waits for its END_STREAM: a deadlock of the configuration (haproxy's "breaks client
+  // streaming", docs/behaviours.md §1.7), not a finding. Only calls that end their upload alone.
+  if (all_end_after_messages && honours(proxy, config_request_buffering) && *weighted<int>({{3, 0}, {1, 1}}) == 1) {
+    s.mutable_proxy()->set_request_buffering(true);
+  }
+}
+
 // A capped link must carry the case's bytes, on both legs, in half its time limit: past that,
 // large messages and many calls through `slow`'s 100 kB/s make a case that stops at the limit
 // through every proxy, the passthrough reference included (swarm, seed 0, case 377: 35 MB at
@@ -147,6 +183,7 @@ constexpr Shape all_shapes[] = {
     {"slow", "a bandwidth cap, quiet periods of 1 ms to 1 s (past a proxy's idle timers)", slow},
     {"timers", "deadlines and cancels just before, at and after the server acts", timers},
     {"faults", "a TCP reset, FIN, read stall or server restart at a chosen moment", faults},
+    {"write-patterns", "servers' and clients' writes as real stacks make them; request buffering", write_patterns},
 };
 
 }  // namespace

@@ -126,7 +126,10 @@ H2Relay::CallRelay* H2Relay::by_down(Session& s, h2::StreamId id) {
 }
 
 void H2Relay::check_relay(const CallRelay& c) {
-  H2SIM_ASSERT(c.down != h2::connection_stream_id && c.up != h2::connection_stream_id);
+  H2SIM_ASSERT(c.down != h2::connection_stream_id);
+  // The server's stream exists once the request is forwarded, and only then.
+  H2SIM_ASSERT((c.upstream == nullptr) == (c.up == h2::connection_stream_id));
+  H2SIM_ASSERT(!c.request_held || c.upstream == nullptr);
   H2SIM_ASSERT(!c.response_end_submitted || c.response_headers_submitted);
   H2SIM_ASSERT(!c.closed_after_response || c.finished);
   H2SIM_ASSERT(c.request_bytes_consumed <= c.request_bytes_received);
@@ -225,12 +228,13 @@ void H2Relay::close_session(Session& s) {
   // of the session is cancelled on the other side, and both connections are closed.
   net_->mark("proxy: connection error closes the session");
   for (CallRelay& call : s.calls) {
-    if (!call.upstream->closed && up(call).alive()) up(call).reset(call.up, ErrorCode::cancel);
+    if (call.upstream && !call.upstream->closed && up(call).alive()) up(call).reset(call.up, ErrorCode::cancel);
     if (s.down->alive()) s.down->reset(call.down, ErrorCode::cancel);
     if (call.idle_timer_set) net_->cancel_timer(call.idle_timer);
   }
   flush(s);
   for (CallRelay& call : s.calls) {
+    if (call.upstream == nullptr) continue;
     --call.upstream->calls;
     call.upstream->sessions.erase(call.up);
   }
@@ -272,16 +276,17 @@ void H2Relay::touch(Session& s, CallRelay& call) {
 
 void H2Relay::from_client(Session& s, const h2::Event& event) {
   if (event.kind == Kind::headers && event.headers_kind == h2::HeadersKind::request) {
-    Upstream& u = upstream_for(s);
     H2SIM_ASSERT(by_down(s, event.stream) == nullptr);  // a client stream opens once
     CallRelay call;
     call.down = event.stream;
-    call.upstream = &u;
-    call.up = u.endpoint->submit_request(event.headers, event.end_stream);
-    ++u.calls;
-    if (pooled()) u.sessions[call.up] = &s;
-    call.request_end_forwarded = event.end_stream;  // an empty request ends with its HEADERS
-    s.calls.push_back(call);
+    if (policy_.request_buffering && !event.end_stream) {
+      net_->mark("proxy: request held until the client's END_STREAM or a full buffer");
+      call.request_held = true;
+      call.held_request_headers.assign(event.headers.begin(), event.headers.end());
+    } else {
+      forward_request(s, call, event.headers, event.end_stream);
+    }
+    s.calls.push_back(std::move(call));
     touch(s, s.calls.back());
     count_request(s, event.stream);
     return;
@@ -294,6 +299,11 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
   if (event.kind == Kind::data) call->request_bytes_received += event.data.size();
   if (call->finished) return;
   touch(s, *call);
+  if (call->request_held) {
+    hold_request(s, *call, event);
+    check_relay(*call);
+    return;
+  }
   switch (event.kind) {
     case Kind::data:
       up(*call).send_data(call->up, event.data, false);
@@ -328,6 +338,52 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
       break;
   }
   check_relay(*call);
+}
+
+void H2Relay::forward_request(Session& s, CallRelay& call, std::span<const h2::Header> headers, bool end_stream) {
+  Upstream& u = upstream_for(s);
+  call.upstream = &u;
+  call.up = u.endpoint->submit_request(headers, end_stream);
+  ++u.calls;
+  if (pooled()) u.sessions[call.up] = &s;
+  call.request_end_forwarded = end_stream;  // an empty request ends with its HEADERS
+}
+
+void H2Relay::hold_request(Session& s, CallRelay& call, const h2::Event& event) {
+  switch (event.kind) {
+    case Kind::data:
+      call.held_request_data.insert(call.held_request_data.end(), event.data.begin(), event.data.end());
+      if (policy_.request_buffer_bytes != 0 && call.held_request_data.size() >= policy_.request_buffer_bytes) {
+        net_->mark("proxy: request buffer full, the request leaves before its END_STREAM");
+        release_request(s, call);
+      }
+      break;
+    case Kind::headers:  // request trailers end the request
+    case Kind::end_stream:
+      call.held_request_end = true;
+      release_request(s, call);
+      break;
+    case Kind::reset:
+      // The server never heard of the call: nothing to tell it.
+      net_->mark("proxy: client abort of a held request, the server never saw it");
+      call.finished = true;
+      break;
+    default:
+      break;
+  }
+}
+
+// Everything held leaves at once: the headers, the DATA read so far (in one DATA frame's worth
+// of writes), and the END_STREAM if it came.
+void H2Relay::release_request(Session& s, CallRelay& call) {
+  call.request_held = false;
+  call.request_bytes_prebuffered = call.request_bytes_received;
+  bool end = call.held_request_end;
+  forward_request(s, call, call.held_request_headers, end && call.held_request_data.empty());
+  if (!call.held_request_data.empty()) up(call).send_data(call.up, call.held_request_data, end);
+  call.request_end_forwarded = end;
+  call.held_request_headers = {};
+  call.held_request_data = {};
 }
 
 void H2Relay::from_server(Session& s, Upstream& u, const h2::Event& event) {
@@ -490,7 +546,7 @@ void H2Relay::after_response_end(Session& s, CallRelay& call) {
   call.finished = true;
   call.closed_after_response = true;
   s.down->reset_after_output(call.down, ErrorCode::no_error);
-  const h2::StreamFlags* upstream = call.upstream->closed ? nullptr : up(call).stream(call.up);
+  const h2::StreamFlags* upstream = up_stream(call);
   if (upstream && !upstream->closed && !upstream->end_stream_sent) up(call).reset(call.up, ErrorCode::cancel);
 }
 
@@ -564,7 +620,7 @@ void H2Relay::on_timer(sim::TimerId timer) {
     } else {
       s.down->reset(call->down, ErrorCode::cancel);
     }
-    if (!call->upstream->closed) up(*call).reset(call->up, ErrorCode::cancel);
+    if (call->upstream && !call->upstream->closed) up(*call).reset(call->up, ErrorCode::cancel);
   }
   flush(s);
   forget_finished(s);
@@ -573,8 +629,9 @@ void H2Relay::on_timer(sim::TimerId timer) {
 
 bool H2Relay::streams_closed(const Session& s, const CallRelay& c) const {
   const h2::StreamFlags* down = s.down->stream(c.down);
-  // A stream on a lost connection is closed whatever its endpoint last knew of it.
-  const h2::StreamFlags* upstream = c.upstream->closed ? nullptr : up(c).stream(c.up);
+  // A stream on a lost connection is closed whatever its endpoint last knew of it; one never
+  // opened (a held request) is closed too.
+  const h2::StreamFlags* upstream = up_stream(c);
   return (down == nullptr || down->closed) && (upstream == nullptr || upstream->closed);
 }
 
@@ -587,7 +644,7 @@ void H2Relay::forget_finished(Session& s) {
       net_->cancel_timer(c.idle_timer);
       timers_.erase(c.idle_timer);
     }
-    if (gone) {
+    if (gone && c.upstream) {
       --c.upstream->calls;
       c.upstream->sessions.erase(c.up);
     }
@@ -615,7 +672,7 @@ void H2Relay::on_peer_closed(sim::ConnId end, bool) {
   if (s->own) s->own->closed = true;
   for (CallRelay& c : s->calls) {
     if (c.idle_timer_set) net_->cancel_timer(c.idle_timer);
-    --c.upstream->calls;
+    if (c.upstream) --c.upstream->calls;
   }
   s->calls.clear();
 }
@@ -627,6 +684,7 @@ void H2Relay::on_downstream_lost(Session& s) {
   s.closed = true;
   for (CallRelay& c : s.calls) {
     if (c.idle_timer_set) net_->cancel_timer(c.idle_timer);
+    if (c.upstream == nullptr) continue;
     if (!c.upstream->closed) {
       const h2::StreamFlags* f = up(c).stream(c.up);
       if (f && !f->closed) up(c).reset(c.up, ErrorCode::cancel);
@@ -700,15 +758,17 @@ bool H2Relay::release_windows(Session& s) {
     // does one whose streams are both closed: forget_finished drops it next, and what it held
     // unconsumed would shrink the connection windows for good (every later stream starved:
     // scenarios/regression-nginx-window-after-abort.textproto).
-    bool release_all = c.finished || streams_closed(s, c);
-    uint64_t requests_out = release_all ? c.request_bytes_received
-                                        : std::min(c.request_bytes_received, up(c).data_bytes_sent(c.up));
+    bool release_all = c.finished || streams_closed(s, c) || c.request_held;
+    // A held request is read as it comes (the proxy's buffer takes it), and so stays what was
+    // read before its release: what is consumed never goes back.
+    uint64_t sent = c.upstream ? std::max(up(c).data_bytes_sent(c.up), c.request_bytes_prebuffered) : 0;
+    uint64_t requests_out = release_all ? c.request_bytes_received : std::min(c.request_bytes_received, sent);
     uint64_t responses_out = release_all ? c.response_bytes_received
                                          : std::min(c.response_bytes_received, s.down->data_bytes_sent(c.down));
     // What has left stays left (an endpoint's bytes sent only grow): consumed never goes back.
     H2SIM_ASSERT(requests_out >= c.request_bytes_consumed && responses_out >= c.response_bytes_consumed);
     s.down->consume(c.down, requests_out - c.request_bytes_consumed);
-    if (!c.upstream->closed) up(c).consume(c.up, responses_out - c.response_bytes_consumed);
+    if (c.upstream && !c.upstream->closed) up(c).consume(c.up, responses_out - c.response_bytes_consumed);
     any |= requests_out != c.request_bytes_consumed || responses_out != c.response_bytes_consumed;
     c.request_bytes_consumed = requests_out;
     c.response_bytes_consumed = responses_out;
@@ -728,13 +788,12 @@ void H2Relay::flush(Session& s) {
   }
   Upstream* u = s.own;
   sim::Flush upward = u ? u->endpoint->take_output() : sim::Flush{};
-  if (u) {
-    // DATA has now left; reopen the windows it freed, in the same flushes. With nothing
-    // consumed the sessions are as the first take_output left them, with nothing to send.
-    if (release_windows(s)) {
-      sim::append(down, s.down->take_output());
-      sim::append(upward, u->endpoint->take_output());
-    }
+  // DATA has now left; reopen the windows it freed, in the same flushes. With nothing consumed
+  // the sessions are as the first take_output left them, with nothing to send. A session with no
+  // upstream connection yet may still hold requests (request buffering) whose DATA it read.
+  if (release_windows(s)) {
+    sim::append(down, s.down->take_output());
+    if (u) sim::append(upward, u->endpoint->take_output());
   }
   if (!down.bytes.empty()) net_->write(s.down_conn, std::move(down));
   if (!upward.bytes.empty()) net_->write(u->conn, std::move(upward));

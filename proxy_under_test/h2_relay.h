@@ -63,6 +63,13 @@ class H2Relay final : public Proxy {
     uint64_t request_bytes_consumed = 0;
     uint64_t response_bytes_received = 0;  // from the server
     uint64_t response_bytes_consumed = 0;
+    // Request buffering: the request waits here and the server's stream is not opened yet
+    // (upstream null, up unset) until the client's END_STREAM or a full buffer releases it.
+    bool request_held = false;
+    bool held_request_end = false;
+    h2::Headers held_request_headers;
+    std::vector<uint8_t> held_request_data;
+    uint64_t request_bytes_prebuffered = 0;  // read (consumed) before the server's stream existed
   };
   struct Session;
   // An upstream connection. With a pool it serves calls of any session (`sessions` says whose
@@ -88,6 +95,10 @@ class H2Relay final : public Proxy {
   enum class TimerKind : uint8_t { idle, final_goaway };
 
   void from_client(Session& s, const h2::Event& event);
+  // Opens the server's stream for the call with these request headers.
+  void forward_request(Session& s, CallRelay& call, std::span<const h2::Header> headers, bool end_stream);
+  void hold_request(Session& s, CallRelay& call, const h2::Event& event);
+  void release_request(Session& s, CallRelay& call);
   void from_server(Session& s, Upstream& u, const h2::Event& event);
   void on_downstream_bytes(Session& s, std::span<const uint8_t> batch);
   void on_upstream_bytes(Upstream& u, std::span<const uint8_t> batch);
@@ -102,6 +113,10 @@ class H2Relay final : public Proxy {
   // The pooled connections that had output, written.
   std::vector<Upstream*> write_pool();
   static h2::Endpoint& up(const CallRelay& call) { return *call.upstream->endpoint; }
+  // The server's stream, or null: not opened yet (a held request), gone, or on a lost connection.
+  static const h2::StreamFlags* up_stream(const CallRelay& call) {
+    return call.upstream == nullptr || call.upstream->closed ? nullptr : up(call).stream(call.up);
+  }
   void forward_response_headers(Session& s, CallRelay& call, const h2::Event& event);
   void forward_trailers(Session& s, CallRelay& call, std::span<const h2::Header> trailers);
   void on_upstream_reset(Session& s, CallRelay& call, h2::ErrorCode code);

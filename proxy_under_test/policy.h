@@ -141,6 +141,15 @@ struct ProxyPolicy {
   uint32_t upstream_connections = 0;
   UpstreamPooling upstream_pooling = UpstreamPooling::fill_first;
   uint32_t upstream_max_concurrent_streams = 100;
+  // Request buffering (docs/fidelity.md, "Request buffering"): the request's headers and DATA
+  // wait in the proxy, the server's stream not yet opened, until the client's END_STREAM arrives
+  // or request_buffer_bytes of DATA wait (0: no bound short of the END_STREAM); then all of it
+  // leaves at once and the rest streams. The proxy reads what it holds (the client's window
+  // reopens). Off in every preset, as in each real proxy's default configuration; a scenario
+  // switches it on only where the real proxy has the setting (request_buffering_setting).
+  bool request_buffering = false;
+  bool request_buffering_setting = false;
+  uint32_t request_buffer_bytes = 0;
 };
 
 // The presets, in the order `h2sim presets` lists them.

@@ -33,6 +33,12 @@ constexpr ProxyPolicy all_presets[] = {
         .client_abort = ClientAbort::end_stream_then_cancel,
         // §1.6 row E: a complete response without RST leaves the stream open for the upload.
         .after_response = AfterResponse::wait_for_client,
+        // §1.7 `option http-buffer-request`, off by default ("should definitely not be used by
+        // default", doc/configuration.txt 2.6): with it the request waits "until either the whole
+        // body is received or the request buffer is full". The buffer is tune.bufsize (16384)
+        // less tune.maxrewrite (1024) by default; the headers' share of it is not modelled.
+        .request_buffering_setting = true,
+        .request_buffer_bytes = 15360,
     },
     {
         .name = "haproxy-3.2",
@@ -45,6 +51,9 @@ constexpr ProxyPolicy all_presets[] = {
         .flush_response_before_reset = true,
         // §1.6 row F on 3.5-dev: the server gets RST(CANCEL) only.
         .client_abort = ClientAbort::cancel,
+        // As haproxy-2.6: §1.7 `option http-buffer-request`, off by default.
+        .request_buffering_setting = true,
+        .request_buffer_bytes = 15360,
     },
     {
         .name = "nginx",
@@ -60,6 +69,12 @@ constexpr ProxyPolicy all_presets[] = {
         .flush_response_before_reset = true,
         // ngx_http_v2_close_stream: RST(NO_ERROR) when out_closed && !in_closed.
         .after_response = AfterResponse::reset_no_error,
+        // ngx_http_grpc_handler sets r->request_body_no_buffering = 1 whatever the configuration
+        // (proxy_request_buffering, on by default, is proxy_pass's and does not apply): the
+        // request streams. A body read before grpc_pass runs (the mirror module with
+        // mirror_request_body on, as nginx's tests of a buffered grpc request do) is read whole, to a
+        // temporary file past client_body_buffer_size: no bound short of the END_STREAM.
+        .request_buffering_setting = true,
     },
     {
         .name = "nginx-1.18",
@@ -72,6 +87,8 @@ constexpr ProxyPolicy all_presets[] = {
         .abort_before_response_headers_http_status = 502,
         .flush_response_before_reset = false,
         .after_response = AfterResponse::reset_no_error,
+        // As nginx: grpc_pass streams the request; a mirror before it reads the body whole.
+        .request_buffering_setting = true,
     },
     {
         .name = "nghttpx",
@@ -229,6 +246,7 @@ ProxyPolicy with_config(const ProxyPolicy& preset, const ProxyConfig& c) {
   }
   if (c.upstream_connections) policy.upstream_connections = *c.upstream_connections;
   if (c.upstream_max_concurrent_streams) policy.upstream_max_concurrent_streams = *c.upstream_max_concurrent_streams;
+  if (c.request_buffering) policy.request_buffering = *c.request_buffering;
   return policy;
 }
 
@@ -239,8 +257,10 @@ void add_presets(ProxyRegistry& registry) {
     entry.version = "built-in";
     entry.description = std::string(preset.source);
     entry.origin = "built-in preset";
-    // Presets take every standard setting; none reads free-form settings.
+    // Presets take every standard setting; none reads free-form settings, and request buffering
+    // only those whose real proxy can be configured to buffer.
     entry.config_fields = config_all & ~config_settings;
+    if (!preset.request_buffering_setting) entry.config_fields &= ~config_request_buffering;
     entry.factory = [&preset](const ProxyConfig& config) {
       return std::make_unique<H2Relay>(with_config(preset, config));
     };

@@ -37,6 +37,8 @@ struct ProxyConfig {
   std::optional<uint32_t> upstream_connections;
   /// With a pool: streams on one upstream connection before another is used.
   std::optional<uint32_t> upstream_max_concurrent_streams;
+  /// Hold a request until the client's END_STREAM (or a full buffer) before forwarding it.
+  std::optional<bool> request_buffering;
 };
 
 /// The ProxyConfig fields a proxy honours, as bits.
@@ -50,7 +52,8 @@ enum ConfigField : uint32_t {
   config_settings = 1u << 6,
   config_upstream_connections = 1u << 7,
   config_upstream_max_concurrent_streams = 1u << 8,
-  config_all = (1u << 9) - 1,
+  config_request_buffering = 1u << 9,
+  config_all = (1u << 10) - 1,
 };
 /// The scenario field a ConfigField stands for ("downstream_window_bytes").
 inline std::string_view config_field_name(ConfigField field) {
@@ -64,6 +67,7 @@ inline std::string_view config_field_name(ConfigField field) {
     case config_settings: return "settings";
     case config_upstream_connections: return "upstream_connections";
     case config_upstream_max_concurrent_streams: return "upstream_max_concurrent_streams";
+    case config_request_buffering: return "request_buffering";
     default: return "?";
   }
 }

@@ -97,19 +97,28 @@ void ClientHost::start_call(ClientCall& call) {
   }
   outcomes_[call.index].request_metadata_sent = script.metadata_headers;
   bool empty_request = script.messages == 0 && script.half_close == HalfClose::after_messages;
-  call.stream = slot.endpoint->submit_request(headers, empty_request);
+  // A write per frame: even an empty request's END_STREAM leaves on a DATA frame of its own.
+  bool end_with_headers = empty_request && !script.write_per_frame;
+  call.stream = slot.endpoint->submit_request(headers, end_with_headers);
   H2SIM_ASSERT(call.has_stream());
   bool added = slot.calls.emplace(call.stream, call.index).second;
   H2SIM_ASSERT(added);  // nghttp2 never reuses a stream id on a connection
   outcomes_[call.index].client_stream = call.stream;
   outcomes_[call.index].wire_connection = sim::connection_index(slot.conn);
-  if (empty_request) {
+  if (end_with_headers) {
     call.write_closed = true;
     outcomes_[call.index].client_half_closed = true;
   }
   if (script.deadline.ns > 0) add_timer(script.deadline, call.index, TimerKind::deadline);
   if (script.cancel_after.ns > 0) add_timer(script.cancel_after, call.index, TimerKind::cancel);
-  if (script.messages > 0) send_next_message(call);
+  if (script.write_per_frame) {
+    // The headers leave alone; the first message (or an empty request's END_STREAM) in a later
+    // write, as grpcio's request iterator writes it (docs/fidelity.md, grpcio 1.51).
+    if (script.messages > 0) add_timer(script.headers_gap, call.index, TimerKind::first_message);
+    if (empty_request) add_timer(script.end_stream_gap, call.index, TimerKind::end_stream);
+  } else if (script.messages > 0) {
+    send_next_message(call);
+  }
   check_call(call);
 }
 
@@ -119,11 +128,14 @@ void ClientHost::send_next_message(ClientCall& call) {
   H2SIM_ASSERT(call.has_stream());
   uint32_t seq = call.messages_sent++;
   bool last = call.messages_sent == script.messages;
-  bool close = last && script.half_close == HalfClose::after_messages;
+  bool end_after = last && script.half_close == HalfClose::after_messages;
+  bool close = end_after && !script.write_per_frame;
   std::vector<uint8_t> message = encode_message(seq, script.message_bytes, false);
   endpoint(call).send_data(call.stream, message, close);
   outcomes_[call.index].requests_sent.push_back(seq);
-  if (close) {
+  if (end_after && script.write_per_frame) {
+    add_timer(script.end_stream_gap, call.index, TimerKind::end_stream);
+  } else if (close) {
     call.write_closed = true;
     outcomes_[call.index].client_half_closed = true;
   } else if (last && script.half_close == HalfClose::after_response && call.response_headers) {
@@ -436,7 +448,11 @@ void ClientHost::on_timer(sim::TimerId timer) {
       }
       break;
     case TimerKind::next_message:
+    case TimerKind::first_message:
       send_next_message(call);
+      break;
+    case TimerKind::end_stream:
+      half_close(call);  // an empty DATA(END_STREAM) of its own; nothing if the call ended
       break;
     case TimerKind::deadline:
     case TimerKind::cancel:

@@ -80,7 +80,9 @@ class ClientHost final : public sim::Host {
     std::map<h2::StreamId, uint32_t> calls;  // stream -> call index, on this connection
     std::vector<uint32_t> force_rst;         // calls with force_rst_pending, for end_batch
   };
-  enum class TimerKind : uint8_t { start, next_message, deadline, cancel };
+  // first_message and end_stream: a write_per_frame script's gaps after the headers and after the
+  // last message.
+  enum class TimerKind : uint8_t { start, next_message, deadline, cancel, first_message, end_stream };
 
   void add_timer(sim::Duration after, uint32_t index, TimerKind kind);
   void open(Slot& slot);

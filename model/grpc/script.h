@@ -30,6 +30,11 @@ struct ClientScript {
   sim::Duration cancel_after;  // the application cancels the call; zero: never
   uint32_t metadata_headers = 0;  // custom metadata in the request headers (metadata_header())
   uint32_t metadata_bytes = 0;
+  // The headers, each message and END_STREAM (an empty DATA frame) in writes of their own, the
+  // first message headers_gap after the headers, END_STREAM end_stream_gap after the last one.
+  bool write_per_frame = false;
+  sim::Duration headers_gap;
+  sim::Duration end_stream_gap;
 };
 
 enum class ServerAction : uint8_t {

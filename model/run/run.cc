@@ -78,6 +78,7 @@ ProxyConfig proxy_config(const Scenario& scenario) {
   c.settings.insert(p.settings().begin(), p.settings().end());
   if (p.has_upstream_connections()) c.upstream_connections = p.upstream_connections();
   if (p.has_upstream_max_concurrent_streams()) c.upstream_max_concurrent_streams = p.upstream_max_concurrent_streams();
+  if (p.has_request_buffering()) c.request_buffering = p.request_buffering();
   return c;
 }
 

@@ -28,6 +28,8 @@ constexpr FieldRange ranges[] = {
     {"h2sim.ClientScript.cancel_after_ns", 0, day, "one day of virtual time"},
     {"h2sim.ClientScript.metadata_headers", 0, metadata_entries_max, "custom metadata headers per request"},
     {"h2sim.ClientScript.metadata_bytes", 0, metadata_bytes_max, "bytes per metadata value"},
+    {"h2sim.ClientScript.headers_gap_ns", 0, day, "one day of virtual time"},
+    {"h2sim.ClientScript.end_stream_gap_ns", 0, day, "one day of virtual time"},
     {"h2sim.ServerScript.read_messages", 0, u32, "any count: a server may wait for more than it gets"},
     {"h2sim.ServerScript.messages", 0, messages_max, "response messages per call"},
     {"h2sim.ServerScript.message_bytes", 0, message_bytes_max, "bytes per response message"},
@@ -147,6 +149,7 @@ uint32_t config_fields_set(const ProxySpec& p) {
   if (!p.settings().empty()) set |= config_settings;
   if (p.has_upstream_connections()) set |= config_upstream_connections;
   if (p.has_upstream_max_concurrent_streams()) set |= config_upstream_max_concurrent_streams;
+  if (p.has_request_buffering()) set |= config_request_buffering;
   return set;
 }
 
@@ -237,6 +240,22 @@ std::string check_relations(const Scenario& s) {
     if (s.calls(i).connection() >= client_connections(s)) {
       return "calls[" + std::to_string(i) + "].connection: " + std::to_string(s.calls(i).connection()) +
              " is not below client_connections (" + std::to_string(client_connections(s)) + ")";
+    }
+  }
+  for (int i = 0; i < s.calls_size(); ++i) {
+    const ClientScript& c = s.calls(i).client();
+    std::string where = "calls[" + std::to_string(i) + "].client.";
+    if (!c.write_per_frame() && (c.headers_gap_ns() != 0 || c.end_stream_gap_ns() != 0)) {
+      return where + (c.headers_gap_ns() != 0 ? "headers_gap_ns" : "end_stream_gap_ns") +
+             " needs write_per_frame: true (without it the headers leave with the first message and "
+             "END_STREAM with the last)";
+    }
+    if (c.end_stream_gap_ns() != 0 && c.half_close() != AFTER_MESSAGES) {
+      return where + "end_stream_gap_ns needs half_close: AFTER_MESSAGES (otherwise the response, or nothing, "
+             "decides when END_STREAM leaves)";
+    }
+    if (c.headers_gap_ns() != 0 && c.messages() == 0) {
+      return where + "headers_gap_ns needs a request message to follow the headers (messages is 0)";
     }
   }
   const Network& n = s.network();

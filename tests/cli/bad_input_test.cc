@@ -62,6 +62,13 @@ class BadInput : public ::testing::TestWithParam<Row> {
     write("message-bytes.textproto", "calls { server { message_bytes: 2000000 } }\n");
     write("status.textproto", "calls { server { status { code: 17 } } }\n");
     write("reset-code.textproto", "calls { server { action: RESET reset_code: 14 } }\n");
+    write("gap-alone.textproto", "calls { client { messages: 1 headers_gap_ns: 5 } }\n");
+    write("gap-never.textproto",
+          "calls { client { messages: 1 write_per_frame: true half_close: NEVER end_stream_gap_ns: 5 } }\n");
+    write("gap-no-message.textproto", "calls { client { write_per_frame: true headers_gap_ns: 5 } }\n");
+    write("gap-huge.textproto",
+          "calls { client { messages: 1 write_per_frame: true headers_gap_ns: 18446744073709551000 } }\n");
+    write("buffering-envoy.textproto", "calls {}\nproxy { preset: \"envoy-2024\" request_buffering: true }\n");
     write("latency.textproto", "calls {}\nnetwork { latency_ns_min: 500 latency_ns_max: 100 }\n");
     write("steps.textproto", "calls {}\nnetwork { latency_steps: 0 }\n");
     write("segments-zero.textproto", "calls {}\nnetwork { segments_max: 0 }\n");
@@ -274,6 +281,11 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"run @message-bytes.textproto", "calls[0].server.message_bytes: 2000000 is outside"},
         Row{"run @status.textproto", "calls[0].server.status.code: 17 is outside 0..16 (a gRPC status code)"},
         Row{"run @reset-code.textproto", "calls[0].server.reset_code: 14 is outside 0..13"},
+        Row{"run @gap-alone.textproto", "calls[0].client.headers_gap_ns needs write_per_frame: true"},
+        Row{"run @gap-never.textproto", "calls[0].client.end_stream_gap_ns needs half_close: AFTER_MESSAGES"},
+        Row{"run @gap-no-message.textproto", "calls[0].client.headers_gap_ns needs a request message"},
+        Row{"run @gap-huge.textproto", "calls[0].client.headers_gap_ns: 18446744073709551000 is outside"},
+        Row{"run @buffering-envoy.textproto", "proxy.request_buffering: proxy 'envoy-2024' does not take this setting"},
         Row{"run @latency.textproto", "latency_ns_max is below latency_ns_min"},
         Row{"run @steps.textproto", "latency_steps"},
         Row{"run @segments-zero.textproto", "segments_max"},

@@ -88,6 +88,11 @@ bool set_field(Scenario& s, const FieldRange& range, uint64_t value) {
   // Fields whose meaning depends on another: the other is set so the extreme stays valid.
   if (range.field == "h2sim.Network.latency_ns_max") s.mutable_network()->set_latency_ns_min(0);
   if (range.field == "h2sim.Call.connection") s.set_client_connections(static_cast<uint32_t>(value) + 1);
+  if (range.field == "h2sim.ClientScript.headers_gap_ns" || range.field == "h2sim.ClientScript.end_stream_gap_ns") {
+    s.mutable_calls(0)->mutable_client()->set_write_per_frame(true);
+    s.mutable_calls(0)->mutable_client()->set_messages(std::max<uint32_t>(s.calls(0).client().messages(), 1));
+    s.mutable_calls(0)->mutable_client()->set_half_close(AFTER_MESSAGES);
+  }
   // The copies count against calls_max with the other call: it goes.
   if (range.field == "h2sim.Call.repeat" && value > 1) s.mutable_calls()->RemoveLast();
   if (range.field == "h2sim.Limits.bytes_max" && value < 1000) {

@@ -5,9 +5,11 @@
 #include <rapidcheck/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "model/scenario/validate.h"
 #include "properties/check.h"
+#include "properties/differential.h"
 #include "properties/generators.h"
 #include "properties/shapes.h"
 
@@ -33,6 +35,7 @@ bool shows(std::string_view name, const Scenario& s) {
   if (name == "slow") return s.network().has_bandwidth_bytes_per_s();
   if (name == "timers") return s.calls(0).client().deadline_ns() > 0 || s.calls(0).client().cancel_after_ns() > 0;
   if (name == "faults") return s.has_faults() && s.client_reconnect();
+  if (name == "write-patterns") return true;  // every field may be unset, so shrinking can drop it
   return false;
 }
 
@@ -120,6 +123,57 @@ TEST(Shapes, SwarmTurnsEachShapeOnInSomeCasesAndOffInOthers) {
   EXPECT_LT(with_faults, cases - 20);
   EXPECT_GT(with_connections, 20u);
   EXPECT_LT(with_connections, cases - 20);
+}
+
+// The fields write-patterns may set, each with whether a case set it.
+std::vector<std::pair<std::string, bool>> write_pattern_fields(const Scenario& s) {
+  bool hbs = false, aoh = false, wpm = false, ras = false, rasd = false, wpf = false, hg = false, esg = false;
+  for (const Call& c : s.calls()) {
+    hbs |= c.server().headers_before_status();
+    aoh |= c.server().answer_on_headers();
+    wpm |= c.server().write_per_message();
+    ras |= c.server().has_reset_after_status();
+    rasd |= c.server().reset_after_status_delay_ns() != 0;
+    wpf |= c.client().write_per_frame();
+    hg |= c.client().headers_gap_ns() != 0;
+    esg |= c.client().end_stream_gap_ns() != 0;
+  }
+  return {{"headers_before_status", hbs}, {"answer_on_headers", aoh}, {"write_per_message", wpm},
+          {"reset_after_status", ras},    {"reset_after_status_delay_ns", rasd}, {"write_per_frame", wpf},
+          {"headers_gap_ns", hg},         {"end_stream_gap_ns", esg},
+          {"request_buffering", s.proxy().has_request_buffering()}};
+}
+
+// A campaign with the shape (alone or swarm-wise) reaches every field it may draw.
+TEST(Shapes, WritePatternsReachEveryFieldTheyDraw) {
+  for (bool swarm : {false, true}) {
+    std::vector<const Shape*> chosen = {find_shape("write-patterns")};
+    if (swarm) {
+      chosen.clear();
+      for (const Shape& s : shapes()) chosen.push_back(&s);
+    }
+    GenOptions o;
+    o.presets = {"haproxy-2.6", "nginx"};
+    o.shape = compose_shapes(chosen, swarm, o.proxies);
+    rc::Gen<Scenario> gen = gen_scenario(o);
+    std::map<std::string, uint32_t> reached;
+    for (int seed = 0; seed < 400; ++seed) {
+      Scenario s = gen(rc::Random(static_cast<uint64_t>(seed)), 50).value();
+      ASSERT_EQ(validate_case(s), "") << "seed " << seed;
+      for (const auto& [field, set] : write_pattern_fields(s)) reached[field] += set;
+    }
+    for (const auto& [field, cases] : reached) EXPECT_GT(cases, 0u) << field << (swarm ? " (swarm)" : "");
+  }
+}
+
+// Live campaigns never draw them: the real peers would refuse (exit 2) what they do not follow
+// (live/peers.cc unfollowed_field), and the real proxy runs with h2sim's configuration.
+TEST(Shapes, LiveCampaignsDrawNoWritePatterns) {
+  rc::Gen<Scenario> gen = gen_scenario(live_generators("haproxy-2.6"));
+  for (int seed = 0; seed < 300; ++seed) {
+    Scenario s = gen(rc::Random(static_cast<uint64_t>(seed)), 50).value();
+    for (const auto& [field, set] : write_pattern_fields(s)) EXPECT_FALSE(set) << field << ", seed " << seed;
+  }
 }
 
 TEST(Shapes, TheSameSeedDrawsTheSameShapedCase) {
