@@ -37,8 +37,9 @@ struct CheckOptions {
   bool stop_at_first_failure = true;
   // Coverage feedback (properties/corpus.h): a corpus of cases that reached new coverage, and
   // half the cases mutants of its entries. `corpus_dir` (check --corpus) is loaded first and
-  // gets each new entry as a file; empty for an in-memory corpus only.
-  bool feedback = true;
+  // gets each new entry as a file; empty for an in-memory corpus only. Off unless asked for
+  // (check --feedback): it cost a third of the cases/s for no more coverage (bench/README.md).
+  bool feedback = false;
   std::string corpus_dir;
   // How replay files name the command that wrote them ("h2sim check --seed 3 ...").
   std::string program = "h2sim";

@@ -33,6 +33,7 @@ CheckOptions campaign(uint64_t seed, uint64_t cases, const std::string& out) {
   o.seed = seed;
   o.out_dir = out;
   o.stop_at_first_failure = false;
+  o.feedback = true;
   return o;
 }
 
