@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <span>
 #include <sstream>
 #include <string>
 
@@ -377,6 +378,25 @@ TEST(LivePeers, AServerScriptAPeerCannotFollowIsRefused) {
   std::remove(path.c_str());
 }
 
+// Runs `file` with each client peer that was built (peer, the outcome line it must print): each
+// agrees with its personality. False if no peer was built.
+bool expect_each_client_as_predicted(const char* file, std::span<const std::pair<const char*, const char*>> clients) {
+  int ran = 0;
+  for (const auto& [peer, seen] : clients) {
+    std::string program = std::string("h2sim-") + (std::string(peer) == "grpc++" ? "grpcpp" : peer) + "-peer";
+    if (!peer_built(program.c_str())) continue;
+    SCOPED_TRACE(peer);
+    int code = 0;
+    std::string out = h2sim("live " + scenario(file) + " --proxy nginx --repeat 2 --compare --client " + peer, &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find(seen), std::string::npos) << out;
+    EXPECT_NE(out.find("agreement: 1 of 1 "), std::string::npos) << out;
+    ++ran;
+  }
+  EXPECT_EQ(peers_running(), 0);
+  return ran > 0;
+}
+
 // Whether an OK status's message reaches the application is each library's own (found by the
 // differential with grpcio): every client peer's outcome is the one its personality predicts.
 TEST(LivePeers, EachClientSeesAnOkStatusMessageAsItsPersonalitySays) {
@@ -384,21 +404,9 @@ TEST(LivePeers, EachClientSeesAnOkStatusMessageAsItsPersonalitySays) {
   const std::pair<const char*, const char*> clients[] = {
       {"grpc++", "2 x OK\n"}, {"grpcio", "2 x OK: Details sent by the server"}, {"grpc-js", "2 x OK: Details sent by the server"},
       {"grpc-go", "2 x OK\n"}, {"grpc-java", "2 x OK\n"}};
-  int ran = 0;
-  for (const auto& [peer, seen] : clients) {
-    std::string program = std::string("h2sim-") + (std::string(peer) == "grpc++" ? "grpcpp" : peer) + "-peer";
-    if (!peer_built(program.c_str())) continue;
-    SCOPED_TRACE(peer);
-    int code = 0;
-    std::string out = h2sim("live " + scenario("ok-status-with-message.textproto") +
-                                " --proxy nginx --repeat 2 --compare --client " + peer, &code);
-    EXPECT_EQ(code, 0) << out;
-    EXPECT_NE(out.find(seen), std::string::npos) << out;
-    EXPECT_NE(out.find("agreement: 1 of 1 "), std::string::npos) << out;
-    ++ran;
+  if (!expect_each_client_as_predicted("ok-status-with-message.textproto", clients)) {
+    GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
   }
-  if (ran == 0) GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
-  EXPECT_EQ(peers_running(), 0);
 }
 
 // nginx's 502 page reaches each client library as UNAVAILABLE in its own words (found by the
@@ -409,21 +417,9 @@ TEST(LivePeers, EachClientWordsAnHttpErrorAsItsPersonalitySays) {
       {"grpc-go", "2 x UNAVAILABLE: Bad Gateway: HTTP status code 502; transport: received the unexpected content-type \"text/html\""},
       {"grpc-js", "2 x UNAVAILABLE: Received HTTP status code 502\n"},
       {"grpc++", "2 x UNAVAILABLE: Received http2 header with status: 502\n"}};
-  int ran = 0;
-  for (const auto& [peer, seen] : clients) {
-    std::string program = std::string("h2sim-") + (std::string(peer) == "grpc++" ? "grpcpp" : peer) + "-peer";
-    if (!peer_built(program.c_str())) continue;
-    SCOPED_TRACE(peer);
-    int code = 0;
-    std::string out = h2sim("live " + scenario("nginx-502-words.textproto") +
-                                " --proxy nginx --repeat 2 --compare --client " + peer, &code);
-    EXPECT_EQ(code, 0) << out;
-    EXPECT_NE(out.find(seen), std::string::npos) << out;
-    EXPECT_NE(out.find("agreement: 1 of 1 "), std::string::npos) << out;
-    ++ran;
+  if (!expect_each_client_as_predicted("nginx-502-words.textproto", clients)) {
+    GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
   }
-  if (ran == 0) GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
-  EXPECT_EQ(peers_running(), 0);
 }
 
 // Generated scenarios, live and simulated: every live outcome of every call is predicted.
