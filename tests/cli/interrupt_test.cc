@@ -102,6 +102,23 @@ int wait_for(const Started& run) {
   return status;
 }
 
+// Waits until `pid` catches `signal` (its bit in /proc/PID/status's SigCgt), at most 30 s: before
+// h2sim has set its handlers the default action ends it, which is the system's doing, not h2sim's.
+// An ASan build under load takes some hundreds of milliseconds to get there (CI, 2026-12-02: a
+// SIGTERM after 277 ms ended a run by the signal).
+bool wait_until_it_catches(pid_t pid, int signal) {
+  const std::string status_file = "/proc/" + std::to_string(pid) + "/status";
+  for (auto until = Clock::now() + std::chrono::seconds(30); Clock::now() < until; sleep_ms(2)) {
+    std::istringstream lines(read(status_file));
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.starts_with("SigCgt:")) continue;
+      unsigned long long caught = std::strtoull(line.c_str() + 7, nullptr, 16);
+      if (caught & (1ULL << (signal - 1))) return true;
+    }
+  }
+  return false;
+}
+
 // The processes whose parent is `pid`.
 std::vector<pid_t> children_of(pid_t pid) {
   std::vector<pid_t> out;
@@ -173,10 +190,12 @@ class Interrupt : public ::testing::Test {
     if (!HasFailure()) fs::remove_all(dir_);
   }
 
-  // Starts the command, sends `signal` to h2sim at a moment in [min_ms, max_ms], and checks what
-  // must hold after an interrupt; `printed` is a text its output must hold then.
+  // Starts the command, sends `signal` to h2sim at a moment in [min_ms, max_ms] after it set its
+  // handler for it, and checks what must hold after an interrupt; `printed` is a text its output
+  // must hold then.
   Started interrupt(const std::vector<std::string>& args, int signal, int min_ms, int max_ms, const std::string& printed) {
     Started run = start(args, dir_);
+    EXPECT_TRUE(wait_until_it_catches(run.pid, signal)) << "h2sim set no handler for signal " << signal << " within 30 s";
     int at_ms = moments_.between(min_ms, max_ms);
     sleep_ms(at_ms);
     kill(run.pid, signal);
@@ -231,6 +250,7 @@ TEST_F(Interrupt, MatrixOnSigterm) { interrupt(matrix_cells, SIGTERM, 200, 1500,
 // A second SIGINT ends h2sim at once: no worker is left running its cases.
 TEST_F(Interrupt, TwoSigintsEndCheckAtOnceAndLeaveNoWorker) {
   Started run = start(check_jobs, dir_);
+  EXPECT_TRUE(wait_until_it_catches(run.pid, SIGINT)) << "h2sim set no handler for SIGINT within 30 s";
   sleep_ms(moments_.between(200, 1000));
   kill(run.pid, SIGINT);
   sleep_ms(moments_.between(0, 50));
