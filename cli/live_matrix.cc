@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <set>
 
@@ -83,26 +82,10 @@ std::string proxy_unavailable(const live::ProxyTemplate& t) {
   return t.name + " not installed at " + t.binary + " (" + t.install + ")";
 }
 
-// The proxy's own account of its version, first line ("nginx version: nginx/1.22.1").
-std::string proxy_version(const live::ProxyTemplate& t) {
-  const char* flag = t.name == "nghttpx" ? "--version" : t.name == "caddy" ? "version" : "-v";
-  std::string line;
-  if (std::FILE* f = popen(("'" + t.binary + "' " + flag + " 2>&1").c_str(), "r")) {
-    char buffer[256] = {};
-    if (std::fgets(buffer, sizeof buffer, f) != nullptr) line = buffer;
-    pclose(f);
-  }
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ')) line.pop_back();
-  return t.name + ": " + (line.empty() ? "version unknown" : line);
-}
-
-std::string today() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
-  return text;
+// "nginx: nginx version: nginx/1.22.1", for the table's header.
+std::string version_fact(const live::ProxyTemplate& t) {
+  std::string version = live::proxy_version(t);
+  return t.name + ": " + (version.empty() ? "version unknown" : version);
 }
 
 std::string command_line(std::span<const std::string> args) {
@@ -210,10 +193,10 @@ int live_matrix(const Parsed& p, std::span<const std::string> args, uint64_t tim
     return output_error(command, error);
   }
   std::vector<TripleOutcome> triples = triples_of(lists, p.has("--one-peer"));
-  MatrixTableHeader header{command_line(args), today(), {}, base.cases, base.repeat, base.seed, false};
+  MatrixTableHeader header{command_line(args), live::today_utc(), {}, base.cases, base.repeat, base.seed, false};
   for (const std::string& name : lists.proxies) {
     const live::ProxyTemplate& t = *live::find_builtin_proxy(name);
-    if (proxy_unavailable(t).empty()) header.facts.push_back(proxy_version(t));
+    if (proxy_unavailable(t).empty()) header.facts.push_back(version_fact(t));
   }
   size_t runnable = 0;
   for (const TripleOutcome& t : triples) runnable += t.triple.unavailable.empty();
