@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "live/peers.h"
+#include "properties/differential.h"
 #include "properties/differential_matrix.h"
+#include "support/test_support.h"
 
 namespace h2sim {
 namespace {
@@ -86,6 +89,28 @@ TEST(DifferentialMatrixTable, AStoppedOrUnreachedTripleSaysSo) {
   EXPECT_NE(page.find("| - | 2 | stopped: apache2 did not start |"), std::string::npos) << page;
   EXPECT_NE(page.find("| nginx | h2sim | h2sim | | | | | | | | not run (interrupted) |"), std::string::npos) << page;
   EXPECT_NE(page.find("(interrupted: the rows not run say so)"), std::string::npos) << page;
+}
+
+// A RESET script is run live only by a server library that resets with its code: grpc++ resets
+// only by cancelling, so a RESET with REFUSED_STREAM is skipped, not run live as a CANCEL and
+// compared with a simulated REFUSED_STREAM (the matrix's disagreement 2, 2026-12-02); grpc-go's
+// API cannot reset at all.
+TEST(DifferentialSkip, AResetIsRunLiveOnlyWithTheCodeTheServerLibraryResetsWith) {
+  Scenario s = testing::scenario_from_text(R"pb(
+    calls { kind: BIDI_STREAMING client { messages: 1 } server { action: RESET reset_code: 8 } }
+  )pb");
+  live::Peers grpcpp;
+  grpcpp.server = live::find_peer("grpc++");
+  ASSERT_NE(grpcpp.server, nullptr);
+  EXPECT_EQ(differential_skip_reason(grpcpp, s), "");
+  s.mutable_calls(0)->mutable_server()->set_reset_code(7);
+  EXPECT_NE(differential_skip_reason(grpcpp, s).find("only with code 8, not 7"), std::string::npos)
+      << differential_skip_reason(grpcpp, s);
+  live::Peers grpc_go;
+  grpc_go.server = live::find_peer("grpc-go");
+  ASSERT_NE(grpc_go.server, nullptr);
+  EXPECT_NE(differential_skip_reason(grpc_go, s).find("no call that resets"), std::string::npos);
+  EXPECT_EQ(differential_skip_reason(live::Peers{}, s), "");  // our own server resets with any code
 }
 
 }  // namespace
