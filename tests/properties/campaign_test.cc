@@ -180,7 +180,13 @@ TEST(Check, ShrinkingKeepsTheProxyAndPersonalitiesUnderTest) {
   CheckOptions o;
   o.gen.presets = {"haproxy-2.6", "hyper-h2-old", "citrix-adc"};
   o.gen.clients = {"grpc-core", "grpc-js"};
+  // Every failing case is shrunk: 8 s in a RelWithDebInfo build, over the 300 s bound under ASan
+  // beside other tests (2026-12-02). A hundred cases still fail through each preset.
+#if defined(__SANITIZE_ADDRESS__)
+  o.cases = 100;
+#else
   o.cases = 300;
+#endif
   o.stop_at_first_failure = false;
   o.out_dir = scratch("keep-preset");
   CheckResult r = run_check(o);
