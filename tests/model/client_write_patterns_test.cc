@@ -14,6 +14,8 @@
 namespace h2sim {
 namespace {
 
+using testing::run_plain;
+
 // A client-streaming call through passthrough: two 16-byte messages 10 ms apart; the server
 // answers once the client half-closed.
 Scenario uploading(const std::string& client_extra, const std::string& client_messages = "2") {
@@ -27,11 +29,6 @@ Scenario uploading(const std::string& client_extra, const std::string& client_me
     }
     network { latency_ns_min: 100000 segments_max: 1 }
   )pb");
-}
-
-Result plain(const Scenario& s) {
-  sim::PlainChoices choices;
-  return run_case(s, choices);
 }
 
 // The client's frames on its stream, in order.
@@ -60,7 +57,7 @@ void expect_every_invariant_holds(const Result& r, const Scenario& s) {
 }
 
 TEST(ClientWritePatterns, ByDefaultTheHeadersLeaveWithTheFirstMessageAndEndStreamWithTheLast) {
-  Result r = plain(uploading(""));
+  Result r = run_plain(uploading(""));
   EXPECT_EQ(names(r), (std::vector<std::string>{"HEADERS", "DATA", "DATA[ES]"}));
   auto frames = client_frames(r);
   ASSERT_EQ(frames.size(), 3u);
@@ -69,7 +66,7 @@ TEST(ClientWritePatterns, ByDefaultTheHeadersLeaveWithTheFirstMessageAndEndStrea
 
 TEST(ClientWritePatterns, AWritePerFrameSendsHeadersMessagesAndEndStreamApartWithTheGaps) {
   Scenario s = uploading("write_per_frame: true headers_gap_ns: 2000000 end_stream_gap_ns: 700000");
-  Result r = plain(s);
+  Result r = run_plain(s);
   EXPECT_EQ(names(r), (std::vector<std::string>{"HEADERS", "DATA", "DATA", "DATA[ES]"}));
   auto frames = client_frames(r);
   ASSERT_EQ(frames.size(), 4u);
@@ -84,7 +81,7 @@ TEST(ClientWritePatterns, AWritePerFrameSendsHeadersMessagesAndEndStreamApartWit
 }
 
 TEST(ClientWritePatterns, ZeroGapsStillMeanWritesOfTheirOwnAtTheSameMoment) {
-  Result r = plain(uploading("write_per_frame: true"));
+  Result r = run_plain(uploading("write_per_frame: true"));
   auto frames = client_frames(r);
   ASSERT_EQ(frames.size(), 4u);
   EXPECT_EQ(distinct_writes(frames), 4u);
@@ -94,13 +91,13 @@ TEST(ClientWritePatterns, ZeroGapsStillMeanWritesOfTheirOwnAtTheSameMoment) {
 
 TEST(ClientWritePatterns, AnEmptyRequestEndsOnADataFrameOfItsOwn) {
   Scenario s = uploading("write_per_frame: true end_stream_gap_ns: 700000", "0");
-  Result r = plain(s);
+  Result r = run_plain(s);
   EXPECT_EQ(names(r), (std::vector<std::string>{"HEADERS", "DATA[ES]"}));
   auto frames = client_frames(r);
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(frames[1]->at.ns - frames[0]->at.ns, 700'000u);
   // Without write_per_frame the empty request's END_STREAM is on its HEADERS.
-  EXPECT_EQ(names(plain(uploading("", "0"))), (std::vector<std::string>{"HEADERS[ES]"}));
+  EXPECT_EQ(names(run_plain(uploading("", "0"))), (std::vector<std::string>{"HEADERS[ES]"}));
   expect_every_invariant_holds(r, s);
 }
 
@@ -117,7 +114,7 @@ TEST(ClientWritePatterns, AGapAfterTheHeadersLetsAServerAnswerBeforeAnyMessage) 
     }
     network { latency_ns_min: 100000 segments_max: 1 }
   )pb");
-  Result r = plain(s);
+  Result r = run_plain(s);
   auto frames = client_frames(r);
   ASSERT_FALSE(frames.empty());
   EXPECT_EQ(frames[0]->type, h2::FrameType::headers);

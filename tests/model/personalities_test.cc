@@ -11,6 +11,7 @@
 namespace h2sim {
 namespace {
 
+using testing::run_plain;
 using testing::ScriptedChoices;
 using testing::scenario_from_file;
 using testing::sent_on_stream;
@@ -24,11 +25,6 @@ Scenario founding(const std::string& client, const std::string& preset = "haprox
   s.set_server(server);
   s.mutable_proxy()->set_preset(preset);
   return s;
-}
-
-Result plain(const Scenario& s) {
-  sim::PlainChoices choices;
-  return run_case(s, choices);
 }
 
 Result split(const Scenario& s) {
@@ -47,7 +43,7 @@ struct ClientRow {
 class ClientPersonalities : public ::testing::TestWithParam<ClientRow> {};
 
 TEST_P(ClientPersonalities, TrailersThenCancelInOneRead) {
-  Result r = plain(founding(GetParam().name));
+  Result r = run_plain(founding(GetParam().name));
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(r.calls[0].client_saw->code, GetParam().one_read) << grpc::status_text(*r.calls[0].client_saw);
 }
@@ -65,7 +61,7 @@ TEST_P(ClientPersonalities, TrailersThenCancelAcrossReadsKeepTheStatus) {
 TEST_P(ClientPersonalities, ResetNoErrorWithoutTrailersIsAnError) {
   // envoy-2024 drops the trailers-only response and resets with NO_ERROR (A2, A4): INTERNAL, as
   // the spec maps it, except in grpc-java, whose Http2Error table makes NO_ERROR UNAVAILABLE.
-  Result r = plain(founding(GetParam().name, "envoy-2024"));
+  Result r = run_plain(founding(GetParam().name, "envoy-2024"));
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(r.calls[0].client_saw->code,
             std::string(GetParam().name) == "grpc-java" ? grpc::Code::unavailable : grpc::Code::internal);
@@ -86,7 +82,7 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(ClientPersonalities, GrpcJsNamesTheMissingStatus) {
-  Result r = plain(founding("grpc-js", "envoy-2024"));
+  Result r = run_plain(founding("grpc-js", "envoy-2024"));
   EXPECT_EQ(r.calls[0].client_saw->message,
             "Received RST_STREAM with code 0 (Call ended without gRPC status)");
 }
@@ -161,7 +157,7 @@ TEST(ClientPersonalities, TheDeadlineTimerCancelsACallStillWaiting) {
       client { messages: 1 message_bytes: 8 half_close: NEVER deadline_ns: 400000 }
       server { action: RESPOND status { code: 0 } }
     })pb");
-  Result r = plain(s);
+  Result r = run_plain(s);
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::deadline_exceeded);
   EXPECT_TRUE(r.calls[0].client_cancelled);
   EXPECT_EQ(sent_on_stream(r, h2::Leg::direct, true, h2::StreamId{1}).back(), "RST_STREAM(CANCEL)");
@@ -176,7 +172,7 @@ TEST(ClientPersonalities, GrpcGoMapsFlowControlErrorToResourceExhausted) {
         server { action: RESET read_messages: 1 reset_code: 3 }
       })pb");
     s.set_client(name);
-    Result r = plain(s);
+    Result r = run_plain(s);
     EXPECT_EQ(r.calls[0].client_saw->code, std::string(name) == "grpc-go"
                                                 ? grpc::Code::resource_exhausted
                                                 : grpc::Code::internal)
@@ -186,7 +182,7 @@ TEST(ClientPersonalities, GrpcGoMapsFlowControlErrorToResourceExhausted) {
 
 TEST(ServerPersonalities, GrpcCoreAndGrpcGoResetAfterATrailersOnlyAbort) {
   for (const char* server : {"grpc-core", "grpc-go"}) {
-    Result r = plain(founding("grpc-core", "haproxy-2.6", server));
+    Result r = run_plain(founding("grpc-core", "haproxy-2.6", server));
     EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{1}),
               (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}))
         << server;
@@ -225,27 +221,27 @@ Scenario unary_ok(const std::string& client, const std::string& preset = "passth
 // hand the application an OK status without its message; grpcio and grpc-js keep it.
 TEST(ClientPersonalities, OnlyGrpcioAndGrpcJsKeepTheMessageOfAnOkStatus) {
   for (const char* name : {"grpc-core", "grpc-core-sync", "grpc-go", "grpc-java"}) {
-    Result r = plain(unary_ok(name));
+    Result r = run_plain(unary_ok(name));
     ASSERT_TRUE(r.calls[0].client_saw) << name;
     EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::ok, ""})) << name;
   }
   for (const char* name : {"grpcio", "grpc-js"}) {
-    Result r = plain(unary_ok(name));
+    Result r = run_plain(unary_ok(name));
     ASSERT_TRUE(r.calls[0].client_saw) << name;
     EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::ok, "fine"})) << name;
   }
   // Only the code of an OK status has to arrive: the invariant holds for both.
-  EXPECT_TRUE(all_hold(check_all(plain(unary_ok("grpc-core")), unary_ok("grpc-core"))));
+  EXPECT_TRUE(all_hold(check_all(run_plain(unary_ok("grpc-core")), unary_ok("grpc-core"))));
 }
 
 // grpc++'s BlockingUnaryCall turns OK without a response into UNIMPLEMENTED. No server sends
 // that, but a proxy can make it: citrix-adc launders an error to OK after dropping nothing, so a
 // trailers-only error (no message) arrives as a bare OK.
 TEST(ClientPersonalities, TheSyncUnaryCallReportsOkWithoutAMessageAsUnimplemented) {
-  Result sync = plain(unary_ok("grpc-core-sync", "citrix-adc", 7, 0));
+  Result sync = run_plain(unary_ok("grpc-core-sync", "citrix-adc", 7, 0));
   ASSERT_TRUE(sync.calls[0].client_saw);
   EXPECT_EQ(*sync.calls[0].client_saw, (grpc::Status{grpc::Code::unimplemented, "No message returned for unary request"}));
-  Result callback = plain(unary_ok("grpc-core", "citrix-adc", 7, 0));
+  Result callback = run_plain(unary_ok("grpc-core", "citrix-adc", 7, 0));
   EXPECT_EQ(callback.calls[0].client_saw->code, grpc::Code::ok);
 }
 
@@ -261,11 +257,11 @@ TEST(ClientPersonalities, Http502WithoutGrpcStatusIsUnavailableInEachStacksWords
     }
   )pb");
   s.set_client("grpc-core");
-  Result core = plain(s);
+  Result core = run_plain(s);
   ASSERT_TRUE(core.calls[0].client_saw);
   EXPECT_EQ(*core.calls[0].client_saw, (grpc::Status{grpc::Code::unavailable, "Received http2 header with status: 502"}));
   s.set_client("grpc-java");
-  Result java = plain(s);
+  Result java = run_plain(s);
   ASSERT_TRUE(java.calls[0].client_saw);
   EXPECT_EQ(*java.calls[0].client_saw, (grpc::Status{grpc::Code::unavailable, "HTTP status 502 without grpc-status"}));
 }
@@ -273,10 +269,10 @@ TEST(ClientPersonalities, Http502WithoutGrpcStatusIsUnavailableInEachStacksWords
 // Unary and client-streaming handlers send at most one response, and exactly one when they end
 // OK, whatever the script asks (live: a grpc++ unary client given four never completes).
 TEST(ServerPersonalities, UnaryHandlersSendOneResponseWhenOkAndAtMostOne) {
-  EXPECT_EQ(plain(unary_ok("grpc-java", "passthrough", 0, 0)).calls[0].responses_sent, (std::vector<uint32_t>{0}));
-  EXPECT_EQ(plain(unary_ok("grpc-java", "passthrough", 0, 4)).calls[0].responses_sent, (std::vector<uint32_t>{0}));
-  EXPECT_EQ(plain(unary_ok("grpc-java", "passthrough", 7, 4)).calls[0].responses_sent, (std::vector<uint32_t>{0}));
-  EXPECT_TRUE(plain(unary_ok("grpc-java", "passthrough", 7, 0)).calls[0].responses_sent.empty());
+  EXPECT_EQ(run_plain(unary_ok("grpc-java", "passthrough", 0, 0)).calls[0].responses_sent, (std::vector<uint32_t>{0}));
+  EXPECT_EQ(run_plain(unary_ok("grpc-java", "passthrough", 0, 4)).calls[0].responses_sent, (std::vector<uint32_t>{0}));
+  EXPECT_EQ(run_plain(unary_ok("grpc-java", "passthrough", 7, 4)).calls[0].responses_sent, (std::vector<uint32_t>{0}));
+  EXPECT_TRUE(run_plain(unary_ok("grpc-java", "passthrough", 7, 0)).calls[0].responses_sent.empty());
 }
 
 TEST(ServerPersonalities, AllAreListed) {

@@ -8,16 +8,12 @@
 namespace h2sim {
 namespace {
 
+using testing::run_plain;
 using testing::ScriptedChoices;
 using testing::scenario_from_file;
 using testing::scenario_from_text;
 using testing::sent_on_stream;
 using V = std::vector<std::string>;
-
-Result run_plain(const Scenario& s) {
-  sim::PlainChoices choices;
-  return run_case(s, choices);
-}
 
 Scenario with_preset(Scenario s, const std::string& preset) {
   s.mutable_proxy()->set_preset(preset);

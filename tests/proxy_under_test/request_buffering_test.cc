@@ -14,6 +14,8 @@
 namespace h2sim {
 namespace {
 
+using testing::run_plain;
+
 // A client-streaming call: three messages 10 ms apart, END_STREAM with the last.
 Scenario upload(const std::string& preset, const std::string& buffering, uint32_t message_bytes = 16,
                 const std::string& client_extra = "") {
@@ -27,11 +29,6 @@ Scenario upload(const std::string& preset, const std::string& buffering, uint32_
     }
     network { latency_ns_min: 100000 segments_max: 1 }
   )pb");
-}
-
-Result plain(const Scenario& s) {
-  sim::PlainChoices choices;
-  return run_case(s, choices);
 }
 
 // When a frame of `type` first left `side` on `leg` for stream 1 (ns), or -1.
@@ -80,7 +77,7 @@ TEST(RequestBuffering, OffTheRequestStreams) {
   for (const char* preset : {"haproxy-2.6", "nginx"}) {
     for (const char* buffering : {"", "request_buffering: false"}) {
       Scenario s = upload(preset, buffering);
-      Result r = plain(s);
+      Result r = run_plain(s);
       EXPECT_LT(upstream_headers_at(r), 1'000'000) << preset << " " << buffering << ": headers forwarded at once";
       EXPECT_GT(client_end_at(r), 19'000'000) << preset;
       expect_ok_and_every_invariant(r, s);
@@ -91,7 +88,7 @@ TEST(RequestBuffering, OffTheRequestStreams) {
 TEST(RequestBuffering, OnTheServersStreamOpensOnlyAfterTheClientsEndStream) {
   for (const char* preset : {"haproxy-2.6", "nginx"}) {
     Scenario s = upload(preset, "request_buffering: true");
-    Result r = plain(s);
+    Result r = run_plain(s);
     ASSERT_GT(client_end_at(r), 19'000'000) << preset;
     EXPECT_GE(upstream_headers_at(r), client_end_at(r)) << preset;
     // Headers, the three messages and END_STREAM leave together.
@@ -106,14 +103,14 @@ TEST(RequestBuffering, OnTheServersStreamOpensOnlyAfterTheClientsEndStream) {
 TEST(RequestBuffering, HaproxysFullBufferReleasesTheRequestBeforeItsEnd) {
   // 10,000-byte messages: the second fills haproxy's 15,360 bytes, 10 ms before the END_STREAM.
   Scenario s = upload("haproxy-2.6", "request_buffering: true", 10000);
-  Result r = plain(s);
+  Result r = run_plain(s);
   int64_t released = upstream_headers_at(r);
   EXPECT_GE(released, 10'000'000);
   EXPECT_LT(released, client_end_at(r));
   expect_ok_and_every_invariant(r, s);
   // nginx reads the body whole, whatever its size.
   Scenario n = upload("nginx", "request_buffering: true", 10000);
-  Result nr = plain(n);
+  Result nr = run_plain(n);
   EXPECT_GE(upstream_headers_at(nr), client_end_at(nr));
   expect_ok_and_every_invariant(nr, n);
 }
@@ -122,7 +119,7 @@ TEST(RequestBuffering, AClientThatWaitsForTheResponseBeforeEndingWaitsForever) {
   // haproxy's manual: the option "can have undesired side effects with some applications
   // abusing HTTP by expecting unbuffered transmissions" (docs/behaviours.md §1.7).
   Scenario s = upload("haproxy-2.6", "request_buffering: true", 16, "half_close: AFTER_RESPONSE deadline_ns: 500000000");
-  Result r = plain(s);
+  Result r = run_plain(s);
   EXPECT_EQ(upstream_headers_at(r), -1) << "the server never hears of the call";
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::deadline_exceeded);
@@ -130,7 +127,7 @@ TEST(RequestBuffering, AClientThatWaitsForTheResponseBeforeEndingWaitsForever) {
 
 TEST(RequestBuffering, AClientAbortOfAHeldRequestNeverReachesTheServer) {
   Scenario s = upload("haproxy-2.6", "request_buffering: true", 16, "cancel_after_ns: 15000000 half_close: NEVER");
-  Result r = plain(s);
+  Result r = run_plain(s);
   EXPECT_EQ(upstream_headers_at(r), -1);
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::cancelled);

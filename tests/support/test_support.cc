@@ -60,4 +60,9 @@ CommandOutput run_command(const std::string& command) {
 
 CommandOutput run_h2sim(const std::string& args) { return run_command(std::string(H2SIM_BINARY) + " " + args); }
 
+Result run_plain(const Scenario& scenario) {
+  sim::PlainChoices choices;
+  return run_case(scenario, choices);
+}
+
 }  // namespace h2sim::testing

@@ -15,6 +15,9 @@ namespace h2sim::testing {
 Scenario scenario_from_text(const std::string& text);
 Scenario scenario_from_file(const std::string& name);  // e.g. "founding-case.textproto"
 
+// Runs the scenario on the plain schedule: no cuts, whole reads, the first of every tie.
+Result run_plain(const Scenario& scenario);
+
 // Answers each decision with a function of (index among decisions of that label, n, label).
 class ScriptedChoices final : public sim::ChoiceSource {
  public:
