@@ -15,6 +15,7 @@
 #include "cli/json_flag.h"
 #include "cli/invariant_flags.h"
 #include "cli/live_flags.h"
+#include "cli/live_matrix.h"
 #include "cli/output.h"
 #include "live/live_run.h"
 #include "live/net/interrupt.h"
@@ -31,7 +32,7 @@ namespace h2sim::cli {
 namespace {
 
 constexpr Option options[] = {
-    {"--proxy", "NAME", "a built-in proxy: haproxy, nginx, nghttpx, caddy or apache2 (below)"},
+    {"--proxy", "NAME", "a built-in proxy: haproxy, nginx, nghttpx, caddy or apache2 (below; repeatable with --matrix)", true},
     binary_option,
     proxy_cmd_option,
     proxy_config_option,
@@ -40,15 +41,18 @@ constexpr Option options[] = {
     {"--repeat", "N", "runs per scenario (default 20; 3 with --differential)"},
     {"--timeout-ms", "MS", "real-time bound of one run (default 3000)"},
     {"--compare", "", "explore the scenario with the proxy's preset: outcomes and frames, live vs simulated"},
-    {"--client", "PEER", "a real stack as the client: grpc++, grpc++-sync, grpcio, grpc-js, grpc-go or grpc-java (below)"},
-    {"--server", "PEER", "a real stack as the server: grpc++, grpcio, grpc-js, grpc-go or grpc-java"},
+    {"--client", "PEER", "a real stack as the client: grpc++, grpc++-sync, grpcio, grpc-js, grpc-go or grpc-java (below); with --matrix also h2sim (our own), repeatable", true},
+    {"--server", "PEER", "a real stack as the server: grpc++, grpcio, grpc-js, grpc-go or grpc-java; with --matrix also h2sim, repeatable", true},
     {"--peer-binary", "PATH", "the peer program (default: the peer's, next to h2sim)"},
     {"--tap-seed", "S", "steer the taps with seeded choices (seed S for the first run, S+1 for the next, ...)"},
     {"--tap-choices", "FILE", "steer the taps with recorded decisions (a check --live finding's .tap-choices)"},
     {"--differential", "", "generated scenarios instead of FILE, each live and simulated (with --cases)"},
     {"--cases", "N", "--differential: how many scenarios (default 20)"},
     {"--seed", "S", "--differential: which scenarios (default 1)"},
-    {"--out", "DIR", "--differential: where disagreements are written (default h2sim-out/live)"},
+    {"--out", "DIR", "--differential: where disagreements are written (default h2sim-out/live; h2sim-out/live-matrix)"},
+    {"--matrix", "", "--differential for every (proxy, client, server) triple of the lists (default: all, h2sim included)"},
+    {"--one-peer", "", "--matrix: only triples with our own host at one end at least"},
+    {"--table", "FILE", "--matrix: write the Markdown table of the triples' agreement to FILE"},
     {"--json", "FILE", "also write the outcomes (and --compare's figures) as JSON (schema: reports/output.proto)"},
     invariant_option,
     no_invariant_option,
@@ -57,7 +61,9 @@ constexpr Option options[] = {
 constexpr const char* usage_line =
     "h2sim live FILE.textproto (--proxy NAME | --proxy-cmd CMD [--proxy-config FILE]) [--repeat N]\n"
     "                  [--compare] [--client PEER] [--server PEER]\n"
-    "       h2sim live --differential (--proxy NAME | --proxy-cmd CMD --preset P) [--cases N] [--seed S] [--out DIR]";
+    "       h2sim live --differential (--proxy NAME | --proxy-cmd CMD --preset P) [--cases N] [--seed S] [--out DIR]\n"
+    "       h2sim live --differential --matrix [--proxy NAME]... [--client PEER]... [--server PEER]... [--one-peer]\n"
+    "                  [--cases N] [--repeat R] [--seed S] [--out DIR] [--table FILE.md]";
 
 constexpr const char* description =
     "Runs the scenario's calls through a real proxy binary on 127.0.0.1: h2sim writes its\n"
@@ -70,10 +76,16 @@ constexpr const char* description =
     "(a peer program next to h2sim, built when its stack is installed: scripts/install-live-deps.sh);\n"
     "a relay between it and the proxy traces its leg.\n"
     "--differential does this for generated scenarios (the preset's check generators, proxy\n"
-    "overrides removed) and lists every disagreement with its files.\n"
+    "overrides removed) and lists every disagreement with its files; a scenario the real peers\n"
+    "cannot follow as written is skipped and counted. --matrix runs it for every triple of the\n"
+    "--proxy, --client and --server lists (each defaults to every built-in proxy, or every peer\n"
+    "and h2sim, our own host), lists the triples whose proxy is not installed or whose peer was\n"
+    "not built as skipped, and writes --table: per triple the scenarios run and skipped, the\n"
+    "live runs, the cells (call x distinct live outcome of a scenario), how many the preset\n"
+    "predicts, and each disagreement with its files under DIR/PROXY-CLIENT-SERVER.\n"
     "Exit 1 if a live outcome breaks an invariant (or, with --compare or --differential, is\n"
     "not predicted), 2 on bad input, a proxy that does not start, or one that does not stop\n"
-    "on SIGTERM.";
+    "on SIGTERM (--matrix: after the other triples ran and the table was written).";
 
 // --client P / --server Q: a real stack on that end (live/peers.h). Its personality in the
 // scenario becomes the one that models it, so that the comparison predicts for it.
@@ -178,10 +190,11 @@ int differential(const Parsed& p, const LiveTarget& target, const live::Peers& p
                 static_cast<unsigned long long>(r.done), static_cast<unsigned long long>(o.cases), o.out_dir.c_str());
   }
   std::printf("\nagreement: %llu of %llu cells (call x distinct live outcome) are in the simulated set; "
-              "%llu of %llu cases disagree; %llu simulated searches were partial\n",
+              "%llu of %llu cases disagree; %llu simulated searches were partial; %llu cases skipped (the peers "
+              "cannot follow them)\n",
               static_cast<unsigned long long>(r.agree), static_cast<unsigned long long>(r.cells),
               static_cast<unsigned long long>(r.disagreeing), static_cast<unsigned long long>(r.done),
-              static_cast<unsigned long long>(r.partial));
+              static_cast<unsigned long long>(r.partial), static_cast<unsigned long long>(r.skipped));
   if (r.interrupted) return live::interrupted_exit_code;
   return r.disagreeing ? 1 : 0;
 }
@@ -305,6 +318,28 @@ int run_file(const Context& ctx, const Parsed& p, std::span<const std::string> a
   return report_runs(p, args, scenario, target, peers, live, repeat);
 }
 
+// The flags only --matrix takes (several --proxy, --client or --server, --one-peer, --table), and
+// what --matrix does not take: 2 with the message, or 0 if the flags fit together.
+int matrix_flags_misplaced(const Parsed& p) {
+  if (!p.has("--matrix")) {
+    for (const char* flag : {"--one-peer", "--table"}) {
+      if (p.has(flag)) return usage_error("live", std::string(flag) + " goes with --differential --matrix");
+    }
+    for (const char* flag : {"--proxy", "--client", "--server"}) {
+      if (p.has(flag) && p.all(flag).size() > 1) {
+        return usage_error("live", std::string(flag) + " given more than once: only --differential --matrix takes a list");
+      }
+    }
+    return 0;
+  }
+  if (!p.has("--differential")) return usage_error("live", "--matrix goes with --differential");
+  if (!p.positional.empty()) return usage_error("live", "--differential generates its scenarios: give no FILE");
+  for (const char* flag : {"--json", "--compare", "--tap-seed", "--tap-choices", "--invariant", "--no-invariant"}) {
+    if (p.has(flag)) return usage_error("live", std::string(flag) + " does not go with --differential --matrix");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int live_command(const Context& ctx, std::span<const std::string> args) {
@@ -315,6 +350,14 @@ int live_command(const Context& ctx, std::span<const std::string> args) {
     std::fputs((help_text(usage_line, description, options) + proxy_placeholders_help() + peers_help()).c_str(),
                stdout);
     return 0;
+  }
+  if (int code = matrix_flags_misplaced(p); code != 0) return code;
+  if (p.has("--matrix")) {
+    uint64_t timeout_ms = 3000;
+    if (p.has("--timeout-ms") && !parse_number("--timeout-ms", p.value("--timeout-ms"), 10, 60000, &timeout_ms, &error)) {
+      return usage_error("live", error);
+    }
+    return live_matrix(p, args, timeout_ms);
   }
   InvariantSet on;  // checked before the proxy is looked for; run_file reads it again
   if (!invariants_from_flags(p, &on, &error)) return usage_error("live", error);

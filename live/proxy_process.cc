@@ -4,6 +4,8 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <thread>
 
@@ -296,6 +298,31 @@ std::string ProxyProcess::stop() {
     dir_.clear();
   }
   return problem;
+}
+
+std::string proxy_version(const ProxyTemplate& proxy) {
+  const char* flag = proxy.name == "nghttpx" ? "--version" : proxy.name == "caddy" ? "version" : "-v";
+  std::string output = temp_file("h2sim-version");
+  std::string error, line;
+  Process process;
+  if (!output.empty() && process.start({proxy.binary, flag}, output, &error)) {
+    for (int i = 0; i < 100 && !process.exited(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    process.stop();
+    std::string text = read_text(output);
+    line = text.substr(0, text.find('\n'));
+  }
+  if (!output.empty()) std::remove(output.c_str());
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+std::string today_utc() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
+  return text;
 }
 
 }  // namespace h2sim::live

@@ -62,6 +62,12 @@ std::string expand_placeholders(std::string_view text, const ProxyPlaces& places
 // False (and why) on an unclosed quote or an empty command.
 bool split_command(std::string_view command, std::vector<std::string>* words, std::string* error);
 
+// The proxy's own account of its version: the first line `BINARY -v` (or its like) prints, as
+// "nginx version: nginx/1.22.1"; empty if it printed none within 2 s. For reports.
+std::string proxy_version(const ProxyTemplate& proxy);
+// Today's date in UTC, YYYY-MM-DD: when a live report was made.
+std::string today_utc();
+
 struct ProxyStartOptions {
   int ready_ms = 5000;  // how long the proxy may take to accept on its port
   int stop_ms = 1000;   // how long it may take to end after SIGTERM before it is killed

@@ -100,6 +100,7 @@ bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i,
     return false;
   }
   Comparison c = compare_with_preset(scenario, live.example, true, 20000);
+  result->runs += live.runs;
   result->cells += c.cells;
   result->agree += c.agree;
   result->partial += !c.simulated.complete;
@@ -123,6 +124,17 @@ bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i,
 
 }  // namespace
 
+std::string differential_skip_reason(const live::Peers& peers, const Scenario& scenario) {
+  if (std::string why = live::unfollowed_field(peers, scenario); !why.empty()) return why;
+  if (peers.server == nullptr || peers.server->reset_code != 0) return {};
+  for (const Call& call : scenario.calls()) {
+    if (call.server().action() == RESET) {
+      return "the " + std::string(peers.server->name) + " server library has no call that resets a stream (RESET)";
+    }
+  }
+  return {};
+}
+
 DifferentialResult run_differential(const DifferentialOptions& o) {
   DifferentialResult result;
   rc::Gen<Scenario> scenarios = gen_scenario(live_generators(o.preset));
@@ -130,6 +142,11 @@ DifferentialResult run_differential(const DifferentialOptions& o) {
     Scenario scenario = scenarios(case_random(o.seed, i), case_size(i)).value();
     scenario.set_name("differential-" + std::to_string(o.seed) + "-" + std::to_string(i));
     live::use_peer_personalities(o.peers, &scenario);
+    if (!differential_skip_reason(o.peers, scenario).empty()) {
+      ++result.skipped;
+      if (o.progress) o.progress(i + 1, o.cases);
+      continue;
+    }
     if (!run_one(o, scenario, i, &result)) return result;
   }
   result.interrupted = live::interrupted();

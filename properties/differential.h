@@ -65,7 +65,9 @@ struct DifferentialResult {
   uint64_t agree = 0;
   uint64_t partial = 0;  // simulated searches cut short
   uint64_t disagreeing = 0;
-  uint64_t done = 0;  // cases run
+  uint64_t done = 0;     // cases drawn, the skipped ones included
+  uint64_t skipped = 0;  // cases the real peers cannot follow (differential_skip_reason)
+  uint64_t runs = 0;     // live runs of the cases that ran
   bool interrupted = false;
   // Why it stopped early: a file that could not be written (write_failed) or a proxy or peer
   // that would not start.
@@ -73,6 +75,11 @@ struct DifferentialResult {
   bool write_failed = false;
   std::string stop_problem;  // a proxy that had to be killed (LiveOutcomes::stop_problem)
 };
+
+// Why the chosen real peers cannot run a generated scenario as written (a script field they do not
+// follow, a reset a server library cannot send), or empty. Such cases are skipped and counted,
+// not run differently: what a peer would do instead is not what the model was asked.
+std::string differential_skip_reason(const live::Peers& peers, const Scenario& scenario);
 
 DifferentialResult run_differential(const DifferentialOptions& options);
 

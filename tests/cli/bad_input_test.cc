@@ -505,7 +505,19 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"live --proxy haproxy @missing.textproto", "no such file"},
         Row{"live --proxy haproxy @kind-7.textproto", "calls[0].kind: 7 is not a CallKind"},
         Row{"live --proxy haproxy --differential --out /dev/null", "--out /dev/null is a character device"},
-        Row{"live --proxy haproxy @good.textproto --repeat 1 --binary @missing-proxy", "cannot run"}));
+        Row{"live --proxy haproxy @good.textproto --repeat 1 --binary @missing-proxy", "cannot run"},
+        Row{"live --differential --matrix --client grpc-cobol", "--client grpc-cobol: unknown; with --matrix it takes h2sim"},
+        Row{"live --differential --matrix --server grpc++-sync", "--server grpc++-sync: unknown; with --matrix it takes h2sim"},
+        Row{"live --differential --matrix --proxy squid", "--proxy squid: unknown; with --matrix it takes haproxy"},
+        Row{"live --differential --matrix --proxy nginx --proxy nginx", "--proxy nginx given twice"},
+        Row{"live --differential --proxy haproxy --table x.md", "--table goes with --differential --matrix"},
+        Row{"live --differential --proxy haproxy --one-peer", "--one-peer goes with --differential --matrix"},
+        Row{"live --matrix --proxy haproxy", "--matrix goes with --differential"},
+        Row{"live --differential --proxy haproxy --proxy nginx", "--proxy given more than once: only --differential --matrix"},
+        Row{"live --differential --matrix --proxy-cmd x", "--proxy-cmd goes with one proxy"},
+        Row{"live --differential --matrix @good.textproto", "give no FILE"},
+        Row{"live --differential --matrix --cases 0", "--cases takes a whole number"},
+        Row{"live --differential --matrix --table /dev/null", "--table /dev/null is a character device"}));
 
 INSTANTIATE_TEST_SUITE_P(
     Everywhere, BadInput,

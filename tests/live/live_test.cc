@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -432,6 +433,37 @@ TEST(LiveDifferential, GeneratedScenariosAgreeWithThePresets) {
     EXPECT_EQ(code, 0) << out;
     EXPECT_NE(out.find("0 of 8 cases disagree"), std::string::npos) << out;
   }
+  EXPECT_EQ(proxies_running(), 0);
+}
+
+// --matrix through one proxy with our own hosts: the table is written, its row adds up, and its
+// agreement column says what its list of disagreements says (and the exit code too).
+TEST(LiveDifferential, TheMatrixTableAgreesWithItsOwnDisagreements) {
+  if (!installed("haproxy")) GTEST_SKIP() << "haproxy is not installed (scripts/install-live-deps.sh)";
+  std::string dir = ::testing::TempDir() + "h2sim-differential-matrix";
+  std::string table = ::testing::TempDir() + "h2sim-differential-matrix.md";
+  std::filesystem::remove(table);
+  int code = 0;
+  std::string out = h2sim("live --differential --matrix --proxy haproxy --client h2sim --server h2sim --cases 2 "
+                          "--repeat 1 --out " + dir + " --table " + table, &code);
+  std::ifstream in(table);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string page = text.str();
+  std::smatch row;
+  ASSERT_TRUE(std::regex_search(page, row, std::regex(R"(\| haproxy \| h2sim \| h2sim \| (\d+) \| (\d+) \| (\d+) \| )"
+                                                       R"((\d+) \| (\d+) \| ([0-9.]+)% \| \d+ \| (\d+) \|)")))
+      << out << page;
+  EXPECT_EQ(std::stoi(row[1]) + std::stoi(row[2]), 2) << page;  // run + skipped
+  EXPECT_EQ(std::stoi(row[3]), std::stoi(row[1])) << page;      // one run each
+  int cells = std::stoi(row[4]), agree = std::stoi(row[5]);
+  EXPECT_GT(cells, 0) << page;
+  std::ptrdiff_t listed = 0;
+  for (size_t at = page.find("\n- case "); at != std::string::npos; at = page.find("\n- case ", at + 1)) ++listed;
+  EXPECT_EQ(cells - agree, listed) << page;
+  EXPECT_EQ(std::stod(row[6]), std::floor(agree * 1000.0 / cells) / 10) << page;
+  EXPECT_EQ(code, listed ? 1 : 0) << out;
+  EXPECT_EQ(std::stoi(row[7]) > 0, listed > 0) << page;
   EXPECT_EQ(proxies_running(), 0);
 }
 
