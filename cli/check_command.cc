@@ -258,8 +258,8 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   if (p.has("--no-feedback") && p.has("--feedback")) {
     return usage_error("check", "--feedback and --no-feedback contradict each other");
   }
-  // Off by default: on 1,000 swarm cases it reached no more coverage and cost 36% of the
-  // cases/s (bench/README.md, "Coverage feedback").
+  // Off by default: on 1,000 swarm cases it reached no more coverage and cost a third of the
+  // cases/s (bench/README.md, "check_bench: swarm testing with coverage feedback").
   o.feedback = p.has("--feedback") || p.has("--corpus");
   if (p.has("--corpus")) o.corpus_dir = p.value("--corpus");
   o.stop_at_first_failure = !p.has("--keep-going");

@@ -9,6 +9,7 @@
 
 #include "model/run/run.h"
 #include "model/scenario/scenario_io.h"
+#include "properties/shapes.h"
 #include "sim/assert.h"
 
 namespace h2sim {
@@ -171,9 +172,17 @@ bool smaller_failure(const CaseRun& run, const CaseRun& current, std::string_vie
 
 std::vector<Scenario> scenario_edits(const Scenario& s) {
   std::vector<Scenario> out;
+  // A well-formed case (every generated one, every mutant) gets well-formed edits: a client
+  // sending a message fewer leaves no server waiting for it, so a smaller case that hangs is
+  // the proxy's hang, not an application deadlock the edit made. A hand-written case is
+  // edited as it is.
+  Scenario formed = s;
+  make_well_formed(formed);
+  bool well_formed = formed.SerializeAsString() == s.SerializeAsString();
   auto edit = [&](auto&& change) {
     Scenario e = s;
     change(e);
+    if (well_formed) make_well_formed(e);
     if (validate_case(e).empty() && e.SerializeAsString() != s.SerializeAsString()) out.push_back(std::move(e));
   };
   for (int k = 0; s.calls_size() > 1 && k < s.calls_size(); ++k) {

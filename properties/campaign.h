@@ -82,7 +82,8 @@ Shrunk shrink(const rc::Shrinkable<CaseRun>& failing, std::string_view invariant
               const ShrinkWatch& watch = nullptr, const ShrinkAccepts& accepts = nullptr);
 
 // Simpler variants of a scenario (a call removed, a message fewer, delays and cuts gone, ...),
-// most drastic first, each valid: what simplify() and live shrinking try.
+// most drastic first, each valid, and each well-formed (make_well_formed) if `scenario` is: what
+// simplify() and live shrinking try.
 std::vector<Scenario> scenario_edits(const Scenario& scenario);
 
 // The second shrinking phase: edits of the scenario (a call removed, a message fewer, delays

@@ -50,7 +50,7 @@ rc::Gen<Scenario> gen_scenario(const GenOptions& options);
 
 // Makes a call's scripts finishable: a server that would wait for more than a client who waits
 // for the server sends (an application deadlock, not a proxy's) reads what the client sends.
-// The generator applies it to every call, and so does anything that edits one (mutants).
+// The generator applies it to every call, and make_well_formed (properties/shapes.h) to every case.
 void make_finishable(Call* call);
 
 // Answers choose() with RapidCheck picks: usable only inside rc::gen::exec or a property.

@@ -193,8 +193,7 @@ Scenario mutate_scenario(const Scenario& parent, const Scenario& donor, const Ge
   for (int attempt = 0; attempt < 8; ++attempt) {
     Scenario s = parent;
     edit(s, donor.calls_size() > 0 ? donor : parent, options, rng, what);
-    for (Call& c : *s.mutable_calls()) make_finishable(&c);
-    fit_limits(s);
+    make_well_formed(s);
     if (validate(s, catalogue).empty() && s.SerializeAsString() != before) return s;
   }
   *what = "schedule only";

@@ -1,8 +1,8 @@
 // Mutants for coverage feedback (check's corpus, properties/corpus.h): small edits of a case that
 // reached something new, so that a campaign explores around it as well as drawing fresh cases.
-// A mutant is well-formed by the generator's own rules: every call made finishable
-// (make_finishable), the limits fitted as a shape's are (fit_limits), and the whole validated
-// (validate_case); an edit that fails them is dropped, never run.
+// A mutant is well-formed by the generator's own rules (make_well_formed: every call finishable,
+// the limits fitted as a shape's are) and validated (validate_case); an edit that fails them is
+// dropped, never run.
 #pragma once
 
 #include <cstdint>

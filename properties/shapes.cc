@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "model/scenario/validate.h"
+#include "sim/world.h"
 #include "properties/generators.h"
 
 namespace h2sim {
@@ -175,6 +176,20 @@ void fit_bandwidth(Scenario& s) {
   if (needed > s.network().bandwidth_bytes_per_s()) s.mutable_network()->set_bandwidth_bytes_per_s(needed);
 }
 
+// A link's segments must stay well within the run's event limit: each segment is a delivery, a
+// read and, through a proxy, a forwarded frame of its own. A segment_bytes_max of 1 (a mutant's
+// edit, seed 0 case 168 of the swarm through passthrough with feedback: 8 x 70 kB) cuts every
+// byte apart and stops any case at the event limit, through every proxy the reference included.
+// The segment size is raised as far as that needs, and no further.
+void fit_segments(Scenario& s) {
+  uint64_t events = s.limits().has_events_max() ? s.limits().events_max() : sim::Limits{}.events_max;
+  uint64_t segment = s.network().has_segment_bytes_max() ? s.network().segment_bytes_max() : sim::LinkConfig{}.segment_bytes_max;
+  // Both legs' segments in at most an eighth of the events.
+  uint64_t budget = std::max<uint64_t>(events / 8, 1);
+  uint64_t needed = (2 * work_bytes(s) + budget - 1) / budget;
+  if (needed > segment) s.mutable_network()->set_segment_bytes_max(static_cast<uint32_t>(std::min<uint64_t>(needed, 1 << 24)));
+}
+
 constexpr Shape all_shapes[] = {
     {"many-calls", "4 to 16 copies of each call: many streams at once on one connection", many_calls},
     {"many-connections", "2 to 8 client connections, reconnects, a shared upstream pool", many_connections},
@@ -217,6 +232,12 @@ void fit_limits(Scenario& s) {
     for (Call& c : *s.mutable_calls()) c.set_repeat(std::min<uint32_t>(c.repeat(), 2));
   }
   fit_bandwidth(s);
+  fit_segments(s);
+}
+
+void make_well_formed(Scenario& s) {
+  for (Call& c : *s.mutable_calls()) make_finishable(&c);
+  fit_limits(s);
 }
 
 }  // namespace h2sim

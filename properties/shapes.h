@@ -35,7 +35,14 @@ std::function<void(Scenario&)> compose_shapes(std::vector<const Shape*> chosen, 
 
 // What every shaped scenario gets last, and a mutant (properties/mutate.h) too: repeats scaled
 // back where the work would pass the byte limit, a bandwidth cap raised to carry the case's bytes
-// in half its time limit.
+// in half its time limit, segments made large enough that the link's cuts stay well within the
+// event limit.
 void fit_limits(Scenario& s);
+
+// The generator's well-formedness, one function for every case whatever made it (the generator,
+// a mutant, a shrinking edit): every call finishable (make_finishable), the limits fitted
+// (fit_limits). A case it leaves unchanged can finish through a correct proxy; one that fails
+// through the reference is then the proxy's, never the scenario's.
+void make_well_formed(Scenario& s);
 
 }  // namespace h2sim

@@ -10,6 +10,7 @@
 #include "properties/check.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/generators.h"
+#include "properties/shapes.h"
 #include "model/run/run.h"
 #include "proxy_under_test/h2_relay.h"
 #include "support/test_support.h"
@@ -230,6 +231,33 @@ TEST(Simplify, TheMinimalCaseOmitsFieldsThatHadNoEffect) {
   // Dropping fields never changes the run: the minimal case replays to its own digest.
   sim::RecordedChoices recorded(shrunk.minimal.result.decisions);
   EXPECT_EQ(run_case(m, recorded).digest, shrunk.minimal.result.digest);
+}
+
+// Issue 13, "shrinking keeps the generator's well-formedness": a client sending a message fewer
+// and half-closing after the response would leave a server waiting for the message it no
+// longer gets, an application deadlock through any proxy. Edits of a well-formed case are
+// well-formed; a hand-written case's are its own.
+TEST(Simplify, EditsOfAWellFormedCaseStayFinishable) {
+  Scenario s = testing::scenario_from_file("founding-case.textproto");
+  Call& call = *s.mutable_calls(0);
+  call.set_kind(BIDI_STREAMING);
+  call.mutable_client()->set_messages(3);
+  call.mutable_client()->set_half_close(AFTER_MESSAGES);
+  call.mutable_server()->set_action(RESPOND);
+  call.mutable_server()->set_read_messages(3);
+  Scenario formed = s;
+  make_well_formed(formed);
+  ASSERT_EQ(formed.SerializeAsString(), s.SerializeAsString()) << "the case is well-formed as written";
+  int after_response = 0;
+  for (const Scenario& e : scenario_edits(s)) {
+    after_response += e.calls(0).client().half_close() == AFTER_RESPONSE;
+    for (const Call& c : e.calls()) {
+      Call finished = c;
+      make_finishable(&finished);
+      EXPECT_EQ(finished.SerializeAsString(), c.SerializeAsString()) << to_text(e);
+    }
+  }
+  EXPECT_GT(after_response, 0) << "the edit that half-closes after the response is still tried";
 }
 
 }  // namespace

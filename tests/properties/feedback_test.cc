@@ -12,7 +12,10 @@
 #include "model/scenario/scenario_io.h"
 #include "properties/check.h"
 #include "properties/corpus.h"
+#include "properties/invariants.h"
 #include "properties/mutate.h"
+#include "properties/shapes.h"
+#include "support/test_support.h"
 
 namespace h2sim {
 namespace {
@@ -126,6 +129,58 @@ TEST(Feedback, MutantsAreValidAndFinishable) {
   }
   for (const char* kind : {"field", "call", "splice", "personality"}) EXPECT_GT(edits[kind], 0) << kind;
   EXPECT_LT(edits["schedule"], 60) << "most edits give a valid scenario";
+}
+
+bool holds_everything(const Scenario& s, uint64_t seed, std::string* failed) {
+  sim::SeededChoices choices(seed);
+  Result r = run_case(s, choices);
+  for (const Verdict& v : check_all(r, s)) {
+    if (!v.holds) *failed = std::string(v.name) + ": " + v.detail;
+  }
+  return failed->empty();
+}
+
+// The mutant that made coverage feedback report a scenario problem as a finding (scenarios/
+// mutant-segment-per-byte.textproto): network.segment_bytes_max edited to 1 cut a 70 kB upload
+// into single bytes, past the event limit through passthrough. Every mutant that edits that
+// field now finishes through passthrough, as a generated case does.
+TEST(Feedback, MutantsThatEditTheSegmentSizeFinishThroughPassthrough) {
+  GenOptions gen;
+  gen.presets = {"passthrough"};
+  Scenario parent = testing::scenario_from_file("mutant-segment-per-byte.textproto");
+  parent.mutable_network()->clear_segment_bytes_max();
+  sim::SplitMix64 rng(1);
+  int edited = 0, tiny = 0;
+  for (int k = 0; k < 2000 && edited < 12; ++k) {
+    std::string what;
+    Scenario s = mutate_scenario(parent, parent, gen, rng, &what);
+    if (what != "field network.segment_bytes_max") continue;
+    ++edited;
+    tiny += s.network().segment_bytes_max() < 1000;
+    std::string failed;
+    EXPECT_TRUE(holds_everything(s, 0, &failed)) << failed << "\n" << to_text(s);
+  }
+  EXPECT_GE(edited, 12);
+  EXPECT_GT(tiny, 0) << "the edit still draws small segments, only as small as the case allows";
+}
+
+// The minimal case itself: a scenario problem as written (it fails through the reference), and
+// finishable once made well-formed by the generator's rule.
+TEST(Feedback, TheSegmentPerByteCaseIsRepairedByTheGeneratorsRule) {
+  Scenario s = testing::scenario_from_file("mutant-segment-per-byte.textproto");
+  std::string failed;
+  EXPECT_FALSE(holds_everything(s, 0, &failed));
+  EXPECT_NE(failed.find("no hang"), std::string::npos) << failed;
+  make_well_formed(s);
+  EXPECT_GT(s.network().segment_bytes_max(), 1u);
+  for (uint64_t seed = 0; seed < 5; ++seed) {
+    failed.clear();
+    EXPECT_TRUE(holds_everything(s, seed, &failed)) << "seed " << seed << ": " << failed;
+  }
+  // Well-formed is a fixed point: a generated case, or a repaired one, is left as it is.
+  Scenario again = s;
+  make_well_formed(again);
+  EXPECT_EQ(again.SerializeAsString(), s.SerializeAsString());
 }
 
 TEST(Feedback, TheCorpusGrowsAndItsFolderIsReadBackUnchanged) {

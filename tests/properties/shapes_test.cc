@@ -88,6 +88,26 @@ TEST(Shapes, ASwarmCampaignThroughPassthroughHolds) {
   std::filesystem::remove_all(o.out_dir);
 }
 
+// The same with coverage feedback: mutants are held to the generator's well-formedness, so none
+// is a case that fails through passthrough (it was: seed 0, case 168, a mutant whose link cut
+// every byte apart, scenarios/mutant-segment-per-byte.textproto).
+TEST(Shapes, ASwarmCampaignWithFeedbackThroughPassthroughHolds) {
+  std::vector<const Shape*> all;
+  for (const Shape& s : shapes()) all.push_back(&s);
+  CheckOptions o;
+  o.gen.presets = {"passthrough"};
+  o.gen.shape = compose_shapes(all, true, o.gen.proxies);
+  o.cases = 380;
+  o.seed = 0;
+  o.feedback = true;
+  o.shrink_runs_max = 20;  // a failure is reported, not studied: the test stays quick either way
+  o.out_dir = (std::filesystem::temp_directory_path() / ("h2sim-swarm-feedback-" + std::to_string(getpid()))).string();
+  CheckResult r = run_check(o);
+  EXPECT_GT(r.stats.mutants, 100u);
+  EXPECT_TRUE(r.findings.empty()) << (r.findings.empty() ? "" : r.findings[0].invariant);
+  std::filesystem::remove_all(o.out_dir);
+}
+
 // A capped link carries its case's bytes on both legs in half the time limit, whatever the
 // shapes drew.
 TEST(Shapes, ACappedLinkCarriesItsCaseWithinHalfItsTimeLimit) {
