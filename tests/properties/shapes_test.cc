@@ -74,7 +74,8 @@ TEST(Shapes, ACampaignThroughPassthroughHoldsInEveryShape) {
 // Every shape at once, drawn swarm-wise, holds through passthrough too: seed 0's case 377
 // (large messages, 16 copies of each call and slow's 100 kB/s link: 35 MB against a 60 s limit)
 // stopped at the time limit through every proxy until a capped link was made to carry its case.
-TEST(Shapes, ASwarmCampaignThroughPassthroughHolds) {
+// 380 swarm cases of seed 0 through passthrough, every shape drawn; `feedback` adds mutants.
+CheckResult swarm_through_passthrough(bool feedback) {
   std::vector<const Shape*> all;
   for (const Shape& s : shapes()) all.push_back(&s);
   CheckOptions o;
@@ -82,30 +83,28 @@ TEST(Shapes, ASwarmCampaignThroughPassthroughHolds) {
   o.gen.shape = compose_shapes(all, true, o.gen.proxies);
   o.cases = 380;
   o.seed = 0;
-  o.out_dir = (std::filesystem::temp_directory_path() / ("h2sim-swarm-" + std::to_string(getpid()))).string();
+  o.feedback = feedback;
+  o.shrink_runs_max = 20;  // a failure is reported, not studied: the test stays quick either way
+  o.out_dir = (std::filesystem::temp_directory_path() /
+               ("h2sim-swarm-" + std::to_string(feedback) + "-" + std::to_string(getpid())))
+                  .string();
   CheckResult r = run_check(o);
-  EXPECT_TRUE(r.findings.empty()) << (r.findings.empty() ? "" : r.findings[0].invariant);
   std::filesystem::remove_all(o.out_dir);
+  return r;
+}
+
+TEST(Shapes, ASwarmCampaignThroughPassthroughHolds) {
+  CheckResult r = swarm_through_passthrough(false);
+  EXPECT_TRUE(r.findings.empty()) << (r.findings.empty() ? "" : r.findings[0].invariant);
 }
 
 // The same with coverage feedback: mutants are held to the generator's well-formedness, so none
 // is a case that fails through passthrough (it was: seed 0, case 168, a mutant whose link cut
 // every byte apart, scenarios/mutant-segment-per-byte.textproto).
 TEST(Shapes, ASwarmCampaignWithFeedbackThroughPassthroughHolds) {
-  std::vector<const Shape*> all;
-  for (const Shape& s : shapes()) all.push_back(&s);
-  CheckOptions o;
-  o.gen.presets = {"passthrough"};
-  o.gen.shape = compose_shapes(all, true, o.gen.proxies);
-  o.cases = 380;
-  o.seed = 0;
-  o.feedback = true;
-  o.shrink_runs_max = 20;  // a failure is reported, not studied: the test stays quick either way
-  o.out_dir = (std::filesystem::temp_directory_path() / ("h2sim-swarm-feedback-" + std::to_string(getpid()))).string();
-  CheckResult r = run_check(o);
+  CheckResult r = swarm_through_passthrough(true);
   EXPECT_GT(r.stats.mutants, 100u);
   EXPECT_TRUE(r.findings.empty()) << (r.findings.empty() ? "" : r.findings[0].invariant);
-  std::filesystem::remove_all(o.out_dir);
 }
 
 // A capped link carries its case's bytes on both legs in half the time limit, whatever the
