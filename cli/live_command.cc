@@ -17,6 +17,7 @@
 #include "cli/live_flags.h"
 #include "cli/live_matrix.h"
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "live/live_run.h"
 #include "live/net/interrupt.h"
 #include "model/grpc/personality.h"
@@ -170,12 +171,14 @@ int differential(const Parsed& p, const LiveTarget& target, const live::Peers& p
   o.proxy_name = target.proxy.name;
   o.peers = peers;
   o.timeout_ms = timeout_ms;
-  bool terminal = isatty(STDERR_FILENO);
-  o.progress = [terminal](uint64_t done, uint64_t cases) {
-    if (terminal) std::fprintf(stderr, "\r  %llu/%llu cases", static_cast<unsigned long long>(done),
-                               static_cast<unsigned long long>(cases));
+  ProgressLine line("live");
+  o.progress = [&line](uint64_t done, uint64_t cases) {
+    line.show(std::to_string(done) + "/" + std::to_string(cases) + " cases");
   };
-  o.disagreement = [&o](const Disagreement& d) { print_disagreement(d, o.proxy_name); };
+  o.disagreement = [&o, &line](const Disagreement& d) {
+    line.clear();
+    print_disagreement(d, o.proxy_name);
+  };
   live::install_interrupt_handler();
   std::printf("differential: %llu generated scenarios (seed %llu) through %s, %llu live runs each, against preset %s\n",
               static_cast<unsigned long long>(o.cases), static_cast<unsigned long long>(o.seed), o.proxy_name.c_str(),
@@ -184,7 +187,7 @@ int differential(const Parsed& p, const LiveTarget& target, const live::Peers& p
   if (!r.error.empty() && live::interrupted() && !r.write_failed) return interrupted_before_any_run();
   if (!r.error.empty()) return output_error("live", r.error);
   if (!r.stop_problem.empty()) return output_error("live", r.stop_problem);
-  if (terminal) std::fprintf(stderr, "\n");
+  line.clear();
   if (r.interrupted) {
     std::printf("\ninterrupted: %llu of %llu cases ran; what they found is above and in %s\n",
                 static_cast<unsigned long long>(r.done), static_cast<unsigned long long>(o.cases), o.out_dir.c_str());

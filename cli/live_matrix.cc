@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "live/net/interrupt.h"
 #include "live/peers.h"
 #include "live/proxy_process.h"
@@ -115,7 +116,7 @@ std::vector<TripleOutcome> triples_of(const Lists& l, bool one_peer) {
 }
 
 // One triple's differential, into `t`; its files under DIR/PROXY-CLIENT-SERVER.
-void run_triple(const DifferentialOptions& base, size_t k, size_t total, TripleOutcome* t) {
+void run_triple(const DifferentialOptions& base, size_t k, size_t total, ProgressLine* line, TripleOutcome* t) {
   DifferentialOptions o = base;
   const MatrixTriple& tr = t->triple;
   o.target.proxy = *live::find_builtin_proxy(tr.proxy);
@@ -130,12 +131,10 @@ void run_triple(const DifferentialOptions& base, size_t k, size_t total, TripleO
   o.out_dir = base.out_dir + "/" + tr.proxy + "-" + tr.client + "-" + tr.server;
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
-  bool terminal = isatty(STDERR_FILENO);
   std::string label = "triple " + std::to_string(k + 1) + "/" + std::to_string(total) + " " + tr.proxy + " " +
                       tr.client + " " + tr.server;
-  o.progress = [terminal, label](uint64_t done, uint64_t cases) {
-    if (terminal) std::fprintf(stderr, "\r  %s: %llu/%llu cases   ", label.c_str(), static_cast<unsigned long long>(done),
-                               static_cast<unsigned long long>(cases));
+  o.progress = [line, label](uint64_t done, uint64_t cases) {
+    line->show(label + ": " + std::to_string(done) + "/" + std::to_string(cases) + " cases");
   };
   o.disagreement = [t, &o](const Disagreement& d) {
     for (MatrixDisagreement& m : matrix_disagreements(d)) t->disagreements.push_back(std::move(m));
@@ -147,7 +146,7 @@ void run_triple(const DifferentialOptions& base, size_t k, size_t total, TripleO
   }
   t->ran = true;
   t->result = run_differential(o);
-  if (terminal) std::fprintf(stderr, "\n");
+  line->clear();
   // An interrupt that came while a proxy started is the user's Ctrl-C, not the proxy's failure.
   if (live::interrupted()) {
     t->result.interrupted = true;
@@ -211,12 +210,13 @@ int live_matrix(const Parsed& p, std::span<const std::string> args, uint64_t tim
     }
   }
   live::install_interrupt_handler();
+  ProgressLine line(command);
   size_t k = 0;
   bool stopped = false, disagree = false;
   for (TripleOutcome& t : triples) {
     if (!t.triple.unavailable.empty()) continue;
     if (live::interrupted()) break;
-    run_triple(base, k++, runnable, &t);
+    run_triple(base, k++, runnable, &line, &t);
     stopped |= !t.failure.empty();
     disagree |= t.result.disagreeing != 0;
   }

@@ -77,9 +77,9 @@ const ProxyTemplate builtins[] = {
      "{binary} --conf={config} --frontend={listen_host},{listen_port};no-tls "
      "--backend={upstream_host},{upstream_port};;proto=h2 --workers=1 --pid-file={dir}/pid "
      "--accesslog-file=/dev/null --errorlog-file={dir}/error.log",
-     "", "apt-get install nghttp2-proxy (scripts/install-live-deps.sh)"},
+     "", "apt-get install nghttp2-proxy (scripts/install-live-deps.sh)", "--version"},
     {"caddy", "caddy-2.6", "/usr/bin/caddy", "HOME={dir} {binary} run --config {config}", caddy_config,
-     "apt-get install caddy (scripts/install-live-deps.sh)"},
+     "apt-get install caddy (scripts/install-live-deps.sh)", "version"},
     {"apache2", "apache-2.4", "/usr/sbin/apache2", "{binary} -DFOREGROUND -f {config}", apache2_config,
      "apt-get install apache2 (scripts/install-live-deps.sh)"},
 };
@@ -301,11 +301,10 @@ std::string ProxyProcess::stop() {
 }
 
 std::string proxy_version(const ProxyTemplate& proxy) {
-  const char* flag = proxy.name == "nghttpx" ? "--version" : proxy.name == "caddy" ? "version" : "-v";
   std::string output = temp_file("h2sim-version");
   std::string error, line;
   Process process;
-  if (!output.empty() && process.start({proxy.binary, flag}, output, &error)) {
+  if (!output.empty() && process.start({proxy.binary, proxy.version_argument}, output, &error)) {
     for (int i = 0; i < 100 && !process.exited(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     process.stop();
     std::string text = read_text(output);

@@ -34,6 +34,7 @@ struct ProxyTemplate {
   std::string command;  // split at spaces (quotes group words); no shell
   std::string config;   // the configuration file's text; may be empty
   std::string install;  // how to get the binary, for the message when it is missing
+  std::string version_argument = "-v";  // what makes the binary print its version (proxy_version)
 };
 
 // The built-in templates, in the order --help lists them.
@@ -62,7 +63,7 @@ std::string expand_placeholders(std::string_view text, const ProxyPlaces& places
 // False (and why) on an unclosed quote or an empty command.
 bool split_command(std::string_view command, std::vector<std::string>* words, std::string* error);
 
-// The proxy's own account of its version: the first line `BINARY -v` (or its like) prints, as
+// The proxy's own account of its version: the first line `BINARY VERSION_ARGUMENT` prints, as
 // "nginx version: nginx/1.22.1"; empty if it printed none within 2 s. For reports.
 std::string proxy_version(const ProxyTemplate& proxy);
 // Today's date in UTC, YYYY-MM-DD: when a live report was made.
