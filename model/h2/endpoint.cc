@@ -256,7 +256,7 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
     : role_(role),
       events_(SessionAllocator<Event>(&memory_)),
       taken_(SessionAllocator<Event>(&memory_)),
-      streams_(SessionAllocator<std::pair<const StreamId, StreamFlags>>(&memory_)),
+      streams_(&memory_),
       outgoing_(SessionAllocator<std::pair<const StreamId, Outgoing>>(&memory_)),
       pending_resets_(SessionAllocator<std::pair<const StreamId, ErrorCode>>(&memory_)) {
   // nghttp2 copies the allocator table; memory_ outlives the session (deleted in ~Endpoint).
@@ -447,9 +447,37 @@ sim::Flush Endpoint::take_output() {
   return flush;
 }
 
+StreamFlags& Endpoint::StreamTable::at(StreamId id) {
+  H2SIM_ASSERT(id.value >= 0);
+  auto index = static_cast<size_t>(id.value);
+  if (!far.empty()) {
+    if (auto it = far.find(id); it != far.end()) return it->second;
+  }
+  if (index >= near.size()) {
+    if (index - near.size() >= near_reach) return far[id];
+    near.resize(index + 1);
+  }
+  std::optional<StreamFlags>& f = near[index];
+  if (!f) f.emplace();
+  return *f;
+}
+
+const StreamFlags* Endpoint::StreamTable::find(StreamId id) const {
+  auto index = static_cast<size_t>(id.value);
+  if (id.value >= 0 && index < near.size() && near[index]) return &*near[index];
+  auto it = far.find(id);
+  return it == far.end() ? nullptr : &it->second;
+}
+
+size_t Endpoint::StreamTable::open() const {
+  size_t open = 0;
+  for (const std::optional<StreamFlags>& f : near) open += f && !f->closed;
+  for (const auto& [id, f] : far) open += !f.closed;
+  return open;
+}
+
 const StreamFlags* Endpoint::stream(StreamId id) const {
-  auto it = streams_.find(id);
-  return it == streams_.end() ? nullptr : &it->second;
+  return streams_.find(id);
 }
 
 size_t Endpoint::queued_bytes() const {
@@ -459,9 +487,7 @@ size_t Endpoint::queued_bytes() const {
 }
 
 size_t Endpoint::open_streams() const {
-  size_t open = 0;
-  for (const auto& [id, f] : streams_) open += !f.closed;
-  return open;
+  return streams_.open();
 }
 
 bool Endpoint::alive() const {
