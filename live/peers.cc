@@ -32,7 +32,7 @@ constexpr PeerKind kinds[] = {
      "grpc-core-sync", "", 0, ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's libgrpc++-dev and protobuf-compiler-grpc"},
     {"grpcio", "grpcio 1.51 for Python (Debian's python3-grpcio, grpc-core underneath)", "h2sim-grpcio-peer", "client",
-     true, "grpcio", "grpc-core", 8, ScenarioFormat::textproto,
+     true, "grpcio", "grpcio", 8, ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's python3-grpcio and python3-protobuf",
      "headers_before_status answer_on_headers"},
     {"grpc-js", "@grpc/grpc-js 1.14.7 on Node (npm, pinned in live/peers/node/package.json)", "h2sim-grpc-js-peer",

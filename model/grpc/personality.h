@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/grpc/status.h"
+#include "model/grpc/script.h"
 
 namespace h2sim::grpc {
 
@@ -80,6 +80,18 @@ enum class ServerRstAfterStatus : uint8_t {
   no_error_if_client_open,   // grpc-core SentLastFrame, grpc-go (PR #2684): §2.1, §2.3
 };
 
+// Which OK statuses a server library sends without their grpc-message. A fact of its API, as the
+// client's ok_status_drops_message is, measured live (docs/fidelity.md, "An OK status's message at
+// the server").
+enum class OkStatusMessage : uint8_t {
+  sent,  // grpcio: context.set_details() goes out whatever the code
+  // grpc++'s sync handlers of calls with one response (grpcpp/support/method_handler.h, 1.51):
+  // an OK status is replaced by the response's serialization status, which has no message.
+  // Streaming-response handlers' statuses go out as returned.
+  dropped_with_one_response,
+  dropped,  // grpc-go: OK is a nil error; grpc-java: StreamObserver.onCompleted() carries none
+};
+
 struct ServerPersonality {
   std::string_view name;
   std::string_view source;
@@ -89,7 +101,12 @@ struct ServerPersonality {
   // grpc-core close_from_api appends RST_STREAM(NO_ERROR) after a trailers-only abort (§2.1).
   bool rst_after_trailers_only;
   ServerRstAfterStatus rst_after_status;
+  OkStatusMessage ok_status_message = OkStatusMessage::sent;
 };
+
+// The status a server of this personality puts on the wire for a call of `kind` whose handler
+// ended with `status`.
+Status status_sent(const ServerPersonality& personality, CallKind kind, Status status);
 
 const ClientPersonality* find_client_personality(std::string_view name);
 const ServerPersonality* find_server_personality(std::string_view name);

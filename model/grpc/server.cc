@@ -192,6 +192,8 @@ void ServerHost::act(ServerCall& call) {
     CallOutcome& outcome = outcomes_[call.index];
     outcome.server_sent = status;
     outcome.server_status_at = net_->now();
+    // The application's status, as some libraries put it on the wire: an OK without its message.
+    status = status_sent(personality_, scripts_[call.index].kind, status);
   }
   auto [head, trailers] = header_blocks(call, status);
   const ServerScript* script = call.index >= 0 ? &scripts_[call.index].server : nullptr;
