@@ -121,6 +121,7 @@ constexpr ServerPersonality servers[] = {
         .rst_after_status = ServerRstAfterStatus::no_error_if_client_open,
         // status.Error(codes.OK, ...) is nil: the wire had "grpc-message:" empty for every kind.
         .ok_status_message = OkStatusMessage::dropped,
+        .loses_end_stream_on_headers = true,
     },
     {
         .name = "grpc-java",
@@ -130,6 +131,7 @@ constexpr ServerPersonality servers[] = {
         .rst_after_status = ServerRstAfterStatus::none,
         // onCompleted() closes with Status.OK, no description: no grpc-message for any kind.
         .ok_status_message = OkStatusMessage::dropped,
+        .loses_end_stream_on_headers = true,
     },
 };
 

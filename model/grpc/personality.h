@@ -102,6 +102,13 @@ struct ServerPersonality {
   bool rst_after_trailers_only;
   ServerRstAfterStatus rst_after_status;
   OkStatusMessage ok_status_message = OkStatusMessage::sent;
+  // A request whose END_STREAM rides on its HEADERS (a call without messages) never reaches the
+  // handler as ended: grpc-go 1.33 marks the stream read-done but wakes no reader (grpc-go#2867,
+  // fixed in 2026 by PR #9391); grpc-java 1.41's NettyServerHandler ignores endStream on HEADERS.
+  // Unary and server-streaming handlers, run once their one request is read, never run; the
+  // others wait for a message or the half-close that never comes, and the client hangs (measured
+  // live: scenarios/server-loses-end-stream-on-headers.textproto, docs/fidelity.md).
+  bool loses_end_stream_on_headers = false;
 };
 
 // The status a server of this personality puts on the wire for a call of `kind` whose handler

@@ -439,6 +439,34 @@ TEST(LivePeers, EachServerSendsAnOkStatusMessageAsItsPersonalitySays) {
   EXPECT_EQ(peers_running(), 0);
 }
 
+// grpc-go's and grpc-java's servers never tell a handler that a request ended on its HEADERS
+// (found by the differential across the matrix): the call without messages ends at its deadline,
+// the one with a message is answered; grpc++ and grpcio answer both. Each as its personality says.
+TEST(LivePeers, EachServerEndsACallWithoutMessagesAsItsPersonalitySays) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  const std::string denied = "PERMISSION_DENIED: Details sent by the server";
+  const std::pair<const char*, std::string> servers[] = {
+      {"grpc-go", "2 x DEADLINE_EXCEEDED: Deadline Exceeded; " + denied + "\n"},
+      {"grpc-java", "2 x DEADLINE_EXCEEDED: Deadline Exceeded; " + denied + "\n"},
+      {"grpc++", "2 x " + denied + "; " + denied + "\n"},
+      {"grpcio", "2 x " + denied + "; " + denied + "\n"}};
+  int ran = 0;
+  for (const auto& [peer, seen] : servers) {
+    std::string program = std::string("h2sim-") + (std::string(peer) == "grpc++" ? "grpcpp" : peer) + "-peer";
+    if (!peer_built(program.c_str())) continue;
+    SCOPED_TRACE(peer);
+    int code = 0;
+    std::string out = h2sim("live " + scenario("server-loses-end-stream-on-headers.textproto") +
+                                " --proxy nginx --repeat 2 --compare --server " + peer, &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find(seen), std::string::npos) << out;
+    EXPECT_NE(out.find("agreement: 2 of 2 "), std::string::npos) << out;
+    ++ran;
+  }
+  if (ran == 0) GTEST_SKIP() << "no server peer was built (scripts/install-live-deps.sh)";
+  EXPECT_EQ(peers_running(), 0);
+}
+
 // nginx's 502 page reaches each client library as UNAVAILABLE in its own words (found by the
 // differential with grpc-go and grpc-js): the words its personality predicts.
 TEST(LivePeers, EachClientWordsAnHttpErrorAsItsPersonalitySays) {

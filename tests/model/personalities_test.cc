@@ -319,6 +319,37 @@ TEST(ServerPersonalities, EachSendsAnOkStatusMessageAsItsLibraryDidLive) {
   EXPECT_TRUE(all_hold(check_all(r, s)));
 }
 
+// Measured live (docs/fidelity.md, item 3 of the matrix's list): grpc-go's and grpc-java's
+// servers never tell the handler that a request ended on its HEADERS, so the call without
+// messages ends at its deadline; a message's DATA(END_STREAM) is seen. grpc-core's is answered.
+TEST(ServerPersonalities, GrpcGoAndGrpcJavaLoseAnEndStreamOnTheRequestHeaders) {
+  const grpc::Status denied{grpc::Code::permission_denied, "Details sent by the server"};
+  for (const char* server : {"grpc-go", "grpc-java", "grpc-core", "grpcio"}) {
+    Scenario s = scenario_from_file("server-loses-end-stream-on-headers.textproto");
+    s.set_server(server);
+    Result r = run_plain(s);
+    ASSERT_EQ(r.calls.size(), 2u);
+    ASSERT_TRUE(r.calls[0].client_saw && r.calls[1].client_saw) << server;
+    bool loses = std::string(server) == "grpc-go" || std::string(server) == "grpc-java";
+    EXPECT_EQ(r.calls[0].client_saw->code, loses ? grpc::Code::deadline_exceeded : grpc::Code::permission_denied)
+        << server;
+    EXPECT_EQ(*r.calls[1].client_saw, denied) << server;
+  }
+  // A unary handler is given its request before it runs: without one it never runs, whatever
+  // its script (an abort at once included).
+  Scenario unary = testing::scenario_from_text(R"pb(
+    server: "grpc-go"
+    calls {
+      kind: UNARY
+      client { messages: 0 deadline_ns: 100000000 }
+      server { action: ABORT_AT_ONCE status { code: 7 } }
+    }
+  )pb");
+  EXPECT_EQ(run_plain(unary).calls[0].client_saw->code, grpc::Code::deadline_exceeded);
+  unary.set_server("grpc-core");
+  EXPECT_EQ(run_plain(unary).calls[0].client_saw->code, grpc::Code::permission_denied);
+}
+
 TEST(ServerPersonalities, AllAreListed) {
   for (const char* name : {"grpc-core", "grpcio", "grpc-go", "grpc-java"}) {
     EXPECT_NE(grpc::find_server_personality(name), nullptr) << name;
