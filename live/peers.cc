@@ -21,7 +21,7 @@ namespace {
 
 // The table. Each client's personality is the one the model gives that stack; the callback API
 // and grpcio ask for the status at the start of the call, grpc++'s sync API only in Finish()
-// (model/grpc/personality.h, reset_replaces_held_trailers). The model has no grpc-js server
+// (model/grpc/personality.h, status_asked). The model has no grpc-js server
 // personality: grpc-java's (trailers-only abort, no RST_STREAM after it) is what a grpc-js
 // server was seen to write (docs/fidelity.md).
 constexpr PeerKind kinds[] = {

@@ -32,7 +32,7 @@ constexpr ClientPersonality grpcio(ClientPersonality p) {
 constexpr ClientPersonality sync_api(ClientPersonality p) {
   p.name = "grpc-core-sync";
   p.source = "docs/behaviours.md §2.2 step 4 with no status op pending: grpc++ sync API (Finish, BlockingUnaryCall)";
-  p.reset_replaces_held_trailers = false;
+  p.status_asked = StatusAsked::in_finish;
   p.unary_ok_without_message_is_unimplemented = true;
   return p;
 }

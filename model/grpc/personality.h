@@ -31,17 +31,27 @@ enum class StatusRule : uint8_t {
   first_non_ok_wins,
 };
 
+// When the application asks grpc-core for a call's status (recv_trailing_metadata).
+enum class StatusAsked : uint8_t {
+  at_start,  // grpc++'s callback API and grpcio: when the call starts
+  // grpc++'s sync API, in Finish(): a unary call at once (BlockingUnaryCall runs every op in one
+  // batch); a client-streaming call once its writes (and WritesDone) are done, since Finish() is
+  // its only way to the response; a bidi or server-streaming call only after its reads end, which
+  // the status ends. Measured live through haproxy 2.6: the founding case (bidi) kept its status
+  // 20 of 20 (scenarios/founding-case.textproto --client grpc++-sync); a client-streaming call
+  // that never half-closes lost it to haproxy's RST(CANCEL) in the trailers' read 20 of 20
+  // (scenarios/sync-client-stream-reset-after-trailers.textproto, docs/fidelity.md).
+  in_finish,
+};
+
 struct ClientPersonality {
   std::string_view name;
   std::string_view source;
   StatusRule status_rule;
   RstAfterTrailers rst_after_trailers;
   // grpc-core (§2.2 step 4): a non-OK RST_STREAM in the same read batch replaces held trailers
-  // only while the application has asked for the status (recv_trailing_metadata pending). The
-  // callback API and grpc Python ask at the start of the call; grpc++'s sync API only in
-  // Finish(), after the reads, so its held trailers survive (measured live: h2sim live
-  // scenarios/founding-case.textproto --proxy haproxy --client grpc++-sync, 20 of 20 kept 7).
-  bool reset_replaces_held_trailers = true;
+  // only while the application has asked for the status (recv_trailing_metadata pending).
+  StatusAsked status_asked = StatusAsked::at_start;
   // grpc++'s BlockingUnaryCall (grpcpp/impl/client_unary_call.h, 1.51): a unary call that ends
   // OK without a response message is reported as UNIMPLEMENTED "No message returned for unary
   // request". The callback API does not check.
