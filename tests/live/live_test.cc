@@ -480,6 +480,28 @@ TEST(LivePeers, EachServerEndsACallWithoutMessagesAsItsPersonalitySays) {
   EXPECT_EQ(peers_running(), 0);
 }
 
+// A client peer's bound runs from its connection, not its start: a JVM on a loaded machine took
+// seconds to start, and grpc-java's runs ended with no status (the matrix's disagreement 4). A
+// grpc++ peer that sleeps 2 s before it starts stands in for it, with a 1 s bound.
+TEST(LivePeers, AClientPeerSlowToStartGetsItsWholeBound) {
+  if (!installed("nginx") || !grpcpp_peer_built()) GTEST_SKIP() << "needs nginx and the grpc++ peer";
+  std::string slow = ::testing::TempDir() + "h2sim-slow-peer.sh";
+  FILE* f = std::fopen(slow.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::string peer = (std::filesystem::path(H2SIM_BINARY).parent_path() / "h2sim-grpcpp-peer").string();
+  std::fprintf(f, "#!/bin/sh\nsleep 2\nexec '%s' \"$@\"\n", peer.c_str());
+  std::fclose(f);
+  std::filesystem::permissions(slow, std::filesystem::perms::owner_all);
+  int code = 0;
+  std::string out = h2sim("live " + scenario("ok-status-with-message.textproto") +
+                              " --proxy nginx --repeat 1 --timeout-ms 1000 --client grpc++ --peer-binary " + slow,
+                          &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("1 x OK\n"), std::string::npos) << out;
+  EXPECT_EQ(peers_running(), 0);
+  std::remove(slow.c_str());
+}
+
 // nginx's 502 page reaches each client library as UNAVAILABLE in its own words (found by the
 // differential with grpc-go and grpc-js): the words its personality predicts.
 TEST(LivePeers, EachClientWordsAnHttpErrorAsItsPersonalitySays) {
