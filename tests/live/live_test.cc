@@ -181,6 +181,18 @@ TEST(LiveGrpcpp, TheSyncApiLosesAClientStreamingStatusAskedForBeforeTheReset) {
   EXPECT_NE(out.find("agreement: 1 of 1 "), std::string::npos) << out;
 }
 
+// The sync writer half-closes after the response started only if it asks for the response's
+// headers (WaitForInitialMetadata); the peer waited for a mark nothing set and never finished.
+TEST(LiveGrpcpp, TheSyncApiHalfClosesAClientStreamAfterTheResponseStarted) {
+  if (!installed("nginx") || !grpcpp_peer_built()) GTEST_SKIP() << "needs nginx and grpc++ (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("sync-client-stream-half-close-after-response.textproto") +
+                              " --proxy nginx --repeat 2 --compare --client grpc++-sync", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("2 x OK\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("agreement: 1 of 1 "), std::string::npos) << out;
+}
+
 TEST(LiveGrpcpp, NginxAndNghttpxKeepTheStatusForTheRealGrpcppClient) {
   if (!grpcpp_peer_built()) GTEST_SKIP() << "needs grpc++ (scripts/install-live-deps.sh)";
   for (const char* proxy : {"nginx", "nghttpx"}) {
