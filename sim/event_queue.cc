@@ -23,9 +23,9 @@ constexpr uint32_t hosts_max = 64;
 
 }  // namespace
 
-void EventQueue::Bucket::add(Event event) {
+void EventQueue::Bucket::add(const Event& event) {
   H2SIM_ASSERT(events.empty() || events.back().seq < event.seq);
-  events.push_back(std::move(event));
+  events.push_back(event);
   // Fenwick append: node i covers (i - lowbit(i), i]; its sum is the new flag plus the flags of
   // the nodes below it in that range, all of them pending or not as the tree already knows.
   size_t i = events.size();
@@ -46,13 +46,13 @@ size_t EventQueue::Bucket::find(size_t rank) const {
       remaining -= tree[pos - 1];
     }
   }
-  H2SIM_ASSERT(pos < events.size() && events[pos].action);
+  H2SIM_ASSERT(pos < events.size() && events[pos].slot != taken_slot);
   return pos;
 }
 
 EventQueue::Event EventQueue::Bucket::take(size_t index) {
-  Event event = std::move(events[index]);
-  events[index].action = nullptr;
+  Event event = events[index];
+  events[index].slot = taken_slot;
   for (size_t i = index + 1; i <= tree.size(); i += i & (~i + 1)) --tree[i - 1];
   --live;
   if (live == 0) {
@@ -60,7 +60,7 @@ EventQueue::Event EventQueue::Bucket::take(size_t index) {
     tree.clear();
     first = 0;
   } else {
-    while (!events[first].action) ++first;
+    while (events[first].slot == taken_slot) ++first;
   }
   return event;
 }
@@ -73,16 +73,26 @@ EventQueue::Bucket& EventQueue::bucket(Address host) {
 
 void EventQueue::schedule(Time at, Action action, uint64_t tag, Address host) {
   H2SIM_ASSERT(action != nullptr);
-  Event event{at, next_seq_++, std::move(action), tag, host};
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    H2SIM_ASSERT(actions_.size() < taken_slot);
+    slot = static_cast<uint32_t>(actions_.size());
+    actions_.push_back(std::move(action));
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    actions_[slot] = std::move(action);
+  }
+  Event event{at, next_seq_++, tag, host, slot};
   if (due_count_ > 0) {
     H2SIM_ASSERT(at >= due_at_);
     if (at == due_at_) {
-      bucket(host).add(std::move(event));
+      bucket(host).add(event);
       ++due_count_;
       return;
     }
   }
-  events_.push_back(std::move(event));
+  events_.push_back(event);
   std::push_heap(events_.begin(), events_.end(), Later{});
 }
 
@@ -92,9 +102,8 @@ void EventQueue::move_due_from_heap() {
   due_at_ = events_.front().at;
   while (!events_.empty() && events_.front().at == due_at_) {
     std::pop_heap(events_.begin(), events_.end(), Later{});
-    Event event = std::move(events_.back());
+    bucket(events_.back().host).add(events_.back());
     events_.pop_back();
-    bucket(event.host).add(std::move(event));
     ++due_count_;
   }
 }
@@ -121,14 +130,17 @@ EventQueue::Action EventQueue::pop(ChoiceSource& choices, Time* at, std::pair<ui
   --due_count_;
   *at = due_at_;
   if (popped) *popped = {event.tag, event.host};
-  return std::move(event.action);
+  Action action = std::move(actions_[event.slot]);
+  actions_[event.slot] = nullptr;
+  free_slots_.push_back(event.slot);
+  return action;
 }
 
 void EventQueue::tie_candidates(std::vector<std::pair<uint64_t, Address>>* out) const {
   H2SIM_ASSERT(tie_ != nullptr);
   out->clear();
   for (const Event& e : tie_->events) {
-    if (e.action) out->emplace_back(e.tag, e.host);
+    if (e.slot != taken_slot) out->emplace_back(e.tag, e.host);
   }
 }
 
@@ -138,7 +150,7 @@ std::vector<std::pair<int64_t, uint64_t>> EventQueue::pending(Time now) const {
   for (const Event& e : events_) out.emplace_back((e.at - now).ns, e.tag);
   for (const Bucket& b : due_) {
     for (const Event& e : b.events) {
-      if (e.action) out.emplace_back((e.at - now).ns, e.tag);
+      if (e.slot != taken_slot) out.emplace_back((e.at - now).ns, e.tag);
     }
   }
   std::sort(out.begin(), out.end());

@@ -1,5 +1,9 @@
 #include "model/grpc/wire.h"
 
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+
 #include "model/grpc/echo.pb.h"
 #include "model/grpc/script.h"
 
@@ -30,8 +34,14 @@ uint32_t metadata_intact(std::span<const h2::Header> headers, MetadataBlock bloc
 }
 
 std::string message_payload(uint32_t seq, uint32_t payload_bytes) {
+  // 'a' + (seq + i) % 26 for each i, copied from the alphabet twice over in runs of up to 26
+  // (a division per byte was 1.6% of a 10,000-call run).
+  static constexpr std::string_view alphabet2 = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz";
   std::string payload(payload_bytes, '\0');
-  for (uint32_t i = 0; i < payload_bytes; ++i) payload[i] = static_cast<char>('a' + (seq + i) % 26);
+  const char* from = alphabet2.data() + seq % 26;
+  for (size_t at = 0; at < payload.size(); at += 26) {
+    std::memcpy(payload.data() + at, from, std::min<size_t>(26, payload.size() - at));
+  }
   return payload;
 }
 

@@ -22,7 +22,8 @@ void WireTrace::on_connect(uint32_t connection, sim::Address from, sim::Address 
   if (f == peers_.end() || t == peers_.end()) return;
   std::optional<Leg> leg = leg_of(f->second, t->second);
   if (!leg) return;
-  std::array<End, 2>& ends = connections_[connection];
+  if (connections_.size() <= connection) connections_.resize(size_t{connection} + 1);
+  std::array<End, 2>& ends = connections_[connection].emplace();
   // The connecting end (0) sends the preface; each end's reads are what the other wrote, so the
   // writer's decoder and the reader's share that direction's header blocks (decoded once, if
   // ever read).
@@ -37,8 +38,9 @@ void WireTrace::on_connect(uint32_t connection, sim::Address from, sim::Address 
 }
 
 WireTrace::End* WireTrace::end(sim::ConnId id) {
-  auto it = connections_.find(sim::connection_index(id));
-  return it == connections_.end() ? nullptr : &it->second[sim::is_accepting_end(id) ? 1 : 0];
+  uint32_t index = sim::connection_index(id);
+  if (index >= connections_.size() || !connections_[index]) return nullptr;
+  return &(*connections_[index])[sim::is_accepting_end(id) ? 1 : 0];
 }
 
 void WireTrace::on_write(sim::ConnId id, std::span<const uint8_t> bytes, sim::Time at) {

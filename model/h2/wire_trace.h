@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,8 +34,8 @@ class WireTrace final : public sim::WireObserver {
 
  private:
   // One end of a traced connection: what it wrote and what it read, each decoded on its own.
-  // The decoders live in the map's node (two allocations fewer per decoder pair than owning
-  // pointers; a connection's four were a tenth of a founding-case run's allocations).
+  // The decoders live in place (two allocations fewer per decoder pair than owning pointers; a
+  // connection's four were a tenth of a founding-case run's allocations).
   struct End {
     std::optional<FrameDecoder> sent;
     std::optional<FrameDecoder> received;
@@ -44,7 +45,9 @@ class WireTrace final : public sim::WireObserver {
   End* end(sim::ConnId id);
 
   std::map<sim::Address, Peer> peers_;
-  std::map<uint32_t, std::array<End, 2>> connections_;  // traced ones, by index
+  // By connection index (the World numbers them densely from 0), empty for one not traced. A
+  // deque: growing keeps the decoders in place. A tree was 1.4% of a 10,000-call run.
+  std::deque<std::optional<std::array<End, 2>>> connections_;
   FrameLog frames_;
 };
 

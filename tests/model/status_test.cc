@@ -71,6 +71,18 @@ TEST(Wire, MessagesSurviveArbitraryDataSplits) {
 namespace h2sim::grpc {
 namespace {
 
+// The payload every host writes and checks: the alphabet from the message's own letter on. Pinned
+// by value, since writer and checker share the function and would agree on any change.
+TEST(Wire, APayloadIsTheAlphabetFromItsSequenceNumberOn) {
+  EXPECT_EQ(message_payload(0, 0), "");
+  EXPECT_EQ(message_payload(1, 3), "bcd");
+  EXPECT_EQ(message_payload(27, 30), "bcdefghijklmnopqrstuvwxyzabcde");
+  std::string long_one = message_payload(25, 100);
+  for (size_t i = 0; i < long_one.size(); ++i) {
+    ASSERT_EQ(long_one[i], static_cast<char>('a' + (25 + i) % 26)) << "at " << i;
+  }
+}
+
 TEST(StatusText, StaysOnOneLineWhateverTheMessageHolds) {
   EXPECT_EQ(status_text({Code::not_found, "x%y\n"}), "NOT_FOUND: x%y\\n");
   EXPECT_EQ(status_text({Code::internal, std::string("a\tb\\c\x01\x7f", 7)}), "INTERNAL: a\\tb\\\\c\\x01\\x7f");
