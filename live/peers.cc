@@ -21,7 +21,7 @@ namespace {
 
 // The table. Each client's personality is the one the model gives that stack; the callback API
 // and grpcio ask for the status at the start of the call, grpc++'s sync API only in Finish()
-// (model/grpc/personality.h, reset_replaces_held_trailers). The model has no grpc-js server
+// (model/grpc/personality.h, status_asked). The model has no grpc-js server
 // personality: grpc-java's (trailers-only abort, no RST_STREAM after it) is what a grpc-js
 // server was seen to write (docs/fidelity.md).
 constexpr PeerKind kinds[] = {
@@ -32,7 +32,7 @@ constexpr PeerKind kinds[] = {
      "grpc-core-sync", "", 0, ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's libgrpc++-dev and protobuf-compiler-grpc"},
     {"grpcio", "grpcio 1.51 for Python (Debian's python3-grpcio, grpc-core underneath)", "h2sim-grpcio-peer", "client",
-     true, "grpcio", "grpc-core", 8, ScenarioFormat::textproto,
+     true, "grpcio", "grpcio", 8, ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's python3-grpcio and python3-protobuf",
      "headers_before_status answer_on_headers"},
     {"grpc-js", "@grpc/grpc-js 1.14.7 on Node (npm, pinned in live/peers/node/package.json)", "h2sim-grpc-js-peer",

@@ -29,6 +29,8 @@ class TapHost final : public sim::Host {
   void on_bytes(sim::ConnId end, std::span<const uint8_t> batch) override;
   void on_peer_closed(sim::ConnId end, bool reset) override;
   void on_timer(sim::TimerId timer) override;
+  // Whether an endpoint has connected to it yet.
+  bool connected() const { return !from_.empty(); }
 
  private:
   // One way through the tap on one connection: what arrived and is not delivered yet.

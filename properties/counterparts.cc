@@ -42,12 +42,18 @@ constexpr Counterpart counterparts[] = {
      "2026-12-01: 9 of 9 cells since its words were fixed (3 scenarios x 3 proxies); docs/fidelity.md"},
     {"client", "grpc-js", "@grpc/grpc-js 1.14.7",
      "2026-12-01: 6 of 9 cells; the 3 others (its words) fixed from its code since, not yet re-run; docs/fidelity.md"},
-    {"server", "grpc-core", "grpc-core 1.51 (grpc++; grpcio 1.51)",
+    {"server", "grpc-core", "grpc-core 1.51 (grpc++'s sync handlers)",
+     "2026-12-02: an OK status's message, four call kinds through nginx: as the personality says since; "
      "2026-12-01: founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
+    {"server", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
+     "2026-12-02: an OK status's message, four call kinds through nginx: kept, as the personality says; "
+     "2026-12-01 (as grpc-core): founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
     {"server", "grpc-go", "grpc-go 1.33.3",
-     "2026-12-01: founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
+     "2026-12-02: an OK status's message and an END_STREAM on the request headers, through nginx: as the "
+     "personality says since; 2026-12-01: founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
     {"server", "grpc-java", "grpc-java 1.41.3 (and @grpc/grpc-js 1.14.7, which aborts the same way)",
-     "2026-12-01: founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
+     "2026-12-02: an OK status's message and an END_STREAM on the request headers, through nginx: as the "
+     "personality says since; 2026-12-01: founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
 };
 
 }  // namespace

@@ -362,7 +362,18 @@ void client_stream_call(Echo::Stub* stub, grpc::ClientContext& ctx, const h2sim:
   }
   EchoResponse r;
   auto writer = stub->ClientStream(&ctx, &r);
-  upload(c, writer.get(), &end);
+  if (c.half_close() == h2sim::AFTER_RESPONSE) {
+    // A sync writer learns that the response started only by asking (nothing else marks `end`,
+    // so upload() would wait for ever): its messages, then WaitForInitialMetadata, then the
+    // half-close.
+    h2sim::ClientScript writes = c;
+    writes.set_half_close(h2sim::NEVER);
+    upload(writes, writer.get(), &end);
+    writer->WaitForInitialMetadata();
+    writer->WritesDone();
+  } else {
+    upload(c, writer.get(), &end);
+  }
   out->status = writer->Finish();
   if (out->status.ok()) out->responses.push_back(r.seq());
 }

@@ -338,6 +338,19 @@ Status ClientHost::reset_status(const ClientCall& call, h2::ErrorCode code) cons
   return status;
 }
 
+bool ClientHost::status_asked(const ClientCall& call) const {
+  if (personality_.status_asked == StatusAsked::at_start) return true;
+  const ClientScript& client = call.script->client;
+  switch (call.script->kind) {
+    case CallKind::unary: return true;
+    case CallKind::client_streaming:
+      return call.messages_sent == client.messages && (call.write_closed || client.half_close == HalfClose::never);
+    case CallKind::server_streaming:
+    case CallKind::bidi_streaming: return false;
+  }
+  return false;
+}
+
 void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
   // Only held trailers can have closed the read side of a call still in progress.
   H2SIM_ASSERT(!call.done && call.has_stream() && (!call.read_closed || call.held));
@@ -352,7 +365,7 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
     publish(call, *call.held);
     return;
   }
-  if (trailers && !personality_.reset_replaces_held_trailers) {
+  if (trailers && !status_asked(call)) {
     net_->mark("grpc-core-sync: reset after held trailers, no status op pending: kept");
     publish(call, *call.held);
     return;

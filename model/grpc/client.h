@@ -101,6 +101,8 @@ class ClientHost final : public sim::Host {
   void publish(ClientCall& call, Status status);
   void check_call(const ClientCall& call) const;
   Status reset_status(const ClientCall& call, h2::ErrorCode code) const;
+  // Whether the application has asked for the call's status yet (personality: status_asked).
+  bool status_asked(const ClientCall& call) const;
   void fail_all(Slot& slot, const Status& status);
   void flush(Slot& slot);
   Slot* slot_of(sim::ConnId end);

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/grpc/status.h"
+#include "model/grpc/script.h"
 
 namespace h2sim::grpc {
 
@@ -31,17 +31,27 @@ enum class StatusRule : uint8_t {
   first_non_ok_wins,
 };
 
+// When the application asks grpc-core for a call's status (recv_trailing_metadata).
+enum class StatusAsked : uint8_t {
+  at_start,  // grpc++'s callback API and grpcio: when the call starts
+  // grpc++'s sync API, in Finish(): a unary call at once (BlockingUnaryCall runs every op in one
+  // batch); a client-streaming call once its writes (and WritesDone) are done, since Finish() is
+  // its only way to the response; a bidi or server-streaming call only after its reads end, which
+  // the status ends. Measured live through haproxy 2.6: the founding case (bidi) kept its status
+  // 20 of 20 (scenarios/founding-case.textproto --client grpc++-sync); a client-streaming call
+  // that never half-closes lost it to haproxy's RST(CANCEL) in the trailers' read 20 of 20
+  // (scenarios/sync-client-stream-reset-after-trailers.textproto, docs/fidelity.md).
+  in_finish,
+};
+
 struct ClientPersonality {
   std::string_view name;
   std::string_view source;
   StatusRule status_rule;
   RstAfterTrailers rst_after_trailers;
   // grpc-core (§2.2 step 4): a non-OK RST_STREAM in the same read batch replaces held trailers
-  // only while the application has asked for the status (recv_trailing_metadata pending). The
-  // callback API and grpc Python ask at the start of the call; grpc++'s sync API only in
-  // Finish(), after the reads, so its held trailers survive (measured live: h2sim live
-  // scenarios/founding-case.textproto --proxy haproxy --client grpc++-sync, 20 of 20 kept 7).
-  bool reset_replaces_held_trailers = true;
+  // only while the application has asked for the status (recv_trailing_metadata pending).
+  StatusAsked status_asked = StatusAsked::at_start;
   // grpc++'s BlockingUnaryCall (grpcpp/impl/client_unary_call.h, 1.51): a unary call that ends
   // OK without a response message is reported as UNIMPLEMENTED "No message returned for unary
   // request". The callback API does not check.
@@ -80,6 +90,18 @@ enum class ServerRstAfterStatus : uint8_t {
   no_error_if_client_open,   // grpc-core SentLastFrame, grpc-go (PR #2684): §2.1, §2.3
 };
 
+// Which OK statuses a server library sends without their grpc-message. A fact of its API, as the
+// client's ok_status_drops_message is, measured live (docs/fidelity.md, "An OK status's message at
+// the server").
+enum class OkStatusMessage : uint8_t {
+  sent,  // grpcio: context.set_details() goes out whatever the code
+  // grpc++'s sync handlers of calls with one response (grpcpp/support/method_handler.h, 1.51):
+  // an OK status is replaced by the response's serialization status, which has no message.
+  // Streaming-response handlers' statuses go out as returned.
+  dropped_with_one_response,
+  dropped,  // grpc-go: OK is a nil error; grpc-java: StreamObserver.onCompleted() carries none
+};
+
 struct ServerPersonality {
   std::string_view name;
   std::string_view source;
@@ -89,7 +111,19 @@ struct ServerPersonality {
   // grpc-core close_from_api appends RST_STREAM(NO_ERROR) after a trailers-only abort (§2.1).
   bool rst_after_trailers_only;
   ServerRstAfterStatus rst_after_status;
+  OkStatusMessage ok_status_message = OkStatusMessage::sent;
+  // A request whose END_STREAM rides on its HEADERS (a call without messages) never reaches the
+  // handler as ended: grpc-go 1.33 marks the stream read-done but wakes no reader (grpc-go#2867,
+  // fixed in 2026 by PR #9391); grpc-java 1.41's NettyServerHandler ignores endStream on HEADERS.
+  // Unary and server-streaming handlers, run once their one request is read, never run; the
+  // others wait for a message or the half-close that never comes, and the client hangs (measured
+  // live: scenarios/server-loses-end-stream-on-headers.textproto, docs/fidelity.md).
+  bool loses_end_stream_on_headers = false;
 };
+
+// The status a server of this personality puts on the wire for a call of `kind` whose handler
+// ended with `status`.
+Status status_sent(const ServerPersonality& personality, CallKind kind, Status status);
 
 const ClientPersonality* find_client_personality(std::string_view name);
 const ServerPersonality* find_server_personality(std::string_view name);

@@ -65,6 +65,7 @@ void ServerHost::handle(sim::ConnId conn, h2::Endpoint&, const h2::Event& event)
       if (r.ec == std::errc() && index >= 0 && static_cast<size_t>(index) < scripts_.size()) call.index = index;
     }
     call.read_closed = event.end_stream;
+    call.end_lost = event.end_stream && personality_.loses_end_stream_on_headers;
     if (call.index >= 0) {
       outcomes_[call.index].server_read_all = event.end_stream;
       const ClientScript& client = scripts_[call.index].client;
@@ -116,6 +117,10 @@ void ServerHost::maybe_act(ServerCall& call) {
     return;
   }
   const ServerScript& script = scripts_[call.index].server;
+  CallKind kind = scripts_[call.index].kind;
+  // A handler given its one request before it runs never runs without it.
+  if (call.end_lost && (kind == CallKind::unary || kind == CallKind::server_streaming)) return;
+  bool half_closed = call.read_closed && !call.end_lost;  // as the handler knows it
   bool ready = false;
   switch (script.action) {
     case ServerAction::abort_at_once:
@@ -123,10 +128,10 @@ void ServerHost::maybe_act(ServerCall& call) {
       break;
     case ServerAction::abort_after_reading:
     case ServerAction::reset:
-      ready = call.messages_read >= script.read_messages || call.read_closed;
+      ready = call.messages_read >= script.read_messages || half_closed;
       break;
     case ServerAction::respond:
-      ready = script.answer_on_headers || call.read_closed ||
+      ready = script.answer_on_headers || half_closed ||
               (script.read_messages > 0 && call.messages_read >= script.read_messages);
       break;
   }
@@ -192,6 +197,8 @@ void ServerHost::act(ServerCall& call) {
     CallOutcome& outcome = outcomes_[call.index];
     outcome.server_sent = status;
     outcome.server_status_at = net_->now();
+    // The application's status, as some libraries put it on the wire: an OK without its message.
+    status = status_sent(personality_, scripts_[call.index].kind, status);
   }
   auto [head, trailers] = header_blocks(call, status);
   const ServerScript* script = call.index >= 0 ? &scripts_[call.index].server : nullptr;

@@ -37,6 +37,9 @@ class ServerHost final : public sim::Host {
     h2::StreamId stream;
     int index = -1;  // the scenario call, or -1 for a request naming none
     bool read_closed = false;
+    // The request's END_STREAM came on its HEADERS and the library never tells the handler
+    // (personality: loses_end_stream_on_headers).
+    bool end_lost = false;
     uint32_t messages_read = 0;
     bool waiting = false;  // the handler's think time is running
     bool done = false;     // status sent, or the call was cancelled

@@ -358,7 +358,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Row{"check --proxy squid", "unknown proxy 'squid' (known: none, passthrough"},
         Row{"check --client grpc-cobol", "grpc-core, grpc-core-sync, grpcio, grpc-java, grpc-go, grpc-js"},
-        Row{"check --server grpc-fortran", "grpc-core, grpc-go, grpc-java"},
+        Row{"check --server grpc-fortran", "grpc-core, grpcio, grpc-go, grpc-java"},
         Row{"check --shape spiral", "unknown shape 'spiral' (known: many-calls, many-connections"},
         Row{"shapes extra", "takes no arguments"},
         // Issue 13: invariants by name, on every command that judges runs.

@@ -168,6 +168,31 @@ TEST(LiveGrpcpp, TheSyncApiKeepsTheStatusThroughHaproxy) {
   EXPECT_NE(out.find("call 0: [PERMISSION_DENIED: Details sent by the server]\n"), std::string::npos) << out;
 }
 
+// But a client-streaming call's Finish() is its only way to the response, so the sync API asks
+// for the status once its writes are done: one that never half-closes has asked before the
+// trailers and haproxy's RST(CANCEL) arrive, and loses the status as the callback API does (found
+// by the differential, live CANCELLED where the personality predicted OK).
+TEST(LiveGrpcpp, TheSyncApiLosesAClientStreamingStatusAskedForBeforeTheReset) {
+  if (!installed("haproxy") || !grpcpp_peer_built()) GTEST_SKIP() << "needs haproxy and grpc++ (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("sync-client-stream-reset-after-trailers.textproto") +
+                              " --proxy haproxy --repeat 5 --compare --client grpc++-sync", &code);
+  EXPECT_NE(out.find("5 x CANCELLED: Received RST_STREAM with error code 8\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("agreement: 1 of 1 "), std::string::npos) << out;
+}
+
+// The sync writer half-closes after the response started only if it asks for the response's
+// headers (WaitForInitialMetadata); the peer waited for a mark nothing set and never finished.
+TEST(LiveGrpcpp, TheSyncApiHalfClosesAClientStreamAfterTheResponseStarted) {
+  if (!installed("nginx") || !grpcpp_peer_built()) GTEST_SKIP() << "needs nginx and grpc++ (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("sync-client-stream-half-close-after-response.textproto") +
+                              " --proxy nginx --repeat 2 --compare --client grpc++-sync", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("2 x OK\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("agreement: 1 of 1 "), std::string::npos) << out;
+}
+
 TEST(LiveGrpcpp, NginxAndNghttpxKeepTheStatusForTheRealGrpcppClient) {
   if (!grpcpp_peer_built()) GTEST_SKIP() << "needs grpc++ (scripts/install-live-deps.sh)";
   for (const char* proxy : {"nginx", "nghttpx"}) {
@@ -408,6 +433,85 @@ TEST(LivePeers, EachClientSeesAnOkStatusMessageAsItsPersonalitySays) {
   if (!expect_each_client_as_predicted("ok-status-with-message.textproto", clients)) {
     GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
   }
+}
+
+// The server twin: whether a server library sends an OK status's message is its API's (found by
+// the differential across the matrix). Through nginx, with h2sim's client as grpcio's (which
+// hands the message over), each server peer's four calls end as its personality predicts.
+TEST(LivePeers, EachServerSendsAnOkStatusMessageAsItsPersonalitySays) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  const std::string kept = "OK: Details sent by the server";
+  const std::pair<const char*, std::string> servers[] = {
+      {"grpcio", "2 x " + kept + "; " + kept + "; " + kept + "; " + kept + "\n"},
+      {"grpc++", "2 x OK; OK; " + kept + "; " + kept + "\n"},
+      {"grpc-go", "2 x OK; OK; OK; OK\n"},
+      {"grpc-java", "2 x OK; OK; OK; OK\n"}};
+  int ran = 0;
+  for (const auto& [peer, seen] : servers) {
+    std::string program = std::string("h2sim-") + (std::string(peer) == "grpc++" ? "grpcpp" : peer) + "-peer";
+    if (!peer_built(program.c_str())) continue;
+    SCOPED_TRACE(peer);
+    int code = 0;
+    // Without --compare: the simulated search of four concurrent calls takes some 40 s; what the
+    // personality predicts for them is pinned by ServerPersonalities.EachSendsAnOkStatusMessage...
+    std::string out = h2sim("live " + scenario("ok-status-with-message-at-server.textproto") +
+                                " --proxy nginx --repeat 2 --server " + peer, &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find(seen), std::string::npos) << out;
+    ++ran;
+  }
+  if (ran == 0) GTEST_SKIP() << "no server peer was built (scripts/install-live-deps.sh)";
+  EXPECT_EQ(peers_running(), 0);
+}
+
+// grpc-go's and grpc-java's servers never tell a handler that a request ended on its HEADERS
+// (found by the differential across the matrix): the call without messages ends at its deadline,
+// the one with a message is answered; grpc++ and grpcio answer both. Each as its personality says.
+TEST(LivePeers, EachServerEndsACallWithoutMessagesAsItsPersonalitySays) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  const std::string denied = "PERMISSION_DENIED: Details sent by the server";
+  const std::pair<const char*, std::string> servers[] = {
+      {"grpc-go", "2 x DEADLINE_EXCEEDED: Deadline Exceeded; " + denied + "\n"},
+      {"grpc-java", "2 x DEADLINE_EXCEEDED: Deadline Exceeded; " + denied + "\n"},
+      {"grpc++", "2 x " + denied + "; " + denied + "\n"},
+      {"grpcio", "2 x " + denied + "; " + denied + "\n"}};
+  int ran = 0;
+  for (const auto& [peer, seen] : servers) {
+    std::string program = std::string("h2sim-") + (std::string(peer) == "grpc++" ? "grpcpp" : peer) + "-peer";
+    if (!peer_built(program.c_str())) continue;
+    SCOPED_TRACE(peer);
+    int code = 0;
+    std::string out = h2sim("live " + scenario("server-loses-end-stream-on-headers.textproto") +
+                                " --proxy nginx --repeat 2 --compare --server " + peer, &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find(seen), std::string::npos) << out;
+    EXPECT_NE(out.find("agreement: 2 of 2 "), std::string::npos) << out;
+    ++ran;
+  }
+  if (ran == 0) GTEST_SKIP() << "no server peer was built (scripts/install-live-deps.sh)";
+  EXPECT_EQ(peers_running(), 0);
+}
+
+// A client peer's bound runs from its connection, not its start: a JVM on a loaded machine took
+// seconds to start, and grpc-java's runs ended with no status (the matrix's disagreement 4). A
+// grpc++ peer that sleeps 2 s before it starts stands in for it, with a 1 s bound.
+TEST(LivePeers, AClientPeerSlowToStartGetsItsWholeBound) {
+  if (!installed("nginx") || !grpcpp_peer_built()) GTEST_SKIP() << "needs nginx and the grpc++ peer";
+  std::string slow = ::testing::TempDir() + "h2sim-slow-peer.sh";
+  FILE* f = std::fopen(slow.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::string peer = (std::filesystem::path(H2SIM_BINARY).parent_path() / "h2sim-grpcpp-peer").string();
+  std::fprintf(f, "#!/bin/sh\nsleep 2\nexec '%s' \"$@\"\n", peer.c_str());
+  std::fclose(f);
+  std::filesystem::permissions(slow, std::filesystem::perms::owner_all);
+  int code = 0;
+  std::string out = h2sim("live " + scenario("ok-status-with-message.textproto") +
+                              " --proxy nginx --repeat 1 --timeout-ms 1000 --client grpc++ --peer-binary " + slow,
+                          &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("1 x OK\n"), std::string::npos) << out;
+  EXPECT_EQ(peers_running(), 0);
+  std::remove(slow.c_str());
 }
 
 // nginx's 502 page reaches each client library as UNAVAILABLE in its own words (found by the

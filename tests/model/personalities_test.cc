@@ -226,7 +226,9 @@ TEST(ClientPersonalities, OnlyGrpcioAndGrpcJsKeepTheMessageOfAnOkStatus) {
     EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::ok, ""})) << name;
   }
   for (const char* name : {"grpcio", "grpc-js"}) {
-    Result r = run_plain(unary_ok(name));
+    Scenario s = unary_ok(name);
+    s.set_server("grpcio");  // a server that sends an OK status's message
+    Result r = run_plain(s);
     ASSERT_TRUE(r.calls[0].client_saw) << name;
     EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::ok, "fine"})) << name;
   }
@@ -243,6 +245,21 @@ TEST(ClientPersonalities, TheSyncUnaryCallReportsOkWithoutAMessageAsUnimplemente
   EXPECT_EQ(*sync.calls[0].client_saw, (grpc::Status{grpc::Code::unimplemented, "No message returned for unary request"}));
   Result callback = run_plain(unary_ok("grpc-core", "citrix-adc", 7, 0));
   EXPECT_EQ(callback.calls[0].client_saw->code, grpc::Code::ok);
+}
+
+// grpc++'s sync API asks for the status in Finish(): a client-streaming call once its writes are
+// done (Finish is its only way to the response), a bidi call after its reads, which the status
+// ends. Through haproxy, with trailers and RST(CANCEL) in one read while the client is open, the
+// first loses the status (measured live, 20 of 20 CANCELLED), the second keeps it.
+TEST(ClientPersonalities, TheSyncApiAsksForAClientStreamingStatusOnceItsWritesAreDone) {
+  Scenario s = scenario_from_file("sync-client-stream-reset-after-trailers.textproto");
+  Result client_streaming = run_plain(s);
+  ASSERT_TRUE(client_streaming.calls[0].client_saw);
+  EXPECT_EQ(client_streaming.calls[0].client_saw->code, grpc::Code::cancelled);
+  s.mutable_calls(0)->set_kind(BIDI_STREAMING);
+  Result bidi = run_plain(s);
+  ASSERT_TRUE(bidi.calls[0].client_saw);
+  EXPECT_EQ(bidi.calls[0].client_saw->code, grpc::Code::ok);
 }
 
 // nginx answers a reset before response headers with 502 (C22); the HTTP status mapping gives
@@ -275,8 +292,81 @@ TEST(ServerPersonalities, UnaryHandlersSendOneResponseWhenOkAndAtMostOne) {
   EXPECT_TRUE(run_plain(unary_ok("grpc-java", "passthrough", 7, 0)).calls[0].responses_sent.empty());
 }
 
+// The grpc-message of an OK status in the trailers each server personality writes for one call
+// of each kind (unary, client-, server-, bidi-streaming); empty when none was written.
+std::vector<std::string> ok_messages_sent(const std::string& server) {
+  Scenario s = scenario_from_file("ok-status-with-message-at-server.textproto");
+  s.set_server(server);
+  Result r = run_plain(s);
+  std::vector<std::string> out(4);
+  for (const h2::FrameRecord& f : r.frames) {
+    if (!f.sent || f.endpoint.leg != h2::Leg::upstream || f.endpoint.client_side || f.type != h2::FrameType::headers ||
+        !f.end_stream()) {
+      continue;
+    }
+    auto call = static_cast<size_t>((f.stream_id.value - 1) / 2);  // streams 1, 3, 5, 7
+    if (call >= out.size()) continue;
+    for (const h2::Header& h : f.headers) {
+      if (h.first == "grpc-message") out[call] = h.second;
+    }
+  }
+  return out;
+}
+
+// Measured live (docs/fidelity.md, "An OK status's message at the server"): through nginx the
+// grpcio server sent the message for every kind, grpc++ only for the streaming-response calls,
+// grpc-go and grpc-java for none.
+TEST(ServerPersonalities, EachSendsAnOkStatusMessageAsItsLibraryDidLive) {
+  const std::string m = "Details sent by the server";
+  EXPECT_EQ(ok_messages_sent("grpcio"), (std::vector<std::string>{m, m, m, m}));
+  EXPECT_EQ(ok_messages_sent("grpc-core"), (std::vector<std::string>{"", "", m, m}));
+  EXPECT_EQ(ok_messages_sent("grpc-go"), (std::vector<std::string>{"", "", "", ""}));
+  EXPECT_EQ(ok_messages_sent("grpc-java"), (std::vector<std::string>{"", "", "", ""}));
+  // The client that keeps an OK status's message sees what was sent; the outcome records it too.
+  Scenario s = scenario_from_file("ok-status-with-message-at-server.textproto");
+  s.set_server("grpc-core");
+  Result r = run_plain(s);
+  ASSERT_EQ(r.calls.size(), 4u);
+  EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::ok, ""}));
+  EXPECT_EQ(*r.calls[3].client_saw, (grpc::Status{grpc::Code::ok, "Details sent by the server"}));
+  // The application's status stays what it produced.
+  EXPECT_EQ(r.calls[0].server_sent, (grpc::Status{grpc::Code::ok, "Details sent by the server"}));
+  EXPECT_TRUE(all_hold(check_all(r, s)));
+}
+
+// Measured live (docs/fidelity.md, item 3 of the matrix's list): grpc-go's and grpc-java's
+// servers never tell the handler that a request ended on its HEADERS, so the call without
+// messages ends at its deadline; a message's DATA(END_STREAM) is seen. grpc-core's is answered.
+TEST(ServerPersonalities, GrpcGoAndGrpcJavaLoseAnEndStreamOnTheRequestHeaders) {
+  const grpc::Status denied{grpc::Code::permission_denied, "Details sent by the server"};
+  for (const char* server : {"grpc-go", "grpc-java", "grpc-core", "grpcio"}) {
+    Scenario s = scenario_from_file("server-loses-end-stream-on-headers.textproto");
+    s.set_server(server);
+    Result r = run_plain(s);
+    ASSERT_EQ(r.calls.size(), 2u);
+    ASSERT_TRUE(r.calls[0].client_saw && r.calls[1].client_saw) << server;
+    bool loses = std::string(server) == "grpc-go" || std::string(server) == "grpc-java";
+    EXPECT_EQ(r.calls[0].client_saw->code, loses ? grpc::Code::deadline_exceeded : grpc::Code::permission_denied)
+        << server;
+    EXPECT_EQ(*r.calls[1].client_saw, denied) << server;
+  }
+  // A unary handler is given its request before it runs: without one it never runs, whatever
+  // its script (an abort at once included).
+  Scenario unary = testing::scenario_from_text(R"pb(
+    server: "grpc-go"
+    calls {
+      kind: UNARY
+      client { messages: 0 deadline_ns: 100000000 }
+      server { action: ABORT_AT_ONCE status { code: 7 } }
+    }
+  )pb");
+  EXPECT_EQ(run_plain(unary).calls[0].client_saw->code, grpc::Code::deadline_exceeded);
+  unary.set_server("grpc-core");
+  EXPECT_EQ(run_plain(unary).calls[0].client_saw->code, grpc::Code::permission_denied);
+}
+
 TEST(ServerPersonalities, AllAreListed) {
-  for (const char* name : {"grpc-core", "grpc-go", "grpc-java"}) {
+  for (const char* name : {"grpc-core", "grpcio", "grpc-go", "grpc-java"}) {
     EXPECT_NE(grpc::find_server_personality(name), nullptr) << name;
   }
   for (const char* name : {"grpc-core", "grpc-core-sync", "grpc-java", "grpc-go", "grpc-js"}) {
