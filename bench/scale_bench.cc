@@ -38,8 +38,8 @@ h2sim::Scenario calls(uint32_t n) {
   return s;
 }
 
-void BM_CallsThroughPassthrough(benchmark::State& state) {
-  h2sim::Scenario s = calls(static_cast<uint32_t>(state.range(0)));
+// Runs `s` once per iteration, a new seed each time; items are calls.
+void run_calls(benchmark::State& state, const h2sim::Scenario& s) {
   if (std::string e = h2sim::validate_case(s); !e.empty()) {
     state.SkipWithError(e.c_str());
     return;
@@ -52,6 +52,10 @@ void BM_CallsThroughPassthrough(benchmark::State& state) {
     benchmark::DoNotOptimize(r.digest);
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * state.range(0)));
+}
+
+void BM_CallsThroughPassthrough(benchmark::State& state) {
+  run_calls(state, calls(static_cast<uint32_t>(state.range(0))));
 }
 BENCHMARK(BM_CallsThroughPassthrough)->Arg(1)->Arg(2)->Arg(100)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
@@ -67,19 +71,7 @@ h2sim::Scenario one_at_a_time(uint32_t n) {
 }
 
 void BM_CallsOneAtATime(benchmark::State& state) {
-  h2sim::Scenario s = one_at_a_time(static_cast<uint32_t>(state.range(0)));
-  if (std::string e = h2sim::validate_case(s); !e.empty()) {
-    state.SkipWithError(e.c_str());
-    return;
-  }
-  uint64_t seed = 0;
-  for (auto _ : state) {
-    h2sim::sim::SeededChoices choices(seed++);
-    h2sim::Result r = h2sim::run_case(s, choices);
-    if (r.end != h2sim::sim::RunEnd::quiescent) state.SkipWithError("the run did not reach quiescence");
-    benchmark::DoNotOptimize(r.digest);
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * state.range(0)));
+  run_calls(state, one_at_a_time(static_cast<uint32_t>(state.range(0))));
 }
 BENCHMARK(BM_CallsOneAtATime)->Arg(1)->Arg(100)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
