@@ -221,6 +221,11 @@ bool peer_built(const char* program) {
   return std::filesystem::exists(std::filesystem::path(H2SIM_BINARY).parent_path() / program);
 }
 
+// The program of a peer named as --client or --server names it.
+std::string peer_program(const std::string& peer) {
+  return "h2sim-" + (peer == "grpc++" ? std::string("grpcpp") : peer) + "-peer";
+}
+
 struct PeerCase {
   const char* peer;
   const char* program;
@@ -338,7 +343,7 @@ TEST(LivePeers, ServerPeersSendHeadersBeforeAStatusAsScripted) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
   int ran = 0;
   for (const char* peer : {"grpcio", "grpc-js"}) {
-    if (!peer_built((std::string("h2sim-") + peer + "-peer").c_str())) continue;
+    if (!peer_built(peer_program(peer).c_str())) continue;
     SCOPED_TRACE(peer);
     int code = 0;
     std::string out = h2sim("live " + scenario("server-headers-then-status.textproto") +
@@ -364,7 +369,7 @@ TEST(LivePeers, ServerPeersAnswerOnTheRequestHeadersAsScripted) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
   int ran = 0;
   for (const char* peer : {"grpcio", "grpc-js"}) {
-    if (!peer_built((std::string("h2sim-") + peer + "-peer").c_str())) continue;
+    if (!peer_built(peer_program(peer).c_str())) continue;
     SCOPED_TRACE(peer);
     int code = 0;
     std::string out = h2sim("live " + scenario("server-answers-on-headers.textproto") +
@@ -404,19 +409,23 @@ TEST(LivePeers, AServerScriptAPeerCannotFollowIsRefused) {
   std::remove(path.c_str());
 }
 
-// Runs `file` with each client peer that was built (peer, the outcome line it must print): each
-// agrees with its personality. False if no peer was built.
-bool expect_each_client_as_predicted(const char* file, std::span<const std::pair<const char*, const char*>> clients) {
+// Runs `file` live through nginx twice with each peer that was built (peer, the outcome line it
+// must print) on `side` ("client" or "server"), with `flags`; with `agreement`, that the
+// simulation agreed ("agreement: 1 of 1 "). False if no peer was built.
+bool expect_each_peer_as_predicted(const char* file, const char* side, const std::string& flags,
+                                   std::span<const std::pair<const char*, std::string>> peers,
+                                   const char* agreement = nullptr) {
   int ran = 0;
-  for (const auto& [peer, seen] : clients) {
-    std::string program = std::string("h2sim-") + (std::string(peer) == "grpc++" ? "grpcpp" : peer) + "-peer";
-    if (!peer_built(program.c_str())) continue;
+  for (const auto& [peer, seen] : peers) {
+    if (!peer_built(peer_program(peer).c_str())) continue;
     SCOPED_TRACE(peer);
     int code = 0;
-    std::string out = h2sim("live " + scenario(file) + " --proxy nginx --repeat 2 --compare --client " + peer, &code);
+    std::string out = h2sim("live " + scenario(file) + " --proxy nginx --repeat 2 " + flags + " --" + side + " " + peer, &code);
     EXPECT_EQ(code, 0) << out;
     EXPECT_NE(out.find(seen), std::string::npos) << out;
-    EXPECT_NE(out.find("agreement: 1 of 1 "), std::string::npos) << out;
+    if (agreement) {
+      EXPECT_NE(out.find(agreement), std::string::npos) << out;
+    }
     ++ran;
   }
   EXPECT_EQ(peers_running(), 0);
@@ -427,10 +436,11 @@ bool expect_each_client_as_predicted(const char* file, std::span<const std::pair
 // differential with grpcio): every client peer's outcome is the one its personality predicts.
 TEST(LivePeers, EachClientSeesAnOkStatusMessageAsItsPersonalitySays) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
-  const std::pair<const char*, const char*> clients[] = {
+  const std::pair<const char*, std::string> clients[] = {
       {"grpc++", "2 x OK\n"}, {"grpcio", "2 x OK: Details sent by the server"}, {"grpc-js", "2 x OK: Details sent by the server"},
       {"grpc-go", "2 x OK\n"}, {"grpc-java", "2 x OK\n"}};
-  if (!expect_each_client_as_predicted("ok-status-with-message.textproto", clients)) {
+  if (!expect_each_peer_as_predicted("ok-status-with-message.textproto", "client", "--compare", clients,
+                                     "agreement: 1 of 1 ")) {
     GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
   }
 }
@@ -446,22 +456,11 @@ TEST(LivePeers, EachServerSendsAnOkStatusMessageAsItsPersonalitySays) {
       {"grpc++", "2 x OK; OK; " + kept + "; " + kept + "\n"},
       {"grpc-go", "2 x OK; OK; OK; OK\n"},
       {"grpc-java", "2 x OK; OK; OK; OK\n"}};
-  int ran = 0;
-  for (const auto& [peer, seen] : servers) {
-    std::string program = std::string("h2sim-") + (std::string(peer) == "grpc++" ? "grpcpp" : peer) + "-peer";
-    if (!peer_built(program.c_str())) continue;
-    SCOPED_TRACE(peer);
-    int code = 0;
-    // Without --compare: the simulated search of four concurrent calls takes some 40 s; what the
-    // personality predicts for them is pinned by ServerPersonalities.EachSendsAnOkStatusMessage...
-    std::string out = h2sim("live " + scenario("ok-status-with-message-at-server.textproto") +
-                                " --proxy nginx --repeat 2 --server " + peer, &code);
-    EXPECT_EQ(code, 0) << out;
-    EXPECT_NE(out.find(seen), std::string::npos) << out;
-    ++ran;
+  // Without --compare: the simulated search of four concurrent calls takes some 40 s; what the
+  // personality predicts for them is pinned by ServerPersonalities.EachSendsAnOkStatusMessage...
+  if (!expect_each_peer_as_predicted("ok-status-with-message-at-server.textproto", "server", "", servers)) {
+    GTEST_SKIP() << "no server peer was built (scripts/install-live-deps.sh)";
   }
-  if (ran == 0) GTEST_SKIP() << "no server peer was built (scripts/install-live-deps.sh)";
-  EXPECT_EQ(peers_running(), 0);
 }
 
 // grpc-go's and grpc-java's servers never tell a handler that a request ended on its HEADERS
@@ -475,21 +474,10 @@ TEST(LivePeers, EachServerEndsACallWithoutMessagesAsItsPersonalitySays) {
       {"grpc-java", "2 x DEADLINE_EXCEEDED: Deadline Exceeded; " + denied + "\n"},
       {"grpc++", "2 x " + denied + "; " + denied + "\n"},
       {"grpcio", "2 x " + denied + "; " + denied + "\n"}};
-  int ran = 0;
-  for (const auto& [peer, seen] : servers) {
-    std::string program = std::string("h2sim-") + (std::string(peer) == "grpc++" ? "grpcpp" : peer) + "-peer";
-    if (!peer_built(program.c_str())) continue;
-    SCOPED_TRACE(peer);
-    int code = 0;
-    std::string out = h2sim("live " + scenario("server-loses-end-stream-on-headers.textproto") +
-                                " --proxy nginx --repeat 2 --compare --server " + peer, &code);
-    EXPECT_EQ(code, 0) << out;
-    EXPECT_NE(out.find(seen), std::string::npos) << out;
-    EXPECT_NE(out.find("agreement: 2 of 2 "), std::string::npos) << out;
-    ++ran;
+  if (!expect_each_peer_as_predicted("server-loses-end-stream-on-headers.textproto", "server", "--compare", servers,
+                                     "agreement: 2 of 2 ")) {
+    GTEST_SKIP() << "no server peer was built (scripts/install-live-deps.sh)";
   }
-  if (ran == 0) GTEST_SKIP() << "no server peer was built (scripts/install-live-deps.sh)";
-  EXPECT_EQ(peers_running(), 0);
 }
 
 // A client peer's bound runs from its connection, not its start: a JVM on a loaded machine took
@@ -518,11 +506,12 @@ TEST(LivePeers, AClientPeerSlowToStartGetsItsWholeBound) {
 // differential with grpc-go and grpc-js): the words its personality predicts.
 TEST(LivePeers, EachClientWordsAnHttpErrorAsItsPersonalitySays) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
-  const std::pair<const char*, const char*> clients[] = {
+  const std::pair<const char*, std::string> clients[] = {
       {"grpc-go", "2 x UNAVAILABLE: Bad Gateway: HTTP status code 502; transport: received the unexpected content-type \"text/html\""},
       {"grpc-js", "2 x UNAVAILABLE: Received HTTP status code 502\n"},
       {"grpc++", "2 x UNAVAILABLE: Received http2 header with status: 502\n"}};
-  if (!expect_each_client_as_predicted("nginx-502-words.textproto", clients)) {
+  if (!expect_each_peer_as_predicted("nginx-502-words.textproto", "client", "--compare", clients,
+                                     "agreement: 1 of 1 ")) {
     GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
   }
 }
