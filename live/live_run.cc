@@ -50,11 +50,11 @@ struct RunListener {
   }
 };
 
+// How long a client peer may take to start and connect before its own bound begins.
+constexpr int peer_startup_ms = 10000;
+
 // The peer client reaches the proxy through the client tap. A client that cannot start reports
 // nothing: its calls end without a status, as a run past its limit.
-// How long a client peer may take to start and connect before its own bound begins.
-constexpr int kPeerStartupMs = 10000;
-
 void start_peer_client(const Scenario& scenario, const Peers& peers, uint16_t tap_port, int limit_ms,
                        PeerClient* client) {
   std::string error;
@@ -142,7 +142,7 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   // a little more lets it report before we stop it.
   if (peers.client) {
     world.run([&] { return client_tap.connected() || client.process.exited(); },
-              std::chrono::milliseconds(kPeerStartupMs));
+              std::chrono::milliseconds(peer_startup_ms));
   }
   bool finished = world.run(all_done, std::chrono::milliseconds(limit_ms + (peers.client ? 500 : 0)));
   world.drain(std::chrono::milliseconds(500));
