@@ -146,6 +146,7 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
   Transition t = transition(view.state, event);
   ++taken_[static_cast<int>(view.state)][static_cast<int>(event)];
   if (view.state == StreamState::closed) {
+    if (frame.sent && receives_may_lag_ && view.closed_by_receive) return;
     if (event == StreamEvent::send_rst && view.may_reset_closed) {
       view.may_reset_closed = false;
       return;
@@ -159,6 +160,7 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
                                             " in state " +
                                             std::string(stream_state_name(view.state))});
   }
+  if (t.next == StreamState::closed && view.state != StreamState::closed) view.closed_by_receive = !frame.sent;
   view.state = t.next;
 }
 
@@ -182,8 +184,8 @@ std::vector<StreamMonitor::OpenStream> StreamMonitor::open_streams() const {
   return out;
 }
 
-std::vector<Violation> check_frames(const FrameLog& log, const FrameFilter& judged) {
-  StreamMonitor monitor(judged);
+std::vector<Violation> check_frames(const FrameLog& log, const FrameFilter& judged, bool receives_may_lag) {
+  StreamMonitor monitor(judged, receives_may_lag);
   for (size_t i = 0; i < log.size(); ++i) monitor.observe(log[i], i);
   return monitor.violations();
 }

@@ -69,8 +69,12 @@ using FrameFilter = std::function<bool(const FrameRecord&)>;
 
 class StreamMonitor {
  public:
-  // With a filter, frames it rejects are not judged and do not move any view.
-  explicit StreamMonitor(FrameFilter judged = nullptr) : judged_(std::move(judged)) {}
+  // With a filter, frames it rejects are not judged and do not move any view. With
+  // receives_may_lag, a received frame's place in the log is when it was sent, not when the
+  // endpoint read it (a real proxy seen from the other end of a live socket): a send on a stream
+  // that such a receive closed is not judged, as the two may have crossed (RFC 9113 §5.4.2).
+  explicit StreamMonitor(FrameFilter judged = nullptr, bool receives_may_lag = false)
+      : judged_(std::move(judged)), receives_may_lag_(receives_may_lag) {}
   // Feeds frames in log order; each endpoint's view is keyed by (connection, side, stream).
   void observe(const FrameRecord& frame, size_t frame_index);
   const std::vector<Violation>& violations() const { return violations_; }
@@ -91,6 +95,7 @@ class StreamMonitor {
     EndpointTag endpoint;  // whose view it is
     // A frame received on a closed stream licenses one RST_STREAM in reply (RFC 9113 §5.4.2).
     bool may_reset_closed = false;
+    bool closed_by_receive = false;
   };
   using Key = std::tuple<uint32_t, bool, StreamId>;  // (connection, client side, stream)
   View& view(const Key& key);
@@ -102,9 +107,11 @@ class StreamMonitor {
   uint32_t taken_[stream_state_count][stream_event_count] = {};
   std::vector<Violation> violations_;
   FrameFilter judged_;
+  bool receives_may_lag_ = false;
 };
 
 // Runs a whole log through a fresh monitor.
-std::vector<Violation> check_frames(const FrameLog& log, const FrameFilter& judged = nullptr);
+std::vector<Violation> check_frames(const FrameLog& log, const FrameFilter& judged = nullptr,
+                                    bool receives_may_lag = false);
 
 }  // namespace h2sim::h2

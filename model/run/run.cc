@@ -86,7 +86,10 @@ Catalogue catalogue_of(const ProxyRegistry& proxies) {
   Catalogue c;
   c.proxies = &proxies;
   for (const grpc::ClientPersonality& p : grpc::client_personalities()) c.clients.emplace_back(p.name);
-  for (const grpc::ServerPersonality& p : grpc::server_personalities()) c.servers.emplace_back(p.name);
+  for (const grpc::ServerPersonality& p : grpc::server_personalities()) {
+    c.servers.emplace_back(p.name);
+    if (grpc::cancel_status(p)) c.cancelling_servers.emplace_back(p.name);
+  }
   return c;
 }
 
@@ -116,11 +119,12 @@ Applications make_applications(const Scenario& scenario, Result& result) {
   return apps;
 }
 
-void finish_result(Result& result, const h2::FrameFilter& judged) {
+void finish_result(Result& result, const h2::FrameFilter& judged, bool receives_may_lag) {
   // A hostile client breaks the protocol on purpose: its own view is never judged.
-  result.violations = h2::check_frames(result.frames, [&judged](const h2::FrameRecord& f) {
-    return f.endpoint.peer != h2::Peer::hostile && (!judged || judged(f));
-  });
+  result.violations = h2::check_frames(
+      result.frames,
+      [&judged](const h2::FrameRecord& f) { return f.endpoint.peer != h2::Peer::hostile && (!judged || judged(f)); },
+      receives_may_lag);
   result.digest = trace_digest(result);
 }
 

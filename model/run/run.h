@@ -47,6 +47,6 @@ Applications make_applications(const Scenario& scenario, Result& result);
 
 // The last step of every run: the stream monitor's verdict on the frames it may judge (a
 // hostile client's own frames never; what else is the caller's to say), and the trace digest.
-void finish_result(Result& result, const h2::FrameFilter& judged = nullptr);
+void finish_result(Result& result, const h2::FrameFilter& judged = nullptr, bool receives_may_lag = false);
 
 }  // namespace h2sim

@@ -64,6 +64,22 @@ TEST(StreamMonitor, JudgesOnlyWhatItsCallersFilterKeeps) {
   EXPECT_EQ(check_frames(log, [](const FrameRecord& f) { return f.endpoint.connection == 0; }).size(), 1u);
 }
 
+// Seen from the other end of a live socket, a real proxy's receives are logged when our host sent
+// them: nginx's RST_STREAM logged after ours had crossed it (2026-12-02). With receives_may_lag a
+// send on a stream a receive closed is not judged; a send on a stream the sender closed still is.
+TEST(StreamMonitor, WithLaggingReceivesASendAfterAReceivedResetMayHaveCrossedIt) {
+  FrameLog crossed = {frame(true, FrameType::headers, flag_end_headers),
+                      frame(true, FrameType::headers, flag_end_headers | flag_end_stream),
+                      frame(false, FrameType::rst_stream, 0),
+                      frame(true, FrameType::rst_stream, 0)};
+  EXPECT_EQ(check_frames(crossed).size(), 1u);
+  EXPECT_TRUE(check_frames(crossed, nullptr, true).empty());
+  FrameLog own = {frame(true, FrameType::headers, flag_end_headers),
+                  frame(true, FrameType::rst_stream, 0),
+                  frame(true, FrameType::data, 0)};
+  EXPECT_EQ(check_frames(own, nullptr, true).size(), 1u);
+}
+
 TEST(StreamMonitor, AllowsOneResetInReplyToAFrameOnAClosedStream) {
   FrameLog log = {frame(true, FrameType::headers, flag_end_headers),
                   frame(true, FrameType::rst_stream, 0),
