@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "model/grpc/personality.h"
 #include "model/grpc/script.h"
 #include "model/run/scripts.h"
 #include "sim/assert.h"
@@ -26,25 +27,25 @@ namespace {
 // server was seen to write (docs/fidelity.md).
 constexpr PeerKind kinds[] = {
     {"grpc++", "grpc-core 1.51 (Debian's grpc++), callback API", "h2sim-grpcpp-peer", "client", true, "grpc-core",
-     "grpc-core", 8, ScenarioFormat::textproto,
+     "grpc-core", ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's libgrpc++-dev and protobuf-compiler-grpc"},
     {"grpc++-sync", "grpc-core 1.51 (Debian's grpc++), sync API", "h2sim-grpcpp-peer", "client-sync", false,
-     "grpc-core-sync", "", 0, ScenarioFormat::textproto,
+     "grpc-core-sync", "", ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's libgrpc++-dev and protobuf-compiler-grpc"},
     {"grpcio", "grpcio 1.51 for Python (Debian's python3-grpcio, grpc-core underneath)", "h2sim-grpcio-peer", "client",
-     true, "grpcio", "grpcio", 8, ScenarioFormat::textproto,
+     true, "grpcio", "grpcio", ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's python3-grpcio and python3-protobuf",
      "headers_before_status answer_on_headers"},
     {"grpc-js", "@grpc/grpc-js 1.14.7 on Node (npm, pinned in live/peers/node/package.json)", "h2sim-grpc-js-peer",
-     "client", true, "grpc-js", "grpc-java", 0, ScenarioFormat::json,
+     "client", true, "grpc-js", "grpc-java", ScenarioFormat::json,
      "scripts/install-live-deps.sh runs npm ci into build/peers/node (needs node and npm)",
      "headers_before_status answer_on_headers"},
     {"grpc-go", "grpc-go 1.33.3 (Debian's golang-google-grpc-dev, built offline)", "h2sim-grpc-go-peer", "client", true,
-     "grpc-go", "grpc-go", 0, ScenarioFormat::textproto,
+     "grpc-go", "grpc-go", ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's golang-go, golang-google-grpc-dev, protoc-gen-go and "
      "protoc-gen-go-grpc"},
     {"grpc-java", "grpc-java 1.41.3 (Debian's libgrpc-java, Netty)", "h2sim-grpc-java-peer", "client", true,
-     "grpc-java", "grpc-java", 0, ScenarioFormat::textproto,
+     "grpc-java", "grpc-java", ScenarioFormat::textproto,
      "scripts/install-live-deps.sh installs Debian's default-jdk-headless, libgrpc-java and its jars"},
 };
 
@@ -315,15 +316,17 @@ void read_client_outcomes(const std::string& text, const Scenario& scenario, Res
 }
 
 void script_server_outcomes(const Scenario& scenario, const PeerKind& server, Result* result) {
+  // A peer refuses a RESET, and a CANCEL unless its personality has a cancel status; a call of a
+  // refused scenario never ran, and what it says here is never read.
+  const grpc::ServerPersonality& personality = *grpc::find_server_personality(server.server_personality);
   for (grpc::CallOutcome& c : result->calls) {
     const Call& call = scenario.calls(static_cast<int>(c.call));
     const ServerScript& script = call.server();
-    if (script.action() == RESET) {
-      c.server_reset = server.reset_code;  // grpc-core resets only by cancelling
-      continue;
-    }
-    c.server_sent = grpc::Status{static_cast<grpc::Code>(script.status().code()), script.status().message()};
-    uint32_t scripted = script.action() == RESPOND ? script.messages() : 0;
+    bool cancel = script.action() == CANCEL;
+    c.server_sent = cancel ? grpc::cancel_status(personality)
+                           : grpc::Status{static_cast<grpc::Code>(script.status().code()), script.status().message()};
+    if (!c.server_sent) continue;
+    uint32_t scripted = script.action() == RESPOND || cancel ? script.messages() : 0;
     uint32_t messages = grpc::response_messages(call_script(call).kind, scripted, c.server_sent->code == grpc::Code::ok);
     for (uint32_t seq = 0; seq < messages; ++seq) c.responses_sent.push_back(seq);
   }

@@ -32,9 +32,6 @@ struct PeerKind {
   // The personalities that predict it (the scenario's are replaced by these in live mode).
   std::string_view client_personality;
   std::string_view server_personality;
-  // The RST_STREAM code its server API resets a stream with (0: it cannot; the peer refuses a
-  // RESET script with exit 2).
-  uint32_t reset_code;
   ScenarioFormat format;
   std::string_view install;  // how to get it when the program is missing
   // The ServerScript fields of docs/fidelity.md ("Server write patterns") its server follows,

@@ -22,6 +22,7 @@ std::string server_text(const ServerScript& s) {
     case ABORT_AT_ONCE: return "server aborts at once";
     case ABORT_AFTER_READING: return "server aborts after " + std::to_string(s.read_messages()) + " message(s)";
     case RESET: return "server resets with " + std::string(h2::error_code_name(static_cast<h2::ErrorCode>(s.reset_code())));
+    case CANCEL: return "server cancels the call";
     default: return s.messages() ? "server answers " + std::to_string(s.messages()) + " message(s) then a status"
                                  : "server answers with a status only";
   }

@@ -13,8 +13,8 @@
 //
 // It speaks the same test service, metadata (x-h2sim-call) and message contents as our own
 // hosts (model/grpc/wire.cc), and follows the same scripts (model/scenario/scenario.proto). What
-// grpc++'s API cannot express is refused up front with exit 2: a server RESET with a code other
-// than CANCEL (grpc++ resets only by cancelling).
+// grpc++'s API cannot express is refused up front with exit 2: a server RESET (grpc++ has no call
+// that resets a stream; its cancel, CANCEL, writes a status).
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -32,6 +32,7 @@
 #include "model/grpc/echo.grpc.pb.h"
 #include "model/grpc/personality.h"
 #include "model/grpc/wire.h"
+#include "model/run/run.h"
 #include "model/scenario/scenario_io.h"
 
 namespace {
@@ -68,7 +69,7 @@ class Service final : public Echo::Service {
     const h2sim::ServerScript* s = script(ctx);
     if (s == nullptr) return unknown_call();
     std::this_thread::sleep_for(ns(s->delay_ns()));
-    if (s->action() == h2sim::RESET) return reset(ctx);
+    if (s->action() == h2sim::CANCEL) return cancel(ctx);
     // On OK grpc++ sends the response object whatever the script says (so does ServerHost).
     if (s->status().code() == 0) *out = response(0, s->message_bytes());
     return status(*s);
@@ -80,7 +81,7 @@ class Service final : public Echo::Service {
     if (s == nullptr) return unknown_call();
     read(*s, [&](EchoRequest* r) { return reader->Read(r); });
     std::this_thread::sleep_for(ns(s->delay_ns()));
-    if (s->action() == h2sim::RESET) return reset(ctx);
+    if (s->action() == h2sim::CANCEL) return cancel(ctx);
     if (s->status().code() == 0) *out = response(0, s->message_bytes());
     return status(*s);
   }
@@ -91,7 +92,7 @@ class Service final : public Echo::Service {
     if (s == nullptr) return unknown_call();
     std::this_thread::sleep_for(ns(s->delay_ns()));
     write(*s, [&](const EchoResponse& r) { return writer->Write(r); });
-    if (s->action() == h2sim::RESET) return reset(ctx);
+    if (s->action() == h2sim::CANCEL) return cancel(ctx);
     return status(*s);
   }
 
@@ -102,7 +103,7 @@ class Service final : public Echo::Service {
     read(*s, [&](EchoRequest* r) { return stream->Read(r); });
     std::this_thread::sleep_for(ns(s->delay_ns()));
     write(*s, [&](const EchoResponse& r) { return stream->Write(r); });
-    if (s->action() == h2sim::RESET) return reset(ctx);
+    if (s->action() == h2sim::CANCEL) return cancel(ctx);
     return status(*s);
   }
 
@@ -119,7 +120,7 @@ class Service final : public Echo::Service {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no x-h2sim-call of this scenario");
   }
 
-  // As ServerHost reads: ABORT_AT_ONCE reads nothing; ABORT_AFTER_READING and RESET read
+  // As ServerHost reads: ABORT_AT_ONCE reads nothing; ABORT_AFTER_READING and CANCEL read
   // read_messages; RESPOND reads read_messages, or until the client half-closes if 0.
   template <typename Read>
   static void read(const h2sim::ServerScript& s, Read read_one) {
@@ -133,7 +134,7 @@ class Service final : public Echo::Service {
 
   template <typename Write>
   static void write(const h2sim::ServerScript& s, Write write_one) {
-    if (s.action() != h2sim::RESPOND && s.action() != h2sim::RESET) return;
+    if (s.action() != h2sim::RESPOND && s.action() != h2sim::CANCEL) return;
     for (uint32_t seq = 0; seq < s.messages(); ++seq) {
       if (!write_one(response(seq, s.message_bytes()))) return;
     }
@@ -143,8 +144,9 @@ class Service final : public Echo::Service {
     return grpc::Status(static_cast<grpc::StatusCode>(s.status().code()), s.status().message());
   }
 
-  // grpc++ resets a stream only by cancelling it: RST_STREAM(CANCEL).
-  static grpc::Status reset(grpc::ServerContext* ctx) {
+  // grpc-core writes the cancel as a CANCELLED status "Cancelled on the server side", then
+  // RST_STREAM(NO_ERROR) (model/grpc/personality.h, cancel_status_message).
+  static grpc::Status cancel(grpc::ServerContext* ctx) {
     ctx->TryCancel();
     return grpc::Status::CANCELLED;
   }
@@ -154,9 +156,8 @@ class Service final : public Echo::Service {
 
 int serve(const h2sim::Scenario& scenario) {
   for (const h2sim::Call& call : scenario.calls()) {
-    if (call.server().action() == h2sim::RESET && call.server().reset_code() != 8) {
-      std::fprintf(stderr, "a grpc++ server can reset a stream only with CANCEL (8), not %u\n",
-                   call.server().reset_code());
+    if (call.server().action() == h2sim::RESET) {
+      std::fprintf(stderr, "a grpc++ server cannot reset a stream: its API has no RST_STREAM (CANCEL cancels)\n");
       return 2;
     }
   }
@@ -494,10 +495,7 @@ int call_all(const h2sim::Scenario& scenario, const std::string& target, int tim
 // client or a server; the proxy is not its business, and h2sim checked the name already).
 h2sim::Catalogue peer_catalogue(const std::string& path) {
   static h2sim::ProxyRegistry proxies;
-  h2sim::Catalogue c;
-  c.proxies = &proxies;
-  for (const auto& p : h2sim::grpc::client_personalities()) c.clients.emplace_back(p.name);
-  for (const auto& p : h2sim::grpc::server_personalities()) c.servers.emplace_back(p.name);
+  h2sim::Catalogue c = h2sim::catalogue_of(proxies);
   std::string text, error;
   h2sim::Scenario probe;
   if (h2sim::read_file(path, &text, &error) && google::protobuf::TextFormat::ParseFromString(text, &probe) &&

@@ -255,9 +255,15 @@ void ClientHost::on_response_headers(ClientCall& call, const h2::Event& event) {
 // (doc/http-grpc-status-mapping.md), else the personality's status for a missing one.
 void ClientHost::on_end_without_trailers(ClientCall& call) {
   if (call.http_status != 0 && call.http_status != 200) {
-    std::string words = std::string(personality_.http_status_prefix) + std::to_string(call.http_status) +
-                        std::string(personality_.http_status_suffix);
-    if (personality_.http_status_words_of_grpc_go) words = grpc_go_http_status_words(call.http_status, call.content_type);
+    std::string words;
+    switch (personality_.http_status_words) {
+      case HttpStatusWords::prefix_and_suffix:
+        words = std::string(personality_.http_status_prefix) + std::to_string(call.http_status) +
+                std::string(personality_.http_status_suffix);
+        break;
+      case HttpStatusWords::grpc_go: words = grpc_go_http_status_words(call.http_status, call.content_type); break;
+      case HttpStatusWords::grpc_java: words = grpc_java_http_status_words(call.http_status, call.content_type); break;
+    }
     on_trailers(call, {code_for_http_status(call.http_status), words});
   } else {
     on_trailers(call, {personality_.no_trailers_code, std::string(personality_.no_trailers_message)}, false);

@@ -52,6 +52,9 @@ constexpr ClientPersonality clients[] = {
         // empty DATA(END_STREAM). A DATA frame with bytes is "EOS on DATA frame" in grpc-java's
         // words; the modelled proxies end with an empty one.
         .no_trailers_message = "Received unexpected EOS on empty DATA frame from server",
+        // Http2ClientStreamTransportState.validateInitialMetadata, measured live through nginx's 502
+        // (docs/fidelity.md, "grpc-java's words for an HTTP status").
+        .http_status_words = HttpStatusWords::grpc_java,
         .cancel_past_deadline_is_deadline_exceeded = false,
         .reset_words = ResetWords::grpc_java,
     },
@@ -63,7 +66,8 @@ constexpr ClientPersonality clients[] = {
         .rst_after_trailers = RstAfterTrailers::no_error,
         // A call that ends OK returns a nil error (measured live, docs/fidelity.md).
         .ok_status_drops_message = true,
-        .http_status_words_of_grpc_go = true,
+        // http2_client.go operateHeaders, measured live through nginx's 502 (docs/fidelity.md).
+        .http_status_words = HttpStatusWords::grpc_go,
         // handleRSTStream (grpc-go 1.33): CANCEL once the context's deadline has passed is
         // DEADLINE_EXCEEDED, as in grpc-core.
         .cancel_past_deadline_is_deadline_exceeded = true,
@@ -99,6 +103,8 @@ constexpr ServerPersonality grpc_core_server = {
     .rst_after_status = ServerRstAfterStatus::no_error_if_client_open,
     // grpc++ (the UNARY and CLIENT_STREAMING calls' OK came without grpc-message, the others with it).
     .ok_status_message = OkStatusMessage::dropped_with_one_response,
+    // ServerContext::TryCancel(): grpc-core's own words (measured live 2026-12-02).
+    .cancel_status_message = "Cancelled on the server side",
 };
 
 // grpc-core driven from Python (grpcio 1.51): the same transport, but the handler's details go
@@ -107,6 +113,8 @@ constexpr ServerPersonality grpcio_server(ServerPersonality p) {
   p.name = "grpcio";
   p.source = "docs/behaviours.md §2.1 through grpcio 1.51 (Python): grpc-core, OK keeps its message";
   p.ok_status_message = OkStatusMessage::sent;
+  // context.cancel() sets the status's details to the code's name (measured live 2026-12-02).
+  p.cancel_status_message = "CANCELLED";
   return p;
 }
 
@@ -175,6 +183,11 @@ Status status_sent(const ServerPersonality& personality, CallKind kind, Status s
     case OkStatusMessage::dropped: status.message.clear(); break;
   }
   return status;
+}
+
+std::optional<Status> cancel_status(const ServerPersonality& personality) {
+  if (personality.cancel_status_message.empty()) return std::nullopt;
+  return Status{Code::cancelled, std::string(personality.cancel_status_message)};
 }
 
 std::string known_client_personalities() { return names(client_personalities()); }

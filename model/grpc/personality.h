@@ -2,6 +2,7 @@
 // citing its source in docs/behaviours.md (the "§" numbers below).
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,6 +45,13 @@ enum class StatusAsked : uint8_t {
   in_finish,
 };
 
+// Whose words a status derived from an HTTP status carries (status.h).
+enum class HttpStatusWords : uint8_t {
+  prefix_and_suffix,  // ClientPersonality::http_status_prefix, the number, http_status_suffix
+  grpc_go,            // grpc_go_http_status_words()
+  grpc_java,          // grpc_java_http_status_words()
+};
+
 struct ClientPersonality {
   std::string_view name;
   std::string_view source;
@@ -71,10 +79,8 @@ struct ClientPersonality {
   // number, suffix. grpc-core's wording was measured live (nginx's 502 through grpc++ 1.51).
   std::string_view http_status_prefix = "HTTP status ";
   std::string_view http_status_suffix = " without grpc-status";
-  // grpc-go words it its own way (http2_client.go operateHeaders, measured live through nginx's
-  // 502, docs/fidelity.md): "Bad Gateway: HTTP status code 502; transport: received the
-  // unexpected content-type "text/html"". Prefix and suffix are then unused.
-  bool http_status_words_of_grpc_go = false;
+  // grpc-go and grpc-java word it their own way (status.h); prefix and suffix are then unused.
+  HttpStatusWords http_status_words = HttpStatusWords::prefix_and_suffix;
   // grpc-core (§2.2 step 5): CANCEL past the deadline is reported as DEADLINE_EXCEEDED.
   bool cancel_past_deadline_is_deadline_exceeded;
   // The code and words of a status that a RST_STREAM stands for (status.h: ResetWords).
@@ -119,7 +125,17 @@ struct ServerPersonality {
   // others wait for a message or the half-close that never comes, and the client hangs (measured
   // live: scenarios/server-loses-end-stream-on-headers.textproto, docs/fidelity.md).
   bool loses_end_stream_on_headers = false;
+  // The words of the CANCELLED status its application's cancel writes (ServerAction::cancel), or
+  // empty if its server API cannot cancel a call (grpc-go, grpc-java). grpc++'s
+  // ServerContext::TryCancel() and grpcio's context.cancel() reach grpc-core's close_from_api:
+  // the status (trailers-only if no response headers went out), then RST_STREAM(NO_ERROR), as an
+  // abort (§2.1). Measured live 2026-12-02 through haproxy, nginx and nghttpx (docs/fidelity.md,
+  // "A server's cancel is a status"): neither resets a stream with a code of its choosing.
+  std::string_view cancel_status_message = {};
 };
+
+// The status a server of this personality writes when its application cancels the call, if it can.
+std::optional<Status> cancel_status(const ServerPersonality& personality);
 
 // The status a server of this personality puts on the wire for a call of `kind` whose handler
 // ended with `status`.

@@ -43,6 +43,8 @@ enum class ServerAction : uint8_t {
   abort_after_reading,  // status after reading read_messages request messages
   reset,                // after reading read_messages, RST_STREAM(reset_code) without a status,
                         // after `messages` response messages if any
+  cancel,               // as reset, but the application cancels its call: the personality's
+                        // cancel_status(), written as an abort
 };
 
 struct ServerScript {

@@ -128,6 +128,7 @@ void ServerHost::maybe_act(ServerCall& call) {
       break;
     case ServerAction::abort_after_reading:
     case ServerAction::reset:
+    case ServerAction::cancel:
       ready = call.messages_read >= script.read_messages || half_closed;
       break;
     case ServerAction::respond:
@@ -185,14 +186,23 @@ void ServerHost::act(ServerCall& call) {
     reset_call(call, endpoint);
     return;
   }
+  // A cancel ends the call as an abort does, with the library's CANCELLED status, after the
+  // messages the script sends (a scenario's server personality without one is refused on loading).
+  std::optional<Status> cancel;
+  if (call.index >= 0 && scripts_[call.index].server.action == ServerAction::cancel) {
+    cancel = cancel_status(personality_);
+    H2SIM_ASSERT(cancel.has_value());
+    net_->mark("server: the application cancels, a CANCELLED status");
+  }
   Status status{Code::unimplemented, "unknown call"};
   uint32_t messages = 0, message_bytes = 0;
   bool abort = true;
   if (call.index >= 0) {
     const ServerScript& script = scripts_[call.index].server;
-    status = script.status;
+    status = cancel ? *cancel : script.status;
     abort = script.action != ServerAction::respond;
-    messages = response_messages(scripts_[call.index].kind, abort ? 0 : script.messages, status.code == Code::ok);
+    uint32_t scripted = !abort || cancel ? script.messages : 0;
+    messages = response_messages(scripts_[call.index].kind, scripted, status.code == Code::ok);
     message_bytes = script.message_bytes;
     CallOutcome& outcome = outcomes_[call.index];
     outcome.server_sent = status;

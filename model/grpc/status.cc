@@ -172,6 +172,14 @@ std::string grpc_go_http_status_words(int http_status, std::string_view content_
   return words;
 }
 
+std::string grpc_java_http_status_words(int http_status, std::string_view content_type) {
+  std::string words = "HTTP status code " + std::to_string(http_status);
+  if (!content_type.starts_with("application/grpc")) {
+    words += "\ninvalid content-type: " + (content_type.empty() ? std::string("null") : std::string(content_type));
+  }
+  return words;
+}
+
 std::string percent_encode(std::string_view message) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;

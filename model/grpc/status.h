@@ -76,6 +76,11 @@ Code code_for_http_status(int http_status);
 // grpc-go 1.33's message for such a status (http2_client.go operateHeaders): the HTTP reason
 // phrase and code, then the content-type it did not expect, "; "-joined.
 std::string grpc_go_http_status_words(int http_status, std::string_view content_type);
+// grpc-java 1.41's (Http2ClientStreamTransportState.validateInitialMetadata): "HTTP status code
+// N", then, when the content-type is not gRPC's, "\ninvalid content-type: " and that type ("null"
+// when absent). grpc-java goes on with "\nheaders: Metadata(...)" and the body's first bytes; its
+// live peer reports the words up to there, since they carry the proxy's date (docs/fidelity.md).
+std::string grpc_java_http_status_words(int http_status, std::string_view content_type);
 
 // grpc-message is percent-encoded (doc/PROTOCOL-HTTP2.md): bytes outside 0x20-0x7e and '%'.
 std::string percent_encode(std::string_view message);

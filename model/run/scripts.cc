@@ -32,6 +32,7 @@ grpc::ServerAction action_of(ServerAction a) {
     case ABORT_AT_ONCE: return grpc::ServerAction::abort_at_once;
     case ABORT_AFTER_READING: return grpc::ServerAction::abort_after_reading;
     case RESET: return grpc::ServerAction::reset;
+    case CANCEL: return grpc::ServerAction::cancel;
     default: return grpc::ServerAction::respond;
   }
 }

@@ -179,6 +179,12 @@ std::string check_names(const Scenario& s, const Catalogue& c) {
   std::string server = s.server().empty() ? "grpc-core" : s.server();
   if (!known(c.clients, client)) return "unknown client personality '" + client + "' (known: " + list(c.clients) + ")";
   if (!known(c.servers, server)) return "unknown server personality '" + server + "' (known: " + list(c.servers) + ")";
+  for (int i = 0; i < s.calls_size(); ++i) {
+    if (s.calls(i).server().action() != CANCEL || known(c.cancelling_servers, server)) continue;
+    return "call " + std::to_string(i) + ": server personality '" + server +
+           "' has no way to cancel a call (CANCEL); those that have: " + list(c.cancelling_servers) +
+           " (or ABORT_AFTER_READING with status 1)";
+  }
   return s.has_proxy() ? check_proxy(s.proxy(), c.proxies) : std::string();
 }
 

@@ -22,6 +22,7 @@ struct Catalogue {
   const ProxyRegistry* proxies = nullptr;  // not owned; null: no proxy may be named
   std::vector<std::string> clients;
   std::vector<std::string> servers;
+  std::vector<std::string> cancelling_servers;  // those whose application can cancel a call (CANCEL)
 };
 
 // Every duration in a scenario is at most one day of virtual time, so sums of a few of them (a

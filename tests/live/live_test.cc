@@ -503,16 +503,33 @@ TEST(LivePeers, AClientPeerSlowToStartGetsItsWholeBound) {
 }
 
 // nginx's 502 page reaches each client library as UNAVAILABLE in its own words (found by the
-// differential with grpc-go and grpc-js): the words its personality predicts.
+// differential with grpc-go and grpc-js): the words its personality predicts. grpc-java's peer
+// reports them up to grpc-java's echo of the headers and body, which carries nginx's date (the
+// matrix's last disagreement of 2026-12-02).
 TEST(LivePeers, EachClientWordsAnHttpErrorAsItsPersonalitySays) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
   const std::pair<const char*, std::string> clients[] = {
       {"grpc-go", "2 x UNAVAILABLE: Bad Gateway: HTTP status code 502; transport: received the unexpected content-type \"text/html\""},
       {"grpc-js", "2 x UNAVAILABLE: Received HTTP status code 502\n"},
-      {"grpc++", "2 x UNAVAILABLE: Received http2 header with status: 502\n"}};
+      {"grpc++", "2 x UNAVAILABLE: Received http2 header with status: 502\n"},
+      {"grpc-java", "2 x UNAVAILABLE: HTTP status code 502\\ninvalid content-type: text/html\n"}};
   if (!expect_each_peer_as_predicted("nginx-502-words.textproto", "client", "--compare", clients,
                                      "agreement: 1 of 1 ")) {
     GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
+  }
+}
+
+// A server's cancel is a status, not a reset (found by the matrix, case 7 of 2026-12-02): grpc++'s
+// TryCancel() and grpcio's context.cancel() end both calls CANCELLED in their own words through
+// nginx, as their personalities predict; the other server peers refuse a CANCEL (exit 2).
+TEST(LivePeers, EachServerThatCancelsWritesItsCancelledStatus) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  const std::pair<const char*, std::string> servers[] = {
+      {"grpc++", "2 x CANCELLED: Cancelled on the server side; CANCELLED: Cancelled on the server side\n"},
+      {"grpcio", "2 x CANCELLED: CANCELLED; CANCELLED: CANCELLED\n"}};
+  if (!expect_each_peer_as_predicted("server-cancels-its-call.textproto", "server", "--compare", servers,
+                                     "agreement: 2 of 2 ")) {
+    GTEST_SKIP() << "no server peer was built (scripts/install-live-deps.sh)";
   }
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model/grpc/personality.h"
+#include "model/scenario/validate.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
 #include "support/test_support.h"
@@ -263,7 +264,8 @@ TEST(ClientPersonalities, TheSyncApiAsksForAClientStreamingStatusOnceItsWritesAr
 }
 
 // nginx answers a reset before response headers with 502 (C22); the HTTP status mapping gives
-// UNAVAILABLE, in each stack's words (grpc-core's measured live through grpc++ 1.51).
+// UNAVAILABLE, in each stack's words (grpc-core's measured live through grpc++ 1.51, grpc-java's
+// through 1.41.3 up to its echo of the headers and body).
 TEST(ClientPersonalities, Http502WithoutGrpcStatusIsUnavailableInEachStacksWords) {
   Scenario s = testing::scenario_from_text(R"pb(
     proxy { preset: "nginx" }
@@ -280,7 +282,7 @@ TEST(ClientPersonalities, Http502WithoutGrpcStatusIsUnavailableInEachStacksWords
   s.set_client("grpc-java");
   Result java = run_plain(s);
   ASSERT_TRUE(java.calls[0].client_saw);
-  EXPECT_EQ(*java.calls[0].client_saw, (grpc::Status{grpc::Code::unavailable, "HTTP status 502 without grpc-status"}));
+  EXPECT_EQ(*java.calls[0].client_saw, (grpc::Status{grpc::Code::unavailable, "HTTP status code 502\ninvalid content-type: text/html"}));
 }
 
 // Unary and client-streaming handlers send at most one response, and exactly one when they end
@@ -363,6 +365,43 @@ TEST(ServerPersonalities, GrpcGoAndGrpcJavaLoseAnEndStreamOnTheRequestHeaders) {
   EXPECT_EQ(run_plain(unary).calls[0].client_saw->code, grpc::Code::deadline_exceeded);
   unary.set_server("grpc-core");
   EXPECT_EQ(run_plain(unary).calls[0].client_saw->code, grpc::Code::permission_denied);
+}
+
+// Measured live 2026-12-02 (docs/fidelity.md, "A server's cancel is a status"): grpc++'s
+// TryCancel() and grpcio's context.cancel() write a CANCELLED status and RST_STREAM(NO_ERROR), in
+// their own words; trailers-only before any response message.
+TEST(ServerPersonalities, GrpcCoreAndGrpcioWriteACancelAsAStatusThenNoError) {
+  for (const auto& [server, words] : {std::pair{"grpc-core", "Cancelled on the server side"}, {"grpcio", "CANCELLED"}}) {
+    Scenario s = scenario_from_file("server-cancels-its-call.textproto");
+    s.set_server(server);
+    s.clear_proxy();
+    Result r = run_plain(s);
+    ASSERT_EQ(r.calls.size(), 2u);
+    const grpc::Status cancelled{grpc::Code::cancelled, words};
+    for (const grpc::CallOutcome& c : r.calls) {
+      EXPECT_EQ(c.server_sent, cancelled) << server;
+      EXPECT_EQ(c.client_saw, cancelled) << server;
+      EXPECT_FALSE(c.server_reset) << server;
+    }
+    EXPECT_EQ(sent_on_stream(r, h2::Leg::direct, false, h2::StreamId{1}),
+              (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}))
+        << server;
+    EXPECT_EQ(r.calls[1].responses_received, (std::vector<uint32_t>{0})) << server;
+  }
+}
+
+TEST(ServerPersonalities, OnlyThoseWithACancelCanRunACancel) {
+  EXPECT_TRUE(grpc::cancel_status(*grpc::find_server_personality("grpc-core")));
+  EXPECT_TRUE(grpc::cancel_status(*grpc::find_server_personality("grpcio")));
+  for (const char* server : {"grpc-go", "grpc-java"}) {
+    EXPECT_FALSE(grpc::cancel_status(*grpc::find_server_personality(server))) << server;
+    Scenario s = scenario_from_file("server-cancels-its-call.textproto");
+    s.set_server(server);
+    std::string error = validate(s, builtin_catalogue());
+    EXPECT_NE(error.find("call 0: server personality '" + std::string(server) + "' has no way to cancel a call"),
+              std::string::npos)
+        << error;
+  }
 }
 
 TEST(ServerPersonalities, AllAreListed) {

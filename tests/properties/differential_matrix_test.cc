@@ -91,26 +91,26 @@ TEST(DifferentialMatrixTable, AStoppedOrUnreachedTripleSaysSo) {
   EXPECT_NE(page.find("(interrupted: the rows not run say so)"), std::string::npos) << page;
 }
 
-// A RESET script is run live only by a server library that resets with its code: grpc++ resets
-// only by cancelling, so a RESET with REFUSED_STREAM is skipped, not run live as a CANCEL and
-// compared with a simulated REFUSED_STREAM (the matrix's disagreement 2, 2026-12-02); grpc-go's
-// API cannot reset at all.
-TEST(DifferentialSkip, AResetIsRunLiveOnlyWithTheCodeTheServerLibraryResetsWith) {
-  Scenario s = testing::scenario_from_text(R"pb(
+// No server library resets a stream with a code of its choosing: a RESET is run live only with
+// our own server. grpc++'s and grpcio's cancel writes a status (found by the matrix, case 7 of
+// 2026-12-02), so a CANCEL runs with them and is skipped for the libraries that cannot cancel.
+TEST(DifferentialSkip, AResetRunsLiveOnlyWithOurServerAndACancelOnlyWithALibraryThatCancels) {
+  Scenario reset = testing::scenario_from_text(R"pb(
     calls { kind: BIDI_STREAMING client { messages: 1 } server { action: RESET reset_code: 8 } }
   )pb");
-  live::Peers grpcpp;
-  grpcpp.server = live::find_peer("grpc++");
-  ASSERT_NE(grpcpp.server, nullptr);
-  EXPECT_EQ(differential_skip_reason(grpcpp, s), "");
-  s.mutable_calls(0)->mutable_server()->set_reset_code(7);
-  EXPECT_NE(differential_skip_reason(grpcpp, s).find("only with code 8, not 7"), std::string::npos)
-      << differential_skip_reason(grpcpp, s);
-  live::Peers grpc_go;
-  grpc_go.server = live::find_peer("grpc-go");
-  ASSERT_NE(grpc_go.server, nullptr);
-  EXPECT_NE(differential_skip_reason(grpc_go, s).find("no call that resets"), std::string::npos);
-  EXPECT_EQ(differential_skip_reason(live::Peers{}, s), "");  // our own server resets with any code
+  Scenario cancel = testing::scenario_from_text(R"pb(
+    calls { kind: BIDI_STREAMING client { messages: 1 } server { action: CANCEL } }
+  )pb");
+  for (const char* name : {"grpc++", "grpcio", "grpc-go", "grpc-java", "grpc-js"}) {
+    live::Peers peers;
+    peers.server = live::find_peer(name);
+    ASSERT_NE(peers.server, nullptr) << name;
+    EXPECT_NE(differential_skip_reason(peers, reset).find("no call that resets"), std::string::npos) << name;
+    bool cancels = std::string_view(name) == "grpc++" || std::string_view(name) == "grpcio";
+    EXPECT_EQ(differential_skip_reason(peers, cancel).empty(), cancels) << name;
+  }
+  EXPECT_EQ(differential_skip_reason(live::Peers{}, reset), "");  // our own server resets with any code
+  EXPECT_EQ(differential_skip_reason(live::Peers{}, cancel), "");
 }
 
 }  // namespace

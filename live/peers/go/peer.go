@@ -12,8 +12,8 @@
 //	                                                     passed, "call I cancelled"
 //
 // Built offline by CMake in GOPATH mode from Debian's /usr/share/gocode, with stubs from Debian's
-// protoc-gen-go and protoc-gen-go-grpc (live/peers/go/CMakeLists.txt). A server RESET script is
-// refused with exit 2: grpc-go's server API has no way to reset a stream.
+// protoc-gen-go and protoc-gen-go-grpc (live/peers/go/CMakeLists.txt). A server RESET or CANCEL
+// script is refused with exit 2: grpc-go's server API has no way to reset a stream or cancel a call.
 package main
 
 import (
@@ -153,6 +153,10 @@ func serve(sc *scenario.Scenario) int {
 	for _, call := range sc.Calls {
 		if call.GetServer().GetAction() == scenario.ServerAction_RESET {
 			fmt.Fprintln(os.Stderr, "a grpc-go server cannot reset a stream: its API has no RST_STREAM")
+			return 2
+		}
+		if call.GetServer().GetAction() == scenario.ServerAction_CANCEL {
+			fmt.Fprintln(os.Stderr, "a grpc-go server cannot cancel a call: its API has no cancel")
 			return 2
 		}
 	}

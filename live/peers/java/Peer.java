@@ -12,7 +12,8 @@
 //                                                          passed, "call I cancelled"
 //
 // Compiled by CMake against Debian's jars (live/peers/java/CMakeLists.txt, docs/fidelity.md). A
-// server RESET script is refused with exit 2: grpc-java's server API has no way to reset a stream.
+// server RESET or CANCEL script is refused with exit 2: grpc-java's server API has no way to reset a
+// stream or cancel a call.
 import h2sim.ScenarioOuterClass.Call;
 import h2sim.ScenarioOuterClass.CallKind;
 import h2sim.ScenarioOuterClass.ClientScript;
@@ -165,6 +166,10 @@ public final class Peer {
         System.err.println("a grpc-java server cannot reset a stream: its API has no RST_STREAM");
         return 2;
       }
+      if (c.getServer().getAction() == ServerAction.CANCEL) {
+        System.err.println("a grpc-java server cannot cancel a call: its API has no cancel");
+        return 2;
+      }
     }
     io.grpc.ServerInterceptor index = new io.grpc.ServerInterceptor() {
       @Override public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, Metadata headers,
@@ -280,6 +285,16 @@ public final class Peer {
   }
 
   // One line per field: backslashes and line breaks escaped (h2sim unescapes).
+  // A status from an HTTP status without gRPC's content-type goes on, after grpc-java's words,
+  // with "\nheaders: Metadata(...)" and the body's first bytes: the proxy's date among them, so
+  // no two runs would report the same status. The words before the echo are reported
+  // (model/grpc/status.h, grpc_java_http_status_words).
+  static String withoutEcho(String description) {
+    if (description == null) return null;
+    int echo = description.indexOf("\nheaders: Metadata(");
+    return echo < 0 ? description : description.substring(0, echo);
+  }
+
   static String escape(String text) {
     return text == null ? "" : text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
   }
@@ -325,7 +340,7 @@ public final class Peer {
       if (!o.ended) continue;
       synchronized (o) {
         b.append("call ").append(i).append(" status ").append(o.status.getCode().value()).append(' ')
-            .append(escape(o.status.getDescription())).append('\n');
+            .append(escape(withoutEcho(o.status.getDescription()))).append('\n');
         b.append("call ").append(i).append(" responses ");
         for (int k = 0; k < o.responses.size(); ++k) b.append(k == 0 ? "" : ",").append(o.responses.get(k));
         b.append('\n');

@@ -13,8 +13,8 @@
 //                                                         passed, "call I cancelled"
 //
 // The scenario comes as protobuf JSON with the .proto field names (h2sim writes it: protobufjs has
-// no text format); fields at their default are absent. A server RESET script is refused with
-// exit 2: grpc-js's server API has no way to reset a stream. Of the ServerScript write-pattern
+// no text format); fields at their default are absent. A server RESET or CANCEL script is
+// refused with exit 2: grpc-js's server API has no way to reset a stream or cancel a call. Of the ServerScript write-pattern
 // fields it follows headers_before_status and answer_on_headers (h2sim refuses the others for
 // this peer: live/peers.cc).
 'use strict';
@@ -153,6 +153,10 @@ function handlers(calls) {
 function serve(calls) {
   if (calls.some((c) => c.server.action === 'RESET')) {
     process.stderr.write('a grpc-js server cannot reset a stream: its API has no RST_STREAM\n');
+    return process.exit(2);
+  }
+  if (calls.some((c) => c.server.action === 'CANCEL')) {
+    process.stderr.write('a grpc-js server cannot cancel a call: its API has no cancel\n');
     return process.exit(2);
   }
   const server = new grpc.Server();

@@ -13,7 +13,8 @@ The same arguments, scripts and line protocol as live/grpcpp/peer.cc, which docu
 
 The stubs (model/grpc/echo_pb2*.py, model/scenario/scenario_pb2.py) are generated at build time
 with Debian's protoc and grpc_python_plugin (live/peers/python/CMakeLists.txt). A server RESET
-other than CANCEL is refused with exit 2: grpcio, like grpc++, resets only by cancelling. Of the
+is refused with exit 2: grpcio, like grpc++, has no call that resets a stream; its cancel (CANCEL)
+writes a status. Of the
 ServerScript write-pattern fields it follows headers_before_status and answer_on_headers (h2sim
 refuses a scenario with the others for this peer: live/peers.cc).
 """
@@ -86,14 +87,14 @@ class Service(echo_pb2_grpc.EchoServicer):
 
     @staticmethod
     def responses(script):
-        if script.action not in (scenario_pb2.RESPOND, scenario_pb2.RESET):
+        if script.action not in (scenario_pb2.RESPOND, scenario_pb2.CANCEL):
             return []
         return [response(seq, script.message_bytes) for seq in range(script.messages)]
 
     @staticmethod
     def end(script, context, ok_response=None):
-        """The status (or the reset: grpcio cancels the call, RST_STREAM(CANCEL))."""
-        if script.action == scenario_pb2.RESET:
+        """The status, or the cancel: grpc-core writes CANCELLED "CANCELLED", then RST_STREAM(NO_ERROR)."""
+        if script.action == scenario_pb2.CANCEL:
             context.cancel()
             return None
         if script.headers_before_status and not Service.responses(script):
@@ -130,8 +131,8 @@ class Service(echo_pb2_grpc.EchoServicer):
 
 def serve(scenario):
     for call in scenario.calls:
-        if call.server.action == scenario_pb2.RESET and call.server.reset_code != 8:
-            print(f"a grpcio server can reset a stream only with CANCEL (8), not {call.server.reset_code}",
+        if call.server.action == scenario_pb2.RESET:
+            print("a grpcio server cannot reset a stream: its API has no RST_STREAM (CANCEL cancels)",
                   file=sys.stderr)
             return 2
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32))
