@@ -22,9 +22,7 @@ namespace {
 
 // The table. Each client's personality is the one the model gives that stack; the callback API
 // and grpcio ask for the status at the start of the call, grpc++'s sync API only in Finish()
-// (model/grpc/personality.h, status_asked). The model has no grpc-js server
-// personality: grpc-java's (trailers-only abort, no RST_STREAM after it) is what a grpc-js
-// server was seen to write (docs/fidelity.md).
+// (model/grpc/personality.h, status_asked).
 constexpr PeerKind kinds[] = {
     {"grpc++", "grpc-core 1.51 (Debian's grpc++), callback API", "h2sim-grpcpp-peer", "client", true, "grpc-core",
      "grpc-core", ScenarioFormat::textproto,
@@ -37,7 +35,7 @@ constexpr PeerKind kinds[] = {
      "scripts/install-live-deps.sh installs Debian's python3-grpcio and python3-protobuf",
      "headers_before_status answer_on_headers"},
     {"grpc-js", "@grpc/grpc-js 1.14.7 on Node (npm, pinned in live/peers/node/package.json)", "h2sim-grpc-js-peer",
-     "client", true, "grpc-js", "grpc-java", ScenarioFormat::json,
+     "client", true, "grpc-js", "grpc-js", ScenarioFormat::json,
      "scripts/install-live-deps.sh runs npm ci into build/peers/node (needs node and npm)",
      "headers_before_status answer_on_headers"},
     {"grpc-go", "grpc-go 1.33.3 (Debian's golang-google-grpc-dev, built offline)", "h2sim-grpc-go-peer", "client", true,

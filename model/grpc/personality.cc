@@ -141,6 +141,16 @@ constexpr ServerPersonality servers[] = {
         .ok_status_message = OkStatusMessage::dropped,
         .loses_end_stream_on_headers = true,
     },
+    {
+        // Measured live (docs/fidelity.md, "What each server writes" and the matrix of
+        // 2026-12-02): an abort is trailers-only with no RST_STREAM after it, as grpc-java's.
+        .name = "grpc-js",
+        .source = "docs/fidelity.md: @grpc/grpc-js 1.14.7 server, measured live (trailers-only abort, no RST)",
+        .trailers_only_on_early_abort = true,
+        .rst_after_trailers_only = false,
+        .rst_after_status = ServerRstAfterStatus::none,
+        .ok_status_message = OkStatusMessage::replaced_by_ok,
+    },
 };
 
 template <typename T>
@@ -181,6 +191,7 @@ Status status_sent(const ServerPersonality& personality, CallKind kind, Status s
       if (one_response) status.message.clear();
       break;
     case OkStatusMessage::dropped: status.message.clear(); break;
+    case OkStatusMessage::replaced_by_ok: status.message = "OK"; break;
   }
   return status;
 }

@@ -106,6 +106,9 @@ enum class OkStatusMessage : uint8_t {
   // Streaming-response handlers' statuses go out as returned.
   dropped_with_one_response,
   dropped,  // grpc-go: OK is a nil error; grpc-java: StreamObserver.onCompleted() carries none
+  // grpc-js: callback(null, response) and call.end() close with details "OK", whatever the
+  // handler meant (measured live 2026-12-02 in the matrix: grpc-message "OK" on every kind).
+  replaced_by_ok,
 };
 
 struct ServerPersonality {

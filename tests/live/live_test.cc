@@ -455,7 +455,8 @@ TEST(LivePeers, EachServerSendsAnOkStatusMessageAsItsPersonalitySays) {
       {"grpcio", "2 x " + kept + "; " + kept + "; " + kept + "; " + kept + "\n"},
       {"grpc++", "2 x OK; OK; " + kept + "; " + kept + "\n"},
       {"grpc-go", "2 x OK; OK; OK; OK\n"},
-      {"grpc-java", "2 x OK; OK; OK; OK\n"}};
+      {"grpc-java", "2 x OK; OK; OK; OK\n"},
+      {"grpc-js", "2 x OK: OK; OK: OK; OK: OK; OK: OK\n"}};
   // Without --compare: the simulated search of four concurrent calls takes some 40 s; what the
   // personality predicts for them is pinned by ServerPersonalities.EachSendsAnOkStatusMessage...
   if (!expect_each_peer_as_predicted("ok-status-with-message-at-server.textproto", "server", "", servers)) {
@@ -465,7 +466,7 @@ TEST(LivePeers, EachServerSendsAnOkStatusMessageAsItsPersonalitySays) {
 
 // grpc-go's and grpc-java's servers never tell a handler that a request ended on its HEADERS
 // (found by the differential across the matrix): the call without messages ends at its deadline,
-// the one with a message is answered; grpc++ and grpcio answer both. Each as its personality says.
+// the one with a message is answered; grpc++, grpcio and grpc-js answer both. Each as its personality says.
 TEST(LivePeers, EachServerEndsACallWithoutMessagesAsItsPersonalitySays) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
   const std::string denied = "PERMISSION_DENIED: Details sent by the server";
@@ -473,7 +474,8 @@ TEST(LivePeers, EachServerEndsACallWithoutMessagesAsItsPersonalitySays) {
       {"grpc-go", "2 x DEADLINE_EXCEEDED: Deadline Exceeded; " + denied + "\n"},
       {"grpc-java", "2 x DEADLINE_EXCEEDED: Deadline Exceeded; " + denied + "\n"},
       {"grpc++", "2 x " + denied + "; " + denied + "\n"},
-      {"grpcio", "2 x " + denied + "; " + denied + "\n"}};
+      {"grpcio", "2 x " + denied + "; " + denied + "\n"},
+      {"grpc-js", "2 x " + denied + "; " + denied + "\n"}};
   if (!expect_each_peer_as_predicted("server-loses-end-stream-on-headers.textproto", "server", "--compare", servers,
                                      "agreement: 2 of 2 ")) {
     GTEST_SKIP() << "no server peer was built (scripts/install-live-deps.sh)";

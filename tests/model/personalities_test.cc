@@ -191,13 +191,17 @@ TEST(ServerPersonalities, GrpcCoreAndGrpcGoResetAfterATrailersOnlyAbort) {
   }
 }
 
-TEST(ServerPersonalities, GrpcJavaSendsNoResetSoHaproxyWaits) {
+// grpc-js's server aborts the same way (measured live: docs/fidelity.md, "What each server writes").
+TEST(ServerPersonalities, GrpcJavaAndGrpcJsSendNoResetSoHaproxyWaits) {
   // §1.6 row E: without the server's RST, HAProxy forwards HEADERS(ES) and lets the upload end.
-  for (uint64_t seed = 0; seed < 100; ++seed) {
-    sim::SeededChoices choices(seed);
-    Result r = run_case(founding("grpc-core", "haproxy-2.6", "grpc-java"), choices);
-    ASSERT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{1}), (std::vector<std::string>{"HEADERS[ES]"}));
-    ASSERT_EQ(*r.calls[0].client_saw, kServerStatus) << seed;
+  for (const char* server : {"grpc-java", "grpc-js"}) {
+    for (uint64_t seed = 0; seed < 100; ++seed) {
+      sim::SeededChoices choices(seed);
+      Result r = run_case(founding("grpc-core", "haproxy-2.6", server), choices);
+      ASSERT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{1}), (std::vector<std::string>{"HEADERS[ES]"}))
+          << server;
+      ASSERT_EQ(*r.calls[0].client_saw, kServerStatus) << server << " " << seed;
+    }
   }
 }
 
@@ -324,6 +328,7 @@ TEST(ServerPersonalities, EachSendsAnOkStatusMessageAsItsLibraryDidLive) {
   EXPECT_EQ(ok_messages_sent("grpc-core"), (std::vector<std::string>{"", "", m, m}));
   EXPECT_EQ(ok_messages_sent("grpc-go"), (std::vector<std::string>{"", "", "", ""}));
   EXPECT_EQ(ok_messages_sent("grpc-java"), (std::vector<std::string>{"", "", "", ""}));
+  EXPECT_EQ(ok_messages_sent("grpc-js"), (std::vector<std::string>{"OK", "OK", "OK", "OK"}));
   // The client that keeps an OK status's message sees what was sent; the outcome records it too.
   Scenario s = scenario_from_file("ok-status-with-message-at-server.textproto");
   s.set_server("grpc-core");
@@ -393,7 +398,7 @@ TEST(ServerPersonalities, GrpcCoreAndGrpcioWriteACancelAsAStatusThenNoError) {
 TEST(ServerPersonalities, OnlyThoseWithACancelCanRunACancel) {
   EXPECT_TRUE(grpc::cancel_status(*grpc::find_server_personality("grpc-core")));
   EXPECT_TRUE(grpc::cancel_status(*grpc::find_server_personality("grpcio")));
-  for (const char* server : {"grpc-go", "grpc-java"}) {
+  for (const char* server : {"grpc-go", "grpc-java", "grpc-js"}) {
     EXPECT_FALSE(grpc::cancel_status(*grpc::find_server_personality(server))) << server;
     Scenario s = scenario_from_file("server-cancels-its-call.textproto");
     s.set_server(server);
@@ -405,7 +410,7 @@ TEST(ServerPersonalities, OnlyThoseWithACancelCanRunACancel) {
 }
 
 TEST(ServerPersonalities, AllAreListed) {
-  for (const char* name : {"grpc-core", "grpcio", "grpc-go", "grpc-java"}) {
+  for (const char* name : {"grpc-core", "grpcio", "grpc-go", "grpc-java", "grpc-js"}) {
     EXPECT_NE(grpc::find_server_personality(name), nullptr) << name;
   }
   for (const char* name : {"grpc-core", "grpc-core-sync", "grpc-java", "grpc-go", "grpc-js"}) {
