@@ -203,6 +203,7 @@ std::string_view unsupported_client_field(const Scenario& scenario) {
     if (c.write_per_frame()) return "write_per_frame";
     if (c.headers_gap_ns() != 0) return "headers_gap_ns";
     if (c.end_stream_gap_ns() != 0) return "end_stream_gap_ns";
+    if (c.end_stream_on_headers()) return "end_stream_on_headers";
   }
   return {};
 }

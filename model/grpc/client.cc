@@ -97,8 +97,11 @@ void ClientHost::start_call(ClientCall& call) {
   }
   outcomes_[call.index].request_metadata_sent = script.metadata_headers;
   bool empty_request = script.messages == 0 && script.half_close == HalfClose::after_messages;
-  // A write per frame: even an empty request's END_STREAM leaves on a DATA frame of its own.
-  bool end_with_headers = empty_request && !script.write_per_frame;
+  // Every gRPC library measured ends a request without messages with an empty DATA(END_STREAM)
+  // after its HEADERS, in the same write (grpc++ callback and sync, grpcio, grpc-go, grpc-java,
+  // grpc-js: the matrix of 2026-12-02, docs/fidelity.md); a script may ask for END_STREAM on the
+  // HEADERS instead. A write per frame puts it in a write of its own.
+  bool end_with_headers = empty_request && script.end_stream_on_headers && !script.write_per_frame;
   call.stream = slot.endpoint->submit_request(headers, end_with_headers);
   H2SIM_ASSERT(call.has_stream());
   bool added = slot.calls.emplace(call.stream, call.index).second;
@@ -118,6 +121,9 @@ void ClientHost::start_call(ClientCall& call) {
     if (empty_request) add_timer(script.end_stream_gap, call.index, TimerKind::end_stream);
   } else if (script.messages > 0) {
     send_next_message(call);
+  } else if (empty_request && !end_with_headers) {
+    half_close(call);
+    return;  // half_close checked the call
   }
   check_call(call);
 }

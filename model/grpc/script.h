@@ -35,6 +35,8 @@ struct ClientScript {
   bool write_per_frame = false;
   sim::Duration headers_gap;
   sim::Duration end_stream_gap;
+  // A request without messages ends on its HEADERS; otherwise on an empty DATA frame after them.
+  bool end_stream_on_headers = false;
 };
 
 enum class ServerAction : uint8_t {

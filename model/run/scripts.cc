@@ -47,7 +47,8 @@ grpc::CallScript call_script(const Call& c) {
   s.client = {client.messages(), client.message_bytes(), nanoseconds(client.interval_ns()),
               half_close_of(client.half_close()), nanoseconds(client.deadline_ns()),
               nanoseconds(client.cancel_after_ns()), client.metadata_headers(), client.metadata_bytes(),
-              client.write_per_frame(), nanoseconds(client.headers_gap_ns()), nanoseconds(client.end_stream_gap_ns())};
+              client.write_per_frame(), nanoseconds(client.headers_gap_ns()), nanoseconds(client.end_stream_gap_ns()),
+              client.end_stream_on_headers()};
   const ServerScript& server = c.server();
   s.server = {action_of(server.action()),
               server.read_messages(),

@@ -482,6 +482,20 @@ TEST(LivePeers, EachServerEndsACallWithoutMessagesAsItsPersonalitySays) {
   }
 }
 
+// A request without messages ends on an empty DATA(END_STREAM), with every client library (found
+// by the matrix of 2026-12-02): a grpc-go server answers both calls, as the model predicts.
+TEST(LivePeers, EachClientEndsARequestWithoutMessagesOnAnEmptyDataFrame) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  const std::string denied = "PERMISSION_DENIED: Details sent by the server";
+  const std::string both = "2 x " + denied + "; " + denied + "\n";
+  const std::pair<const char*, std::string> clients[] = {
+      {"grpc++", both}, {"grpc++-sync", both}, {"grpcio", both}, {"grpc-js", both}, {"grpc-go", both}, {"grpc-java", both}};
+  if (!expect_each_peer_as_predicted("request-without-messages.textproto", "client", "--compare", clients,
+                                     "agreement: 2 of 2 ")) {
+    GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
+  }
+}
+
 // A client peer's bound runs from its connection, not its start: a JVM on a loaded machine took
 // seconds to start, and grpc-java's runs ended with no status (the matrix's disagreement 4). A
 // grpc++ peer that sleeps 2 s before it starts stands in for it, with a 1 s bound.

@@ -363,7 +363,7 @@ TEST(ServerPersonalities, GrpcGoAndGrpcJavaLoseAnEndStreamOnTheRequestHeaders) {
     server: "grpc-go"
     calls {
       kind: UNARY
-      client { messages: 0 deadline_ns: 100000000 }
+      client { messages: 0 deadline_ns: 100000000 end_stream_on_headers: true }
       server { action: ABORT_AT_ONCE status { code: 7 } }
     }
   )pb");
@@ -407,6 +407,31 @@ TEST(ServerPersonalities, OnlyThoseWithACancelCanRunACancel) {
               std::string::npos)
         << error;
   }
+}
+
+// Measured live 2026-12-02 with every client peer (the matrix's case 3): a request without
+// messages ends on an empty DATA(END_STREAM) after its HEADERS, which a grpc-go server sees; a
+// script may still put END_STREAM on the HEADERS (curl does), which it loses.
+TEST(ClientPersonalities, EachEndsARequestWithoutMessagesOnAnEmptyDataFrame) {
+  const grpc::Status denied{grpc::Code::permission_denied, "Details sent by the server"};
+  for (const auto& p : grpc::client_personalities()) {
+    Scenario s = scenario_from_file("request-without-messages.textproto");
+    s.set_client(std::string(p.name));
+    s.clear_proxy();
+    Result r = run_plain(s);
+    ASSERT_EQ(r.calls.size(), 2u);
+    EXPECT_EQ(sent_on_stream(r, h2::Leg::direct, true, h2::StreamId{1}), (std::vector<std::string>{"HEADERS", "DATA[ES]"}))
+        << p.name;
+    EXPECT_EQ(r.calls[0].client_saw, denied) << p.name;
+    EXPECT_EQ(r.calls[1].client_saw, denied) << p.name;
+  }
+  Scenario s = scenario_from_file("request-without-messages.textproto");
+  s.clear_proxy();
+  s.mutable_calls(0)->mutable_client()->set_end_stream_on_headers(true);
+  Result r = run_plain(s);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::direct, true, h2::StreamId{1}).front(), "HEADERS[ES]");
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::deadline_exceeded);
+  EXPECT_EQ(r.calls[1].client_saw, denied);
 }
 
 TEST(ServerPersonalities, AllAreListed) {
