@@ -253,7 +253,11 @@ void ClientHost::on_response_headers(ClientCall& call, const h2::Event& event) {
   if (const std::string* s = h2::find_header(event.headers, "content-type")) call.content_type = *s;
   const ClientScript& script = call.script->client;
   if (script.half_close == HalfClose::after_response && call.messages_sent == script.messages) {
-    half_close(call);
+    // The application reacts to the headers after the transport has read the rest of the batch
+    // (trailers, a reset): grpc++ and grpcio lost an OK status to haproxy's RST(CANCEL) in the
+    // headers' read, which a half-close in mid-read would have kept (the matrix's case 12 of
+    // 2026-12-02, docs/fidelity.md "The application reacts after the read").
+    slots_[call.slot].half_close_after_batch.push_back(call.index);
   }
 }
 
@@ -401,6 +405,11 @@ void ClientHost::end_batch(Slot& slot) {
     net_->mark("grpc-core: deferred RST(NO_ERROR) at batch end");
     publish(call, *call.held);
   }
+  // Then the applications, in call order.
+  std::vector<uint32_t> half_closes = std::move(slot.half_close_after_batch);
+  slot.half_close_after_batch.clear();
+  std::sort(half_closes.begin(), half_closes.end());
+  for (uint32_t index : half_closes) half_close(calls_[index]);
 }
 
 void ClientHost::publish(ClientCall& call, Status status) {

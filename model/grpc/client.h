@@ -79,6 +79,9 @@ class ClientHost final : public sim::Host {
     bool lost = false;
     std::map<h2::StreamId, uint32_t> calls;  // stream -> call index, on this connection
     std::vector<uint32_t> force_rst;         // calls with force_rst_pending, for end_batch
+    // Calls whose application half-closes once it has seen the response headers: it sees them
+    // only after the transport has handled the whole read (end_batch).
+    std::vector<uint32_t> half_close_after_batch;
   };
   // first_message and end_stream: a write_per_frame script's gaps after the headers and after the
   // last message.

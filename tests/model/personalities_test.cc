@@ -434,6 +434,25 @@ TEST(ClientPersonalities, EachEndsARequestWithoutMessagesOnAnEmptyDataFrame) {
   EXPECT_EQ(r.calls[1].client_saw, denied);
 }
 
+// The application sees the response headers only after the transport handled the whole read
+// (the matrix's case 12 of 2026-12-02, grpc++ and grpcio): a half-close after the response comes
+// too late to keep an OK status that shares its read with haproxy's RST(CANCEL). grpc-java and
+// grpc-go keep the first status whatever the application does.
+TEST(ClientPersonalities, TheApplicationHalfClosesAfterTheReadThatBroughtTheResponse) {
+  Scenario s = scenario_from_file("half-close-after-response-in-the-reset-read.textproto");
+  for (const char* client : {"grpc-core", "grpcio"}) {
+    s.set_client(client);
+    Result r = run_plain(s);
+    ASSERT_TRUE(r.calls[0].client_saw) << client;
+    EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::cancelled, "Received RST_STREAM with error code 8"}))
+        << client;
+  }
+  for (const char* client : {"grpc-java", "grpc-go"}) {
+    s.set_client(client);
+    EXPECT_EQ(run_plain(s).calls[0].client_saw->code, grpc::Code::ok) << client;
+  }
+}
+
 TEST(ServerPersonalities, AllAreListed) {
   for (const char* name : {"grpc-core", "grpcio", "grpc-go", "grpc-java", "grpc-js"}) {
     EXPECT_NE(grpc::find_server_personality(name), nullptr) << name;
