@@ -37,17 +37,20 @@ constexpr Counterpart counterparts[] = {
     {"client", "grpc-core-sync", "grpc++ 1.51 sync API",
      "2026-11-30: founding case through haproxy, 20 of 20 kept the status; docs/live-agreement.md"},
     {"client", "grpc-java", "grpc-java 1.41.3 (Netty)",
-     "2026-12-01: 9 of 9 cells since its words were fixed (3 scenarios x 3 proxies); docs/fidelity.md"},
+     "2026-12-02: the matrix (10 generated scenarios x 2 runs through haproxy, nginx and nghttpx): 42 of 42 "
+     "cells, nginx's 502 words included since they are compared up to grpc-java's echo; docs/fidelity.md"},
     {"client", "grpc-go", "grpc-go 1.33.3",
      "2026-12-01: 9 of 9 cells since its words were fixed (3 scenarios x 3 proxies); docs/fidelity.md"},
     {"client", "grpc-js", "@grpc/grpc-js 1.14.7",
-     "2026-12-01: 6 of 9 cells; the 3 others (its words) fixed from its code since, not yet re-run; docs/fidelity.md"},
+     "2026-12-02: the matrix (10 generated scenarios x 2 runs through haproxy, nginx and nghttpx): 42 of 42 "
+     "cells; docs/fidelity-matrix.md"},
     {"server", "grpc-core", "grpc-core 1.51 (grpc++'s sync handlers)",
-     "2026-12-02: an OK status's message, four call kinds through nginx: as the personality says since; "
-     "2026-12-01: founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
+     "2026-12-02: the matrix with the grpc++ server (10 generated scenarios x 2 runs, 3 proxies): 37 of 37 "
+     "cells; a handler's cancel (CANCELLED status, then RST(NO_ERROR)) through nginx and haproxy: agreed; "
+     "docs/fidelity.md"},
     {"server", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
-     "2026-12-02: an OK status's message, four call kinds through nginx: kept, as the personality says; "
-     "2026-12-01 (as grpc-core): founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
+     "2026-12-02: the matrix with the grpcio server (10 generated scenarios x 2 runs, 3 proxies): 36 of 36 "
+     "cells; a handler's cancel (\"CANCELLED\") through nginx and haproxy: agreed; docs/fidelity.md"},
     {"server", "grpc-go", "grpc-go 1.33.3",
      "2026-12-02: an OK status's message and an END_STREAM on the request headers, through nginx: as the "
      "personality says since; 2026-12-01: founding case through 3 proxies, 20 runs each: every cell; docs/fidelity.md"},
