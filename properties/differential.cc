@@ -130,9 +130,12 @@ std::string differential_skip_reason(const live::Peers& peers, const Scenario& s
   // No server library resets a stream with a code of its choosing; grpc++ and grpcio cancel, which
   // writes a status (docs/fidelity.md, "A server's cancel is a status", 2026-12-02).
   const std::string_view name = peers.server->name;
-  const bool cancels = grpc::cancel_status(*grpc::find_server_personality(peers.server->server_personality)).has_value();
+  const grpc::ServerPersonality& personality = *grpc::find_server_personality(peers.server->server_personality);
+  const bool cancels = grpc::cancel_status(personality).has_value();
   for (const Call& call : scenario.calls()) {
-    if (call.server().action() == RESET) return "the " + std::string(name) + " server library has no call that resets a stream (RESET)";
+    if (call.server().action() == RESET) {
+      return "the " + std::string(name) + " server library has no call that resets a stream (RESET)";
+    }
     if (call.server().action() == CANCEL && !cancels) {
       return "the " + std::string(name) + " server library has no call that cancels a call (CANCEL)";
     }

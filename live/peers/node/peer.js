@@ -14,9 +14,9 @@
 //
 // The scenario comes as protobuf JSON with the .proto field names (h2sim writes it: protobufjs has
 // no text format); fields at their default are absent. A server RESET or CANCEL script is
-// refused with exit 2: grpc-js's server API has no way to reset a stream or cancel a call. Of the ServerScript write-pattern
-// fields it follows headers_before_status and answer_on_headers (h2sim refuses the others for
-// this peer: live/peers.cc).
+// refused with exit 2: grpc-js's server API has no way to reset a stream or cancel a call. Of the
+// ServerScript write-pattern fields it follows headers_before_status and answer_on_headers (h2sim
+// refuses the others for this peer: live/peers.cc).
 'use strict';
 
 const fs = require('fs');
