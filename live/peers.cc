@@ -320,13 +320,11 @@ void script_server_outcomes(const Scenario& scenario, const PeerKind& server, Re
   const grpc::ServerPersonality& personality = *grpc::find_server_personality(server.server_personality);
   for (grpc::CallOutcome& c : result->calls) {
     const Call& call = scenario.calls(static_cast<int>(c.call));
-    const ServerScript& script = call.server();
-    bool cancel = script.action() == CANCEL;
-    c.server_sent = cancel ? grpc::cancel_status(personality)
-                           : grpc::Status{static_cast<grpc::Code>(script.status().code()), script.status().message()};
+    grpc::CallScript script = call_script(call);
+    c.server_sent = script.server.action == grpc::ServerAction::cancel ? grpc::cancel_status(personality)
+                                                                        : script.server.status;
     if (!c.server_sent) continue;
-    uint32_t scripted = script.action() == RESPOND || cancel ? script.messages() : 0;
-    uint32_t messages = grpc::response_messages(call_script(call).kind, scripted, c.server_sent->code == grpc::Code::ok);
+    uint32_t messages = grpc::messages_before_status(script.kind, script.server, c.server_sent->code == grpc::Code::ok);
     for (uint32_t seq = 0; seq < messages; ++seq) c.responses_sent.push_back(seq);
   }
 }

@@ -97,4 +97,11 @@ inline uint32_t response_messages(CallKind kind, uint32_t scripted, bool ok) {
   return scripted < 1 ? scripted : 1;
 }
 
+// The response messages a handler following `script` sends before its status: a response's and a
+// cancel's scripted messages (an abort sends none), as many as the call's kind allows.
+inline uint32_t messages_before_status(CallKind kind, const ServerScript& script, bool ok) {
+  bool sends = script.action == ServerAction::respond || script.action == ServerAction::cancel;
+  return response_messages(kind, sends ? script.messages : 0, ok);
+}
+
 }  // namespace h2sim::grpc

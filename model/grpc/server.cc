@@ -201,8 +201,7 @@ void ServerHost::act(ServerCall& call) {
     const ServerScript& script = scripts_[call.index].server;
     status = cancel ? *cancel : script.status;
     abort = script.action != ServerAction::respond;
-    uint32_t scripted = !abort || cancel ? script.messages : 0;
-    messages = response_messages(scripts_[call.index].kind, scripted, status.code == Code::ok);
+    messages = messages_before_status(scripts_[call.index].kind, script, status.code == Code::ok);
     message_bytes = script.message_bytes;
     CallOutcome& outcome = outcomes_[call.index];
     outcome.server_sent = status;
