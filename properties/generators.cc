@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/hostile_gen.h"
 
@@ -22,13 +23,20 @@ ClientScript gen_client_script(CallKind kind) {
   // A deadline or a cancel ends the call from the client's side (the invariant excuses those).
   c.set_deadline_ns(*weighted<uint64_t>({{8, 0}, {1, 400000}, {1, 3000000}}));
   c.set_cancel_after_ns(*weighted<uint64_t>({{12, 0}, {1, 300000}}));
+  // A request without messages ends on an empty DATA frame, as every library sends it; curl and
+  // hand-written clients end it on the HEADERS, which some servers lose (docs/fidelity.md).
+  if (c.messages() == 0) c.set_end_stream_on_headers(*weighted<bool>({{2, false}, {1, true}}));
   return c;
 }
 
-ServerScript gen_server_script() {
+// A CANCEL only for a server whose application can cancel a call (grpc-core's TryCancel, grpcio's
+// context.cancel()): the others' scenarios would be refused.
+ServerScript gen_server_script(bool can_cancel) {
   ServerScript s;
-  s.set_action(*weighted<ServerAction>(
-      {{3, RESPOND}, {4, ABORT_AT_ONCE}, {3, ABORT_AFTER_READING}, {1, RESET}}));
+  s.set_action(can_cancel ? *weighted<ServerAction>(
+                                {{3, RESPOND}, {4, ABORT_AT_ONCE}, {3, ABORT_AFTER_READING}, {1, RESET}, {1, CANCEL}})
+                          : *weighted<ServerAction>(
+                                {{3, RESPOND}, {4, ABORT_AT_ONCE}, {3, ABORT_AFTER_READING}, {1, RESET}}));
   s.set_read_messages(*weighted<uint32_t>({{3, 0}, {3, 1}, {1, 2}}));
   s.set_messages(*weighted<uint32_t>({{3, 0}, {3, 1}, {2, 2}, {1, 4}}));
   s.set_message_bytes(*weighted<uint32_t>({{4, 16}, {1, 3000}, {1, 40000}}));
@@ -64,6 +72,8 @@ rc::Gen<Scenario> gen_scenario(const GenOptions& options) {
     if (!preset.empty()) s.mutable_proxy()->set_preset(preset);
     s.set_client(*one_of(options.clients));
     s.set_server(*one_of(options.servers));
+    const grpc::ServerPersonality* server = grpc::find_server_personality(s.server().empty() ? "grpc-core" : s.server());
+    bool can_cancel = server && grpc::cancel_status(*server).has_value();
     int calls = *weighted<int>({{6, 1}, {3, 2}, {1, 3}, {1, 4}});
     for (int i = 0; i < calls; ++i) {
       Call* call = s.add_calls();
@@ -71,7 +81,7 @@ rc::Gen<Scenario> gen_scenario(const GenOptions& options) {
       call->set_kind(*weighted<CallKind>(
           {{4, BIDI_STREAMING}, {2, CLIENT_STREAMING}, {1, SERVER_STREAMING}, {2, UNARY}}));
       *call->mutable_client() = gen_client_script(call->kind());
-      *call->mutable_server() = gen_server_script();
+      *call->mutable_server() = gen_server_script(can_cancel);
       make_finishable(call);
       call->set_start_ns(i == 0 ? 0 : *one_of<uint64_t>({0, 100000, 1000000}));
     }
