@@ -590,6 +590,12 @@ void H2Relay::abort_client_side(Session& s, CallRelay& call) {
   if (code == ErrorCode::cancel && call.response_end_submitted) {
     net_->mark("proxy: RST(CANCEL) after a complete response to an uploading client");
   }
+  if (policy_.drop_data_read_with_reset && call.response_headers_submitted && !call.response_end_submitted) {
+    // Everything relayed from earlier reads has been flushed (after_input): what is unsent came
+    // in this read.
+    net_->mark("proxy: response data read with the reset dropped");
+    s.down->discard_unsent_data(call.down);
+  }
   if (policy_.flush_response_before_reset) {
     s.down->reset_after_output(call.down, code);
   } else {

@@ -109,6 +109,12 @@ struct ProxyPolicy {
   // (HAProxy §1.2 step 2, §1.6 rows D and H); false drops the unflushed tail (Envoy A2/A3,
   // h2o A8).
   bool flush_response_before_reset = true;
+  // nginx (ngx_http_upstream_process_non_buffered_request: the grpc input filter fails on the
+  // RST_STREAM, and the DATA it parsed from the same read never reach the output filter): the
+  // response DATA that arrived in the read that carried the server's reset is dropped; headers
+  // already passed on still leave, then the reset. Measured live on nginx 1.22.1 (docs/fidelity.md,
+  // "nginx drops the response read with a reset").
+  bool drop_data_read_with_reset = false;
   ClientAbort client_abort = ClientAbort::forward_code;
   AfterResponse after_response = AfterResponse::wait_for_client;
   // Apache mod_proxy_http2 (docs/behaviours.md §6.2): response headers leave with the first

@@ -371,6 +371,16 @@ void Endpoint::reset_after_output(StreamId stream, ErrorCode code) {
   pending_resets_.emplace(stream, code);
 }
 
+void Endpoint::discard_unsent_data(StreamId stream) {
+  auto it = outgoing_.find(stream);
+  if (it == outgoing_.end()) return;
+  Outgoing& out = it->second;
+  out.bytes.clear();
+  out.head = 0;
+  out.eof = false;
+  out.trailers.reset();
+}
+
 void Endpoint::goaway(ErrorCode code, std::optional<StreamId> last_stream) {
   StreamId last = last_stream.value_or(last_peer_stream());
   nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last.value, static_cast<uint32_t>(code), nullptr,

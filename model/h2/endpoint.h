@@ -107,6 +107,9 @@ class Endpoint {
   // RST_STREAM once everything queued for the stream has left (body, trailers): how a proxy
   // forwards a response tail before resetting.
   void reset_after_output(StreamId stream, ErrorCode code);
+  // Drops the stream's body and trailers queued but not yet serialized; headers already submitted
+  // still leave. With reset_after_output: the headers, then the reset, and none of the body.
+  void discard_unsent_data(StreamId stream);
   // GOAWAY naming the last stream this endpoint processed (or `last_stream`, if given).
   void goaway(ErrorCode code, std::optional<StreamId> last_stream = std::nullopt);
   // manual_flow_control: `bytes` of the stream's received DATA have been passed on.

@@ -123,6 +123,17 @@ TEST(LiveCompare, TheFoundingCasesFramesThroughHaproxyAreAsSimulated) {
   EXPECT_EQ(out.find("differ at frame"), std::string::npos) << out;
 }
 
+// nginx passes a reset server's headers on but not the message read with its reset (the model
+// sent the message until the matrix of 2026-12-02 showed it; docs/fidelity.md).
+TEST(LiveCompare, NginxDropsTheResponseReadWithAResetAsSimulated) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("nginx-drops-response-read-with-reset.textproto") + " --proxy nginx --repeat 3 --compare", &code);
+  EXPECT_NE(out.find("3 x INTERNAL: Received RST_STREAM with error code 2"), std::string::npos) << out;
+  EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+  EXPECT_EQ(out.find("differ at frame"), std::string::npos) << out;
+}
+
 // grpc-core itself (grpc++ 1.51, callback API) loses the status through haproxy 2.6 as our
 // grpc-core personality does; with the real grpc++ server behind haproxy too.
 TEST(LiveGrpcpp, TheFoundingCaseLosesTheStatusWithTheRealGrpcppClient) {

@@ -109,7 +109,9 @@ const Row kRows[] = {
         // before headers (C22); INTERNAL_ERROR mid-response.
         Row{"nginx", Case::founding, Code::permission_denied, {"HEADERS[ES]", kNoError}},
         Row{"nginx", Case::reset_before_headers, Code::unavailable, {"HEADERS", "DATA[ES]", kNoError}},
-        Row{"nginx", Case::reset_mid_response, Code::internal, {"HEADERS", "DATA", "RST_STREAM(INTERNAL_ERROR)"}},
+        // The DATA read with the reset is dropped (live, nginx 1.22.1;
+        // scenarios/nginx-drops-response-read-with-reset.textproto).
+        Row{"nginx", Case::reset_mid_response, Code::internal, {"HEADERS", "RST_STREAM(INTERNAL_ERROR)"}},
         // A7: RST(NO_ERROR) after END_STREAM fails the request.
         Row{"nginx-1.18", Case::founding, Code::internal, {"RST_STREAM(INTERNAL_ERROR)"}},
         Row{"nginx-1.18", Case::half_closed, Code::permission_denied, {"HEADERS[ES]"}},
