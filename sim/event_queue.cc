@@ -25,6 +25,11 @@ constexpr uint32_t hosts_max = 64;
 
 void EventQueue::Bucket::add(const Event& event) {
   H2SIM_ASSERT(events.empty() || events.back().seq < event.seq);
+  // A host's instant holds a few events: one allocation each rather than growing 1, 2, 4, 8.
+  if (events.capacity() == 0) {
+    events.reserve(8);
+    tree.reserve(8);
+  }
   events.push_back(event);
   // Fenwick append: node i covers (i - lowbit(i), i]; its sum is the new flag plus the flags of
   // the nodes below it in that range, all of them pending or not as the tree already knows.

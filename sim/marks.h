@@ -12,15 +12,22 @@ namespace h2sim::sim {
 
 class Marks {
  public:
-  void hit(std::string_view name) { ++counts_[std::string(name)]; }
+  // A mark already hit costs a lookup, no allocation (the name is compared as a view).
+  void hit(std::string_view name) {
+    if (auto it = counts_.find(name); it != counts_.end()) {
+      ++it->second;
+      return;
+    }
+    counts_.emplace(name, 1);
+  }
   uint32_t count(std::string_view name) const {
-    auto it = counts_.find(std::string(name));
+    auto it = counts_.find(name);
     return it == counts_.end() ? 0 : it->second;
   }
-  const std::map<std::string, uint32_t>& counts() const { return counts_; }
+  const std::map<std::string, uint32_t, std::less<>>& counts() const { return counts_; }
 
  private:
-  std::map<std::string, uint32_t> counts_;
+  std::map<std::string, uint32_t, std::less<>> counts_;
 };
 
 }  // namespace h2sim::sim
