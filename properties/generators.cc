@@ -33,10 +33,10 @@ ClientScript gen_client_script(CallKind kind) {
 // context.cancel()): the others' scenarios would be refused.
 ServerScript gen_server_script(bool can_cancel) {
   ServerScript s;
-  s.set_action(can_cancel ? *weighted<ServerAction>(
-                                {{3, RESPOND}, {4, ABORT_AT_ONCE}, {3, ABORT_AFTER_READING}, {1, RESET}, {1, CANCEL}})
-                          : *weighted<ServerAction>(
-                                {{3, RESPOND}, {4, ABORT_AT_ONCE}, {3, ABORT_AFTER_READING}, {1, RESET}}));
+  std::vector<std::pair<uint32_t, ServerAction>> actions = {
+      {3, RESPOND}, {4, ABORT_AT_ONCE}, {3, ABORT_AFTER_READING}, {1, RESET}};
+  if (can_cancel) actions.emplace_back(1, CANCEL);
+  s.set_action(*weighted<ServerAction>(std::move(actions)));
   s.set_read_messages(*weighted<uint32_t>({{3, 0}, {3, 1}, {1, 2}}));
   s.set_messages(*weighted<uint32_t>({{3, 0}, {3, 1}, {2, 2}, {1, 4}}));
   s.set_message_bytes(*weighted<uint32_t>({{4, 16}, {1, 3000}, {1, 40000}}));
