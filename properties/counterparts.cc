@@ -15,8 +15,8 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "haproxy-3.2", "haproxy 3.2.0 (e87397bc7)", never_packaged},
     {"proxy", "nginx", "Debian 12 nginx 1.22.1-9+deb12u11",
      "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 491 of 491 cells "
-     "over 12 triples; at 10 x 2 one run in 40 ended with no status, cause not found; its drop of the "
-     "response read with a reset modelled since (docs/fidelity.md)"},
+     "over 12 triples; since, from its rarer runs: the response read with a reset dropped, a reset "
+     "queued while another call is relayed (docs/fidelity.md)"},
     {"proxy", "nginx-1.18", "nginx before 1.19.5", "never: Debian 12 ships 1.22"},
     {"proxy", "nghttpx", "Debian 12 nghttpx 1.52.0-1+deb12u3",
      "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 491 of 491 cells "

@@ -167,9 +167,31 @@ void H2Relay::on_downstream_bytes(Session& s, std::span<const uint8_t> batch) {
     return;
   }
   s.down->receive(batch);
+  // The client's frames wake the connection: what it queued leaves with this pass's output.
+  release_queued_resets(s, false);
   for (const h2::Event& event : s.down->take_events()) from_client(s, event);
   after_input(s);
   if (pooled()) flush_pool();
+}
+
+bool H2Relay::others_relayed(const Session& s, const CallRelay& call) const {
+  return std::any_of(s.calls.begin(), s.calls.end(),
+                     [&](const CallRelay& c) { return &c != &call && !c.finished && !streams_closed(s, c); });
+}
+
+void H2Relay::release_queued_resets(Session& s, bool unless_others) {
+  for (CallRelay& call : s.calls) {
+    if (!call.queued_reset) continue;
+    if (unless_others && others_relayed(s, call)) continue;
+    // Woken by a later read, the reset goes first in the queue (before the output of that read);
+    // the stream's own headers left in an earlier pass. In the pass that queued it, after them.
+    if (unless_others) {
+      s.down->reset_after_output(call.down, *call.queued_reset);
+    } else {
+      s.down->reset(call.down, *call.queued_reset);
+    }
+    call.queued_reset.reset();
+  }
 }
 
 void H2Relay::on_upstream_bytes(Upstream& u, std::span<const uint8_t> batch) {
@@ -180,6 +202,8 @@ void H2Relay::on_upstream_bytes(Upstream& u, std::span<const uint8_t> batch) {
       return;
     }
     u.endpoint->receive(batch);
+    // Another call's response wakes the connection too (nginx writes its queue with it).
+    release_queued_resets(s, false);
     for (const h2::Event& event : u.endpoint->take_events()) from_server(s, u, event);
     after_input(s);
     return;
@@ -196,6 +220,7 @@ void H2Relay::on_upstream_bytes(Upstream& u, std::span<const uint8_t> batch) {
     }
     auto it = u.sessions.find(event.stream);
     if (it == u.sessions.end() || it->second->closed) continue;
+    if (std::find(touched.begin(), touched.end(), it->second) == touched.end()) release_queued_resets(*it->second, false);
     from_server(*it->second, u, event);
     if (std::find(touched.begin(), touched.end(), it->second) == touched.end()) touched.push_back(it->second);
   }
@@ -216,6 +241,8 @@ void H2Relay::after_input(Session& s) {
     if (!call.finished && (call.headers_held || call.end_held) && upstream_closed) release_held_response(s, call);
     if (call.response_end_submitted) after_response_end(s, call);
   }
+  // The last call still relayed is gone: nginx's connection handler runs and writes the queue.
+  release_queued_resets(s, true);
   // Everything produced in one pass leaves in one flush per connection (§5 write coalescing).
   flush(s);
   forget_finished(s);
@@ -595,6 +622,11 @@ void H2Relay::abort_client_side(Session& s, CallRelay& call) {
     // in this read.
     net_->mark("proxy: response data read with the reset dropped");
     s.down->discard_unsent_data(call.down);
+  }
+  if (policy_.reset_queued_while_others_process && others_relayed(s, call)) {
+    net_->mark("proxy: reset queued until the client's next frame (another call still relayed)");
+    call.queued_reset = code;
+    return;
   }
   if (policy_.flush_response_before_reset) {
     s.down->reset_after_output(call.down, code);

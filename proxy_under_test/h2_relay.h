@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,8 @@ class H2Relay final : public Proxy {
     bool request_end_forwarded = false;       // the client's END_STREAM went upstream
     bool finished = false;                    // aborted or reset: nothing more is relayed
     bool closed_after_response = false;       // AfterResponse::reset_no_error was applied
+    // reset_queued_while_others_process: the client's reset, waiting for the connection's next event.
+    std::optional<h2::ErrorCode> queued_reset;
     // hold_response_until_upstream_closed: the response headers not sent yet (no DATA so far),
     // and whether the server's end (trailers or END_STREAM) waits for the stream's close.
     bool headers_held = false;
@@ -103,6 +106,11 @@ class H2Relay final : public Proxy {
   void on_downstream_bytes(Session& s, std::span<const uint8_t> batch);
   void on_upstream_bytes(Upstream& u, std::span<const uint8_t> batch);
   void after_input(Session& s);
+  // Sends the client resets queued by reset_queued_while_others_process; with `unless_others`,
+  // only once no other call of the session is still being relayed.
+  void release_queued_resets(Session& s, bool unless_others);
+  // Whether a call of the session other than `call` is still relayed (not finished, a stream open).
+  bool others_relayed(const Session& s, const CallRelay& call) const;
   Upstream& upstream_for(Session& s);
   Upstream& open_upstream(Session* owner);
   Upstream* pick_pooled();

@@ -115,6 +115,15 @@ struct ProxyPolicy {
   // already passed on still leave, then the reset. Measured live on nginx 1.22.1 (docs/fidelity.md,
   // "nginx drops the response read with a reset").
   bool drop_data_read_with_reset = false;
+  // nginx (ngx_http_v2_close_stream queues its RST_STREAM, and posts the connection handler that
+  // writes the queue only when no other stream is still processing): while another call of the
+  // connection is still relayed, the reset of an aborted client stream waits for the connection's
+  // next event: the client's next frame, or another call's response (modelled as the next read
+  // from the server); a connection with neither never sends it. Measured live on nginx 1.22.1
+  // (docs/fidelity.md, "nginx drops the response read with a reset"): with one call the reset
+  // leaves at once; with another call waiting, right after the client's next DATA, in the write
+  // of the other call's response headers, or never.
+  bool reset_queued_while_others_process = false;
   ClientAbort client_abort = ClientAbort::forward_code;
   AfterResponse after_response = AfterResponse::wait_for_client;
   // Apache mod_proxy_http2 (docs/behaviours.md §6.2): response headers leave with the first

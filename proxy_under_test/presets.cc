@@ -70,6 +70,7 @@ constexpr ProxyPolicy all_presets[] = {
         // do not (live, nginx 1.22.1: 5 of 5 and 19 of 19 runs, docs/fidelity.md).
         .flush_response_before_reset = true,
         .drop_data_read_with_reset = true,
+        .reset_queued_while_others_process = true,
         // ngx_http_v2_close_stream: RST(NO_ERROR) when out_closed && !in_closed.
         .after_response = AfterResponse::reset_no_error,
         // ngx_http_grpc_handler sets r->request_body_no_buffering = 1 whatever the configuration

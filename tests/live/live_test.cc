@@ -134,6 +134,17 @@ TEST(LiveCompare, NginxDropsTheResponseReadWithAResetAsSimulated) {
   EXPECT_EQ(out.find("differ at frame"), std::string::npos) << out;
 }
 
+// With another call waiting, nginx's reset leaves with that call's response headers, 30 ms on.
+TEST(LiveCompare, NginxQueuesAResetWhileAnotherCallIsRelayedAsSimulated) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("nginx-queues-reset-while-another-call-waits.textproto") +
+                              " --proxy nginx --repeat 3 --compare", &code);
+  EXPECT_NE(out.find("3 x OK; INTERNAL: Received RST_STREAM with error code 2"), std::string::npos) << out;
+  EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+  EXPECT_NE(out.find("agreement: 2 of 2"), std::string::npos) << out;
+}
+
 // grpc-core itself (grpc++ 1.51, callback API) loses the status through haproxy 2.6 as our
 // grpc-core personality does; with the real grpc++ server behind haproxy too.
 TEST(LiveGrpcpp, TheFoundingCaseLosesTheStatusWithTheRealGrpcppClient) {

@@ -205,6 +205,26 @@ TEST(Haproxy26Preset, AClientThatCancelsAfterHalfClosingIsResetUpstreamOnce) {
 namespace h2sim {
 namespace {
 
+// nginx holds the reset of an aborted client stream while another call is relayed, until the
+// connection's next event: here the first call's response, 30 ms on (measured live; the
+// scenario's comment). With one call it leaves at once, without the DATA read with it.
+TEST(NginxPreset, QueuesAResetWhileAnotherCallIsRelayedAndDropsTheDataReadWithIt) {
+  sim::PlainChoices plain;
+  Result r = run_case(testing::scenario_from_file("nginx-queues-reset-while-another-call-waits.textproto"), plain);
+  ASSERT_TRUE(r.calls[1].client_saw);
+  EXPECT_EQ(r.calls[1].client_saw->code, grpc::Code::internal);
+  EXPECT_EQ(testing::sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{3}),
+            (std::vector<std::string>{"HEADERS", "RST_STREAM(INTERNAL_ERROR)"}));
+  EXPECT_GE(r.calls[1].client_status_at.ns, 30'000'000);
+  EXPECT_GE(r.calls[1].client_status_at.ns, r.calls[0].server_status_at.ns);
+  EXPECT_GT(r.marks.count("proxy: reset queued until the client's next frame (another call still relayed)"), 0u);
+
+  Result alone = run_case(testing::scenario_from_file("nginx-drops-response-read-with-reset.textproto"), plain);
+  EXPECT_EQ(testing::sent_on_stream(alone, h2::Leg::downstream, false, h2::StreamId{1}),
+            (std::vector<std::string>{"HEADERS", "RST_STREAM(INTERNAL_ERROR)"}));
+  EXPECT_LT(alone.calls[0].client_status_at.ns, 5'000'000);
+}
+
 TEST(NginxPreset, A502DuringALargeUploadLetsTheUploadDrainAndReleasesTheCall) {
   // Was a leak (dropped DATA never reopened the client's window): see the scenario's comment.
   Scenario s = testing::scenario_from_file("regression-nginx-502-upload.textproto");
