@@ -180,6 +180,8 @@ bool H2Relay::others_relayed(const Session& s, const CallRelay& call) const {
 }
 
 void H2Relay::release_queued_resets(Session& s, bool unless_others) {
+  // Every pass calls this: only a policy that queues resets walks the calls.
+  if (!policy_.reset_queued_while_others_process) return;
   for (CallRelay& call : s.calls) {
     if (!call.queued_reset) continue;
     if (unless_others && others_relayed(s, call)) continue;
