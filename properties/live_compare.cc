@@ -110,9 +110,14 @@ Comparison compare_with_preset(const Scenario& simulated_scenario, const std::ma
   if (!c.simulated.complete) {
     // A cut-short depth-first search has varied only the last decisions; random schedules vary
     // the early ones too (which latency each hop had), so their outcomes join the prediction.
+    // Every other one is sparse: mostly plain, a few decisions drawn. A real loopback run is
+    // such a schedule (every hop fast, one write late: grpcio's END_STREAM, docs/fidelity.md
+    // item 10), which uniform draws over dozens of latencies almost never produce.
     c.simulated.outcomes.resize(static_cast<size_t>(expanded_calls(simulated_scenario)));
     for (uint64_t seed = 1; seed <= random_schedules; ++seed) {
-      sim::SeededChoices choices(seed);
+      sim::SeededChoices uniform(seed);
+      sim::SparseChoices sparse(seed, 8);
+      sim::ChoiceSource& choices = seed % 2 == 1 ? static_cast<sim::ChoiceSource&>(uniform) : sparse;
       Result r = run_case(simulated_scenario, choices);
       for (size_t call = 0; call < r.calls.size(); ++call) {
         c.simulated.outcomes[call].emplace(outcome_text(r.calls[call]), choices.decisions());

@@ -146,6 +146,8 @@ std::string decision_text(const Result& r, const Moment& m) {
       return "which of " + std::to_string(m.n) + " events due at once runs first?";
     case sim::Label::fault:
       return "at which of " + std::to_string(m.n - 1) + " segment arrivals does a fault fire\n(or never)?";
+    case sim::Label::write:
+      return "does a gRPC library send its next frame\nin the write before, or in a later one?";
   }
   return std::string(sim::label_name(m.label)) + ", " + std::to_string(m.n) + " options";
 }

@@ -14,6 +14,7 @@ std::string_view label_name(Label label) {
     case Label::tie: return "tie";
     case Label::latency: return "latency";
     case Label::fault: return "fault";
+    case Label::write: return "write";
   }
   return "?";
 }
@@ -57,6 +58,11 @@ uint32_t SplitMix64::below(uint32_t n) {
 }
 
 uint32_t SeededChoices::pick(uint32_t n, Label) { return rng_.below(n); }
+
+uint32_t SparseChoices::pick(uint32_t n, Label) {
+  if (rng_.below(one_in_) != 0) return 0;
+  return rng_.below(n);
+}
 
 uint32_t RecordedChoices::pick(uint32_t n, Label label) {
   if (next_ >= record_.size()) {

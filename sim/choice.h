@@ -21,8 +21,11 @@ enum class Label : uint8_t {
   tie,      // which of the events due at the same instant runs first
   latency,  // one of the scenario's latency steps for a segment
   fault,    // the moment one of the scenario's faults fires (0: never)
+  // when a host's frame leaves: in the write it would share (0) or a later one. A gRPC library
+  // whose application writes from a thread of its own (grpcio) asks it (Net::choose).
+  write,
 };
-inline constexpr int label_count = 5;
+inline constexpr int label_count = 6;
 
 std::string_view label_name(Label label);
 // Parses a label name as label_name writes it; false if unknown.
@@ -130,6 +133,22 @@ class SeededChoices final : public ChoiceSource {
 
  private:
   SplitMix64 rng_;
+};
+
+// Seeded, but plain most of the time: each decision is 0 except one in `one_in`, which is
+// uniform. A run of many decisions where all but a few must take their plainest answer (every
+// hop at its shortest latency but one write later) is rare under SeededChoices and common here.
+class SparseChoices final : public ChoiceSource {
+ public:
+  SparseChoices(uint64_t seed, uint32_t one_in) : rng_(seed), one_in_(one_in) {}
+  bool reads_state() const override { return false; }
+
+ protected:
+  uint32_t pick(uint32_t n, Label label) override;
+
+ private:
+  SplitMix64 rng_;
+  uint32_t one_in_;
 };
 
 // Answers from a recording. Running past its end, or a decision whose n or label differs from

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/choice.h"
 #include "sim/id.h"
 #include "sim/time.h"
 
@@ -48,6 +49,10 @@ class Net {
   // Records a coverage mark: the host took a branch that models a documented behaviour
   // (sim/marks.h). Campaigns count them; tests assert them.
   virtual void mark(std::string_view name) = 0;
+  // A decision of the host's own (what a real peer's threads decide), answered by the run's one
+  // ChoiceSource: a value in [0, n), 0 the plainest. The answer counts among the host's inputs,
+  // so explore's state digests stay sound (World::state_digest).
+  virtual uint32_t choose(uint32_t n, Label label) = 0;
 };
 
 // Watches every byte that enters or leaves the network, on every connection: how a world's

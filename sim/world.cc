@@ -122,6 +122,7 @@ struct World::Port final : Net {
     if (state == TimerState::armed) state = TimerState::cancelled;
   }
   void mark(std::string_view name) override { world->marks_.hit(name); }
+  uint32_t choose(uint32_t n, Label label) override;
 };
 
 struct World::HostSlot {
@@ -161,7 +162,7 @@ namespace {
 uint64_t tag(uint64_t kind, uint64_t a, uint64_t b = 0) { return (kind << 56) ^ (a << 28) ^ b; }
 constexpr uint64_t tag_accept = 1, tag_timer = 2, tag_arrive = 3, tag_read = 4;
 // Kinds of host input, for the hosts' input digests.
-constexpr uint64_t input_accept = 1, input_timer = 2, input_read = 3, input_fin = 4, input_rst = 5;
+constexpr uint64_t input_accept = 1, input_timer = 2, input_read = 3, input_fin = 4, input_rst = 5, input_choice = 6;
 
 }  // namespace
 
@@ -231,6 +232,12 @@ TimerId World::Port::set_timer(Duration after) {
   w->queue_.schedule(w->now_ + after, [w, id] { w->fire_timer(w->timer_owner_[id.value], id); },
                      tag(tag_timer, self.value, id.value), self);
   return id;
+}
+
+uint32_t World::Port::choose(uint32_t n, Label label) {
+  uint32_t value = world->choices_.choose(n, label);
+  world->note_input(self, input_choice, value);
+  return value;
 }
 
 void World::fire_timer(Address host, TimerId timer) {

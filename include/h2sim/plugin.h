@@ -24,7 +24,7 @@
 
 /// Bumped whenever anything a plug-in sees changes: Proxy, ProxyConfig, ProxyEntry,
 /// ProxyRegistry, sim::Host, sim::Net and the types they use.
-#define H2SIM_PLUGIN_API_VERSION 3u  // 3: ProxyConfig::request_buffering
+#define H2SIM_PLUGIN_API_VERSION 4u  // 3: ProxyConfig::request_buffering; 4: Net::choose
 
 /// The entry points, by name. Use H2SIM_PLUGIN rather than defining them by hand.
 #define H2SIM_PLUGIN_VERSION_SYMBOL "h2sim_plugin_api_version"

@@ -63,6 +63,9 @@ struct LiveWorld::Port final : sim::Net {
     std::erase_if(world->timers_, [timer](const Timer& t) { return t.id == timer; });
   }
   void mark(std::string_view name) override { world->marks_.hit(name); }
+  // A live run has no ChoiceSource: our hosts take the plainest answer (their writes as a
+  // scenario's default schedule has them) and the real network and proxy do the rest.
+  uint32_t choose(uint32_t, sim::Label) override { return 0; }
 };
 
 LiveWorld::LiveWorld() : epoll_(epoll_create1(EPOLL_CLOEXEC)), start_(std::chrono::steady_clock::now()) {}

@@ -119,6 +119,9 @@ void ClientHost::start_call(ClientCall& call) {
     // write, as grpcio's request iterator writes it (docs/fidelity.md, grpcio 1.51).
     if (script.messages > 0) add_timer(script.headers_gap, call.index, TimerKind::first_message);
     if (empty_request) add_timer(script.end_stream_gap, call.index, TimerKind::end_stream);
+  } else if (script.messages > 0 && headers_leave_alone()) {
+    net_->mark("client: the request headers leave alone, the first message later");
+    add_timer(personality_.headers_alone_gap, call.index, TimerKind::first_message);
   } else if (script.messages > 0) {
     send_next_message(call);
   } else if (empty_request && !end_with_headers) {
@@ -135,12 +138,20 @@ void ClientHost::send_next_message(ClientCall& call) {
   uint32_t seq = call.messages_sent++;
   bool last = call.messages_sent == script.messages;
   bool end_after = last && script.half_close == HalfClose::after_messages;
-  bool close = end_after && !script.write_per_frame;
+  bool own_frame = script.write_per_frame || personality_.end_stream_on_empty_data;
+  bool close = end_after && !own_frame;
   std::vector<uint8_t> message = encode_message(seq, script.message_bytes, false);
   endpoint(call).send_data(call.stream, message, close);
   outcomes_[call.index].requests_sent.push_back(seq);
   if (end_after && script.write_per_frame) {
     add_timer(script.end_stream_gap, call.index, TimerKind::end_stream);
+  } else if (end_after && own_frame) {
+    if (end_stream_leaves_later()) {
+      net_->mark("client: END_STREAM leaves in a later write than the last message");
+      add_timer(personality_.end_stream_gap, call.index, TimerKind::end_stream);
+    } else {
+      half_close(call, true);  // an empty DATA(END_STREAM) in the message's write
+    }
   } else if (close) {
     call.write_closed = true;
     outcomes_[call.index].client_half_closed = true;
@@ -151,11 +162,25 @@ void ClientHost::send_next_message(ClientCall& call) {
   check_call(call);
 }
 
-void ClientHost::half_close(ClientCall& call) {
+// The personality's "sometimes" (ClientPersonality::headers_alone_gap, end_stream_gap): asked
+// only where the library can do both, so the other personalities' runs take no more decisions.
+bool ClientHost::headers_leave_alone() {
+  return personality_.headers_alone_gap.ns > 0 && net_->choose(2, sim::Label::write) == 1;
+}
+
+bool ClientHost::end_stream_leaves_later() {
+  return personality_.end_stream_gap.ns > 0 && net_->choose(2, sim::Label::write) == 1;
+}
+
+void ClientHost::half_close(ClientCall& call, bool own_frame) {
   if (call.done || call.write_closed) return;
   // The script half-closes after its last message, never before.
   H2SIM_ASSERT(call.has_stream() && call.messages_sent == call.script->client.messages);
-  endpoint(call).send_data(call.stream, {}, true);
+  if (own_frame) {
+    endpoint(call).send_end_stream_frame(call.stream);
+  } else {
+    endpoint(call).send_data(call.stream, {}, true);
+  }
   call.write_closed = true;
   outcomes_[call.index].client_half_closed = true;
   check_call(call);

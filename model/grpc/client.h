@@ -91,7 +91,10 @@ class ClientHost final : public sim::Host {
   void open(Slot& slot);
   void start_call(ClientCall& call);
   void send_next_message(ClientCall& call);
-  void half_close(ClientCall& call);
+  // own_frame: on an empty DATA frame even if the last message has not left yet.
+  void half_close(ClientCall& call, bool own_frame = false);
+  bool headers_leave_alone();
+  bool end_stream_leaves_later();
   void handle(Slot& slot, const h2::Event& event);
   void on_goaway(Slot& slot, const h2::Event& event);
   void on_response_headers(ClientCall& call, const h2::Event& event);

@@ -24,6 +24,15 @@ constexpr ClientPersonality grpcio(ClientPersonality p) {
   p.name = "grpcio";
   p.source = "docs/behaviours.md §2.2 through grpcio 1.51 (Python): grpc-core, OK keeps its message";
   p.ok_status_drops_message = false;
+  // grpcio's request iterator runs on a thread of its own, and the half-close is an operation
+  // of its own after the iterator ends. The tap saw (docs/fidelity.md "What each client sends",
+  // grpcio 1.51): the HEADERS with the first message's DATA, or alone and the DATA about 2 ms
+  // later; END_STREAM always on an empty DATA frame, in the last message's write or in one of its
+  // own 0.24 to 0.7 ms later (the matrix of 2026-12-02, item 10: haproxy then resets a client it
+  // sees still uploading, the founding bug).
+  p.end_stream_on_empty_data = true;
+  p.headers_alone_gap = sim::Duration::milliseconds(2);
+  p.end_stream_gap = sim::Duration::microseconds(700);
   return p;
 }
 
@@ -115,6 +124,7 @@ constexpr ServerPersonality grpcio_server(ServerPersonality p) {
   p.ok_status_message = OkStatusMessage::sent;
   // context.cancel() sets the status's details to the code's name (measured live 2026-12-02).
   p.cancel_status_message = "CANCELLED";
+  p.headers_before_status_may_merge = true;
   return p;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/grpc/script.h"
+#include "sim/time.h"
 
 namespace h2sim::grpc {
 
@@ -88,6 +89,17 @@ struct ClientPersonality {
   // grpc-js (§2.3): RST_STREAM(NO_ERROR) without a status is INTERNAL "Call ended without gRPC
   // status", or the HTTP status mapping when :status was not 200.
   bool no_error_without_status_uses_http_status = false;
+  // How the library's writes of a request fall, when a thread of its own decides (issue 14's
+  // write patterns, measured by the tap: docs/fidelity.md "What each client sends"). Each
+  // "sometimes" is a choice of the run's ChoiceSource (Label::write), answer 0 the same write.
+  // A script that writes a frame per write (ClientScript::write_per_frame) overrides all three.
+  // END_STREAM after the last message on an empty DATA frame of its own, not as the message's flag.
+  bool end_stream_on_empty_data = false;
+  // Sometimes the request headers leave alone and the first message this long after; zero: never.
+  sim::Duration headers_alone_gap = {};
+  // Sometimes the END_STREAM (an empty DATA frame) leaves this long after the last message, in a
+  // write of its own; zero: never. Needs end_stream_on_empty_data.
+  sim::Duration end_stream_gap = {};
 };
 
 // What a server writes after its status when the client has not half-closed.
@@ -135,6 +147,13 @@ struct ServerPersonality {
   // abort (§2.1). Measured live 2026-12-02 through haproxy, nginx and nghttpx (docs/fidelity.md,
   // "A server's cancel is a status"): neither resets a stream with a code of its choosing.
   std::string_view cancel_status_message = {};
+  // Headers the application sent on their own before a status without messages
+  // (ServerScript::headers_before_status) sometimes leave with it as one trailers-only HEADERS
+  // (a Label::write choice, 0: on their own). grpcio's send_initial_metadata() starts a batch
+  // it does not wait for; when the status catches up before the transport wrote it, grpc-core
+  // writes trailers-only (seen live 1 run in 24 of scenarios/server-headers-then-status.textproto
+  // through nginx, 2026-12-02, the server's BDP ping delaying its write).
+  bool headers_before_status_may_merge = false;
 };
 
 // The status a server of this personality writes when its application cancels the call, if it can.

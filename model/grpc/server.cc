@@ -212,6 +212,11 @@ void ServerHost::act(ServerCall& call) {
   auto [head, trailers] = header_blocks(call, status);
   const ServerScript* script = call.index >= 0 ? &scripts_[call.index].server : nullptr;
   bool headers_before_status = script && script->headers_before_status;
+  if (headers_before_status && messages == 0 && personality_.headers_before_status_may_merge &&
+      net_->choose(2, sim::Label::write) == 1) {
+    net_->mark("server: headers sent before the status leave with it, trailers-only");
+    headers_before_status = false;
+  }
   bool personality_rst_after_status = personality_.rst_after_status == ServerRstAfterStatus::no_error_if_client_open;
 
   if (messages == 0 && !headers_before_status && (!abort || personality_.trailers_only_on_early_abort)) {

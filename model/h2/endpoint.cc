@@ -188,7 +188,9 @@ struct Callbacks {
     if (out.head == out.bytes.size()) {
       out.bytes.clear();
       out.head = 0;
-      if (out.eof) {
+      // An END_STREAM asked for on a frame of its own waits for the next call, which finds
+      // nothing left and sends an empty DATA frame with it.
+      if (out.eof && !(out.eof_on_empty_frame && n > 0)) {
         *data_flags |= NGHTTP2_DATA_FLAG_EOF;
         out.provider_active = false;
         if (out.trailers) {
@@ -341,6 +343,14 @@ void Endpoint::send_data(StreamId stream, std::span<const uint8_t> bytes, bool e
   out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.end());
   if (end_stream) out.eof = true;
   nghttp2_session_resume_data(session_, stream.value);  // fails harmlessly if not deferred
+}
+
+void Endpoint::send_end_stream_frame(StreamId stream) {
+  auto it = outgoing_.find(stream);
+  if (it != outgoing_.end() && it->second.provider_active && !it->second.eof) {
+    it->second.eof_on_empty_frame = true;
+  }
+  send_data(stream, {}, true);
 }
 
 void Endpoint::send_trailers(StreamId stream, std::span<const Header> trailers) {

@@ -97,6 +97,9 @@ class Endpoint {
   }
   // Queues body bytes (after the headers); end_stream closes our side after them.
   void send_data(StreamId stream, std::span<const uint8_t> bytes, bool end_stream);
+  // Closes our side with an empty DATA(END_STREAM) frame of its own, after any queued body bytes
+  // (which send_data(..., true) would have carried the flag on): how grpcio writes its half-close.
+  void send_end_stream_frame(StreamId stream);
   // Queues trailers after the body; they carry END_STREAM.
   void send_trailers(StreamId stream, std::span<const Header> trailers);
   void send_trailers(StreamId stream, const Headers& trailers) {
@@ -140,6 +143,7 @@ class Endpoint {
     std::vector<uint8_t> bytes;
     size_t head = 0;
     bool eof = false;
+    bool eof_on_empty_frame = false;  // send_end_stream_frame
     std::optional<Headers> trailers;
     bool provider_active = false;
   };

@@ -372,9 +372,14 @@ TEST(LivePeers, ServerPeersSendHeadersBeforeAStatusAsScripted) {
                                 " --proxy nginx --repeat 3 --compare --server " + peer, &code);
     EXPECT_EQ(code, 0) << out;
     EXPECT_NE(out.find("3 x PERMISSION_DENIED: no"), std::string::npos) << out;
-    // The headers alone (no END_STREAM), then the trailers: not trailers-only.
-    EXPECT_TRUE(std::regex_search(out, std::regex("up     server > HEADERS       s=1 \\[END_HEADERS\\] :status=200"))) << out;
-    EXPECT_TRUE(std::regex_search(out, std::regex("up     server > HEADERS       s=1 \\[END_STREAM\\|END_HEADERS\\] grpc-status=7"))) << out;
+    // The headers alone (no END_STREAM), then the trailers: not trailers-only. grpcio's headers
+    // sometimes leave with the status (1 run in 24, ServerPersonality::headers_before_status_may_merge),
+    // which the simulation reaches too: either way the frames are as simulated.
+    bool apart = std::regex_search(out, std::regex("up     server > HEADERS       s=1 \\[END_HEADERS\\] :status=200")) &&
+                 std::regex_search(out, std::regex("up     server > HEADERS       s=1 \\[END_STREAM\\|END_HEADERS\\] grpc-status=7"));
+    bool merged = std::string(peer) == "grpcio" &&
+                  std::regex_search(out, std::regex("up     server > HEADERS       s=1 \\[END_STREAM\\|END_HEADERS\\] :status=200 .*grpc-status=7"));
+    EXPECT_TRUE(apart || merged) << out;
     EXPECT_NE(out.find("upstream (server): as simulated"), std::string::npos) << out;
     ++ran;
   }

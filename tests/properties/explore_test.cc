@@ -87,6 +87,10 @@ const char* const kSmall[] = {
     R"pb(proxy { preset: "haproxy-2.6" } network { segments_max: 2 }
          calls { kind: UNARY client { messages: 1 }
                  server { action: ABORT_AT_ONCE status { code: 9 } } })pb",
+    // A host's own choices (grpcio's writes, Net::choose) count among its inputs.
+    R"pb(proxy { preset: "haproxy-2.6" } network { segments_max: 2 } client: "grpcio" server: "grpcio"
+         calls { kind: BIDI_STREAMING client { messages: 1 }
+                 server { action: ABORT_AT_ONCE headers_before_status: true status { code: 13 } } })pb",
 };
 
 TEST(Explore, PruningNeverChangesTheReachableOutcomes) {
