@@ -173,13 +173,16 @@ TEST(ClientWritePatterns, GrpcioEndsOnAnEmptyDataFrameInTheMessagesWriteOrALater
   for (const sim::Decision& d : same.decisions()) asked += d.label == sim::Label::write;
   EXPECT_EQ(asked, 2) << "headers alone or not, END_STREAM later or not";
 
+  // client_frames points into a Result, so each run's Result is kept while its frames are read.
   auto late = writes({0, 1});
-  frames = client_frames(run_case(s, late));
+  Result later = run_case(s, late);
+  frames = client_frames(later);
   ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(frames[2]->at.ns - frames[1]->at.ns, 700'000) << "END_STREAM 0.7 ms after the message";
 
   auto alone = writes({1, 0});
-  frames = client_frames(run_case(s, alone));
+  Result headers_alone = run_case(s, alone);
+  frames = client_frames(headers_alone);
   ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(frames[1]->at.ns - frames[0]->at.ns, 2'000'000) << "the message 2 ms after the headers";
   EXPECT_EQ(frames[2]->at.ns, frames[1]->at.ns);
