@@ -119,7 +119,7 @@ void ClientHost::start_call(ClientCall& call) {
     // write, as grpcio's request iterator writes it (docs/fidelity.md, grpcio 1.51).
     if (script.messages > 0) add_timer(script.headers_gap, call.index, TimerKind::first_message);
     if (empty_request) add_timer(script.end_stream_gap, call.index, TimerKind::end_stream);
-  } else if (script.messages > 0 && headers_leave_alone()) {
+  } else if (script.messages > 0 && headers_leave_alone(call)) {
     net_->mark("client: the request headers leave alone, the first message later");
     add_timer(personality_.headers_alone_gap, call.index, TimerKind::first_message);
   } else if (script.messages > 0) {
@@ -138,7 +138,7 @@ void ClientHost::send_next_message(ClientCall& call) {
   uint32_t seq = call.messages_sent++;
   bool last = call.messages_sent == script.messages;
   bool end_after = last && script.half_close == HalfClose::after_messages;
-  bool own_frame = script.write_per_frame || personality_.end_stream_on_empty_data;
+  bool own_frame = script.write_per_frame || (personality_.end_stream_on_empty_data && request_streams(call));
   bool close = end_after && !own_frame;
   std::vector<uint8_t> message = encode_message(seq, script.message_bytes, false);
   endpoint(call).send_data(call.stream, message, close);
@@ -162,10 +162,18 @@ void ClientHost::send_next_message(ClientCall& call) {
   check_call(call);
 }
 
+// The personality's write patterns are those of a request stream, whose messages and half-close
+// the application hands over one operation at a time; a unary or server-streaming request is one
+// operation (grpc-core: one batch with the close; grpc-go: SendMsg with Last when the method's
+// request does not stream), so its headers, message and END_STREAM leave as one.
+bool ClientHost::request_streams(const ClientCall& call) const {
+  return call.script->kind == CallKind::client_streaming || call.script->kind == CallKind::bidi_streaming;
+}
+
 // The personality's "sometimes" (ClientPersonality::headers_alone_gap, end_stream_gap): asked
 // only where the library can do both, so the other personalities' runs take no more decisions.
-bool ClientHost::headers_leave_alone() {
-  return personality_.headers_alone_gap.ns > 0 && net_->choose(2, sim::Label::write) == 1;
+bool ClientHost::headers_leave_alone(const ClientCall& call) {
+  return personality_.headers_alone_gap.ns > 0 && request_streams(call) && net_->choose(2, sim::Label::write) == 1;
 }
 
 bool ClientHost::end_stream_leaves_later() {

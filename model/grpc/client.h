@@ -93,7 +93,8 @@ class ClientHost final : public sim::Host {
   void send_next_message(ClientCall& call);
   // own_frame: on an empty DATA frame even if the last message has not left yet.
   void half_close(ClientCall& call, bool own_frame = false);
-  bool headers_leave_alone();
+  bool request_streams(const ClientCall& call) const;
+  bool headers_leave_alone(const ClientCall& call);
   bool end_stream_leaves_later();
   void handle(Slot& slot, const h2::Event& event);
   void on_goaway(Slot& slot, const h2::Event& event);

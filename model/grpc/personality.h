@@ -93,6 +93,8 @@ struct ClientPersonality {
   // write patterns, measured by the tap: docs/fidelity.md "What each client sends"). Each
   // "sometimes" is a choice of the run's ChoiceSource (Label::write), answer 0 the same write.
   // A script that writes a frame per write (ClientScript::write_per_frame) overrides all three.
+  // All three are patterns of a request stream (client-streaming and bidi calls); a unary or
+  // server-streaming request leaves with its END_STREAM on the message, in one write.
   // END_STREAM after the last message on an empty DATA frame of its own, not as the message's flag.
   bool end_stream_on_empty_data = false;
   // Sometimes the request headers leave alone and the first message this long after; zero: never.

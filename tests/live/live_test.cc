@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <span>
 #include <sstream>
@@ -539,6 +540,42 @@ TEST(LivePeers, EachClientEndsARequestWithoutMessagesOnAnEmptyDataFrame) {
                                      "agreement: 2 of 2 ")) {
     GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
   }
+}
+
+// Where a client library puts a request's END_STREAM, by call kind (docs/fidelity.md, "What each
+// client sends"): grpcio and grpc-go end a request stream (client-streaming, bidi) on an empty
+// DATA frame and a unary or server-streaming request on its message, as their personalities say
+// (ClientWritePatterns.AUnaryRequestEndsOnItsMessageInEveryPersonality pins the simulated side).
+TEST(LivePeers, RequestStreamsEndOnAnEmptyDataFrameUnaryRequestsOnTheirMessage) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  const std::regex headers(R"(client > HEADERS +s=(\d+) .*:path=/h2sim\.test\.Echo/(\w+))");
+  const std::regex end_stream(R"(client > DATA +s=(\d+) \[END_STREAM\] len=(\d+))");
+  int ran = 0;
+  for (const char* client : {"grpcio", "grpc-go"}) {
+    std::filesystem::path peer = std::filesystem::path(H2SIM_BINARY).parent_path() / (std::string("h2sim-") + client + "-peer");
+    if (!std::filesystem::exists(peer)) continue;
+    ++ran;
+    int code = 0;
+    std::string out = h2sim("live " + scenario("ok-status-with-message-at-server.textproto") +
+                                " --proxy nginx --repeat 1 --client " + client, &code);
+    ASSERT_EQ(code, 0) << client << "\n" << out;
+    std::map<std::string, std::string> method_of;     // stream -> method
+    std::map<std::string, std::string> end_length_of;  // stream -> length of its DATA(END_STREAM)
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+      std::smatch m;
+      if (std::regex_search(line, m, headers)) method_of[m[1]] = m[2];
+      if (std::regex_search(line, m, end_stream)) end_length_of[m[1]] = m[2];
+    }
+    ASSERT_EQ(method_of.size(), 4u) << client << "\n" << out;
+    for (const auto& [stream, method] : method_of) {
+      bool streams = method == "ClientStream" || method == "BidiStream";
+      ASSERT_TRUE(end_length_of.contains(stream)) << client << " " << method << "\n" << out;
+      EXPECT_EQ(end_length_of[stream] == "0", streams) << client << " " << method << ": END_STREAM on a DATA frame of "
+                                                        << end_length_of[stream] << " bytes";
+    }
+  }
+  if (ran == 0) GTEST_SKIP() << "neither the grpcio nor the grpc-go peer was built (scripts/install-live-deps.sh)";
 }
 
 // A client peer's bound runs from its connection, not its start: a JVM on a loaded machine took

@@ -194,6 +194,42 @@ TEST(ClientWritePatterns, GrpcioEndsOnAnEmptyDataFrameInTheMessagesWriteOrALater
   for (const sim::Decision& d : none.decisions()) EXPECT_NE(d.label, sim::Label::write);
 }
 
+// grpc-go's CloseSend is an empty DATA(END_STREAM) that loopy writes with the message before it
+// (docs/fidelity.md, grpc-go 1.33.3): one write, no choice.
+TEST(ClientWritePatterns, GrpcGoEndsARequestStreamOnAnEmptyDataFrameInTheMessagesWrite) {
+  Scenario s = grpcio_abort("passthrough");
+  s.set_client("grpc-go");
+  s.mutable_calls(0)->mutable_server()->set_action(RESPOND);
+  auto none = writes({});
+  Result r = run_case(s, none);
+  EXPECT_EQ(names(r), (std::vector<std::string>{"HEADERS", "DATA", "DATA[ES]"}));
+  auto frames = client_frames(r);
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[2]->length, 0u);
+  EXPECT_EQ(distinct_writes(frames), 1u);
+  for (const sim::Decision& d : none.decisions()) EXPECT_NE(d.label, sim::Label::write);
+  expect_every_invariant_holds(r, s);
+}
+
+// A unary or server-streaming request is one operation in every library (grpc-core: one batch
+// with the close; grpc-go: SendMsg with Last), so END_STREAM rides on the message and no write
+// pattern is chosen, whatever the personality says of request streams.
+TEST(ClientWritePatterns, AUnaryRequestEndsOnItsMessageInEveryPersonality) {
+  for (const char* client : {"grpcio", "grpc-go", "grpc-core"}) {
+    for (CallKind kind : {UNARY, SERVER_STREAMING}) {
+      Scenario s = grpcio_abort("passthrough");
+      s.set_client(client);
+      s.mutable_calls(0)->set_kind(kind);
+      s.mutable_calls(0)->mutable_server()->set_action(RESPOND);
+      auto none = writes({});
+      Result r = run_case(s, none);
+      EXPECT_EQ(names(r), (std::vector<std::string>{"HEADERS", "DATA[ES]"})) << client << " " << CallKind_Name(kind);
+      EXPECT_EQ(distinct_writes(client_frames(r)), 1u) << client;
+      for (const sim::Decision& d : none.decisions()) EXPECT_NE(d.label, sim::Label::write) << client;
+    }
+  }
+}
+
 // The matrix's one disagreement (docs/fidelity.md item 10): through haproxy 2.6, a server's
 // abort that comes back before grpcio's END_STREAM left finds a client still uploading: RST(CANCEL)
 // with the trailers, and grpc-core reports CANCELLED. Live: 1 run in 3. The model now reaches it
