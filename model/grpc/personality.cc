@@ -15,6 +15,11 @@ constexpr ClientPersonality grpc_core = {
     .http_status_prefix = "Received http2 header with status: ",
     .http_status_suffix = "",
     .cancel_past_deadline_is_deadline_exceeded = true,
+    // grpc++'s WritesDone (callback and sync) is an operation of its own, after the last write
+    // completed: the tap saw END_STREAM always on an empty DATA frame, in the last message's write
+    // or in one of its own 35 us to 4 ms later (docs/fidelity.md item 12, 2026-12-03).
+    .end_stream_on_empty_data = true,
+    .end_stream_gap = sim::Duration::microseconds(135),
 };
 
 // grpc-core driven from Python (grpcio 1.51): the same transport, and the status asked for at
