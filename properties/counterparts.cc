@@ -10,16 +10,16 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "passthrough", "none: RFC 9113 done right, the reference the others are judged against",
      "not applicable"},
     {"proxy", "haproxy-2.6", "Debian 12 haproxy 2.6.12-1+deb12u4",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 497 of 498 cells "
-     "over 12 triples; the 1 is grpc++'s END_STREAM in a later write, not modelled (docs/fidelity.md)"},
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 498 of 498 cells "
+     "over 12 triples"},
     {"proxy", "haproxy-3.2", "haproxy 3.2.0 (e87397bc7)", never_packaged},
     {"proxy", "nginx", "Debian 12 nginx 1.22.1-9+deb12u11",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 491 of 491 cells "
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 491 of 491 cells "
      "over 12 triples; since, from its rarer runs: the response read with a reset dropped, a reset "
      "queued while another call is relayed (docs/fidelity.md)"},
     {"proxy", "nginx-1.18", "nginx before 1.19.5", "never: Debian 12 ships 1.22"},
     {"proxy", "nghttpx", "Debian 12 nghttpx 1.52.0-1+deb12u3",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 491 of 491 cells "
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 491 of 491 cells "
      "over 12 triples"},
     {"proxy", "envoy-2024", "Envoy before PR #44749", never_packaged},
     {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
@@ -34,38 +34,38 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "traefik-oxy", "Traefik 1.x (oxy forwarder)", never_packaged},
     {"proxy", "citrix-adc", "Citrix ADC (grpc/grpc-dotnet#2062)", "never: proprietary"},
     {"client", "grpc-core", "grpc-core 1.51 (grpc++ callback API)",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 130 cells "
-     "with the grpc++ client through haproxy, nginx and nghttpx; the 1: its END_STREAM in a later "
-     "write, not modelled (docs/fidelity.md item 12)"},
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 131 of 131 cells "
+     "with the grpc++ client through haproxy, nginx and nghttpx, its END_STREAM's write a choice "
+     "since 2026-12-03 (129 of 130 before, docs/fidelity.md item 12)"},
     {"client", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 130 of 130 cells "
-     "through haproxy, nginx and nghttpx, its writes as choices since (129 of 131 before)"},
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 130 of 130 cells "
+     "through haproxy, nginx and nghttpx"},
     {"client", "grpc-core-sync", "grpc++ 1.51 sync API",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 129 cells "
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 130 of 130 cells "
      "with the grpc++ sync client through haproxy, nginx and nghttpx"},
     {"client", "grpc-java", "grpc-java 1.41.3 (Netty)",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 129 cells "
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 129 cells "
      "through haproxy, nginx and nghttpx"},
     {"client", "grpc-go", "grpc-go 1.33.3",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 129 cells "
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 129 cells "
      "through haproxy, nginx and nghttpx"},
     {"client", "grpc-js", "@grpc/grpc-js 1.14.7",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 129 cells "
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 129 cells "
      "through haproxy, nginx and nghttpx"},
     {"server", "grpc-core", "grpc-core 1.51 (grpc++'s sync handlers)",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 124 of 124 cells "
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 123 of 123 cells "
      "with the grpc++ server through haproxy, nginx and nghttpx, handlers' cancels drawn"},
     {"server", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 126 of 126 cells "
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 125 of 125 cells "
      "through haproxy, nginx and nghttpx, handlers' cancels drawn"},
     {"server", "grpc-go", "grpc-go 1.33.3",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 106 of 106 cells "
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 106 of 106 cells "
      "through haproxy, nginx and nghttpx"},
     {"server", "grpc-js", "@grpc/grpc-js 1.14.7",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 105 of 105 cells "
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 105 of 105 cells "
      "through haproxy, nginx and nghttpx"},
     {"server", "grpc-java", "grpc-java 1.41.3",
-     "2026-12-02 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 105 of 105 cells "
+     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 105 of 105 cells "
      "through haproxy, nginx and nghttpx"},
 };
 

@@ -1,8 +1,9 @@
 // How a client script's request leaves (model/scenario/scenario.proto, ClientScript fields 9 to
-// 11), pinned by the frames the client writes: by default the headers with the first message and
-// END_STREAM on the last message's DATA; with write_per_frame the headers, each message and an
-// empty DATA(END_STREAM) in writes of their own, the gaps between them as the script says
-// (grpcio's, docs/fidelity.md).
+// 11) and by each client personality's write patterns, pinned by the frames the client writes:
+// grpc-js's the headers with the first message and END_STREAM on the last message's DATA; with
+// write_per_frame the headers, each message and an empty DATA(END_STREAM) in writes of their own,
+// the gaps between them as the script says (grpcio's, docs/fidelity.md); grpc-core's, grpcio's
+// and grpc-go's END_STREAM on an empty DATA frame, sometimes later.
 #include <gtest/gtest.h>
 
 #include <array>
