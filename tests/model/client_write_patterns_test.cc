@@ -140,12 +140,10 @@ TEST(ClientWritePatterns, AGapAfterTheHeadersLetsAServerAnswerBeforeAnyMessage) 
   EXPECT_LT(r.calls[0].server_status_at.ns, 2'000'000u) << "the server answered inside the gap";
 }
 
-// grpcio's personality writes as the tap saw it (docs/fidelity.md, "What each client sends" and
-// item 10): END_STREAM on an empty DATA frame, in the last message's write or (a Label::write
-// choice) 0.7 ms later; the headers with the first message or alone, the message 2 ms later.
-Scenario grpcio_abort(const std::string& preset) {
-  return testing::scenario_from_text(R"pb(
-    client: "grpcio"
+// One bidi call of one 200-byte message from `client` through `preset`; the server aborts at once
+// (INTERNAL) or, with `respond`, answers once the client half-closed.
+Scenario one_message_bidi(const std::string& client, const std::string& preset, bool respond = false) {
+  Scenario s = testing::scenario_from_text(R"pb(
     proxy { preset: ")pb" + preset + R"pb(" }
     calls {
       kind: BIDI_STREAMING
@@ -154,6 +152,9 @@ Scenario grpcio_abort(const std::string& preset) {
     }
     network { latency_ns_min: 20000 segments_max: 1 }
   )pb");
+  s.set_client(client);
+  if (respond) s.mutable_calls(0)->mutable_server()->set_action(RESPOND);
+  return s;
 }
 
 // Answers the n-th write decision with writes[n] (0 past the end) and every other decision 0.
@@ -163,24 +164,35 @@ testing::ScriptedChoices writes(std::vector<uint32_t> answers) {
   });
 }
 
-TEST(ClientWritePatterns, GrpcioEndsOnAnEmptyDataFrameInTheMessagesWriteOrALaterOne) {
-  Scenario s = grpcio_abort("passthrough");
-  s.mutable_calls(0)->mutable_server()->set_action(RESPOND);
-  auto same = writes({0, 0});
-  Result r = run_case(s, same);
+int write_decisions(const testing::ScriptedChoices& choices) {
+  int asked = 0;
+  for (const sim::Decision& d : choices.decisions()) asked += d.label == sim::Label::write;
+  return asked;
+}
+
+// The request's HEADERS, its message and an empty DATA(END_STREAM), all in one write.
+void expect_one_write_ending_on_an_empty_frame(const Result& r) {
   EXPECT_EQ(names(r), (std::vector<std::string>{"HEADERS", "DATA", "DATA[ES]"}));
   auto frames = client_frames(r);
   ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(frames[2]->length, 0u);
-  EXPECT_EQ(distinct_writes(frames), 1u) << "all three in one write";
-  int asked = 0;
-  for (const sim::Decision& d : same.decisions()) asked += d.label == sim::Label::write;
-  EXPECT_EQ(asked, 2) << "headers alone or not, END_STREAM later or not";
+  EXPECT_EQ(distinct_writes(frames), 1u);
+}
+
+// grpcio's personality writes as the tap saw it (docs/fidelity.md, "What each client sends" and
+// item 10): END_STREAM on an empty DATA frame, in the last message's write or (a Label::write
+// choice) 0.7 ms later; the headers with the first message or alone, the message 2 ms later.
+
+TEST(ClientWritePatterns, GrpcioEndsOnAnEmptyDataFrameInTheMessagesWriteOrALaterOne) {
+  Scenario s = one_message_bidi("grpcio", "passthrough", true);
+  auto same = writes({0, 0});
+  expect_one_write_ending_on_an_empty_frame(run_case(s, same));
+  EXPECT_EQ(write_decisions(same), 2) << "headers alone or not, END_STREAM later or not";
 
   // client_frames points into a Result, so each run's Result is kept while its frames are read.
   auto late = writes({0, 1});
   Result later = run_case(s, late);
-  frames = client_frames(later);
+  auto frames = client_frames(later);
   ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(frames[2]->at.ns - frames[1]->at.ns, 700'000) << "END_STREAM 0.7 ms after the message";
 
@@ -195,30 +207,22 @@ TEST(ClientWritePatterns, GrpcioEndsOnAnEmptyDataFrameInTheMessagesWriteOrALater
   s.set_client("grpc-js");
   auto none = writes({});
   EXPECT_EQ(names(run_case(s, none)), (std::vector<std::string>{"HEADERS", "DATA[ES]"}));
-  for (const sim::Decision& d : none.decisions()) EXPECT_NE(d.label, sim::Label::write);
+  EXPECT_EQ(write_decisions(none), 0);
 }
 
 // grpc++'s WritesDone, callback and sync (docs/fidelity.md item 12): END_STREAM on an empty DATA
 // frame after the last write completed, in the message's write or (a Label::write choice) 135 us
 // later. grpc-core is the default personality.
 TEST(ClientWritePatterns, GrpcCoreEndsOnAnEmptyDataFrameInTheMessagesWriteOrALaterOne) {
-  Scenario s = grpcio_abort("passthrough");
-  s.set_client("grpc-core");
-  s.mutable_calls(0)->mutable_server()->set_action(RESPOND);
+  Scenario s = one_message_bidi("grpc-core", "passthrough", true);
   auto same = writes({0});
-  Result r = run_case(s, same);
-  EXPECT_EQ(names(r), (std::vector<std::string>{"HEADERS", "DATA", "DATA[ES]"}));
-  auto frames = client_frames(r);
-  ASSERT_EQ(frames.size(), 3u);
-  EXPECT_EQ(frames[2]->length, 0u);
-  EXPECT_EQ(distinct_writes(frames), 1u) << "the headers with the message: grpc++ starts the call with its first write";
-  int asked = 0;
-  for (const sim::Decision& d : same.decisions()) asked += d.label == sim::Label::write;
-  EXPECT_EQ(asked, 1) << "END_STREAM later or not; the headers always with the message";
+  // The headers always with the message: grpc++ starts the call with its first write.
+  expect_one_write_ending_on_an_empty_frame(run_case(s, same));
+  EXPECT_EQ(write_decisions(same), 1) << "END_STREAM later or not";
 
   auto late = writes({1});
   Result later = run_case(s, late);
-  frames = client_frames(later);
+  auto frames = client_frames(later);
   ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(frames[2]->at.ns - frames[1]->at.ns, 135'000) << "END_STREAM 135 us after the message";
   expect_every_invariant_holds(later, s);
@@ -227,17 +231,11 @@ TEST(ClientWritePatterns, GrpcCoreEndsOnAnEmptyDataFrameInTheMessagesWriteOrALat
 // grpc-go's CloseSend is an empty DATA(END_STREAM) that loopy writes with the message before it
 // (docs/fidelity.md, grpc-go 1.33.3): one write, no choice.
 TEST(ClientWritePatterns, GrpcGoEndsARequestStreamOnAnEmptyDataFrameInTheMessagesWrite) {
-  Scenario s = grpcio_abort("passthrough");
-  s.set_client("grpc-go");
-  s.mutable_calls(0)->mutable_server()->set_action(RESPOND);
+  Scenario s = one_message_bidi("grpc-go", "passthrough", true);
   auto none = writes({});
   Result r = run_case(s, none);
-  EXPECT_EQ(names(r), (std::vector<std::string>{"HEADERS", "DATA", "DATA[ES]"}));
-  auto frames = client_frames(r);
-  ASSERT_EQ(frames.size(), 3u);
-  EXPECT_EQ(frames[2]->length, 0u);
-  EXPECT_EQ(distinct_writes(frames), 1u);
-  for (const sim::Decision& d : none.decisions()) EXPECT_NE(d.label, sim::Label::write);
+  expect_one_write_ending_on_an_empty_frame(r);
+  EXPECT_EQ(write_decisions(none), 0);
   expect_every_invariant_holds(r, s);
 }
 
@@ -247,15 +245,13 @@ TEST(ClientWritePatterns, GrpcGoEndsARequestStreamOnAnEmptyDataFrameInTheMessage
 TEST(ClientWritePatterns, AUnaryRequestEndsOnItsMessageInEveryPersonality) {
   for (const char* client : {"grpcio", "grpc-go", "grpc-core"}) {
     for (CallKind kind : {UNARY, SERVER_STREAMING}) {
-      Scenario s = grpcio_abort("passthrough");
-      s.set_client(client);
+      Scenario s = one_message_bidi(client, "passthrough", true);
       s.mutable_calls(0)->set_kind(kind);
-      s.mutable_calls(0)->mutable_server()->set_action(RESPOND);
       auto none = writes({});
       Result r = run_case(s, none);
       EXPECT_EQ(names(r), (std::vector<std::string>{"HEADERS", "DATA[ES]"})) << client << " " << CallKind_Name(kind);
       EXPECT_EQ(distinct_writes(client_frames(r)), 1u) << client;
-      for (const sim::Decision& d : none.decisions()) EXPECT_NE(d.label, sim::Label::write) << client;
+      EXPECT_EQ(write_decisions(none), 0) << client;
     }
   }
 }
@@ -265,7 +261,7 @@ TEST(ClientWritePatterns, AUnaryRequestEndsOnItsMessageInEveryPersonality) {
 // with the trailers, and grpc-core reports CANCELLED. Live: 1 run in 3. The model now reaches it
 // on that choice alone, and keeps the server's status when END_STREAM left with the message.
 TEST(ClientWritePatterns, GrpcioEndStreamInALaterWriteLosesTheStatusThroughHaproxy) {
-  Scenario s = grpcio_abort("haproxy-2.6");
+  Scenario s = one_message_bidi("grpcio", "haproxy-2.6");
   auto late = writes({0, 1});
   Result r = run_case(s, late);
   ASSERT_TRUE(r.calls[0].client_saw);
