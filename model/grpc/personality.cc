@@ -88,8 +88,9 @@ constexpr ClientPersonality clients[] = {
         .reset_words = ResetWords::grpc_go,
         // CloseSend is a Write with no bytes and Last (stream.go), which loopy sends as an empty
         // DATA(END_STREAM) (controlbuf.go processData) with the message queued before it; a
-        // request that does not stream goes out with Last on its message. The tap saw HEADERS, DATA, DATA(ES, 0 bytes) in one write
-        // (docs/fidelity.md "What each client sends", grpc-go 1.33.3).
+        // request that does not stream goes out with Last on its message. The tap saw HEADERS,
+        // DATA, DATA(ES, 0 bytes) in one write (docs/fidelity.md "What each client sends",
+        // grpc-go 1.33.3).
         .end_stream_on_empty_data = true,
     },
     {
