@@ -228,6 +228,23 @@ TEST(ClientWritePatterns, GrpcCoreEndsOnAnEmptyDataFrameInTheMessagesWriteOrALat
   expect_every_invariant_holds(later, s);
 }
 
+// grpc++'s sync API sends a streaming call's headers from its constructor, before the first
+// Write(): alone in 7 runs of 10 live (docs/fidelity.md item 12), a Label::write choice.
+TEST(ClientWritePatterns, GrpcCoreSyncSometimesSendsARequestStreamsHeadersAlone) {
+  Scenario s = one_message_bidi("grpc-core-sync", "passthrough", true);
+  auto together = writes({0, 0});
+  expect_one_write_ending_on_an_empty_frame(run_case(s, together));
+  EXPECT_EQ(write_decisions(together), 2) << "headers alone or not, END_STREAM later or not";
+
+  auto alone = writes({1, 0});
+  Result headers_alone = run_case(s, alone);
+  auto frames = client_frames(headers_alone);
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[1]->at.ns - frames[0]->at.ns, 300'000) << "the message 0.3 ms after the headers";
+  EXPECT_EQ(frames[2]->at.ns, frames[1]->at.ns);
+  expect_every_invariant_holds(headers_alone, s);
+}
+
 // grpc-go's CloseSend is an empty DATA(END_STREAM) that loopy writes with the message before it
 // (docs/fidelity.md, grpc-go 1.33.3): one write, no choice.
 TEST(ClientWritePatterns, GrpcGoEndsARequestStreamOnAnEmptyDataFrameInTheMessagesWrite) {
