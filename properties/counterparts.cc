@@ -42,7 +42,8 @@ constexpr Counterpart counterparts[] = {
      "through haproxy, nginx and nghttpx"},
     {"client", "grpc-core-sync", "grpc++ 1.51 sync API",
      "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 130 of 130 cells "
-     "with the grpc++ sync client through haproxy, nginx and nghttpx"},
+     "with the grpc++ sync client through haproxy, nginx and nghttpx; 129 of 129 rerun after its "
+     "headers-alone choice (docs/fidelity.md item 12)"},
     {"client", "grpc-java", "grpc-java 1.41.3 (Netty)",
      "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 129 cells "
      "through haproxy, nginx and nghttpx"},
