@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdio>
 #include <set>
+#include <utility>
 
 #include "properties/harness.h"
 #include "properties/invariants.h"
@@ -179,29 +180,31 @@ void expect_one_write_ending_on_an_empty_frame(const Result& r) {
   EXPECT_EQ(distinct_writes(frames), 1u);
 }
 
+using Gaps = std::pair<uint64_t, uint64_t>;
+
+// The gaps between the request's three frames (headers to message, message to END_STREAM) when
+// the write decisions are answered with `answers`; the run must hold every invariant.
+Gaps frame_gaps(const Scenario& s, std::vector<uint32_t> answers) {
+  auto choices = writes(std::move(answers));
+  Result r = run_case(s, choices);
+  expect_every_invariant_holds(r, s);
+  auto frames = client_frames(r);
+  EXPECT_EQ(frames.size(), 3u);
+  if (frames.size() != 3) return {0, 0};
+  return {frames[1]->at.ns - frames[0]->at.ns, frames[2]->at.ns - frames[1]->at.ns};
+}
+
 // grpcio's personality writes as the tap saw it (docs/fidelity.md, "What each client sends" and
 // item 10): END_STREAM on an empty DATA frame, in the last message's write or (a Label::write
 // choice) 0.7 ms later; the headers with the first message or alone, the message 2 ms later.
-
 TEST(ClientWritePatterns, GrpcioEndsOnAnEmptyDataFrameInTheMessagesWriteOrALaterOne) {
   Scenario s = one_message_bidi("grpcio", "passthrough", true);
   auto same = writes({0, 0});
   expect_one_write_ending_on_an_empty_frame(run_case(s, same));
   EXPECT_EQ(write_decisions(same), 2) << "headers alone or not, END_STREAM later or not";
 
-  // client_frames points into a Result, so each run's Result is kept while its frames are read.
-  auto late = writes({0, 1});
-  Result later = run_case(s, late);
-  auto frames = client_frames(later);
-  ASSERT_EQ(frames.size(), 3u);
-  EXPECT_EQ(frames[2]->at.ns - frames[1]->at.ns, 700'000) << "END_STREAM 0.7 ms after the message";
-
-  auto alone = writes({1, 0});
-  Result headers_alone = run_case(s, alone);
-  frames = client_frames(headers_alone);
-  ASSERT_EQ(frames.size(), 3u);
-  EXPECT_EQ(frames[1]->at.ns - frames[0]->at.ns, 2'000'000) << "the message 2 ms after the headers";
-  EXPECT_EQ(frames[2]->at.ns, frames[1]->at.ns);
+  EXPECT_EQ(frame_gaps(s, {0, 1}), Gaps(0, 700'000)) << "END_STREAM 0.7 ms after the message";
+  EXPECT_EQ(frame_gaps(s, {1, 0}), Gaps(2'000'000, 0)) << "the message 2 ms after the headers";
 
   // A personality without a "sometimes" is never asked.
   s.set_client("grpc-js");
@@ -220,12 +223,7 @@ TEST(ClientWritePatterns, GrpcCoreEndsOnAnEmptyDataFrameInTheMessagesWriteOrALat
   expect_one_write_ending_on_an_empty_frame(run_case(s, same));
   EXPECT_EQ(write_decisions(same), 1) << "END_STREAM later or not";
 
-  auto late = writes({1});
-  Result later = run_case(s, late);
-  auto frames = client_frames(later);
-  ASSERT_EQ(frames.size(), 3u);
-  EXPECT_EQ(frames[2]->at.ns - frames[1]->at.ns, 135'000) << "END_STREAM 135 us after the message";
-  expect_every_invariant_holds(later, s);
+  EXPECT_EQ(frame_gaps(s, {1}), Gaps(0, 135'000)) << "END_STREAM 135 us after the message";
 }
 
 // grpc++'s sync API sends a streaming call's headers from its constructor, before the first
@@ -236,13 +234,7 @@ TEST(ClientWritePatterns, GrpcCoreSyncSometimesSendsARequestStreamsHeadersAlone)
   expect_one_write_ending_on_an_empty_frame(run_case(s, together));
   EXPECT_EQ(write_decisions(together), 2) << "headers alone or not, END_STREAM later or not";
 
-  auto alone = writes({1, 0});
-  Result headers_alone = run_case(s, alone);
-  auto frames = client_frames(headers_alone);
-  ASSERT_EQ(frames.size(), 3u);
-  EXPECT_EQ(frames[1]->at.ns - frames[0]->at.ns, 300'000) << "the message 0.3 ms after the headers";
-  EXPECT_EQ(frames[2]->at.ns, frames[1]->at.ns);
-  expect_every_invariant_holds(headers_alone, s);
+  EXPECT_EQ(frame_gaps(s, {1, 0}), Gaps(300'000, 0)) << "the message 0.3 ms after the headers";
 }
 
 // grpc-go's CloseSend is an empty DATA(END_STREAM) that loopy writes with the message before it
