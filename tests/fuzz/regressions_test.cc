@@ -126,6 +126,8 @@ TEST(FuzzHarness, ArgumentsStayInTheScratchFolderAndWorkIsBounded) {
   EXPECT_EQ(cli_arguments("check\n--cases\n100000\n--jobs=64\n"), "check --cases 3 --jobs=2");
   EXPECT_EQ(cli_arguments("check\n--cases\nmany\n"), "check --cases many");
   EXPECT_EQ(cli_arguments("explore\nx\n--time-limit\n0\n"), "explore x --time-limit 5 --max-executions 30");
+  EXPECT_EQ(cli_arguments("matrix\n"), "matrix --cases 1 --proxy haproxy-2.6");
+  EXPECT_EQ(cli_arguments("matrix\n--proxy\nnginx\n"), "matrix --proxy nginx --cases 1");
   EXPECT_EQ(cli_arguments("live\n--proxy\nhaproxy\nx\n"),
             "live --proxy haproxy x --repeat 1 --timeout-ms 200 --binary absent-program --peer-binary absent-program");
 }
