@@ -97,18 +97,38 @@ void EventQueue::schedule(Time at, Action action, uint64_t tag, Address host) {
       return;
     }
   }
+  if (lane_empty()) {
+    lane_.clear();
+    lane_head_ = 0;
+  }
+  // The lane takes an event that keeps it sorted, unless the event is due before the heap's
+  // earliest (near-term events belong in the small heap); either way pop sees (at, seq) order.
+  if (!lane_.empty() ? at >= lane_.back().at : (!events_.empty() && at > events_.front().at)) {
+    lane_.push_back(event);
+    return;
+  }
   events_.push_back(event);
   std::push_heap(events_.begin(), events_.end(), Later{});
 }
 
 // Every event due at the heap's earliest instant moves to its host's bucket, in scheduling order.
+// Heap and lane are merged in (at, seq) order, as one heap would hand them over.
 void EventQueue::move_due_from_heap() {
-  H2SIM_ASSERT(due_count_ == 0 && !events_.empty());
-  due_at_ = events_.front().at;
-  while (!events_.empty() && events_.front().at == due_at_) {
-    std::pop_heap(events_.begin(), events_.end(), Later{});
-    bucket(events_.back().host).add(events_.back());
-    events_.pop_back();
+  H2SIM_ASSERT(due_count_ == 0 && (!events_.empty() || !lane_empty()));
+  due_at_ = next_time();
+  for (;;) {
+    bool heap_due = !events_.empty() && events_.front().at == due_at_;
+    bool lane_due = !lane_empty() && lane_[lane_head_].at == due_at_;
+    if (lane_due && (!heap_due || lane_[lane_head_].seq < events_.front().seq)) {
+      bucket(lane_[lane_head_].host).add(lane_[lane_head_]);
+      ++lane_head_;
+    } else if (heap_due) {
+      std::pop_heap(events_.begin(), events_.end(), Later{});
+      bucket(events_.back().host).add(events_.back());
+      events_.pop_back();
+    } else {
+      break;
+    }
     ++due_count_;
   }
 }
@@ -153,6 +173,7 @@ std::vector<std::pair<int64_t, uint64_t>> EventQueue::pending(Time now) const {
   std::vector<std::pair<int64_t, uint64_t>> out;
   out.reserve(size());
   for (const Event& e : events_) out.emplace_back((e.at - now).ns, e.tag);
+  for (size_t i = lane_head_; i < lane_.size(); ++i) out.emplace_back((lane_[i].at - now).ns, lane_[i].tag);
   for (const Bucket& b : due_) {
     for (const Event& e : b.events) {
       if (e.slot != taken_slot) out.emplace_back((e.at - now).ns, e.tag);

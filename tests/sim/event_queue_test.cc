@@ -23,6 +23,44 @@ TEST(EventQueue, RunsEventsInTimeOrder) {
   EXPECT_TRUE(choices.decisions().empty());  // no ties, no decisions
 }
 
+// Events scheduled in time order wait apart from the heap (a run's start timers); whatever the mix,
+// answer 0 runs them in (time, scheduling order), as one sorted list would. Events are scheduled
+// while others run, some far ahead in order, some near-term, some at the instant being run.
+TEST(EventQueue, InOrderAndNearTermEventsRunInTimeThenSchedulingOrder) {
+  EventQueue queue;
+  struct Planned {
+    int64_t at;
+    uint64_t seq;
+  };
+  std::vector<Planned> ran, scheduled;
+  uint64_t seq = 0;
+  uint64_t lcg = 12345;
+  auto next = [&] { return (lcg = lcg * 6364136223846793005u + 1442695040888963407u) >> 33; };
+  std::function<void(int64_t)> add = [&](int64_t at) {
+    Planned p{at, seq++};
+    scheduled.push_back(p);
+    queue.schedule(Time{at}, [&, p] {
+      ran.push_back(p);
+      if (scheduled.size() < 4000) {
+        // Near-term, at this instant, or far ahead: in order or not.
+        add(p.at + static_cast<int64_t>(next() % 4) * static_cast<int64_t>(next() % 50));
+        if (next() % 3 == 0) add(p.at + 10'000 + static_cast<int64_t>(next() % 100));
+      }
+    });
+  };
+  for (int64_t t = 0; t < 500; ++t) add(t * 20);  // start timers, in order
+  PlainChoices choices;
+  Time at;
+  while (!queue.empty()) queue.pop(choices, &at)();
+  std::vector<Planned> expected = scheduled;
+  std::stable_sort(expected.begin(), expected.end(), [](const Planned& a, const Planned& b) { return a.at < b.at; });
+  ASSERT_EQ(ran.size(), expected.size());
+  for (size_t i = 0; i < ran.size(); ++i) {
+    ASSERT_EQ(ran[i].at, expected[i].at) << i;
+    ASSERT_EQ(ran[i].seq, expected[i].seq) << i;
+  }
+}
+
 TEST(EventQueue, SimultaneousEventsAreAChoice) {
   for (uint32_t first : {0u, 1u, 2u}) {
     EventQueue queue;
