@@ -32,7 +32,7 @@ constexpr std::string_view description =
     "bound cut it short, 2 on bad input,\n130 if interrupted (the outcomes found so far are written).";
 
 constexpr Option options[] = {
-    {"--max-executions", "N", "stop after N paths (default 200000)"},
+    {"--max-executions", "N", "stop after N paths (default 200000; in a split search, in the split and in each subtree)"},
     {"--max-depth", "D", "stop a path after D decisions (default 400)"},
     {"--time-limit", "SECONDS", "stop the search after this much wall time (default 600; 0: none)"},
     {"--out", "DIR", "write a replay file per reachable outcome (default h2sim-out/explore)"},
@@ -52,7 +52,7 @@ constexpr Option options[] = {
 constexpr size_t outcome_stem_bytes_max = 60;
 
 // With --jobs, the search is split into at least this many subtrees: enough that two to eight
-// workers share them evenly (they are dealt round-robin, and subtrees differ in size), few
+// workers share them evenly (each takes the next one left, and subtrees differ in size), few
 // enough that the states subtrees share, which each searches on its own, stay a small cost.
 constexpr uint32_t default_subtrees = 16;
 

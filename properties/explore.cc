@@ -348,8 +348,10 @@ void record_execution(const Scenario& scenario, const Result& r, const Enumerati
 }
 
 // What bound, if any, ends a walk before its next path (`paths`: the walk's so far).
-std::string bound_reached(uint64_t paths, const ExploreOptions& options) {
-  if (paths >= options.executions_max) return "max executions (" + std::to_string(options.executions_max) + ")";
+std::string bound_reached(uint64_t paths, const ExploreOptions& options, bool subtree) {
+  if (paths >= options.executions_max) {
+    return "max executions (" + std::to_string(options.executions_max) + (subtree ? " in a subtree)" : ")");
+  }
   if (paths % 1000 == 0 && paths > 0 && options.should_stop && options.should_stop()) return options.stop_reason;
   return {};
 }
@@ -372,7 +374,7 @@ bool walk(const Scenario& scenario, const ExploreOptions& options, const Walk& w
   // Above a subtree's root no plans: what slept there is forgotten, which costs paths, not outcomes.
   std::vector<StepPlan> plans;
   for (uint64_t paths = 0;; ++paths) {
-    if (std::string bound = bound_reached(paths, options); !bound.empty()) {
+    if (std::string bound = bound_reached(paths, options, !w.start.empty()); !bound.empty()) {
       report->bound = bound;
       return false;
     }

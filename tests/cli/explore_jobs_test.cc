@@ -51,6 +51,17 @@ TEST(ExploreJobsCommand, TheOutputIsTheSameWithOneWorkerOrTwo) {
   }
 }
 
+// In a split search --max-executions bounds the split and each subtree, so a search may run more
+// paths than N in all: the message says where the bound applies, and the exit is 3.
+TEST(ExploreJobsCommand, ABoundCutsEachSubtreeAndTheMessageSaysSo) {
+  std::string dir = std::string(H2SIM_SOURCE_DIR) + "/scenarios/";
+  std::string split = counts(dir + "explore-unary-abort.textproto --jobs 2 --max-executions 100");
+  EXPECT_EQ(split.rfind("3\n", 0), 0u) << split;
+  EXPECT_NE(split.find("search cut short at max executions (100 in a subtree)"), std::string::npos) << split;
+  std::string whole = counts(dir + "explore-unary-abort.textproto --max-executions 20");
+  EXPECT_NE(whole.find("search cut short at max executions (20)\n"), std::string::npos) << whole;
+}
+
 // A search far too large to finish (three calls with cut writes), started in the background.
 pid_t start_large_search(const std::string& out, const std::string& log) {
   std::ifstream in(std::string(H2SIM_SOURCE_DIR) + "/scenarios/explore-three-calls.textproto");
