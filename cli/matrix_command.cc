@@ -24,13 +24,14 @@ constexpr Option options[] = {
     {"--out", "DIR", "where matrix.md and the replay files go (default h2sim-out/matrix)"},
     {"--proxy", "P", "only these presets (repeatable; default: all)", true},
     {"--client", "C", "only these client personalities (repeatable; default: all)", true},
+    {"--jobs", "J", "worker processes running cells, each taking the next one left (default 1; same output)"},
     invariant_option,
     no_invariant_option,
     json_option,
     {"--junit", "FILE", "also write JUnit XML: a test case per cell, failing where the status is lost"},
 };
 
-constexpr std::string_view usage = "h2sim matrix [--cases N] [--seed S] [--out DIR]";
+constexpr std::string_view usage = "h2sim matrix [--cases N] [--seed S] [--jobs J] [--out DIR]";
 constexpr std::string_view description =
     "Runs a campaign for every (proxy preset x client personality) and prints which can lose\nthe server's "
     "status, with the shrunk counterexample in one line and its replay file.\nAlso writes DIR/matrix.md. Exit 1 "
@@ -70,6 +71,10 @@ bool matrix_options(const Context& ctx, const Parsed& p, MatrixOptions* o, std::
   if (p.has("--seed")) {
     if (!parse_number("--seed", p.value("--seed"), 0, UINT64_MAX, &n, error)) return false;
     base.seed = n;
+  }
+  if (p.has("--jobs")) {
+    if (!parse_number("--jobs", p.value("--jobs"), 1, 256, &n, error)) return false;
+    o->jobs = static_cast<uint32_t>(n);
   }
   for (const std::string& name : p.all("--proxy")) {
     if (!ctx.proxies.find(name)) {

@@ -4,11 +4,7 @@
 // its report as it finishes; the parent merges them in subtree order. Since a
 // subtree's report depends only on the split and its prefix, the merged report is the one a
 // single process would have made, whatever the number of workers.
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <atomic>
-#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -144,30 +140,8 @@ bool decode(std::string_view payload, size_t calls, uint64_t* index, ExploreRepo
 
 // --- the two sides ---
 
-// Which subtree is next: a counter in memory the fork shares, so that a worker that finishes a
-// small subtree takes the next one rather than idle while the other works through a large share
-// (subtrees differ in size by orders of magnitude; dealt out in turn, two workers gave 1.6 to
-// 1.7 times one worker's speed, see bench/README.md).
-class NextSubtree {
- public:
-  NextSubtree() {
-    void* p = mmap(nullptr, sizeof(std::atomic<uint64_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p != MAP_FAILED) next_ = new (p) std::atomic<uint64_t>(0);
-  }
-  ~NextSubtree() {
-    if (next_ != nullptr) munmap(next_, sizeof(std::atomic<uint64_t>));
-  }
-  NextSubtree(const NextSubtree&) = delete;
-  NextSubtree& operator=(const NextSubtree&) = delete;
-  bool ok() const { return next_ != nullptr; }
-  uint64_t take() { return next_->fetch_add(1); }
-
- private:
-  std::atomic<uint64_t>* next_ = nullptr;
-};
-
 void worker_body(const Scenario& scenario, const ExploreOptions& options, const ExploreSplit& split,
-                 NextSubtree& next, live::WorkerSlot& slot, live::WorkerChannel& channel) {
+                 live::SharedCounter& next, live::WorkerSlot& slot, live::WorkerChannel& channel) {
   ExploreOptions mine = options;
   mine.progress = nullptr;  // the parent reports progress
   for (uint64_t i = next.take(); i < split.subtrees.size(); i = next.take()) {
@@ -215,7 +189,9 @@ ExploreReport explore_in_workers(const Scenario& scenario, const ExploreOptions&
   Collected c;
   c.subtrees.resize(split.subtrees.size());
   live::WorkerPool pool;
-  NextSubtree next;
+  // Subtrees differ in size by orders of magnitude: dealt out in turn, two workers gave 1.6 to
+  // 1.7 times one worker's speed (bench/README.md).
+  live::SharedCounter next;
   auto body = [&](std::span<const uint64_t>, live::WorkerSlot& slot, live::WorkerChannel& channel) {
     worker_body(scenario, options, split, next, slot, channel);
   };

@@ -1,6 +1,14 @@
 #include "properties/matrix.h"
 
+#include <algorithm>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <sstream>
+#include <utility>
+
 #include "live/net/interrupt.h"
+#include "live/net/workers.h"
 
 namespace h2sim {
 
@@ -32,9 +40,116 @@ bool run_cell(const MatrixOptions& o, const std::string& preset, const std::stri
   return true;
 }
 
+// --- matrix --jobs: cells in worker processes ---
+
+// A worker's cell on the pipe: its index, cases and verdict on the first line, then the
+// invariant, the replay file and an error, one a line (none holds a newline of its own: the
+// error's words are h2sim's, and a newline in --out is refused as a path).
+std::string encode_cell(uint64_t index, const MatrixCellResult& c, const std::string& error) {
+  return std::to_string(index) + " " + std::to_string(c.cases) + " " + (c.lost ? "1" : "0") + "\n" + c.invariant +
+         "\n" + c.replay_path + "\n" + error;
+}
+
+bool decode_cell(const std::string& payload, size_t cells, uint64_t* index, MatrixCellResult* c, std::string* error) {
+  std::istringstream in(payload);
+  int lost = 0;
+  if (!(in >> *index >> c->cases >> lost) || *index >= cells || (lost != 0 && lost != 1)) return false;
+  c->lost = lost == 1;
+  in.ignore(1);
+  if (!std::getline(in, c->invariant) || !std::getline(in, c->replay_path)) return false;
+  *error = std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return true;
+}
+
+using Cells = std::vector<std::pair<std::string, std::string>>;  // (preset, client), row by row
+
+// A worker's event: its cell's result into `done`, or (the first) error.
+void take_cell(const live::WorkerEvent& e, const Cells& cells, std::vector<std::optional<MatrixCellResult>>* done,
+               std::string* error) {
+  if (!error->empty()) return;
+  if (e.kind != live::WorkerEvent::Kind::message) {
+    std::string where = e.item >= 0 && static_cast<size_t>(e.item) < cells.size()
+                            ? "in the cell " + cells[e.item].first + " x " + cells[e.item].second
+                            : "between cells";
+    *error = "a matrix worker " + e.what + " " + where;
+    return;
+  }
+  uint64_t index = 0;
+  MatrixCellResult cell;
+  std::string cell_error;
+  if (e.type != "CELL" || !decode_cell(e.payload, cells.size(), &index, &cell, &cell_error) || (*done)[index]) {
+    *error = "a matrix worker sent a cell h2sim cannot read";
+    return;
+  }
+  if (!cell_error.empty()) {
+    *error = cell_error;
+    return;
+  }
+  cell.preset = cells[index].first;
+  cell.client = cells[index].second;
+  (*done)[index] = std::move(cell);
+}
+
+MatrixResult run_in_workers(const MatrixOptions& o) {
+  MatrixResult out;
+  Cells cells;
+  for (const std::string& preset : o.presets) {
+    for (const std::string& client : o.clients) cells.emplace_back(preset, client);
+  }
+  std::vector<std::optional<MatrixCellResult>> done(cells.size());
+  live::SharedCounter next;
+  if (!next.ok()) {
+    out.error = "no shared memory for the matrix workers' cell counter";
+    return out;
+  }
+  auto body = [&](std::span<const uint64_t>, live::WorkerSlot& slot, live::WorkerChannel& channel) {
+    for (uint64_t i = next.take(); i < cells.size() && !live::interrupted(); i = next.take()) {
+      slot.begin(static_cast<int64_t>(i));
+      MatrixCellResult cell;
+      std::string error;
+      run_cell(o, cells[i].first, cells[i].second, &cell, &error);
+      slot.end();
+      if (!channel.send("CELL", encode_cell(i, cell, error)) || !error.empty()) return;
+    }
+  };
+  uint32_t jobs = static_cast<uint32_t>(std::min<size_t>(o.jobs, cells.size()));
+  live::WorkerPool pool;
+  if (!pool.start(std::vector<std::vector<uint64_t>>(jobs, std::vector<uint64_t>{0}), body, &out.error)) return out;
+  // Cells are handed on in row order: one that finishes early waits for those before it.
+  size_t handed = 0;
+  auto hand_on = [&] {
+    for (; handed < done.size() && done[handed]; ++handed) {
+      if (o.cell) o.cell(*done[handed]);
+      out.cells.push_back(*done[handed]);
+    }
+  };
+  bool asked = false;
+  while (pool.running()) {
+    if (!asked && (live::interrupted() || !out.error.empty())) {
+      pool.interrupt();  // each ends its cell at the next case and sends it
+      asked = true;
+    }
+    std::vector<live::WorkerEvent> events;
+    // No time bound on a cell: a campaign may run as long as the matrix (an interrupt stops it).
+    if (!pool.poll(50, 1e9, false, &events, &out.error)) break;
+    for (const live::WorkerEvent& e : events) take_cell(e, cells, &done, &out.error);
+    if (out.error.empty()) hand_on();
+  }
+  if (!out.error.empty()) return out;
+  hand_on();
+  // After an interrupt, the cells that finished beyond a gap are kept too, in row order.
+  for (size_t i = handed; i < done.size(); ++i) {
+    if (!done[i]) continue;
+    if (o.cell) o.cell(*done[i]);
+    out.cells.push_back(*done[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 MatrixResult run_matrix(const MatrixOptions& o) {
+  if (o.jobs > 1) return run_in_workers(o);
   MatrixResult out;
   // An interrupt ends the running cell at its next case (run_check); that cell is kept, with the
   // cases it ran, and no further one starts.

@@ -27,6 +27,9 @@ struct MatrixOptions {
   std::vector<std::string> presets;
   std::vector<std::string> clients;
   std::function<void(const MatrixCellResult&)> cell;  // after each cell, in row order
+  // Worker processes running cells (live::WorkerPool), each taking the next cell left. The
+  // cells and their order are the same with any number: a cell's campaign is its own.
+  uint32_t jobs = 1;
 };
 
 struct MatrixResult {

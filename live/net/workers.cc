@@ -39,6 +39,15 @@ void WorkerSlot::set_record(std::string_view bytes) {
   record_bytes.store(n);
 }
 
+SharedCounter::SharedCounter() {
+  void* p = mmap(nullptr, sizeof(std::atomic<uint64_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (p != MAP_FAILED) next_ = new (p) std::atomic<uint64_t>(0);
+}
+
+SharedCounter::~SharedCounter() {
+  if (next_ != nullptr) munmap(next_, sizeof(std::atomic<uint64_t>));
+}
+
 bool WorkerChannel::send(std::string_view type, std::string_view payload) {
   std::string frame = std::string(type) + " " + std::to_string(payload.size()) + "\n";
   frame.append(payload);

@@ -65,6 +65,22 @@ struct WorkerEvent {
   uint64_t finished = 0;  // died/hung: items it had finished since it (re)started
 };
 
+// A counter in memory that forked workers share: each takes the next item left (take), so a
+// worker that finishes a small item starts another rather than idle while a large share keeps the
+// other busy. Made before the pool starts its workers.
+class SharedCounter {
+ public:
+  SharedCounter();
+  ~SharedCounter();
+  SharedCounter(const SharedCounter&) = delete;
+  SharedCounter& operator=(const SharedCounter&) = delete;
+  bool ok() const { return next_ != nullptr; }  // false if the memory could not be mapped
+  uint64_t take() { return next_->fetch_add(1); }
+
+ private:
+  std::atomic<uint64_t>* next_ = nullptr;
+};
+
 class WorkerPool {
  public:
   // Runs in the child: the items to do, its slot, its channel. When it returns the child exits 0.

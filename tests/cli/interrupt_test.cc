@@ -1,5 +1,5 @@
 // Interrupts at random moments (issue 'Reliability', item 3): check --jobs 2, serial check,
-// explore and matrix get SIGINT or SIGTERM, a worker of check --jobs 2 gets SIGKILL or SIGSTOP,
+// explore and matrix (alone or with workers) get SIGINT or SIGTERM, a worker of check --jobs 2 gets SIGKILL or SIGSTOP,
 // and check --jobs 2 gets two SIGINTs. After each: no process of the run is left, no temporary
 // file or folder, exit 130 for an interrupt, and what was written is readable: every replay file
 // replays (exit 0 or 1, never 2) and the statistics were printed. H2SIM_INTERRUPT_SEED=N repeats
@@ -221,6 +221,7 @@ const std::vector<std::string> check_serial = {"check", "--proxy", "haproxy-2.6"
 const std::vector<std::string> explore_search = {"explore", source("explore-three-calls.textproto"), "--no-prune", "--no-por",
                                                  "--max-executions", "100000000", "--out", "out"};
 const std::vector<std::string> matrix_cells = {"matrix", "--cases", "1000000", "--out", "out"};
+const std::vector<std::string> matrix_jobs = {"matrix", "--jobs", "2", "--cases", "1000000", "--out", "out"};
 
 // The campaign folder after an interrupt: its statistics file is there, and report reads it.
 void expect_campaign_readable(const Started& run) {
@@ -246,6 +247,8 @@ TEST_F(Interrupt, ExploreOnSigint) { interrupt(explore_search, SIGINT, 200, 1500
 TEST_F(Interrupt, ExploreOnSigterm) { interrupt(explore_search, SIGTERM, 200, 1500, "search cut short at an interrupt"); }
 TEST_F(Interrupt, MatrixOnSigint) { interrupt(matrix_cells, SIGINT, 200, 1500, "interrupted: the cells above"); }
 TEST_F(Interrupt, MatrixOnSigterm) { interrupt(matrix_cells, SIGTERM, 200, 1500, "interrupted: the cells above"); }
+TEST_F(Interrupt, MatrixWithWorkersOnSigint) { interrupt(matrix_jobs, SIGINT, 200, 1500, "interrupted: the cells above"); }
+TEST_F(Interrupt, MatrixWithWorkersOnSigterm) { interrupt(matrix_jobs, SIGTERM, 200, 1500, "interrupted: the cells above"); }
 
 // A second SIGINT ends h2sim at once: no worker is left running its cases.
 TEST_F(Interrupt, TwoSigintsEndCheckAtOnceAndLeaveNoWorker) {

@@ -44,6 +44,37 @@ TEST(MatrixCommand, MarksHaproxy26ButNotNginxOrHaproxy32AsLosingTheStatus) {
   std::filesystem::remove_all(dir);
 }
 
+// matrix --jobs (issue 17): workers take cells as they free up, and the parent prints them in row
+// order, so the output, the page and the replay files are those of one process.
+TEST(MatrixCommand, TwoWorkersPrintAndWriteWhatOneProcessDoes) {
+  std::string base = ::testing::TempDir() + "/h2sim-matrix-jobs-" + std::to_string(getpid());
+  std::string args = "matrix --proxy haproxy-2.6 --proxy nginx --proxy envoy-2024 --client grpc-core --client grpc-js "
+                     "--client grpc-go --cases 100 --out ";
+  int one_code = 0, two_code = 0;
+  std::string one = run(args + base + "-1 --jobs 1", &one_code);
+  std::string two = run(args + base + "-2 --jobs 2", &two_code);
+  EXPECT_EQ(one_code, 1) << one;
+  EXPECT_EQ(two_code, one_code) << two;
+  auto without_dir = [&](std::string text, const std::string& dir) {
+    for (size_t at; (at = text.find(dir)) != std::string::npos;) text.replace(at, dir.size(), "DIR");
+    return text;
+  };
+  EXPECT_EQ(without_dir(two, base + "-2"), without_dir(one, base + "-1"));
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  EXPECT_EQ(without_dir(read(base + "-2/matrix.md"), base + "-2"), without_dir(read(base + "-1/matrix.md"), base + "-1"));
+  std::filesystem::remove_all(base + "-1");
+  std::filesystem::remove_all(base + "-2");
+  int code = 0;
+  std::string out = run("matrix --jobs 0", &code);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("--jobs"), std::string::npos) << out;
+}
+
 TEST(MatrixCommand, UnknownNamesExitTwoWithTheKnownOnes) {
   int code = 0;
   std::string out = run("matrix --proxy squid", &code);
