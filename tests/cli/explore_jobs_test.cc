@@ -55,7 +55,7 @@ TEST(ExploreJobsCommand, TheOutputIsTheSameWithOneWorkerOrTwo) {
 // paths than N in all: the message says where the bound applies, and the exit is 3.
 TEST(ExploreJobsCommand, ABoundCutsEachSubtreeAndTheMessageSaysSo) {
   std::string dir = std::string(H2SIM_SOURCE_DIR) + "/scenarios/";
-  std::string split = counts(dir + "explore-unary-abort.textproto --jobs 2 --max-executions 100");
+  std::string split = counts(dir + "explore-unary-abort.textproto --jobs 2 --subtrees 16 --max-executions 100");
   EXPECT_EQ(split.rfind("3\n", 0), 0u) << split;
   EXPECT_NE(split.find("search cut short at max executions (100 in a subtree)"), std::string::npos) << split;
   std::string whole = counts(dir + "explore-unary-abort.textproto --max-executions 20");
