@@ -20,11 +20,8 @@ namespace h2sim {
 namespace {
 
 // A worker's subtree has no time of its own to run out of: the search's time limit and
-// interrupts stop it through ExploreOptions::should_stop. The pool's per-item timeout is for
-// hangs, and a subtree may run for as long as the whole search.
-constexpr double subtree_timeout_s = 1e9;
-// How often the parent looks at its workers.
-constexpr int poll_interval_ms = 50;
+// interrupts stop it through ExploreOptions::should_stop, and a subtree may run for as long as the
+// whole search (WorkerPool::run_to_end sets no per-item bound).
 
 // --- a subtree's report on the pipe: numbers and length-prefixed strings, space-separated ---
 
@@ -207,17 +204,13 @@ ExploreReport explore_in_workers(const Scenario& scenario, const ExploreOptions&
     report.bound = "a failure to start workers";
     return report;
   }
-  bool asked = false;
-  while (pool.running()) {
-    if (!asked && (live::interrupted() || !c.error.empty())) {
-      pool.interrupt();  // each stops at its next check and sends what it has
-      asked = true;
-    }
-    std::vector<live::WorkerEvent> events;
-    if (!pool.poll(poll_interval_ms, subtree_timeout_s, false, &events, &c.error)) break;
+  auto take = [&](const std::vector<live::WorkerEvent>& events) {
     for (const live::WorkerEvent& e : events) collect(scenario, e, &c);
-    if (options.progress && !events.empty()) options.progress(report.executions + report.pruned + report.asleep + c.paths, report.states + c.states);
-  }
+    if (options.progress && !events.empty()) {
+      options.progress(report.executions + report.pruned + report.asleep + c.paths, report.states + c.states);
+    }
+  };
+  pool.run_to_end([&] { return !c.error.empty(); }, take, &c.error);
   bool complete = c.error.empty();
   for (const std::optional<ExploreReport>& r : c.subtrees) {
     complete = complete && r && r->complete;

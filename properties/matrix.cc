@@ -123,18 +123,12 @@ MatrixResult run_in_workers(const MatrixOptions& o) {
       out.cells.push_back(*done[handed]);
     }
   };
-  bool asked = false;
-  while (pool.running()) {
-    if (!asked && (live::interrupted() || !out.error.empty())) {
-      pool.interrupt();  // each ends its cell at the next case and sends it
-      asked = true;
-    }
-    std::vector<live::WorkerEvent> events;
-    // No time bound on a cell: a campaign may run as long as the matrix (an interrupt stops it).
-    if (!pool.poll(50, 1e9, false, &events, &out.error)) break;
+  // No time bound on a cell: a campaign may run as long as the matrix (an interrupt stops it).
+  auto take = [&](const std::vector<live::WorkerEvent>& events) {
     for (const live::WorkerEvent& e : events) take_cell(e, cells, &done, &out.error);
     if (out.error.empty()) hand_on();
-  }
+  };
+  pool.run_to_end([&] { return !out.error.empty(); }, take, &out.error);
   if (!out.error.empty()) return out;
   hand_on();
   // After an interrupt, the cells that finished beyond a gap are kept too, in row order.

@@ -20,6 +20,14 @@
 
 namespace h2sim::live {
 
+namespace {
+
+// run_to_end: how often it looks at the workers, and the per-item bound it has none of.
+constexpr int poll_interval_ms = 50;
+constexpr double no_item_timeout_s = 1e9;
+
+}  // namespace
+
 void WorkerSlot::begin(int64_t item_now) {
   record_bytes.store(0);
   started_ns.store(monotonic_ns());
@@ -243,6 +251,21 @@ bool WorkerPool::poll(int wait_ms, double item_timeout_s, bool restart, std::vec
     if (done != w.pid) continue;
     reap(w, status, hung, item_timeout_s, events);
     if (restart && !w.items.empty() && !interrupted() && !launch(w, error)) return false;
+  }
+  return true;
+}
+
+bool WorkerPool::run_to_end(const std::function<bool()>& stop,
+                            const std::function<void(const std::vector<WorkerEvent>&)>& take, std::string* error) {
+  bool asked = false;
+  while (running()) {
+    if (!asked && (interrupted() || stop())) {
+      interrupt();  // each stops at its next check and sends what it has
+      asked = true;
+    }
+    std::vector<WorkerEvent> events;
+    if (!poll(poll_interval_ms, no_item_timeout_s, false, &events, error)) return false;
+    take(events);
   }
   return true;
 }

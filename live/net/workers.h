@@ -100,6 +100,12 @@ class WorkerPool {
   // one it died on unless `restart` is false. False with `error` if a restart fails.
   bool poll(int wait_ms, double item_timeout_s, bool restart, std::vector<WorkerEvent>* events, std::string* error);
   bool running() const;
+  // Polls until every worker has exited, handing each poll's events to `take`; once h2sim is
+  // interrupted or `stop()` says so, asks the workers to stop after their item (interrupt). For
+  // pools whose items have no time bound and whose dead workers are not restarted (explore's
+  // subtrees, matrix cells). False, with `error`, if polling failed.
+  bool run_to_end(const std::function<bool()>& stop, const std::function<void(const std::vector<WorkerEvent>&)>& take,
+                  std::string* error);
   // Items finished by every worker there has been, the dead ones' included.
   uint64_t finished() const;
   // Asks every worker to stop after its current item (SIGINT); poll() then collects what they
