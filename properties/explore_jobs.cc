@@ -5,11 +5,14 @@
 // subtree's report depends only on the split and its prefix, the merged report is the one a
 // single process would have made, whatever the number of workers.
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <span>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "live/net/clock.h"
 #include "live/net/interrupt.h"
 #include "live/net/workers.h"
 #include "properties/explore.h"
@@ -18,6 +21,9 @@
 namespace h2sim {
 
 namespace {
+
+// How often a worker sends the counts of the subtree it is on.
+constexpr double progress_interval_s = 0.5;
 
 // A worker's subtree has no time of its own to run out of: the search's time limit and
 // interrupts stop it through ExploreOptions::should_stop, and a subtree may run for as long as the
@@ -140,8 +146,18 @@ bool decode(std::string_view payload, size_t calls, uint64_t* index, ExploreRepo
 void worker_body(const Scenario& scenario, const ExploreOptions& options, const ExploreSplit& split,
                  live::SharedCounter& next, live::WorkerSlot& slot, live::WorkerChannel& channel) {
   ExploreOptions mine = options;
-  mine.progress = nullptr;  // the parent reports progress
+  // The parent shows progress: a subtree's counts so far, at most twice a second, so that a long
+  // subtree is not minutes of silence (the parent adds them to the finished subtrees').
+  live::Stopwatch clock;
+  double sent_at = -progress_interval_s;
+  uint64_t running = 0;
+  mine.progress = [&](uint64_t paths, uint64_t states) {
+    if (clock.seconds() - sent_at < progress_interval_s) return;
+    sent_at = clock.seconds();
+    channel.send("PROGRESS", std::to_string(running) + " " + std::to_string(paths) + " " + std::to_string(states));
+  };
   for (uint64_t i = next.take(); i < split.subtrees.size(); i = next.take()) {
+    running = i;
     if (live::interrupted()) return;
     slot.begin(static_cast<int64_t>(i));
     ExploreReport r = explore_subtree(scenario, mine, split, i);
@@ -154,13 +170,36 @@ void worker_body(const Scenario& scenario, const ExploreOptions& options, const 
 // Where the parent keeps the subtrees' reports until all are in.
 struct Collected {
   std::vector<std::optional<ExploreReport>> subtrees;
-  uint64_t paths = 0, states = 0;
+  uint64_t paths = 0, states = 0;  // of the finished subtrees
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> running;  // subtree -> (paths, states) so far
   std::string error;
+
+  std::pair<uint64_t, uint64_t> seen() const {
+    std::pair<uint64_t, uint64_t> all{paths, states};
+    for (const auto& [subtree, counts] : running) {
+      all.first += counts.first;
+      all.second += counts.second;
+    }
+    return all;
+  }
 };
+
+// A worker's "PROGRESS subtree paths states": the counts of a subtree still running.
+bool take_progress(const std::string& payload, Collected* c) {
+  std::istringstream in(payload);
+  uint64_t index = 0, paths = 0, states = 0;
+  if (!(in >> index >> paths >> states) || index >= c->subtrees.size()) return false;
+  if (!c->subtrees[index]) c->running[index] = {paths, states};
+  return true;
+}
 
 void collect(const Scenario& scenario, const live::WorkerEvent& e, Collected* c) {
   if (e.kind != live::WorkerEvent::Kind::message) {
     if (c->error.empty()) c->error = "an explore worker " + e.what + " in subtree " + std::to_string(e.item);
+    return;
+  }
+  if (e.type == "PROGRESS") {
+    if (!take_progress(e.payload, c) && c->error.empty()) c->error = "an explore worker sent progress h2sim cannot read";
     return;
   }
   uint64_t index = 0;
@@ -172,6 +211,7 @@ void collect(const Scenario& scenario, const live::WorkerEvent& e, Collected* c)
   }
   c->paths += r.executions + r.pruned + r.asleep + r.too_deep;
   c->states += r.states;
+  c->running.erase(index);
   c->subtrees[index] = std::move(r);
 }
 
@@ -207,7 +247,8 @@ ExploreReport explore_in_workers(const Scenario& scenario, const ExploreOptions&
   auto take = [&](const std::vector<live::WorkerEvent>& events) {
     for (const live::WorkerEvent& e : events) collect(scenario, e, &c);
     if (options.progress && !events.empty()) {
-      options.progress(report.executions + report.pruned + report.asleep + c.paths, report.states + c.states);
+      auto [paths, states] = c.seen();
+      options.progress(report.executions + report.pruned + report.asleep + paths, report.states + states);
     }
   };
   pool.run_to_end([&] { return !c.error.empty(); }, take, &c.error);

@@ -2,6 +2,9 @@
 // pruning that never changes them, and bounds that say so.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -304,6 +307,31 @@ TEST(ExploreJobs, AStopInTheWorkersEndsTheSearchIncompleteWithWhatTheyFound) {
   EXPECT_EQ(r.bound, "told to stop");
   EXPECT_TRUE(r.error.empty()) << r.error;
   EXPECT_GT(r.executions, 0u);
+}
+
+// A subtree may run for minutes: its worker sends its counts as it goes (at most twice a second),
+// so the progress the parent shows moves before any subtree is done. Here no subtree can finish in
+// the three seconds the search is given (half of three calls with cut writes each; ten minutes
+// were not enough for the whole), so every count shown before the stop came from a running one.
+TEST(ExploreJobs, ProgressMovesWhileTheSubtreesRun) {
+  Scenario s = scenario_from_file("explore-three-calls-cut.textproto");
+  ExploreOptions o;
+  o.subtrees_min = 2;
+  o.jobs = 2;
+  auto start = std::chrono::steady_clock::now();
+  auto elapsed = [start] { return std::chrono::steady_clock::now() - start; };
+  o.should_stop = [&] { return elapsed() > std::chrono::seconds(3); };
+  o.stop_reason = "three seconds";
+  ExploreSplit split = split_search(s, o);
+  uint64_t split_paths = split.report.executions + split.report.pruned + split.report.asleep;
+  uint64_t shown_while_running = 0;
+  o.progress = [&](uint64_t paths, uint64_t) {
+    if (elapsed() < std::chrono::milliseconds(2500)) shown_while_running = std::max(shown_while_running, paths);
+  };
+  ExploreReport r = explore(s, o);
+  EXPECT_FALSE(r.complete);
+  EXPECT_TRUE(r.error.empty()) << r.error;
+  EXPECT_GT(shown_while_running, split_paths) << "no count from a running subtree";
 }
 
 }  // namespace
