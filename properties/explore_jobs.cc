@@ -25,10 +25,6 @@ namespace {
 // How often a worker sends the counts of the subtree it is on.
 constexpr double progress_interval_s = 0.5;
 
-// A worker's subtree has no time of its own to run out of: the search's time limit and
-// interrupts stop it through ExploreOptions::should_stop, and a subtree may run for as long as the
-// whole search (WorkerPool::run_to_end sets no per-item bound).
-
 // --- a subtree's report on the pipe: numbers and length-prefixed strings, space-separated ---
 
 void put(std::string* out, uint64_t v) { *out += std::to_string(v) + ' '; }
@@ -251,6 +247,8 @@ ExploreReport explore_in_workers(const Scenario& scenario, const ExploreOptions&
       options.progress(report.executions + report.pruned + report.asleep + paths, report.states + states);
     }
   };
+  // No time bound on a subtree, which may run as long as the whole search: the search's time
+  // limit and interrupts stop it through ExploreOptions::should_stop.
   pool.run_to_end([&] { return !c.error.empty(); }, take, &c.error);
   bool complete = c.error.empty();
   for (const std::optional<ExploreReport>& r : c.subtrees) {
