@@ -1,7 +1,6 @@
 #include "properties/matrix.h"
 
 #include <algorithm>
-#include <iterator>
 #include <optional>
 #include <span>
 #include <sstream>
@@ -42,12 +41,14 @@ bool run_cell(const MatrixOptions& o, const std::string& preset, const std::stri
 
 // --- matrix --jobs: cells in worker processes ---
 
-// A worker's cell on the pipe: its index, cases and verdict on the first line, then the
-// invariant, the replay file and an error, one a line (none holds a newline of its own: the
-// error's words are h2sim's, and a newline in --out is refused as a path).
+// A worker's cell on the pipe: its index, cases and verdict, then the invariant, the replay file
+// and an error, each as its length and its bytes (a path may hold any byte, a newline too).
 std::string encode_cell(uint64_t index, const MatrixCellResult& c, const std::string& error) {
-  return std::to_string(index) + " " + std::to_string(c.cases) + " " + (c.lost ? "1" : "0") + "\n" + c.invariant +
-         "\n" + c.replay_path + "\n" + error;
+  std::string out = std::to_string(index) + " " + std::to_string(c.cases) + " " + (c.lost ? "1" : "0");
+  for (const std::string* field : {&c.invariant, &c.replay_path, &error}) {
+    out += " " + std::to_string(field->size()) + " " + *field;
+  }
+  return out;
 }
 
 bool decode_cell(const std::string& payload, size_t cells, uint64_t* index, MatrixCellResult* c, std::string* error) {
@@ -55,10 +56,13 @@ bool decode_cell(const std::string& payload, size_t cells, uint64_t* index, Matr
   int lost = 0;
   if (!(in >> *index >> c->cases >> lost) || *index >= cells || (lost != 0 && lost != 1)) return false;
   c->lost = lost == 1;
-  in.ignore(1);
-  if (!std::getline(in, c->invariant) || !std::getline(in, c->replay_path)) return false;
-  *error = std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return true;
+  for (std::string* field : {&c->invariant, &c->replay_path, error}) {
+    size_t size = 0;
+    if (!(in >> size) || in.get() != ' ' || size > payload.size()) return false;
+    field->resize(size);
+    if (!in.read(field->data(), static_cast<std::streamsize>(size))) return false;
+  }
+  return in.peek() == std::char_traits<char>::eof();
 }
 
 using Cells = std::vector<std::pair<std::string, std::string>>;  // (preset, client), row by row

@@ -69,6 +69,14 @@ TEST(MatrixCommand, TwoWorkersPrintAndWriteWhatOneProcessDoes) {
   EXPECT_EQ(without_dir(read(base + "-2/matrix.md"), base + "-2"), without_dir(read(base + "-1/matrix.md"), base + "-1"));
   std::filesystem::remove_all(base + "-1");
   std::filesystem::remove_all(base + "-2");
+  // A folder name may hold any byte: a worker's cell still reaches the parent whole.
+  std::string odd = base + "-new\nline";
+  std::string odd_out = run("matrix --proxy haproxy-2.6 --client grpc-core --client grpc-js --cases 20 --jobs 2 --out '" +
+                            odd + "'", &one_code);
+  EXPECT_EQ(one_code, 1) << odd_out;
+  EXPECT_NE(odd_out.find("LOSES"), std::string::npos) << odd_out;
+  EXPECT_TRUE(std::filesystem::is_regular_file(odd + "/matrix.md")) << odd_out;
+  std::filesystem::remove_all(odd);
   int code = 0;
   std::string out = run("matrix --jobs 0", &code);
   EXPECT_EQ(code, 2) << out;
