@@ -216,9 +216,6 @@ void collect(const Scenario& scenario, const live::WorkerEvent& e, Collected* c)
 ExploreReport explore_in_workers(const Scenario& scenario, const ExploreOptions& options, ExploreSplit& split) {
   H2SIM_ASSERT(options.jobs > 1 && !options.record_graph);
   uint32_t jobs = static_cast<uint32_t>(std::min<size_t>(options.jobs, split.subtrees.size()));
-  // Every worker takes subtrees from the shared counter; the pool's lists only say how many
-  // workers there are.
-  std::vector<std::vector<uint64_t>> workers(jobs, std::vector<uint64_t>{0});
   Collected c;
   c.subtrees.resize(split.subtrees.size());
   live::WorkerPool pool;
@@ -229,13 +226,8 @@ ExploreReport explore_in_workers(const Scenario& scenario, const ExploreOptions&
     worker_body(scenario, options, split, next, slot, channel);
   };
   ExploreReport report = std::move(split.report);
-  if (!next.ok()) {
-    report.complete = false;
-    report.error = "no shared memory for the workers' subtree counter";
-    report.bound = "a failure to start workers";
-    return report;
-  }
-  if (!pool.start(std::move(workers), body, &report.error)) {
+  if (!next.ok()) report.error = "no shared memory for the workers' subtree counter";
+  if (!next.ok() || !pool.start_takers(jobs, body, &report.error)) {
     report.complete = false;
     report.bound = "a failure to start workers";
     return report;

@@ -118,11 +118,13 @@ MatrixResult run_in_workers(const MatrixOptions& o) {
   };
   uint32_t jobs = static_cast<uint32_t>(std::min<size_t>(o.jobs, cells.size()));
   live::WorkerPool pool;
-  if (!pool.start(std::vector<std::vector<uint64_t>>(jobs, std::vector<uint64_t>{0}), body, &out.error)) return out;
-  // Cells are handed on in row order: one that finishes early waits for those before it.
+  if (!pool.start_takers(jobs, body, &out.error)) return out;
+  // Cells are handed on in row order: while the workers run, one that finishes early waits for
+  // those before it; at the end (after an interrupt) the finished ones beyond a gap follow too.
   size_t handed = 0;
-  auto hand_on = [&] {
-    for (; handed < done.size() && done[handed]; ++handed) {
+  auto hand_on = [&](bool past_gaps) {
+    for (; handed < done.size() && (done[handed] || past_gaps); ++handed) {
+      if (!done[handed]) continue;
       if (o.cell) o.cell(*done[handed]);
       out.cells.push_back(*done[handed]);
     }
@@ -130,17 +132,10 @@ MatrixResult run_in_workers(const MatrixOptions& o) {
   // No time bound on a cell: a campaign may run as long as the matrix (an interrupt stops it).
   auto take = [&](const std::vector<live::WorkerEvent>& events) {
     for (const live::WorkerEvent& e : events) take_cell(e, cells, &done, &out.error);
-    if (out.error.empty()) hand_on();
+    if (out.error.empty()) hand_on(false);
   };
   pool.run_to_end([&] { return !out.error.empty(); }, take, &out.error);
-  if (!out.error.empty()) return out;
-  hand_on();
-  // After an interrupt, the cells that finished beyond a gap are kept too, in row order.
-  for (size_t i = handed; i < done.size(); ++i) {
-    if (!done[i]) continue;
-    if (o.cell) o.cell(*done[i]);
-    out.cells.push_back(*done[i]);
-  }
+  if (out.error.empty()) hand_on(true);
   return out;
 }
 

@@ -109,6 +109,10 @@ bool WorkerPool::start(std::vector<std::vector<uint64_t>> items, Body body, std:
   return true;
 }
 
+bool WorkerPool::start_takers(uint32_t workers, Body body, std::string* error) {
+  return start(std::vector<std::vector<uint64_t>>(workers, std::vector<uint64_t>{0}), std::move(body), error);
+}
+
 bool WorkerPool::launch(Worker& w, std::string* error) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {

@@ -94,6 +94,9 @@ class WorkerPool {
   // Starts one worker per list of items. False (and why) if shared memory, a pipe or a fork
   // fails; nothing is left running then.
   bool start(std::vector<std::vector<uint64_t>> items, Body body, std::string* error);
+  // Starts `workers` workers that take their items from a SharedCounter rather than from a list
+  // (their bodies ignore the items they are given). For pools that are not restarted.
+  bool start_takers(uint32_t workers, Body body, std::string* error);
   // Waits up to `wait_ms` for something to happen. A worker whose item has run longer than
   // `item_timeout_s`, or that has not begun its next item within it, is killed (a hung event, on
   // its item or on none); a dead worker is restarted on the items after the
