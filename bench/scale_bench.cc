@@ -59,6 +59,34 @@ void BM_CallsThroughPassthrough(benchmark::State& state) {
 }
 BENCHMARK(BM_CallsThroughPassthrough)->Arg(1)->Arg(2)->Arg(100)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
+// The mix above compares unlike with unlike: its one call is the unary entry alone, and a bidi call
+// (two messages each way) costs more than a unary one, so its 10,000 calls cost more per call even
+// without any cost of scale. Here every call is of one kind, `entry` of the file (0 unary, 1 bidi),
+// one started every microsecond as in the mix (so as many in flight at once), over
+// min(calls, 100) connections: 1 and 10,000 calls of the same kind.
+h2sim::Scenario calls_of_one_kind(uint32_t n, int entry) {
+  h2sim::Scenario s = calls(2);
+  h2sim::Call c = s.calls(entry);
+  c.clear_connection();
+  c.clear_start_ns();
+  c.set_repeat(n);
+  c.set_repeat_interval_ns(1000);
+  s.clear_calls();
+  *s.add_calls() = c;
+  s.set_client_connections(std::min<uint32_t>(n, 100));
+  return s;
+}
+
+void BM_UnaryCalls(benchmark::State& state) {
+  run_calls(state, calls_of_one_kind(static_cast<uint32_t>(state.range(0)), 0));
+}
+BENCHMARK(BM_UnaryCalls)->Arg(1)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+void BM_BidiCalls(benchmark::State& state) {
+  run_calls(state, calls_of_one_kind(static_cast<uint32_t>(state.range(0)), 1));
+}
+BENCHMARK(BM_BidiCalls)->Arg(1)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
 h2sim::Scenario one_at_a_time(uint32_t n) {
   h2sim::Scenario s = calls(n);
   s.set_client_connections(1);

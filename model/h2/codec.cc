@@ -238,18 +238,24 @@ void FrameDecoder::header_block(const FrameHeader& h, std::span<const uint8_t> p
       start = 1;
     }
     if (h.flags & flag_priority) start += 5;
-    block_.clear();
-    if (start + padding <= payload.size()) block_.assign(payload.begin() + static_cast<ptrdiff_t>(start), payload.end() - static_cast<ptrdiff_t>(padding));
+    std::span<const uint8_t> block;
+    if (start + padding <= payload.size()) block = payload.subspan(start, payload.size() - start - padding);
     open_index_ = frame_index_;
+    // A block in one frame (nearly every one) goes to blocks_ from where it lies.
+    if (h.flags & flag_end_headers) return end_block(block, log);
+    block_.assign(block.begin(), block.end());
   } else {
     if (open_index_ >= log->size()) return;  // a CONTINUATION without its HEADERS
     block_.insert(block_.end(), payload.begin(), payload.end());
+    if (h.flags & flag_end_headers) end_block(block_, log);
   }
-  if (!(h.flags & flag_end_headers)) return;
+}
+
+void FrameDecoder::end_block(std::span<const uint8_t> block, FrameLog* log) {
   // Whichever of the direction's two decoders meets a block first records it (the sender's, in a
   // simulation; the receiver's, when the sender is a real process outside the World); the other
   // sees the same blocks in the same order.
-  uint32_t index = blocks_seen_ < blocks_->size() ? blocks_seen_ : blocks_->add(block_);
+  uint32_t index = blocks_seen_ < blocks_->size() ? blocks_seen_ : blocks_->add(block);
   ++blocks_seen_;
   (*log)[open_index_].headers = LazyHeaders(blocks_, index);
   (*log)[open_index_].flags |= flag_end_headers;

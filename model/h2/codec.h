@@ -96,6 +96,7 @@ class FrameDecoder {
   void begin_frame(const FrameHeader& header, sim::Time at, uint32_t batch, FrameLog* log);
   void end_frame(std::span<const uint8_t> payload, sim::Time at, uint32_t batch, FrameLog* log);
   void header_block(const FrameHeader& header, std::span<const uint8_t> payload, FrameLog* log);
+  void end_block(std::span<const uint8_t> block, FrameLog* log);  // the open HEADERS' block is complete
 
   EndpointTag tag_;
   bool sent_;
