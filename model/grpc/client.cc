@@ -158,7 +158,14 @@ void ClientHost::send_next_message(ClientCall& call) {
   } else if (last && script.half_close == HalfClose::after_response && call.response_headers) {
     half_close(call);
   }
-  if (!last) add_timer(script.interval, call.index, TimerKind::next_message);
+  if (!last) {
+    sim::Duration wait = script.interval;
+    if (wait.ns == 0 && !script.write_per_frame && request_streams(call) && message_leaves_later()) {
+      net_->mark("client: a message leaves in a later write than the one before");
+      wait = personality_.message_gap;
+    }
+    add_timer(wait, call.index, TimerKind::next_message);
+  }
   check_call(call);
 }
 
@@ -170,14 +177,19 @@ bool ClientHost::request_streams(const ClientCall& call) const {
   return call.script->kind == CallKind::client_streaming || call.script->kind == CallKind::bidi_streaming;
 }
 
-// The personality's "sometimes" (ClientPersonality::headers_alone_gap, end_stream_gap): asked
-// only where the library can do both, so the other personalities' runs take no more decisions.
+// The personality's "sometimes" (ClientPersonality::headers_alone_gap, end_stream_gap,
+// message_gap): asked only where the library can do both, so the other personalities' runs take
+// no more decisions.
 bool ClientHost::headers_leave_alone(const ClientCall& call) {
   return personality_.headers_alone_gap.ns > 0 && request_streams(call) && net_->choose(2, sim::Label::write) == 1;
 }
 
 bool ClientHost::end_stream_leaves_later() {
   return personality_.end_stream_gap.ns > 0 && net_->choose(2, sim::Label::write) == 1;
+}
+
+bool ClientHost::message_leaves_later() {
+  return personality_.message_gap.ns > 0 && net_->choose(2, sim::Label::write) == 1;
 }
 
 void ClientHost::half_close(ClientCall& call, bool own_frame) {

@@ -96,6 +96,7 @@ class ClientHost final : public sim::Host {
   bool request_streams(const ClientCall& call) const;
   bool headers_leave_alone(const ClientCall& call);
   bool end_stream_leaves_later();
+  bool message_leaves_later();
   void handle(Slot& slot, const h2::Event& event);
   void on_goaway(Slot& slot, const h2::Event& event);
   void on_response_headers(ClientCall& call, const h2::Event& event);

@@ -102,6 +102,9 @@ struct ClientPersonality {
   // Sometimes the END_STREAM (an empty DATA frame) leaves this long after the last message, in a
   // write of its own; zero: never. Needs end_stream_on_empty_data.
   sim::Duration end_stream_gap = {};
+  // Sometimes a message that the script hands over right after the one before (no interval)
+  // leaves this long after it, in a write of its own; zero: never (every message at once).
+  sim::Duration message_gap = {};
 };
 
 // What a server writes after its status when the client has not half-closed.
