@@ -600,14 +600,18 @@ void H2Relay::abort_client_side(Session& s, CallRelay& call) {
     net_->mark("proxy: abort finds the client stream closed, no reset");
     return;
   }
-  const h2::StreamFlags* down = s.down->stream(call.down);
-  bool end_response = policy_.end_response_on_abort ||
-                      (policy_.end_response_when_client_ended && down != nullptr && down->end_stream_received);
-  if (end_response && call.response_headers_submitted && !call.response_end_submitted) {
-    net_->mark("proxy: abort ends the response with an empty DATA(END_STREAM), no trailers");
+  bool ended_here = false;  // the response's END_STREAM is the proxy's, not the server's
+  if ((policy_.end_response_on_abort || policy_.abort_ends_response_first) && call.response_headers_submitted &&
+      !call.response_end_submitted) {
     s.down->send_data(call.down, {}, true);
     call.response_end_submitted = true;
-    return;
+    ended_here = true;
+    const h2::StreamFlags* down = s.down->stream(call.down);
+    if (policy_.end_response_on_abort || (down != nullptr && down->end_stream_received)) {
+      net_->mark("proxy: abort ends the response with an empty DATA(END_STREAM), no trailers");
+      return;
+    }
+    net_->mark("proxy: abort ends the response with an empty DATA(END_STREAM), then resets the uploading client");
   }
   if (!call.response_headers_submitted && policy_.abort_before_response_headers_http_status != 0) {
     respond_with_http_status(s, call, policy_.abort_before_response_headers_http_status);
@@ -616,7 +620,7 @@ void H2Relay::abort_client_side(Session& s, CallRelay& call) {
   ErrorCode code = !call.response_headers_submitted ? policy_.abort_reset_before_response_headers
                    : call.response_end_submitted    ? policy_.abort_reset_after_response_end
                                                     : policy_.abort_reset_after_response_headers;
-  if (code == ErrorCode::cancel && call.response_end_submitted) {
+  if (code == ErrorCode::cancel && call.response_end_submitted && !ended_here) {
     net_->mark("proxy: RST(CANCEL) after a complete response to an uploading client");
   }
   if (policy_.drop_data_read_with_reset && call.response_headers_submitted && !call.response_end_submitted) {

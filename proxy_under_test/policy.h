@@ -89,11 +89,14 @@ struct ProxyPolicy {
   h2::ErrorCode abort_reset_before_response_headers = h2::ErrorCode::refused_stream;
   h2::ErrorCode abort_reset_after_response_headers = h2::ErrorCode::cancel;
   h2::ErrorCode abort_reset_after_response_end = h2::ErrorCode::cancel;
-  // When the call is aborted after response headers went to a client that has already sent
-  // END_STREAM, end the response with an empty DATA(END_STREAM) instead of resetting: the client
-  // sees a response without trailers. Measured on Debian's haproxy 2.6.12 by h2sim live
-  // --differential (scenarios/regression-haproxy26-abort-after-client-ended.textproto).
-  bool end_response_when_client_ended = false;
+  // When the call is aborted after response headers went out and before the response's end,
+  // end the response with an empty DATA(END_STREAM) first, then reset the client stream (with
+  // abort_reset_after_response_end) only if the client is still uploading: a client that had sent
+  // its END_STREAM sees a response without trailers and no reset. HAProxy 2.6's h2_do_shutw, then
+  // h2_do_shutr (docs/behaviours.md §1.2, "Live correction"), measured on Debian's haproxy 2.6.12
+  // by h2sim live --differential both ways: scenarios/regression-haproxy26-abort-after-client-ended
+  // and regression-haproxy26-abort-ends-response-then-cancels.
+  bool abort_ends_response_first = false;
   // Before any response headers, answer an aborted call with this HTTP status (502: nginx's
   // "upstream prematurely closed", C22) instead of a reset; 0 keeps the reset.
   uint32_t abort_before_response_headers_http_status = 0;

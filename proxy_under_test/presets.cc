@@ -24,9 +24,10 @@ constexpr ProxyPolicy all_presets[] = {
         .abort_reset_before_response_headers = ErrorCode::refused_stream,
         .abort_reset_after_response_headers = ErrorCode::cancel,
         .abort_reset_after_response_end = ErrorCode::cancel,
-        // Live, haproxy 2.6.12: an upstream RST after response headers, the client's END_STREAM
-        // already in, ends the client stream with an empty DATA(END_STREAM), no RST.
-        .end_response_when_client_ended = true,
+        // Live, haproxy 2.6.12: an upstream RST after response headers ends the client stream
+        // with an empty DATA(END_STREAM), then RST(CANCEL) if the client is still uploading; no
+        // RST if its END_STREAM was already in.
+        .abort_ends_response_first = true,
         // §1.2 step 2 and §1.6 rows D/H: the response in the channel still reaches the client.
         .flush_response_before_reset = true,
         // §1.6 rows F/G: a client abort reaches the server as DATA(ES) then RST(CANCEL).

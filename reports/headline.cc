@@ -213,6 +213,7 @@ constexpr KeyedClause proxy_clauses[] = {
     {"proxy: trailers dropped", trailers_dropped},
     {"proxy: reset code rewritten", upstream_reset},
     {"proxy: abort ends the response with an empty DATA(END_STREAM), no trailers", upstream_reset},
+    {"proxy: abort ends the response with an empty DATA(END_STREAM), then resets the uploading client", upstream_reset},
     {"proxy: response tail discarded by the reset", upstream_reset},
     {"proxy: upstream reset aborts the call", upstream_reset},
     {"proxy: idle timeout", connection_closed},
