@@ -160,9 +160,9 @@ void ClientHost::send_next_message(ClientCall& call) {
   }
   if (!last) {
     sim::Duration wait = script.interval;
-    if (wait.ns == 0 && !script.write_per_frame && request_streams(call) && message_leaves_later()) {
+    if (!script.write_per_frame && request_streams(call) && message_leaves_later()) {
       net_->mark("client: a message leaves in a later write than the one before");
-      wait = personality_.message_gap;
+      wait = wait + personality_.message_gap;
     }
     add_timer(wait, call.index, TimerKind::next_message);
   }

@@ -21,12 +21,13 @@ constexpr ClientPersonality grpc_core = {
     .end_stream_on_empty_data = true,
     .end_stream_gap = sim::Duration::microseconds(135),
     // grpc++ hands a request stream's next message to the transport once the last write has
-    // completed: the tap saw every message in a write of its own, 78 us to 3.3 ms after the one
-    // before (callback API; sync 58 to 315 us; grpcio 55 to 340 us: docs/fidelity.md "Messages
-    // one write at a time"). With the one before stands for the short gaps, shorter than any
-    // round trip through a proxy; 1 ms later for the long ones, long enough for a server's answer
-    // to come back first (the 200 x 5 differential of 2026-12-03: haproxy's CANCEL reached grpc++
-    // 460 us after its first message, its second not yet sent, and it reported CANCELLED).
+    // completed (and the application's interval after that: live/grpcpp/peer.cc, upload()): the
+    // tap saw every message in a write of its own, 78 us to 3.3 ms after the one before with no
+    // interval (callback API; sync 58 to 315 us; grpcio 55 to 340 us: docs/fidelity.md "Messages
+    // one write at a time"). No extra gap stands for the short ones, shorter than any round trip
+    // through a proxy; 1 ms for the long ones, long enough for a server's answer to come back
+    // first (the 200 x 5 differential of 2026-12-03, item 13: haproxy's CANCEL reached grpc++
+    // 460 us after its first message, the second not yet sent, and it reported CANCELLED).
     .message_gap = sim::Duration::milliseconds(1),
 };
 

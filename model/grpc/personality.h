@@ -102,8 +102,9 @@ struct ClientPersonality {
   // Sometimes the END_STREAM (an empty DATA frame) leaves this long after the last message, in a
   // write of its own; zero: never. Needs end_stream_on_empty_data.
   sim::Duration end_stream_gap = {};
-  // Sometimes a message that the script hands over right after the one before (no interval)
-  // leaves this long after it, in a write of its own; zero: never (every message at once).
+  // Sometimes a request stream's later message leaves this much later than the script's interval
+  // after the one before says, in a write of its own (the library completes a write before the
+  // application hands it the next); zero: never.
   sim::Duration message_gap = {};
 };
 

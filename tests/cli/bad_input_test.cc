@@ -145,8 +145,8 @@ class BadInput : public ::testing::TestWithParam<Row> {
         "message_bytes: 16 interval_ns: 10000000 } server { action: ABORT_AT_ONCE status { code: 7 } } }\n";
     const std::string founding = "scenario { " + founding_case + "}\n";
     write("cut.replay.textproto", "format_version: 2\nsemantics_version: 1\n" + founding +
-                                      "decisions { n: 3 }\ndecisions_cut: true\ninvariant: \"crashed with signal 9\"\n");
-    write("short.replay.textproto", "format_version: 2\nsemantics_version: 1\n" + founding + "decisions { n: 3 }\n");
+                                      "decisions { label: WRITE n: 2 }\ndecisions_cut: true\ninvariant: \"crashed with signal 9\"\n");
+    write("short.replay.textproto", "format_version: 2\nsemantics_version: 1\n" + founding + "decisions { label: WRITE n: 2 }\n");
     write("half-close.replay", "format_version: 2\nsemantics_version: 1\nscenario { calls { client { half_close: 9 } } }\n");
     write("hostile.replay", "format_version: 2\nsemantics_version: 1\nscenario { calls {} hostile { kind: 99 } }\n");
     write("duration.replay",

@@ -304,9 +304,9 @@ TEST(ClientWritePatterns, GrpcCoreEndStreamInALaterWriteLosesTheStatusThroughHap
 }
 
 // grpc++ (and grpcio, on the same transport) writes a request stream's next message once the last
-// write completed (docs/fidelity.md "Messages one write at a time"): a message the script hands
-// over with no interval leaves in a write of its own, with the one before or (a Label::write
-// choice) 1 ms later. grpc-go writes them all at once and is never asked.
+// write completed (docs/fidelity.md "Messages one write at a time"): each later message leaves in
+// a write of its own, at the script's interval or (a Label::write choice) 1 ms later than that.
+// grpc-go writes them all at once and is never asked.
 TEST(ClientWritePatterns, GrpcCoreSometimesWritesALaterMessageAMillisecondAfterTheOneBefore) {
   Scenario s = one_message_bidi("grpc-core", "passthrough", true);
   s.mutable_calls(0)->mutable_client()->set_messages(2);
@@ -326,6 +326,20 @@ TEST(ClientWritePatterns, GrpcCoreSometimesWritesALaterMessageAMillisecondAfterT
   EXPECT_EQ(frames[2]->at.ns - frames[1]->at.ns, 1'000'000u) << "the second message 1 ms after the first";
   EXPECT_NE(frames[2]->batch, frames[1]->batch);
   expect_every_invariant_holds(r, s);
+
+  // The gap comes on top of the script's interval (the peer waits for the write, then the interval).
+  s.mutable_calls(0)->mutable_client()->set_interval_ns(50'000);
+  auto spaced = writes({1, 0});
+  r = run_case(s, spaced);
+  frames = client_frames(r);
+  ASSERT_EQ(frames.size(), 4u);
+  EXPECT_EQ(frames[2]->at.ns - frames[1]->at.ns, 1'050'000u);
+  auto at_interval = writes({0, 0});
+  r = run_case(s, at_interval);
+  frames = client_frames(r);
+  ASSERT_EQ(frames.size(), 4u);
+  EXPECT_EQ(frames[2]->at.ns - frames[1]->at.ns, 50'000u);
+  s.mutable_calls(0)->mutable_client()->set_interval_ns(0);
 
   s.set_client("grpc-go");
   auto none = writes({});
