@@ -111,9 +111,14 @@ std::string peers_help() {
 }
 
 void print_comparison(const Comparison& c, const char* preset) {
-  std::printf("\npreset %s (%s search, %llu executions%s) predicts:\n", preset,
+  std::string loopback;
+  if (!c.simulated.complete) {
+    loopback = std::string("; loopback search ") + (c.loopback.complete ? "complete, " : "partial, ") +
+               std::to_string(c.loopback.executions) + " executions";
+  }
+  std::printf("\npreset %s (%s search, %llu executions%s%s) predicts:\n", preset,
               c.simulated.complete ? "complete" : "partial", static_cast<unsigned long long>(c.simulated.executions),
-              c.sampled ? (", and " + std::to_string(c.sampled) + " random schedules").c_str() : "");
+              loopback.c_str(), c.sampled ? ("; and " + std::to_string(c.sampled) + " random schedules").c_str() : "");
   for (size_t call = 0; call < c.simulated.outcomes.size(); ++call) {
     std::printf("  call %zu:", call);
     for (const auto& [o, d] : c.simulated.outcomes[call]) std::printf(" [%s]", o.c_str());
@@ -140,7 +145,9 @@ void print_disagreement(const Disagreement& d, const std::string& proxy) {
   const Scenario& scenario = d.scenario;
   std::printf("\ncase %llu (%s, client %s, server %s; %s search):\n", static_cast<unsigned long long>(d.index),
               scenario.proxy().preset().c_str(), scenario.client().c_str(), scenario.server().c_str(),
-              d.complete ? "complete" : "partial plus random schedules, so possibly only unexplored");
+              d.complete            ? "complete"
+              : d.loopback_complete ? "partial, loopback complete, plus random schedules"
+                                    : "partial plus random schedules, so possibly only unexplored");
   for (const UnpredictedCall& u : d.unpredicted) {
     std::printf("  call %zu live \"%s\" is not predicted; simulated:", u.call, u.live.c_str());
     for (const std::string& o : u.simulated) std::printf(" [%s]", o.c_str());
@@ -193,11 +200,12 @@ int differential(const Parsed& p, const LiveTarget& target, const live::Peers& p
                 static_cast<unsigned long long>(r.done), static_cast<unsigned long long>(o.cases), o.out_dir.c_str());
   }
   std::printf("\nagreement: %llu of %llu cells (call x distinct live outcome) are in the simulated set; "
-              "%llu of %llu cases disagree; %llu simulated searches were partial; %llu cases skipped (the peers "
-              "cannot follow them)\n",
+              "%llu of %llu cases disagree; %llu simulated searches were partial (%llu in the loopback subspace "
+              "too); %llu cases skipped (the peers cannot follow them)\n",
               static_cast<unsigned long long>(r.agree), static_cast<unsigned long long>(r.cells),
               static_cast<unsigned long long>(r.disagreeing), static_cast<unsigned long long>(r.done),
-              static_cast<unsigned long long>(r.partial), static_cast<unsigned long long>(r.skipped));
+              static_cast<unsigned long long>(r.partial), static_cast<unsigned long long>(r.loopback_partial),
+              static_cast<unsigned long long>(r.skipped));
   if (r.interrupted) return live::interrupted_exit_code;
   return r.disagreeing ? 1 : 0;
 }

@@ -60,6 +60,7 @@ bool write_disagreement(const DifferentialOptions& o, const Comparison& c, const
   }
   if (!live::write_output_file(d->stem + ".live.txt", trace, error)) return false;
   d->complete = c.simulated.complete;
+  d->loopback_complete = c.simulated.complete || c.loopback.complete;
   for (const auto& [outcome, calls] : c.unpredicted) {
     for (size_t call : calls) {
       UnpredictedCall& u = d->unpredicted.emplace_back();
@@ -104,6 +105,7 @@ bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i,
   result->cells += c.cells;
   result->agree += c.agree;
   result->partial += !c.simulated.complete;
+  result->loopback_partial += !c.simulated.complete && !c.loopback.complete;
   if (c.unpredicted.empty()) {
     std::remove((stem + ".textproto").c_str());
     if (o.progress) o.progress(i + 1, o.cases);

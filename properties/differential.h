@@ -34,6 +34,7 @@ struct Disagreement {
   uint64_t index = 0;
   Scenario scenario;
   bool complete = true;  // the simulated search was complete
+  bool loopback_complete = true;  // if not, the search of the loopback scenario was
   std::vector<UnpredictedCall> unpredicted;
   std::vector<std::vector<SimulatedReplay>> replays;  // per call
   std::string stem;  // the files' common path: STEM.textproto, STEM.live.txt
@@ -64,6 +65,7 @@ struct DifferentialResult {
   uint64_t cells = 0;  // (call, distinct live outcome) pairs
   uint64_t agree = 0;
   uint64_t partial = 0;  // simulated searches cut short
+  uint64_t loopback_partial = 0;  // of those, the ones whose loopback search was cut short too
   uint64_t disagreeing = 0;
   uint64_t done = 0;     // cases drawn, the skipped ones included
   uint64_t skipped = 0;  // cases the real peers cannot follow (differential_skip_reason)

@@ -33,10 +33,11 @@ std::string status(const TripleOutcome& t) {
 
 std::string row(const TripleOutcome& t) {
   std::string out = "| " + t.triple.proxy + " | " + t.triple.client + " | " + t.triple.server + " | ";
-  if (!t.ran) return out + "| | | | | | | " + status(t) + " |\n";
+  if (!t.ran) return out + "| | | | | | | | " + status(t) + " |\n";
   const DifferentialResult& r = t.result;
   std::string cells[] = {number(r.done - r.skipped), number(r.skipped), number(r.runs), number(r.cells),
-                         number(r.agree), percent(r.agree, r.cells), number(r.partial), status(t)};
+                         number(r.agree), percent(r.agree, r.cells), number(r.partial),
+                         number(r.loopback_partial), status(t)};
   for (const std::string& c : cells) out += c + " | ";
   out.pop_back();
   return out + "\n";
@@ -69,11 +70,12 @@ std::string matrix_table(const MatrixTableHeader& h, std::span<const TripleOutco
          " by the preset's check generators (as `h2sim live --differential`), " + number(h.repeat) +
          " live runs of each. A scenario the triple's real peers cannot follow as written is skipped. "
          "A cell is a (call, distinct live outcome) pair of one scenario; it agrees when the preset's "
-         "simulated search reaches that outcome for that call. A partial search (cut short, then random "
-         "schedules) can miss outcomes the model does reach.\n\n";
+         "simulated search reaches that outcome for that call. A search cut short is joined by a search "
+         "of the scenario as loopback runs see it (every hop at the shortest latency, writes whole) "
+         "and by random schedules; a partial search can miss outcomes the model does reach.\n\n";
   out += "| proxy | client | server | scenarios run | skipped | live runs | cells | agree | agreement | "
-         "partial searches | disagreeing scenarios |\n";
-  out += "|---|---|---|---|---|---|---|---|---|---|---|\n";
+         "partial searches | partial loopback searches | disagreeing scenarios |\n";
+  out += "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   uint64_t ran = 0, cells = 0, agree = 0, disagreeing = 0, unavailable = 0;
   for (const TripleOutcome& t : triples) {
     out += row(t);

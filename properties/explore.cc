@@ -201,7 +201,12 @@ uint32_t EnumeratingChoices::pick(uint32_t n, sim::Label label) {
   if (k >= depth_max_) throw TooDeep{};
   visit(n, label);
   StepPlan plan;
-  uint32_t value = por_ && label == sim::Label::tie && probe() ? plan_tie(n, &plan) : 0;
+  uint32_t value = 0;
+  if (fixed_ & sim::label_bit(label)) {
+    plan.reduced = true;  // with no value left to try
+  } else if (por_ && label == sim::Label::tie && probe()) {
+    value = plan_tie(n, &plan);
+  }
   path_.push_back({n, value, label});
   plans_.push_back(std::move(plan));
   return value;
@@ -381,6 +386,7 @@ bool walk(const Scenario& scenario, const ExploreOptions& options, const Walk& w
     EnumeratingChoices choices(std::move(prefix), options.prune ? visited : nullptr, options.depth_max, w.graph,
                                std::move(plans), options.por);
     choices.split(w.root, w.frontier, w.base);
+    choices.fix(options.fixed_labels);
     try {
       Result r = run_case(scenario, choices, *options.proxies);
       record_execution(scenario, r, choices, w.graph, options.invariants, report);

@@ -89,6 +89,10 @@ struct ExploreOptions {
   // Worker processes running the subtrees (1: in this process; also with record_graph). A bound
   // (executions_max) applies to the split and to each subtree, however many workers there are.
   uint32_t jobs = 1;
+  // Decisions with these labels (sim::label_bit) always take 0, the plainest answer, and are never
+  // varied: a search of a subspace. Latency and split fixed: the runs loopback sees, every hop at
+  // the shortest latency and every write whole (properties/live_compare.cc).
+  uint32_t fixed_labels = 0;
 };
 
 struct ExploreReport {
@@ -166,6 +170,8 @@ class EnumeratingChoices final : public sim::ChoiceSource {
     frontier_ = frontier;
     base_ = base;
   }
+  // Decisions with these labels (sim::label_bit) take 0 and are never varied.
+  void fix(uint32_t labels) { fixed_ = labels; }
   // The whole path taken: the prefix, then the new decisions.
   const std::vector<sim::Decision>& path() const { return path_; }
   std::vector<sim::Decision> take_path() { return std::move(path_); }
@@ -194,6 +200,7 @@ class EnumeratingChoices final : public sim::ChoiceSource {
   size_t frontier_ = SIZE_MAX;
   const VisitedStates* base_ = nullptr;
   bool por_;
+  uint32_t fixed_ = 0;
   SleepSet sleep_;
   std::vector<sim::EventInfo> candidates_;  // reused at ties
   uint64_t reexplored_ = 0;

@@ -30,7 +30,11 @@ struct LegDifference {
 };
 
 struct Comparison {
-  ExploreReport simulated;  // outcomes include the random schedules' when the search was cut short
+  // Its outcomes include the loopback search's and the random schedules' when it was cut short.
+  ExploreReport simulated;
+  // The search with every hop at the shortest latency and every write whole, as loopback runs
+  // are; run only when the whole search was cut short.
+  ExploreReport loopback;
   uint64_t sampled = 0;     // random schedules run because the search was cut short
   uint64_t cells = 0;    // (call, distinct live outcome) pairs
   uint64_t agree = 0;    // of those, in the simulated reachable set
@@ -44,8 +48,8 @@ struct Comparison {
 // `examples` holds one live run per distinct outcome (all calls joined by "; "), keyed by it.
 // The client's leg is always traced (our client, or the tap in front of a grpc++ one); the
 // server's only when `traced_server` (not a grpc++ server). The prediction is the exhaustive
-// search's, bounded by `executions_max`; if that bound cuts it short, `random_schedules` seeded
-// runs add their outcomes.
+// search's, bounded by `executions_max`; if that bound cuts it short, the loopback search
+// (with the same bound) and `random_schedules` seeded runs add their outcomes.
 Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
                                bool traced_server, uint64_t executions_max, uint64_t random_schedules = 2000);
 

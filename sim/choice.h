@@ -28,6 +28,8 @@ enum class Label : uint8_t {
 inline constexpr int label_count = 6;
 
 std::string_view label_name(Label label);
+// A label's bit in a set of labels.
+constexpr uint32_t label_bit(Label label) { return uint32_t{1} << static_cast<unsigned>(label); }
 // Parses a label name as label_name writes it; false if unknown.
 bool parse_label(std::string_view name, Label* label);
 

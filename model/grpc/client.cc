@@ -146,9 +146,9 @@ void ClientHost::send_next_message(ClientCall& call) {
   if (end_after && script.write_per_frame) {
     add_timer(script.end_stream_gap, call.index, TimerKind::end_stream);
   } else if (end_after && own_frame) {
-    if (end_stream_leaves_later()) {
+    if (sim::Duration gap = end_stream_gap(); gap.ns > 0) {
       net_->mark("client: END_STREAM leaves in a later write than the last message");
-      add_timer(personality_.end_stream_gap, call.index, TimerKind::end_stream);
+      add_timer(gap, call.index, TimerKind::end_stream);
     } else {
       half_close(call, true);  // an empty DATA(END_STREAM) in the message's write
     }
@@ -184,8 +184,16 @@ bool ClientHost::headers_leave_alone(const ClientCall& call) {
   return personality_.headers_alone_gap.ns > 0 && request_streams(call) && net_->choose(2, sim::Label::write) == 1;
 }
 
-bool ClientHost::end_stream_leaves_later() {
-  return personality_.end_stream_gap.ns > 0 && net_->choose(2, sim::Label::write) == 1;
+// Zero: the END_STREAM leaves in the last message's write.
+sim::Duration ClientHost::end_stream_gap() {
+  const ClientPersonality& p = personality_;
+  if (p.end_stream_gap.ns == 0) return {};
+  uint32_t answers = p.end_stream_gap_longest.ns > 0 ? 3 : 2;
+  switch (net_->choose(answers, sim::Label::write)) {
+    case 0: return {};
+    case 1: return p.end_stream_gap;
+    default: return p.end_stream_gap_longest;
+  }
 }
 
 bool ClientHost::message_leaves_later() {

@@ -95,7 +95,7 @@ class ClientHost final : public sim::Host {
   void half_close(ClientCall& call, bool own_frame = false);
   bool request_streams(const ClientCall& call) const;
   bool headers_leave_alone(const ClientCall& call);
-  bool end_stream_leaves_later();
+  sim::Duration end_stream_gap();
   bool message_leaves_later();
   void handle(Slot& slot, const h2::Event& event);
   void on_goaway(Slot& slot, const h2::Event& event);

@@ -17,9 +17,12 @@ constexpr ClientPersonality grpc_core = {
     .cancel_past_deadline_is_deadline_exceeded = true,
     // grpc++'s WritesDone (callback and sync) is an operation of its own, after the last write
     // completed: the tap saw END_STREAM always on an empty DATA frame, in the last message's write
-    // or in one of its own 35 us to 4 ms later (docs/fidelity.md item 12, 2026-12-03).
+    // or in one of its own 35 us to 4 ms later (docs/fidelity.md item 12, 2026-12-03). The long
+    // ones outlast a server's answer: the 200 x 5 differential of 2026-12-03 (item 15) saw the
+    // status and haproxy's CANCEL reach grpc++ 2.1 ms after its last message, END_STREAM not sent.
     .end_stream_on_empty_data = true,
     .end_stream_gap = sim::Duration::microseconds(135),
+    .end_stream_gap_longest = sim::Duration::milliseconds(4),
     // grpc++ hands a request stream's next message to the transport once the last write has
     // completed (and the application's interval after that: live/grpcpp/peer.cc, upload()): the
     // tap saw every message in a write of its own, 78 us to 3.3 ms after the one before with no
@@ -47,6 +50,7 @@ constexpr ClientPersonality grpcio(ClientPersonality p) {
   p.end_stream_on_empty_data = true;
   p.headers_alone_gap = sim::Duration::milliseconds(2);
   p.end_stream_gap = sim::Duration::microseconds(700);
+  p.end_stream_gap_longest = {};
   return p;
 }
 

@@ -100,8 +100,10 @@ struct ClientPersonality {
   // Sometimes the request headers leave alone and the first message this long after; zero: never.
   sim::Duration headers_alone_gap = {};
   // Sometimes the END_STREAM (an empty DATA frame) leaves this long after the last message, in a
-  // write of its own; zero: never. Needs end_stream_on_empty_data.
+  // write of its own; zero: never. Needs end_stream_on_empty_data. If the measured gaps spread
+  // past a server's answer, `end_stream_gap_longest` is the longest measured, a third answer.
   sim::Duration end_stream_gap = {};
+  sim::Duration end_stream_gap_longest = {};
   // Sometimes a request stream's later message leaves this much later than the script's interval
   // after the one before says, in a write of its own (the library completes a write before the
   // application hands it the next); zero: never.

@@ -105,10 +105,15 @@ INSTANTIATE_TEST_SUITE_P(Variants, FixedProxiesKeepTheStatus,
                                            "founding-case-no-proxy.textproto",
                                            "founding-case-grpc-java.textproto"));
 
+// grpc-core sometimes sends its END_STREAM up to 4 ms after the message (a write decision),
+// still uploading when the abort comes: the founding bug. Here it ends in the message's write.
 TEST(FoundingCase, ClientThatHalfClosedFirstGetsNoResetFromHaproxy26) {
   Scenario s = scenario_from_file("founding-case-client-half-closed.textproto");
   for (uint64_t seed = 0; seed < 200; ++seed) {
-    sim::SeededChoices choices(seed);
+    sim::SplitMix64 rng(seed);
+    ScriptedChoices choices([&](uint32_t, uint32_t n, sim::Label label) {
+      return label == sim::Label::write ? 0u : rng.below(n);
+    });
     Result r = run_case(s, choices);
     ASSERT_EQ(*r.calls[0].client_saw, server_status) << "seed " << seed;
     EXPECT_TRUE(client_reads_of(r, h2::FrameType::rst_stream).empty()) << "seed " << seed;

@@ -21,6 +21,7 @@ TripleOutcome ran(std::string proxy, std::string client, std::string server, uin
   t.result.cells = cells;
   t.result.agree = agree;
   t.result.partial = 2;
+  t.result.loopback_partial = 1;
   t.result.disagreeing = cells - agree;
   return t;
 }
@@ -30,7 +31,7 @@ MatrixTableHeader header() { return {"h2sim live --differential --matrix", "2026
 TEST(DifferentialMatrixTable, EachTripleIsARowWithItsFigures) {
   std::vector<TripleOutcome> triples{ran("haproxy", "h2sim", "grpc-go", 9, 9)};
   std::string page = matrix_table(header(), triples);
-  EXPECT_NE(page.find("| haproxy | h2sim | grpc-go | 7 | 3 | 14 | 9 | 9 | 100.0% | 2 | 0 |\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("| haproxy | h2sim | grpc-go | 7 | 3 | 14 | 9 | 9 | 100.0% | 2 | 1 | 0 |\n"), std::string::npos) << page;
   EXPECT_NE(page.find("`h2sim live --differential --matrix`"), std::string::npos);
   EXPECT_NE(page.find("Proxies: haproxy: 2.6."), std::string::npos);
   EXPECT_NE(page.find("## Disagreements\n\nNone."), std::string::npos) << page;
@@ -49,7 +50,7 @@ TEST(DifferentialMatrixTable, UnavailableTriplesAreListedWithTheirReason) {
   TripleOutcome missing{{"caddy", "h2sim", "h2sim", "caddy not installed at /usr/bin/caddy"}, false, {}, {}, {}};
   std::vector<TripleOutcome> triples{ran("haproxy", "h2sim", "h2sim", 4, 4), missing};
   std::string page = matrix_table(header(), triples);
-  EXPECT_NE(page.find("| caddy | h2sim | h2sim | | | | | | | | skipped: caddy not installed at /usr/bin/caddy |"),
+  EXPECT_NE(page.find("| caddy | h2sim | h2sim | | | | | | | | | skipped: caddy not installed at /usr/bin/caddy |"),
             std::string::npos)
       << page;
   EXPECT_NE(page.find("Total: 1 of 2 triples ran (1 unavailable here)"), std::string::npos) << page;
@@ -86,8 +87,8 @@ TEST(DifferentialMatrixTable, AStoppedOrUnreachedTripleSaysSo) {
   h.interrupted = true;
   std::vector<TripleOutcome> triples{stopped, unreached};
   std::string page = matrix_table(h, triples);
-  EXPECT_NE(page.find("| - | 2 | stopped: apache2 did not start |"), std::string::npos) << page;
-  EXPECT_NE(page.find("| nginx | h2sim | h2sim | | | | | | | | not run (interrupted) |"), std::string::npos) << page;
+  EXPECT_NE(page.find("| - | 2 | 1 | stopped: apache2 did not start |"), std::string::npos) << page;
+  EXPECT_NE(page.find("| nginx | h2sim | h2sim | | | | | | | | | not run (interrupted) |"), std::string::npos) << page;
   EXPECT_NE(page.find("(interrupted: the rows not run say so)"), std::string::npos) << page;
 }
 

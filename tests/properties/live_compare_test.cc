@@ -46,5 +46,63 @@ TEST_P(LiveCompare, FramesAreJudgedAgainstARunWithTheSameOutcomeAndFramesIfThere
 // with different frames (how much of the upload got through first).
 INSTANTIATE_TEST_SUITE_P(Scenarios, LiveCompare, ::testing::Values("regression-nginx-502-upload.textproto"));
 
+ExploreOptions loopback_search(uint64_t executions_max) {
+  ExploreOptions o;
+  o.executions_max = executions_max;
+  o.fixed_labels = sim::label_bit(sim::Label::latency) | sim::label_bit(sim::Label::split);
+  return o;
+}
+
+// The differential's case 196 of 2026-12-03 (scenarios/differential-needs-the-loopback-search):
+// live, grpc++ reported CANCELLED. The whole tree's search, cut at 20,000 paths, never reaches
+// it; the loopback search does, completely, and so the comparison predicts it even without
+// random schedules, and compares the frames against a run of the scenario as it is.
+TEST(LiveCompareLoopback, ASearchCutShortIsJoinedByTheLoopbackSearch) {
+  Scenario s = testing::scenario_from_file("differential-needs-the-loopback-search.textproto");
+  const std::string cancelled = "CANCELLED: Received RST_STREAM with error code 8";
+  ExploreOptions bounded;
+  bounded.executions_max = 20000;
+  ExploreReport whole = explore(s, bounded);
+  ASSERT_FALSE(whole.complete);
+  ASSERT_EQ(whole.outcomes[0].count(cancelled), 0u) << "the whole tree's search now reaches it: pick another case";
+
+  ExploreReport loop = explore(s, loopback_search(20000));
+  ASSERT_TRUE(loop.complete);
+  auto path = loop.outcomes[0].find(cancelled);
+  ASSERT_NE(path, loop.outcomes[0].end());
+  sim::RecordedChoices replay(path->second);
+  Result live = run_case(s, replay);  // stands for the live run
+  std::map<std::string, Result> examples{{cancelled, live}};
+  Comparison c = compare_with_preset(s, examples, true, 20000, 0);
+  EXPECT_FALSE(c.simulated.complete);
+  EXPECT_TRUE(c.loopback.complete);
+  EXPECT_EQ(c.cells, 1u);
+  EXPECT_EQ(c.agree, 1u);
+  ASSERT_EQ(c.legs.count(cancelled), 1u);
+  for (const LegDifference& d : c.legs[cancelled]) EXPECT_TRUE(d.agrees) << d.leg;
+}
+
+// Fixed decisions take 0 on every path: each hop at the shortest latency, every write whole.
+TEST(LiveCompareLoopback, TheLoopbackSearchVariesNoLatencyAndCutsNoWrite) {
+  Scenario s = testing::scenario_from_file("differential-needs-the-loopback-search.textproto");
+  ExploreReport loop = explore(s, loopback_search(20000));
+  ASSERT_TRUE(loop.complete);
+  size_t paths = 0, fixed = 0;
+  for (const auto& [outcome, decisions] : loop.outcomes[0]) {
+    ++paths;
+    for (const sim::Decision& d : decisions) {
+      if (d.label == sim::Label::latency || d.label == sim::Label::split) {
+        ++fixed;
+        EXPECT_EQ(d.value, 0u) << outcome;
+      }
+    }
+  }
+  EXPECT_EQ(paths, 2u);
+  EXPECT_GT(fixed, 0u) << "the decisions are still asked, and answered 0";
+  ExploreOptions whole;
+  whole.executions_max = 20000;
+  EXPECT_GT(explore(s, whole).executions, 10 * loop.executions);
+}
+
 }  // namespace
 }  // namespace h2sim
