@@ -34,7 +34,7 @@ struct Disagreement {
   uint64_t index = 0;
   Scenario scenario;
   bool complete = true;  // the simulated search was complete
-  bool loopback_complete = true;  // if not, the search of the loopback scenario was
+  bool loopback_complete = true;  // if not, the loopback search was (live_compare.h)
   std::vector<UnpredictedCall> unpredicted;
   std::vector<std::vector<SimulatedReplay>> replays;  // per call
   std::string stem;  // the files' common path: STEM.textproto, STEM.live.txt
