@@ -285,6 +285,9 @@ void ClientHost::handle(Slot& slot, const h2::Event& event) {
       on_reset(*call, event.code);
       break;
     case Kind::closed:
+      if (!call->done && call->held && personality_.no_trailers_status_at_close && event.code != h2::ErrorCode::no_error) {
+        publish(*call, reset_status(*call, event.code));  // grpc-js: the close's rstCode decides
+      }
       if (!call->done && call->held) publish(*call, *call->held);
       // Closed with a code but no frame from the peer: e.g. REFUSED_STREAM when nghttp2 will not
       // start a stream after a GOAWAY. The spec's table maps it (UNAVAILABLE for REFUSED).
@@ -317,6 +320,20 @@ void ClientHost::on_response_headers(ClientCall& call, const h2::Event& event) {
 // The server's END_STREAM came on DATA: no trailers. The HTTP status decides
 // (doc/http-grpc-status-mapping.md), else the personality's status for a missing one.
 void ClientHost::on_end_without_trailers(ClientCall& call) {
+  if (personality_.no_trailers_status_at_close && !call.write_closed) {
+    // grpc-js: the stream stays open for the upload; its close decides (on_reset, Kind::closed).
+    H2SIM_ASSERT(!call.done && !call.read_closed && !call.held);
+    call.read_closed = true;
+    call.held = no_trailers_status(call);
+    call.held_without_trailers = true;
+    net_->mark("grpc-js: no trailers, the stream's close decides the status");
+    return;
+  }
+  // An HTTP error status stands as the wire's (a later NO_ERROR reset keeps it, §2.2 step 3).
+  on_trailers(call, no_trailers_status(call), call.http_status != 0 && call.http_status != 200);
+}
+
+Status ClientHost::no_trailers_status(const ClientCall& call) const {
   if (call.http_status != 0 && call.http_status != 200) {
     std::string words;
     switch (personality_.http_status_words) {
@@ -327,10 +344,9 @@ void ClientHost::on_end_without_trailers(ClientCall& call) {
       case HttpStatusWords::grpc_go: words = grpc_go_http_status_words(call.http_status, call.content_type); break;
       case HttpStatusWords::grpc_java: words = grpc_java_http_status_words(call.http_status, call.content_type); break;
     }
-    on_trailers(call, {code_for_http_status(call.http_status), words});
-  } else {
-    on_trailers(call, {personality_.no_trailers_code, std::string(personality_.no_trailers_message)}, false);
+    return {code_for_http_status(call.http_status), words};
   }
+  return {personality_.no_trailers_code, std::string(personality_.no_trailers_message)};
 }
 
 // An event on a call whose status is out: only a reset can matter.
@@ -439,7 +455,11 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
     publish(call, *call.held);
     return;
   }
-  if (call.held) net_->mark("grpc-core: reset in the same read batch replaces held trailers");
+  if (call.held && personality_.no_trailers_status_at_close) {
+    net_->mark("grpc-js: a reset closes a stream that ended without trailers");
+  } else if (call.held) {
+    net_->mark("grpc-core: reset in the same read batch replaces held trailers");
+  }
   publish(call, reset_status(call, code));
 }
 
@@ -559,6 +579,10 @@ void ClientHost::flush(Slot& slot) {
   if (!slot.endpoint || slot.lost) return;
   sim::Flush out = slot.endpoint->take_output();
   if (!out.bytes.empty()) net_->write(slot.conn, std::move(out));
+  // Sending can close a stream (our END_STREAM after the server's): nghttp2 says so while it
+  // serializes, and grpc-js decides a status at that close (no_trailers_status_at_close). Other
+  // calls closed by what we sent have published already.
+  for (const h2::Event& event : slot.endpoint->take_events()) handle(slot, event);
 }
 
 }  // namespace h2sim::grpc

@@ -43,7 +43,8 @@ class ClientHost final : public sim::Host {
   //     a call starts once;
   //   - messages_sent only grows, one at a time, up to the script's messages;
   //   - write_closed, read_closed, response_headers and held are only ever set, never cleared;
-  //     read_closed is set once by trailers (or a reset), again only by a reset over held ones;
+  //     read_closed is set once by trailers, an END_STREAM or a reset, again only by a reset
+  //     over held ones;
   //   - done is final, but for one step: a replaceable OK status (grpc-js) may be replaced by a
   //     reset's status, after which it is not replaceable again; replaceable implies done;
   //   - held implies read_closed (held trailers were read), held_without_trailers implies held;
@@ -61,7 +62,9 @@ class ClientHost final : public sim::Host {
     // grpc-js (§2.3): an OK status stays replaceable by a later error.
     bool replaceable = false;
     bool force_rst_pending = false;
-    std::optional<Status> held;  // trailers received, not yet published (grpc-core)
+    // Trailers received, not yet published (grpc-core, until its read batch ends), or the status
+    // of a response that ended without trailers, until the stream closes (grpc-js).
+    std::optional<Status> held;
     bool held_without_trailers = false;  // `held` is the no-trailers status, not the wire's
     bool response_headers = false;
     int http_status = 0;
@@ -101,6 +104,7 @@ class ClientHost final : public sim::Host {
   void on_goaway(Slot& slot, const h2::Event& event);
   void on_response_headers(ClientCall& call, const h2::Event& event);
   void on_end_without_trailers(ClientCall& call);
+  Status no_trailers_status(const ClientCall& call) const;
   void on_late_event(ClientCall& call, const h2::Event& event);
   // `from_wire`: the status came in trailers, not in their place (a stream that ended without).
   void on_trailers(ClientCall& call, Status status, bool from_wire = true);

@@ -89,6 +89,13 @@ struct ClientPersonality {
   // grpc-js (§2.3): RST_STREAM(NO_ERROR) without a status is INTERNAL "Call ended without gRPC
   // status", or the HTTP status mapping when :status was not 200.
   bool no_error_without_status_uses_http_status = false;
+  // grpc-js (subchannel-call.js, 1.14.7): a response that ends without trailers has no status
+  // until the stream closes, and the close decides it by its rstCode: a client still uploading
+  // keeps the stream open, so a reset that follows (haproxy 2.6's CANCEL after its empty
+  // DATA(END_STREAM)) is the status, CANCELLED "Call cancelled"; only a close after the client's
+  // own END_STREAM (rstCode 0) is the missing status. Measured live 2026-12-04 (docs/fidelity.md
+  // item 16). The others publish the missing status at the END_STREAM.
+  bool no_trailers_status_at_close = false;
   // How the library's writes of a request fall, when a thread of its own decides (issue 14's
   // write patterns, measured by the tap: docs/fidelity.md "What each client sends"). Each
   // "sometimes" is a choice of the run's ChoiceSource (Label::write), answer 0 the same write.

@@ -3,8 +3,12 @@
 // server personality's reset habit (§2.1, §5).
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "model/grpc/personality.h"
 #include "model/scenario/validate.h"
+#include "properties/explore.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
 #include "support/test_support.h"
@@ -149,6 +153,50 @@ TEST(ClientPersonalities, EachSaysWhatItsLibrarySaidLive) {
     ASSERT_TRUE(r.calls[0].client_saw) << row.client << " via " << row.proxy;
     EXPECT_EQ(*r.calls[0].client_saw, row.saw) << row.client << " via " << row.proxy;
   }
+}
+
+// grpc-js decides the status of a response that ended without trailers when the stream closes
+// (subchannel-call.js, 'close'), by the close's rstCode (docs/fidelity.md item 16). Through
+// haproxy 2.6, an abort of a client still uploading ends the response and then resets it with
+// CANCEL: live, 5 runs of 5 reported CANCELLED "Call cancelled"; the personality said INTERNAL at
+// the END_STREAM. Every schedule of the scenario now ends CANCELLED.
+TEST(ClientPersonalities, GrpcJsTakesTheStatusOfAResponseWithoutTrailersFromTheStreamsClose) {
+  Scenario s = scenario_from_file("regression-grpcjs-reset-after-response-end-through-haproxy.textproto");
+  Result r = run_plain(s);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}),
+            (std::vector<std::string>{"HEADERS", "DATA[ES]", "RST_STREAM(CANCEL)"}));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::cancelled, "Call cancelled"}));
+  EXPECT_EQ(r.marks.count("grpc-js: a reset closes a stream that ended without trailers"), 1u);
+  ExploreReport e = explore(s, ExploreOptions{});
+  EXPECT_TRUE(e.complete);
+  std::set<std::string> reached;
+  for (const auto& [outcome, decisions] : e.outcomes[0]) reached.insert(outcome);
+  EXPECT_EQ(reached, (std::set<std::string>{"CANCELLED: Call cancelled"}));
+
+  // With no reset to close it (traefik-oxy drops the trailers, then nothing), the stream closes
+  // when the client's own END_STREAM leaves with its last message, 2 ms in: rstCode 0.
+  Scenario oxy = testing::scenario_from_text(R"pb(
+    proxy { preset: "traefik-oxy" }
+    client: "grpc-js"
+    calls {
+      kind: BIDI_STREAMING
+      client { messages: 3 message_bytes: 16 interval_ns: 1000000 }
+      server { action: ABORT_AFTER_READING read_messages: 1 status { code: 5 } }
+    }
+    network { latency_ns_min: 20000 segments_max: 1 }
+  )pb");
+  r = run_plain(oxy);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw,
+            (grpc::Status{grpc::Code::internal, "Received RST_STREAM with code 0 (Call ended without gRPC status)"}));
+  EXPECT_EQ(r.calls[0].client_status_at.ns, 2'000'000) << "at the client's END_STREAM, not the server's";
+  // grpc-go publishes the missing status as the END_STREAM arrives.
+  oxy.set_client("grpc-go");
+  r = run_plain(oxy);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::internal);
+  EXPECT_LT(r.calls[0].client_status_at.ns, 1'000'000);
 }
 
 TEST(ClientPersonalities, TheDeadlineTimerCancelsACallStillWaiting) {
