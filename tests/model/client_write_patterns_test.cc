@@ -377,25 +377,32 @@ TEST(ClientWritePatterns, GrpcCoreMessageInALaterWriteLosesTheStatusThroughHapro
 // grpc++'s END_STREAM leaves up to 4 ms after the last message (docs/fidelity.md item 15): late
 // enough for a server's answer to find the client still uploading through haproxy. With only the
 // shorter gap the model reached the server's status alone; live showed CANCELLED 2 runs in 5.
-TEST(ClientWritePatterns, GrpcCoreEndStreamLongAfterTheLastMessageLosesTheStatusThroughHaproxy) {
+// grpcio's too (item 16: the same case through haproxy with the grpcio client, live CANCELLED).
+TEST(ClientWritePatterns, GrpcCoreAndGrpcioEndStreamLongAfterTheLastMessageLoseTheStatusThroughHaproxy) {
   Scenario s = testing::scenario_from_file("grpcpp-end-stream-much-later-through-haproxy.textproto");
-  auto end_stream_at = [&](uint32_t answer) {
-    // Two message-gap decisions (answered 0: no extra gap), then the END_STREAM's.
-    auto choices = writes({0, 0, answer});
-    Result r = run_case(s, choices);
-    EXPECT_TRUE(r.calls[0].client_saw);
-    return r.calls[0].client_saw ? r.calls[0].client_saw->code : grpc::Code::unknown;
-  };
-  EXPECT_EQ(end_stream_at(0), grpc::Code::not_found) << "in the last message's write";
-  EXPECT_EQ(end_stream_at(1), grpc::Code::not_found) << "135 us later, before the answer";
-  EXPECT_EQ(end_stream_at(2), grpc::Code::cancelled) << "4 ms later, after it";
+  // grpcio first chooses whether its headers leave alone; then both choose two message gaps.
+  for (auto [client, before] : {std::pair{"grpc-core", 2u}, std::pair{"grpcio", 3u}}) {
+    s.set_client(client);
+    auto end_stream_at = [&](uint32_t answer) {
+      std::vector<uint32_t> answers(before, 0u);  // 0: headers with the message, no extra gap
+      answers.push_back(answer);
+      auto choices = writes(answers);
+      Result r = run_case(s, choices);
+      EXPECT_TRUE(r.calls[0].client_saw) << client;
+      return r.calls[0].client_saw ? r.calls[0].client_saw->code : grpc::Code::unknown;
+    };
+    EXPECT_EQ(end_stream_at(0), grpc::Code::not_found) << client << ": in the last message's write";
+    EXPECT_EQ(end_stream_at(1), grpc::Code::not_found) << client << ": 135 or 700 us later, before the answer";
+    EXPECT_EQ(end_stream_at(2), grpc::Code::cancelled) << client << ": 4 ms later, after it";
 
-  ExploreReport e = explore(s, ExploreOptions{});
-  EXPECT_TRUE(e.complete);
-  std::set<std::string> reached;
-  for (const auto& [outcome, decisions] : e.outcomes[0]) reached.insert(outcome);
-  EXPECT_EQ(reached, (std::set<std::string>{"CANCELLED: Received RST_STREAM with error code 8",
-                                            "NOT_FOUND: Details sent by the server"}));
+    ExploreReport e = explore(s, ExploreOptions{});
+    EXPECT_TRUE(e.complete) << client;
+    std::set<std::string> reached;
+    for (const auto& [outcome, decisions] : e.outcomes[0]) reached.insert(outcome);
+    EXPECT_EQ(reached, (std::set<std::string>{"CANCELLED: Received RST_STREAM with error code 8",
+                                              "NOT_FOUND: Details sent by the server"}))
+        << client;
+  }
 }
 
 // Why the differential samples sparse schedules (properties/live_compare.cc): the matrix's case
