@@ -125,8 +125,16 @@ void ClientHost::start_call(ClientCall& call) {
   } else if (script.messages > 0) {
     send_next_message(call);
   } else if (empty_request && !end_with_headers) {
-    half_close(call);
-    return;  // half_close checked the call
+    // A request stream's half-close is an operation of its own for grpc++ and grpcio, with or
+    // without messages before it: its END_STREAM may leave in a later write (docs/fidelity.md
+    // item 16: grpcio's HEADERS alone, no END_STREAM 0.48 ms later, when haproxy's CANCEL came).
+    if (sim::Duration gap = request_streams(call) ? end_stream_gap() : sim::Duration{}; gap.ns > 0) {
+      net_->mark("client: an empty request's END_STREAM leaves in a later write than its headers");
+      add_timer(gap, call.index, TimerKind::end_stream);
+    } else {
+      half_close(call);
+      return;  // half_close checked the call
+    }
   }
   check_call(call);
 }

@@ -374,6 +374,30 @@ TEST(ClientWritePatterns, GrpcCoreMessageInALaterWriteLosesTheStatusThroughHapro
   EXPECT_EQ(reached, (std::set<std::string>{"CANCELLED: Received RST_STREAM with error code 8", "OK"}));
 }
 
+// grpcio's half-close of a request stream without messages may leave after its headers, as after
+// a last message (docs/fidelity.md item 16): a server that aborts on the headers then finds the
+// client uploading through haproxy, which resets it with CANCEL. Live, 1 run in 5 (case 91).
+TEST(ClientWritePatterns, GrpcioEmptyRequestEndStreamInALaterWriteLosesTheStatusThroughHaproxy) {
+  Scenario s = testing::scenario_from_file("grpcio-empty-request-end-stream-later-through-haproxy.textproto");
+  auto saw = [&](uint32_t answer) {
+    auto choices = writes({answer});
+    Result r = run_case(s, choices);
+    EXPECT_EQ(write_decisions(choices), 1) << "the END_STREAM's, and no other";
+    EXPECT_TRUE(r.calls[0].client_saw);
+    return r.calls[0].client_saw ? r.calls[0].client_saw->code : grpc::Code::unknown;
+  };
+  EXPECT_EQ(saw(0), grpc::Code::unavailable) << "with the headers";
+  EXPECT_EQ(saw(1), grpc::Code::cancelled) << "700 us later";
+  EXPECT_EQ(saw(2), grpc::Code::cancelled) << "4 ms later";
+  // grpc-go sends it with the headers always (no choice asked).
+  s.set_client("grpc-go");
+  auto none = writes({});
+  Result r = run_case(s, none);
+  EXPECT_EQ(write_decisions(none), 0);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::unavailable);
+}
+
 // grpc++'s END_STREAM leaves up to 4 ms after the last message (docs/fidelity.md item 15): late
 // enough for a server's answer to find the client still uploading through haproxy. With only the
 // shorter gap the model reached the server's status alone; live showed CANCELLED 2 runs in 5.
