@@ -398,6 +398,29 @@ TEST(ClientWritePatterns, GrpcioEmptyRequestEndStreamInALaterWriteLosesTheStatus
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::unavailable);
 }
 
+// grpc-js's peer awaits each write's callback, and a client busy reading large responses writes
+// its next message milliseconds later (docs/fidelity.md item 16, case 80): haproxy then ends the
+// response and resets a client still uploading. With every message at once it had half-closed.
+TEST(ClientWritePatterns, GrpcJsMessageInALaterWriteLosesTheStatusThroughHaproxy) {
+  Scenario s = testing::scenario_from_file("grpcjs-message-later-through-haproxy.textproto");
+  auto saw = [&](std::vector<uint32_t> answers) {
+    auto choices = writes(answers);
+    Result r = run_case(s, choices);
+    // One per later message, while the call lasts.
+    EXPECT_EQ(write_decisions(choices), answers[0] == 0 ? 4 : 1);
+    EXPECT_TRUE(r.calls[0].client_saw);
+    return r.calls[0].client_saw ? r.calls[0].client_saw->code : grpc::Code::unknown;
+  };
+  EXPECT_EQ(saw({0, 0, 0, 0}), grpc::Code::internal) << "all at once: ended before the abort";
+  EXPECT_EQ(saw({1, 1, 1, 1}), grpc::Code::cancelled) << "a millisecond apart: still uploading";
+  ExploreReport e = explore(s, ExploreOptions{});
+  EXPECT_TRUE(e.complete);
+  std::set<std::string> reached;
+  for (const auto& [outcome, decisions] : e.outcomes[0]) reached.insert(outcome);
+  EXPECT_EQ(reached, (std::set<std::string>{"CANCELLED: Call cancelled",
+                                            "INTERNAL: Received RST_STREAM with code 0 (Call ended without gRPC status)"}));
+}
+
 // grpc++'s END_STREAM leaves up to 4 ms after the last message (docs/fidelity.md item 15): late
 // enough for a server's answer to find the client still uploading through haproxy. With only the
 // shorter gap the model reached the server's status alone; live showed CANCELLED 2 runs in 5.
