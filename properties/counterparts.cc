@@ -10,17 +10,21 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "passthrough", "none: RFC 9113 done right, the reference the others are judged against",
      "not applicable"},
     {"proxy", "haproxy-2.6", "Debian 12 haproxy 2.6.12-1+deb12u4",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 498 of 498 cells "
-     "over 12 triples"},
+     "2026-12-04: 200 scenarios x 5 runs a triple over 11 triples (docs/fidelity-matrix-200x5.md): "
+     "3,449 of 3,458 cells; the 9 cells of the grpcio and grpc-js clients modelled since "
+     "(docs/fidelity.md item 16), their triples' reruns 320 of 320 and 296 of 296; 2026-12-03 matrix, "
+     "30 x 3 over 12 triples (docs/fidelity-matrix.md): 498 of 498"},
     {"proxy", "haproxy-3.2", "haproxy 3.2.0 (e87397bc7)", never_packaged},
     {"proxy", "nginx", "Debian 12 nginx 1.22.1-9+deb12u11",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 491 of 491 cells "
-     "over 12 triples; since, from its rarer runs: the response read with a reset dropped, a reset "
-     "queued while another call is relayed (docs/fidelity.md)"},
+     "2026-12-04: 200 scenarios x 5 runs a triple over the 3 triples of h2sim and grpc++ "
+     "(docs/fidelity-matrix-200x5.md): 888 of 888 cells; 2026-12-03 matrix, 30 x 3 over 12 triples "
+     "(docs/fidelity-matrix.md): 491 of 491; since, from its rarer runs: the response read with a "
+     "reset dropped, a reset queued while another call is relayed (docs/fidelity.md)"},
     {"proxy", "nginx-1.18", "nginx before 1.19.5", "never: Debian 12 ships 1.22"},
     {"proxy", "nghttpx", "Debian 12 nghttpx 1.52.0-1+deb12u3",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 491 of 491 cells "
-     "over 12 triples"},
+     "2026-12-04: 200 scenarios x 5 runs a triple over the 3 triples of h2sim and grpc++ "
+     "(docs/fidelity-matrix-200x5.md): 888 of 888 cells; 2026-12-03 matrix, 30 x 3 over 12 triples "
+     "(docs/fidelity-matrix.md): 491 of 491"},
     {"proxy", "envoy-2024", "Envoy before PR #44749", never_packaged},
     {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
@@ -34,40 +38,49 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "traefik-oxy", "Traefik 1.x (oxy forwarder)", never_packaged},
     {"proxy", "citrix-adc", "Citrix ADC (grpc/grpc-dotnet#2062)", "never: proprietary"},
     {"client", "grpc-core", "grpc-core 1.51 (grpc++ callback API)",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 131 of 131 cells "
-     "with the grpc++ client through haproxy, nginx and nghttpx, its END_STREAM's write a choice "
-     "since 2026-12-03 (129 of 130 before, docs/fidelity.md item 12)"},
+     "2026-12-03/04: 200 scenarios x 5 runs with the grpc++ client and our server "
+     "(docs/fidelity-matrix-200x5.md): 308 of 308 cells through haproxy (307 of 307 after item 16), "
+     "294 of 294 through nginx, 294 of 294 through nghttpx"},
     {"client", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 130 of 130 cells "
-     "through haproxy, nginx and nghttpx"},
+     "2026-12-04: 200 scenarios x 5 runs through haproxy (docs/fidelity-matrix-200x5.md): 317 of "
+     "319 cells, 320 of 320 after item 16 (docs/fidelity.md); 2026-12-03 matrix, 30 x 3 "
+     "(docs/fidelity-matrix.md): 130 of 130 through haproxy, nginx and nghttpx"},
     {"client", "grpc-core-sync", "grpc++ 1.51 sync API",
      "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 130 of 130 cells "
      "with the grpc++ sync client through haproxy, nginx and nghttpx; 129 of 129 rerun after its "
      "headers-alone choice (docs/fidelity.md item 12)"},
     {"client", "grpc-java", "grpc-java 1.41.3 (Netty)",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 129 cells "
-     "through haproxy, nginx and nghttpx"},
+     "2026-12-04: 200 scenarios x 5 runs through haproxy (docs/fidelity-matrix-200x5.md): 294 of "
+     "294 cells; 2026-12-03 matrix, 30 x 3 (docs/fidelity-matrix.md): 129 of 129 through haproxy, "
+     "nginx and nghttpx"},
     {"client", "grpc-go", "grpc-go 1.33.3",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 129 cells "
-     "through haproxy, nginx and nghttpx"},
+     "2026-12-04: 200 scenarios x 5 runs through haproxy (docs/fidelity-matrix-200x5.md): 294 of "
+     "294 cells; 2026-12-03 matrix, 30 x 3 (docs/fidelity-matrix.md): 129 of 129 through haproxy, "
+     "nginx and nghttpx"},
     {"client", "grpc-js", "@grpc/grpc-js 1.14.7",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 129 of 129 cells "
-     "through haproxy, nginx and nghttpx"},
+     "2026-12-04: 200 scenarios x 5 runs through haproxy (docs/fidelity-matrix-200x5.md): 287 of "
+     "294 cells, 296 of 296 after item 16 (docs/fidelity.md); 2026-12-03 matrix, 30 x 3 "
+     "(docs/fidelity-matrix.md): 129 of 129 through haproxy, nginx and nghttpx"},
     {"server", "grpc-core", "grpc-core 1.51 (grpc++'s sync handlers)",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 123 of 123 cells "
-     "with the grpc++ server through haproxy, nginx and nghttpx, handlers' cancels drawn"},
+     "2026-12-03/04: 200 scenarios x 5 runs with the grpc++ server and our client "
+     "(docs/fidelity-matrix-200x5.md): 275 of 275 cells through haproxy, 270 of 270 through nginx, "
+     "270 of 270 through nghttpx, handlers' cancels drawn"},
     {"server", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 125 of 125 cells "
-     "through haproxy, nginx and nghttpx, handlers' cancels drawn"},
+     "2026-12-04: 200 scenarios x 5 runs through haproxy (docs/fidelity-matrix-200x5.md): 274 of "
+     "274 cells; 2026-12-03 matrix, 30 x 3 (docs/fidelity-matrix.md): 125 of 125 through haproxy, "
+     "nginx and nghttpx"},
     {"server", "grpc-go", "grpc-go 1.33.3",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 106 of 106 cells "
-     "through haproxy, nginx and nghttpx"},
+     "2026-12-04: 200 scenarios x 5 runs through haproxy (docs/fidelity-matrix-200x5.md): 253 of "
+     "253 cells; 2026-12-03 matrix, 30 x 3 (docs/fidelity-matrix.md): 106 of 106 through haproxy, "
+     "nginx and nghttpx"},
     {"server", "grpc-js", "@grpc/grpc-js 1.14.7",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 105 of 105 cells "
-     "through haproxy, nginx and nghttpx"},
+     "2026-12-04: 200 scenarios x 5 runs through haproxy (docs/fidelity-matrix-200x5.md): 248 of "
+     "248 cells; 2026-12-03 matrix, 30 x 3 (docs/fidelity-matrix.md): 105 of 105 through haproxy, "
+     "nginx and nghttpx"},
     {"server", "grpc-java", "grpc-java 1.41.3",
-     "2026-12-03 matrix, 30 scenarios x 3 runs a triple (docs/fidelity-matrix.md): 105 of 105 cells "
-     "through haproxy, nginx and nghttpx"},
+     "2026-12-04: 200 scenarios x 5 runs through haproxy (docs/fidelity-matrix-200x5.md): 248 of "
+     "248 cells; 2026-12-03 matrix, 30 x 3 (docs/fidelity-matrix.md): 105 of 105 through haproxy, "
+     "nginx and nghttpx"},
 };
 
 }  // namespace
