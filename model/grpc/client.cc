@@ -420,7 +420,10 @@ void ClientHost::on_trailers(ClientCall& call, Status status, bool from_wire) {
 Status ClientHost::reset_status(const ClientCall& call, h2::ErrorCode code) const {
   if (code == h2::ErrorCode::no_error && personality_.no_error_without_status_uses_http_status &&
       call.http_status != 0 && call.http_status != 200) {
-    return {code_for_http_status(call.http_status), "Received HTTP status " + std::to_string(call.http_status)};
+    // grpc-js's mapHttpStatusCode, the words of its END_STREAM without trailers too.
+    return {code_for_http_status(call.http_status), std::string(personality_.http_status_prefix) +
+                                                        std::to_string(call.http_status) +
+                                                        std::string(personality_.http_status_suffix)};
   }
   Status status = status_for_reset(personality_.reset_words, code);
   sim::Duration deadline = call.script->client.deadline;

@@ -335,6 +335,17 @@ TEST(ClientPersonalities, Http502WithoutGrpcStatusIsUnavailableInEachStacksWords
   Result java = run_plain(s);
   ASSERT_TRUE(java.calls[0].client_saw);
   EXPECT_EQ(*java.calls[0].client_saw, (grpc::Status{grpc::Code::unavailable, "HTTP status code 502\ninvalid content-type: text/html"}));
+  // grpc-js words it the same way (mapHttpStatusCode) whether the END_STREAM closes the stream or,
+  // with the client still uploading, nginx's RST_STREAM(NO_ERROR) after it does (live:
+  // scenarios/nginx-502-words.textproto, LivePeers.EachClientWordsAnHttpErrorAsItsPersonalitySays).
+  for (const char* text : {R"pb(kind: UNARY client { messages: 1 message_bytes: 8 })pb",
+                           R"pb(kind: BIDI_STREAMING client { messages: 2 message_bytes: 16 interval_ns: 10000000 })pb"}) {
+    Scenario js = testing::scenario_from_text(std::string(R"pb(proxy { preset: "nginx" } client: "grpc-js" calls { )pb") +
+                                              text + R"pb( server { action: RESET reset_code: 8 } })pb");
+    Result r = run_plain(js);
+    ASSERT_TRUE(r.calls[0].client_saw) << text;
+    EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::unavailable, "Received HTTP status code 502"})) << text;
+  }
 }
 
 // Unary and client-streaming handlers send at most one response, and exactly one when they end
