@@ -118,8 +118,10 @@ constexpr ClientPersonality clients[] = {
         // [inference] The reference documents no reset after trailers for grpc-js; its
         // destroyHttp2Stream() half-closes instead of resetting when the server ended the call.
         .rst_after_trailers = RstAfterTrailers::half_close,
-        // subchannel-call.js: a stream that ends without trailers closes with rstCode 0 and is
-        // reported as such (measured live: haproxy 2.6's empty DATA(END_STREAM), docs/fidelity.md).
+        // subchannel-call.js: a stream that ends without trailers, once the client has ended
+        // too, closes with rstCode 0 and is reported as such (measured live: haproxy 2.6's empty
+        // DATA(END_STREAM), docs/fidelity.md); a reset that closes it first decides instead
+        // (no_trailers_status_at_close).
         .no_trailers_message = "Received RST_STREAM with code 0 (Call ended without gRPC status)",
         // Measured live through nginx's 502 (docs/fidelity.md).
         .http_status_prefix = "Received HTTP status code ",
