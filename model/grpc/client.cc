@@ -293,10 +293,11 @@ void ClientHost::handle(Slot& slot, const h2::Event& event) {
       on_reset(*call, event.code);
       break;
     case Kind::closed:
-      if (!call->done && call->held && personality_.no_trailers_status_at_close && event.code != h2::ErrorCode::no_error) {
-        publish(*call, reset_status(*call, event.code));  // grpc-js: the close's rstCode decides
+      if (!call->done && call->held) {
+        // grpc-js: a close with a code decides over the held no-trailers status.
+        bool code_decides = personality_.no_trailers_status_at_close && event.code != h2::ErrorCode::no_error;
+        publish(*call, code_decides ? reset_status(*call, event.code) : *call->held);
       }
-      if (!call->done && call->held) publish(*call, *call->held);
       // Closed with a code but no frame from the peer: e.g. REFUSED_STREAM when nghttp2 will not
       // start a stream after a GOAWAY. The spec's table maps it (UNAVAILABLE for REFUSED).
       if (!call->done && event.code != h2::ErrorCode::no_error) publish(*call, reset_status(*call, event.code));
