@@ -380,6 +380,7 @@ void ClientHost::on_trailers(ClientCall& call, Status status, bool from_wire) {
   // or the stream's close, and a reset publishes.
   H2SIM_ASSERT(!call.done && !call.read_closed && call.has_stream());
   call.read_closed = true;
+  status = status_after_reads(call, std::move(status));
   if (personality_.status_rule == StatusRule::publish_when_both_closed) {
     if (call.write_closed) {
       publish(call, std::move(status));
@@ -472,7 +473,17 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
   } else if (call.held) {
     net_->mark("grpc-core: reset in the same read batch replaces held trailers");
   }
-  publish(call, reset_status(call, code));
+  publish(call, status_after_reads(call, reset_status(call, code)));
+}
+
+Status ClientHost::status_after_reads(const ClientCall& call, Status status) {
+  // A response with an HTTP error status is not read as gRPC (its body may be HTML).
+  if (!personality_.cut_message_is_unexpected_eof || call.http_status != 200 || call.reader.malformed() ||
+      call.reader.pending_bytes() == 0) {
+    return status;
+  }
+  net_->mark("grpc-go: the stream ended inside a response message: unexpected EOF");
+  return {Code::internal, "unexpected EOF"};
 }
 
 void ClientHost::end_batch(Slot& slot) {

@@ -113,6 +113,9 @@ class ClientHost final : public sim::Host {
   void publish(ClientCall& call, Status status);
   void check_call(const ClientCall& call) const;
   Status reset_status(const ClientCall& call, h2::ErrorCode code) const;
+  // What the application reads when the stream ended with `status` (trailers or a reset):
+  // grpc-go's message reader replaces it when a response message was cut short.
+  Status status_after_reads(const ClientCall& call, Status status);
   // Whether the application has asked for the call's status yet (personality: status_asked).
   bool status_asked(const ClientCall& call) const;
   void fail_all(Slot& slot, const Status& status);

@@ -104,6 +104,7 @@ constexpr ClientPersonality clients[] = {
         // DEADLINE_EXCEEDED, as in grpc-core.
         .cancel_past_deadline_is_deadline_exceeded = true,
         .reset_words = ResetWords::grpc_go,
+        .cut_message_is_unexpected_eof = true,
         // CloseSend is a Write with no bytes and Last (stream.go), which loopy sends as an empty
         // DATA(END_STREAM) (controlbuf.go processData) with the message queued before it; a
         // request that does not stream goes out with Last on its message. The tap saw HEADERS,

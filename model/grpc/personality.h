@@ -96,6 +96,12 @@ struct ClientPersonality {
   // own END_STREAM (rstCode 0) is the missing status. Measured live 2026-12-04 (docs/fidelity.md
   // item 16). The others publish the missing status at the END_STREAM.
   bool no_trailers_status_at_close = false;
+  // grpc-go (rpc_util.go recvMsg, 1.33.3): a stream that ends (trailers, a reset, END_STREAM on
+  // DATA) while a response message is only partly read ends the message reader's io.ReadFull
+  // with io.ErrUnexpectedEOF, which toRPCErr makes INTERNAL "unexpected EOF" whatever status the
+  // stream ended with. Measured live 2026-12-04: a server reset cutting a 40,000-byte response
+  // short through nginx 1.22 (docs/fidelity.md item 17).
+  bool cut_message_is_unexpected_eof = false;
   // How the library's writes of a request fall, when a thread of its own decides (issue 14's
   // write patterns, measured by the tap: docs/fidelity.md "What each client sends"). Each
   // "sometimes" is a choice of the run's ChoiceSource (Label::write), answer 0 the same write.

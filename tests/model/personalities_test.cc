@@ -199,6 +199,38 @@ TEST(ClientPersonalities, GrpcJsTakesTheStatusOfAResponseWithoutTrailersFromTheS
   EXPECT_LT(r.calls[0].client_status_at.ns, 1'000'000);
 }
 
+// grpc-go's message reader meets a stream's end inside a response message as io.ErrUnexpectedEOF,
+// INTERNAL "unexpected EOF", whatever the reset said (rpc_util.go recvMsg, 1.33.3; live through
+// nginx, docs/fidelity.md item 17). A reset between two messages keeps the reset's words, and the
+// other stacks keep them either way.
+TEST(ClientPersonalities, GrpcGoReadsAResetInsideAResponseMessageAsUnexpectedEof) {
+  Scenario s = scenario_from_file("grpcgo-reset-cuts-response-message-through-nginx.textproto");
+  Result r = run_plain(s);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::internal, "unexpected EOF"}));
+  EXPECT_EQ(r.calls[0].responses_received.size(), 1u) << "the first message whole, the second cut short";
+  EXPECT_EQ(r.marks.count("grpc-go: the stream ended inside a response message: unexpected EOF"), 1u);
+
+  s.set_client("grpc-core");
+  r = run_plain(s);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::internal);
+  EXPECT_NE(r.calls[0].client_saw->message, "unexpected EOF");
+
+  Scenario whole = testing::scenario_from_text(R"pb(
+    proxy { preset: "nginx" }
+    client: "grpc-go"
+    calls {
+      kind: BIDI_STREAMING
+      client { messages: 1 message_bytes: 16 }
+      server { action: RESET read_messages: 1 messages: 1 message_bytes: 16 reset_code: 2 }
+    })pb");
+  r = run_plain(whole);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw,
+            (grpc::Status{grpc::Code::internal, "stream terminated by RST_STREAM with error code: INTERNAL_ERROR"}));
+}
+
 TEST(ClientPersonalities, TheDeadlineTimerCancelsACallStillWaiting) {
   Scenario s = testing::scenario_from_text(R"pb(
     calls {
