@@ -100,7 +100,7 @@ bool grpcpp_peer_built() {
 }
 
 int peers_running() {
-  return std::system("ps -eo args | grep -v grep | grep -qE 'h2sim-(grpcpp|grpcio|grpc-go|grpc-js|grpc-java)-peer|peers/(python|node)/peer|peers/java/classes'") == 0 ? 1 : 0;
+  return std::system("ps -eo args | grep -v grep | grep -qE 'h2sim-(grpcpp|grpcio|grpc-go|grpc-js|grpc-java)-peer|peers/(python|node)/peer|peers/java/peer.jar'") == 0 ? 1 : 0;
 }
 
 // Runs are independent: haproxy pools upstream connections, and before live runs drained their

@@ -10,6 +10,10 @@
 //                                                          "call I responses S,S,..." and, if the
 //                                                          application cancelled or its deadline
 //                                                          passed, "call I cancelled"
+//   h2sim-grpc-java-peer train SCENARIO                   serves and runs every call in one
+//                                                          process, then exits: the build runs it
+//                                                          once to archive the classes a peer
+//                                                          loads (AppCDS), so a run starts faster
 //
 // Compiled by CMake against Debian's jars (live/peers/java/CMakeLists.txt, docs/fidelity.md). A
 // server RESET or CANCEL script is refused with exit 2: grpc-java's server API has no way to reset a
@@ -160,15 +164,16 @@ public final class Peer {
     }
   }
 
-  static int serve(Scenario scenario) throws Exception {
+  // Refuses what a grpc-java server cannot do (exit 2), else serves on an ephemeral port.
+  static Server startServer(Scenario scenario) throws Exception {
     for (Call c : scenario.getCallsList()) {
       if (c.getServer().getAction() == ServerAction.RESET) {
         System.err.println("a grpc-java server cannot reset a stream: its API has no RST_STREAM");
-        return 2;
+        System.exit(2);
       }
       if (c.getServer().getAction() == ServerAction.CANCEL) {
         System.err.println("a grpc-java server cannot cancel a call: its API has no cancel");
-        return 2;
+        System.exit(2);
       }
     }
     io.grpc.ServerInterceptor index = new io.grpc.ServerInterceptor() {
@@ -177,12 +182,8 @@ public final class Peer {
         return Contexts.interceptCall(Context.current().withValue(CALL_INDEX, headers.get(CALL)), call, headers, next);
       }
     };
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(ServerInterceptors.intercept(new Service(scenario), index)).build().start();
-    System.out.println("port " + server.getPort());
-    System.out.flush();
-    server.awaitTermination();  // until h2sim kills it
-    return 0;
   }
 
   // ---- Client ----
@@ -299,7 +300,8 @@ public final class Peer {
     return text == null ? "" : text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
   }
 
-  static int callAll(Scenario scenario, String target, int timeoutMs) throws Exception {
+  // Runs every call once; returns the outcome lines.
+  static String callAll(Scenario scenario, String target, int timeoutMs) throws Exception {
     int colon = target.lastIndexOf(':');
     // One channel, one connection for every call, as our client host opens one.
     ManagedChannel channel = NettyChannelBuilder.forAddress(target.substring(0, colon),
@@ -347,17 +349,16 @@ public final class Peer {
         if (o.cancelled) b.append("call ").append(i).append(" cancelled\n");
       }
     }
-    System.out.print(b);
-    System.out.flush();
-    Runtime.getRuntime().halt(0);  // threads blocked in grpc-java are not waited for
-    return 0;
+    return b.toString();
   }
 
   public static void main(String[] args) throws Exception {
     String mode = args.length > 0 ? args[0] : "";
-    if (!((mode.equals("server") && args.length == 2) || (mode.equals("client") && args.length == 4))) {
+    if (!(((mode.equals("server") || mode.equals("train")) && args.length == 2)
+          || (mode.equals("client") && args.length == 4))) {
       System.err.println("usage: h2sim-grpc-java-peer server SCENARIO\n"
-          + "       h2sim-grpc-java-peer client SCENARIO HOST:PORT TIMEOUT_MS");
+          + "       h2sim-grpc-java-peer client SCENARIO HOST:PORT TIMEOUT_MS\n"
+          + "       h2sim-grpc-java-peer train SCENARIO");
       System.exit(2);
     }
     Scenario.Builder scenario = Scenario.newBuilder();
@@ -367,7 +368,22 @@ public final class Peer {
       System.err.println(args[1] + ": " + e.getMessage());
       System.exit(2);
     }
-    if (mode.equals("server")) System.exit(serve(scenario.build()));
-    System.exit(callAll(scenario.build(), args[2], Integer.parseInt(args[3])));
+    if (mode.equals("server")) {
+      Server server = startServer(scenario.build());
+      System.out.println("port " + server.getPort());
+      System.out.flush();
+      server.awaitTermination();  // until h2sim kills it
+      System.exit(0);
+    }
+    if (mode.equals("train")) {
+      // System.exit, not halt: the JVM writes its class archive (-XX:ArchiveClassesAtExit) on exit.
+      Server server = startServer(scenario.build());
+      callAll(scenario.build(), "127.0.0.1:" + server.getPort(), 10_000);
+      server.shutdownNow();
+      System.exit(0);
+    }
+    System.out.print(callAll(scenario.build(), args[2], Integer.parseInt(args[3])));
+    System.out.flush();
+    Runtime.getRuntime().halt(0);  // threads blocked in grpc-java are not waited for
   }
 }
