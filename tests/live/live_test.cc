@@ -135,6 +135,17 @@ TEST(LiveCompare, NginxDropsTheResponseReadWithAResetAsSimulated) {
   EXPECT_EQ(out.find("differ at frame"), std::string::npos) << out;
 }
 
+// nghttpx passes on nothing it read with a server's reset, not even the headers (docs/fidelity.md
+// item 18; the model sent headers and message first until the differential of 2026-12-04).
+TEST(LiveCompare, NghttpxDropsWhatItReadWithAResetAsSimulated) {
+  if (!installed("nghttpx")) GTEST_SKIP() << "nghttpx is not installed (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("nghttpx-drops-response-read-with-reset.textproto") + " --proxy nghttpx --repeat 3 --compare", &code);
+  EXPECT_NE(out.find("3 x INTERNAL: Received RST_STREAM with error code 2"), std::string::npos) << out;
+  EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+  EXPECT_EQ(out.find("differ at frame"), std::string::npos) << out;
+}
+
 // With another call waiting, nginx's reset leaves with that call's response headers, 30 ms on.
 TEST(LiveCompare, NginxQueuesAResetWhileAnotherCallIsRelayedAsSimulated) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";

@@ -241,6 +241,36 @@ TEST(NginxPreset, QueuesAResetWhileAnotherCallIsRelayedAndDropsTheDataReadWithIt
   EXPECT_LT(alone.calls[0].client_status_at.ns, 5'000'000);
 }
 
+// nghttpx writes nothing of what it read with the server's reset: headers, message and reset
+// in one read reach the client as the reset alone (live, docs/fidelity.md item 18). Where only
+// the end of a large message came with the reset, the client holds a message cut short, which
+// grpc-go reads as "unexpected EOF" (the differential's case 63).
+TEST(NghttpxPreset, DropsWhatItReadWithTheServersReset) {
+  Result r = run_plain(scenario_from_file("nghttpx-drops-response-read-with-reset.textproto"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), (V{"RST_STREAM(INTERNAL_ERROR)"}));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::internal, "Received RST_STREAM with error code 2"}));
+
+  Scenario cut = scenario_from_text(R"pb(
+    proxy { preset: "nghttpx" }
+    client: "grpc-go"
+    calls {
+      kind: SERVER_STREAMING
+      client { messages: 1 message_bytes: 16 }
+      server { action: RESET read_messages: 1 messages: 2 message_bytes: 40000 }
+    })pb");
+  r = run_plain(cut);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::internal, "unexpected EOF"}));
+  EXPECT_EQ(r.calls[0].responses_received, (std::vector<uint32_t>{0}));
+  // haproxy writes what it has first: the whole second message, ending the response there.
+  r = run_plain(with_preset(cut, "haproxy-2.6"));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw,
+            (grpc::Status{grpc::Code::internal, "server closed the stream without sending trailers"}));
+  EXPECT_EQ(r.calls[0].responses_received, (std::vector<uint32_t>{0, 1}));
+}
+
 TEST(NginxPreset, A502DuringALargeUploadLetsTheUploadDrainAndReleasesTheCall) {
   // Was a leak (dropped DATA never reopened the client's window): see the scenario's comment.
   Scenario s = testing::scenario_from_file("regression-nginx-502-upload.textproto");
