@@ -231,6 +231,39 @@ TEST(ClientPersonalities, GrpcGoReadsAResetInsideAResponseMessageAsUnexpectedEof
             (grpc::Status{grpc::Code::internal, "stream terminated by RST_STREAM with error code: INTERNAL_ERROR"}));
 }
 
+// grpc++'s sync API asks for the status only in Finish(): a response that ended without trailers
+// leaves it no status, and a reset in the same read replaces nothing, so Finish() reports UNKNOWN
+// "No status received" (live through haproxy 2.6, docs/fidelity.md item 19). The callback API
+// asks at once, and the reset is its status.
+TEST(ClientPersonalities, GrpcCoreSyncFindsNoStatusWhereAResponseEndedWithoutTrailersBeforeAReset) {
+  Scenario s = scenario_from_file("sync-client-no-status-after-response-without-trailers.textproto");
+  Result r = run_plain(s);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}),
+            (std::vector<std::string>{"HEADERS", "DATA[ES]", "RST_STREAM(CANCEL)"}));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::unknown, "No status received"}));
+  EXPECT_EQ(r.marks.count("grpc-core-sync: reset after a response without trailers, no status op pending"), 1u);
+
+  s.set_client("grpc-core");
+  r = run_plain(s);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::cancelled, "Received RST_STREAM with error code 8"}));
+
+  // A client-streaming call has asked once its WritesDone is done, not before: the reset that
+  // closes its write side does not count as one (the live case 168).
+  Scenario upload = testing::scenario_from_text(R"pb(
+    proxy { preset: "haproxy-2.6" }
+    client: "grpc-core-sync"
+    calls {
+      kind: CLIENT_STREAMING
+      client { messages: 2 message_bytes: 200 half_close: AFTER_RESPONSE }
+      server { action: RESET read_messages: 2 messages: 1 message_bytes: 16 }
+    })pb");
+  r = run_plain(upload);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::unknown, "No status received"}));
+}
+
 TEST(ClientPersonalities, TheDeadlineTimerCancelsACallStillWaiting) {
   Scenario s = testing::scenario_from_text(R"pb(
     calls {
