@@ -452,9 +452,6 @@ bool ClientHost::status_asked(const ClientCall& call) const {
 void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
   // Only held trailers can have closed the read side of a call still in progress.
   H2SIM_ASSERT(!call.done && call.has_stream() && (!call.read_closed || call.held));
-  // Asked before the reset closes the write side: a client-streaming call's Finish() comes after
-  // its WritesDone, which the reset does not make.
-  bool asked = status_asked(call);
   call.read_closed = true;
   call.write_closed = true;
   // Trailers from the wire, held (only grpc-core holds them): a stream that ended without
@@ -466,16 +463,18 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
     publish(call, *call.held);
     return;
   }
-  if (trailers && !asked) {
+  if (trailers && !status_asked(call)) {
     net_->mark("grpc-core-sync: reset after held trailers, no status op pending: kept");
     publish(call, *call.held);
     return;
   }
-  if (call.held && !trailers && !asked) {
-    // grpc-core with no status op pending (grpc++ sync): the response ended without trailers, and
-    // what Finish() finds later is trailing metadata without a grpc-status; the reset in the same
-    // read replaces nothing. Measured live through haproxy 2.6 (its empty DATA(END_STREAM), then
-    // CANCEL to a client still open): 7 scenarios of the 200 x 5 run (docs/fidelity.md item 19).
+  if (call.held && !trailers && personality_.status_asked == StatusAsked::in_finish &&
+      call.script->kind != CallKind::unary) {
+    // grpc++'s sync API on a streaming call: the response ended without trailers, the reset in the
+    // same read replaces nothing, and Finish() finds trailing metadata without a grpc-status.
+    // Measured live through haproxy 2.6 (its empty DATA(END_STREAM), then CANCEL to a client still
+    // open): bidi calls, and a client-streaming call with its messages written, whose held
+    // trailers the reset does replace (docs/fidelity.md item 19).
     net_->mark("grpc-core-sync: reset after a response without trailers, no status op pending");
     publish(call, {Code::unknown, "No status received"});
     return;

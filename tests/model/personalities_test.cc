@@ -249,8 +249,8 @@ TEST(ClientPersonalities, GrpcCoreSyncFindsNoStatusWhereAResponseEndedWithoutTra
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::cancelled, "Received RST_STREAM with error code 8"}));
 
-  // A client-streaming call has asked once its WritesDone is done, not before: the reset that
-  // closes its write side does not count as one (the live case 168).
+  // A client-streaming call with its messages written finds no status either (the live case
+  // 168), though a reset there replaces held trailers (cases 83, 111, 174).
   Scenario upload = testing::scenario_from_text(R"pb(
     proxy { preset: "haproxy-2.6" }
     client: "grpc-core-sync"
