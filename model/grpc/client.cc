@@ -468,13 +468,8 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
     publish(call, *call.held);
     return;
   }
-  if (call.held && !trailers && personality_.status_asked == StatusAsked::in_finish &&
+  if (call.held && !trailers && personality_.streaming_reset_after_no_trailers_is_no_status &&
       call.script->kind != CallKind::unary) {
-    // grpc++'s sync API on a streaming call: the response ended without trailers, the reset in the
-    // same read replaces nothing, and Finish() finds trailing metadata without a grpc-status.
-    // Measured live through haproxy 2.6 (its empty DATA(END_STREAM), then CANCEL to a client still
-    // open): bidi calls, and a client-streaming call with its messages written, whose held
-    // trailers the reset does replace (docs/fidelity.md item 19).
     net_->mark("grpc-core-sync: reset after a response without trailers, no status op pending");
     publish(call, {Code::unknown, "No status received"});
     return;

@@ -65,6 +65,12 @@ struct ClientPersonality {
   // OK without a response message is reported as UNIMPLEMENTED "No message returned for unary
   // request". The callback API does not check.
   bool unary_ok_without_message_is_unimplemented = false;
+  // grpc++'s sync API on a streaming call: when the response ended without trailers and a reset
+  // comes in the same read, the reset replaces nothing, and Finish() finds trailing metadata
+  // without a grpc-status: UNKNOWN "No status received". Measured live through haproxy 2.6 (its
+  // empty DATA(END_STREAM), then CANCEL to a client still open): bidi calls, and client-streaming
+  // calls with their messages written (docs/fidelity.md item 19). Unary calls keep the reset.
+  bool streaming_reset_after_no_trailers_is_no_status = false;
   // The application sees an OK status without its grpc-message. A fact of the library's API,
   // not of its transport, measured live (docs/fidelity.md, "An OK status's message"): grpc++
   // makes an OK Status with no message; grpc-go's stubs return a nil error; grpc-java's
