@@ -72,9 +72,8 @@ class ServerHost final : public sim::Host {
     }
   };
   std::unordered_map<Key, ServerCall, KeyHash> calls_;
-  // The calls of each connection that have not acted yet, in stream order: what on_bytes asks
-  // to act (walking every call of the run after each read batch was quadratic in the calls).
-  std::map<sim::ConnId, std::vector<Key>> waiting_;
+  // The calls the read batch being handled has events for: what on_bytes asks to act.
+  std::vector<Key> touched_;
   std::map<sim::TimerId, Key> timers_;
   std::map<sim::TimerId, std::pair<Key, h2::ErrorCode>> reset_timers_;  // reset_after_status_delay
   std::set<sim::ConnId> closed_;  // connections this server closed after a connection error
