@@ -150,6 +150,7 @@ void ClientHost::send_next_message(ClientCall& call) {
   bool close = end_after && !own_frame;
   std::vector<uint8_t> message = encode_message(seq, script.message_bytes, false);
   endpoint(call).send_data(call.stream, message, close);
+  call.request_bytes_submitted += message.size();
   outcomes_[call.index].requests_sent.push_back(seq);
   if (end_after && script.write_per_frame) {
     add_timer(script.end_stream_gap, call.index, TimerKind::end_stream);
@@ -452,6 +453,9 @@ bool ClientHost::status_asked(const ClientCall& call) const {
 void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
   // Only held trailers can have closed the read side of a call still in progress.
   H2SIM_ASSERT(!call.done && call.has_stream() && (!call.read_closed || call.held));
+  // Whether the application had asked for the status before this read (status_asked reads the
+  // write side, which the reset closes).
+  bool asked_before_reset = status_asked(call);
   call.read_closed = true;
   call.write_closed = true;
   // Trailers from the wire, held (only grpc-core holds them): a stream that ended without
@@ -463,13 +467,17 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
     publish(call, *call.held);
     return;
   }
-  if (trailers && !status_asked(call)) {
+  // A write still pending fails with the reset, and its failure cancels the call with the reset's
+  // error, whatever status is held (personality: reset_fails_pending_write).
+  bool write_fails = personality_.reset_fails_pending_write && write_pending(call);
+  if (write_fails && call.held) net_->mark("grpc-core: a pending write fails with the reset: the reset is the status");
+  if (trailers && !status_asked(call) && !write_fails) {
     net_->mark("grpc-core-sync: reset after held trailers, no status op pending: kept");
     publish(call, *call.held);
     return;
   }
-  if (call.held && !trailers && personality_.streaming_reset_after_no_trailers_is_no_status &&
-      call.script->kind != CallKind::unary) {
+  if (call.held && !trailers && personality_.unasked_reset_after_no_trailers_is_no_status &&
+      !asked_before_reset && !write_fails) {
     net_->mark("grpc-core-sync: reset after a response without trailers, no status op pending");
     publish(call, {Code::unknown, "No status received"});
     return;
@@ -480,6 +488,11 @@ void ClientHost::on_reset(ClientCall& call, h2::ErrorCode code) {
     net_->mark("grpc-core: reset in the same read batch replaces held trailers");
   }
   publish(call, status_after_reads(call, reset_status(call, code)));
+}
+
+bool ClientHost::write_pending(const ClientCall& call) {
+  const h2::StreamFlags* f = endpoint(call).stream(call.stream);
+  return f != nullptr && f->data_bytes_sent < call.request_bytes_submitted;
 }
 
 Status ClientHost::status_after_reads(const ClientCall& call, Status status) {

@@ -56,6 +56,7 @@ class ClientHost final : public sim::Host {
     const CallScript* script = nullptr;
     h2::StreamId stream;  // connection_stream_id until the call starts
     uint32_t messages_sent = 0;
+    uint64_t request_bytes_submitted = 0;  // DATA payload handed to the endpoint
     bool write_closed = false;  // we submitted END_STREAM (or a reset)
     bool read_closed = false;   // the server's END_STREAM or a reset arrived
     bool done = false;          // status published; the stream is forgotten
@@ -122,6 +123,8 @@ class ClientHost final : public sim::Host {
   void flush(Slot& slot);
   Slot* slot_of(sim::ConnId end);
   h2::Endpoint& endpoint(const ClientCall& call) { return *slots_[call.slot].endpoint; }
+  // Some of the request handed to the endpoint has not left yet (flow control holds it).
+  bool write_pending(const ClientCall& call);
 
   const ClientPersonality& personality_;
   std::vector<CallOutcome>& outcomes_;

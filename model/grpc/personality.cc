@@ -15,6 +15,7 @@ constexpr ClientPersonality grpc_core = {
     .http_status_prefix = "Received http2 header with status: ",
     .http_status_suffix = "",
     .cancel_past_deadline_is_deadline_exceeded = true,
+    .reset_fails_pending_write = true,
     // grpc++'s WritesDone (callback and sync) is an operation of its own, after the last write
     // completed: the tap saw END_STREAM always on an empty DATA frame, in the last message's write
     // or in one of its own 35 us to 4 ms later (docs/fidelity.md item 12, 2026-12-03). The long
@@ -62,7 +63,7 @@ constexpr ClientPersonality sync_api(ClientPersonality p) {
   p.source = "docs/behaviours.md §2.2 step 4 with no status op pending: grpc++ sync API (Finish, BlockingUnaryCall)";
   p.status_asked = StatusAsked::in_finish;
   p.unary_ok_without_message_is_unimplemented = true;
-  p.streaming_reset_after_no_trailers_is_no_status = true;
+  p.unasked_reset_after_no_trailers_is_no_status = true;
   // A streaming call's constructor sends the request headers at once, and the first Write()
   // comes later: the tap saw the headers of a request stream leave alone in 7 runs of 10, the
   // first message 0.04 to 3.5 ms after (docs/fidelity.md item 12, 2026-12-03).

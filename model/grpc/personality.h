@@ -65,12 +65,14 @@ struct ClientPersonality {
   // OK without a response message is reported as UNIMPLEMENTED "No message returned for unary
   // request". The callback API does not check.
   bool unary_ok_without_message_is_unimplemented = false;
-  // grpc++'s sync API on a streaming call: when the response ended without trailers and a reset
-  // comes in the same read, the reset replaces nothing, and Finish() finds trailing metadata
-  // without a grpc-status: UNKNOWN "No status received". Measured live through haproxy 2.6 (its
-  // empty DATA(END_STREAM), then CANCEL to a client still open): bidi calls, and client-streaming
-  // calls with their messages written (docs/fidelity.md item 19). Unary calls keep the reset.
-  bool streaming_reset_after_no_trailers_is_no_status = false;
+  // grpc++'s sync API, a call whose status the application has not asked for yet (status_asked,
+  // as it stood before the read): when the response ended without trailers and a reset comes in
+  // the same read, the reset replaces nothing, and Finish() finds trailing metadata without a
+  // grpc-status: UNKNOWN "No status received". Measured live through haproxy 2.6 (its empty
+  // DATA(END_STREAM), then CANCEL to a client still open): bidi calls, and a client-streaming call
+  // that half-closes after the response (docs/fidelity.md item 19); a client-streaming call that
+  // never half-closes, in Finish() since its last write, gets the reset, CANCELLED (item 20).
+  bool unasked_reset_after_no_trailers_is_no_status = false;
   // The application sees an OK status without its grpc-message. A fact of the library's API,
   // not of its transport, measured live (docs/fidelity.md, "An OK status's message"): grpc++
   // makes an OK Status with no message; grpc-go's stubs return a nil error; grpc-java's
@@ -90,6 +92,13 @@ struct ClientPersonality {
   HttpStatusWords http_status_words = HttpStatusWords::prefix_and_suffix;
   // grpc-core (§2.2 step 5): CANCEL past the deadline is reported as DEADLINE_EXCEEDED.
   bool cancel_past_deadline_is_deadline_exceeded;
+  // grpc-core (call.cc, 1.51: a batch that completes with an error cancels the call with that
+  // error, and the first error is the call's status): a non-NO_ERROR RST_STREAM that finds a
+  // message still held by flow control fails its send op, so the reset is the status even where
+  // the application has not asked for it and held trailers would be kept. Measured live through
+  // haproxy 2.6 with grpc++'s sync API: 40,000-byte messages of a call still uploading, trailers
+  // and CANCEL in one read, CANCELLED in 4 scenarios of the 200 x 5 run (docs/fidelity.md item 20).
+  bool reset_fails_pending_write = false;
   // The code and words of a status that a RST_STREAM stands for (status.h: ResetWords).
   ResetWords reset_words = ResetWords::grpc_core;
   // grpc-js (§2.3): RST_STREAM(NO_ERROR) without a status is INTERNAL "Call ended without gRPC

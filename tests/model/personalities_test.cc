@@ -262,6 +262,32 @@ TEST(ClientPersonalities, GrpcCoreSyncFindsNoStatusWhereAResponseEndedWithoutTra
   r = run_plain(upload);
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::unknown, "No status received"}));
+
+  // One that never half-closes is in Finish() since its last write: the reset is its status
+  // (live case 136 of the second 200 x 5 run, 5 of 5; docs/fidelity.md item 20).
+  upload.mutable_calls(0)->mutable_client()->set_half_close(HalfClose::NEVER);
+  r = run_plain(upload);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::cancelled, "Received RST_STREAM with error code 8"}));
+}
+
+TEST(ClientPersonalities, GrpcCoreTakesTheResetAsTheStatusWhenAWriteIsStillPending) {
+  // Trailers and CANCEL in one read while a 40,000-byte message waits for window: the sync API
+  // has not asked for the status, but the pending write fails with the reset, which cancels the
+  // call (docs/fidelity.md item 20). Every schedule that reaches the client that way ends so.
+  Scenario s = scenario_from_file("sync-client-pending-write-fails-with-reset.textproto");
+  ExploreReport e = explore(s, ExploreOptions{});
+  ASSERT_TRUE(e.complete);
+  std::set<std::string> reached;
+  for (const auto& [outcome, decisions] : e.outcomes[0]) reached.insert(outcome);
+  EXPECT_EQ(reached, (std::set<std::string>{"CANCELLED: Received RST_STREAM with error code 8",
+                                            "UNAUTHENTICATED: Details sent by the server"}));
+  // The callback API asks at once: the reset is its status whether or not a write waits.
+  s.set_client("grpc-core");
+  e = explore(s, ExploreOptions{});
+  reached.clear();
+  for (const auto& [outcome, decisions] : e.outcomes[0]) reached.insert(outcome);
+  EXPECT_TRUE(reached.contains("CANCELLED: Received RST_STREAM with error code 8"));
 }
 
 TEST(ClientPersonalities, TheDeadlineTimerCancelsACallStillWaiting) {
