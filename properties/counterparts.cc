@@ -11,21 +11,20 @@ constexpr Counterpart counterparts[] = {
      "not applicable"},
     {"proxy", "haproxy-2.6", "Debian 12 haproxy 2.6.12-1+deb12u4",
      "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
-     "(docs/fidelity-matrix-200x5.md): 3,427 of 3,430 cells at their latest runs, every triple at "
-     "100% but the grpc++ sync client's, 293 of 296 (docs/fidelity.md item 19); 2026-12-03 "
-     "matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): 498 of 498"},
+     "(docs/fidelity-matrix-200x5.md), each at 100% at its latest run: 3,431 of 3,431 cells (the "
+     "grpc++ sync client 290 of 297, then 295 of 299, first: docs/fidelity.md items 19 and 20); "
+     "2026-12-03 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): 498 of 498"},
     {"proxy", "haproxy-3.2", "haproxy 3.2.0 (e87397bc7)", never_packaged},
     {"proxy", "nginx", "Debian 12 nginx 1.22.1-9+deb12u11",
-     "2026-12-04: 200 scenarios x 5 runs a triple over 11 triples "
-     "(docs/fidelity-matrix-200x5.md), each at 100% at its latest run: 3,124 of 3,124 cells (the "
+     "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
+     "(docs/fidelity-matrix-200x5.md), each at 100% at its latest run: 3,372 of 3,372 cells (the "
      "grpc-go client 290 of 294 first, docs/fidelity.md item 17); 2026-12-03 matrix, 30 x 3 over "
      "12 triples (docs/fidelity-matrix.md): 491 of 491; since, from its rarer runs: the response "
      "read with a reset dropped, a reset queued while another call is relayed (docs/fidelity.md)"},
     {"proxy", "nginx-1.18", "nginx before 1.19.5", "never: Debian 12 ships 1.22"},
     {"proxy", "nghttpx", "Debian 12 nghttpx 1.52.0-1+deb12u3",
-     "2026-12-04: 200 scenarios x 5 runs a triple over 10 triples "
-     "(docs/fidelity-matrix-200x5.md): 2,830 of 2,832 cells, every triple at 100% at its latest "
-     "run but the grpc++ sync client's, 294 of 296 (a starved peer, docs/fidelity.md) (the "
+     "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
+     "(docs/fidelity-matrix-200x5.md), each at 100% at its latest run: 3,372 of 3,372 cells (the "
      "grpc-go client 291 of 294 first: what nghttpx reads with a server's reset is dropped, "
      "docs/fidelity.md item 18); 2026-12-03 matrix, 30 x 3 over 12 triples "
      "(docs/fidelity-matrix.md): 491 of 491"},
@@ -50,14 +49,14 @@ constexpr Counterpart counterparts[] = {
      "through haproxy (317 of 319 before docs/fidelity.md item 16), 294 of 294 through nginx, "
      "294 of 294 through nghttpx"},
     {"client", "grpc-core-sync", "grpc++ 1.51 sync API",
-     "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells through "
-     "nginx, 294 of 296 through nghttpx, 290 of 297 through haproxy (docs/fidelity.md item 19, "
-     "modelled since); 2026-12-03 matrix, 30 scenarios x 3 runs a triple: 130 of 130 cells "
+     "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 297 of 297 cells through "
+     "haproxy (290 of 297 and 295 of 299 before docs/fidelity.md items 19 and 20), 294 of 294 "
+     "through nginx and nghttpx each; 2026-12-03 matrix, 30 scenarios x 3 runs a triple: 130 of 130 cells "
      "with the grpc++ sync client through haproxy, nginx and nghttpx; 129 of 129 rerun after its "
      "headers-alone choice (docs/fidelity.md item 12)"},
     {"client", "grpc-java", "grpc-java 1.41.3 (Netty)",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
-     "through haproxy, 294 of 294 through nginx; 2026-12-03 matrix, 30 x 3 "
+     "through haproxy, nginx and nghttpx each; 2026-12-03 matrix, 30 x 3 "
      "(docs/fidelity-matrix.md): 129 of 129 through haproxy, nginx and nghttpx"},
     {"client", "grpc-go", "grpc-go 1.33.3",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
@@ -82,8 +81,8 @@ constexpr Counterpart counterparts[] = {
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 248 of 248 cells "
      "through haproxy, nginx and nghttpx each"},
     {"server", "grpc-java", "grpc-java 1.41.3",
-     "2026-12-04: 200 scenarios x 5 runs through haproxy (docs/fidelity-matrix-200x5.md): 248 of "
-     "248 cells; 2026-12-03 matrix, 30 x 3 (docs/fidelity-matrix.md): 105 of 105 through haproxy, "
+     "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 248 of 248 cells "
+     "through haproxy, nginx and nghttpx each; 2026-12-03 matrix, 30 x 3 (docs/fidelity-matrix.md): 105 of 105 through haproxy, "
      "nginx and nghttpx"},
 };
 
