@@ -369,8 +369,7 @@ TEST(ClientWritePatterns, GrpcCoreMessageInALaterWriteLosesTheStatusThroughHapro
   ExploreReport e = explore(s, ExploreOptions{});
   EXPECT_TRUE(e.complete);
   ASSERT_EQ(e.outcomes.size(), 1u);
-  std::set<std::string> reached;
-  for (const auto& [outcome, decisions] : e.outcomes[0]) reached.insert(outcome);
+  std::set<std::string> reached = testing::reachable_outcomes(e, 0);
   EXPECT_EQ(reached, (std::set<std::string>{"CANCELLED: Received RST_STREAM with error code 8", "OK"}));
 }
 
@@ -415,8 +414,7 @@ TEST(ClientWritePatterns, GrpcJsMessageInALaterWriteLosesTheStatusThroughHaproxy
   EXPECT_EQ(saw({1, 1, 1, 1}), grpc::Code::cancelled) << "a millisecond apart: still uploading";
   ExploreReport e = explore(s, ExploreOptions{});
   EXPECT_TRUE(e.complete);
-  std::set<std::string> reached;
-  for (const auto& [outcome, decisions] : e.outcomes[0]) reached.insert(outcome);
+  std::set<std::string> reached = testing::reachable_outcomes(e, 0);
   EXPECT_EQ(reached, (std::set<std::string>{"CANCELLED: Call cancelled",
                                             "INTERNAL: Received RST_STREAM with code 0 (Call ended without gRPC status)"}));
 }
@@ -444,8 +442,7 @@ TEST(ClientWritePatterns, GrpcCoreAndGrpcioEndStreamLongAfterTheLastMessageLoseT
 
     ExploreReport e = explore(s, ExploreOptions{});
     EXPECT_TRUE(e.complete) << client;
-    std::set<std::string> reached;
-    for (const auto& [outcome, decisions] : e.outcomes[0]) reached.insert(outcome);
+    std::set<std::string> reached = testing::reachable_outcomes(e, 0);
     EXPECT_EQ(reached, (std::set<std::string>{"CANCELLED: Received RST_STREAM with error code 8",
                                               "NOT_FOUND: Details sent by the server"}))
         << client;

@@ -47,6 +47,12 @@ std::vector<std::string> sent_on_stream(const Result& r, h2::Leg leg, bool clien
   return out;
 }
 
+std::set<std::string> reachable_outcomes(const ExploreReport& report, size_t call) {
+  std::set<std::string> reached;
+  for (const auto& [outcome, decisions] : report.outcomes.at(call)) reached.insert(outcome);
+  return reached;
+}
+
 CommandOutput run_command(const std::string& command) {
   CommandOutput out;
   FILE* pipe = popen((command + " 2>&1 </dev/null").c_str(), "r");

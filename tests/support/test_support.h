@@ -2,11 +2,13 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "model/run/result.h"
 #include "model/scenario/scenario.pb.h"
+#include "properties/explore.h"
 #include "sim/choice.h"
 
 namespace h2sim::testing {
@@ -36,6 +38,9 @@ class ScriptedChoices final : public sim::ChoiceSource {
 // "TYPE[ES](CODE)" strings: e.g. {"HEADERS[ES]", "RST_STREAM(CANCEL)"} for one stream.
 std::vector<std::string> sent_on_stream(const Result& r, h2::Leg leg, bool client_side,
                                         h2::StreamId stream);
+
+// The client outcomes an explore reached for call `call` ("CANCELLED: ...").
+std::set<std::string> reachable_outcomes(const ExploreReport& report, size_t call);
 
 // Runs a shell command, stdout and stderr together.
 struct CommandOutput {
