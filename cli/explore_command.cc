@@ -87,7 +87,9 @@ bool write_outcomes(const Context& ctx, const Scenario& scenario, const ExploreR
                     const std::string& input, std::vector<ExploreOutcome>* written) {
   std::string error;
   for (size_t call = 0; call < r.outcomes.size(); ++call) {
-    std::printf("\ncall %zu can end at the client with:\n", call);
+    // A search cut short has found some of a call's outcomes, not necessarily all of them.
+    std::printf("\ncall %zu can end at the client with%s:\n", call,
+                r.complete ? "" : " (at least these: the search was cut short)");
     std::set<std::string> taken;
     for (const auto& [outcome, decisions] : r.outcomes[call]) {
       sim::RecordedChoices choices(decisions);

@@ -62,6 +62,19 @@ TEST(ExploreJobsCommand, ABoundCutsEachSubtreeAndTheMessageSaysSo) {
   EXPECT_NE(whole.find("search cut short at max executions (20)\n"), std::string::npos) << whole;
 }
 
+// The outcomes of a search cut short are those found so far: the list says so, and a complete
+// search's list does not.
+TEST(ExploreJobsCommand, AnIncompleteSearchSaysItsOutcomesAreThoseFoundSoFar) {
+  std::string dir = std::string(H2SIM_SOURCE_DIR) + "/scenarios/";
+  const std::string hedge = "call 0 can end at the client with (at least these: the search was cut short):";
+  std::string cut = counts(dir + "explore-unary-abort.textproto --max-executions 20");
+  EXPECT_NE(cut.find(hedge), std::string::npos) << cut;
+  std::string whole = counts(dir + "explore-unary-abort.textproto");
+  EXPECT_NE(whole.find("search complete"), std::string::npos) << whole;
+  EXPECT_EQ(whole.find("(at least these"), std::string::npos) << whole;
+  EXPECT_NE(whole.find("call 0 can end at the client with:\n"), std::string::npos) << whole;
+}
+
 // A search far too large to finish (three calls with cut writes), started in the background.
 pid_t start_large_search(const std::string& out, const std::string& log) {
   std::ifstream in(std::string(H2SIM_SOURCE_DIR) + "/scenarios/explore-three-calls.textproto");
