@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <set>
 
 namespace h2sim {
 
@@ -79,16 +81,48 @@ CallFrames call_frames(const Result& r, uint32_t call) {
   return out;
 }
 
-int call_of_frame(const Result& r, size_t frame) {
-  if (r.frames[frame].stream_id == h2::connection_stream_id || r.frames[frame].endpoint.peer == h2::Peer::hostile) return -1;
-  for (const grpc::CallOutcome& c : r.calls) {
-    CallFrames f = call_frames(r, c.call);
-    for (const std::vector<size_t>* list : {&f.client_sent, &f.client_read, &f.proxy_to_client, &f.proxy_from_client,
-                                            &f.proxy_to_server, &f.proxy_from_server, &f.server_sent, &f.server_read}) {
-      if (std::binary_search(list->begin(), list->end(), frame)) return static_cast<int>(c.call);
+std::vector<int> frame_calls(const Result& r) {
+  // Each call's two streams, as streams_of finds them: the first request HEADERS the client
+  // sent with the call's x-h2sim-call header, and the first such HEADERS the server read.
+  std::set<uint32_t> calls;
+  for (const grpc::CallOutcome& c : r.calls) calls.insert(c.call);
+  using StreamKey = std::pair<uint32_t, int32_t>;  // connection, stream id
+  std::map<StreamKey, int> client_streams, server_streams;
+  std::set<uint32_t> client_found, server_found;
+  for (const h2::FrameRecord& f : r.frames) {
+    bool client_sent = f.endpoint.peer == h2::Peer::client && f.sent;
+    bool server_read = f.endpoint.peer == h2::Peer::server && !f.sent;
+    if (f.type != h2::FrameType::headers || !(client_sent || server_read)) continue;
+    const std::string* value = h2::find_header(f.headers, "x-h2sim-call");
+    if (value == nullptr) continue;
+    char* end = nullptr;
+    unsigned long call = std::strtoul(value->c_str(), &end, 10);
+    if (value->empty() || *end != '\0' || std::to_string(call) != *value || !calls.count(static_cast<uint32_t>(call))) continue;
+    auto n = static_cast<uint32_t>(call);
+    StreamKey key{f.endpoint.connection, f.stream_id.value};
+    if (client_sent && client_found.insert(n).second) client_streams.emplace(key, static_cast<int>(n));
+    if (server_read && server_found.insert(n).second) server_streams.emplace(key, static_cast<int>(n));
+  }
+  auto find = [](const std::map<StreamKey, int>& streams, const h2::FrameRecord& f) {
+    auto it = streams.find({f.endpoint.connection, f.stream_id.value});
+    return it == streams.end() ? -1 : it->second;
+  };
+  std::vector<int> out(r.frames.size(), -1);
+  for (size_t i = 0; i < r.frames.size(); ++i) {
+    const h2::FrameRecord& f = r.frames[i];
+    if (f.stream_id == h2::connection_stream_id) continue;
+    switch (f.endpoint.peer) {
+      case h2::Peer::client: out[i] = find(client_streams, f); break;
+      case h2::Peer::server: out[i] = find(server_streams, f); break;
+      case h2::Peer::proxy: {
+        int on_client = find(client_streams, f);
+        out[i] = on_client >= 0 ? on_client : find(server_streams, f);
+        break;
+      }
+      case h2::Peer::hostile: break;
     }
   }
-  return -1;
+  return out;
 }
 
 bool status_lost(const grpc::CallOutcome& c) {
@@ -103,10 +137,13 @@ const grpc::CallOutcome* call_at_issue(const Result& r, const std::vector<Verdic
   for (const grpc::CallOutcome& c : r.calls) {
     if (status_lost(c)) return &c;
   }
-  for (size_t i : breaking_frames(verdicts)) {
-    int call = call_of_frame(r, i);
-    for (const grpc::CallOutcome& c : r.calls) {
-      if (static_cast<int>(c.call) == call) return &c;
+  std::vector<size_t> breaking = breaking_frames(verdicts);
+  if (!breaking.empty()) {
+    std::vector<int> calls = frame_calls(r);
+    for (size_t i : breaking) {
+      for (const grpc::CallOutcome& c : r.calls) {
+        if (static_cast<int>(c.call) == calls[i]) return &c;
+      }
     }
   }
   return r.calls.empty() ? nullptr : &r.calls.front();

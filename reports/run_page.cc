@@ -9,6 +9,7 @@
 #include "reports/graphviz.h"
 #include "reports/headline.h"
 #include "reports/markup.h"
+#include "reports/page_view.h"
 #include "reports/pcap.h"
 #include "reports/run_facts.h"
 #include "reports/sequence_diagram.h"
@@ -27,11 +28,11 @@ struct Drawings {
 
 // Everything but the page: the drawings and the trace files, each checked.
 bool write_run_files(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
-                     const std::string& dir, const std::vector<ExtraDiagram>& extra_diagrams, ReportFiles* files,
-                     Drawings* drawings, std::string* error) {
+                     const PageView& view, const std::string& dir, const std::vector<ExtraDiagram>& extra_diagrams,
+                     ReportFiles* files, Drawings* drawings, std::string* error) {
   StateCoverage coverage;
   coverage.add(result, !all_hold(verdicts));
-  drawings->sequence = sequence_svg(scenario, result, verdicts);
+  drawings->sequence = sequence_svg(scenario, view.shown, view.verdicts, view.caption);
   if (!write_listed(dir, "sequence.svg", drawings->sequence, files, error) ||
       !write_listed(dir, "trace.pcap", pcap(result), files, error) ||
       !write_listed(dir, "trace.pcapng", pcapng(result), files, error) ||
@@ -70,9 +71,23 @@ std::string trace_html(const Result& r, const std::vector<Verdict>& verdicts) {
 }
 
 std::string outcomes_html(const Scenario& scenario, const Result& r) {
-  std::string html = "<table id=\"outcomes\"><tr><th>call</th><th>kind</th><th>client stream</th><th>server sent</th>"
-                     "<th>client saw</th><th>at</th></tr>\n";
-  for (const grpc::CallOutcome& c : r.calls) {
+  std::vector<size_t> listed = listed_calls(r);
+  std::string html;
+  if (listed.size() < r.calls.size()) {
+    size_t lost = static_cast<size_t>(std::count_if(r.calls.begin(), r.calls.end(), status_lost));
+    std::string calls = std::to_string(r.calls.size()), shown = std::to_string(listed.size());
+    std::string which = lost == 0 ? shown + " of the run's " + calls + " calls (no call's status was lost)"
+                        : lost <= listed.size()
+                            ? shown + " of the run's " + calls + " calls, among them all " + std::to_string(lost) +
+                                  " whose status was lost"
+                            : "the first " + shown + " of the " + std::to_string(lost) +
+                                  " calls whose status was lost (of " + calls + ")";
+    html += "<p id=\"outcomes-note\">" + which + "; trace.txt lists every call's outcome.</p>\n";
+  }
+  html += "<table id=\"outcomes\"><tr><th>call</th><th>kind</th><th>client stream</th><th>server sent</th>"
+          "<th>client saw</th><th>at</th></tr>\n";
+  for (size_t index : listed) {
+    const grpc::CallOutcome& c = r.calls[index];
     bool lost = status_lost(c);
     html += "<tr" + std::string(lost ? " class=\"lost\"" : "") + "><td>" + std::to_string(c.call) + "</td><td>" +
             CallKind_Name(scenario.calls(call_copy(scenario, c.call).entry).kind()) + "</td><td>" + std::to_string(c.client_stream.value) + "</td><td>" +
@@ -108,7 +123,7 @@ constexpr std::string_view run_page_style =
     "mark.breaking{background:#fbb;font-weight:bold}.batch{background:#fee}tr.lost td{background:#fdd}";
 
 std::string run_page(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
-                     const std::string& replay_command, const Drawings& drawings) {
+                     const PageView& view, const std::string& replay_command, const Drawings& drawings) {
   bool failed = !all_hold(verdicts);
   Cast cast = cast_of(scenario);
   std::string name = scenario.name().empty() ? "scenario" : scenario.name();
@@ -122,9 +137,11 @@ std::string run_page(const Scenario& scenario, const Result& result, const std::
        << (failed ? "FAIL: an invariant is broken" : "PASS: every invariant holds") << "</p>\n<h2>Outcomes</h2>"
        << outcomes_html(scenario, result) << "<h2>Verdicts</h2>" << verdicts_html(verdicts)
        << "<h2>Replay</h2><pre><code id=\"replay\">" << escape_xml(replay_command) << "</code></pre>\n"
-       << "<h2>Sequence</h2>\n" << svg_element(drawings.sequence) << "\n<h2>Trace</h2><p>Marked: the frames that "
+       << "<h2>Sequence</h2>\n"
+       << (view.whole ? "" : "<p id=\"page-view\">" + escape_xml(view.note) + "</p>\n")
+       << svg_element(drawings.sequence) << "\n<h2>Trace</h2><p>Marked: the frames that "
        << "break an invariant; shaded: the rest of their read batch or flush.</p><pre id=\"trace\">"
-       << trace_html(result, verdicts) << "</pre>\n<h2>Coverage marks</h2>" << marks_html(result)
+       << trace_html(view.shown, view.verdicts) << "</pre>\n<h2>Coverage marks</h2>" << marks_html(result)
        << "<h2>Stream states</h2>\n" << drawings.figures << "\n<h2>Scenario</h2><pre>"
        << escape_xml(to_text(scenario)) << "</pre>\n"
        << "<p>Files: sequence.svg, trace.pcap (tshark -r trace.pcap -d tcp.port==8080,http2 -d "
@@ -140,13 +157,16 @@ bool write_report(const Scenario& scenario, const Result& result, const std::vec
                   const std::string& replay_command, const std::string& dir, ReportFiles* files,
                   std::string* error, const std::vector<ExtraDiagram>& extra_diagrams) {
   Drawings drawings;
+  PageView view;
+  page_view(result, verdicts, &view);
   if (!make_report_folder(dir, error) ||
-      !write_run_files(scenario, result, verdicts, dir, extra_diagrams, files, &drawings, error) ||
-      !write_listed(dir, "index.html", run_page(scenario, result, verdicts, replay_command, drawings), files,
+      !write_run_files(scenario, result, verdicts, view, dir, extra_diagrams, files, &drawings, error) ||
+      !write_listed(dir, "index.html", run_page(scenario, result, verdicts, view, replay_command, drawings), files,
                     error)) {
     return false;
   }
   files->html = dir + "/index.html";
+  if (!view.whole) files->note += (files->note.empty() ? "" : "\n") + view.note;
   return true;
 }
 

@@ -59,7 +59,8 @@ struct Diagram {
   std::vector<Row> rows;
   std::map<size_t, size_t> row_of_frame;
   std::map<size_t, size_t> arrival;                 // sent frame -> the frame its reader logged
-  std::map<size_t, int> call_of;                    // frame -> call, for the colour
+  std::vector<int> call_of;                         // by frame: its call or -1, for the colour
+  std::string caption;                              // a last legend line: what a part of a run leaves out
   std::set<size_t> breaking;                        // frames that break a verdict
   std::map<BatchKey, std::string> breaking_batches;  // -> the verdicts they break
   std::vector<SequenceLabel> labels;                // every text drawn
@@ -77,9 +78,8 @@ struct Diagram {
     return first_lane_x;
   }
   const char* colour(size_t frame) const {
-    auto it = call_of.find(frame);
-    if (it == call_of.end() || it->second < 0) return connection_colour;
-    return palette[static_cast<size_t>(it->second) % std::size(palette)];
+    if (frame >= call_of.size() || call_of[frame] < 0) return connection_colour;
+    return palette[static_cast<size_t>(call_of[frame]) % std::size(palette)];
   }
   int line_y(size_t frame) const { return rows[row_of_frame.at(frame)].y + 4; }
 };
@@ -143,13 +143,7 @@ void match_frames(Diagram& d) {
     const std::vector<size_t>& got = received[key];
     for (size_t k = 0; k < list.size() && k < got.size(); ++k) d.arrival[list[k]] = got[k];
   }
-  for (const grpc::CallOutcome& c : d.r.calls) {
-    CallFrames f = call_frames(d.r, c.call);
-    for (const std::vector<size_t>* list : {&f.client_sent, &f.client_read, &f.proxy_to_client, &f.proxy_from_client,
-                                            &f.proxy_to_server, &f.proxy_from_server, &f.server_sent, &f.server_read}) {
-      for (size_t i : *list) d.call_of[i] = static_cast<int>(c.call);
-    }
-  }
+  d.call_of = frame_calls(d.r);
 }
 
 void note_breaking(Diagram& d, const std::vector<Verdict>& verdicts) {
@@ -222,7 +216,7 @@ void place_rows(Diagram& d) {
     cursor += h;
   }
   d.width = d.lane_x(Role::server) + margin_right_px;
-  d.height = cursor + 24 + 3 * legend_line_px;
+  d.height = cursor + 24 + (d.caption.empty() ? 3 : 4) * legend_line_px;
 }
 
 // --- drawing ---------------------------------------------------------------------------------
@@ -419,11 +413,16 @@ void draw_legend(Diagram& d) {
       "Orange bars: frames one read delivered; red band: a read or flush that breaks an invariant; ◆ rows: SETTINGS, "
       "WINDOW_UPDATE, PING.",
   };
-  int y = d.height - 3 * legend_line_px + 4;
+  int y = d.height - (d.caption.empty() ? 3 : 4) * legend_line_px + 4;
   for (const char* line : lines) {
     text(d, {8, static_cast<double>(y), small_font_px, SequenceLabel::Anchor::start, fit(line, d.width - 16, small_font_px)},
          "fill=\"#666\"");
     y += legend_line_px;
+  }
+  if (!d.caption.empty()) {
+    text(d, {8, static_cast<double>(y), small_font_px, SequenceLabel::Anchor::start,
+             fit(d.caption, d.width - 16, small_font_px)},
+         "fill=\"#a00\"", d.caption);
   }
 }
 
@@ -458,8 +457,10 @@ bool SequenceLabel::overlaps(const SequenceLabel& o) const {
   return left() < o.right() && o.left() < right() && top() < o.bottom() && o.top() < bottom();
 }
 
-std::string sequence_svg(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts) {
+std::string sequence_svg(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts,
+                         const std::string& caption) {
   Diagram d(scenario, result);
+  d.caption = caption;
   match_frames(d);
   note_breaking(d, verdicts);
   build_rows(d);

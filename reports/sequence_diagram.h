@@ -38,7 +38,9 @@ double sequence_text_width(std::string_view text, int font_px);
 // Rows of frames sent and read; connection housekeeping (SETTINGS and their ACKs,
 // WINDOW_UPDATE, PING) folded into one grey row per run of them, full frames on hover; one
 // colour per call's streams; each call's end at the client; the read batches that break a
-// verdict in `verdicts` emphasised; a gap in virtual time drawn as a break.
-std::string sequence_svg(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts = {});
+// verdict in `verdicts` emphasised; a gap in virtual time drawn as a break. A `caption` (what a
+// drawing of part of a run leaves out) is a last line of the legend.
+std::string sequence_svg(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts = {},
+                         const std::string& caption = "");
 
 }  // namespace h2sim
