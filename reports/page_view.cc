@@ -80,7 +80,8 @@ void page_view(const Result& r, const std::vector<Verdict>& verdicts, PageView* 
   }
   std::string shown_text, caption_text;
   if (kept == 0) {
-    // No call, or one that never reached the wire: the first frames, whole pairs at the start.
+    // No call, or one that never reached the wire: the first frames (a frame sent near the end of
+    // them and read after it is drawn as never read).
     std::fill(keep.begin(), keep.begin() + static_cast<ptrdiff_t>(page_frames_max), true);
     shown_text = "its first " + std::to_string(page_frames_max) + " frames";
     caption_text = "the run's first frames";
