@@ -70,7 +70,7 @@ void BM_PageSequence(benchmark::State& state) {
   for (auto _ : state) {
     h2sim::PageView view;
     h2sim::page_view(run.result, run.verdicts, &view);
-    benchmark::DoNotOptimize(h2sim::sequence_svg(run.scenario, view.shown, view.verdicts, view.caption).size());
+    benchmark::DoNotOptimize(h2sim::sequence_svg(run.scenario, view.shown(), view.verdicts(), view.caption).size());
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }

@@ -53,10 +53,10 @@ std::string why_this_call(const Result& r, const std::vector<Verdict>& verdicts,
 }  // namespace
 
 void page_view(const Result& r, const std::vector<Verdict>& verdicts, PageView* view) {
+  view->run = &r;
+  view->run_verdicts = &verdicts;
   view->whole = r.frames.size() <= page_frames_max;
   if (view->whole) {
-    view->shown = r;
-    view->verdicts = verdicts;
     view->note.clear();
     view->caption.clear();
     return;
@@ -91,7 +91,7 @@ void page_view(const Result& r, const std::vector<Verdict>& verdicts, PageView* 
                  ") on both legs, and the connection frames of its connections sent and read while it ran";
   }
   // The shown Result: the kept frames in log order, the focus call's outcome, the run's facts.
-  Result& s = view->shown;
+  Result& s = view->part;
   s = Result{};
   s.has_proxy = r.has_proxy;
   s.has_hostile = r.has_hostile;
@@ -107,8 +107,8 @@ void page_view(const Result& r, const std::vector<Verdict>& verdicts, PageView* 
     index_in_shown[i] = s.frames.size();
     s.frames.push_back(r.frames[i]);
   }
-  view->verdicts = verdicts;
-  for (Verdict& v : view->verdicts) {
+  view->part_verdicts = verdicts;
+  for (Verdict& v : view->part_verdicts) {
     std::vector<size_t> moved;
     for (size_t i : v.frames) {
       if (i < index_in_shown.size() && index_in_shown[i] != SIZE_MAX) moved.push_back(index_in_shown[i]);

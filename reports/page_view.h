@@ -19,16 +19,21 @@ constexpr size_t page_calls_max = 1000;
 
 struct PageView {
   // What the sequence diagram and the trace on the page show: the run itself when it is small
-  // enough, else a Result holding the call at issue's frames (and only that call), with the
-  // verdicts' frame indexes moved to match.
-  Result shown;
-  std::vector<Verdict> verdicts;
+  // enough, else `part`, a Result holding the call at issue's frames (and only that call), with
+  // the verdicts' frame indexes moved to match.
+  const Result& shown() const { return whole ? *run : part; }
+  const std::vector<Verdict>& verdicts() const { return whole ? *run_verdicts : part_verdicts; }
+
   bool whole = true;
   std::string note;     // for the page: what was left out and where to find it; empty when whole
   std::string caption;  // the same in one line, for the sequence diagram's legend
+  const Result* run = nullptr;
+  const std::vector<Verdict>* run_verdicts = nullptr;
+  Result part;
+  std::vector<Verdict> part_verdicts;
 };
 
-// The view of `result` (a small run's view copies it: the page draws from `view->shown`).
+// The view of `result`, which must outlive it (a small run's view points at it).
 void page_view(const Result& result, const std::vector<Verdict>& verdicts, PageView* view);
 
 // The calls the outcome table lists, by index in `result.calls`: every call if there are at

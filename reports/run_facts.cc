@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
-#include <set>
 
 namespace h2sim {
 
@@ -16,28 +15,46 @@ struct CallStreams {
   h2::StreamId client_stream{}, server_stream{};
 };
 
-bool request_of_call(const h2::FrameRecord& f, uint32_t call) {
-  if (f.type != h2::FrameType::headers) return false;
+// The call a request HEADERS names in its x-h2sim-call header, or -1.
+int64_t call_named(const h2::FrameRecord& f) {
+  if (f.type != h2::FrameType::headers) return -1;
   const std::string* value = h2::find_header(f.headers, "x-h2sim-call");
-  return value != nullptr && *value == std::to_string(call);
+  if (value == nullptr || value->empty()) return -1;
+  char* end = nullptr;
+  unsigned long call = std::strtoul(value->c_str(), &end, 10);
+  if (*end != '\0' || std::to_string(call) != *value || call > UINT32_MAX) return -1;
+  return static_cast<int64_t>(call);
 }
 
-CallStreams streams_of(const Result& r, uint32_t call) {
-  CallStreams s;
+// Every call's streams, in one pass over the log: the first request HEADERS the client sent
+// naming the call, and the first such HEADERS the server read.
+std::map<uint32_t, CallStreams> all_call_streams(const Result& r) {
+  std::map<uint32_t, CallStreams> out;
   for (const h2::FrameRecord& f : r.frames) {
-    if (!request_of_call(f, call)) continue;
-    if (!s.client_found && f.endpoint.peer == h2::Peer::client && f.sent) {
+    bool client_sent = f.endpoint.peer == h2::Peer::client && f.sent;
+    bool server_read = f.endpoint.peer == h2::Peer::server && !f.sent;
+    if (!client_sent && !server_read) continue;
+    int64_t call = call_named(f);
+    if (call < 0) continue;
+    CallStreams& s = out[static_cast<uint32_t>(call)];
+    if (client_sent && !s.client_found) {
       s.client_found = true;
       s.client_connection = f.endpoint.connection;
       s.client_stream = f.stream_id;
     }
-    if (!s.server_found && f.endpoint.peer == h2::Peer::server && !f.sent) {
+    if (server_read && !s.server_found) {
       s.server_found = true;
       s.server_connection = f.endpoint.connection;
       s.server_stream = f.stream_id;
     }
   }
-  return s;
+  return out;
+}
+
+CallStreams streams_of(const Result& r, uint32_t call) {
+  std::map<uint32_t, CallStreams> all = all_call_streams(r);
+  auto it = all.find(call);
+  return it == all.end() ? CallStreams{} : it->second;
 }
 
 std::string name_or(const std::string& name, const char* fallback) { return name.empty() ? fallback : name; }
@@ -82,26 +99,15 @@ CallFrames call_frames(const Result& r, uint32_t call) {
 }
 
 std::vector<int> frame_calls(const Result& r) {
-  // Each call's two streams, as streams_of finds them: the first request HEADERS the client
-  // sent with the call's x-h2sim-call header, and the first such HEADERS the server read.
-  std::set<uint32_t> calls;
-  for (const grpc::CallOutcome& c : r.calls) calls.insert(c.call);
   using StreamKey = std::pair<uint32_t, int32_t>;  // connection, stream id
   std::map<StreamKey, int> client_streams, server_streams;
-  std::set<uint32_t> client_found, server_found;
-  for (const h2::FrameRecord& f : r.frames) {
-    bool client_sent = f.endpoint.peer == h2::Peer::client && f.sent;
-    bool server_read = f.endpoint.peer == h2::Peer::server && !f.sent;
-    if (f.type != h2::FrameType::headers || !(client_sent || server_read)) continue;
-    const std::string* value = h2::find_header(f.headers, "x-h2sim-call");
-    if (value == nullptr) continue;
-    char* end = nullptr;
-    unsigned long call = std::strtoul(value->c_str(), &end, 10);
-    if (value->empty() || *end != '\0' || std::to_string(call) != *value || !calls.count(static_cast<uint32_t>(call))) continue;
-    auto n = static_cast<uint32_t>(call);
-    StreamKey key{f.endpoint.connection, f.stream_id.value};
-    if (client_sent && client_found.insert(n).second) client_streams.emplace(key, static_cast<int>(n));
-    if (server_read && server_found.insert(n).second) server_streams.emplace(key, static_cast<int>(n));
+  std::map<uint32_t, CallStreams> streams = all_call_streams(r);
+  for (const grpc::CallOutcome& c : r.calls) {
+    auto it = streams.find(c.call);
+    if (it == streams.end()) continue;
+    const CallStreams& s = it->second;
+    if (s.client_found) client_streams.emplace(StreamKey{s.client_connection, s.client_stream.value}, static_cast<int>(c.call));
+    if (s.server_found) server_streams.emplace(StreamKey{s.server_connection, s.server_stream.value}, static_cast<int>(c.call));
   }
   auto find = [](const std::map<StreamKey, int>& streams, const h2::FrameRecord& f) {
     auto it = streams.find({f.endpoint.connection, f.stream_id.value});

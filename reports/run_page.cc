@@ -32,7 +32,7 @@ bool write_run_files(const Scenario& scenario, const Result& result, const std::
                      ReportFiles* files, Drawings* drawings, std::string* error) {
   StateCoverage coverage;
   coverage.add(result, !all_hold(verdicts));
-  drawings->sequence = sequence_svg(scenario, view.shown, view.verdicts, view.caption);
+  drawings->sequence = sequence_svg(scenario, view.shown(), view.verdicts(), view.caption);
   if (!write_listed(dir, "sequence.svg", drawings->sequence, files, error) ||
       !write_listed(dir, "trace.pcap", pcap(result), files, error) ||
       !write_listed(dir, "trace.pcapng", pcapng(result), files, error) ||
@@ -141,7 +141,7 @@ std::string run_page(const Scenario& scenario, const Result& result, const std::
        << (view.whole ? "" : "<p id=\"page-view\">" + escape_xml(view.note) + "</p>\n")
        << svg_element(drawings.sequence) << "\n<h2>Trace</h2><p>Marked: the frames that "
        << "break an invariant; shaded: the rest of their read batch or flush.</p><pre id=\"trace\">"
-       << trace_html(view.shown, view.verdicts) << "</pre>\n<h2>Coverage marks</h2>" << marks_html(result)
+       << trace_html(view.shown(), view.verdicts()) << "</pre>\n<h2>Coverage marks</h2>" << marks_html(result)
        << "<h2>Stream states</h2>\n" << drawings.figures << "\n<h2>Scenario</h2><pre>"
        << escape_xml(to_text(scenario)) << "</pre>\n"
        << "<p>Files: sequence.svg, trace.pcap (tshark -r trace.pcap -d tcp.port==8080,http2 -d "

@@ -44,8 +44,8 @@ TEST(PageView, ASmallRunIsShownWhole) {
   page_view(run.result, run.verdicts, &view);
   EXPECT_TRUE(view.whole);
   EXPECT_TRUE(view.note.empty());
-  EXPECT_EQ(view.shown.frames.size(), run.result.frames.size());
-  EXPECT_EQ(trace_digest(view.shown), trace_digest(run.result));
+  EXPECT_EQ(view.shown().frames.size(), run.result.frames.size());
+  EXPECT_EQ(trace_digest(view.shown()), trace_digest(run.result));
 }
 
 TEST(PageView, ALargeRunShowsTheFirstLostCallWithTheFramesThatBreakTheInvariant) {
@@ -57,19 +57,19 @@ TEST(PageView, ALargeRunShowsTheFirstLostCallWithTheFramesThatBreakTheInvariant)
   ASSERT_FALSE(view.whole);
   EXPECT_NE(view.note.find("the first call whose status was lost"), std::string::npos) << view.note;
   EXPECT_NE(view.note.find("trace.txt"), std::string::npos) << view.note;
-  ASSERT_EQ(view.shown.calls.size(), 1u);
-  const grpc::CallOutcome& focus = view.shown.calls[0];
+  ASSERT_EQ(view.shown().calls.size(), 1u);
+  const grpc::CallOutcome& focus = view.shown().calls[0];
   EXPECT_EQ(focus.call, call_at_issue(run.result, run.verdicts)->call);
   EXPECT_TRUE(status_lost(focus));
-  EXPECT_LT(view.shown.frames.size(), page_frames_max);
+  EXPECT_LT(view.shown().frames.size(), page_frames_max);
 
   // Every frame shown belongs to that call or to no call (a connection frame).
-  std::vector<int> calls = frame_calls(view.shown);
+  std::vector<int> calls = frame_calls(view.shown());
   size_t of_call = 0;
   for (size_t i = 0; i < calls.size(); ++i) {
     EXPECT_TRUE(calls[i] == static_cast<int>(focus.call) ||
-                view.shown.frames[i].stream_id == h2::connection_stream_id)
-        << h2::format_frame(view.shown.frames[i]);
+                view.shown().frames[i].stream_id == h2::connection_stream_id)
+        << h2::format_frame(view.shown().frames[i]);
     of_call += calls[i] == static_cast<int>(focus.call) ? 1 : 0;
   }
   std::vector<int> all_calls = frame_calls(run.result);
@@ -80,13 +80,13 @@ TEST(PageView, ALargeRunShowsTheFirstLostCallWithTheFramesThatBreakTheInvariant)
   for (size_t i : breaking_frames(run.verdicts)) {
     if (all_calls[i] == static_cast<int>(focus.call)) breaking_before.insert(h2::format_frame(run.result.frames[i]));
   }
-  for (size_t i : breaking_frames(view.verdicts)) breaking_after.insert(h2::format_frame(view.shown.frames[i]));
+  for (size_t i : breaking_frames(view.verdicts())) breaking_after.insert(h2::format_frame(view.shown().frames[i]));
   EXPECT_FALSE(breaking_before.empty());
   EXPECT_EQ(breaking_after, breaking_before);
 
   // Sends and reads come in whole pairs: each direction shows as many frames sent as read.
   std::map<std::pair<uint32_t, bool>, int> balance;
-  for (const h2::FrameRecord& f : view.shown.frames) {
+  for (const h2::FrameRecord& f : view.shown().frames) {
     balance[{f.endpoint.connection, f.sent ? f.endpoint.client_side : !f.endpoint.client_side}] += f.sent ? 1 : -1;
   }
   for (const auto& [direction, n] : balance) EXPECT_EQ(n, 0) << "connection " << direction.first;
