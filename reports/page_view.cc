@@ -94,7 +94,9 @@ void page_view(const Result& r, const std::vector<Verdict>& verdicts, PageView* 
   Result& s = view->part;
   s = Result{};
   s.has_proxy = r.has_proxy;
-  s.has_hostile = r.has_hostile;
+  // A hostile client's frames are never kept (they belong to no call and to none of the call's
+  // connections): a part that said "its connection (0 frames) is not drawn" would mislead.
+  s.has_hostile = false;
   s.hostile_connection = r.hostile_connection;
   s.hostile_peer_closed = r.hostile_peer_closed;
   s.end = r.end;

@@ -13,6 +13,7 @@
 #include "reports/page_view.h"
 #include "reports/run_facts.h"
 #include "reports/run_page.h"
+#include "reports/sequence_diagram.h"
 #include "support/test_support.h"
 
 namespace h2sim {
@@ -90,6 +91,23 @@ TEST(PageView, ALargeRunShowsTheFirstLostCallWithTheFramesThatBreakTheInvariant)
     balance[{f.endpoint.connection, f.sent ? f.endpoint.client_side : !f.endpoint.client_side}] += f.sent ? 1 : -1;
   }
   for (const auto& [direction, n] : balance) EXPECT_EQ(n, 0) << "connection " << direction.first;
+}
+
+// A hostile client's 6,700 frames beside one call: the part drawn holds none of them, and does
+// not claim that "its connection (0 frames)" was left out.
+TEST(PageView, APartWithoutTheHostileClientsFramesDoesNotCountThem) {
+  Scenario scenario = testing::scenario_from_file("hostile-rapid-reset-split-frame.textproto");
+  sim::SeededChoices choices(3);
+  Result result = run_case(scenario, choices);
+  std::vector<Verdict> verdicts = check_all(result, scenario);
+  ASSERT_TRUE(result.has_hostile);
+  ASSERT_GT(result.frames.size(), page_frames_max);
+  PageView view;
+  page_view(result, verdicts, &view);
+  ASSERT_FALSE(view.whole);
+  std::string svg = sequence_svg(scenario, view.shown(), view.verdicts(), view.caption);
+  EXPECT_EQ(svg.find("(0 frames)"), std::string::npos);
+  EXPECT_NE(svg.find("Part of the run"), std::string::npos);
 }
 
 TEST(PageView, TheOutcomeTableListsTheLostCallsFirstThenTheOthersInOrder) {
