@@ -50,6 +50,24 @@ std::string why_this_call(const Result& r, const std::vector<Verdict>& verdicts,
   return r.calls.empty() || &call == &r.calls.front() ? "the first call" : "the call at issue";
 }
 
+// Marks in `keep` the frames of `call` and the connection frames of its connections while it
+// ran; returns how many frames the call has.
+size_t keep_call(const Result& r, const std::vector<int>& calls, uint32_t call, std::vector<bool>* keep) {
+  std::set<uint32_t> connections;
+  sim::Time first{INT64_MAX}, last{INT64_MIN};
+  size_t kept = 0;
+  for (size_t i = 0; i < r.frames.size(); ++i) {
+    if (calls[i] != static_cast<int>(call)) continue;
+    (*keep)[i] = true;
+    ++kept;
+    connections.insert(r.frames[i].endpoint.connection);
+    first = std::min(first, r.frames[i].at);
+    last = std::max(last, r.frames[i].at);
+  }
+  for (size_t i : connection_frames(r, connections, first, last)) (*keep)[i] = true;
+  return kept;
+}
+
 }  // namespace
 
 void page_view(const Result& r, const std::vector<Verdict>& verdicts, PageView* view) {
@@ -64,20 +82,7 @@ void page_view(const Result& r, const std::vector<Verdict>& verdicts, PageView* 
   std::vector<bool> keep(r.frames.size(), false);
   std::vector<int> calls = frame_calls(r);
   const grpc::CallOutcome* focus = call_at_issue(r, verdicts);
-  size_t kept = 0;
-  if (focus != nullptr) {
-    std::set<uint32_t> connections;
-    sim::Time first{INT64_MAX}, last{INT64_MIN};
-    for (size_t i = 0; i < r.frames.size(); ++i) {
-      if (calls[i] != static_cast<int>(focus->call)) continue;
-      keep[i] = true;
-      ++kept;
-      connections.insert(r.frames[i].endpoint.connection);
-      first = std::min(first, r.frames[i].at);
-      last = std::max(last, r.frames[i].at);
-    }
-    for (size_t i : connection_frames(r, connections, first, last)) keep[i] = true;
-  }
+  size_t kept = focus == nullptr ? 0 : keep_call(r, calls, focus->call, &keep);
   std::string shown_text, caption_text;
   if (kept == 0) {
     // No call, or one that never reached the wire: the first frames (a frame sent near the end of
