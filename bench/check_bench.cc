@@ -5,6 +5,8 @@
 //   ./build-release/bench/bench_check_bench
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_main.h"
+
 #include <algorithm>
 #include <chrono>
 #include <vector>
@@ -147,4 +149,4 @@ BENCHMARK(BM_SwarmCoverageAfterCases)->Arg(0)->Arg(1)->Unit(benchmark::kSecond)-
 
 }  // namespace
 
-BENCHMARK_MAIN();
+H2SIM_BENCHMARK_MAIN()

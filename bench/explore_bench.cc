@@ -4,6 +4,8 @@
 //   ./build-release/bench/bench_explore_bench
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_main.h"
+
 #include "model/scenario/scenario_io.h"
 #include "properties/explore.h"
 
@@ -65,4 +67,4 @@ BENCHMARK_CAPTURE(explore_bench, three_calls_split16_jobs2, "explore-three-calls
 
 }  // namespace
 
-BENCHMARK_MAIN();
+H2SIM_BENCHMARK_MAIN()

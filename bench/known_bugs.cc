@@ -5,6 +5,8 @@
 //   ./build-release/bench/bench_known_bugs
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_main.h"
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -167,4 +169,4 @@ const int registered = register_all();
 
 }  // namespace
 
-BENCHMARK_MAIN();
+H2SIM_BENCHMARK_MAIN()

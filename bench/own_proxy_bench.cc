@@ -7,6 +7,8 @@
 //   ./build-release/bench/bench_own_proxy_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_main.h"
+
 #include <cstdio>
 #include <map>
 
@@ -108,4 +110,4 @@ BENCHMARK(BM_WireTraceDecode);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+H2SIM_BENCHMARK_MAIN()

@@ -8,6 +8,8 @@
 //   ./build-release/bench/bench_report_bench
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_main.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -78,4 +80,4 @@ BENCHMARK(BM_PageSequence)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->Unit(bench
 
 }  // namespace
 
-BENCHMARK_MAIN();
+H2SIM_BENCHMARK_MAIN()

@@ -4,6 +4,8 @@
 //
 //   ./build/bench/bench_run_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
+
+#include "bench/bench_main.h"
 #include <nghttp2/nghttp2.h>
 
 #include <cstring>
@@ -138,4 +140,4 @@ BENCHMARK(BM_Nghttp2Alone);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+H2SIM_BENCHMARK_MAIN()

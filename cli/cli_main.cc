@@ -14,6 +14,7 @@
 #include "cli/context.h"
 #include "cli/output.h"
 #include "cli/plugins.h"
+#include "cli/process_memory.h"
 #include "live/net/process.h"
 #include "model/run/run.h"
 #include "model/scenario/scenario_io.h"
@@ -88,6 +89,7 @@ int dispatch(const Command& c, const Context& ctx, std::span<const std::string> 
 ProxyRegistry builtin_proxies() { return builtin_registry(); }
 
 int cli_main(int argc, char** argv, const ProxyRegistry& proxies) {
+  cli::keep_freed_memory();
   std::vector<std::string> args(argv + 1, argv + argc);
   std::vector<std::string> plugins;
   std::string error;
