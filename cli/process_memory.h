@@ -2,10 +2,10 @@
 // log and per-call state of tens of megabytes and frees them at its end. By default glibc serves
 // each block over its mmap threshold with a fresh mapping and returns it at free, and trims the
 // heap's top once 128 KiB of it are free, so every such run faulted its memory in again from
-// the OS: at 10,000 bidi calls, per-call time fell from 1.19-1.36x to 1.03-1.15x the one-call
-// time with both off (bench/README.md, "Issue 13 on 2026-12-04, third session"). h2sim runs
-// case after case, so it keeps what it freed for the next run instead; its resident size stays
-// at the largest run's peak until it exits.
+// the OS: a benchmark process of ten 10,000-call runs took 60,788 minor page faults, and takes
+// 31,663 (one run's growth of the heap) with this (bench/README.md, "Issue 13 on 2026-12-04,
+// third session"). h2sim runs case after case, so it keeps what it freed for the next run
+// instead; its resident size stays at the largest run's peak until it exits.
 #pragma once
 
 namespace h2sim::cli {

@@ -18,7 +18,7 @@ struct CallStreams {
 // The call a request HEADERS names in its x-h2sim-call header, or -1.
 int64_t call_named(const h2::FrameRecord& f) {
   if (f.type != h2::FrameType::headers) return -1;
-  const std::string* value = h2::find_header(f.headers, "x-h2sim-call");
+  const std::string* value = h2::find_header(f.headers, h2::call_tag_header);
   if (value == nullptr || value->empty()) return -1;
   char* end = nullptr;
   unsigned long call = std::strtoul(value->c_str(), &end, 10);

@@ -91,7 +91,7 @@ void ClientHost::start_call(ClientCall& call) {
     headers.emplace_back("grpc-timeout", std::to_string(ms) + "m");
   }
   // Tells the server application which script this call follows.
-  headers.emplace_back("x-h2sim-call", std::to_string(call.index));
+  headers.emplace_back(h2::call_tag_header, std::to_string(call.index));
   for (uint32_t i = 0; i < script.metadata_headers; ++i) {
     headers.push_back(metadata_header(MetadataBlock::request, call.index, i, script.metadata_bytes));
   }

@@ -56,7 +56,7 @@ void ServerHost::handle(sim::ConnId conn, h2::Endpoint&, const h2::Event& event)
     ServerCall call;
     call.conn = conn;
     call.stream = event.stream;
-    if (const std::string* v = h2::find_header(event.headers, "x-h2sim-call")) {
+    if (const std::string* v = h2::find_header(event.headers, h2::call_tag_header)) {
       int index = -1;
       auto r = std::from_chars(v->data(), v->data() + v->size(), index);
       if (r.ec == std::errc() && index >= 0 && static_cast<size_t>(index) < scripts_.size()) call.index = index;

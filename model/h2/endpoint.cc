@@ -18,13 +18,11 @@ namespace {
 class NvBlock {
  public:
   static constexpr size_t inline_fields = 16;
-  // The header h2sim's client tags each request with, so a trace can tell which call a stream
-  // carries (model/grpc/client.cc). It is h2sim's, not the modelled traffic's, so it stays out of
-  // every HPACK dynamic table: indexed, each call's new value evicted the modelled headers, and
-  // nghttp2's deflater keeps all entries of one name in one hash bucket, so on a connection of
-  // 100 calls every lookup of it walked about 85 entries (10% of a 10,000-call run,
-  // bench/README.md "Issue 13 on 2026-12-04, third session").
-  static constexpr std::string_view call_tag = "x-h2sim-call";
+  // h2sim's call tag (call_tag_header) stays out of every HPACK dynamic table: indexed, each
+  // call's new value evicted the modelled headers, and nghttp2's deflater keeps all entries of one
+  // name in one hash bucket, so on a connection of 100 calls every lookup of it walked about 85
+  // entries (12.6% of the samples of a 10,000-call run, bench/README.md "Issue 13 on 2026-12-04,
+  // third session").
   static constexpr uint8_t never_indexed = NGHTTP2_NV_FLAG_NO_INDEX;
   static constexpr uint8_t plain = NGHTTP2_NV_FLAG_NONE;
 
@@ -37,7 +35,7 @@ class NvBlock {
       const Header& h = headers[i];
       data_[i] = {reinterpret_cast<uint8_t*>(const_cast<char*>(h.first.data())),
                   reinterpret_cast<uint8_t*>(const_cast<char*>(h.second.data())), h.first.size(),
-                  h.second.size(), h.first == call_tag ? never_indexed : plain};
+                  h.second.size(), h.first == call_tag_header ? never_indexed : plain};
     }
     size_ = headers.size();
   }

@@ -66,6 +66,10 @@ using Header = std::pair<std::string, std::string>;
 using Headers = std::vector<Header>;
 // The value of the first header called `name`, or nullptr.
 const std::string* find_header(std::span<const Header> headers, std::string_view name);
+// The header h2sim's client tags each request with, its call's index (model/grpc/client.cc), so
+// the server and a trace can tell which call a stream carries on every leg. It is h2sim's, not the
+// modelled traffic's: endpoints send it never-indexed (model/h2/endpoint.cc).
+inline constexpr std::string_view call_tag_header = "x-h2sim-call";
 
 // The header blocks one direction of a connection carried, in order, as raw HPACK bytes;
 // decoded when first read (model/h2/codec.cc). HPACK is stateful, so block i is decoded after
