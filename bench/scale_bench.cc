@@ -135,14 +135,13 @@ void per_call_ratio(benchmark::State& state, int entry) {
   warm_up(one);
   state.counters["warmup_runs"] = warm_up(many);
   double one_cpu = 0, many_cpu = 0;
-  uint64_t one_runs = 0, many_runs = 0, seed = 0;
+  uint64_t one_runs = 0, seed = 0;
   for (auto _ : state) {
     double start = thread_cpu_seconds();
     h2sim::sim::SeededChoices many_choices(seed++);
     benchmark::DoNotOptimize(h2sim::run_case(many, many_choices).digest);
     double many_took = thread_cpu_seconds() - start;
     many_cpu += many_took;
-    ++many_runs;
     double one_start = thread_cpu_seconds(), now = one_start;
     while (now - one_start < many_took) {
       h2sim::sim::SeededChoices one_choices(seed++);
@@ -153,7 +152,7 @@ void per_call_ratio(benchmark::State& state, int entry) {
     one_cpu += now - one_start;
   }
   double one_call = one_cpu / static_cast<double>(one_runs);
-  double many_call = many_cpu / static_cast<double>(many_runs) / 10000.0;
+  double many_call = many_cpu / static_cast<double>(state.iterations()) / 10000.0;
   state.counters["one_call_us"] = one_call * 1e6;
   state.counters["ten_thousand_call_us"] = many_call * 1e6;
   state.counters["per_call_ratio"] = many_call / one_call;
