@@ -116,20 +116,23 @@ std::string_view peer_name(Peer peer);
 
 // Which endpoint of a leg logged the frame, and whether it sent or received it.
 struct EndpointTag {
-  Leg leg = Leg::direct;
   uint32_t connection = 0;  // the World's connection index
+  Leg leg = Leg::direct;
   bool client_side = true;  // the endpoint that opened the connection (HTTP/2 client role)
   Peer peer = Peer::client;
   bool operator==(const EndpointTag&) const = default;
 };
 
+// A run logs every frame twice (its sender's record and its receiver's), about 28 records a
+// call through a proxy, so a 10,000-call run writes some 300,000 of them: the fields are ordered
+// so that the record takes 64 bytes rather than the 72 its padding took before.
 struct FrameRecord {
   sim::Time at;
   EndpointTag endpoint;
   bool sent = true;        // sent by `endpoint`, else received by it
-  uint32_t batch = 0;      // the endpoint's flush (sent) or read batch (received) counter
   FrameType type = FrameType::data;
   uint8_t flags = 0;
+  uint32_t batch = 0;      // the endpoint's flush (sent) or read batch (received) counter
   StreamId stream_id;
   ErrorCode error_code = ErrorCode::no_error;  // RST_STREAM and GOAWAY
   uint32_t length = 0;     // payload length as on the wire
@@ -140,6 +143,7 @@ struct FrameRecord {
     return (type == FrameType::data || type == FrameType::headers) && (flags & flag_end_stream);
   }
 };
+static_assert(sizeof(FrameRecord) <= 64, "a frame record fits one cache line");
 
 // Flag names as the trace prints them, e.g. "END_STREAM|END_HEADERS".
 std::string frame_flags_text(FrameType type, uint8_t flags);

@@ -47,7 +47,7 @@ TEST(FrameDecoder, DecodesNothingOfAPeerThatSkipsThePreface) {
   std::string http1 = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   std::vector<uint8_t> bytes(http1.begin(), http1.end());
   FrameLog log;
-  FrameDecoder decoder({Leg::downstream, 0, true}, true, true);
+  FrameDecoder decoder({.connection = 0, .leg = Leg::downstream, .client_side = true}, true, true);
   decoder.feed(bytes, sim::Time{0}, 0, &log);
   write_frame(FrameType::settings, 0, connection_stream_id, {}, &bytes);
   decoder.feed(bytes, sim::Time{0}, 1, &log);
@@ -87,7 +87,7 @@ TEST(FrameDecoder, DecodesFramesAndHeaderBlocksFedInAnyPieces) {
 
   for (size_t piece : {size_t{1}, size_t{7}, bytes.size()}) {
     h2::FrameLog log;
-    FrameDecoder decoder({Leg::downstream, 3, true}, false, true);
+    FrameDecoder decoder({.connection = 3, .leg = Leg::downstream, .client_side = true}, false, true);
     for (size_t at = 0; at < bytes.size(); at += piece) {
       size_t n = std::min(piece, bytes.size() - at);
       decoder.feed(std::span(bytes.data() + at, n), sim::Time{0}, static_cast<uint32_t>(at), &log);
@@ -122,8 +122,8 @@ TEST(FrameDecoder, AReceiverWhoseSenderIsNotTracedStillDecodesHeaderBlocks) {
 
   for (bool sender_traced : {false, true}) {
     auto blocks = std::make_shared<HeaderBlocks>();
-    FrameDecoder sender({Leg::downstream, 0, true}, true, true, blocks);
-    FrameDecoder receiver({Leg::downstream, 0, false}, false, true, blocks);
+    FrameDecoder sender({.connection = 0, .leg = Leg::downstream, .client_side = true}, true, true, blocks);
+    FrameDecoder receiver({.connection = 0, .leg = Leg::downstream, .client_side = false}, false, true, blocks);
     h2::FrameLog log;
     if (sender_traced) sender.feed(bytes, sim::Time{0}, 0, &log);
     receiver.feed(bytes, sim::Time{0}, 0, &log);

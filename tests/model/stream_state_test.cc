@@ -11,7 +11,7 @@ FrameRecord frame(bool sent, FrameType type, uint8_t flags, StreamId stream = St
   f.type = type;
   f.flags = flags;
   f.stream_id = stream;
-  f.endpoint = {Leg::direct, 0, true};
+  f.endpoint = {.connection = 0, .leg = Leg::direct, .client_side = true};
   return f;
 }
 
