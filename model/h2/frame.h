@@ -124,8 +124,8 @@ struct EndpointTag {
 };
 
 // A run logs every frame twice (its sender's record and its receiver's), about 28 records a
-// call through a proxy, so a 10,000-call run writes some 300,000 of them: the fields are ordered
-// so that the record takes 64 bytes rather than the 72 its padding took before.
+// call through a proxy, and reads the log again for the digest and the invariants: the fields are
+// ordered to leave no padding inside, so a record fits one 64-byte cache line.
 struct FrameRecord {
   sim::Time at;
   EndpointTag endpoint;

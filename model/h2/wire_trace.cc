@@ -31,7 +31,8 @@ void WireTrace::on_connect(uint32_t connection, sim::Address from, sim::Address 
                                                          std::make_shared<HeaderBlocks>()};
   for (int side = 0; side < 2; ++side) {
     bool connecting = side == 0;
-    EndpointTag tag{.connection = connection, .leg = *leg, .client_side = connecting, .peer = connecting ? f->second : t->second};
+    EndpointTag tag{.connection = connection, .leg = *leg, .client_side = connecting,
+                    .peer = connecting ? f->second : t->second};
     ends[side].sent.emplace(tag, true, connecting, blocks[side]);
     ends[side].received.emplace(tag, false, !connecting, blocks[1 - side]);
   }
