@@ -124,8 +124,8 @@ struct EndpointTag {
 };
 
 // A run logs every frame twice (its sender's record and its receiver's), about 28 records a
-// call through a proxy, and reads the log again for the digest and the invariants: the fields are
-// ordered to leave no padding inside, so a record fits one 64-byte cache line.
+// call through a proxy, and reads the log again for the digest and the invariants: the small
+// fields are ordered to share words, so a record fits one 64-byte cache line.
 struct FrameRecord {
   sim::Time at;
   EndpointTag endpoint;
