@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "sim/assert.h"
@@ -51,6 +52,18 @@ void StateHash::add(std::string_view bytes) {
     return;
   }
   add(xxh3_128(bytes));
+}
+
+// Fills the buffer to the brim before compressing, and compresses only when more bytes wait:
+// where a block ends depends on the bytes alone, never on how the appends cut them.
+void StateHash::append(std::span<const uint8_t> bytes) {
+  while (!bytes.empty()) {
+    if (used_ == buffer_bytes) compress();
+    size_t n = std::min(bytes.size(), buffer_bytes - used_);
+    std::memcpy(buffer_ + used_, bytes.data(), n);
+    used_ += n;
+    bytes = bytes.subspan(n);
+  }
 }
 
 Hash128 StateHash::value() const { return from(XXH3_128bits(buffer_, used_)); }

@@ -8,6 +8,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,10 @@ class StateHash {
     add_u64(h.low);
     add_u64(h.high);
   }
+  // Bytes as they are, without their length: appends in a row hash as one append of their
+  // concatenation, however they were cut (an endpoint's received bytes, h2/endpoint.h). The
+  // caller keeps the sequence unambiguous (a run's length goes after it).
+  void append(std::span<const uint8_t> bytes);
   Hash128 value() const;
 
  private:

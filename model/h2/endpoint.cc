@@ -261,6 +261,113 @@ const nghttp2_option* shared_options(bool manual_flow_control) {
 
 }  // namespace
 
+// Why an endpoint's history names its state (explore; sim/host.h, Host::add_state).
+//
+// Everything an endpoint holds (its nghttp2 session, the streams' flags, the bytes queued to
+// send, the resets waiting, the events not taken yet) is a deterministic function of the calls
+// made on it, in order: nghttp2 reads no clock and draws nothing, and the callbacks only record.
+// The history keeps every call that changes it: receive, take_output and each submission with
+// its arguments, each at its place in the received bytes (how many had been fed before it).
+// Queries (stream(), queued_bytes(), ...) change nothing and are left out.
+//
+// One thing is left out on purpose: where one receive() ends and the next begins, when no other
+// call comes between them and the first ends at a frame's end. That is what lets two runs whose
+// reads fell differently be one state. nghttp2's reader (nghttp2_session_mem_recv, 1.52) works
+// through its input a frame at a time and handles a frame that ends a call in that call, so at a
+// frame's end it is back at a frame header with nothing buffered, whether the input goes on or
+// not. What a call does besides that, it does on entry: it drops surplus idle streams (made only
+// by RFC 7540 priority signals) and ignores the input if the session no longer wants to read. So
+// a read's end is kept in the history (op_read_end) unless it is at a frame's end, the session
+// still wants to read, and no priority signal (a PRIORITY frame, or HEADERS with the PRIORITY
+// flag) has ever come in. Inside a frame the cut matters: DATA is delivered and counted against
+// the windows chunk by chunk.
+//
+// A take_output() with nothing to send is left out too (see there). The events not taken yet are
+// added as they are (add_state): when the owner takes them is not a call on the session.
+struct Endpoint::History {
+  sim::StateHash calls;     // each call: where in the received bytes, what, and its arguments
+  sim::StateHash received;  // the received bytes, as one stream
+  uint64_t received_bytes = 0;
+  // Where the received bytes stand: preface bytes still to come (a server reads the client's
+  // 24-byte preface first), a frame header's bytes so far, and its payload left.
+  uint32_t preface_left = 0;
+  uint8_t header[9] = {};
+  uint32_t header_have = 0;
+  uint32_t payload_left = 0;
+  bool priority_seen = false;
+
+  bool at_frame_end() const { return preface_left == 0 && header_have == 0 && payload_left == 0; }
+  void feed(std::span<const uint8_t> bytes);
+};
+
+void Endpoint::History::feed(std::span<const uint8_t> bytes) {
+  received.append(bytes);
+  received_bytes += bytes.size();
+  while (!bytes.empty()) {
+    if (preface_left > 0) {
+      size_t n = std::min<size_t>(preface_left, bytes.size());
+      preface_left -= static_cast<uint32_t>(n);
+      bytes = bytes.subspan(n);
+    } else if (payload_left > 0) {
+      size_t n = std::min<size_t>(payload_left, bytes.size());
+      payload_left -= static_cast<uint32_t>(n);
+      bytes = bytes.subspan(n);
+    } else {
+      header[header_have++] = bytes.front();
+      bytes = bytes.subspan(1);
+      if (header_have == 9) {
+        header_have = 0;
+        payload_left = (uint32_t{header[0]} << 16) | (uint32_t{header[1]} << 8) | header[2];
+        uint8_t type = header[3], flags = header[4];
+        priority_seen |= type == 0x2 || (type == 0x1 && (flags & 0x20));
+      }
+    }
+  }
+}
+
+namespace {
+
+// The calls an endpoint's history records.
+enum : uint64_t {
+  op_open = 1, op_read_end, op_take_output, op_request, op_response, op_data,
+  op_end_stream_frame, op_trailers, op_reset, op_reset_after_output, op_discard, op_goaway,
+  op_consume, op_shutdown_notice,
+};
+
+void add_headers(sim::StateHash& h, std::span<const Header> headers) {
+  h.add_u64(headers.size());
+  for (const Header& header : headers) {
+    h.add(header.first);
+    h.add(header.second);
+  }
+}
+
+}  // namespace
+
+sim::StateHash* Endpoint::note(uint64_t op) {
+  if (!history_) return nullptr;
+  sim::StateHash& h = history_->calls;
+  h.add_u64(history_->received_bytes);
+  h.add_u64(op);
+  return &h;
+}
+
+void Endpoint::add_state(sim::StateHash& h) const {
+  H2SIM_ASSERT(history_);
+  h.add(history_->calls.value());
+  h.add(history_->received.value());
+  h.add_u64(history_->received_bytes);
+  h.add_u64(failed_);
+  h.add_u64(events_.size());
+  for (const Event& e : events_) {
+    h.add_u64((uint64_t{static_cast<uint8_t>(e.kind)} << 40) | (uint64_t{static_cast<uint8_t>(e.headers_kind)} << 32) |
+              (uint64_t{e.end_stream} << 31) | static_cast<uint32_t>(e.stream.value));
+    add_headers(h, e.headers);
+    h.add(std::string_view(reinterpret_cast<const char*>(e.data.data()), e.data.size()));
+    h.add_u64((uint64_t{static_cast<uint32_t>(e.code)} << 32) | static_cast<uint32_t>(e.last_stream_id.value));
+  }
+}
+
 Endpoint::Endpoint(Role role, EndpointOptions options)
     : role_(role),
       events_(SessionAllocator<Event>(&memory_)),
@@ -285,13 +392,27 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, options.max_header_list_bytes},
   };
   H2SIM_ASSERT(nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 3) == 0);
+  if (options.keep_history) {
+    history_ = std::make_unique<History>();
+    if (role == Role::server) history_->preface_left = 24;
+    sim::StateHash* h = note(op_open);
+    h->add_u64(static_cast<uint64_t>(role));
+    h->add_u64(options.initial_window_bytes);
+    h->add_u64(options.max_concurrent_streams);
+    h->add_u64(options.max_header_list_bytes);
+    h->add_u64(options.manual_flow_control);
+  }
 }
 
 Endpoint::~Endpoint() { nghttp2_session_del(session_); }
 
 void Endpoint::receive(std::span<const uint8_t> batch) {
   if (failed_) return;
+  if (history_) history_->feed(batch);
   ssize_t rv = nghttp2_session_mem_recv(session_, batch.data(), batch.size());
+  if (history_ && (!history_->at_frame_end() || history_->priority_seen || !nghttp2_session_want_read(session_))) {
+    note(op_read_end);
+  }
   if (rv < 0) {
     failed_ = true;
     Event ev;
@@ -319,6 +440,10 @@ StreamId Endpoint::submit_request(std::span<const Header> headers, bool end_stre
   NvBlock nva(headers);
   nghttp2_data_provider provider{};
   provider.read_callback = Callbacks::read_data;
+  if (sim::StateHash* h = note(op_request)) {
+    add_headers(*h, headers);
+    h->add_u64(end_stream);
+  }
   StreamId id{nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
                                      end_stream ? nullptr : &provider, nullptr)};
   H2SIM_ASSERT(id > connection_stream_id);
@@ -330,6 +455,11 @@ StreamId Endpoint::submit_request(std::span<const Header> headers, bool end_stre
 void Endpoint::submit_response(StreamId stream, std::span<const Header> headers,
                                bool end_stream) {
   H2SIM_ASSERT(role_ == Role::server);
+  if (sim::StateHash* h = note(op_response)) {
+    h->add_u64(static_cast<uint32_t>(stream.value));
+    add_headers(*h, headers);
+    h->add_u64(end_stream);
+  }
   if (flags(stream).closed || flags(stream).reset_sent) return;
   NvBlock nva(headers);
   nghttp2_data_provider provider{};
@@ -341,6 +471,10 @@ void Endpoint::submit_response(StreamId stream, std::span<const Header> headers,
 }
 
 void Endpoint::send_data(StreamId stream, std::span<const uint8_t> bytes, bool end_stream) {
+  if (sim::StateHash* h = note(op_data)) {
+    h->add_u64((uint64_t{end_stream} << 32) | static_cast<uint32_t>(stream.value));
+    h->add(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
   const StreamFlags& f = flags(stream);
   if (f.closed || f.reset_sent || f.end_stream_sent) return;
   auto it = outgoing_.find(stream);
@@ -353,6 +487,7 @@ void Endpoint::send_data(StreamId stream, std::span<const uint8_t> bytes, bool e
 }
 
 void Endpoint::send_end_stream_frame(StreamId stream) {
+  if (sim::StateHash* h = note(op_end_stream_frame)) h->add_u64(static_cast<uint32_t>(stream.value));
   auto it = outgoing_.find(stream);
   if (it != outgoing_.end() && it->second.provider_active && !it->second.eof) {
     it->second.eof_on_empty_frame = true;
@@ -361,6 +496,10 @@ void Endpoint::send_end_stream_frame(StreamId stream) {
 }
 
 void Endpoint::send_trailers(StreamId stream, std::span<const Header> trailers) {
+  if (sim::StateHash* h = note(op_trailers)) {
+    h->add_u64(static_cast<uint32_t>(stream.value));
+    add_headers(*h, trailers);
+  }
   const StreamFlags& f = flags(stream);
   if (f.closed || f.reset_sent || f.end_stream_sent) return;
   auto it = outgoing_.find(stream);
@@ -371,6 +510,7 @@ void Endpoint::send_trailers(StreamId stream, std::span<const Header> trailers) 
 }
 
 void Endpoint::reset(StreamId stream, ErrorCode code) {
+  if (sim::StateHash* h = note(op_reset)) h->add_u64((uint64_t{static_cast<uint32_t>(code)} << 32) | static_cast<uint32_t>(stream.value));
   StreamFlags& f = flags(stream);
   if (f.closed || f.reset_sent) return;
   outgoing_.erase(stream);
@@ -381,6 +521,9 @@ void Endpoint::reset(StreamId stream, ErrorCode code) {
 }
 
 void Endpoint::reset_after_output(StreamId stream, ErrorCode code) {
+  if (sim::StateHash* h = note(op_reset_after_output)) {
+    h->add_u64((uint64_t{static_cast<uint32_t>(code)} << 32) | static_cast<uint32_t>(stream.value));
+  }
   const StreamFlags& f = flags(stream);
   if (f.closed || f.reset_sent) return;
   // Deferred even with nothing queued: nghttp2 drops a stream's unsent HEADERS once an
@@ -389,6 +532,7 @@ void Endpoint::reset_after_output(StreamId stream, ErrorCode code) {
 }
 
 void Endpoint::discard_unsent_data(StreamId stream) {
+  if (sim::StateHash* h = note(op_discard)) h->add_u64(static_cast<uint32_t>(stream.value));
   auto it = outgoing_.find(stream);
   if (it == outgoing_.end()) return;
   Outgoing& out = it->second;
@@ -399,6 +543,10 @@ void Endpoint::discard_unsent_data(StreamId stream) {
 }
 
 void Endpoint::goaway(ErrorCode code, std::optional<StreamId> last_stream) {
+  if (sim::StateHash* h = note(op_goaway)) {
+    h->add_u64(static_cast<uint32_t>(code));
+    h->add_u64(last_stream ? static_cast<uint32_t>(last_stream->value) : UINT64_MAX);
+  }
   StreamId last = last_stream.value_or(last_peer_stream());
   nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last.value, static_cast<uint32_t>(code), nullptr,
                         0);
@@ -406,6 +554,10 @@ void Endpoint::goaway(ErrorCode code, std::optional<StreamId> last_stream) {
 
 void Endpoint::consume(StreamId stream, size_t bytes) {
   if (bytes == 0) return;
+  if (sim::StateHash* h = note(op_consume)) {
+    h->add_u64(static_cast<uint32_t>(stream.value));
+    h->add_u64(bytes);
+  }
   // A closed stream only returns the connection window.
   if (nghttp2_session_consume(session_, stream.value, bytes) != 0) {
     nghttp2_session_consume_connection(session_, bytes);
@@ -419,6 +571,7 @@ uint64_t Endpoint::data_bytes_sent(StreamId stream) const {
 
 void Endpoint::shutdown_notice() {
   H2SIM_ASSERT(role_ == Role::server);
+  note(op_shutdown_notice);
   nghttp2_submit_shutdown_notice(session_);
 }
 
@@ -451,6 +604,12 @@ sim::Flush Endpoint::take_output() {
   // the most common allocation size of a run. A std::allocator vector, so that appending is a
   // memcpy: with the session's allocator libstdc++ copied byte by byte (2% of a founding-case
   // run in callgrind).
+  // A flush with nothing to send changes nothing, so it stays out of the history: nghttp2 sends
+  // only what want_write reports, and beyond that a send call only drops surplus idle streams
+  // (priority_seen, as for receive).
+  if (history_ && (nghttp2_session_want_write(session_) || !pending_resets_.empty() || history_->priority_seen)) {
+    note(op_take_output);
+  }
   thread_local std::vector<uint8_t> gathered;
   gathered.clear();
   for (;;) {

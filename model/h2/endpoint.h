@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "model/h2/frame.h"
 #include "model/h2/session_memory.h"
 #include "sim/host.h"
+#include "sim/state_hash.h"
 
 struct nghttp2_session;
 
@@ -68,6 +70,9 @@ struct EndpointOptions {
   // The owner calls consume() once it has passed received DATA on, so the peer's window only
   // reopens as fast as the data drains (a proxy's backpressure). Off: nghttp2 reopens it at once.
   bool manual_flow_control = false;
+  // Keep the history add_state() needs (explore's state identities, sim/host.h). Off, as in
+  // every run no search asks about, nothing is kept.
+  bool keep_history = false;
 };
 
 class Endpoint {
@@ -138,6 +143,11 @@ class Endpoint {
   // False once nghttp2 has nothing more to read or write (after GOAWAY both ways, or an error).
   bool alive() const;
 
+  // Explore's identity of this endpoint (with keep_history; sim/host.h, Host::add_state): what
+  // decides everything it does from here on, given the same calls. endpoint.cc says why it is
+  // enough.
+  void add_state(sim::StateHash& h) const;
+
  private:
   struct Outgoing {
     std::vector<uint8_t> bytes;
@@ -173,6 +183,10 @@ class Endpoint {
   StreamFlags& flags(StreamId id) { return streams_.at(id); }
   void attach_provider(StreamId stream);
   bool submit_due_resets();
+  // With keep_history: the call `op` goes into the history at the current place in the received
+  // bytes; the caller adds its arguments to what this returns. Null without a history.
+  struct History;
+  sim::StateHash* note(uint64_t op);
 
   Role role_;
   SessionMemory memory_;  // what nghttp2 allocates for session_, and the containers below
@@ -189,6 +203,7 @@ class Endpoint {
   std::vector<Headers> blocks_;
   std::vector<Headers> taken_blocks_;
   bool failed_ = false;
+  std::unique_ptr<History> history_;
 };
 
 }  // namespace h2sim::h2

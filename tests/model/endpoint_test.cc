@@ -10,6 +10,78 @@
 namespace h2sim::h2 {
 namespace {
 
+// Explore's name for an endpoint (Endpoint::add_state, with keep_history): the calls made on it,
+// with the received bytes as one stream. Reads cut at frame ends give one state; a read cut inside
+// a frame, a call in another place, or other bytes give another; a flush with nothing to send
+// changes nothing.
+class EndpointHistory : public ::testing::Test {
+ protected:
+  // The client's preface and SETTINGS, a request's HEADERS and one DATA frame.
+  void SetUp() override {
+    Endpoint client(Role::client);
+    const Headers request = {{":method", "POST"}, {":scheme", "http"}, {":path", "/h2sim.test.Echo/Unary"},
+                             {":authority", "h2sim.test"}, {"content-type", "application/grpc"}};
+    StreamId id = client.submit_request(request, false);
+    sim::Flush first = client.take_output();
+    client.send_data(id, std::vector<uint8_t>(30, 'a'), true);
+    sim::Flush second = client.take_output();
+    bytes_ = first.bytes;
+    frame_ends_ = {24};  // the preface, then each frame
+    for (uint32_t b : first.boundaries) frame_ends_.push_back(b);
+    bytes_.insert(bytes_.end(), second.bytes.begin(), second.bytes.end());
+    ASSERT_EQ(second.boundaries.size(), 0u);  // one DATA frame
+    data_at_ = first.bytes.size();
+  }
+  // A server endpoint that read bytes_ cut at `cuts`, then flushed `flushes` times.
+  sim::Hash128 read(std::vector<size_t> cuts, int flushes = 1) {
+    Endpoint server(Role::server, EndpointOptions{.keep_history = true});
+    size_t from = 0;
+    cuts.push_back(bytes_.size());
+    for (size_t to : cuts) {
+      server.receive(std::span(bytes_).subspan(from, to - from));
+      from = to;
+    }
+    server.take_events();
+    for (int i = 0; i < flushes; ++i) server.take_output();
+    sim::StateHash h;
+    server.add_state(h);
+    return h.value();
+  }
+  std::vector<uint8_t> bytes_;
+  std::vector<size_t> frame_ends_;
+  size_t data_at_ = 0;
+};
+
+TEST_F(EndpointHistory, ReadsCutAtFrameEndsAreOneState) {
+  sim::Hash128 whole = read({});
+  EXPECT_EQ(read({data_at_}), whole);
+  EXPECT_EQ(read(frame_ends_), whole);
+  EXPECT_EQ(read({data_at_}, 3), whole) << "flushes with nothing left to send";
+  EXPECT_NE(read({data_at_}, 0), whole) << "the SETTINGS ACK not sent yet";
+}
+
+TEST_F(EndpointHistory, AReadCutInsideAFrameIsAnotherState) {
+  sim::Hash128 whole = read({});
+  EXPECT_NE(read({data_at_ + 12}), whole) << "inside the DATA frame";
+  EXPECT_NE(read({10}), whole) << "inside the preface";
+  EXPECT_NE(read({data_at_ + 3}), whole) << "inside the DATA frame's header";
+}
+
+TEST_F(EndpointHistory, AnotherCallOrOtherBytesAreAnotherState) {
+  sim::Hash128 whole = read({});
+  bytes_.back() ^= 1;
+  EXPECT_NE(read({}), whole);
+  bytes_.back() ^= 1;
+  Endpoint server(Role::server, EndpointOptions{.keep_history = true});
+  server.receive(bytes_);
+  server.take_events();
+  server.take_output();
+  server.submit_response(StreamId{1}, Headers{{":status", "200"}}, false);
+  sim::StateHash h;
+  server.add_state(h);
+  EXPECT_NE(h.value(), whole);
+}
+
 // A request the client endpoint opens, its stream as the server endpoint records it.
 TEST(Endpoint, RemembersEveryStreamItSawClosedOnesIncluded) {
   Endpoint client(Role::client), server(Role::server);

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace h2sim::sim {
 namespace {
@@ -53,6 +55,33 @@ TEST(StateHash, EveryItemCountsAcrossFullBuffers) {
   word.add_u64(3);
   bytes.add(std::string_view("\3\0\0\0\0\0\0\0", 8));
   EXPECT_NE(word.value(), bytes.value());
+}
+
+// Appends in a row hash as one append of their concatenation, however they were cut (an
+// endpoint's received bytes, model/h2/endpoint.cc), across the buffer's blocks too; the bytes and
+// what comes after them still count.
+TEST(StateHash, AppendsHashTheirConcatenationWhereverTheyWereCut) {
+  std::vector<uint8_t> bytes(1000);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 7);
+  auto cut = [&](std::vector<size_t> at, uint64_t then) {
+    StateHash h;
+    h.add_u64(42);
+    size_t from = 0;
+    for (size_t to : at) {
+      h.append(std::span(bytes).subspan(from, to - from));
+      from = to;
+    }
+    h.append(std::span(bytes).subspan(from));
+    h.add_u64(then);
+    return h.value();
+  };
+  Hash128 whole = cut({}, 1);
+  EXPECT_EQ(cut({1}, 1), whole);
+  EXPECT_EQ(cut({200, 240, 241, 700}, 1), whole);
+  EXPECT_EQ(cut({0, 0, 999}, 1), whole);
+  EXPECT_NE(cut({}, 2), whole);
+  bytes[500] ^= 1;
+  EXPECT_NE(cut({}, 1), whole);
 }
 
 TEST(StateHash, BothHalvesCarryTheIdentity) {
