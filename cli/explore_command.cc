@@ -38,6 +38,7 @@ constexpr Option options[] = {
     {"--out", "DIR", "write a replay file per reachable outcome (default h2sim-out/explore)"},
     {"--no-prune", "", "do not prune paths that reach a known state (slower; for checking)"},
     {"--no-por", "", "no partial-order reduction: try every order of events that commute (slower; for checking)"},
+    {"--no-host-states", "", "name every host by its inputs, not by its own state: runs whose reads fell differently stay apart (slower; for checking)"},
     {"--jobs", "J", "worker processes searching the subtrees of a split search (default 1)"},
     {"--subtrees", "N", "split the search into at least N subtrees, searched apart (default 256 with --jobs, else 1);\n"
                         "the counts and outcomes depend on N, never on J"},
@@ -145,6 +146,7 @@ bool options_from(const Parsed& p, ExploreOptions* o, uint64_t* time_limit_s, st
   o->prune = !p.has("--no-prune");
   if (!invariants_from_flags(p, &o->invariants, error)) return false;
   o->por = !p.has("--no-por");
+  o->host_states = !p.has("--no-host-states");
   o->record_graph = p.has("--report");
   return jobs_from(p, o, error);
 }

@@ -387,6 +387,7 @@ bool walk(const Scenario& scenario, const ExploreOptions& options, const Walk& w
                                std::move(plans), options.por);
     choices.split(w.root, w.frontier, w.base);
     choices.fix(options.fixed_labels);
+    if (!options.host_states) choices.name_hosts_by_inputs();
     try {
       Result r = run_case(scenario, choices, *options.proxies);
       record_execution(scenario, r, choices, w.graph, options.invariants, report);

@@ -71,6 +71,10 @@ struct ExploreOptions {
   // Partial-order reduction (explore.cc): at a tie, one event that commutes with everything that
   // can run before it is tried alone, and events whose order was already tried sleep.
   bool por = true;
+  // States name a host by its own state where it can say (sim/host.h, Host::add_state): runs
+  // whose reads fell differently but left a host in one state are searched once. Off: every host
+  // is named by its inputs, as the check of this against that (tests/properties/explore_test.cc).
+  bool host_states = true;
   const ProxyRegistry* proxies = &builtin_registry();
   std::function<void(uint64_t executions, uint64_t states)> progress;  // every 1,000 paths
   // Asked every 1,000 paths: true ends the search (a wall-clock bound or an interrupt, which
@@ -172,6 +176,8 @@ class EnumeratingChoices final : public sim::ChoiceSource {
   }
   // Decisions with these labels (sim::label_bit) take 0 and are never varied.
   void fix(uint32_t labels) { fixed_ = labels; }
+  // Name every host by its inputs (ExploreOptions::host_states off).
+  void name_hosts_by_inputs() { host_states_ = false; }
   // The whole path taken: the prefix, then the new decisions.
   const std::vector<sim::Decision>& path() const { return path_; }
   std::vector<sim::Decision> take_path() { return std::move(path_); }
@@ -185,6 +191,7 @@ class EnumeratingChoices final : public sim::ChoiceSource {
  protected:
   uint32_t pick(uint32_t n, sim::Label label) override;
   bool watches_events() const override { return por_; }
+  bool names_hosts_by_state() const override { return host_states_; }
   void on_event(const sim::EventInfo& e) override;
 
  private:
@@ -201,6 +208,7 @@ class EnumeratingChoices final : public sim::ChoiceSource {
   const VisitedStates* base_ = nullptr;
   bool por_;
   uint32_t fixed_ = 0;
+  bool host_states_ = true;
   SleepSet sleep_;
   std::vector<sim::EventInfo> candidates_;  // reused at ties
   uint64_t reexplored_ = 0;

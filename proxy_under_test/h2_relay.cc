@@ -56,8 +56,8 @@ void H2Relay::on_accept(sim::ConnId end) {
   options.max_concurrent_streams = policy_.downstream_max_concurrent_streams;
   options.initial_window_bytes = policy_.downstream_window_bytes;
   options.manual_flow_control = true;
-  s->down = std::make_unique<h2::Endpoint>(
-      h2::Role::server, options);
+  options.keep_history = net_->asks_state();
+  s->down = std::make_unique<h2::Endpoint>(h2::Role::server, options);
   bool added = by_conn_.emplace(end, s.get()).second;
   H2SIM_ASSERT(added);  // a connection end is accepted once
   sessions_.push_back(std::move(s));
@@ -70,6 +70,7 @@ H2Relay::Upstream& H2Relay::open_upstream(Session* owner) {
   h2::EndpointOptions options;
   options.initial_window_bytes = policy_.upstream_window_bytes;
   options.manual_flow_control = true;
+  options.keep_history = net_->asks_state();
   u->endpoint = std::make_unique<h2::Endpoint>(h2::Role::client, options);
   u->owner = owner;
   bool added = up_by_conn_.emplace(u->conn, u.get()).second;
@@ -848,6 +849,78 @@ void H2Relay::flush(Session& s) {
   }
   if (!down.bytes.empty()) net_->write(s.down_conn, std::move(down));
   if (!upward.bytes.empty()) net_->write(u->conn, std::move(upward));
+}
+
+namespace {
+
+void add_headers(sim::StateHash& h, std::span<const h2::Header> headers) {
+  h.add_u64(headers.size());
+  for (const h2::Header& header : headers) {
+    h.add(header.first);
+    h.add(header.second);
+  }
+}
+
+}  // namespace
+
+// Everything the relay's future depends on (the policy is fixed for the run). Sessions and
+// upstream connections go by their index in the order they were opened, never by address; each
+// list goes after its length.
+bool H2Relay::add_state(sim::StateHash& h) const {
+  std::map<const Session*, uint64_t> session_index;
+  std::map<const Upstream*, uint64_t> upstream_index;
+  for (const auto& s : sessions_) session_index.emplace(s.get(), session_index.size() + 1);
+  for (const auto& u : upstreams_) upstream_index.emplace(u.get(), upstream_index.size() + 1);
+  auto session = [&](const Session* s) { return s ? session_index.at(s) : 0; };
+  auto upstream = [&](const Upstream* u) { return u ? upstream_index.at(u) : 0; };
+  h.add_u64(sessions_.size());
+  for (const auto& s : sessions_) {
+    h.add_u64((uint64_t{s->down_conn.value} << 32) | s->requests);
+    h.add_u64((upstream(s->own) << 1) | s->closed);
+    s->down->add_state(h);
+    h.add_u64(s->calls.size());
+    for (const CallRelay& c : s->calls) add_call_state(h, c, upstream(c.upstream));
+  }
+  h.add_u64(upstreams_.size());
+  for (const auto& u : upstreams_) {
+    h.add_u64((uint64_t{u->conn.value} << 32) | u->calls);
+    h.add_u64((session(u->owner) << 2) | uint64_t{u->closed} << 1 | u->draining);
+    u->endpoint->add_state(h);
+    h.add_u64(u->sessions.size());
+    for (const auto& [stream, owner] : u->sessions) h.add_u64((session(owner) << 32) | static_cast<uint32_t>(stream.value));
+  }
+  // by_conn_ and up_by_conn_ index the sessions and connections above by their connections.
+  h.add_u64(pool_.size());
+  for (const Upstream* u : pool_) h.add_u64(upstream(u));
+  h.add_u64(round_robin_);
+  h.add_u64(timers_.size());
+  for (const auto& [timer, t] : timers_) {
+    h.add_u64(timer.value);
+    h.add_u64((session(t.session) << 40) | (uint64_t{static_cast<uint8_t>(t.kind)} << 32) |
+              static_cast<uint32_t>(t.down.value));
+  }
+  return true;
+}
+
+void H2Relay::add_call_state(sim::StateHash& h, const CallRelay& c, uint64_t upstream) {
+  h.add_u64((uint64_t{static_cast<uint32_t>(c.down.value)} << 32) | static_cast<uint32_t>(c.up.value));
+  h.add_u64(upstream);
+  h.add_u64(uint64_t{c.response_headers_submitted} | uint64_t{c.response_end_submitted} << 1 |
+            uint64_t{c.upstream_response_ended} << 2 | uint64_t{c.request_end_forwarded} << 3 |
+            uint64_t{c.finished} << 4 | uint64_t{c.closed_after_response} << 5 | uint64_t{c.headers_held} << 6 |
+            uint64_t{c.end_held} << 7 | uint64_t{c.idle_timer_set} << 8 | uint64_t{c.request_held} << 9 |
+            uint64_t{c.held_request_end} << 10 | uint64_t{c.queued_reset.has_value()} << 11);
+  if (c.queued_reset) h.add_u64(static_cast<uint32_t>(*c.queued_reset));
+  add_headers(h, c.held_headers);
+  add_headers(h, c.held_trailers);
+  add_headers(h, c.held_request_headers);
+  h.add(std::string_view(reinterpret_cast<const char*>(c.held_request_data.data()), c.held_request_data.size()));
+  h.add_u64(c.idle_timer.value);
+  h.add_u64(c.request_bytes_received);
+  h.add_u64(c.request_bytes_consumed);
+  h.add_u64(c.response_bytes_received);
+  h.add_u64(c.response_bytes_consumed);
+  h.add_u64(c.request_bytes_prebuffered);
 }
 
 std::vector<std::string> H2Relay::leftovers() const {

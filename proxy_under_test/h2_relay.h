@@ -33,6 +33,7 @@ class H2Relay final : public Proxy {
   void on_peer_closed(sim::ConnId end, bool reset) override;
   void on_timer(sim::TimerId timer) override;
   std::vector<std::string> leftovers() const override;
+  bool add_state(sim::StateHash& h) const override;
 
  private:
   // One proxied call: the client's stream and the server's. Every flag only goes from unset to
@@ -144,6 +145,8 @@ class H2Relay final : public Proxy {
   bool streams_closed(const Session& s, const CallRelay& call) const;
   CallRelay* by_down(Session& s, h2::StreamId id);
   static void check_relay(const CallRelay& call);
+  // One call's part of add_state; `upstream`: its connection's index (0: none).
+  static void add_call_state(sim::StateHash& h, const CallRelay& call, uint64_t upstream);
   CallRelay* by_up(Session& s, const Upstream& u, h2::StreamId id);
   bool pooled() const { return policy_.upstream_connections > 0; }
 

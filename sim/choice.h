@@ -98,6 +98,9 @@ class ChoiceSource {
   // every host's inputs only when it may (hashing every read batch was about 1% of a run);
   // sources that never look say so.
   virtual bool reads_state() const { return true; }
+  // Whether state_digest may name a host by its own state (Host::add_state) instead of by its
+  // inputs: fewer states, the same outcomes. Explore turns it off to check the one against the other.
+  virtual bool names_hosts_by_state() const { return true; }
   // Whether this source wants on_event (explore's partial-order reduction); asked once per run.
   virtual bool watches_events() const { return false; }
   // The World is about to run this event (with watches_events). May throw to end the run.

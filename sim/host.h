@@ -11,6 +11,7 @@
 
 #include "sim/choice.h"
 #include "sim/id.h"
+#include "sim/state_hash.h"
 #include "sim/time.h"
 
 namespace h2sim::sim {
@@ -53,6 +54,9 @@ class Net {
   // ChoiceSource: a value in [0, n), 0 the plainest. The answer counts among the host's inputs,
   // so explore's state digests stay sound (World::state_digest).
   virtual uint32_t choose(uint32_t n, Label label) = 0;
+  // Whether a search may ask hosts for their state in this run (Host::add_state). A host that
+  // answers keeps what that needs only when asked to.
+  virtual bool asks_state() const { return false; }
 };
 
 // Watches every byte that enters or leaves the network, on every connection: how a world's
@@ -84,6 +88,15 @@ class Host {
   // At quiescence: what the host still holds (open streams, buffered bytes), empty if nothing.
   // The "no leaks" invariant reads this for the proxy.
   virtual std::vector<std::string> leftovers() const { return {}; }
+  // Explore's name for this host's state (World::state_digest), asked between events only: adds
+  // everything that decides what the host does from now on, given the same inputs, and returns
+  // true. Two runs that reach one state by different inputs (reads cut differently, say) are then
+  // searched once. A host that cannot say returns false, and is named by every input it was
+  // given, in order, with its time, which is always enough.
+  virtual bool add_state(StateHash& h) const {
+    (void)h;
+    return false;
+  }
 };
 
 }  // namespace h2sim::sim

@@ -123,6 +123,7 @@ struct World::Port final : Net {
   }
   void mark(std::string_view name) override { world->marks_.hit(name); }
   uint32_t choose(uint32_t n, Label label) override;
+  bool asks_state() const override { return world->host_states_; }
 };
 
 struct World::HostSlot {
@@ -138,6 +139,7 @@ struct World::HostSlot {
 World::World(ChoiceSource& choices, LinkConfig link, Limits limits)
     : choices_(choices),
       track_inputs_(choices.reads_state()),
+      host_states_(track_inputs_ && choices.names_hosts_by_state()),
       watch_events_(choices.watches_events()),
       link_(link), limits_(limits) {
   H2SIM_ASSERT(link_.latency_min <= link_.latency_max);
@@ -165,6 +167,13 @@ constexpr uint64_t tag_accept = 1, tag_timer = 2, tag_arrive = 3, tag_read = 4;
 constexpr uint64_t input_accept = 1, input_timer = 2, input_read = 3, input_fin = 4, input_rst = 5, input_choice = 6;
 
 }  // namespace
+
+template <typename F>
+void World::dispatch(Address host, F&& handler) {
+  running_ = host.value;
+  handler(*hosts_[host.value].host);
+  running_ = UINT32_MAX;
+}
 
 Address World::add_host(Host& host, std::string name, Address next_hop) {
   H2SIM_ASSERT(!started_);  // ports are held in hosts_, which must not move once hosts run
@@ -219,7 +228,7 @@ void World::accept(ConnId accepting_end) {
   if (c.accepted) return;
   c.accepted = true;
   note_input(c.accepting, input_accept, peer_of(accepting_end).value);
-  hosts_[c.accepting.value].host->on_accept(accepting_end);
+  dispatch(c.accepting, [&](Host& h) { h.on_accept(accepting_end); });
 }
 
 TimerId World::Port::set_timer(Duration after) {
@@ -246,7 +255,7 @@ void World::fire_timer(Address host, TimerId timer) {
   timer_state_[timer.value] = TimerState::done;
   if (!armed) return;
   note_input(host, input_timer, timer.value);
-  hosts_[host.value].host->on_timer(timer);
+  dispatch(host, [&](Host& h) { h.on_timer(timer); });
 }
 
 // Hosts read now() (deadlines, frame times), so when an input came is part of what it was; a
@@ -419,7 +428,7 @@ void World::arrive(ConnId to) {
     d.arrived.clear();
     if (is_accepting_end(to)) accept(to);
     note_input(host, input_rst, to.value);
-    hosts_[host.value].host->on_peer_closed(to, true);
+    dispatch(host, [&](Host& h) { h.on_peer_closed(to, true); });
     return;
   }
   bool data = !s.fin;
@@ -449,7 +458,7 @@ void World::read(ConnId end) {
   if (data_segments == 0) {
     d.arrived.pop_front();
     note_input(host, input_fin, end.value);
-    hosts_[host.value].host->on_peer_closed(end, false);
+    dispatch(host, [&](Host& h) { h.on_peer_closed(end, false); });
   } else {
     uint32_t take = data_segments - choices_.choose(data_segments, Label::read);
     H2SIM_ASSERT(take >= 1 && take <= data_segments);
@@ -475,7 +484,7 @@ void World::read(ConnId end) {
                       static_cast<uint32_t>(batch.size()), d.batches++});
     note_input(host, input_read, end.value, batch);
     if (observer_) observer_->on_read(end, batch, now_);
-    hosts_[host.value].host->on_bytes(end, batch);
+    dispatch(host, [&](Host& h) { h.on_bytes(end, batch); });
     for (Segment& s : taken) segments_[s.id].bytes = std::move(s.bytes);
     taken.clear();
   }
@@ -488,7 +497,7 @@ void World::read(ConnId end) {
 RunEnd World::run() {
   started_ = true;
   choose_fault_moments();
-  for (HostSlot& slot : hosts_) slot.host->start(slot.port, slot.next_hop);
+  for (HostSlot& slot : hosts_) dispatch(slot.port.self, [&](Host& h) { h.start(slot.port, slot.next_hop); });
   while (!queue_.empty()) {
     if (events_run_ >= limits_.events_max) return RunEnd::limit_events;
     if (queue_.next_time() > Time{} + limits_.time_max) return RunEnd::limit_time;
@@ -672,7 +681,10 @@ bool World::tie_candidates(std::vector<EventInfo>* out) const {
 // 1. Every host is a deterministic function of what the World gave it: accepts, read batches
 //    (their bytes and boundaries), timer firings, FINs and RSTs, each at a virtual time. Its
 //    input digest covers all of them in order, with now() folded in below; equal input digests
-//    mean equal host states, and equal behaviour from here on.
+//    mean equal host states, and equal behaviour from here on. A host that can name its state
+//    itself (Host::add_state) is named by that instead, between events: equal states behave
+//    equally by the host's own account (the server's: model/grpc/server.cc, and its endpoints',
+//    model/h2/endpoint.cc). Mid-event, the running host is named by its inputs.
 // 2. What will happen next is the pending work: segments in flight (bytes, FIN/RST, time until
 //    arrival), segments arrived but unread, whether an arrival or a read is already scheduled,
 //    which directions are closed, every queued event (kind, target, time until due) and which
@@ -691,7 +703,7 @@ Hash128 World::state_digest() const {
   H2SIM_ASSERT(track_inputs_);
   StateHash d;
   d.add_u64(static_cast<uint64_t>(now_.ns));
-  for (const HostSlot& slot : hosts_) d.add(slot.inputs.value());
+  for (uint32_t host = 0; host < hosts_.size(); ++host) add_host_state(d, host);
   for (const auto& c : connections_) {
     d.add_u64(c->reset);
     for (const Direction* dir : {&c->to_accepting, &c->to_connecting}) {
@@ -727,6 +739,22 @@ Hash128 World::state_digest() const {
   }
   if (refusing_ && refusing_until_ > now_) d.add_u64(0x4ef5 ^ static_cast<uint64_t>((refusing_until_ - now_).ns));
   return d.value();
+}
+
+// A host by its own state where it can say it (Host::add_state) and is not in the middle of an
+// event; otherwise by its inputs. Either identifies what the host will do (point 1 above).
+void World::add_host_state(StateHash& d, uint32_t host) const {
+  const HostSlot& slot = hosts_[host];
+  if (host_states_ && host != running_) {
+    StateHash own;
+    if (slot.host->add_state(own)) {
+      d.add_u64(1);
+      d.add(own.value());
+      return;
+    }
+  }
+  d.add_u64(0);
+  d.add(slot.inputs.value());
 }
 
 // The write being cut or enqueued when the World asks for a split or latency choice: its

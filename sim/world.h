@@ -193,6 +193,14 @@ class World final : public StateProbe {
 
   ChoiceSource& choices_;
   const bool track_inputs_;  // choices_ may read state_digest(), which needs the input digests
+  const bool host_states_;   // and may name hosts by their own state (Host::add_state)
+  // The host whose handler is running, if any: it is named by its inputs (mid-event, its own
+  // state is half-updated).
+  uint32_t running_ = UINT32_MAX;
+  // Runs one of host `host`'s handlers.
+  template <typename F>
+  void dispatch(Address host, F&& handler);
+  void add_host_state(StateHash& d, uint32_t host) const;
   const bool watch_events_;  // choices_ wants to see every event before it runs (on_event)
   LinkConfig link_;
   Limits limits_;

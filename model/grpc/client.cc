@@ -57,7 +57,7 @@ void ClientHost::start(sim::Net& net, sim::Address next_hop) {
 void ClientHost::open(Slot& slot) {
   if (slot.endpoint) slot_by_conn_.erase(slot.conn);
   slot.conn = net_->connect(next_hop_);
-  slot.endpoint = std::make_unique<h2::Endpoint>(h2::Role::client);
+  slot.endpoint = std::make_unique<h2::Endpoint>(h2::Role::client, h2::EndpointOptions{.keep_history = net_->asks_state()});
   slot.lost = false;
   slot.calls.clear();
   slot.force_rst.clear();
@@ -625,6 +625,49 @@ void ClientHost::flush(Slot& slot) {
   // serializes, and grpc-js decides a status at that close (no_trailers_status_at_close). Other
   // calls closed by what we sent have published already.
   for (const h2::Event& event : slot.endpoint->take_events()) handle(slot, event);
+}
+
+// Everything the client's future depends on, and the outcomes (what the run is judged by). The
+// scripts, the personality and the options are fixed for the run, and a call's script is its
+// index's. Each list goes after its length.
+bool ClientHost::add_state(sim::StateHash& h) const {
+  h.add_u64(slots_.size());
+  for (const Slot& slot : slots_) {
+    h.add_u64((uint64_t{slot.conn.value} << 2) | uint64_t{slot.lost} << 1 | (slot.endpoint != nullptr));
+    if (slot.endpoint) slot.endpoint->add_state(h);
+    h.add_u64(slot.calls.size());
+    for (const auto& [stream, index] : slot.calls) h.add_u64((uint64_t{index} << 32) | static_cast<uint32_t>(stream.value));
+    for (const std::vector<uint32_t>* list : {&slot.force_rst, &slot.half_close_after_batch}) {
+      h.add_u64(list->size());
+      for (uint32_t index : *list) h.add_u64(index);
+    }
+  }
+  h.add_u64(slot_by_conn_.size());
+  for (const auto& [conn, slot] : slot_by_conn_) h.add_u64((uint64_t{conn.value} << 32) | slot);
+  h.add_u64(calls_.size());
+  for (const ClientCall& c : calls_) {
+    h.add_u64((uint64_t{c.index} << 32) | c.slot);
+    h.add_u64((uint64_t{static_cast<uint32_t>(c.stream.value)} << 32) | c.messages_sent);
+    h.add_u64(c.request_bytes_submitted);
+    h.add_u64(uint64_t{c.write_closed} | uint64_t{c.read_closed} << 1 | uint64_t{c.done} << 2 |
+              uint64_t{c.replaceable} << 3 | uint64_t{c.force_rst_pending} << 4 | uint64_t{c.held_without_trailers} << 5 |
+              uint64_t{c.response_headers} << 6 | uint64_t{c.held.has_value()} << 7);
+    if (c.held) {
+      h.add_u64(static_cast<uint64_t>(c.held->code));
+      h.add(c.held->message);
+    }
+    h.add_u64(static_cast<uint32_t>(c.http_status));
+    h.add(c.content_type);
+    h.add_u64(static_cast<uint64_t>(c.started.ns));
+    c.reader.add_state(h);
+  }
+  h.add_u64(timers_.size());
+  for (const auto& [timer, what] : timers_) {
+    h.add_u64(timer.value);
+    h.add_u64((uint64_t{what.first} << 8) | static_cast<uint8_t>(what.second));
+  }
+  grpc::add_state(h, outcomes_);
+  return true;
 }
 
 }  // namespace h2sim::grpc

@@ -35,6 +35,7 @@ class ClientHost final : public sim::Host {
   void on_bytes(sim::ConnId end, std::span<const uint8_t> batch) override;
   void on_peer_closed(sim::ConnId end, bool reset) override;
   void on_timer(sim::TimerId timer) override;
+  bool add_state(sim::StateHash& h) const override;
 
  private:
   // One call's state. What cannot hold together is asserted by check_call() after every change;

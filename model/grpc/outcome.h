@@ -3,10 +3,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "model/grpc/status.h"
 #include "model/h2/frame.h"
+#include "sim/state_hash.h"
 #include "sim/time.h"
 
 namespace h2sim::grpc {
@@ -39,5 +41,9 @@ struct CallOutcome {
   uint32_t response_metadata_sent = 0;
   uint32_t response_metadata_intact = 0;
 };
+
+// Every field of every outcome, for a host's state (sim/host.h, Host::add_state): the client and
+// the server write them, and a run is judged by them.
+void add_state(sim::StateHash& h, std::span<const CallOutcome> outcomes);
 
 }  // namespace h2sim::grpc

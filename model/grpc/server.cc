@@ -20,7 +20,9 @@ ServerHost::~ServerHost() = default;
 void ServerHost::start(sim::Net& net, sim::Address) { net_ = &net; }
 
 void ServerHost::on_accept(sim::ConnId end) {
-  bool added = endpoints_.emplace(end, std::make_unique<h2::Endpoint>(h2::Role::server, endpoint_options_)).second;
+  h2::EndpointOptions options = endpoint_options_;
+  options.keep_history = net_->asks_state();
+  bool added = endpoints_.emplace(end, std::make_unique<h2::Endpoint>(h2::Role::server, options)).second;
   H2SIM_ASSERT(added);  // a connection end is accepted once
   flush(end);
 }
@@ -317,6 +319,46 @@ void ServerHost::on_timer(sim::TimerId timer) {
 void ServerHost::flush(sim::ConnId conn) {
   sim::Flush out = endpoints_.at(conn)->take_output();
   if (!out.bytes.empty()) net_->write(conn, std::move(out));
+}
+
+// Everything the server's future depends on, and the outcomes (what the run is judged by). The
+// scripts, the personality and the endpoint options are fixed for the run; touched_ is scratch,
+// cleared at the start of each read. Each list goes after its length.
+bool ServerHost::add_state(sim::StateHash& h) const {
+  h.add_u64(endpoints_.size());
+  for (const auto& [conn, endpoint] : endpoints_) {
+    h.add_u64(conn.value);
+    endpoint->add_state(h);
+  }
+  std::vector<Key> keys;
+  keys.reserve(calls_.size());
+  for (const auto& entry : calls_) keys.push_back(entry.first);
+  std::sort(keys.begin(), keys.end());
+  h.add_u64(keys.size());
+  for (const Key& key : keys) {
+    const ServerCall& c = calls_.at(key);
+    h.add_u64((uint64_t{c.conn.value} << 32) | static_cast<uint32_t>(c.stream.value));
+    h.add_u64((uint64_t{static_cast<uint32_t>(c.index)} << 32) | c.messages_read);
+    h.add_u64(uint64_t{c.read_closed} | uint64_t{c.end_lost} << 1 | uint64_t{c.waiting} << 2 | uint64_t{c.done} << 3);
+    c.reader.add_state(h);
+  }
+  h.add_u64(timers_.size());
+  for (const auto& [timer, key] : timers_) {
+    h.add_u64(timer.value);
+    h.add_u64((uint64_t{key.first.value} << 32) | static_cast<uint32_t>(key.second.value));
+  }
+  h.add_u64(reset_timers_.size());
+  for (const auto& [timer, pending] : reset_timers_) {
+    h.add_u64(timer.value);
+    h.add_u64((uint64_t{pending.first.first.value} << 32) | static_cast<uint32_t>(pending.first.second.value));
+    h.add_u64(static_cast<uint32_t>(pending.second));
+  }
+  for (const std::set<sim::ConnId>* conns : {&closed_, &peer_closed_}) {
+    h.add_u64(conns->size());
+    for (sim::ConnId conn : *conns) h.add_u64(conn.value);
+  }
+  grpc::add_state(h, outcomes_);
+  return true;
 }
 
 }  // namespace h2sim::grpc

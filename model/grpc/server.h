@@ -30,6 +30,7 @@ class ServerHost final : public sim::Host {
   void on_bytes(sim::ConnId end, std::span<const uint8_t> batch) override;
   void on_peer_closed(sim::ConnId end, bool reset) override;
   void on_timer(sim::TimerId timer) override;
+  bool add_state(sim::StateHash& h) const override;
 
  private:
   struct ServerCall {

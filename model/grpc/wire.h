@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/state_hash.h"
+
 namespace h2sim::grpc {
 
 // The echo messages of every simulated call: the sequence number and a deterministic payload.
@@ -26,6 +28,8 @@ class MessageReader {
   bool malformed() const { return malformed_; }
   // Bytes of an incomplete message still buffered.
   size_t pending_bytes() const { return buffer_.size(); }
+  // For a host's state (sim/host.h, Host::add_state).
+  void add_state(sim::StateHash& h) const;
 
  private:
   std::vector<uint8_t> buffer_;

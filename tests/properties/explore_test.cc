@@ -157,6 +157,55 @@ TEST(Explore, PartialOrderReductionNeverChangesTheReachableEnds) {
   EXPECT_LT(paths_with, paths_without);
 }
 
+// Naming a host by its own state (sim/host.h, Host::add_state; the server's, model/grpc/server.cc)
+// merges runs whose server read the same bytes in other batches and was left in one state. It
+// keeps every end: the same outcomes and broken invariants as naming every host by its inputs,
+// over the scenarios above, the founding case with latency choices among them.
+TEST(Explore, HostStatesNeverChangeTheReachableEnds) {
+  std::vector<std::pair<std::string, Scenario>> cases;
+  for (const char* file : {"founding-case.textproto", "explore-unary-abort.textproto", "explore-three-calls.textproto",
+                           "explore-cancel-meets-status.textproto", "server-headers-then-status-then-late-reset.textproto"}) {
+    cases.emplace_back(file, scenario_from_file(file));
+  }
+  Scenario latencies = scenario_from_file("founding-case.textproto");
+  latencies.mutable_network()->set_latency_ns_max(200000);
+  latencies.mutable_network()->set_latency_steps(2);
+  latencies.mutable_network()->set_segments_max(1);
+  cases.emplace_back("founding-case, 2 latency steps", latencies);
+  for (const char* text : kSmall) cases.emplace_back(text, scenario_from_text(text));
+  uint64_t paths_with = 0, paths_without = 0;
+  for (const auto& [name, s] : cases) {
+    ExploreOptions by_state, by_inputs;
+    by_inputs.host_states = false;
+    ExploreReport a = explore(s, by_state), b = explore(s, by_inputs);
+    ASSERT_TRUE(a.complete && b.complete) << name << "\n" << a.bound << b.bound;
+    ASSERT_FALSE(b.ends.empty()) << name;
+    EXPECT_EQ(a.ends, b.ends) << name;
+    for (int call = 0; call < s.calls_size(); ++call) {
+      std::set<std::string> with, without;
+      for (const auto& [o, d] : a.outcomes[call]) with.insert(o);
+      for (const auto& [o, d] : b.outcomes[call]) without.insert(o);
+      EXPECT_EQ(with, without) << name;
+    }
+    EXPECT_LE(a.states, b.states) << name;
+    paths_with += a.executions + a.pruned + a.asleep;
+    paths_without += b.executions + b.pruned + b.asleep;
+  }
+  EXPECT_LT(paths_with, paths_without);
+}
+
+// Where the server's reads decide little, the merge is large: in explore-unary-abort the first
+// call's server answers on the request's headers, so how the rest of that request falls into its
+// reads leaves it in one state.
+TEST(Explore, HostStatesMergeAServersReadBatches) {
+  Scenario s = scenario_from_file("explore-unary-abort.textproto");
+  ExploreOptions by_state, by_inputs;
+  by_inputs.host_states = false;
+  ExploreReport a = explore(s, by_state), b = explore(s, by_inputs);
+  ASSERT_TRUE(a.complete && b.complete);
+  EXPECT_LT(a.executions * 4, b.executions * 3) << a.executions << " against " << b.executions;
+}
+
 // The test above passes even with a reduction that takes every two events as commuting: in its
 // scenarios the order of one host's ties never decides an outcome. Here it does: the client's
 // cancel timer and the server's status are due at the client at one instant, and the order it
@@ -300,7 +349,8 @@ TEST(ExploreJobs, AStopInTheWorkersEndsTheSearchIncompleteWithWhatTheyFound) {
   ExploreOptions o;
   o.subtrees_min = 16;
   o.jobs = 2;
-  o.por = false;  // with it, no subtree reaches 1,000 paths
+  o.por = false;  // with it, or with hosts named by their state, no subtree reaches 1,000 paths
+  o.host_states = false;
   o.should_stop = [] { return true; };  // the first check, after 1,000 paths of a subtree
   o.stop_reason = "told to stop";
   ExploreReport r = explore(s, o);
