@@ -851,18 +851,6 @@ void H2Relay::flush(Session& s) {
   if (!upward.bytes.empty()) net_->write(u->conn, std::move(upward));
 }
 
-namespace {
-
-void add_headers(sim::StateHash& h, std::span<const h2::Header> headers) {
-  h.add_u64(headers.size());
-  for (const h2::Header& header : headers) {
-    h.add(header.first);
-    h.add(header.second);
-  }
-}
-
-}  // namespace
-
 // Everything the relay's future depends on (the policy is fixed for the run). Sessions and
 // upstream connections go by their index in the order they were opened, never by address; each
 // list goes after its length.
@@ -911,9 +899,9 @@ void H2Relay::add_call_state(sim::StateHash& h, const CallRelay& c, uint64_t ups
             uint64_t{c.end_held} << 7 | uint64_t{c.idle_timer_set} << 8 | uint64_t{c.request_held} << 9 |
             uint64_t{c.held_request_end} << 10 | uint64_t{c.queued_reset.has_value()} << 11);
   if (c.queued_reset) h.add_u64(static_cast<uint32_t>(*c.queued_reset));
-  add_headers(h, c.held_headers);
-  add_headers(h, c.held_trailers);
-  add_headers(h, c.held_request_headers);
+  h2::add_state(h, c.held_headers);
+  h2::add_state(h, c.held_trailers);
+  h2::add_state(h, c.held_request_headers);
   h.add(std::string_view(reinterpret_cast<const char*>(c.held_request_data.data()), c.held_request_data.size()));
   h.add_u64(c.idle_timer.value);
   h.add_u64(c.request_bytes_received);

@@ -334,15 +334,15 @@ enum : uint64_t {
   op_consume, op_shutdown_notice,
 };
 
-void add_headers(sim::StateHash& h, std::span<const Header> headers) {
+}  // namespace
+
+void add_state(sim::StateHash& h, std::span<const Header> headers) {
   h.add_u64(headers.size());
   for (const Header& header : headers) {
     h.add(header.first);
     h.add(header.second);
   }
 }
-
-}  // namespace
 
 sim::StateHash* Endpoint::note(uint64_t op) {
   if (!history_) return nullptr;
@@ -362,7 +362,7 @@ void Endpoint::add_state(sim::StateHash& h) const {
   for (const Event& e : events_) {
     h.add_u64((uint64_t{static_cast<uint8_t>(e.kind)} << 40) | (uint64_t{static_cast<uint8_t>(e.headers_kind)} << 32) |
               (uint64_t{e.end_stream} << 31) | static_cast<uint32_t>(e.stream.value));
-    add_headers(h, e.headers);
+    h2::add_state(h, e.headers);
     h.add(std::string_view(reinterpret_cast<const char*>(e.data.data()), e.data.size()));
     h.add_u64((uint64_t{static_cast<uint32_t>(e.code)} << 32) | static_cast<uint32_t>(e.last_stream_id.value));
   }
@@ -441,7 +441,7 @@ StreamId Endpoint::submit_request(std::span<const Header> headers, bool end_stre
   nghttp2_data_provider provider{};
   provider.read_callback = Callbacks::read_data;
   if (sim::StateHash* h = note(op_request)) {
-    add_headers(*h, headers);
+    h2::add_state(*h, headers);
     h->add_u64(end_stream);
   }
   StreamId id{nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
@@ -457,7 +457,7 @@ void Endpoint::submit_response(StreamId stream, std::span<const Header> headers,
   H2SIM_ASSERT(role_ == Role::server);
   if (sim::StateHash* h = note(op_response)) {
     h->add_u64(static_cast<uint32_t>(stream.value));
-    add_headers(*h, headers);
+    h2::add_state(*h, headers);
     h->add_u64(end_stream);
   }
   if (flags(stream).closed || flags(stream).reset_sent) return;
@@ -498,7 +498,7 @@ void Endpoint::send_end_stream_frame(StreamId stream) {
 void Endpoint::send_trailers(StreamId stream, std::span<const Header> trailers) {
   if (sim::StateHash* h = note(op_trailers)) {
     h->add_u64(static_cast<uint32_t>(stream.value));
-    add_headers(*h, trailers);
+    h2::add_state(*h, trailers);
   }
   const StreamFlags& f = flags(stream);
   if (f.closed || f.reset_sent || f.end_stream_sent) return;

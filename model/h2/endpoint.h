@@ -75,6 +75,9 @@ struct EndpointOptions {
   bool keep_history = false;
 };
 
+// A header block, for a state (Endpoint::add_state, and hosts that hold blocks of their own).
+void add_state(sim::StateHash& h, std::span<const Header> headers);
+
 class Endpoint {
  public:
   explicit Endpoint(Role role, EndpointOptions options = {});
