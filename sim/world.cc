@@ -683,8 +683,9 @@ bool World::tie_candidates(std::vector<EventInfo>* out) const {
 //    input digest covers all of them in order, with now() folded in below; equal input digests
 //    mean equal host states, and equal behaviour from here on. A host that can name its state
 //    itself (Host::add_state) is named by that instead, between events: equal states behave
-//    equally by the host's own account (the server's: model/grpc/server.cc, and its endpoints',
-//    model/h2/endpoint.cc). Mid-event, the running host is named by its inputs.
+//    equally by the host's own account (the built-in client, server and relay, and each of
+//    their HTTP/2 endpoints: model/h2/endpoint.cc). Mid-event, the running host is named by its
+//    inputs.
 // 2. What will happen next is the pending work: segments in flight (bytes, FIN/RST, time until
 //    arrival), segments arrived but unread, whether an arrival or a read is already scheduled,
 //    which directions are closed, every queued event (kind, target, time until due) and which
