@@ -902,7 +902,7 @@ void H2Relay::add_call_state(sim::StateHash& h, const CallRelay& c, uint64_t ups
   h2::add_state(h, c.held_headers);
   h2::add_state(h, c.held_trailers);
   h2::add_state(h, c.held_request_headers);
-  h.add(std::string_view(reinterpret_cast<const char*>(c.held_request_data.data()), c.held_request_data.size()));
+  h.add(c.held_request_data);
   h.add_u64(c.idle_timer.value);
   h.add_u64(c.request_bytes_received);
   h.add_u64(c.request_bytes_consumed);

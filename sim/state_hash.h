@@ -36,6 +36,9 @@ class StateHash {
   StateHash();
   void add_u64(uint64_t v);
   void add(std::string_view bytes);
+  void add(std::span<const uint8_t> bytes) {
+    add(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
   void add(const Hash128& h) {
     add_u64(h.low);
     add_u64(h.high);

@@ -268,7 +268,7 @@ void World::note_input(Address host, uint64_t kind, uint64_t what,
   inputs.add_u64(what);
   inputs.add_u64(static_cast<uint64_t>(now_.ns));
   if (kind == input_read) {
-    inputs.add(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    inputs.add(bytes);
   }
 }
 
@@ -712,7 +712,7 @@ Hash128 World::state_digest() const {
       d.add_u64(dir->in_flight.size());
       for (const Segment& s : dir->in_flight) {
         d.add_u64(static_cast<uint64_t>((s.arrived_at - now_).ns));
-        d.add(std::string_view(reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size()));
+        d.add(s.bytes);
         d.add_u64(s.dropped * 4 + s.fin * 2 + s.rst);
       }
       // A stall or a busy link delays what comes next: how long is part of the state.
@@ -720,7 +720,7 @@ Hash128 World::state_digest() const {
       if (dir->link_free > now_) d.add_u64(0x11b4 ^ static_cast<uint64_t>((dir->link_free - now_).ns));
       d.add_u64(dir->arrived.size());
       for (const Segment& s : dir->arrived) {
-        d.add(std::string_view(reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size()));
+        d.add(s.bytes);
         d.add_u64(s.fin);
       }
     }
@@ -767,7 +767,7 @@ void World::add_sending(StateHash& d) const {
   if (sending_.flush == nullptr) return;
   const std::vector<uint8_t>& bytes = sending_.flush->bytes;
   if (sending_.cutting) {
-    d.add(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    d.add(bytes);
     for (uint32_t b : sending_.flush->boundaries) d.add_u64(b);
     d.add_u64(~uint64_t{0});
     for (uint32_t c : cut_scratch_) d.add_u64(c);

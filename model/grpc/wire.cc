@@ -71,7 +71,7 @@ std::vector<uint8_t> encode_message(uint32_t seq, uint32_t payload_bytes, bool r
 }
 
 void MessageReader::add_state(sim::StateHash& h) const {
-  h.add(std::string_view(reinterpret_cast<const char*>(buffer_.data()), buffer_.size()));
+  h.add(buffer_);
   h.add_u64(decoded_.size());
   for (uint32_t seq : decoded_) h.add_u64(seq);
   h.add_u64(uint64_t{response_} << 1 | malformed_);

@@ -289,9 +289,9 @@ struct Endpoint::History {
   sim::StateHash received;  // the received bytes, as one stream
   uint64_t received_bytes = 0;
   // Where the received bytes stand: preface bytes still to come (a server reads the client's
-  // 24-byte preface first), a frame header's bytes so far, and its payload left.
+  // connection preface first), a frame header's bytes so far, and its payload left.
   uint32_t preface_left = 0;
-  uint8_t header[9] = {};
+  uint8_t header[frame_header_bytes] = {};
   uint32_t header_have = 0;
   uint32_t payload_left = 0;
   bool priority_seen = false;
@@ -315,11 +315,12 @@ void Endpoint::History::feed(std::span<const uint8_t> bytes) {
     } else {
       header[header_have++] = bytes.front();
       bytes = bytes.subspan(1);
-      if (header_have == 9) {
+      if (header_have == frame_header_bytes) {
         header_have = 0;
-        payload_left = (uint32_t{header[0]} << 16) | (uint32_t{header[1]} << 8) | header[2];
-        uint8_t type = header[3], flags = header[4];
-        priority_seen |= type == 0x2 || (type == 0x1 && (flags & 0x20));
+        FrameHeader h = read_frame_header(header);
+        payload_left = h.length;
+        priority_seen |= h.type == static_cast<uint8_t>(FrameType::priority) ||
+                         (h.type == static_cast<uint8_t>(FrameType::headers) && (h.flags & flag_priority));
       }
     }
   }
@@ -363,7 +364,7 @@ void Endpoint::add_state(sim::StateHash& h) const {
     h.add_u64((uint64_t{static_cast<uint8_t>(e.kind)} << 40) | (uint64_t{static_cast<uint8_t>(e.headers_kind)} << 32) |
               (uint64_t{e.end_stream} << 31) | static_cast<uint32_t>(e.stream.value));
     h2::add_state(h, e.headers);
-    h.add(std::string_view(reinterpret_cast<const char*>(e.data.data()), e.data.size()));
+    h.add(e.data);
     h.add_u64((uint64_t{static_cast<uint32_t>(e.code)} << 32) | static_cast<uint32_t>(e.last_stream_id.value));
   }
 }
@@ -394,7 +395,7 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
   H2SIM_ASSERT(nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 3) == 0);
   if (options.keep_history) {
     history_ = std::make_unique<History>();
-    if (role == Role::server) history_->preface_left = 24;
+    if (role == Role::server) history_->preface_left = static_cast<uint32_t>(connection_preface.size());
     sim::StateHash* h = note(op_open);
     h->add_u64(static_cast<uint64_t>(role));
     h->add_u64(options.initial_window_bytes);
@@ -473,7 +474,7 @@ void Endpoint::submit_response(StreamId stream, std::span<const Header> headers,
 void Endpoint::send_data(StreamId stream, std::span<const uint8_t> bytes, bool end_stream) {
   if (sim::StateHash* h = note(op_data)) {
     h->add_u64((uint64_t{end_stream} << 32) | static_cast<uint32_t>(stream.value));
-    h->add(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    h->add(bytes);
   }
   const StreamFlags& f = flags(stream);
   if (f.closed || f.reset_sent || f.end_stream_sent) return;
