@@ -52,8 +52,13 @@ constexpr const char* caddy_config = R"({
 
 // mod_proxy_http2 over h2c (ProxyPass h2c://), mod_http2 with direct h2c on the front
 // (docs/behaviours.md §6.2). One child process of event MPM threads; retry=0 so that a backend
-// closed between runs is not put into its 60 s error state. User applies only when started as
-// root (the children drop to it).
+// closed between runs is not put into its 60 s error state, and disablereuse=On so that no run
+// starts on a backend connection of the run before, as no simulated run does: Apache took one
+// from its pool that the previous run's server had closed, failed the write and answered 503
+// (scenarios/live-apache-backend-connection-across-runs.textproto). Within a run it only moves
+// a later call onto a new connection: Apache opens one per concurrent request already, where the
+// preset multiplexes a client connection's calls on one. User applies only when started as root
+// (the children drop to it).
 constexpr const char* apache2_config =
     "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
     "LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so\n"
@@ -65,7 +70,7 @@ constexpr const char* apache2_config =
     "Mutex pthread default\nStartServers 1\nServerLimit 1\nThreadsPerChild 16\nMaxRequestWorkers 16\n"
     "MinSpareThreads 1\nMaxSpareThreads 16\n"
     "Protocols h2c http/1.1\nH2Direct on\n"
-    "ProxyPass / h2c://{upstream}/ retry=0\n"
+    "ProxyPass / h2c://{upstream}/ retry=0 disablereuse=On\n"
     "<Location />\n  Require all granted\n</Location>\n";
 
 const ProxyTemplate builtins[] = {
