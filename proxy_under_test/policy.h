@@ -134,6 +134,12 @@ struct ProxyPolicy {
   // only when that stream closes, i.e. once the server has reset it or the client's END_STREAM
   // has been forwarded. A trailers-only response waits for the client's upload to end.
   bool hold_response_until_upstream_closed = false;
+  // Apache mod_proxy_http2 (h2_proxy_session.c submit_stream: every request is submitted with a
+  // body provider): the request's END_STREAM always leaves in a DATA frame, so a request without
+  // messages goes upstream as HEADERS and an empty DATA(END_STREAM), never as HEADERS(END_STREAM).
+  // Measured live (scenarios/apache-empty-request-ends-in-data.textproto): a grpc-java server,
+  // which misses an END_STREAM on HEADERS, sees this one and answers.
+  bool request_end_in_data = false;
   Trailers trailers = Trailers::forward;
   // hyper/h2 before #922 (B13), nginx < 1.13.10 and nghttpx 2016 (B11, B12): a trailers-only
   // response is re-framed as HEADERS without END_STREAM and an empty DATA(END_STREAM).

@@ -187,6 +187,9 @@ constexpr ProxyPolicy all_presets[] = {
         // h2_proxy_stream_end_headers_out runs at the first DATA (stream_response_data) or at
         // the stream's close (ev_stream_done); the EOS only at the close.
         .hold_response_until_upstream_closed = true,
+        // submit_stream attaches a body provider to every request: an empty request's
+        // END_STREAM follows its HEADERS in an empty DATA (measured live, 10 of 10 runs).
+        .request_end_in_data = true,
     },
     {
         .name = "h2o-2.2",

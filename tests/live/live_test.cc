@@ -857,6 +857,19 @@ TEST(LiveCaddyAndApache, TheNeighboursOutcomesAreThePresetsAndInTheirSimulatedSe
   }
 }
 
+// Apache sends an empty request's END_STREAM in a DATA frame, so the grpc-java server, which
+// misses one on HEADERS, answers (scenarios/apache-empty-request-ends-in-data.textproto).
+TEST(LiveCaddyAndApache, ApacheEndsAnEmptyRequestInADataFrameAsThePresetDoes) {
+  if (!installed_at("/usr/sbin/apache2")) GTEST_SKIP() << "apache2 is not installed (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out =
+      h2sim("live " + scenario("apache-empty-request-ends-in-data.textproto") + " --proxy apache2 --repeat 10 --compare", &code);
+  EXPECT_NE(out.find("10 x UNAUTHENTICATED: Details sent by the server"), std::string::npos) << out;
+  EXPECT_NE(out.find("upstream (server): as simulated"), std::string::npos) << out;
+  EXPECT_NE(out.find("agreement: 1 of 1"), std::string::npos) << out;
+  EXPECT_EQ(own_caddy_or_apache_running(), 0);
+}
+
 // A live run starts, as a simulated one does, with no backend connection of the proxy's: Apache
 // had reused one the previous run's server had closed and answered 503 in 1 of 5 to 3 of 20
 // runs of this scenario (its header says how it was found), until the template's disablereuse.

@@ -271,6 +271,19 @@ TEST(NghttpxPreset, DropsWhatItReadWithTheServersReset) {
   EXPECT_EQ(r.calls[0].responses_received, (std::vector<uint32_t>{0, 1}));
 }
 
+TEST(ApachePreset, SendsAnEmptyRequestsEndStreamInAnEmptyData) {
+  // Found live: see the scenario's comment. Its grpc-java server misses an END_STREAM on HEADERS.
+  Scenario s = scenario_from_file("apache-empty-request-ends-in-data.textproto");
+  Result r = run_plain(s);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}), (V{"HEADERS", "DATA[ES]"}));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::unauthenticated);
+  // The other presets forward the END_STREAM on the HEADERS, and that server never answers.
+  r = run_plain(with_preset(s, "passthrough"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}), (V{"HEADERS[ES]"}));
+  EXPECT_FALSE(r.calls[0].client_saw);
+}
+
 TEST(NginxPreset, A502DuringALargeUploadLetsTheUploadDrainAndReleasesTheCall) {
   // Was a leak (dropped DATA never reopened the client's window): see the scenario's comment.
   Scenario s = testing::scenario_from_file("regression-nginx-502-upload.textproto");
