@@ -592,7 +592,7 @@ void H2Relay::respond_with_http_status(Session& s, CallRelay& call, uint32_t sta
   }
   std::string body = "<html><body><h1>" + std::to_string(status) + " Bad Gateway</h1></body></html>\n";
   s.down->submit_response(call.down,
-                          {{":status", std::to_string(status)}, {"content-type", "text/html"}},
+                          {{":status", std::to_string(status)}, {"content-type", std::string(policy_.http_error_content_type)}},
                           false);
   s.down->send_data(call.down, std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()),
                     true);

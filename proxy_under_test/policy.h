@@ -104,6 +104,9 @@ struct ProxyPolicy {
   // page; false: the status HEADERS alone, with END_STREAM (Caddy's server.go ServeHTTP writes
   // only the status when no error routes are configured).
   bool http_error_body = true;
+  // That page's content-type, which grpc-go and grpc-java put in their words: nginx's "text/html";
+  // Apache's error documents "text/html; charset=iso-8859-1" (measured live, 2026-12-05).
+  std::string_view http_error_content_type = "text/html";
   // When the call is aborted after response headers, end the response with an empty
   // DATA(END_STREAM) whatever the client's state (Caddy: the handler returns normally after a
   // failed body copy, docs/behaviours.md §6.1); the after_response rule then applies.

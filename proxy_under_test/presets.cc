@@ -177,6 +177,8 @@ constexpr ProxyPolicy all_presets[] = {
         // mod_proxy_http2.c request_done: a failed stream with no response DATA forwarded
         // leaves the handler with HTTP_BAD_GATEWAY, and Apache answers with its 502 page.
         .abort_before_response_headers_http_status = 502,
+        // Apache's own error document (ap_send_error_response) is sent with this type.
+        .http_error_content_type = "text/html; charset=iso-8859-1",
         .flush_response_before_reset = true,
         // A client reset aborts the request's connection; h2_proxy_session.c cancel_iter
         // resets the server's stream with code 0.

@@ -278,7 +278,7 @@ void ClientHost::handle(Slot& slot, const h2::Event& event) {
           outcome.response_metadata_intact += metadata_intact(event.headers, MetadataBlock::response, call->index,
                                                               server.header_metadata, server.metadata_bytes);
         }
-        on_trailers(*call, status_from_trailers(event.headers, call->http_status));
+        on_trailers(*call, trailers_status(*call, event.headers));
       }
       break;
     case Kind::data:
@@ -325,6 +325,18 @@ void ClientHost::on_response_headers(ClientCall& call, const h2::Event& event) {
     // 2026-12-02, docs/fidelity.md "The application reacts after the read").
     slots_[call.slot].half_close_after_batch.push_back(call.index);
   }
+}
+
+// A response that is its trailers alone carries the response's :status and content-type too:
+// an HTTP error there without grpc-status (Caddy's bodyless 502) is worded by each library as
+// after response headers (measured live: docs/fidelity.md, "An HTTP error's words").
+Status ClientHost::trailers_status(ClientCall& call, std::span<const h2::Header> trailers) const {
+  if (!call.response_headers && h2::find_header(trailers, "grpc-status") == nullptr) {
+    if (const std::string* s = h2::find_header(trailers, ":status")) call.http_status = std::atoi(s->c_str());
+    if (const std::string* s = h2::find_header(trailers, "content-type")) call.content_type = *s;
+    if (call.http_status != 0 && call.http_status != 200) return no_trailers_status(call);
+  }
+  return status_from_trailers(trailers, call.http_status);
 }
 
 // The server's END_STREAM came on DATA: no trailers. The HTTP status decides

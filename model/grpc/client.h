@@ -107,6 +107,8 @@ class ClientHost final : public sim::Host {
   void on_response_headers(ClientCall& call, const h2::Event& event);
   void on_end_without_trailers(ClientCall& call);
   Status no_trailers_status(const ClientCall& call) const;
+  // The status a trailers block gives (for a trailers-only response, its HTTP status too).
+  Status trailers_status(ClientCall& call, std::span<const h2::Header> trailers) const;
   void on_late_event(ClientCall& call, const h2::Event& event);
   // `from_wire`: the status came in trailers, not in their place (a stream that ended without).
   void on_trailers(ClientCall& call, Status status, bool from_wire = true);

@@ -165,8 +165,10 @@ std::string_view reason_phrase(int http_status) {
 
 std::string grpc_go_http_status_words(int http_status, std::string_view content_type) {
   std::string words = std::string(reason_phrase(http_status)) + ": HTTP status code " + std::to_string(http_status);
-  // [inference] A missing content-type is worded as an empty one; only text/html was measured.
-  if (!content_type.starts_with("application/grpc")) {
+  // Measured live: nginx's text/html 502 page, and Caddy's 502 with no content-type at all.
+  if (content_type.empty()) {
+    words += "; transport: missing content-type field";
+  } else if (!content_type.starts_with("application/grpc")) {
     words += "; transport: received the unexpected content-type \"" + std::string(content_type) + "\"";
   }
   return words;

@@ -74,7 +74,7 @@ Status status_for_reset(ResetWords words, h2::ErrorCode reset);
 // doc/http-grpc-status-mapping.md: used only when no grpc-status was received.
 Code code_for_http_status(int http_status);
 // grpc-go 1.33's message for such a status (http2_client.go operateHeaders): the HTTP reason
-// phrase and code, then the content-type it did not expect, "; "-joined.
+// phrase and code, then the content-type it did not expect (or that it found none), "; "-joined.
 std::string grpc_go_http_status_words(int http_status, std::string_view content_type);
 // grpc-java 1.41's (Http2ClientStreamTransportState.validateInitialMetadata): "HTTP status code
 // N", then, when the content-type is not gRPC's, "\ninvalid content-type: " and that type ("null"

@@ -492,13 +492,14 @@ TEST(LivePeers, AServerScriptAPeerCannotFollowIsRefused) {
 // simulation agreed ("agreement: 1 of 1 "). False if no peer was built.
 bool expect_each_peer_as_predicted(const char* file, const char* side, const std::string& flags,
                                    std::span<const std::pair<const char*, std::string>> peers,
-                                   const char* agreement = nullptr) {
+                                   const char* agreement = nullptr, const char* proxy = "nginx") {
   int ran = 0;
   for (const auto& [peer, seen] : peers) {
     if (!peer_built(peer_program(peer).c_str())) continue;
     SCOPED_TRACE(peer);
     int code = 0;
-    std::string out = h2sim("live " + scenario(file) + " --proxy nginx --repeat 2 " + flags + " --" + side + " " + peer, &code);
+    std::string out =
+        h2sim("live " + scenario(file) + " --proxy " + proxy + " --repeat 2 " + flags + " --" + side + " " + peer, &code);
     EXPECT_EQ(code, 0) << out;
     EXPECT_NE(out.find(seen), std::string::npos) << out;
     if (agreement) {
@@ -789,7 +790,7 @@ const RealProxy kCaddyAndApache[] = {
     // Caddy ends the cut response without trailers: its own RST(NO_ERROR) follows while the
     // client uploads, and a client that has half-closed first sees the stream end bare.
     {"caddy", "/usr/bin/caddy", "x (INTERNAL: Received RST_STREAM with error code 0|UNKNOWN: Stream removed)\n",
-     "x UNAVAILABLE: no grpc-status in trailers \\(HTTP status 502\\)\n"},
+     "x UNAVAILABLE: Received http2 header with status: 502\n"},
     {"apache2", "/usr/sbin/apache2", "x INTERNAL: Received RST_STREAM with error code 5\n",
      "x UNAVAILABLE: Received http2 header with status: 502\n"},
 };
@@ -857,30 +858,65 @@ TEST(LiveCaddyAndApache, TheNeighboursOutcomesAreThePresetsAndInTheirSimulatedSe
   }
 }
 
+// Caddy's bodyless 502 is the response's trailers alone; each client library words it as an
+// HTTP error after response headers (scenarios/caddy-502-words.textproto).
+TEST(LiveCaddyAndApache, EachClientWordsCaddysBodyless502AsItsPersonalitySays) {
+  if (!installed_at("/usr/bin/caddy")) GTEST_SKIP() << "caddy is not installed (scripts/install-live-deps.sh)";
+  const std::pair<const char*, std::string> clients[] = {
+      {"grpc-go", "2 x UNAVAILABLE: Bad Gateway: HTTP status code 502; transport: missing content-type field\n"},
+      {"grpc-js", "2 x UNAVAILABLE: Received HTTP status code 502\n"},
+      {"grpc++", "2 x UNAVAILABLE: Received http2 header with status: 502\n"},
+      {"grpc-java", "2 x UNAVAILABLE: HTTP status code 502\\ninvalid content-type: null\n"}};
+  if (!expect_each_peer_as_predicted("caddy-502-words.textproto", "client", "--compare", clients, "agreement: 1 of 1 ",
+                                     "caddy")) {
+    GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
+  }
+  EXPECT_EQ(own_caddy_or_apache_running(), 0);
+}
+
+// Apache's 502 page is "text/html; charset=iso-8859-1", which grpc-go and grpc-java quote
+// (found by the matrix through apache2 of 2026-12-05, case 7).
+TEST(LiveCaddyAndApache, EachClientQuotesApachesErrorPageTypeAsItsPersonalitySays) {
+  if (!installed_at("/usr/sbin/apache2")) GTEST_SKIP() << "apache2 is not installed (scripts/install-live-deps.sh)";
+  const std::pair<const char*, std::string> clients[] = {
+      {"grpc-go", "2 x UNAVAILABLE: Bad Gateway: HTTP status code 502; transport: received the unexpected content-type "
+                  "\"text/html; charset=iso-8859-1\"\n"},
+      {"grpc-java", "2 x UNAVAILABLE: HTTP status code 502\\ninvalid content-type: text/html; charset=iso-8859-1\n"}};
+  if (!expect_each_peer_as_predicted("nginx-502-words.textproto", "client", "--compare", clients, "agreement: 1 of 1 ",
+                                     "apache2")) {
+    GTEST_SKIP() << "no client peer was built (scripts/install-live-deps.sh)";
+  }
+  EXPECT_EQ(own_caddy_or_apache_running(), 0);
+}
+
+// `h2sim live FILE --proxy apache2 ARGS` for a file of scenarios/, after the check that
+// Debian's apache2 is installed; empty if it is not (the test is then skipped).
+std::string live_through_apache(const char* file, const std::string& args) {
+  if (!installed_at("/usr/sbin/apache2")) return {};
+  int code = 0;
+  std::string out = h2sim("live " + scenario(file) + " --proxy apache2 " + args, &code);
+  EXPECT_EQ(own_caddy_or_apache_running(), 0);
+  return out;
+}
+
 // Apache sends an empty request's END_STREAM in a DATA frame, so the grpc-java server, which
 // misses one on HEADERS, answers (scenarios/apache-empty-request-ends-in-data.textproto).
 TEST(LiveCaddyAndApache, ApacheEndsAnEmptyRequestInADataFrameAsThePresetDoes) {
-  if (!installed_at("/usr/sbin/apache2")) GTEST_SKIP() << "apache2 is not installed (scripts/install-live-deps.sh)";
-  int code = 0;
-  std::string out =
-      h2sim("live " + scenario("apache-empty-request-ends-in-data.textproto") + " --proxy apache2 --repeat 10 --compare", &code);
+  std::string out = live_through_apache("apache-empty-request-ends-in-data.textproto", "--repeat 10 --compare");
+  if (out.empty()) GTEST_SKIP() << "apache2 is not installed (scripts/install-live-deps.sh)";
   EXPECT_NE(out.find("10 x UNAUTHENTICATED: Details sent by the server"), std::string::npos) << out;
   EXPECT_NE(out.find("upstream (server): as simulated"), std::string::npos) << out;
   EXPECT_NE(out.find("agreement: 1 of 1"), std::string::npos) << out;
-  EXPECT_EQ(own_caddy_or_apache_running(), 0);
 }
 
 // A live run starts, as a simulated one does, with no backend connection of the proxy's: Apache
 // had reused one the previous run's server had closed and answered 503 in 1 of 5 to 3 of 20
 // runs of this scenario (its header says how it was found), until the template's disablereuse.
 TEST(LiveCaddyAndApache, NoRunInheritsABackendConnectionFromTheRunBefore) {
-  if (!installed_at("/usr/sbin/apache2")) GTEST_SKIP() << "apache2 is not installed (scripts/install-live-deps.sh)";
-  int code = 0;
-  std::string out =
-      h2sim("live " + scenario("live-apache-backend-connection-across-runs.textproto") + " --proxy apache2 --repeat 20", &code);
+  std::string out = live_through_apache("live-apache-backend-connection-across-runs.textproto", "--repeat 20");
+  if (out.empty()) GTEST_SKIP() << "apache2 is not installed (scripts/install-live-deps.sh)";
   EXPECT_NE(out.find("apache2 (/usr/sbin/apache2), 20 runs:"), std::string::npos) << out;
   EXPECT_EQ(out.find("status: 503"), std::string::npos) << out;
-  EXPECT_EQ(own_caddy_or_apache_running(), 0);
 }
 
 }  // namespace

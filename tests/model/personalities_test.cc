@@ -436,6 +436,24 @@ TEST(ClientPersonalities, Http502WithoutGrpcStatusIsUnavailableInEachStacksWords
   }
 }
 
+// Caddy's 502 is its trailers alone, with no content-type: each library words it as it words an
+// HTTP error after response headers (live: scenarios/caddy-502-words.textproto,
+// LiveCaddyAndApache.EachClientWordsCaddysBodyless502AsItsPersonalitySays).
+TEST(ClientPersonalities, WordATrailersOnlyHttpErrorAsAnyOther) {
+  Scenario s = scenario_from_file("caddy-502-words.textproto");
+  const std::pair<const char*, const char*> words[] = {
+      {"grpc-core", "Received http2 header with status: 502"},
+      {"grpc-go", "Bad Gateway: HTTP status code 502; transport: missing content-type field"},
+      {"grpc-js", "Received HTTP status code 502"},
+      {"grpc-java", "HTTP status code 502\ninvalid content-type: null"}};
+  for (const auto& [client, message] : words) {
+    s.set_client(client);
+    Result r = run_plain(s);
+    ASSERT_TRUE(r.calls[0].client_saw) << client;
+    EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::unavailable, message})) << client;
+  }
+}
+
 // Unary and client-streaming handlers send at most one response, and exactly one when they end
 // OK, whatever the script asks (live: a grpc++ unary client given four never completes).
 TEST(ServerPersonalities, UnaryHandlersSendOneResponseWhenOkAndAtMostOne) {

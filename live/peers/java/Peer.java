@@ -287,13 +287,17 @@ public final class Peer {
 
   // One line per field: backslashes and line breaks escaped (h2sim unescapes).
   // A status from an HTTP status without gRPC's content-type goes on, after grpc-java's words,
-  // with "\nheaders: Metadata(...)" and the body's first bytes: the proxy's date among them, so
-  // no two runs would report the same status. The words before the echo are reported
+  // with "\nheaders: Metadata(...)" and the body's first bytes, or, for a response that is its
+  // trailers alone (Caddy's 502), with "\ntrailers: Metadata(...)": the proxy's date among them,
+  // so no two runs would report the same status. The words before the echo are reported
   // (model/grpc/status.h, grpc_java_http_status_words).
   static String withoutEcho(String description) {
     if (description == null) return null;
-    int echo = description.indexOf("\nheaders: Metadata(");
-    return echo < 0 ? description : description.substring(0, echo);
+    for (String echo : new String[] {"\nheaders: Metadata(", "\ntrailers: Metadata("}) {
+      int at = description.indexOf(echo);
+      if (at >= 0) return description.substring(0, at);
+    }
+    return description;
   }
 
   static String escape(String text) {
