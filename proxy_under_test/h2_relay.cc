@@ -373,9 +373,9 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
 void H2Relay::forward_request(Session& s, CallRelay& call, std::span<const h2::Header> headers, bool end_stream) {
   Upstream& u = upstream_for(s);
   call.upstream = &u;
-  bool end_on_headers = end_stream && !policy_.request_end_in_data;
-  call.up = u.endpoint->submit_request(headers, end_on_headers);
-  if (end_stream && !end_on_headers) u.endpoint->send_data(call.up, {}, true);
+  bool end_in_data = end_stream && policy_.request_end_in_data;
+  call.up = u.endpoint->submit_request(headers, end_stream && !end_in_data);
+  if (end_in_data) u.endpoint->send_data(call.up, {}, true);
   ++u.calls;
   if (pooled()) u.sessions[call.up] = &s;
   call.request_end_forwarded = end_stream;  // an empty request ends with its HEADERS (or DATA)

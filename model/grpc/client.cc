@@ -315,8 +315,7 @@ void ClientHost::on_response_headers(ClientCall& call, const h2::Event& event) {
   const ServerScript& server = call.script->server;
   outcomes_[call.index].response_metadata_intact +=
       metadata_intact(event.headers, MetadataBlock::response, call.index, server.header_metadata, server.metadata_bytes);
-  if (const std::string* s = h2::find_header(event.headers, ":status")) call.http_status = std::atoi(s->c_str());
-  if (const std::string* s = h2::find_header(event.headers, "content-type")) call.content_type = *s;
+  note_http_status(call, event.headers);
   const ClientScript& script = call.script->client;
   if (script.half_close == HalfClose::after_response && call.messages_sent == script.messages) {
     // The application reacts to the headers after the transport has read the rest of the batch
@@ -327,13 +326,18 @@ void ClientHost::on_response_headers(ClientCall& call, const h2::Event& event) {
   }
 }
 
+// The response's :status and content-type, which an HTTP error's words depend on.
+void ClientHost::note_http_status(ClientCall& call, std::span<const h2::Header> headers) {
+  if (const std::string* s = h2::find_header(headers, ":status")) call.http_status = std::atoi(s->c_str());
+  if (const std::string* s = h2::find_header(headers, "content-type")) call.content_type = *s;
+}
+
 // A response that is its trailers alone carries the response's :status and content-type too:
 // an HTTP error there without grpc-status (Caddy's bodyless 502) is worded by each library as
 // after response headers (measured live: docs/fidelity.md, "An HTTP error's words").
 Status ClientHost::trailers_status(ClientCall& call, std::span<const h2::Header> trailers) const {
   if (!call.response_headers && h2::find_header(trailers, "grpc-status") == nullptr) {
-    if (const std::string* s = h2::find_header(trailers, ":status")) call.http_status = std::atoi(s->c_str());
-    if (const std::string* s = h2::find_header(trailers, "content-type")) call.content_type = *s;
+    note_http_status(call, trailers);
     if (call.http_status != 0 && call.http_status != 200) return no_trailers_status(call);
   }
   return status_from_trailers(trailers, call.http_status);

@@ -106,6 +106,7 @@ class ClientHost final : public sim::Host {
   void on_goaway(Slot& slot, const h2::Event& event);
   void on_response_headers(ClientCall& call, const h2::Event& event);
   void on_end_without_trailers(ClientCall& call);
+  static void note_http_status(ClientCall& call, std::span<const h2::Header> headers);
   Status no_trailers_status(const ClientCall& call) const;
   // The status a trailers block gives (for a trailers-only response, its HTTP status too).
   Status trailers_status(ClientCall& call, std::span<const h2::Header> trailers) const;
