@@ -288,6 +288,7 @@ void ClientHost::handle(Slot& slot, const h2::Event& event) {
       }
       break;
     case Kind::end_stream:
+      call->ended_on_payload = event.end_stream_with_payload;
       on_end_without_trailers(*call);
       break;
     case Kind::reset:
@@ -372,7 +373,9 @@ Status ClientHost::no_trailers_status(const ClientCall& call) const {
     }
     return {code_for_http_status(call.http_status), words};
   }
-  return {personality_.no_trailers_code, std::string(personality_.no_trailers_message)};
+  bool own_words = call.ended_on_payload && !personality_.no_trailers_message_after_payload.empty();
+  return {personality_.no_trailers_code, std::string(own_words ? personality_.no_trailers_message_after_payload
+                                                               : personality_.no_trailers_message)};
 }
 
 // An event on a call whose status is out: only a reset can matter.

@@ -68,6 +68,7 @@ class ClientHost final : public sim::Host {
     // of a response that ended without trailers, until the stream closes (grpc-js).
     std::optional<Status> held;
     bool held_without_trailers = false;  // `held` is the no-trailers status, not the wire's
+    bool ended_on_payload = false;       // the END_STREAM without trailers came on a DATA with bytes
     bool response_headers = false;
     int http_status = 0;
     std::string content_type;  // of the response headers (grpc-go words an HTTP error with it)

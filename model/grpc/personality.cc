@@ -82,10 +82,11 @@ constexpr ClientPersonality clients[] = {
         .rst_after_trailers = RstAfterTrailers::cancel,
         // StreamObserver.onCompleted() carries no status (measured live, docs/fidelity.md).
         .ok_status_drops_message = true,
-        // Measured live (docs/fidelity.md, grpc-java): haproxy 2.6 ending a response with an
-        // empty DATA(END_STREAM). A DATA frame with bytes is "EOS on DATA frame" in grpc-java's
-        // words; the modelled proxies end with an empty one.
+        // Http2ClientStreamTransportState.transportDataReceived words the frame that carried
+        // the END_STREAM: measured live, haproxy 2.6's empty DATA(END_STREAM) and Apache's
+        // END_STREAM on the last message's DATA (docs/fidelity.md, item 21).
         .no_trailers_message = "Received unexpected EOS on empty DATA frame from server",
+        .no_trailers_message_after_payload = "Received unexpected EOS on non-empty DATA frame from server",
         // Http2ClientStreamTransportState.validateInitialMetadata, measured live through nginx's 502
         // (docs/fidelity.md, "grpc-java's words for an HTTP status").
         .http_status_words = HttpStatusWords::grpc_java,

@@ -114,6 +114,7 @@ struct Callbacks {
           Event ev;
           ev.kind = Event::Kind::end_stream;
           ev.stream = id;
+          ev.end_stream_with_payload = frame->hd.length > frame->data.padlen;
           e.events_.push_back(std::move(ev));
         }
         break;

@@ -43,6 +43,9 @@ struct Event {
   StreamId stream;
   HeadersKind headers_kind = HeadersKind::request;
   bool end_stream = false;
+  // end_stream: the DATA frame that carried END_STREAM had payload too (grpc-java words the two
+  // cases apart).
+  bool end_stream_with_payload = false;
   // The header block, kept by the endpoint until the next take_events() (a view, so a block is
   // stored once rather than copied into every event).
   std::span<const Header> headers;
