@@ -32,13 +32,13 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
      "2026-12-05: 200 scenarios x 5 runs with our own client and server, 324 of 324 cells "
-     "(docs/fidelity-matrix-200x5.md); every peer triple at 10 x 2, 12 triples, 127 of 127 cells after the "
-     "trailers-only 502's words (docs/fidelity.md); 2026-12-01: 9 of 9 cells, 20 runs each (founding case and "
+     "(docs/fidelity-matrix-200x5.md); 2026-12-05 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): "
+     "491 of 491, after the trailers-only 502's words (docs/fidelity.md); 2026-12-01: 9 of 9 cells, 20 runs each (founding case and "
      "8 neighbours); docs/live-agreement.md"},
     {"proxy", "apache-2.4", "Debian 12 apache2 2.4.71-1~deb12u1 (mod_http2 2.0.42, mod_proxy_http2)",
      "2026-12-05: 200 scenarios x 5 runs with our own client and server, 324 of 324 cells "
-     "(docs/fidelity-matrix-200x5.md); every peer triple at 10 x 2, 12 triples, 127 of 127 cells after the "
-     "error page's type (docs/fidelity.md); 2026-12-01: 9 of 9 cells, 20 runs each (founding case and 8 "
+     "(docs/fidelity-matrix-200x5.md); 2026-12-05 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): "
+     "491 of 492, the one cell grpc-java's words for its END_STREAM, modelled after (docs/fidelity.md item 21); 2026-12-01: 9 of 9 cells, 20 runs each (founding case and 8 "
      "neighbours); docs/live-agreement.md"},
     {"proxy", "h2o-2.2", "h2o 2.2 (before 4630405fd)", never_packaged},
     {"proxy", "hyper-h2-old", "hyper before h2#922", never_packaged},
