@@ -288,8 +288,7 @@ void ClientHost::handle(Slot& slot, const h2::Event& event) {
       }
       break;
     case Kind::end_stream:
-      call->ended_on_payload = event.end_stream_with_payload;
-      on_end_without_trailers(*call);
+      on_end_without_trailers(*call, event.end_stream_with_payload);
       break;
     case Kind::reset:
       on_reset(*call, event.code);
@@ -346,21 +345,21 @@ Status ClientHost::trailers_status(ClientCall& call, std::span<const h2::Header>
 
 // The server's END_STREAM came on DATA: no trailers. The HTTP status decides
 // (doc/http-grpc-status-mapping.md), else the personality's status for a missing one.
-void ClientHost::on_end_without_trailers(ClientCall& call) {
+void ClientHost::on_end_without_trailers(ClientCall& call, bool on_payload) {
   if (personality_.no_trailers_status_at_close && !call.write_closed) {
     // grpc-js: the stream stays open for the upload; its close decides (on_reset, Kind::closed).
     H2SIM_ASSERT(!call.done && !call.read_closed && !call.held);
     call.read_closed = true;
-    call.held = no_trailers_status(call);
+    call.held = no_trailers_status(call, on_payload);
     call.held_without_trailers = true;
     net_->mark("grpc-js: no trailers, the stream's close decides the status");
     return;
   }
   // An HTTP error status stands as the wire's (a later NO_ERROR reset keeps it, §2.2 step 3).
-  on_trailers(call, no_trailers_status(call), call.http_status != 0 && call.http_status != 200);
+  on_trailers(call, no_trailers_status(call, on_payload), call.http_status != 0 && call.http_status != 200);
 }
 
-Status ClientHost::no_trailers_status(const ClientCall& call) const {
+Status ClientHost::no_trailers_status(const ClientCall& call, bool on_payload) const {
   if (call.http_status != 0 && call.http_status != 200) {
     std::string words;
     switch (personality_.http_status_words) {
@@ -373,7 +372,7 @@ Status ClientHost::no_trailers_status(const ClientCall& call) const {
     }
     return {code_for_http_status(call.http_status), words};
   }
-  bool own_words = call.ended_on_payload && !personality_.no_trailers_message_after_payload.empty();
+  bool own_words = on_payload && !personality_.no_trailers_message_after_payload.empty();
   return {personality_.no_trailers_code, std::string(own_words ? personality_.no_trailers_message_after_payload
                                                                : personality_.no_trailers_message)};
 }

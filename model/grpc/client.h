@@ -68,7 +68,6 @@ class ClientHost final : public sim::Host {
     // of a response that ended without trailers, until the stream closes (grpc-js).
     std::optional<Status> held;
     bool held_without_trailers = false;  // `held` is the no-trailers status, not the wire's
-    bool ended_on_payload = false;       // the END_STREAM without trailers came on a DATA with bytes
     bool response_headers = false;
     int http_status = 0;
     std::string content_type;  // of the response headers (grpc-go words an HTTP error with it)
@@ -106,9 +105,10 @@ class ClientHost final : public sim::Host {
   void handle(Slot& slot, const h2::Event& event);
   void on_goaway(Slot& slot, const h2::Event& event);
   void on_response_headers(ClientCall& call, const h2::Event& event);
-  void on_end_without_trailers(ClientCall& call);
+  void on_end_without_trailers(ClientCall& call, bool on_payload);
   static void note_http_status(ClientCall& call, std::span<const h2::Header> headers);
-  Status no_trailers_status(const ClientCall& call) const;
+  // on_payload: the END_STREAM came on a DATA frame with bytes (grpc-java words it apart).
+  Status no_trailers_status(const ClientCall& call, bool on_payload = false) const;
   // The status a trailers block gives (for a trailers-only response, its HTTP status too).
   Status trailers_status(ClientCall& call, std::span<const h2::Header> trailers) const;
   void on_late_event(ClientCall& call, const h2::Event& event);
