@@ -85,7 +85,7 @@ struct ClientPersonality {
   Code no_trailers_code = Code::internal;
   std::string_view no_trailers_message = "server closed the stream without sending trailers";
   // Its message when the END_STREAM came on a DATA frame with payload; empty: the same.
-  std::string_view no_trailers_message_after_payload;
+  std::string_view no_trailers_message_after_payload = {};
   // The message of a status derived from an HTTP status without grpc-status: prefix, the
   // number, suffix. grpc-core's wording was measured live (nginx's 502 through grpc++ 1.51).
   std::string_view http_status_prefix = "HTTP status ";
