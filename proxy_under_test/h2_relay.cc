@@ -606,13 +606,10 @@ void H2Relay::abort_client_side(Session& s, CallRelay& call) {
   bool ended_here = false;  // the response's END_STREAM is the proxy's, not the server's
   if ((policy_.end_response_on_abort || policy_.abort_ends_response_first) && call.response_headers_submitted &&
       !call.response_end_submitted) {
-    if (policy_.abort_ends_response_first) {
-      // h2_do_shutw writes an END_STREAM frame of its own, never on a message still queued
-      // (measured live: docs/fidelity.md items 14 and 21, where grpc-java words the two apart).
-      s.down->send_end_stream_frame(call.down);
-    } else {
-      s.down->send_data(call.down, {}, true);
-    }
+    // Both write an END_STREAM frame of their own, never on a message still queued: haproxy's
+    // h2_do_shutw, and Caddy's handler returning after each message was flushed to the x/net
+    // server (measured live: docs/fidelity.md items 14, 21 and 22; grpc-java words the two apart).
+    s.down->send_end_stream_frame(call.down);
     call.response_end_submitted = true;
     ended_here = true;
     const h2::StreamFlags* down = s.down->stream(call.down);

@@ -108,7 +108,7 @@ struct ProxyPolicy {
   // Apache's error documents "text/html; charset=iso-8859-1" (measured live, 2026-12-05).
   std::string_view http_error_content_type = "text/html";
   // When the call is aborted after response headers, end the response with an empty
-  // DATA(END_STREAM) whatever the client's state (Caddy: the handler returns normally after a
+  // DATA(END_STREAM) of its own whatever the client's state (Caddy: the handler returns normally after a
   // failed body copy, docs/behaviours.md §6.1); the after_response rule then applies.
   bool end_response_on_abort = false;
   // The response already received is forwarded before the client stream is reset

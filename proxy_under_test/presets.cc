@@ -152,7 +152,9 @@ constexpr ProxyPolicy all_presets[] = {
         .http_error_body = false,
         // After them finalizeResponse logs "aborting with incomplete response" and returns nil:
         // the handler ends normally, so the x/net server ends the stream with an empty
-        // DATA(END_STREAM) and no trailers, whatever the client's state.
+        // DATA(END_STREAM) and no trailers, whatever the client's state. That frame is its own
+        // (server.go writeChunk once the handler is done): every message before it was flushed,
+        // and writeDataFromHandler waited for its write (live: docs/fidelity.md item 22).
         .end_response_on_abort = true,
         // pipe.go Read hands out buffered bytes before the error.
         .flush_response_before_reset = true,

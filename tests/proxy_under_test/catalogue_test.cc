@@ -131,11 +131,12 @@ const Row kRows[] = {
         Row{"go-proxy", Case::half_closed, Code::permission_denied, {"HEADERS[ES]"}},
         Row{"go-proxy", Case::reset_mid_response, Code::cancelled, {"HEADERS", "DATA", kCancel}},
         // §6.1 caddy 2.6 (measured live): like go-proxy on the founding case; a reset after
-        // response headers ends the response without trailers, then RST(NO_ERROR) to the
+        // response headers ends the response without trailers, in an empty DATA(END_STREAM) of
+        // its own after the message (docs/fidelity.md item 22), then RST(NO_ERROR) to the
         // uploading client; a bare 502 HEADERS(ES) before them.
         Row{"caddy-2.6", Case::founding, Code::permission_denied, {"HEADERS[ES]", kNoError}},
         Row{"caddy-2.6", Case::half_closed, Code::permission_denied, {"HEADERS[ES]"}},
-        Row{"caddy-2.6", Case::reset_mid_response, Code::internal, {"HEADERS", "DATA[ES]", kNoError}},
+        Row{"caddy-2.6", Case::reset_mid_response, Code::internal, {"HEADERS", "DATA", "DATA[ES]", kNoError}},
         Row{"caddy-2.6", Case::reset_before_headers, Code::unavailable, {"HEADERS[ES]", kNoError}},
         Row{"caddy-2.6", Case::stream_left_open, Code::permission_denied, {"HEADERS[ES]", kNoError}},
         // §6.2 apache 2.4 mod_proxy_http2 (measured live): RST(NO_ERROR) closes the server's

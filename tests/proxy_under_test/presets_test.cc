@@ -303,6 +303,21 @@ TEST(ApachePreset, GrpcJavaWordsTheFrameThatCarriedTheEndStream) {
                                           "Received unexpected EOS on non-empty DATA frame from server"}));
 }
 
+TEST(CaddyPreset, EndsAnAbortedResponseInAFrameOfItsOwn) {
+  // Found live: see the scenario's comment. Whatever the order of reads, the message leaves
+  // before the END_STREAM, in a DATA frame of its own, and grpc-java says "empty".
+  Scenario s = scenario_from_file("caddy-abort-ends-response-in-own-frame.textproto");
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    sim::SeededChoices choices(seed);
+    Result r = run_case(s, choices);
+    ASSERT_TRUE(r.calls[0].client_saw) << seed;
+    ASSERT_EQ(r.calls[0].client_saw->message, "Received unexpected EOS on empty DATA frame from server") << seed;
+    ASSERT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}),
+              (V{"HEADERS", "DATA", "DATA[ES]", "RST_STREAM(NO_ERROR)"}))
+        << seed;
+  }
+}
+
 TEST(NginxPreset, A502DuringALargeUploadLetsTheUploadDrainAndReleasesTheCall) {
   // Was a leak (dropped DATA never reopened the client's window): see the scenario's comment.
   Scenario s = testing::scenario_from_file("regression-nginx-502-upload.textproto");
