@@ -33,8 +33,9 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
      "2026-12-05: 200 scenarios x 5 runs with our own client and server, 324 of 324 cells "
      "(docs/fidelity-matrix-200x5.md); 2026-12-05 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): "
-     "491 of 491, after the trailers-only 502's words (docs/fidelity.md); 2026-12-01: 9 of 9 cells, 20 runs each (founding case and "
-     "8 neighbours); docs/live-agreement.md"},
+     "491 of 491, after the trailers-only 502's words (docs/fidelity.md); 2026-12-05: the END_STREAM frame of its own after "
+     "an abort, 3 scenarios x 10 runs with grpc-java, 1 cell of 3 off, modelled after (docs/fidelity.md item 22); 2026-12-01: "
+     "9 of 9 cells, 20 runs each (founding case and 8 neighbours); docs/live-agreement.md"},
     {"proxy", "apache-2.4", "Debian 12 apache2 2.4.71-1~deb12u1 (mod_http2 2.0.42, mod_proxy_http2)",
      "2026-12-05: 200 scenarios x 5 runs with our own client and server, 324 of 324 cells "
      "(docs/fidelity-matrix-200x5.md); 2026-12-05 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): "
