@@ -303,9 +303,15 @@ void expect_peer_run(const PeerCase& c, bool client) {
   // (grpc-java's Netty client numbers its streams from 3.)
   EXPECT_TRUE(std::regex_search(out, std::regex("down   client > HEADERS       s=[13] \\[END_HEADERS"))) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex("down   client < HEADERS       s=[13] \\[END_STREAM\\|END_HEADERS\\][^\n]*grpc-status=7"))) << out;
-  // Behind our grpc-core server (as the client) or in its place, haproxy's own reset.
+  // Behind our grpc-core server (as the client) or in its place, haproxy's own reset, in the
+  // run shown, when the server reset a stream the client was still uploading on. A loaded machine
+  // can delay the client's messages until its END_STREAM has gone before the server's answer:
+  // then neither resets (seen with grpc-js, 1 run of 4 while another build ran).
   if (client || c.server_resets) {
-    EXPECT_TRUE(std::regex_search(out, std::regex("down   client < RST_STREAM    s=[13] CANCEL"))) << out;
+    bool server_reset = std::regex_search(out, std::regex("up     server > RST_STREAM    s=[13] NO_ERROR"));
+    bool upload_done = std::regex_search(out, std::regex("down   client > DATA[^\n]*END_STREAM[\\s\\S]*down   client < HEADERS"));
+    EXPECT_TRUE(server_reset || upload_done) << out;
+    EXPECT_EQ(std::regex_search(out, std::regex("down   client < RST_STREAM    s=[13] CANCEL")), server_reset) << out;
   }
 }
 
