@@ -1,10 +1,15 @@
 #include "properties/differential.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <deque>
+#include <future>
+#include <thread>
 
 #include "live/net/files.h"
 #include "live/net/interrupt.h"
+#include "live/net/process.h"
 #include "model/grpc/personality.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/campaign.h"
@@ -84,8 +89,10 @@ bool write_disagreement(const DifferentialOptions& o, const Comparison& c, const
   return true;
 }
 
-// One generated case: live, explored, compared; false (and why in `result`) if it could not run.
-bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i, DifferentialResult* result) {
+// One generated case: live, then compared with its prediction; false (and why in `result`) if it
+// could not run.
+bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i, std::future<Comparison> prediction,
+             DifferentialResult* result) {
   std::string stem = o.out_dir + "/" + finding_stem(o.seed, i);
   if (!live::write_output_file(stem + ".textproto", to_text(scenario), &result->error)) {
     result->write_failed = true;
@@ -100,7 +107,8 @@ bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i,
     result->stop_problem = live.stop_problem;
     return false;
   }
-  Comparison c = compare_with_preset(scenario, live.example, true, 20000);
+  Comparison c = prediction.get();
+  compare_with_live(scenario, live.example, true, &c);
   result->runs += live.runs;
   result->cells += c.cells;
   result->agree += c.agree;
@@ -148,16 +156,52 @@ std::string differential_skip_reason(const live::Peers& peers, const Scenario& s
 DifferentialResult run_differential(const DifferentialOptions& o) {
   DifferentialResult result;
   rc::Gen<Scenario> scenarios = gen_scenario(live_generators(o.preset));
+  // A case's prediction (the preset's searches, most of a case's time) needs nothing from its
+  // live runs, so the predictions of the next cases run on helper threads, one per core, while
+  // this thread runs the live ones; at a lower priority, so that the real proxy and peers get
+  // the CPU when they want it. Cases are judged in order: the output is that of one thread.
+  struct Case {
+    uint64_t index = 0;
+    Scenario scenario;
+    std::future<Comparison> prediction;  // not valid for a skipped case
+  };
+  const size_t ahead = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+  std::atomic<bool> abandoned{false};  // outlives `queued`, whose predictions ask it
+  std::deque<Case> queued;
+  struct Abandon {  // on every return: the predictions still running stop at once
+    std::atomic<bool>& flag;
+    ~Abandon() { flag = true; }
+  } abandon{abandoned};
+  auto should_stop = [&abandoned] { return abandoned.load() || live::interrupted(); };
+  uint64_t generated = 0;
+  auto predicting = [&queued] {
+    return static_cast<size_t>(std::count_if(queued.begin(), queued.end(), [](const Case& c) {
+      return c.prediction.valid();
+    }));
+  };
   for (uint64_t i = 0; i < o.cases && !live::interrupted(); ++i, result.done = i) {
-    Scenario scenario = scenarios(case_random(o.seed, i), case_size(i)).value();
-    scenario.set_name("differential-" + std::to_string(o.seed) + "-" + std::to_string(i));
-    live::use_peer_personalities(o.peers, &scenario);
-    if (!differential_skip_reason(o.peers, scenario).empty()) {
+    while (generated < o.cases && (queued.empty() || predicting() < ahead)) {
+      Case c;
+      c.index = generated++;
+      c.scenario = scenarios(case_random(o.seed, c.index), case_size(c.index)).value();
+      c.scenario.set_name("differential-" + std::to_string(o.seed) + "-" + std::to_string(c.index));
+      live::use_peer_personalities(o.peers, &c.scenario);
+      if (differential_skip_reason(o.peers, c.scenario).empty()) {
+        c.prediction = std::async(std::launch::async, [scenario = c.scenario, should_stop] {
+          live::lower_this_thread_priority();
+          return predict_with_preset(scenario, 20000, 2000, should_stop);
+        });
+      }
+      queued.push_back(std::move(c));
+    }
+    Case c = std::move(queued.front());
+    queued.pop_front();
+    if (!c.prediction.valid()) {
       ++result.skipped;
       if (o.progress) o.progress(i + 1, o.cases);
       continue;
     }
-    if (!run_one(o, scenario, i, &result)) return result;
+    if (!run_one(o, c.scenario, i, std::move(c.prediction), &result)) return result;
   }
   result.interrupted = live::interrupted();
   return result;

@@ -101,11 +101,13 @@ std::vector<LegDifference> closest_legs(const Scenario& scenario, const Result& 
 
 }  // namespace
 
-Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
-                               bool traced_server, uint64_t executions_max, uint64_t random_schedules) {
+Comparison predict_with_preset(const Scenario& simulated_scenario, uint64_t executions_max, uint64_t random_schedules,
+                               std::function<bool()> should_stop) {
   Comparison c;
+  c.random_schedules = random_schedules;
   ExploreOptions o;
   o.executions_max = executions_max;
+  o.should_stop = std::move(should_stop);
   c.simulated = explore(simulated_scenario, o);
   if (!c.simulated.complete) {
     // A real run on loopback has every hop fast and every write whole; what varies is the
@@ -137,6 +139,12 @@ Comparison compare_with_preset(const Scenario& simulated_scenario, const std::ma
     }
     c.sampled = random_schedules;
   }
+  return c;
+}
+
+void compare_with_live(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
+                       bool traced_server, Comparison* prediction) {
+  Comparison& c = *prediction;
   const auto& predicted = c.simulated.outcomes;
   std::vector<std::set<std::string>> counted(predicted.size());  // per call: live outcomes seen
   for (const auto& [outcome, live] : examples) {
@@ -153,8 +161,14 @@ Comparison compare_with_preset(const Scenario& simulated_scenario, const std::ma
     if (live.calls.empty() || predicted.empty()) continue;
     auto path = predicted[0].find(outcome_text(live.calls[0]));
     if (path == predicted[0].end()) continue;
-    c.legs[outcome] = closest_legs(simulated_scenario, live, path->second, traced_server, random_schedules);
+    c.legs[outcome] = closest_legs(simulated_scenario, live, path->second, traced_server, c.random_schedules);
   }
+}
+
+Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
+                               bool traced_server, uint64_t executions_max, uint64_t random_schedules) {
+  Comparison c = predict_with_preset(simulated_scenario, executions_max, random_schedules);
+  compare_with_live(simulated_scenario, examples, traced_server, &c);
   return c;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,6 +37,7 @@ struct Comparison {
   // are; run only when the whole search was cut short.
   ExploreReport loopback;
   uint64_t sampled = 0;     // random schedules run because the search was cut short
+  uint64_t random_schedules = 0;  // the bound on them, also for finding a run with the live frames
   uint64_t cells = 0;    // (call, distinct live outcome) pairs
   uint64_t agree = 0;    // of those, in the simulated reachable set
   // Per distinct live outcome (all calls, "; "-joined): calls whose outcome was not predicted.
@@ -45,11 +47,21 @@ struct Comparison {
   std::map<std::string, std::vector<LegDifference>> legs;
 };
 
+// The preset's side of a comparison, which needs nothing from the live runs: the exhaustive
+// search, bounded by `executions_max`; if that bound cuts it short, the loopback search (with the
+// same bound) and `random_schedules` seeded runs add their outcomes. `should_stop` (asked every
+// 1,000 paths) ends the searches early, leaving a prediction that is not to be used.
+Comparison predict_with_preset(const Scenario& simulated_scenario, uint64_t executions_max,
+                               uint64_t random_schedules = 2000, std::function<bool()> should_stop = nullptr);
+
+// Judges live runs against a prediction: cells, agreement, unpredicted calls and legs.
 // `examples` holds one live run per distinct outcome (all calls joined by "; "), keyed by it.
 // The client's leg is always traced (our client, or the tap in front of a grpc++ one); the
-// server's only when `traced_server` (not a grpc++ server). The prediction is the exhaustive
-// search's, bounded by `executions_max`; if that bound cuts it short, the loopback search
-// (with the same bound) and `random_schedules` seeded runs add their outcomes.
+// server's only when `traced_server` (not a grpc++ server).
+void compare_with_live(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
+                       bool traced_server, Comparison* prediction);
+
+// Both in one: predict_with_preset, then compare_with_live.
 Comparison compare_with_preset(const Scenario& simulated_scenario, const std::map<std::string, Result>& examples,
                                bool traced_server, uint64_t executions_max, uint64_t random_schedules = 2000);
 

@@ -39,6 +39,11 @@ class Process {
   std::string ending_;
 };
 
+// Lowers the calling thread's scheduling priority (nice 10), for simulation work that runs beside
+// real processes whose timing it must not disturb. Only this thread: Linux keeps a nice value per
+// thread.
+void lower_this_thread_priority();
+
 // A loopback listening socket on an ephemeral port; -1 (and why) on failure.
 int listen_loopback(uint16_t* port, std::string* error);
 // Whether something accepts connections on 127.0.0.1:port.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "properties/harness.h"
 #include "support/test_support.h"
 
@@ -102,6 +104,41 @@ TEST(LiveCompareLoopback, TheLoopbackSearchVariesNoLatencyAndCutsNoWrite) {
   ExploreOptions whole;
   whole.executions_max = 20000;
   EXPECT_GT(explore(s, whole).executions, 10 * loop.executions);
+}
+
+// The differential predicts on helper threads while live runs go on (properties/differential.cc):
+// a prediction made on another thread is the one made here, paths and all, and judging live runs
+// against it gives what the one-step comparison gives.
+TEST(LiveComparePrediction, APredictionOnAnotherThreadIsTheOneMadeHere) {
+  Scenario s = testing::scenario_from_file("differential-needs-the-loopback-search.textproto");
+  auto elsewhere = std::async(std::launch::async, [&s] { return predict_with_preset(s, 20000, 200); });
+  Comparison here = predict_with_preset(s, 20000, 200);
+  Comparison there = elsewhere.get();
+  EXPECT_FALSE(here.simulated.complete);
+  EXPECT_EQ(there.simulated.executions, here.simulated.executions);
+  EXPECT_EQ(there.loopback.executions, here.loopback.executions);
+  EXPECT_EQ(there.simulated.outcomes, here.simulated.outcomes);
+
+  const std::string cancelled = "CANCELLED: Received RST_STREAM with error code 8";
+  auto path = here.simulated.outcomes[0].find(cancelled);
+  ASSERT_NE(path, here.simulated.outcomes[0].end());
+  sim::RecordedChoices replay(path->second);
+  std::map<std::string, Result> examples{{cancelled, run_case(s, replay)}};
+  compare_with_live(s, examples, true, &there);
+  Comparison whole = compare_with_preset(s, examples, true, 20000, 200);
+  EXPECT_EQ(there.cells, whole.cells);
+  EXPECT_EQ(there.agree, whole.agree);
+  EXPECT_EQ(there.unpredicted, whole.unpredicted);
+  ASSERT_EQ(there.legs.size(), whole.legs.size());
+  EXPECT_EQ(there.legs.begin()->second.size(), whole.legs.begin()->second.size());
+}
+
+// A prediction told to stop ends its searches at their next check, unfinished.
+TEST(LiveComparePrediction, APredictionToldToStopEndsEarly) {
+  Scenario s = testing::scenario_from_file("differential-needs-the-loopback-search.textproto");
+  Comparison stopped = predict_with_preset(s, 20000, 0, [] { return true; });
+  EXPECT_FALSE(stopped.simulated.complete);
+  EXPECT_LT(stopped.simulated.executions, 2000u);
 }
 
 }  // namespace
