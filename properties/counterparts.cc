@@ -31,8 +31,11 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "envoy-2024", "Envoy before PR #44749", never_packaged},
     {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
-     "2026-12-05: 200 scenarios x 5 runs with our own client and server, 324 of 324 cells "
-     "(docs/fidelity-matrix-200x5.md); 2026-12-05 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): "
+     "2026-12-05: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): our own client and server "
+     "324 of 324 cells; the grpc++, grpcio, grpc-js and grpc-go servers 1,036 of 1,038, rerun 1,036 "
+     "of 1,037 (Caddy's second reset, docs/fidelity.md item 23, not modelled yet); the grpc++, grpc++ "
+     "sync, grpcio, grpc-js and grpc-go clients 1,480 of 1,485 (grpc-go 294 of 299, item 24, rerun "
+     "294 of 294); 2026-12-05 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): "
      "491 of 491, after the trailers-only 502's words (docs/fidelity.md); 2026-12-05: the END_STREAM frame of its own after "
      "an abort, 3 scenarios x 10 runs with grpc-java, 1 cell of 3 off, modelled after (docs/fidelity.md item 22); 2026-12-01: "
      "9 of 9 cells, 20 runs each (founding case and 8 neighbours); docs/live-agreement.md"},
