@@ -161,7 +161,6 @@ DifferentialResult run_differential(const DifferentialOptions& o) {
   // this thread runs the live ones; at a lower priority, so that the real proxy and peers get
   // the CPU when they want it. Cases are judged in order: the output is that of one thread.
   struct Case {
-    uint64_t index = 0;
     Scenario scenario;
     std::future<Comparison> prediction;  // not valid for a skipped case
   };
@@ -181,10 +180,10 @@ DifferentialResult run_differential(const DifferentialOptions& o) {
   };
   for (uint64_t i = 0; i < o.cases && !live::interrupted(); ++i, result.done = i) {
     while (generated < o.cases && (queued.empty() || predicting() < ahead)) {
+      uint64_t index = generated++;
       Case c;
-      c.index = generated++;
-      c.scenario = scenarios(case_random(o.seed, c.index), case_size(c.index)).value();
-      c.scenario.set_name("differential-" + std::to_string(o.seed) + "-" + std::to_string(c.index));
+      c.scenario = scenarios(case_random(o.seed, index), case_size(index)).value();
+      c.scenario.set_name("differential-" + std::to_string(o.seed) + "-" + std::to_string(index));
       live::use_peer_personalities(o.peers, &c.scenario);
       if (differential_skip_reason(o.peers, c.scenario).empty()) {
         c.prediction = std::async(std::launch::async, [scenario = c.scenario, should_stop] {
