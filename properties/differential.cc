@@ -91,7 +91,7 @@ bool write_disagreement(const DifferentialOptions& o, const Comparison& c, const
 
 // One generated case: live, then compared with its prediction; false (and why in `result`) if it
 // could not run.
-bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i, std::future<Comparison> prediction,
+bool run_one(const DifferentialOptions& o, const Scenario& scenario, uint64_t i, std::future<Comparison>& prediction,
              DifferentialResult* result) {
   std::string stem = o.out_dir + "/" + finding_stem(o.seed, i);
   if (!live::write_output_file(stem + ".textproto", to_text(scenario), &result->error)) {
@@ -165,12 +165,10 @@ DifferentialResult run_differential(const DifferentialOptions& o) {
     std::future<Comparison> prediction;  // not valid for a skipped case
   };
   const size_t ahead = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
-  std::atomic<bool> abandoned{false};  // outlives `queued`, whose predictions ask it
+  // Set when a case fails: the predictions still running stop at their next check. An interrupt
+  // stops them too. Declared before `queued`, whose futures wait for their threads.
+  std::atomic<bool> abandoned{false};
   std::deque<Case> queued;
-  struct Abandon {  // on every return: the predictions still running stop at once
-    std::atomic<bool>& flag;
-    ~Abandon() { flag = true; }
-  } abandon{abandoned};
   auto should_stop = [&abandoned] { return abandoned.load() || live::interrupted(); };
   uint64_t generated = 0;
   auto predicting = [&queued] {
@@ -200,7 +198,10 @@ DifferentialResult run_differential(const DifferentialOptions& o) {
       if (o.progress) o.progress(i + 1, o.cases);
       continue;
     }
-    if (!run_one(o, c.scenario, i, std::move(c.prediction), &result)) return result;
+    if (!run_one(o, c.scenario, i, c.prediction, &result)) {
+      abandoned = true;
+      return result;
+    }
   }
   result.interrupted = live::interrupted();
   return result;
