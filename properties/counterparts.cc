@@ -33,7 +33,8 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
      "2026-12-05: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): our own client and server "
      "324 of 324 cells; the grpc++, grpcio, grpc-js and grpc-go servers 1,036 of 1,038, rerun 1,036 "
-     "of 1,037 (Caddy's second reset, docs/fidelity.md item 23, not modelled yet); the grpc++, grpc++ "
+     "of 1,037 (Caddy's second reset, docs/fidelity.md item 23, modelled after); the grpc-java server 248 "
+     "of 248; the grpc++, grpc++ "
      "sync, grpcio, grpc-js and grpc-go clients 1,480 of 1,485 (grpc-go 294 of 299, item 24, rerun "
      "294 of 294); 2026-12-05 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): "
      "491 of 491, after the trailers-only 502's words (docs/fidelity.md); 2026-12-05: the END_STREAM frame of its own after "

@@ -57,6 +57,7 @@ void H2Relay::on_accept(sim::ConnId end) {
   options.initial_window_bytes = policy_.downstream_window_bytes;
   options.manual_flow_control = true;
   options.keep_history = net_->asks_state();
+  options.report_data_after_reset = policy_.reset_late_client_data;
   s->down = std::make_unique<h2::Endpoint>(h2::Role::server, options);
   bool added = by_conn_.emplace(end, s.get()).second;
   H2SIM_ASSERT(added);  // a connection end is accepted once
@@ -319,6 +320,11 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
     s.calls.push_back(std::move(call));
     touch(s, s.calls.back());
     count_request(s, event.stream);
+    return;
+  }
+  if (event.kind == Kind::data_after_reset) {
+    net_->mark("proxy: RST(STREAM_CLOSED) for DATA after its reset");
+    s.down->reset_again(event.stream, ErrorCode::stream_closed);
     return;
   }
   CallRelay* call = by_down(s, event.stream);

@@ -136,6 +136,8 @@ constexpr ProxyPolicy all_presets[] = {
         .ignore_reset_after_response = IgnoreResetAfterResponse::any,
         // The handler finished while the request body is open: RST(NO_ERROR) (5602c733).
         .after_response = AfterResponse::reset_no_error,
+        // server.go processData: DATA after that reset was written gets RST(STREAM_CLOSED).
+        .reset_late_client_data = true,
     },
     {
         .name = "caddy-2.6",
@@ -164,6 +166,10 @@ constexpr ProxyPolicy all_presets[] = {
         // server.go wroteFrame: the handler is done and the request body is open, so
         // RST(NO_ERROR) follows the END_STREAM (5602c733).
         .after_response = AfterResponse::reset_no_error,
+        // server.go processData: the client's DATA processed after that reset was written finds
+        // the stream closed and is answered with RST(STREAM_CLOSED) (live: docs/fidelity.md
+        // item 23, the three frames in one write when the handler ended first).
+        .reset_late_client_data = true,
     },
     {
         .name = "apache-2.4",

@@ -77,8 +77,7 @@ std::string passed_on(const Story& s, size_t proxy_frame) {
 // --- what the proxy did, keyed by its marks -------------------------------------------------
 
 // docs/behaviours.md §1: the response is complete, the client still uploads, the proxy resets.
-std::optional<std::string> reset_after_response(const Story& s) {
-  size_t reset = last_of(s, s.frames.proxy_to_client, is_reset);
+std::optional<std::string> reset_after_response(const Story& s, size_t reset) {
   if (reset == none) return std::nullopt;
   size_t end = last_of(s, s.frames.proxy_to_client, [](const h2::FrameRecord& f) { return f.end_stream(); }, reset);
   if (end == none) return std::nullopt;
@@ -88,6 +87,28 @@ std::optional<std::string> reset_after_response(const Story& s) {
                                                                         : " " + std::to_string(flushes) + " flushes later";
   return s.cast.proxy + " " + passed_on(s, end) + " and reset the " + (uploading ? "still-uploading " : "") +
          "client with " + frame_phrase(s.at(reset)) + when;
+}
+std::optional<std::string> reset_after_response(const Story& s) {
+  return reset_after_response(s, last_of(s, s.frames.proxy_to_client, is_reset));
+}
+
+// Go's x/net server (docs/fidelity.md item 23): DATA the client sent before it saw the proxy's
+// reset is answered with a second one.
+std::optional<std::string> reset_again(const Story& s) {
+  size_t first = none;
+  size_t second = none;
+  for (size_t i : s.frames.proxy_to_client) {
+    if (!is_reset(s.at(i))) continue;
+    if (first == none) {
+      first = i;
+    } else if (second == none) {
+      second = i;
+    }
+  }
+  if (second == none) return std::nullopt;
+  std::optional<std::string> before = reset_after_response(s, first);
+  if (!before) return std::nullopt;
+  return *before + ", then answered the client's DATA sent before that reset with " + frame_phrase(s.at(second));
 }
 
 std::optional<std::string> trailers_dropped(const Story& s) {
@@ -171,13 +192,14 @@ std::optional<std::string> held_status_replaced(const Story& s) {
          "), and the reset replaced the " + (trailers ? "trailers" : "status") + " it held";
 }
 
-// grpc-js (docs/behaviours.md §2.3): a reset after an OK status replaces it.
+// grpc-js (docs/behaviours.md §2.3): a reset after an OK status replaces it, unless its code is
+// NO_ERROR.
 std::optional<std::string> ok_replaced(const Story& s) {
   size_t trailers = last_of(s, s.frames.client_read, [](const h2::FrameRecord& f) { return grpc_status_of(f) == 0; });
   if (trailers == none) return std::nullopt;
   size_t reset = none;
   for (size_t i : s.frames.client_read) {
-    if (i > trailers && is_reset(s.at(i)) && reset == none) reset = i;
+    if (i > trailers && is_reset(s.at(i)) && s.at(i).error_code != h2::ErrorCode::no_error && reset == none) reset = i;
   }
   if (reset == none) return std::nullopt;
   bool same = s.at(trailers).batch == s.at(reset).batch;
@@ -205,6 +227,7 @@ struct KeyedClause {
 
 // Most specific first: the first whose mark the run has and whose frames are there is used.
 constexpr KeyedClause proxy_clauses[] = {
+    {"proxy: RST(STREAM_CLOSED) for DATA after its reset", reset_again},
     {"proxy: RST(CANCEL) after a complete response to an uploading client", reset_after_response},
     {"proxy: RST(NO_ERROR) after a complete response to an uploading client", reset_after_response},
     {"proxy: HTTP error response instead of the server's", own_error_response},

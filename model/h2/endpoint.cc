@@ -285,46 +285,63 @@ const nghttp2_option* shared_options(bool manual_flow_control) {
 //
 // A take_output() with nothing to send is left out too (see there). The events not taken yet are
 // added as they are (add_state): when the owner takes them is not a call on the session.
-struct Endpoint::History {
-  sim::StateHash calls;     // each call: where in the received bytes, what, and its arguments
-  sim::StateHash received;  // the received bytes, as one stream
-  uint64_t received_bytes = 0;
-  // Where the received bytes stand: preface bytes still to come (a server reads the client's
-  // connection preface first), a frame header's bytes so far, and its payload left.
+// Where a stream of received bytes stands in HTTP/2's framing: preface bytes still to come (a
+// server reads the client's connection preface first), a frame header's bytes so far, and its
+// payload left. feed() hands each frame header to `on_header` as it completes.
+struct Endpoint::FrameCursor {
   uint32_t preface_left = 0;
   uint8_t header[frame_header_bytes] = {};
   uint32_t header_have = 0;
   uint32_t payload_left = 0;
+
+  explicit FrameCursor(Role role)
+      : preface_left(role == Role::server ? static_cast<uint32_t>(connection_preface.size()) : 0) {}
+  bool at_frame_end() const { return preface_left == 0 && header_have == 0 && payload_left == 0; }
+
+  template <typename OnHeader>
+  void feed(std::span<const uint8_t> bytes, OnHeader&& on_header) {
+    while (!bytes.empty()) {
+      if (preface_left > 0) {
+        size_t n = std::min<size_t>(preface_left, bytes.size());
+        preface_left -= static_cast<uint32_t>(n);
+        bytes = bytes.subspan(n);
+      } else if (payload_left > 0) {
+        size_t n = std::min<size_t>(payload_left, bytes.size());
+        payload_left -= static_cast<uint32_t>(n);
+        bytes = bytes.subspan(n);
+      } else {
+        header[header_have++] = bytes.front();
+        bytes = bytes.subspan(1);
+        if (header_have == frame_header_bytes) {
+          header_have = 0;
+          FrameHeader h = read_frame_header(header);
+          payload_left = h.length;
+          on_header(h);
+        }
+      }
+    }
+  }
+};
+
+struct Endpoint::History {
+  explicit History(Role role) : cursor(role) {}
+  sim::StateHash calls;     // each call: where in the received bytes, what, and its arguments
+  sim::StateHash received;  // the received bytes, as one stream
+  uint64_t received_bytes = 0;
+  FrameCursor cursor;
   bool priority_seen = false;
 
-  bool at_frame_end() const { return preface_left == 0 && header_have == 0 && payload_left == 0; }
+  bool at_frame_end() const { return cursor.at_frame_end(); }
   void feed(std::span<const uint8_t> bytes);
 };
 
 void Endpoint::History::feed(std::span<const uint8_t> bytes) {
   received.append(bytes);
   received_bytes += bytes.size();
-  while (!bytes.empty()) {
-    if (preface_left > 0) {
-      size_t n = std::min<size_t>(preface_left, bytes.size());
-      preface_left -= static_cast<uint32_t>(n);
-      bytes = bytes.subspan(n);
-    } else if (payload_left > 0) {
-      size_t n = std::min<size_t>(payload_left, bytes.size());
-      payload_left -= static_cast<uint32_t>(n);
-      bytes = bytes.subspan(n);
-    } else {
-      header[header_have++] = bytes.front();
-      bytes = bytes.subspan(1);
-      if (header_have == frame_header_bytes) {
-        header_have = 0;
-        FrameHeader h = read_frame_header(header);
-        payload_left = h.length;
-        priority_seen |= h.type == static_cast<uint8_t>(FrameType::priority) ||
-                         (h.type == static_cast<uint8_t>(FrameType::headers) && (h.flags & flag_priority));
-      }
-    }
-  }
+  cursor.feed(bytes, [&](const FrameHeader& h) {
+    priority_seen |= h.type == static_cast<uint8_t>(FrameType::priority) ||
+                     (h.type == static_cast<uint8_t>(FrameType::headers) && (h.flags & flag_priority));
+  });
 }
 
 namespace {
@@ -333,7 +350,7 @@ namespace {
 enum : uint64_t {
   op_open = 1, op_read_end, op_take_output, op_request, op_response, op_data,
   op_end_stream_frame, op_trailers, op_reset, op_reset_after_output, op_discard, op_goaway,
-  op_consume, op_shutdown_notice,
+  op_consume, op_shutdown_notice, op_reset_again,
 };
 
 }  // namespace
@@ -394,15 +411,16 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, options.max_header_list_bytes},
   };
   H2SIM_ASSERT(nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 3) == 0);
+  if (options.report_data_after_reset) late_data_ = std::make_unique<FrameCursor>(role);
   if (options.keep_history) {
-    history_ = std::make_unique<History>();
-    if (role == Role::server) history_->preface_left = static_cast<uint32_t>(connection_preface.size());
+    history_ = std::make_unique<History>(role);
     sim::StateHash* h = note(op_open);
     h->add_u64(static_cast<uint64_t>(role));
     h->add_u64(options.initial_window_bytes);
     h->add_u64(options.max_concurrent_streams);
     h->add_u64(options.max_header_list_bytes);
     h->add_u64(options.manual_flow_control);
+    h->add_u64(options.report_data_after_reset);
   }
 }
 
@@ -411,6 +429,7 @@ Endpoint::~Endpoint() { nghttp2_session_del(session_); }
 void Endpoint::receive(std::span<const uint8_t> batch) {
   if (failed_) return;
   if (history_) history_->feed(batch);
+  if (late_data_) watch_late_data(batch);
   ssize_t rv = nghttp2_session_mem_recv(session_, batch.data(), batch.size());
   if (history_ && (!history_->at_frame_end() || history_->priority_seen || !nghttp2_session_want_read(session_))) {
     note(op_read_end);
@@ -422,6 +441,22 @@ void Endpoint::receive(std::span<const uint8_t> batch) {
     ev.code = ErrorCode::protocol_error;
     events_.push_back(std::move(ev));
   }
+}
+
+// nghttp2 drops DATA on a closed stream before any callback sees the frame, so the frame headers
+// are read here, ahead of it. A stream this endpoint reset is closed only once the reset was
+// serialized (take_output), so its flags before the batch are its flags at each frame of it; the
+// events come before those nghttp2 reports for the same batch, which concern other streams.
+void Endpoint::watch_late_data(std::span<const uint8_t> batch) {
+  late_data_->feed(batch, [&](const FrameHeader& h) {
+    if (h.type != static_cast<uint8_t>(FrameType::data)) return;
+    const StreamFlags* f = streams_.find(h.stream);
+    if (f == nullptr || !f->closed || !f->reset_sent) return;
+    Event ev;
+    ev.kind = Event::Kind::data_after_reset;
+    ev.stream = h.stream;
+    events_.push_back(std::move(ev));
+  });
 }
 
 const Endpoint::EventList& Endpoint::take_events() {
@@ -520,6 +555,17 @@ void Endpoint::reset(StreamId stream, ErrorCode code) {
   H2SIM_ASSERT(nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.value,
                                          static_cast<uint32_t>(code)) == 0);
   f.reset_sent = true;  // set now so later submits on this stream are refused at once
+}
+
+void Endpoint::reset_again(StreamId stream, ErrorCode code) {
+  if (sim::StateHash* h = note(op_reset_again)) {
+    h->add_u64((uint64_t{static_cast<uint32_t>(code)} << 32) | static_cast<uint32_t>(stream.value));
+  }
+  const StreamFlags* f = streams_.find(stream);
+  H2SIM_ASSERT(f != nullptr && f->closed && f->reset_sent);
+  // nghttp2 queues a reset for a stream it no longer holds, and closing it again once sent is a
+  // harmless no-op.
+  H2SIM_ASSERT(nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.value, static_cast<uint32_t>(code)) == 0);
 }
 
 void Endpoint::reset_after_output(StreamId stream, ErrorCode code) {

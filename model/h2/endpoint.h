@@ -37,6 +37,9 @@ struct Event {
     reset,       // RST_STREAM received (code)
     closed,      // the stream is closed in nghttp2 (code: the reason, NO_ERROR if clean)
     goaway,      // GOAWAY received (code, last_stream_id)
+    // A DATA frame on a stream this endpoint's RST_STREAM closed: nghttp2 drops it (RFC 9113
+    // §5.1 says to ignore it). Reported only with EndpointOptions::report_data_after_reset.
+    data_after_reset,
     error,       // the session hit a fatal error; the connection is unusable
   };
   Kind kind = Kind::headers;
@@ -76,6 +79,10 @@ struct EndpointOptions {
   // Keep the history add_state() needs (explore's state identities, sim/host.h). Off, as in
   // every run no search asks about, nothing is kept.
   bool keep_history = false;
+  // Report DATA that reaches a stream after this endpoint reset it (Event::Kind::data_after_reset),
+  // for an owner that answers it as Go's x/net server does. Off: nghttp2 drops it unreported, and
+  // no frame costs a callback more.
+  bool report_data_after_reset = false;
 };
 
 // A header block, for a state (Endpoint::add_state, and hosts that hold blocks of their own).
@@ -118,6 +125,10 @@ class Endpoint {
   }
   // RST_STREAM now; queued body and trailers of the stream are dropped. No-op on a closed stream.
   void reset(StreamId stream, ErrorCode code);
+  // RST_STREAM on a stream this endpoint has reset already, in answer to a frame the peer sent
+  // before it saw that reset (data_after_reset): RFC 9113 §5.4.2 allows one such reply, §5.1
+  // asks for silence, and Go's x/net server answers with STREAM_CLOSED.
+  void reset_again(StreamId stream, ErrorCode code);
   // RST_STREAM once everything queued for the stream has left (body, trailers): how a proxy
   // forwards a response tail before resetting.
   void reset_after_output(StreamId stream, ErrorCode code);
@@ -193,6 +204,9 @@ class Endpoint {
   // bytes; the caller adds its arguments to what this returns. Null without a history.
   struct History;
   sim::StateHash* note(uint64_t op);
+  struct FrameCursor;
+  // report_data_after_reset: reads the batch's frame headers for DATA on streams this endpoint reset.
+  void watch_late_data(std::span<const uint8_t> batch);
 
   Role role_;
   SessionMemory memory_;  // what nghttp2 allocates for session_, and the containers below
@@ -210,6 +224,7 @@ class Endpoint {
   std::vector<Headers> taken_blocks_;
   bool failed_ = false;
   std::unique_ptr<History> history_;
+  std::unique_ptr<FrameCursor> late_data_;  // with report_data_after_reset
 };
 
 }  // namespace h2sim::h2

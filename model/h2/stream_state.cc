@@ -147,11 +147,11 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
   ++taken_[static_cast<int>(view.state)][static_cast<int>(event)];
   if (view.state == StreamState::closed) {
     if (frame.sent && receives_may_lag_ && view.closed_by_receive) return;
-    if (event == StreamEvent::send_rst && view.may_reset_closed) {
-      view.may_reset_closed = false;
+    if (event == StreamEvent::send_rst && view.resets_licensed > 0) {
+      --view.resets_licensed;
       return;
     }
-    if (!frame.sent && event != StreamEvent::recv_rst) view.may_reset_closed = true;
+    if (!frame.sent && event != StreamEvent::recv_rst) ++view.resets_licensed;
   }
   if (!t.legal) {
     violations_.push_back({frame_index, std::string(frame_type_name(frame.type)) + " " +

@@ -93,8 +93,10 @@ class StreamMonitor {
   struct View {
     StreamState state = StreamState::idle;
     EndpointTag endpoint;  // whose view it is
-    // A frame received on a closed stream licenses one RST_STREAM in reply (RFC 9113 §5.4.2).
-    bool may_reset_closed = false;
+    // Each frame received on a closed stream licenses one RST_STREAM in reply (RFC 9113 §5.4.2):
+    // Go's x/net server answers every DATA frame that reaches a stream it reset (docs/fidelity.md
+    // item 23).
+    uint32_t resets_licensed = 0;
     bool closed_by_receive = false;
   };
   using Key = std::tuple<uint32_t, bool, StreamId>;  // (connection, client side, stream)

@@ -105,6 +105,48 @@ TEST(Endpoint, RemembersEveryStreamItSawClosedOnesIncluded) {
   for (StreamId id : ids) EXPECT_NE(server.stream(id), nullptr) << "a closed stream is still known";
 }
 
+// Go's x/net server answers DATA that reaches a stream after its RST_STREAM was written
+// (docs/fidelity.md item 23). nghttp2 drops such DATA before any callback sees it, so an endpoint
+// asked to report it reads the frame headers itself, whatever the read cuts.
+TEST(Endpoint, ReportsDataOnAStreamItResetOnlyWhenAsked) {
+  const Headers request = {{":method", "POST"}, {":scheme", "http"}, {":path", "/h2sim.test.Echo/BidiStream"},
+                           {":authority", "h2sim.test"}, {"content-type", "application/grpc"}};
+  for (bool asked : {false, true}) {
+    SCOPED_TRACE(asked ? "asked" : "not asked");
+    Endpoint client(Role::client);
+    Endpoint server(Role::server, EndpointOptions{.report_data_after_reset = asked});
+    StreamId id = client.submit_request(request, false);
+    server.receive(client.take_output().bytes);
+    server.take_events();
+    server.reset(id, ErrorCode::no_error);
+    std::vector<uint8_t> reset = server.take_output().bytes;
+    // The client's DATA left before it read the reset; it arrives cut inside its frame header.
+    client.send_data(id, std::vector<uint8_t>(30, 'a'), true);
+    std::vector<uint8_t> data = client.take_output().bytes;
+    ASSERT_EQ(data.size(), frame_header_bytes + 30);
+    server.receive(std::span(data).first(4));
+    server.receive(std::span(data).subspan(4));
+    size_t reported = 0;
+    for (const Event& e : server.take_events()) {
+      EXPECT_NE(e.kind, Event::Kind::data) << "nghttp2 drops the payload";
+      if (e.kind == Event::Kind::data_after_reset && e.stream == id) ++reported;
+    }
+    EXPECT_EQ(reported, asked ? 1u : 0u);
+    if (!asked) continue;
+    // The answer reaches the client as a reset on a stream it has closed, and nghttp2 passes it
+    // on (what lets a grpc-js client's OK be replaced).
+    server.reset_again(id, ErrorCode::stream_closed);
+    client.receive(reset);
+    client.take_events();
+    client.receive(server.take_output().bytes);
+    bool seen = false;
+    for (const Event& e : client.take_events()) {
+      seen |= e.kind == Event::Kind::reset && e.stream == id && e.code == ErrorCode::stream_closed;
+    }
+    EXPECT_TRUE(seen);
+  }
+}
+
 // A peer may open the highest stream id first (RFC 9113 §5.1.1 only asks ids to grow): the
 // endpoint records it without making room for every id below it.
 TEST(Endpoint, RecordsAStreamOpenedAtTheHighestIdFirst) {

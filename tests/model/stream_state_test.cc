@@ -80,7 +80,7 @@ TEST(StreamMonitor, WithLaggingReceivesASendAfterAReceivedResetMayHaveCrossedIt)
   EXPECT_EQ(check_frames(own, nullptr, true).size(), 1u);
 }
 
-TEST(StreamMonitor, AllowsOneResetInReplyToAFrameOnAClosedStream) {
+TEST(StreamMonitor, AllowsOneResetInReplyToEachFrameOnAClosedStream) {
   FrameLog log = {frame(true, FrameType::headers, flag_end_headers),
                   frame(true, FrameType::rst_stream, 0),
                   frame(false, FrameType::data, 0),       // in flight when we reset
@@ -89,6 +89,15 @@ TEST(StreamMonitor, AllowsOneResetInReplyToAFrameOnAClosedStream) {
   auto violations = check_frames(log);
   ASSERT_EQ(violations.size(), 1u);
   EXPECT_EQ(violations[0].frame_index, 4u);
+  // Each frame received licenses its own reply: two DATA frames in flight, two resets (Go's x/net
+  // server answers each, docs/fidelity.md item 23), and no third.
+  FrameLog two = {frame(true, FrameType::headers, flag_end_headers), frame(true, FrameType::rst_stream, 0),
+                  frame(false, FrameType::data, 0),                  frame(false, FrameType::data, flag_end_stream),
+                  frame(true, FrameType::rst_stream, 0),             frame(true, FrameType::rst_stream, 0),
+                  frame(true, FrameType::rst_stream, 0)};
+  violations = check_frames(two);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].frame_index, 6u);
 }
 
 TEST(StreamMonitor, KeepsEachEndpointsViewApart) {

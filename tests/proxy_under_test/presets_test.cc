@@ -318,6 +318,32 @@ TEST(CaddyPreset, EndsAnAbortedResponseInAFrameOfItsOwn) {
   }
 }
 
+TEST(CaddyPreset, AnswersDataAfterItsResetWithASecondReset) {
+  // Found live: see the scenario's comment. The client's last DATA reaches Caddy after its
+  // RST(NO_ERROR) was written; x/net's processData answers it with RST(STREAM_CLOSED), a reply
+  // RFC 9113 §5.4.2 allows, and the grpc-js client lets that reset replace its OK.
+  Scenario s = scenario_from_file("caddy-resets-twice-for-data-after-its-reset.textproto");
+  Result r = run_plain(s);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}),
+            (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)", "RST_STREAM(STREAM_CLOSED)"}));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(grpc::status_text(*r.calls[0].client_saw), "INTERNAL: Received RST_STREAM with code 5");
+  EXPECT_TRUE(r.violations.empty()) << r.violations[0].what;
+  // grpc-core sends its END_STREAM in a DATA frame of its own, and x/net answers each frame; it
+  // skips a reset on a finished call, so the same answers leave it with OK.
+  s.set_client("grpc-core");
+  r = run_plain(s);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}),
+            (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)", "RST_STREAM(STREAM_CLOSED)", "RST_STREAM(STREAM_CLOSED)"}));
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::ok);
+  EXPECT_TRUE(r.violations.empty()) << r.violations[0].what;
+  // nghttpx resets the uploading client alike, and its nghttp2 session drops the late DATA.
+  s.set_client("grpc-js");
+  r = run_plain(with_preset(s, "nghttpx"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::ok);
+}
+
 TEST(NginxPreset, A502DuringALargeUploadLetsTheUploadDrainAndReleasesTheCall) {
   // Was a leak (dropped DATA never reopened the client's window): see the scenario's comment.
   Scenario s = testing::scenario_from_file("regression-nginx-502-upload.textproto");

@@ -37,6 +37,17 @@ TEST(Headline, TheFoundingCaseNamesTheProxysResetTheReadBatchAndTheLoss) {
             "instead of PERMISSION_DENIED.");
 }
 
+TEST(Headline, ASecondResetIsNamedAndTheOneThatReplacedTheOk) {
+  // Caddy's RST(NO_ERROR) cannot replace a grpc-js client's OK; its RST(STREAM_CLOSED) for the
+  // client's late DATA does (docs/fidelity.md item 23).
+  PlainRun run = plain_run("caddy-resets-twice-for-data-after-its-reset.textproto");
+  EXPECT_EQ(headline(run.scenario, run.result, run.verdicts),
+            "caddy-2.6 forwarded the server's trailers-only HEADERS(grpc-status 0) and reset the client "
+            "with RST_STREAM(NO_ERROR) in the same flush, then answered the client's DATA sent before that "
+            "reset with RST_STREAM(STREAM_CLOSED); the grpc-js client took grpc-status 0 from the trailers and let "
+            "the RST_STREAM(STREAM_CLOSED) of read 3 replace it: INTERNAL instead of OK.");
+}
+
 TEST(Headline, WithoutMarksItFallsBackToTheStatusesAndTheClientsLastFrames) {
   PlainRun run = plain_run("founding-case.textproto");
   run.result.marks = {};
