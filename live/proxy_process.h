@@ -35,6 +35,9 @@ struct ProxyTemplate {
   std::string config;   // the configuration file's text; may be empty
   std::string install;  // how to get the binary, for the message when it is missing
   std::string version_argument = "-v";  // what makes the binary print its version (proxy_version)
+  // How long it may take to end after SIGTERM before its process group is killed and the stop is
+  // reported as its error.
+  int stop_ms = 1000;
 };
 
 // The built-in templates, in the order --help lists them.
@@ -71,7 +74,6 @@ std::string today_utc();
 
 struct ProxyStartOptions {
   int ready_ms = 5000;  // how long the proxy may take to accept on its port
-  int stop_ms = 1000;   // how long it may take to end after SIGTERM before it is killed
 };
 
 class ProxyProcess {
@@ -97,6 +99,7 @@ class ProxyProcess {
   bool wait_until_ready(const ProxyTemplate& proxy, std::string* error);
   Process process_;
   ProxyStartOptions options_;
+  int stop_ms_ = 1000;
   uint16_t port_ = 0;
   std::string dir_;
   std::string name_;
