@@ -98,9 +98,17 @@ inline uint32_t response_messages(CallKind kind, uint32_t scripted, bool ok) {
 }
 
 // The response messages a handler following `script` sends before its status: a response's and a
-// cancel's scripted messages (an abort sends none), as many as the call's kind allows.
+// cancel's scripted messages (an abort sends none), as many as the call's kind allows. A unary or
+// client-streaming handler that ends with another status than OK sends none: its API takes a
+// response or an error. grpc++ sends the response object only with an OK status
+// (grpcpp/impl/codegen/method_handler.h), grpc-go's handler returns (nil, err), grpcio's
+// context.abort() raises, grpc-js's callback(err) drops the value, and the grpc-java peer calls
+// onError alone. Through Apache it decides the outcome: docs/fidelity.md item 25. (A scripted
+// RESET is h2sim's own server, no library: it still sends its one message first.)
 inline uint32_t messages_before_status(CallKind kind, const ServerScript& script, bool ok) {
   bool sends = script.action == ServerAction::respond || script.action == ServerAction::cancel;
+  bool one_response = kind == CallKind::unary || kind == CallKind::client_streaming;
+  if (one_response && !ok) return 0;
   return response_messages(kind, sends ? script.messages : 0, ok);
 }
 

@@ -303,6 +303,20 @@ TEST(ApachePreset, GrpcJavaWordsTheFrameThatCarriedTheEndStream) {
                                           "Received unexpected EOS on non-empty DATA frame from server"}));
 }
 
+TEST(ApachePreset, HoldsAClientStreamingErrorUntilTheUploadEnds) {
+  // Found live: see the scenario's comment. The failing handler sends its status alone
+  // (trailers-only), which Apache holds until the server's stream closes; the client waits for a
+  // response before it half-closes, so the call never ends.
+  Scenario s = scenario_from_file("apache-holds-a-client-streaming-error-until-the-upload-ends.textproto");
+  Result r = run_plain(s);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{1}), (V{"HEADERS[ES]"}));
+  EXPECT_FALSE(r.calls[0].client_saw);
+  r = run_plain(with_preset(s, "passthrough"));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::unavailable);
+  EXPECT_TRUE(r.calls[0].responses_received.empty());
+}
+
 TEST(CaddyPreset, EndsAnAbortedResponseInAFrameOfItsOwn) {
   // Found live: see the scenario's comment. Whatever the order of reads, the message leaves
   // before the END_STREAM, in a DATA frame of its own, and grpc-java says "empty".
