@@ -339,6 +339,9 @@ Status ClientHost::trailers_status(ClientCall& call, std::span<const h2::Header>
   if (!call.response_headers && h2::find_header(trailers, "grpc-status") == nullptr) {
     note_http_status(call, trailers);
     if (call.http_status != 0 && call.http_status != 200) return no_trailers_status(call);
+    if (call.http_status == 200 && personality_.trailers_only_200_without_status_is_http_status) {
+      return http_status_words(call);
+    }
   }
   return status_from_trailers(trailers, call.http_status);
 }
@@ -359,19 +362,22 @@ void ClientHost::on_end_without_trailers(ClientCall& call, bool on_payload) {
   on_trailers(call, no_trailers_status(call, on_payload), call.http_status != 0 && call.http_status != 200);
 }
 
-Status ClientHost::no_trailers_status(const ClientCall& call, bool on_payload) const {
-  if (call.http_status != 0 && call.http_status != 200) {
-    std::string words;
-    switch (personality_.http_status_words) {
-      case HttpStatusWords::prefix_and_suffix:
-        words = std::string(personality_.http_status_prefix) + std::to_string(call.http_status) +
-                std::string(personality_.http_status_suffix);
-        break;
-      case HttpStatusWords::grpc_go: words = grpc_go_http_status_words(call.http_status, call.content_type); break;
-      case HttpStatusWords::grpc_java: words = grpc_java_http_status_words(call.http_status, call.content_type); break;
-    }
-    return {code_for_http_status(call.http_status), words};
+// The status a library derives from the response's HTTP status, in its words.
+Status ClientHost::http_status_words(const ClientCall& call) const {
+  std::string words;
+  switch (personality_.http_status_words) {
+    case HttpStatusWords::prefix_and_suffix:
+      words = std::string(personality_.http_status_prefix) + std::to_string(call.http_status) +
+              std::string(personality_.http_status_suffix);
+      break;
+    case HttpStatusWords::grpc_go: words = grpc_go_http_status_words(call.http_status, call.content_type); break;
+    case HttpStatusWords::grpc_java: words = grpc_java_http_status_words(call.http_status, call.content_type); break;
   }
+  return {code_for_http_status(call.http_status), words};
+}
+
+Status ClientHost::no_trailers_status(const ClientCall& call, bool on_payload) const {
+  if (call.http_status != 0 && call.http_status != 200) return http_status_words(call);
   bool own_words = on_payload && !personality_.no_trailers_message_after_payload.empty();
   return {personality_.no_trailers_code, std::string(own_words ? personality_.no_trailers_message_after_payload
                                                                : personality_.no_trailers_message)};

@@ -103,6 +103,7 @@ constexpr ClientPersonality clients[] = {
         .ok_status_drops_message = true,
         // http2_client.go operateHeaders, measured live through nginx's 502 (docs/fidelity.md).
         .http_status_words = HttpStatusWords::grpc_go,
+        .trailers_only_200_without_status_is_http_status = true,
         // handleRSTStream (grpc-go 1.33): CANCEL once the context's deadline has passed is
         // DEADLINE_EXCEEDED, as in grpc-core.
         .cancel_past_deadline_is_deadline_exceeded = true,
@@ -130,6 +131,7 @@ constexpr ClientPersonality clients[] = {
         // Measured live through nginx's 502 (docs/fidelity.md).
         .http_status_prefix = "Received HTTP status code ",
         .http_status_suffix = "",
+        .trailers_only_200_without_status_is_http_status = true,
         .cancel_past_deadline_is_deadline_exceeded = false,
         .reset_words = ResetWords::grpc_js,
         .no_error_without_status_uses_http_status = true,

@@ -92,6 +92,11 @@ struct ClientPersonality {
   std::string_view http_status_suffix = " without grpc-status";
   // grpc-go and grpc-java word it their own way (status.h); prefix and suffix are then unused.
   HttpStatusWords http_status_words = HttpStatusWords::prefix_and_suffix;
+  // A response that is its trailers alone, without grpc-status, is worded from its HTTP status
+  // even when that is 200 (UNKNOWN): grpc-js's handleTrailers "Received HTTP status code 200",
+  // grpc-go's operateHeaders "OK: HTTP status code 200; transport: missing content-type field".
+  // Measured live through Apache's empty 200 (docs/fidelity.md item 26).
+  bool trailers_only_200_without_status_is_http_status = false;
   // grpc-core (§2.2 step 5): CANCEL past the deadline is reported as DEADLINE_EXCEEDED.
   bool cancel_past_deadline_is_deadline_exceeded;
   // grpc-core (call.cc, 1.51: a batch that completes with an error cancels the call with that

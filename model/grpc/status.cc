@@ -147,6 +147,7 @@ namespace {
 // Go's net/http StatusText for the statuses proxies answer with; "" for others, as Go's.
 std::string_view reason_phrase(int http_status) {
   switch (http_status) {
+    case 200: return "OK";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";

@@ -454,6 +454,21 @@ TEST(ClientPersonalities, WordATrailersOnlyHttpErrorAsAnyOther) {
   }
 }
 
+// Apache answers a server's early RST_STREAM(NO_ERROR) with an empty 200: trailers alone, with no
+// content-type and no grpc-status. grpc-js and grpc-go word it from the HTTP status, as live
+// (docs/fidelity.md item 26); grpc-core keeps its own words.
+TEST(ClientPersonalities, EachWordsAnEmpty200AsItsLibraryDidLive) {
+  Scenario s = scenario_from_file("apache-empty-200-worded-by-grpc-js-and-grpc-go.textproto");
+  auto saw = [&](const std::string& client) {
+    s.set_client(client);
+    Result r = run_plain(s);
+    return r.calls[0].client_saw ? grpc::status_text(*r.calls[0].client_saw) : std::string("nothing");
+  };
+  EXPECT_EQ(saw("grpc-js"), "UNKNOWN: Received HTTP status code 200");
+  EXPECT_EQ(saw("grpc-go"), "UNKNOWN: OK: HTTP status code 200; transport: missing content-type field");
+  EXPECT_EQ(saw("grpc-core"), "UNKNOWN: no grpc-status in trailers (HTTP status 200)");
+}
+
 // Unary and client-streaming handlers send exactly one response when they end OK and none with
 // another status, whatever the script asks: each library's handler gives a response or an error
 // (live: a grpc++ unary client given four never completes; Apache held a grpc-js server's
