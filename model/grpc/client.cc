@@ -338,10 +338,9 @@ void ClientHost::note_http_status(ClientCall& call, std::span<const h2::Header> 
 Status ClientHost::trailers_status(ClientCall& call, std::span<const h2::Header> trailers) const {
   if (!call.response_headers && h2::find_header(trailers, "grpc-status") == nullptr) {
     note_http_status(call, trailers);
-    if (call.http_status != 0 && call.http_status != 200) return no_trailers_status(call);
-    if (call.http_status == 200 && personality_.trailers_only_200_without_status_is_http_status) {
-      return http_status_words(call);
-    }
+    bool http_error = call.http_status != 0 && call.http_status != 200;
+    bool worded_200 = call.http_status == 200 && personality_.trailers_only_200_without_status_is_http_status;
+    if (http_error || worded_200) return status_from_http_status(call);
   }
   return status_from_trailers(trailers, call.http_status);
 }
@@ -363,7 +362,7 @@ void ClientHost::on_end_without_trailers(ClientCall& call, bool on_payload) {
 }
 
 // The status a library derives from the response's HTTP status, in its words.
-Status ClientHost::http_status_words(const ClientCall& call) const {
+Status ClientHost::status_from_http_status(const ClientCall& call) const {
   std::string words;
   switch (personality_.http_status_words) {
     case HttpStatusWords::prefix_and_suffix:
@@ -377,7 +376,7 @@ Status ClientHost::http_status_words(const ClientCall& call) const {
 }
 
 Status ClientHost::no_trailers_status(const ClientCall& call, bool on_payload) const {
-  if (call.http_status != 0 && call.http_status != 200) return http_status_words(call);
+  if (call.http_status != 0 && call.http_status != 200) return status_from_http_status(call);
   bool own_words = on_payload && !personality_.no_trailers_message_after_payload.empty();
   return {personality_.no_trailers_code, std::string(own_words ? personality_.no_trailers_message_after_payload
                                                                : personality_.no_trailers_message)};

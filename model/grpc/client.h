@@ -109,7 +109,8 @@ class ClientHost final : public sim::Host {
   static void note_http_status(ClientCall& call, std::span<const h2::Header> headers);
   // on_payload: the END_STREAM came on a DATA frame with bytes (grpc-java words it apart).
   Status no_trailers_status(const ClientCall& call, bool on_payload = false) const;
-  Status http_status_words(const ClientCall& call) const;
+  // The status a library derives from the response's HTTP status, in its words.
+  Status status_from_http_status(const ClientCall& call) const;
   // The status a trailers block gives (for a trailers-only response, its HTTP status too).
   Status trailers_status(ClientCall& call, std::span<const h2::Header> trailers) const;
   void on_late_event(ClientCall& call, const h2::Event& event);
