@@ -146,7 +146,13 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   }
   bool finished = world.run(all_done, std::chrono::milliseconds(limit_ms + (peers.client ? 500 : 0)));
   world.drain(std::chrono::milliseconds(500));
+  // A library that aborts the process (grpc-core 1.51 on trailers without grpc-status) is an
+  // outcome, not a harness failure: the calls it had not ended have no status, and it is marked.
+  std::string client_died;
   if (peers.client) {
+    if (client.process.exited() && client.process.ending().find("signal") != std::string::npos) {
+      client_died = "live: the client peer process " + client.process.ending();
+    }
     client.process.stop();
     read_client_outcomes(read_text(client.output), scenario, &result);
     finished = all_ended(result);
@@ -155,6 +161,7 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   result.end = finished ? sim::RunEnd::quiescent : sim::RunEnd::limit_time;
   result.frames = trace.take_frames();
   result.marks = world.take_marks();
+  if (!client_died.empty()) result.marks.hit(client_died);
   record_closes(result);
   // A tap's order is not an endpoint's (a send can follow a frame the sender had not read yet):
   // a leg a tap traced is shown but not judged. On the others, the proxy's receives are logged

@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "model/grpc/client.h"
 #include "model/run/hostile.h"
 #include "sim/assert.h"
 
@@ -102,9 +103,16 @@ Verdict no_hang(const Result& r) {
     v.holds = false;
     v.detail = std::string("the run stopped at a limit: ") + sim::run_end_name(r.end);
   }
+  // A client library that aborted its process leaves its open calls without an end: say why
+  // (the model's mark, or live mode's for a real client that died of a signal).
+  std::string why = r.marks.count(grpc::client_process_aborted_mark) != 0 ? ": the client process aborted" : "";
+  constexpr std::string_view live_death = "live: the client peer process ";
+  for (const auto& [name, count] : r.marks.counts()) {
+    if (name.starts_with(live_death)) why = ": the client process " + name.substr(live_death.size());
+  }
   size_t failing = 0;
   for (const grpc::CallOutcome& c : r.calls) {
-    if (!c.client_saw) add_call(v, failing, "call " + std::to_string(c.call) + " never ended at the client");
+    if (!c.client_saw) add_call(v, failing, "call " + std::to_string(c.call) + " never ended at the client" + why);
   }
   end_calls(v, failing);
   return v;

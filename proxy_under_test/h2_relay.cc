@@ -70,6 +70,7 @@ H2Relay::Upstream& H2Relay::open_upstream(Session* owner) {
   u->conn = net_->connect(upstream_);
   h2::EndpointOptions options;
   options.initial_window_bytes = policy_.upstream_window_bytes;
+  options.connection_window_bytes = policy_.upstream_connection_window_bytes;
   options.manual_flow_control = true;
   options.keep_history = net_->asks_state();
   u->endpoint = std::make_unique<h2::Endpoint>(h2::Role::client, options);
@@ -604,6 +605,18 @@ void H2Relay::respond_with_http_status(Session& s, CallRelay& call, uint32_t sta
                     true);
 }
 
+bool H2Relay::drops_data_read_with_reset(Session& s, const CallRelay& call) {
+  if (!call.response_headers_submitted || call.response_end_submitted) return false;
+  switch (policy_.data_read_with_reset) {
+    case DataReadWithReset::relayed: return false;
+    case DataReadWithReset::dropped: return true;
+    case DataReadWithReset::sometimes_dropped:
+      // Asked only when there is a tail to lose, so that no other run draws a choice more.
+      return s.down->has_unsent_data(call.down) && net_->choose(2, sim::Label::write) == 1;
+  }
+  return false;
+}
+
 void H2Relay::abort_client_side(Session& s, CallRelay& call) {
   if (client_stream_closed(s, call)) {
     net_->mark("proxy: abort finds the client stream closed, no reset");
@@ -635,7 +648,7 @@ void H2Relay::abort_client_side(Session& s, CallRelay& call) {
   if (code == ErrorCode::cancel && call.response_end_submitted && !ended_here) {
     net_->mark("proxy: RST(CANCEL) after a complete response to an uploading client");
   }
-  if (policy_.drop_data_read_with_reset && call.response_headers_submitted && !call.response_end_submitted) {
+  if (drops_data_read_with_reset(s, call)) {
     // Everything relayed from earlier reads has been flushed (after_input): what is unsent came
     // in this read.
     net_->mark("proxy: response data read with the reset dropped");

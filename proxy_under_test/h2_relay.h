@@ -132,6 +132,9 @@ class H2Relay final : public Proxy {
   void after_response_end(Session& s, CallRelay& call);
   void release_held_response(Session& s, CallRelay& call);
   void abort_client_side(Session& s, CallRelay& call);
+  // Whether the abort drops the response DATA relayed from the read that carried it
+  // (ProxyPolicy::data_read_with_reset).
+  bool drops_data_read_with_reset(Session& s, const CallRelay& call);
   void respond_with_http_status(Session& s, CallRelay& call, uint32_t status);
   void count_request(Session& s, h2::StreamId stream);
   void touch(Session& s, CallRelay& call);

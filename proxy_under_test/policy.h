@@ -25,6 +25,27 @@ enum class UpstreamReset : uint8_t {
   forward_code,
 };
 
+// What becomes of response DATA that arrived in the read that carried the server's reset, when
+// the call is aborted by it (abort_call, response headers already passed on).
+enum class DataReadWithReset : uint8_t {
+  // It leaves as all relayed data does (flush_response_before_reset decides whether before the
+  // reset).
+  relayed,
+  // nginx (ngx_http_upstream_process_non_buffered_request: the grpc input filter fails on the
+  // RST_STREAM, and the DATA it parsed from the same read never reach the output filter): headers
+  // already passed on still leave, then the reset. Measured live on nginx 1.22.1 (docs/fidelity.md,
+  // "nginx drops the response read with a reset").
+  dropped,
+  // Apache (mod_proxy_http2 passes each DATA chunk to the client's stream through mod_http2's
+  // beam from its worker thread, then the stream's error bucket; the main connection's thread
+  // either sends what it took from the beam before the error bucket came, or meets both at once
+  // and resets first, and nghttp2 drops the stream's unsent DATA): a choice (Label::write),
+  // answer 0 relayed. Measured live on Apache 2.4.71, a 40,000-byte message cut by the server's
+  // reset after Apache's 32,767-byte window: 4 of 5 runs dropped the tail (docs/fidelity.md
+  // item 27).
+  sometimes_dropped,
+};
+
 // Which upstream resets are ignored once the server's END_STREAM has arrived.
 enum class IgnoreResetAfterResponse : uint8_t {
   none,
@@ -115,12 +136,8 @@ struct ProxyPolicy {
   // (HAProxy §1.2 step 2, §1.6 rows D and H); false drops the unflushed tail (Envoy A2/A3,
   // h2o A8).
   bool flush_response_before_reset = true;
-  // nginx (ngx_http_upstream_process_non_buffered_request: the grpc input filter fails on the
-  // RST_STREAM, and the DATA it parsed from the same read never reach the output filter): the
-  // response DATA that arrived in the read that carried the server's reset is dropped; headers
-  // already passed on still leave, then the reset. Measured live on nginx 1.22.1 (docs/fidelity.md,
-  // "nginx drops the response read with a reset").
-  bool drop_data_read_with_reset = false;
+  // The response DATA that arrived in the read that carried the server's reset (abort_call).
+  DataReadWithReset data_read_with_reset = DataReadWithReset::relayed;
   // nginx (ngx_http_v2_close_stream queues its RST_STREAM, and posts the connection handler that
   // writes the queue only when no other stream is still processing): while another call of the
   // connection is still relayed, the reset of an aborted client stream waits for the connection's
@@ -156,6 +173,9 @@ struct ProxyPolicy {
   uint32_t downstream_max_concurrent_streams = 100;
   uint32_t downstream_window_bytes = 65535;
   uint32_t upstream_window_bytes = 65535;
+  // The connection window the proxy opens to servers (a WINDOW_UPDATE after its SETTINGS when
+  // larger than RFC 9113's 65,535).
+  uint32_t upstream_connection_window_bytes = 65535;
   // A call with no frame in either direction for this long is killed (C26: HAProxy
   // `timeout server`, nginx grpc_read_timeout): 504 before response headers, RST(CANCEL) to both
   // sides after. 0: no timeout.

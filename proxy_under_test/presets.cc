@@ -70,7 +70,7 @@ constexpr ProxyPolicy all_presets[] = {
         // Headers and the DATA of earlier reads reach the client; the DATA read with the reset
         // do not (live, nginx 1.22.1: 5 of 5 and 19 of 19 runs, docs/fidelity.md).
         .flush_response_before_reset = true,
-        .drop_data_read_with_reset = true,
+        .data_read_with_reset = DataReadWithReset::dropped,
         .reset_queued_while_others_process = true,
         // ngx_http_v2_close_stream: RST(NO_ERROR) when out_closed && !in_closed.
         .after_response = AfterResponse::reset_no_error,
@@ -188,6 +188,9 @@ constexpr ProxyPolicy all_presets[] = {
         // Apache's own error document (ap_send_error_response) is sent with this type.
         .http_error_content_type = "text/html; charset=iso-8859-1",
         .flush_response_before_reset = true,
+        // ...except the DATA read with the reset, which races the error bucket through the beam
+        // (the policy field's comment).
+        .data_read_with_reset = DataReadWithReset::sometimes_dropped,
         // A client reset aborts the request's connection; h2_proxy_session.c cancel_iter
         // resets the server's stream with code 0.
         .client_abort = ClientAbort::no_error,
@@ -200,6 +203,13 @@ constexpr ProxyPolicy all_presets[] = {
         // submit_stream attaches a body provider to every request: an empty request's
         // END_STREAM follows its HEADERS in an empty DATA (measured live, 10 of 10 runs).
         .request_end_in_data = true,
+        // mod_proxy_http2.c sets up each backend session with window bits 30 for the connection
+        // and log2(req_buffer_size = 32 KiB) = 15 for streams, and h2_proxy_session.c
+        // session_start announces (1 << bits) - 1: INITIAL_WINDOW_SIZE 32,767, then a
+        // WINDOW_UPDATE to 2^30 - 1 (live: a server's 40,009-byte message stops at 32,767 bytes
+        // until Apache's WINDOW_UPDATE, docs/fidelity.md item 27).
+        .upstream_window_bytes = 32767,
+        .upstream_connection_window_bytes = (1u << 30) - 1,
     },
     {
         .name = "h2o-2.2",

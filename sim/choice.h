@@ -22,7 +22,8 @@ enum class Label : uint8_t {
   latency,  // one of the scenario's latency steps for a segment
   fault,    // the moment one of the scenario's faults fires (0: never)
   // when a host's frame leaves: in the write it would share (0) or a later one. A gRPC library
-  // whose application writes from a thread of its own (grpcio) asks it (Net::choose).
+  // whose application writes from a thread of its own (grpcio) asks it (Net::choose), and so does
+  // a proxy whose threads hand a response over (Apache: whether its tail left before the reset).
   write,
 };
 inline constexpr int label_count = 6;

@@ -404,6 +404,33 @@ void bidi_call(Echo::Stub* stub, grpc::ClientContext& ctx, const h2sim::ClientSc
   out->status = stream->Finish();
 }
 
+// One line per field: a message's backslashes and line breaks are escaped (h2sim unescapes).
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else out += c;
+  }
+  return out;
+}
+
+// Prints a call's outcome as soon as it has ended, so that what a process that dies later (grpc-core
+// 1.51 aborts on trailers without grpc-status: docs/fidelity.md item 28) already saw is kept.
+std::mutex report_mutex;
+void report(size_t i, const Outcome& o) {
+  std::lock_guard lock(report_mutex);
+  std::printf("call %zu status %d %s\n", i, static_cast<int>(o.status.error_code()),
+              escape(o.status.error_message()).c_str());
+  std::string seqs;
+  for (uint32_t s : o.responses) seqs += (seqs.empty() ? "" : ",") + std::to_string(s);
+  std::printf("call %zu responses %s\n", i, seqs.c_str());
+  if (o.cancelled) std::printf("call %zu cancelled\n", i);
+  std::fflush(stdout);
+}
+
+
 void run_call(Echo::Stub* stub, int index, const h2sim::Call& call, Clock::time_point start,
               bool sync, Outcome* out) {
   std::this_thread::sleep_until(start + ns(call.start_ns()));
@@ -439,19 +466,8 @@ void run_call(Echo::Stub* stub, int index, const h2sim::Call& call, Clock::time_
   end.mark(&end.over);
   if (canceller.joinable()) canceller.join();
   if (c.deadline_ns() > 0 && Clock::now() - began >= ns(c.deadline_ns())) out->cancelled = true;
+  report(static_cast<size_t>(index), *out);
   out->ended = true;
-}
-
-// One line per field: a message's backslashes and line breaks are escaped (h2sim unescapes).
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else out += c;
-  }
-  return out;
 }
 
 int call_all(const h2sim::Scenario& scenario, const std::string& target, int timeout_ms, bool sync) {
@@ -471,20 +487,12 @@ int call_all(const h2sim::Scenario& scenario, const std::string& target, int tim
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
-  for (size_t i = 0; i < outcomes.size(); ++i) {
-    const Outcome& o = outcomes[i];
-    if (!o.ended) continue;
-    std::printf("call %zu status %d %s\n", i, static_cast<int>(o.status.error_code()),
-                escape(o.status.error_message()).c_str());
-    std::string seqs;
-    for (uint32_t s : o.responses) seqs += (seqs.empty() ? "" : ",") + std::to_string(s);
-    std::printf("call %zu responses %s\n", i, seqs.c_str());
-    if (o.cancelled) std::printf("call %zu cancelled\n", i);
-  }
-  std::fflush(stdout);
   bool all = true;
   for (const Outcome& o : outcomes) all = all && o.ended;
-  if (!all) std::_Exit(0);  // threads blocked in grpc++ calls: do not wait for them
+  if (!all) {
+    report_mutex.lock();  // no line cut short: a call reporting now finishes first
+    std::_Exit(0);        // threads blocked in grpc++ calls: do not wait for them
+  }
   for (std::thread& t : threads) t.join();
   return 0;
 }

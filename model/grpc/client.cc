@@ -229,10 +229,14 @@ ClientHost::Slot* ClientHost::slot_of(sim::ConnId end) {
 }
 
 void ClientHost::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
+  if (aborted_) return;
   Slot* slot = slot_of(end);
   H2SIM_ASSERT(slot != nullptr);  // a connection the client opened and has not replaced
   slot->endpoint->receive(batch);
-  for (const h2::Event& event : slot->endpoint->take_events()) handle(*slot, event);
+  for (const h2::Event& event : slot->endpoint->take_events()) {
+    handle(*slot, event);
+    if (aborted_) return;
+  }
   end_batch(*slot);
   flush(*slot);
 }
@@ -277,6 +281,10 @@ void ClientHost::handle(Slot& slot, const h2::Event& event) {
         if (!call->response_headers) {
           outcome.response_metadata_intact += metadata_intact(event.headers, MetadataBlock::response, call->index,
                                                               server.header_metadata, server.metadata_bytes);
+        }
+        if (trailers_abort(*call, event.headers)) {
+          abort_process();
+          return;
         }
         on_trailers(*call, trailers_status(*call, event.headers));
       }
@@ -343,6 +351,24 @@ Status ClientHost::trailers_status(ClientCall& call, std::span<const h2::Header>
     if (http_error || worded_200) return status_from_http_status(call);
   }
   return status_from_trailers(trailers, call.http_status);
+}
+
+bool ClientHost::trailers_abort(const ClientCall& call, std::span<const h2::Header> trailers) const {
+  if (!personality_.trailers_without_status_abort || h2::find_header(trailers, "grpc-status") != nullptr) return false;
+  if (call.response_headers) return call.http_status == 200;
+  const std::string* status = h2::find_header(trailers, ":status");
+  return status != nullptr && *status == "200";
+}
+
+void ClientHost::abort_process() {
+  net_->mark(client_process_aborted_mark);
+  aborted_ = true;
+  for (Slot& slot : slots_) {
+    if (slot.endpoint && !slot.lost) net_->reset(slot.conn);
+    slot.lost = true;
+  }
+  for (const auto& [timer, what] : timers_) net_->cancel_timer(timer);
+  timers_.clear();
 }
 
 // The server's END_STREAM came on DATA: no trailers. The HTTP status decides
@@ -600,6 +626,7 @@ void ClientHost::on_peer_closed(sim::ConnId end, bool reset) {
 }
 
 void ClientHost::on_timer(sim::TimerId timer) {
+  if (aborted_) return;
   auto it = timers_.find(timer);
   H2SIM_ASSERT(it != timers_.end());
   auto [index, kind] = it->second;
@@ -689,6 +716,7 @@ bool ClientHost::add_state(sim::StateHash& h) const {
     h.add_u64(timer.value);
     h.add_u64((uint64_t{what.first} << 8) | static_cast<uint8_t>(what.second));
   }
+  h.add_u64(aborted_);
   grpc::add_state(h, outcomes_);
   return true;
 }

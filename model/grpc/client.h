@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "model/grpc/outcome.h"
@@ -23,6 +24,10 @@ struct ClientOptions {
   // it fails UNAVAILABLE at once.
   bool reconnect = false;
 };
+
+// The coverage mark of a client whose library aborted the process (trailers_without_status_abort).
+inline constexpr std::string_view client_process_aborted_mark =
+    "grpc-core 1.51: trailers without grpc-status abort the client process";
 
 class ClientHost final : public sim::Host {
  public:
@@ -113,6 +118,11 @@ class ClientHost final : public sim::Host {
   Status status_from_http_status(const ClientCall& call) const;
   // The status a trailers block gives (for a trailers-only response, its HTTP status too).
   Status trailers_status(ClientCall& call, std::span<const h2::Header> trailers) const;
+  // Whether these trailers abort the process (personality: trailers_without_status_abort).
+  bool trailers_abort(const ClientCall& call, std::span<const h2::Header> trailers) const;
+  // The library aborted the process: its connections are reset, nothing more is read or sent,
+  // and every call still open ends with no status.
+  void abort_process();
   void on_late_event(ClientCall& call, const h2::Event& event);
   // `from_wire`: the status came in trailers, not in their place (a stream that ended without).
   void on_trailers(ClientCall& call, Status status, bool from_wire = true);
@@ -142,6 +152,7 @@ class ClientHost final : public sim::Host {
   std::map<sim::ConnId, uint32_t> slot_by_conn_;
   std::vector<ClientCall> calls_;
   std::map<sim::TimerId, std::pair<uint32_t, TimerKind>> timers_;
+  bool aborted_ = false;
 };
 
 }  // namespace h2sim::grpc

@@ -14,6 +14,7 @@ constexpr ClientPersonality grpc_core = {
     .no_trailers_message = "Stream removed",
     .http_status_prefix = "Received http2 header with status: ",
     .http_status_suffix = "",
+    .trailers_without_status_abort = true,
     .cancel_past_deadline_is_deadline_exceeded = true,
     .reset_fails_pending_write = true,
     // grpc++'s WritesDone (callback and sync) is an operation of its own, after the last write

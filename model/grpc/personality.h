@@ -97,6 +97,13 @@ struct ClientPersonality {
   // grpc-go's operateHeaders "OK: HTTP status code 200; transport: missing content-type field".
   // Measured live through Apache's empty 200 (docs/fidelity.md item 26).
   bool trailers_only_200_without_status_is_http_status = false;
+  // grpc-core 1.51.1 as Debian 12 builds it (grpc++ and grpcio): trailers without grpc-status on
+  // a 200 response (trailers-only or after headers) reach retry_filter.cc GetCallStatus with no
+  // error, which dereferences the missing grpc-status, and the build's absl assertion aborts the
+  // process (grpc++ SIGABRT, grpcio SIGILL). Its calls still open end with no status, the kernel
+  // resets its connections. Measured live 2026-12-05 through Apache's empty 200 and from a bare
+  // HTTP/2 server (docs/fidelity.md item 28); an HTTP error status is an error before that point.
+  bool trailers_without_status_abort = false;
   // grpc-core (§2.2 step 5): CANCEL past the deadline is reported as DEADLINE_EXCEEDED.
   bool cancel_past_deadline_is_deadline_exceeded;
   // grpc-core (call.cc, 1.51: a batch that completes with an error cancels the call with that

@@ -411,12 +411,17 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, options.max_header_list_bytes},
   };
   H2SIM_ASSERT(nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 3) == 0);
+  if (options.connection_window_bytes > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE) {
+    H2SIM_ASSERT(nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
+                                                       static_cast<int32_t>(options.connection_window_bytes)) == 0);
+  }
   if (options.report_data_after_reset) late_data_ = std::make_unique<FrameCursor>(role);
   if (options.keep_history) {
     history_ = std::make_unique<History>(role);
     sim::StateHash* h = note(op_open);
     h->add_u64(static_cast<uint64_t>(role));
     h->add_u64(options.initial_window_bytes);
+    h->add_u64(options.connection_window_bytes);
     h->add_u64(options.max_concurrent_streams);
     h->add_u64(options.max_header_list_bytes);
     h->add_u64(options.manual_flow_control);
@@ -588,6 +593,11 @@ void Endpoint::discard_unsent_data(StreamId stream) {
   out.head = 0;
   out.eof = false;
   out.trailers.reset();
+}
+
+bool Endpoint::has_unsent_data(StreamId stream) const {
+  auto it = outgoing_.find(stream);
+  return it != outgoing_.end() && it->second.head < it->second.bytes.size();
 }
 
 void Endpoint::goaway(ErrorCode code, std::optional<StreamId> last_stream) {

@@ -71,6 +71,9 @@ struct StreamFlags {
 
 struct EndpointOptions {
   uint32_t initial_window_bytes = 65535;
+  // The connection's receive window: larger than RFC 9113's 65,535, a WINDOW_UPDATE follows the
+  // SETTINGS.
+  uint32_t connection_window_bytes = 65535;
   uint32_t max_concurrent_streams = 100;
   uint32_t max_header_list_bytes = 65536;
   // The owner calls consume() once it has passed received DATA on, so the peer's window only
@@ -135,6 +138,8 @@ class Endpoint {
   // Drops the stream's body and trailers queued but not yet serialized; headers already submitted
   // still leave. With reset_after_output: the headers, then the reset, and none of the body.
   void discard_unsent_data(StreamId stream);
+  // Whether body bytes of the stream are queued and not yet serialized.
+  bool has_unsent_data(StreamId stream) const;
   // GOAWAY naming the last stream this endpoint processed (or `last_stream`, if given).
   void goaway(ErrorCode code, std::optional<StreamId> last_stream = std::nullopt);
   // manual_flow_control: `bytes` of the stream's received DATA have been passed on.

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "model/grpc/client.h"
 #include "model/grpc/personality.h"
 #include "model/scenario/validate.h"
 #include "properties/explore.h"
@@ -466,7 +467,38 @@ TEST(ClientPersonalities, EachWordsAnEmpty200AsItsLibraryDidLive) {
   };
   EXPECT_EQ(saw("grpc-js"), "UNKNOWN: Received HTTP status code 200");
   EXPECT_EQ(saw("grpc-go"), "UNKNOWN: OK: HTTP status code 200; transport: missing content-type field");
-  EXPECT_EQ(saw("grpc-core"), "UNKNOWN: no grpc-status in trailers (HTTP status 200)");
+  // grpc-core 1.51 aborts the process instead (the next test).
+  EXPECT_EQ(saw("grpc-core"), "nothing");
+  EXPECT_EQ(saw("grpc-java"), "UNKNOWN: no grpc-status in trailers (HTTP status 200)");
+}
+
+// Found live: see the scenario's comment. The first call's OK stands; the second never ends, the
+// client's connection is reset, and the verdict says why.
+TEST(ClientPersonalities, GrpcCoreAbortsItsProcessOnTrailersWithoutStatus) {
+  Scenario s = scenario_from_file("grpc-core-aborts-on-trailers-without-status.textproto");
+  for (const char* client : {"grpc-core", "grpc-core-sync", "grpcio"}) {
+    SCOPED_TRACE(client);
+    s.set_client(client);
+    Result r = run_plain(s);
+    ASSERT_TRUE(r.calls[0].client_saw);
+    EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::ok);
+    EXPECT_FALSE(r.calls[1].client_saw);
+    EXPECT_EQ(r.marks.count(grpc::client_process_aborted_mark), 1u);
+    bool reset = false;
+    for (const sim::SegmentRecord& seg : r.segments) reset = reset || seg.rst;
+    EXPECT_TRUE(reset);
+    Verdict v = no_hang(r);
+    EXPECT_FALSE(v.holds);
+    EXPECT_NE(v.detail.find("call 1 never ended at the client: the client process aborted"), std::string::npos) << v.detail;
+  }
+  // The other libraries word it.
+  for (const char* client : {"grpc-js", "grpc-go", "grpc-java"}) {
+    s.set_client(client);
+    Result r = run_plain(s);
+    ASSERT_TRUE(r.calls[1].client_saw) << client;
+    EXPECT_EQ(r.calls[1].client_saw->code, grpc::Code::unknown) << client;
+    EXPECT_EQ(r.marks.count(grpc::client_process_aborted_mark), 0u) << client;
+  }
 }
 
 // Unary and client-streaming handlers send exactly one response when they end OK and none with

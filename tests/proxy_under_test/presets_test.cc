@@ -4,6 +4,7 @@
 #include <set>
 
 #include "properties/harness.h"
+#include "proxy_under_test/h2_relay.h"
 #include "proxy_under_test/policy.h"
 #include "support/test_support.h"
 
@@ -315,6 +316,70 @@ TEST(ApachePreset, HoldsAClientStreamingErrorUntilTheUploadEnds) {
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::unavailable);
   EXPECT_TRUE(r.calls[0].responses_received.empty());
+}
+
+TEST(ApachePreset, OpensAStreamWindowOf32767BytesToServers) {
+  // Found live: see the scenario's comment. The server's 40,009 bytes stop at the window, in
+  // frames of 16,384 and 16,383, until Apache's WINDOW_UPDATE lets the rest go; Apache's connection
+  // window is 2^30 - 1, announced by a WINDOW_UPDATE after its SETTINGS.
+  Scenario s = scenario_from_file("apache-sometimes-drops-the-response-read-with-a-reset.textproto");
+  Result r = run_plain(s);
+  std::vector<uint32_t> data;
+  uint32_t connection_update = 0;
+  for (const h2::FrameRecord& f : r.frames) {
+    if (!f.sent || f.endpoint.leg != h2::Leg::upstream) continue;
+    if (!f.endpoint.client_side && f.type == h2::FrameType::data) data.push_back(f.length);
+    if (f.endpoint.client_side && f.type == h2::FrameType::window_update && f.stream_id == h2::connection_stream_id &&
+        connection_update == 0) {
+      connection_update = f.length;
+    }
+  }
+  ASSERT_GE(data.size(), 2u);
+  EXPECT_EQ(data[0] + data[1], 32767u);
+  EXPECT_EQ(connection_update, 4u);  // a WINDOW_UPDATE's payload
+  // The other presets open 65,535 bytes: the whole message leaves at once.
+  r = run_plain(with_preset(s, "passthrough"));
+  uint32_t first_three = 0, seen = 0;
+  for (const h2::FrameRecord& f : r.frames) {
+    if (f.sent && f.endpoint.leg == h2::Leg::upstream && !f.endpoint.client_side && f.type == h2::FrameType::data &&
+        seen++ < 3) {
+      first_three += f.length;
+    }
+  }
+  EXPECT_EQ(first_three, 40009u);
+}
+
+TEST(ApachePreset, SometimesDropsTheResponseReadWithAReset) {
+  // Found live: see the scenario's comment. The tail that came with the server's reset leaves
+  // before Apache's reset or is dropped with it; grpc-go words the cut message "unexpected EOF".
+  Scenario s = scenario_from_file("apache-sometimes-drops-the-response-read-with-a-reset.textproto");
+  std::set<std::string> words;
+  for (uint64_t seed = 0; seed < 200 && words.size() < 2; ++seed) {
+    sim::SeededChoices choices(seed);
+    Result r = run_case(s, choices);
+    ASSERT_TRUE(r.calls[0].client_saw) << seed;
+    words.insert(grpc::status_text(*r.calls[0].client_saw));
+  }
+  EXPECT_EQ(words, (std::set<std::string>{"INTERNAL: unexpected EOF",
+                                          "INTERNAL: stream terminated by RST_STREAM with error code: STREAM_CLOSED"}));
+  // Relaying it always, as the preset did, never cuts the message.
+  static ProxyRegistry relayed;
+  std::string error;
+  ASSERT_TRUE(relayed.add({.name = "apache-2.4",
+                           .factory =
+                               [](const ProxyConfig&) {
+                                 proxy::ProxyPolicy p = *proxy::find_preset("apache-2.4");
+                                 p.data_read_with_reset = proxy::DataReadWithReset::relayed;
+                                 return std::make_unique<proxy::H2Relay>(p);
+                               }},
+                          &error))
+      << error;
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    sim::SeededChoices choices(seed);
+    Result r = run_case(s, choices, relayed);
+    ASSERT_TRUE(r.calls[0].client_saw) << seed;
+    EXPECT_EQ(r.calls[0].client_saw->message, "stream terminated by RST_STREAM with error code: STREAM_CLOSED") << seed;
+  }
 }
 
 TEST(CaddyPreset, EndsAnAbortedResponseInAFrameOfItsOwn) {

@@ -226,7 +226,23 @@ def run_call(stub, index, spec, start, call):
     call.details = rpc.details() or ""
     if c.deadline_ns > 0 and time.monotonic() - began >= c.deadline_ns / 1e9:
         call.cancelled = True
+    report(index, call)
     call.ended = True
+
+
+REPORT_LOCK = threading.Lock()
+
+
+def report(index, call):
+    """Prints a call's outcome as soon as it has ended, so that what a process that dies later
+    (grpc-core 1.51 aborts on trailers without grpc-status: docs/fidelity.md item 28) already saw
+    is kept."""
+    lines = [f"call {index} status {call.code.value[0]} {escape(call.details)}",
+             f"call {index} responses {','.join(str(s) for s in call.responses)}"]
+    if call.cancelled:
+        lines.append(f"call {index} cancelled")
+    with REPORT_LOCK:
+        print("\n".join(lines), flush=True)
 
 
 def escape(text):
@@ -248,16 +264,8 @@ def call_all(scenario, target, timeout_ms):
     deadline = start + timeout_ms / 1000
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()))
-    lines = []
-    for i, call in enumerate(calls):
-        if not call.ended:
-            continue
-        lines.append(f"call {i} status {call.code.value[0]} {escape(call.details)}")
-        lines.append(f"call {i} responses {','.join(str(s) for s in call.responses)}")
-        if call.cancelled:
-            lines.append(f"call {i} cancelled")
-    print("\n".join(lines), flush=True)
-    # Threads blocked in grpcio calls (and its own) are not waited for.
+    # Threads blocked in grpcio calls (and its own) are not waited for; none is cut short mid-line.
+    REPORT_LOCK.acquire()
     os._exit(0)
 
 
