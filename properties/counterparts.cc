@@ -44,7 +44,8 @@ constexpr Counterpart counterparts[] = {
      "2026-12-05: 200 scenarios x 5 runs with our own client and server, 324 of 324 cells "
      "(docs/fidelity-matrix-200x5.md); the grpc++, grpc++ sync, grpcio, grpc-js and grpc-go clients "
      "1,455 of 1,474 (the window to servers, the tail dropped with a reset and grpc-core's abort, "
-     "docs/fidelity.md items 27 and 28, modelled after: the 7 scenarios rerun agree but 2 cells); 2026-12-05 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): "
+     "docs/fidelity.md items 27 and 28, modelled after: the 7 scenarios rerun agree but 2 cells); the grpc-js "
+     "and grpc-java servers 496 of 496; 2026-12-05 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): "
      "491 of 492, the one cell grpc-java's words for its END_STREAM, modelled after (docs/fidelity.md item 21); 2026-12-01: 9 of 9 cells, 20 runs each (founding case and 8 "
      "neighbours); docs/live-agreement.md"},
     {"proxy", "h2o-2.2", "h2o 2.2 (before 4630405fd)", never_packaged},
