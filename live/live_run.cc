@@ -9,6 +9,7 @@
 
 #include "live/net/live_world.h"
 #include "live/tap.h"
+#include "model/grpc/client.h"
 #include "model/h2/wire_trace.h"
 #include "model/run/run.h"
 
@@ -151,7 +152,7 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   std::string client_died;
   if (peers.client) {
     if (client.process.exited() && client.process.ending().find("signal") != std::string::npos) {
-      client_died = "live: the client peer process " + client.process.ending();
+      client_died = std::string(grpc::client_peer_died_mark_prefix) + client.process.ending();
     }
     client.process.stop();
     read_client_outcomes(read_text(client.output), scenario, &result);

@@ -106,9 +106,10 @@ Verdict no_hang(const Result& r) {
   // A client library that aborted its process leaves its open calls without an end: say why
   // (the model's mark, or live mode's for a real client that died of a signal).
   std::string why = r.marks.count(grpc::client_process_aborted_mark) != 0 ? ": the client process aborted" : "";
-  constexpr std::string_view live_death = "live: the client peer process ";
   for (const auto& [name, count] : r.marks.counts()) {
-    if (name.starts_with(live_death)) why = ": the client process " + name.substr(live_death.size());
+    if (name.starts_with(grpc::client_peer_died_mark_prefix)) {
+      why = ": the client process " + name.substr(grpc::client_peer_died_mark_prefix.size());
+    }
   }
   size_t failing = 0;
   for (const grpc::CallOutcome& c : r.calls) {

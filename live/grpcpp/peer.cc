@@ -430,7 +430,6 @@ void report(size_t i, const Outcome& o) {
   std::fflush(stdout);
 }
 
-
 void run_call(Echo::Stub* stub, int index, const h2sim::Call& call, Clock::time_point start,
               bool sync, Outcome* out) {
   std::this_thread::sleep_until(start + ns(call.start_ns()));

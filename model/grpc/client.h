@@ -28,6 +28,9 @@ struct ClientOptions {
 // The coverage mark of a client whose library aborted the process (trailers_without_status_abort).
 inline constexpr std::string_view client_process_aborted_mark =
     "grpc-core 1.51: trailers without grpc-status abort the client process";
+// Live mode's mark for a real client process that died of a signal: this prefix, then how it
+// ended ("was killed by signal 6").
+inline constexpr std::string_view client_peer_died_mark_prefix = "live: the client peer process ";
 
 class ClientHost final : public sim::Host {
  public:
