@@ -210,6 +210,15 @@ constexpr ProxyPolicy all_presets[] = {
         // until Apache's WINDOW_UPDATE, docs/fidelity.md item 27).
         .upstream_window_bytes = 32767,
         .upstream_connection_window_bytes = (1u << 30) - 1,
+        // mod_proxy_http2.c proxy_http2_handler runs each request on a backend connection of
+        // its own, taken from the worker's pool (ap_proxy_acquire_connection) and given back
+        // when the request is done; 2.0.42 has no request engines any more, so a connection
+        // never carries two requests at once (Debian's module has no engine code). The pool
+        // holds ThreadsPerChild (25 in Debian's mpm_event.conf) connections. Live: four
+        // concurrent calls opened four backend connections, each with stream 1, in an order
+        // Apache's worker threads chose (docs/fidelity.md item 29).
+        .upstream_connections = 25,
+        .upstream_max_concurrent_streams = 1,
     },
     {
         .name = "h2o-2.2",
