@@ -91,6 +91,10 @@ constexpr ClientPersonality clients[] = {
         // Http2ClientStreamTransportState.validateInitialMetadata, measured live through nginx's 502
         // (docs/fidelity.md, "grpc-java's words for an HTTP status").
         .http_status_words = HttpStatusWords::grpc_java,
+        // The same words for a trailers-only 200 without grpc-status or content-type: measured
+        // live through Apache's empty 200, "HTTP status code 200\ninvalid content-type: null"
+        // (docs/fidelity.md item 30).
+        .trailers_only_200_without_status_is_http_status = true,
         .cancel_past_deadline_is_deadline_exceeded = false,
         .reset_words = ResetWords::grpc_java,
     },

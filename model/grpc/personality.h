@@ -94,8 +94,9 @@ struct ClientPersonality {
   HttpStatusWords http_status_words = HttpStatusWords::prefix_and_suffix;
   // A response that is its trailers alone, without grpc-status, is worded from its HTTP status
   // even when that is 200 (UNKNOWN): grpc-js's handleTrailers "Received HTTP status code 200",
-  // grpc-go's operateHeaders "OK: HTTP status code 200; transport: missing content-type field".
-  // Measured live through Apache's empty 200 (docs/fidelity.md item 26).
+  // grpc-go's operateHeaders "OK: HTTP status code 200; transport: missing content-type field",
+  // grpc-java's validateInitialMetadata "HTTP status code 200\ninvalid content-type: null".
+  // Measured live through Apache's empty 200 (docs/fidelity.md items 26 and 30).
   bool trailers_only_200_without_status_is_http_status = false;
   // grpc-core 1.51.1 as Debian 12 builds it (grpc++ and grpcio): trailers without grpc-status on
   // a 200 response (trailers-only or after headers) reach retry_filter.cc GetCallStatus with no

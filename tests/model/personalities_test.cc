@@ -469,7 +469,7 @@ TEST(ClientPersonalities, EachWordsAnEmpty200AsItsLibraryDidLive) {
   EXPECT_EQ(saw("grpc-go"), "UNKNOWN: OK: HTTP status code 200; transport: missing content-type field");
   // grpc-core 1.51 aborts the process instead (the next test).
   EXPECT_EQ(saw("grpc-core"), "nothing");
-  EXPECT_EQ(saw("grpc-java"), "UNKNOWN: no grpc-status in trailers (HTTP status 200)");
+  EXPECT_EQ(saw("grpc-java"), "UNKNOWN: HTTP status code 200\\ninvalid content-type: null");
 }
 
 // Found live: see the scenario's comment. The first call's OK stands; the second never ends, the
