@@ -31,6 +31,7 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "envoy-2024", "Envoy before PR #44749", never_packaged},
     {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
+     "2026-12-06: the grpc-java client, 200 scenarios x 5 runs: 294 of 294 cells; "
      "2026-12-05: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): our own client and server "
      "324 of 324 cells; the grpc++, grpcio, grpc-js and grpc-go servers 1,036 of 1,038, rerun 1,036 "
      "of 1,037 (Caddy's second reset, docs/fidelity.md item 23, modelled after); the grpc-java server 248 "
@@ -41,6 +42,10 @@ constexpr Counterpart counterparts[] = {
      "an abort, 3 scenarios x 10 runs with grpc-java, 1 cell of 3 off, modelled after (docs/fidelity.md item 22); 2026-12-01: "
      "9 of 9 cells, 20 runs each (founding case and 8 neighbours); docs/live-agreement.md"},
     {"proxy", "apache-2.4", "Debian 12 apache2 2.4.71-1~deb12u1 (mod_http2 2.0.42, mod_proxy_http2)",
+     "2026-12-06: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): the grpc-java client 298 of "
+     "300 (its words for an empty 200, docs/fidelity.md item 30, modelled after: both scenarios "
+     "rerun agree); the grpc++, grpcio and grpc-go servers 788 of 788; a backend connection per "
+     "request (item 29) modelled after the grpc++ sync client's last cell off; "
      "2026-12-05: 200 scenarios x 5 runs with our own client and server, 324 of 324 cells "
      "(docs/fidelity-matrix-200x5.md); the grpc++, grpc++ sync, grpcio, grpc-js and grpc-go clients "
      "1,455 of 1,474 (the window to servers, the tail dropped with a reset and grpc-core's abort, "
@@ -68,8 +73,9 @@ constexpr Counterpart counterparts[] = {
      "with the grpc++ sync client through haproxy, nginx and nghttpx; 129 of 129 rerun after its "
      "headers-alone choice (docs/fidelity.md item 12)"},
     {"client", "grpc-java", "grpc-java 1.41.3 (Netty)",
-     "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
-     "through haproxy, nginx and nghttpx each; 2026-12-03 matrix, 30 x 3 "
+     "2026-12-04/06: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
+     "through haproxy, nginx, nghttpx and Caddy each, 298 of 300 through Apache (its words for an "
+     "empty 200, docs/fidelity.md item 30, modelled after); 2026-12-03 matrix, 30 x 3 "
      "(docs/fidelity-matrix.md): 129 of 129 through haproxy, nginx and nghttpx"},
     {"client", "grpc-go", "grpc-go 1.33.3",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
@@ -83,13 +89,15 @@ constexpr Counterpart counterparts[] = {
     {"server", "grpc-core", "grpc-core 1.51 (grpc++'s sync handlers)",
      "2026-12-03/04: 200 scenarios x 5 runs with the grpc++ server and our client "
      "(docs/fidelity-matrix-200x5.md): 275 of 275 cells through haproxy, 270 of 270 through nginx, "
-     "270 of 270 through nghttpx, handlers' cancels drawn"},
+     "270 of 270 through nghttpx, handlers' cancels drawn; 2026-12-06: 270 of 270 through Apache"},
     {"server", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 274 of 274 cells "
-     "through haproxy, 270 of 270 through nginx, 270 of 270 through nghttpx"},
+     "through haproxy, 270 of 270 through nginx, 270 of 270 through nghttpx; 2026-12-06: 270 of "
+     "270 through Apache"},
     {"server", "grpc-go", "grpc-go 1.33.3",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 253 of 253 cells "
-     "through haproxy, 248 of 248 through nginx, 248 of 248 through nghttpx"},
+     "through haproxy, 248 of 248 through nginx, 248 of 248 through nghttpx; 2026-12-06: 248 of "
+     "248 through Apache"},
     {"server", "grpc-js", "@grpc/grpc-js 1.14.7",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 248 of 248 cells "
      "through haproxy, nginx and nghttpx each"},
