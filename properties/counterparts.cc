@@ -44,8 +44,8 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "apache-2.4", "Debian 12 apache2 2.4.71-1~deb12u1 (mod_http2 2.0.42, mod_proxy_http2)",
      "2026-12-06: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): the grpc-java client 298 of "
      "300 (its words for an empty 200, docs/fidelity.md item 30, modelled after: both scenarios "
-     "rerun agree); the grpc++, grpcio and grpc-go servers 788 of 788; a backend connection per "
-     "request (item 29) modelled after the grpc++ sync client's last cell off; "
+     "rerun agree); the grpc++, grpcio and grpc-go servers 788 of 788; after a backend connection "
+     "per request (item 29), the grpc++ sync, grpc++ and grpcio clients 888 of 888; "
      "2026-12-05: 200 scenarios x 5 runs with our own client and server, 324 of 324 cells "
      "(docs/fidelity-matrix-200x5.md); the grpc++, grpc++ sync, grpcio, grpc-js and grpc-go clients "
      "1,455 of 1,474 (the window to servers, the tail dropped with a reset and grpc-core's abort, "
@@ -61,17 +61,19 @@ constexpr Counterpart counterparts[] = {
      "2026-12-03/04: 200 scenarios x 5 runs with the grpc++ client and our server "
      "(docs/fidelity-matrix-200x5.md): 308 of 308 cells through haproxy (307 of 307 after item 16), "
      "294 of 294 through nginx, 294 of 294 through nghttpx; 2026-12-05: 289 of 295 through Apache "
-     "(it aborts on trailers without grpc-status, docs/fidelity.md item 28, modelled after)"},
+     "(it aborts on trailers without grpc-status, docs/fidelity.md item 28, modelled after); "
+     "2026-12-06: 297 of 297 through Apache"},
     {"client", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 320 of 320 cells "
      "through haproxy (317 of 319 before docs/fidelity.md item 16), 294 of 294 through nginx, "
-     "294 of 294 through nghttpx"},
+     "294 of 294 through nghttpx; 2026-12-06: 295 of 295 through Apache"},
     {"client", "grpc-core-sync", "grpc++ 1.51 sync API",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 297 of 297 cells through "
      "haproxy (290 of 297 and 295 of 299 before docs/fidelity.md items 19 and 20), 294 of 294 "
      "through nginx and nghttpx each; 2026-12-03 matrix, 30 scenarios x 3 runs a triple: 130 of 130 cells "
      "with the grpc++ sync client through haproxy, nginx and nghttpx; 129 of 129 rerun after its "
-     "headers-alone choice (docs/fidelity.md item 12)"},
+     "headers-alone choice (docs/fidelity.md item 12); 2026-12-06: 296 of 296 through Apache "
+     "(288 of 294 on 2026-12-05, before docs/fidelity.md items 28 and 29)"},
     {"client", "grpc-java", "grpc-java 1.41.3 (Netty)",
      "2026-12-04/06: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
      "through haproxy, nginx, nghttpx and Caddy each, 298 of 300 through Apache (its words for an "
