@@ -3,7 +3,9 @@
 #include "properties/invariants.h"
 
 #include <algorithm>
+#include <set>
 #include <sstream>
+#include <string>
 #include "sim/assert.h"
 #include "sim/digest.h"
 
@@ -213,19 +215,30 @@ uint32_t EnumeratingChoices::pick(uint32_t n, sim::Label label) {
 }
 
 std::string state_graph_dot(const StateGraph& g, size_t nodes_max) {
-  // Keep the shallowest nodes; collapse the rest into one.
+  // Keep the shallowest nodes, and the shallowest leaf of each outcome however deep (a reader
+  // comes for the outcomes); collapse the rest into one.
   std::vector<std::pair<uint32_t, uint64_t>> by_depth;
   for (const auto& [key, node] : g.nodes) by_depth.emplace_back(node.depth * 1000000u + node.id, key);
   std::sort(by_depth.begin(), by_depth.end());
   std::map<uint64_t, bool> kept;
-  for (size_t i = 0; i < by_depth.size(); ++i) kept[by_depth[i].second] = i < nodes_max;
-  size_t collapsed = by_depth.size() > nodes_max ? by_depth.size() - nodes_max : 0;
+  std::set<std::string> outcomes_kept;
+  size_t collapsed = 0;
+  for (size_t i = 0; i < by_depth.size(); ++i) {
+    const StateGraph::Node& node = g.nodes.at(by_depth[i].second);
+    bool keep = i < nodes_max || (!node.outcome.empty() && !outcomes_kept.contains(node.outcome));
+    if (keep && !node.outcome.empty()) outcomes_kept.insert(node.outcome);
+    kept[by_depth[i].second] = keep;
+    collapsed += !keep;
+  }
   std::ostringstream out;
   out << "digraph explore {\n  rankdir=TB; fontname=Helvetica; node [fontname=Helvetica, fontsize=10, shape=circle];\n"
       << "  edge [fontname=Helvetica, fontsize=9];\n  label=\"explored states: a node is a distinct world state at a "
          "decision point (its state digest), an edge a decision with how often it was taken, a box an outcome; red: on "
          "a failing execution";
-  if (collapsed) out << "; the " << collapsed << " deepest of " << g.nodes.size() << " states are collapsed into one node";
+  if (collapsed) {
+    out << "; " << collapsed << " of the " << g.nodes.size()
+        << " states, the deepest but for one leaf of each outcome, are collapsed into one node";
+  }
   out << "\";\n  labelloc=t;\n  start [shape=point];\n";
   for (const auto& [key, node] : g.nodes) {
     if (!kept[key]) continue;

@@ -60,8 +60,8 @@ struct StateGraph {
   std::map<std::pair<uint64_t, uint64_t>, std::pair<std::string, uint64_t>> edges;  // label, count
 };
 
-// DOT of the graph; past `nodes_max` nodes the deepest are collapsed into one, and the legend
-// says so.
+// DOT of the graph; past `nodes_max` nodes the deepest are collapsed into one, but for the
+// shallowest leaf of each outcome, and the legend says so.
 std::string state_graph_dot(const StateGraph& graph, size_t nodes_max = 200);
 
 struct ExploreOptions {
