@@ -63,17 +63,42 @@ struct Pair {
   int headers_seen = 0;
 };
 
-Pair make_pair(nghttp2_session_callbacks* cbs) {
+// The SETTINGS each endpoint of the founding case sends (model/grpc/personality.cc for the
+// grpc-core client and server, model/h2/settings.h's defaults for the relay's two sides) and the
+// connection window each opens: the same frames, so nghttp2 does the same work applying them.
+struct Opening {
+  std::vector<nghttp2_settings_entry> settings;
+  int32_t connection_window = NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE;
+};
+const Opening grpc_core_client{{{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+                                {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 0},
+                                {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 4194303},
+                                {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, 4194303},
+                                {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 8192},
+                                {0xfe03, 1}},
+                               4194303};
+const Opening grpc_core_server{{{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 4194303},
+                                {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, 4194303},
+                                {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 8192},
+                                {0xfe03, 1}},
+                               4194303};
+const Opening relay{{{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100},
+                     {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 65535},
+                     {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 65536}}};
+
+void open(nghttp2_session* session, const Opening& o) {
+  nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, o.settings.data(), o.settings.size());
+  if (o.connection_window > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE) {
+    nghttp2_session_set_local_window_size(session, NGHTTP2_FLAG_NONE, 0, o.connection_window);
+  }
+}
+
+Pair make_pair(nghttp2_session_callbacks* cbs, const Opening& client, const Opening& server) {
   Pair p;
   nghttp2_session_client_new(&p.client, cbs, &p.headers_seen);
   nghttp2_session_server_new(&p.server, cbs, &p.headers_seen);
-  // The SETTINGS every h2sim endpoint sends (model/h2/endpoint.h, EndpointOptions' defaults):
-  // the same frames, so nghttp2 does the same work applying them.
-  nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100},
-                                       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 65535},
-                                       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 65536}};
-  nghttp2_submit_settings(p.client, NGHTTP2_FLAG_NONE, settings, 3);
-  nghttp2_submit_settings(p.server, NGHTTP2_FLAG_NONE, settings, 3);
+  open(p.client, client);
+  open(p.server, server);
   return p;
 }
 
@@ -109,8 +134,8 @@ void BM_Nghttp2Alone(benchmark::State& state) {
       {(uint8_t*)"grpc-message", (uint8_t*)"Details sent by the server", 12, 26, 0},
   };
   for (auto _ : state) {
-    Pair down = make_pair(cbs);  // client <-> proxy
-    Pair up = make_pair(cbs);    // proxy <-> server
+    Pair down = make_pair(cbs, grpc_core_client, relay);  // client <-> proxy
+    Pair up = make_pair(cbs, relay, grpc_core_server);    // proxy <-> server
     size_t down_body = 23, up_body = 23;
     nghttp2_data_provider down_provider{}, up_provider{};
     down_provider.source.ptr = &down_body;

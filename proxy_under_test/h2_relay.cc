@@ -53,8 +53,8 @@ void H2Relay::on_accept(sim::ConnId end) {
   auto s = std::make_unique<Session>();
   s->down_conn = end;
   h2::EndpointOptions options;
-  options.max_concurrent_streams = policy_.downstream_max_concurrent_streams;
-  options.initial_window_bytes = policy_.downstream_window_bytes;
+  options.settings.max_concurrent_streams = policy_.downstream_max_concurrent_streams;
+  options.settings.initial_window_bytes = policy_.downstream_window_bytes;
   options.manual_flow_control = true;
   options.keep_history = net_->asks_state();
   options.report_data_after_reset = policy_.reset_late_client_data;
@@ -69,8 +69,8 @@ H2Relay::Upstream& H2Relay::open_upstream(Session* owner) {
   auto u = std::make_unique<Upstream>();
   u->conn = net_->connect(upstream_);
   h2::EndpointOptions options;
-  options.initial_window_bytes = policy_.upstream_window_bytes;
-  options.connection_window_bytes = policy_.upstream_connection_window_bytes;
+  options.settings.initial_window_bytes = policy_.upstream_window_bytes;
+  options.settings.connection_window_bytes = policy_.upstream_connection_window_bytes;
   options.manual_flow_control = true;
   options.keep_history = net_->asks_state();
   u->endpoint = std::make_unique<h2::Endpoint>(h2::Role::client, options);

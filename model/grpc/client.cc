@@ -57,7 +57,10 @@ void ClientHost::start(sim::Net& net, sim::Address next_hop) {
 void ClientHost::open(Slot& slot) {
   if (slot.endpoint) slot_by_conn_.erase(slot.conn);
   slot.conn = net_->connect(next_hop_);
-  slot.endpoint = std::make_unique<h2::Endpoint>(h2::Role::client, h2::EndpointOptions{.keep_history = net_->asks_state()});
+  slot.endpoint = std::make_unique<h2::Endpoint>(
+      h2::Role::client, h2::EndpointOptions{.settings = personality_.settings,
+                                            .first_stream_id = personality_.first_stream_id,
+                                            .keep_history = net_->asks_state()});
   slot.lost = false;
   slot.calls.clear();
   slot.force_rst.clear();

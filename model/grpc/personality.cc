@@ -4,6 +4,75 @@ namespace h2sim::grpc {
 
 namespace {
 
+// What each library says as its connection opens, as the tap saw it on 2026-12-06 (tshark on
+// loopback, scenarios/founding-case.textproto through nghttpx with each peer; docs/fidelity.md
+// "What each stack says as a connection opens"). A SETTINGS entry left out keeps its RFC value.
+//
+// grpc-core 1.51.1 (grpc++ and grpcio) as a client: ENABLE_PUSH 0, MAX_CONCURRENT_STREAMS 0,
+// INITIAL_WINDOW_SIZE 4,194,303, MAX_FRAME_SIZE 4,194,303, MAX_HEADER_LIST_SIZE 8,192 and
+// GRPC_ALLOW_TRUE_BINARY_METADATA (0xfe03) 1, then WINDOW_UPDATE 4,128,768 on the connection.
+constexpr h2::OpeningSettings grpc_core_client_settings = {
+    .enable_push = 0,
+    .max_concurrent_streams = 0,
+    .initial_window_bytes = 4194303,
+    .max_frame_bytes = 4194303,
+    .max_header_list_bytes = 8192,
+    .extension_id = 0xfe03,
+    .extension_value = 1,
+    .connection_window_bytes = 4194303,
+};
+// As a server, the same without ENABLE_PUSH and MAX_CONCURRENT_STREAMS (no stream limit).
+constexpr h2::OpeningSettings grpc_core_server_settings = {
+    .max_concurrent_streams = std::nullopt,
+    .initial_window_bytes = 4194303,
+    .max_frame_bytes = 4194303,
+    .max_header_list_bytes = 8192,
+    .extension_id = 0xfe03,
+    .extension_value = 1,
+    .connection_window_bytes = 4194303,
+};
+// grpc-java 1.41.3 (Netty) as a client: ENABLE_PUSH 0, MAX_CONCURRENT_STREAMS 0,
+// INITIAL_WINDOW_SIZE 1,048,576, MAX_HEADER_LIST_SIZE 8,192, then WINDOW_UPDATE 983,041.
+constexpr h2::OpeningSettings grpc_java_client_settings = {
+    .enable_push = 0,
+    .max_concurrent_streams = 0,
+    .initial_window_bytes = 1048576,
+    .max_header_list_bytes = 8192,
+    .connection_window_bytes = 1048576,
+};
+// As a server: MAX_CONCURRENT_STREAMS 2,147,483,647, the same window and list size.
+constexpr h2::OpeningSettings grpc_java_server_settings = {
+    .max_concurrent_streams = 2147483647,
+    .initial_window_bytes = 1048576,
+    .max_header_list_bytes = 8192,
+    .connection_window_bytes = 1048576,
+};
+// grpc-go 1.33.3: an empty SETTINGS as a client; MAX_FRAME_SIZE 16,384 alone as a server. No
+// WINDOW_UPDATE at the start (its BDP probe opens the windows later; not modelled).
+constexpr h2::OpeningSettings grpc_go_client_settings = {
+    .max_concurrent_streams = std::nullopt,
+    .initial_window_bytes = std::nullopt,
+    .max_header_list_bytes = std::nullopt,
+};
+constexpr h2::OpeningSettings grpc_go_server_settings = {
+    .max_concurrent_streams = std::nullopt,
+    .initial_window_bytes = std::nullopt,
+    .max_frame_bytes = 16384,
+    .max_header_list_bytes = std::nullopt,
+};
+// grpc-js 1.14.7 (Node's http2): INITIAL_WINDOW_SIZE 65,535 alone as a client, an empty SETTINGS
+// as a server.
+constexpr h2::OpeningSettings grpc_js_client_settings = {
+    .max_concurrent_streams = std::nullopt,
+    .initial_window_bytes = 65535,
+    .max_header_list_bytes = std::nullopt,
+};
+constexpr h2::OpeningSettings grpc_js_server_settings = {
+    .max_concurrent_streams = std::nullopt,
+    .initial_window_bytes = std::nullopt,
+    .max_header_list_bytes = std::nullopt,
+};
+
 constexpr ClientPersonality grpc_core = {
     .name = "grpc-core",
     .source = "docs/behaviours.md §2.2: chttp2 read batches, last-chance replacement",
@@ -34,6 +103,7 @@ constexpr ClientPersonality grpc_core = {
     // first (the 200 x 5 differential of 2026-12-03, item 13: haproxy's CANCEL reached grpc++
     // 460 us after its first message, the second not yet sent, and it reported CANCELLED).
     .message_gap = sim::Duration::milliseconds(1),
+    .settings = grpc_core_client_settings,
 };
 
 // grpc-core driven from Python (grpcio 1.51): the same transport, and the status asked for at
@@ -97,6 +167,17 @@ constexpr ClientPersonality clients[] = {
         .trailers_only_200_without_status_is_http_status = true,
         .cancel_past_deadline_is_deadline_exceeded = false,
         .reset_words = ResetWords::grpc_java,
+        // The tap saw a request stream's HEADERS leave alone and its first message 2.8 to 9.8 ms
+        // later in 20 of 20 calls (2026-12-06, through haproxy, nginx and nghttpx, three 16-byte
+        // messages 10 ms apart; the comparison could read past grpc-java's stream 3 from then on):
+        // the shortest gap, as a choice, as grpc++'s sync API's.
+        .headers_alone_gap = sim::Duration::microseconds(2800),
+        .settings = grpc_java_client_settings,
+        // Netty's client keeps stream 1 for an HTTP/1.1 upgrade: the tap saw grpc-java's first
+        // call on stream 3. Its HEADERS also carry the PRIORITY flag with RFC 7540's default
+        // priority (no dependency, weight 16), which nghttp2's API leaves out as meaning nothing;
+        // no modelled proxy reads RFC 7540 priorities.
+        .first_stream_id = 3,
     },
     {
         .name = "grpc-go",
@@ -120,6 +201,7 @@ constexpr ClientPersonality clients[] = {
         // DATA, DATA(ES, 0 bytes) in one write (docs/fidelity.md "What each client sends",
         // grpc-go 1.33.3).
         .end_stream_on_empty_data = true,
+        .settings = grpc_go_client_settings,
     },
     {
         .name = "grpc-js",
@@ -146,6 +228,7 @@ constexpr ClientPersonality clients[] = {
         // read two 40,000-byte responses (the 200 x 5 differential, 2026-12-04, case 80; item 16).
         // As grpc-core's: the script's interval, or 1 ms later than that.
         .message_gap = sim::Duration::milliseconds(1),
+        .settings = grpc_js_client_settings,
     },
 };
 
@@ -162,6 +245,7 @@ constexpr ServerPersonality grpc_core_server = {
     .ok_status_message = OkStatusMessage::dropped_with_one_response,
     // ServerContext::TryCancel(): grpc-core's own words (measured live 2026-12-02).
     .cancel_status_message = "Cancelled on the server side",
+    .settings = grpc_core_server_settings,
 };
 
 // grpc-core driven from Python (grpcio 1.51): the same transport, but the handler's details go
@@ -188,6 +272,7 @@ constexpr ServerPersonality servers[] = {
         // status.Error(codes.OK, ...) is nil: the wire had "grpc-message:" empty for every kind.
         .ok_status_message = OkStatusMessage::dropped,
         .loses_end_stream_on_headers = true,
+        .settings = grpc_go_server_settings,
     },
     {
         .name = "grpc-java",
@@ -198,6 +283,7 @@ constexpr ServerPersonality servers[] = {
         // onCompleted() closes with Status.OK, no description: no grpc-message for any kind.
         .ok_status_message = OkStatusMessage::dropped,
         .loses_end_stream_on_headers = true,
+        .settings = grpc_java_server_settings,
     },
     {
         // Measured live (docs/fidelity.md, "What each server writes" and the matrix of
@@ -208,6 +294,7 @@ constexpr ServerPersonality servers[] = {
         .rst_after_trailers_only = false,
         .rst_after_status = ServerRstAfterStatus::none,
         .ok_status_message = OkStatusMessage::replaced_by_ok,
+        .settings = grpc_js_server_settings,
     },
 };
 

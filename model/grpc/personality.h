@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/grpc/script.h"
+#include "model/h2/settings.h"
 #include "sim/time.h"
 
 namespace h2sim::grpc {
@@ -151,6 +152,12 @@ struct ClientPersonality {
   // after the one before says, in a write of its own (the library completes a write before the
   // application hands it the next); zero: never.
   sim::Duration message_gap = {};
+  // What the library says as its connection opens (its SETTINGS and connection window) and the
+  // first stream it opens, as the tap saw them (docs/fidelity.md "What each stack says as a
+  // connection opens"). Not modelled: windows that grow later (grpc-core's and grpc-go's BDP
+  // probes), and a MAX_HEADER_LIST_SIZE the library enforces on what it receives.
+  h2::OpeningSettings settings = {};
+  int32_t first_stream_id = 1;
 };
 
 // What a server writes after its status when the client has not half-closed.
@@ -205,6 +212,8 @@ struct ServerPersonality {
   // writes trailers-only (seen live 1 run in 24 of scenarios/server-headers-then-status.textproto
   // through nginx, 2026-12-02, the server's BDP ping delaying its write).
   bool headers_before_status_may_merge = false;
+  // What the library says as its connection opens, as the tap saw it (as ClientPersonality's).
+  h2::OpeningSettings settings = {};
 };
 
 // The status a server of this personality writes when its application cancels the call, if it can.

@@ -9,19 +9,18 @@
 namespace h2sim::grpc {
 
 ServerHost::ServerHost(std::span<const CallScript> calls, const ServerPersonality& personality,
-                       std::vector<CallOutcome>& outcomes, h2::EndpointOptions endpoint)
-    : scripts_(calls),
-      personality_(personality),
-      endpoint_options_(endpoint),
-      outcomes_(outcomes) {}
+                       std::vector<CallOutcome>& outcomes, ServerSettingsOverride overrides)
+    : scripts_(calls), personality_(personality), settings_(personality.settings), outcomes_(outcomes) {
+  if (overrides.max_concurrent_streams) settings_.max_concurrent_streams = overrides.max_concurrent_streams;
+  if (overrides.initial_window_bytes) settings_.initial_window_bytes = overrides.initial_window_bytes;
+}
 
 ServerHost::~ServerHost() = default;
 
 void ServerHost::start(sim::Net& net, sim::Address) { net_ = &net; }
 
 void ServerHost::on_accept(sim::ConnId end) {
-  h2::EndpointOptions options = endpoint_options_;
-  options.keep_history = net_->asks_state();
+  h2::EndpointOptions options{.settings = settings_, .keep_history = net_->asks_state()};
   bool added = endpoints_.emplace(end, std::make_unique<h2::Endpoint>(h2::Role::server, options)).second;
   H2SIM_ASSERT(added);  // a connection end is accepted once
   flush(end);

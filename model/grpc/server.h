@@ -17,12 +17,18 @@
 
 namespace h2sim::grpc {
 
+// A scenario's own word on what the server advertises (Scenario.server_settings), over its
+// library's SETTINGS (ServerPersonality::settings).
+struct ServerSettingsOverride {
+  std::optional<uint32_t> max_concurrent_streams;
+  std::optional<uint32_t> initial_window_bytes;
+};
+
 class ServerHost final : public sim::Host {
  public:
   // `calls` and `outcomes` (one per call) outlive the host.
-  // `endpoint` is what the server advertises in its SETTINGS (streams, window).
   ServerHost(std::span<const CallScript> calls, const ServerPersonality& personality,
-             std::vector<CallOutcome>& outcomes, h2::EndpointOptions endpoint = {});
+             std::vector<CallOutcome>& outcomes, ServerSettingsOverride overrides = {});
   ~ServerHost() override;
 
   void start(sim::Net& net, sim::Address next_hop) override;
@@ -60,7 +66,7 @@ class ServerHost final : public sim::Host {
 
   std::span<const CallScript> scripts_;
   const ServerPersonality& personality_;
-  h2::EndpointOptions endpoint_options_;
+  h2::OpeningSettings settings_;
   std::vector<CallOutcome>& outcomes_;
   sim::Net* net_ = nullptr;
   std::map<sim::ConnId, std::unique_ptr<h2::Endpoint>> endpoints_;

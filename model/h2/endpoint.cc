@@ -405,25 +405,35 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
   events_.reserve(8);
   taken_.reserve(8);
 
-  nghttp2_settings_entry settings[] = {
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, options.initial_window_bytes},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, options.max_header_list_bytes},
+  const OpeningSettings& o = options.settings;
+  nghttp2_settings_entry settings[6];
+  size_t entries = 0;
+  auto add = [&](int32_t id, const std::optional<uint32_t>& value) {
+    if (value) settings[entries++] = {id, *value};
   };
-  H2SIM_ASSERT(nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 3) == 0);
-  if (options.connection_window_bytes > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE) {
+  add(NGHTTP2_SETTINGS_ENABLE_PUSH, o.enable_push);
+  add(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, o.max_concurrent_streams);
+  add(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, o.initial_window_bytes);
+  add(NGHTTP2_SETTINGS_MAX_FRAME_SIZE, o.max_frame_bytes);
+  add(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, o.max_header_list_bytes);
+  if (o.extension_id != 0) settings[entries++] = {o.extension_id, o.extension_value};
+  H2SIM_ASSERT(nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, entries) == 0);
+  if (o.connection_window_bytes > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE) {
     H2SIM_ASSERT(nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
-                                                       static_cast<int32_t>(options.connection_window_bytes)) == 0);
+                                                       static_cast<int32_t>(o.connection_window_bytes)) == 0);
+  }
+  if (options.first_stream_id != 1) {
+    H2SIM_ASSERT(role == Role::client && options.first_stream_id % 2 == 1);
+    H2SIM_ASSERT(nghttp2_session_set_next_stream_id(session_, options.first_stream_id) == 0);
   }
   if (options.report_data_after_reset) late_data_ = std::make_unique<FrameCursor>(role);
   if (options.keep_history) {
     history_ = std::make_unique<History>(role);
     sim::StateHash* h = note(op_open);
     h->add_u64(static_cast<uint64_t>(role));
-    h->add_u64(options.initial_window_bytes);
-    h->add_u64(options.connection_window_bytes);
-    h->add_u64(options.max_concurrent_streams);
-    h->add_u64(options.max_header_list_bytes);
+    for (size_t i = 0; i < entries; ++i) h->add_u64((uint64_t{static_cast<uint32_t>(settings[i].settings_id)} << 32) | settings[i].value);
+    h->add_u64(o.connection_window_bytes);
+    h->add_u64(static_cast<uint32_t>(options.first_stream_id));
     h->add_u64(options.manual_flow_control);
     h->add_u64(options.report_data_after_reset);
   }
@@ -688,7 +698,32 @@ sim::Flush Endpoint::take_output() {
   // Frame boundaries, counted first so that a flush of one frame allocates none.
   flush.boundaries.reserve(frame_boundaries(flush.bytes));
   frame_boundaries(flush.bytes, &flush.boundaries);
+  if (!opened_ && !flush.bytes.empty()) {
+    opened_ = true;
+    keep_opening_whole(flush);
+  }
   return flush;
+}
+
+// A connection's opening (a client's preface, the SETTINGS and a WINDOW_UPDATE on the connection
+// right after them) is one unit the network does not cut: every library the tap watched wrote
+// it in one write of under 100 bytes, which TCP delivers whole (a segment holds at least 536),
+// and a cut inside it only multiplied the paths a search walks (2.8 times the founding case's
+// executions once the personalities opened with a WINDOW_UPDATE, 2026-12-06).
+void Endpoint::keep_opening_whole(sim::Flush& flush) {
+  std::span<const uint8_t> bytes(flush.bytes);
+  size_t at = bytes.size() >= connection_preface.size() &&
+                      std::equal(connection_preface.begin(), connection_preface.end(), bytes.begin())
+                  ? connection_preface.size()
+                  : 0;
+  if (at + frame_header_bytes > bytes.size()) return;
+  FrameHeader settings = read_frame_header(bytes.subspan(at));
+  if (settings.type != static_cast<uint8_t>(FrameType::settings)) return;
+  size_t cut = at + frame_header_bytes + settings.length;
+  if (cut + frame_header_bytes > bytes.size()) return;
+  FrameHeader next = read_frame_header(bytes.subspan(cut));
+  if (next.type != static_cast<uint8_t>(FrameType::window_update) || next.stream != connection_stream_id) return;
+  std::erase(flush.boundaries, static_cast<uint32_t>(cut));
 }
 
 StreamFlags& Endpoint::StreamTable::at(StreamId id) {

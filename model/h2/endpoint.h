@@ -17,6 +17,7 @@
 
 #include "model/h2/frame.h"
 #include "model/h2/session_memory.h"
+#include "model/h2/settings.h"
 #include "sim/host.h"
 #include "sim/state_hash.h"
 
@@ -70,12 +71,10 @@ struct StreamFlags {
 };
 
 struct EndpointOptions {
-  uint32_t initial_window_bytes = 65535;
-  // The connection's receive window: larger than RFC 9113's 65,535, a WINDOW_UPDATE follows the
-  // SETTINGS.
-  uint32_t connection_window_bytes = 65535;
-  uint32_t max_concurrent_streams = 100;
-  uint32_t max_header_list_bytes = 65536;
+  OpeningSettings settings = {};
+  // The first stream a client opens (RFC 9113 §5.1.1: odd). Netty's client, grpc-java's
+  // transport, keeps stream 1 for an HTTP/1.1 upgrade and opens 3 first.
+  int32_t first_stream_id = 1;
   // The owner calls consume() once it has passed received DATA on, so the peer's window only
   // reopens as fast as the data drains (a proxy's backpressure). Off: nghttp2 reopens it at once.
   bool manual_flow_control = false;
@@ -204,6 +203,7 @@ class Endpoint {
   };
   StreamFlags& flags(StreamId id) { return streams_.at(id); }
   void attach_provider(StreamId stream);
+  static void keep_opening_whole(sim::Flush& flush);
   bool submit_due_resets();
   // With keep_history: the call `op` goes into the history at the current place in the received
   // bytes; the caller adds its arguments to what this returns. Null without a history.
@@ -228,6 +228,7 @@ class Endpoint {
   std::vector<Headers> blocks_;
   std::vector<Headers> taken_blocks_;
   bool failed_ = false;
+  bool opened_ = false;  // the first flush, with the connection's opening, has been taken
   std::unique_ptr<History> history_;
   std::unique_ptr<FrameCursor> late_data_;  // with report_data_after_reset
 };

@@ -107,7 +107,7 @@ Applications make_applications(const Scenario& scenario, Result& result) {
   const grpc::ClientPersonality& client = *grpc::find_client_personality(or_default(scenario.client()));
   const grpc::ServerPersonality& server = *grpc::find_server_personality(or_default(scenario.server()));
   for (size_t i = 0; i < apps.scripts.size(); ++i) result.calls[i].connection = apps.scripts[i].connection;
-  h2::EndpointOptions settings;
+  grpc::ServerSettingsOverride settings;
   const ServerSettings& ss = scenario.server_settings();
   if (ss.has_max_concurrent_streams()) settings.max_concurrent_streams = ss.max_concurrent_streams();
   if (ss.has_initial_window_bytes()) settings.initial_window_bytes = ss.initial_window_bytes();

@@ -8,6 +8,7 @@
 
 #include "model/grpc/client.h"
 #include "model/grpc/personality.h"
+#include "model/h2/codec.h"
 #include "model/scenario/validate.h"
 #include "properties/explore.h"
 #include "properties/harness.h"
@@ -59,7 +60,7 @@ TEST_P(ClientPersonalities, TrailersThenCancelAcrossReadsKeepTheStatus) {
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(*r.calls[0].client_saw, kServerStatus);
   // Its own habit once the trailers arrived while it was still uploading.
-  std::vector<std::string> sent = sent_on_stream(r, h2::Leg::downstream, true, h2::StreamId{1});
+  std::vector<std::string> sent = sent_on_stream(r, h2::Leg::downstream, true, r.calls[0].client_stream);
   ASSERT_FALSE(sent.empty());
   EXPECT_EQ(sent.back(), GetParam().after_trailers);
 }
@@ -642,7 +643,7 @@ TEST(ClientPersonalities, EachEndsARequestWithoutMessagesOnAnEmptyDataFrame) {
     s.clear_proxy();
     Result r = run_plain(s);
     ASSERT_EQ(r.calls.size(), 2u);
-    EXPECT_EQ(sent_on_stream(r, h2::Leg::direct, true, h2::StreamId{1}), (std::vector<std::string>{"HEADERS", "DATA[ES]"}))
+    EXPECT_EQ(sent_on_stream(r, h2::Leg::direct, true, r.calls[0].client_stream), (std::vector<std::string>{"HEADERS", "DATA[ES]"}))
         << p.name;
     EXPECT_EQ(r.calls[0].client_saw, denied) << p.name;
     EXPECT_EQ(r.calls[1].client_saw, denied) << p.name;
@@ -672,6 +673,114 @@ TEST(ClientPersonalities, TheApplicationHalfClosesAfterTheReadThatBroughtTheResp
   for (const char* client : {"grpc-java", "grpc-go"}) {
     s.set_client(client);
     EXPECT_EQ(run_plain(s).calls[0].client_saw->code, grpc::Code::ok) << client;
+  }
+}
+
+// What an endpoint said as its connection opened: the entries of its first SETTINGS frame, in
+// order, and the increment of a WINDOW_UPDATE on the connection in the same flush (0: none).
+struct Opening {
+  std::vector<std::pair<uint16_t, uint32_t>> settings;
+  uint32_t window_update = 0;
+  bool operator==(const Opening&) const = default;
+};
+
+std::string text(const Opening& o) {
+  std::string out;
+  for (auto [id, value] : o.settings) out += std::to_string(id) + "=" + std::to_string(value) + " ";
+  return out + "WINDOW_UPDATE " + std::to_string(o.window_update);
+}
+
+// Read from the bytes on the wire: the first flush of one direction of `connection`.
+Opening opening_sent(const Result& r, uint32_t connection, bool from_connecting_end) {
+  std::vector<uint8_t> bytes;
+  for (const sim::SegmentRecord& s : r.segments) {
+    if (s.connection == connection && s.from_connecting_end == from_connecting_end && s.flush == 0) {
+      bytes.insert(bytes.end(), s.bytes.begin(), s.bytes.end());
+    }
+  }
+  std::span<const uint8_t> rest(bytes);
+  if (from_connecting_end) rest = rest.subspan(h2::connection_preface.size());
+  Opening o;
+  bool settings_seen = false;
+  while (rest.size() >= h2::frame_header_bytes) {
+    h2::FrameHeader h = h2::read_frame_header(rest);
+    std::span<const uint8_t> payload = rest.subspan(h2::frame_header_bytes, h.length);
+    auto u32 = [&](size_t at) {
+      return (uint32_t{payload[at]} << 24) | (uint32_t{payload[at + 1]} << 16) | (uint32_t{payload[at + 2]} << 8) | payload[at + 3];
+    };
+    if (h.type == static_cast<uint8_t>(h2::FrameType::settings) && !settings_seen) {
+      settings_seen = true;
+      for (size_t at = 0; at + 6 <= payload.size(); at += 6) {
+        o.settings.emplace_back(static_cast<uint16_t>((payload[at] << 8) | payload[at + 1]), u32(at + 2));
+      }
+    } else if (h.type == static_cast<uint8_t>(h2::FrameType::window_update) && h.stream.value == 0) {
+      o.window_update = u32(0) & 0x7fffffff;
+    }
+    rest = rest.subspan(h2::frame_header_bytes + h.length);
+  }
+  return o;
+}
+
+// grpc-core 1.51.1's SETTINGS as a client and as a server, and its connection window's increment.
+const Opening kGrpcCoreClient{{{2, 0}, {3, 0}, {4, 4194303}, {5, 4194303}, {6, 8192}, {0xfe03, 1}}, 4128768};
+const Opening kGrpcCoreServer{{{4, 4194303}, {5, 4194303}, {6, 8192}, {0xfe03, 1}}, 4128768};
+
+// Each client personality opens its connection as its library did, read from the tap on
+// 2026-12-06 (model/grpc/personality.cc; docs/fidelity.md "What each stack says as a connection
+// opens"). The proxy's own SETTINGS stay h2sim's.
+TEST(ClientPersonalities, EachOpensItsConnectionAsItsLibraryDidLive) {
+  const std::pair<const char*, Opening> rows[] = {
+      {"grpc-core", kGrpcCoreClient},
+      {"grpc-core-sync", kGrpcCoreClient},
+      {"grpcio", kGrpcCoreClient},
+      {"grpc-java", {{{2, 0}, {3, 0}, {4, 1048576}, {6, 8192}}, 983041}},
+      {"grpc-go", {{}, 0}},
+      {"grpc-js", {{{4, 65535}}, 0}},
+  };
+  for (const auto& [name, want] : rows) {
+    Result r = run_plain(founding(name));
+    EXPECT_EQ(opening_sent(r, 0, true), want) << name << ": " << text(opening_sent(r, 0, true));
+    Opening relay{{{3, 100}, {4, 65535}, {6, 65536}}, 0};
+    EXPECT_EQ(opening_sent(r, 0, false), relay) << name << ": " << text(opening_sent(r, 0, false));
+  }
+}
+
+TEST(ServerPersonalities, EachOpensItsConnectionAsItsLibraryDidLive) {
+  const std::pair<const char*, Opening> rows[] = {
+      {"grpc-core", kGrpcCoreServer},
+      {"grpcio", kGrpcCoreServer},
+      {"grpc-java", {{{3, 2147483647}, {4, 1048576}, {6, 8192}}, 983041}},
+      {"grpc-go", {{{5, 16384}}, 0}},
+      {"grpc-js", {{}, 0}},
+  };
+  for (const auto& [name, want] : rows) {
+    Result r = run_plain(founding("grpc-core", "haproxy-2.6", name));
+    EXPECT_EQ(opening_sent(r, 1, false), want) << name << ": " << text(opening_sent(r, 1, false));
+  }
+}
+
+// A scenario's server_settings still say what the server advertises, over its library's.
+TEST(ServerPersonalities, AScenariosServerSettingsOverrideTheLibrarys) {
+  Scenario s = founding("grpc-core");
+  s.mutable_server_settings()->set_max_concurrent_streams(2);
+  s.mutable_server_settings()->set_initial_window_bytes(1000);
+  Opening want{{{3, 2}, {4, 1000}, {5, 4194303}, {6, 8192}, {0xfe03, 1}}, 4128768};
+  Result r = run_plain(s);
+  EXPECT_EQ(opening_sent(r, 1, false), want) << text(opening_sent(r, 1, false));
+}
+
+// Netty's client keeps stream 1 for an HTTP/1.1 upgrade: grpc-java's first call is stream 3
+// (seen by the tap through every proxy), and the proxy's upstream stream is its own, 1.
+TEST(ClientPersonalities, GrpcJavaOpensStreamThreeFirst) {
+  for (const char* name : {"grpc-java", "grpc-core"}) {
+    Scenario s = founding(name);
+    Result r = run_plain(s);
+    h2::StreamId want{std::string(name) == "grpc-java" ? 3 : 1};
+    ASSERT_TRUE(r.calls[0].client_saw) << name;
+    EXPECT_EQ(r.calls[0].client_stream, want) << name;
+    EXPECT_FALSE(sent_on_stream(r, h2::Leg::downstream, true, want).empty()) << name;
+    EXPECT_FALSE(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}).empty()) << name;
+    EXPECT_TRUE(r.violations.empty()) << name;
   }
 }
 

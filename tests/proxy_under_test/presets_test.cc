@@ -427,7 +427,7 @@ TEST(CaddyPreset, EndsAnAbortedResponseInAFrameOfItsOwn) {
     Result r = run_case(s, choices);
     ASSERT_TRUE(r.calls[0].client_saw) << seed;
     ASSERT_EQ(r.calls[0].client_saw->message, "Received unexpected EOS on empty DATA frame from server") << seed;
-    ASSERT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}),
+    ASSERT_EQ(sent_on_stream(r, h2::Leg::downstream, false, r.calls[0].client_stream),
               (V{"HEADERS", "DATA", "DATA[ES]", "RST_STREAM(NO_ERROR)"}))
         << seed;
   }

@@ -1,0 +1,28 @@
+// What an endpoint says as its connection opens. Apart from the endpoint so that a gRPC
+// personality (model/grpc/personality.h) can carry its library's without nghttp2's headers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+namespace h2sim::h2 {
+
+// What an endpoint says as its connection opens: the entries of its first SETTINGS frame (RFC
+// 9113 §6.5.2), sent in this order (ids ascending), each one left out keeping its RFC value at the
+// peer, and the connection window it opens with a WINDOW_UPDATE after them (when above 65,535).
+// The defaults are h2sim's own endpoints' (the relay, a hostile client); a gRPC personality
+// carries its library's, as the tap saw them (model/grpc/personality.cc).
+struct OpeningSettings {
+  std::optional<uint32_t> enable_push = std::nullopt;
+  std::optional<uint32_t> max_concurrent_streams = 100;
+  std::optional<uint32_t> initial_window_bytes = 65535;
+  std::optional<uint32_t> max_frame_bytes = std::nullopt;
+  std::optional<uint32_t> max_header_list_bytes = 65536;
+  // One entry RFC 9113 does not define, sent last when its id is not 0 (grpc-core's
+  // GRPC_ALLOW_TRUE_BINARY_METADATA, 0xfe03).
+  uint16_t extension_id = 0;
+  uint32_t extension_value = 0;
+  uint32_t connection_window_bytes = 65535;
+};
+
+}  // namespace h2sim::h2
