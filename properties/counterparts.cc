@@ -45,7 +45,8 @@ constexpr Counterpart counterparts[] = {
      "2026-12-06: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): the grpc-java client 298 of "
      "300 (its words for an empty 200, docs/fidelity.md item 30, modelled after: both scenarios "
      "rerun agree); the grpc++, grpcio and grpc-go servers 788 of 788; after a backend connection "
-     "per request (item 29), the grpc++ sync, grpc++ and grpcio clients 888 of 888; "
+     "per request (item 29), the grpc++ sync, grpc++ and grpcio clients 888 of 888, the grpc-js "
+     "and grpc-go clients 589 of 589; "
      "2026-12-05: 200 scenarios x 5 runs with our own client and server, 324 of 324 cells "
      "(docs/fidelity-matrix-200x5.md); the grpc++, grpc++ sync, grpcio, grpc-js and grpc-go clients "
      "1,455 of 1,474 (the window to servers, the tail dropped with a reset and grpc-core's abort, "
@@ -83,11 +84,11 @@ constexpr Counterpart counterparts[] = {
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
      "through haproxy, nginx and nghttpx each (290 of 294 through nginx and 291 of 294 through "
      "nghttpx before docs/fidelity.md items 17 and 18: \"unexpected EOF\" for a message cut "
-     "short)"},
+     "short); 2026-12-06: 295 of 295 through Apache"},
     {"client", "grpc-js", "@grpc/grpc-js 1.14.7",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 296 of 296 cells "
      "through haproxy (287 of 294 before docs/fidelity.md item 16), 294 of 294 through nginx, "
-     "294 of 294 through nghttpx"},
+     "294 of 294 through nghttpx; 2026-12-06: 294 of 294 through Apache"},
     {"server", "grpc-core", "grpc-core 1.51 (grpc++'s sync handlers)",
      "2026-12-03/04: 200 scenarios x 5 runs with the grpc++ server and our client "
      "(docs/fidelity-matrix-200x5.md): 275 of 275 cells through haproxy, 270 of 270 through nginx, "
