@@ -21,18 +21,17 @@ constexpr h2::OpeningSettings grpc_core_client_settings = {
     .extension_value = 1,
     .connection_window_bytes = 4194303,
 };
-// As a server, the same without ENABLE_PUSH and MAX_CONCURRENT_STREAMS (no stream limit).
-constexpr h2::OpeningSettings grpc_core_server_settings = {
-    .max_concurrent_streams = std::nullopt,
-    .initial_window_bytes = 4194303,
-    .max_frame_bytes = 4194303,
-    .max_header_list_bytes = 8192,
-    .extension_id = 0xfe03,
-    .extension_value = 1,
-    .connection_window_bytes = 4194303,
-};
+// A library's SETTINGS as a server: its client's without ENABLE_PUSH, with its own stream limit.
+constexpr h2::OpeningSettings as_server(h2::OpeningSettings s, std::optional<uint32_t> max_concurrent_streams) {
+  s.enable_push = std::nullopt;
+  s.max_concurrent_streams = max_concurrent_streams;
+  return s;
+}
+// grpc-core as a server: no stream limit.
+constexpr h2::OpeningSettings grpc_core_server_settings = as_server(grpc_core_client_settings, std::nullopt);
 // grpc-java 1.41.3 (Netty) as a client: ENABLE_PUSH 0, MAX_CONCURRENT_STREAMS 0,
-// INITIAL_WINDOW_SIZE 1,048,576, MAX_HEADER_LIST_SIZE 8,192, then WINDOW_UPDATE 983,041.
+// INITIAL_WINDOW_SIZE 1,048,576, MAX_HEADER_LIST_SIZE 8,192, then WINDOW_UPDATE 983,041; as a
+// server MAX_CONCURRENT_STREAMS 2,147,483,647 and the rest the same.
 constexpr h2::OpeningSettings grpc_java_client_settings = {
     .enable_push = 0,
     .max_concurrent_streams = 0,
@@ -40,38 +39,29 @@ constexpr h2::OpeningSettings grpc_java_client_settings = {
     .max_header_list_bytes = 8192,
     .connection_window_bytes = 1048576,
 };
-// As a server: MAX_CONCURRENT_STREAMS 2,147,483,647, the same window and list size.
-constexpr h2::OpeningSettings grpc_java_server_settings = {
-    .max_concurrent_streams = 2147483647,
-    .initial_window_bytes = 1048576,
-    .max_header_list_bytes = 8192,
-    .connection_window_bytes = 1048576,
+constexpr h2::OpeningSettings grpc_java_server_settings = as_server(grpc_java_client_settings, 2147483647);
+// An empty SETTINGS frame.
+constexpr h2::OpeningSettings empty_settings = {
+    .max_concurrent_streams = std::nullopt,
+    .initial_window_bytes = std::nullopt,
+    .max_header_list_bytes = std::nullopt,
 };
-// grpc-go 1.33.3: an empty SETTINGS as a client; MAX_FRAME_SIZE 16,384 alone as a server. No
+constexpr h2::OpeningSettings with_max_frame(h2::OpeningSettings s, uint32_t bytes) {
+  s.max_frame_bytes = bytes;
+  return s;
+}
+constexpr h2::OpeningSettings with_window(h2::OpeningSettings s, uint32_t bytes) {
+  s.initial_window_bytes = bytes;
+  return s;
+}
+// grpc-go 1.33.3: an empty SETTINGS as a client, MAX_FRAME_SIZE 16,384 alone as a server. No
 // WINDOW_UPDATE at the start (its BDP probe opens the windows later; not modelled).
-constexpr h2::OpeningSettings grpc_go_client_settings = {
-    .max_concurrent_streams = std::nullopt,
-    .initial_window_bytes = std::nullopt,
-    .max_header_list_bytes = std::nullopt,
-};
-constexpr h2::OpeningSettings grpc_go_server_settings = {
-    .max_concurrent_streams = std::nullopt,
-    .initial_window_bytes = std::nullopt,
-    .max_frame_bytes = 16384,
-    .max_header_list_bytes = std::nullopt,
-};
+constexpr h2::OpeningSettings grpc_go_client_settings = empty_settings;
+constexpr h2::OpeningSettings grpc_go_server_settings = with_max_frame(empty_settings, 16384);
 // grpc-js 1.14.7 (Node's http2): INITIAL_WINDOW_SIZE 65,535 alone as a client, an empty SETTINGS
 // as a server.
-constexpr h2::OpeningSettings grpc_js_client_settings = {
-    .max_concurrent_streams = std::nullopt,
-    .initial_window_bytes = 65535,
-    .max_header_list_bytes = std::nullopt,
-};
-constexpr h2::OpeningSettings grpc_js_server_settings = {
-    .max_concurrent_streams = std::nullopt,
-    .initial_window_bytes = std::nullopt,
-    .max_header_list_bytes = std::nullopt,
-};
+constexpr h2::OpeningSettings grpc_js_client_settings = with_window(empty_settings, 65535);
+constexpr h2::OpeningSettings grpc_js_server_settings = empty_settings;
 
 constexpr ClientPersonality grpc_core = {
     .name = "grpc-core",
