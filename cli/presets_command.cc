@@ -1,5 +1,6 @@
 // h2sim presets: what can be put in a scenario's proxy, client and server fields.
 #include <cstdio>
+#include <string>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -16,7 +17,8 @@ constexpr std::string_view description =
     "Lists every proxy this h2sim can put under test (the built-in presets, a custom binary's own,\n"
     "those plug-ins registered) with where it came from and what it does, then the client and\n"
     "server personalities, each with its source (docs/behaviours.md), the real proxy or library it\n"
-    "stands for and its last comparison with it in live mode.";
+    "stands for, its last comparison with it in live mode and, for a personality, what it sends as\n"
+    "a connection opens (its library's, as captured: docs/fidelity.md).";
 
 void print_line(std::string_view kind, std::string_view name, std::string_view text) {
   std::printf("%-7.*s %-16.*s %.*s\n", static_cast<int>(kind.size()), kind.data(), static_cast<int>(name.size()),
@@ -25,6 +27,33 @@ void print_line(std::string_view kind, std::string_view name, std::string_view t
     std::printf("%25sreal: %.*s\n%25slast compared: %.*s\n", "", static_cast<int>(c->real.size()), c->real.data(), "",
                 static_cast<int>(c->compared.size()), c->compared.data());
   }
+}
+
+// What a personality sends as its connection opens: "SETTINGS INITIAL_WINDOW_SIZE=65535 ...;
+// connection window 1048576; first stream 3" (the last two only where they differ from RFC 9113's).
+std::string opening_text(const h2::OpeningSettings& o, int32_t first_stream_id) {
+  std::string out = "SETTINGS";
+  auto add = [&](const char* name, const std::optional<uint32_t>& value) {
+    if (value) out += std::string(" ") + name + "=" + std::to_string(*value);
+  };
+  add("ENABLE_PUSH", o.enable_push);
+  add("MAX_CONCURRENT_STREAMS", o.max_concurrent_streams);
+  add("INITIAL_WINDOW_SIZE", o.initial_window_bytes);
+  add("MAX_FRAME_SIZE", o.max_frame_bytes);
+  add("MAX_HEADER_LIST_SIZE", o.max_header_list_bytes);
+  if (o.extension_id != 0) {
+    char extension[32];
+    std::snprintf(extension, sizeof extension, " 0x%x=%u", o.extension_id, o.extension_value);
+    out += extension;
+  }
+  if (out == "SETTINGS") out += " (empty)";
+  if (o.connection_window_bytes != 65535) out += "; connection window " + std::to_string(o.connection_window_bytes);
+  if (first_stream_id != 1) out += "; first stream " + std::to_string(first_stream_id);
+  return out;
+}
+
+void print_opening(const h2::OpeningSettings& o, int32_t first_stream_id = 1) {
+  std::printf("%25sopens: %s\n", "", opening_text(o, first_stream_id).c_str());
 }
 
 }  // namespace
@@ -39,8 +68,14 @@ int presets_command(const Context& ctx, std::span<const std::string> args) {
     std::string origin = e.origin == "built-in preset" ? "" : "[" + e.origin + ", version " + e.version + "] ";
     print_line("proxy", e.name, origin + e.description);
   }
-  for (const grpc::ClientPersonality& c : grpc::client_personalities()) print_line("client", c.name, c.source);
-  for (const grpc::ServerPersonality& s : grpc::server_personalities()) print_line("server", s.name, s.source);
+  for (const grpc::ClientPersonality& c : grpc::client_personalities()) {
+    print_line("client", c.name, c.source);
+    print_opening(c.settings, c.first_stream_id);
+  }
+  for (const grpc::ServerPersonality& s : grpc::server_personalities()) {
+    print_line("server", s.name, s.source);
+    print_opening(s.settings);
+  }
   return 0;
 }
 

@@ -94,6 +94,12 @@ TEST(PresetsCommand, ListsEveryPresetAndPersonality) {
   for (const char* name : {"passthrough", "haproxy-2.6", "haproxy-3.2", "grpc-core", "grpc-java"}) {
     EXPECT_NE(o.text.find(name), std::string::npos) << name;
   }
+  // Each personality says what it sends as its connection opens.
+  EXPECT_NE(o.text.find("opens: SETTINGS ENABLE_PUSH=0 MAX_CONCURRENT_STREAMS=0 INITIAL_WINDOW_SIZE=1048576 "
+                        "MAX_HEADER_LIST_SIZE=8192; connection window 1048576; first stream 3"),
+            std::string::npos)
+      << o.text;
+  EXPECT_NE(o.text.find("opens: SETTINGS (empty)"), std::string::npos) << o.text;
 }
 
 }  // namespace
