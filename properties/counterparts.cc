@@ -63,7 +63,8 @@ constexpr Counterpart counterparts[] = {
      "(docs/fidelity-matrix-200x5.md): 308 of 308 cells through haproxy (307 of 307 after item 16), "
      "294 of 294 through nginx, 294 of 294 through nghttpx; 2026-12-05: 289 of 295 through Apache "
      "(it aborts on trailers without grpc-status, docs/fidelity.md item 28, modelled after); "
-     "2026-12-06: 297 of 297 through Apache"},
+     "2026-12-06: 297 of 297 through Apache, and 306 of 306 through haproxy with grpc-core's own "
+     "SETTINGS (docs/fidelity.md \"What each stack says as a connection opens\")"},
     {"client", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 320 of 320 cells "
      "through haproxy (317 of 319 before docs/fidelity.md item 16), 294 of 294 through nginx, "
@@ -78,7 +79,8 @@ constexpr Counterpart counterparts[] = {
     {"client", "grpc-java", "grpc-java 1.41.3 (Netty)",
      "2026-12-04/06: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
      "through haproxy, nginx, nghttpx and Caddy each, 298 of 300 through Apache (its words for an "
-     "empty 200, docs/fidelity.md item 30, modelled after); 2026-12-03 matrix, 30 x 3 "
+     "empty 200, docs/fidelity.md item 30, modelled after); 2026-12-06: 294 of 294 through haproxy "
+     "with its SETTINGS, stream 3 and its headers alone; 2026-12-03 matrix, 30 x 3 "
      "(docs/fidelity-matrix.md): 129 of 129 through haproxy, nginx and nghttpx"},
     {"client", "grpc-go", "grpc-go 1.33.3",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
