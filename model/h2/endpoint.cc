@@ -431,7 +431,9 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
     history_ = std::make_unique<History>(role);
     sim::StateHash* h = note(op_open);
     h->add_u64(static_cast<uint64_t>(role));
-    for (size_t i = 0; i < entries; ++i) h->add_u64((uint64_t{static_cast<uint32_t>(settings[i].settings_id)} << 32) | settings[i].value);
+    for (size_t i = 0; i < entries; ++i) {
+      h->add_u64((uint64_t{static_cast<uint32_t>(settings[i].settings_id)} << 32) | settings[i].value);
+    }
     h->add_u64(o.connection_window_bytes);
     h->add_u64(static_cast<uint32_t>(options.first_stream_id));
     h->add_u64(options.manual_flow_control);
@@ -712,10 +714,7 @@ sim::Flush Endpoint::take_output() {
 // executions once the personalities opened with a WINDOW_UPDATE, 2026-12-06).
 void Endpoint::keep_opening_whole(sim::Flush& flush) {
   std::span<const uint8_t> bytes(flush.bytes);
-  size_t at = bytes.size() >= connection_preface.size() &&
-                      std::equal(connection_preface.begin(), connection_preface.end(), bytes.begin())
-                  ? connection_preface.size()
-                  : 0;
+  size_t at = starts_with_preface(bytes) ? connection_preface.size() : 0;
   if (at + frame_header_bytes > bytes.size()) return;
   FrameHeader settings = read_frame_header(bytes.subspan(at));
   if (settings.type != static_cast<uint8_t>(FrameType::settings)) return;
