@@ -22,10 +22,19 @@ constexpr h2::OpeningSettings grpc_core_client_settings = {
     .connection_window_bytes = 4194303,
 };
 // A library's SETTINGS as a server: its client's without ENABLE_PUSH, with its own stream limit.
-constexpr h2::OpeningSettings as_server(h2::OpeningSettings s, std::optional<uint32_t> max_concurrent_streams) {
-  s.enable_push = std::nullopt;
-  s.max_concurrent_streams = max_concurrent_streams;
-  return s;
+// Built afresh, not by assigning to the copy's optionals: clang rejects resetting an engaged
+// std::optional (libstdc++ 12) in a constant expression.
+constexpr h2::OpeningSettings as_server(const h2::OpeningSettings& c, std::optional<uint32_t> max_concurrent_streams) {
+  return {
+      .enable_push = std::nullopt,
+      .max_concurrent_streams = max_concurrent_streams,
+      .initial_window_bytes = c.initial_window_bytes,
+      .max_frame_bytes = c.max_frame_bytes,
+      .max_header_list_bytes = c.max_header_list_bytes,
+      .extension_id = c.extension_id,
+      .extension_value = c.extension_value,
+      .connection_window_bytes = c.connection_window_bytes,
+  };
 }
 // grpc-core as a server: no stream limit.
 constexpr h2::OpeningSettings grpc_core_server_settings = as_server(grpc_core_client_settings, std::nullopt);
