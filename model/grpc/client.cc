@@ -453,11 +453,18 @@ void ClientHost::on_trailers(ClientCall& call, Status status, bool from_wire) {
   call.replaceable = ok && personality_.status_rule == StatusRule::first_non_ok_wins;
   if (!call.write_closed) {
     switch (personality_.rst_after_trailers) {
+      // grpc-java and grpc-go reset the stream even when a reset the proxy sent with the trailers
+      // has closed it already: the tap saw grpc-go's RST(NO_ERROR) after haproxy's trailers and
+      // RST(CANCEL), grpc-java's RST(CANCEL) after haproxy's and after nginx's and nghttpx's
+      // trailers and RST(NO_ERROR) (docs/fidelity.md, "What each client sends"). A frame on a
+      // closed stream, which the proxy ignores and the legal-frames monitor excuses.
       case RstAfterTrailers::cancel:
-        endpoint(call).reset(call.stream, h2::ErrorCode::cancel);
+        endpoint(call).reset_even_if_closed(call.stream, h2::ErrorCode::cancel);
         net_->mark("client: RST(CANCEL) after trailers while uploading");
         break;
       case RstAfterTrailers::no_error:
+        endpoint(call).reset_even_if_closed(call.stream, h2::ErrorCode::no_error);
+        break;
       case RstAfterTrailers::no_error_at_batch_end:
         endpoint(call).reset(call.stream, h2::ErrorCode::no_error);
         break;

@@ -225,7 +225,8 @@ void ServerHost::act(ServerCall& call) {
     endpoint.submit_response(call.stream, head, true);
     reset_after_status(call, endpoint, abort ? personality_.rst_after_trailers_only : personality_rst_after_status,
                        abort ? "server: trailers-only abort then RST(NO_ERROR)"
-                             : "server: RST(NO_ERROR) after status, client still open");
+                             : "server: RST(NO_ERROR) after status, client still open",
+                       cancel.has_value());
     return;
   }
   endpoint.submit_response(call.stream, head, false);
@@ -238,15 +239,25 @@ void ServerHost::act(ServerCall& call) {
   if (write_per_message) flush(call.conn);
   endpoint.send_trailers(call.stream, trailers);
   reset_after_status(call, endpoint, personality_rst_after_status,
-                     "server: RST(NO_ERROR) after status, client still open");
+                     "server: RST(NO_ERROR) after status, client still open", cancel.has_value());
 }
 
 void ServerHost::reset_after_status(ServerCall& call, h2::Endpoint& endpoint, bool personality_rst,
-                                    std::string_view mark) {
+                                    std::string_view mark, bool cancel) {
+  const ServerScript* script = call.index >= 0 ? &scripts_[call.index].server : nullptr;
+  if (cancel && call.read_closed && !script->reset_after_status) {
+    // grpc-core's close_from_api (the only way a server library here cancels) writes
+    // RST_STREAM(NO_ERROR) after the status on a stream the client has half-closed too: a frame on
+    // a closed stream, which the tap saw through haproxy, nginx and nghttpx (a server-streaming
+    // call cancelled after one response, scenarios/server-cancels-its-call.textproto,
+    // docs/fidelity.md "A server's cancel is a status"). Not on a stream the client reset.
+    endpoint.reset_after_output_even_if_closed(call.stream, h2::ErrorCode::no_error);
+    net_->mark("server: a cancel's RST(NO_ERROR) on a stream the client closed");
+    return;
+  }
   // A reset asks a client that is still uploading to stop (RFC 9113 §8.1); on a stream the client
   // already closed it would be a frame on a closed stream, so it is never sent there.
   if (call.read_closed) return;
-  const ServerScript* script = call.index >= 0 ? &scripts_[call.index].server : nullptr;
   if (!script || !script->reset_after_status) {
     if (personality_rst) {
       endpoint.reset_after_output(call.stream, h2::ErrorCode::no_error);

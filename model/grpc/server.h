@@ -62,7 +62,10 @@ class ServerHost final : public sim::Host {
   void reset_call(ServerCall& call, h2::Endpoint& endpoint);
   // The RST_STREAM a server writes after its status while the client's side is open: the
   // script's, or else the personality's (`personality_rst`).
-  void reset_after_status(ServerCall& call, h2::Endpoint& endpoint, bool personality_rst, std::string_view mark);
+  // The RST_STREAM that follows a status, if any: the script's, else the personality's (the
+  // mark names which). A cancel's follows even on a stream the client has half-closed.
+  void reset_after_status(ServerCall& call, h2::Endpoint& endpoint, bool personality_rst, std::string_view mark,
+                          bool cancel);
   void flush(sim::ConnId conn);
 
   std::span<const CallScript> scripts_;

@@ -147,7 +147,9 @@ struct Callbacks {
     StreamId id{stream_id};
     e.flags(id).closed = true;
     e.outgoing_.erase(id);
-    e.pending_resets_.erase(id);
+    if (auto r = e.pending_resets_.find(id); r != e.pending_resets_.end() && !r->second.even_if_closed) {
+      e.pending_resets_.erase(r);
+    }
     Event ev;
     ev.kind = Event::Kind::closed;
     ev.stream = id;
@@ -350,7 +352,8 @@ namespace {
 enum : uint64_t {
   op_open = 1, op_read_end, op_take_output, op_request, op_response, op_data,
   op_end_stream_frame, op_trailers, op_reset, op_reset_after_output, op_discard, op_goaway,
-  op_consume, op_shutdown_notice, op_reset_again,
+  op_consume, op_shutdown_notice, op_reset_again, op_reset_after_output_even_if_closed,
+  op_reset_even_if_closed,
 };
 
 }  // namespace
@@ -393,7 +396,7 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
       taken_(SessionAllocator<Event>(&memory_)),
       streams_(&memory_),
       outgoing_(SessionAllocator<std::pair<const StreamId, Outgoing>>(&memory_)),
-      pending_resets_(SessionAllocator<std::pair<const StreamId, ErrorCode>>(&memory_)) {
+      pending_resets_(SessionAllocator<std::pair<const StreamId, PendingReset>>(&memory_)) {
   // nghttp2 copies the allocator table; memory_ outlives the session (deleted in ~Endpoint).
   nghttp2_mem mem{&memory_, session_malloc, session_free, session_calloc, session_realloc};
   int rv = role == Role::client
@@ -574,6 +577,26 @@ void Endpoint::reset(StreamId stream, ErrorCode code) {
   f.reset_sent = true;  // set now so later submits on this stream are refused at once
 }
 
+void Endpoint::reset_even_if_closed(StreamId stream, ErrorCode code) {
+  if (sim::StateHash* h = note(op_reset_even_if_closed)) {
+    h->add_u64((uint64_t{static_cast<uint32_t>(code)} << 32) | static_cast<uint32_t>(stream.value));
+  }
+  StreamFlags& f = flags(stream);
+  if (!f.closed) {
+    reset(stream, code);
+    return;
+  }
+  if (!f.reset_sent) reset_closed(stream, code);
+}
+
+void Endpoint::reset_closed(StreamId stream, ErrorCode code) {
+  StreamFlags& f = flags(stream);
+  H2SIM_ASSERT(f.closed && !f.reset_sent);
+  // nghttp2 queues a reset for a stream it no longer holds (as reset_again).
+  H2SIM_ASSERT(nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.value, static_cast<uint32_t>(code)) == 0);
+  f.reset_sent = true;
+}
+
 void Endpoint::reset_again(StreamId stream, ErrorCode code) {
   if (sim::StateHash* h = note(op_reset_again)) {
     h->add_u64((uint64_t{static_cast<uint32_t>(code)} << 32) | static_cast<uint32_t>(stream.value));
@@ -593,7 +616,16 @@ void Endpoint::reset_after_output(StreamId stream, ErrorCode code) {
   if (f.closed || f.reset_sent) return;
   // Deferred even with nothing queued: nghttp2 drops a stream's unsent HEADERS once an
   // RST_STREAM for it is submitted, so the reset waits until take_output has serialized them.
-  pending_resets_.emplace(stream, code);
+  pending_resets_.emplace(stream, PendingReset{code, false});
+}
+
+void Endpoint::reset_after_output_even_if_closed(StreamId stream, ErrorCode code) {
+  if (sim::StateHash* h = note(op_reset_after_output_even_if_closed)) {
+    h->add_u64((uint64_t{static_cast<uint32_t>(code)} << 32) | static_cast<uint32_t>(stream.value));
+  }
+  const StreamFlags& f = flags(stream);
+  if (f.closed || f.reset_sent) return;
+  pending_resets_.emplace(stream, PendingReset{code, true});
 }
 
 void Endpoint::discard_unsent_data(StreamId stream) {
@@ -659,9 +691,17 @@ bool Endpoint::submit_due_resets() {
       ++it;
       continue;
     }
-    auto [stream, code] = *it;
+    StreamId stream = it->first;
+    PendingReset pending = it->second;
     it = pending_resets_.erase(it);
-    reset(stream, code);
+    StreamFlags& f = flags(stream);
+    if (!f.closed) {
+      reset(stream, pending.code);
+    } else if (pending.even_if_closed && !f.reset_sent && !f.reset_received) {
+      reset_closed(stream, pending.code);
+    } else {
+      continue;
+    }
     any = true;
   }
   return any;

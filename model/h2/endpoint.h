@@ -127,6 +127,10 @@ class Endpoint {
   }
   // RST_STREAM now; queued body and trailers of the stream are dropped. No-op on a closed stream.
   void reset(StreamId stream, ErrorCode code);
+  // RST_STREAM now, even on a stream already closed by both END_STREAMs or by the peer's reset;
+  // a no-op once this endpoint has reset the stream. grpc-go's and grpc-java's clients reset after
+  // trailers whatever the proxy sent with them (model/grpc/client.cc).
+  void reset_even_if_closed(StreamId stream, ErrorCode code);
   // RST_STREAM on a stream this endpoint has reset already, in answer to a frame the peer sent
   // before it saw that reset (data_after_reset): RFC 9113 §5.4.2 allows one such reply, §5.1
   // asks for silence, and Go's x/net server answers with STREAM_CLOSED.
@@ -134,6 +138,10 @@ class Endpoint {
   // RST_STREAM once everything queued for the stream has left (body, trailers): how a proxy
   // forwards a response tail before resetting.
   void reset_after_output(StreamId stream, ErrorCode code);
+  // The same, and sent even when that output closed the stream (the peer had ended its side), on
+  // a stream neither side reset: a frame on a closed stream, which RFC 9113 §5.1 forbids and
+  // grpc-core's close_from_api writes all the same (model/grpc/server.cc).
+  void reset_after_output_even_if_closed(StreamId stream, ErrorCode code);
   // Drops the stream's body and trailers queued but not yet serialized; headers already submitted
   // still leave. With reset_after_output: the headers, then the reset, and none of the body.
   void discard_unsent_data(StreamId stream);
@@ -205,6 +213,7 @@ class Endpoint {
   void attach_provider(StreamId stream);
   static void keep_opening_whole(sim::Flush& flush);
   bool submit_due_resets();
+  void reset_closed(StreamId stream, ErrorCode code);
   // With keep_history: the call `op` goes into the history at the current place in the received
   // bytes; the caller adds its arguments to what this returns. Null without a history.
   struct History;
@@ -221,7 +230,11 @@ class Endpoint {
   StreamTable streams_;
   StreamMap<Outgoing> outgoing_;
   // reset_after_output: submitted once everything queued for the stream has been serialized.
-  StreamMap<ErrorCode> pending_resets_;
+  struct PendingReset {
+    ErrorCode code;
+    bool even_if_closed;
+  };
+  StreamMap<PendingReset> pending_resets_;
   Headers incoming_headers_;  // the header block being received (blocks never interleave)
   // The blocks events_ and taken_ view; they take turns like the event lists. Moving a block
   // into the vector keeps its elements in place, so a view stays valid as the vector grows.

@@ -149,6 +149,15 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
     if (frame.sent && receives_may_lag_ && view.closed_by_receive) return;
     if (event == StreamEvent::send_rst && view.resets_licensed > 0) {
       --view.resets_licensed;
+      view.reset_sent = true;
+      return;
+    }
+    if (event == StreamEvent::send_rst && !view.reset_sent && frame.endpoint.peer != Peer::proxy) {
+      // A gRPC library's one reset on a stream already closed, by both END_STREAMs or by the
+      // peer's reset: grpc-core's server after a cancel's status, grpc-go's and grpc-java's
+      // clients after trailers (model/grpc/server.cc, client.cc). RFC 9113 §5.1 forbids it, but
+      // what the real library does is no finding against a proxy.
+      view.reset_sent = true;
       return;
     }
     if (!frame.sent && event != StreamEvent::recv_rst) ++view.resets_licensed;
@@ -160,6 +169,7 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
                                             " in state " +
                                             std::string(stream_state_name(view.state))});
   }
+  if (event == StreamEvent::send_rst) view.reset_sent = true;
   if (t.next == StreamState::closed && view.state != StreamState::closed) view.closed_by_receive = !frame.sent;
   view.state = t.next;
 }

@@ -98,6 +98,7 @@ class StreamMonitor {
     // item 23).
     uint32_t resets_licensed = 0;
     bool closed_by_receive = false;
+    bool reset_sent = false;
   };
   using Key = std::tuple<uint32_t, bool, StreamId>;  // (connection, client side, stream)
   View& view(const Key& key);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nghttp2/nghttp2.h>
 
+#include <algorithm>
 #include <string>
 
 #include "model/h2/codec.h"
@@ -144,6 +145,59 @@ TEST(Endpoint, ReportsDataOnAStreamItResetOnlyWhenAsked) {
       seen |= e.kind == Event::Kind::reset && e.stream == id && e.code == ErrorCode::stream_closed;
     }
     EXPECT_TRUE(seen);
+  }
+}
+
+// The frame types in a flush, in order.
+std::vector<FrameType> frame_types(std::span<const uint8_t> bytes) {
+  std::vector<FrameType> types;
+  if (starts_with_preface(bytes)) bytes = bytes.subspan(connection_preface.size());
+  while (bytes.size() >= frame_header_bytes) {
+    FrameHeader h = read_frame_header(bytes);
+    types.push_back(static_cast<FrameType>(h.type));
+    bytes = bytes.subspan(std::min(bytes.size(), frame_header_bytes + h.length));
+  }
+  return types;
+}
+
+// Real libraries send one RST_STREAM on a stream already closed: grpc-core's close_from_api after
+// a status when the client had half-closed, grpc-go's and grpc-java's clients after trailers
+// that came with the proxy's reset (docs/fidelity.md). reset_after_output and reset stay silent
+// there; the _even_if_closed forms send it, once.
+TEST(Endpoint, SendsALateResetOnAClosedStreamOnlyWhenAskedAndOnce) {
+  const Headers request = {{":method", "POST"}, {":scheme", "http"}, {":path", "/h2sim.test.Echo/Unary"},
+                           {":authority", "h2sim.test"}, {"content-type", "application/grpc"}};
+  const Headers response = {{":status", "200"}, {"grpc-status", "1"}};
+  for (bool even_if_closed : {false, true}) {
+    SCOPED_TRACE(even_if_closed ? "even if closed" : "plain");
+    Endpoint client(Role::client), server(Role::server);
+    StreamId id = client.submit_request(request, true);  // the client half-closes at once
+    server.receive(client.take_output().bytes);
+    std::vector<uint8_t> settings = server.take_output().bytes;
+    server.submit_response(id, response, true);
+    if (even_if_closed) {
+      server.reset_after_output_even_if_closed(id, ErrorCode::no_error);
+    } else {
+      server.reset_after_output(id, ErrorCode::no_error);
+    }
+    std::vector<uint8_t> out = server.take_output().bytes;
+    std::vector<FrameType> expected = {FrameType::headers};
+    if (even_if_closed) expected.push_back(FrameType::rst_stream);
+    EXPECT_EQ(frame_types(out), expected);
+    // The client reads both; its stream was closed by the END_STREAMs, and a reset asked of it
+    // now leaves only in the _even_if_closed form, and only once.
+    client.receive(settings);
+    client.receive(out);
+    client.take_events();
+    ASSERT_TRUE(client.stream(id)->closed);
+    if (even_if_closed) {
+      client.reset_even_if_closed(id, ErrorCode::cancel);
+      client.reset_even_if_closed(id, ErrorCode::cancel);
+    } else {
+      client.reset(id, ErrorCode::cancel);
+    }
+    std::vector<FrameType> sent = frame_types(client.take_output().bytes);
+    EXPECT_EQ(std::count(sent.begin(), sent.end(), FrameType::rst_stream), even_if_closed ? 1 : 0);
   }
 }
 

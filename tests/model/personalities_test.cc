@@ -45,6 +45,8 @@ struct ClientRow {
   const char* name;
   grpc::Code one_read;       // HEADERS(ES) + RST(CANCEL) parsed together
   const char* after_trailers;  // what the client sends on the stream after the trailers
+  // The same when haproxy's RST(CANCEL) came in the trailers' read and closed the stream.
+  const char* after_trailers_and_reset;
 };
 
 class ClientPersonalities : public ::testing::TestWithParam<ClientRow> {};
@@ -53,6 +55,12 @@ TEST_P(ClientPersonalities, TrailersThenCancelInOneRead) {
   Result r = run_plain(founding(GetParam().name));
   ASSERT_TRUE(r.calls[0].client_saw);
   EXPECT_EQ(r.calls[0].client_saw->code, GetParam().one_read) << grpc::status_text(*r.calls[0].client_saw);
+  // grpc-go's and grpc-java's reset leaves all the same, on the closed stream (measured live through
+  // haproxy 2.6, 2026-12-06: docs/fidelity.md "What each client sends"), and is no finding.
+  std::vector<std::string> sent = sent_on_stream(r, h2::Leg::downstream, true, r.calls[0].client_stream);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent.back(), GetParam().after_trailers_and_reset);
+  EXPECT_TRUE(r.violations.empty()) << r.violations[0].what;
 }
 
 TEST_P(ClientPersonalities, TrailersThenCancelAcrossReadsKeepTheStatus) {
@@ -76,12 +84,12 @@ TEST_P(ClientPersonalities, ResetNoErrorWithoutTrailersIsAnError) {
 
 INSTANTIATE_TEST_SUITE_P(
     Clients, ClientPersonalities,
-    ::testing::Values(ClientRow{"grpc-core", grpc::Code::cancelled, "RST_STREAM(NO_ERROR)"},
+    ::testing::Values(ClientRow{"grpc-core", grpc::Code::cancelled, "RST_STREAM(NO_ERROR)", "DATA"},
                       // grpc++'s sync API: no status op pending, so the reset does not replace.
-                      ClientRow{"grpc-core-sync", grpc::Code::permission_denied, "RST_STREAM(NO_ERROR)"},
-                      ClientRow{"grpc-java", grpc::Code::permission_denied, "RST_STREAM(CANCEL)"},
-                      ClientRow{"grpc-go", grpc::Code::permission_denied, "RST_STREAM(NO_ERROR)"},
-                      ClientRow{"grpc-js", grpc::Code::permission_denied, "DATA[ES]"}),
+                      ClientRow{"grpc-core-sync", grpc::Code::permission_denied, "RST_STREAM(NO_ERROR)", "DATA"},
+                      ClientRow{"grpc-java", grpc::Code::permission_denied, "RST_STREAM(CANCEL)", "RST_STREAM(CANCEL)"},
+                      ClientRow{"grpc-go", grpc::Code::permission_denied, "RST_STREAM(NO_ERROR)", "RST_STREAM(NO_ERROR)"},
+                      ClientRow{"grpc-js", grpc::Code::permission_denied, "DATA[ES]", "DATA"}),
     [](const auto& info) {
       std::string n = info.param.name;
       n.erase(std::remove(n.begin(), n.end(), '-'), n.end());
@@ -615,7 +623,29 @@ TEST(ServerPersonalities, GrpcCoreAndGrpcioWriteACancelAsAStatusThenNoError) {
               (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}))
         << server;
     EXPECT_EQ(r.calls[1].responses_received, (std::vector<uint32_t>{0})) << server;
+    // close_from_api resets the server-streaming call too, though its client had half-closed: a
+    // frame on a closed stream, which the legal-frames monitor excuses in a library (measured live
+    // through nginx, 2026-12-06: the grpc++ server's trailers and RST(NO_ERROR) in one write).
+    EXPECT_EQ(sent_on_stream(r, h2::Leg::direct, false, h2::StreamId{3}),
+              (std::vector<std::string>{"HEADERS", "DATA", "HEADERS[ES]", "RST_STREAM(NO_ERROR)"}))
+        << server;
+    EXPECT_TRUE(r.violations.empty()) << server << ": " << r.violations[0].what;
   }
+}
+
+// The cancel after the client's half-close, live through nginx 2026-12-06 (3 of 3 runs, frames
+// as simulated): the server's trailers and RST(NO_ERROR) on the closed stream, and nginx sends
+// nothing downstream for the reset.
+TEST(ServerPersonalities, ACancelAfterTheHalfCloseStillEndsOnANoErrorReset) {
+  Result r = run_plain(scenario_from_file("server-cancels-after-half-close.textproto"));
+  ASSERT_EQ(r.calls.size(), 1u);
+  const grpc::Status cancelled{grpc::Code::cancelled, "Cancelled on the server side"};
+  EXPECT_EQ(r.calls[0].client_saw, cancelled);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{1}),
+            (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(NO_ERROR)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, r.calls[0].client_stream),
+            (std::vector<std::string>{"HEADERS[ES]"}));
+  EXPECT_TRUE(r.violations.empty()) << r.violations[0].what;
 }
 
 TEST(ServerPersonalities, OnlyThoseWithACancelCanRunACancel) {

@@ -11,7 +11,7 @@ FrameRecord frame(bool sent, FrameType type, uint8_t flags, StreamId stream = St
   f.type = type;
   f.flags = flags;
   f.stream_id = stream;
-  f.endpoint = {.connection = 0, .leg = Leg::direct, .client_side = true};
+  f.endpoint = {.connection = 0, .leg = Leg::direct, .client_side = true, .peer = Peer::proxy};
   return f;
 }
 
@@ -78,6 +78,35 @@ TEST(StreamMonitor, WithLaggingReceivesASendAfterAReceivedResetMayHaveCrossedIt)
                   frame(true, FrameType::rst_stream, 0),
                   frame(true, FrameType::data, 0)};
   EXPECT_EQ(check_frames(own, nullptr, true).size(), 1u);
+}
+
+// Real gRPC libraries send one RST_STREAM on a stream already closed: grpc-core's server after a
+// cancel's status when the client had half-closed, grpc-go's and grpc-java's clients after
+// trailers that a proxy's reset followed (docs/fidelity.md). That is no finding against a proxy,
+// so a library's first such reset is not judged; its second, or a proxy's, is.
+TEST(StreamMonitor, ExcusesALibrarysOneLateResetButNotAProxys) {
+  auto from = [](FrameRecord f, Peer peer) {
+    f.endpoint.peer = peer;
+    return f;
+  };
+  for (Peer library : {Peer::client, Peer::server}) {
+    FrameLog both_ended = {from(frame(true, FrameType::headers, flag_end_headers | flag_end_stream), library),
+                           from(frame(false, FrameType::headers, flag_end_headers | flag_end_stream), library),
+                           from(frame(true, FrameType::rst_stream, 0), library)};
+    EXPECT_TRUE(check_frames(both_ended).empty());
+    FrameLog reset_by_peer = {from(frame(true, FrameType::headers, flag_end_headers), library),
+                              from(frame(false, FrameType::headers, flag_end_headers | flag_end_stream), library),
+                              from(frame(false, FrameType::rst_stream, 0), library),
+                              from(frame(true, FrameType::rst_stream, 0), library)};
+    EXPECT_TRUE(check_frames(reset_by_peer).empty());
+    reset_by_peer.push_back(from(frame(true, FrameType::rst_stream, 0), library));
+    ASSERT_EQ(check_frames(reset_by_peer).size(), 1u);
+    EXPECT_EQ(check_frames(reset_by_peer)[0].frame_index, 4u);
+  }
+  FrameLog proxy = {frame(true, FrameType::headers, flag_end_headers | flag_end_stream),
+                    frame(false, FrameType::headers, flag_end_headers | flag_end_stream),
+                    frame(true, FrameType::rst_stream, 0)};
+  EXPECT_EQ(check_frames(proxy).size(), 1u);
 }
 
 TEST(StreamMonitor, AllowsOneResetInReplyToEachFrameOnAClosedStream) {
