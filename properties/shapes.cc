@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "model/grpc/personality.h"
+#include "model/grpc/script.h"
+#include "model/grpc/status.h"
 #include "model/scenario/validate.h"
+#include "sim/assert.h"
 #include "sim/world.h"
 #include "properties/generators.h"
 
@@ -55,29 +59,68 @@ void large_messages(Scenario& s, const ProxyEntry*) {
 }
 
 // A status message of drawn length (up to 8 KiB) with what percent-encoding must carry: '%',
-// control characters and non-ASCII (UTF-8) text.
-std::string status_message() {
+// control characters and non-ASCII (UTF-8) text; at most `encoded_max` bytes once encoded.
+std::string status_message(uint64_t encoded_max) {
   std::string piece = *weighted<std::string>(
       {{2, "plain text"}, {1, "100% done"}, {1, "tab\there\r\nnewline"}, {1, "caf\xc3\xa9 \xe2\x9c\x93"}});
   uint32_t bytes = *weighted<uint32_t>({{3, 0}, {1, 200}, {1, 3000}, {1, 8000}});
-  std::string out = piece;
-  while (out.size() + piece.size() <= bytes) out += piece;
+  const uint64_t encoded_piece = grpc::percent_encode(piece).size();
+  std::string out;
+  uint64_t encoded = 0;
+  do {
+    if (encoded + encoded_piece > encoded_max) break;
+    out += piece;
+    encoded += encoded_piece;
+  } while (out.size() + piece.size() <= bytes);
   return out;
+}
+
+// The largest response header block a call's server sends, counted as a client counts it against
+// its MAX_HEADER_LIST_SIZE (RFC 7541 §4.1: name, value and 32 bytes a field): a trailers-only
+// response with every custom header and trailer, the status, and 512 bytes for :status,
+// content-type, grpc-status and what a proxy adds (server, via, date, content-length).
+uint64_t response_block_bytes(const ServerScript& server, uint64_t message_encoded) {
+  uint64_t bytes = 512 + std::string_view("grpc-message").size() + message_encoded + 32;
+  for (auto [block, count] : {std::pair{grpc::MetadataBlock::response, server.header_metadata()},
+                              std::pair{grpc::MetadataBlock::trailers, server.trailer_metadata()}}) {
+    for (uint32_t i = 0; i < count; ++i) {
+      h2::Header h = grpc::metadata_header(block, 99999, i, server.metadata_bytes());
+      bytes += h.first.size() + h.second.size() + 32;
+    }
+  }
+  return bytes;
 }
 
 // Custom metadata headers and trailers of drawn counts and sizes, and long status messages:
 // HPACK tables, CONTINUATION frames and a proxy's header limits.
 void long_metadata(Scenario& s, const ProxyEntry*) {
+  // grpc-core's and grpc-java's clients fail a call whose response block is past the 8,192 bytes
+  // they advertise, as their libraries do (ClientPersonality::header_list_limit): through any
+  // proxy, the reference too, so such a case shows nothing about the proxy. For them the drawn
+  // sizes shrink until the block fits.
+  const grpc::ClientPersonality* client = grpc::find_client_personality(s.client());
+  std::optional<uint32_t> limit;
+  if (client && client->header_list_limit != grpc::HeaderListLimit::not_enforced) limit = client->settings.max_header_list_bytes;
   for (Call& c : *s.mutable_calls()) {
     // At most 4 x 3,000 bytes a block: a trailers-only response carries the header block's and
     // the trailers' with a status message percent-encoded to 24 KB, under the 64 KiB header list
-    // every endpoint accepts (model/h2/endpoint.h), so a refusal is the proxy's, not the case's.
+    // h2sim's own endpoints accept (model/h2/endpoint.h).
     c.mutable_client()->set_metadata_headers(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
     c.mutable_client()->set_metadata_bytes(*weighted<uint32_t>({{2, 100}, {1, 1000}, {1, 3000}}));
-    c.mutable_server()->set_header_metadata(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
-    c.mutable_server()->set_trailer_metadata(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
-    c.mutable_server()->set_metadata_bytes(*weighted<uint32_t>({{2, 100}, {1, 1000}, {1, 3000}}));
-    c.mutable_server()->mutable_status()->set_message(status_message());
+    ServerScript& server = *c.mutable_server();
+    server.set_header_metadata(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
+    server.set_trailer_metadata(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
+    server.set_metadata_bytes(*weighted<uint32_t>({{2, 100}, {1, 1000}, {1, 3000}}));
+    uint64_t message_max = UINT64_MAX;
+    if (limit) {
+      while (server.metadata_bytes() > 1 && response_block_bytes(server, 0) > *limit) {
+        server.set_metadata_bytes(server.metadata_bytes() / 2);
+      }
+      uint64_t without_message = response_block_bytes(server, 0);
+      message_max = without_message < *limit ? *limit - without_message : 0;
+    }
+    server.mutable_status()->set_message(status_message(message_max));
+    if (limit) H2SIM_ASSERT(response_block_bytes(server, grpc::percent_encode(server.status().message()).size()) <= *limit);
   }
 }
 

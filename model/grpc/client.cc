@@ -62,6 +62,7 @@ void ClientHost::open(Slot& slot) {
                                             .first_stream_id = personality_.first_stream_id,
                                             .keep_history = net_->asks_state()});
   slot.lost = false;
+  slot.closing = false;
   slot.calls.clear();
   slot.force_rst.clear();
   bool added = slot_by_conn_.emplace(slot.conn, static_cast<uint32_t>(&slot - slots_.data())).second;
@@ -273,6 +274,7 @@ void ClientHost::handle(Slot& slot, const h2::Event& event) {
   }
   switch (event.kind) {
     case Kind::headers:
+      if (refuse_header_list(slot, *call, event.headers)) break;
       if (!event.end_stream) {
         on_response_headers(*call, event);
       } else {
@@ -319,6 +321,34 @@ void ClientHost::handle(Slot& slot, const h2::Event& event) {
       break;
   }
   check_call(*call);
+}
+
+bool ClientHost::refuse_header_list(Slot& slot, ClientCall& call, std::span<const h2::Header> headers) {
+  const std::optional<uint32_t>& limit = personality_.settings.max_header_list_bytes;
+  if (personality_.header_list_limit == HeaderListLimit::not_enforced || !limit) return false;
+  uint64_t bytes = 0;
+  for (const h2::Header& h : headers) bytes += h.first.size() + h.second.size() + 32;  // RFC 7541 §4.1
+  if (bytes <= *limit) return false;
+  if (personality_.header_list_limit == HeaderListLimit::netty && bytes > uint64_t{*limit} + *limit / 4) {
+    // A connection error: the GOAWAY leaves with the next flush, and the connection closes after it.
+    net_->mark("grpc-java: header list a quarter past its limit, GOAWAY(PROTOCOL_ERROR)");
+    slot.endpoint->goaway(h2::ErrorCode::protocol_error, h2::connection_stream_id);
+    slot.closing = true;
+    fail_all(slot, {Code::internal, "http2 exception"});
+    return true;
+  }
+  // The reset leaves even on a stream the block's END_STREAM closed (a unary call had half-closed).
+  call.write_closed = true;
+  if (personality_.header_list_limit == HeaderListLimit::grpc_core) {
+    net_->mark("grpc-core: header list past its limit, RESOURCE_EXHAUSTED");
+    endpoint(call).reset_even_if_closed(call.stream, h2::ErrorCode::enhance_your_calm);
+    publish(call, {Code::resource_exhausted, "received initial metadata size exceeds limit"});
+  } else {
+    net_->mark("grpc-java: header list past its limit, RST(PROTOCOL_ERROR)");
+    endpoint(call).reset_even_if_closed(call.stream, h2::ErrorCode::protocol_error);
+    publish(call, {Code::internal, "http2 exception"});
+  }
+  return true;
 }
 
 void ClientHost::on_response_headers(ClientCall& call, const h2::Event& event) {
@@ -685,6 +715,10 @@ void ClientHost::flush(Slot& slot) {
   // serializes, and grpc-js decides a status at that close (no_trailers_status_at_close). Other
   // calls closed by what we sent have published already.
   for (const h2::Event& event : slot.endpoint->take_events()) handle(slot, event);
+  if (slot.closing) {
+    net_->shutdown(slot.conn);
+    slot.lost = true;
+  }
 }
 
 // Everything the client's future depends on, and the outcomes (what the run is judged by). The
@@ -693,7 +727,8 @@ void ClientHost::flush(Slot& slot) {
 bool ClientHost::add_state(sim::StateHash& h) const {
   h.add_u64(slots_.size());
   for (const Slot& slot : slots_) {
-    h.add_u64((uint64_t{slot.conn.value} << 2) | uint64_t{slot.lost} << 1 | (slot.endpoint != nullptr));
+    h.add_u64((uint64_t{slot.conn.value} << 3) | uint64_t{slot.closing} << 2 | uint64_t{slot.lost} << 1 |
+              (slot.endpoint != nullptr));
     if (slot.endpoint) slot.endpoint->add_state(h);
     h.add_u64(slot.calls.size());
     for (const auto& [stream, index] : slot.calls) h.add_u64((uint64_t{index} << 32) | static_cast<uint32_t>(stream.value));

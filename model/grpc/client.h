@@ -90,6 +90,7 @@ class ClientHost final : public sim::Host {
     sim::ConnId conn;
     std::unique_ptr<h2::Endpoint> endpoint;
     bool lost = false;
+    bool closing = false;  // the client closes it once its next flush has left (a connection error)
     std::map<h2::StreamId, uint32_t> calls;  // stream -> call index, on this connection
     std::vector<uint32_t> force_rst;         // calls with force_rst_pending, for end_batch
     // Calls whose application half-closes once it has seen the response headers: it sees them
@@ -112,6 +113,9 @@ class ClientHost final : public sim::Host {
   bool message_leaves_later();
   void handle(Slot& slot, const h2::Event& event);
   void on_goaway(Slot& slot, const h2::Event& event);
+  // Whether the response header block is past the limit the library enforces (HeaderListLimit);
+  // if so the call, or its connection, has failed as the library fails it.
+  bool refuse_header_list(Slot& slot, ClientCall& call, std::span<const h2::Header> headers);
   void on_response_headers(ClientCall& call, const h2::Event& event);
   void on_end_without_trailers(ClientCall& call, bool on_payload);
   static void note_http_status(ClientCall& call, std::span<const h2::Header> headers);

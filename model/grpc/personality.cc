@@ -103,6 +103,10 @@ constexpr ClientPersonality grpc_core = {
     // 460 us after its first message, the second not yet sent, and it reported CANCELLED).
     .message_gap = sim::Duration::milliseconds(1),
     .settings = grpc_core_client_settings,
+    // The tap saw 9 KB and 12 KB header blocks (trailers-only and trailers after a message) end
+    // the call RESOURCE_EXHAUSTED and RST_STREAM(ENHANCE_YOUR_CALM) about 1 ms later, 6 KB pass
+    // (grpc++ and grpcio, docs/fidelity.md "A header list past the advertised limit").
+    .header_list_limit = HeaderListLimit::grpc_core,
 };
 
 // grpc-core driven from Python (grpcio 1.51): the same transport, and the status asked for at
@@ -177,6 +181,10 @@ constexpr ClientPersonality clients[] = {
         // priority (no dependency, weight 16), which nghttp2's API leaves out as meaning nothing;
         // no modelled proxy reads RFC 7540 priorities.
         .first_stream_id = 3,
+        // The tap saw a 9 KB block answered with RST_STREAM(PROTOCOL_ERROR), a 12 KB one with
+        // GOAWAY(PROTOCOL_ERROR, last stream 0), both INTERNAL "http2 exception" (docs/fidelity.md
+        // "A header list past the advertised limit").
+        .header_list_limit = HeaderListLimit::netty,
     },
     {
         .name = "grpc-go",

@@ -814,6 +814,55 @@ TEST(ClientPersonalities, GrpcJavaOpensStreamThreeFirst) {
   }
 }
 
+// Measured live through nghttpx 2026-12-06 (scenarios/response-header-list-past-client-limit.textproto,
+// docs/fidelity.md "A header list past the advertised limit"): 6 KB, 9 KB and 12 KB response
+// header blocks against the 8,192 bytes grpc-core and grpc-java advertise.
+TEST(ClientPersonalities, EachEnforcesTheHeaderListLimitAsItsLibraryDid) {
+  const grpc::Status denied{grpc::Code::permission_denied, "denied"};
+  const grpc::Status exhausted{grpc::Code::resource_exhausted, "received initial metadata size exceeds limit"};
+  const grpc::Status netty{grpc::Code::internal, "http2 exception"};
+  for (const auto& p : grpc::client_personalities()) {
+    Scenario s = scenario_from_file("response-header-list-past-client-limit.textproto");
+    s.set_client(std::string(p.name));
+    Result r = run_plain(s);
+    ASSERT_EQ(r.calls.size(), 3u);
+    EXPECT_EQ(r.calls[0].client_saw, denied) << p.name;
+    std::vector<std::string> sent1 = sent_on_stream(r, h2::Leg::downstream, true, r.calls[1].client_stream);
+    std::vector<std::string> sent2 = sent_on_stream(r, h2::Leg::downstream, true, r.calls[2].client_stream);
+    bool goaway = false;
+    for (const h2::FrameRecord& f : r.frames) {
+      goaway |= f.sent && f.endpoint.peer == h2::Peer::client && f.type == h2::FrameType::goaway;
+    }
+    switch (p.header_list_limit) {
+      case grpc::HeaderListLimit::grpc_core:
+        EXPECT_EQ(r.calls[1].client_saw, exhausted) << p.name;
+        EXPECT_EQ(r.calls[2].client_saw, exhausted) << p.name;
+        EXPECT_EQ(sent1.back(), "RST_STREAM(ENHANCE_YOUR_CALM)") << p.name;
+        EXPECT_EQ(sent2.back(), "RST_STREAM(ENHANCE_YOUR_CALM)") << p.name;
+        EXPECT_FALSE(goaway) << p.name;
+        break;
+      case grpc::HeaderListLimit::netty:
+        EXPECT_EQ(r.calls[1].client_saw, netty) << p.name;
+        EXPECT_EQ(r.calls[2].client_saw, netty) << p.name;
+        EXPECT_EQ(sent1.back(), "RST_STREAM(PROTOCOL_ERROR)") << p.name;
+        EXPECT_EQ(sent2.back(), "DATA[ES]") << p.name << ": a connection error, no reset";
+        EXPECT_TRUE(goaway) << p.name;
+        break;
+      case grpc::HeaderListLimit::not_enforced:
+        EXPECT_EQ(r.calls[1].client_saw, denied) << p.name;
+        EXPECT_TRUE(r.calls[2].client_saw && r.calls[2].client_saw->code == grpc::Code::ok) << p.name;
+        EXPECT_FALSE(goaway) << p.name;
+        break;
+    }
+    EXPECT_TRUE(r.violations.empty()) << p.name << ": " << r.violations[0].what;
+  }
+  EXPECT_EQ(grpc::find_client_personality("grpc-core")->header_list_limit, grpc::HeaderListLimit::grpc_core);
+  EXPECT_EQ(grpc::find_client_personality("grpcio")->header_list_limit, grpc::HeaderListLimit::grpc_core);
+  EXPECT_EQ(grpc::find_client_personality("grpc-java")->header_list_limit, grpc::HeaderListLimit::netty);
+  EXPECT_EQ(grpc::find_client_personality("grpc-go")->header_list_limit, grpc::HeaderListLimit::not_enforced);
+  EXPECT_EQ(grpc::find_client_personality("grpc-js")->header_list_limit, grpc::HeaderListLimit::not_enforced);
+}
+
 TEST(ServerPersonalities, AllAreListed) {
   for (const char* name : {"grpc-core", "grpcio", "grpc-go", "grpc-java", "grpc-js"}) {
     EXPECT_NE(grpc::find_server_personality(name), nullptr) << name;

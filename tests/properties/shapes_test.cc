@@ -51,6 +51,45 @@ RC_GTEST_PROP(Shapes, EveryShapedCaseIsValidRunsToItsEndAndShowsItsShape, ()) {
   RC_ASSERT(legal_frames(r).holds);
 }
 
+// grpc-core's and grpc-java's clients fail a call whose response header block is past the 8,192
+// bytes they advertise, through any proxy (ClientPersonality::header_list_limit). long-metadata
+// keeps their blocks within it, and still draws larger ones for clients that take them.
+RC_GTEST_PROP(Shapes, LongMetadataStaysWithinTheHeaderListLimitOfTheClientsThatEnforceOne, ()) {
+  GenOptions o = shaped("long-metadata");
+  o.presets = {""};
+  o.clients = {"grpc-core", "grpc-java", "grpc-go"};
+  Scenario s = *gen_scenario(o);
+  uint64_t largest = 0;
+  for (const Call& c : s.calls()) {
+    uint64_t fields = uint64_t{c.server().header_metadata()} + c.server().trailer_metadata();
+    largest = std::max(largest, fields * (c.server().metadata_bytes() + 48) + c.server().status().message().size());
+  }
+  RC_CLASSIFY(largest > 8192, "a block past 8 KiB drawn");
+  RapidCheckChoices choices;
+  Result r = run_case(s, choices);
+  bool refused = false;
+  for (const grpc::CallOutcome& c : r.calls) {
+    refused |= c.client_saw && (c.client_saw->message == "received initial metadata size exceeds limit" ||
+                                c.client_saw->message == "http2 exception");
+  }
+  RC_ASSERT(!refused);
+  if (s.client() != "grpc-go") RC_ASSERT(largest <= 8192u);
+}
+
+TEST(Shapes, LongMetadataStillDrawsBlocksPastEightKibForClientsWithoutALimit) {
+  GenOptions o = shaped("long-metadata");
+  o.presets = {""};
+  o.clients = {"grpc-go"};
+  bool past = false;
+  for (int seed = 0; seed < 200 && !past; ++seed) {
+    Scenario s = gen_scenario(o)(rc::Random(static_cast<uint64_t>(seed)), 50).value();
+    for (const Call& c : s.calls()) {
+      past |= (uint64_t{c.server().header_metadata()} + c.server().trailer_metadata()) * c.server().metadata_bytes() > 8192;
+    }
+  }
+  EXPECT_TRUE(past);
+}
+
 // A correct proxy holds in every shape: a shape's cases fail only where a proxy is at fault
 // (passthrough, or no proxy at all, with the plainest client: what a shrunk finding is run
 // against to tell a proxy's defect from a scenario problem). many-connections' first campaign
