@@ -56,6 +56,19 @@ void print_opening(const h2::OpeningSettings& o, int32_t first_stream_id = 1) {
   std::printf("%25sopens: %s\n", "", opening_text(o, first_stream_id).c_str());
 }
 
+// What a client does with a response header block past its advertised MAX_HEADER_LIST_SIZE.
+void print_header_list_limit(const grpc::ClientPersonality& c) {
+  if (c.header_list_limit == grpc::HeaderListLimit::not_enforced || !c.settings.max_header_list_bytes) return;
+  uint32_t limit = *c.settings.max_header_list_bytes;
+  if (c.header_list_limit == grpc::HeaderListLimit::grpc_core) {
+    std::printf("%25sa response header block past %u bytes: RESOURCE_EXHAUSTED, RST_STREAM(ENHANCE_YOUR_CALM)\n", "",
+                limit);
+  } else {
+    std::printf("%25sa response header block past %u bytes: INTERNAL, RST_STREAM(PROTOCOL_ERROR); past %u, GOAWAY\n",
+                "", limit, limit + limit / 4);
+  }
+}
+
 }  // namespace
 
 int presets_command(const Context& ctx, std::span<const std::string> args) {
@@ -71,6 +84,7 @@ int presets_command(const Context& ctx, std::span<const std::string> args) {
   for (const grpc::ClientPersonality& c : grpc::client_personalities()) {
     print_line("client", c.name, c.source);
     print_opening(c.settings, c.first_stream_id);
+    print_header_list_limit(c);
   }
   for (const grpc::ServerPersonality& s : grpc::server_personalities()) {
     print_line("server", s.name, s.source);

@@ -100,6 +100,13 @@ TEST(PresetsCommand, ListsEveryPresetAndPersonality) {
             std::string::npos)
       << o.text;
   EXPECT_NE(o.text.find("opens: SETTINGS (empty)"), std::string::npos) << o.text;
+  // And what the clients that enforce their MAX_HEADER_LIST_SIZE do past it.
+  EXPECT_NE(o.text.find("a response header block past 8192 bytes: RESOURCE_EXHAUSTED, RST_STREAM(ENHANCE_YOUR_CALM)"),
+            std::string::npos)
+      << o.text;
+  EXPECT_NE(o.text.find("a response header block past 8192 bytes: INTERNAL, RST_STREAM(PROTOCOL_ERROR); past 10240, GOAWAY"),
+            std::string::npos)
+      << o.text;
 }
 
 }  // namespace
