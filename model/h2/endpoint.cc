@@ -609,23 +609,22 @@ void Endpoint::reset_again(StreamId stream, ErrorCode code) {
 }
 
 void Endpoint::reset_after_output(StreamId stream, ErrorCode code) {
-  if (sim::StateHash* h = note(op_reset_after_output)) {
+  defer_reset(op_reset_after_output, stream, code, false);
+}
+
+void Endpoint::reset_after_output_even_if_closed(StreamId stream, ErrorCode code) {
+  defer_reset(op_reset_after_output_even_if_closed, stream, code, true);
+}
+
+void Endpoint::defer_reset(uint64_t op, StreamId stream, ErrorCode code, bool even_if_closed) {
+  if (sim::StateHash* h = note(op)) {
     h->add_u64((uint64_t{static_cast<uint32_t>(code)} << 32) | static_cast<uint32_t>(stream.value));
   }
   const StreamFlags& f = flags(stream);
   if (f.closed || f.reset_sent) return;
   // Deferred even with nothing queued: nghttp2 drops a stream's unsent HEADERS once an
   // RST_STREAM for it is submitted, so the reset waits until take_output has serialized them.
-  pending_resets_.emplace(stream, PendingReset{code, false});
-}
-
-void Endpoint::reset_after_output_even_if_closed(StreamId stream, ErrorCode code) {
-  if (sim::StateHash* h = note(op_reset_after_output_even_if_closed)) {
-    h->add_u64((uint64_t{static_cast<uint32_t>(code)} << 32) | static_cast<uint32_t>(stream.value));
-  }
-  const StreamFlags& f = flags(stream);
-  if (f.closed || f.reset_sent) return;
-  pending_resets_.emplace(stream, PendingReset{code, true});
+  pending_resets_.emplace(stream, PendingReset{code, even_if_closed});
 }
 
 void Endpoint::discard_unsent_data(StreamId stream) {

@@ -214,6 +214,7 @@ class Endpoint {
   static void keep_opening_whole(sim::Flush& flush);
   bool submit_due_resets();
   void reset_closed(StreamId stream, ErrorCode code);
+  void defer_reset(uint64_t op, StreamId stream, ErrorCode code, bool even_if_closed);
   // With keep_history: the call `op` goes into the history at the current place in the received
   // bytes; the caller adds its arguments to what this returns. Null without a history.
   struct History;
