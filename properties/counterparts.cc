@@ -80,7 +80,8 @@ constexpr Counterpart counterparts[] = {
      "2026-12-04/06: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
      "through haproxy, nginx, nghttpx and Caddy each, 298 of 300 through Apache (its words for an "
      "empty 200, docs/fidelity.md item 30, modelled after); 2026-12-06: 294 of 294 through haproxy "
-     "with its SETTINGS, stream 3 and its headers alone; 2026-12-03 matrix, 30 x 3 "
+     "with its SETTINGS, stream 3 and its headers alone, and again after its late reset and header "
+     "list limit; 2026-12-03 matrix, 30 x 3 "
      "(docs/fidelity-matrix.md): 129 of 129 through haproxy, nginx and nghttpx"},
     {"client", "grpc-go", "grpc-go 1.33.3",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
