@@ -53,8 +53,8 @@ enum class StatusAsked : uint8_t {
 // size (docs/fidelity.md "A header list past the advertised limit").
 enum class HeaderListLimit : uint8_t {
   not_enforced,  // grpc-go advertises none; grpc-js took 12 KB of trailers
-  // grpc-core (hpack_parser.cc): the call fails with RESOURCE_EXHAUSTED "received initial metadata
-  // size exceeds limit" (trailers too) and the stream is reset with ENHANCE_YOUR_CALM.
+  // grpc-core (chttp2's header parsing): the call fails with RESOURCE_EXHAUSTED "received
+  // initial metadata size exceeds limit" (trailers too), the stream reset with ENHANCE_YOUR_CALM.
   grpc_core,
   // Netty's header decoder: INTERNAL "http2 exception" and RST_STREAM(PROTOCOL_ERROR); past a
   // quarter more than the limit a connection error, GOAWAY(PROTOCOL_ERROR, last stream 0), and
