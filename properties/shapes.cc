@@ -84,8 +84,8 @@ uint64_t response_block_bytes(const ServerScript& server, uint64_t message_encod
   for (auto [block, count] : {std::pair{grpc::MetadataBlock::response, server.header_metadata()},
                               std::pair{grpc::MetadataBlock::trailers, server.trailer_metadata()}}) {
     for (uint32_t i = 0; i < count; ++i) {
-      h2::Header h = grpc::metadata_header(block, 99999, i, server.metadata_bytes());
-      bytes += h.first.size() + h.second.size() + 32;
+      const h2::Header field[] = {grpc::metadata_header(block, 99999, i, server.metadata_bytes())};
+      bytes += grpc::header_list_bytes(field);
     }
   }
   return bytes;

@@ -326,8 +326,7 @@ void ClientHost::handle(Slot& slot, const h2::Event& event) {
 bool ClientHost::refuse_header_list(Slot& slot, ClientCall& call, std::span<const h2::Header> headers) {
   const std::optional<uint32_t>& limit = personality_.settings.max_header_list_bytes;
   if (personality_.header_list_limit == HeaderListLimit::not_enforced || !limit) return false;
-  uint64_t bytes = 0;
-  for (const h2::Header& h : headers) bytes += h.first.size() + h.second.size() + 32;  // RFC 7541 §4.1
+  uint64_t bytes = header_list_bytes(headers);
   if (bytes <= *limit) return false;
   if (personality_.header_list_limit == HeaderListLimit::netty && bytes > uint64_t{*limit} + *limit / 4) {
     // A connection error: the GOAWAY leaves with the next flush, and the connection closes after it.

@@ -82,6 +82,9 @@ enum class MetadataBlock : char { request = 'q', response = 'h', trailers = 't' 
 // say which call and entry they belong to, so the receiver can tell a value that arrived intact
 // from one cut, merged or moved ("x-h2sim-md-q2" = "c17.2." then letters, to length).
 h2::Header metadata_header(MetadataBlock block, uint32_t call, uint32_t i, uint32_t bytes);
+// A header list's size as MAX_HEADER_LIST_SIZE counts it (RFC 7541 §4.1): name, value and 32
+// bytes for each field.
+uint64_t header_list_bytes(std::span<const h2::Header> headers);
 // How many of the `expected` entries of `call` in `block` are in `headers`, each intact.
 uint32_t metadata_intact(std::span<const h2::Header> headers, MetadataBlock block, uint32_t call, uint32_t expected,
                          uint32_t bytes);

@@ -9,6 +9,12 @@
 
 namespace h2sim::grpc {
 
+uint64_t header_list_bytes(std::span<const h2::Header> headers) {
+  uint64_t bytes = 0;
+  for (const h2::Header& h : headers) bytes += h.first.size() + h.second.size() + 32;
+  return bytes;
+}
+
 h2::Header metadata_header(MetadataBlock block, uint32_t call, uint32_t i, uint32_t bytes) {
   std::string value = "c" + std::to_string(call) + "." + std::to_string(i) + ".";
   value.resize(bytes, 'v');
