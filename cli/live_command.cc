@@ -130,7 +130,12 @@ void print_comparison(const Comparison& c, const char* preset) {
   for (const auto& [outcome, legs] : c.legs) {
     for (const LegDifference& d : legs) {
       if (d.agrees) {
-        std::printf("  frames of \"%s\", %s: as simulated\n", outcome.c_str(), d.leg.c_str());
+        std::string later;
+        if (d.writes_left_later > 0) {
+          later = " (" + std::to_string(d.writes_left_later) + (d.writes_left_later == 1 ? " write" : " writes") +
+                  " left after a later read)";
+        }
+        std::printf("  frames of \"%s\", %s: as simulated%s\n", outcome.c_str(), d.leg.c_str(), later.c_str());
       } else {
         std::printf("  frames of \"%s\", %s: differ at frame %zu: live %s, simulated %s\n", outcome.c_str(),
                     d.leg.c_str(), d.at, d.live.c_str(), d.simulated.c_str());

@@ -28,6 +28,9 @@ struct LegDifference {
   size_t at = 0;         // index of the first differing line
   std::string live;      // that line, or "(nothing)"
   std::string simulated;
+  // When it agrees: sent lines that left after more reads than in the simulated run (each
+  // direction's lines the same, no write earlier than simulated; live_compare.cc).
+  size_t writes_left_later = 0;
 };
 
 struct Comparison {

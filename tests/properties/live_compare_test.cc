@@ -141,5 +141,59 @@ TEST(LiveComparePrediction, APredictionToldToStopEndsEarly) {
   EXPECT_LT(stopped.simulated.executions, 2000u);
 }
 
+// The positions in r.frames of the client's HEADERS, DATA and RST_STREAM frames on the downstream leg.
+std::vector<size_t> client_frames(const Result& r) {
+  std::vector<size_t> at;
+  for (size_t i = 0; i < r.frames.size(); ++i) {
+    const h2::FrameRecord& f = r.frames[i];
+    bool call_frame = f.type == h2::FrameType::headers || f.type == h2::FrameType::data || f.type == h2::FrameType::rst_stream;
+    if (call_frame && f.endpoint.leg == h2::Leg::downstream && f.endpoint.client_side) at.push_back(i);
+  }
+  return at;
+}
+
+// A library's write may leave after reads that came in once it had decided it (grpc++'s
+// RST_STREAM(NO_ERROR) after nginx's trailers, written after nginx's reset was read): the client
+// leg agrees, saying so. A write that leaves before a read it followed in the simulation does not.
+TEST(LiveCompareWrites, AWriteThatLeftAfterALaterReadAgreesAndOneThatLeftEarlierDoesNot) {
+  // grpc-java resets the stream after the trailers haproxy relays: a write after reads.
+  Scenario s = testing::scenario_from_file("founding-case.textproto");
+  s.set_client("grpc-java");
+  ExploreOptions bounded;
+  bounded.executions_max = 2000;
+  ExploreReport search = explore(s, bounded);
+  auto first = search.outcomes[0].begin();
+  sim::RecordedChoices replay(first->second);
+  const Result simulated = run_case(s, replay);
+  std::vector<size_t> at = client_frames(simulated);
+  // The first sent frame just before a read one: the client's first message, read before the abort.
+  size_t k = 0;
+  while (k + 1 < at.size() && !(simulated.frames[at[k]].sent && !simulated.frames[at[k + 1]].sent)) ++k;
+  ASSERT_LT(k + 1, at.size()) << "no sent frame before a read one in " << first->first;
+
+  auto judge = [&](const Result& live) {
+    Comparison c = compare_with_preset(s, {{first->first, live}}, false, 2000, 0);
+    EXPECT_EQ(c.agree, c.cells);
+    return c.legs.at(first->first).at(0);
+  };
+  EXPECT_TRUE(judge(simulated).agrees);
+  EXPECT_EQ(judge(simulated).writes_left_later, 0u);
+
+  Result later = simulated;  // the sent frame leaves after the read
+  std::swap(later.frames[at[k]], later.frames[at[k + 1]]);
+  LegDifference d = judge(later);
+  EXPECT_TRUE(d.agrees) << d.at << ": " << d.live << " vs " << d.simulated;
+  EXPECT_EQ(d.writes_left_later, 1u);
+
+  // The client's reset leaving before the last frame it had read.
+  Result earlier = simulated;
+  size_t j = 0;  // a read frame just before a sent one
+  while (j + 1 < at.size() && !(!simulated.frames[at[j]].sent && simulated.frames[at[j + 1]].sent)) ++j;
+  ASSERT_LT(j + 1, at.size()) << "no read frame before a sent one in " << first->first;
+  std::swap(earlier.frames[at[j]], earlier.frames[at[j + 1]]);
+  d = judge(earlier);
+  EXPECT_FALSE(d.agrees);
+}
+
 }  // namespace
 }  // namespace h2sim
