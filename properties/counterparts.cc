@@ -87,7 +87,8 @@ constexpr Counterpart counterparts[] = {
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
      "through haproxy, nginx and nghttpx each (290 of 294 through nginx and 291 of 294 through "
      "nghttpx before docs/fidelity.md items 17 and 18: \"unexpected EOF\" for a message cut "
-     "short); 2026-12-06: 295 of 295 through Apache"},
+     "short); 2026-12-06: 295 of 295 through Apache; 294 of 294 through nginx and nghttpx each "
+     "after its late reset"},
     {"client", "grpc-js", "@grpc/grpc-js 1.14.7",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 296 of 296 cells "
      "through haproxy (287 of 294 before docs/fidelity.md item 16), 294 of 294 through nginx, "
