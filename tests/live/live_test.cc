@@ -707,6 +707,41 @@ TEST(LivePeers, GrpcJavaResetsAfterTrailersOnAStreamTheProxyClosedAsSimulated) {
   EXPECT_EQ(peers_running(), 0);
 }
 
+// Issue 14's test of each real client: the founding case through haproxy, nginx and nghttpx
+// reaches outcomes the preset predicts, and the tap's frames of the client's leg are those of a
+// simulated run that reached the same outcome. Before 2026-12-06 three things kept this from
+// holding: grpc-java's and grpc-go's peers exited before their library's last reset left,
+// grpc-js's peer started its upload's clock before the connection was up, and grpc++'s reset
+// written after a later read was judged a difference (docs/fidelity.md).
+TEST(LivePeers, EachClientsLegOfTheFoundingCaseIsAsSimulatedThroughEachProxy) {
+  int ran = 0;
+  for (const char* proxy : {"haproxy", "nginx", "nghttpx"}) {
+    if (!installed(proxy)) continue;
+    for (const char* client : {"grpc++", "grpcio", "grpc-go", "grpc-js", "grpc-java"}) {
+      if (!peer_built(peer_program(client).c_str())) continue;
+      SCOPED_TRACE(std::string(client) + " through " + proxy);
+      int code = 0;
+      std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy " + proxy + " --client " +
+                                  client + " --repeat 3 --compare", &code);
+      EXPECT_TRUE(code == 0 || code == 1) << out;  // 1: grpc-core loses the status through haproxy
+      EXPECT_TRUE(std::regex_search(out, std::regex("agreement: ([0-9]+) of \\1 "))) << out;
+      // Not modelled: grpc-java's first message written after the status came in (the JVM slow
+      // to write what the application handed it; about 1 invocation in 7 through haproxy), so
+      // the legs differ from frame 1 on. Any other difference fails.
+      bool message_raced = std::string(client) == "grpc-java" &&
+                           out.find("downstream (client): differ at frame 1: live < HEADERS s=3 END_STREAM") != std::string::npos;
+      if (!message_raced) {
+        EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+        EXPECT_EQ(out.find("downstream (client): differ"), std::string::npos) << out;
+      }
+      ++ran;
+    }
+  }
+  if (ran == 0) GTEST_SKIP() << "no proxy installed or no client peer built (scripts/install-live-deps.sh)";
+  EXPECT_EQ(peers_running(), 0);
+  EXPECT_EQ(proxies_running(), 0);
+}
+
 // Generated scenarios, live and simulated: every live outcome of every call is predicted.
 TEST(LiveDifferential, GeneratedScenariosAgreeWithThePresets) {
   for (const char* proxy : {"haproxy", "nginx", "nghttpx"}) {

@@ -252,12 +252,18 @@ function callAll(calls, target, timeoutMs) {
     reported = true;
     report(outcomes);
   };
-  // A call still running at the bound is reported without a status; h2sim stops the process.
-  setTimeout(finish, timeoutMs);
   if (remaining === 0) return finish();
-  calls.forEach((spec, i) => {
-    setTimeout(() => startCall(client, i, spec, outcomes[i], () => { if (--remaining === 0) finish(); }),
-               spec.startNs / 1e6);
+  // The scenario's clock starts once the connection is up, as the grpc-java peer's does. A call
+  // started earlier is held by grpc-js until the transport is ready, while its upload's interval
+  // already runs: the first two messages then left 0.7 ms apart instead of 10 ms (through nghttpx,
+  // 2026-12-06), which no simulated schedule does.
+  client.waitForReady(Date.now() + timeoutMs, () => {
+    // A call still running at the bound is reported without a status; h2sim stops the process.
+    setTimeout(finish, timeoutMs);
+    calls.forEach((spec, i) => {
+      setTimeout(() => startCall(client, i, spec, outcomes[i], () => { if (--remaining === 0) finish(); }),
+                 spec.startNs / 1e6);
+    });
   });
 }
 
