@@ -35,9 +35,6 @@ std::vector<Line> lines_of(const Result& r, h2::Leg leg, bool client_side, bool 
     lines.push_back({o.key + " len=" + std::to_string(o.bytes), sent, o.reads_before});
     o = {};
   };
-  auto begin_line = [&](bool sent) {
-    if (!sent) ++reads;
-  };
   for (const h2::FrameRecord& f : r.frames) {
     if (f.endpoint.leg != leg || f.endpoint.client_side != client_side || f.endpoint.peer == h2::Peer::hostile) continue;
     if (f.type != FrameType::headers && f.type != FrameType::data && f.type != FrameType::rst_stream) continue;
@@ -49,7 +46,7 @@ std::vector<Line> lines_of(const Result& r, h2::Leg leg, bool client_side, bool 
       if (!o.key.empty() && o.key != head) close_data(f.sent);
       if (o.key.empty()) {
         o.reads_before = reads;
-        begin_line(f.sent);
+        reads += !f.sent;
       }
       o.key = head;
       o.bytes += f.length;
@@ -67,7 +64,7 @@ std::vector<Line> lines_of(const Result& r, h2::Leg leg, bool client_side, bool 
       if (const std::string* v = h2::find_header(f.headers, name)) line += std::string(" ") + name + "=" + *v;
     }
     lines.push_back({line, f.sent, reads});
-    begin_line(f.sent);
+    reads += !f.sent;
   }
   close_data(false);
   close_data(true);
