@@ -85,7 +85,7 @@ std::optional<size_t> writes_left_later(const Result& live, const Result& simula
   std::vector<Line> b = lines_of(simulated, leg, client_side, true);
   std::vector<Line> a_reads = split(a, false), b_reads = split(b, false);
   std::vector<Line> a_sent = split(a, true), b_sent = split(b, true);
-  auto text = [](const Line& l) { return l.text; };
+  auto text = [](const Line& l) -> const std::string& { return l.text; };
   if (!std::ranges::equal(a_reads, b_reads, {}, text, text)) return std::nullopt;
   if (!std::ranges::equal(a_sent, b_sent, {}, text, text)) return std::nullopt;
   size_t later = 0;
@@ -124,11 +124,10 @@ LegDifference compare_leg(const Result& live, const Result& simulated, h2::Leg l
   }
   if (!d.agrees) {
     if (std::optional<size_t> later = writes_left_later(live, simulated, leg, client_side)) {
-      d.agrees = true;
-      d.at = 0;
-      d.live.clear();
-      d.simulated.clear();
-      d.writes_left_later = *later;
+      LegDifference agreed;
+      agreed.leg = std::move(d.leg);
+      agreed.writes_left_later = *later;
+      return agreed;
     }
   }
   return d;
@@ -150,9 +149,10 @@ bool all_same(const std::vector<LegDifference>& legs) {
 
 // The legs against the search's first execution that reached the live run's outcome of call 0;
 // if they differ, against the first of `schedules` seeded executions with that outcome whose
-// frames are the live ones (or, failing that, the live ones but for writes that left later). One outcome is reached by many schedules: a loaded machine that
-// delays the proxy lets the client's second message out before the abort, and the search's first
-// path to the same outcome had none (the live test failed on that under load).
+// frames are the live ones (or, failing that, the live ones but for writes that left later).
+// One outcome is reached by many schedules: a loaded machine that delays the proxy lets the
+// client's second message out before the abort, and the search's first path to the same outcome
+// had none (the live test failed on that under load).
 std::vector<LegDifference> closest_legs(const Scenario& scenario, const Result& live, const std::vector<sim::Decision>& first,
                                         bool traced_server, uint64_t schedules) {
   sim::RecordedChoices choices(first);

@@ -356,17 +356,20 @@ func (w *writeWatch) Write(b []byte) (int, error) {
 	return w.Conn.Write(b)
 }
 
-// quiet waits until the connection has had no write for 20 ms, at most a second: with the 20 ms
-// callAll waits first, what grpc-go queued on reading a call's end has left. grpc-go's
-// RST_STREAM(NO_ERROR) after trailers while uploading is queued after the status reaches the
-// call and written by its writer goroutine (http2_client.go closeStream, loopyWriter); exiting at
-// once cut it in 10 of 16 runs through haproxy and nginx (2026-12-06). A real application keeps
-// running and sends it.
-func (w *writeWatch) quiet() {
+// quiet waits until the connection has had no write for 20 ms since `from` or later, a second at
+// most. grpc-go's RST_STREAM(NO_ERROR) after trailers while uploading is queued after the status
+// reaches the call and written by its writer goroutine (http2_client.go closeStream,
+// loopyWriter); exiting at once cut it in 8 of 16 runs through haproxy and nginx (2026-12-06). A
+// real application keeps running and sends it.
+func (w *writeWatch) quiet(from time.Time) {
 	const gap = 20 * time.Millisecond
-	end := time.Now().Add(time.Second)
+	end := from.Add(time.Second)
 	for time.Now().Before(end) {
-		since := time.Since(time.Unix(0, atomic.LoadInt64(&w.last)))
+		last := time.Unix(0, atomic.LoadInt64(&w.last))
+		if last.Before(from) {
+			last = from
+		}
+		since := time.Since(last)
 		if since >= gap {
 			return
 		}
@@ -417,12 +420,12 @@ func callAll(sc *scenario.Scenario, target string, timeoutMs int) int {
 	case <-all:
 	case <-time.After(time.Until(start.Add(time.Duration(timeoutMs) * time.Millisecond))):
 	}
-	time.Sleep(20 * time.Millisecond) // the writer goroutine takes what the calls' ends queued
 	dialed.Lock()
-	if watch != nil {
-		watch.quiet()
-	}
+	w := watch
 	dialed.Unlock()
+	if w != nil {
+		w.quiet(time.Now())
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	var b strings.Builder
