@@ -34,6 +34,14 @@ constexpr ProxyPolicy all_presets[] = {
         .client_abort = ClientAbort::end_stream_then_cancel,
         // §1.6 row E: a complete response without RST leaves the stream open for the upload.
         .after_response = AfterResponse::wait_for_client,
+        // mux_h2.c: DATA on a stream that is neither open nor half-closed(local) is a stream error
+        // STREAM_CLOSED (h2c_frt_handle_data, "RFC7540#6.1"), and a stream already released
+        // (h2_closed_stream) is taken as closed by a reset it received, so DATA the client sent
+        // before it saw haproxy's reset is answered with RST_STREAM(STREAM_CLOSED). Live, haproxy
+        // 2.6.12 with the grpc-java client on a loaded machine (2026-12-06, docs/fidelity.md "Data
+        // that crosses haproxy's reset"): the client's first message crossed the trailers and
+        // RST(CANCEL), and haproxy answered it with RST(STREAM_CLOSED) 9 ms later.
+        .reset_late_client_data = true,
         // §1.7 `option http-buffer-request`, off by default ("should definitely not be used by
         // default", doc/configuration.txt 2.6): with it the request waits "until either the whole
         // body is received or the request buffer is full". The buffer is tune.bufsize (16384)
@@ -52,6 +60,8 @@ constexpr ProxyPolicy all_presets[] = {
         .flush_response_before_reset = true,
         // §1.6 row F on 3.5-dev: the server gets RST(CANCEL) only.
         .client_abort = ClientAbort::cancel,
+        // As haproxy-2.6: h2c_handle_data still answers DATA on a closed stream with STREAM_CLOSED.
+        .reset_late_client_data = true,
         // As haproxy-2.6: §1.7 `option http-buffer-request`, off by default.
         .request_buffering_setting = true,
         .request_buffer_bytes = 15360,

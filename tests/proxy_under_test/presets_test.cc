@@ -130,6 +130,41 @@ TEST(Haproxy26Preset, AnAbortOfAnUploadingClientEndsTheResponseThenCancels) {
   EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}), (V{"HEADERS", "DATA", "RST_STREAM(CANCEL)"}));
 }
 
+// mux_h2.c answers DATA on a stream it has closed with RST_STREAM(STREAM_CLOSED); seen live with
+// haproxy 2.6.12 when grpc-java's message crossed haproxy's reset (docs/behaviours.md §1.2).
+// nghttpx's nghttp2 session drops such DATA without a word.
+TEST(Haproxy26Preset, AnswersDataThatCrossedItsResetWithStreamClosed) {
+  Scenario s = scenario_from_file("haproxy-resets-data-that-crossed-its-reset.textproto");
+  Result r = run_plain(s);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{3}),
+            (V{"HEADERS[ES]", "RST_STREAM(CANCEL)", "RST_STREAM(STREAM_CLOSED)"}));
+  EXPECT_EQ(r.marks.count("proxy: RST(STREAM_CLOSED) for DATA after its reset"), 1u);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::permission_denied);  // grpc-java ignores it
+
+  s.mutable_proxy()->set_preset("haproxy-3.2");
+  r = run_plain(s);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{3}),
+            (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)", "RST_STREAM(STREAM_CLOSED)"}));
+
+  s.mutable_proxy()->set_preset("nghttpx");
+  r = run_plain(s);
+  EXPECT_EQ(r.marks.count("proxy: RST(STREAM_CLOSED) for DATA after its reset"), 0u);
+  for (const std::string& frame : sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{3})) {
+    EXPECT_NE(frame, "RST_STREAM(STREAM_CLOSED)");
+  }
+}
+
+// What follows for grpc-js (docs/fidelity.md item 23): haproxy 3.x's RST(NO_ERROR) after the
+// trailers leaves the OK in place, its RST(STREAM_CLOSED) for the crossed message replaces it.
+TEST(Haproxy32Preset, ItsResetForDataThatCrossedItTurnsAGrpcJsOkIntoInternal) {
+  Result r = run_plain(scenario_from_file("haproxy32-grpcjs-ok-replaced-by-reset-for-crossed-data.textproto"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}),
+            (V{"HEADERS[ES]", "RST_STREAM(NO_ERROR)", "RST_STREAM(STREAM_CLOSED)"}));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(*r.calls[0].client_saw, (grpc::Status{grpc::Code::internal, "Received RST_STREAM with code 5"}));
+}
+
 TEST(Haproxy26Preset, PresentsAClientAbortToTheServerAsEndStreamThenCancel) {
   Result r = run_plain(client_abort("haproxy-2.6"));
   EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}),
