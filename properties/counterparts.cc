@@ -13,7 +13,9 @@ constexpr Counterpart counterparts[] = {
      "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
      "(docs/fidelity-matrix-200x5.md), each at 100% at its latest run: 3,431 of 3,431 cells (the "
      "grpc++ sync client 290 of 297, then 295 of 299, first: docs/fidelity.md items 19 and 20); "
-     "2026-12-03 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): 498 of 498"},
+     "2026-12-03 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): 498 of 498; "
+     "2026-12-06, after its reset for DATA that crossed its reset: 897 of 897 with the grpc-js, "
+     "grpc-java and grpc++ clients"},
     {"proxy", "haproxy-3.2", "haproxy 3.2.0 (e87397bc7)", never_packaged},
     {"proxy", "nginx", "Debian 12 nginx 1.22.1-9+deb12u11",
      "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
