@@ -191,8 +191,8 @@ struct ProxyPolicy {
   // Go's x/net server (server.go processData) and haproxy (mux_h2.c): DATA that reaches a client
   // stream after the proxy's RST_STREAM of it was written (the client sent it before it saw the
   // reset) is answered with RST_STREAM(STREAM_CLOSED); while the reset is still queued the DATA is
-  // dropped quietly. nghttp2 (nghttpx) and nginx drop it either way. A grpc-js client lets that second reset turn an OK it already
-  // has into INTERNAL (docs/fidelity.md item 23).
+  // dropped quietly. nghttp2 (nghttpx) and nginx drop it either way. A grpc-js client lets that
+  // second reset turn an OK it already has into INTERNAL (docs/fidelity.md item 23).
   bool reset_late_client_data = false;
   // Request buffering (docs/fidelity.md, "Request buffering"): the request's headers and DATA
   // wait in the proxy, the server's stream not yet opened, until the client's END_STREAM arrives
