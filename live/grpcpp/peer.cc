@@ -472,6 +472,12 @@ void run_call(Echo::Stub* stub, int index, const h2sim::Call& call, Clock::time_
 int call_all(const h2sim::Scenario& scenario, const std::string& target, int timeout_ms, bool sync) {
   // One connection for every call, as our client host opens one.
   auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  // The scenario's clock starts once the connection is up, as the other peers' do. A call started
+  // earlier is held by grpc-core until the transport is ready: in CI (2026-12-06) the connection
+  // took 60 ms, calls 0 and 1 of a scenario that starts them 20 ms apart left in one write, and
+  // grpc++ then answered both their response header blocks as no simulated schedule does.
+  // Unconnected by the bound, the calls start anyway and fail as grpc-core makes them.
+  channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
   auto stub = Echo::NewStub(channel);
   std::vector<Outcome> outcomes(scenario.calls_size());
   std::vector<std::thread> threads;

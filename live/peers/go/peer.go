@@ -30,6 +30,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/prototext"
@@ -396,6 +397,16 @@ func callAll(sc *scenario.Scenario, target string, timeoutMs int) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	// The scenario's clock starts once the connection is up, as the other peers' do: a call started
+	// earlier is held until the transport is ready while the scenario's gaps run. Unconnected by
+	// the bound, the calls start anyway and fail as grpc-go makes them.
+	ready, cancel := context.WithTimeout(context.Background(), time.Duration(timeoutMs)*time.Millisecond)
+	for state := conn.GetState(); state != connectivity.Ready; state = conn.GetState() {
+		if !conn.WaitForStateChange(ready, state) {
+			break
+		}
+	}
+	cancel()
 	client := echo.NewEchoClient(conn)
 	outcomes := make([]outcome, len(sc.Calls))
 	var mu sync.Mutex

@@ -253,6 +253,13 @@ def escape(text):
 def call_all(scenario, target, timeout_ms):
     # One channel, one connection for every call, as our client host opens one.
     channel = grpc.insecure_channel(target)
+    # The scenario's clock starts once the connection is up, as the other peers' do: a call started
+    # earlier is held until the transport is ready while the scenario's gaps run. Unconnected by
+    # the bound, the calls start anyway and fail as grpcio makes them.
+    try:
+        grpc.channel_ready_future(channel).result(timeout=timeout_ms / 1000)
+    except grpc.FutureTimeoutError:
+        pass
     stub = echo_pb2_grpc.EchoStub(channel)
     calls = [Call() for _ in scenario.calls]
     start = time.monotonic()
