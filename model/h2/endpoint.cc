@@ -302,6 +302,12 @@ struct Endpoint::FrameCursor {
 
   template <typename OnHeader>
   void feed(std::span<const uint8_t> bytes, OnHeader&& on_header) {
+    feed(bytes, on_header, [](const FrameHeader&) {});
+  }
+
+  // on_end(header) once a frame's last payload byte is in (at once for an empty payload).
+  template <typename OnHeader, typename OnEnd>
+  void feed(std::span<const uint8_t> bytes, OnHeader&& on_header, OnEnd&& on_end) {
     while (!bytes.empty()) {
       if (preface_left > 0) {
         size_t n = std::min<size_t>(preface_left, bytes.size());
@@ -311,18 +317,23 @@ struct Endpoint::FrameCursor {
         size_t n = std::min<size_t>(payload_left, bytes.size());
         payload_left -= static_cast<uint32_t>(n);
         bytes = bytes.subspan(n);
+        if (payload_left == 0) on_end(current);
       } else {
         header[header_have++] = bytes.front();
         bytes = bytes.subspan(1);
         if (header_have == frame_header_bytes) {
           header_have = 0;
-          FrameHeader h = read_frame_header(header);
-          payload_left = h.length;
-          on_header(h);
+          current = read_frame_header(header);
+          payload_left = current.length;
+          on_header(current);
+          if (payload_left == 0) on_end(current);
         }
       }
     }
   }
+
+ private:
+  FrameHeader current{};
 };
 
 struct Endpoint::History {
@@ -463,12 +474,16 @@ void Endpoint::receive(std::span<const uint8_t> batch) {
   }
 }
 
-// nghttp2 drops DATA on a closed stream before any callback sees the frame, so the frame headers
-// are read here, ahead of it. A stream this endpoint reset is closed only once the reset was
-// serialized (take_output), so its flags before the batch are its flags at each frame of it; the
-// events come before those nghttp2 reports for the same batch, which concern other streams.
+// nghttp2 drops DATA on a closed stream before any callback sees the frame, so the frames are
+// followed here, ahead of it. A DATA frame is reported once its last byte is in, as haproxy and
+// Go's x/net act on a whole frame: reported at its header, a frame split across two reads drew
+// its reset one read early, before the proxy had the frame (a shaped case through haproxy-3.2,
+// 2026-12-06, judged illegal by the legal-frames monitor). A stream this endpoint reset is closed
+// only once the reset was serialized (take_output), so its flags before the batch are its flags at
+// each frame of it; the events come before those nghttp2 reports for the same batch, which
+// concern other streams.
 void Endpoint::watch_late_data(std::span<const uint8_t> batch) {
-  late_data_->feed(batch, [&](const FrameHeader& h) {
+  late_data_->feed(batch, [](const FrameHeader&) {}, [&](const FrameHeader& h) {
     if (h.type != static_cast<uint8_t>(FrameType::data)) return;
     const StreamFlags* f = streams_.find(h.stream);
     if (f == nullptr || !f->closed || !f->reset_sent) return;

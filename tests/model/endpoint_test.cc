@@ -106,6 +106,34 @@ TEST(Endpoint, RemembersEveryStreamItSawClosedOnesIncluded) {
   for (StreamId id : ids) EXPECT_NE(server.stream(id), nullptr) << "a closed stream is still known";
 }
 
+// haproxy and Go's x/net act on a whole DATA frame: one split across two reads is reported with
+// the read that completes it, not the one that holds its header (a shaped case through
+// haproxy-3.2 reset the client once per frame a read early, and the legal-frames monitor judged
+// the reset for the unfinished frame illegal, 2026-12-06).
+TEST(Endpoint, ReportsDataAfterItsResetOnceTheWholeFrameIsIn) {
+  const Headers request = {{":method", "POST"}, {":scheme", "http"}, {":path", "/h2sim.test.Echo/BidiStream"},
+                           {":authority", "h2sim.test"}, {"content-type", "application/grpc"}};
+  Endpoint client(Role::client);
+  Endpoint server(Role::server, EndpointOptions{.report_data_after_reset = true});
+  StreamId id = client.submit_request(request, false);
+  server.receive(client.take_output().bytes);
+  server.take_events();
+  server.reset(id, ErrorCode::no_error);
+  server.take_output();
+  client.send_data(id, std::vector<uint8_t>(30, 'a'), true);
+  std::vector<uint8_t> data = client.take_output().bytes;
+  ASSERT_EQ(data.size(), frame_header_bytes + 30);
+  auto reported = [&] {
+    size_t n = 0;
+    for (const Event& e : server.take_events()) n += e.kind == Event::Kind::data_after_reset && e.stream == id;
+    return n;
+  };
+  server.receive(std::span(data).first(frame_header_bytes + 10));  // the header and part of the payload
+  EXPECT_EQ(reported(), 0u);
+  server.receive(std::span(data).subspan(frame_header_bytes + 10));
+  EXPECT_EQ(reported(), 1u);
+}
+
 // Go's x/net server answers DATA that reaches a stream after its RST_STREAM was written
 // (docs/fidelity.md item 23). nghttp2 drops such DATA before any callback sees it, so an endpoint
 // asked to report it reads the frame headers itself, whatever the read cuts.
