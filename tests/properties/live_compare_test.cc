@@ -18,24 +18,30 @@ namespace {
 // more of an upload out before an abort).
 class LiveCompare : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(LiveCompare, FramesAreJudgedAgainstARunWithTheSameOutcomeAndFramesIfThereIsOne) {
-  Scenario s = testing::scenario_from_file(GetParam());
+// The outcome the search reaches first, and a seeded run that reaches it with another client leg
+// than the search's first run has (none if no seed up to 2,000 does).
+std::pair<std::string, std::optional<Result>> same_outcome_other_client_leg(const Scenario& s) {
   ExploreOptions bounded;
   bounded.executions_max = 2000;
   ExploreReport search = explore(s, bounded);
   auto first = search.outcomes[0].begin();
   sim::RecordedChoices replay(first->second);
   Result first_run = run_case(s, replay);
-  std::optional<Result> other;
-  for (uint64_t seed = 1; seed <= 2000 && !other; ++seed) {
+  for (uint64_t seed = 1; seed <= 2000; ++seed) {
     sim::SeededChoices choices(seed);
     Result r = run_case(s, choices);
     if (outcome_text(r.calls[0]) == first->first &&
         leg_shape(r, h2::Leg::downstream, true) != leg_shape(first_run, h2::Leg::downstream, true)) {
-      other = r;
+      return {first->first, r};
     }
   }
-  ASSERT_TRUE(other) << "no seeded run reaches " << first->first << " with other frames";
+  return {first->first, std::nullopt};
+}
+
+TEST_P(LiveCompare, FramesAreJudgedAgainstARunWithTheSameOutcomeAndFramesIfThereIsOne) {
+  Scenario s = testing::scenario_from_file(GetParam());
+  auto [outcome, other] = same_outcome_other_client_leg(s);
+  ASSERT_TRUE(other) << "no seeded run reaches " << outcome << " with other frames";
   std::map<std::string, Result> examples{{outcome_text(other->calls[0]), *other}};
   Comparison c = compare_with_preset(s, examples, true, 2000);
   EXPECT_EQ(c.agree, c.cells);
@@ -150,30 +156,16 @@ TEST(LiveCompareLegs, OneLegThatARunMatchesAgreesWhenNoRunMatchesTheOther) {
   Scenario s = testing::scenario_from_file("founding-case.textproto");
   s.mutable_proxy()->set_preset("nginx");
   s.set_client("grpcio");
-  ExploreOptions bounded;
-  bounded.executions_max = 2000;
-  ExploreReport search = explore(s, bounded);
-  auto first = search.outcomes[0].begin();
-  sim::RecordedChoices replay(first->second);
-  Result first_run = run_case(s, replay);
-  std::optional<Result> live;
-  for (uint64_t seed = 1; seed <= 2000 && !live; ++seed) {
-    sim::SeededChoices choices(seed);
-    Result r = run_case(s, choices);
-    if (outcome_text(r.calls[0]) == first->first &&
-        leg_shape(r, h2::Leg::downstream, true) != leg_shape(first_run, h2::Leg::downstream, true)) {
-      live = r;
-    }
-  }
-  ASSERT_TRUE(live) << "no seeded run reaches " << first->first << " with another client leg";
+  auto [outcome, live] = same_outcome_other_client_leg(s);
+  ASSERT_TRUE(live) << "no seeded run reaches " << outcome << " with another client leg";
   // The server's leg ends after its first frame: no simulated run has that.
   auto server_frame = [](const h2::FrameRecord& f) { return f.endpoint.leg == h2::Leg::upstream; };
   auto kept = std::find_if(live->frames.begin(), live->frames.end(), server_frame);
   ASSERT_NE(kept, live->frames.end());
   live->frames.erase(std::remove_if(kept + 1, live->frames.end(), server_frame), live->frames.end());
 
-  Comparison c = compare_with_preset(s, {{first->first, *live}}, true, 2000);
-  const std::vector<LegDifference>& legs = c.legs.at(first->first);
+  Comparison c = compare_with_preset(s, {{outcome, *live}}, true, 2000);
+  const std::vector<LegDifference>& legs = c.legs.at(outcome);
   ASSERT_EQ(legs.size(), 2u);
   EXPECT_TRUE(legs[0].agrees) << legs[0].leg << " differs at " << legs[0].at << ": " << legs[0].live << " vs "
                               << legs[0].simulated;
