@@ -106,16 +106,18 @@ TEST(Endpoint, RemembersEveryStreamItSawClosedOnesIncluded) {
   for (StreamId id : ids) EXPECT_NE(server.stream(id), nullptr) << "a closed stream is still known";
 }
 
+// A bidi request, for the tests of DATA that reaches a stream after its reset.
+const Headers bidi_request = {{":method", "POST"}, {":scheme", "http"}, {":path", "/h2sim.test.Echo/BidiStream"},
+                              {":authority", "h2sim.test"}, {"content-type", "application/grpc"}};
+
 // haproxy and Go's x/net act on a whole DATA frame: one split across two reads is reported with
 // the read that completes it, not the one that holds its header (a shaped case through
 // haproxy-3.2 reset the client once per frame a read early, and the legal-frames monitor judged
 // the reset for the unfinished frame illegal, 2026-12-06).
 TEST(Endpoint, ReportsDataAfterItsResetOnceTheWholeFrameIsIn) {
-  const Headers request = {{":method", "POST"}, {":scheme", "http"}, {":path", "/h2sim.test.Echo/BidiStream"},
-                           {":authority", "h2sim.test"}, {"content-type", "application/grpc"}};
   Endpoint client(Role::client);
   Endpoint server(Role::server, EndpointOptions{.report_data_after_reset = true});
-  StreamId id = client.submit_request(request, false);
+  StreamId id = client.submit_request(bidi_request, false);
   server.receive(client.take_output().bytes);
   server.take_events();
   server.reset(id, ErrorCode::no_error);
@@ -138,13 +140,11 @@ TEST(Endpoint, ReportsDataAfterItsResetOnceTheWholeFrameIsIn) {
 // (docs/fidelity.md item 23). nghttp2 drops such DATA before any callback sees it, so an endpoint
 // asked to report it reads the frame headers itself, whatever the read cuts.
 TEST(Endpoint, ReportsDataOnAStreamItResetOnlyWhenAsked) {
-  const Headers request = {{":method", "POST"}, {":scheme", "http"}, {":path", "/h2sim.test.Echo/BidiStream"},
-                           {":authority", "h2sim.test"}, {"content-type", "application/grpc"}};
   for (bool asked : {false, true}) {
     SCOPED_TRACE(asked ? "asked" : "not asked");
     Endpoint client(Role::client);
     Endpoint server(Role::server, EndpointOptions{.report_data_after_reset = asked});
-    StreamId id = client.submit_request(request, false);
+    StreamId id = client.submit_request(bidi_request, false);
     server.receive(client.take_output().bytes);
     server.take_events();
     server.reset(id, ErrorCode::no_error);
