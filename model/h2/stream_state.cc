@@ -152,11 +152,16 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
       view.reset_sent = true;
       return;
     }
-    if (event == StreamEvent::send_rst && !view.reset_sent && frame.endpoint.peer != Peer::proxy) {
+    uint32_t library_allowed = (view.reset_sent_open ? 0u : 1u) + view.data_read_open;
+    if (event == StreamEvent::send_rst && frame.endpoint.peer != Peer::proxy &&
+        view.library_closed_resets < library_allowed) {
       // A gRPC library's one reset on a stream already closed, by both END_STREAMs or by the
       // peer's reset: grpc-core's server after a cancel's status, grpc-go's and grpc-java's
-      // clients after trailers (model/grpc/server.cc, client.cc). RFC 9113 §5.1 forbids it, but
-      // what the real library does is no finding against a proxy.
+      // clients after trailers (model/grpc/server.cc, client.cc). And one more for each DATA frame
+      // it read while the stream was open: grpc-java's server answers each frame of a request
+      // whose header block it refused. RFC 9113 §5.1 forbids them, but what the real library does
+      // is no finding against a proxy.
+      ++view.library_closed_resets;
       view.reset_sent = true;
       return;
     }
@@ -169,7 +174,12 @@ void StreamMonitor::observe(const FrameRecord& frame, size_t frame_index) {
                                             " in state " +
                                             std::string(stream_state_name(view.state))});
   }
-  if (event == StreamEvent::send_rst) view.reset_sent = true;
+  if (event == StreamEvent::send_rst) {
+    view.reset_sent = true;
+    if (view.state != StreamState::closed) view.reset_sent_open = true;
+  }
+  bool data = event == StreamEvent::recv_data || event == StreamEvent::recv_data_es;
+  if (data && view.state != StreamState::closed) ++view.data_read_open;
   if (t.next == StreamState::closed && view.state != StreamState::closed) view.closed_by_receive = !frame.sent;
   view.state = t.next;
 }

@@ -97,8 +97,13 @@ class StreamMonitor {
     // Go's x/net server answers every DATA frame that reaches a stream it reset (docs/fidelity.md
     // item 23).
     uint32_t resets_licensed = 0;
+    // A gRPC library's resets on the stream once closed, and the DATA frames it read before:
+    // each such frame allows it one reset more (StreamMonitor::observe).
+    uint32_t library_closed_resets = 0;
+    uint32_t data_read_open = 0;
     bool closed_by_receive = false;
     bool reset_sent = false;
+    bool reset_sent_open = false;  // a reset sent before the stream closed
   };
   using Key = std::tuple<uint32_t, bool, StreamId>;  // (connection, client side, stream)
   View& view(const Key& key);

@@ -109,6 +109,36 @@ TEST(StreamMonitor, ExcusesALibrarysOneLateResetButNotAProxys) {
   EXPECT_EQ(check_frames(proxy).size(), 1u);
 }
 
+// grpc-java's server answers a request whose header block is past its limit with :status 431 and
+// RST_STREAM(PROTOCOL_ERROR), then one RST_STREAM(STREAM_CLOSED) per DATA frame it read with the
+// block (docs/fidelity.md "A header list past the advertised limit"): a library's reset more for
+// each DATA frame read while the stream was open, and none more; a proxy's, none.
+TEST(StreamMonitor, ExcusesALibrarysResetForEachDataFrameItReadBeforeTheStreamClosed) {
+  auto as = [](FrameRecord f, Peer peer) {
+    f.endpoint.peer = peer;
+    return f;
+  };
+  FrameLog refused;
+  for (Peer peer : {Peer::server, Peer::proxy}) {
+    refused = {as(frame(false, FrameType::headers, flag_end_headers), peer),
+               as(frame(false, FrameType::data, flag_end_stream), peer),
+               as(frame(true, FrameType::headers, flag_end_headers | flag_end_stream), peer),
+               as(frame(true, FrameType::rst_stream, 0), peer), as(frame(true, FrameType::rst_stream, 0), peer)};
+    std::vector<Violation> violations = check_frames(refused);
+    if (peer == Peer::server) {
+      EXPECT_TRUE(violations.empty()) << violations[0].what;
+    } else {
+      ASSERT_EQ(violations.size(), 2u);
+      EXPECT_EQ(violations[0].frame_index, 3u);
+    }
+  }
+  for (FrameRecord& f : refused) f.endpoint.peer = Peer::server;
+  refused.push_back(as(frame(true, FrameType::rst_stream, 0), Peer::server));
+  std::vector<Violation> violations = check_frames(refused);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].frame_index, 5u);
+}
+
 TEST(StreamMonitor, AllowsOneResetInReplyToEachFrameOnAClosedStream) {
   FrameLog log = {frame(true, FrameType::headers, flag_end_headers),
                   frame(true, FrameType::rst_stream, 0),
