@@ -470,6 +470,13 @@ void H2Relay::from_server(Session& s, Upstream& u, const h2::Event& event) {
     case Kind::reset:
       on_upstream_reset(s, *call, event.code);
       break;
+    case Kind::closed:
+      // A stream above the last one a GOAWAY names (RFC 9113 §6.8) is closed by nghttp2 with
+      // REFUSED_STREAM and no RST_STREAM on the wire; the relay takes it as a reset with that code
+      // (nghttpx: on_stream_close_callback; the tap saw nghttpx answer the client with
+      // RST(REFUSED_STREAM), scenarios/request-header-list-past-server-limit.textproto).
+      if (event.code == ErrorCode::refused_stream) on_upstream_reset(s, *call, event.code);
+      break;
     default:
       break;
   }

@@ -47,18 +47,24 @@ enum class StatusAsked : uint8_t {
   in_finish,
 };
 
-// What a client library does with a response header block larger than the MAX_HEADER_LIST_SIZE
-// it advertised (ClientPersonality::settings), each field counted as RFC 7541 §4.1 counts a table
-// entry: name, value and 32 bytes. Measured live 2026-12-06 through nghttpx, which forwards any
-// size (docs/fidelity.md "A header list past the advertised limit").
+// What a library does with a header block larger than the MAX_HEADER_LIST_SIZE it advertised
+// (the personality's settings), each field counted as RFC 7541 §4.1 counts a table entry: name,
+// value and 32 bytes. Measured live through nghttpx, which forwards any size (docs/fidelity.md "A
+// header list past the advertised limit"): clients 2026-12-06, grpc-java's server 2026-12-07.
 enum class HeaderListLimit : uint8_t {
-  not_enforced,  // grpc-go advertises none; grpc-js took 12 KB of trailers
-  // grpc-core (chttp2's header parsing): the call fails with RESOURCE_EXHAUSTED "received
-  // initial metadata size exceeds limit" (trailers too), the stream reset with ENHANCE_YOUR_CALM.
+  // grpc-go advertises none; grpc-js took 12 KB of trailers. grpc++'s server took a 12 KB request
+  // and refused a later 9 KB one, which is not understood, so not modelled.
+  not_enforced,
+  // grpc-core (chttp2's header parsing) as a client: the call fails with RESOURCE_EXHAUSTED
+  // "received initial metadata size exceeds limit" (trailers too), the stream reset with
+  // ENHANCE_YOUR_CALM.
   grpc_core,
-  // Netty's header decoder: INTERNAL "http2 exception" and RST_STREAM(PROTOCOL_ERROR); past a
-  // quarter more than the limit a connection error, GOAWAY(PROTOCOL_ERROR, last stream 0), and
-  // every call on the connection ends with that status.
+  // Netty's header decoder. A client: INTERNAL "http2 exception" and RST_STREAM(PROTOCOL_ERROR).
+  // A server: HEADERS(:status 431, END_STREAM), RST_STREAM(PROTOCOL_ERROR), and RST_STREAM
+  // (STREAM_CLOSED) for each DATA frame of the request (Netty never made the stream, so each
+  // names one that "does not exist"); the handler never sees the call. Either side, past a
+  // quarter more than the limit: a connection error, GOAWAY(PROTOCOL_ERROR) naming the last
+  // stream made before the block, and every call on the connection is lost with it.
   netty,
 };
 
@@ -231,6 +237,8 @@ struct ServerPersonality {
   bool headers_before_status_may_merge = false;
   // What the library says as its connection opens, as the tap saw it (as ClientPersonality's).
   h2::OpeningSettings settings = {};
+  // What it does with a request header block past settings.max_header_list_bytes.
+  HeaderListLimit header_list_limit = HeaderListLimit::not_enforced;
 };
 
 // The status a server of this personality writes when its application cancels the call, if it can.

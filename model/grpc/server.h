@@ -56,6 +56,11 @@ class ServerHost final : public sim::Host {
   using Key = std::pair<sim::ConnId, h2::StreamId>;
 
   void handle(sim::ConnId conn, h2::Endpoint& endpoint, const h2::Event& event);
+  // Whether the request's header block is past the limit the library enforces (HeaderListLimit);
+  // if so, answers it as the library does.
+  bool refuse_header_list(sim::ConnId conn, h2::Endpoint& endpoint, const h2::Event& event);
+  // Each DATA frame of a refused stream gets its RST_STREAM(STREAM_CLOSED), as Netty's.
+  void answer_refused_data(const Key& key, h2::Endpoint& endpoint, h2::Event::Kind kind);
   void maybe_act(ServerCall& call);
   void act(ServerCall& call);
   std::pair<h2::Headers, h2::Headers> header_blocks(const ServerCall& call, const Status& status);
@@ -89,6 +94,11 @@ class ServerHost final : public sim::Host {
   std::map<sim::TimerId, std::pair<Key, h2::ErrorCode>> reset_timers_;  // reset_after_status_delay
   std::set<sim::ConnId> closed_;  // connections this server closed after a connection error
   std::set<sim::ConnId> peer_closed_;  // connections the client's side closed or reset
+  std::set<Key> refused_;  // streams whose request header block the library refused
+  // Scratch for the read batch being handled: the streams it refused, and whether it ended in a
+  // connection error of ours.
+  std::vector<Key> refused_now_;
+  bool connection_error_ = false;
 };
 
 }  // namespace h2sim::grpc

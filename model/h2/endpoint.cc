@@ -109,6 +109,12 @@ struct Callbacks {
         break;
       }
       case NGHTTP2_DATA:
+        if (e.report_data_frames_) {
+          Event ev;
+          ev.kind = Event::Kind::data_frame;
+          ev.stream = id;
+          e.events_.push_back(std::move(ev));
+        }
         if (es) {
           e.flags(id).end_stream_received = true;
           Event ev;
@@ -364,7 +370,7 @@ enum : uint64_t {
   op_open = 1, op_read_end, op_take_output, op_request, op_response, op_data,
   op_end_stream_frame, op_trailers, op_reset, op_reset_after_output, op_discard, op_goaway,
   op_consume, op_shutdown_notice, op_reset_again, op_reset_after_output_even_if_closed,
-  op_reset_even_if_closed,
+  op_reset_even_if_closed, op_reset_again_after_pending_reset,
 };
 
 }  // namespace
@@ -441,6 +447,7 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
     H2SIM_ASSERT(nghttp2_session_set_next_stream_id(session_, options.first_stream_id) == 0);
   }
   if (options.report_data_after_reset) late_data_ = std::make_unique<FrameCursor>(role);
+  report_data_frames_ = options.report_data_frames;
   if (options.keep_history) {
     history_ = std::make_unique<History>(role);
     sim::StateHash* h = note(op_open);
@@ -451,7 +458,7 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
     h->add_u64(o.connection_window_bytes);
     h->add_u64(static_cast<uint32_t>(options.first_stream_id));
     h->add_u64(options.manual_flow_control);
-    h->add_u64(options.report_data_after_reset);
+    h->add_u64(uint64_t{options.report_data_after_reset} | uint64_t{options.report_data_frames} << 1);
   }
 }
 
@@ -631,6 +638,16 @@ void Endpoint::reset_after_output_even_if_closed(StreamId stream, ErrorCode code
   defer_reset(op_reset_after_output_even_if_closed, stream, code, true);
 }
 
+void Endpoint::reset_again_after_pending_reset(StreamId stream, ErrorCode code) {
+  if (sim::StateHash* h = note(op_reset_again_after_pending_reset)) {
+    h->add_u64((uint64_t{static_cast<uint32_t>(code)} << 32) | static_cast<uint32_t>(stream.value));
+  }
+  auto it = pending_resets_.find(stream);
+  H2SIM_ASSERT(it != pending_resets_.end());
+  ++it->second.resets_after;
+  it->second.code_after = code;
+}
+
 void Endpoint::defer_reset(uint64_t op, StreamId stream, ErrorCode code, bool even_if_closed) {
   if (sim::StateHash* h = note(op)) {
     h->add_u64((uint64_t{static_cast<uint32_t>(code)} << 32) | static_cast<uint32_t>(stream.value));
@@ -715,6 +732,11 @@ bool Endpoint::submit_due_resets() {
       reset_closed(stream, pending.code);
     } else {
       continue;
+    }
+    // nghttp2 queues a reset for a stream it no longer holds (as reset_again).
+    for (uint32_t i = 0; i < pending.resets_after; ++i) {
+      H2SIM_ASSERT(nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.value,
+                                             static_cast<uint32_t>(pending.code_after)) == 0);
     }
     any = true;
   }

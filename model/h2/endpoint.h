@@ -41,6 +41,9 @@ struct Event {
     // A DATA frame on a stream this endpoint's RST_STREAM closed: nghttp2 drops it (RFC 9113
     // §5.1 says to ignore it). Reported only with EndpointOptions::report_data_after_reset.
     data_after_reset,
+    // A whole DATA frame was received (its payload came as data events before it). Reported only
+    // with EndpointOptions::report_data_frames.
+    data_frame,
     error,       // the session hit a fatal error; the connection is unusable
   };
   Kind kind = Kind::headers;
@@ -85,6 +88,10 @@ struct EndpointOptions {
   // for an owner that answers it as Go's x/net server does. Off: nghttp2 drops it unreported, and
   // no frame costs a callback more.
   bool report_data_after_reset = false;
+  // Report each whole DATA frame received (Event::Kind::data_frame), for an owner that answers
+  // every frame of a stream it refused while the batch is read: grpc-java's server
+  // (model/grpc/server.cc). Off: no frame costs an event more.
+  bool report_data_frames = false;
 };
 
 // A header block, for a state (Endpoint::add_state, and hosts that hold blocks of their own).
@@ -142,6 +149,10 @@ class Endpoint {
   // a stream neither side reset: a frame on a closed stream, which RFC 9113 §5.1 forbids and
   // grpc-core's close_from_api writes all the same (model/grpc/server.cc).
   void reset_after_output_even_if_closed(StreamId stream, ErrorCode code);
+  // One more RST_STREAM(code) right after the reset pending for the stream (reset_after_output*)
+  // leaves: a reply to a frame that came in before it left, as reset_again is to one that came
+  // in after.
+  void reset_again_after_pending_reset(StreamId stream, ErrorCode code);
   // Drops the stream's body and trailers queued but not yet serialized; headers already submitted
   // still leave. With reset_after_output: the headers, then the reset, and none of the body.
   void discard_unsent_data(StreamId stream);
@@ -234,6 +245,9 @@ class Endpoint {
   struct PendingReset {
     ErrorCode code;
     bool even_if_closed;
+    // reset_again_after_pending_reset: how many resets follow it, and their code.
+    uint32_t resets_after = 0;
+    ErrorCode code_after = ErrorCode::no_error;
   };
   StreamMap<PendingReset> pending_resets_;
   Headers incoming_headers_;  // the header block being received (blocks never interleave)
@@ -245,6 +259,7 @@ class Endpoint {
   bool opened_ = false;  // the first flush, with the connection's opening, has been taken
   std::unique_ptr<History> history_;
   std::unique_ptr<FrameCursor> late_data_;  // with report_data_after_reset
+  bool report_data_frames_ = false;
 };
 
 }  // namespace h2sim::h2

@@ -863,6 +863,44 @@ TEST(ClientPersonalities, EachEnforcesTheHeaderListLimitAsItsLibraryDid) {
   EXPECT_EQ(grpc::find_client_personality("grpc-js")->header_list_limit, grpc::HeaderListLimit::not_enforced);
 }
 
+// The server's side, measured live through nghttpx 2026-12-07
+// (scenarios/request-header-list-past-server-limit.textproto): 6 KB, 9 KB and 12 KB request header
+// blocks against the 8,192 bytes every server library advertises but grpc-go's.
+TEST(ServerPersonalities, EachEnforcesTheHeaderListLimitAsItsLibraryDid) {
+  const grpc::Status http_431{grpc::Code::internal, "Received http2 header with status: 431"};
+  const grpc::Status refused{grpc::Code::unavailable, "Received RST_STREAM with error code 7"};
+  for (const auto& p : grpc::server_personalities()) {
+    Scenario s = scenario_from_file("request-header-list-past-server-limit.textproto");
+    s.set_server(std::string(p.name));
+    Result r = run_plain(s);
+    ASSERT_EQ(r.calls.size(), 3u);
+    EXPECT_TRUE(r.calls[0].client_saw && r.calls[0].client_saw->code == grpc::Code::ok) << p.name;
+    std::vector<std::string> answer = sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{3});
+    std::optional<h2::StreamId> goaway_last;
+    for (const h2::FrameRecord& f : r.frames) {
+      if (f.sent && f.endpoint.peer == h2::Peer::server && f.type == h2::FrameType::goaway) goaway_last = f.last_stream_id;
+    }
+    if (p.header_list_limit == grpc::HeaderListLimit::netty) {
+      EXPECT_EQ(r.calls[1].client_saw, http_431) << p.name;
+      EXPECT_EQ(answer, (std::vector<std::string>{"HEADERS[ES]", "RST_STREAM(PROTOCOL_ERROR)", "RST_STREAM(STREAM_CLOSED)"}))
+          << p.name;
+      EXPECT_EQ(goaway_last, h2::StreamId{3}) << p.name << ": the last stream Netty made, the refused one";
+      EXPECT_EQ(r.calls[2].client_saw, refused) << p.name << ": nghttpx refuses what the GOAWAY did not take";
+      for (size_t call : {1u, 2u}) EXPECT_FALSE(r.calls[call].server_sent) << p.name << ": the handler never ran";
+    } else {
+      for (size_t call : {1u, 2u}) {
+        EXPECT_TRUE(r.calls[call].client_saw && r.calls[call].client_saw->code == grpc::Code::ok) << p.name << " " << call;
+      }
+      EXPECT_FALSE(goaway_last) << p.name;
+    }
+    EXPECT_TRUE(r.violations.empty()) << p.name << ": " << r.violations[0].what;
+  }
+  EXPECT_EQ(grpc::find_server_personality("grpc-java")->header_list_limit, grpc::HeaderListLimit::netty);
+  for (const char* name : {"grpc-core", "grpcio", "grpc-go", "grpc-js"}) {
+    EXPECT_EQ(grpc::find_server_personality(name)->header_list_limit, grpc::HeaderListLimit::not_enforced) << name;
+  }
+}
+
 TEST(ServerPersonalities, AllAreListed) {
   for (const char* name : {"grpc-core", "grpcio", "grpc-go", "grpc-java", "grpc-js"}) {
     EXPECT_NE(grpc::find_server_personality(name), nullptr) << name;
