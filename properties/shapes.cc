@@ -91,22 +91,46 @@ uint64_t response_block_bytes(const ServerScript& server, uint64_t message_encod
   return bytes;
 }
 
+// The largest request header block a call's client sends, counted as a server counts it: every
+// custom header, and 512 bytes for the pseudo-headers, content-type, te, the call tag and what a
+// proxy adds (via, x-forwarded-for).
+uint64_t request_block_bytes(const ClientScript& client) {
+  uint64_t bytes = 512;
+  for (uint32_t i = 0; i < client.metadata_headers(); ++i) {
+    const h2::Header field[] = {grpc::metadata_header(grpc::MetadataBlock::request, 99999, i, client.metadata_bytes())};
+    bytes += grpc::header_list_bytes(field);
+  }
+  return bytes;
+}
+
 // Custom metadata headers and trailers of drawn counts and sizes, and long status messages:
 // HPACK tables, CONTINUATION frames and a proxy's header limits.
 void long_metadata(Scenario& s, const ProxyEntry*) {
   // grpc-core's and grpc-java's clients fail a call whose response block is past the 8,192 bytes
-  // they advertise, as their libraries do (ClientPersonality::header_list_limit): through any
-  // proxy, the reference too, so such a case shows nothing about the proxy. For them the drawn
-  // sizes shrink until the block fits.
+  // they advertise, as their libraries do (ClientPersonality::header_list_limit), and grpc-java's
+  // server refuses such a request block: through any proxy, the reference too, so such a case
+  // shows nothing about the proxy. For them the drawn sizes shrink until the block fits.
   const grpc::ClientPersonality* client = grpc::find_client_personality(s.client());
   std::optional<uint32_t> limit;
   if (client && client->header_list_limit != grpc::HeaderListLimit::not_enforced) limit = client->settings.max_header_list_bytes;
+  const grpc::ServerPersonality* server_library = grpc::find_server_personality(s.server());
+  std::optional<uint32_t> request_limit;
+  if (server_library && server_library->header_list_limit != grpc::HeaderListLimit::not_enforced) {
+    request_limit = server_library->settings.max_header_list_bytes;
+  }
   for (Call& c : *s.mutable_calls()) {
     // At most 4 x 3,000 bytes a block: a trailers-only response carries the header block's and
     // the trailers' with a status message percent-encoded to 24 KB, under the 64 KiB header list
     // h2sim's own endpoints accept (model/h2/endpoint.h).
-    c.mutable_client()->set_metadata_headers(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
-    c.mutable_client()->set_metadata_bytes(*weighted<uint32_t>({{2, 100}, {1, 1000}, {1, 3000}}));
+    ClientScript& request = *c.mutable_client();
+    request.set_metadata_headers(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
+    request.set_metadata_bytes(*weighted<uint32_t>({{2, 100}, {1, 1000}, {1, 3000}}));
+    if (request_limit) {
+      while (request.metadata_bytes() > 1 && request_block_bytes(request) > *request_limit) {
+        request.set_metadata_bytes(request.metadata_bytes() / 2);
+      }
+      H2SIM_ASSERT(request_block_bytes(request) <= *request_limit);
+    }
     ServerScript& server = *c.mutable_server();
     server.set_header_metadata(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
     server.set_trailer_metadata(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));

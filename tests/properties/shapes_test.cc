@@ -76,6 +76,25 @@ RC_GTEST_PROP(Shapes, LongMetadataStaysWithinTheHeaderListLimitOfTheClientsThatE
   if (s.client() != "grpc-go") RC_ASSERT(largest <= 8192u);
 }
 
+// The server's twin: grpc-java's server refuses a request header block past its 8,192 bytes
+// (ServerPersonality::header_list_limit), so long-metadata keeps a request within it there, and
+// still draws larger ones for the servers that take them.
+RC_GTEST_PROP(Shapes, LongMetadataStaysWithinTheHeaderListLimitOfTheServersThatEnforceOne, ()) {
+  GenOptions o = shaped("long-metadata");
+  o.presets = {""};
+  o.servers = {"grpc-java", "grpc-go"};
+  Scenario s = *gen_scenario(o);
+  uint64_t largest = 0;
+  for (const Call& c : s.calls()) largest = std::max(largest, uint64_t{c.client().metadata_headers()} * (c.client().metadata_bytes() + 48));
+  RC_CLASSIFY(largest > 8192, "a request block past 8 KiB drawn");
+  RapidCheckChoices choices;
+  Result r = run_case(s, choices);
+  for (const grpc::CallOutcome& c : r.calls) {
+    RC_ASSERT(!(c.client_saw && c.client_saw->message == "Received http2 header with status: 431"));
+  }
+  if (s.server() == "grpc-java") RC_ASSERT(largest <= 8192u);
+}
+
 TEST(Shapes, LongMetadataStillDrawsBlocksPastEightKibForClientsWithoutALimit) {
   GenOptions o = shaped("long-metadata");
   o.presets = {""};
