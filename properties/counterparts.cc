@@ -111,8 +111,9 @@ constexpr Counterpart counterparts[] = {
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 248 of 248 cells "
      "through haproxy, nginx and nghttpx each"},
     {"server", "grpc-java", "grpc-java 1.41.3",
-     "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 248 of 248 cells "
-     "through haproxy, nginx and nghttpx each; 2026-12-03 matrix, 30 x 3 (docs/fidelity-matrix.md): 105 of 105 through haproxy, "
+     "2026-12-06: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 248 of 248 cells "
+     "through haproxy, nginx and nghttpx each, after its header list limit (3 of 3 runs of "
+     "scenarios/request-header-list-past-server-limit.textproto as simulated); 2026-12-03 matrix, 30 x 3 (docs/fidelity-matrix.md): 105 of 105 through haproxy, "
      "nginx and nghttpx"},
 };
 

@@ -50,7 +50,7 @@ enum class StatusAsked : uint8_t {
 // What a library does with a header block larger than the MAX_HEADER_LIST_SIZE it advertised
 // (the personality's settings), each field counted as RFC 7541 §4.1 counts a table entry: name,
 // value and 32 bytes. Measured live through nghttpx, which forwards any size (docs/fidelity.md "A
-// header list past the advertised limit"): clients 2026-12-06, grpc-java's server 2026-12-07.
+// header list past the advertised limit"), 2026-12-06.
 enum class HeaderListLimit : uint8_t {
   // grpc-go advertises none; grpc-js took 12 KB of trailers. grpc++'s server took a 12 KB request
   // and refused a later 9 KB one, which is not understood, so not modelled.

@@ -687,7 +687,7 @@ TEST(LivePeers, EachClientTreatsAHeaderListPastItsLimitAsItsPersonalitySays) {
   }
 }
 
-// The server's side (2026-12-07): grpc-java's server answers a 9 KB request block with :status 431
+// The server's side (2026-12-06): grpc-java's server answers a 9 KB request block with :status 431
 // and two resets, a 12 KB one with GOAWAY, as its personality predicts, frame for frame. A real
 // server peer's statuses are read from its script, so "status preserved" would blame nghttpx for
 // calls the library refused: it is off here.

@@ -863,7 +863,7 @@ TEST(ClientPersonalities, EachEnforcesTheHeaderListLimitAsItsLibraryDid) {
   EXPECT_EQ(grpc::find_client_personality("grpc-js")->header_list_limit, grpc::HeaderListLimit::not_enforced);
 }
 
-// The server's side, measured live through nghttpx 2026-12-07
+// The server's side, measured live through nghttpx 2026-12-06
 // (scenarios/request-header-list-past-server-limit.textproto): 6 KB, 9 KB and 12 KB request header
 // blocks against the 8,192 bytes every server library advertises but grpc-go's.
 TEST(ServerPersonalities, EachEnforcesTheHeaderListLimitAsItsLibraryDid) {
