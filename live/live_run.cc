@@ -161,6 +161,7 @@ Result run_live(const Scenario& scenario, const Peers& peers, int listener, uint
   if (peers.server) script_server_outcomes(scenario, *peers.server, &result);
   result.end = finished ? sim::RunEnd::quiescent : sim::RunEnd::limit_time;
   result.frames = trace.take_frames();
+  if (peers.server) keep_only_what_the_server_wrote(&result);
   result.marks = world.take_marks();
   if (!client_died.empty()) result.marks.hit(client_died);
   record_closes(result);

@@ -4,9 +4,11 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -326,6 +328,33 @@ void script_server_outcomes(const Scenario& scenario, const PeerKind& server, Re
     if (!c.server_sent) continue;
     uint32_t messages = grpc::messages_before_status(script.kind, script.server, c.server_sent->code == grpc::Code::ok);
     for (uint32_t seq = 0; seq < messages; ++seq) c.responses_sent.push_back(seq);
+  }
+}
+
+void keep_only_what_the_server_wrote(Result* result) {
+  std::map<std::pair<uint32_t, h2::StreamId>, size_t> call_of;  // (connection, stream) -> call
+  std::vector<bool> status_written(result->calls.size()), data_written(result->calls.size());
+  for (const h2::FrameRecord& f : result->frames) {
+    if (f.endpoint.peer != h2::Peer::server) continue;
+    std::pair<uint32_t, h2::StreamId> key{f.endpoint.connection, f.stream_id};
+    if (!f.sent) {
+      if (f.type != h2::FrameType::headers) continue;
+      const std::string* tag = h2::find_header(f.headers, h2::call_tag_header);
+      size_t index = 0;
+      if (tag && std::from_chars(tag->data(), tag->data() + tag->size(), index).ec == std::errc() &&
+          index < result->calls.size()) {
+        call_of[key] = index;
+      }
+      continue;
+    }
+    auto it = call_of.find(key);
+    if (it == call_of.end()) continue;
+    if (f.type == h2::FrameType::headers && h2::find_header(f.headers, "grpc-status")) status_written[it->second] = true;
+    if (f.type == h2::FrameType::data && f.length > 0) data_written[it->second] = true;
+  }
+  for (size_t i = 0; i < result->calls.size(); ++i) {
+    if (!status_written[i]) result->calls[i].server_sent.reset();
+    if (!data_written[i]) result->calls[i].responses_sent.clear();
   }
 }
 

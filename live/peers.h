@@ -109,5 +109,10 @@ void read_client_outcomes(const std::string& text, const Scenario& scenario, Res
 // A peer server answers as its script says, sending what ServerHost would (a reset with its
 // stack's code); what it wrote is traced by the tap in front of it, its reads are not seen.
 void script_server_outcomes(const Scenario& scenario, const PeerKind& server, Result* result);
+// The script is what the handler meant; the library can refuse a call before its handler sees it
+// (grpc-java's 431 for a header list past its limit) or lose it with its connection. The tap in
+// front of the server saw what it wrote: a call with no grpc-status written on any stream that
+// carried it has no status from its server, and one with no DATA written no responses.
+void keep_only_what_the_server_wrote(Result* result);
 
 }  // namespace h2sim::live
