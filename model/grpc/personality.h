@@ -61,10 +61,10 @@ enum class HeaderListLimit : uint8_t {
   grpc_core,
   // Netty's header decoder. A client: INTERNAL "http2 exception" and RST_STREAM(PROTOCOL_ERROR).
   // A server: HEADERS(:status 431, END_STREAM), RST_STREAM(PROTOCOL_ERROR), and RST_STREAM
-  // (STREAM_CLOSED) for each DATA frame of the request (Netty never made the stream, so each
-  // names one that "does not exist"); the handler never sees the call. Either side, past a
-  // quarter more than the limit: a connection error, GOAWAY(PROTOCOL_ERROR) naming the last
-  // stream made before the block, and every call on the connection is lost with it.
+  // (STREAM_CLOSED) for each DATA frame of the request (Netty made the stream only to answer it,
+  // and DATA on a stream it no longer holds gets STREAM_CLOSED); the handler never sees the call.
+  // Either side, past a quarter more than the limit: a connection error, GOAWAY(PROTOCOL_ERROR)
+  // naming the last stream made before the block, and every call on the connection is lost.
   netty,
 };
 
