@@ -4,7 +4,6 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -339,12 +338,8 @@ void keep_only_what_the_server_wrote(Result* result) {
     std::pair<uint32_t, h2::StreamId> key{f.endpoint.connection, f.stream_id};
     if (!f.sent) {
       if (f.type != h2::FrameType::headers) continue;
-      const std::string* tag = h2::find_header(f.headers, h2::call_tag_header);
-      size_t index = 0;
-      if (tag && std::from_chars(tag->data(), tag->data() + tag->size(), index).ec == std::errc() &&
-          index < result->calls.size()) {
-        call_of[key] = index;
-      }
+      std::optional<uint32_t> call = h2::tagged_call(f.headers);
+      if (call && *call < result->calls.size()) call_of[key] = *call;
       continue;
     }
     auto it = call_of.find(key);

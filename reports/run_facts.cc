@@ -18,12 +18,8 @@ struct CallStreams {
 // The call a request HEADERS names in its x-h2sim-call header, or -1.
 int64_t call_named(const h2::FrameRecord& f) {
   if (f.type != h2::FrameType::headers) return -1;
-  const std::string* value = h2::find_header(f.headers, h2::call_tag_header);
-  if (value == nullptr || value->empty()) return -1;
-  char* end = nullptr;
-  unsigned long call = std::strtoul(value->c_str(), &end, 10);
-  if (*end != '\0' || std::to_string(call) != *value || call > UINT32_MAX) return -1;
-  return static_cast<int64_t>(call);
+  std::optional<uint32_t> call = h2::tagged_call(f.headers);
+  return call ? static_cast<int64_t>(*call) : -1;
 }
 
 // Every call's streams, in one pass over the log: the first request HEADERS the client sent

@@ -1,6 +1,7 @@
 #include "model/h2/frame.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace h2sim::h2 {
 
@@ -49,6 +50,15 @@ const std::string* find_header(std::span<const Header> headers, std::string_view
     if (h.first == name) return &h.second;
   }
   return nullptr;
+}
+
+std::optional<uint32_t> tagged_call(std::span<const Header> headers) {
+  const std::string* value = find_header(headers, call_tag_header);
+  if (value == nullptr || value->empty()) return std::nullopt;
+  char* end = nullptr;
+  unsigned long call = std::strtoul(value->c_str(), &end, 10);
+  if (*end != '\0' || std::to_string(call) != *value || call > UINT32_MAX) return std::nullopt;
+  return static_cast<uint32_t>(call);
 }
 
 std::string_view leg_name(Leg leg) {

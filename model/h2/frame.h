@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -70,6 +71,9 @@ const std::string* find_header(std::span<const Header> headers, std::string_view
 // the server and a trace can tell which call a stream carries on every leg. It is h2sim's, not the
 // modelled traffic's: endpoints send it never-indexed (model/h2/endpoint.cc).
 inline constexpr std::string_view call_tag_header = "x-h2sim-call";
+// The call a header block names in its call_tag_header (digits only, as the client writes it),
+// if it names one.
+std::optional<uint32_t> tagged_call(std::span<const Header> headers);
 
 // The header blocks one direction of a connection carried, in order, as raw HPACK bytes;
 // decoded when first read (model/h2/codec.cc). HPACK is stateful, so block i is decoded after
