@@ -80,6 +80,9 @@ class Host {
   // (the proxy's upstream, the client's proxy or server). Hosts that only accept ignore it.
   virtual void start(Net& net, Address next_hop) = 0;
   virtual void on_accept(ConnId) {}
+  // A read batch has arrived and is about to be handed over: a host whose library writes from a
+  // thread of its own may write first, as if its event loop ran that write ahead of the read.
+  virtual void before_read(ConnId) {}
   // One read batch: everything the receiver read at once.
   virtual void on_bytes(ConnId end, std::span<const uint8_t> batch) = 0;
   // The peer half-closed (FIN, after all its data was read) or reset the connection.

@@ -477,6 +477,8 @@ void World::read(ConnId end) {
       for (const Segment& s : taken) joined.insert(joined.end(), s.bytes.begin(), s.bytes.end());
       batch = joined;
     }
+    // Whatever the host writes ahead of the read is traced before it.
+    dispatch(host, [&](Host& h) { h.before_read(end); });
     // Read batches count up, in time order; a batch holds whole, non-empty segments.
     H2SIM_ASSERT(!batch.empty() && batch.size() <= UINT32_MAX);
     H2SIM_ASSERT(reads_.empty() || reads_.back().at <= now_);

@@ -211,6 +211,7 @@ void LiveWorld::loop_once(int timeout_ms) {
       sim::ConnId end = s.end;
       if (got > 0) {
         std::span<const uint8_t> batch(buf, static_cast<size_t>(got));
+        host->before_read(end);
         if (observer_) observer_->on_read(end, batch, sim::Time{now_ns()});
         host->on_bytes(end, batch);
       } else if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {

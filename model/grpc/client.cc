@@ -232,6 +232,34 @@ ClientHost::Slot* ClientHost::slot_of(sim::ConnId end) {
   return it == slot_by_conn_.end() ? nullptr : &slots_[it->second];
 }
 
+// ClientPersonality::first_message_may_precede_a_read: a first message the library still holds
+// (the request headers left alone) may leave ahead of the read, while the stream is open for
+// the library, whatever the read then says.
+void ClientHost::before_read(sim::ConnId end) {
+  if (aborted_ || !personality_.first_message_may_precede_a_read) return;
+  auto by_conn = slot_by_conn_.find(end);
+  H2SIM_ASSERT(by_conn != slot_by_conn_.end());  // a connection the client opened and has not replaced
+  Slot& slot = slots_[by_conn->second];
+  if (slot.lost) return;
+  bool wrote = false;
+  for (auto it = timers_.begin(); it != timers_.end();) {
+    auto [index, kind] = it->second;
+    ClientCall& call = calls_[index];
+    // A write_per_frame script's first message waits for the script's gap, not the library.
+    if (kind != TimerKind::first_message || call.slot != by_conn->second || call.done ||
+        call.script->client.write_per_frame || net_->choose(2, sim::Label::write) == 0) {
+      ++it;
+      continue;
+    }
+    net_->mark("client: its first message leaves ahead of a read");
+    net_->cancel_timer(it->first);
+    it = timers_.erase(it);
+    send_next_message(call);
+    wrote = true;
+  }
+  if (wrote) flush(slot);
+}
+
 void ClientHost::on_bytes(sim::ConnId end, std::span<const uint8_t> batch) {
   if (aborted_) return;
   Slot* slot = slot_of(end);

@@ -40,6 +40,7 @@ class ClientHost final : public sim::Host {
   ~ClientHost() override;
 
   void start(sim::Net& net, sim::Address next_hop) override;
+  void before_read(sim::ConnId end) override;
   void on_bytes(sim::ConnId end, std::span<const uint8_t> batch) override;
   void on_peer_closed(sim::ConnId end, bool reset) override;
   void on_timer(sim::TimerId timer) override;

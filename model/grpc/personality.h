@@ -164,6 +164,12 @@ struct ClientPersonality {
   bool end_stream_on_empty_data = false;
   // Sometimes the request headers leave alone and the first message this long after; zero: never.
   sim::Duration headers_alone_gap = {};
+  // The application handed that first message over with the headers, and the library's thread
+  // that writes it may get to it before its event loop reads what has arrived meanwhile: at each
+  // read while it waits, a choice (Label::write) whether it leaves ahead of that read. When the
+  // read carries the status, the message crosses it on the wire (the tap saw it, grpc-java and
+  // grpcio, docs/fidelity.md "A first message that crosses the status").
+  bool first_message_may_precede_a_read = false;
   // Sometimes the END_STREAM (an empty DATA frame) leaves this long after the last message, in a
   // write of its own; zero: never. Needs end_stream_on_empty_data. If the measured gaps spread
   // past a server's answer, `end_stream_gap_longest` is the longest measured, a third answer.

@@ -469,6 +469,63 @@ TEST(ClientWritePatterns, GrpcCoreAndGrpcioEndStreamLongAfterTheLastMessageLoseT
   }
 }
 
+// Whether the client wrote DATA on its stream after the proxy had sent the response's
+// END_STREAM: the two crossed on the wire.
+bool client_data_crossed_the_status(const Result& r) {
+  bool status_sent = false;
+  for (const h2::FrameRecord& f : r.frames) {
+    if (!f.sent || f.endpoint.leg != h2::Leg::downstream || f.stream_id != r.calls[0].client_stream) continue;
+    if (!f.endpoint.client_side && f.type == h2::FrameType::headers && f.end_stream()) status_sent = true;
+    if (f.endpoint.client_side && f.type == h2::FrameType::data && status_sent) return true;
+  }
+  return false;
+}
+
+// grpc-java's and grpcio's first message, held while the request headers left alone, may leave
+// ahead of a read that has arrived (ClientPersonality::first_message_may_precede_a_read): ahead
+// of the read that carries haproxy's trailers and RST_STREAM(CANCEL) it crosses them, and haproxy
+// answers it with RST_STREAM(STREAM_CLOSED), as the tap saw with grpc-java (docs/fidelity.md "A
+// first message that crosses the status"). Before, the model held it until its gap, by which time
+// the status had closed the call, and such a live run compared as a difference.
+TEST(ClientWritePatterns, GrpcJavaAndGrpcioFirstMessageMayCrossTheStatusThroughHaproxy) {
+  Scenario s = testing::scenario_from_file("first-message-crosses-the-status-through-haproxy.textproto");
+  for (const char* client : {"grpc-java", "grpcio"}) {
+    SCOPED_TRACE(client);
+    s.set_client(client);
+    int crossed = 0;
+    for (uint32_t reads_first = 0; reads_first < 6; ++reads_first) {
+      std::vector<uint32_t> answers{1};                // the headers leave alone
+      answers.insert(answers.end(), reads_first, 0u);  // the message waits through these reads
+      answers.push_back(1);                            // and leaves ahead of the next
+      auto choices = writes(answers);
+      Result r = run_case(s, choices);
+      if (!client_data_crossed_the_status(r)) continue;
+      ++crossed;
+      EXPECT_EQ(testing::sent_on_stream(r, h2::Leg::downstream, false, r.calls[0].client_stream).back(),
+                "RST_STREAM(STREAM_CLOSED)");
+      if (std::string(client) == "grpc-java") {
+        // First status wins: the server's.
+        ASSERT_TRUE(r.calls[0].client_saw);
+        EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::permission_denied);
+        expect_every_invariant_holds(r, s);
+      }
+    }
+    EXPECT_GT(crossed, 0);
+    // Without the headers alone there is nothing held to cross anything.
+    auto together = writes({0, 1, 1, 1, 1, 1});
+    EXPECT_FALSE(client_data_crossed_the_status(run_case(s, together)));
+  }
+  // The other libraries' first message never crosses it.
+  for (const char* client : {"grpc-core", "grpc-core-sync", "grpc-go", "grpc-js"}) {
+    SCOPED_TRACE(client);
+    s.set_client(client);
+    for (uint64_t seed = 1; seed <= 100; ++seed) {
+      sim::SeededChoices choices(seed);
+      EXPECT_FALSE(client_data_crossed_the_status(run_case(s, choices))) << "seed " << seed;
+    }
+  }
+}
+
 // Why the differential samples sparse schedules (properties/live_compare.cc): the matrix's case
 // 10 as generated (two calls, latencies from 20 us to 20 ms in three steps, cuts) reaches the
 // live CANCELLED only on schedules where nearly every hop is fast, which uniform draws miss.
