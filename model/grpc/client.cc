@@ -681,9 +681,15 @@ void ClientHost::fail_all(Slot& slot, const Status& status) {
     // A call not yet started (no stream) is failed only when the connection is gone for good:
     // lost, with no reconnecting.
     bool on_this_connection = call.has_stream() && slot.calls.count(call.stream) != 0;
-    if (on_this_connection || (!call.has_stream() && slot.lost && !options_.reconnect)) publish(call, status);
+    if (on_this_connection || (!call.has_stream() && slot.lost && !reconnects(slot))) publish(call, status);
   }
 }
+
+// A connection the peer ended is reopened for a later call as the scenario says
+// (ClientOptions::reconnect). One the client closed on its own connection error always is: the
+// channel stays usable and its next call connects again, as grpc-java's did after its GOAWAY for
+// a header list past its limit (docs/fidelity.md "A header list past the advertised limit").
+bool ClientHost::reconnects(const Slot& slot) const { return options_.reconnect || slot.closing; }
 
 void ClientHost::on_peer_closed(sim::ConnId end, bool reset) {
   Slot* slot = slot_of(end);
@@ -703,7 +709,7 @@ void ClientHost::on_timer(sim::TimerId timer) {
     case TimerKind::start:
       // A lost connection or a GOAWAY can have ended the call before it started.
       if (call.done) break;
-      if (slots_[call.slot].lost && options_.reconnect) {
+      if (slots_[call.slot].lost && reconnects(slots_[call.slot])) {
         net_->mark("client: reconnects for a call on a lost connection");
         open(slots_[call.slot]);
       }

@@ -91,7 +91,9 @@ class ClientHost final : public sim::Host {
     sim::ConnId conn;
     std::unique_ptr<h2::Endpoint> endpoint;
     bool lost = false;
-    bool closing = false;  // the client closes it once its next flush has left (a connection error)
+    // The client closes it once its next flush has left (its own connection error); stays set once
+    // it is lost, until the slot reopens.
+    bool closing = false;
     std::map<h2::StreamId, uint32_t> calls;  // stream -> call index, on this connection
     std::vector<uint32_t> force_rst;         // calls with force_rst_pending, for end_batch
     // Calls whose application half-closes once it has seen the response headers: it sees them
@@ -103,6 +105,7 @@ class ClientHost final : public sim::Host {
   enum class TimerKind : uint8_t { start, next_message, deadline, cancel, first_message, end_stream };
 
   void add_timer(sim::Duration after, uint32_t index, TimerKind kind);
+  bool reconnects(const Slot& slot) const;
   void open(Slot& slot);
   void start_call(ClientCall& call);
   void send_next_message(ClientCall& call);

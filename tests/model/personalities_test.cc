@@ -863,6 +863,22 @@ TEST(ClientPersonalities, EachEnforcesTheHeaderListLimitAsItsLibraryDid) {
   EXPECT_EQ(grpc::find_client_personality("grpc-js")->header_list_limit, grpc::HeaderListLimit::not_enforced);
 }
 
+// A channel whose own connection error closed its connection connects again for its next call,
+// whatever the scenario says of reconnecting after a connection the peer ended: grpc-java's next
+// call after its GOAWAY opened a new connection and ended OK (live through nghttpx, 3 runs of 3).
+TEST(ClientPersonalities, GrpcJavaConnectsAgainAfterItsOwnGoaway) {
+  Scenario s = scenario_from_file("grpc-java-reconnects-after-its-goaway.textproto");
+  ASSERT_FALSE(s.client_reconnect());
+  Result r = run_plain(s);
+  ASSERT_EQ(r.calls.size(), 2u);
+  EXPECT_EQ(r.calls[0].client_saw, (grpc::Status{grpc::Code::internal, "http2 exception"}));
+  ASSERT_TRUE(r.calls[1].client_saw);
+  EXPECT_EQ(r.calls[1].client_saw->code, grpc::Code::ok);
+  EXPECT_NE(r.calls[1].wire_connection, r.calls[0].wire_connection);
+  EXPECT_EQ(r.calls[1].client_stream, h2::StreamId{3}) << "a new connection's first stream";
+  EXPECT_TRUE(r.violations.empty());
+}
+
 // The server's side, measured live through nghttpx 2026-12-06
 // (scenarios/request-header-list-past-server-limit.textproto): 6 KB, 9 KB and 12 KB request header
 // blocks against the 8,192 bytes every server library advertises but grpc-go's.
