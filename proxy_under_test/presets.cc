@@ -121,6 +121,14 @@ constexpr ProxyPolicy all_presets[] = {
         // on_frame_send_callback: RST(NO_ERROR) right after any END_STREAM to a client that has
         // not closed ("to finish off incomplete request", 36a8f245).
         .after_response = AfterResponse::reset_no_error,
+        // One backend connection for every client connection: a worker keeps its HTTP/2 backend
+        // sessions per backend address and puts each request on one with room, opening another
+        // only when all are full. Live (nghttpx 1.52, one worker as h2sim runs it, 2026-12-06):
+        // two client connections' calls left on one backend connection as streams 1 and 3, and a
+        // call on a client connection opened after the first had closed went there as stream 3
+        // (docs/fidelity.md "nghttpx shares its backend connection"). Before, the preset opened one
+        // per client connection.
+        .upstream_connections = 100,
     },
     {
         .name = "envoy-2024",

@@ -182,6 +182,20 @@ TEST(LiveCompare, NghttpxDropsWhatItReadWithAResetAsSimulated) {
 }
 
 // With another call waiting, nginx's reset leaves with that call's response headers, 30 ms on.
+// nghttpx puts two client connections' calls on one backend connection, streams 1 and 3, as the
+// preset does since 2026-12-06 (one backend connection per client connection before).
+TEST(LiveCompare, NghttpxSharesItsBackendConnectionAsSimulated) {
+  if (!installed("nghttpx")) GTEST_SKIP() << "nghttpx is not installed (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("nghttpx-shares-its-backend-connection.textproto") +
+                              " --proxy nghttpx --repeat 2 --compare", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("2 x OK; OK"), std::string::npos) << out;
+  EXPECT_NE(out.find("upstream (server): as simulated"), std::string::npos) << out;
+  EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+  EXPECT_EQ(proxies_running(), 0);
+}
+
 TEST(LiveCompare, NginxQueuesAResetWhileAnotherCallIsRelayedAsSimulated) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
   int code = 0;
@@ -743,6 +757,24 @@ TEST(LivePeers, GrpcJavaServerRefusesAHeaderListPastItsLimitAsSimulated) {
                                      servers, "agreement: 3 of 3 ", "nghttpx")) {
     GTEST_SKIP() << "the grpc-java peer was not built (scripts/install-live-deps.sh)";
   }
+}
+
+// grpc-java's next call after its own GOAWAY opens a new connection and ends OK (2026-12-06); the
+// model's client did so only with `client_reconnect: true` until then. The same scenario shows
+// nghttpx putting that call on its backend connection as stream 3.
+// Exit 1: the client's own refusal of the 12 KB block breaks "status preserved", live and simulated.
+TEST(LivePeers, GrpcJavaConnectsAgainAfterItsGoawayAsSimulated) {
+  if (!installed("nghttpx")) GTEST_SKIP() << "nghttpx is not installed (scripts/install-live-deps.sh)";
+  if (!peer_built(peer_program("grpc-java").c_str())) GTEST_SKIP() << "the grpc-java peer was not built";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("grpc-java-reconnects-after-its-goaway.textproto") +
+                              " --proxy nghttpx --client grpc-java --repeat 2 --compare", &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("2 x INTERNAL: http2 exception; OK\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("agreement: 2 of 2 "), std::string::npos) << out;
+  EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+  EXPECT_NE(out.find("upstream (server): as simulated"), std::string::npos) << out;
+  EXPECT_EQ(peers_running(), 0);
 }
 
 // grpc-java resets a stream after trailers while it uploads, even when nginx's RST_STREAM(NO_ERROR)

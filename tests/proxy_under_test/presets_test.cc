@@ -322,6 +322,40 @@ TEST(NghttpxPreset, DropsWhatItReadWithTheServersReset) {
   EXPECT_EQ(r.calls[0].responses_received, (std::vector<uint32_t>{0, 1}));
 }
 
+// The server connections a run's proxy opened, and the request streams it opened on them.
+std::set<uint32_t> upstream_connections(const Result& r) {
+  std::set<uint32_t> out;
+  for (const h2::FrameRecord& f : r.frames) {
+    if (f.endpoint.leg == h2::Leg::upstream) out.insert(f.endpoint.connection);
+  }
+  return out;
+}
+
+// nghttpx puts every client connection's calls on one backend connection, as live (two client
+// connections' calls reached the server as streams 1 and 3 of one connection); haproxy keeps a
+// backend connection to its frontend's streams (`http-reuse safe`).
+TEST(NghttpxPreset, SharesOneBackendConnectionAmongClientConnections) {
+  Scenario s = scenario_from_file("nghttpx-shares-its-backend-connection.textproto");
+  Result r = run_plain(s);
+  EXPECT_EQ(upstream_connections(r).size(), 1u);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{1}), (V{"HEADERS", "DATA", "HEADERS[ES]"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{3}), (V{"HEADERS", "DATA", "HEADERS[ES]"}));
+  for (const auto& call : r.calls) EXPECT_TRUE(call.client_saw && call.client_saw->code == grpc::Code::ok);
+  EXPECT_EQ(upstream_connections(run_plain(with_preset(s, "haproxy-2.6"))).size(), 2u);
+}
+
+// After the server's GOAWAY nghttpx keeps the client's connection and opens a new backend
+// connection for the next call, which ends OK (live, 2 runs of 2). With a backend connection per
+// client connection the preset closed the client's along with it.
+TEST(NghttpxPreset, OpensANewBackendConnectionForTheCallAfterAGoaway) {
+  Result r = run_plain(scenario_from_file("nghttpx-new-backend-connection-after-goaway.textproto"));
+  ASSERT_EQ(r.calls.size(), 4u);
+  ASSERT_TRUE(r.calls[3].client_saw);
+  EXPECT_EQ(r.calls[3].client_saw->code, grpc::Code::ok);
+  EXPECT_EQ(r.calls[3].wire_connection, r.calls[0].wire_connection) << "the client's connection stays";
+  EXPECT_EQ(upstream_connections(r).size(), 2u);
+}
+
 TEST(ApachePreset, SendsAnEmptyRequestsEndStreamInAnEmptyData) {
   // Found live: see the scenario's comment. Its grpc-java server misses an END_STREAM on HEADERS.
   Scenario s = scenario_from_file("apache-empty-request-ends-in-data.textproto");
