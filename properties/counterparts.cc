@@ -29,7 +29,8 @@ constexpr Counterpart counterparts[] = {
      "(docs/fidelity-matrix-200x5.md), each at 100% at its latest run: 3,372 of 3,372 cells (the "
      "grpc-go client 291 of 294 first: what nghttpx reads with a server's reset is dropped, "
      "docs/fidelity.md item 18); 2026-12-03 matrix, 30 x 3 over 12 triples "
-     "(docs/fidelity-matrix.md): 491 of 491"},
+     "(docs/fidelity-matrix.md): 491 of 491; 2026-12-06: 324 of 324 with h2sim's own peers after "
+     "its backend connection became shared"},
     {"proxy", "envoy-2024", "Envoy before PR #44749", never_packaged},
     {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
@@ -70,7 +71,8 @@ constexpr Counterpart counterparts[] = {
     {"client", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 320 of 320 cells "
      "through haproxy (317 of 319 before docs/fidelity.md item 16), 294 of 294 through nginx, "
-     "294 of 294 through nghttpx; 2026-12-06: 295 of 295 through Apache"},
+     "294 of 294 through nghttpx; 2026-12-06: 295 of 295 through Apache, 321 of 321 through "
+     "haproxy after its first message may cross the status"},
     {"client", "grpc-core-sync", "grpc++ 1.51 sync API",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 297 of 297 cells through "
      "haproxy (290 of 297 and 295 of 299 before docs/fidelity.md items 19 and 20), 294 of 294 "
