@@ -34,6 +34,12 @@ int proxies_running() {
 
 std::string scenario(const char* name) { return std::string(H2SIM_SOURCE_DIR) + "/scenarios/" + name; }
 
+// Both legs of the comparison in `out` read "as simulated".
+void expect_both_legs_as_simulated(const std::string& out) {
+  EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+  EXPECT_NE(out.find("upstream (server): as simulated"), std::string::npos) << out;
+}
+
 // A real server peer's outcomes come from its script, but only what the tap saw it write counts:
 // a call whose stream got a 431 and no grpc-status (grpc-java's header list refusal) has no
 // status from its server and no responses, and "status preserved" has nothing to judge there.
@@ -181,7 +187,6 @@ TEST(LiveCompare, NghttpxDropsWhatItReadWithAResetAsSimulated) {
   EXPECT_EQ(out.find("differ at frame"), std::string::npos) << out;
 }
 
-// With another call waiting, nginx's reset leaves with that call's response headers, 30 ms on.
 // nghttpx puts two client connections' calls on one backend connection, streams 1 and 3, as the
 // preset does since 2026-12-06 (one backend connection per client connection before).
 TEST(LiveCompare, NghttpxSharesItsBackendConnectionAsSimulated) {
@@ -191,11 +196,11 @@ TEST(LiveCompare, NghttpxSharesItsBackendConnectionAsSimulated) {
                               " --proxy nghttpx --repeat 2 --compare", &code);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("2 x OK; OK"), std::string::npos) << out;
-  EXPECT_NE(out.find("upstream (server): as simulated"), std::string::npos) << out;
-  EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+  expect_both_legs_as_simulated(out);
   EXPECT_EQ(proxies_running(), 0);
 }
 
+// With another call waiting, nginx's reset leaves with that call's response headers, 30 ms on.
 TEST(LiveCompare, NginxQueuesAResetWhileAnotherCallIsRelayedAsSimulated) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
   int code = 0;
@@ -547,8 +552,9 @@ TEST(LivePeers, AServerScriptAPeerCannotFollowIsRefused) {
 // simulation agreed ("agreement: 1 of 1 "). False if no peer was built.
 // Not modelled: a client peer's first message written after the status came in (the library had
 // it from the application before; grpc-java's JVM or grpcio's Python slow to write it), when the
-// status came before the request's HEADERS were read: the legs then differ from frame 1 on. A message written after the status came in but before the library read it is
-// modelled (ClientPersonality::first_message_may_precede_a_read) and compares as simulated; until
+// status came before the request's HEADERS were read: the legs then differ from frame 1 on. A
+// message written after the status came in but before the library read it is modelled
+// (ClientPersonality::first_message_may_precede_a_read) and compares as simulated; until
 // 2026-12-06 it differed at the message's DATA (the founding case through haproxy, 4 of 6
 // invocations for grpc-java). Any other difference is one.
 bool first_message_raced_the_status(const std::string& out) {
@@ -772,8 +778,7 @@ TEST(LivePeers, GrpcJavaConnectsAgainAfterItsGoawayAsSimulated) {
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("2 x INTERNAL: http2 exception; OK\n"), std::string::npos) << out;
   EXPECT_NE(out.find("agreement: 2 of 2 "), std::string::npos) << out;
-  EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
-  EXPECT_NE(out.find("upstream (server): as simulated"), std::string::npos) << out;
+  expect_both_legs_as_simulated(out);
   EXPECT_EQ(peers_running(), 0);
 }
 
