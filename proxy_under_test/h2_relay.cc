@@ -351,30 +351,38 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
       call->request_end_forwarded = true;
       break;
     case Kind::reset:
-      switch (policy_.client_abort) {
-        case ClientAbort::forward_code:
-          up(*call).reset(call->up, event.code);
-          break;
-        case ClientAbort::end_stream_then_cancel:
-          // A client that already half-closed has had its END_STREAM forwarded: only the
-          // CANCEL follows (scenarios/regression-cancel-after-half-close.textproto).
-          net_->mark("proxy: client abort sent upstream as END_STREAM then CANCEL");
-          if (!call->request_end_forwarded) up(*call).send_data(call->up, {}, true);
-          up(*call).reset_after_output(call->up, ErrorCode::cancel);
-          break;
-        case ClientAbort::cancel:
-          up(*call).reset(call->up, ErrorCode::cancel);
-          break;
-        case ClientAbort::no_error:
-          up(*call).reset(call->up, ErrorCode::no_error);
-          break;
-      }
-      call->finished = true;
+      forward_client_reset(*call, event.code);
       break;
     default:
       break;
   }
   check_relay(*call);
+}
+
+// A client's RST_STREAM, as the proxy presents it to the server (ProxyPolicy::client_abort).
+void H2Relay::forward_client_reset(CallRelay& call, ErrorCode code) {
+  switch (policy_.client_abort) {
+    case ClientAbort::forward_code:
+      up(call).reset(call.up, code);
+      break;
+    case ClientAbort::end_stream_then_cancel:
+      // A client that already half-closed has had its END_STREAM forwarded: only the
+      // CANCEL follows (scenarios/regression-cancel-after-half-close.textproto).
+      net_->mark("proxy: client abort sent upstream as END_STREAM then CANCEL");
+      if (!call.request_end_forwarded) up(call).send_data(call.up, {}, true);
+      up(call).reset_after_output(call.up, ErrorCode::cancel);
+      break;
+    case ClientAbort::cancel:
+      up(call).reset(call.up, ErrorCode::cancel);
+      break;
+    case ClientAbort::no_error:
+      up(call).reset(call.up, ErrorCode::no_error);
+      break;
+    case ClientAbort::internal_error:
+      up(call).reset(call.up, ErrorCode::internal_error);
+      break;
+  }
+  call.finished = true;
 }
 
 void H2Relay::forward_request(Session& s, CallRelay& call, std::span<const h2::Header> headers, bool end_stream) {

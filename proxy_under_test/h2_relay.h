@@ -99,6 +99,7 @@ class H2Relay final : public Proxy {
   enum class TimerKind : uint8_t { idle, final_goaway };
 
   void from_client(Session& s, const h2::Event& event);
+  void forward_client_reset(CallRelay& call, h2::ErrorCode code);
   // Opens the server's stream for the call with these request headers.
   void forward_request(Session& s, CallRelay& call, std::span<const h2::Header> headers, bool end_stream);
   void hold_request(Session& s, CallRelay& call, const h2::Event& event);

@@ -69,6 +69,9 @@ enum class ClientAbort : uint8_t {
   end_stream_then_cancel, // DATA(len 0, END_STREAM) then RST(CANCEL): HAProxy 2.6 §1.6 row F
   cancel,                 // RST(CANCEL): HAProxy 3.0+ §1.6 row F
   no_error,               // Envoy (A5, envoy#13349): the reason is not propagated
+  // nghttpx: the backend stream is reset as its downstream connection is detached, with
+  // Http2DownstreamConnection::submit_rst_stream's default code, whatever the client said.
+  internal_error,
 };
 
 // What the proxy does once it has sent the complete response while the client still uploads.

@@ -118,6 +118,12 @@ constexpr ProxyPolicy all_presets[] = {
         // 1.52, scenarios/nghttpx-drops-response-read-with-reset.textproto), and grpc-go read a
         // message cut short where the rest of it came with the reset (docs/fidelity.md item 18).
         .flush_response_before_reset = false,
+        // A client's reset reaches the server as RST_STREAM(INTERNAL_ERROR): the default code of
+        // Http2DownstreamConnection::submit_rst_stream. Live (nghttpx 1.52, 2026-12-07): a
+        // client's CANCEL and grpc-core's ENHANCE_YOUR_CALM both left as INTERNAL_ERROR
+        // (scenarios/nghttpx-resets-the-backend-stream-with-internal-error.textproto). Before, the
+        // preset passed the client's code on.
+        .client_abort = ClientAbort::internal_error,
         // on_frame_send_callback: RST(NO_ERROR) right after any END_STREAM to a client that has
         // not closed ("to finish off incomplete request", 36a8f245).
         .after_response = AfterResponse::reset_no_error,

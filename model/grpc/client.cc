@@ -364,17 +364,26 @@ bool ClientHost::refuse_header_list(Slot& slot, ClientCall& call, std::span<cons
     fail_all(slot, {Code::internal, "http2 exception"});
     return true;
   }
-  // The reset leaves even on a stream the block's END_STREAM closed (a unary call had half-closed).
-  call.write_closed = true;
   if (personality_.header_list_limit == HeaderListLimit::grpc_core) {
-    net_->mark("grpc-core: header list past its limit, RESOURCE_EXHAUSTED");
-    endpoint(call).reset_even_if_closed(call.stream, h2::ErrorCode::enhance_your_calm);
-    publish(call, {Code::resource_exhausted, "received initial metadata size exceeds limit"});
-  } else {
-    net_->mark("grpc-java: header list past its limit, RST(PROTOCOL_ERROR)");
-    endpoint(call).reset_even_if_closed(call.stream, h2::ErrorCode::protocol_error);
-    publish(call, {Code::internal, "http2 exception"});
+    // A connection error to chttp2: every call on the connection fails with it, each stream reset
+    // with ENHANCE_YOUR_CALM, lowest first, in one write; then the transport shuts its socket
+    // down without a GOAWAY, and the channel's next call connects again.
+    net_->mark("grpc-core: header list past its limit, every call RESOURCE_EXHAUSTED, connection closed");
+    for (const auto& [stream, index] : slot.calls) {
+      ClientCall& other = calls_[index];
+      if (other.done) continue;
+      // The reset leaves even on a stream the block's END_STREAM closed (a unary call had half-closed).
+      other.write_closed = true;
+      endpoint(other).reset_even_if_closed(stream, h2::ErrorCode::enhance_your_calm);
+      publish(other, {Code::resource_exhausted, "received initial metadata size exceeds limit"});
+    }
+    slot.closing = true;
+    return true;
   }
+  call.write_closed = true;
+  net_->mark("grpc-java: header list past its limit, RST(PROTOCOL_ERROR)");
+  endpoint(call).reset_even_if_closed(call.stream, h2::ErrorCode::protocol_error);
+  publish(call, {Code::internal, "http2 exception"});
   return true;
 }
 

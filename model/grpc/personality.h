@@ -55,9 +55,11 @@ enum class HeaderListLimit : uint8_t {
   // grpc-go advertises none; grpc-js took 12 KB of trailers. grpc++'s server took a 12 KB request
   // and refused a later 9 KB one, which is not understood, so not modelled.
   not_enforced,
-  // grpc-core (chttp2's header parsing) as a client: the call fails with RESOURCE_EXHAUSTED
-  // "received initial metadata size exceeds limit" (trailers too), the stream reset with
-  // ENHANCE_YOUR_CALM.
+  // grpc-core (chttp2's header parsing) as a client: a connection error. Every call on the
+  // connection fails with RESOURCE_EXHAUSTED "received initial metadata size exceeds limit"
+  // (trailers too), each stream is reset with ENHANCE_YOUR_CALM in one write, and the socket is
+  // shut down with no GOAWAY; the next call opens a new connection (measured live with grpc++ and
+  // grpcio 1.51: docs/fidelity.md "A header list past the advertised limit").
   grpc_core,
   // Netty's header decoder. A client: INTERNAL "http2 exception" and RST_STREAM(PROTOCOL_ERROR).
   // A server: HEADERS(:status 431, END_STREAM), RST_STREAM(PROTOCOL_ERROR), and RST_STREAM

@@ -200,6 +200,20 @@ TEST(LiveCompare, NghttpxSharesItsBackendConnectionAsSimulated) {
   EXPECT_EQ(proxies_running(), 0);
 }
 
+// nghttpx resets the backend stream with INTERNAL_ERROR whatever the client's code (2026-12-07);
+// the preset passed CANCEL on until then, and the upstream leg differed at that frame.
+TEST(LiveCompare, NghttpxResetsTheBackendStreamWithInternalErrorAsSimulated) {
+  if (!installed("nghttpx")) GTEST_SKIP() << "nghttpx is not installed (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("nghttpx-resets-the-backend-stream-with-internal-error.textproto") +
+                              " --proxy nghttpx --repeat 2 --compare", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("2 x CANCELLED: Cancelled; OK\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("up     server < RST_STREAM    s=1 INTERNAL_ERROR"), std::string::npos) << out;
+  expect_both_legs_as_simulated(out);
+  EXPECT_EQ(proxies_running(), 0);
+}
+
 // With another call waiting, nginx's reset leaves with that call's response headers, 30 ms on.
 TEST(LiveCompare, NginxQueuesAResetWhileAnotherCallIsRelayedAsSimulated) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
@@ -563,7 +577,8 @@ bool first_message_raced_the_status(const std::string& out) {
 
 bool expect_each_peer_as_predicted(const char* file, const char* side, const std::string& flags,
                                    std::span<const std::pair<const char*, std::string>> peers,
-                                   const char* agreement = nullptr, const char* proxy = "nginx") {
+                                   const char* agreement = nullptr, const char* proxy = "nginx",
+                                   void (*also)(const std::string& out) = nullptr) {
   int ran = 0;
   for (const auto& [peer, seen] : peers) {
     if (!peer_built(peer_program(peer).c_str())) continue;
@@ -576,6 +591,7 @@ bool expect_each_peer_as_predicted(const char* file, const char* side, const std
     if (agreement) {
       EXPECT_NE(out.find(agreement), std::string::npos) << out;
     }
+    if (also) also(out);
     ++ran;
   }
   EXPECT_EQ(peers_running(), 0);
@@ -762,6 +778,22 @@ TEST(LivePeers, GrpcJavaServerRefusesAHeaderListPastItsLimitAsSimulated) {
   if (!expect_each_peer_as_predicted("request-header-list-past-server-limit.textproto", "server", "--compare",
                                      servers, "agreement: 3 of 3 ", "nghttpx")) {
     GTEST_SKIP() << "the grpc-java peer was not built (scripts/install-live-deps.sh)";
+  }
+}
+
+// grpc-core's refusal of a header list past its limit is a connection error (2026-12-07): a bidi
+// call in flight fails with the refused one, both streams are reset with ENHANCE_YOUR_CALM, the
+// connection closes without a GOAWAY and the next call connects again, with grpc++ and grpcio as
+// simulated. Until then the model failed the refused call alone and kept the connection.
+TEST(LivePeers, GrpcCoreClosesItsConnectionAfterAHeaderListPastItsLimitAsSimulated) {
+  if (!installed("nghttpx")) GTEST_SKIP() << "nghttpx is not installed (scripts/install-live-deps.sh)";
+  const std::string exhausted = "RESOURCE_EXHAUSTED: received initial metadata size exceeds limit";
+  const std::pair<const char*, std::string> clients[] = {{"grpc++", "2 x " + exhausted + "; " + exhausted + "; OK\n"},
+                                                         {"grpcio", "2 x " + exhausted + "; " + exhausted + "; OK\n"}};
+  if (!expect_each_peer_as_predicted("grpc-core-closes-its-connection-after-a-header-list-past-its-limit.textproto",
+                                     "client", "--compare --no-invariant 'status preserved'", clients,
+                                     "agreement: 3 of 3 ", "nghttpx", expect_both_legs_as_simulated)) {
+    GTEST_SKIP() << "neither grpc-core peer was built (scripts/install-live-deps.sh)";
   }
 }
 

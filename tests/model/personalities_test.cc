@@ -3,6 +3,7 @@
 // server personality's reset habit (§2.1, §5).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -840,6 +841,9 @@ TEST(ClientPersonalities, EachEnforcesTheHeaderListLimitAsItsLibraryDid) {
         EXPECT_EQ(sent1.back(), "RST_STREAM(ENHANCE_YOUR_CALM)") << p.name;
         EXPECT_EQ(sent2.back(), "RST_STREAM(ENHANCE_YOUR_CALM)") << p.name;
         EXPECT_FALSE(goaway) << p.name;
+        // The connection closed after call 1's refusal: call 2 went out on a new one.
+        EXPECT_NE(r.calls[2].wire_connection, r.calls[1].wire_connection) << p.name;
+        EXPECT_EQ(r.calls[2].client_stream, h2::StreamId{1}) << p.name;
         break;
       case grpc::HeaderListLimit::netty:
         EXPECT_EQ(r.calls[1].client_saw, netty) << p.name;
@@ -861,6 +865,45 @@ TEST(ClientPersonalities, EachEnforcesTheHeaderListLimitAsItsLibraryDid) {
   EXPECT_EQ(grpc::find_client_personality("grpc-java")->header_list_limit, grpc::HeaderListLimit::netty);
   EXPECT_EQ(grpc::find_client_personality("grpc-go")->header_list_limit, grpc::HeaderListLimit::not_enforced);
   EXPECT_EQ(grpc::find_client_personality("grpc-js")->header_list_limit, grpc::HeaderListLimit::not_enforced);
+}
+
+// grpc-core's refusal is a connection error (live through nghttpx 2026-12-07, grpc++ and grpcio,
+// 3 runs each): a bidi call in flight on the connection fails with the refused call, both streams
+// are reset with ENHANCE_YOUR_CALM in one write, the connection closes with no GOAWAY, and the
+// next call connects again. Netty's refusal of a block under a quarter past the limit is a stream
+// error: the bidi call goes on.
+TEST(ClientPersonalities, GrpcCoreFailsEveryCallOnTheConnectionAndClosesItForAHeaderListPastItsLimit) {
+  const grpc::Status exhausted{grpc::Code::resource_exhausted, "received initial metadata size exceeds limit"};
+  for (const char* name : {"grpc-core", "grpc-core-sync", "grpcio", "grpc-java"}) {
+    SCOPED_TRACE(name);
+    Scenario s = scenario_from_file("grpc-core-closes-its-connection-after-a-header-list-past-its-limit.textproto");
+    s.set_client(name);
+    Result r = run_plain(s);
+    ASSERT_EQ(r.calls.size(), 3u);
+    ASSERT_TRUE(r.calls[2].client_saw);
+    EXPECT_EQ(r.calls[2].client_saw->code, grpc::Code::ok);
+    bool goaway = false;
+    for (const h2::FrameRecord& f : r.frames) {
+      goaway |= f.sent && f.endpoint.peer == h2::Peer::client && f.type == h2::FrameType::goaway;
+    }
+    EXPECT_FALSE(goaway);
+    if (grpc::find_client_personality(name)->header_list_limit != grpc::HeaderListLimit::grpc_core) {
+      ASSERT_TRUE(r.calls[0].client_saw);
+      EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::ok);
+      EXPECT_EQ(r.calls[1].client_saw, (grpc::Status{grpc::Code::internal, "http2 exception"}));
+      EXPECT_EQ(r.calls[2].wire_connection, r.calls[0].wire_connection);
+      continue;
+    }
+    EXPECT_EQ(r.calls[0].client_saw, exhausted);
+    EXPECT_EQ(r.calls[1].client_saw, exhausted);
+    // Stream 1 of both connections: the bidi call's frames, its reset, then call 2's.
+    std::vector<std::string> sent0 = sent_on_stream(r, h2::Leg::downstream, true, r.calls[0].client_stream);
+    EXPECT_EQ(std::count(sent0.begin(), sent0.end(), "RST_STREAM(ENHANCE_YOUR_CALM)"), 1);
+    EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, true, r.calls[1].client_stream).back(), "RST_STREAM(ENHANCE_YOUR_CALM)");
+    EXPECT_NE(r.calls[2].wire_connection, r.calls[0].wire_connection);
+    EXPECT_EQ(r.calls[2].client_stream, h2::StreamId{1}) << "a new connection's first stream";
+    EXPECT_TRUE(r.violations.empty()) << r.violations[0].what;
+  }
 }
 
 // A channel whose own connection error closed its connection connects again for its next call,

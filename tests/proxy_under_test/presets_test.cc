@@ -334,6 +334,19 @@ std::set<uint32_t> upstream_connections(const Result& r) {
 // nghttpx puts every client connection's calls on one backend connection, as live (two client
 // connections' calls reached the server as streams 1 and 3 of one connection); haproxy keeps a
 // backend connection to its frontend's streams (`http-reuse safe`).
+// Live through nghttpx 1.52 (2026-12-07): a client's CANCEL, and grpc-core's ENHANCE_YOUR_CALM,
+// reached the server as INTERNAL_ERROR (ClientAbort::internal_error).
+TEST(NghttpxPreset, ResetsTheBackendStreamWithInternalErrorWhateverTheClientsCode) {
+  Result r = run_plain(scenario_from_file("nghttpx-resets-the-backend-stream-with-internal-error.textproto"));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}),
+            (V{"HEADERS", "DATA", "DATA", "RST_STREAM(INTERNAL_ERROR)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, true, h2::StreamId{1}).back(), "RST_STREAM(CANCEL)");
+  EXPECT_EQ(r.calls[0].client_saw, (grpc::Status{grpc::Code::cancelled, "Cancelled"}));
+  Result core = run_plain(scenario_from_file("grpc-core-closes-its-connection-after-a-header-list-past-its-limit.textproto"));
+  EXPECT_EQ(sent_on_stream(core, h2::Leg::upstream, true, h2::StreamId{1}).back(), "RST_STREAM(INTERNAL_ERROR)");
+  EXPECT_EQ(sent_on_stream(core, h2::Leg::downstream, true, h2::StreamId{1})[3], "RST_STREAM(ENHANCE_YOUR_CALM)");
+}
+
 TEST(NghttpxPreset, SharesOneBackendConnectionAmongClientConnections) {
   Scenario s = scenario_from_file("nghttpx-shares-its-backend-connection.textproto");
   Result r = run_plain(s);
