@@ -71,6 +71,7 @@ H2Relay::Upstream& H2Relay::open_upstream(Session* owner) {
   h2::EndpointOptions options;
   options.settings.initial_window_bytes = policy_.upstream_window_bytes;
   options.settings.connection_window_bytes = policy_.upstream_connection_window_bytes;
+  options.first_stream_id = policy_.upstream_first_stream_id;
   options.manual_flow_control = true;
   options.keep_history = net_->asks_state();
   u->endpoint = std::make_unique<h2::Endpoint>(h2::Role::client, options);

@@ -179,6 +179,8 @@ struct ProxyPolicy {
   // The connection window the proxy opens to servers (a WINDOW_UPDATE after its SETTINGS when
   // larger than RFC 9113's 65,535).
   uint32_t upstream_connection_window_bytes = 65535;
+  // The id of the first stream on each upstream connection (odd).
+  int32_t upstream_first_stream_id = 1;
   // A call with no frame in either direction for this long is killed (C26: HAProxy
   // `timeout server`, nginx grpc_read_timeout): 504 before response headers, RST(CANCEL) to both
   // sides after. 0: no timeout.

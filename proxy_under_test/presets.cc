@@ -190,6 +190,14 @@ constexpr ProxyPolicy all_presets[] = {
         // server.go wroteFrame: the handler is done and the request body is open, so
         // RST(NO_ERROR) follows the END_STREAM (5602c733).
         .after_response = AfterResponse::reset_no_error,
+        // What its x/net transport opens a backend connection with, read from Caddy's own writes
+        // (strace, 2026-12-07): SETTINGS INITIAL_WINDOW_SIZE 4,194,304 (and ENABLE_PUSH 0,
+        // MAX_HEADER_LIST_SIZE 10,485,760), a WINDOW_UPDATE of 2^30, and its first request on
+        // stream 3, on every connection and in every run (docs/fidelity.md "Caddy's backend
+        // connections"). The preset opened them as h2sim's own until then.
+        .upstream_window_bytes = 4194304,
+        .upstream_connection_window_bytes = 65535 + (1u << 30),
+        .upstream_first_stream_id = 3,
         // server.go processData: the client's DATA processed after that reset was written finds
         // the stream closed and is answered with RST(STREAM_CLOSED) (live: docs/fidelity.md
         // item 23, the three frames in one write when the handler ended first).

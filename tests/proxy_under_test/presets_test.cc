@@ -1,8 +1,12 @@
 // Each preset pinned on the founding case and its neighbours (docs/behaviours.md §1.2-§1.6).
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
+#include <span>
+#include <vector>
 
+#include "model/h2/codec.h"
 #include "properties/harness.h"
 #include "proxy_under_test/h2_relay.h"
 #include "proxy_under_test/policy.h"
@@ -498,6 +502,32 @@ TEST(ApachePreset, LetsALaterCallsStatusComeBeforeAnEarlierCallsEmpty200) {
   // ...which one shared connection, as the preset had, never lets happen.
   s.mutable_proxy()->set_upstream_connections(0);
   EXPECT_EQ(call_statuses(s, 1, 2), (std::set<std::string>{"nothing"}));
+}
+
+// Caddy's own writes (strace, 2026-12-07): its backend connection opens with SETTINGS that hold
+// INITIAL_WINDOW_SIZE 4,194,304 and a WINDOW_UPDATE of 2^30, and its first request is stream 3.
+TEST(CaddyPreset, OpensItsBackendConnectionAsCaddyDid) {
+  Result r = run_plain(with_preset(scenario_from_file("founding-case.textproto"), "caddy-2.6"));
+  std::vector<uint8_t> bytes;  // the proxy's first flush to the server (connection 1)
+  for (const sim::SegmentRecord& seg : r.segments) {
+    if (seg.connection == 1 && seg.from_connecting_end && seg.flush == 0) bytes.insert(bytes.end(), seg.bytes.begin(), seg.bytes.end());
+  }
+  std::span<const uint8_t> rest = std::span<const uint8_t>(bytes).subspan(h2::connection_preface.size());
+  std::optional<uint32_t> window, window_update;
+  while (rest.size() >= h2::frame_header_bytes) {
+    h2::FrameHeader h = h2::read_frame_header(rest);
+    std::span<const uint8_t> p = rest.subspan(h2::frame_header_bytes, h.length);
+    auto u32 = [&](size_t at) { return (uint32_t{p[at]} << 24) | (uint32_t{p[at + 1]} << 16) | (uint32_t{p[at + 2]} << 8) | p[at + 3]; };
+    for (size_t at = 0; h.type == static_cast<uint8_t>(h2::FrameType::settings) && at + 6 <= p.size(); at += 6) {
+      if (((p[at] << 8) | p[at + 1]) == 4) window = u32(at + 2);
+    }
+    if (h.type == static_cast<uint8_t>(h2::FrameType::window_update) && h.stream.value == 0) window_update = u32(0);
+    rest = rest.subspan(h2::frame_header_bytes + h.length);
+  }
+  EXPECT_EQ(window, 4194304u);
+  EXPECT_EQ(window_update, 1u << 30);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{3}).front(), "HEADERS");
+  EXPECT_TRUE(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}).empty());
 }
 
 TEST(CaddyPreset, EndsAnAbortedResponseInAFrameOfItsOwn) {
