@@ -88,6 +88,10 @@ H2Relay::Upstream& H2Relay::upstream_for(Session& s) {
     if (s.own == nullptr) s.own = &open_upstream(&s);
     return *s.own;
   }
+  if (policy_.upstream_connection_per_call) {
+    net_->mark("proxy: a backend connection of its own for the call");
+    return open_upstream(nullptr);
+  }
   if (Upstream* u = pick_pooled()) {
     for (const auto& [stream, other] : u->sessions) {
       if (other != &s) {
@@ -382,8 +386,26 @@ void H2Relay::forward_client_reset(CallRelay& call, ErrorCode code) {
     case ClientAbort::internal_error:
       up(call).reset(call.up, ErrorCode::internal_error);
       break;
+    case ClientAbort::close_connection:
+      H2SIM_ASSERT(policy_.upstream_connection_per_call && call.upstream->calls == 1);
+      net_->mark("proxy: client abort closes the call's backend connection");
+      close_upstream(*call.upstream);
+      break;
   }
   call.finished = true;
+}
+
+void H2Relay::close_upstream(Upstream& u) {
+  if (u.closed) return;
+  u.closed = true;
+  std::erase(pool_, &u);
+  net_->shutdown(u.conn);
+}
+
+void H2Relay::close_finished_upstreams() {
+  for (const auto& u : upstreams_) {
+    if (!u->closed && u->calls == 0) close_upstream(*u);
+  }
 }
 
 void H2Relay::forward_request(Session& s, CallRelay& call, std::span<const h2::Header> headers, bool end_stream) {
@@ -823,6 +845,7 @@ void H2Relay::flush_pool() {
   }
   // The WINDOW_UPDATEs the release queued upstream; no DATA, so nothing more to release.
   if (!sessions.empty()) write_pool();
+  if (policy_.upstream_connection_per_call) close_finished_upstreams();
 }
 
 std::vector<H2Relay::Upstream*> H2Relay::write_pool() {

@@ -152,7 +152,11 @@ class H2Relay final : public Proxy {
   // One call's part of add_state; `upstream`: its connection's index (0: none).
   static void add_call_state(sim::StateHash& h, const CallRelay& call, uint64_t upstream);
   CallRelay* by_up(Session& s, const Upstream& u, h2::StreamId id);
-  bool pooled() const { return policy_.upstream_connections > 0; }
+  // Calls of any session share the upstream connections (a pool, or one for each call).
+  bool pooled() const { return policy_.upstream_connections > 0 || policy_.upstream_connection_per_call; }
+  void close_upstream(Upstream& u);
+  // upstream_connection_per_call: closes the connections whose call is over.
+  void close_finished_upstreams();
 
   ProxyPolicy policy_;
   sim::Net* net_ = nullptr;

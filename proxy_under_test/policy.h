@@ -72,6 +72,9 @@ enum class ClientAbort : uint8_t {
   // nghttpx: the backend stream is reset as its downstream connection is detached, with
   // Http2DownstreamConnection::submit_rst_stream's default code, whatever the client said.
   internal_error,
+  // nginx with its own backend connection for the call (upstream_connection_per_call): the
+  // request is finalized and its backend connection closed, with no RST_STREAM.
+  close_connection,
 };
 
 // What the proxy does once it has sent the complete response while the client still uploads.
@@ -193,6 +196,11 @@ struct ProxyPolicy {
   uint32_t upstream_connections = 0;
   UpstreamPooling upstream_pooling = UpstreamPooling::fill_first;
   uint32_t upstream_max_concurrent_streams = 100;
+  // nginx with no `keepalive` in an upstream block (its default, and h2sim's live configuration):
+  // each call opens a backend connection of its own, which closes when the call ends. Overrides
+  // upstream_connections; a scenario that sets upstream_connections (a `keepalive` pool) turns it
+  // off.
+  bool upstream_connection_per_call = false;
   // Go's x/net server (server.go processData) and haproxy (mux_h2.c): DATA that reaches a client
   // stream after the proxy's RST_STREAM of it was written (the client sent it before it saw the
   // reset) is answered with RST_STREAM(STREAM_CLOSED); while the reset is still queued the DATA is

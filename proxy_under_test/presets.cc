@@ -82,8 +82,17 @@ constexpr ProxyPolicy all_presets[] = {
         .flush_response_before_reset = true,
         .data_read_with_reset = DataReadWithReset::dropped,
         .reset_queued_while_others_process = true,
+        // With no `keepalive` in an upstream block each request has a backend connection of its
+        // own, which ngx_http_upstream_finalize_request closes: a client's reset reaches the server
+        // as that close, with no RST_STREAM. Live (nginx 1.22.1, 2026-12-07,
+        // scenarios/nginx-closes-the-backend-connection-of-each-call.textproto): two calls on one
+        // client connection reached the server as stream 1 of two connections, and a client's
+        // CANCEL as nothing but the connection's end. The preset shared one backend connection per
+        // client connection and passed CANCEL on until then.
+        .client_abort = ClientAbort::close_connection,
         // ngx_http_v2_close_stream: RST(NO_ERROR) when out_closed && !in_closed.
         .after_response = AfterResponse::reset_no_error,
+        .upstream_connection_per_call = true,
         // ngx_http_grpc_handler sets r->request_body_no_buffering = 1 whatever the configuration
         // (proxy_request_buffering, on by default, is proxy_pass's and does not apply): the
         // request streams. A body read before grpc_pass runs (the mirror module with
@@ -101,7 +110,10 @@ constexpr ProxyPolicy all_presets[] = {
         .abort_reset_after_response_end = ErrorCode::internal_error,
         .abort_before_response_headers_http_status = 502,
         .flush_response_before_reset = false,
+        // As nginx: a backend connection of its own for each request, closed when it ends.
+        .client_abort = ClientAbort::close_connection,
         .after_response = AfterResponse::reset_no_error,
+        .upstream_connection_per_call = true,
         // As nginx: grpc_pass streams the request; a mirror before it reads the body whole.
         .request_buffering_setting = true,
     },
@@ -317,7 +329,13 @@ ProxyPolicy with_config(const ProxyPolicy& preset, const ProxyConfig& c) {
   if (c.downstream_max_concurrent_streams) {
     policy.downstream_max_concurrent_streams = *c.downstream_max_concurrent_streams;
   }
-  if (c.upstream_connections) policy.upstream_connections = *c.upstream_connections;
+  if (c.upstream_connections) {
+    policy.upstream_connections = *c.upstream_connections;
+    // A pool is nginx's `keepalive`: connections outlive their calls. What nginx then tells the
+    // server of a client's abort is unmeasured; the code is passed on, as before 2026-12-07.
+    policy.upstream_connection_per_call = false;
+    if (policy.client_abort == ClientAbort::close_connection) policy.client_abort = ClientAbort::forward_code;
+  }
   if (c.upstream_max_concurrent_streams) policy.upstream_max_concurrent_streams = *c.upstream_max_concurrent_streams;
   if (c.request_buffering) policy.request_buffering = *c.request_buffering;
   return policy;

@@ -214,6 +214,20 @@ TEST(LiveCompare, NghttpxResetsTheBackendStreamWithInternalErrorAsSimulated) {
   EXPECT_EQ(proxies_running(), 0);
 }
 
+// nginx gives each call a backend connection of its own and answers a client's CANCEL by closing
+// it, with no RST_STREAM (2026-12-07); the preset shared one and passed the CANCEL on until then.
+TEST(LiveCompare, NginxClosesTheBackendConnectionOfEachCallAsSimulated) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("nginx-closes-the-backend-connection-of-each-call.textproto") +
+                              " --proxy nginx --repeat 2 --compare", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("2 x CANCELLED: Cancelled; OK\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("up     proxy  > RST_STREAM"), std::string::npos) << out;
+  expect_both_legs_as_simulated(out);
+  EXPECT_EQ(proxies_running(), 0);
+}
+
 // With another call waiting, nginx's reset leaves with that call's response headers, 30 ms on.
 TEST(LiveCompare, NginxQueuesAResetWhileAnotherCallIsRelayedAsSimulated) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";

@@ -351,6 +351,29 @@ TEST(NghttpxPreset, ResetsTheBackendStreamWithInternalErrorWhateverTheClientsCod
   EXPECT_EQ(sent_on_stream(core, h2::Leg::downstream, true, h2::StreamId{1})[3], "RST_STREAM(ENHANCE_YOUR_CALM)");
 }
 
+// nginx with no `keepalive` (live, nginx 1.22.1, 2026-12-07): each call on a backend connection of
+// its own, as its stream 1; a client's CANCEL reaches the server as the close of that connection,
+// with no RST_STREAM; a scenario's pool (`keepalive`) shares connections and passes the code on.
+TEST(NginxPreset, GivesEachCallABackendConnectionOfItsOwn) {
+  Scenario s = scenario_from_file("nginx-closes-the-backend-connection-of-each-call.textproto");
+  Result r = run_plain(s);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}), (V{"HEADERS", "DATA", "DATA", "HEADERS", "DATA[ES]"}));
+  EXPECT_TRUE(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{3}).empty());
+  EXPECT_EQ(r.calls[0].client_saw, (grpc::Status{grpc::Code::cancelled, "Cancelled"}));
+  ASSERT_TRUE(r.calls[1].client_saw);
+  EXPECT_EQ(r.calls[1].client_saw->code, grpc::Code::ok);
+  // Three connections: the client's, and one to the server for each call, each closed by nginx.
+  std::set<uint32_t> upstream_closed;
+  for (const sim::SegmentRecord& seg : r.segments) {
+    if (seg.connection > 0 && seg.from_connecting_end && seg.fin) upstream_closed.insert(seg.connection);
+  }
+  EXPECT_EQ(upstream_closed, (std::set<uint32_t>{1, 2}));
+  s.mutable_proxy()->set_upstream_connections(1);
+  r = run_plain(s);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}), (V{"HEADERS", "DATA", "DATA", "RST_STREAM(CANCEL)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{3}), (V{"HEADERS", "DATA[ES]"}));
+}
+
 TEST(NghttpxPreset, SharesOneBackendConnectionAmongClientConnections) {
   Scenario s = scenario_from_file("nghttpx-shares-its-backend-connection.textproto");
   Result r = run_plain(s);
