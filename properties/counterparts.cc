@@ -22,7 +22,9 @@ constexpr Counterpart counterparts[] = {
      "(docs/fidelity-matrix-200x5.md), each at 100% at its latest run: 3,372 of 3,372 cells (the "
      "grpc-go client 290 of 294 first, docs/fidelity.md item 17); 2026-12-03 matrix, 30 x 3 over "
      "12 triples (docs/fidelity-matrix.md): 491 of 491; since, from its rarer runs: the response "
-     "read with a reset dropped, a reset queued while another call is relayed (docs/fidelity.md)"},
+     "read with a reset dropped, a reset queued while another call is relayed (docs/fidelity.md); "
+     "2026-12-07: 325 of 325 with h2sim's own peers after each call got a backend connection of "
+     "its own, both legs of its two scenarios as simulated"},
     {"proxy", "nginx-1.18", "nginx before 1.19.5", "never: Debian 12 ships 1.22"},
     {"proxy", "nghttpx", "Debian 12 nghttpx 1.52.0-1+deb12u3",
      "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
@@ -30,10 +32,13 @@ constexpr Counterpart counterparts[] = {
      "grpc-go client 291 of 294 first: what nghttpx reads with a server's reset is dropped, "
      "docs/fidelity.md item 18); 2026-12-03 matrix, 30 x 3 over 12 triples "
      "(docs/fidelity-matrix.md): 491 of 491; 2026-12-06: 324 of 324 with h2sim's own peers after "
-     "its backend connection became shared"},
+     "its backend connection became shared; 2026-12-07: 324 of 324 after a client's reset reached "
+     "the server as INTERNAL_ERROR"},
     {"proxy", "envoy-2024", "Envoy before PR #44749", never_packaged},
     {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
+     "2026-12-07: 324 of 324 cells with h2sim's own peers after its backend connections opened as "
+     "Caddy's (stream 3 first): upstream legs compared past frame 0 for the first time; "
      "2026-12-06: the grpc-java client, 200 scenarios x 5 runs: 294 of 294 cells; "
      "2026-12-05: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): our own client and server "
      "324 of 324 cells; the grpc++, grpcio, grpc-js and grpc-go servers 1,036 of 1,038, rerun 1,036 "
@@ -67,12 +72,15 @@ constexpr Counterpart counterparts[] = {
      "294 of 294 through nginx, 294 of 294 through nghttpx; 2026-12-05: 289 of 295 through Apache "
      "(it aborts on trailers without grpc-status, docs/fidelity.md item 28, modelled after); "
      "2026-12-06: 297 of 297 through Apache, and 306 of 306 through haproxy with grpc-core's own "
-     "SETTINGS (docs/fidelity.md \"What each stack says as a connection opens\")"},
+     "SETTINGS (docs/fidelity.md \"What each stack says as a connection opens\"); 2026-12-07: its "
+     "header-list refusal failing every call on the connection and closing it, 3 of 3 both legs "
+     "as simulated"},
     {"client", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 320 of 320 cells "
      "through haproxy (317 of 319 before docs/fidelity.md item 16), 294 of 294 through nginx, "
      "294 of 294 through nghttpx; 2026-12-06: 295 of 295 through Apache, 321 of 321 through "
-     "haproxy after its first message may cross the status"},
+     "haproxy after its first message may cross the status; 2026-12-07: its header-list refusal "
+     "failing every call on the connection and closing it, 3 of 3 both legs as simulated"},
     {"client", "grpc-core-sync", "grpc++ 1.51 sync API",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 297 of 297 cells through "
      "haproxy (290 of 297 and 295 of 299 before docs/fidelity.md items 19 and 20), 294 of 294 "
