@@ -367,9 +367,6 @@ void H2Relay::from_client(Session& s, const h2::Event& event) {
 // A client's RST_STREAM, as the proxy presents it to the server (ProxyPolicy::client_abort).
 void H2Relay::forward_client_reset(CallRelay& call, ErrorCode code) {
   switch (policy_.client_abort) {
-    case ClientAbort::forward_code:
-      up(call).reset(call.up, code);
-      break;
     case ClientAbort::end_stream_then_cancel:
       // A client that already half-closed has had its END_STREAM forwarded: only the
       // CANCEL follows (scenarios/regression-cancel-after-half-close.textproto).
@@ -377,19 +374,20 @@ void H2Relay::forward_client_reset(CallRelay& call, ErrorCode code) {
       if (!call.request_end_forwarded) up(call).send_data(call.up, {}, true);
       up(call).reset_after_output(call.up, ErrorCode::cancel);
       break;
-    case ClientAbort::cancel:
-      up(call).reset(call.up, ErrorCode::cancel);
-      break;
-    case ClientAbort::no_error:
-      up(call).reset(call.up, ErrorCode::no_error);
-      break;
-    case ClientAbort::internal_error:
-      up(call).reset(call.up, ErrorCode::internal_error);
-      break;
     case ClientAbort::close_connection:
       H2SIM_ASSERT(policy_.upstream_connection_per_call && call.upstream->calls == 1);
       net_->mark("proxy: client abort closes the call's backend connection");
       close_upstream(*call.upstream);
+      break;
+    case ClientAbort::forward_code:
+      up(call).reset(call.up, code);
+      break;
+    case ClientAbort::cancel:
+    case ClientAbort::no_error:
+    case ClientAbort::internal_error:
+      up(call).reset(call.up, policy_.client_abort == ClientAbort::cancel     ? ErrorCode::cancel
+                              : policy_.client_abort == ClientAbort::no_error ? ErrorCode::no_error
+                                                                              : ErrorCode::internal_error);
       break;
   }
   call.finished = true;

@@ -40,6 +40,19 @@ void expect_both_legs_as_simulated(const std::string& out) {
   EXPECT_NE(out.find("upstream (server): as simulated"), std::string::npos) << out;
 }
 
+// `h2sim live FILE --proxy PROXY --repeat N --compare` with h2sim's own peers: exit 0, every run
+// ended with `outcomes`, both legs as simulated, and no proxy left running. The output, for more.
+std::string expect_live_as_simulated(const char* file, const char* proxy, int runs, const std::string& outcomes) {
+  int code = 0;
+  std::string out = h2sim("live " + scenario(file) + " --proxy " + proxy + " --repeat " + std::to_string(runs) +
+                              " --compare", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find(std::to_string(runs) + " x " + outcomes + "\n"), std::string::npos) << out;
+  expect_both_legs_as_simulated(out);
+  EXPECT_EQ(proxies_running(), 0);
+  return out;
+}
+
 // A real server peer's outcomes come from its script, but only what the tap saw it write counts:
 // a call whose stream got a 431 and no grpc-status (grpc-java's header list refusal) has no
 // status from its server and no responses, and "status preserved" has nothing to judge there.
@@ -191,51 +204,32 @@ TEST(LiveCompare, NghttpxDropsWhatItReadWithAResetAsSimulated) {
 // preset does since 2026-12-06 (one backend connection per client connection before).
 TEST(LiveCompare, NghttpxSharesItsBackendConnectionAsSimulated) {
   if (!installed("nghttpx")) GTEST_SKIP() << "nghttpx is not installed (scripts/install-live-deps.sh)";
-  int code = 0;
-  std::string out = h2sim("live " + scenario("nghttpx-shares-its-backend-connection.textproto") +
-                              " --proxy nghttpx --repeat 2 --compare", &code);
-  EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("2 x OK; OK"), std::string::npos) << out;
-  expect_both_legs_as_simulated(out);
-  EXPECT_EQ(proxies_running(), 0);
+  expect_live_as_simulated("nghttpx-shares-its-backend-connection.textproto", "nghttpx", 2, "OK; OK");
 }
 
 // nghttpx resets the backend stream with INTERNAL_ERROR whatever the client's code (2026-12-07);
 // the preset passed CANCEL on until then, and the upstream leg differed at that frame.
 TEST(LiveCompare, NghttpxResetsTheBackendStreamWithInternalErrorAsSimulated) {
   if (!installed("nghttpx")) GTEST_SKIP() << "nghttpx is not installed (scripts/install-live-deps.sh)";
-  int code = 0;
-  std::string out = h2sim("live " + scenario("nghttpx-resets-the-backend-stream-with-internal-error.textproto") +
-                              " --proxy nghttpx --repeat 2 --compare", &code);
-  EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("2 x CANCELLED: Cancelled; OK\n"), std::string::npos) << out;
+  std::string out = expect_live_as_simulated("nghttpx-resets-the-backend-stream-with-internal-error.textproto",
+                                             "nghttpx", 2, "CANCELLED: Cancelled; OK");
   EXPECT_NE(out.find("up     server < RST_STREAM    s=1 INTERNAL_ERROR"), std::string::npos) << out;
-  expect_both_legs_as_simulated(out);
-  EXPECT_EQ(proxies_running(), 0);
 }
 
 // nginx gives each call a backend connection of its own and answers a client's CANCEL by closing
 // it, with no RST_STREAM (2026-12-07); the preset shared one and passed the CANCEL on until then.
 TEST(LiveCompare, NginxClosesTheBackendConnectionOfEachCallAsSimulated) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
-  int code = 0;
-  std::string out = h2sim("live " + scenario("nginx-closes-the-backend-connection-of-each-call.textproto") +
-                              " --proxy nginx --repeat 2 --compare", &code);
-  EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("2 x CANCELLED: Cancelled; OK\n"), std::string::npos) << out;
+  std::string out = expect_live_as_simulated("nginx-closes-the-backend-connection-of-each-call.textproto", "nginx",
+                                             2, "CANCELLED: Cancelled; OK");
   EXPECT_EQ(out.find("up     proxy  > RST_STREAM"), std::string::npos) << out;
-  expect_both_legs_as_simulated(out);
-  EXPECT_EQ(proxies_running(), 0);
 }
 
 // With another call waiting, nginx's reset leaves with that call's response headers, 30 ms on.
 TEST(LiveCompare, NginxQueuesAResetWhileAnotherCallIsRelayedAsSimulated) {
   if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
-  int code = 0;
-  std::string out = h2sim("live " + scenario("nginx-queues-reset-while-another-call-waits.textproto") +
-                              " --proxy nginx --repeat 3 --compare", &code);
-  EXPECT_NE(out.find("3 x OK; INTERNAL: Received RST_STREAM with error code 2"), std::string::npos) << out;
-  EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
+  std::string out = expect_live_as_simulated("nginx-queues-reset-while-another-call-waits.textproto", "nginx", 3,
+                                             "OK; INTERNAL: Received RST_STREAM with error code 2");
   EXPECT_NE(out.find("agreement: 2 of 2"), std::string::npos) << out;
 }
 
