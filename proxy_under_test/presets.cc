@@ -205,8 +205,9 @@ constexpr ProxyPolicy all_presets[] = {
         // What its x/net transport opens a backend connection with, read from Caddy's own writes
         // (strace, 2026-12-07): SETTINGS INITIAL_WINDOW_SIZE 4,194,304 (and ENABLE_PUSH 0,
         // MAX_HEADER_LIST_SIZE 10,485,760), a WINDOW_UPDATE of 2^30, and its first request on
-        // stream 3, on every connection and in every run (docs/fidelity.md "Caddy's backend
-        // connections"). The preset opened them as h2sim's own until then.
+        // stream 3, on every connection and in every run: transport.go newClientConn starts at 3
+        // when AllowHTTP is set (h2c), leaving stream 1 to an upgraded request (docs/fidelity.md
+        // "Caddy's backend connections"). The preset opened them as h2sim's own until then.
         .upstream_window_bytes = 4194304,
         .upstream_connection_window_bytes = 65535 + (1u << 30),
         .upstream_first_stream_id = 3,
