@@ -271,9 +271,7 @@ void H2Relay::close_session(Session& s) {
   }
   flush(s);
   for (CallRelay& call : s.calls) {
-    if (call.upstream == nullptr) continue;
-    --call.upstream->calls;
-    call.upstream->sessions.erase(call.up);
+    if (call.upstream) let_go_upstream(call);
   }
   s.calls.clear();
   s.closed = true;
@@ -400,10 +398,20 @@ void H2Relay::close_upstream(Upstream& u) {
   net_->shutdown(u.conn);
 }
 
+// The call's upstream connection no longer carries it; one of its own is closed at the pass's end.
+void H2Relay::let_go_upstream(const CallRelay& call) {
+  Upstream& u = *call.upstream;
+  --u.calls;
+  u.sessions.erase(call.up);
+  if (policy_.upstream_connection_per_call && u.calls == 0) finished_upstreams_.push_back(&u);
+}
+
 void H2Relay::close_finished_upstreams() {
-  for (const auto& u : upstreams_) {
-    if (!u->closed && u->calls == 0) close_upstream(*u);
-  }
+  // In the order they were opened, as the World numbers connections.
+  std::sort(finished_upstreams_.begin(), finished_upstreams_.end(),
+            [](const Upstream* a, const Upstream* b) { return a->conn.value < b->conn.value; });
+  for (Upstream* u : finished_upstreams_) close_upstream(*u);
+  finished_upstreams_.clear();
 }
 
 void H2Relay::forward_request(Session& s, CallRelay& call, std::span<const h2::Header> headers, bool end_stream) {
@@ -750,10 +758,7 @@ void H2Relay::forget_finished(Session& s) {
       net_->cancel_timer(c.idle_timer);
       timers_.erase(c.idle_timer);
     }
-    if (gone && c.upstream) {
-      --c.upstream->calls;
-      c.upstream->sessions.erase(c.up);
-    }
+    if (gone && c.upstream) let_go_upstream(c);
     return gone;
   });
 }
@@ -795,8 +800,7 @@ void H2Relay::on_downstream_lost(Session& s) {
       const h2::StreamFlags* f = up(c).stream(c.up);
       if (f && !f->closed) up(c).reset(c.up, ErrorCode::cancel);
     }
-    --c.upstream->calls;
-    c.upstream->sessions.erase(c.up);
+    let_go_upstream(c);
   }
   s.calls.clear();
 }

@@ -155,7 +155,9 @@ class H2Relay final : public Proxy {
   // Calls of any session share the upstream connections (a pool, or one for each call).
   bool pooled() const { return policy_.upstream_connections > 0 || policy_.upstream_connection_per_call; }
   void close_upstream(Upstream& u);
-  // upstream_connection_per_call: closes the connections whose call is over.
+  // The call is forgotten: its upstream connection carries one call fewer.
+  void let_go_upstream(const CallRelay& call);
+  // upstream_connection_per_call: closes the connections whose call is over (finished_upstreams_).
   void close_finished_upstreams();
 
   ProxyPolicy policy_;
@@ -166,6 +168,7 @@ class H2Relay final : public Proxy {
   std::vector<std::unique_ptr<Upstream>> upstreams_;  // every upstream connection opened
   std::map<sim::ConnId, Upstream*> up_by_conn_;
   std::vector<Upstream*> pool_;  // a pool's open, not draining connections, oldest first
+  std::vector<Upstream*> finished_upstreams_;  // per-call connections whose call is over, to close
   uint64_t round_robin_ = 0;
   struct Timer {
     Session* session;

@@ -19,7 +19,10 @@
 namespace h2sim {
 namespace {
 
+using testing::Opening;
+using testing::opening_sent;
 using testing::run_plain;
+using testing::text;
 using testing::ScriptedChoices;
 using testing::scenario_from_file;
 using testing::sent_on_stream;
@@ -707,51 +710,6 @@ TEST(ClientPersonalities, TheApplicationHalfClosesAfterTheReadThatBroughtTheResp
     s.set_client(client);
     EXPECT_EQ(run_plain(s).calls[0].client_saw->code, grpc::Code::ok) << client;
   }
-}
-
-// What an endpoint said as its connection opened: the entries of its first SETTINGS frame, in
-// order, and the increment of a WINDOW_UPDATE on the connection in the same flush (0: none).
-struct Opening {
-  std::vector<std::pair<uint16_t, uint32_t>> settings;
-  uint32_t window_update = 0;
-  bool operator==(const Opening&) const = default;
-};
-
-std::string text(const Opening& o) {
-  std::string out;
-  for (auto [id, value] : o.settings) out += std::to_string(id) + "=" + std::to_string(value) + " ";
-  return out + "WINDOW_UPDATE " + std::to_string(o.window_update);
-}
-
-// Read from the bytes on the wire: the first flush of one direction of `connection`.
-Opening opening_sent(const Result& r, uint32_t connection, bool from_connecting_end) {
-  std::vector<uint8_t> bytes;
-  for (const sim::SegmentRecord& s : r.segments) {
-    if (s.connection == connection && s.from_connecting_end == from_connecting_end && s.flush == 0) {
-      bytes.insert(bytes.end(), s.bytes.begin(), s.bytes.end());
-    }
-  }
-  std::span<const uint8_t> rest(bytes);
-  if (from_connecting_end) rest = rest.subspan(h2::connection_preface.size());
-  Opening o;
-  bool settings_seen = false;
-  while (rest.size() >= h2::frame_header_bytes) {
-    h2::FrameHeader h = h2::read_frame_header(rest);
-    std::span<const uint8_t> payload = rest.subspan(h2::frame_header_bytes, h.length);
-    auto u32 = [&](size_t at) {
-      return (uint32_t{payload[at]} << 24) | (uint32_t{payload[at + 1]} << 16) | (uint32_t{payload[at + 2]} << 8) | payload[at + 3];
-    };
-    if (h.type == static_cast<uint8_t>(h2::FrameType::settings) && !settings_seen) {
-      settings_seen = true;
-      for (size_t at = 0; at + 6 <= payload.size(); at += 6) {
-        o.settings.emplace_back(static_cast<uint16_t>((payload[at] << 8) | payload[at + 1]), u32(at + 2));
-      }
-    } else if (h.type == static_cast<uint8_t>(h2::FrameType::window_update) && h.stream.value == 0) {
-      o.window_update = u32(0) & 0x7fffffff;
-    }
-    rest = rest.subspan(h2::frame_header_bytes + h.length);
-  }
-  return o;
 }
 
 // grpc-core 1.51.1's SETTINGS as a client and as a server, and its connection window's increment.

@@ -1,12 +1,9 @@
 // Each preset pinned on the founding case and its neighbours (docs/behaviours.md §1.2-§1.6).
 #include <gtest/gtest.h>
 
-#include <optional>
+#include <algorithm>
 #include <set>
-#include <span>
-#include <vector>
 
-#include "model/h2/codec.h"
 #include "properties/harness.h"
 #include "proxy_under_test/h2_relay.h"
 #include "proxy_under_test/policy.h"
@@ -15,7 +12,10 @@
 namespace h2sim {
 namespace {
 
+using testing::Opening;
+using testing::opening_sent;
 using testing::run_plain;
+using testing::text;
 using testing::ScriptedChoices;
 using testing::scenario_from_file;
 using testing::scenario_from_text;
@@ -335,9 +335,6 @@ std::set<uint32_t> upstream_connections(const Result& r) {
   return out;
 }
 
-// nghttpx puts every client connection's calls on one backend connection, as live (two client
-// connections' calls reached the server as streams 1 and 3 of one connection); haproxy keeps a
-// backend connection to its frontend's streams (`http-reuse safe`).
 // Live through nghttpx 1.52 (2026-12-07): a client's CANCEL, and grpc-core's ENHANCE_YOUR_CALM,
 // reached the server as INTERNAL_ERROR (ClientAbort::internal_error).
 TEST(NghttpxPreset, ResetsTheBackendStreamWithInternalErrorWhateverTheClientsCode) {
@@ -374,6 +371,9 @@ TEST(NginxPreset, GivesEachCallABackendConnectionOfItsOwn) {
   EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{3}), (V{"HEADERS", "DATA[ES]"}));
 }
 
+// nghttpx puts every client connection's calls on one backend connection, as live (two client
+// connections' calls reached the server as streams 1 and 3 of one connection); haproxy keeps a
+// backend connection to its frontend's streams (`http-reuse safe`).
 TEST(NghttpxPreset, SharesOneBackendConnectionAmongClientConnections) {
   Scenario s = scenario_from_file("nghttpx-shares-its-backend-connection.textproto");
   Result r = run_plain(s);
@@ -531,24 +531,11 @@ TEST(ApachePreset, LetsALaterCallsStatusComeBeforeAnEarlierCallsEmpty200) {
 // INITIAL_WINDOW_SIZE 4,194,304 and a WINDOW_UPDATE of 2^30, and its first request is stream 3.
 TEST(CaddyPreset, OpensItsBackendConnectionAsCaddyDid) {
   Result r = run_plain(with_preset(scenario_from_file("founding-case.textproto"), "caddy-2.6"));
-  std::vector<uint8_t> bytes;  // the proxy's first flush to the server (connection 1)
-  for (const sim::SegmentRecord& seg : r.segments) {
-    if (seg.connection == 1 && seg.from_connecting_end && seg.flush == 0) bytes.insert(bytes.end(), seg.bytes.begin(), seg.bytes.end());
-  }
-  std::span<const uint8_t> rest = std::span<const uint8_t>(bytes).subspan(h2::connection_preface.size());
-  std::optional<uint32_t> window, window_update;
-  while (rest.size() >= h2::frame_header_bytes) {
-    h2::FrameHeader h = h2::read_frame_header(rest);
-    std::span<const uint8_t> p = rest.subspan(h2::frame_header_bytes, h.length);
-    auto u32 = [&](size_t at) { return (uint32_t{p[at]} << 24) | (uint32_t{p[at + 1]} << 16) | (uint32_t{p[at + 2]} << 8) | p[at + 3]; };
-    for (size_t at = 0; h.type == static_cast<uint8_t>(h2::FrameType::settings) && at + 6 <= p.size(); at += 6) {
-      if (((p[at] << 8) | p[at + 1]) == 4) window = u32(at + 2);
-    }
-    if (h.type == static_cast<uint8_t>(h2::FrameType::window_update) && h.stream.value == 0) window_update = u32(0);
-    rest = rest.subspan(h2::frame_header_bytes + h.length);
-  }
-  EXPECT_EQ(window, 4194304u);
-  EXPECT_EQ(window_update, 1u << 30);
+  Opening opening = opening_sent(r, 1, true);  // the proxy's first flush to the server
+  auto window = std::find_if(opening.settings.begin(), opening.settings.end(), [](auto e) { return e.first == 4; });
+  ASSERT_NE(window, opening.settings.end()) << text(opening);
+  EXPECT_EQ(window->second, 4194304u);
+  EXPECT_EQ(opening.window_update, 1u << 30);
   EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{3}).front(), "HEADERS");
   EXPECT_TRUE(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}).empty());
 }

@@ -3,7 +3,9 @@
 
 #include <functional>
 #include <set>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/run/result.h"
@@ -38,6 +40,17 @@ class ScriptedChoices final : public sim::ChoiceSource {
 // "TYPE[ES](CODE)" strings: e.g. {"HEADERS[ES]", "RST_STREAM(CANCEL)"} for one stream.
 std::vector<std::string> sent_on_stream(const Result& r, h2::Leg leg, bool client_side,
                                         h2::StreamId stream);
+
+// What an endpoint said as its connection opened: the entries of its first SETTINGS frame, in
+// order, and the increment of a WINDOW_UPDATE on the connection in the same flush (0: none).
+struct Opening {
+  std::vector<std::pair<uint16_t, uint32_t>> settings;
+  uint32_t window_update = 0;
+  bool operator==(const Opening&) const = default;
+};
+std::string text(const Opening& o);  // "4=65535 WINDOW_UPDATE 0"
+// Read from the bytes on the wire: the first flush of one direction of `connection`.
+Opening opening_sent(const Result& r, uint32_t connection, bool from_connecting_end);
 
 // The client outcomes an explore reached for call `call` ("CANCELLED: ...").
 std::set<std::string> reachable_outcomes(const ExploreReport& report, size_t call);
