@@ -583,6 +583,24 @@ bool first_message_raced_the_status(const std::string& out) {
   return std::regex_search(out, std::regex("downstream \\(client\\): differ at frame 1: live < HEADERS s=[13] END_STREAM"));
 }
 
+// Not modelled either: grpc-java writing a message the application gave it as the status came in
+// after its own RST_STREAM(CANCEL), in the same flush (CI, 2026-12-07: the founding case through
+// nginx, 1 of 2 runs on a loaded machine; 0 of 60 runs here). A DATA frame on a stream it has
+// reset, which changes no outcome; the legs then differ at that DATA, after the reset.
+bool message_followed_its_reset(const std::string& out) {
+  static const std::regex reset_then_data(
+      "client > RST_STREAM +s=(\\d+) CANCEL +\\(flush (\\d+)\\)\n +[0-9.]+ms +down +client > DATA +s=\\1 len=\\d+ +\\(flush \\2\\)");
+  static const std::regex difference("downstream \\(client\\): differ at frame \\d+: live > DATA s=\\d+ len=\\d+, simulated \\(nothing\\)");
+  return std::regex_search(out, reset_then_data) && std::regex_search(out, difference);
+}
+
+// The client's leg as simulated, but for the two races above.
+bool client_leg_as_simulated_or_raced(const std::string& out) {
+  if (first_message_raced_the_status(out) || message_followed_its_reset(out)) return true;
+  return out.find("downstream (client): as simulated") != std::string::npos &&
+         out.find("downstream (client): differ") == std::string::npos;
+}
+
 bool expect_each_peer_as_predicted(const char* file, const char* side, const std::string& flags,
                                    std::span<const std::pair<const char*, std::string>> peers,
                                    const char* agreement = nullptr, const char* proxy = "nginx",
@@ -832,13 +850,11 @@ TEST(LivePeers, GrpcJavaResetsAfterTrailersOnAStreamTheProxyClosedAsSimulated) {
   std::string out = h2sim("live " + scenario("founding-case.textproto") + " --proxy nginx --client grpc-java --repeat 2 --compare", &code);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("client > RST_STREAM    s=3 CANCEL"), std::string::npos) << out;
-  // On a loaded machine grpc-java's first message can leave after the status came in (a write
-  // the application had already made), and the legs may differ from frame 1 on
-  // (first_message_raced_the_status). The reset after the trailers is what this test is about:
-  // never a difference at it.
-  bool as_simulated = out.find("downstream (client): as simulated") != std::string::npos;
-  EXPECT_TRUE(as_simulated || first_message_raced_the_status(out)) << out;
-  EXPECT_EQ(out.find("simulated (nothing)"), std::string::npos) << out;
+  // On a loaded machine grpc-java's messages can race the status (client_leg_as_simulated_or_raced).
+  // The reset after the trailers is what this test is about: never a difference at it.
+  EXPECT_TRUE(client_leg_as_simulated_or_raced(out)) << out;
+  EXPECT_FALSE(std::regex_search(out, std::regex("differ at frame \\d+: live > RST_STREAM"))) << out;
+  EXPECT_EQ(out.find("simulated > RST_STREAM"), std::string::npos) << out;
   EXPECT_EQ(peers_running(), 0);
 }
 
@@ -860,11 +876,8 @@ TEST(LivePeers, EachClientsLegOfTheFoundingCaseIsAsSimulatedThroughEachProxy) {
                                   client + " --repeat 3 --compare", &code);
       EXPECT_TRUE(code == 0 || code == 1) << out;  // 1: grpc-core loses the status through haproxy
       EXPECT_TRUE(std::regex_search(out, std::regex("agreement: ([0-9]+) of \\1 "))) << out;
-      // Any difference but the unmodelled late first message fails.
-      if (!first_message_raced_the_status(out)) {
-        EXPECT_NE(out.find("downstream (client): as simulated"), std::string::npos) << out;
-        EXPECT_EQ(out.find("downstream (client): differ"), std::string::npos) << out;
-      }
+      // Any difference but the unmodelled races of a message and the status fails.
+      EXPECT_TRUE(client_leg_as_simulated_or_raced(out)) << out;
       ++ran;
     }
   }
