@@ -172,6 +172,14 @@ constexpr ProxyPolicy all_presets[] = {
         .ignore_reset_after_response = IgnoreResetAfterResponse::any,
         // The handler finished while the request body is open: RST(NO_ERROR) (5602c733).
         .after_response = AfterResponse::reset_no_error,
+        // A cleartext backend needs x/net's transport with AllowHTTP (Traefik's h2c round
+        // tripper sets it): transport.go newClientConn then starts at stream 3 and opens with
+        // SETTINGS INITIAL_WINDOW_SIZE transportDefaultStreamFlow (4 MiB) and a WINDOW_UPDATE of
+        // transportDefaultConnFlow (2^30), read in x/net 0.7.0 and seen in Caddy's writes (the
+        // next preset). It opened them as h2sim's own relay until 2026-12-07.
+        .upstream_window_bytes = 4194304,
+        .upstream_connection_window_bytes = 65535 + (1u << 30),
+        .upstream_first_stream_id = 3,
         // server.go processData: DATA after that reset was written gets RST(STREAM_CLOSED).
         .reset_late_client_data = true,
     },

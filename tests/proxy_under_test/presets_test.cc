@@ -527,10 +527,12 @@ TEST(ApachePreset, LetsALaterCallsStatusComeBeforeAnEarlierCallsEmpty200) {
   EXPECT_EQ(call_statuses(s, 1, 2), (std::set<std::string>{"nothing"}));
 }
 
-// Caddy's own writes (strace, 2026-12-07): its backend connection opens with SETTINGS that hold
-// INITIAL_WINDOW_SIZE 4,194,304 and a WINDOW_UPDATE of 2^30, and its first request is stream 3.
-TEST(CaddyPreset, OpensItsBackendConnectionAsCaddyDid) {
-  Result r = run_plain(with_preset(scenario_from_file("founding-case.textproto"), "caddy-2.6"));
+// x/net's transport with AllowHTTP (h2c), as Caddy's own writes showed (strace, 2026-12-07): its
+// backend connection opens with SETTINGS that hold INITIAL_WINDOW_SIZE 4,194,304 and a
+// WINDOW_UPDATE of 2^30, and its first request is stream 3.
+void expect_xnet_h2c_opening(const char* preset) {
+  SCOPED_TRACE(preset);
+  Result r = run_plain(with_preset(scenario_from_file("founding-case.textproto"), preset));
   Opening opening = opening_sent(r, 1, true);  // the proxy's first flush to the server
   auto window = std::find_if(opening.settings.begin(), opening.settings.end(), [](auto e) { return e.first == 4; });
   ASSERT_NE(window, opening.settings.end()) << text(opening);
@@ -539,6 +541,12 @@ TEST(CaddyPreset, OpensItsBackendConnectionAsCaddyDid) {
   EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{3}).front(), "HEADERS");
   EXPECT_TRUE(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}).empty());
 }
+
+TEST(CaddyPreset, OpensItsBackendConnectionAsCaddyDid) { expect_xnet_h2c_opening("caddy-2.6"); }
+
+// The same transport code (x/net 0.7.0's transport.go, newClientConn) behind Traefik's h2c
+// backends and any Go reverse proxy reaching a cleartext gRPC server.
+TEST(GoProxyPreset, OpensItsBackendConnectionAsXNetsH2cTransportDoes) { expect_xnet_h2c_opening("go-proxy"); }
 
 TEST(CaddyPreset, EndsAnAbortedResponseInAFrameOfItsOwn) {
   // Found live: see the scenario's comment. Whatever the order of reads, the message leaves
