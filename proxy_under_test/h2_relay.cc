@@ -55,6 +55,7 @@ void H2Relay::on_accept(sim::ConnId end) {
   h2::EndpointOptions options;
   options.settings.max_concurrent_streams = policy_.downstream_max_concurrent_streams;
   options.settings.initial_window_bytes = policy_.downstream_window_bytes;
+  options.settings.connection_window_bytes = policy_.downstream_connection_window_bytes;
   options.manual_flow_control = true;
   options.keep_history = net_->asks_state();
   options.report_data_after_reset = policy_.reset_late_client_data;

@@ -178,6 +178,9 @@ struct ProxyPolicy {
   // SETTINGS the proxy advertises to clients and to servers (§5 flow control on both sides).
   uint32_t downstream_max_concurrent_streams = 100;
   uint32_t downstream_window_bytes = 65535;
+  // The connection window the proxy opens to clients (a WINDOW_UPDATE after its SETTINGS when
+  // larger than RFC 9113's 65,535).
+  uint32_t downstream_connection_window_bytes = 65535;
   uint32_t upstream_window_bytes = 65535;
   // The connection window the proxy opens to servers (a WINDOW_UPDATE after its SETTINGS when
   // larger than RFC 9113's 65,535).

@@ -34,6 +34,12 @@ constexpr ProxyPolicy all_presets[] = {
         .client_abort = ClientAbort::end_stream_then_cancel,
         // §1.6 row E: a complete response without RST leaves the stream open for the upload.
         .after_response = AfterResponse::wait_for_client,
+        // What it tells clients (strace of haproxy 2.6.12's writes, 2026-12-07): SETTINGS
+        // ENABLE_CONNECT_PROTOCOL 1 and MAX_CONCURRENT_STREAMS 100, windows of 65,535; with its
+        // first WINDOW_UPDATE of a stream, one that raises the connection's window to 2^31 - 1.
+        // The model raises it after the SETTINGS: a client that sends more than 65,535 bytes
+        // before haproxy reads its first DATA does not wait here, where it would there.
+        .downstream_connection_window_bytes = 2147483647,
         // mux_h2.c: DATA on a stream that is neither open nor half-closed(local) is a stream error
         // STREAM_CLOSED (h2c_frt_handle_data, "RFC7540#6.1"), and a stream already released
         // (h2_closed_stream) is taken as closed by a reset it received, so DATA the client sent
@@ -92,6 +98,13 @@ constexpr ProxyPolicy all_presets[] = {
         .client_abort = ClientAbort::close_connection,
         // ngx_http_v2_close_stream: RST(NO_ERROR) when out_closed && !in_closed.
         .after_response = AfterResponse::reset_no_error,
+        // What it tells clients (strace of nginx 1.22.1's writes, 2026-12-07): SETTINGS
+        // MAX_CONCURRENT_STREAMS 128 (http2_max_concurrent_streams), INITIAL_WINDOW_SIZE 65,536
+        // (http2_body_preread_size) and MAX_FRAME_SIZE 2^24 - 1, then a WINDOW_UPDATE that opens
+        // the connection's window to 2^31 - 1 (ngx_http_v2_init, NGX_HTTP_V2_MAX_WINDOW).
+        .downstream_max_concurrent_streams = 128,
+        .downstream_window_bytes = 65536,
+        .downstream_connection_window_bytes = 2147483647,
         .upstream_connection_per_call = true,
         // ngx_http_grpc_handler sets r->request_body_no_buffering = 1 whatever the configuration
         // (proxy_request_buffering, on by default, is proxy_pass's and does not apply): the
@@ -113,6 +126,10 @@ constexpr ProxyPolicy all_presets[] = {
         // As nginx: a backend connection of its own for each request, closed when it ends.
         .client_abort = ClientAbort::close_connection,
         .after_response = AfterResponse::reset_no_error,
+        // As nginx: the same defaults and ngx_http_v2_init since 1.11.0 (http2_body_preread_size).
+        .downstream_max_concurrent_streams = 128,
+        .downstream_window_bytes = 65536,
+        .downstream_connection_window_bytes = 2147483647,
         .upstream_connection_per_call = true,
         // As nginx: grpc_pass streams the request; a mirror before it reads the body whole.
         .request_buffering_setting = true,
@@ -139,6 +156,8 @@ constexpr ProxyPolicy all_presets[] = {
         // on_frame_send_callback: RST(NO_ERROR) right after any END_STREAM to a client that has
         // not closed ("to finish off incomplete request", 36a8f245).
         .after_response = AfterResponse::reset_no_error,
+        // Its SETTINGS to clients (strace of nghttpx 1.52's writes, 2026-12-07): MAX_CONCURRENT_STREAMS
+        // 100, INITIAL_WINDOW_SIZE 65,535, and no WINDOW_UPDATE of the connection: the defaults here.
         // One backend connection for every client connection: a worker keeps its HTTP/2 backend
         // sessions per backend address and puts each request on one with room, opening another
         // only when all are full. Live (nghttpx 1.52, one worker as h2sim runs it, 2026-12-06):
@@ -172,6 +191,12 @@ constexpr ProxyPolicy all_presets[] = {
         .ignore_reset_after_response = IgnoreResetAfterResponse::any,
         // The handler finished while the request body is open: RST(NO_ERROR) (5602c733).
         .after_response = AfterResponse::reset_no_error,
+        // x/net's server.go tells clients MAX_CONCURRENT_STREAMS 250 (defaultMaxStreams) and
+        // INITIAL_WINDOW_SIZE 2^20 (initialStreamRecvWindowSize), and opens the connection's
+        // window to 2^20 (initialConnRecvWindowSize): read in x/net 0.7.0, seen in Caddy's writes.
+        .downstream_max_concurrent_streams = 250,
+        .downstream_window_bytes = 1048576,
+        .downstream_connection_window_bytes = 1048576,
         // A cleartext backend needs x/net's transport with AllowHTTP (Traefik's h2c round
         // tripper sets it): transport.go newClientConn then starts at stream 3 and opens with
         // SETTINGS INITIAL_WINDOW_SIZE transportDefaultStreamFlow (4 MiB) and a WINDOW_UPDATE of
@@ -210,6 +235,13 @@ constexpr ProxyPolicy all_presets[] = {
         // server.go wroteFrame: the handler is done and the request body is open, so
         // RST(NO_ERROR) follows the END_STREAM (5602c733).
         .after_response = AfterResponse::reset_no_error,
+        // What its x/net server tells clients (strace, 2026-12-07): SETTINGS MAX_FRAME_SIZE 2^20,
+        // MAX_CONCURRENT_STREAMS 250, MAX_HEADER_LIST_SIZE 1,048,896 and INITIAL_WINDOW_SIZE 2^20,
+        // then a WINDOW_UPDATE of 983,041 that opens the connection's window to 2^20 (server.go
+        // serve). The frame size is not modelled: nghttp2's clients send DATA of 16 KiB at most.
+        .downstream_max_concurrent_streams = 250,
+        .downstream_window_bytes = 1048576,
+        .downstream_connection_window_bytes = 1048576,
         // What its x/net transport opens a backend connection with, read from Caddy's own writes
         // (strace, 2026-12-07): SETTINGS INITIAL_WINDOW_SIZE 4,194,304 (and ENABLE_PUSH 0,
         // MAX_HEADER_LIST_SIZE 10,485,760), a WINDOW_UPDATE of 2^30, and its first request on

@@ -542,6 +542,29 @@ void expect_xnet_h2c_opening(const char* preset) {
   EXPECT_TRUE(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}).empty());
 }
 
+// What each proxy tells its clients, read from its own writes (strace, 2026-12-07; the presets'
+// comments): MAX_CONCURRENT_STREAMS, INITIAL_WINDOW_SIZE and the connection's WINDOW_UPDATE.
+TEST(Presets, OpenTheirClientsConnectionsAsTheRealProxiesDid) {
+  struct Expected {
+    const char* preset;
+    uint32_t streams, window, window_update;
+  };
+  const uint32_t widest = 2147483647 - 65535;
+  for (Expected e : {Expected{"haproxy-2.6", 100, 65535, widest}, Expected{"nginx", 128, 65536, widest},
+                     Expected{"nghttpx", 100, 65535, 0}, Expected{"caddy-2.6", 250, 1048576, 1048576 - 65535}}) {
+    SCOPED_TRACE(e.preset);
+    Result r = run_plain(with_preset(scenario_from_file("founding-case.textproto"), e.preset));
+    Opening opening = opening_sent(r, 0, false);  // the proxy's first flush to the client
+    auto setting = [&opening](uint16_t id) {
+      auto it = std::find_if(opening.settings.begin(), opening.settings.end(), [id](auto s) { return s.first == id; });
+      return it == opening.settings.end() ? std::optional<uint32_t>() : it->second;
+    };
+    EXPECT_EQ(setting(3), e.streams) << text(opening);
+    EXPECT_EQ(setting(4).value_or(65535), e.window) << text(opening);
+    EXPECT_EQ(opening.window_update, e.window_update) << text(opening);
+  }
+}
+
 TEST(CaddyPreset, OpensItsBackendConnectionAsCaddyDid) { expect_xnet_h2c_opening("caddy-2.6"); }
 
 // The same transport code (x/net 0.7.0's transport.go, newClientConn) behind Traefik's h2c
