@@ -24,7 +24,8 @@ constexpr Counterpart counterparts[] = {
      "12 triples (docs/fidelity-matrix.md): 491 of 491; since, from its rarer runs: the response "
      "read with a reset dropped, a reset queued while another call is relayed (docs/fidelity.md); "
      "2026-12-07: 325 of 325 with h2sim's own peers after each call got a backend connection of "
-     "its own, both legs of its two scenarios as simulated"},
+     "its own, both legs of its two scenarios as simulated; 294 of 294 with the grpc-java client "
+     "and 294 of 294 with the grpc-go client after it"},
     {"proxy", "nginx-1.18", "nginx before 1.19.5", "never: Debian 12 ships 1.22"},
     {"proxy", "nghttpx", "Debian 12 nghttpx 1.52.0-1+deb12u3",
      "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
@@ -33,12 +34,13 @@ constexpr Counterpart counterparts[] = {
      "docs/fidelity.md item 18); 2026-12-03 matrix, 30 x 3 over 12 triples "
      "(docs/fidelity-matrix.md): 491 of 491; 2026-12-06: 324 of 324 with h2sim's own peers after "
      "its backend connection became shared; 2026-12-07: 324 of 324 after a client's reset reached "
-     "the server as INTERNAL_ERROR"},
+     "the server as INTERNAL_ERROR, and 248 of 248 with the grpc-go server"},
     {"proxy", "envoy-2024", "Envoy before PR #44749", never_packaged},
     {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
      "2026-12-07: 324 of 324 cells with h2sim's own peers after its backend connections opened as "
-     "Caddy's (stream 3 first): upstream legs compared past frame 0 for the first time; "
+     "Caddy's (stream 3 first): upstream legs compared past frame 0 for the first time; 271 of "
+     "271 with the grpc++ server after it; "
      "2026-12-06: the grpc-java client, 200 scenarios x 5 runs: 294 of 294 cells; "
      "2026-12-05: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): our own client and server "
      "324 of 324 cells; the grpc++, grpcio, grpc-js and grpc-go servers 1,036 of 1,038, rerun 1,036 "
@@ -93,14 +95,16 @@ constexpr Counterpart counterparts[] = {
      "through haproxy, nginx, nghttpx and Caddy each, 298 of 300 through Apache (its words for an "
      "empty 200, docs/fidelity.md item 30, modelled after); 2026-12-06: 294 of 294 through haproxy "
      "with its SETTINGS, stream 3 and its headers alone, and again after its late reset and header "
-     "list limit; 2026-12-03 matrix, 30 x 3 "
+     "list limit; 2026-12-07: 294 of 294 through nginx with a backend connection for each call; "
+     "2026-12-03 matrix, 30 x 3 "
      "(docs/fidelity-matrix.md): 129 of 129 through haproxy, nginx and nghttpx"},
     {"client", "grpc-go", "grpc-go 1.33.3",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 294 of 294 cells "
      "through haproxy, nginx and nghttpx each (290 of 294 through nginx and 291 of 294 through "
      "nghttpx before docs/fidelity.md items 17 and 18: \"unexpected EOF\" for a message cut "
      "short); 2026-12-06: 295 of 295 through Apache; 294 of 294 through nginx and nghttpx each "
-     "after its late reset"},
+     "after its late reset; 2026-12-07: 294 of 294 through nginx with a backend connection for "
+     "each call"},
     {"client", "grpc-js", "@grpc/grpc-js 1.14.7",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 296 of 296 cells "
      "through haproxy (287 of 294 before docs/fidelity.md item 16), 294 of 294 through nginx, "
@@ -108,7 +112,8 @@ constexpr Counterpart counterparts[] = {
     {"server", "grpc-core", "grpc-core 1.51 (grpc++'s sync handlers)",
      "2026-12-03/04: 200 scenarios x 5 runs with the grpc++ server and our client "
      "(docs/fidelity-matrix-200x5.md): 275 of 275 cells through haproxy, 270 of 270 through nginx, "
-     "270 of 270 through nghttpx, handlers' cancels drawn; 2026-12-06: 270 of 270 through Apache"},
+     "270 of 270 through nghttpx, handlers' cancels drawn; 2026-12-06: 270 of 270 through Apache; "
+     "2026-12-07: 271 of 271 through Caddy after its backend connections opened as Caddy's"},
     {"server", "grpcio", "grpcio 1.51 for Python (grpc-core underneath)",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 274 of 274 cells "
      "through haproxy, 270 of 270 through nginx, 270 of 270 through nghttpx; 2026-12-06: 270 of "
@@ -116,7 +121,8 @@ constexpr Counterpart counterparts[] = {
     {"server", "grpc-go", "grpc-go 1.33.3",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 253 of 253 cells "
      "through haproxy, 248 of 248 through nginx, 248 of 248 through nghttpx; 2026-12-06: 248 of "
-     "248 through Apache"},
+     "248 through Apache; 2026-12-07: 248 of 248 through nghttpx after a client's reset reached "
+     "the server as INTERNAL_ERROR"},
     {"server", "grpc-js", "@grpc/grpc-js 1.14.7",
      "2026-12-04: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): 248 of 248 cells "
      "through haproxy, nginx and nghttpx each"},
