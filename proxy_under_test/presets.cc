@@ -9,6 +9,27 @@ namespace {
 
 using h2::ErrorCode;
 
+// How golang.org/x/net/http2 opens its connections, read in x/net 0.7.0 and seen in Caddy's own
+// writes (strace, 2026-12-07; docs/fidelity.md "Caddy's backend connections" and "What each proxy
+// tells its clients"). To clients, server.go: SETTINGS MAX_CONCURRENT_STREAMS 250
+// (defaultMaxStreams) and INITIAL_WINDOW_SIZE 2^20 (initialStreamRecvWindowSize), then a
+// WINDOW_UPDATE that opens the connection's window to 2^20 (initialConnRecvWindowSize); Caddy
+// also sends MAX_FRAME_SIZE 2^20 and MAX_HEADER_LIST_SIZE 1,048,896, not modelled (nghttp2's
+// clients send DATA of 16 KiB at most). To a cleartext backend, transport.go newClientConn with
+// AllowHTTP (h2c, which Caddy's and Traefik's h2c transports set): the first request on stream 3,
+// leaving stream 1 to an upgraded request, SETTINGS INITIAL_WINDOW_SIZE 4 MiB
+// (transportDefaultStreamFlow) and a WINDOW_UPDATE of 2^30 (transportDefaultConnFlow). Both
+// presets opened their connections as h2sim's own relay until 2026-12-07.
+constexpr ProxyPolicy with_xnet_connections(ProxyPolicy p) {
+  p.downstream_max_concurrent_streams = 250;
+  p.downstream_window_bytes = 1048576;
+  p.downstream_connection_window_bytes = 1048576;
+  p.upstream_window_bytes = 4194304;
+  p.upstream_connection_window_bytes = 65535 + (1u << 30);
+  p.upstream_first_stream_id = 3;
+  return p;
+}
+
 constexpr ProxyPolicy all_presets[] = {
     {
         .name = "passthrough",
@@ -183,7 +204,7 @@ constexpr ProxyPolicy all_presets[] = {
         // HCM: local complete, remote not complete -> downstream LocalReset (NO_ERROR).
         .after_response = AfterResponse::reset_no_error,
     },
-    {
+    with_xnet_connections({
         .name = "go-proxy",
         .source = "docs/behaviours.md §3 (golang/net http2 transport.go, pipe.go, server.go: Traefik v2+, Caddy v2)",
         // END_STREAM closes the body pipe with EOF+trailers; a later RST is a no-op.
@@ -191,24 +212,10 @@ constexpr ProxyPolicy all_presets[] = {
         .ignore_reset_after_response = IgnoreResetAfterResponse::any,
         // The handler finished while the request body is open: RST(NO_ERROR) (5602c733).
         .after_response = AfterResponse::reset_no_error,
-        // x/net's server.go tells clients MAX_CONCURRENT_STREAMS 250 (defaultMaxStreams) and
-        // INITIAL_WINDOW_SIZE 2^20 (initialStreamRecvWindowSize), and opens the connection's
-        // window to 2^20 (initialConnRecvWindowSize): read in x/net 0.7.0, seen in Caddy's writes.
-        .downstream_max_concurrent_streams = 250,
-        .downstream_window_bytes = 1048576,
-        .downstream_connection_window_bytes = 1048576,
-        // A cleartext backend needs x/net's transport with AllowHTTP (Traefik's h2c round
-        // tripper sets it): transport.go newClientConn then starts at stream 3 and opens with
-        // SETTINGS INITIAL_WINDOW_SIZE transportDefaultStreamFlow (4 MiB) and a WINDOW_UPDATE of
-        // transportDefaultConnFlow (2^30), read in x/net 0.7.0 and seen in Caddy's writes (the
-        // next preset). It opened them as h2sim's own relay until 2026-12-07.
-        .upstream_window_bytes = 4194304,
-        .upstream_connection_window_bytes = 65535 + (1u << 30),
-        .upstream_first_stream_id = 3,
         // server.go processData: DATA after that reset was written gets RST(STREAM_CLOSED).
         .reset_late_client_data = true,
-    },
-    {
+    }),
+    with_xnet_connections({
         .name = "caddy-2.6",
         .source = "docs/behaviours.md §6.1 (Debian 12 caddy 2.6.2: reverseproxy.go finalizeResponse on golang.org/x/net/http2 0.7.0)",
         // transport.go processResetStream: a reset closes the body pipe with the error, and the
@@ -235,27 +242,11 @@ constexpr ProxyPolicy all_presets[] = {
         // server.go wroteFrame: the handler is done and the request body is open, so
         // RST(NO_ERROR) follows the END_STREAM (5602c733).
         .after_response = AfterResponse::reset_no_error,
-        // What its x/net server tells clients (strace, 2026-12-07): SETTINGS MAX_FRAME_SIZE 2^20,
-        // MAX_CONCURRENT_STREAMS 250, MAX_HEADER_LIST_SIZE 1,048,896 and INITIAL_WINDOW_SIZE 2^20,
-        // then a WINDOW_UPDATE of 983,041 that opens the connection's window to 2^20 (server.go
-        // serve). The frame size is not modelled: nghttp2's clients send DATA of 16 KiB at most.
-        .downstream_max_concurrent_streams = 250,
-        .downstream_window_bytes = 1048576,
-        .downstream_connection_window_bytes = 1048576,
-        // What its x/net transport opens a backend connection with, read from Caddy's own writes
-        // (strace, 2026-12-07): SETTINGS INITIAL_WINDOW_SIZE 4,194,304 (and ENABLE_PUSH 0,
-        // MAX_HEADER_LIST_SIZE 10,485,760), a WINDOW_UPDATE of 2^30, and its first request on
-        // stream 3, on every connection and in every run: transport.go newClientConn starts at 3
-        // when AllowHTTP is set (h2c), leaving stream 1 to an upgraded request (docs/fidelity.md
-        // "Caddy's backend connections"). The preset opened them as h2sim's own until then.
-        .upstream_window_bytes = 4194304,
-        .upstream_connection_window_bytes = 65535 + (1u << 30),
-        .upstream_first_stream_id = 3,
         // server.go processData: the client's DATA processed after that reset was written finds
         // the stream closed and is answered with RST(STREAM_CLOSED) (live: docs/fidelity.md
         // item 23, the three frames in one write when the handler ended first).
         .reset_late_client_data = true,
-    },
+    }),
     {
         .name = "apache-2.4",
         .source = "docs/behaviours.md §6.2 (Debian 12 apache2 2.4.71, mod_http2 2.0.42: h2_proxy_session.c, mod_proxy_http2.c, h2_stream.c)",
