@@ -279,6 +279,10 @@ constexpr ProxyPolicy all_presets[] = {
         // submit_stream attaches a body provider to every request: an empty request's
         // END_STREAM follows its HEADERS in an empty DATA (measured live, 10 of 10 runs).
         .request_end_in_data = true,
+        // What it tells clients (strace of apache2 2.4.71's writes, 2026-12-07): SETTINGS
+        // MAX_CONCURRENT_STREAMS 100 (H2MaxSessionStreams), windows of 65,535 (H2WindowSize), then a
+        // WINDOW_UPDATE that opens the connection's window to 2^31 - 1.
+        .downstream_connection_window_bytes = 2147483647,
         // mod_proxy_http2.c sets up each backend session with window bits 30 for the connection
         // and log2(req_buffer_size = 32 KiB) = 15 for streams, and h2_proxy_session.c
         // session_start announces (1 << bits) - 1: INITIAL_WINDOW_SIZE 32,767, then a

@@ -551,7 +551,8 @@ TEST(Presets, OpenTheirClientsConnectionsAsTheRealProxiesDid) {
   };
   const uint32_t widest = 2147483647 - 65535;
   for (Expected e : {Expected{"haproxy-2.6", 100, 65535, widest}, Expected{"nginx", 128, 65536, widest},
-                     Expected{"nghttpx", 100, 65535, 0}, Expected{"caddy-2.6", 250, 1048576, 1048576 - 65535}}) {
+                     Expected{"nghttpx", 100, 65535, 0}, Expected{"caddy-2.6", 250, 1048576, 1048576 - 65535},
+                     Expected{"apache-2.4", 100, 65535, widest}}) {
     SCOPED_TRACE(e.preset);
     Result r = run_plain(with_preset(scenario_from_file("founding-case.textproto"), e.preset));
     Opening opening = opening_sent(r, 0, false);  // the proxy's first flush to the client
