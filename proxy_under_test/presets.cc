@@ -147,7 +147,9 @@ constexpr ProxyPolicy all_presets[] = {
         // As nginx: a backend connection of its own for each request, closed when it ends.
         .client_abort = ClientAbort::close_connection,
         .after_response = AfterResponse::reset_no_error,
-        // As nginx: the same defaults and ngx_http_v2_init since 1.11.0 (http2_body_preread_size).
+        // As nginx, read and not measured (no 1.18 binary here): http2_max_concurrent_streams 128
+        // and http2_body_preread_size 64k are the defaults since 1.11.0, and ngx_http_v2_init
+        // opens the connection's window to NGX_HTTP_V2_MAX_WINDOW.
         .downstream_max_concurrent_streams = 128,
         .downstream_window_bytes = 65536,
         .downstream_connection_window_bytes = 2147483647,
