@@ -15,7 +15,8 @@ constexpr Counterpart counterparts[] = {
      "grpc++ sync client 290 of 297, then 295 of 299, first: docs/fidelity.md items 19 and 20); "
      "2026-12-03 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): 498 of 498; "
      "2026-12-06, after its reset for DATA that crossed its reset: 897 of 897 with the grpc-js, "
-     "grpc-java and grpc++ clients"},
+     "grpc-java and grpc++ clients; 2026-12-07: 327 of 327 with h2sim's own peers after its client "
+     "connections' window opened as haproxy's"},
     {"proxy", "haproxy-3.2", "haproxy 3.2.0 (e87397bc7)", never_packaged},
     {"proxy", "nginx", "Debian 12 nginx 1.22.1-9+deb12u11",
      "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
@@ -25,7 +26,8 @@ constexpr Counterpart counterparts[] = {
      "read with a reset dropped, a reset queued while another call is relayed (docs/fidelity.md); "
      "2026-12-07: 325 of 325 with h2sim's own peers after each call got a backend connection of "
      "its own, both legs of its two scenarios as simulated; 294 of 294 with the grpc-java client "
-     "and 294 of 294 with the grpc-go client after it"},
+     "and 294 of 294 with the grpc-go client after it; 324 of 324 with h2sim's own peers after its "
+     "client connections opened as nginx's (128 streams, the 2^31 - 1 window)"},
     {"proxy", "nginx-1.18", "nginx before 1.19.5", "never: Debian 12 ships 1.22"},
     {"proxy", "nghttpx", "Debian 12 nghttpx 1.52.0-1+deb12u3",
      "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
@@ -40,7 +42,8 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
      "2026-12-07: 324 of 324 cells with h2sim's own peers after its backend connections opened as "
      "Caddy's (stream 3 first): upstream legs compared past frame 0 for the first time; 271 of "
-     "271 with the grpc++ server after it; "
+     "271 with the grpc++ server after it; 324 of 324 after its client connections opened as "
+     "Caddy's (250 streams, 1 MiB windows); "
      "2026-12-06: the grpc-java client, 200 scenarios x 5 runs: 294 of 294 cells; "
      "2026-12-05: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): our own client and server "
      "324 of 324 cells; the grpc++, grpcio, grpc-js and grpc-go servers 1,036 of 1,038, rerun 1,036 "
@@ -52,6 +55,8 @@ constexpr Counterpart counterparts[] = {
      "an abort, 3 scenarios x 10 runs with grpc-java, 1 cell of 3 off, modelled after (docs/fidelity.md item 22); 2026-12-01: "
      "9 of 9 cells, 20 runs each (founding case and 8 neighbours); docs/live-agreement.md"},
     {"proxy", "apache-2.4", "Debian 12 apache2 2.4.71-1~deb12u1 (mod_http2 2.0.42, mod_proxy_http2)",
+     "2026-12-07: 325 of 325 with h2sim's own peers after its client connections' window opened "
+     "as Apache's; "
      "2026-12-06: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): the grpc-java client 298 of "
      "300 (its words for an empty 200, docs/fidelity.md item 30, modelled after: both scenarios "
      "rerun agree); the grpc++, grpcio and grpc-go servers 788 of 788; after a backend connection "
