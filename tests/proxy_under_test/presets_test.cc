@@ -534,9 +534,7 @@ void expect_xnet_h2c_opening(const char* preset) {
   SCOPED_TRACE(preset);
   Result r = run_plain(with_preset(scenario_from_file("founding-case.textproto"), preset));
   Opening opening = opening_sent(r, 1, true);  // the proxy's first flush to the server
-  auto window = std::find_if(opening.settings.begin(), opening.settings.end(), [](auto e) { return e.first == 4; });
-  ASSERT_NE(window, opening.settings.end()) << text(opening);
-  EXPECT_EQ(window->second, 4194304u);
+  EXPECT_EQ(opening.setting(4), 4194304u) << text(opening);
   EXPECT_EQ(opening.window_update, 1u << 30);
   EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{3}).front(), "HEADERS");
   EXPECT_TRUE(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}).empty());
@@ -556,12 +554,8 @@ TEST(Presets, OpenTheirClientsConnectionsAsTheRealProxiesDid) {
     SCOPED_TRACE(e.preset);
     Result r = run_plain(with_preset(scenario_from_file("founding-case.textproto"), e.preset));
     Opening opening = opening_sent(r, 0, false);  // the proxy's first flush to the client
-    auto setting = [&opening](uint16_t id) {
-      auto it = std::find_if(opening.settings.begin(), opening.settings.end(), [id](auto s) { return s.first == id; });
-      return it == opening.settings.end() ? std::optional<uint32_t>() : it->second;
-    };
-    EXPECT_EQ(setting(3), e.streams) << text(opening);
-    EXPECT_EQ(setting(4).value_or(65535), e.window) << text(opening);
+    EXPECT_EQ(opening.setting(3), e.streams) << text(opening);
+    EXPECT_EQ(opening.setting(4).value_or(65535), e.window) << text(opening);
     EXPECT_EQ(opening.window_update, e.window_update) << text(opening);
   }
 }

@@ -49,6 +49,13 @@ std::vector<std::string> sent_on_stream(const Result& r, h2::Leg leg, bool clien
   return out;
 }
 
+std::optional<uint32_t> Opening::setting(uint16_t id) const {
+  for (auto [entry, value] : settings) {
+    if (entry == id) return value;
+  }
+  return std::nullopt;
+}
+
 std::string text(const Opening& o) {
   std::string out;
   for (auto [id, value] : o.settings) out += std::to_string(id) + "=" + std::to_string(value) + " ";
@@ -70,16 +77,13 @@ Opening opening_sent(const Result& r, uint32_t connection, bool from_connecting_
   while (rest.size() >= h2::frame_header_bytes) {
     h2::FrameHeader h = h2::read_frame_header(rest);
     std::span<const uint8_t> payload = rest.subspan(h2::frame_header_bytes, h.length);
-    auto u32 = [&](size_t at) {
-      return (uint32_t{payload[at]} << 24) | (uint32_t{payload[at + 1]} << 16) | (uint32_t{payload[at + 2]} << 8) | payload[at + 3];
-    };
     if (h.type == static_cast<uint8_t>(h2::FrameType::settings) && !settings_seen) {
       settings_seen = true;
       for (size_t at = 0; at + 6 <= payload.size(); at += 6) {
-        o.settings.emplace_back(static_cast<uint16_t>((payload[at] << 8) | payload[at + 1]), u32(at + 2));
+        o.settings.emplace_back(static_cast<uint16_t>((payload[at] << 8) | payload[at + 1]), h2::read_u32(&payload[at + 2]));
       }
     } else if (h.type == static_cast<uint8_t>(h2::FrameType::window_update) && h.stream.value == 0) {
-      o.window_update = u32(0) & 0x7fffffff;
+      o.window_update = h2::read_u32(payload.data()) & 0x7fffffff;
     }
     rest = rest.subspan(h2::frame_header_bytes + h.length);
   }

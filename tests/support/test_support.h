@@ -1,9 +1,10 @@
 // Helpers shared by the tests: scenarios from text, scripted choice sources, frame queries.
 #pragma once
 
-#include <functional>
-#include <set>
 #include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +48,8 @@ struct Opening {
   std::vector<std::pair<uint16_t, uint32_t>> settings;
   uint32_t window_update = 0;
   bool operator==(const Opening&) const = default;
+  // The value the SETTINGS gave `id`; empty when it was left out.
+  std::optional<uint32_t> setting(uint16_t id) const;
 };
 std::string text(const Opening& o);  // "4=65535 WINDOW_UPDATE 0"
 // Read from the bytes on the wire: the first flush of one direction of `connection`.
