@@ -114,8 +114,12 @@ H2Relay::Upstream* H2Relay::pick_pooled() {
     if (pool_.size() < policy_.upstream_connections) return nullptr;
     return pool_[round_robin_++ % pool_.size()];
   }
+  // A connection is full at the server's SETTINGS_MAX_CONCURRENT_STREAMS too (nghttp2's 100
+  // until they arrive). Measured live for nghttpx 1.52 (docs/fidelity.md "nghttpx opens another
+  // backend connection at the server's limit"); Go's x/net transport (ClientConn.idleStateLocked)
+  // and Envoy's pool (1.22 release notes: capacity follows SETTINGS) do the same, from source.
   for (Upstream* u : pool_) {
-    if (u->calls < room) return u;
+    if (u->calls < std::min(room, u->endpoint->peer_max_concurrent_streams())) return u;
   }
   if (pool_.size() < policy_.upstream_connections) return nullptr;
   // Every connection is full: the least busy takes it, and nghttp2 queues the stream until the

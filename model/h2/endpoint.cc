@@ -712,6 +712,10 @@ StreamId Endpoint::last_peer_stream() const {
   return StreamId{nghttp2_session_get_last_proc_stream_id(session_)};
 }
 
+uint32_t Endpoint::peer_max_concurrent_streams() const {
+  return nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+}
+
 bool Endpoint::submit_due_resets() {
   bool any = false;
   for (auto it = pending_resets_.begin(); it != pending_resets_.end();) {

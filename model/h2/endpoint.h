@@ -168,6 +168,9 @@ class Endpoint {
   void shutdown_notice();
   // The highest stream id the peer opened that this endpoint processed.
   StreamId last_peer_stream() const;
+  // The peer's SETTINGS_MAX_CONCURRENT_STREAMS as nghttp2 holds it (before the peer's SETTINGS
+  // arrive, nghttp2's assumption).
+  uint32_t peer_max_concurrent_streams() const;
 
   // Serializes everything nghttp2 wants to send into one flush, with frame boundaries.
   sim::Flush take_output();

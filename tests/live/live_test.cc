@@ -207,6 +207,14 @@ TEST(LiveCompare, NghttpxSharesItsBackendConnectionAsSimulated) {
   expect_live_as_simulated("nghttpx-shares-its-backend-connection.textproto", "nghttpx", 2, "OK; OK");
 }
 
+// nghttpx opens another backend connection at the server's stream limit (2026-12-07); the preset
+// queued the second call on the first's connection until then, and the upstream leg differed.
+TEST(LiveCompare, NghttpxOpensAnotherBackendConnectionAtTheServersLimitAsSimulated) {
+  if (!installed("nghttpx")) GTEST_SKIP() << "nghttpx is not installed (scripts/install-live-deps.sh)";
+  expect_live_as_simulated("nghttpx-opens-another-backend-connection-at-the-server-limit.textproto", "nghttpx", 2,
+                           "OK; OK");
+}
+
 // nghttpx resets the backend stream with INTERNAL_ERROR whatever the client's code (2026-12-07);
 // the preset passed CANCEL on until then, and the upstream leg differed at that frame.
 TEST(LiveCompare, NghttpxResetsTheBackendStreamWithInternalErrorAsSimulated) {

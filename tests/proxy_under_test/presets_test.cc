@@ -384,6 +384,20 @@ TEST(NghttpxPreset, SharesOneBackendConnectionAmongClientConnections) {
   EXPECT_EQ(upstream_connections(run_plain(with_preset(s, "haproxy-2.6"))).size(), 2u);
 }
 
+// At the server's SETTINGS_MAX_CONCURRENT_STREAMS nghttpx opens another backend connection
+// (live, 3 runs of 3); the pool counted only its own 100 streams a connection until then, and the
+// second call waited on the first's connection as stream 3.
+TEST(NghttpxPreset, OpensAnotherBackendConnectionAtTheServersStreamLimit) {
+  Scenario s = scenario_from_file("nghttpx-opens-another-backend-connection-at-the-server-limit.textproto");
+  Result r = run_plain(s);
+  EXPECT_EQ(upstream_connections(r).size(), 2u);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{3}), V{});
+  for (const auto& call : r.calls) EXPECT_TRUE(call.client_saw && call.client_saw->code == grpc::Code::ok);
+  // Without the server's limit both calls share the connection, as before.
+  s.clear_server_settings();
+  EXPECT_EQ(upstream_connections(run_plain(s)).size(), 1u);
+}
+
 // After the server's GOAWAY nghttpx keeps the client's connection and opens a new backend
 // connection for the next call, which ends OK (live, 2 runs of 2). With a backend connection per
 // client connection the preset closed the client's along with it.
