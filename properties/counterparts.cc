@@ -10,7 +10,8 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "passthrough", "none: RFC 9113 done right, the reference the others are judged against",
      "not applicable"},
     {"proxy", "haproxy-2.6", "Debian 12 haproxy 2.6.12-1+deb12u4",
-     "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
+     "2026-12-07: another backend connection at the server's stream limit, 3 runs, both legs as "
+     "simulated; 2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
      "(docs/fidelity-matrix-200x5.md), each at 100% at its latest run: 3,431 of 3,431 cells (the "
      "grpc++ sync client 290 of 297, then 295 of 299, first: docs/fidelity.md items 19 and 20); "
      "2026-12-03 matrix, 30 x 3 over 12 triples (docs/fidelity-matrix.md): 498 of 498; "
@@ -40,7 +41,10 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "envoy-2024", "Envoy before PR #44749", never_packaged},
     {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
-     "2026-12-07: 324 of 324 cells with h2sim's own peers after its backend connections opened as "
+     "2026-12-07: 324 of 324 cells with h2sim's own peers after its backend connections were "
+     "pooled as x/net's (one pool for every client connection, another connection at the "
+     "server's stream limit: 2 scenarios, both legs as simulated); 324 of 324 after its backend "
+     "connections opened as "
      "Caddy's (stream 3 first): upstream legs compared past frame 0 for the first time; 271 of "
      "271 with the grpc++ server after it; 324 of 324 after its client connections opened as "
      "Caddy's (250 streams, 1 MiB windows); "

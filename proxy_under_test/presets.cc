@@ -20,6 +20,13 @@ using h2::ErrorCode;
 // leaving stream 1 to an upgraded request, SETTINGS INITIAL_WINDOW_SIZE 4 MiB
 // (transportDefaultStreamFlow) and a WINDOW_UPDATE of 2^30 (transportDefaultConnFlow). Both
 // presets opened their connections as h2sim's own relay until 2026-12-07.
+// The transport keeps its connections in one pool per backend address for every client
+// connection (client_conn_pool.go getClientConn: the first that can take a new request, else a
+// new dial), and counts the server's SETTINGS_MAX_CONCURRENT_STREAMS
+// (transport.go idleStateLocked). Live, Caddy 2.6.2 (2026-12-07): two calls while the server
+// allowed one stream went on two backend connections (docs/fidelity.md "nghttpx opens another
+// backend connection at the server's limit"). Until then each client connection had one of its
+// own, and the second call waited on it as stream 5.
 constexpr ProxyPolicy with_xnet_connections(ProxyPolicy p) {
   p.downstream_max_concurrent_streams = 250;
   p.downstream_window_bytes = 1048576;
@@ -27,6 +34,7 @@ constexpr ProxyPolicy with_xnet_connections(ProxyPolicy p) {
   p.upstream_window_bytes = 4194304;
   p.upstream_connection_window_bytes = 65535 + (1u << 30);
   p.upstream_first_stream_id = 3;
+  p.upstream_connections = 1000;  // no bound of its own: one for every call at the server's limit
   return p;
 }
 

@@ -1090,6 +1090,17 @@ TEST(LiveCaddyAndApache, TheNeighboursOutcomesAreThePresetsAndInTheirSimulatedSe
 
 // Caddy's bodyless 502 is the response's trailers alone; each client library words it as an
 // HTTP error after response headers (scenarios/caddy-502-words.textproto).
+// Caddy's x/net transport shares one backend connection among client connections, and opens
+// another at the server's stream limit (2026-12-07); each client connection had one of its own
+// in the preset until then, and the upstream leg differed.
+TEST(LiveCaddyAndApache, CaddyPoolsItsBackendConnectionsAsSimulated) {
+  if (!installed_at("/usr/bin/caddy")) GTEST_SKIP() << "caddy is not installed (scripts/install-live-deps.sh)";
+  expect_live_as_simulated("caddy-shares-its-backend-connection.textproto", "caddy", 2, "OK; OK");
+  expect_live_as_simulated("nghttpx-opens-another-backend-connection-at-the-server-limit.textproto", "caddy", 2,
+                           "OK; OK");
+  EXPECT_EQ(own_caddy_or_apache_running(), 0);
+}
+
 TEST(LiveCaddyAndApache, EachClientWordsCaddysBodyless502AsItsPersonalitySays) {
   if (!installed_at("/usr/bin/caddy")) GTEST_SKIP() << "caddy is not installed (scripts/install-live-deps.sh)";
   const std::pair<const char*, std::string> clients[] = {

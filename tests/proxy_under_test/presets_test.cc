@@ -410,6 +410,24 @@ TEST(NghttpxPreset, OpensANewBackendConnectionForTheCallAfterAGoaway) {
   EXPECT_EQ(upstream_connections(r).size(), 2u);
 }
 
+// Caddy's and Go's x/net transport: one pool for every client connection (live, Caddy 2.6.2,
+// 3 runs of 3: streams 3 and 5 of one connection), and another connection at the server's stream
+// limit (2 runs of 2). Each client connection had a backend connection of its own until then.
+TEST(XNetPresets, ShareOneBackendConnectionAmongClientConnections) {
+  for (const char* preset : {"caddy-2.6", "go-proxy"}) {
+    SCOPED_TRACE(preset);
+    Result r = run_plain(with_preset(scenario_from_file("caddy-shares-its-backend-connection.textproto"), preset));
+    EXPECT_EQ(upstream_connections(r).size(), 1u);
+    EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{3}), (V{"HEADERS", "DATA", "HEADERS[ES]"}));
+    EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{5}), (V{"HEADERS", "DATA", "HEADERS[ES]"}));
+    for (const auto& call : r.calls) EXPECT_TRUE(call.client_saw && call.client_saw->code == grpc::Code::ok);
+    r = run_plain(with_preset(scenario_from_file("nghttpx-opens-another-backend-connection-at-the-server-limit.textproto"),
+                              preset));
+    EXPECT_EQ(upstream_connections(r).size(), 2u);
+    EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{5}), V{});
+  }
+}
+
 TEST(ApachePreset, SendsAnEmptyRequestsEndStreamInAnEmptyData) {
   // Found live: see the scenario's comment. Its grpc-java server misses an END_STREAM on HEADERS.
   Scenario s = scenario_from_file("apache-empty-request-ends-in-data.textproto");
