@@ -53,7 +53,7 @@ constexpr Option options[] = {
     {"--server", "S", "server personality to draw from (repeatable; default: grpc-core)", true},
     {"--cases", "N", "cases to run (default 200, whatever RC_PARAMS holds)"},
     {"--seed", "S", "campaign seed (default 0, or RC_PARAMS seed)"},
-    {"--jobs", "J", "worker processes; a crashing or hanging case becomes a finding (default 1)"},
+    {"--jobs", "J", "worker processes; a crashing or hanging case becomes a finding (default 1; a proxy not built in always runs in one)"},
     {"--shard", "I/N", "run shard I of N (default: GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else 0/1)"},
     {"--shards", "N", "run one shard of N, the one JOB_COMPLETION_INDEX names (a Kubernetes Indexed Job)"},
     {"--out", "DIR", "where replay files go (default h2sim-out/check)"},
@@ -252,6 +252,12 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
     return usage_error("check", error);
   }
   if (p.has("--out")) o.out_dir = p.value("--out");
+  // A proxy of the user's own may crash or loop on a case: even with one job, its cases run in a
+  // worker process, so that is a finding with a replay file and not the end of h2sim.
+  for (const std::string& name : o.gen.presets) {
+    const ProxyEntry* entry = ctx.proxies.find(name);
+    if (entry != nullptr && entry->origin != "built-in preset") o.isolated = true;
+  }
   if (p.has("--no-feedback") && p.has("--corpus")) {
     return usage_error("check", "--corpus keeps the feedback's corpus: it does not go with --no-feedback");
   }

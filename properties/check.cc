@@ -415,7 +415,7 @@ CheckResult run_check(const CheckOptions& o) {
     return refused;
   }
   std::vector<uint64_t> indices = shard_indices(o.cases, o.shard_index, o.shard_count);
-  CheckResult out = o.jobs <= 1 ? run_serial(o, indices, loaded) : run_workers(o, indices, loaded);
+  CheckResult out = o.jobs <= 1 && !o.isolated ? run_serial(o, indices, loaded) : run_workers(o, indices, loaded);
   out.stats.feedback = o.feedback;
   out.stats.corpus_loaded = entries;
   out.stats.corpus_skipped = skipped;

@@ -31,6 +31,10 @@ struct CheckOptions {
   uint32_t shard_index = 0;
   uint32_t shard_count = 1;
   uint32_t jobs = 1;
+  // Run even one job's cases in a worker process, so that a case that crashes or hangs is a
+  // finding rather than the end of h2sim: what `h2sim check` does when a proxy under test is not
+  // one of h2sim's own (a plug-in's, or a custom binary's).
+  bool isolated = false;
   std::string out_dir = "h2sim-out/check";
   double case_timeout_s = 10;  // --jobs: a case (shrinking included) running longer is a hang
   uint32_t shrink_runs_max = 20000;
