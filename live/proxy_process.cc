@@ -144,6 +144,30 @@ bool apply_request_buffering(ProxyTemplate* proxy, bool on, std::string* error) 
   return false;
 }
 
+bool apply_upstream_connections(ProxyTemplate* proxy, uint32_t connections, std::string* error) {
+  if (proxy->name != "nginx") {
+    *error = "proxy.upstream_connections: h2sim cannot configure a backend connection pool for " + proxy->name +
+             " (only nginx, as `keepalive`)";
+    return false;
+  }
+  if (connections == 0) return true;  // no idle connection kept: the template's own configuration
+  // ngx_http_upstream_keepalive_module: `keepalive N` caches up to N idle connections for later
+  // requests; grpc_pass needs nothing more to reuse them.
+  constexpr std::string_view server_anchor = "  server {\n    listen {listen} http2;\n";
+  constexpr std::string_view pass_anchor = "grpc_pass grpc://{upstream};";
+  size_t server_at = proxy->config.find(server_anchor);
+  size_t pass_at = proxy->config.find(pass_anchor);
+  if (server_at == std::string::npos || pass_at == std::string::npos) {
+    *error = "proxy.upstream_connections: the nginx configuration is not the one h2sim writes, so h2sim cannot "
+             "give it a keepalive pool";
+    return false;
+  }
+  proxy->config.replace(pass_at, pass_anchor.size(), "grpc_pass grpc://h2sim_backend;");
+  proxy->config.insert(server_at, "  upstream h2sim_backend {\n    server {upstream};\n    keepalive " +
+                                      std::to_string(connections) + ";\n  }\n");
+  return true;
+}
+
 std::string expand_placeholders(std::string_view text, const ProxyPlaces& p) {
   std::string listen = std::string(listen_host) + ":" + std::to_string(p.listen_port);
   std::string upstream = std::string(listen_host) + ":" + std::to_string(p.upstream_port);

@@ -60,6 +60,11 @@ struct ProxyPlaces {
 // every template's own configuration. False (and why) for a proxy h2sim cannot configure so.
 bool apply_request_buffering(ProxyTemplate* proxy, bool on, std::string* error);
 
+// Gives the built-in nginx template an upstream block with `keepalive N`, so that it keeps idle
+// backend connections for later calls as a scenario's proxy.upstream_connections says (0: none,
+// the template as it is). False (and why) for another proxy.
+bool apply_upstream_connections(ProxyTemplate* proxy, uint32_t connections, std::string* error);
+
 // The template's text with its placeholders filled in.
 std::string expand_placeholders(std::string_view text, const ProxyPlaces& places);
 // A command line as words: split at spaces and tabs, '...' and "..." keep spaces in a word.

@@ -20,6 +20,8 @@ constexpr Counterpart counterparts[] = {
      "connections' window opened as haproxy's"},
     {"proxy", "haproxy-3.2", "haproxy 3.2.0 (e87397bc7)", never_packaged},
     {"proxy", "nginx", "Debian 12 nginx 1.22.1-9+deb12u11",
+     "2026-12-07: with a scenario's keepalive pool written into its configuration, 2 scenarios, "
+     "both legs as simulated after the pool became a connection per call, idle ones reused; "
      "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
      "(docs/fidelity-matrix-200x5.md), each at 100% at its latest run: 3,372 of 3,372 cells (the "
      "grpc-go client 290 of 294 first, docs/fidelity.md item 17); 2026-12-03 matrix, 30 x 3 over "
@@ -43,7 +45,8 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
      "2026-12-07: 324 of 324 cells with h2sim's own peers after its backend connections were "
      "pooled as x/net's (one pool for every client connection, another connection at the "
-     "server's stream limit: 2 scenarios, both legs as simulated); 324 of 324 after its backend "
+     "server's stream limit: 2 scenarios, both legs as simulated), and 294 of 294 each with the "
+     "grpc-java and grpc-go clients; 324 of 324 after its backend "
      "connections opened as "
      "Caddy's (stream 3 first): upstream legs compared past frame 0 for the first time; 271 of "
      "271 with the grpc++ server after it; 324 of 324 after its client connections opened as "

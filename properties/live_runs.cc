@@ -77,8 +77,24 @@ std::string LiveSession::stop() {
 }
 
 bool configured_for(const Scenario& scenario, LiveTarget* target, std::string* error) {
-  if (!scenario.proxy().has_request_buffering()) return true;
-  return live::apply_request_buffering(&target->proxy, scenario.proxy().request_buffering(), error);
+  const ProxySpec& spec = scenario.proxy();
+  // An override the real proxy's configuration does not get would leave it running its default
+  // while the model runs the scenario's: refused, naming the field, rather than compared.
+  std::vector<const google::protobuf::FieldDescriptor*> set;
+  spec.GetReflection()->ListFields(spec, &set);
+  for (const google::protobuf::FieldDescriptor* field : set) {
+    const std::string& name = field->name();
+    if (name == "preset" || name == "request_buffering" || name == "upstream_connections") continue;
+    *error = "proxy." + name + ": h2sim cannot set it in " + target->proxy.name +
+             "'s configuration, so the real proxy would run without it; remove it to compare the preset as it is";
+    return false;
+  }
+  if (spec.has_request_buffering() &&
+      !live::apply_request_buffering(&target->proxy, spec.request_buffering(), error)) {
+    return false;
+  }
+  return !spec.has_upstream_connections() ||
+         live::apply_upstream_connections(&target->proxy, spec.upstream_connections(), error);
 }
 
 bool run_live_scenario(const Scenario& scenario, live::Peers peers, const std::string& path, LiveTarget target,

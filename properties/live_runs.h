@@ -77,7 +77,8 @@ std::string live_incapable(const Scenario& scenario);
 using TapChoices = std::function<std::unique_ptr<sim::ChoiceSource>(uint64_t run)>;
 
 // `target` configured as the scenario's proxy block asks where the real proxy can be
-// (proxy.request_buffering); false (and why) where it cannot.
+// (proxy.request_buffering, and nginx's proxy.upstream_connections); false (and why) where it
+// cannot, and for any other override.
 bool configured_for(const Scenario& scenario, LiveTarget* target, std::string* error);
 
 // The proxy (configured_for the scenario; a peer server, if asked) for one scenario, then

@@ -90,6 +90,13 @@ H2Relay::Upstream& H2Relay::upstream_for(Session& s) {
     return *s.own;
   }
   if (policy_.upstream_connection_per_call) {
+    while (!idle_upstreams_.empty()) {
+      Upstream* idle = idle_upstreams_.front();
+      idle_upstreams_.erase(idle_upstreams_.begin());
+      if (idle->closed || idle->draining || !idle->endpoint->alive()) continue;
+      net_->mark("proxy: an idle keepalive backend connection takes the call");
+      return *idle;
+    }
     net_->mark("proxy: a backend connection of its own for the call");
     return open_upstream(nullptr);
   }
@@ -400,6 +407,7 @@ void H2Relay::close_upstream(Upstream& u) {
   if (u.closed) return;
   u.closed = true;
   std::erase(pool_, &u);
+  std::erase(idle_upstreams_, &u);
   net_->shutdown(u.conn);
 }
 
@@ -408,14 +416,27 @@ void H2Relay::let_go_upstream(const CallRelay& call) {
   Upstream& u = *call.upstream;
   --u.calls;
   u.sessions.erase(call.up);
-  if (policy_.upstream_connection_per_call && u.calls == 0) finished_upstreams_.push_back(&u);
+  if (policy_.upstream_connection_per_call && u.calls == 0) {
+    u.reusable = call.request_end_forwarded && call.upstream_response_ended;
+    finished_upstreams_.push_back(&u);
+  }
 }
 
 void H2Relay::close_finished_upstreams() {
   // In the order they were opened, as the World numbers connections.
   std::sort(finished_upstreams_.begin(), finished_upstreams_.end(),
             [](const Upstream* a, const Upstream* b) { return a->conn.value < b->conn.value; });
-  for (Upstream* u : finished_upstreams_) close_upstream(*u);
+  for (Upstream* u : finished_upstreams_) {
+    bool keep = policy_.upstream_keepalive_connections > 0 && u->reusable && !u->closed && !u->draining &&
+                u->endpoint->alive();
+    if (!keep) {
+      close_upstream(*u);
+      continue;
+    }
+    net_->mark("proxy: keepalive keeps the call's backend connection idle");
+    idle_upstreams_.insert(idle_upstreams_.begin(), u);
+    if (idle_upstreams_.size() > policy_.upstream_keepalive_connections) close_upstream(*idle_upstreams_.back());
+  }
   finished_upstreams_.clear();
 }
 
@@ -942,7 +963,7 @@ bool H2Relay::add_state(sim::StateHash& h) const {
   h.add_u64(upstreams_.size());
   for (const auto& u : upstreams_) {
     h.add_u64((uint64_t{u->conn.value} << 32) | u->calls);
-    h.add_u64((session(u->owner) << 2) | uint64_t{u->closed} << 1 | u->draining);
+    h.add_u64((session(u->owner) << 3) | uint64_t{u->reusable} << 2 | uint64_t{u->closed} << 1 | u->draining);
     u->endpoint->add_state(h);
     h.add_u64(u->sessions.size());
     for (const auto& [stream, owner] : u->sessions) h.add_u64((session(owner) << 32) | static_cast<uint32_t>(stream.value));
@@ -950,6 +971,8 @@ bool H2Relay::add_state(sim::StateHash& h) const {
   // by_conn_ and up_by_conn_ index the sessions and connections above by their connections.
   h.add_u64(pool_.size());
   for (const Upstream* u : pool_) h.add_u64(upstream(u));
+  h.add_u64(idle_upstreams_.size());
+  for (const Upstream* u : idle_upstreams_) h.add_u64(upstream(u));
   h.add_u64(round_robin_);
   h.add_u64(timers_.size());
   for (const auto& [timer, t] : timers_) {

@@ -85,6 +85,7 @@ class H2Relay final : public Proxy {
     uint32_t calls = 0;        // call relays on it not forgotten yet
     bool closed = false;
     bool draining = false;     // the server sent GOAWAY: no new streams on it
+    bool reusable = false;     // keepalive: its last call ended with both END_STREAMs
     std::map<h2::StreamId, Session*> sessions;  // a pool's streams -> their calls' sessions
   };
   // A downstream connection and its calls. Once closed it holds no calls and relays nothing more.
@@ -157,7 +158,8 @@ class H2Relay final : public Proxy {
   void close_upstream(Upstream& u);
   // The call is forgotten: its upstream connection carries one call fewer.
   void let_go_upstream(const CallRelay& call);
-  // upstream_connection_per_call: closes the connections whose call is over (finished_upstreams_).
+  // upstream_connection_per_call: closes the connections whose call is over (finished_upstreams_),
+  // or keeps them idle for later calls (upstream_keepalive_connections).
   void close_finished_upstreams();
 
   ProxyPolicy policy_;
@@ -169,6 +171,7 @@ class H2Relay final : public Proxy {
   std::map<sim::ConnId, Upstream*> up_by_conn_;
   std::vector<Upstream*> pool_;  // a pool's open, not draining connections, oldest first
   std::vector<Upstream*> finished_upstreams_;  // per-call connections whose call is over, to close
+  std::vector<Upstream*> idle_upstreams_;      // keepalive: open, idle, the most recently freed first
   uint64_t round_robin_ = 0;
   struct Timer {
     Session* session;

@@ -201,9 +201,14 @@ struct ProxyPolicy {
   uint32_t upstream_max_concurrent_streams = 100;
   // nginx with no `keepalive` in an upstream block (its default, and h2sim's live configuration):
   // each call opens a backend connection of its own, which closes when the call ends. Overrides
-  // upstream_connections; a scenario that sets upstream_connections (a `keepalive` pool) turns it
-  // off.
+  // upstream_connections.
   bool upstream_connection_per_call = false;
+  // With upstream_connection_per_call, nginx's `keepalive N` (a scenario's upstream_connections):
+  // a connection whose call ended cleanly (both END_STREAMs) waits idle for a later call instead
+  // of closing, the most recently freed taken first, at most this many; the oldest past them
+  // closes (ngx_http_upstream_keepalive_module: the cache is a queue, freed connections go to its
+  // head). A call still never shares its connection with another. 0: every one closes.
+  uint32_t upstream_keepalive_connections = 0;
   // Go's x/net server (server.go processData) and haproxy (mux_h2.c): DATA that reaches a client
   // stream after the proxy's RST_STREAM of it was written (the client sent it before it saw the
   // reset) is answered with RST_STREAM(STREAM_CLOSED); while the reset is still queued the DATA is

@@ -375,12 +375,15 @@ ProxyPolicy with_config(const ProxyPolicy& preset, const ProxyConfig& c) {
   if (c.downstream_max_concurrent_streams) {
     policy.downstream_max_concurrent_streams = *c.downstream_max_concurrent_streams;
   }
-  if (c.upstream_connections) {
+  if (c.upstream_connections && policy.upstream_connection_per_call) {
+    // nginx's `keepalive N`, as h2sim live configures it. Live (nginx 1.22.1, 2026-12-07,
+    // scenarios/nginx-keepalive-reuses-idle-backend-connections.textproto): calls at once still
+    // went on a connection each, stream 1; a later call took an idle one as stream 3; and a
+    // client's CANCEL still closed its call's connection with no RST_STREAM. Until then the
+    // scenario's pool multiplexed the calls on one connection and passed the CANCEL on.
+    policy.upstream_keepalive_connections = *c.upstream_connections;
+  } else if (c.upstream_connections) {
     policy.upstream_connections = *c.upstream_connections;
-    // A pool is nginx's `keepalive`: connections outlive their calls. What nginx then tells the
-    // server of a client's abort is unmeasured; the code is passed on, as before 2026-12-07.
-    policy.upstream_connection_per_call = false;
-    if (policy.client_abort == ClientAbort::close_connection) policy.client_abort = ClientAbort::forward_code;
   }
   if (c.upstream_max_concurrent_streams) policy.upstream_max_concurrent_streams = *c.upstream_max_concurrent_streams;
   if (c.request_buffering) policy.request_buffering = *c.request_buffering;

@@ -2,11 +2,13 @@
 // for, without starting anything: real peers refuse the write-pattern fields they would ignore
 // (live/peers.cc unfollowed_field; `h2sim live` exits 2 with it), and request buffering is
 // switched on in the built-in haproxy and nginx configurations and refused for the others
-// (live/proxy_process.cc apply_request_buffering).
+// (live/proxy_process.cc apply_request_buffering), nginx gets a scenario's keepalive pool
+// (apply_upstream_connections), and any other proxy override is refused (configured_for).
 #include <gtest/gtest.h>
 
 #include "live/peers.h"
 #include "live/proxy_process.h"
+#include "properties/live_runs.h"
 #include "support/test_support.h"
 
 namespace h2sim {
@@ -55,6 +57,38 @@ TEST(LiveConfiguration, RequestBufferingIsSwitchedOnInHaproxyAndNginxOnly) {
   custom.config = "global\n";
   EXPECT_FALSE(live::apply_request_buffering(&custom, true, &error));
   EXPECT_NE(error.find("not the one h2sim writes"), std::string::npos) << error;
+}
+
+TEST(LiveConfiguration, NginxGetsTheScenariosKeepalivePoolAndOtherOverridesAreRefused) {
+  std::string error;
+  live::ProxyTemplate nginx = *live::find_builtin_proxy("nginx");
+  const std::string own = nginx.config;
+  ASSERT_TRUE(live::apply_upstream_connections(&nginx, 0, &error)) << error;
+  EXPECT_EQ(nginx.config, own) << "0 keeps no idle connection: the template as it is";
+  ASSERT_TRUE(live::apply_upstream_connections(&nginx, 2, &error)) << error;
+  EXPECT_NE(nginx.config.find("  upstream h2sim_backend {\n    server {upstream};\n    keepalive 2;\n  }\n"),
+            std::string::npos)
+      << nginx.config;
+  EXPECT_NE(nginx.config.find("grpc_pass grpc://h2sim_backend;"), std::string::npos) << nginx.config;
+  // Request buffering still finds its place in the edited configuration.
+  ASSERT_TRUE(live::apply_request_buffering(&nginx, true, &error)) << error;
+
+  live::ProxyTemplate haproxy = *live::find_builtin_proxy("haproxy");
+  EXPECT_FALSE(live::apply_upstream_connections(&haproxy, 2, &error));
+  EXPECT_NE(error.find("cannot configure a backend connection pool for haproxy"), std::string::npos) << error;
+
+  // Through configured_for: an override no template takes is refused by name.
+  LiveTarget target;
+  target.proxy = *live::find_builtin_proxy("haproxy");
+  Scenario s = testing::scenario_from_text("proxy { preset: \"haproxy-2.6\" max_requests_per_connection: 3 } calls {}");
+  EXPECT_FALSE(configured_for(s, &target, &error));
+  EXPECT_NE(error.find("proxy.max_requests_per_connection: h2sim cannot set it in haproxy's configuration"),
+            std::string::npos)
+      << error;
+  s = testing::scenario_from_text("proxy { preset: \"nginx\" upstream_connections: 3 } calls {}");
+  target.proxy = *live::find_builtin_proxy("nginx");
+  ASSERT_TRUE(configured_for(s, &target, &error)) << error;
+  EXPECT_NE(target.proxy.config.find("keepalive 3;"), std::string::npos) << target.proxy.config;
 }
 
 }  // namespace

@@ -1090,6 +1090,19 @@ TEST(LiveCaddyAndApache, TheNeighboursOutcomesAreThePresetsAndInTheirSimulatedSe
 
 // Caddy's bodyless 502 is the response's trailers alone; each client library words it as an
 // HTTP error after response headers (scenarios/caddy-502-words.textproto).
+// nginx's `keepalive` pool, written into its configuration from the scenario (2026-12-07): a
+// connection per call, an idle one reused, a client's CANCEL still a close. Before, live mode ran
+// nginx without the pool while the model ran the scenario's.
+TEST(LiveCompare, NginxKeepaliveReusesIdleConnectionsOneCallAtATimeAsSimulated) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  std::string out = expect_live_as_simulated("nginx-keepalive-reuses-idle-backend-connections.textproto", "nginx", 2,
+                                             "OK; OK; OK");
+  EXPECT_NE(out.find("up     proxy  > HEADERS       s=3"), std::string::npos) << out;
+  out = expect_live_as_simulated("nginx-keepalive-client-cancel-closes-the-backend-connection.textproto", "nginx", 2,
+                                 "CANCELLED: Cancelled; OK");
+  EXPECT_EQ(out.find("up     proxy  > RST_STREAM"), std::string::npos) << out;
+}
+
 // Caddy's x/net transport shares one backend connection among client connections, and opens
 // another at the server's stream limit (2026-12-07); each client connection had one of its own
 // in the preset until then, and the upstream leg differed.

@@ -538,8 +538,9 @@ TEST(ServerPersonalities, UnaryHandlersSendOneResponseWhenOkAndNoneOtherwise) {
 std::vector<std::string> ok_messages_sent(const std::string& server) {
   Scenario s = scenario_from_file("ok-status-with-message-at-server.textproto");
   s.set_server(server);
-  // One backend connection (nginx's `keepalive 1`), so that the calls are its streams 1 to 7.
-  s.mutable_proxy()->set_upstream_connections(1);
+  // Through passthrough, whose one backend connection carries the calls as its streams 1 to 7
+  // (nginx gives each call a connection of its own, even with `keepalive`).
+  s.mutable_proxy()->set_preset("passthrough");
   Result r = run_plain(s);
   std::vector<std::string> out(4);
   for (const h2::FrameRecord& f : r.frames) {

@@ -365,10 +365,39 @@ TEST(NginxPreset, GivesEachCallABackendConnectionOfItsOwn) {
     if (seg.connection > 0 && seg.from_connecting_end && seg.fin) upstream_closed.insert(seg.connection);
   }
   EXPECT_EQ(upstream_closed, (std::set<uint32_t>{1, 2}));
+  // With `keepalive 1` the same: the cancelled call's connection is not kept (live, below).
   s.mutable_proxy()->set_upstream_connections(1);
   r = run_plain(s);
-  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}), (V{"HEADERS", "DATA", "DATA", "RST_STREAM(CANCEL)"}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}), (V{"HEADERS", "DATA", "DATA", "HEADERS", "DATA[ES]"}));
+  EXPECT_TRUE(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{3}).empty());
+}
+
+// nginx's `keepalive N` (a scenario's upstream_connections), live 2026-12-07: still a connection
+// per call, an idle one (the most recently freed) reused by a later call as stream 3, and a
+// client's CANCEL still closes its call's connection with no RST_STREAM. The scenario's pool
+// multiplexed the calls and passed the CANCEL on until then.
+TEST(NginxPreset, KeepaliveReusesIdleBackendConnectionsOneCallAtATime) {
+  Result r = run_plain(scenario_from_file("nginx-keepalive-reuses-idle-backend-connections.textproto"));
+  EXPECT_EQ(upstream_connections(r).size(), 2u);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{1}),
+            (V{"HEADERS", "DATA[ES]", "HEADERS", "DATA[ES]"}));
   EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, true, h2::StreamId{3}), (V{"HEADERS", "DATA[ES]"}));
+  ASSERT_EQ(r.calls.size(), 3u);
+  // The later call goes on the connection freed last: call 0's, held 200 ms by its handler.
+  uint32_t later = 0, first = 0;
+  for (const h2::FrameRecord& f : r.frames) {
+    if (f.endpoint.leg != h2::Leg::upstream || !f.sent || f.type != h2::FrameType::headers) continue;
+    if (f.stream_id == h2::StreamId{3}) later = f.endpoint.connection;
+    if (f.stream_id == h2::StreamId{1} && first == 0) first = f.endpoint.connection;
+  }
+  EXPECT_EQ(later, first);
+  for (const auto& call : r.calls) EXPECT_TRUE(call.client_saw && call.client_saw->code == grpc::Code::ok);
+
+  r = run_plain(scenario_from_file("nginx-keepalive-client-cancel-closes-the-backend-connection.textproto"));
+  EXPECT_EQ(upstream_connections(r).size(), 2u);
+  for (const h2::FrameRecord& f : r.frames) {
+    EXPECT_FALSE(f.endpoint.leg == h2::Leg::upstream && f.type == h2::FrameType::rst_stream) << "no RST_STREAM";
+  }
 }
 
 // nghttpx puts every client connection's calls on one backend connection, as live (two client
