@@ -78,7 +78,7 @@ using TapChoices = std::function<std::unique_ptr<sim::ChoiceSource>(uint64_t run
 
 // `target` configured as the scenario's proxy block asks where the real proxy can be
 // (proxy.request_buffering, and nginx's proxy.upstream_connections); false (and why) where it
-// cannot, and for any other override.
+// cannot. live_incapable refuses every other override first.
 bool configured_for(const Scenario& scenario, LiveTarget* target, std::string* error);
 
 // The proxy (configured_for the scenario; a peer server, if asked) for one scenario, then
