@@ -15,6 +15,7 @@
 #include "cli/rc_params.h"
 #include "live/net/interrupt.h"
 #include "model/scenario/scenario_io.h"
+#include "proxy_under_test/policy.h"
 #include "properties/check.h"
 #include "properties/shards.h"
 #include "reports/campaign_page.h"
@@ -256,7 +257,7 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
   // worker process, so that is a finding with a replay file and not the end of h2sim.
   for (const std::string& name : o.gen.presets) {
     const ProxyEntry* entry = ctx.proxies.find(name);
-    if (entry != nullptr && entry->origin != "built-in preset") o.isolated = true;
+    if (entry != nullptr && !proxy::is_preset(*entry)) o.isolated = true;
   }
   if (p.has("--no-feedback") && p.has("--corpus")) {
     return usage_error("check", "--corpus keeps the feedback's corpus: it does not go with --no-feedback");

@@ -7,6 +7,7 @@
 #include "model/grpc/personality.h"
 #include "properties/counterparts.h"
 #include "properties/shapes.h"
+#include "proxy_under_test/policy.h"
 
 namespace h2sim::cli {
 
@@ -78,7 +79,7 @@ int presets_command(const Context& ctx, std::span<const std::string> args) {
   if (p.help) return print_help(usage, description, {});
   if (!p.positional.empty()) return usage_error("presets", "takes no arguments");
   for (const ProxyEntry& e : ctx.proxies.entries()) {
-    std::string origin = e.origin == "built-in preset" ? "" : "[" + e.origin + ", version " + e.version + "] ";
+    std::string origin = proxy::is_preset(e) ? "" : "[" + e.origin + ", version " + e.version + "] ";
     print_line("proxy", e.name, origin + e.description);
   }
   for (const grpc::ClientPersonality& c : grpc::client_personalities()) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "live/net/interrupt.h"
@@ -16,6 +17,10 @@ std::string outcome_of(const Result& r) {
   return out;
 }
 
+// The proxy block's fields configured_for writes into the real proxy's configuration (besides
+// the preset, which picks it); every other one is simulation only.
+constexpr std::string_view live_configured_fields[] = {"preset", "request_buffering", "upstream_connections"};
+
 std::string live_incapable(const Scenario& s) {
   if (s.has_hostile()) return "hostile clients are simulation only";
   // An override the real proxy's configuration does not get would leave it running its default
@@ -26,7 +31,7 @@ std::string live_incapable(const Scenario& s) {
   spec.GetReflection()->ListFields(spec, &set);
   for (const google::protobuf::FieldDescriptor* field : set) {
     const std::string& name = field->name();
-    if (name == "preset" || name == "request_buffering" || name == "upstream_connections") continue;
+    if (std::ranges::find(live_configured_fields, name) != std::end(live_configured_fields)) continue;
     return "proxy." + name +
            ": proxy overrides are simulation only, but for request_buffering and nginx's upstream_connections: the "
            "real proxy runs with the configuration h2sim writes";

@@ -233,6 +233,8 @@ const ProxyPolicy* find_preset(std::string_view name);
 ProxyPolicy with_config(const ProxyPolicy& preset, const ProxyConfig& config);
 // Registers every preset (a built-in H2Relay each) in `registry`.
 void add_presets(ProxyRegistry& registry);
+// Whether `entry` is one of the presets add_presets registers (not a plug-in's or a binary's own).
+bool is_preset(const ProxyEntry& entry);
 // "passthrough, haproxy-2.6, ..." for error messages.
 std::string known_presets();
 

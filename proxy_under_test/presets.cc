@@ -9,6 +9,8 @@ namespace {
 
 using h2::ErrorCode;
 
+constexpr std::string_view preset_origin = "built-in preset";
+
 // How golang.org/x/net/http2 opens its connections, read in x/net 0.7.0 and seen in Caddy's own
 // writes (strace, 2026-12-07; docs/fidelity.md "Caddy's backend connections" and "What each proxy
 // tells its clients"). To clients, server.go: SETTINGS MAX_CONCURRENT_STREAMS 250
@@ -390,13 +392,15 @@ ProxyPolicy with_config(const ProxyPolicy& preset, const ProxyConfig& c) {
   return policy;
 }
 
+bool is_preset(const ProxyEntry& entry) { return entry.origin == preset_origin; }
+
 void add_presets(ProxyRegistry& registry) {
   for (const ProxyPolicy& preset : presets()) {
     ProxyEntry entry;
     entry.name = std::string(preset.name);
     entry.version = "built-in";
     entry.description = std::string(preset.source);
-    entry.origin = "built-in preset";
+    entry.origin = std::string(preset_origin);
     // Presets take every standard setting; none reads free-form settings, and request buffering
     // only those whose real proxy can be configured to buffer.
     entry.config_fields = config_all & ~config_settings;
