@@ -253,12 +253,6 @@ int check_command(const Context& ctx, std::span<const std::string> args) {
     return usage_error("check", error);
   }
   if (p.has("--out")) o.out_dir = p.value("--out");
-  // A proxy of the user's own may crash or loop on a case: even with one job, its cases run in a
-  // worker process, so that is a finding with a replay file and not the end of h2sim.
-  for (const std::string& name : o.gen.presets) {
-    const ProxyEntry* entry = ctx.proxies.find(name);
-    if (entry != nullptr && !proxy::is_preset(*entry)) o.isolated = true;
-  }
   if (p.has("--no-feedback") && p.has("--corpus")) {
     return usage_error("check", "--corpus keeps the feedback's corpus: it does not go with --no-feedback");
   }

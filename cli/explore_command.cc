@@ -14,6 +14,7 @@
 #include "model/scenario/scenario_io.h"
 #include "properties/campaign.h"
 #include "properties/explore.h"
+#include "properties/isolation.h"
 #include "properties/invariants.h"
 #include "reports/explore_page.h"
 #include "reports/json_output.h"
@@ -59,6 +60,10 @@ constexpr size_t outcome_stem_bytes_max = 60;
 // 256 5%; each subtree costs about half a millisecond, which only a search that is over in a
 // fraction of a second notices (bench/README.md).
 constexpr uint32_t default_subtrees = 256;
+
+// A search through a plug-in proxy that has overrun --time-limit by this much is taken to be
+// stuck in the proxy (a search stops itself at its limit, between two paths).
+constexpr double hang_grace_s = 30;
 
 // A readable file name for an outcome: its whole text in lower case, each run of other
 // characters one '-' ("CANCELLED: Received RST_STREAM ..." -> "cancelled-received-rst-stream-..."),
@@ -248,6 +253,42 @@ bool report_explore(const Context& ctx, const Scenario& scenario, const ExploreR
   return true;
 }
 
+// A path the proxy under test crashed or hung on: its replay file in `out`, and the finding.
+int died_finding(const Context& ctx, const std::string& input, const std::string& out, const std::string& what,
+                 const Scenario& scenario, const std::vector<sim::Decision>& decisions) {
+  std::string kind = what.starts_with("hang") ? "hang" : "crash";
+  std::string path = out + "/" + kind + ".replay.textproto";
+  std::string error;
+  Replay replay = died_case_replay(scenario, decisions, what, ctx.program + " explore " + input, ctx.proxies);
+  if (!write_output_file(path, format_replay(replay), &error)) return output_error("explore", error);
+  std::printf("\n==== FAILED (%s): %s on a path of %zu decisions\nreplay: %s\n", kind.c_str(),
+              died_headline(what).c_str(), decisions.size(), replay_command(ctx, path).c_str());
+  return 1;
+}
+
+// The search and everything it writes. With a recorder (in a child, isolated), every path is
+// recorded as it is taken.
+int explore_here(const Context& ctx, const Parsed& p, std::span<const std::string> args, const Scenario& scenario,
+                 ExploreOptions o, uint64_t time_limit_s, const std::string& out, StagedFolder& report,
+                 CaseRecorder* recorder) {
+  std::string error;
+  o.recorder = recorder;
+  double seconds = 0;
+  ExploreReport r = search(scenario, o, time_limit_s, &seconds);
+  print_summary(p.positional[0], r, o, seconds);
+  if (!r.died.empty()) return died_finding(ctx, p.positional[0], out, r.died, scenario, r.died_path);
+  std::vector<ExploreOutcome> outcomes;
+  if (!write_outcomes(ctx, scenario, r, out, p.positional[0], &outcomes)) return 2;
+  if (p.has("--report") && !report_explore(ctx, scenario, r, p.positional[0], outcomes, out, report, o.invariants)) return 2;
+  output::Output json;
+  *json.mutable_explore() = explore_output(scenario, r);
+  if (!write_json_flag(p, "explore", args, json, &error)) return output_error("explore", error);
+  if (!r.failed_invariant.empty()) print_failure(ctx, scenario, r, o.invariants);
+  if (r.failed_invariant.empty()) std::printf("\nno execution breaks an invariant\n");
+  if (live::interrupted()) return live::interrupted_exit_code;
+  return !r.failed_invariant.empty() ? 1 : r.complete ? 0 : 3;
+}
+
 }  // namespace
 
 int explore_command(const Context& ctx, std::span<const std::string> args) {
@@ -267,19 +308,21 @@ int explore_command(const Context& ctx, std::span<const std::string> args) {
   StagedFolder report;
   if (!claim_outputs(p, out, &report, &error)) return output_error("explore", error);
   live::install_interrupt_handler();
-  double seconds = 0;
-  ExploreReport r = search(scenario, o, time_limit_s, &seconds);
-  print_summary(p.positional[0], r, o, seconds);
-  std::vector<ExploreOutcome> outcomes;
-  if (!write_outcomes(ctx, scenario, r, out, p.positional[0], &outcomes)) return 2;
-  if (p.has("--report") && !report_explore(ctx, scenario, r, p.positional[0], outcomes, out, report, o.invariants)) return 2;
-  output::Output json;
-  *json.mutable_explore() = explore_output(scenario, r);
-  if (!write_json_flag(p, "explore", args, json, &error)) return output_error("explore", error);
-  if (!r.failed_invariant.empty()) print_failure(ctx, scenario, r, o.invariants);
-  if (r.failed_invariant.empty()) std::printf("\nno execution breaks an invariant\n");
-  if (live::interrupted()) return live::interrupted_exit_code;
-  return !r.failed_invariant.empty() ? 1 : r.complete ? 0 : 3;
+  if (!needs_isolation(scenario, ctx.proxies)) {
+    return explore_here(ctx, p, args, scenario, o, time_limit_s, out, report, nullptr);
+  }
+  // The proxy is the user's code, in this process: the search runs in a child, so that a crash
+  // or a loop on some path is a finding with that path's replay rather than the end of h2sim.
+  // A path that loops is a hang once the search has overrun its time limit by a grace period.
+  ChildRun child;
+  auto in_child = [&](CaseRecorder& recorder) {
+    return finish_standard_output("explore", explore_here(ctx, p, args, scenario, o, time_limit_s, out, report, &recorder));
+  };
+  double timeout_s = time_limit_s > 0 ? static_cast<double>(time_limit_s) + hang_grace_s : 1e12;
+  if (!run_in_child(in_child, timeout_s, &child, &error)) return output_error("explore", error);
+  if (child.exited) return child.code;
+  if (!child.has_case) return output_error("explore", "the search " + child.what + " before its first path");
+  return died_finding(ctx, p.positional[0], out, child.what, child.scenario, child.decisions);
 }
 
 }  // namespace h2sim::cli

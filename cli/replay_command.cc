@@ -9,6 +9,7 @@
 #include "properties/campaign.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
+#include "properties/isolation.h"
 #include "properties/replay.h"
 #include "live/net/isolated.h"
 #include "reports/trace_text.h"
@@ -54,13 +55,6 @@ void print_first_difference(const Replay& replay, const Result& result) {
 }
 
 }  // namespace
-
-// A finding recorded when the proxy under test crashed or hung: it is replayed in a child
-// process, so that the crash happens again there and is reported, not suffered.
-bool recorded_crash(const Replay& replay) {
-  const std::string& what = replay.invariant();
-  return what.starts_with("crashed") || what.starts_with("exited") || what.starts_with("hang");
-}
 
 int replay_here(const Context& ctx, const Parsed& p, const Replay& replay) {
   const std::string& path = p.positional[0];
@@ -110,6 +104,7 @@ int replay_command(const Context& ctx, std::span<const std::string> args) {
     if (!error.empty()) return output_error("replay", error);
     return replay_live_command(ctx, p, path, replay);
   }
+  // Replayed in a child process, so that the crash happens again there and is reported, not suffered.
   if (!recorded_crash(replay)) return replay_here(ctx, p, replay);
   live::Isolated child;
   // The child's output must reach its standard output before it exits (its code is ours).

@@ -1,5 +1,6 @@
 // h2sim run: one scenario, one schedule.
 #include <cstdio>
+#include <optional>
 
 #include "cli/args.h"
 #include "cli/invariant_flags.h"
@@ -8,7 +9,9 @@
 #include "reports/json_output.h"
 #include "cli/output.h"
 #include "model/scenario/scenario_io.h"
+#include "live/net/interrupt.h"
 #include "properties/harness.h"
+#include "properties/isolation.h"
 #include "properties/invariants.h"
 #include "reports/trace_text.h"
 
@@ -28,6 +31,7 @@ constexpr Option options[] = {
     {"--save-choices", "FILE", "write the decisions this run took, for --choices"},
     {"--quiet", "", "print outcomes, verdicts and digest, not the frame trace"},
     {"--report", "DIR", "also write diagrams, a pcap and an HTML page into DIR"},
+    {"--case-timeout", "SECONDS", "a run through a plug-in's proxy taking longer is a hang (default 60)"},
     invariant_option,
     no_invariant_option,
     json_option,
@@ -58,11 +62,16 @@ bool choices_from(const Parsed& p, std::unique_ptr<sim::ChoiceSource>* choices, 
   return true;
 }
 
-// Runs with the choices; false with `error` if recorded choices do not fit the scenario.
+// How long a run through a plug-in proxy may take, by default, before it counts as a hang: a
+// run of the largest scenarios takes seconds.
+constexpr uint64_t default_case_timeout_s = 60;
+
+// Runs with the choices (through `recording` if given); false with `error` if recorded choices
+// do not fit the scenario.
 bool run_with(const Context& ctx, const Parsed& p, const Scenario& scenario, sim::ChoiceSource& choices,
-              Result* result, std::string* error) {
+              RecordingChoices* recording, Result* result, std::string* error) {
   try {
-    *result = run_case(scenario, choices, ctx.proxies);
+    *result = run_case(scenario, recording ? static_cast<sim::ChoiceSource&>(*recording) : choices, ctx.proxies);
   } catch (const sim::ChoiceError& e) {
     *error = p.value("--choices") + ": " + e.what();
     return false;
@@ -73,6 +82,37 @@ bool run_with(const Context& ctx, const Parsed& p, const Scenario& scenario, sim
     return false;
   }
   return true;
+}
+
+// Runs the scenario and writes what was asked for: the trace, --report, --save-choices, --json.
+// With a recorder (in a child, isolated), each decision is recorded as it is taken.
+int run_here(const Context& ctx, const Parsed& p, std::span<const std::string> args, const Scenario& scenario,
+             sim::ChoiceSource& choices, CaseRecorder* recorder, const std::string& how, StagedFolder& report,
+             const InvariantSet& on) {
+  std::string error;
+  Result result;
+  std::optional<RecordingChoices> recording;
+  if (recorder != nullptr) {
+    recorder->begin(scenario);
+    recording.emplace(&choices, recorder);
+  }
+  if (!run_with(ctx, p, scenario, choices, recording ? &*recording : nullptr, &result, &error)) {
+    return usage_error("run", error);
+  }
+  std::vector<Verdict> verdicts = check_all(result, scenario, on);
+  print_run(scenario, result, verdicts, p.has("--quiet"));
+  if (p.has("--report") &&
+      !report_run(scenario, result, verdicts, ctx.program + " run " + p.positional[0] + how, report, "run")) {
+    return 2;
+  }
+  if (p.has("--save-choices") &&
+      !write_output_file(p.value("--save-choices"), sim::format_decisions(result.decisions), &error)) {
+    return output_error("run", error);
+  }
+  output::Output json;
+  *json.mutable_run() = run_output(scenario, result, verdicts);
+  if (!write_json_flag(p, "run", args, json, &error)) return output_error("run", error);
+  return all_hold(verdicts) ? 0 : 1;
 }
 
 }  // namespace
@@ -92,6 +132,11 @@ int run_command(const Context& ctx, std::span<const std::string> args) {
     }
   }
   if (std::string e = check_json_flag(p); !e.empty()) return output_error("run", e);
+  uint64_t case_timeout_s = default_case_timeout_s;
+  if (p.has("--case-timeout") &&
+      !parse_number("--case-timeout", p.value("--case-timeout"), 1, 86400, &case_timeout_s, &error)) {
+    return usage_error("run", error);
+  }
   InvariantSet on;
   if (!invariants_from_flags(p, &on, &error)) return usage_error("run", error);
   Scenario scenario;
@@ -103,22 +148,24 @@ int run_command(const Context& ctx, std::span<const std::string> args) {
   if (p.has("--report") && !begin_report(p.positional[0], p.value("--report"), "h2sim run --report", &report, &error)) {
     return output_error("run", error);
   }
-  Result result;
-  if (!run_with(ctx, p, scenario, *choices, &result, &error)) return usage_error("run", error);
-  std::vector<Verdict> verdicts = check_all(result, scenario, on);
-  print_run(scenario, result, verdicts, p.has("--quiet"));
-  if (p.has("--report") &&
-      !report_run(scenario, result, verdicts, ctx.program + " run " + p.positional[0] + how, report, "run")) {
-    return 2;
-  }
+  if (!needs_isolation(scenario, ctx.proxies)) return run_here(ctx, p, args, scenario, *choices, nullptr, how, report, on);
+  // The proxy is the user's code, in this process: it runs in a child, so that a crash or a loop
+  // is reported with the decisions that led to it rather than taking h2sim down.
+  live::install_interrupt_handler();
+  ChildRun child;
+  auto in_child = [&](CaseRecorder& recorder) {
+    return finish_standard_output("run", run_here(ctx, p, args, scenario, *choices, &recorder, how, report, on));
+  };
+  if (!run_in_child(in_child, static_cast<double>(case_timeout_s), &child, &error)) return output_error("run", error);
+  if (child.exited) return child.code;
+  std::printf("\n==== FAILED (%s): %s after %zu decisions\nrerun: %s\n",
+              child.what.starts_with("hang") ? "hang" : "crash", died_headline(child.what).c_str(), child.decisions.size(),
+              (ctx.program + " run " + p.positional[0] + how).c_str());
   if (p.has("--save-choices") &&
-      !write_output_file(p.value("--save-choices"), sim::format_decisions(result.decisions), &error)) {
+      !write_output_file(p.value("--save-choices"), sim::format_decisions(child.decisions), &error)) {
     return output_error("run", error);
   }
-  output::Output json;
-  *json.mutable_run() = run_output(scenario, result, verdicts);
-  if (!write_json_flag(p, "run", args, json, &error)) return output_error("run", error);
-  return all_hold(verdicts) ? 0 : 1;
+  return 1;
 }
 
 }  // namespace h2sim::cli

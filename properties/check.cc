@@ -11,6 +11,8 @@
 #include "model/run/run.h"
 #include "model/scenario/scenario_io.h"
 #include "properties/corpus.h"
+#include "properties/isolation.h"
+#include "proxy_under_test/policy.h"
 
 namespace h2sim {
 
@@ -196,31 +198,6 @@ CheckResult run_serial(const CheckOptions& o, const std::vector<uint64_t>& indic
 
 // A worker's record of the case it is running: the scenario (serialized protobuf) after a 4-byte
 // length, then each decision as 9 bytes (n, value, label), appended as they are taken.
-class SlotRecorder final : public CaseRecorder {
- public:
-  explicit SlotRecorder(live::WorkerSlot* slot) : slot_(slot) {}
-  void begin(const Scenario& scenario) override {
-    std::string bytes = scenario.SerializeAsString();
-    record_.assign(4, '\0');
-    uint32_t n = static_cast<uint32_t>(bytes.size());
-    std::memcpy(record_.data(), &n, 4);
-    record_ += bytes;
-    slot_->set_record(record_);
-  }
-  void decision(const sim::Decision& d) override {
-    char bytes[9];
-    std::memcpy(bytes, &d.n, 4);
-    std::memcpy(bytes + 4, &d.value, 4);
-    bytes[8] = static_cast<char>(d.label);
-    record_.append(bytes, 9);
-    slot_->set_record(record_);
-  }
-
- private:
-  live::WorkerSlot* slot_;
-  std::string record_;
-};
-
 // A FIND message: the finding's facts, one per line, then its replay file.
 std::string encode_finding(const CheckFinding& f) {
   std::ostringstream out;
@@ -288,29 +265,11 @@ CheckFinding finding_from_record(const CheckOptions& o, const live::WorkerEvent&
   f.case_index = static_cast<uint64_t>(e.item);
   f.kind = e.kind == live::WorkerEvent::Kind::hung ? "hang" : "crash";
   f.invariant = e.what;
-  Replay& replay = f.replay;
-  replay.set_format_version(replay_format_version);
-  replay.set_semantics_version(replay_semantics_version);
-  replay.set_build("h2sim " H2SIM_VERSION);
-  uint32_t n = 0;
-  if (e.record.size() >= 4) std::memcpy(&n, e.record.data(), 4);
-  if (4 + size_t{n} <= e.record.size()) replay.mutable_scenario()->ParseFromString(e.record.substr(4, n));
+  Scenario scenario;
   std::vector<sim::Decision> decisions;
-  for (size_t at = 4 + size_t{n}; at + 9 <= e.record.size(); at += 9) {
-    sim::Decision d;
-    std::memcpy(&d.n, e.record.data() + at, 4);
-    std::memcpy(&d.value, e.record.data() + at + 4, 4);
-    d.label = static_cast<sim::Label>(e.record[at + 8]);
-    decisions.push_back(d);
-  }
-  set_decisions(decisions, &replay);
-  replay.set_decisions_cut(true);  // what stopped the worker may have come from outside the case
-  replay.set_invariant(e.what);
-  replay.set_command(check_command(o, f.case_index) + ", worker " + e.what);
-  if (const ProxyEntry* p = replay.scenario().has_proxy() ? o.gen.proxies->find(replay.scenario().proxy().preset()) : nullptr) {
-    replay.set_proxy_version(p->version);
-    replay.set_proxy_plugin(p->plugin);
-  }
+  decode_case_record(e.record, &scenario, &decisions);
+  f.replay = died_case_replay(scenario, decisions, e.what, check_command(o, f.case_index) + ", worker " + e.what,
+                              *o.gen.proxies);
   return f;
 }
 
@@ -395,6 +354,17 @@ CheckResult run_workers(const CheckOptions& o, const std::vector<uint64_t>& indi
   return t.out;
 }
 
+// A proxy of the user's own may crash or loop on a case: even with one job, its cases run in a
+// worker process, so that is a finding with a replay file and not the end of h2sim (check and
+// every cell of a matrix).
+bool isolates(const CheckOptions& o) {
+  for (const std::string& name : o.gen.presets) {
+    const ProxyEntry* entry = o.gen.proxies->find(name);
+    if (entry != nullptr && !proxy::is_preset(*entry)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<uint64_t> shard_indices(uint64_t cases, uint32_t index, uint32_t count) {
@@ -415,7 +385,7 @@ CheckResult run_check(const CheckOptions& o) {
     return refused;
   }
   std::vector<uint64_t> indices = shard_indices(o.cases, o.shard_index, o.shard_count);
-  CheckResult out = o.jobs <= 1 && !o.isolated ? run_serial(o, indices, loaded) : run_workers(o, indices, loaded);
+  CheckResult out = o.jobs <= 1 && !isolates(o) ? run_serial(o, indices, loaded) : run_workers(o, indices, loaded);
   out.stats.feedback = o.feedback;
   out.stats.corpus_loaded = entries;
   out.stats.corpus_skipped = skipped;

@@ -30,11 +30,9 @@ struct CheckOptions {
   uint64_t seed = 0;
   uint32_t shard_index = 0;
   uint32_t shard_count = 1;
+  // Worker processes. 1: the cases run here, or in one worker when a proxy under test is not one of
+  // h2sim's own (a plug-in's, a custom binary's), so that its crash or hang is a finding.
   uint32_t jobs = 1;
-  // Run even one job's cases in a worker process, so that a case that crashes or hangs is a
-  // finding rather than the end of h2sim: what `h2sim check` does when a proxy under test is not
-  // one of h2sim's own (a plug-in's, or a custom binary's).
-  bool isolated = false;
   std::string out_dir = "h2sim-out/check";
   double case_timeout_s = 10;  // --jobs: a case (shrinking included) running longer is a hang
   uint32_t shrink_runs_max = 20000;

@@ -1,5 +1,6 @@
 #include "properties/explore.h"
 
+#include "properties/generators.h"
 #include "properties/invariants.h"
 
 #include <algorithm>
@@ -198,6 +199,7 @@ uint32_t EnumeratingChoices::pick(uint32_t n, sim::Label label) {
     for (const sim::EventInfo& e : plan.done) add_asleep(&sleep_, e);
     path_.push_back(prefix_[k]);
     plans_.push_back(std::move(plan));
+    if (recorder_) recorder_->decision(path_.back());
     return prefix_[k].value;
   }
   if (k >= depth_max_) throw TooDeep{};
@@ -211,6 +213,7 @@ uint32_t EnumeratingChoices::pick(uint32_t n, sim::Label label) {
   }
   path_.push_back({n, value, label});
   plans_.push_back(std::move(plan));
+  if (recorder_) recorder_->decision(path_.back());
   return value;
 }
 
@@ -401,6 +404,10 @@ bool walk(const Scenario& scenario, const ExploreOptions& options, const Walk& w
     choices.split(w.root, w.frontier, w.base);
     choices.fix(options.fixed_labels);
     if (!options.host_states) choices.name_hosts_by_inputs();
+    if (options.recorder) {
+      paths == 0 ? options.recorder->begin(scenario) : options.recorder->again();
+      choices.record_to(options.recorder);
+    }
     try {
       Result r = run_case(scenario, choices, *options.proxies);
       record_execution(scenario, r, choices, w.graph, options.invariants, report);

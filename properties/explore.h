@@ -20,6 +20,8 @@
 
 namespace h2sim {
 
+class CaseRecorder;  // properties/generators.h
+
 // A state at a decision point: the world's state digest with the decision's size and label.
 using StateKey = sim::Hash128;
 // Events whose runs next are covered elsewhere (partial-order reduction, explore.cc): sorted by
@@ -97,6 +99,9 @@ struct ExploreOptions {
   // varied: a search of a subspace. Latency and split fixed: the runs loopback sees, every hop at
   // the shortest latency and every write whole (properties/live_compare.cc).
   uint32_t fixed_labels = 0;
+  // Told every path's scenario and decisions as they are taken (not owned; may be null): a search
+  // through a proxy that may crash runs in a child process that keeps them (properties/isolation.h).
+  CaseRecorder* recorder = nullptr;
 };
 
 struct ExploreReport {
@@ -122,6 +127,10 @@ struct ExploreReport {
   StateGraph graph;
   uint64_t subtrees = 0;     // how many the search was split into
   std::string error;         // a worker that failed (--jobs): the search is incomplete
+  // A worker that died on a path, its proxy having crashed or hung ("crashed with signal 11"),
+  // and the decisions of that path as far as it got: a finding.
+  std::string died;
+  std::vector<sim::Decision> died_path;
 };
 
 ExploreReport explore(const Scenario& scenario, const ExploreOptions& options);
@@ -178,6 +187,8 @@ class EnumeratingChoices final : public sim::ChoiceSource {
   void fix(uint32_t labels) { fixed_ = labels; }
   // Name every host by its inputs (ExploreOptions::host_states off).
   void name_hosts_by_inputs() { host_states_ = false; }
+  // Tells `recorder` every decision as it is taken.
+  void record_to(CaseRecorder* recorder) { recorder_ = recorder; }
   // The whole path taken: the prefix, then the new decisions.
   const std::vector<sim::Decision>& path() const { return path_; }
   std::vector<sim::Decision> take_path() { return std::move(path_); }
@@ -209,6 +220,7 @@ class EnumeratingChoices final : public sim::ChoiceSource {
   bool por_;
   uint32_t fixed_ = 0;
   bool host_states_ = true;
+  CaseRecorder* recorder_ = nullptr;
   SleepSet sleep_;
   std::vector<sim::EventInfo> candidates_;  // reused at ties
   uint64_t reexplored_ = 0;

@@ -16,6 +16,7 @@
 #include "live/net/interrupt.h"
 #include "live/net/workers.h"
 #include "properties/explore.h"
+#include "properties/isolation.h"
 #include "sim/assert.h"
 
 namespace h2sim {
@@ -142,6 +143,8 @@ bool decode(std::string_view payload, size_t calls, uint64_t* index, ExploreRepo
 void worker_body(const Scenario& scenario, const ExploreOptions& options, const ExploreSplit& split,
                  live::SharedCounter& next, live::WorkerSlot& slot, live::WorkerChannel& channel) {
   ExploreOptions mine = options;
+  SlotRecorder recorder(&slot);
+  mine.recorder = &recorder;
   // The parent shows progress: a subtree's counts so far, at most twice a second, so that a long
   // subtree is not minutes of silence (the parent adds them to the finished subtrees').
   live::Stopwatch clock;
@@ -169,6 +172,8 @@ struct Collected {
   uint64_t paths = 0, states = 0;  // of the finished subtrees
   std::map<uint64_t, std::pair<uint64_t, uint64_t>> running;  // subtree -> (paths, states) so far
   std::string error;
+  std::string died;  // the first worker to die on a path, and that path
+  std::vector<sim::Decision> died_path;
 
   std::pair<uint64_t, uint64_t> seen() const {
     std::pair<uint64_t, uint64_t> all{paths, states};
@@ -192,6 +197,8 @@ bool take_progress(const std::string& payload, Collected* c) {
 void collect(const Scenario& scenario, const live::WorkerEvent& e, Collected* c) {
   if (e.kind != live::WorkerEvent::Kind::message) {
     if (c->error.empty()) c->error = "an explore worker " + e.what + " in subtree " + std::to_string(e.item);
+    Scenario on;
+    if (c->died.empty() && decode_case_record(e.record, &on, &c->died_path)) c->died = e.what;
     return;
   }
   if (e.type == "PROGRESS") {
@@ -248,6 +255,8 @@ ExploreReport explore_in_workers(const Scenario& scenario, const ExploreOptions&
     if (r) merge_subtree(*r, &report);
   }
   report.error = c.error;
+  report.died = c.died;
+  report.died_path = c.died_path;
   if (!c.error.empty() && report.bound.empty()) report.bound = "a failed worker";
   if (!complete && report.bound.empty()) report.bound = live::interrupted() ? options.stop_reason : "a failed worker";
   report.complete = complete && report.bound.empty();

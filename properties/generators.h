@@ -23,6 +23,8 @@ class CaseRecorder {
  public:
   virtual ~CaseRecorder() = default;
   virtual void begin(const Scenario& scenario) = 0;
+  // The scenario last begun, again, from its first decision (a search's next path).
+  virtual void again() = 0;
   virtual void decision(const sim::Decision& decision) = 0;
 };
 

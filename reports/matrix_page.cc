@@ -2,6 +2,7 @@
 
 #include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
+#include "properties/isolation.h"
 #include "reports/markup.h"
 
 namespace h2sim {
@@ -37,6 +38,7 @@ std::string cell_text(const MatrixCell& cell, bool markdown) {
 }  // namespace
 
 std::string lost_status_line(const Replay& replay, const ProxyRegistry& proxies) {
+  if (recorded_crash(replay)) return replay.invariant();  // run again, it would crash h2sim
   const Scenario& s = replay.scenario();
   ReplayChoices choices(replay);
   Result r;

@@ -47,6 +47,13 @@ void WorkerSlot::set_record(std::string_view bytes) {
   record_bytes.store(n);
 }
 
+void WorkerSlot::append_record(std::string_view bytes) {
+  uint32_t at = record_bytes.load();
+  uint32_t n = static_cast<uint32_t>(std::min<size_t>(bytes.size(), record_max - at));
+  std::memcpy(record + at, bytes.data(), n);
+  record_bytes.store(at + n);
+}
+
 SharedCounter::SharedCounter() {
   void* p = mmap(nullptr, sizeof(std::atomic<uint64_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (p != MAP_FAILED) next_ = new (p) std::atomic<uint64_t>(0);

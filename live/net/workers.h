@@ -38,6 +38,8 @@ struct WorkerSlot {
   void end();
   // Replaces the record (truncated at record_max).
   void set_record(std::string_view bytes);
+  // Adds to the record (what does not fit is dropped).
+  void append_record(std::string_view bytes);
   std::string_view record_view() const { return {record, record_bytes.load()}; }
 };
 

@@ -1,7 +1,7 @@
 // Plug-ins for the stock h2sim (include/h2sim/plugin.h): a good one's proxies work by name in
 // every command and are listed with where they came from; a load error, a missing entry point,
 // another API version, a refusal and a factory that returns nothing each exit 2 with the reason;
-// a plug-in proxy that crashes under --jobs becomes a finding with its replay file; replaying a
+// a plug-in proxy that crashes in check, run or explore becomes a finding with its replay; replaying a
 // plug-in's finding without the plug-in names it.
 #include <h2sim/plugin.h>
 #include <gtest/gtest.h>
@@ -119,6 +119,86 @@ TEST(Plugin, ACrashingProxyIsAFindingWithOneJobToo) {
   EXPECT_TRUE(fs::exists(out + "/seed-0-case-0-crash.replay.textproto")) << o.text;
   fs::remove_all(out);
 }
+
+// matrix: each cell is a check campaign; the plug-in's crashing proxy is that cell's finding.
+TEST(Plugin, ACrashingProxyIsAFindingOfItsMatrixCell) {
+  std::string out = scratch("matrix-crash");
+  auto o = run_h2sim("--proxy-plugin " + plugin("good") + " matrix --proxy plugged-crasher --proxy plugged-relay --client grpc-java --cases 30 --out " + out);
+  EXPECT_EQ(o.code, 1) << o.text;
+  EXPECT_NE(o.text.find("crashed with signal 6"), std::string::npos) << o.text;
+  EXPECT_TRUE(fs::exists(out + "/plugged-crasher-x-grpc-java/seed-0-case-0-crash.replay.textproto")) << o.text;
+  fs::remove_all(out);
+}
+
+// A unary call whose 3,000-byte message reaches the proxy in one read on the plainest schedule:
+// plugged-crasher aborts on it.
+std::string crashing_scenario(const std::string& name) {
+  std::string path = scratch(name + ".textproto");
+  std::ofstream(path) << "proxy { preset: \"plugged-crasher\" }\n"
+                      << "calls { kind: UNARY client { messages: 1 message_bytes: 3000 }\n"
+                      << "        server { status { code: 0 } } }\n";
+  return path;
+}
+
+// run: the case runs in a child; its crash is reported with the command that repeats it, and
+// --save-choices gets the decisions as far as they got. Until 2026-12-07 h2sim itself aborted (134).
+TEST(Plugin, ACrashingProxyIsAFindingOfRun) {
+  std::string s = crashing_scenario("run-crash");
+  std::string choices = scratch("run-crash.choices");
+  auto o = run_h2sim("--proxy-plugin " + plugin("good") + " run " + s + " --plain --save-choices " + choices);
+  EXPECT_EQ(o.code, 1) << o.text;
+  EXPECT_NE(o.text.find("==== FAILED (crash): the proxy under test crashed with signal 6 after"), std::string::npos)
+      << o.text;
+  EXPECT_NE(o.text.find("rerun: " + std::string(H2SIM_BINARY) + " --proxy-plugin " + plugin("good") + " run " + s +
+                        " --plain"),
+            std::string::npos)
+      << o.text;
+  EXPECT_TRUE(fs::exists(choices)) << o.text;
+  // The same plug-in's good proxy on the same scenario is untouched by the isolation.
+  std::string relay = scratch("run-relay.textproto");
+  std::ofstream(relay) << "proxy { preset: \"plugged-relay\" }\n"
+                       << "calls { kind: UNARY client { messages: 1 message_bytes: 3000 } server { status { code: 0 } } }\n";
+  auto fine = run_h2sim("--proxy-plugin " + plugin("good") + " run " + relay + " --plain --quiet");
+  EXPECT_EQ(fine.code, 0) << fine.text;
+  EXPECT_NE(fine.text.find("digest"), std::string::npos) << fine.text;
+  fs::remove(s);
+  fs::remove(choices);
+  fs::remove(relay);
+}
+
+// A proxy that loops is a hang past --case-timeout, reported the same way.
+TEST(Plugin, ALoopingProxyIsAHangOfRun) {
+  std::string s = scratch("run-hang.textproto");
+  std::ofstream(s) << "proxy { preset: \"plugged-looper\" }\n"
+                   << "calls { kind: UNARY client { messages: 1 message_bytes: 3000 } server { status { code: 0 } } }\n";
+  auto o = run_h2sim("--proxy-plugin " + plugin("good") + " run " + s + " --plain --case-timeout 1");
+  EXPECT_EQ(o.code, 1) << o.text;
+  EXPECT_NE(o.text.find("==== FAILED (hang): the proxy under test gave no answer within 1 s after"), std::string::npos)
+      << o.text;
+  fs::remove(s);
+}
+
+// explore, in one process and split across workers: the path the proxy crashed on is a finding
+// with its replay file, which replays the crash (in a child). Until 2026-12-07 h2sim aborted.
+class ExploreCrash : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ExploreCrash, IsAFindingWithThePathsReplay) {
+  std::string s = crashing_scenario("explore-crash");
+  std::string out = scratch("explore-crash-out");
+  auto o = run_h2sim("--proxy-plugin " + plugin("good") + " explore " + s + " --out " + out + GetParam());
+  EXPECT_EQ(o.code, 1) << o.text;
+  EXPECT_NE(o.text.find("==== FAILED (crash): the proxy under test crashed with signal 6 on a path of"),
+            std::string::npos)
+      << o.text;
+  ASSERT_TRUE(fs::exists(out + "/crash.replay.textproto")) << o.text;
+  auto replayed = run_h2sim("--proxy-plugin " + plugin("good") + " replay " + out + "/crash.replay.textproto");
+  EXPECT_EQ(replayed.code, 1) << replayed.text;
+  EXPECT_NE(replayed.text.find("crashed with signal 6, as recorded"), std::string::npos) << replayed.text;
+  fs::remove(s);
+  fs::remove_all(out);
+}
+
+INSTANTIATE_TEST_SUITE_P(Plugin, ExploreCrash, ::testing::Values("", " --jobs 2 --subtrees 4"));
 
 }  // namespace
 }  // namespace h2sim

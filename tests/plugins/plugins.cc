@@ -1,7 +1,7 @@
 // Plug-ins the CLI tests load (tests/cli/plugin_test.cc), one shared object each, chosen by the
 // macro the build defines: a good one (a layer-4 byte relay), one built for another API version,
 // one without entry points, one that refuses to register, one whose factory returns nothing, and
-// one whose proxy crashes on reads larger than 2,000 bytes.
+// one whose proxy crashes on reads larger than 2,000 bytes, and one that loops on them.
 #include <h2sim/plugin.h>
 
 #include <cstdlib>
@@ -15,6 +15,16 @@ class CrashingRelay final : public h2sim::testing::ByteRelay {
   explicit CrashingRelay(std::string name) : ByteRelay(std::move(name)) {}
   void on_bytes(h2sim::sim::ConnId end, std::span<const uint8_t> batch) override {
     if (batch.size() > 2000) std::abort();
+    ByteRelay::on_bytes(end, batch);
+  }
+};
+
+class LoopingRelay final : public h2sim::testing::ByteRelay {
+ public:
+  explicit LoopingRelay(std::string name) : ByteRelay(std::move(name)) {}
+  void on_bytes(h2sim::sim::ConnId end, std::span<const uint8_t> batch) override {
+    for (volatile bool forever = batch.size() > 2000; forever;) {
+    }
     ByteRelay::on_bytes(end, batch);
   }
 };
@@ -34,6 +44,8 @@ static bool register_proxies(h2sim::ProxyRegistry& proxies, std::string* error) 
              [](const h2sim::ProxyConfig&) { return std::make_unique<h2sim::testing::ByteRelay>("plugged-relay"); }) &&
          add(proxies, error, "plugged-crasher",
              [](const h2sim::ProxyConfig&) { return std::make_unique<CrashingRelay>("plugged-crasher"); }) &&
+         add(proxies, error, "plugged-looper",
+             [](const h2sim::ProxyConfig&) { return std::make_unique<LoopingRelay>("plugged-looper"); }) &&
          add(proxies, error, "plugged-nothing", [](const h2sim::ProxyConfig&) { return std::unique_ptr<h2sim::Proxy>(); });
 }
 H2SIM_PLUGIN(register_proxies)
