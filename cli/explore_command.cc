@@ -316,7 +316,8 @@ int explore_command(const Context& ctx, std::span<const std::string> args) {
   // A path that loops is a hang once the search has overrun its time limit by a grace period.
   ChildRun child;
   auto in_child = [&](CaseRecorder& recorder) {
-    return finish_standard_output("explore", explore_here(ctx, p, args, scenario, o, time_limit_s, out, report, &recorder));
+    int code = explore_here(ctx, p, args, scenario, o, time_limit_s, out, report, &recorder);
+    return finish_standard_output("explore", code);
   };
   double timeout_s = time_limit_s > 0 ? static_cast<double>(time_limit_s) + hang_grace_s : 1e12;
   if (!run_in_child(in_child, timeout_s, &child, &error)) return output_error("explore", error);

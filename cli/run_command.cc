@@ -148,7 +148,9 @@ int run_command(const Context& ctx, std::span<const std::string> args) {
   if (p.has("--report") && !begin_report(p.positional[0], p.value("--report"), "h2sim run --report", &report, &error)) {
     return output_error("run", error);
   }
-  if (!needs_isolation(scenario, ctx.proxies)) return run_here(ctx, p, args, scenario, *choices, nullptr, how, report, on);
+  if (!needs_isolation(scenario, ctx.proxies)) {
+    return run_here(ctx, p, args, scenario, *choices, nullptr, how, report, on);
+  }
   // The proxy is the user's code, in this process: it runs in a child, so that a crash or a loop
   // is reported with the decisions that led to it rather than taking h2sim down.
   live::install_interrupt_handler();
@@ -159,7 +161,8 @@ int run_command(const Context& ctx, std::span<const std::string> args) {
   if (!run_in_child(in_child, static_cast<double>(case_timeout_s), &child, &error)) return output_error("run", error);
   if (child.exited) return child.code;
   std::printf("\n==== FAILED (%s): %s after %zu decisions\nrerun: %s\n",
-              child.what.starts_with("hang") ? "hang" : "crash", died_headline(child.what).c_str(), child.decisions.size(),
+              child.what.starts_with("hang") ? "hang" : "crash", died_headline(child.what).c_str(),
+              child.decisions.size(),
               (ctx.program + " run " + p.positional[0] + how).c_str());
   if (p.has("--save-choices") &&
       !write_output_file(p.value("--save-choices"), sim::format_decisions(child.decisions), &error)) {

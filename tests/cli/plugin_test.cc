@@ -123,7 +123,8 @@ TEST(Plugin, ACrashingProxyIsAFindingWithOneJobToo) {
 // matrix: each cell is a check campaign; the plug-in's crashing proxy is that cell's finding.
 TEST(Plugin, ACrashingProxyIsAFindingOfItsMatrixCell) {
   std::string out = scratch("matrix-crash");
-  auto o = run_h2sim("--proxy-plugin " + plugin("good") + " matrix --proxy plugged-crasher --proxy plugged-relay --client grpc-java --cases 30 --out " + out);
+  auto o = run_h2sim("--proxy-plugin " + plugin("good") +
+                     " matrix --proxy plugged-crasher --proxy plugged-relay --client grpc-java --cases 30 --out " + out);
   EXPECT_EQ(o.code, 1) << o.text;
   EXPECT_NE(o.text.find("crashed with signal 6"), std::string::npos) << o.text;
   EXPECT_TRUE(fs::exists(out + "/plugged-crasher-x-grpc-java/seed-0-case-0-crash.replay.textproto")) << o.text;
