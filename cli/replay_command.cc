@@ -11,7 +11,6 @@
 #include "properties/invariants.h"
 #include "properties/isolation.h"
 #include "properties/replay.h"
-#include "live/net/isolated.h"
 #include "reports/trace_text.h"
 
 namespace h2sim::cli {
@@ -104,17 +103,23 @@ int replay_command(const Context& ctx, std::span<const std::string> args) {
     if (!error.empty()) return output_error("replay", error);
     return replay_live_command(ctx, p, path, replay);
   }
-  // Replayed in a child process, so that the crash happens again there and is reported, not suffered.
-  if (!recorded_crash(replay)) return replay_here(ctx, p, replay);
-  live::Isolated child;
+  // A recorded crash, or a plug-in's proxy (the user's code, which may crash on this case
+  // now), is replayed in a child process: a crash there is reported, not suffered.
+  bool crash = recorded_crash(replay);
+  if (!crash && !needs_isolation(replay.scenario(), ctx.proxies)) return replay_here(ctx, p, replay);
+  ChildRun child;
   // The child's output must reach its standard output before it exits (its code is ours).
-  auto replay_in_child = [&] { return finish_standard_output("replay", replay_here(ctx, p, replay)); };
-  if (!live::run_isolated(replay_in_child, 30, &child, &error)) {
-    return output_error("replay", error);
-  }
+  auto replay_in_child = [&](CaseRecorder&) { return finish_standard_output("replay", replay_here(ctx, p, replay)); };
+  if (!run_in_child(replay_in_child, 30, &child, &error)) return output_error("replay", error);
   if (child.exited) return child.code;
-  std::printf("\nthe proxy under test %s, as recorded (%s): reproduced\n", child.what.c_str(),
-              replay.invariant().c_str());
+  if (crash) {
+    std::printf("\nthe proxy under test %s, as recorded (%s): reproduced\n", child.what.c_str(),
+                replay.invariant().c_str());
+  } else {
+    std::printf("\n==== FAILED (%s): %s, which the recording does not say (it was recorded as %s)\n",
+                child.what.starts_with("hang") ? "hang" : "crash", died_headline(child.what).c_str(),
+                replay.invariant().empty() ? "a run that ends" : ("breaking \"" + replay.invariant() + "\"").c_str());
+  }
   return 1;
 }
 

@@ -9,6 +9,7 @@
 #include "model/scenario/scenario_io.h"
 #include "properties/harness.h"
 #include "properties/invariants.h"
+#include "properties/isolation.h"
 #include "reports/campaign_page.h"
 #include "reports/run_page.h"
 #include "reports/trace_text.h"
@@ -21,11 +22,21 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kReplaySuffix = ".replay.textproto";
 
+// With a plug-in loaded, how long the report's cases may run, all together, before they count as
+// a hang: a campaign folder's few hundred replays take seconds.
+constexpr double report_timeout_s = 600;
+
 constexpr Option options[] = {
     {"--out", "DIR", "where the report goes (required)"},
     {"--seed", "S", "for a scenario: seeded choices (default 0)"},
     {"--plain", "", "for a scenario: the plainest schedule"},
 };
+
+// A crash of a plug-in's proxy, recorded: running it again would crash again. (A preset's
+// recorded crash came from outside the case, a worker killed, say: its run is drawn.)
+bool undrawable(const Replay& replay, const ProxyRegistry& proxies) {
+  return recorded_crash(replay) && needs_isolation(replay.scenario(), proxies);
+}
 
 // A scenario or replay file, run: what a report draws.
 struct Input {
@@ -43,6 +54,11 @@ bool run_input(const Context& ctx, const std::string& in, const Parsed& p, uint6
   if (in.ends_with(kReplaySuffix)) {
     Replay replay;
     if (!load_replay(in, ctx.catalogue, &replay, error)) return false;
+    if (undrawable(replay, ctx.proxies)) {
+      *error = in + ": it records a case the proxy under test " + replay.invariant() +
+               " on, which has no run to draw (" + replay_command(ctx, in) + " reproduces it)";
+      return false;
+    }
     out->scenario = replay.scenario();
     choices = std::make_unique<ReplayChoices>(replay);
     out->command = replay_command(ctx, in);
@@ -115,9 +131,16 @@ int report_campaign(const Context& ctx, const std::string& in, const std::vector
   std::string error;
   ReportFiles files;
   CampaignReport report(folder.staging(), &files, in);
+  size_t undrawn = 0;
   for (const std::string& replay : replays) {
     std::string name = fs::path(replay).filename().string();
     name = name.substr(0, name.size() - kReplaySuffix.size());
+    if (Replay recorded; load_replay(replay, ctx.catalogue, &recorded, &error) && undrawable(recorded, ctx.proxies)) {
+      std::fprintf(stderr, "h2sim report: note: %s: the proxy under test %s on it; not drawn (%s reproduces it)\n",
+                   replay.c_str(), recorded.invariant().c_str(), replay_command(ctx, replay).c_str());
+      ++undrawn;
+      continue;
+    }
     Input input;
     if (!run_input(ctx, replay, p, 0, &input, &error)) return output_error("report", error);
     if (!report.add(name, input.scenario, input.result, input.verdicts, input.command, &error)) {
@@ -131,7 +154,8 @@ int report_campaign(const Context& ctx, const std::string& in, const std::vector
     return output_error("report", error);
   }
   if (!files.note.empty()) std::fprintf(stderr, "h2sim report: note: %s\n", files.note.c_str());
-  std::printf("report: %s/index.html (%zu cases)\n", folder.dir().c_str(), replays.size());
+  std::printf("report: %s/index.html (%zu cases%s)\n", folder.dir().c_str(), replays.size() - undrawn,
+              undrawn ? (", " + std::to_string(undrawn) + " crashed or hung, not drawn").c_str() : "");
   return 0;
 }
 
@@ -168,6 +192,34 @@ bool report_run(const Scenario& scenario, const Result& result, const std::vecto
   return true;
 }
 
+namespace {
+
+// The report of `in` (a scenario, a replay file or a campaign folder) into `out`.
+int report_here(const Context& ctx, const Parsed& p, const std::string& in, const std::string& out, uint64_t seed,
+                const fs::file_status& status, StagedFolder& folder) {
+  std::string error;
+  std::error_code ec;
+  if (!fs::is_directory(status)) {
+    Input input;
+    if (!run_input(ctx, in, p, seed, &input, &error)) return output_error("report", error);
+    if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
+    if (!report_run(input.scenario, input.result, input.verdicts, input.command, folder, "report")) return 2;
+    return 0;  // written: whether the run held is the report's content, not report's exit code
+  }
+  std::vector<std::string> replays;
+  if (!list_replays(in, &replays, &error)) return output_error("report", error);
+  // A campaign in which every case held (or one interrupted before its first finding) has only
+  // its statistics: their page is the report.
+  if (replays.empty() && !fs::exists(fs::path(in) / campaign_stats_file, ec)) {
+    return usage_error("report", in + ": no .replay.textproto files and no " + std::string(campaign_stats_file) +
+                                     " in this directory");
+  }
+  if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
+  return report_campaign(ctx, in, replays, p, folder);
+}
+
+}  // namespace
+
 int report_command(const Context& ctx, std::span<const std::string> args) {
   Parsed p;
   std::string error;
@@ -199,23 +251,18 @@ int report_command(const Context& ctx, std::span<const std::string> args) {
   if (ec) return output_error("report", in + ": " + ec.message());
   if (std::string e = check_apart(in, out, "--out"); !e.empty()) return output_error("report", e);
   StagedFolder folder;
-  if (!fs::is_directory(status)) {
-    Input input;
-    if (!run_input(ctx, in, p, seed, &input, &error)) return output_error("report", error);
-    if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
-    if (!report_run(input.scenario, input.result, input.verdicts, input.command, folder, "report")) return 2;
-    return 0;  // written: whether the run held is the report's content, not report's exit code
-  }
-  std::vector<std::string> replays;
-  if (!list_replays(in, &replays, &error)) return output_error("report", error);
-  // A campaign in which every case held (or one interrupted before its first finding) has only
-  // its statistics: their page is the report.
-  if (replays.empty() && !fs::exists(fs::path(in) / campaign_stats_file, ec)) {
-    return usage_error("report", in + ": no .replay.textproto files and no " + std::string(campaign_stats_file) +
-                                     " in this directory");
-  }
-  if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
-  return report_campaign(ctx, in, replays, p, folder);
+  if (!plugin_loaded(ctx.proxies)) return report_here(ctx, p, in, out, seed, status, folder);
+  // A plug-in's proxy is the user's code, in this process: the cases run in a child, so that a
+  // crash or a loop is reported, not suffered.
+  ChildRun child;
+  auto in_child = [&](CaseRecorder&) {
+    return finish_standard_output("report", report_here(ctx, p, in, out, seed, status, folder));
+  };
+  if (!run_in_child(in_child, report_timeout_s, &child, &error)) return output_error("report", error);
+  if (child.exited) return child.code;
+  std::printf("\n==== FAILED (%s): %s while h2sim ran %s's cases\n", child.what.starts_with("hang") ? "hang" : "crash",
+              died_headline(child.what).c_str(), in.c_str());
+  return 1;
 }
 
 }  // namespace h2sim::cli

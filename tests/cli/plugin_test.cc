@@ -199,6 +199,61 @@ TEST_P(ExploreCrash, IsAFindingWithThePathsReplay) {
   fs::remove_all(out);
 }
 
+// report: a campaign folder holding a crash's replay draws the rest and names the crash (running it
+// would crash h2sim); the crash's replay alone has no run to draw; a scenario that crashes the
+// plug-in is reported from a child. Until 2026-12-07 all three aborted.
+TEST(Plugin, AReportLeavesACrashUndrawnAndSaysSo) {
+  std::string s = crashing_scenario("report-crash");
+  std::string out = scratch("report-crash-out"), report = scratch("report-crash-report");
+  auto explored = run_h2sim("--proxy-plugin " + plugin("good") + " explore " + s + " --out " + out);
+  ASSERT_EQ(explored.code, 1) << explored.text;
+  auto o = run_h2sim("--proxy-plugin " + plugin("good") + " report " + out + " --out " + report);
+  EXPECT_EQ(o.code, 0) << o.text;
+  EXPECT_NE(o.text.find("crash.replay.textproto: the proxy under test crashed with signal 6 on it; not drawn"),
+            std::string::npos)
+      << o.text;
+  EXPECT_NE(o.text.find("(0 cases, 1 crashed or hung, not drawn)"), std::string::npos) << o.text;
+  auto one = run_h2sim("--proxy-plugin " + plugin("good") + " report " + out + "/crash.replay.textproto --out " + report);
+  EXPECT_EQ(one.code, 2) << one.text;
+  EXPECT_NE(one.text.find("which has no run to draw"), std::string::npos) << one.text;
+  // The scenario itself, run to be drawn, crashes the plug-in: in a child.
+  auto run = run_h2sim("--proxy-plugin " + plugin("good") + " report " + s + " --plain --out " + report);
+  EXPECT_EQ(run.code, 1) << run.text;
+  EXPECT_NE(run.text.find("==== FAILED (crash): the proxy under test crashed with signal 6 while h2sim ran " + s),
+            std::string::npos)
+      << run.text;
+  fs::remove(s);
+  fs::remove_all(out);
+  fs::remove_all(report);
+}
+
+// replay: a recording that says nothing of a crash (here, the crash's own with its verdict taken
+// out) through a plug-in's proxy that crashes on it runs in a child, and says so.
+TEST(Plugin, AReplayThatCrashesThePluginIsAFinding) {
+  std::string s = crashing_scenario("replay-crash");
+  std::string out = scratch("replay-crash-out");
+  ASSERT_EQ(run_h2sim("--proxy-plugin " + plugin("good") + " explore " + s + " --out " + out).code, 1);
+  std::string text;
+  {
+    std::ifstream in(out + "/crash.replay.textproto");
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  size_t at = text.find("invariant: \"crashed with signal 6\"\n");
+  ASSERT_NE(at, std::string::npos) << text;
+  text.erase(at, std::string("invariant: \"crashed with signal 6\"\n").size());
+  std::string edited = scratch("edited.replay.textproto");
+  std::ofstream(edited) << text;
+  auto o = run_h2sim("--proxy-plugin " + plugin("good") + " replay " + edited);
+  EXPECT_EQ(o.code, 1) << o.text;
+  EXPECT_NE(o.text.find("==== FAILED (crash): the proxy under test crashed with signal 6, which the recording does "
+                        "not say (it was recorded as a run that ends)"),
+            std::string::npos)
+      << o.text;
+  fs::remove(s);
+  fs::remove(edited);
+  fs::remove_all(out);
+}
+
 INSTANTIATE_TEST_SUITE_P(Plugin, ExploreCrash, ::testing::Values("", " --jobs 2 --subtrees 4"));
 
 }  // namespace
