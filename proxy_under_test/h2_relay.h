@@ -92,7 +92,9 @@ class H2Relay final : public Proxy {
   struct Session {
     sim::ConnId down_conn;
     std::unique_ptr<h2::Endpoint> down;
-    Upstream* own = nullptr;  // without a pool: its upstream connection, once a call needed it
+    // Without a pool: its upstream connections, the first opened once a call needed it, another
+    // each time those it has are at the server's stream limit (upstream_connection_at_server_limit).
+    std::vector<Upstream*> own;
     std::vector<CallRelay> calls;
     uint32_t requests = 0;
     bool closed = false;

@@ -224,6 +224,10 @@ struct ProxyPolicy {
   bool request_buffering = false;
   bool request_buffering_setting = false;
   uint32_t request_buffer_bytes = 0;
+  // Without a pool: once the client connection's upstream connections are all at the server's
+  // SETTINGS_MAX_CONCURRENT_STREAMS (100 until they arrive), its next call gets another (haproxy,
+  // measured). Otherwise nghttp2 queues the stream until the server's limit lets it start.
+  bool upstream_connection_at_server_limit = false;
 };
 
 // The presets, in the order `h2sim presets` lists them.

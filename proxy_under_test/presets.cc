@@ -85,6 +85,11 @@ constexpr ProxyPolicy all_presets[] = {
         // less tune.maxrewrite (1024) by default; the headers' share of it is not modelled.
         .request_buffering_setting = true,
         .request_buffer_bytes = 15360,
+        // mux_h2.c h2_avail_streams: a backend connection with none of the server's streams left
+        // takes no new one, and the client connection's next request gets a connection of its own.
+        // Live, haproxy 2.6.12 (2026-12-07, docs/fidelity.md "haproxy's second backend
+        // connection"): the second call past a one-stream server left on a new connection.
+        .upstream_connection_at_server_limit = true,
     },
     {
         .name = "haproxy-3.2",
@@ -102,6 +107,8 @@ constexpr ProxyPolicy all_presets[] = {
         // As haproxy-2.6: §1.7 `option http-buffer-request`, off by default.
         .request_buffering_setting = true,
         .request_buffer_bytes = 15360,
+        // As haproxy-2.6 (h2_avail_streams is unchanged in 3.2; not measured).
+        .upstream_connection_at_server_limit = true,
     },
     {
         .name = "nginx",

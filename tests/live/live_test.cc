@@ -215,6 +215,14 @@ TEST(LiveCompare, NghttpxOpensAnotherBackendConnectionAtTheServersLimitAsSimulat
                            "OK; OK");
 }
 
+// So does haproxy (2026-12-07); its preset queued the second call on the client connection's one
+// backend connection until then, and both legs differed.
+TEST(LiveCompare, HaproxyOpensAnotherBackendConnectionAtTheServersLimitAsSimulated) {
+  if (!installed("haproxy")) GTEST_SKIP() << "haproxy is not installed (scripts/install-live-deps.sh)";
+  expect_live_as_simulated("haproxy-opens-another-backend-connection-at-the-server-limit.textproto", "haproxy", 2,
+                           "OK; OK");
+}
+
 // nghttpx resets the backend stream with INTERNAL_ERROR whatever the client's code (2026-12-07);
 // the preset passed CANCEL on until then, and the upstream leg differed at that frame.
 TEST(LiveCompare, NghttpxResetsTheBackendStreamWithInternalErrorAsSimulated) {

@@ -427,6 +427,34 @@ TEST(NghttpxPreset, OpensAnotherBackendConnectionAtTheServersStreamLimit) {
   EXPECT_EQ(upstream_connections(run_plain(s)).size(), 1u);
 }
 
+// haproxy too opens another backend connection for the client connection at the server's stream
+// limit (live, haproxy 2.6.12, 3 runs of 3); the preset kept one backend connection per client
+// connection and nghttp2 queued the second call on it as stream 3 until then.
+TEST(HaproxyPreset, OpensAnotherBackendConnectionAtTheServersStreamLimit) {
+  Scenario s = scenario_from_file("haproxy-opens-another-backend-connection-at-the-server-limit.textproto");
+  Result r = run_plain(s);
+  EXPECT_EQ(upstream_connections(r).size(), 2u);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{3}), V{});
+  for (const auto& call : r.calls) EXPECT_TRUE(call.client_saw && call.client_saw->code == grpc::Code::ok);
+  // Without the server's limit both calls share the client connection's backend connection.
+  s.clear_server_settings();
+  r = run_plain(s);
+  EXPECT_EQ(upstream_connections(r).size(), 1u);
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::upstream, false, h2::StreamId{3}), (V{"HEADERS", "DATA", "HEADERS[ES]"}));
+}
+
+// A burst past a two-stream server: haproxy never refused a call live (3 runs of 3); a new
+// connection is held to the server's limit before its own SETTINGS arrive, not nghttp2's 100.
+TEST(HaproxyPreset, SpreadsABurstOverNewBackendConnectionsAndLosesNone) {
+  Result r = run_plain(scenario_from_file("haproxy-spreads-a-burst-over-new-backend-connections.textproto"));
+  EXPECT_GE(upstream_connections(r).size(), 6u);
+  for (const auto& call : r.calls) EXPECT_TRUE(call.client_saw && call.client_saw->code == grpc::Code::ok);
+  for (const h2::FrameRecord& f : r.frames) {
+    EXPECT_FALSE(f.type == h2::FrameType::rst_stream && f.error_code == h2::ErrorCode::refused_stream)
+        << h2::format_frame(f);
+  }
+}
+
 // After the server's GOAWAY nghttpx keeps the client's connection and opens a new backend
 // connection for the next call, which ends OK (live, 2 runs of 2). With a backend connection per
 // client connection the preset closed the client's along with it.
