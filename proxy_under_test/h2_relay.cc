@@ -944,7 +944,8 @@ void H2Relay::flush(Session& s) {
     if (!down.bytes.empty()) net_->write(s.down_conn, std::move(down));
     return;
   }
-  std::vector<sim::Flush> upward;
+  std::vector<sim::Flush>& upward = upward_scratch_;  // reused: a flush allocates no list
+  upward.clear();
   for (Upstream* u : s.own) upward.push_back(u->endpoint->take_output());
   // DATA has now left; reopen the windows it freed, in the same flushes. With nothing consumed
   // the sessions are as the first take_output left them, with nothing to send. A session with no

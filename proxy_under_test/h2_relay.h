@@ -174,6 +174,7 @@ class H2Relay final : public Proxy {
   std::vector<Upstream*> pool_;  // a pool's open, not draining connections, oldest first
   std::vector<Upstream*> finished_upstreams_;  // per-call connections whose call is over, to close
   std::vector<Upstream*> idle_upstreams_;      // keepalive: open, idle, the most recently freed first
+  std::vector<sim::Flush> upward_scratch_;  // flush(Session): each own connection's output
   uint64_t round_robin_ = 0;
   struct Timer {
     Session* session;
