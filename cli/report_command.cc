@@ -22,14 +22,15 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kReplaySuffix = ".replay.textproto";
 
-// With a plug-in loaded, how long the report's cases may run, all together, before they count as
-// a hang: a campaign folder's few hundred replays take seconds.
-constexpr double report_timeout_s = 600;
+// How long a case through a plug-in's proxy may run, by default, before it counts as a hang (as
+// for run).
+constexpr uint64_t default_case_timeout_s = 60;
 
 constexpr Option options[] = {
     {"--out", "DIR", "where the report goes (required)"},
     {"--seed", "S", "for a scenario: seeded choices (default 0)"},
     {"--plain", "", "for a scenario: the plainest schedule"},
+    {"--case-timeout", "SECONDS", "a case through a plug-in's proxy taking longer is a hang (default 60)"},
 };
 
 // A crash of a plug-in's proxy, recorded: running it again would crash again. (A preset's
@@ -44,12 +45,40 @@ struct Input {
   Result result;
   std::vector<Verdict> verdicts;
   std::string command;  // how to run it again
+  std::string died;     // or, the proxy under test crashed or hung on it (ChildRun::what): no run
 };
 
-// Loads `in` (a scenario, run with --plain or `seed`, or a replay file by its suffix) and runs it.
-// False with `error` on bad input.
-bool run_input(const Context& ctx, const std::string& in, const Parsed& p, uint64_t seed, Input* out,
-               std::string* error) {
+// Whether the case `choices` take through `scenario` runs to its end in a child: false with
+// `died` saying what became of the child otherwise. A plug-in's proxy is the user's code, in
+// h2sim's process: its case runs first in a child, so that a crash or a loop becomes what the
+// report says of that case instead of ending the report (and, for a campaign folder, the cases
+// after it). The child has its own copy of `choices`; the run the report draws is then made here
+// with the same decisions, which the plug-in answered once without dying. (A proxy whose crash
+// does not repeat on the same decisions can still take the report down, leaving its hidden
+// staging folder next to or inside --out.)
+bool survives_in_child(const Context& ctx, const Scenario& scenario, sim::ChoiceSource& choices, double timeout_s,
+                       std::string* died, std::string* error) {
+  ChildRun child;
+  auto in_child = [&](CaseRecorder& recorder) {
+    recorder.begin(scenario);
+    RecordingChoices recording(&choices, &recorder);
+    try {
+      run_case(scenario, recording, ctx.proxies);
+    } catch (const sim::ChoiceError&) {
+      return 2;  // the run here says why
+    }
+    return 0;
+  };
+  if (!run_in_child(in_child, timeout_s, &child, error)) return false;
+  if (!child.exited) *died = child.what;
+  return true;
+}
+
+// Loads `in` (a scenario, run with --plain or `seed`, or a replay file by its suffix) and runs it,
+// in a child first if its proxy needs isolation (`out->died` then says if it died there). False
+// with `error` on bad input.
+bool run_input(const Context& ctx, const std::string& in, const Parsed& p, uint64_t seed, double case_timeout_s,
+               Input* out, std::string* error) {
   std::unique_ptr<sim::ChoiceSource> choices;
   if (in.ends_with(kReplaySuffix)) {
     Replay replay;
@@ -71,6 +100,10 @@ bool run_input(const Context& ctx, const std::string& in, const Parsed& p, uint6
       choices = std::make_unique<sim::SeededChoices>(seed);
       out->command = ctx.program + " run " + in + " --seed " + std::to_string(seed);
     }
+  }
+  if (needs_isolation(out->scenario, ctx.proxies)) {
+    if (!survives_in_child(ctx, out->scenario, *choices, case_timeout_s, &out->died, error)) return false;
+    if (!out->died.empty()) return true;
   }
   try {
     out->result = run_case(out->scenario, *choices, ctx.proxies);
@@ -127,7 +160,7 @@ bool list_replays(const std::string& in, std::vector<std::string>* replays, std:
 // by signature, statistics, state diagrams over all of them), into `folder`. Returns 0 once the
 // report is written (a failing case is what it draws, not an error of report's), else 2.
 int report_campaign(const Context& ctx, const std::string& in, const std::vector<std::string>& replays,
-                    const Parsed& p, StagedFolder& folder) {
+                    const Parsed& p, double case_timeout_s, StagedFolder& folder) {
   std::string error;
   ReportFiles files;
   CampaignReport report(folder.staging(), &files, in);
@@ -142,7 +175,13 @@ int report_campaign(const Context& ctx, const std::string& in, const std::vector
       continue;
     }
     Input input;
-    if (!run_input(ctx, replay, p, 0, &input, &error)) return output_error("report", error);
+    if (!run_input(ctx, replay, p, 0, case_timeout_s, &input, &error)) return output_error("report", error);
+    if (!input.died.empty()) {
+      std::fprintf(stderr, "h2sim report: note: %s: %s on it now, which its record does not say; not drawn (%s reproduces it)\n",
+                   replay.c_str(), died_headline(input.died).c_str(), input.command.c_str());
+      ++undrawn;
+      continue;
+    }
     if (!report.add(name, input.scenario, input.result, input.verdicts, input.command, &error)) {
       return output_error("report", error);
     }
@@ -196,12 +235,18 @@ namespace {
 
 // The report of `in` (a scenario, a replay file or a campaign folder) into `out`.
 int report_here(const Context& ctx, const Parsed& p, const std::string& in, const std::string& out, uint64_t seed,
-                const fs::file_status& status, StagedFolder& folder) {
+                double case_timeout_s, const fs::file_status& status, StagedFolder& folder) {
   std::string error;
   std::error_code ec;
   if (!fs::is_directory(status)) {
     Input input;
-    if (!run_input(ctx, in, p, seed, &input, &error)) return output_error("report", error);
+    if (!run_input(ctx, in, p, seed, case_timeout_s, &input, &error)) return output_error("report", error);
+    if (!input.died.empty()) {
+      std::printf("==== FAILED (%s): %s; there is no run to draw\nrerun: %s\n",
+                  input.died.starts_with("hang") ? "hang" : "crash", died_headline(input.died).c_str(),
+                  input.command.c_str());
+      return 1;
+    }
     if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
     if (!report_run(input.scenario, input.result, input.verdicts, input.command, folder, "report")) return 2;
     return 0;  // written: whether the run held is the report's content, not report's exit code
@@ -215,7 +260,7 @@ int report_here(const Context& ctx, const Parsed& p, const std::string& in, cons
                                      " in this directory");
   }
   if (!folder.begin(out, "--out", "h2sim report", &error)) return output_error("report", error);
-  return report_campaign(ctx, in, replays, p, folder);
+  return report_campaign(ctx, in, replays, p, case_timeout_s, folder);
 }
 
 }  // namespace
@@ -245,24 +290,18 @@ int report_command(const Context& ctx, std::span<const std::string> args) {
   if (p.has("--seed") && !parse_number("--seed", p.value("--seed"), 0, UINT64_MAX, &seed, &error)) {
     return usage_error("report", error);
   }
+  uint64_t case_timeout_s = default_case_timeout_s;
+  if (p.has("--case-timeout") &&
+      !parse_number("--case-timeout", p.value("--case-timeout"), 1, 86400, &case_timeout_s, &error)) {
+    return usage_error("report", error);
+  }
   std::error_code ec;
   fs::file_status status = fs::status(in, ec);
   if (status.type() == fs::file_type::not_found) return output_error("report", in + ": no such file or directory");
   if (ec) return output_error("report", in + ": " + ec.message());
   if (std::string e = check_apart(in, out, "--out"); !e.empty()) return output_error("report", e);
   StagedFolder folder;
-  if (!plugin_loaded(ctx.proxies)) return report_here(ctx, p, in, out, seed, status, folder);
-  // A plug-in's proxy is the user's code, in this process: the cases run in a child, so that a
-  // crash or a loop is reported, not suffered.
-  ChildRun child;
-  auto in_child = [&](CaseRecorder&) {
-    return finish_standard_output("report", report_here(ctx, p, in, out, seed, status, folder));
-  };
-  if (!run_in_child(in_child, report_timeout_s, &child, &error)) return output_error("report", error);
-  if (child.exited) return child.code;
-  std::printf("\n==== FAILED (%s): %s while h2sim ran %s's cases\n", child.what.starts_with("hang") ? "hang" : "crash",
-              died_headline(child.what).c_str(), in.c_str());
-  return 1;
+  return report_here(ctx, p, in, out, seed, static_cast<double>(case_timeout_s), status, folder);
 }
 
 }  // namespace h2sim::cli

@@ -168,6 +168,9 @@ int run_command(const Context& ctx, std::span<const std::string> args) {
       !write_output_file(p.value("--save-choices"), sim::format_decisions(child.decisions), &error)) {
     return output_error("run", error);
   }
+  output::Output json;
+  *json.mutable_run() = died_run_output(scenario, child.what, child.decisions.size());
+  if (!write_json_flag(p, "run", args, json, &error)) return output_error("run", error);
   return 1;
 }
 

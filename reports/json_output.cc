@@ -61,13 +61,31 @@ void for_each_cell(const Matrix& matrix, Fn fn) {
 
 }  // namespace
 
-output::Run run_output(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts) {
+namespace {
+
+// What a run is of: its scenario's name and cast.
+output::Run run_of(const Scenario& scenario) {
   output::Run out;
   Cast cast = cast_of(scenario);
   out.set_scenario(scenario.name());
   out.set_proxy(cast.proxy.empty() ? "none" : cast.proxy);
   out.set_client(cast.client);
   out.set_server(cast.server);
+  return out;
+}
+
+}  // namespace
+
+output::Run died_run_output(const Scenario& scenario, const std::string& what, size_t decisions) {
+  output::Run out = run_of(scenario);
+  out.set_holds(false);
+  out.set_decisions(decisions);
+  out.set_died(what);
+  return out;
+}
+
+output::Run run_output(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts) {
+  output::Run out = run_of(scenario);
   for (const grpc::CallOutcome& c : result.calls) *out.add_calls() = call_output(c);
   bool holds = true;
   for (const Verdict& v : verdicts) {

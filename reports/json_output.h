@@ -19,6 +19,10 @@ namespace h2sim {
 
 output::Run run_output(const Scenario& scenario, const Result& result, const std::vector<Verdict>& verdicts);
 
+// A run the proxy under test crashed or hung on (`what`, as properties/isolation.h's ChildRun
+// says it), after `decisions` decisions: no calls, no verdicts, not holding.
+output::Run died_run_output(const Scenario& scenario, const std::string& what, size_t decisions);
+
 output::Statistics statistics_output(const CampaignStats& stats, double seconds);
 
 // `replay_command` turns a replay file's path into the command that replays it.

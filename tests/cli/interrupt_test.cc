@@ -25,18 +25,12 @@
 namespace {
 
 namespace fs = std::filesystem;
+using h2sim::testing::file_text;
 using Clock = std::chrono::steady_clock;
 
 constexpr int run_seconds_max = 90;  // an interrupted command that has not ended by then hangs
 
 std::string source(const std::string& name) { return std::string(H2SIM_SOURCE_DIR) + "/scenarios/" + name; }
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
@@ -60,7 +54,7 @@ class Moments {
 struct Started {
   pid_t pid = -1;
   fs::path dir;
-  std::string output() const { return read(dir / "output.txt"); }
+  std::string output() const { return file_text(dir / "output.txt"); }
 };
 
 Started start(const std::vector<std::string>& args, const fs::path& dir) {
@@ -109,7 +103,7 @@ int wait_for(const Started& run) {
 bool wait_until_it_catches(pid_t pid, int signal) {
   const std::string status_file = "/proc/" + std::to_string(pid) + "/status";
   for (auto until = Clock::now() + std::chrono::seconds(30); Clock::now() < until; sleep_ms(2)) {
-    std::istringstream lines(read(status_file));
+    std::istringstream lines(file_text(status_file));
     for (std::string line; std::getline(lines, line);) {
       if (!line.starts_with("SigCgt:")) continue;
       unsigned long long caught = std::strtoull(line.c_str() + 7, nullptr, 16);
@@ -125,7 +119,7 @@ std::vector<pid_t> children_of(pid_t pid) {
   for (const auto& entry : fs::directory_iterator("/proc")) {
     std::string name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = read(entry.path() / "stat");
+    std::string stat = file_text(entry.path() / "stat");
     size_t end = stat.rfind(')');
     if (end == std::string::npos) continue;
     std::istringstream fields(stat.substr(end + 1));

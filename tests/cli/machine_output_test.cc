@@ -16,18 +16,12 @@
 namespace {
 
 namespace fs = std::filesystem;
+using h2sim::testing::file_text;
 using Output = h2sim::testing::CommandOutput;
 
 Output h2sim(const std::string& args) { return h2sim::testing::run_h2sim(args); }
 
 std::string scenario(const std::string& name) { return std::string(H2SIM_SOURCE_DIR) + "/scenarios/" + name; }
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class MachineOutput : public ::testing::Test {
  protected:
@@ -45,7 +39,7 @@ class MachineOutput : public ::testing::Test {
     h2sim::output::Output out;
     google::protobuf::util::JsonParseOptions strict;
     strict.ignore_unknown_fields = false;
-    auto status = google::protobuf::util::JsonStringToMessage(slurp(path(name)), &out, strict);
+    auto status = google::protobuf::util::JsonStringToMessage(file_text(path(name)), &out, strict);
     EXPECT_TRUE(status.ok()) << status.ToString();
     return out;
   }
@@ -177,7 +171,7 @@ TEST_F(MachineOutput, FourShardsMergedAreTheUnshardedCampaign) {
   }
   Output merged = h2sim("merge " + shards + "--out " + path("merged"));
   ASSERT_EQ(merged.code, 1) << merged.text;
-  EXPECT_EQ(slurp(path("whole/campaign-stats.txt")), slurp(path("merged/campaign-stats.txt")));
+  EXPECT_EQ(file_text(path("whole/campaign-stats.txt")), file_text(path("merged/campaign-stats.txt")));
   std::set<std::string> whole, joined;
   for (const auto& e : fs::directory_iterator(path("whole"))) {
     if (e.path().string().ends_with(".replay.textproto")) whole.insert(e.path().filename().string());
@@ -187,7 +181,7 @@ TEST_F(MachineOutput, FourShardsMergedAreTheUnshardedCampaign) {
   }
   ASSERT_FALSE(whole.empty());
   EXPECT_EQ(whole, joined);
-  for (const std::string& name : whole) EXPECT_EQ(slurp(path("whole/" + name)), slurp(path("merged/" + name))) << name;
+  for (const std::string& name : whole) EXPECT_EQ(file_text(path("whole/" + name)), file_text(path("merged/" + name))) << name;
   EXPECT_EQ(h2sim("report " + path("merged") + " --out " + path("page")).code, 0);
 }
 
@@ -247,7 +241,7 @@ TEST_F(MachineOutput, ShardIndexFromAKubernetesIndexedJobAndGoogleTestsStatusFil
   Output k = h2sim::testing::run_command("JOB_COMPLETION_INDEX=2 " + std::string(H2SIM_BINARY) + " " +
                                          check("k", "--shards 4") + " 2>&1");
   EXPECT_NE(k.text.find("shard 2/4"), std::string::npos) << k.text;
-  EXPECT_EQ(slurp(path("k/shard.txt")).find("shard 2/4") != std::string::npos, true);
+  EXPECT_EQ(file_text(path("k/shard.txt")).find("shard 2/4") != std::string::npos, true);
   Output no_index = h2sim::testing::run_command("env -u JOB_COMPLETION_INDEX " + std::string(H2SIM_BINARY) + " " +
                                                 check("k2", "--shards 4") + " 2>&1");
   EXPECT_EQ(no_index.code, 2);

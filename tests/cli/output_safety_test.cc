@@ -21,17 +21,11 @@
 namespace {
 
 namespace fs = std::filesystem;
+using h2sim::testing::file_text;
 
 using Output = h2sim::testing::CommandOutput;
 
 std::string source(const std::string& name) { return std::string(H2SIM_SOURCE_DIR) + "/scenarios/" + name; }
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void write(const fs::path& path, const std::string& contents) { std::ofstream(path, std::ios::binary) << contents; }
 
@@ -42,7 +36,7 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     fs::file_status s = it->symlink_status();
     std::string entry = std::to_string(static_cast<int>(s.type()));
-    if (s.type() == fs::file_type::regular) entry += ":" + read(it->path());
+    if (s.type() == fs::file_type::regular) entry += ":" + file_text(it->path());
     out[fs::relative(it->path(), dir).string()] = entry;
   }
   return out;
@@ -225,11 +219,11 @@ void OutputPath::check_row(Kind kind, const CommandRow& c) {
   expect_no_temporaries(scratch_);
   if (c.writes == Writes::file) {
     EXPECT_TRUE(fs::is_regular_file(path));
-    EXPECT_NE(read(path).find("/"), std::string::npos) << "decisions as 'label value/n' lines";
+    EXPECT_NE(file_text(path).find("/"), std::string::npos) << "decisions as 'label value/n' lines";
     return;
   }
   EXPECT_TRUE(fs::is_regular_file(path / ".h2sim-output")) << o.text;
-  EXPECT_NE(read(path / ".h2sim-output").find("written by: h2sim " + c.args.substr(0, c.args.find(' '))),
+  EXPECT_NE(file_text(path / ".h2sim-output").find("written by: h2sim " + c.args.substr(0, c.args.find(' '))),
             std::string::npos);
   EXPECT_FALSE(fs::exists(path / "stale.txt")) << "an earlier h2sim output is replaced";
 }
@@ -330,7 +324,7 @@ TEST(Explore, WritesOneFilePerDistinctOutcome) {
   ASSERT_EQ(files.size(), 2u) << o.text;
   EXPECT_EQ(files[0].filename(), "call-0-cancelled-received-rst-stream-with-error-code-8.replay.textproto");
   EXPECT_EQ(files[1].filename(), "call-0-permission-denied-details-sent-by-the-server.replay.textproto");
-  EXPECT_NE(read(files[0]), read(files[1]));
+  EXPECT_NE(file_text(files[0]), file_text(files[1]));
   for (const fs::path& f : files) EXPECT_NE(o.text.find("h2sim replay " + f.string()), std::string::npos) << o.text;
   fs::remove_all(dir);
 }

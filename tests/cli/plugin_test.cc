@@ -3,6 +3,7 @@
 // another API version, a refusal and a factory that returns nothing each exit 2 with the reason;
 // a plug-in proxy that crashes in check, run or explore becomes a finding with its replay; replaying a
 // plug-in's finding without the plug-in names it.
+#include <google/protobuf/util/json_util.h>
 #include <h2sim/plugin.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,12 +11,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "reports/output.pb.h"
 #include "support/test_support.h"
 
 namespace h2sim {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::file_text;
 using testing::run_h2sim;
 
 std::string plugin(const std::string& name) { return std::string(H2SIM_TEST_PLUGIN_DIR) + "/" + name + ".so"; }
@@ -146,8 +149,18 @@ std::string crashing_scenario(const std::string& name) {
 TEST(Plugin, ACrashingProxyIsAFindingOfRun) {
   std::string s = crashing_scenario("run-crash");
   std::string choices = scratch("run-crash.choices");
-  auto o = run_h2sim("--proxy-plugin " + plugin("good") + " run " + s + " --plain --save-choices " + choices);
+  std::string json = scratch("run-crash.json");
+  auto o = run_h2sim("--proxy-plugin " + plugin("good") + " run " + s + " --plain --save-choices " + choices +
+                     " --json " + json);
   EXPECT_EQ(o.code, 1) << o.text;
+  // --json says so too: a run that died, with the decisions it took (until 2026-12-07 no file).
+  h2sim::output::Output out;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(file_text(json), &out).ok()) << o.text;
+  EXPECT_EQ(out.run().died(), "crashed with signal 6");
+  EXPECT_FALSE(out.run().holds());
+  EXPECT_GT(out.run().decisions(), 0u);
+  EXPECT_EQ(out.run().proxy(), "plugged-crasher");
+  EXPECT_EQ(out.run().calls_size(), 0);
   EXPECT_NE(o.text.find("==== FAILED (crash): the proxy under test crashed with signal 6 after"), std::string::npos)
       << o.text;
   EXPECT_NE(o.text.find("rerun: " + std::string(H2SIM_BINARY) + " --proxy-plugin " + plugin("good") + " run " + s +
@@ -164,6 +177,7 @@ TEST(Plugin, ACrashingProxyIsAFindingOfRun) {
   EXPECT_NE(fine.text.find("digest"), std::string::npos) << fine.text;
   fs::remove(s);
   fs::remove(choices);
+  fs::remove(json);
   fs::remove(relay);
 }
 
@@ -219,12 +233,51 @@ TEST(Plugin, AReportLeavesACrashUndrawnAndSaysSo) {
   // The scenario itself, run to be drawn, crashes the plug-in: in a child.
   auto run = run_h2sim("--proxy-plugin " + plugin("good") + " report " + s + " --plain --out " + report);
   EXPECT_EQ(run.code, 1) << run.text;
-  EXPECT_NE(run.text.find("==== FAILED (crash): the proxy under test crashed with signal 6 while h2sim ran " + s),
+  EXPECT_NE(run.text.find("==== FAILED (crash): the proxy under test crashed with signal 6; there is no run to draw\n"
+                          "rerun: " + std::string(H2SIM_BINARY) + " --proxy-plugin " + plugin("good") + " run " + s +
+                          " --plain"),
             std::string::npos)
       << run.text;
   fs::remove(s);
   fs::remove_all(out);
   fs::remove_all(report);
+}
+
+// A campaign folder with a replay whose record says nothing of a crash but on which the plug-in
+// crashes now: each case runs in a child of its own, so the report notes that one and draws the
+// cases after it. Until 2026-12-07 all of them ran in one child, and the crash ended the report,
+// leaving its staging folder behind.
+TEST(Plugin, AReportDrawsTheCasesAfterAnUnrecordedCrash) {
+  std::string s = crashing_scenario("report-unrecorded");
+  std::string crashed = scratch("report-unrecorded-crash"), founding = scratch("report-unrecorded-founding");
+  std::string folder = scratch("report-unrecorded-in"), report = scratch("report-unrecorded-report");
+  ASSERT_EQ(run_h2sim("--proxy-plugin " + plugin("good") + " explore " + s + " --out " + crashed).code, 1);
+  ASSERT_EQ(run_h2sim("explore " + std::string(H2SIM_SOURCE_DIR) + "/scenarios/founding-case.textproto --out " +
+                      founding).code,
+            1);
+  std::string text = file_text(crashed + "/crash.replay.textproto");
+  const std::string verdict = "invariant: \"crashed with signal 6\"\n";
+  size_t at = text.find(verdict);
+  ASSERT_NE(at, std::string::npos) << text;
+  text.erase(at, verdict.size());
+  fs::create_directories(folder);
+  std::ofstream(folder + "/a.replay.textproto") << text;
+  fs::copy_file(founding + "/call-0-cancelled-received-rst-stream-with-error-code-8.replay.textproto",
+                folder + "/b.replay.textproto");
+  auto o = run_h2sim("--proxy-plugin " + plugin("good") + " report " + folder + " --out " + report);
+  EXPECT_EQ(o.code, 0) << o.text;
+  EXPECT_NE(o.text.find("a.replay.textproto: the proxy under test crashed with signal 6 on it now, which its record "
+                        "does not say; not drawn"),
+            std::string::npos)
+      << o.text;
+  EXPECT_NE(o.text.find("(1 cases, 1 crashed or hung, not drawn)"), std::string::npos) << o.text;
+  EXPECT_TRUE(fs::exists(report + "/index.html")) << o.text;
+  for (const auto& entry : fs::directory_iterator(fs::path(report).parent_path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".report-unrecorded-report.h2sim-"), std::string::npos)
+        << "a staging folder left behind: " << entry.path();
+  }
+  for (const std::string& path : {crashed, founding, folder, report}) fs::remove_all(path);
+  fs::remove(s);
 }
 
 // replay: a recording that says nothing of a crash (here, the crash's own with its verdict taken

@@ -4,7 +4,9 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <fstream>
 #include <span>
+#include <sstream>
 
 #include "model/h2/codec.h"
 #include "model/scenario/scenario_io.h"
@@ -94,6 +96,13 @@ std::set<std::string> reachable_outcomes(const ExploreReport& report, size_t cal
   std::set<std::string> reached;
   for (const auto& [outcome, decisions] : report.outcomes.at(call)) reached.insert(outcome);
   return reached;
+}
+
+std::string file_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 CommandOutput run_command(const std::string& command) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <set>
@@ -57,6 +58,9 @@ Opening opening_sent(const Result& r, uint32_t connection, bool from_connecting_
 
 // The client outcomes an explore reached for call `call` ("CANCELLED: ...").
 std::set<std::string> reachable_outcomes(const ExploreReport& report, size_t call);
+
+// The bytes of a file, or "" if it cannot be read.
+std::string file_text(const std::filesystem::path& path);
 
 // Runs a shell command, stdout and stderr together.
 struct CommandOutput {
