@@ -239,6 +239,13 @@ TEST(LiveCompare, NginxClosesTheBackendConnectionOfEachCallAsSimulated) {
   std::string out = expect_live_as_simulated("nginx-closes-the-backend-connection-of-each-call.textproto", "nginx",
                                              2, "CANCELLED: Cancelled; OK");
   EXPECT_EQ(out.find("up     proxy  > RST_STREAM"), std::string::npos) << out;
+  // Of two idle connections, the one freed last (2026-12-07): call 3 is stream 5, then stream 3.
+  out = expect_live_as_simulated("nginx-keepalive-takes-the-most-recently-freed-connection.textproto", "nginx", 2,
+                                 "OK; OK; OK; OK");
+  EXPECT_NE(out.find("up     proxy  > HEADERS       s=5"), std::string::npos) << out;
+  out = expect_live_as_simulated("nginx-keepalive-takes-the-most-recently-freed-connection-b.textproto", "nginx", 2,
+                                 "OK; OK; OK; OK");
+  EXPECT_EQ(out.find("up     proxy  > HEADERS       s=5"), std::string::npos) << out;
 }
 
 // With another call waiting, nginx's reset leaves with that call's response headers, 30 ms on.

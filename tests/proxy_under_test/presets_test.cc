@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "properties/harness.h"
@@ -397,6 +398,28 @@ TEST(NginxPreset, KeepaliveReusesIdleBackendConnectionsOneCallAtATime) {
   EXPECT_EQ(upstream_connections(r).size(), 2u);
   for (const h2::FrameRecord& f : r.frames) {
     EXPECT_FALSE(f.endpoint.leg == h2::Leg::upstream && f.type == h2::FrameType::rst_stream) << "no RST_STREAM";
+  }
+}
+
+// Of two idle connections, nginx's keepalive pool gives a later call the one freed last, as live
+// in both orders (the scenarios' headers): call 3's stream says which, 5 on the connection that
+// served two calls, 3 on the one that served one.
+TEST(NginxPreset, KeepaliveTakesTheMostRecentlyFreedConnection) {
+  const std::pair<const char*, h2::StreamId> cases[] = {
+      {"nginx-keepalive-takes-the-most-recently-freed-connection.textproto", h2::StreamId{5}},
+      {"nginx-keepalive-takes-the-most-recently-freed-connection-b.textproto", h2::StreamId{3}},
+  };
+  for (const auto& [file, want] : cases) {
+    Result r = run_plain(scenario_from_file(file));
+    EXPECT_EQ(upstream_connections(r).size(), 2u) << file;
+    std::optional<h2::StreamId> last;
+    for (const h2::FrameRecord& f : r.frames) {
+      if (f.endpoint.leg == h2::Leg::upstream && f.sent && f.type == h2::FrameType::headers && f.endpoint.client_side) {
+        last = f.stream_id;
+      }
+    }
+    EXPECT_EQ(last, want) << file;
+    for (const auto& call : r.calls) EXPECT_TRUE(call.client_saw && call.client_saw->code == grpc::Code::ok) << file;
   }
 }
 
