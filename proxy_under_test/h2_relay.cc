@@ -676,11 +676,11 @@ void H2Relay::respond_with_http_status(Session& s, CallRelay& call, uint32_t sta
   net_->mark("proxy: HTTP error response instead of the server's");
   call.response_headers_submitted = true;
   call.response_end_submitted = true;
-  if (!policy_.http_error_body) {
+  std::string body = error_page_body(policy_.http_error_page, status);
+  if (body.empty()) {
     s.down->submit_response(call.down, {{":status", std::to_string(status)}}, true);
     return;
   }
-  std::string body = "<html><body><h1>" + std::to_string(status) + " Bad Gateway</h1></body></html>\n";
   s.down->submit_response(call.down,
                           {{":status", std::to_string(status)}, {"content-type", std::string(policy_.http_error_content_type)}},
                           false);

@@ -14,6 +14,27 @@
 
 namespace h2sim::proxy {
 
+// The page a proxy's own HTTP error response (abort_before_response_headers_http_status, 504 on
+// idle_timeout_ns) carries: its body decides the length of the DATA frame a client reads, which
+// the live comparison checks (bodies captured from the tap with strace, 2026-12-07).
+enum class ErrorPage : uint8_t {
+  // No body: the status HEADERS alone, with END_STREAM (Caddy's server.go ServeHTTP writes only
+  // the status when no error routes are configured).
+  none,
+  // A short page of h2sim's own, for presets whose page was never measured.
+  generic,
+  // nginx's built-in pages (ngx_http_special_response.c: the status page, then the tail naming
+  // the version, server_tokens on): 157 bytes for 502 from Debian's nginx 1.22.1.
+  nginx_1_22,
+  nginx_1_18,
+  // Apache's error document (http_protocol.c ap_send_error_response, with the HTML 4.01 doctype
+  // of 2.4.71 and no signature): 365 bytes for 502 from Debian's apache2 2.4.71.
+  apache_2_4,
+};
+
+// The body of `page` for `status`, or empty for ErrorPage::none.
+std::string error_page_body(ErrorPage page, uint32_t status);
+
 // What an RST_STREAM from the server does to the call.
 enum class UpstreamReset : uint8_t {
   // The call is torn down whatever the code, like any server-side error (HAProxy §1.2 step 1:
@@ -127,10 +148,9 @@ struct ProxyPolicy {
   // Before any response headers, answer an aborted call with this HTTP status (502: nginx's
   // "upstream prematurely closed", C22) instead of a reset; 0 keeps the reset.
   uint32_t abort_before_response_headers_http_status = 0;
-  // The proxy's own HTTP error responses (the status above, 504 on idle_timeout_ns) carry an HTML
-  // page; false: the status HEADERS alone, with END_STREAM (Caddy's server.go ServeHTTP writes
-  // only the status when no error routes are configured).
-  bool http_error_body = true;
+  // The page the proxy's own HTTP error responses (the status above, 504 on idle_timeout_ns)
+  // carry.
+  ErrorPage http_error_page = ErrorPage::generic;
   // That page's content-type, which grpc-go and grpc-java put in their words: nginx's "text/html";
   // Apache's error documents "text/html; charset=iso-8859-1" (measured live, 2026-12-05).
   std::string_view http_error_content_type = "text/html";

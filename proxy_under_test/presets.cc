@@ -121,6 +121,7 @@ constexpr ProxyPolicy all_presets[] = {
         .abort_reset_after_response_end = ErrorCode::internal_error,
         // Before any response headers the request fails with 502 (C22).
         .abort_before_response_headers_http_status = 502,
+        .http_error_page = ErrorPage::nginx_1_22,
         // Headers and the DATA of earlier reads reach the client; the DATA read with the reset
         // do not (live, nginx 1.22.1: 5 of 5 and 19 of 19 runs, docs/fidelity.md).
         .flush_response_before_reset = true,
@@ -160,6 +161,7 @@ constexpr ProxyPolicy all_presets[] = {
         .abort_reset_after_response_headers = ErrorCode::internal_error,
         .abort_reset_after_response_end = ErrorCode::internal_error,
         .abort_before_response_headers_http_status = 502,
+        .http_error_page = ErrorPage::nginx_1_18,
         .flush_response_before_reset = false,
         // As nginx: a backend connection of its own for each request, closed when it ends.
         .client_abort = ClientAbort::close_connection,
@@ -246,7 +248,7 @@ constexpr ProxyPolicy all_presets[] = {
         // Before response headers the round trip fails and Caddy answers 502 itself, with the
         // status alone (server.go ServeHTTP: WriteHeader(errStatus), no error routes).
         .abort_before_response_headers_http_status = 502,
-        .http_error_body = false,
+        .http_error_page = ErrorPage::none,
         // After them finalizeResponse logs "aborting with incomplete response" and returns nil:
         // the handler ends normally, so the x/net server ends the stream with an empty
         // DATA(END_STREAM) and no trailers, whatever the client's state. That frame is its own
@@ -280,6 +282,7 @@ constexpr ProxyPolicy all_presets[] = {
         // mod_proxy_http2.c request_done: a failed stream with no response DATA forwarded
         // leaves the handler with HTTP_BAD_GATEWAY, and Apache answers with its 502 page.
         .abort_before_response_headers_http_status = 502,
+        .http_error_page = ErrorPage::apache_2_4,
         // Apache's own error document (ap_send_error_response) is sent with this type.
         .http_error_content_type = "text/html; charset=iso-8859-1",
         .flush_response_before_reset = true,

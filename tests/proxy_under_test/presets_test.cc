@@ -401,6 +401,29 @@ TEST(NginxPreset, KeepaliveReusesIdleBackendConnectionsOneCallAtATime) {
   }
 }
 
+// A proxy's own 502 carries its own page, as long as the real one's (the scenario's header):
+// nginx 157 bytes, Apache 272, Caddy none (the HEADERS ends the stream).
+TEST(ProxyPresets, EachAnswersWithItsOwnErrorPage) {
+  const std::pair<const char*, uint32_t> presets[] = {
+      {"nginx", 157}, {"nginx-1.18", 157}, {"apache-2.4", 272}, {"caddy-2.6", 0}};
+  for (const auto& [preset, length] : presets) {
+    Scenario s = scenario_from_file("proxy-502-page-after-a-server-reset.textproto");
+    s.mutable_proxy()->set_preset(preset);
+    Result r = run_plain(s);
+    std::vector<uint32_t> data;
+    bool headers_ended = false;
+    for (const h2::FrameRecord& f : r.frames) {
+      if (f.endpoint.leg != h2::Leg::downstream || !f.sent || f.endpoint.client_side) continue;
+      if (f.type == h2::FrameType::data) data.push_back(f.length);
+      if (f.type == h2::FrameType::headers && f.end_stream()) headers_ended = true;
+    }
+    EXPECT_EQ(data, length ? std::vector<uint32_t>{length} : std::vector<uint32_t>{}) << preset;
+    EXPECT_EQ(headers_ended, length == 0) << preset;
+    ASSERT_EQ(r.calls.size(), 1u);
+    EXPECT_TRUE(r.calls[0].client_saw && r.calls[0].client_saw->code == grpc::Code::unavailable) << preset;
+  }
+}
+
 // Of two idle connections, nginx's keepalive pool gives a later call the one freed last, as live
 // in both orders (the scenarios' headers): call 3's stream says which, 5 on the connection that
 // served two calls, 3 on the one that served one.
