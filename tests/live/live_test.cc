@@ -246,6 +246,9 @@ TEST(LiveCompare, NginxClosesTheBackendConnectionOfEachCallAsSimulated) {
   out = expect_live_as_simulated("nginx-keepalive-takes-the-most-recently-freed-connection-b.textproto", "nginx", 2,
                                  "OK; OK; OK; OK");
   EXPECT_EQ(out.find("up     proxy  > HEADERS       s=5"), std::string::npos) << out;
+  // A server's reset ends a connection's reuse, a trailers-only status with RST(NO_ERROR) does not.
+  expect_live_as_simulated("nginx-keepalive-server-reset-closes-the-backend-connection.textproto", "nginx", 2,
+                           "UNAVAILABLE: Received http2 header with status: 502; OK; PERMISSION_DENIED; OK");
 }
 
 // With another call waiting, nginx's reset leaves with that call's response headers, 30 ms on.

@@ -401,6 +401,20 @@ TEST(NginxPreset, KeepaliveReusesIdleBackendConnectionsOneCallAtATime) {
   }
 }
 
+// A server's reset ends a keepalive connection's reuse; a trailers-only status with
+// RST_STREAM(NO_ERROR) does not (live, the scenario's header): the four calls' streams.
+TEST(NginxPreset, KeepaliveEndsAConnectionsReuseOnAServersReset) {
+  Result r = run_plain(scenario_from_file("nginx-keepalive-server-reset-closes-the-backend-connection.textproto"));
+  std::vector<int32_t> streams;
+  for (const h2::FrameRecord& f : r.frames) {
+    if (f.endpoint.leg == h2::Leg::upstream && f.sent && f.type == h2::FrameType::headers && f.endpoint.client_side) {
+      streams.push_back(f.stream_id.value);
+    }
+  }
+  EXPECT_EQ(streams, (std::vector<int32_t>{1, 1, 3, 5}));
+  EXPECT_EQ(upstream_connections(r).size(), 2u);
+}
+
 // A proxy's own 502 carries its own page, as long as the real one's (the scenario's header):
 // nginx 157 bytes, Apache 272, Caddy none (the HEADERS ends the stream).
 TEST(ProxyPresets, EachAnswersWithItsOwnErrorPage) {
