@@ -48,8 +48,9 @@ struct Input {
   std::string died;     // or, the proxy under test crashed or hung on it (ChildRun::what): no run
 };
 
-// Whether the case `choices` take through `scenario` runs to its end in a child: false with
-// `died` saying what became of the child otherwise. A plug-in's proxy is the user's code, in
+// Runs the case `choices` take through `scenario` in a child: `died` says what became of the
+// child if it did not end (a crash, a hang), and stays empty if it did. False with `error` if no
+// child could be made. A plug-in's proxy is the user's code, in
 // h2sim's process: its case runs first in a child, so that a crash or a loop becomes what the
 // report says of that case instead of ending the report (and, for a campaign folder, the cases
 // after it). The child has its own copy of `choices`; the run the report draws is then made here

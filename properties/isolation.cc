@@ -2,7 +2,6 @@
 
 #include <sys/mman.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -18,10 +17,6 @@ bool needs_isolation(const Scenario& scenario, const ProxyRegistry& proxies) {
   if (!scenario.has_proxy()) return false;
   const ProxyEntry* entry = proxies.find(scenario.proxy().preset());
   return entry != nullptr && !proxy::is_preset(*entry);
-}
-
-bool plugin_loaded(const ProxyRegistry& proxies) {
-  return std::ranges::any_of(proxies.entries(), [](const ProxyEntry& e) { return !proxy::is_preset(e); });
 }
 
 // The record: the scenario's length (4 bytes), the scenario, then 9 bytes a decision (n, value,

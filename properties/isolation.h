@@ -25,10 +25,6 @@ namespace h2sim {
 // not a preset (the presets are h2sim's own code, trusted not to crash it).
 bool needs_isolation(const Scenario& scenario, const ProxyRegistry& proxies);
 
-// Whether `proxies` holds a proxy that is not a preset (a plug-in's, a custom binary's): a
-// command that runs cases of several scenarios runs them all in a child then.
-bool plugin_loaded(const ProxyRegistry& proxies);
-
 // Keeps a case in a worker's slot as it happens: the scenario, then each decision appended.
 class SlotRecorder final : public CaseRecorder {
  public:
