@@ -28,7 +28,7 @@ enum class ErrorPage : uint8_t {
   nginx_1_22,
   nginx_1_18,
   // Apache's error document (http_protocol.c ap_send_error_response, with the HTML 4.01 doctype
-  // of 2.4.71 and no signature): 365 bytes for 502 from Debian's apache2 2.4.71.
+  // of 2.4.71 and no signature): 272 bytes for 502 from Debian's apache2 2.4.71.
   apache_2_4,
 };
 
