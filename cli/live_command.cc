@@ -42,6 +42,7 @@ constexpr Option options[] = {
     {"--repeat", "N", "runs per scenario (default 20; 3 with --differential)"},
     {"--timeout-ms", "MS", "real-time bound of one run (default 3000)"},
     {"--compare", "", "explore the scenario with the proxy's preset: outcomes and frames, live vs simulated"},
+    {"--max-executions", "N", "--compare: paths of the preset's search before it is cut short and widened by the loopback search and 2,000 random schedules (default 100000)"},
     {"--client", "PEER", "a real stack as the client: grpc++, grpc++-sync, grpcio, grpc-js, grpc-go or grpc-java (below); with --matrix also h2sim (our own), repeatable", true},
     {"--server", "PEER", "a real stack as the server: grpc++, grpcio, grpc-js, grpc-go or grpc-java; with --matrix also h2sim, repeatable", true},
     {"--peer-binary", "PATH", "the peer program (default: the peer's, next to h2sim)"},
@@ -61,7 +62,7 @@ constexpr Option options[] = {
 
 constexpr const char* usage_line =
     "h2sim live FILE.textproto (--proxy NAME | --proxy-cmd CMD [--proxy-config FILE]) [--repeat N]\n"
-    "                  [--compare] [--client PEER] [--server PEER]\n"
+    "                  [--compare [--max-executions N]] [--client PEER] [--server PEER]\n"
     "       h2sim live --differential (--proxy NAME | --proxy-cmd CMD --preset P) [--cases N] [--seed S] [--out DIR]\n"
     "       h2sim live --differential --matrix [--proxy NAME]... [--client PEER]... [--server PEER]... [--one-peer]\n"
     "                  [--cases N] [--repeat R] [--seed S] [--out DIR] [--table FILE.md]";
@@ -240,8 +241,19 @@ output::Output live_json(const Parsed& p, const LiveTarget& target, const LiveOu
   return out;
 }
 
+// The preset's prediction for --compare, with its progress on standard error (a search of a
+// scenario of several calls takes minutes) and an interrupt ending it.
+Comparison predict(const Scenario& simulated, uint64_t executions_max) {
+  ProgressLine line("live --compare");
+  auto progress = [&line, &simulated](std::string_view part, uint64_t done) {
+    line.show("predicting with " + simulated.proxy().preset() + ": " + std::string(part) + ", " +
+              std::to_string(done) + (part == "random schedules" ? " of 2000" : " paths"));
+  };
+  return predict_with_preset(simulated, executions_max, 2000, [] { return live::interrupted(); }, progress);
+}
+
 int report_runs(const Parsed& p, std::span<const std::string> args, const Scenario& scenario, const LiveTarget& target,
-                const live::Peers& peers, const LiveOutcomes& live, uint64_t repeat) {
+                const live::Peers& peers, const LiveOutcomes& live, uint64_t repeat, uint64_t executions_max) {
   std::printf("%s through %s, %llu runs:\n", p.positional[0].c_str(), target.label().c_str(),
               static_cast<unsigned long long>(repeat));
   for (const auto& [outcome, n] : live.counts) {
@@ -262,7 +274,13 @@ int report_runs(const Parsed& p, std::span<const std::string> args, const Scenar
   if (p.has("--compare")) {
     Scenario simulated = scenario;
     simulated.mutable_proxy()->set_preset(target.proxy.preset);
-    c = compare_with_preset(simulated, live.example, true, 500000);
+    c = predict(simulated, executions_max);
+    if (live::interrupted()) {
+      std::printf("interrupted while exploring the preset: no comparison\n");
+      if (!write_json_flag(p, "live", args, live_json(p, target, live, nullptr), &error)) return output_error("live", error);
+      return live::interrupted_exit_code;
+    }
+    compare_with_live(simulated, live.example, true, &*c);
     print_comparison(*c, target.proxy.preset.c_str());
     if (c->agree != c->cells) code = 1;
   }
@@ -317,6 +335,13 @@ int run_file(const Context& ctx, const Parsed& p, std::span<const std::string> a
   if (p.has("--compare") && target.proxy.preset.empty()) {
     return usage_error("live", "--compare needs the preset that models " + target.proxy.name + ": --preset P");
   }
+  uint64_t executions_max = 100000;
+  if (p.has("--max-executions")) {
+    if (!p.has("--compare")) return usage_error("live", "--max-executions goes with --compare");
+    if (!parse_number("--max-executions", p.value("--max-executions"), 1, 100000000, &executions_max, &error)) {
+      return usage_error("live", error);
+    }
+  }
   Scenario scenario;
   if (!load_scenario(p.positional[0], ctx.catalogue, &scenario, &error)) return output_error("live", error);
   if (std::string why = live_incapable(scenario); !why.empty()) return usage_error("live", why);
@@ -331,7 +356,7 @@ int run_file(const Context& ctx, const Parsed& p, std::span<const std::string> a
   if (!run_live_scenario(scenario, peers, p.positional[0], target, repeat, timeout_ms, &live, &error, taps, on)) {
     return live::interrupted() ? interrupted_before_any_run() : output_error("live", error);
   }
-  return report_runs(p, args, scenario, target, peers, live, repeat);
+  return report_runs(p, args, scenario, target, peers, live, repeat, executions_max);
 }
 
 // The flags only --matrix takes (several --proxy, --client or --server, --one-peer, --table), and
@@ -350,7 +375,7 @@ int matrix_flags_misplaced(const Parsed& p) {
   }
   if (!p.has("--differential")) return usage_error("live", "--matrix goes with --differential");
   if (!p.positional.empty()) return usage_error("live", "--differential generates its scenarios: give no FILE");
-  for (const char* flag : {"--json", "--compare", "--tap-seed", "--tap-choices", "--invariant", "--no-invariant"}) {
+  for (const char* flag : {"--json", "--compare", "--max-executions", "--tap-seed", "--tap-choices", "--invariant", "--no-invariant"}) {
     if (p.has(flag)) return usage_error("live", std::string(flag) + " does not go with --differential --matrix");
   }
   return 0;
@@ -388,6 +413,7 @@ int live_command(const Context& ctx, std::span<const std::string> args) {
   if (!p.has("--differential")) return run_file(ctx, p, args, target, peers, timeout_ms);
   if (!p.positional.empty()) return usage_error("live", "--differential generates its scenarios: give no FILE");
   if (p.has("--json")) return usage_error("live", "--json goes with a scenario FILE, not --differential");
+  if (p.has("--max-executions")) return usage_error("live", "--max-executions goes with --compare, not --differential");
   if (p.has("--invariant") || p.has("--no-invariant")) {
     return usage_error("live", "--invariant and --no-invariant go with a scenario FILE, not --differential (it compares outcomes with the model's and judges no invariant)");
   }

@@ -181,12 +181,13 @@ std::vector<LegDifference> closest_legs(const Scenario& scenario, const Result& 
 }  // namespace
 
 Comparison predict_with_preset(const Scenario& simulated_scenario, uint64_t executions_max, uint64_t random_schedules,
-                               std::function<bool()> should_stop) {
+                               std::function<bool()> should_stop, const PredictionProgress& progress) {
   Comparison c;
   c.random_schedules = random_schedules;
   ExploreOptions o;
   o.executions_max = executions_max;
-  o.should_stop = std::move(should_stop);
+  o.should_stop = should_stop;
+  if (progress) o.progress = [&progress](uint64_t paths, uint64_t) { progress("search", paths); };
   c.simulated = explore(simulated_scenario, o);
   if (!c.simulated.complete) {
     // A real run on loopback has every hop fast and every write whole; what varies is the
@@ -196,6 +197,7 @@ Comparison predict_with_preset(const Scenario& simulated_scenario, uint64_t exec
     // grpc++ message written 1 ms late, which 20,000 paths of the whole tree never varied).
     ExploreOptions loopback = o;
     loopback.fixed_labels = sim::label_bit(sim::Label::latency) | sim::label_bit(sim::Label::split);
+    if (progress) loopback.progress = [&progress](uint64_t paths, uint64_t) { progress("loopback search", paths); };
     c.loopback = explore(simulated_scenario, loopback);
     c.simulated.outcomes.resize(std::max(c.simulated.outcomes.size(), c.loopback.outcomes.size()));
     for (size_t call = 0; call < c.loopback.outcomes.size(); ++call) {
@@ -208,6 +210,10 @@ Comparison predict_with_preset(const Scenario& simulated_scenario, uint64_t exec
     // item 10), which uniform draws over dozens of latencies almost never produce.
     c.simulated.outcomes.resize(static_cast<size_t>(expanded_calls(simulated_scenario)));
     for (uint64_t seed = 1; seed <= random_schedules; ++seed) {
+      if (seed % 100 == 0) {
+        if (should_stop && should_stop()) break;
+        if (progress) progress("random schedules", seed);
+      }
       sim::SeededChoices uniform(seed);
       sim::SparseChoices sparse(seed, 8);
       sim::ChoiceSource& choices = seed % 2 == 1 ? static_cast<sim::ChoiceSource&>(uniform) : sparse;
@@ -215,8 +221,8 @@ Comparison predict_with_preset(const Scenario& simulated_scenario, uint64_t exec
       for (size_t call = 0; call < r.calls.size(); ++call) {
         c.simulated.outcomes[call].emplace(outcome_text(r.calls[call]), choices.decisions());
       }
+      c.sampled = seed;
     }
-    c.sampled = random_schedules;
   }
   return c;
 }

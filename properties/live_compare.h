@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/h2/frame.h"
@@ -53,9 +54,13 @@ struct Comparison {
 // The preset's side of a comparison, which needs nothing from the live runs: the exhaustive
 // search, bounded by `executions_max`; if that bound cuts it short, the loopback search (with the
 // same bound) and `random_schedules` seeded runs add their outcomes. `should_stop` (asked every
-// 1,000 paths) ends the searches early, leaving a prediction that is not to be used.
+// 1,000 paths) ends the searches early, leaving a prediction that is not to be used. `progress`
+// (every 1,000 paths, and every 100 random schedules) hears which part is running ("search",
+// "loopback search", "random schedules") and how far it is.
+using PredictionProgress = std::function<void(std::string_view part, uint64_t done)>;
 Comparison predict_with_preset(const Scenario& simulated_scenario, uint64_t executions_max,
-                               uint64_t random_schedules = 2000, std::function<bool()> should_stop = nullptr);
+                               uint64_t random_schedules = 2000, std::function<bool()> should_stop = nullptr,
+                               const PredictionProgress& progress = nullptr);
 
 // Judges live runs against a prediction: cells, agreement, unpredicted calls and legs.
 // `examples` holds one live run per distinct outcome (all calls joined by "; "), keyed by it.

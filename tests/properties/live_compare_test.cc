@@ -148,6 +148,29 @@ TEST(LiveComparePrediction, APredictionToldToStopEndsEarly) {
   EXPECT_LT(stopped.simulated.executions, 2000u);
 }
 
+// `live --compare` shows how far its prediction is (a search of several calls takes minutes):
+// each part is heard in order, the searches in paths, the random schedules up to their number,
+// and a stop ends the random schedules too.
+TEST(LiveComparePrediction, APredictionTellsWhichPartRunsAndHowFar) {
+  Scenario s = testing::scenario_from_file("differential-needs-the-loopback-search.textproto");
+  std::vector<std::pair<std::string, uint64_t>> heard;
+  auto progress = [&heard](std::string_view part, uint64_t done) { heard.emplace_back(part, done); };
+  Comparison c = predict_with_preset(s, 5000, 300, nullptr, progress);
+  ASSERT_FALSE(c.simulated.complete);
+  EXPECT_EQ(c.sampled, 300u);
+  std::vector<std::string> parts;
+  for (const auto& [part, done] : heard) {
+    if (parts.empty() || parts.back() != part) parts.push_back(part);
+  }
+  EXPECT_EQ(parts, (std::vector<std::string>{"search", "loopback search", "random schedules"}));
+  EXPECT_EQ(heard.back(), (std::pair<std::string, uint64_t>{"random schedules", 300}));
+  EXPECT_EQ(heard.front().first, "search");
+
+  int asked = 0;  // the searches ask every 1,000 paths; the random schedules every 100
+  Comparison stopped = predict_with_preset(s, 5000, 300, [&asked] { return ++asked > 6; });
+  EXPECT_LT(stopped.sampled, 300u);
+}
+
 // A live run whose server leg no simulated run has (a slow proxy let the server answer before the
 // client's first message came in): its client leg is still judged against a run that has that
 // leg, not against the search's first run, which has neither (CI, 2026-12-06, grpcio through
