@@ -189,6 +189,28 @@ TEST(LiveCompare, NginxDropsTheResponseReadWithAResetAsSimulated) {
   EXPECT_EQ(out.find("differ at frame"), std::string::npos) << out;
 }
 
+// nginx writes a response's headers alone and what it read with them after the client's next
+// frame; our client half-closes on the headers, so nginx's RST(NO_ERROR), decided before that
+// END_STREAM came, lands on a closed stream (docs/fidelity.md "nginx writes a response's body
+// after the client's next frame": 10 of 10 runs, not modelled). The outcome is predicted; the
+// frames differ at the END_STREAM, and `legal frames` breaks. On a loaded machine (two busy
+// loops) nginx sometimes writes the body before the END_STREAM comes, in every run of ten (1
+// of 3 tries), and then nothing breaks. Either is the known conduct; anything else fails.
+TEST(LiveCompare, NginxResetsAStreamTheClientEndedWhileItsBodyWaited) {
+  if (!installed("nginx")) GTEST_SKIP() << "nginx is not installed (scripts/install-live-deps.sh)";
+  int code = 0;
+  std::string out = h2sim("live " + scenario("server-answers-on-headers.textproto") + " --proxy nginx --repeat 10 --compare", &code);
+  EXPECT_NE(out.find("10 x OK"), std::string::npos) << out;
+  EXPECT_NE(out.find("agreement: 1 of 1 "), std::string::npos) << out;
+  if (out.find("legal frames: ") == std::string::npos) {
+    EXPECT_EQ(code, 0) << out;
+    return;
+  }
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("legal frames: [0-9]+ runs \\(first: RST_STREAM  sent on stream 1 in state closed\\)\n")))
+      << out;
+}
+
 // nghttpx passes on nothing it read with a server's reset, not even the headers (docs/fidelity.md
 // item 18; the model sent headers and message first until the differential of 2026-12-04).
 TEST(LiveCompare, NghttpxDropsWhatItReadWithAResetAsSimulated) {
