@@ -72,7 +72,14 @@ H2Relay::Upstream& H2Relay::open_upstream(Session* owner) {
   h2::EndpointOptions options;
   options.settings.initial_window_bytes = policy_.upstream_window_bytes;
   options.settings.connection_window_bytes = policy_.upstream_connection_window_bytes;
+  options.settings.header_table_bytes = policy_.upstream_header_table_bytes;
+  options.settings.enable_push = policy_.upstream_enable_push;
+  if (!policy_.upstream_announces_limits) {
+    options.settings.max_concurrent_streams.reset();
+    options.settings.max_header_list_bytes.reset();
+  }
   options.first_stream_id = policy_.upstream_first_stream_id;
+  options.read_buffer_bytes = policy_.upstream_read_bytes;
   options.manual_flow_control = true;
   options.keep_history = net_->asks_state();
   u->endpoint = std::make_unique<h2::Endpoint>(h2::Role::client, options);
@@ -230,6 +237,7 @@ void H2Relay::release_queued_resets(Session& s, bool unless_others) {
 }
 
 void H2Relay::on_upstream_bytes(Upstream& u, std::span<const uint8_t> batch) {
+  piece_data_.clear();
   if (!pooled()) {
     Session& s = *u.owner;
     if (s.closed) {
@@ -532,7 +540,12 @@ void H2Relay::from_server(Session& s, Upstream& u, const h2::Event& event) {
         call->response_headers_submitted = true;
         s.down->submit_response(call->down, call->held_headers, false);
       }
-      s.down->send_data(call->down, event.data, false);
+      if (policy_.upstream_read_bytes > 0) {
+        note_piece_data(s, *call, event);
+        s.down->send_data_frame(call->down, event.data);
+      } else {
+        s.down->send_data(call->down, event.data, false);
+      }
       break;
     case Kind::end_stream:
       call->upstream_response_ended = true;
@@ -544,7 +557,9 @@ void H2Relay::from_server(Session& s, Upstream& u, const h2::Event& event) {
       call->response_end_submitted = true;
       break;
     case Kind::reset:
+      reset_piece_ = event.piece;
       on_upstream_reset(s, *call, event.code);
+      reset_piece_.reset();
       break;
     case Kind::closed:
       // A stream above the last one a GOAWAY names (RFC 9113 §6.8) is closed by nghttp2 with
@@ -700,6 +715,23 @@ bool H2Relay::drops_data_read_with_reset(Session& s, const CallRelay& call) {
   return false;
 }
 
+void H2Relay::note_piece_data(const Session& s, const CallRelay& call, const h2::Event& event) {
+  for (PieceData& d : piece_data_) {
+    if (d.session != &s || d.down != call.down) continue;
+    if (d.piece != event.piece) d = {&s, call.down, event.piece, 0};
+    d.bytes += event.data.size();
+    return;
+  }
+  piece_data_.push_back({&s, call.down, event.piece, event.data.size()});
+}
+
+uint64_t H2Relay::data_in_piece(const Session& s, const CallRelay& call, uint32_t piece) const {
+  for (const PieceData& d : piece_data_) {
+    if (d.session == &s && d.down == call.down && d.piece == piece) return d.bytes;
+  }
+  return 0;
+}
+
 void H2Relay::abort_client_side(Session& s, CallRelay& call) {
   if (client_stream_closed(s, call)) {
     net_->mark("proxy: abort finds the client stream closed, no reset");
@@ -733,9 +765,13 @@ void H2Relay::abort_client_side(Session& s, CallRelay& call) {
   }
   if (drops_data_read_with_reset(s, call)) {
     // Everything relayed from earlier reads has been flushed (after_input): what is unsent came
-    // in this read.
+    // in this read. Read through a buffer, only the reset's own buffer is lost.
     net_->mark("proxy: response data read with the reset dropped");
-    s.down->discard_unsent_data(call.down);
+    if (policy_.upstream_read_bytes > 0 && reset_piece_) {
+      s.down->discard_unsent_tail(call.down, data_in_piece(s, call, *reset_piece_));
+    } else {
+      s.down->discard_unsent_data(call.down);
+    }
   }
   if (policy_.reset_queued_while_others_process && others_relayed(s, call)) {
     net_->mark("proxy: reset queued until the client's next frame (another call still relayed)");

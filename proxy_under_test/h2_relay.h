@@ -136,6 +136,8 @@ class H2Relay final : public Proxy {
   void after_response_end(Session& s, CallRelay& call);
   void release_held_response(Session& s, CallRelay& call);
   void abort_client_side(Session& s, CallRelay& call);
+  void note_piece_data(const Session& s, const CallRelay& call, const h2::Event& event);
+  uint64_t data_in_piece(const Session& s, const CallRelay& call, uint32_t piece) const;
   // Whether the abort drops the response DATA relayed from the read that carried it
   // (ProxyPolicy::data_read_with_reset).
   bool drops_data_read_with_reset(Session& s, const CallRelay& call);
@@ -175,6 +177,18 @@ class H2Relay final : public Proxy {
   std::vector<Upstream*> finished_upstreams_;  // per-call connections whose call is over, to close
   std::vector<Upstream*> idle_upstreams_;      // keepalive: open, idle, the most recently freed first
   std::vector<sim::Flush> upward_scratch_;  // flush(Session): each own connection's output
+  // With upstream_read_bytes, for the upstream read being handled: per call, the last buffer
+  // piece that brought it response DATA and how many bytes it brought; and the piece of the reset
+  // being handled. A reset drops what its own piece brought, not the earlier pieces' DATA, which
+  // nginx had passed on before it parsed the reset. Both live only within one read.
+  struct PieceData {
+    const Session* session;
+    h2::StreamId down;
+    uint32_t piece;
+    uint64_t bytes;
+  };
+  std::vector<PieceData> piece_data_;
+  std::optional<uint32_t> reset_piece_;
   uint64_t round_robin_ = 0;
   struct Timer {
     Session* session;

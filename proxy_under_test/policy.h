@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -205,6 +206,16 @@ struct ProxyPolicy {
   // The connection window the proxy opens to servers (a WINDOW_UPDATE after its SETTINGS when
   // larger than RFC 9113's 65,535).
   uint32_t upstream_connection_window_bytes = 65535;
+  // The rest of the proxy's SETTINGS to servers: HEADER_TABLE_SIZE and ENABLE_PUSH when set, and
+  // whether MAX_CONCURRENT_STREAMS 100 and MAX_HEADER_LIST_SIZE 65,536 (nghttp2's own client's
+  // announcements) go too.
+  std::optional<uint32_t> upstream_header_table_bytes = std::nullopt;
+  std::optional<uint32_t> upstream_enable_push = std::nullopt;
+  bool upstream_announces_limits = true;
+  // The proxy reads a server's connection through a buffer of this many bytes and sends what one
+  // buffer held of a response's DATA as one DATA frame (nginx: grpc_buffer_size, one memory page
+  // by default). 0: a response's DATA goes on as the client's window and frame size allow.
+  uint32_t upstream_read_bytes = 0;
   // The id of the first stream on each upstream connection (odd).
   int32_t upstream_first_stream_id = 1;
   // A call with no frame in either direction for this long is killed (C26: HAProxy

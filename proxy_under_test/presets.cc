@@ -144,6 +144,26 @@ constexpr ProxyPolicy all_presets[] = {
         .downstream_max_concurrent_streams = 128,
         .downstream_window_bytes = 65536,
         .downstream_connection_window_bytes = 2147483647,
+        // What it tells servers (strace of nginx 1.22.1's writes, 2026-12-07; the connection start
+        // of ngx_http_grpc_module.c): SETTINGS HEADER_TABLE_SIZE 0, ENABLE_PUSH 0 and
+        // INITIAL_WINDOW_SIZE 2^31 - 1, then a WINDOW_UPDATE of 0x7fff0000 that opens the
+        // connection's window to 2^31 - 1. The preset announced 65,535-byte windows, 100 streams
+        // and a 65,536-byte header list, so a server's large response waited for window updates
+        // the real nginx never needed.
+        .upstream_window_bytes = 2147483647,
+        .upstream_connection_window_bytes = 2147483647,
+        .upstream_header_table_bytes = 0,
+        .upstream_enable_push = 0,
+        .upstream_announces_limits = false,
+        // ngx_http_upstream_process_non_buffered_request reads the backend into one buffer of
+        // grpc_buffer_size (4k, a page), and the grpc filter hands what it held of a response's
+        // DATA to the client's stream, one DATA frame a buffer. Live (nginx 1.22.1, 2026-12-07,
+        // scenarios/nginx-sends-a-buffer-a-data-frame.textproto): a 40,009-byte message through
+        // it reached the client as frames of 4,053 (the server's SETTINGS ACK, HEADERS frame and
+        // a DATA frame header shared the first buffer), 4,096, 4,096, 4,096, 4,087 (a DATA header
+        // in that buffer), ... bytes, where the server sent 16,384-byte frames. A reset loses the
+        // DATA of its own buffer only (scenarios/nginx-passes-the-buffers-before-a-reset.textproto).
+        .upstream_read_bytes = 4096,
         .upstream_connection_per_call = true,
         // ngx_http_grpc_handler sets r->request_body_no_buffering = 1 whatever the configuration
         // (proxy_request_buffering, on by default, is proxy_pass's and does not apply): the
@@ -172,6 +192,14 @@ constexpr ProxyPolicy all_presets[] = {
         .downstream_max_concurrent_streams = 128,
         .downstream_window_bytes = 65536,
         .downstream_connection_window_bytes = 2147483647,
+        // As nginx (the grpc module's connection start and grpc_buffer_size 4k are as old as the
+        // module, 1.13.10; not measured).
+        .upstream_window_bytes = 2147483647,
+        .upstream_connection_window_bytes = 2147483647,
+        .upstream_header_table_bytes = 0,
+        .upstream_enable_push = 0,
+        .upstream_announces_limits = false,
+        .upstream_read_bytes = 4096,
         .upstream_connection_per_call = true,
         // As nginx: grpc_pass streams the request; a mirror before it reads the body whole.
         .request_buffering_setting = true,

@@ -76,11 +76,18 @@ struct Callbacks {
 
   static int on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
                            size_t len, void* user_data) {
+    Endpoint& e = self(user_data);
+    if (e.read_buffer_bytes_ > 0 && e.events_.size() > e.piece_first_event_ &&
+        e.events_.back().kind == Event::Kind::data && e.events_.back().stream == StreamId{stream_id}) {
+      // The same buffer held the end of one DATA frame and the start of the next.
+      e.events_.back().data.insert(e.events_.back().data.end(), data, data + len);
+      return 0;
+    }
     Event ev;
     ev.kind = Event::Kind::data;
     ev.stream = StreamId{stream_id};
     ev.data.assign(data, data + len);
-    self(user_data).events_.push_back(std::move(ev));
+    e.events_.push_back(std::move(ev));
     return 0;
   }
 
@@ -199,11 +206,18 @@ struct Callbacks {
     size_t available = out.bytes.size() - out.head;
     if (available == 0 && !out.eof) return NGHTTP2_ERR_DEFERRED;
     size_t n = std::min(available, length);
+    for (size_t end : out.frame_ends) {
+      if (end > out.head) {
+        n = std::min(n, end - out.head);
+        break;
+      }
+    }
     if (n > 0) std::memcpy(buf, out.bytes.data() + out.head, n);
     out.head += n;
     if (out.head == out.bytes.size()) {
       out.bytes.clear();
       out.head = 0;
+      out.frame_ends.clear();
       // An END_STREAM asked for on a frame of its own waits for the next call, which finds
       // nothing left and sends an empty DATA frame with it.
       if (out.eof && !(out.eof_on_empty_frame && n > 0)) {
@@ -370,7 +384,7 @@ enum : uint64_t {
   op_open = 1, op_read_end, op_take_output, op_request, op_response, op_data,
   op_end_stream_frame, op_trailers, op_reset, op_reset_after_output, op_discard, op_goaway,
   op_consume, op_shutdown_notice, op_reset_again, op_reset_after_output_even_if_closed,
-  op_reset_even_if_closed, op_reset_again_after_pending_reset,
+  op_reset_even_if_closed, op_reset_again_after_pending_reset, op_data_frame, op_discard_tail,
 };
 
 }  // namespace
@@ -426,11 +440,12 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
   taken_.reserve(8);
 
   const OpeningSettings& o = options.settings;
-  nghttp2_settings_entry settings[6];
+  nghttp2_settings_entry settings[7];
   size_t entries = 0;
   auto add = [&](int32_t id, const std::optional<uint32_t>& value) {
     if (value) settings[entries++] = {id, *value};
   };
+  add(NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, o.header_table_bytes);
   add(NGHTTP2_SETTINGS_ENABLE_PUSH, o.enable_push);
   add(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, o.max_concurrent_streams);
   add(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, o.initial_window_bytes);
@@ -448,6 +463,7 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
   }
   if (options.report_data_after_reset) late_data_ = std::make_unique<FrameCursor>(role);
   report_data_frames_ = options.report_data_frames;
+  read_buffer_bytes_ = options.read_buffer_bytes;
   if (options.keep_history) {
     history_ = std::make_unique<History>(role);
     sim::StateHash* h = note(op_open);
@@ -458,13 +474,27 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
     h->add_u64(o.connection_window_bytes);
     h->add_u64(static_cast<uint32_t>(options.first_stream_id));
     h->add_u64(options.manual_flow_control);
-    h->add_u64(uint64_t{options.report_data_after_reset} | uint64_t{options.report_data_frames} << 1);
+    h->add_u64(uint64_t{options.report_data_after_reset} | uint64_t{options.report_data_frames} << 1 |
+               uint64_t{options.read_buffer_bytes} << 2);
   }
 }
 
 Endpoint::~Endpoint() { nghttp2_session_del(session_); }
 
 void Endpoint::receive(std::span<const uint8_t> batch) {
+  if (read_buffer_bytes_ == 0) {
+    receive_piece(batch);
+    return;
+  }
+  uint32_t piece = 0;
+  for (size_t at = 0; at < batch.size() && !failed_; at += read_buffer_bytes_, ++piece) {
+    piece_first_event_ = events_.size();
+    receive_piece(batch.subspan(at, std::min<size_t>(read_buffer_bytes_, batch.size() - at)));
+    for (size_t i = piece_first_event_; i < events_.size(); ++i) events_[i].piece = piece;
+  }
+}
+
+void Endpoint::receive_piece(std::span<const uint8_t> batch) {
   if (failed_) return;
   if (history_) history_->feed(batch);
   if (late_data_) watch_late_data(batch);
@@ -565,6 +595,18 @@ void Endpoint::send_data(StreamId stream, std::span<const uint8_t> bytes, bool e
   nghttp2_session_resume_data(session_, stream.value);  // fails harmlessly if not deferred
 }
 
+void Endpoint::send_data_frame(StreamId stream, std::span<const uint8_t> bytes) {
+  // The bytes follow as send_data's; this says they end a frame on both sides.
+  if (sim::StateHash* h = note(op_data_frame)) h->add_u64(static_cast<uint32_t>(stream.value));
+  auto it = outgoing_.find(stream);
+  if (it != outgoing_.end() && it->second.provider_active && !it->second.eof) {
+    Outgoing& out = it->second;
+    if (out.bytes.size() > out.head) out.frame_ends.push_back(out.bytes.size());
+    out.frame_ends.push_back(out.bytes.size() + bytes.size());
+  }
+  send_data(stream, bytes, false);
+}
+
 void Endpoint::send_end_stream_frame(StreamId stream) {
   if (sim::StateHash* h = note(op_end_stream_frame)) h->add_u64(static_cast<uint32_t>(stream.value));
   auto it = outgoing_.find(stream);
@@ -659,6 +701,25 @@ void Endpoint::defer_reset(uint64_t op, StreamId stream, ErrorCode code, bool ev
   pending_resets_.emplace(stream, PendingReset{code, even_if_closed});
 }
 
+void Endpoint::discard_unsent_tail(StreamId stream, size_t bytes) {
+  if (sim::StateHash* h = note(op_discard_tail)) {
+    h->add_u64(static_cast<uint32_t>(stream.value));
+    h->add_u64(bytes);
+  }
+  auto it = outgoing_.find(stream);
+  if (it == outgoing_.end()) return;
+  Outgoing& out = it->second;
+  if (bytes >= out.bytes.size() - out.head) {
+    discard_unsent_data(stream);
+    return;
+  }
+  out.bytes.resize(out.bytes.size() - bytes);
+  std::erase_if(out.frame_ends, [&out](size_t end) { return end > out.bytes.size(); });
+  out.frame_ends.push_back(out.bytes.size());
+  out.eof = false;
+  out.trailers.reset();
+}
+
 void Endpoint::discard_unsent_data(StreamId stream) {
   if (sim::StateHash* h = note(op_discard)) h->add_u64(static_cast<uint32_t>(stream.value));
   auto it = outgoing_.find(stream);
@@ -666,6 +727,7 @@ void Endpoint::discard_unsent_data(StreamId stream) {
   Outgoing& out = it->second;
   out.bytes.clear();
   out.head = 0;
+  out.frame_ends.clear();
   out.eof = false;
   out.trailers.reset();
 }

@@ -59,6 +59,9 @@ struct Event {
   std::vector<uint8_t> data;
   ErrorCode code = ErrorCode::no_error;
   StreamId last_stream_id;
+  // With EndpointOptions::read_buffer_bytes: the piece of its read batch the event came in
+  // (0, 1, ...). Otherwise 0.
+  uint32_t piece = 0;
 };
 
 // What an endpoint knows about one of its streams, from the frames it sent and received.
@@ -92,6 +95,11 @@ struct EndpointOptions {
   // every frame of a stream it refused while the batch is read: grpc-java's server
   // (model/grpc/server.cc). Off: no frame costs an event more.
   bool report_data_frames = false;
+  // The owner reads its connection through a buffer of this many bytes, as nginx reads a backend
+  // (grpc_buffer_size): a read batch goes to nghttp2 in pieces of at most this size, and the DATA
+  // payload of one stream in one piece is one data event. 0: the whole batch at once, an event
+  // for each chunk nghttp2 reports.
+  uint32_t read_buffer_bytes = 0;
 };
 
 // A header block, for a state (Endpoint::add_state, and hosts that hold blocks of their own).
@@ -124,6 +132,10 @@ class Endpoint {
   }
   // Queues body bytes (after the headers); end_stream closes our side after them.
   void send_data(StreamId stream, std::span<const uint8_t> bytes, bool end_stream);
+  // Queues body bytes that leave in DATA frames of their own, never sharing one with bytes
+  // queued before or after them (nginx writes what one buffer of a backend read held as one
+  // frame). Flow control and the peer's frame size may still cut them into several.
+  void send_data_frame(StreamId stream, std::span<const uint8_t> bytes);
   // Closes our side with an empty DATA(END_STREAM) frame of its own, after any queued body bytes
   // (which send_data(..., true) would have carried the flag on): how grpcio writes its half-close.
   void send_end_stream_frame(StreamId stream);
@@ -156,6 +168,9 @@ class Endpoint {
   // Drops the stream's body and trailers queued but not yet serialized; headers already submitted
   // still leave. With reset_after_output: the headers, then the reset, and none of the body.
   void discard_unsent_data(StreamId stream);
+  // Drops the last `bytes` of the stream's body queued and not yet serialized (all of it if
+  // fewer are), and any trailers after them.
+  void discard_unsent_tail(StreamId stream, size_t bytes);
   // Whether body bytes of the stream are queued and not yet serialized.
   bool has_unsent_data(StreamId stream) const;
   // GOAWAY naming the last stream this endpoint processed (or `last_stream`, if given).
@@ -197,6 +212,9 @@ class Endpoint {
     size_t head = 0;
     bool eof = false;
     bool eof_on_empty_frame = false;  // send_end_stream_frame
+    // Offsets in `bytes` a DATA frame may not run past (send_data_frame), ascending; those at or
+    // before `head` are spent.
+    std::vector<size_t> frame_ends;
     std::optional<Headers> trailers;
     bool provider_active = false;
   };
@@ -263,6 +281,9 @@ class Endpoint {
   std::unique_ptr<History> history_;
   std::unique_ptr<FrameCursor> late_data_;  // with report_data_after_reset
   bool report_data_frames_ = false;
+  uint32_t read_buffer_bytes_ = 0;
+  size_t piece_first_event_ = 0;  // with read_buffer_bytes: events_'s size as the piece began
+  void receive_piece(std::span<const uint8_t> piece);
 };
 
 }  // namespace h2sim::h2

@@ -23,6 +23,8 @@ struct OpeningSettings {
   uint16_t extension_id = 0;
   uint32_t extension_value = 0;
   uint32_t connection_window_bytes = 65535;
+  // SETTINGS_HEADER_TABLE_SIZE, sent first when set (nginx tells servers 0).
+  std::optional<uint32_t> header_table_bytes = std::nullopt;
 };
 
 }  // namespace h2sim::h2

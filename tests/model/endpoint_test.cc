@@ -4,6 +4,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
+#include <numeric>
 #include <string>
 
 #include "model/h2/codec.h"
@@ -186,6 +187,62 @@ std::vector<FrameType> frame_types(std::span<const uint8_t> bytes) {
     bytes = bytes.subspan(std::min(bytes.size(), frame_header_bytes + h.length));
   }
   return types;
+}
+
+// The DATA frames' payload lengths in a flush, in order.
+std::vector<uint32_t> data_lengths(std::span<const uint8_t> bytes) {
+  std::vector<uint32_t> lengths;
+  if (starts_with_preface(bytes)) bytes = bytes.subspan(connection_preface.size());
+  while (bytes.size() >= frame_header_bytes) {
+    FrameHeader h = read_frame_header(bytes);
+    if (h.type == static_cast<uint8_t>(FrameType::data)) lengths.push_back(h.length);
+    bytes = bytes.subspan(std::min(bytes.size(), frame_header_bytes + h.length));
+  }
+  return lengths;
+}
+
+// How nginx relays a response (the nginx preset's upstream_read_bytes): its backend endpoint
+// reads through a buffer, one data event per stream and buffer, and each event leaves as a DATA
+// frame of its own.
+TEST(Endpoint, ReadsThroughABufferAndSendsEachFrameItIsGivenAlone) {
+  const Headers request = {{":method", "POST"}, {":scheme", "http"}, {":path", "/h2sim.test.Echo/Unary"},
+                           {":authority", "h2sim.test"}, {"content-type", "application/grpc"}};
+  Endpoint client(Role::client);
+  StreamId id = client.submit_request(request, false);
+  client.send_data(id, std::vector<uint8_t>(5000, 'a'), false);
+  sim::Flush first = client.take_output();
+  client.send_data(id, std::vector<uint8_t>(5000, 'b'), true);
+  sim::Flush second = client.take_output();
+  std::vector<uint8_t> bytes = first.bytes;
+  bytes.insert(bytes.end(), second.bytes.begin(), second.bytes.end());
+  ASSERT_EQ(data_lengths(bytes), (std::vector<uint32_t>{5000, 5000}));
+
+  auto data_events = [&bytes](uint32_t buffer) {
+    Endpoint server(Role::server, EndpointOptions{.read_buffer_bytes = buffer});
+    server.receive(bytes);
+    std::vector<size_t> sizes;
+    for (const Event& e : server.take_events()) {
+      if (e.kind == Event::Kind::data) sizes.push_back(e.data.size());
+    }
+    return sizes;
+  };
+  std::vector<size_t> whole = data_events(0);
+  EXPECT_EQ(whole, (std::vector<size_t>{5000, 5000}));
+  std::vector<size_t> buffered = data_events(4096);
+  // Each buffer's DATA payload, the two frames' in one buffer merged: they add up to the body.
+  EXPECT_EQ(std::accumulate(buffered.begin(), buffered.end(), size_t{0}), 10000u);
+  EXPECT_EQ(buffered.size(), 3u);
+  for (size_t n : buffered) EXPECT_LE(n, 4096u);
+
+  Endpoint server(Role::server);
+  server.receive(bytes);
+  server.take_events();
+  server.submit_response(id, {{":status", "200"}}, false);
+  server.send_data_frame(id, std::vector<uint8_t>(100, 'x'));
+  server.send_data_frame(id, std::vector<uint8_t>(200, 'y'));
+  server.send_data(id, std::vector<uint8_t>(50, 'z'), false);
+  server.send_data(id, std::vector<uint8_t>(70, 'z'), true);
+  EXPECT_EQ(data_lengths(server.take_output().bytes), (std::vector<uint32_t>{100, 200, 120}));
 }
 
 // Real libraries send one RST_STREAM on a stream already closed: grpc-core's close_from_api after

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <numeric>
 #include <optional>
 #include <set>
 
@@ -460,6 +461,37 @@ TEST(NginxPreset, KeepaliveTakesTheMostRecentlyFreedConnection) {
   }
 }
 
+// nginx reads a server's connection through one 4 KiB buffer and sends what a buffer held of a
+// response's DATA as one frame (live: 4,053, 4,096, 4,096, 4,096, 4,087, ...; the preset's
+// upstream_read_bytes). Without it the relay sends 16,384-byte frames, as the server does.
+TEST(NginxPreset, SendsWhatOneBufferOfABackendReadHeldAsOneDataFrame) {
+  // The DATA frames the proxy sent the client.
+  auto proxy_data_frames = [](const Result& r) {
+    std::vector<uint32_t> lengths;
+    for (const h2::FrameRecord& f : r.frames) {
+      if (f.sent && f.type == h2::FrameType::data && f.endpoint.leg == h2::Leg::downstream && !f.endpoint.client_side) {
+        lengths.push_back(f.length);
+      }
+    }
+    return lengths;
+  };
+  Scenario s = scenario_from_file("nginx-sends-a-buffer-a-data-frame.textproto");
+  Result r = run_plain(s);
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::ok);
+  std::vector<uint32_t> frames = proxy_data_frames(r);
+  EXPECT_EQ(std::accumulate(frames.begin(), frames.end(), uint64_t{0}), 40009u);
+  ASSERT_EQ(frames.size(), 10u);
+  // The first buffer also held the response's HEADERS frame; the fifth and the ninth a header of
+  // one of the server's 16,384-byte DATA frames; the last what was left.
+  EXPECT_EQ((std::vector<uint32_t>(frames.begin() + 1, frames.end() - 1)),
+            (std::vector<uint32_t>{4096, 4096, 4096, 4087, 4096, 4096, 4096, 4087}));
+  EXPECT_LT(frames.front(), 4096u - 9);
+
+  s.mutable_proxy()->set_preset("nghttpx");
+  EXPECT_EQ(proxy_data_frames(run_plain(s)).front(), 16384u);
+}
+
 // nghttpx puts every client connection's calls on one backend connection, as live (two client
 // connections' calls reached the server as streams 1 and 3 of one connection); haproxy keeps a
 // backend connection to its frontend's streams (`http-reuse safe`).
@@ -707,6 +739,50 @@ TEST(Presets, OpenTheirClientsConnectionsAsTheRealProxiesDid) {
     EXPECT_EQ(opening.setting(4).value_or(65535), e.window) << text(opening);
     EXPECT_EQ(opening.window_update, e.window_update) << text(opening);
   }
+}
+
+// What nginx tells servers, read from its own writes (strace of nginx 1.22.1, 2026-12-07):
+// HEADER_TABLE_SIZE 0, ENABLE_PUSH 0, INITIAL_WINDOW_SIZE 2^31 - 1, and a WINDOW_UPDATE of
+// 0x7fff0000, nothing else. The server's large response then leaves without waiting for window
+// updates (scenarios/grpcgo-reset-cuts-response-message-through-nginx.textproto: both legs as
+// simulated live since, where 65,535 bytes against 77,745 had differed).
+TEST(NginxPreset, OpensItsBackendConnectionAsNginxDid) {
+  for (const char* preset : {"nginx", "nginx-1.18"}) {
+    SCOPED_TRACE(preset);
+    Result r = run_plain(with_preset(scenario_from_file("founding-case.textproto"), preset));
+    Opening opening = opening_sent(r, 1, true);  // the proxy's first flush to the server
+    EXPECT_EQ(opening.settings, (std::vector<std::pair<uint16_t, uint32_t>>{{1, 0}, {2, 0}, {4, 2147483647}}))
+        << text(opening);
+    EXPECT_EQ(opening.window_update, 0x7fff0000u);
+  }
+  Result r = run_plain(scenario_from_file("grpcgo-reset-cuts-response-message-through-nginx.textproto"));
+  uint64_t first_flush = 0;  // the server's response DATA in its first flush with DATA
+  uint32_t batch = UINT32_MAX;
+  for (const h2::FrameRecord& f : r.frames) {
+    if (!f.sent || f.type != h2::FrameType::data || f.endpoint.leg != h2::Leg::upstream || f.endpoint.client_side) continue;
+    if (batch == UINT32_MAX) batch = f.batch;
+    if (f.batch == batch) first_flush += f.length;
+  }
+  EXPECT_GT(first_flush, 65535u);
+}
+
+// nginx passes each 4 KiB buffer of a backend read on before it reads the next, so a reset loses
+// only the DATA read in its own buffer: live, 4,053 and 4,096 bytes, then the reset, 5 of 5 runs.
+// The preset had dropped all the DATA read with the reset.
+TEST(NginxPreset, LosesOnlyTheResetsOwnBufferOfData) {
+  Result r = run_plain(scenario_from_file("nginx-passes-the-buffers-before-a-reset.textproto"));
+  std::vector<uint32_t> data;
+  for (const h2::FrameRecord& f : r.frames) {
+    if (f.sent && f.type == h2::FrameType::data && f.endpoint.leg == h2::Leg::downstream && !f.endpoint.client_side) {
+      data.push_back(f.length);
+    }
+  }
+  EXPECT_EQ(data, (std::vector<uint32_t>{4053, 4096}));
+  EXPECT_EQ(sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1}),
+            (V{"HEADERS", "DATA", "DATA", "RST_STREAM(INTERNAL_ERROR)"}));
+  ASSERT_TRUE(r.calls[0].client_saw);
+  EXPECT_EQ(r.calls[0].client_saw->code, grpc::Code::internal);
+  EXPECT_EQ(r.marks.count("proxy: response data read with the reset dropped"), 1u);
 }
 
 TEST(CaddyPreset, OpensItsBackendConnectionAsCaddyDid) { expect_xnet_h2c_opening("caddy-2.6"); }
