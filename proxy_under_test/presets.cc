@@ -40,6 +40,29 @@ constexpr ProxyPolicy with_xnet_connections(ProxyPolicy p) {
   return p;
 }
 
+// nginx's backend connection, as ngx_http_grpc_module opens and reads it (strace of nginx
+// 1.22.1's writes, 2026-12-07; docs/fidelity.md "nginx's backend reads"). It tells servers
+// SETTINGS HEADER_TABLE_SIZE 0, ENABLE_PUSH 0 and INITIAL_WINDOW_SIZE 2^31 - 1, then a
+// WINDOW_UPDATE of 0x7fff0000 that opens the connection's window to 2^31 - 1; the preset had
+// announced 65,535-byte windows, 100 streams and a 65,536-byte header list, so a server's large
+// response waited for window updates the real nginx never needed. And
+// ngx_http_upstream_process_non_buffered_request reads the backend into one buffer of
+// grpc_buffer_size (4k, a page): the grpc filter hands what it held of a response's DATA to the
+// client's stream, one DATA frame a buffer. Live (scenarios/nginx-sends-a-buffer-a-data-frame.textproto):
+// a 40,009-byte message reached the client as frames of 4,053 (the server's SETTINGS ACK, HEADERS
+// frame and a DATA frame header shared the first buffer), 4,096, 4,096, 4,096, 4,087 (a DATA
+// header in that buffer), ... bytes, where the server sent 16,384-byte frames. A reset loses the
+// DATA of its own buffer only (scenarios/nginx-passes-the-buffers-before-a-reset.textproto).
+constexpr ProxyPolicy with_nginx_backend(ProxyPolicy p) {
+  p.upstream_window_bytes = 2147483647;
+  p.upstream_connection_window_bytes = 2147483647;
+  p.upstream_header_table_bytes = 0;
+  p.upstream_enable_push = 0;
+  p.upstream_announces_limits = false;
+  p.upstream_read_bytes = 4096;
+  return p;
+}
+
 constexpr ProxyPolicy all_presets[] = {
     {
         .name = "passthrough",
@@ -110,7 +133,8 @@ constexpr ProxyPolicy all_presets[] = {
         // As haproxy-2.6 (h2_avail_streams is unchanged in 3.2; not measured).
         .upstream_connection_at_server_limit = true,
     },
-    {
+    // Its backend connection: with_nginx_backend.
+    with_nginx_backend({
         .name = "nginx",
         .source = "docs/behaviours.md §3 (nginx >= 1.19.5, grpc_pass: ngx_http_grpc_module.c, ngx_http_v2.c)",
         // ngx_http_grpc_filter: a reset is an error only if the response is not done.
@@ -144,26 +168,6 @@ constexpr ProxyPolicy all_presets[] = {
         .downstream_max_concurrent_streams = 128,
         .downstream_window_bytes = 65536,
         .downstream_connection_window_bytes = 2147483647,
-        // What it tells servers (strace of nginx 1.22.1's writes, 2026-12-07; the connection start
-        // of ngx_http_grpc_module.c): SETTINGS HEADER_TABLE_SIZE 0, ENABLE_PUSH 0 and
-        // INITIAL_WINDOW_SIZE 2^31 - 1, then a WINDOW_UPDATE of 0x7fff0000 that opens the
-        // connection's window to 2^31 - 1. The preset announced 65,535-byte windows, 100 streams
-        // and a 65,536-byte header list, so a server's large response waited for window updates
-        // the real nginx never needed.
-        .upstream_window_bytes = 2147483647,
-        .upstream_connection_window_bytes = 2147483647,
-        .upstream_header_table_bytes = 0,
-        .upstream_enable_push = 0,
-        .upstream_announces_limits = false,
-        // ngx_http_upstream_process_non_buffered_request reads the backend into one buffer of
-        // grpc_buffer_size (4k, a page), and the grpc filter hands what it held of a response's
-        // DATA to the client's stream, one DATA frame a buffer. Live (nginx 1.22.1, 2026-12-07,
-        // scenarios/nginx-sends-a-buffer-a-data-frame.textproto): a 40,009-byte message through
-        // it reached the client as frames of 4,053 (the server's SETTINGS ACK, HEADERS frame and
-        // a DATA frame header shared the first buffer), 4,096, 4,096, 4,096, 4,087 (a DATA header
-        // in that buffer), ... bytes, where the server sent 16,384-byte frames. A reset loses the
-        // DATA of its own buffer only (scenarios/nginx-passes-the-buffers-before-a-reset.textproto).
-        .upstream_read_bytes = 4096,
         .upstream_connection_per_call = true,
         // ngx_http_grpc_handler sets r->request_body_no_buffering = 1 whatever the configuration
         // (proxy_request_buffering, on by default, is proxy_pass's and does not apply): the
@@ -171,8 +175,10 @@ constexpr ProxyPolicy all_presets[] = {
         // mirror_request_body on, as nginx's tests of a buffered grpc request do) is read whole, to a
         // temporary file past client_body_buffer_size: no bound short of the END_STREAM.
         .request_buffering_setting = true,
-    },
-    {
+    }),
+    // As nginx's backend connection (the grpc module's connection start and grpc_buffer_size 4k
+    // are as old as the module, 1.13.10; not measured).
+    with_nginx_backend({
         .name = "nginx-1.18",
         .source = "docs/behaviours.md §3, §4 A7 (before 4c8abb84e/671cbc184: ticket #1792)",
         // "upstream rejected request with error 0": any reset fails the request, even after
@@ -192,18 +198,10 @@ constexpr ProxyPolicy all_presets[] = {
         .downstream_max_concurrent_streams = 128,
         .downstream_window_bytes = 65536,
         .downstream_connection_window_bytes = 2147483647,
-        // As nginx (the grpc module's connection start and grpc_buffer_size 4k are as old as the
-        // module, 1.13.10; not measured).
-        .upstream_window_bytes = 2147483647,
-        .upstream_connection_window_bytes = 2147483647,
-        .upstream_header_table_bytes = 0,
-        .upstream_enable_push = 0,
-        .upstream_announces_limits = false,
-        .upstream_read_bytes = 4096,
         .upstream_connection_per_call = true,
         // As nginx: grpc_pass streams the request; a mirror before it reads the body whole.
         .request_buffering_setting = true,
-    },
+    }),
     {
         .name = "nghttpx",
         .source = "docs/behaviours.md §3 (shrpx_http2_session.cc, shrpx_http2_upstream.cc @692c8d8f)",
