@@ -244,12 +244,14 @@ output::Output live_json(const Parsed& p, const LiveTarget& target, const LiveOu
 // The preset's prediction for --compare, with its progress on standard error (a search of a
 // scenario of several calls takes minutes) and an interrupt ending it.
 Comparison predict(const Scenario& simulated, uint64_t executions_max) {
+  constexpr uint64_t random_schedules = 2000;
   ProgressLine line("live --compare");
   auto progress = [&line, &simulated](std::string_view part, uint64_t done) {
     line.show("predicting with " + simulated.proxy().preset() + ": " + std::string(part) + ", " +
-              std::to_string(done) + (part == "random schedules" ? " of 2000" : " paths"));
+              std::to_string(done) +
+              (part == "random schedules" ? " of " + std::to_string(random_schedules) : std::string(" paths")));
   };
-  return predict_with_preset(simulated, executions_max, 2000, [] { return live::interrupted(); }, progress);
+  return predict_with_preset(simulated, executions_max, random_schedules, [] { return live::interrupted(); }, progress);
 }
 
 int report_runs(const Parsed& p, std::span<const std::string> args, const Scenario& scenario, const LiveTarget& target,

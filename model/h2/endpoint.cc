@@ -709,13 +709,13 @@ void Endpoint::discard_unsent_tail(StreamId stream, size_t bytes) {
   auto it = outgoing_.find(stream);
   if (it == outgoing_.end()) return;
   Outgoing& out = it->second;
-  if (bytes >= out.bytes.size() - out.head) {
-    discard_unsent_data(stream);
-    return;
+  out.bytes.resize(out.bytes.size() - std::min(bytes, out.bytes.size() - out.head));
+  if (out.bytes.size() == out.head) {
+    out.bytes.clear();
+    out.head = 0;
   }
-  out.bytes.resize(out.bytes.size() - bytes);
+  // What is left ends where send_data_frame ended it; the boundaries past it went with the tail.
   std::erase_if(out.frame_ends, [&out](size_t end) { return end > out.bytes.size(); });
-  out.frame_ends.push_back(out.bytes.size());
   out.eof = false;
   out.trailers.reset();
 }
