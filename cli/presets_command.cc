@@ -18,8 +18,9 @@ constexpr std::string_view description =
     "Lists every proxy this h2sim can put under test (the built-in presets, a custom binary's own,\n"
     "those plug-ins registered) with where it came from and what it does, then the client and\n"
     "server personalities, each with its source (docs/behaviours.md), the real proxy or library it\n"
-    "stands for, its last comparison with it in live mode and, for a personality, what it sends as\n"
-    "a connection opens (its library's, as captured: docs/fidelity.md).";
+    "stands for, its last comparison with it in live mode and what it sends as a connection opens\n"
+    "(a preset's to clients and to servers, a personality's: each its real counterpart's, as\n"
+    "captured: docs/fidelity.md).";
 
 void print_line(std::string_view kind, std::string_view name, std::string_view text) {
   std::printf("%-7.*s %-16.*s %.*s\n", static_cast<int>(kind.size()), kind.data(), static_cast<int>(name.size()),
@@ -30,18 +31,21 @@ void print_line(std::string_view kind, std::string_view name, std::string_view t
   }
 }
 
-// What a personality sends as its connection opens: "SETTINGS INITIAL_WINDOW_SIZE=65535 ...;
+// What a preset or personality sends as a connection opens: "SETTINGS INITIAL_WINDOW_SIZE=65535 ...;
 // connection window 1048576; first stream 3" (the last two only where they differ from RFC 9113's).
 std::string opening_text(const h2::OpeningSettings& o, int32_t first_stream_id) {
   std::string out = "SETTINGS";
   auto add = [&](const char* name, const std::optional<uint32_t>& value) {
     if (value) out += std::string(" ") + name + "=" + std::to_string(*value);
   };
+  add("HEADER_TABLE_SIZE", o.header_table_bytes);
   add("ENABLE_PUSH", o.enable_push);
   add("MAX_CONCURRENT_STREAMS", o.max_concurrent_streams);
   add("INITIAL_WINDOW_SIZE", o.initial_window_bytes);
   add("MAX_FRAME_SIZE", o.max_frame_bytes);
   add("MAX_HEADER_LIST_SIZE", o.max_header_list_bytes);
+  add("ENABLE_CONNECT_PROTOCOL", o.enable_connect_protocol);
+  add("NO_RFC7540_PRIORITIES", o.no_rfc7540_priorities);
   if (o.extension_id != 0) {
     char extension[32];
     std::snprintf(extension, sizeof extension, " 0x%x=%u", o.extension_id, o.extension_value);
@@ -53,8 +57,8 @@ std::string opening_text(const h2::OpeningSettings& o, int32_t first_stream_id) 
   return out;
 }
 
-void print_opening(const h2::OpeningSettings& o, int32_t first_stream_id = 1) {
-  std::printf("%25sopens: %s\n", "", opening_text(o, first_stream_id).c_str());
+void print_opening(const h2::OpeningSettings& o, int32_t first_stream_id = 1, const char* whose = "") {
+  std::printf("%25sopens%s: %s\n", "", whose, opening_text(o, first_stream_id).c_str());
 }
 
 // What a client does with a response header block past its advertised MAX_HEADER_LIST_SIZE.
@@ -81,6 +85,10 @@ int presets_command(const Context& ctx, std::span<const std::string> args) {
   for (const ProxyEntry& e : ctx.proxies.entries()) {
     std::string origin = proxy::is_preset(e) ? "" : "[" + e.origin + ", version " + e.version + "] ";
     print_line("proxy", e.name, origin + e.description);
+    if (const proxy::ProxyPolicy* preset = proxy::is_preset(e) ? proxy::find_preset(e.name) : nullptr) {
+      print_opening(preset->downstream_opening, 1, " clients' connections");
+      print_opening(preset->upstream_opening, preset->upstream_first_stream_id, " servers' connections");
+    }
   }
   for (const grpc::ClientPersonality& c : grpc::client_personalities()) {
     print_line("client", c.name, c.source);

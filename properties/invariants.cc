@@ -250,7 +250,7 @@ Verdict served(const Result& r) {
 Verdict answered_per_rfc(const Result& r, const Hostile& hostile) {
   Verdict v{"answered per RFC", "a protocol violation is answered with the GOAWAY or RST_STREAM the RFC names",
             true, {}, {}};
-  ExpectedAnswer want = expected_answer(hostile.kind(), hostile.param());
+  ExpectedAnswer want = expected_answer(hostile.kind(), hostile.param(), r.hostile_peer_max_frame_bytes);
   if (want.kind == ExpectedAnswer::Kind::none) return v;
   bool connection_ok = want.kind != ExpectedAnswer::Kind::stream_error;
   bool stream_ok = want.kind != ExpectedAnswer::Kind::connection_error;

@@ -53,9 +53,7 @@ void H2Relay::on_accept(sim::ConnId end) {
   auto s = std::make_unique<Session>();
   s->down_conn = end;
   h2::EndpointOptions options;
-  options.settings.max_concurrent_streams = policy_.downstream_max_concurrent_streams;
-  options.settings.initial_window_bytes = policy_.downstream_window_bytes;
-  options.settings.connection_window_bytes = policy_.downstream_connection_window_bytes;
+  options.settings = policy_.downstream_opening;
   options.manual_flow_control = true;
   options.keep_history = net_->asks_state();
   options.report_data_after_reset = policy_.reset_late_client_data;
@@ -70,14 +68,7 @@ H2Relay::Upstream& H2Relay::open_upstream(Session* owner) {
   auto u = std::make_unique<Upstream>();
   u->conn = net_->connect(upstream_);
   h2::EndpointOptions options;
-  options.settings.initial_window_bytes = policy_.upstream_window_bytes;
-  options.settings.connection_window_bytes = policy_.upstream_connection_window_bytes;
-  options.settings.header_table_bytes = policy_.upstream_header_table_bytes;
-  options.settings.enable_push = policy_.upstream_enable_push;
-  if (!policy_.upstream_announces_limits) {
-    options.settings.max_concurrent_streams.reset();
-    options.settings.max_header_list_bytes.reset();
-  }
+  options.settings = policy_.upstream_opening;
   options.first_stream_id = policy_.upstream_first_stream_id;
   options.read_buffer_bytes = policy_.upstream_read_bytes;
   options.manual_flow_control = true;

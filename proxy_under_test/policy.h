@@ -12,6 +12,7 @@
 #include <h2sim/proxy.h>
 
 #include "model/h2/frame.h"
+#include "model/h2/settings.h"
 
 namespace h2sim::proxy {
 
@@ -196,22 +197,13 @@ struct ProxyPolicy {
   // abruptly (GOAWAY naming the last stream at once). 0: no limit.
   uint32_t max_requests_per_connection = 0;
   bool goaway_graceful = true;
-  // SETTINGS the proxy advertises to clients and to servers (§5 flow control on both sides).
-  uint32_t downstream_max_concurrent_streams = 100;
-  uint32_t downstream_window_bytes = 65535;
-  // The connection window the proxy opens to clients (a WINDOW_UPDATE after its SETTINGS when
-  // larger than RFC 9113's 65,535).
-  uint32_t downstream_connection_window_bytes = 65535;
-  uint32_t upstream_window_bytes = 65535;
-  // The connection window the proxy opens to servers (a WINDOW_UPDATE after its SETTINGS when
-  // larger than RFC 9113's 65,535).
-  uint32_t upstream_connection_window_bytes = 65535;
-  // The rest of the proxy's SETTINGS to servers: HEADER_TABLE_SIZE and ENABLE_PUSH when set, and
-  // whether MAX_CONCURRENT_STREAMS 100 and MAX_HEADER_LIST_SIZE 65,536 (nghttp2's own client's
-  // announcements) go too.
-  std::optional<uint32_t> upstream_header_table_bytes = std::nullopt;
-  std::optional<uint32_t> upstream_enable_push = std::nullopt;
-  bool upstream_announces_limits = true;
+  // What the proxy says as it opens a client's connection and a server's: its SETTINGS and the
+  // connection window it opens with a WINDOW_UPDATE after them (§5 flow control on both sides).
+  // The defaults are h2sim's own relay's; each preset states its real proxy's, as strace of that
+  // proxy's writes saw them (docs/fidelity.md "What each proxy tells its clients" and "What each
+  // proxy tells its servers").
+  h2::OpeningSettings downstream_opening = {};
+  h2::OpeningSettings upstream_opening = {};
   // The proxy reads a server's connection through a buffer of this many bytes and sends what one
   // buffer held of a response's DATA as one DATA frame (nginx: grpc_buffer_size, one memory page
   // by default). 0: a response's DATA goes on as the client's window and frame size allow.

@@ -12,15 +12,16 @@ using h2::ErrorCode;
 constexpr std::string_view preset_origin = "built-in preset";
 
 // How golang.org/x/net/http2 opens its connections, read in x/net 0.7.0 and seen in Caddy's own
-// writes (strace, 2026-12-07; docs/fidelity.md "Caddy's backend connections" and "What each proxy
-// tells its clients"). To clients, server.go: SETTINGS MAX_CONCURRENT_STREAMS 250
-// (defaultMaxStreams) and INITIAL_WINDOW_SIZE 2^20 (initialStreamRecvWindowSize), then a
-// WINDOW_UPDATE that opens the connection's window to 2^20 (initialConnRecvWindowSize); Caddy
-// also sends MAX_FRAME_SIZE 2^20 and MAX_HEADER_LIST_SIZE 1,048,896, not modelled (nghttp2's
-// clients send DATA of 16 KiB at most). To a cleartext backend, transport.go newClientConn with
-// AllowHTTP (h2c, which Caddy's and Traefik's h2c transports set): the first request on stream 3,
-// leaving stream 1 to an upgraded request, SETTINGS INITIAL_WINDOW_SIZE 4 MiB
-// (transportDefaultStreamFlow) and a WINDOW_UPDATE of 2^30 (transportDefaultConnFlow). Both
+// writes (strace, 2026-12-07; docs/fidelity.md "Caddy's backend connections", "What each proxy
+// tells its clients" and "What each proxy tells its servers"). To clients, server.go: SETTINGS
+// HEADER_TABLE_SIZE 4,096, MAX_CONCURRENT_STREAMS 250 (defaultMaxStreams), INITIAL_WINDOW_SIZE
+// 2^20 (initialStreamRecvWindowSize), MAX_FRAME_SIZE 2^20 and MAX_HEADER_LIST_SIZE 1,048,896
+// (http.DefaultMaxHeaderBytes and its 320 bytes of slack), then a WINDOW_UPDATE that opens the
+// connection's window to 2^20 (initialConnRecvWindowSize). To a cleartext backend, transport.go
+// newClientConn with AllowHTTP (h2c, which Caddy's and Traefik's h2c transports set): the first
+// request on stream 3, leaving stream 1 to an upgraded request, SETTINGS ENABLE_PUSH 0,
+// INITIAL_WINDOW_SIZE 4 MiB (transportDefaultStreamFlow) and MAX_HEADER_LIST_SIZE 10 MiB
+// (defaultMaxHeaderListSize), then a WINDOW_UPDATE of 2^30 (transportDefaultConnFlow). Both
 // presets opened their connections as h2sim's own relay until 2026-12-07.
 // The transport keeps its connections in one pool per backend address for every client
 // connection (client_conn_pool.go getClientConn: the first that can take a new request, else a
@@ -30,18 +31,30 @@ constexpr std::string_view preset_origin = "built-in preset";
 // backend connection at the server's limit"). Until then each client connection had one of its
 // own, and the second call waited on it as stream 5.
 constexpr ProxyPolicy with_xnet_connections(ProxyPolicy p) {
-  p.downstream_max_concurrent_streams = 250;
-  p.downstream_window_bytes = 1048576;
-  p.downstream_connection_window_bytes = 1048576;
-  p.upstream_window_bytes = 4194304;
-  p.upstream_connection_window_bytes = 65535 + (1u << 30);
+  p.downstream_opening = {.header_table_bytes = 4096,
+                          .max_concurrent_streams = 250,
+                          .initial_window_bytes = 1048576,
+                          .max_frame_bytes = 1048576,
+                          .max_header_list_bytes = 1048896,
+                          .connection_window_bytes = 1048576};
+  p.upstream_opening = {.enable_push = 0,
+                        .max_concurrent_streams = std::nullopt,
+                        .initial_window_bytes = 4194304,
+                        .max_header_list_bytes = 10485760,
+                        .connection_window_bytes = 65535 + (1u << 30)};
   p.upstream_first_stream_id = 3;
   p.upstream_connections = 1000;  // no bound of its own: one for every call at the server's limit
   return p;
 }
 
-// nginx's backend connection, as ngx_http_grpc_module opens and reads it (strace of nginx
-// 1.22.1's writes, 2026-12-07; docs/fidelity.md "nginx's backend reads"). It tells servers
+// nginx's connections. To clients (strace of nginx 1.22.1's writes, 2026-12-07): SETTINGS
+// MAX_CONCURRENT_STREAMS 128 (http2_max_concurrent_streams), INITIAL_WINDOW_SIZE 65,536
+// (http2_body_preread_size) and MAX_FRAME_SIZE 2^24 - 1, then a WINDOW_UPDATE that opens the
+// connection's window to 2^31 - 1 (ngx_http_v2_init, NGX_HTTP_V2_MAX_WINDOW). nginx-1.18's are
+// read and not measured (no 1.18 binary here): those defaults are as old as 1.11.0.
+// Its backend connection, as ngx_http_grpc_module opens and reads it (strace of nginx
+// 1.22.1's writes, 2026-12-07; docs/fidelity.md "nginx's backend reads"); nginx-1.18's as the
+// module's connection start and grpc_buffer_size 4k are as old as it, 1.13.10. It tells servers
 // SETTINGS HEADER_TABLE_SIZE 0, ENABLE_PUSH 0 and INITIAL_WINDOW_SIZE 2^31 - 1, then a
 // WINDOW_UPDATE of 0x7fff0000 that opens the connection's window to 2^31 - 1; the preset had
 // announced 65,535-byte windows, 100 streams and a 65,536-byte header list, so a server's large
@@ -53,15 +66,34 @@ constexpr ProxyPolicy with_xnet_connections(ProxyPolicy p) {
 // frame and a DATA frame header shared the first buffer), 4,096, 4,096, 4,096, 4,087 (a DATA
 // header in that buffer), ... bytes, where the server sent 16,384-byte frames. A reset loses the
 // DATA of its own buffer only (scenarios/nginx-passes-the-buffers-before-a-reset.textproto).
-constexpr ProxyPolicy with_nginx_backend(ProxyPolicy p) {
-  p.upstream_window_bytes = 2147483647;
-  p.upstream_connection_window_bytes = 2147483647;
-  p.upstream_header_table_bytes = 0;
-  p.upstream_enable_push = 0;
-  p.upstream_announces_limits = false;
+constexpr ProxyPolicy with_nginx_connections(ProxyPolicy p) {
+  p.downstream_opening = {.max_concurrent_streams = 128,
+                          .initial_window_bytes = 65536,
+                          .max_frame_bytes = 16777215,
+                          .max_header_list_bytes = std::nullopt,
+                          .connection_window_bytes = 2147483647};
+  p.upstream_opening = {.header_table_bytes = 0,
+                        .enable_push = 0,
+                        .max_concurrent_streams = std::nullopt,
+                        .initial_window_bytes = 2147483647,
+                        .max_header_list_bytes = std::nullopt,
+                        .connection_window_bytes = 2147483647};
   p.upstream_read_bytes = 4096;
   return p;
 }
+
+// haproxy 2.6.12's SETTINGS (mux_h2.c h2c_send_settings: an entry only where its value is not the
+// RFC's, ENABLE_PUSH 0 to servers only), as the presets' comments say.
+constexpr h2::OpeningSettings haproxy_client_opening = {.max_concurrent_streams = 100,
+                                                        .initial_window_bytes = std::nullopt,
+                                                        .max_header_list_bytes = std::nullopt,
+                                                        .enable_connect_protocol = 1,
+                                                        .connection_window_bytes = 2147483647};
+constexpr h2::OpeningSettings haproxy_server_opening = {.enable_push = 0,
+                                                        .max_concurrent_streams = 100,
+                                                        .initial_window_bytes = std::nullopt,
+                                                        .max_header_list_bytes = std::nullopt,
+                                                        .enable_connect_protocol = 1};
 
 constexpr ProxyPolicy all_presets[] = {
     {
@@ -89,11 +121,16 @@ constexpr ProxyPolicy all_presets[] = {
         // §1.6 row E: a complete response without RST leaves the stream open for the upload.
         .after_response = AfterResponse::wait_for_client,
         // What it tells clients (strace of haproxy 2.6.12's writes, 2026-12-07): SETTINGS
-        // ENABLE_CONNECT_PROTOCOL 1 and MAX_CONCURRENT_STREAMS 100, windows of 65,535; with its
+        // MAX_CONCURRENT_STREAMS 100 and ENABLE_CONNECT_PROTOCOL 1, windows of 65,535; with its
         // first WINDOW_UPDATE of a stream, one that raises the connection's window to 2^31 - 1.
         // The model raises it after the SETTINGS: a client that sends more than 65,535 bytes
         // before haproxy reads its first DATA does not wait here, where it would there.
-        .downstream_connection_window_bytes = 2147483647,
+        .downstream_opening = haproxy_client_opening,
+        // What it tells servers (the same strace): SETTINGS ENABLE_PUSH 0, MAX_CONCURRENT_STREAMS
+        // 100 and ENABLE_CONNECT_PROTOCOL 1, windows of 65,535, no WINDOW_UPDATE at the start
+        // (h2c_send_conn_wu raises the connection's window to 2^31 - 1 with the first update it
+        // sends a server, after its first DATA read: not modelled, the window here stays 65,535).
+        .upstream_opening = haproxy_server_opening,
         // mux_h2.c: DATA on a stream that is neither open nor half-closed(local) is a stream error
         // STREAM_CLOSED (h2c_frt_handle_data, "RFC7540#6.1"), and a stream already released
         // (h2_closed_stream) is taken as closed by a reset it received, so DATA the client sent
@@ -133,8 +170,8 @@ constexpr ProxyPolicy all_presets[] = {
         // As haproxy-2.6 (h2_avail_streams is unchanged in 3.2; not measured).
         .upstream_connection_at_server_limit = true,
     },
-    // Its backend connection: with_nginx_backend.
-    with_nginx_backend({
+    // Its connections: with_nginx_connections.
+    with_nginx_connections({
         .name = "nginx",
         .source = "docs/behaviours.md §3 (nginx >= 1.19.5, grpc_pass: ngx_http_grpc_module.c, ngx_http_v2.c)",
         // ngx_http_grpc_filter: a reset is an error only if the response is not done.
@@ -161,13 +198,6 @@ constexpr ProxyPolicy all_presets[] = {
         .client_abort = ClientAbort::close_connection,
         // ngx_http_v2_close_stream: RST(NO_ERROR) when out_closed && !in_closed.
         .after_response = AfterResponse::reset_no_error,
-        // What it tells clients (strace of nginx 1.22.1's writes, 2026-12-07): SETTINGS
-        // MAX_CONCURRENT_STREAMS 128 (http2_max_concurrent_streams), INITIAL_WINDOW_SIZE 65,536
-        // (http2_body_preread_size) and MAX_FRAME_SIZE 2^24 - 1, then a WINDOW_UPDATE that opens
-        // the connection's window to 2^31 - 1 (ngx_http_v2_init, NGX_HTTP_V2_MAX_WINDOW).
-        .downstream_max_concurrent_streams = 128,
-        .downstream_window_bytes = 65536,
-        .downstream_connection_window_bytes = 2147483647,
         .upstream_connection_per_call = true,
         // ngx_http_grpc_handler sets r->request_body_no_buffering = 1 whatever the configuration
         // (proxy_request_buffering, on by default, is proxy_pass's and does not apply): the
@@ -176,9 +206,8 @@ constexpr ProxyPolicy all_presets[] = {
         // temporary file past client_body_buffer_size: no bound short of the END_STREAM.
         .request_buffering_setting = true,
     }),
-    // As nginx's backend connection (the grpc module's connection start and grpc_buffer_size 4k
-    // are as old as the module, 1.13.10; not measured).
-    with_nginx_backend({
+    // As nginx's connections (with_nginx_connections; not measured).
+    with_nginx_connections({
         .name = "nginx-1.18",
         .source = "docs/behaviours.md §3, §4 A7 (before 4c8abb84e/671cbc184: ticket #1792)",
         // "upstream rejected request with error 0": any reset fails the request, even after
@@ -192,12 +221,6 @@ constexpr ProxyPolicy all_presets[] = {
         // As nginx: a backend connection of its own for each request, closed when it ends.
         .client_abort = ClientAbort::close_connection,
         .after_response = AfterResponse::reset_no_error,
-        // As nginx, read and not measured (no 1.18 binary here): http2_max_concurrent_streams 128
-        // and http2_body_preread_size 64k are the defaults since 1.11.0, and ngx_http_v2_init
-        // opens the connection's window to NGX_HTTP_V2_MAX_WINDOW.
-        .downstream_max_concurrent_streams = 128,
-        .downstream_window_bytes = 65536,
-        .downstream_connection_window_bytes = 2147483647,
         .upstream_connection_per_call = true,
         // As nginx: grpc_pass streams the request; a mirror before it reads the body whole.
         .request_buffering_setting = true,
@@ -225,7 +248,22 @@ constexpr ProxyPolicy all_presets[] = {
         // not closed ("to finish off incomplete request", 36a8f245).
         .after_response = AfterResponse::reset_no_error,
         // Its SETTINGS to clients (strace of nghttpx 1.52's writes, 2026-12-07): MAX_CONCURRENT_STREAMS
-        // 100, INITIAL_WINDOW_SIZE 65,535, and no WINDOW_UPDATE of the connection: the defaults here.
+        // 100, INITIAL_WINDOW_SIZE 65,535, NO_RFC7540_PRIORITIES 1 and ENABLE_CONNECT_PROTOCOL 1,
+        // and no WINDOW_UPDATE of the connection. To servers (the same strace): MAX_CONCURRENT_STREAMS
+        // 100, INITIAL_WINDOW_SIZE 65,535 and NO_RFC7540_PRIORITIES 1, then a WINDOW_UPDATE that
+        // opens the connection's window to 2^31 - 1 (--backend-connection-window-size). Until
+        // 2026-12-07 the preset opened both as h2sim's relay: a MAX_HEADER_LIST_SIZE of 65,536
+        // nghttpx does not send, and a backend connection window of 65,535.
+        .downstream_opening = {.max_concurrent_streams = 100,
+                               .initial_window_bytes = 65535,
+                               .max_header_list_bytes = std::nullopt,
+                               .enable_connect_protocol = 1,
+                               .no_rfc7540_priorities = 1},
+        .upstream_opening = {.max_concurrent_streams = 100,
+                             .initial_window_bytes = 65535,
+                             .max_header_list_bytes = std::nullopt,
+                             .no_rfc7540_priorities = 1,
+                             .connection_window_bytes = 2147483647},
         // One backend connection for every client connection: a worker keeps its HTTP/2 backend
         // sessions per backend address and puts each request on one with room, opening another
         // only when all are full. Live (nghttpx 1.52, one worker as h2sim runs it, 2026-12-06):
@@ -328,16 +366,23 @@ constexpr ProxyPolicy all_presets[] = {
         // END_STREAM follows its HEADERS in an empty DATA (measured live, 10 of 10 runs).
         .request_end_in_data = true,
         // What it tells clients (strace of apache2 2.4.71's writes, 2026-12-07): SETTINGS
-        // MAX_CONCURRENT_STREAMS 100 (H2MaxSessionStreams), windows of 65,535 (H2WindowSize), then a
-        // WINDOW_UPDATE that opens the connection's window to 2^31 - 1.
-        .downstream_connection_window_bytes = 2147483647,
+        // MAX_CONCURRENT_STREAMS 100 (H2MaxSessionStreams) alone, windows of 65,535 (H2WindowSize),
+        // then a WINDOW_UPDATE that opens the connection's window to 2^31 - 1.
+        .downstream_opening = {.max_concurrent_streams = 100,
+                               .initial_window_bytes = std::nullopt,
+                               .max_header_list_bytes = std::nullopt,
+                               .connection_window_bytes = 2147483647},
         // mod_proxy_http2.c sets up each backend session with window bits 30 for the connection
         // and log2(req_buffer_size = 32 KiB) = 15 for streams, and h2_proxy_session.c
-        // session_start announces (1 << bits) - 1: INITIAL_WINDOW_SIZE 32,767, then a
-        // WINDOW_UPDATE to 2^30 - 1 (live: a server's 40,009-byte message stops at 32,767 bytes
-        // until Apache's WINDOW_UPDATE, docs/fidelity.md item 27).
-        .upstream_window_bytes = 32767,
-        .upstream_connection_window_bytes = (1u << 30) - 1,
+        // session_start announces ENABLE_PUSH 0 and (1 << bits) - 1: INITIAL_WINDOW_SIZE 32,767,
+        // then a WINDOW_UPDATE to 2^30 - 1 (live: a server's 40,009-byte message stops at 32,767
+        // bytes until Apache's WINDOW_UPDATE, docs/fidelity.md item 27; its SETTINGS, nothing
+        // more, in the strace of 2026-12-07).
+        .upstream_opening = {.enable_push = 0,
+                             .max_concurrent_streams = std::nullopt,
+                             .initial_window_bytes = 32767,
+                             .max_header_list_bytes = std::nullopt,
+                             .connection_window_bytes = (1u << 30) - 1},
         // mod_proxy_http2.c proxy_http2_handler runs each request on a backend connection of
         // its own, taken from the worker's pool (ap_proxy_acquire_connection) and given back
         // when the request is done; 2.0.42 has no request engines any more, so a connection
@@ -408,10 +453,10 @@ ProxyPolicy with_config(const ProxyPolicy& preset, const ProxyConfig& c) {
   if (c.max_requests_per_connection) policy.max_requests_per_connection = *c.max_requests_per_connection;
   if (c.goaway_graceful) policy.goaway_graceful = *c.goaway_graceful;
   if (c.idle_timeout_ns) policy.idle_timeout_ns = *c.idle_timeout_ns;
-  if (c.downstream_window_bytes) policy.downstream_window_bytes = *c.downstream_window_bytes;
-  if (c.upstream_window_bytes) policy.upstream_window_bytes = *c.upstream_window_bytes;
+  if (c.downstream_window_bytes) policy.downstream_opening.initial_window_bytes = *c.downstream_window_bytes;
+  if (c.upstream_window_bytes) policy.upstream_opening.initial_window_bytes = *c.upstream_window_bytes;
   if (c.downstream_max_concurrent_streams) {
-    policy.downstream_max_concurrent_streams = *c.downstream_max_concurrent_streams;
+    policy.downstream_opening.max_concurrent_streams = *c.downstream_max_concurrent_streams;
   }
   if (c.upstream_connections && policy.upstream_connection_per_call) {
     // nginx's `keepalive N`, as h2sim live configures it. Live (nginx 1.22.1, 2026-12-07,

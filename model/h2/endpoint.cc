@@ -266,20 +266,25 @@ void* session_realloc(void* block, size_t bytes, void* m) {
   return memory(m).reallocate(block, bytes);
 }
 
-nghttp2_option* make_options(bool manual_flow_control) {
+nghttp2_option* make_options(bool manual_flow_control, bool fallback_rfc7540_priorities) {
   nghttp2_option* o;
   H2SIM_ASSERT(nghttp2_option_new(&o) == 0);
   // nghttp2's RST_STREAM rate limiter reads the wall clock; a burst far above any run's limits
   // keeps real time from ever deciding an outcome.
   nghttp2_option_set_stream_reset_rate_limit(o, 1u << 30, 1u << 30);
   nghttp2_option_set_no_auto_window_update(o, manual_flow_control);
+  nghttp2_option_set_server_fallback_rfc7540_priorities(o, fallback_rfc7540_priorities);
   return o;
 }
 
-const nghttp2_option* shared_options(bool manual_flow_control) {
-  static nghttp2_option* automatic = make_options(false);
-  static nghttp2_option* manual = make_options(true);
-  return manual_flow_control ? manual : automatic;
+// A server that announces SETTINGS_NO_RFC7540_PRIORITIES falls back to RFC 7540's priorities
+// when its client does not announce it too, as nghttpx does: live (nghttpx 1.52, 2026-12-07), a
+// client without that setting that made a stream depend on itself got GOAWAY(PROTOCOL_ERROR,
+// "depend on itself"), where nghttp2 without the fallback ignores the PRIORITY frame.
+const nghttp2_option* shared_options(bool manual_flow_control, bool fallback_rfc7540_priorities) {
+  static nghttp2_option* options[2][2] = {{make_options(false, false), make_options(false, true)},
+                                          {make_options(true, false), make_options(true, true)}};
+  return options[manual_flow_control][fallback_rfc7540_priorities];
 }
 
 }  // namespace
@@ -430,17 +435,17 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
       pending_resets_(SessionAllocator<std::pair<const StreamId, PendingReset>>(&memory_)) {
   // nghttp2 copies the allocator table; memory_ outlives the session (deleted in ~Endpoint).
   nghttp2_mem mem{&memory_, session_malloc, session_free, session_calloc, session_realloc};
+  const nghttp2_option* nghttp2_options =
+      shared_options(options.manual_flow_control, role == Role::server && options.settings.no_rfc7540_priorities == 1u);
   int rv = role == Role::client
-               ? nghttp2_session_client_new3(&session_, shared_callbacks(), this,
-                                             shared_options(options.manual_flow_control), &mem)
-               : nghttp2_session_server_new3(&session_, shared_callbacks(), this,
-                                             shared_options(options.manual_flow_control), &mem);
+               ? nghttp2_session_client_new3(&session_, shared_callbacks(), this, nghttp2_options, &mem)
+               : nghttp2_session_server_new3(&session_, shared_callbacks(), this, nghttp2_options, &mem);
   H2SIM_ASSERT(rv == 0);
   events_.reserve(8);
   taken_.reserve(8);
 
   const OpeningSettings& o = options.settings;
-  nghttp2_settings_entry settings[7];
+  nghttp2_settings_entry settings[9];
   size_t entries = 0;
   auto add = [&](int32_t id, const std::optional<uint32_t>& value) {
     if (value) settings[entries++] = {id, *value};
@@ -451,6 +456,8 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
   add(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, o.initial_window_bytes);
   add(NGHTTP2_SETTINGS_MAX_FRAME_SIZE, o.max_frame_bytes);
   add(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, o.max_header_list_bytes);
+  add(NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, o.enable_connect_protocol);
+  add(NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, o.no_rfc7540_priorities);
   if (o.extension_id != 0) settings[entries++] = {o.extension_id, o.extension_value};
   H2SIM_ASSERT(nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, entries) == 0);
   if (o.connection_window_bytes > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE) {

@@ -127,6 +127,10 @@ struct EndpointTag {
   bool operator==(const EndpointTag&) const = default;
 };
 
+// SETTINGS_MAX_FRAME_SIZE's initial value (RFC 9113 §6.5.2): the largest frame payload a peer
+// must take before SETTINGS that raise it.
+inline constexpr uint32_t default_max_frame_bytes = 16384;
+
 // A run logs every frame twice (its sender's record and its receiver's), about 28 records a
 // call through a proxy, and reads the log again for the digest and the invariants: the small
 // fields are ordered to share words, so a record fits one 64-byte cache line.

@@ -66,9 +66,8 @@ h2::Headers request_headers() {
           {"te", "trailers"}};
 }
 
-// The default SETTINGS_MAX_FRAME_SIZE (RFC 9113 §6.5.2): the largest frame payload a peer must
-// accept before the SETTINGS that raise it.
-constexpr uint32_t default_frame_payload_bytes_max = 16384;
+// FRAME_TOO_LARGE's DATA payload: past the largest a peer must take before its SETTINGS.
+uint32_t too_large_frame_bytes(uint32_t param) { return h2::default_max_frame_bytes + 1 + param; }
 // BYTE_MUTATION flips at most this many bytes, whatever `count` says: a request flush is a few
 // dozen bytes, and a handful of flips already breaks every part of it.
 constexpr uint32_t byte_mutations_max = 16;
@@ -88,7 +87,7 @@ void put_oversized_headers(Bytes& out, uint32_t param) {
   size_t at = 0;
   bool first = true;
   while (at < big.size()) {
-    size_t n = std::min<size_t>(default_frame_payload_bytes_max, big.size() - at);
+    size_t n = std::min<size_t>(h2::default_max_frame_bytes, big.size() - at);
     bool last = at + n == big.size();
     uint8_t flags = static_cast<uint8_t>((last ? h2::flag_end_headers : 0) | (first ? h2::flag_end_stream : 0));
     put_frame(out, first ? FrameType::headers : FrameType::continuation, flags, 1,
@@ -187,7 +186,7 @@ Bytes attack_bytes(const Hostile& spec) {
       break;
     case FRAME_TOO_LARGE:
       put_frame(out, FrameType::headers, eh, 1, block);
-      put_frame(out, FrameType::data, 0, 1, Bytes(default_frame_payload_bytes_max + 1 + spec.param(), 'x'));
+      put_frame(out, FrameType::data, 0, 1, Bytes(too_large_frame_bytes(spec.param()), 'x'));
       break;
     case DATA_ON_IDLE_STREAM:
       put_frame(out, FrameType::data, 0, 1, Bytes(8, 'x'));
@@ -245,10 +244,13 @@ Bytes attack_bytes(const Hostile& spec) {
 
 Bytes hostile_request_block() { return encode_block(request_headers()); }
 
-ExpectedAnswer expected_answer(HostileKind kind, uint32_t param) {
+ExpectedAnswer expected_answer(HostileKind kind, uint32_t param, uint32_t peer_max_frame_bytes) {
   using K = ExpectedAnswer::Kind;
   switch (kind) {
     case FRAME_TOO_LARGE:
+      if (too_large_frame_bytes(param) <= peer_max_frame_bytes) {
+        return {K::none, {}, "RFC 9113 §4.2, §6.5.3: within the peer's SETTINGS_MAX_FRAME_SIZE"};
+      }
       return {K::stream_or_connection_error, {ErrorCode::frame_size_error}, "RFC 9113 §4.2"};
     case DATA_ON_STREAM_ZERO:
       return {K::connection_error, {ErrorCode::protocol_error}, "RFC 9113 §6.1"};
@@ -345,6 +347,11 @@ void HostileClient::on_bytes(sim::ConnId, std::span<const uint8_t> batch) {
     if (at + h2::frame_header_bytes + h.length > inbox_.size()) break;
     auto type = static_cast<FrameType>(h.type);
     if (type == FrameType::settings && !(h.flags & h2::flag_ack)) {
+      for (size_t entry = at + h2::frame_header_bytes; entry + 6 <= at + h2::frame_header_bytes + h.length; entry += 6) {
+        if (inbox_[entry] == 0 && inbox_[entry + 1] == NGHTTP2_SETTINGS_MAX_FRAME_SIZE) {
+          peer_max_frame_bytes_ = h2::read_u32(&inbox_[entry + 2]);
+        }
+      }
       put_frame(replies, FrameType::settings, h2::flag_ack, 0, {});
     } else if (type == FrameType::ping && !(h.flags & h2::flag_ack) && h.length == 8) {
       put_frame(replies, FrameType::ping, h2::flag_ack, 0, Bytes(inbox_.begin() + at + 9, inbox_.begin() + at + 17));

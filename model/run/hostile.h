@@ -25,7 +25,12 @@ struct ExpectedAnswer {
   std::vector<h2::ErrorCode> codes;
   std::string_view rule;  // the RFC section that says so
 };
-ExpectedAnswer expected_answer(HostileKind kind, uint32_t param);
+// `peer_max_frame_bytes`: the SETTINGS_MAX_FRAME_SIZE the attacked peer announced (RFC 9113's
+// 16,384 if it announced none). A FRAME_TOO_LARGE frame within it is not too large: the peer may
+// take it (nginx and Caddy do, announcing 2^24 - 1 and 2^20) or, before the hostile client's ACK
+// of those SETTINGS, still refuse it (RFC 9113 §6.5.3).
+ExpectedAnswer expected_answer(HostileKind kind, uint32_t param,
+                               uint32_t peer_max_frame_bytes = h2::default_max_frame_bytes);
 
 class HostileClient final : public sim::Host {
  public:
@@ -38,6 +43,8 @@ class HostileClient final : public sim::Host {
 
   uint32_t connection() const { return sim::connection_index(conn_); }
   bool peer_closed() const { return peer_closed_; }
+  // The SETTINGS_MAX_FRAME_SIZE of the peer's SETTINGS, the last one read.
+  uint32_t peer_max_frame_bytes() const { return peer_max_frame_bytes_; }
 
  private:
   void attack();
@@ -51,6 +58,7 @@ class HostileClient final : public sim::Host {
   bool peer_closed_ = false;
   bool closed_ = false;
   bool attacked_ = false;                // the preface has been sent
+  uint32_t peer_max_frame_bytes_ = h2::default_max_frame_bytes;
   std::vector<uint8_t> held_replies_;    // SETTINGS/PING acks that arrived before it
   sim::TimerId attack_timer_;
   sim::TimerId close_timer_;

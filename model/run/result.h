@@ -35,6 +35,7 @@ struct Result {
   bool has_hostile = false;
   uint32_t hostile_connection = 0;
   bool hostile_peer_closed = false;
+  uint32_t hostile_peer_max_frame_bytes = h2::default_max_frame_bytes;  // its peer's SETTINGS said
 };
 
 // The digest of a result's trace: frames (with times, legs, batches), outcomes and the end.

@@ -162,6 +162,7 @@ Result run(const Scenario& scenario, sim::ChoiceSource& choices, const ProxyFact
     result.has_hostile = true;
     result.hostile_connection = apps.hostile->connection();
     result.hostile_peer_closed = apps.hostile->peer_closed();
+    result.hostile_peer_max_frame_bytes = apps.hostile->peer_max_frame_bytes();
   }
   result.frames = trace.take_frames();
   result.marks = world.take_marks();

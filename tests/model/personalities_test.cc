@@ -719,7 +719,7 @@ const Opening kGrpcCoreServer{{{4, 4194303}, {5, 4194303}, {6, 8192}, {0xfe03, 1
 
 // Each client personality opens its connection as its library did, read from the tap on
 // 2026-12-06 (model/grpc/personality.cc; docs/fidelity.md "What each stack says as a connection
-// opens"). The proxy's own SETTINGS stay h2sim's, with haproxy-2.6's connection window.
+// opens"). The proxy's are haproxy-2.6's (Presets.OpenTheirConnectionsAsTheRealProxiesDid).
 TEST(ClientPersonalities, EachOpensItsConnectionAsItsLibraryDidLive) {
   const std::pair<const char*, Opening> rows[] = {
       {"grpc-core", kGrpcCoreClient},
@@ -732,7 +732,7 @@ TEST(ClientPersonalities, EachOpensItsConnectionAsItsLibraryDidLive) {
   for (const auto& [name, want] : rows) {
     Result r = run_plain(founding(name));
     EXPECT_EQ(opening_sent(r, 0, true), want) << name << ": " << text(opening_sent(r, 0, true));
-    Opening relay{{{3, 100}, {4, 65535}, {6, 65536}}, 2147483647 - 65535};
+    Opening relay{{{3, 100}, {8, 1}}, 2147483647 - 65535};
     EXPECT_EQ(opening_sent(r, 0, false), relay) << name << ": " << text(opening_sent(r, 0, false));
   }
 }

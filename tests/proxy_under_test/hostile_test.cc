@@ -25,6 +25,12 @@ int hostile_cases(const std::string& preset) {
   return preset == "passthrough" || preset == "haproxy-2.6" || preset == "nginx" ? 2000 : 700;
 }
 
+// What a real proxy fails to answer as RFC 9113 says, and so its preset (each pinned by a
+// HostileFindings test below): the campaign judges everything else of those cases.
+bool known_unanswered(std::string_view preset, HostileKind kind) {
+  return preset == "nghttpx" && kind == HEADERS_ON_CLOSED_STREAM;
+}
+
 class HostileCampaign : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(HostileCampaign, SurvivesAnswersAndKeepsServingOthers) {
@@ -44,7 +50,9 @@ TEST_P(HostileCampaign, SurvivesAnswersAndKeepsServingOthers) {
     ASSERT_EQ(validate_case(s), "") << i;
     sim::SeededChoices choices(i);
     Result r = run_case(s, choices);
-    std::vector<Verdict> verdicts = check_all(r, s, judged);
+    InvariantSet judged_here = judged;
+    if (known_unanswered(GetParam(), h.kind())) judged_here.set("answered per RFC", false);
+    std::vector<Verdict> verdicts = check_all(r, s, judged_here);
     ASSERT_TRUE(all_hold(verdicts)) << "case " << i << "\n" << failure_report(s, r, verdicts);
     ++kinds_seen[h.kind()];
   }
@@ -85,6 +93,36 @@ TEST(HostileAnswers, EveryConnectionErrorGetsTheRfcGoaway) {
   }
 }
 
+// A DATA frame of 16,385 bytes is too large only for a proxy that did not announce more. Live
+// (raw frames, 2026-12-07, both before and after reading the proxy's SETTINGS): haproxy 2.6.12,
+// announcing no SETTINGS_MAX_FRAME_SIZE, answered GOAWAY(FRAME_SIZE_ERROR); nginx 1.22.1
+// (announcing 2^24 - 1) and Caddy 2.6.2 (2^20) took the frame and answered the request (their 502,
+// the backend being down, then RST_STREAM(NO_ERROR)). The presets announce the same and do the
+// same once the client has acknowledged their SETTINGS, as here (the attack 1 ms in). Not modelled:
+// nginx and Caddy took the frame also when it came before that ACK, where nghttp2, under the
+// presets, applies its announced limit only with the ACK (RFC 9113 §6.5.3 allows both).
+TEST(HostileAnswers, AFrameIsTooLargeOnlyPastTheLimitTheProxyAnnounced) {
+  Hostile h;
+  h.set_kind(FRAME_TOO_LARGE);
+  h.set_start_ns(1'000'000);
+  for (const char* preset : {"haproxy-2.6", "nginx", "caddy-2.6"}) {
+    SCOPED_TRACE(preset);
+    sim::PlainChoices choices;
+    Scenario s = hostile_scenario(h, preset);
+    Result r = run_case(s, choices);
+    bool frame_size_error = false;
+    for (const h2::FrameRecord& f : r.frames) {
+      frame_size_error |= f.endpoint.peer == h2::Peer::hostile && !f.sent && f.error_code == h2::ErrorCode::frame_size_error &&
+                          (f.type == h2::FrameType::goaway || f.type == h2::FrameType::rst_stream);
+    }
+    EXPECT_EQ(frame_size_error, std::string_view(preset) == "haproxy-2.6");
+    EXPECT_EQ(r.hostile_peer_max_frame_bytes, std::string_view(preset) == "nginx"       ? 16777215u
+                                              : std::string_view(preset) == "caddy-2.6" ? 1048576u
+                                                                                        : 16384u);
+    EXPECT_TRUE(all_hold(check_all(r, s)));
+  }
+}
+
 TEST(HostileAnswers, MalformedRequestsAreRefusedPerStream) {
   for (HostileKind kind : {UPPERCASE_HEADER_NAME, CONNECTION_SPECIFIC_HEADER}) {
     Hostile h;
@@ -121,6 +159,35 @@ TEST(HostileFindings, Nghttp2IgnoresADecreasingStreamId) {
                  f.error_code == h2::ErrorCode::protocol_error);
   }
   EXPECT_TRUE(all_hold(check_all(r, s)));  // the proxy still survives and serves the others
+}
+
+// Live (nghttpx 1.52, raw frames, 2026-12-07): HEADERS on a stream the client had reset got no
+// answer at all, where RFC 9113 §5.1 asks for STREAM_CLOSED; the scenario's comment says why
+// (its SETTINGS_NO_RFC7540_PRIORITIES). The preset does the same; passthrough, without that
+// setting, answers with GOAWAY(STREAM_CLOSED).
+TEST(HostileFindings, NghttpxIgnoresHeadersOnAStreamItsClientReset) {
+  Scenario s = testing::scenario_from_file("hostile-headers-on-closed-stream-through-nghttpx.textproto");
+  auto answers = [](const Result& r) {
+    std::vector<std::string> seen;
+    for (const h2::FrameRecord& f : r.frames) {
+      if (f.endpoint.peer != h2::Peer::hostile || f.sent) continue;
+      if (f.type == h2::FrameType::goaway || f.type == h2::FrameType::rst_stream) {
+        seen.push_back(std::string(h2::frame_type_name(f.type)) + "(" + std::string(h2::error_code_name(f.error_code)) + ")");
+      }
+    }
+    return seen;
+  };
+  for (uint64_t seed = 0; seed < 10; ++seed) {
+    sim::SeededChoices choices(seed);
+    Result r = run_case(s, choices);
+    EXPECT_EQ(answers(r), std::vector<std::string>{}) << seed;
+    InvariantSet others = InvariantSet::defaults();
+    others.set("answered per RFC", false);
+    EXPECT_TRUE(all_hold(check_all(r, s, others))) << seed;  // it survives and serves the call
+  }
+  s.mutable_proxy()->set_preset("passthrough");
+  sim::PlainChoices plain;
+  EXPECT_EQ(answers(run_case(s, plain)), std::vector<std::string>{"GOAWAY(STREAM_CLOSED)"});
 }
 
 }  // namespace
