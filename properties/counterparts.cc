@@ -10,7 +10,7 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "passthrough", "none: RFC 9113 done right, the reference the others are judged against",
      "not applicable"},
     {"proxy", "haproxy-2.6", "Debian 12 haproxy 2.6.12-1+deb12u4",
-     "2026-12-07: another backend connection at the server's stream limit (modelled that day), 3 "
+     "2026-12-07, after its SETTINGS to clients and servers became every entry the real one sends (strace): 29 of 29 cells with h2sim's own peers (20 scenarios x 2 runs), and a hostile 16,385-byte frame answered with GOAWAY(FRAME_SIZE_ERROR) as by haproxy (raw frames); " "2026-12-07: another backend connection at the server's stream limit (modelled that day), 3 "
      "runs, both legs as simulated, and a burst of twelve calls past a two-stream server, 3 runs, "
      "every call OK as predicted; 917 of 918 cells with the grpc-js, grpcio and grpc-java clients "
      "after its client connections' window opened as haproxy's; 2026-12-04: 200 scenarios x 5 runs "
@@ -36,7 +36,7 @@ constexpr Counterpart counterparts[] = {
      "client connections opened as nginx's (128 streams, the 2^31 - 1 window)"},
     {"proxy", "nginx-1.18", "nginx before 1.19.5", "never: Debian 12 ships 1.22"},
     {"proxy", "nghttpx", "Debian 12 nghttpx 1.52.0-1+deb12u3",
-     "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
+     "2026-12-07, after its SETTINGS to clients and servers became every entry the real one sends (strace): 29 of 29 cells with h2sim's own peers (20 scenarios x 2 runs), and HEADERS on a stream its client reset ignored as by nghttpx (raw frames: scenarios/hostile-headers-on-closed-stream-through-nghttpx.textproto); " "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
      "(docs/fidelity-matrix-200x5.md), each at 100% at its latest run: 3,372 of 3,372 cells (the "
      "grpc-go client 291 of 294 first: what nghttpx reads with a server's reset is dropped, "
      "docs/fidelity.md item 18); 2026-12-03 matrix, 30 x 3 over 12 triples "
@@ -46,7 +46,7 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "envoy-2024", "Envoy before PR #44749", never_packaged},
     {"proxy", "go-proxy", "golang.org/x/net/http2's transport (Traefik v2+, Caddy v2)", "never compared live"},
     {"proxy", "caddy-2.6", "Debian 12 caddy 2.6.2-5 (golang.org/x/net 0.7.0, go 1.19.8)",
-     "2026-12-07: 324 of 324 cells with h2sim's own peers after its backend connections were "
+     "2026-12-07, after its SETTINGS to clients and servers became every entry the real one sends (strace): 29 of 29 cells with h2sim's own peers (20 scenarios x 2 runs), and a hostile 16,385-byte frame taken as by Caddy (raw frames); " "2026-12-07: 324 of 324 cells with h2sim's own peers after its backend connections were "
      "pooled as x/net's (one pool for every client connection, another connection at the "
      "server's stream limit: 2 scenarios, both legs as simulated), and 294 of 294 each with the "
      "grpc-java and grpc-go clients; 324 of 324 after its backend "
@@ -65,7 +65,7 @@ constexpr Counterpart counterparts[] = {
      "an abort, 3 scenarios x 10 runs with grpc-java, 1 cell of 3 off, modelled after (docs/fidelity.md item 22); 2026-12-01: "
      "9 of 9 cells, 20 runs each (founding case and 8 neighbours); docs/live-agreement.md"},
     {"proxy", "apache-2.4", "Debian 12 apache2 2.4.71-1~deb12u1 (mod_http2 2.0.42, mod_proxy_http2)",
-     "2026-12-07: 325 of 325 with h2sim's own peers after its client connections' window opened "
+     "2026-12-07, after its SETTINGS to clients and servers became every entry the real one sends (strace): 29 of 29 cells with h2sim's own peers (20 scenarios x 2 runs); " "2026-12-07: 325 of 325 with h2sim's own peers after its client connections' window opened "
      "as Apache's; "
      "2026-12-06: 200 scenarios x 5 runs (docs/fidelity-matrix-200x5.md): the grpc-java client 298 of "
      "300 (its words for an empty 200, docs/fidelity.md item 30, modelled after: both scenarios "
