@@ -23,7 +23,7 @@ constexpr Counterpart counterparts[] = {
      "connections' window opened as haproxy's"},
     {"proxy", "haproxy-3.2", "haproxy 3.2.0 (e87397bc7)", never_packaged},
     {"proxy", "nginx", "Debian 12 nginx 1.22.1-9+deb12u11",
-     "2026-12-07: with a scenario's keepalive pool written into its configuration, 2 scenarios, "
+     "2026-12-07, after its SETTINGS to clients and servers became every entry the real one sends (strace): 29 of 29 cells with h2sim's own peers (20 scenarios x 2 runs), and a hostile 16,385-byte frame taken as by nginx (raw frames); " "2026-12-07: with a scenario's keepalive pool written into its configuration, 2 scenarios, "
      "both legs as simulated after the pool became a connection per call, idle ones reused; "
      "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
      "(docs/fidelity-matrix-200x5.md), each at 100% at its latest run: 3,372 of 3,372 cells (the "
