@@ -253,7 +253,10 @@ constexpr ProxyPolicy all_presets[] = {
         // 100, INITIAL_WINDOW_SIZE 65,535 and NO_RFC7540_PRIORITIES 1, then a WINDOW_UPDATE that
         // opens the connection's window to 2^31 - 1 (--backend-connection-window-size). Until
         // 2026-12-07 the preset opened both as h2sim's relay: a MAX_HEADER_LIST_SIZE of 65,536
-        // nghttpx does not send, and a backend connection window of 65,535.
+        // nghttpx does not send, and a backend connection window of 65,535. With
+        // NO_RFC7540_PRIORITIES nghttp2 keeps no closed streams, so HEADERS on a stream the client
+        // reset goes unanswered, live and here (scenarios/hostile-headers-on-closed-stream-through-nghttpx.textproto);
+        // a client that does not announce it gets RFC 7540's priorities (model/h2/endpoint.cc).
         .downstream_opening = {.max_concurrent_streams = 100,
                                .initial_window_bytes = 65535,
                                .max_header_list_bytes = std::nullopt,
