@@ -19,8 +19,8 @@ constexpr std::string_view description =
     "those plug-ins registered) with where it came from and what it does, then the client and\n"
     "server personalities, each with its source (docs/behaviours.md), the real proxy or library it\n"
     "stands for, its last comparison with it in live mode and what it sends as a connection opens\n"
-    "(a preset's to clients and to servers, a personality's: each its real counterpart's, as\n"
-    "captured: docs/fidelity.md).";
+    "(a preset's to clients and to servers; where its real counterpart was captured, what that\n"
+    "sent: docs/fidelity.md).";
 
 void print_line(std::string_view kind, std::string_view name, std::string_view text) {
   std::printf("%-7.*s %-16.*s %.*s\n", static_cast<int>(kind.size()), kind.data(), static_cast<int>(name.size()),
