@@ -2,6 +2,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <optional>
 #include <string>
 
 #include "model/h2/codec.h"
@@ -38,6 +39,17 @@ Bytes setting(uint16_t id, uint32_t value) {
   Bytes v = u32(value);
   b.insert(b.end(), v.begin(), v.end());
   return b;
+}
+
+// The value a SETTINGS payload gives `id` (the last entry for it wins, RFC 9113 §6.5.3), if any:
+// setting()'s reader.
+std::optional<uint32_t> setting_value(std::span<const uint8_t> payload, uint16_t id) {
+  constexpr size_t entry_bytes = 6;
+  std::optional<uint32_t> value;
+  for (size_t at = 0; at + entry_bytes <= payload.size(); at += entry_bytes) {
+    if (((payload[at] << 8) | payload[at + 1]) == id) value = h2::read_u32(&payload[at + 2]);
+  }
+  return value;
 }
 
 Bytes encode_block(const h2::Headers& headers) {
@@ -347,11 +359,8 @@ void HostileClient::on_bytes(sim::ConnId, std::span<const uint8_t> batch) {
     if (at + h2::frame_header_bytes + h.length > inbox_.size()) break;
     auto type = static_cast<FrameType>(h.type);
     if (type == FrameType::settings && !(h.flags & h2::flag_ack)) {
-      for (size_t entry = at + h2::frame_header_bytes; entry + 6 <= at + h2::frame_header_bytes + h.length; entry += 6) {
-        if (inbox_[entry] == 0 && inbox_[entry + 1] == NGHTTP2_SETTINGS_MAX_FRAME_SIZE) {
-          peer_max_frame_bytes_ = h2::read_u32(&inbox_[entry + 2]);
-        }
-      }
+      auto payload = std::span<const uint8_t>(inbox_).subspan(at + h2::frame_header_bytes, h.length);
+      if (auto max_frame = setting_value(payload, NGHTTP2_SETTINGS_MAX_FRAME_SIZE)) peer_max_frame_bytes_ = *max_frame;
       put_frame(replies, FrameType::settings, h2::flag_ack, 0, {});
     } else if (type == FrameType::ping && !(h.flags & h2::flag_ack) && h.length == 8) {
       put_frame(replies, FrameType::ping, h2::flag_ack, 0, Bytes(inbox_.begin() + at + 9, inbox_.begin() + at + 17));
