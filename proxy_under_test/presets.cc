@@ -83,17 +83,22 @@ constexpr ProxyPolicy with_nginx_connections(ProxyPolicy p) {
 }
 
 // haproxy 2.6.12's SETTINGS (mux_h2.c h2c_send_settings: an entry only where its value is not the
-// RFC's, ENABLE_PUSH 0 to servers only), as the presets' comments say.
+// RFC's, ENABLE_PUSH 0 to servers only), as the presets' comments say, and its connection
+// windows: 65,535 until its first WINDOW_UPDATE (after the first DATA it reads), which opens them to
+// 2^31 - 1 (h2c_send_conn_wu). The model opens them with the first DATA it passes on.
 constexpr h2::OpeningSettings haproxy_client_opening = {.max_concurrent_streams = 100,
                                                         .initial_window_bytes = std::nullopt,
                                                         .max_header_list_bytes = std::nullopt,
                                                         .enable_connect_protocol = 1,
-                                                        .connection_window_bytes = 2147483647};
+                                                        .connection_window_bytes = 2147483647,
+                                                        .connection_window_at_first_release = true};
 constexpr h2::OpeningSettings haproxy_server_opening = {.enable_push = 0,
                                                         .max_concurrent_streams = 100,
                                                         .initial_window_bytes = std::nullopt,
                                                         .max_header_list_bytes = std::nullopt,
-                                                        .enable_connect_protocol = 1};
+                                                        .enable_connect_protocol = 1,
+                                                        .connection_window_bytes = 2147483647,
+                                                        .connection_window_at_first_release = true};
 
 constexpr ProxyPolicy all_presets[] = {
     {
@@ -123,13 +128,11 @@ constexpr ProxyPolicy all_presets[] = {
         // What it tells clients (strace of haproxy 2.6.12's writes, 2026-12-07): SETTINGS
         // MAX_CONCURRENT_STREAMS 100 and ENABLE_CONNECT_PROTOCOL 1, windows of 65,535; with its
         // first WINDOW_UPDATE of a stream, one that raises the connection's window to 2^31 - 1.
-        // The model raises it after the SETTINGS: a client that sends more than 65,535 bytes
-        // before haproxy reads its first DATA does not wait here, where it would there.
+        // Until 2026-12-07 the model raised it after the SETTINGS.
         .downstream_opening = haproxy_client_opening,
         // What it tells servers (the same strace): SETTINGS ENABLE_PUSH 0, MAX_CONCURRENT_STREAMS
-        // 100 and ENABLE_CONNECT_PROTOCOL 1, windows of 65,535, no WINDOW_UPDATE at the start
-        // (h2c_send_conn_wu raises the connection's window to 2^31 - 1 with the first update it
-        // sends a server, after its first DATA read: not modelled, the window here stays 65,535).
+        // 100 and ENABLE_CONNECT_PROTOCOL 1, windows of 65,535, no WINDOW_UPDATE at the start; the
+        // connection's window opens as the client's (h2c_send_conn_wu serves both sides).
         .upstream_opening = haproxy_server_opening,
         // mux_h2.c: DATA on a stream that is neither open nor half-closed(local) is a stream error
         // STREAM_CLOSED (h2c_frt_handle_data, "RFC7540#6.1"), and a stream already released

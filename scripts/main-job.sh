@@ -34,11 +34,11 @@ expect() {  # expect EXIT-CODE NAME ARGS...: run h2sim, keep its output, check t
 
 echo "== the founding case (haproxy-2.6, grpc-core): one read loses the status, two keep it"
 expect 1 founding-case.plain run scenarios/founding-case.textproto --plain
-expect 0 founding-case.seed-5 run scenarios/founding-case.textproto --seed 5
-echo "== its variants (seed 4 loses the status through haproxy-2.6; 200 seeds are in the tests)"
-expect 1 founding-case.seed-4 run scenarios/founding-case.textproto --seed 4
+expect 0 founding-case.seed-4 run scenarios/founding-case.textproto --seed 4
+echo "== its variants (seed 8 loses the status through haproxy-2.6; 200 seeds are in the tests)"
+expect 1 founding-case.seed-8 run scenarios/founding-case.textproto --seed 8
 for v in haproxy-3.2 passthrough no-proxy grpc-java client-half-closed; do
-  expect 0 "founding-case-$v.seed-4" run "scenarios/founding-case-$v.textproto" --seed 4
+  expect 0 "founding-case-$v.seed-8" run "scenarios/founding-case-$v.textproto" --seed 8
 done
 
 echo

@@ -460,7 +460,10 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
   add(NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, o.no_rfc7540_priorities);
   if (o.extension_id != 0) settings[entries++] = {o.extension_id, o.extension_value};
   H2SIM_ASSERT(nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, entries) == 0);
-  if (o.connection_window_bytes > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE) {
+  H2SIM_ASSERT(!o.connection_window_at_first_release || options.manual_flow_control);
+  if (o.connection_window_at_first_release) {
+    connection_window_at_first_release_ = o.connection_window_bytes;
+  } else if (o.connection_window_bytes > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE) {
     H2SIM_ASSERT(nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
                                                        static_cast<int32_t>(o.connection_window_bytes)) == 0);
   }
@@ -478,7 +481,7 @@ Endpoint::Endpoint(Role role, EndpointOptions options)
     for (size_t i = 0; i < entries; ++i) {
       h->add_u64((uint64_t{static_cast<uint32_t>(settings[i].settings_id)} << 32) | settings[i].value);
     }
-    h->add_u64(o.connection_window_bytes);
+    h->add_u64(o.connection_window_bytes | uint64_t{o.connection_window_at_first_release} << 32);
     h->add_u64(static_cast<uint32_t>(options.first_stream_id));
     h->add_u64(options.manual_flow_control);
     h->add_u64(uint64_t{options.report_data_after_reset} | uint64_t{options.report_data_frames} << 1 |
@@ -760,6 +763,14 @@ void Endpoint::consume(StreamId stream, size_t bytes) {
     h->add_u64(static_cast<uint32_t>(stream.value));
     h->add_u64(bytes);
   }
+  // The window opens before this release is counted: nghttp2 then sends one WINDOW_UPDATE of
+  // the window's growth, where haproxy's also acknowledges the DATA it read (below 2^31 - 1 by
+  // those bytes until a later update; submitting haproxy's increment instead fails in nghttp2).
+  if (connection_window_at_first_release_ > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE) {
+    H2SIM_ASSERT(nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
+                                                       static_cast<int32_t>(connection_window_at_first_release_)) == 0);
+  }
+  connection_window_at_first_release_ = 0;
   // A closed stream only returns the connection window.
   if (nghttp2_session_consume(session_, stream.value, bytes) != 0) {
     nghttp2_session_consume_connection(session_, bytes);

@@ -282,6 +282,8 @@ class Endpoint {
   std::unique_ptr<FrameCursor> late_data_;  // with report_data_after_reset
   bool report_data_frames_ = false;
   uint32_t read_buffer_bytes_ = 0;
+  // The connection window the first consume() opens (OpeningSettings::connection_window_at_first_release); 0 once done.
+  uint32_t connection_window_at_first_release_ = 0;
   size_t piece_first_event_ = 0;  // with read_buffer_bytes: events_'s size as the piece began
   void receive_piece(std::span<const uint8_t> piece);
 };

@@ -29,6 +29,11 @@ struct OpeningSettings {
   uint16_t extension_id = 0;
   uint32_t extension_value = 0;
   uint32_t connection_window_bytes = 65535;
+  // That WINDOW_UPDATE goes with the endpoint's first release of received DATA instead of right
+  // after the SETTINGS (haproxy: h2c_send_conn_wu opens the connection's window with its first
+  // update, after the first DATA it reads). Needs an owner that releases DATA itself
+  // (EndpointOptions::manual_flow_control).
+  bool connection_window_at_first_release = false;
 };
 
 }  // namespace h2sim::h2

@@ -736,7 +736,8 @@ TEST(Presets, OpenTheirConnectionsAsTheRealProxiesDid) {
   const Opening xnet_clients{Settings{{1, 4096}, {3, 250}, {4, 1048576}, {5, 1048576}, {6, 1048896}}, 1048576 - 65535};
   const Opening xnet_servers{Settings{{2, 0}, {4, 4194304}, {6, 10485760}}, 1u << 30};
   for (const Expected& e : {
-           Expected{"haproxy-2.6", {Settings{{3, 100}, {8, 1}}, widest}, {Settings{{2, 0}, {3, 100}, {8, 1}}, 0}},
+           // haproxy opens both connection windows later: HaproxyPreset.OpensItsConnectionWindowsWithItsFirstUpdate.
+           Expected{"haproxy-2.6", {Settings{{3, 100}, {8, 1}}, 0}, {Settings{{2, 0}, {3, 100}, {8, 1}}, 0}},
            Expected{"nginx", nginx_clients, nginx_servers},
            Expected{"nginx-1.18", nginx_clients, nginx_servers},
            Expected{"nghttpx", {Settings{{3, 100}, {4, 65535}, {8, 1}, {9, 1}}, 0},
@@ -752,6 +753,31 @@ TEST(Presets, OpenTheirConnectionsAsTheRealProxiesDid) {
     EXPECT_EQ(to_clients, e.to_clients) << text(to_clients);
     EXPECT_EQ(to_servers, e.to_servers) << text(to_servers);
   }
+}
+
+// haproxy 2.6.12 opens a connection's window to 2^31 - 1 with the first WINDOW_UPDATE it sends,
+// after the first DATA it reads (h2c_send_conn_wu, on both sides; strace of its writes,
+// 2026-12-07: WINDOW_UPDATE 0x7fff0000 plus the DATA read, after the client's first DATA). The
+// model opens it with the first DATA it passes on.
+TEST(HaproxyPreset, OpensItsConnectionWindowsWithItsFirstUpdate) {
+  Scenario s = with_preset(scenario_from_file("ok-status-with-message-at-server.textproto"), "haproxy-2.6");
+  Result r = run_plain(s);
+  for (bool to_client : {true, false}) {
+    SCOPED_TRACE(to_client ? "to the client" : "to the server");
+    bool data_before = false, opened_after_data = false;
+    for (const h2::FrameRecord& f : r.frames) {
+      if (f.endpoint.peer != h2::Peer::proxy) continue;
+      bool client_leg = f.endpoint.leg == h2::Leg::downstream;
+      if (client_leg != to_client) continue;
+      if (!f.sent && f.type == h2::FrameType::data && f.length > 0) data_before = true;
+      if (f.sent && f.type == h2::FrameType::window_update && f.stream_id.value == 0) {
+        EXPECT_TRUE(data_before) << "a connection WINDOW_UPDATE before any DATA was read";
+        opened_after_data = true;
+      }
+    }
+    EXPECT_TRUE(opened_after_data);
+  }
+  EXPECT_EQ(opening_sent(r, 0, false).window_update, 0u);
 }
 
 // nginx opens a server's windows to 2^31 - 1 (above): the server's large response then leaves
