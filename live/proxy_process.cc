@@ -168,6 +168,42 @@ bool apply_upstream_connections(ProxyTemplate* proxy, uint32_t connections, std:
   return true;
 }
 
+bool apply_idle_timeout(ProxyTemplate* proxy, uint64_t timeout_ns, std::string* error) {
+  constexpr uint64_t ms = 1'000'000;
+  if (timeout_ns == 0 || timeout_ns % ms != 0) {
+    *error = "proxy.idle_timeout_ns: live mode sets " + proxy->name + "'s timeout in whole milliseconds, and " +
+             std::to_string(timeout_ns) + " ns is not a positive number of them";
+    return false;
+  }
+  std::string millis = std::to_string(timeout_ns / ms) + "ms";
+  struct Edit {
+    std::string_view name, anchor;
+    std::string text;
+  };
+  const Edit edits[] = {
+      // doc/configuration.txt 4.2 "timeout server": the longest the server may stay silent
+      // while haproxy waits for it (the client side keeps its 10 s).
+      {"haproxy", "  timeout server 10s\n", "  timeout server " + millis + "\n"},
+      // ngx_http_grpc_module: grpc_read_timeout between two reads from the server, and
+      // grpc_send_timeout between two writes to it.
+      {"nginx", "    location / { ",
+       "    location / { grpc_read_timeout " + millis + "; grpc_send_timeout " + millis + "; "},
+  };
+  for (const Edit& e : edits) {
+    if (proxy->name != e.name) continue;
+    size_t at = proxy->config.find(e.anchor);
+    if (at == std::string::npos) {
+      *error = "proxy.idle_timeout_ns: the " + proxy->name +
+               " configuration is not the one h2sim writes, so h2sim cannot set its timeout";
+      return false;
+    }
+    proxy->config.replace(at, e.anchor.size(), e.text);
+    return true;
+  }
+  *error = "proxy.idle_timeout_ns: h2sim cannot set an idle timeout for " + proxy->name + " (only haproxy and nginx)";
+  return false;
+}
+
 std::string expand_placeholders(std::string_view text, const ProxyPlaces& p) {
   std::string listen = std::string(listen_host) + ":" + std::to_string(p.listen_port);
   std::string upstream = std::string(listen_host) + ":" + std::to_string(p.upstream_port);

@@ -65,6 +65,11 @@ bool apply_request_buffering(ProxyTemplate* proxy, bool on, std::string* error);
 // the template as it is). False (and why) for another proxy.
 bool apply_upstream_connections(ProxyTemplate* proxy, uint32_t connections, std::string* error);
 
+// Sets the built-in haproxy's `timeout server` or nginx's `grpc_read_timeout` and
+// `grpc_send_timeout` to a scenario's proxy.idle_timeout_ns, in whole milliseconds. False (and
+// why) for another proxy or a timeout that is not a positive number of milliseconds.
+bool apply_idle_timeout(ProxyTemplate* proxy, uint64_t timeout_ns, std::string* error);
+
 // The template's text with its placeholders filled in.
 std::string expand_placeholders(std::string_view text, const ProxyPlaces& places);
 // A command line as words: split at spaces and tabs, '...' and "..." keep spaces in a word.

@@ -19,7 +19,8 @@ std::string outcome_of(const Result& r) {
 
 // The proxy block's fields configured_for writes into the real proxy's configuration (besides
 // the preset, which picks it); every other one is simulation only.
-constexpr std::string_view live_configured_fields[] = {"preset", "request_buffering", "upstream_connections"};
+constexpr std::string_view live_configured_fields[] = {"preset", "request_buffering", "upstream_connections",
+                                                       "idle_timeout_ns"};
 
 std::string live_incapable(const Scenario& s) {
   if (s.has_hostile()) return "hostile clients are simulation only";
@@ -33,7 +34,8 @@ std::string live_incapable(const Scenario& s) {
     const std::string& name = field->name();
     if (std::ranges::find(live_configured_fields, name) != std::end(live_configured_fields)) continue;
     return "proxy." + name +
-           ": proxy overrides are simulation only, but for request_buffering and nginx's upstream_connections: the "
+           ": proxy overrides are simulation only, but for request_buffering, idle_timeout_ns and nginx's "
+           "upstream_connections: the "
            "real proxy runs with the configuration h2sim writes";
   }
   return {};
@@ -93,6 +95,9 @@ bool configured_for(const Scenario& scenario, LiveTarget* target, std::string* e
   const ProxySpec& spec = scenario.proxy();
   if (spec.has_request_buffering() &&
       !live::apply_request_buffering(&target->proxy, spec.request_buffering(), error)) {
+    return false;
+  }
+  if (spec.has_idle_timeout_ns() && !live::apply_idle_timeout(&target->proxy, spec.idle_timeout_ns(), error)) {
     return false;
   }
   return !spec.has_upstream_connections() ||

@@ -799,7 +799,15 @@ void H2Relay::on_timer(sim::TimerId timer) {
     } else {
       s.down->reset(call->down, ErrorCode::cancel);
     }
-    if (call->upstream && !call->upstream->closed) up(*call).reset(call->up, ErrorCode::cancel);
+    if (call->upstream && !call->upstream->closed) {
+      if (policy_.client_abort == ClientAbort::close_connection) {
+        // nginx finalizes the request and closes the call's backend connection, as on a client's
+        // abort: no RST_STREAM (live, nginx 1.22.1, scenarios/proxy-504-after-idle-timeout).
+        close_upstream(*call->upstream);
+      } else {
+        up(*call).reset(call->up, ErrorCode::cancel);
+      }
+    }
   }
   flush(s);
   forget_finished(s);

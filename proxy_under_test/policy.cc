@@ -36,6 +36,21 @@ std::string_view apache_canned_text(uint32_t status) {
   }
 }
 
+// haproxy's text under the heading of its built-in messages; the 504 one was captured live.
+std::string_view haproxy_text(uint32_t status) {
+  switch (status) {
+    case 502: return "The server returned an invalid or incomplete response.";
+    case 503: return "No server is available to handle this request.";
+    case 504: return "The server didn't respond in time.";
+    default: return "An internal server error occurred.";
+  }
+}
+
+std::string haproxy_page(uint32_t status) {
+  std::string title = status == 504 ? "504 Gateway Time-out" : std::to_string(status) + " " + std::string(reason_phrase(status));
+  return "<html><body><h1>" + title + "</h1>\n" + std::string(haproxy_text(status)) + "\n</body></html>\n";
+}
+
 std::string apache_page(uint32_t status) {
   std::string reason(reason_phrase(status));
   return "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\" \"http://www.w3.org/TR/html4/strict.dtd\">\n"
@@ -51,6 +66,7 @@ std::string error_page_body(ErrorPage page, uint32_t status) {
     case ErrorPage::generic:
       return "<html><body><h1>" + std::to_string(status) + " " + std::string(reason_phrase(status)) +
              "</h1></body></html>\n";
+    case ErrorPage::haproxy: return haproxy_page(status);
     case ErrorPage::nginx_1_22: return nginx_page(status, "1.22.1");
     case ErrorPage::nginx_1_18: return nginx_page(status, "1.18.0");
     case ErrorPage::apache_2_4: return apache_page(status);

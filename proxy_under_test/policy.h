@@ -25,6 +25,9 @@ enum class ErrorPage : uint8_t {
   none,
   // A short page of h2sim's own, for presets whose page was never measured.
   generic,
+  // haproxy's built-in error messages (one line of text under the heading): 92 bytes for 504
+  // from Debian's haproxy 2.6.12 (live, `timeout server`, 2026-12-08).
+  haproxy,
   // nginx's built-in pages (ngx_http_special_response.c: the status page, then the tail naming
   // the version, server_tokens on): 157 bytes for 502 from Debian's nginx 1.22.1.
   nginx_1_22,

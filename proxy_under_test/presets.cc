@@ -119,6 +119,8 @@ constexpr ProxyPolicy all_presets[] = {
         // with an empty DATA(END_STREAM), then RST(CANCEL) if the client is still uploading; no
         // RST if its END_STREAM was already in.
         .abort_ends_response_first = true,
+        // Its 504 on `timeout server` (idle_timeout_ns) carries its own page, 92 bytes (live).
+        .http_error_page = ErrorPage::haproxy,
         // §1.2 step 2 and §1.6 rows D/H: the response in the channel still reaches the client.
         .flush_response_before_reset = true,
         // §1.6 rows F/G: a client abort reaches the server as DATA(ES) then RST(CANCEL).
@@ -162,6 +164,7 @@ constexpr ProxyPolicy all_presets[] = {
         .abort_reset_after_response_headers = ErrorCode::cancel,
         // §1.4 rule 4: a frontend stream whose END_STREAM was sent is reset with NO_ERROR.
         .abort_reset_after_response_end = ErrorCode::no_error,
+        .http_error_page = ErrorPage::haproxy,  // as haproxy-2.6 (not measured on 3.2)
         .flush_response_before_reset = true,
         // §1.6 row F on 3.5-dev: the server gets RST(CANCEL) only.
         .client_abort = ClientAbort::cancel,

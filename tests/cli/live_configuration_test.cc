@@ -3,7 +3,8 @@
 // (live/peers.cc unfollowed_field; `h2sim live` exits 2 with it), and request buffering is
 // switched on in the built-in haproxy and nginx configurations and refused for the others
 // (live/proxy_process.cc apply_request_buffering), nginx gets a scenario's keepalive pool
-// (apply_upstream_connections), and any other proxy override is refused (configured_for).
+// (apply_upstream_connections), haproxy and nginx a scenario's idle timeout (apply_idle_timeout),
+// and any other proxy override is refused (configured_for).
 #include <gtest/gtest.h>
 
 #include "live/peers.h"
@@ -57,6 +58,35 @@ TEST(LiveConfiguration, RequestBufferingIsSwitchedOnInHaproxyAndNginxOnly) {
   custom.config = "global\n";
   EXPECT_FALSE(live::apply_request_buffering(&custom, true, &error));
   EXPECT_NE(error.find("not the one h2sim writes"), std::string::npos) << error;
+}
+
+TEST(LiveConfiguration, IdleTimeoutSetsHaproxysServerTimeoutAndNginxsGrpcTimeouts) {
+  std::string error;
+  live::ProxyTemplate haproxy = *live::find_builtin_proxy("haproxy");
+  ASSERT_TRUE(live::apply_idle_timeout(&haproxy, 100'000'000, &error)) << error;
+  EXPECT_NE(haproxy.config.find("  timeout server 100ms\n"), std::string::npos) << haproxy.config;
+  EXPECT_EQ(haproxy.config.find("timeout server 10s"), std::string::npos) << haproxy.config;
+
+  live::ProxyTemplate nginx = *live::find_builtin_proxy("nginx");
+  ASSERT_TRUE(live::apply_request_buffering(&nginx, true, &error)) << error;
+  ASSERT_TRUE(live::apply_idle_timeout(&nginx, 250'000'000, &error)) << error;
+  EXPECT_NE(nginx.config.find("location / { grpc_read_timeout 250ms; grpc_send_timeout 250ms; mirror"),
+            std::string::npos)
+      << nginx.config;
+
+  live::ProxyTemplate other = *live::find_builtin_proxy("nginx");
+  EXPECT_FALSE(live::apply_idle_timeout(&other, 1'500'000, &error));
+  EXPECT_NE(error.find("whole milliseconds, and 1500000 ns"), std::string::npos) << error;
+  live::ProxyTemplate caddy = *live::find_builtin_proxy("caddy");
+  EXPECT_FALSE(live::apply_idle_timeout(&caddy, 100'000'000, &error));
+  EXPECT_NE(error.find("cannot set an idle timeout for caddy"), std::string::npos) << error;
+
+  Scenario s = testing::scenario_from_text("proxy { preset: \"nginx\" idle_timeout_ns: 100000000 } calls {}");
+  EXPECT_EQ(live_incapable(s), "");
+  LiveTarget target;
+  target.proxy = *live::find_builtin_proxy("nginx");
+  ASSERT_TRUE(configured_for(s, &target, &error)) << error;
+  EXPECT_NE(target.proxy.config.find("grpc_read_timeout 100ms;"), std::string::npos) << target.proxy.config;
 }
 
 TEST(LiveConfiguration, NginxGetsTheScenariosKeepalivePoolAndOtherOverridesAreRefused) {

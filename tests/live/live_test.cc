@@ -1243,6 +1243,20 @@ TEST(LiveCaddyAndApache, EachProxysOwn502PageIsAsSimulated) {
   if (ran == 0) GTEST_SKIP() << "none of nginx, apache2, caddy is installed (scripts/install-live-deps.sh)";
 }
 
+// nginx's grpc_read_timeout and haproxy's `timeout server`, set from the scenario's
+// idle_timeout_ns, answer a silent server with each proxy's own 504 page, and let the server's
+// stream go as the preset does (nginx closes the backend connection, haproxy resets the stream).
+TEST(LiveHaproxyAndNginx, EachProxysOwn504OnASilentServerIsAsSimulated) {
+  int ran = 0;
+  for (const auto& [proxy, binary] : {std::pair{"nginx", "/usr/sbin/nginx"}, std::pair{"haproxy", "/usr/sbin/haproxy"}}) {
+    if (!installed_at(binary)) continue;
+    ++ran;
+    expect_live_as_simulated("proxy-504-after-idle-timeout.textproto", proxy, 2,
+                             "UNAVAILABLE: Received http2 header with status: 504");
+  }
+  if (ran == 0) GTEST_SKIP() << "neither nginx nor haproxy is installed (scripts/install-live-deps.sh)";
+}
+
 // Apache sends an empty request's END_STREAM in a DATA frame, so the grpc-java server, which
 // misses one on HEADERS, answers (scenarios/apache-empty-request-ends-in-data.textproto).
 TEST(LiveCaddyAndApache, ApacheEndsAnEmptyRequestInADataFrameAsThePresetDoes) {

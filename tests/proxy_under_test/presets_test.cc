@@ -439,6 +439,36 @@ TEST(ProxyPresets, EachAnswersWithItsOwnErrorPage) {
   }
 }
 
+// A proxy's idle timeout answers a silent server with its own 504 page, as long as the real one's
+// (live, scenarios/proxy-504-after-idle-timeout.textproto: nginx 167 bytes, haproxy 92), and lets
+// the server's stream go as the real one did: nginx closes the call's backend connection without
+// a RST_STREAM, haproxy resets the stream with CANCEL.
+TEST(ProxyPresets, EachTimesOutASilentServerWithItsOwn504) {
+  struct Expected {
+    const char* preset;
+    uint32_t page;
+    bool upstream_reset;
+  };
+  for (const Expected& e : {Expected{"nginx", 167, false}, Expected{"haproxy-2.6", 92, true}}) {
+    Scenario s = scenario_from_file("proxy-504-after-idle-timeout.textproto");
+    s.mutable_proxy()->set_preset(e.preset);
+    Result r = run_plain(s);
+    std::vector<uint32_t> data;
+    bool upstream_reset = false;
+    for (const h2::FrameRecord& f : r.frames) {
+      if (!f.sent || f.endpoint.peer != h2::Peer::proxy) continue;
+      bool to_client = f.endpoint.leg == h2::Leg::downstream;
+      if (to_client && f.type == h2::FrameType::data) data.push_back(f.length);
+      if (!to_client && f.type == h2::FrameType::rst_stream) upstream_reset = true;
+    }
+    EXPECT_EQ(data, std::vector<uint32_t>{e.page}) << e.preset;
+    EXPECT_EQ(upstream_reset, e.upstream_reset) << e.preset;
+    ASSERT_EQ(r.calls.size(), 1u);
+    EXPECT_TRUE(r.calls[0].client_saw && r.calls[0].client_saw->code == grpc::Code::unavailable) << e.preset;
+    EXPECT_TRUE(r.calls[0].server_saw_cancel) << e.preset;
+  }
+}
+
 // Of two idle connections, nginx's keepalive pool gives a later call the one freed last, as live
 // in both orders (the scenarios' headers): call 3's stream says which, 5 on the connection that
 // served two calls, 3 on the one that served one.
