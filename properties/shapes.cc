@@ -103,21 +103,66 @@ uint64_t request_block_bytes(const ClientScript& client) {
   return bytes;
 }
 
-// Custom metadata headers and trailers of drawn counts and sizes, and long status messages:
-// HPACK tables, CONTINUATION frames and a proxy's header limits.
-void long_metadata(Scenario& s, const ProxyEntry*) {
-  // grpc-core's and grpc-java's clients fail a call whose response block is past the 8,192 bytes
-  // they advertise, as their libraries do (ClientPersonality::header_list_limit), and grpc-java's
-  // server refuses such a request block: through any proxy, the reference too, so such a case
-  // shows nothing about the proxy. For them the drawn sizes shrink until the block fits.
+// The header list limits the scenario's client and server libraries enforce, if any: grpc-core's
+// and grpc-java's clients fail a call whose response block is past the 8,192 bytes they advertise,
+// as their libraries do (ClientPersonality::header_list_limit), and grpc-java's server refuses
+// such a request block: through any proxy, the reference too, so such a case shows nothing about
+// the proxy.
+struct HeaderListLimits {
+  std::optional<uint32_t> response;  // the client's
+  std::optional<uint32_t> request;   // the server's
+};
+
+HeaderListLimits header_list_limits(const Scenario& s) {
+  HeaderListLimits limits;
   const grpc::ClientPersonality* client = grpc::find_client_personality(s.client());
-  std::optional<uint32_t> limit;
-  if (client && client->header_list_limit != grpc::HeaderListLimit::not_enforced) limit = client->settings.max_header_list_bytes;
-  const grpc::ServerPersonality* server_library = grpc::find_server_personality(s.server());
-  std::optional<uint32_t> request_limit;
-  if (server_library && server_library->header_list_limit != grpc::HeaderListLimit::not_enforced) {
-    request_limit = server_library->settings.max_header_list_bytes;
+  if (client && client->header_list_limit != grpc::HeaderListLimit::not_enforced) {
+    limits.response = client->settings.max_header_list_bytes;
   }
+  const grpc::ServerPersonality* server = grpc::find_server_personality(s.server());
+  if (server && server->header_list_limit != grpc::HeaderListLimit::not_enforced) {
+    limits.request = server->settings.max_header_list_bytes;
+  }
+  return limits;
+}
+
+// Halves a request's metadata values until its block fits the server's limit.
+void fit_request(ClientScript& request, std::optional<uint32_t> limit) {
+  while (limit && request.metadata_bytes() > 1 && request_block_bytes(request) > *limit) {
+    request.set_metadata_bytes(request.metadata_bytes() / 2);
+  }
+}
+
+// Halves a response's metadata values until its largest block, status message included, fits the
+// client's limit, and drops a message that still does not.
+void fit_response(ServerScript& server, std::optional<uint32_t> limit) {
+  if (!limit) return;
+  auto block = [&] { return response_block_bytes(server, grpc::percent_encode(server.status().message()).size()); };
+  while (server.metadata_bytes() > 1 && block() > *limit) server.set_metadata_bytes(server.metadata_bytes() / 2);
+  if (block() > *limit) server.mutable_status()->clear_message();
+}
+
+// Every call's blocks within the libraries' limits. Generated cases are drawn to fit; a mutant is
+// brought back (one with 8 x 1,500 bytes of response headers failed through passthrough with
+// grpc-core's RESOURCE_EXHAUSTED: scenarios/mutant-response-headers-past-the-client-limit.textproto).
+void fit_header_lists(Scenario& s) {
+  HeaderListLimits limits = header_list_limits(s);
+  for (Call& c : *s.mutable_calls()) {
+    // A count past what a scenario may hold is validation's to refuse, not this rule's to fit.
+    if (c.client().metadata_headers() > metadata_entries_max || c.server().header_metadata() > metadata_entries_max ||
+        c.server().trailer_metadata() > metadata_entries_max) {
+      continue;
+    }
+    fit_request(*c.mutable_client(), limits.request);
+    fit_response(*c.mutable_server(), limits.response);
+  }
+}
+
+// Custom metadata headers and trailers of drawn counts and sizes, and long status messages:
+// HPACK tables, CONTINUATION frames and a proxy's header limits. Where the libraries enforce
+// header list limits (header_list_limits) the drawn sizes shrink until each block fits.
+void long_metadata(Scenario& s, const ProxyEntry*) {
+  HeaderListLimits limits = header_list_limits(s);
   for (Call& c : *s.mutable_calls()) {
     // At most 4 x 3,000 bytes a block: a trailers-only response carries the header block's and
     // the trailers' with a status message percent-encoded to 24 KB, under the 64 KiB header list
@@ -125,32 +170,23 @@ void long_metadata(Scenario& s, const ProxyEntry*) {
     ClientScript& request = *c.mutable_client();
     request.set_metadata_headers(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
     request.set_metadata_bytes(*weighted<uint32_t>({{2, 100}, {1, 1000}, {1, 3000}}));
-    if (request_limit) {
-      while (request.metadata_bytes() > 1 && request_block_bytes(request) > *request_limit) {
-        request.set_metadata_bytes(request.metadata_bytes() / 2);
-      }
-      H2SIM_ASSERT(request_block_bytes(request) <= *request_limit);
-    }
+    fit_request(request, limits.request);
     ServerScript& server = *c.mutable_server();
     server.set_header_metadata(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
     server.set_trailer_metadata(*weighted<uint32_t>({{1, 0}, {2, 2}, {1, 4}}));
     server.set_metadata_bytes(*weighted<uint32_t>({{2, 100}, {1, 1000}, {1, 3000}}));
+    server.mutable_status()->clear_message();
+    fit_response(server, limits.response);
     uint64_t message_max = UINT64_MAX;
-    if (limit) {
-      while (server.metadata_bytes() > 1 && response_block_bytes(server, 0) > *limit) {
-        server.set_metadata_bytes(server.metadata_bytes() / 2);
-      }
+    if (limits.response) {
       uint64_t without_message = response_block_bytes(server, 0);
-      message_max = without_message < *limit ? *limit - without_message : 0;
+      message_max = without_message < *limits.response ? *limits.response - without_message : 0;
     }
     server.mutable_status()->set_message(status_message(message_max));
-    if (limit) H2SIM_ASSERT(response_block_bytes(server, grpc::percent_encode(server.status().message()).size()) <= *limit);
+    if (limits.response) H2SIM_ASSERT(response_block_bytes(server, grpc::percent_encode(server.status().message()).size()) <= *limits.response);
   }
 }
 
-// A link with a bandwidth cap, and quiet periods of a millisecond to a second (past the idle
-// timers a proxy's own configuration holds; the scenario's idle_timeout_ns stays as drawn, since
-// a timer answering 504 as configured is the proxy doing its job), so timers fire on live calls.
 void slow(Scenario& s, const ProxyEntry*) {
   s.mutable_network()->set_bandwidth_bytes_per_s(*weighted<uint64_t>({{1, 10'000'000}, {1, 100'000}}));
   for (Call& c : *s.mutable_calls()) {
@@ -305,6 +341,7 @@ void fit_limits(Scenario& s) {
 void make_well_formed(Scenario& s) {
   for (Call& c : *s.mutable_calls()) make_finishable(&c);
   fit_limits(s);
+  fit_header_lists(s);
 }
 
 }  // namespace h2sim

@@ -183,6 +183,26 @@ TEST(Feedback, TheSegmentPerByteCaseIsRepairedByTheGeneratorsRule) {
   EXPECT_EQ(again.SerializeAsString(), s.SerializeAsString());
 }
 
+// A mutant's response headers past the client library's header list limit: a scenario problem as
+// written (grpc-core's RESOURCE_EXHAUSTED through the reference), which the generator's rule
+// brings within the limit (mutant-response-headers-past-the-client-limit.textproto).
+TEST(Feedback, AResponseBlockPastTheClientsLimitIsFittedByTheGeneratorsRule) {
+  Scenario s = testing::scenario_from_file("mutant-response-headers-past-the-client-limit.textproto");
+  std::string failed;
+  EXPECT_FALSE(holds_everything(s, 0, &failed));
+  EXPECT_NE(failed.find("status preserved"), std::string::npos) << failed;
+  make_well_formed(s);
+  EXPECT_LT(s.calls(0).server().metadata_bytes(), 1500u);
+  EXPECT_EQ(s.calls(0).server().header_metadata(), 8u) << "the values shrink, the count stays";
+  for (uint64_t seed = 0; seed < 5; ++seed) {
+    failed.clear();
+    EXPECT_TRUE(holds_everything(s, seed, &failed)) << "seed " << seed << ": " << failed;
+  }
+  Scenario again = s;
+  make_well_formed(again);
+  EXPECT_EQ(again.SerializeAsString(), s.SerializeAsString());
+}
+
 TEST(Feedback, TheCorpusGrowsAndItsFolderIsReadBackUnchanged) {
   std::string dir = scratch("corpus");
   fs::create_directories(dir);
