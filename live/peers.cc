@@ -178,6 +178,7 @@ std::string unfollowed_server_script(const PeerKind& kind, const Scenario& scena
     if (s.headers_before_status()) set.push_back("headers_before_status");
     if (s.answer_on_headers()) set.push_back("answer_on_headers");
     if (s.write_per_message()) set.push_back("write_per_message");
+    if (s.status_delay_ns() != 0) set.push_back("status_delay_ns");
     if (s.has_reset_after_status()) set.push_back("reset_after_status");
     if (s.reset_after_status_delay_ns() != 0) set.push_back("reset_after_status_delay_ns");
     for (std::string_view field : set) {

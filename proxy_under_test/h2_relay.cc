@@ -797,7 +797,10 @@ void H2Relay::on_timer(sim::TimerId timer) {
     if (!call->response_headers_submitted) {
       respond_with_http_status(s, *call, 504);
     } else {
-      s.down->reset(call->down, ErrorCode::cancel);
+      // After the headers the call is aborted as a server's failure is: nginx resets the client
+      // with INTERNAL_ERROR, haproxy 2.6 ends the response with an empty DATA(END_STREAM) (live,
+      // scenarios/proxy-idle-timeout-after-response-headers.textproto).
+      abort_client_side(s, *call);
     }
     if (call->upstream && !call->upstream->closed) {
       if (policy_.client_abort == ClientAbort::close_connection) {

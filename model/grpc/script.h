@@ -66,6 +66,7 @@ struct ServerScript {
   // RST_STREAM after the status while the client is open, in place of the personality's choice.
   std::optional<h2::ErrorCode> reset_after_status;
   sim::Duration reset_after_status_delay;  // zero: in the status's write
+  sim::Duration status_delay;  // between the response's messages and its status (not trailers-only)
 };
 
 struct CallScript {

@@ -259,15 +259,14 @@ void ServerHost::act(ServerCall& call) {
   Status status{Code::unimplemented, "unknown call"};
   uint32_t messages = 0, message_bytes = 0;
   bool abort = true;
+  Status application_status = status;
   if (call.index >= 0) {
     const ServerScript& script = scripts_[call.index].server;
     status = cancel ? *cancel : script.status;
     abort = script.action != ServerAction::respond;
     messages = messages_before_status(scripts_[call.index].kind, script, status.code == Code::ok);
     message_bytes = script.message_bytes;
-    CallOutcome& outcome = outcomes_[call.index];
-    outcome.server_sent = status;
-    outcome.server_status_at = net_->now();
+    application_status = status;
     // The application's status, as some libraries put it on the wire: an OK without its message.
     status = status_sent(personality_, scripts_[call.index].kind, status);
   }
@@ -283,6 +282,7 @@ void ServerHost::act(ServerCall& call) {
 
   if (messages == 0 && !headers_before_status && (!abort || personality_.trailers_only_on_early_abort)) {
     // Trailers-only: one HEADERS with END_STREAM carrying the status (§2.1 close_from_api).
+    record_status(call, application_status);
     head.insert(head.end(), std::make_move_iterator(trailers.begin()),
                 std::make_move_iterator(trailers.end()));
     endpoint.submit_response(call.stream, head, true);
@@ -300,9 +300,33 @@ void ServerHost::act(ServerCall& call) {
     outcomes_[call.index].responses_sent.push_back(seq);
   }
   if (write_per_message) flush(call.conn);
+  if (script && script->status_delay.ns > 0) {
+    delay_status(call, script->status_delay, PendingStatus{{call.conn, call.stream}, application_status,
+                                                           std::move(trailers), cancel.has_value()});
+    return;
+  }
+  send_status(call, endpoint, application_status, trailers, cancel.has_value());
+}
+
+void ServerHost::delay_status(const ServerCall& call, sim::Duration delay, PendingStatus pending) {
+  // The headers and messages leave now; the status waits (on_timer), and counts only once sent.
+  flush(call.conn);
+  bool added = status_timers_.emplace(net_->set_timer(delay), std::move(pending)).second;
+  H2SIM_ASSERT(added);
+}
+
+void ServerHost::record_status(const ServerCall& call, const Status& status) {
+  if (call.index < 0) return;
+  outcomes_[call.index].server_sent = status;
+  outcomes_[call.index].server_status_at = net_->now();
+}
+
+void ServerHost::send_status(ServerCall& call, h2::Endpoint& endpoint, const Status& status,
+                             const h2::Headers& trailers, bool cancel) {
+  record_status(call, status);
   endpoint.send_trailers(call.stream, trailers);
-  reset_after_status(call, endpoint, personality_rst_after_status,
-                     "server: RST(NO_ERROR) after status, client still open", cancel.has_value());
+  reset_after_status(call, endpoint, personality_.rst_after_status == ServerRstAfterStatus::no_error_if_client_open,
+                     "server: RST(NO_ERROR) after status, client still open", cancel);
 }
 
 void ServerHost::reset_after_status(ServerCall& call, h2::Endpoint& endpoint, bool personality_rst,
@@ -378,6 +402,26 @@ void ServerHost::on_timer(sim::TimerId timer) {
     flush(key.first);
     return;
   }
+  if (auto p = status_timers_.find(timer); p != status_timers_.end()) {
+    PendingStatus pending = std::move(p->second);
+    status_timers_.erase(p);
+    Key key = pending.key;
+    if (closed_.contains(key.first) || peer_closed_.contains(key.first)) return;
+    h2::Endpoint& endpoint = *endpoints_.at(key.first);
+    const h2::StreamFlags* f = endpoint.stream(key.second);
+    // A stream the proxy reset (or that closed) while the handler waited gets no status.
+    if (!endpoint.alive() || f == nullptr || f->closed || f->reset_received || f->reset_sent) {
+      net_->mark("server: the stream was gone before its delayed status");
+      // Nor the trailers' metadata (header_blocks counted it with the response headers').
+      if (int index = calls_.at(key).index; index >= 0) {
+        outcomes_[index].response_metadata_sent -= scripts_[index].server.trailer_metadata;
+      }
+      return;
+    }
+    send_status(calls_.at(key), endpoint, pending.status, pending.trailers, pending.cancel);
+    flush(key.first);
+    return;
+  }
   auto it = timers_.find(timer);
   H2SIM_ASSERT(it != timers_.end());
   Key key = it->second;
@@ -425,6 +469,13 @@ bool ServerHost::add_state(sim::StateHash& h) const {
     h.add_u64(timer.value);
     h.add_u64((uint64_t{pending.first.first.value} << 32) | static_cast<uint32_t>(pending.first.second.value));
     h.add_u64(static_cast<uint32_t>(pending.second));
+  }
+  h.add_u64(status_timers_.size());
+  for (const auto& [timer, pending] : status_timers_) {
+    // The status and its trailers follow from the call's script and whether it cancelled.
+    h.add_u64(timer.value);
+    h.add_u64((uint64_t{pending.key.first.value} << 32) | static_cast<uint32_t>(pending.key.second.value));
+    h.add_u64(pending.cancel);
   }
   for (const std::set<sim::ConnId>* conns : {&closed_, &peer_closed_}) {
     h.add_u64(conns->size());

@@ -71,6 +71,15 @@ class ServerHost final : public sim::Host {
   // mark names which). A cancel's follows even on a stream the client has half-closed.
   void reset_after_status(ServerCall& call, h2::Endpoint& endpoint, bool personality_rst, std::string_view mark,
                           bool cancel);
+  struct PendingStatus;
+  // Writes what the call has queued and sends its status `delay` later (ServerScript::status_delay).
+  void delay_status(const ServerCall& call, sim::Duration delay, PendingStatus pending);
+  // The status the application produced, in the call's outcome, at this moment.
+  void record_status(const ServerCall& call, const Status& status);
+  // The status that ends a response with messages or headers before it: recorded, its trailers
+  // written, then the reset that may follow.
+  void send_status(ServerCall& call, h2::Endpoint& endpoint, const Status& status, const h2::Headers& trailers,
+                   bool cancel);
   void flush(sim::ConnId conn);
 
   std::span<const CallScript> scripts_;
@@ -92,6 +101,14 @@ class ServerHost final : public sim::Host {
   std::vector<Key> touched_;
   std::map<sim::TimerId, Key> timers_;
   std::map<sim::TimerId, std::pair<Key, h2::ErrorCode>> reset_timers_;  // reset_after_status_delay
+  // status_delay: the status a call's handler writes when the timer fires.
+  struct PendingStatus {
+    Key key;
+    Status status;       // the application's, for the outcome
+    h2::Headers trailers;
+    bool cancel = false;
+  };
+  std::map<sim::TimerId, PendingStatus> status_timers_;
   std::set<sim::ConnId> closed_;  // connections this server closed after a connection error
   std::set<sim::ConnId> peer_closed_;  // connections the client's side closed or reset
   std::set<Key> refused_;  // streams whose request header block the library refused

@@ -66,7 +66,8 @@ grpc::CallScript call_script(const Call& c) {
               server.has_reset_after_status()
                   ? std::optional(static_cast<h2::ErrorCode>(server.reset_after_status()))
                   : std::nullopt,
-              nanoseconds(server.reset_after_status_delay_ns())};
+              nanoseconds(server.reset_after_status_delay_ns()),
+              nanoseconds(server.status_delay_ns())};
   s.connection = c.connection();
   return s;
 }

@@ -40,6 +40,7 @@ constexpr FieldRange ranges[] = {
     {"h2sim.ServerScript.metadata_bytes", 0, metadata_bytes_max, "bytes per metadata value"},
     {"h2sim.ServerScript.reset_after_status", 0, 13, "an HTTP/2 error code (RFC 9113 §7)"},
     {"h2sim.ServerScript.reset_after_status_delay_ns", 0, day, "one day of virtual time"},
+    {"h2sim.ServerScript.status_delay_ns", 0, day, "one day of virtual time"},
     {"h2sim.Status.code", 0, 16, "a gRPC status code"},
     {"h2sim.Status.message", 0, status_message_bytes_max, "grpc-message, before percent-encoding"},
     {"h2sim.Call.start_ns", 0, day, "one day of virtual time"},

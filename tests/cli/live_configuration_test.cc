@@ -33,6 +33,9 @@ TEST(LiveConfiguration, RealPeersRefuseTheWritePatternsTheyDoNotFollow) {
   EXPECT_NE(server_refusal.find("grpc-go server peer does not follow ServerScript.write_per_message"),
             std::string::npos)
       << server_refusal;
+  std::string delay_refusal = live::unfollowed_field(peers, with_fields("", "status_delay_ns: 1000000"));
+  EXPECT_NE(delay_refusal.find("grpc-go server peer does not follow ServerScript.status_delay_ns"), std::string::npos)
+      << delay_refusal;
   // h2sim's own hosts (no peer) follow every field.
   EXPECT_EQ(live::unfollowed_field({}, with_fields("write_per_frame: true", "write_per_message: true")), "");
 }

@@ -1245,7 +1245,8 @@ TEST(LiveCaddyAndApache, EachProxysOwn502PageIsAsSimulated) {
 
 // nginx's grpc_read_timeout and haproxy's `timeout server`, set from the scenario's
 // idle_timeout_ns, answer a silent server with each proxy's own 504 page, and let the server's
-// stream go as the preset does (nginx closes the backend connection, haproxy resets the stream).
+// stream go as the preset does (nginx closes the backend connection, haproxy resets the stream);
+// after the response headers they abort the call as their presets do.
 TEST(LiveHaproxyAndNginx, EachProxysOwn504OnASilentServerIsAsSimulated) {
   int ran = 0;
   for (const auto& [proxy, binary] : {std::pair{"nginx", "/usr/sbin/nginx"}, std::pair{"haproxy", "/usr/sbin/haproxy"}}) {
@@ -1253,6 +1254,10 @@ TEST(LiveHaproxyAndNginx, EachProxysOwn504OnASilentServerIsAsSimulated) {
     ++ran;
     expect_live_as_simulated("proxy-504-after-idle-timeout.textproto", proxy, 2,
                              "UNAVAILABLE: Received http2 header with status: 504");
+    // After the response headers: nginx's reset, haproxy's response without trailers.
+    expect_live_as_simulated("proxy-idle-timeout-after-response-headers.textproto", proxy, 2,
+                             std::string(proxy) == "nginx" ? "INTERNAL: Received RST_STREAM with error code 2"
+                                                           : "UNKNOWN: Stream removed");
   }
   if (ran == 0) GTEST_SKIP() << "neither nginx nor haproxy is installed (scripts/install-live-deps.sh)";
 }

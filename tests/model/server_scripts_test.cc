@@ -1,7 +1,8 @@
 // What a server script can say beyond its action, each pinned by the frames the server writes
-// (model/scenario/scenario.proto, ServerScript fields 11 to 15): response headers before a status
+// (model/scenario/scenario.proto, ServerScript fields 11 to 16): response headers before a status
 // with no message, a handler that answers on the request headers alone, a write per response
-// message, and a RST_STREAM after the status with a chosen code, in the status's write or later.
+// message, a RST_STREAM after the status with a chosen code, in the status's write or later, and
+// a status written a while after the messages.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -165,6 +166,39 @@ TEST(ServerScripts, ADelayedResetLeavesInALaterWriteOnlyWhileTheClientIsOpen) {
   Result l = plain(late);
   EXPECT_EQ(names(server_writes(l)), (std::vector<std::string>{"HEADERS[ES]"}));
   expect_every_invariant_holds(l, late);
+}
+
+// A status that waits: the headers and messages leave at once, the trailers status_delay_ns later,
+// and the status counts as sent only then. A stream the proxy reset in the meantime gets none.
+TEST(ServerScripts, ADelayedStatusLeavesAfterItsDelayOrNotAtAll) {
+  const std::string respond = R"pb(action: RESPOND read_messages: 1 messages: 1 message_bytes: 16 status { code: 0 })pb";
+  Scenario s = uploading(respond + " status_delay_ns: 30000000");
+  Result r = plain(s);
+  auto writes = server_writes(r);
+  ASSERT_EQ(names(writes), (std::vector<std::string>{"HEADERS", "DATA", "HEADERS[ES]"}));
+  EXPECT_EQ(writes[0].second, writes[1].second);
+  EXPECT_NE(writes[1].second, writes[2].second);
+  sim::Time message_at, status_at;
+  for (const h2::FrameRecord& f : r.frames) {
+    if (!f.sent || f.endpoint.leg != h2::Leg::upstream || f.endpoint.client_side) continue;
+    if (f.type == h2::FrameType::data && f.length > 0) message_at = f.at;
+    if (f.type == h2::FrameType::headers && f.end_stream()) status_at = f.at;
+  }
+  EXPECT_EQ(status_at.ns - message_at.ns, 30'000'000u);
+  ASSERT_TRUE(r.calls[0].server_sent);
+  EXPECT_EQ(r.calls[0].server_status_at.ns, status_at.ns);
+  expect_every_invariant_holds(r, s);
+
+  // Through haproxy-2.6 with a 10 ms idle timeout the proxy gives up first: no status is written
+  // and none counts as sent.
+  Scenario timed_out = s;
+  timed_out.mutable_proxy()->set_preset("haproxy-2.6");
+  timed_out.mutable_proxy()->set_idle_timeout_ns(10'000'000);
+  Result t = plain(timed_out);
+  EXPECT_EQ(names(server_writes(t)), (std::vector<std::string>{"HEADERS", "DATA"}));
+  EXPECT_FALSE(t.calls[0].server_sent);
+  EXPECT_GE(t.marks.count("server: the stream was gone before its delayed status"), 1u);
+  expect_every_invariant_holds(t, timed_out);
 }
 
 }  // namespace

@@ -469,6 +469,30 @@ TEST(ProxyPresets, EachTimesOutASilentServerWithItsOwn504) {
   }
 }
 
+// After the response headers a proxy's idle timeout aborts the call as its server failing would
+// (live, scenarios/proxy-idle-timeout-after-response-headers.textproto): nginx resets the client
+// with INTERNAL_ERROR, haproxy 2.6 ends the response with an empty DATA(END_STREAM) and no
+// trailers, which grpc-core reads as UNKNOWN "Stream removed".
+TEST(ProxyPresets, EachTimesOutAStreamAfterItsHeadersAsItsProxyDid) {
+  struct Expected {
+    const char* preset;
+    std::string last_frame;
+    grpc::Code client_saw;
+  };
+  for (const Expected& e : {Expected{"nginx", "RST_STREAM(INTERNAL_ERROR)", grpc::Code::internal},
+                            Expected{"haproxy-2.6", "DATA[ES]", grpc::Code::unknown}}) {
+    Scenario s = scenario_from_file("proxy-idle-timeout-after-response-headers.textproto");
+    s.mutable_proxy()->set_preset(e.preset);
+    Result r = run_plain(s);
+    std::vector<std::string> to_client = testing::sent_on_stream(r, h2::Leg::downstream, false, h2::StreamId{1});
+    ASSERT_FALSE(to_client.empty()) << e.preset;
+    EXPECT_EQ(to_client.back(), e.last_frame) << e.preset;
+    ASSERT_EQ(r.calls.size(), 1u);
+    EXPECT_TRUE(r.calls[0].client_saw && r.calls[0].client_saw->code == e.client_saw) << e.preset;
+    EXPECT_FALSE(r.calls[0].server_sent) << e.preset;
+  }
+}
+
 // Of two idle connections, nginx's keepalive pool gives a later call the one freed last, as live
 // in both orders (the scenarios' headers): call 3's stream says which, 5 on the connection that
 // served two calls, 3 on the one that served one.
