@@ -96,6 +96,34 @@ const ProxyTemplate builtins[] = {
 
 constexpr const char* listen_host = "127.0.0.1";
 
+// One template's edit for a scenario's setting: `anchor` in its configuration becomes `text`.
+struct ConfigEdit {
+  std::string_view name, anchor;
+  std::string text;
+};
+
+// Applies the edit `edits` has for the proxy. False, with an error naming `field` and what could
+// not be done (`what`), for a proxy no edit is for or a configuration without the anchor (not the
+// one h2sim writes).
+bool apply_edit(ProxyTemplate* proxy, std::span<const ConfigEdit> edits, std::string_view field,
+                std::string_view what, std::string* error) {
+  for (const ConfigEdit& e : edits) {
+    if (proxy->name != e.name) continue;
+    size_t at = proxy->config.find(e.anchor);
+    if (at == std::string::npos) {
+      *error = std::string(field) + ": the " + proxy->name + " configuration is not the one h2sim writes, so h2sim cannot " +
+               std::string(what) + " in it";
+      return false;
+    }
+    proxy->config.replace(at, e.anchor.size(), e.text);
+    return true;
+  }
+  std::string names;
+  for (const ConfigEdit& e : edits) names += (names.empty() ? "" : " and ") + std::string(e.name);
+  *error = std::string(field) + ": h2sim cannot " + std::string(what) + " for " + proxy->name + " (only " + names + ")";
+  return false;
+}
+
 }  // namespace
 
 std::span<const ProxyTemplate> builtin_proxies() { return builtins; }
@@ -115,11 +143,7 @@ std::string builtin_proxy_names() {
 
 bool apply_request_buffering(ProxyTemplate* proxy, bool on, std::string* error) {
   if (!on) return true;  // what every template does: requests stream (the presets' default)
-  // Where each configuration takes it; a configuration without the anchor is not h2sim's own.
-  struct Edit {
-    std::string_view name, anchor, text;
-  };
-  constexpr Edit edits[] = {
+  const ConfigEdit edits[] = {
       // doc/configuration.txt 2.6, 4.2 "option http-buffer-request", in the defaults section.
       {"haproxy", "defaults\n  mode http\n", "defaults\n  mode http\n  option http-buffer-request\n"},
       // ngx_http_grpc_handler streams the request whatever proxy_request_buffering says; a mirror
@@ -128,20 +152,7 @@ bool apply_request_buffering(ProxyTemplate* proxy, bool on, std::string* error) 
        "    location = /h2sim-mirror { internal; return 204; }\n"
        "    location / { mirror /h2sim-mirror; mirror_request_body on; grpc_pass"},
   };
-  for (const Edit& e : edits) {
-    if (proxy->name != e.name) continue;
-    size_t at = proxy->config.find(e.anchor);
-    if (at == std::string::npos) {
-      *error = "proxy.request_buffering: the " + proxy->name +
-               " configuration is not the one h2sim writes, so h2sim cannot switch request buffering on in it";
-      return false;
-    }
-    proxy->config.replace(at, e.anchor.size(), e.text);
-    return true;
-  }
-  *error = "proxy.request_buffering: h2sim cannot switch request buffering on for " + proxy->name +
-           " (only haproxy and nginx)";
-  return false;
+  return apply_edit(proxy, edits, "proxy.request_buffering", "switch request buffering on", error);
 }
 
 bool apply_upstream_connections(ProxyTemplate* proxy, uint32_t connections, std::string* error) {
@@ -176,11 +187,7 @@ bool apply_idle_timeout(ProxyTemplate* proxy, uint64_t timeout_ns, std::string* 
     return false;
   }
   std::string millis = std::to_string(timeout_ns / ms) + "ms";
-  struct Edit {
-    std::string_view name, anchor;
-    std::string text;
-  };
-  const Edit edits[] = {
+  const ConfigEdit edits[] = {
       // doc/configuration.txt 4.2 "timeout server": the longest the server may stay silent
       // while haproxy waits for it (the client side keeps its 10 s).
       {"haproxy", "  timeout server 10s\n", "  timeout server " + millis + "\n"},
@@ -189,19 +196,7 @@ bool apply_idle_timeout(ProxyTemplate* proxy, uint64_t timeout_ns, std::string* 
       {"nginx", "    location / { ",
        "    location / { grpc_read_timeout " + millis + "; grpc_send_timeout " + millis + "; "},
   };
-  for (const Edit& e : edits) {
-    if (proxy->name != e.name) continue;
-    size_t at = proxy->config.find(e.anchor);
-    if (at == std::string::npos) {
-      *error = "proxy.idle_timeout_ns: the " + proxy->name +
-               " configuration is not the one h2sim writes, so h2sim cannot set its timeout";
-      return false;
-    }
-    proxy->config.replace(at, e.anchor.size(), e.text);
-    return true;
-  }
-  *error = "proxy.idle_timeout_ns: h2sim cannot set an idle timeout for " + proxy->name + " (only haproxy and nginx)";
-  return false;
+  return apply_edit(proxy, edits, "proxy.idle_timeout_ns", "set an idle timeout", error);
 }
 
 std::string expand_placeholders(std::string_view text, const ProxyPlaces& p) {

@@ -10,6 +10,10 @@ constexpr Counterpart counterparts[] = {
     {"proxy", "passthrough", "none: RFC 9113 done right, the reference the others are judged against",
      "not applicable"},
     {"proxy", "haproxy-2.6", "Debian 12 haproxy 2.6.12-1+deb12u4",
+     "2026-12-08: 29 of 29 cells with h2sim's own peers after its connection windows began to open "
+     "with its first WINDOW_UPDATE; its `timeout server` (written from a scenario's idle timeout) "
+     "before and after the response headers, 2 scenarios, 2 runs each, both legs as simulated once "
+     "its 92-byte 504 page and its abort after the headers were modelled; "
      "2026-12-07, after its SETTINGS to clients and servers became every entry the real one sends (strace): 29 of 29 cells with h2sim's own peers (20 scenarios x 2 runs), and a hostile 16,385-byte frame answered with GOAWAY(FRAME_SIZE_ERROR) as by haproxy (raw frames); " "2026-12-07: another backend connection at the server's stream limit (modelled that day), 3 "
      "runs, both legs as simulated, and a burst of twelve calls past a two-stream server, 3 runs, "
      "every call OK as predicted; 917 of 918 cells with the grpc-js, grpcio and grpc-java clients "
@@ -23,6 +27,9 @@ constexpr Counterpart counterparts[] = {
      "connections' window opened as haproxy's"},
     {"proxy", "haproxy-3.2", "haproxy 3.2.0 (e87397bc7)", never_packaged},
     {"proxy", "nginx", "Debian 12 nginx 1.22.1-9+deb12u11",
+     "2026-12-08: its grpc_read_timeout (written from a scenario's idle timeout) before and after "
+     "the response headers, 2 scenarios, 2 runs each, both legs as simulated once its backend "
+     "connection's close and its RST_STREAM(INTERNAL_ERROR) after the headers were modelled; "
      "2026-12-07, after its SETTINGS to clients and servers became every entry the real one sends (strace): 29 of 29 cells with h2sim's own peers (20 scenarios x 2 runs), and a hostile 16,385-byte frame taken as by nginx (raw frames); " "2026-12-07: with a scenario's keepalive pool written into its configuration, 2 scenarios, "
      "both legs as simulated after the pool became a connection per call, idle ones reused; "
      "2026-12-04: 200 scenarios x 5 runs a triple over 12 triples "
