@@ -406,11 +406,11 @@ void ServerHost::on_timer(sim::TimerId timer) {
     PendingStatus pending = std::move(p->second);
     status_timers_.erase(p);
     Key key = pending.key;
-    if (closed_.contains(key.first) || peer_closed_.contains(key.first)) return;
     h2::Endpoint& endpoint = *endpoints_.at(key.first);
     const h2::StreamFlags* f = endpoint.stream(key.second);
-    // A stream the proxy reset (or that closed) while the handler waited gets no status.
-    if (!endpoint.alive() || f == nullptr || f->closed || f->reset_received || f->reset_sent) {
+    // A stream the proxy reset, or whose connection closed, while the handler waited gets no status.
+    if (closed_.contains(key.first) || peer_closed_.contains(key.first) || !endpoint.alive() || f == nullptr ||
+        f->closed || f->reset_received || f->reset_sent) {
       net_->mark("server: the stream was gone before its delayed status");
       // Nor the trailers' metadata (header_blocks counted it with the response headers').
       if (int index = calls_.at(key).index; index >= 0) {

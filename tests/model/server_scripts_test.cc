@@ -199,6 +199,19 @@ TEST(ServerScripts, ADelayedStatusLeavesAfterItsDelayOrNotAtAll) {
   EXPECT_FALSE(t.calls[0].server_sent);
   EXPECT_GE(t.marks.count("server: the stream was gone before its delayed status"), 1u);
   expect_every_invariant_holds(t, timed_out);
+
+  // Through nginx the timeout closes the backend connection instead: the same, and the trailers'
+  // metadata the status would have carried is not counted as sent either.
+  Scenario closed = timed_out;
+  closed.mutable_proxy()->set_preset("nginx");
+  closed.mutable_calls(0)->mutable_server()->set_header_metadata(1);
+  closed.mutable_calls(0)->mutable_server()->set_trailer_metadata(2);
+  closed.mutable_calls(0)->mutable_server()->set_metadata_bytes(10);
+  Result c = plain(closed);
+  EXPECT_FALSE(c.calls[0].server_sent);
+  EXPECT_GE(c.marks.count("server: the stream was gone before its delayed status"), 1u);
+  EXPECT_EQ(c.calls[0].response_metadata_sent, 1u);
+  expect_every_invariant_holds(c, closed);
 }
 
 }  // namespace
