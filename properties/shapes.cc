@@ -187,6 +187,9 @@ void long_metadata(Scenario& s, const ProxyEntry*) {
   }
 }
 
+// A link with a bandwidth cap, and quiet periods of a millisecond to a second (past the idle
+// timers a proxy's own configuration holds; the scenario's idle_timeout_ns stays as drawn, since
+// a timer answering 504 as configured is the proxy doing its job), so timers fire on live calls.
 void slow(Scenario& s, const ProxyEntry*) {
   s.mutable_network()->set_bandwidth_bytes_per_s(*weighted<uint64_t>({{1, 10'000'000}, {1, 100'000}}));
   for (Call& c : *s.mutable_calls()) {

@@ -14,14 +14,15 @@ std::string_view reason_phrase(uint32_t status) {
   }
 }
 
-// nginx's title for its own pages (ngx_http_special_response.c), which says 504 its own way.
-std::string nginx_title(uint32_t status) {
+// The title of nginx's and haproxy's own pages (ngx_http_special_response.c, haproxy's built-in
+// messages), which both say 504 their own way.
+std::string gateway_title(uint32_t status) {
   if (status == 504) return "504 Gateway Time-out";
   return std::to_string(status) + " " + std::string(reason_phrase(status));
 }
 
 std::string nginx_page(uint32_t status, std::string_view version) {
-  std::string title = nginx_title(status);
+  std::string title = gateway_title(status);
   return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
          "</h1></center>\r\n<hr><center>nginx/" + std::string(version) + "</center>\r\n</body>\r\n</html>\r\n";
 }
@@ -47,8 +48,7 @@ std::string_view haproxy_text(uint32_t status) {
 }
 
 std::string haproxy_page(uint32_t status) {
-  std::string title = status == 504 ? "504 Gateway Time-out" : std::to_string(status) + " " + std::string(reason_phrase(status));
-  return "<html><body><h1>" + title + "</h1>\n" + std::string(haproxy_text(status)) + "\n</body></html>\n";
+  return "<html><body><h1>" + gateway_title(status) + "</h1>\n" + std::string(haproxy_text(status)) + "\n</body></html>\n";
 }
 
 std::string apache_page(uint32_t status) {
